@@ -1,0 +1,151 @@
+import { credsAuthenticator, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import type { Logger } from './log.ts';
+
+export interface BusOptions {
+  servers: readonly string[];
+  // Connection name seen by the server (`mta-<sidecar>@<node>`).
+  name: string;
+  node: string;
+  log?: Logger;
+  user?: string;
+  pass?: string;
+  token?: string;
+  creds?: string;
+  // Events kept while no server was ever reached; the oldest are dropped beyond this.
+  maxBuffered?: number;
+}
+
+export type Handler = (data: Record<string, unknown>, subject: string) => void;
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+
+// Best-effort event bus: mail and sidecar work never wait for NATS, and never see its errors.
+export class Bus {
+  private nc: NatsConnection | undefined;
+  private readonly pending: { subject: string; data: Uint8Array }[] = [];
+  private readonly handlers: { subject: string; handler: Handler; sub?: Subscription }[] = [];
+  private readonly stop = new AbortController();
+  private readonly ready: Promise<NatsConnection | undefined>;
+  dropped = 0;
+
+  private constructor(private readonly opts: BusOptions) {
+    this.ready = this.connectLoop();
+  }
+
+  // Starts connecting in the background and returns at once.
+  static start(opts: BusOptions): Bus {
+    return new Bus(opts);
+  }
+
+  get connected(): boolean {
+    return this.nc !== undefined && !this.nc.isClosed();
+  }
+
+  // The live connection for JetStream users; resolves undefined when the bus is closed first.
+  connection(): Promise<NatsConnection | undefined> {
+    return this.ready;
+  }
+
+  // Adds node and time; never throws and never blocks (buffers until the first connection).
+  publish(subject: string, payload: Record<string, unknown>): void {
+    try {
+      const data = new TextEncoder().encode(JSON.stringify({ ...payload, node: this.opts.node, at: new Date().toISOString() }));
+      if (this.nc && !this.nc.isClosed()) {
+        this.nc.publish(subject, data);
+        return;
+      }
+      this.pending.push({ subject, data });
+      if (this.pending.length > (this.opts.maxBuffered ?? 1000)) {
+        this.pending.shift();
+        this.dropped++;
+      }
+    } catch (e) {
+      this.opts.log?.debug({ err: e, subject }, 'bus publish failed');
+    }
+  }
+
+  // Subscribes now or as soon as connected; returns an unsubscribe function.
+  subscribe(subject: string, handler: Handler): () => void {
+    const entry: (typeof this.handlers)[number] = { subject, handler };
+    this.handlers.push(entry);
+    if (this.nc) this.attach(this.nc, entry);
+    return () => {
+      entry.sub?.unsubscribe();
+      this.handlers.splice(this.handlers.indexOf(entry), 1);
+    };
+  }
+
+  async close(): Promise<void> {
+    this.stop.abort();
+    const nc = this.nc;
+    this.nc = undefined;
+    if (nc && !nc.isClosed()) await nc.drain().catch(() => nc.close());
+  }
+
+  private attach(nc: NatsConnection, entry: (typeof this.handlers)[number]): void {
+    entry.sub = nc.subscribe(entry.subject, {
+      callback: (err, msg) => {
+        if (err) return;
+        try {
+          entry.handler(msg.json<Record<string, unknown>>(), msg.subject);
+        } catch (e) {
+          this.opts.log?.warn({ err: e, subject: msg.subject }, 'bus handler failed');
+        }
+      },
+    });
+  }
+
+  private async connectLoop(): Promise<NatsConnection | undefined> {
+    const { servers, name, user, pass, token, creds } = this.opts;
+    let wait = 200;
+    let warned = false;
+    while (!this.stop.signal.aborted) {
+      try {
+        const nc = await connect({
+          servers: [...servers],
+          name,
+          user,
+          pass,
+          token,
+          authenticator: creds ? credsAuthenticator(new TextEncoder().encode(creds)) : undefined,
+          timeout: 2000,
+          reconnect: true,
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: 500,
+          pingInterval: 10_000,
+        });
+        if (this.stop.signal.aborted) {
+          await nc.close();
+          return undefined;
+        }
+        this.nc = nc;
+        this.opts.log?.info({ event: 'bus.connected', server: nc.getServer() }, 'bus connected');
+        for (const h of this.handlers) this.attach(nc, h);
+        for (const p of this.pending.splice(0)) nc.publish(p.subject, p.data);
+        return nc;
+      } catch (e) {
+        if (!warned)
+          this.opts.log?.warn(
+            { event: 'bus.unavailable', servers, err: (e as Error).message },
+            'bus not reachable; retrying in the background',
+          );
+        warned = true;
+        await sleep(wait, this.stop.signal);
+        wait = Math.min(wait * 2, 5000);
+      }
+    }
+    return undefined;
+  }
+}

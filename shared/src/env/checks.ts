@@ -1,0 +1,104 @@
+import { createPrivateKey } from 'node:crypto';
+import { z } from 'zod';
+
+// A failed check: the message names the value (never for secrets) and what was expected.
+export class Invalid {
+  constructor(readonly message: string) {}
+}
+export const invalid = (message: string): Invalid => new Invalid(message);
+
+// Wraps a plain checker function as a zod string schema that reports our own messages.
+export function check<T>(fn: (raw: string) => T | Invalid): z.ZodType<T, string> {
+  return z.string().transform((raw, ctx) => {
+    const out = fn(raw);
+    if (out instanceof Invalid) {
+      ctx.addIssue({ code: 'custom', message: out.message });
+      return z.NEVER;
+    }
+    return out;
+  }) as unknown as z.ZodType<T, string>;
+}
+
+export const q = (raw: string): string => JSON.stringify(raw);
+export const words = (raw: string): string[] => raw.split(/\s+/).filter(Boolean);
+
+export const text = check((raw) => raw);
+
+export function integer(min: number, max: number, what = 'an integer') {
+  return check((raw) => {
+    const t = raw.trim();
+    if (!/^-?\d+$/.test(t)) return invalid(`${q(raw)} is not ${what}`);
+    const n = Number(t);
+    if (n < min || n > max) return invalid(`${q(raw)} must be ${what} from ${min} to ${max}`);
+    return n;
+  });
+}
+
+export const decimal = check((raw) => {
+  const t = raw.trim();
+  if (!/^-?\d+(\.\d+)?$/.test(t)) return invalid(`${q(raw)} is not a number (e.g. 6.2)`);
+  return Number(t);
+});
+
+export const yesNo = check((raw) => {
+  const t = raw.trim().toLowerCase();
+  if (['yes', 'true', '1', 'on'].includes(t)) return true;
+  if (['no', 'false', '0', 'off'].includes(t)) return false;
+  return invalid(`${q(raw)} is not yes or no`);
+});
+
+export function oneOf<const T extends string>(values: readonly T[]) {
+  return check((raw) => {
+    const t = raw.trim() as T;
+    return values.includes(t) ? t : invalid(`${q(raw)} is not one of ${values.join(', ')}`);
+  });
+}
+
+const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;
+export const isDomain = (s: string): boolean => s.length <= 253 && s.includes('.') && s.split('.').every((l) => LABEL.test(l));
+export const isDnsLabel = (s: string): boolean => LABEL.test(s);
+const LOCAL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$/;
+export const isEmail = (s: string): boolean => {
+  const at = s.lastIndexOf('@');
+  return at > 0 && LOCAL.test(s.slice(0, at)) && isDomain(s.slice(at + 1));
+};
+export const isLocalPart = (s: string): boolean => LOCAL.test(s);
+
+// "host", "host:port" or "[host]:port"; ports 1-65535.
+export function parseHostPort(raw: string): { host: string; port?: number } | undefined {
+  const m = /^(\[[^\]]+\]|[A-Za-z0-9._-]+)(?::(\d{1,5}))?$/.exec(raw.trim());
+  if (!m?.[1]) return undefined;
+  const port = m[2] === undefined ? undefined : Number(m[2]);
+  if (port !== undefined && (port < 1 || port > 65535)) return undefined;
+  return port === undefined ? { host: m[1] } : { host: m[1], port };
+}
+
+export const hostPort = check((raw) => parseHostPort(raw) ?? invalid(`${q(raw)} is not host or host:port`));
+
+export const domainList = check((raw) => {
+  const list = words(raw.replace(/,/g, ' ').toLowerCase());
+  const bad = list.filter((d) => !isDomain(d));
+  if (bad.length) return invalid(`${bad.map(q).join(', ')} ${bad.length > 1 ? 'are not domain names' : 'is not a domain name'}`);
+  if (!list.length) return invalid('no domain given (expected e.g. "example.com")');
+  return [...new Set(list)];
+});
+
+// Strips armour and whitespace so single-line, armoured, PKCS#1 and PKCS#8 inputs all parse.
+export function normalizePrivateKey(raw: string): string | undefined {
+  const body = raw
+    .replace(/\\n/g, '\n')
+    .replace(/-----(BEGIN|END) [A-Z ]*PRIVATE KEY-----/g, '')
+    .replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]+=*$/.test(body)) return undefined;
+  const der = Buffer.from(body, 'base64');
+  for (const type of ['pkcs1', 'pkcs8'] as const) {
+    try {
+      const key = createPrivateKey({ key: der, format: 'der', type });
+      if (key.asymmetricKeyType !== 'rsa') return undefined;
+      return key.export({ format: 'pem', type: 'pkcs1' }).toString();
+    } catch {
+      // try the next encoding
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,29 @@
+import type { z } from 'zod';
+import type { VarSpec } from './spec.ts';
+import { filterDkimVars } from './vars/filter-dkim.ts';
+import { mailVars } from './vars/mail.ts';
+import { relayTlsVars } from './vars/relay-tls.ts';
+import { runtimeVars } from './vars/runtime.ts';
+import { saslLdapMysqlVars } from './vars/sasl-ldap-mysql.ts';
+
+// The whole environment contract: every variable of the seed README plus ours, in documentation order.
+export const VARS = {
+  ...mailVars,
+  ...relayTlsVars,
+  ...saslLdapMysqlVars,
+  ...filterDkimVars,
+  ...runtimeVars,
+} as const;
+
+export type VarName = keyof typeof VARS;
+type Out<S> = S extends VarSpec<infer T> ? T : never;
+type HasDefault<S> = S extends { default: string } ? true : false;
+
+// Parsed configuration: variables with a static default are always present, the rest may be undefined.
+export type Config = {
+  [K in VarName]: HasDefault<(typeof VARS)[K]> extends true ? Out<(typeof VARS)[K]> : Out<(typeof VARS)[K]> | undefined;
+};
+
+export const SECRET_VARS: readonly VarName[] = (Object.keys(VARS) as VarName[]).filter((k) => VARS[k].secret);
+export const isVarName = (name: string): name is VarName => Object.hasOwn(VARS, name);
+export type AnySchema = z.ZodType<unknown, string>;

@@ -1,0 +1,51 @@
+import type { z } from 'zod';
+
+// Image variants, smallest first: a variable is documented for the variants whose daemons read it.
+export type Variant = 'mini' | 'base' | 'full';
+export const ALL: readonly Variant[] = ['mini', 'base', 'full'];
+export const BASE_UP: readonly Variant[] = ['base', 'full'];
+export const FULL: readonly Variant[] = ['full'];
+
+export type Topic =
+  | 'domains and mailboxes'
+  | 'delivery'
+  | 'relay'
+  | 'tls'
+  | 'sasl'
+  | 'ldap'
+  | 'mysql'
+  | 'content filter'
+  | 'dkim'
+  | 'acme'
+  | 'spamd learning'
+  | 'logging'
+  | 'seeding'
+  | 'fleet';
+
+export type RawEnv = Readonly<Record<string, string | undefined>>;
+
+// Declarative description of one variable: the parser, the docs generator and `mta config explain` all read it.
+export interface VarSpec<T = unknown> {
+  readonly schema: z.ZodType<T, string>;
+  readonly topic: Topic;
+  readonly variants: readonly Variant[];
+  readonly description: string;
+  readonly format: string;
+  readonly example?: string;
+  // Raw default value, as a user would write it.
+  readonly default?: string;
+  // Default computed from the rest of the environment (MAIL_DOMAIN from HOSTNAME); documented by `defaultText`.
+  readonly derive?: (env: RawEnv) => string | undefined;
+  readonly defaultText?: string;
+  // Secrets are redacted in logs and may be given as X__FILE.
+  readonly secret?: boolean;
+  // An explicitly empty value means "off" instead of "use the default" (ACME_POSTHOOK=).
+  readonly emptyIsValue?: boolean;
+  // Lowercased, the name is a postfix parameter that the seed applies with postconf.
+  readonly postfixParam?: boolean;
+}
+
+// Identity helper that keeps whether a spec has a static default, so Config knows which values are always set.
+export function defineVar<T, D extends VarSpec<T>['default'] = undefined>(spec: VarSpec<T> & { default?: D }): VarSpec<T> & { default: D } {
+  return spec as VarSpec<T> & { default: D };
+}

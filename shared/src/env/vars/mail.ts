@@ -1,0 +1,140 @@
+import { hostname } from 'node:os';
+import { check, domainList, integer, invalid, isEmail, isLocalPart, q, text, words } from '../checks.ts';
+import { ALL, defineVar } from '../spec.ts';
+
+// A mailbox from MAIL_BOXES: the seed's `addr:path` form puts it at /var/mail/<path>, trailing `/` = maildir.
+export interface Mailbox {
+  address: string;
+  path?: string;
+}
+// MAIL_ALIASES entry: bare locals are completed with the primary domain by the renderer.
+export interface Alias {
+  alias: string;
+  targets: string[];
+}
+
+const mailboxes = check((raw) => {
+  const out: Mailbox[] = [];
+  const bad: string[] = [];
+  for (const item of words(raw)) {
+    const i = item.indexOf(':');
+    const address = (i < 0 ? item : item.slice(0, i)).toLowerCase();
+    const path = i < 0 ? undefined : item.slice(i + 1);
+    if (!isEmail(address)) bad.push(`${q(address)} is not an email address`);
+    else if (path !== undefined && (path === '' || path.startsWith('/') || path.split('/').includes('..')))
+      bad.push(`${q(item)} has an invalid mailbox path (expected addr:relative/path, trailing / for maildir)`);
+    else out.push(path === undefined ? { address } : { address, path });
+  }
+  return bad.length ? invalid(bad.join('; ')) : out;
+});
+
+const aliases = check((raw) => {
+  const out: Alias[] = [];
+  const bad: string[] = [];
+  const ok = (s: string) => isEmail(s) || isLocalPart(s) || /^@[^@]+$/.test(s);
+  for (const item of words(raw)) {
+    const i = item.indexOf(':');
+    const alias = item.slice(0, i).toLowerCase();
+    const targets = item
+      .slice(i + 1)
+      .split(',')
+      .filter(Boolean);
+    if (i <= 0 || !targets.length) bad.push(`${q(item)} is not alias:target[,target…]`);
+    else if (!ok(alias)) bad.push(`${q(alias)} is not an address or local part`);
+    else if (targets.some((t) => !isEmail(t) && !isLocalPart(t))) bad.push(`${q(item)} has a target that is not an address`);
+    else out.push({ alias, targets });
+  }
+  return bad.length ? invalid(bad.join('; ')) : out;
+});
+
+// Postfix regexp table lines: `/pattern/flags replacement`, one per line.
+const regexAlias = check((raw) => {
+  const lines = raw
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  const bad = lines.filter((l) => !/^\/.+\/[imx]*\s+\S/.test(l));
+  return bad.length ? invalid(`${bad.map(q).join(', ')} is not "/regexp/ replacement"`) : lines;
+});
+
+const transport = check((raw) => {
+  const t = raw.trim();
+  if (t === '') return '';
+  if (/^lmtp:unix:\S+$/.test(t) || /^lmtp:(inet:)?[A-Za-z0-9.[\]:_-]+:\d{1,5}$/.test(t) || /^[a-z][a-z0-9-]*:\S*$/.test(t)) return t;
+  return invalid(`${q(raw)} is not a postfix transport (e.g. lmtp:app:2003 or lmtp:unix:private/transport)`);
+});
+
+export const mailVars = {
+  HOSTNAME: defineVar({
+    schema: text,
+    topic: 'domains and mailboxes',
+    variants: ALL,
+    description:
+      'Fully qualified host name of the MX (set by `--hostname`); names the self-signed certificate and picks ACME certificates.',
+    format: 'FQDN',
+    example: 'mx1.example.com',
+    derive: () => hostname(),
+    defaultText: '$(hostname)',
+  }),
+  MAIL_DOMAIN: defineVar({
+    schema: domainList,
+    topic: 'domains and mailboxes',
+    variants: ALL,
+    description: 'Domains this server is the final destination for; the first is the primary one.',
+    format: 'space separated domain names',
+    example: 'example.com secondary.com',
+    defaultText: '$(hostname -d)',
+    derive: (env) => {
+      const h = env.HOSTNAME ?? hostname();
+      const i = h.indexOf('.');
+      return i > 0 ? h.slice(i + 1) : undefined;
+    },
+  }),
+  MAIL_BOXES: defineVar({
+    schema: mailboxes,
+    topic: 'domains and mailboxes',
+    variants: ALL,
+    description: 'Mailboxes accepted for delivery; `addr:path` stores the mailbox at /var/mail/path (trailing / = maildir).',
+    format: 'space separated addresses, each optionally addr:path',
+    example: 'info@example.com abuse@example.com',
+    default: '',
+  }),
+  MAIL_ALIASES: defineVar({
+    schema: aliases,
+    topic: 'domains and mailboxes',
+    variants: ALL,
+    description: 'Aliases; bare local parts are completed with the primary domain.',
+    format: 'space separated alias:target[,target…]',
+    example: 'root:info,info@example.com postmaster:root',
+    default: '',
+  }),
+  REGEX_ALIAS: defineVar({
+    schema: regexAlias,
+    topic: 'domains and mailboxes',
+    variants: ALL,
+    description: 'Recipient rewriting with a postfix regexp table, one `/regexp/ replacement` per line.',
+    format: '/regexp/ replacement (newline separated)',
+    example: '/([^+]+)[+-].*@(.+)/ $1@$2',
+    default: '',
+  }),
+  VIRTUAL_TRANSPORT: defineVar({
+    schema: transport,
+    topic: 'delivery',
+    variants: ALL,
+    description:
+      'Final delivery: empty = postfix mailboxes under /var/mail, lmtp:host:port = external LMTP, lmtp:unix:private/transport = Dovecot.',
+    format: 'postfix transport:nexthop',
+    example: 'lmtp:app:2003',
+    default: '',
+  }),
+  MESSAGE_SIZE_LIMIT: defineVar({
+    schema: integer(0, Number.MAX_SAFE_INTEGER, 'a non-negative integer (bytes)'),
+    topic: 'delivery',
+    variants: ALL,
+    description: 'Largest accepted message in bytes, envelope included; bigger messages are rejected with 552.',
+    format: 'bytes',
+    example: '25600000',
+    default: '10240000',
+    postfixParam: true,
+  }),
+};

@@ -1,0 +1,162 @@
+import { hostname } from 'node:os';
+import { check, integer, invalid, oneOf, q, text, words } from '../checks.ts';
+import { ALL, BASE_UP, defineVar, FULL } from '../spec.ts';
+
+// NATS_URL: one or several server URLs; bare host:port gets nats://.
+const natsUrls = check((raw) => {
+  const out: string[] = [];
+  for (const u of words(raw.replace(/,/g, ' '))) {
+    const url = /^[a-z]+:\/\//.test(u) ? u : `nats://${u}`;
+    if (!/^(nats|tls|ws|wss):\/\/[^\s/]+\/?$/.test(url)) return invalid(`${q(u)} is not a nats:// or tls:// URL`);
+    out.push(url);
+  }
+  return out.length ? out : invalid('no URL given');
+});
+
+export const runtimeVars = {
+  SYSLOG_LEVEL: defineVar({
+    schema: integer(0, 7, 'an integer'),
+    topic: 'logging',
+    variants: ALL,
+    description: 'Log level of every daemon and sidecar: 0 emerg … 5 notice … 7 debug.',
+    format: '0-7',
+    example: '7',
+    default: '5',
+  }),
+  LOG_LEVEL: defineVar({
+    schema: integer(0, 5, 'an integer'),
+    topic: 'logging',
+    variants: FULL,
+    description: 'amavis log level (shown when SYSLOG_LEVEL=7).',
+    format: '0-5',
+    example: '2',
+    default: '0',
+  }),
+  ACME_FILE: defineVar({
+    schema: text,
+    topic: 'acme',
+    variants: BASE_UP,
+    description: 'Traefik acme.json to take certificates from; watched for changes.',
+    format: 'path',
+    example: '/acme/acme.json',
+    default: '/acme/acme.json',
+  }),
+  ACME_POSTHOOK: defineVar({
+    schema: text,
+    topic: 'acme',
+    variants: BASE_UP,
+    description: 'Command run after new certificates were installed; empty = none (dovecot is reloaded regardless).',
+    format: 'shell command',
+    example: 'postfix reload',
+    default: 'postfix reload',
+    emptyIsValue: true,
+  }),
+  ACME_RESOLVER: defineVar({
+    schema: text,
+    topic: 'acme',
+    variants: BASE_UP,
+    description: 'Only take certificates of this Traefik certificate resolver.',
+    format: 'resolver name',
+    example: 'letsencrypt',
+  }),
+  ACME_SOURCE: defineVar({
+    schema: oneOf(['file', 'fleet'] as const),
+    topic: 'fleet',
+    variants: BASE_UP,
+    description: 'Where certificates come from: the local ACME_FILE, or the fleet KV bucket.',
+    format: 'file | fleet',
+    example: 'fleet',
+    default: 'file',
+  }),
+  KOPANO_SPAMD_LIB: defineVar({
+    schema: text,
+    topic: 'spamd learning',
+    variants: FULL,
+    description: 'Directory shared with kopano-spamd; files in spam/ and ham/ are learned.',
+    format: 'path',
+    example: '/var/lib/kopano/spamd',
+    default: '/var/lib/kopano/spamd',
+  }),
+  SPAMD_BATCH_MS: defineVar({
+    schema: integer(0, 600000, 'an integer'),
+    topic: 'spamd learning',
+    variants: FULL,
+    description: 'How long to collect files before one sa-learn run.',
+    format: 'milliseconds',
+    example: '1000',
+    default: '1000',
+  }),
+  SPAMD_BATCH_MAX: defineVar({
+    schema: integer(1, 100000, 'an integer'),
+    topic: 'spamd learning',
+    variants: FULL,
+    description: 'Most files learned by one sa-learn run.',
+    format: 'count',
+    example: '200',
+    default: '200',
+  }),
+  DOCKER_UNLOCK_FILE: defineVar({
+    schema: text,
+    topic: 'seeding',
+    variants: ALL,
+    description: 'Seeding runs while this file exists (created at build, removed after a successful seed).',
+    format: 'path',
+    example: '/srv/etc/.docker.unlock',
+    default: '/srv/etc/.docker.unlock',
+  }),
+  FORCE_CONFIG: defineVar({
+    schema: text,
+    topic: 'seeding',
+    variants: ALL,
+    description: 'Non-empty: seed again on this start, re-rendering every file from the pristine configuration.',
+    format: 'any non-empty string',
+    example: 'OVERWRITE',
+  }),
+  NATS_URL: defineVar({
+    schema: natsUrls,
+    topic: 'fleet',
+    variants: ALL,
+    description: 'NATS server(s) of the event bus; several URLs (a cluster) enable fleet mode.',
+    format: 'comma separated nats:// or tls:// URLs',
+    example: 'nats://nats1:4222,nats://nats2:4222',
+    default: 'nats://127.0.0.1:4222',
+  }),
+  MTA_NODE: defineVar({
+    schema: text,
+    topic: 'fleet',
+    variants: ALL,
+    description: 'Name of this node in logs, events and the fleet.',
+    format: 'string',
+    example: 'mx1',
+    derive: (env) => env.HOSTNAME ?? hostname(),
+    defaultText: 'HOSTNAME',
+  }),
+  NATS_USER: defineVar({ schema: text, topic: 'fleet', variants: ALL, description: 'NATS user name.', format: 'string', example: 'mx1' }),
+  NATS_PASSWORD: defineVar({
+    schema: text,
+    topic: 'fleet',
+    variants: ALL,
+    description: 'NATS password.',
+    format: 'string',
+    example: 'secret',
+    secret: true,
+  }),
+  NATS_TOKEN: defineVar({
+    schema: text,
+    topic: 'fleet',
+    variants: ALL,
+    description: 'NATS token.',
+    format: 'string',
+    example: 's3cr3t',
+    secret: true,
+  }),
+  NATS_CREDS: defineVar({
+    schema: text,
+    topic: 'fleet',
+    variants: ALL,
+    description: 'NATS credentials (JWT + nkey seed), usually given as NATS_CREDS__FILE.',
+    format: 'creds file content',
+    example: '-----BEGIN NATS USER JWT-----…',
+    secret: true,
+  }),
+};

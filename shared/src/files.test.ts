@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { writeAtomic, writeIfChanged } from './files.ts';
+
+let dir = '';
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mta-files-'));
+});
+after(() => rm(dir, { recursive: true, force: true }));
+
+test('writeAtomic writes content with the requested mode and leaves no temp file', async () => {
+  const p = join(dir, 'secret.txt');
+  await writeAtomic(p, 'a', { mode: 0o600 });
+  assert.equal(await readFile(p, 'utf8'), 'a');
+  assert.equal((await stat(p)).mode & 0o777, 0o600);
+  assert.deepEqual(await readdir(dir), ['secret.txt']);
+});
+
+test('writeIfChanged keeps the mtime when content is equal and fixes a drifted mode', async () => {
+  const p = join(dir, 'same.txt');
+  await writeFile(p, 'x', { mode: 0o666 });
+  const old = new Date('2020-01-01');
+  await utimes(p, old, old);
+  assert.equal(await writeIfChanged(p, 'x', { mode: 0o640 }), false);
+  const st = await stat(p);
+  assert.equal(st.mtime.getTime(), old.getTime());
+  assert.equal(st.mode & 0o777, 0o640);
+  assert.equal(await writeIfChanged(p, 'y', { mode: 0o640 }), true);
+  assert.equal(await readFile(p, 'utf8'), 'y');
+});
+
+test('writeAtomic into a missing directory fails with E_IO naming the path', async () => {
+  await assert.rejects(writeAtomic(join(dir, 'no/such/file'), 'x'), (e: Error & { code: string }) => {
+    assert.equal(e.code, 'E_IO');
+    assert.match(e.message, /no\/such\/file/);
+    return true;
+  });
+});

@@ -1,0 +1,53 @@
+import { chmod, chown, open, readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { ErrorCode, MtaError } from './errors.ts';
+
+export interface WriteOptions {
+  mode?: number;
+  uid?: number;
+  gid?: number;
+}
+
+// After rename, the directory entry itself must reach the disk, or a crash can resurrect the old file.
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+// Temp file in the same directory, fsync, rename, directory fsync: readers see the old or the new file, never half.
+export async function writeAtomic(path: string, data: string | Buffer, opts: WriteOptions = {}): Promise<void> {
+  try {
+    await writeFileAtomic(path, data, {
+      mode: opts.mode ?? 0o644,
+      chown: opts.uid !== undefined && opts.gid !== undefined ? { uid: opts.uid, gid: opts.gid } : undefined,
+      fsync: true,
+    });
+    await fsyncDir(dirname(path));
+  } catch (e) {
+    throw new MtaError(ErrorCode.Io, `cannot write ${path}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+// Writes only when content, mode or owner differ, so re-running leaves mtimes alone. Returns whether it wrote.
+export async function writeIfChanged(path: string, data: string | Buffer, opts: WriteOptions = {}): Promise<boolean> {
+  const want = Buffer.isBuffer(data) ? data : Buffer.from(data);
+  try {
+    const [cur, st] = await Promise.all([readFile(path), stat(path)]);
+    if (cur.equals(want)) {
+      const mode = opts.mode ?? 0o644;
+      if ((st.mode & 0o7777) !== mode) await chmod(path, mode);
+      if (opts.uid !== undefined && opts.gid !== undefined && (st.uid !== opts.uid || st.gid !== opts.gid))
+        await chown(path, opts.uid, opts.gid);
+      return false;
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw MtaError.from(e, ErrorCode.Io);
+  }
+  await writeAtomic(path, want, opts);
+  return true;
+}

@@ -1,0 +1,28 @@
+import { join } from 'node:path';
+
+// Where every daemon's files live. In the image root is `/`; tests point MTA_ROOT at a temp dir so nothing
+// touches the host's /etc. Persistent state is under srv/ and linked from the daemons' usual paths.
+export function mtaPaths(root: string = process.env.MTA_ROOT ?? '/') {
+  const p = (...parts: string[]) => join(root, ...parts);
+  return {
+    root,
+    srvEtc: p('srv/etc'),
+    srvVar: p('srv/var'),
+    // Pristine daemon configs shipped in the image; FORCE_CONFIG re-renders from these.
+    pristine: p('usr/share/mta/pristine'),
+    postfixConf: p('etc/postfix'),
+    postfixQueue: p('var/spool/postfix'),
+    postfixData: p('var/lib/postfix'),
+    postfixTls: p('etc/postfix/tls'),
+    mail: p('var/mail'),
+    dovecotConf: p('etc/dovecot'),
+    amavisConf: p('etc/amavis'),
+    amavisHome: p('var/amavis'),
+    quarantine: p('var/amavis/quarantine'),
+    dkim: p('var/db/dkim'),
+    acmeState: p('var/lib/mta/acme'),
+    run: p('run/mta'),
+    serviceDir: p('etc/service'),
+  } as const;
+}
+export type MtaPaths = ReturnType<typeof mtaPaths>;

@@ -1,0 +1,43 @@
+import { Bus } from './bus.ts';
+import { type Config, formatIssue, parseEnv, type RawEnv, secretValues } from './env/index.ts';
+import { ErrorCode, MtaError } from './errors.ts';
+import { type Lifecycle, lifecycle } from './lifecycle.ts';
+import { createLogger, type Logger } from './log.ts';
+
+export interface SidecarContext {
+  config: Config;
+  env: RawEnv;
+  log: Logger;
+  bus: Bus;
+  life: Lifecycle;
+}
+
+// Common start of every sidecar: parse env (all errors at once), logger, bus, signal handling.
+export function startSidecar(name: string, env: RawEnv = process.env): SidecarContext {
+  const parsed = parseEnv(env);
+  if (!parsed.ok) {
+    const log = createLogger({ sidecar: name, node: env.MTA_NODE ?? env.HOSTNAME ?? 'unknown', secrets: secretValues(env) });
+    log.fatal({ event: 'config.invalid', errors: parsed.errors.map(formatIssue) }, 'invalid configuration');
+    throw new MtaError(ErrorCode.Config, 'invalid configuration', { details: parsed.errors.map(formatIssue) });
+  }
+  const { config } = parsed;
+  const log = createLogger({
+    sidecar: name,
+    node: config.MTA_NODE ?? 'mta',
+    syslogLevel: config.SYSLOG_LEVEL,
+    secrets: secretValues(parsed.env),
+  });
+  const life = lifecycle({ log });
+  const bus = Bus.start({
+    servers: config.NATS_URL,
+    name: `mta-${name}@${config.MTA_NODE ?? 'mta'}`,
+    node: config.MTA_NODE ?? 'mta',
+    log,
+    user: config.NATS_USER,
+    pass: config.NATS_PASSWORD,
+    token: config.NATS_TOKEN,
+    creds: config.NATS_CREDS,
+  });
+  life.onShutdown(() => bus.close());
+  return { config, env: parsed.env, log, bus, life };
+}

@@ -1,0 +1,12 @@
+import { spawnSync } from 'node:child_process';
+
+export interface SwaksResult {
+  status: number;
+  output: string;
+}
+
+// Sends one message with swaks (a real SMTP client) and returns its transcript.
+export function swaks(args: string[]): SwaksResult {
+  const r = spawnSync('swaks', ['--hide-informational', '--timeout', '10', ...args], { encoding: 'utf8' });
+  return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
+}
