@@ -18,6 +18,8 @@ export function mtaPaths(root: string = process.env.MTA_ROOT ?? '/') {
     dovecotConf: p('etc/dovecot'),
     amavisConf: p('etc/amavis'),
     amavisHome: p('var/amavis'),
+    // SpamAssassin Bayes DB that amavis reads; sa-learn (spamd-learn) must train exactly this one, as the amavis user.
+    bayes: p('var/amavis/.spamassassin/bayes'),
     quarantine: p('var/amavis/quarantine'),
     dkim: p('var/db/dkim'),
     acmeState: p('var/lib/mta/acme'),

@@ -1,0 +1,58 @@
+import type { Config, EnvIssue, MtaPaths, RawEnv, Variant } from '@mta/shared';
+
+// One file the seed will write: content is final, owner/mode are what the daemon expects.
+export interface PlannedFile {
+  path: string;
+  content: string | Buffer;
+  mode: number;
+  owner?: string;
+  group?: string;
+  // Postfix lookup table: run `postmap <type>:<path>` after writing (hash, lmdb, …).
+  postmap?: string;
+}
+
+export interface PlannedDir {
+  path: string;
+  mode: number;
+  owner?: string;
+  group?: string;
+}
+
+// A master.cf service line; replaces any entry with the same service name and type.
+export interface MasterEntry {
+  service: string;
+  type: 'inet' | 'unix' | 'unix-dgram' | 'fifo' | 'pass';
+  // The full master.cf entry (first line plus `  -o` continuation lines).
+  entry: string;
+}
+
+// What one renderer (postfix, dovecot, amavis, …) contributes. Renderers are pure: config in, part out.
+export interface PlanPart {
+  // main.cf parameter -> value.
+  postconf?: Record<string, string>;
+  master?: MasterEntry[];
+  files?: PlannedFile[];
+  dirs?: PlannedDir[];
+  // Problems only visible when rendering (e.g. cert/key mismatch); reported with env errors, nothing is written.
+  errors?: EnvIssue[];
+  warnings?: string[];
+}
+
+// Everything a renderer may look at. Facts about the machine (postconf -d names, uids) are read once by the
+// applier and passed in, so renderers stay pure and testable.
+export interface RenderContext {
+  config: Config;
+  // The raw environment (after __FILE resolution), for the postfix/dovecot pass-through variables.
+  env: RawEnv;
+  paths: MtaPaths;
+  variant: Variant;
+  // Names of all postfix parameters (`postconf -d`), for the generic UPPERCASE pass-through.
+  postfixParams: ReadonlySet<string>;
+  // Names of all dovecot settings (`doveconf -d`), for DOVECOT_* pass-through.
+  dovecotParams: ReadonlySet<string>;
+  // Files the renderer needs to read (cert files etc.), injected for tests.
+  readFile: (path: string) => Buffer | undefined;
+  now: Date;
+}
+
+export type Renderer = (ctx: RenderContext) => PlanPart;
