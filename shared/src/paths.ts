@@ -22,7 +22,15 @@ export function mtaPaths(root: string = process.env.MTA_ROOT ?? '/') {
     bayes: p('var/amavis/.spamassassin/bayes'),
     quarantine: p('var/amavis/quarantine'),
     dkim: p('var/db/dkim'),
-    acmeState: p('var/lib/mta/acme'),
+    // acme-watch installs here (persisted): chain.pem = key + cert chain in ONE file for postfix
+    // smtpd_tls_chain_files (a single rename swaps both atomically), cert.pem/key.pem for dovecot.
+    acmeDir: p('srv/etc/ssl/acme'),
+    // Seed-generated self-signed certificate (SMTPD_USE_TLS=yes without files), persisted.
+    selfSignedDir: p('srv/etc/ssl/self'),
+    // The one dovecot include that names the TLS files: written by the seed, rewritten by acme-watch.
+    dovecotTls: p('etc/dovecot/conf.d/99-mta-tls.conf'),
+    // amavis conf.d snippet with dkim_key() lines, owned by the dkim-keys sidecar.
+    amavisDkim: p('etc/amavis/conf.d/60-mta-dkim'),
     run: p('run/mta'),
     serviceDir: p('etc/service'),
   } as const;

@@ -1,0 +1,5 @@
+import type { Renderer } from './plan.ts';
+
+// Every renderer, in the order their parts are merged (later parts may override earlier postconf values).
+// Each feature area appends its renderer here: postfix core, LDAP/MySQL lookups, dovecot, content filter.
+export const renderers: Renderer[] = [];
