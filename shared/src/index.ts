@@ -7,3 +7,4 @@ export * from './lifecycle.ts';
 export * from './log.ts';
 export * from './paths.ts';
 export * from './sidecar.ts';
+export * from './fleet/index.ts';

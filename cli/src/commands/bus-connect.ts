@@ -1,0 +1,34 @@
+import { Bus, formatIssue, parseEnv } from '@mta/shared';
+import { CliExit, type CliIo } from '../io.ts';
+
+// CLI commands reach the bus with the same NATS settings the sidecars use.
+export function cliBus(io: CliIo, name: string): Bus {
+  const r = parseEnv(io.env);
+  if (!r.ok) {
+    for (const e of r.errors) io.err(formatIssue(e));
+    throw new CliExit(1);
+  }
+  const c = r.config;
+  return Bus.start({
+    servers: c.NATS_URL,
+    name: `mta-cli-${name}`,
+    node: c.MTA_NODE ?? 'cli',
+    user: c.NATS_USER,
+    pass: c.NATS_PASSWORD,
+    token: c.NATS_TOKEN,
+    creds: c.NATS_CREDS,
+  });
+}
+
+// Waits for the first connection or gives up with a clear message (the CLI must not hang).
+export async function connected(bus: Bus, io: CliIo, timeoutMs: number): Promise<void> {
+  const ok = await Promise.race([
+    bus.connection().then(Boolean),
+    new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref()),
+  ]);
+  if (!ok) {
+    io.err(`mta: the event bus (NATS) is not reachable within ${timeoutMs} ms; is nats-server running? (NATS_URL)`);
+    await bus.close();
+    throw new CliExit(2);
+  }
+}

@@ -1,0 +1,4 @@
+export * from './heartbeat.ts';
+export * from './kv.ts';
+export * from './learn.ts';
+export * from './mode.ts';

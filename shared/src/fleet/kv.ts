@@ -1,0 +1,38 @@
+import { type KV, Kvm } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/nats-core';
+
+// Buckets shared by the fleet; access to them is what NATS permissions must restrict (they hold key material).
+export const DKIM_BUCKET = 'mta-dkim';
+export const CERTS_BUCKET = 'mta-certs';
+
+// Opens a bucket, creating it on first use, so no node needs an admin step before joining.
+export async function openBucket(nc: NatsConnection, name: string, history = 1): Promise<KV> {
+  return new Kvm(nc).create(name, { history });
+}
+
+// KV keys allow [-/_=.a-zA-Z0-9]; domain names fit, selectors too.
+export const kvKey = (...parts: string[]): string => parts.map((p) => p.replace(/[^-/_=.a-zA-Z0-9]/g, '_')).join('.');
+
+export type ClaimOutcome =
+  | { kind: 'published'; value: Uint8Array }
+  | { kind: 'same'; value: Uint8Array }
+  | { kind: 'conflict'; value: Uint8Array }
+  | { kind: 'adopted'; value: Uint8Array }
+  | { kind: 'absent' };
+
+// First writer wins: publish our value only if the key is empty (KV create semantics); otherwise report the
+// fleet's value so the caller adopts it. Deterministic across nodes because the server serialises creates.
+export async function claimOrAdopt(kv: KV, key: string, local: Uint8Array | undefined): Promise<ClaimOutcome> {
+  if (local) {
+    try {
+      await kv.create(key, local);
+      return { kind: 'published', value: local };
+    } catch {
+      // someone was first; fall through and read theirs
+    }
+  }
+  const entry = await kv.get(key);
+  if (!entry || entry.operation !== 'PUT' || entry.value.length === 0) return { kind: 'absent' };
+  if (!local) return { kind: 'adopted', value: entry.value };
+  return Buffer.from(entry.value).equals(Buffer.from(local)) ? { kind: 'same', value: local } : { kind: 'conflict', value: entry.value };
+}

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Bus, startHeartbeat } from '@mta/shared';
+import { runCli } from '../../../cli/src/program.ts';
+import { freePort, type NatsServer, startNats } from '../harness/index.ts';
+
+let nats: NatsServer;
+before(async () => {
+  nats = await startNats();
+});
+after(() => nats.stop());
+
+const io = (env: Record<string, string>) => {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    io: { env: { HOSTNAME: 'mx.example.com', ...env }, out: (l: string) => out.push(l), err: (l: string) => err.push(l) },
+  };
+};
+
+test('mta fleet status merges the heartbeats of two nodes', async () => {
+  const buses = ['mx1', 'mx2'].map((node) => Bus.start({ servers: [nats.url], name: node, node }));
+  const stops = buses.map((bus, i) =>
+    startHeartbeat(bus, () => ({ sidecar: 'acme-watch', certSerial: `SERIAL${i}`, dkim: { 'example.com.default': `fp${i}` } }), 300),
+  );
+  const t = io({ NATS_URL: nats.url });
+  const code = await runCli(['fleet', 'status', '--wait', '1500', '--json'], t.io);
+  stops.forEach((s) => s());
+  await Promise.all(buses.map((b) => b.close()));
+  assert.equal(code, 0, t.err.join('\n'));
+  const rows = JSON.parse(t.out.join('\n')) as { node: string; certSerial: string; dkim: Record<string, string> }[];
+  assert.deepEqual(
+    rows.map((r) => [r.node, r.certSerial, r.dkim['example.com.default']]),
+    [
+      ['mx1', 'SERIAL0', 'fp0'],
+      ['mx2', 'SERIAL1', 'fp1'],
+    ],
+  );
+});
+
+test('mta events prints live events as JSON lines', async () => {
+  const bus = Bus.start({ servers: [nats.url], name: 'pub', node: 'mx9' });
+  await bus.connection();
+  const t = io({ NATS_URL: nats.url });
+  const run = runCli(['events', '-n', '1'], t.io);
+  const timer = setInterval(() => bus.publish('mta.seed.done', { domains: ['example.com'] }), 100);
+  const code = await run;
+  clearInterval(timer);
+  await bus.close();
+  assert.equal(code, 0);
+  const ev = JSON.parse(t.out[0] ?? '{}');
+  assert.equal(ev.subject, 'mta.seed.done');
+  assert.equal(ev.node, 'mx9');
+});
+
+test('without a bus the CLI says so and exits 2 instead of hanging', async () => {
+  const t = io({ NATS_URL: `nats://127.0.0.1:${await freePort()}` });
+  const code = await runCli(['events', '--timeout', '300'], t.io);
+  assert.equal(code, 2);
+  assert.match(t.err.join('\n'), /not reachable/);
+});
