@@ -27,7 +27,7 @@ test('mta fleet status merges the heartbeats of two nodes', async () => {
   );
   const t = io({ NATS_URL: nats.url });
   const code = await runCli(['fleet', 'status', '--wait', '1500', '--json'], t.io);
-  stops.forEach((s) => s());
+  for (const stop of stops) stop();
   await Promise.all(buses.map((b) => b.close()));
   assert.equal(code, 0, t.err.join('\n'));
   const rows = JSON.parse(t.out.join('\n')) as { node: string; certSerial: string; dkim: Record<string, string> }[];
