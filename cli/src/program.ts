@@ -1,5 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { configCheck } from './commands/config-check.ts';
+import { configExplain } from './commands/config-explain.ts';
+import { events } from './commands/events.ts';
+import { fleetStatus } from './commands/fleet-status.ts';
+import { status } from './commands/status.ts';
 import { CliExit, type CliIo } from './io.ts';
 import { VERSION } from './version.ts';
 
@@ -17,6 +21,33 @@ export function buildProgram(io: CliIo): Command {
     .description('validate the environment variables; all errors at once, exit 1 when invalid')
     .option('-q, --quiet', 'print nothing when valid')
     .action((opts: { quiet?: boolean }) => configCheck(io, opts));
+  config
+    .command('explain [VAR]')
+    .description('describe one variable (format, default, example, secret), or list all by topic')
+    .action((name?: string) => configExplain(io, name));
+
+  program
+    .command('status')
+    .description('variant, node, domains, seeding state and supervised services')
+    .action(() => status(io));
+
+  program
+    .command('events [subject]')
+    .description('print bus events live as JSON lines (default subject mta.>)')
+    .option('-n, --count <n>', 'exit after n events', Number)
+    .option('--timeout <ms>', 'how long to wait for the bus', Number, 5000)
+    .action((subject: string | undefined, o: { count?: number; timeout: number }) =>
+      events(io, { subject: subject ?? 'mta.>', count: o.count, timeout: o.timeout }),
+    );
+
+  program
+    .command('fleet')
+    .description('fleet mode (several MX nodes on one NATS cluster)')
+    .command('status')
+    .description('nodes seen, their certificate serial, DKIM fingerprints and learn backlog')
+    .option('--wait <ms>', 'how long to collect heartbeats', Number, 12_000)
+    .option('--json', 'print JSON')
+    .action((o: { wait: number; json?: boolean }) => fleetStatus(io, { waitMs: o.wait, json: o.json }));
 
   return program;
 }

@@ -8,3 +8,4 @@ export * from './log.ts';
 export * from './paths.ts';
 export * from './sidecar.ts';
 export * from './fleet/index.ts';
+export * from './variant.ts';

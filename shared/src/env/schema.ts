@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { VarSpec } from './spec.ts';
+import { acmeVars } from './vars/acme.ts';
 import { filterDkimVars } from './vars/filter-dkim.ts';
 import { mailVars } from './vars/mail.ts';
 import { relayTlsVars } from './vars/relay-tls.ts';
@@ -13,15 +14,23 @@ export const VARS = {
   ...saslLdapMysqlVars,
   ...filterDkimVars,
   ...runtimeVars,
+  ...acmeVars,
 } as const;
 
 export type VarName = keyof typeof VARS;
 type Out<S> = S extends VarSpec<infer T> ? T : never;
 type HasDefault<S> = S extends { default: string } ? true : false;
 
+// Derived defaults that always resolve (MAIL_DOMAIN is enforced by a cross check), so they are never undefined.
+type AlwaysSet = 'HOSTNAME' | 'MAIL_DOMAIN' | 'MTA_NODE';
+
 // Parsed configuration: variables with a static default are always present, the rest may be undefined.
 export type Config = {
-  [K in VarName]: HasDefault<(typeof VARS)[K]> extends true ? Out<(typeof VARS)[K]> : Out<(typeof VARS)[K]> | undefined;
+  [K in VarName]: HasDefault<(typeof VARS)[K]> extends true
+    ? Out<(typeof VARS)[K]>
+    : K extends AlwaysSet
+      ? Out<(typeof VARS)[K]>
+      : Out<(typeof VARS)[K]> | undefined;
 };
 
 export const SECRET_VARS: readonly VarName[] = (Object.keys(VARS) as VarName[]).filter((k) => VARS[k].secret);

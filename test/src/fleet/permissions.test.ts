@@ -58,7 +58,11 @@ test('the observer receives events but cannot open or watch the key buckets', as
     },
   });
   const events: string[] = [];
-  obs.subscribe('mta.>', { callback: (_e, m) => events.push(m.subject) });
+  obs.subscribe('mta.>', {
+    callback: (_e, m) => {
+      events.push(m.subject);
+    },
+  });
   await obs.flush();
   const node = await login('mx1', 'change-me-mx1');
   const kv = await openBucket(node, 'mta-dkim');
