@@ -1,8 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { configCheck } from './commands/config-check.ts';
 import { configExplain } from './commands/config-explain.ts';
+import { registerDkim } from './commands/dkim.ts';
+import { registerDns } from './commands/dns.ts';
 import { events } from './commands/events.ts';
 import { fleetStatus } from './commands/fleet-status.ts';
+import { registerLearn } from './commands/learn.ts';
+import { quarantineLs, quarantineRelease } from './commands/quarantine.ts';
 import { status } from './commands/status.ts';
 import { CliExit, type CliIo } from './io.ts';
 import { VERSION } from './version.ts';
@@ -48,6 +52,21 @@ export function buildProgram(io: CliIo): Command {
     .option('--wait <ms>', 'how long to collect heartbeats', Number, 12_000)
     .option('--json', 'print JSON')
     .action((o: { wait: number; json?: boolean }) => fleetStatus(io, { waitMs: o.wait, json: o.json }));
+
+  const quarantine = program.command('quarantine').description('messages amavis blocked and kept (virus, spam, banned)');
+  quarantine
+    .command('ls')
+    .description('list quarantined messages: id, date, sender, recipients, subject, reason (alias: amavis-ls)')
+    .option('--json', 'one JSON object per line')
+    .action((o: { json?: boolean }) => quarantineLs(io, o));
+  quarantine
+    .command('release <id>')
+    .description('deliver a quarantined message to its recipients (like amavisd-release)')
+    .action((id: string) => quarantineRelease(io, id));
+
+  registerDkim(program, io);
+  registerDns(program, io);
+  registerLearn(program, io);
 
   return program;
 }

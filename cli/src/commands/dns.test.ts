@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { inspectKey } from '@mta/dkim-keys';
+import { runCli } from '../program.ts';
+
+let root: string;
+let dnsValue: string;
+
+async function cli(args: string[], env: Record<string, string> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(args, {
+    env: { MTA_ROOT: root, HOSTNAME: 'mx.a.test', MAIL_DOMAIN: 'a.test b.test', ...env },
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+  });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'mta-cli-dns-'));
+  await mkdir(join(root, 'var/db/dkim'), { recursive: true });
+  const pem = String(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs1' }));
+  await writeFile(join(root, 'var/db/dkim/a.test.default.privkey.pem'), pem);
+  const r = inspectKey(pem);
+  assert.ok(r.ok);
+  dnsValue = r.info.dnsValue;
+});
+after(() => rm(root, { recursive: true, force: true }));
+
+test('dns prints MX, SPF, DKIM and DMARC for every MAIL_DOMAIN', async () => {
+  const r = await cli(['dns']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^a\.test\.\t3600\tIN\tMX\t10 mx\.a\.test\.$/m);
+  assert.match(r.out, /^a\.test\.\t3600\tIN\tTXT\t"v=spf1 mx -all"$/m);
+  assert.match(r.out, /^_dmarc\.a\.test\.\t3600\tIN\tTXT\t"v=DMARC1; p=quarantine; rua=mailto:postmaster@a\.test"$/m);
+  const dkim = /^default\._domainkey\.a\.test\.\t3600\tIN\tTXT\t\(([^)]*)\)$/m.exec(r.out)?.[1] ?? '';
+  const strings = [...dkim.matchAll(/"([^"]*)"/g)].map((m) => m[1] ?? '');
+  assert.ok(strings.every((s) => s.length <= 255));
+  assert.equal(strings.join(''), dnsValue);
+  assert.match(r.out, /^; no DKIM key for b\.test yet/m);
+  assert.match(r.out, /^_dmarc\.b\.test\./m);
+});
+
+test('dns for one domain prints only that domain', async () => {
+  const r = await cli(['dns', 'b.test']);
+  assert.equal(r.code, 0);
+  assert.doesNotMatch(r.out, /^(_dmarc\.)?a\.test\.|_domainkey\.a\.test/m);
+  assert.match(r.out, /^b\.test\.\t3600\tIN\tMX\t10 mx\.a\.test\.$/m);
+});
+
+test('dns with an invalid environment names the variable and exits 1', async () => {
+  const r = await cli(['dns'], { DKIM_SELECTOR: 'not a label' });
+  assert.equal(r.code, 1);
+  assert.match(r.err, /DKIM_SELECTOR/);
+});

@@ -1,0 +1,38 @@
+import { listKeys, renderDomainRecords } from '@mta/dkim-keys';
+import { formatIssue, mtaPaths, parseEnv } from '@mta/shared';
+import type { Command } from 'commander';
+import { CliExit, type CliIo } from '../io.ts';
+
+// `mta dns [domain]`: the MX, SPF, DKIM and DMARC records a user must publish, ready for a zone file.
+export async function dnsRecords(io: CliIo, domain: string | undefined): Promise<void> {
+  const parsed = parseEnv(io.env);
+  if (!parsed.ok) {
+    for (const e of parsed.errors) io.err(formatIssue(e));
+    throw new CliExit(1);
+  }
+  const { config } = parsed;
+  const domains = domain ? [domain.toLowerCase()] : (config.MAIL_DOMAIN ?? []);
+  if (!domains.length) {
+    io.err('no domain: give one or set MAIL_DOMAIN');
+    throw new CliExit(1);
+  }
+  const keys = await listKeys(mtaPaths(io.env.MTA_ROOT).dkim);
+  const blocks = domains.map((d) => {
+    const dkim = keys
+      .filter((k) => k.domain === d && k.info)
+      // The key amavis signs with (DKIM_SELECTOR) first.
+      .sort((a, b) => Number(b.selector === config.DKIM_SELECTOR) - Number(a.selector === config.DKIM_SELECTOR))
+      .map((k) => ({ selector: k.selector, dnsValue: k.info?.dnsValue ?? '' }));
+    return renderDomainRecords({ domain: d, mx: config.HOSTNAME ?? 'localhost', dkim });
+  });
+  io.out(blocks.join('\n\n'));
+}
+
+// Adds `dns` to the program.
+export function registerDns(program: Command, io: CliIo): void {
+  program
+    .command('dns')
+    .argument('[domain]', 'one domain (default: every MAIL_DOMAIN)')
+    .description('print the MX, SPF, DKIM and DMARC records to publish, in zone-file syntax')
+    .action((domain: string | undefined) => dnsRecords(io, domain));
+}

@@ -1,0 +1,21 @@
+import type { Logger } from '@mta/shared';
+import type { Publish } from './events.ts';
+import type { Owner } from './store.ts';
+
+// Everything the key logic needs, injected so tests run it against a temp root without the sidecar shell.
+export interface DkimCore {
+  dir: string;
+  snippetPath: string;
+  // DKIM_SELECTOR: the key a domain signs with when it has several.
+  selector: string;
+  owner: Owner;
+  log: Logger;
+  publish?: Publish;
+  reload: () => Promise<unknown>;
+  // File name -> fingerprint (or content mark when rejected): what was already announced.
+  known: Map<string, string>;
+}
+
+// `<domain>.<selector>` -> fingerprint of every usable key, for fleet heartbeats (public facts only).
+export const fingerprints = (known: ReadonlyMap<string, string>): Record<string, string> =>
+  Object.fromEntries([...known].filter(([, v]) => v.startsWith('SHA256:')).map(([name, v]) => [name.replace(/\.privkey\.pem$/, ''), v]));

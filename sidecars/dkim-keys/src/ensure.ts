@@ -1,0 +1,58 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DkimCore } from './core.ts';
+import { decideKey, type Existing } from './decide.ts';
+import { keyEvent, rejectEvent } from './events.ts';
+import { generateRsaKey } from './generate.ts';
+import { inspectKey, type KeyInfo } from './keyinfo.ts';
+import { keyFileName } from './names.ts';
+import { backupKey, contentMark, readIfExists, writeKey } from './store.ts';
+
+export interface EnsureInput {
+  domains: readonly string[];
+  bits: number;
+  // DKIM_PRIVATEKEY, already validated and normalised to PKCS#1 PEM, with its public facts.
+  envKey?: { pem: string; info: KeyInfo };
+  seeding: boolean;
+}
+
+// One key per domain for DKIM_SELECTOR, in the seed's order of sources; returns what it did per domain.
+export async function ensureKeys(core: DkimCore, input: EnsureInput): Promise<Record<string, string>> {
+  await mkdir(core.dir, { recursive: true, mode: 0o755 });
+  const done: Record<string, string> = {};
+  for (const domain of input.domains) {
+    const id = { domain, selector: core.selector };
+    const name = keyFileName(id);
+    const file = join(core.dir, name);
+    const content = await readIfExists(file);
+    const r = content ? inspectKey(content) : undefined;
+    const existing: Existing = !r
+      ? { state: 'missing' }
+      : r.ok
+        ? { state: 'valid', fingerprint: r.info.fingerprint }
+        : { state: 'invalid', reason: r.reason };
+    const d = decideKey({ existing, envKey: input.envKey?.info.fingerprint, seeding: input.seeding });
+    done[domain] = d.action;
+    if (d.action === 'keep' && r?.ok) core.known.set(name, r.info.fingerprint);
+    else if (d.action === 'reject' && content) {
+      rejectEvent(core.log, core.publish, file, d.reason, id);
+      core.known.set(name, contentMark(content));
+    } else if (d.action === 'import' && input.envKey) {
+      if (d.backup && content) {
+        await backupKey(file, content, core.owner);
+        core.log.warn({ event: 'dkim.key.replaced', domain, backup: `${file}.bak` }, 'DKIM_PRIVATEKEY replaces the existing key file');
+      }
+      await writeKey(file, input.envKey.pem, core.owner);
+      keyEvent(core.log, core.publish, id, input.envKey.info, 'DKIM_PRIVATEKEY');
+      core.known.set(name, input.envKey.info.fingerprint);
+    } else if (d.action === 'generate') {
+      const pem = await generateRsaKey(input.bits);
+      const info = inspectKey(pem);
+      if (!info.ok) throw new Error(`generated key unusable: ${info.reason}`);
+      await writeKey(file, pem, core.owner);
+      keyEvent(core.log, core.publish, id, info.info, 'generated');
+      core.known.set(name, info.info.fingerprint);
+    }
+  }
+  return done;
+}

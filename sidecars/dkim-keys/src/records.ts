@@ -1,0 +1,26 @@
+import { renderTxtRecord } from './txt.ts';
+
+export interface DomainRecords {
+  domain: string;
+  // FQDN of this server (HOSTNAME): the MX target.
+  mx: string;
+  dkim: { selector: string; dnsValue: string }[];
+}
+
+const quote = (s: string): string => `"${s}"`;
+
+// Suggested policies: SPF allows only the MX hosts, DMARC quarantines failures and reports to postmaster.
+export const spfValue = (): string => 'v=spf1 mx -all';
+export const dmarcValue = (domain: string): string => `v=DMARC1; p=quarantine; rua=mailto:postmaster@${domain}`;
+
+// The records a user publishes for one domain, as zone-file lines (MX, SPF, DKIM, DMARC).
+export function renderDomainRecords(r: DomainRecords, ttl = 3600): string {
+  const lines = [`; ${r.domain}: records to publish`];
+  if (!r.mx.includes('.')) lines.push(`; HOSTNAME "${r.mx}" is not a fully qualified name; set --hostname for a usable MX`);
+  lines.push(`${r.domain}.\t${ttl}\tIN\tMX\t10 ${r.mx}.`);
+  lines.push(`${r.domain}.\t${ttl}\tIN\tTXT\t${quote(spfValue())}`);
+  if (!r.dkim.length) lines.push(`; no DKIM key for ${r.domain} yet: the dkim-keys service creates it when the container starts`);
+  for (const k of r.dkim) lines.push(renderTxtRecord({ domain: r.domain, selector: k.selector }, k.dnsValue, ttl).trimEnd());
+  lines.push(`_dmarc.${r.domain}.\t${ttl}\tIN\tTXT\t${quote(dmarcValue(r.domain))}`);
+  return lines.join('\n');
+}
