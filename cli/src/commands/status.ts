@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectVariant, mtaPaths, parseEnv, run } from '@mta/shared';
 import type { CliIo } from '../io.ts';
+import { certificateStatus } from './status-cert.ts';
 
 // runit's view of every service: one line each ("run: postfix: (pid 12) 300s").
 async function services(serviceDir: string): Promise<string[]> {
@@ -28,5 +29,6 @@ export async function status(io: CliIo, root = io.env.MTA_ROOT ?? '/'): Promise<
   } else {
     io.out(`configuration: ${parsed.errors.length} error(s); run \`mta config check\``);
   }
+  for (const line of await certificateStatus(paths)) io.out(line);
   for (const line of await services(paths.serviceDir)) io.out(line);
 }

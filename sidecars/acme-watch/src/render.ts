@@ -1,0 +1,43 @@
+// postfix smtpd_tls_chain_files wants the key first, then leaf and intermediates, in one file.
+export function chainFile(keyPem: string, chainPem: string): string {
+  return `${keyPem.trim()}\n${chainPem.trim()}\n`;
+}
+
+// Points dovecot at our files, keeping every other line of the seed's TLS include (ssl = required, protocols…).
+export function dovecotTlsConf(existing: string | undefined, certPath: string, keyPath: string): string {
+  const want = [`ssl_cert = <${certPath}`, `ssl_key = <${keyPath}`];
+  const lines = (existing ?? '').split('\n').filter((l, i, all) => l !== '' || i < all.length - 1);
+  const rest = lines.filter((l) => !/^\s*ssl_(cert|key)\s*=/.test(l));
+  if (!rest.some((l) => /^\s*#.*acme-watch/.test(l))) rest.unshift('# ssl_cert/ssl_key are maintained by acme-watch');
+  return `${[...rest, ...want].join('\n')}\n`;
+}
+
+export interface PostfixTls {
+  smtpd_tls_chain_files: string;
+  smtpd_tls_cert_file: string;
+  smtpd_tls_key_file: string;
+  smtpd_tls_eccert_file: string;
+  smtpd_tls_eckey_file: string;
+  smtpd_tls_security_level: string;
+  smtpd_use_tls: string;
+}
+export const POSTFIX_TLS_PARAMS = [
+  'smtpd_tls_chain_files',
+  'smtpd_tls_cert_file',
+  'smtpd_tls_key_file',
+  'smtpd_tls_eccert_file',
+  'smtpd_tls_eckey_file',
+  'smtpd_tls_security_level',
+  'smtpd_use_tls',
+] as const satisfies readonly (keyof PostfixTls)[];
+
+// postconf -e arguments that make postfix serve chainPath; [] when it already does. The old cert/key parameters
+// must go: postfix would otherwise load both. TLS off (empty level, no smtpd_use_tls) becomes `may`.
+export function postfixTlsEdits(cur: PostfixTls, chainPath: string): string[] {
+  const edits: string[] = [];
+  if (cur.smtpd_tls_chain_files.trim() !== chainPath) edits.push(`smtpd_tls_chain_files=${chainPath}`);
+  for (const p of ['smtpd_tls_cert_file', 'smtpd_tls_key_file', 'smtpd_tls_eccert_file', 'smtpd_tls_eckey_file'] as const)
+    if (cur[p].trim() !== '') edits.push(`${p}=`);
+  if (cur.smtpd_tls_security_level.trim() === '' && cur.smtpd_use_tls.trim() !== 'yes') edits.push('smtpd_tls_security_level=may');
+  return edits;
+}

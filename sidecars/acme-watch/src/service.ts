@@ -1,0 +1,119 @@
+import { readFile } from 'node:fs/promises';
+import type { Bus, Logger } from '@mta/shared';
+import { MtaError } from '@mta/shared';
+import { chooseCertificate, type Rejected } from './choose.ts';
+import { digest } from './inspect.ts';
+import { installFiles, type Servable, type Targets } from './install.ts';
+import { reloadDaemons } from './reload.ts';
+import { type AcmeEntry, parseAcmeJson } from './traefik.ts';
+
+export interface ServiceOptions {
+  file: string;
+  names: readonly string[];
+  resolver?: string;
+  targets: Targets;
+  // Shell command after a change; '' = none.
+  hook: string;
+  hookTimeoutMs: number;
+  // An unparseable file must stay unchanged this long before it counts as broken (Traefik writes in place).
+  settleMs?: number;
+  log: Logger;
+  bus: Pick<Bus, 'publish'>;
+  now?: () => Date;
+}
+
+export type PassOutcome = 'missing' | 'empty' | 'settling' | 'rejected' | 'installed' | 'current';
+
+// One evaluation of acme.json: read, parse, choose, install. The caller serialises passes and asks again
+// after `retryInMs` when the file may still be mid-write.
+export class AcmeService {
+  private lastHash: string | undefined;
+  private badHash: string | undefined;
+  private missingLogged = false;
+  // What this process chose last: re-checked on every pass, so a re-rendered main.cf or a deleted file heals.
+  private current: (Servable & { name: string }) | undefined;
+  retryInMs: number | undefined;
+
+  constructor(private readonly o: ServiceOptions) {}
+
+  async pass(): Promise<PassOutcome> {
+    const { o } = this;
+    this.retryInMs = undefined;
+    let text: string;
+    try {
+      text = await readFile(o.file, 'utf8');
+    } catch (e) {
+      if (!this.missingLogged) o.log.info({ event: 'acme.waiting', file: o.file, err: (e as Error).message }, 'acme file not readable yet');
+      this.missingLogged = true;
+      this.lastHash = undefined;
+      return 'missing';
+    }
+    this.missingLogged = false;
+    const hash = digest(text);
+    if (hash === this.lastHash) return this.current ? this.install(this.current) : 'current';
+    o.log.debug({ event: 'acme.read', bytes: text.length }, 'acme file changed');
+    let entries: AcmeEntry[];
+    try {
+      entries = parseAcmeJson(text, o.file);
+    } catch (e) {
+      if (hash !== this.badHash) {
+        // Maybe half-written: judge only once the same content was seen again after settleMs.
+        this.badHash = hash;
+        this.retryInMs = o.settleMs ?? 1000;
+        o.log.debug({ event: 'acme.settling', file: o.file }, 'acme file does not parse yet; waiting for it to settle');
+        return 'settling';
+      }
+      this.lastHash = hash;
+      this.reject({ reason: MtaError.from(e).message });
+      return 'rejected';
+    }
+    this.badHash = undefined;
+    const outcome = await this.choose(entries); // throws on I/O trouble: the same content is tried again later
+    this.lastHash = hash;
+    return outcome;
+  }
+
+  private async choose(entries: AcmeEntry[]): Promise<PassOutcome> {
+    const { o } = this;
+    if (!entries.length) {
+      // Traefik has not obtained anything yet (empty file, null Certificates): nothing to reject.
+      o.log.info({ event: 'acme.empty', file: o.file }, 'acme file holds no certificates yet');
+      return 'empty';
+    }
+    const { chosen, rejected } = chooseCertificate(entries, { names: o.names, resolver: o.resolver, now: (o.now ?? (() => new Date()))() });
+    // Rejections matter when nothing is servable, or when they would have beaten the chosen certificate.
+    const notable = rejected.filter((r) => !chosen?.info || !r.notAfter || r.notAfter > chosen.info.notAfter);
+    for (const r of notable) this.reject(r);
+    if (!chosen?.info || !chosen.keyPem || !chosen.chainPem) {
+      const from = o.resolver ? ` from resolver ${o.resolver}` : '';
+      if (!notable.length) this.reject({ reason: `no certificate for ${o.names.join(', ') || '(no names)'}${from}` });
+      return 'rejected';
+    }
+    const { keyPem, chainPem, info, entry, name } = chosen;
+    return this.install({ keyPem, chainPem, info, resolver: entry.resolver, main: entry.main, name });
+  }
+
+  private async install(c: Servable & { name: string }): Promise<PassOutcome> {
+    const { o } = this;
+    const r = await installFiles(o.targets, c, o.file, o.log);
+    this.current = c;
+    if (!r.filesChanged && !r.postfixChanged && !r.dovecotChanged) {
+      o.log.debug({ event: 'acme.current', serial: c.info.serial }, 'certificate already installed');
+      return 'current';
+    }
+    if (r.filesChanged) {
+      const { serial, notAfter, notBefore, fingerprint, sans } = c.info;
+      const facts = { file: o.file, name: c.name, domains: sans, main: c.main, serial, notAfter, resolver: c.resolver ?? null };
+      o.log.info({ event: 'acme.cert.installed', ...facts }, 'certificate installed');
+      o.bus.publish('mta.acme.cert.installed', { ...facts, notBefore, fingerprint });
+    }
+    await reloadDaemons(o, r.dovecotChanged !== undefined);
+    return 'installed';
+  }
+
+  private reject(r: Partial<Rejected> & { reason: string }): void {
+    const payload = { file: this.o.file, ...r, domains: r.main ? [r.main] : [] };
+    this.o.log.warn({ event: 'acme.cert.rejected', ...payload }, `certificate rejected: ${r.reason}`);
+    this.o.bus.publish('mta.acme.cert.rejected', payload);
+  }
+}

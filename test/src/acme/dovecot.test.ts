@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  type Daemon,
+  eventually,
+  freePort,
+  type NatsServer,
+  type Postfix,
+  scaffoldConfig,
+  startNats,
+  startPostfix,
+  tempRoot,
+} from '../harness/index.ts';
+import { acmeV2, issue, makeCa, type TestCa } from './certs.ts';
+import { scaffoldDovecot, startDovecot } from './dovecot.ts';
+import { collectEvents, type Event, startAcmeSidecar } from './sidecar.ts';
+import { implicitTlsCert, opensslServedSerial, smtpStartTlsCert } from './tls.ts';
+
+const HOST = 'mx.example.com';
+const DAY = 86_400_000;
+
+describe('acme-watch with real postfix and dovecot', { timeout: 60_000 }, () => {
+  let root: { dir: string; cleanup: () => Promise<void> };
+  let ca: TestCa;
+  let nats: NatsServer;
+  let bus: { events: Event[]; nc: NatsConnection };
+  let postfix: Postfix;
+  let dovecot: Daemon | undefined;
+  let sidecar: Daemon;
+  let smtpPort: number;
+  let imapsPort: number;
+  let acmeFile: string;
+  let dovecotConf: string;
+
+  const replace = async (content: string) => {
+    await writeFile(`${acmeFile}.tmp`, content);
+    await rename(`${acmeFile}.tmp`, acmeFile);
+  };
+
+  before(async () => {
+    root = await tempRoot('mta-acme-dc-');
+    ca = makeCa();
+    nats = await startNats();
+    bus = await collectEvents(nats.url);
+    smtpPort = await freePort();
+    imapsPort = await freePort();
+    const self = issue(makeCa('self-signed'), { cn: HOST });
+    const selfDir = join(root.dir, 'self');
+    mkdirSync(selfDir);
+    writeFileSync(join(selfDir, 'cert.pem'), self.certPem);
+    writeFileSync(join(selfDir, 'key.pem'), self.keyPem, { mode: 0o600 });
+    const pfEtc = scaffoldConfig(join(root.dir, 'pf'), smtpPort, { smtpd_tls_security_level: 'may' });
+    mkdirSync(join(root.dir, 'etc'));
+    symlinkSync(pfEtc, join(root.dir, 'etc/postfix'));
+    // The seed's include: TLS options plus the self-signed pair, at mtaPaths(root).dovecotTls.
+    dovecotConf = scaffoldDovecot(
+      join(root.dir, 'etc/dovecot'),
+      join(root.dir, 'dovecot'),
+      imapsPort,
+      `ssl_min_protocol = TLSv1.2\nssl_cert = <${selfDir}/cert.pem\nssl_key = <${selfDir}/key.pem\n`,
+    );
+    postfix = await startPostfix(pfEtc, smtpPort);
+    mkdirSync(join(root.dir, 'acme'));
+    acmeFile = join(root.dir, 'acme/acme.json');
+    sidecar = startAcmeSidecar({
+      MTA_ROOT: root.dir,
+      ACME_FILE: acmeFile,
+      HOSTNAME: HOST,
+      NATS_URL: nats.url,
+      ACME_POSTHOOK: `postfix -c ${pfEtc} reload`,
+    });
+  });
+
+  after(async () => {
+    await sidecar?.stop();
+    await dovecot?.stop();
+    await postfix?.stop();
+    await bus?.nc.close();
+    await nats?.stop();
+    await root?.cleanup();
+  });
+
+  it('installs while dovecot is stopped (reload skipped), and dovecot starts with the new files', async () => {
+    const a = issue(ca, { cn: HOST });
+    await replace(acmeV2({ le: [{ main: HOST, cert: a }] }));
+    await eventually(async () => (await smtpStartTlsCert(smtpPort)).serial === a.serial, 10_000, 'postfix serving a');
+    const include = readFileSync(join(root.dir, 'etc/dovecot/conf.d/99-mta-tls.conf'), 'utf8');
+    assert.match(include, /^ssl_min_protocol = TLSv1\.2$/m);
+    assert.match(include, new RegExp(`^ssl_cert = <${join(root.dir, 'srv/etc/ssl/acme/cert.pem')}$`, 'm'));
+    assert.match(include, new RegExp(`^ssl_key = <${join(root.dir, 'srv/etc/ssl/acme/key.pem')}$`, 'm'));
+    dovecot = await startDovecot(dovecotConf, imapsPort);
+    assert.equal((await implicitTlsCert(imapsPort)).serial, a.serial);
+    assert.ok(!/dovecot.*failed/i.test(sidecar.output()), 'a stopped dovecot is not an error');
+  });
+
+  it('rotates postfix and a running dovecot to a new certificate', async () => {
+    const b = issue(ca, { cn: HOST, notAfter: new Date(Date.now() + 120 * DAY) });
+    await replace(acmeV2({ le: [{ main: HOST, cert: b }] }, 'v3'));
+    await eventually(async () => (await implicitTlsCert(imapsPort)).serial === b.serial, 10_000, 'dovecot serving b');
+    await eventually(async () => (await smtpStartTlsCert(smtpPort)).serial === b.serial, 10_000, 'postfix serving b');
+    assert.equal(await opensslServedSerial(smtpPort), b.serial);
+    assert.equal(await opensslServedSerial(imapsPort, null), b.serial);
+    await eventually(() => bus.events.some((e) => e.subject === 'mta.acme.cert.installed' && e.data.serial === b.serial), 5000, 'event');
+    assert.match(sidecar.output(), /"event":"acme.dovecot","state":"reloaded"/);
+  });
+});

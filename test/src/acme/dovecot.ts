@@ -1,0 +1,42 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Daemon, startDaemon, waitForPort } from '../harness/index.ts';
+
+// A private dovecot (IMAPS only) whose TLS files come from conf.d/99-mta-tls.conf, as in the image.
+export function scaffoldDovecot(confDir: string, stateRoot: string, imapsPort: number, tlsInclude: string): string {
+  mkdirSync(join(confDir, 'conf.d'), { recursive: true });
+  for (const d of ['run', 'lib', 'home']) mkdirSync(join(stateRoot, d), { recursive: true });
+  writeFileSync(join(confDir, 'conf.d/99-mta-tls.conf'), tlsInclude);
+  const conf = join(confDir, 'dovecot.conf');
+  writeFileSync(
+    conf,
+    [
+      `base_dir = ${join(stateRoot, 'run')}`,
+      `state_dir = ${join(stateRoot, 'lib')}`,
+      `log_path = ${join(stateRoot, 'dovecot.log')}`,
+      'protocols = imap',
+      'listen = 127.0.0.1',
+      'ssl = yes',
+      '!include conf.d/99-mta-tls.conf',
+      'service imap-login {',
+      '  inet_listener imap {\n    port = 0\n  }',
+      `  inet_listener imaps {\n    port = ${imapsPort}\n    ssl = yes\n  }`,
+      '}',
+      'passdb {\n  driver = static\n  args = nopassword=y\n}',
+      `userdb {\n  driver = static\n  args = uid=nobody gid=nogroup home=${join(stateRoot, 'home')}/%u\n}`,
+      '',
+    ].join('\n'),
+  );
+  return conf;
+}
+
+export async function startDovecot(conf: string, port: number): Promise<Daemon> {
+  const d = startDaemon('dovecot', ['-c', conf, '-F']);
+  try {
+    await waitForPort(port);
+  } catch (e) {
+    await d.stop();
+    throw new Error(`dovecot did not start: ${(e as Error).message}\n${d.output()}`, { cause: e });
+  }
+  return d;
+}
