@@ -48,6 +48,13 @@ describe('dovecotTlsConf', () => {
       '# ssl_cert/ssl_key are maintained by acme-watch\nssl = required\nssl_min_protocol = TLSv1.2\nssl_cert = </a/cert.pem\nssl_key = </a/key.pem\n',
     );
   });
+  it('turns TLS on when the seed had no certificate (ssl = no, plaintext logins allowed)', () => {
+    const out = dovecotTlsConf('# seed\nssl = no\ndisable_plaintext_auth = no\n', '/a/cert.pem', '/a/key.pem');
+    assert.equal(
+      out,
+      '# ssl_cert/ssl_key are maintained by acme-watch\n# seed\nssl = yes\nssl_cert = </a/cert.pem\nssl_key = </a/key.pem\n',
+    );
+  });
   it('is stable: rendering its own output changes nothing', () => {
     const once = dovecotTlsConf(undefined, '/a/cert.pem', '/a/key.pem');
     assert.equal(dovecotTlsConf(once, '/a/cert.pem', '/a/key.pem'), once);

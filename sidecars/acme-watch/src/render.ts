@@ -4,10 +4,14 @@ export function chainFile(keyPem: string, chainPem: string): string {
 }
 
 // Points dovecot at our files, keeping every other line of the seed's TLS include (ssl = required, protocols…).
+// A seed without any certificate wrote `ssl = no` and allowed plaintext logins; with a certificate both flip.
 export function dovecotTlsConf(existing: string | undefined, certPath: string, keyPath: string): string {
   const want = [`ssl_cert = <${certPath}`, `ssl_key = <${keyPath}`];
   const lines = (existing ?? '').split('\n').filter((l, i, all) => l !== '' || i < all.length - 1);
-  const rest = lines.filter((l) => !/^\s*ssl_(cert|key)\s*=/.test(l));
+  const rest = lines
+    .filter((l) => !/^\s*ssl_(cert|key)\s*=/.test(l) && !/^\s*disable_plaintext_auth\s*=\s*no\s*$/.test(l))
+    .map((l) => (/^\s*ssl\s*=\s*no\s*$/.test(l) ? 'ssl = yes' : l));
+  if (!rest.some((l) => /^\s*ssl\s*=/.test(l))) rest.push('ssl = yes');
   if (!rest.some((l) => /^\s*#.*acme-watch/.test(l))) rest.unshift('# ssl_cert/ssl_key are maintained by acme-watch');
   return `${[...rest, ...want].join('\n')}\n`;
 }

@@ -1,0 +1,75 @@
+import { join } from 'node:path';
+import type { MtaPaths } from '@mta/shared';
+import type { SaslMethod } from './sasl.ts';
+
+// Where the passdb sources live next to dovecot.conf.
+export const dovecotFiles = (paths: MtaPaths) => ({
+  conf: join(paths.dovecotConf, 'dovecot.conf'),
+  confD: join(paths.dovecotConf, 'conf.d'),
+  env: join(paths.dovecotConf, 'conf.d', '90-mta-env.conf'),
+  passwd: join(paths.dovecotConf, 'passwd'),
+  ldap: join(paths.dovecotConf, 'dovecot-ldap.conf.ext'),
+  sql: join(paths.dovecotConf, 'dovecot-sql.conf.ext'),
+  baseDir: join(paths.root, 'run/dovecot'),
+  stateDir: join(paths.root, 'var/lib/dovecot'),
+});
+
+export interface DovecotConfInput {
+  paths: MtaPaths;
+  methods: readonly SaslMethod[];
+  imapHost?: { host: string; port?: number };
+  // Dovecot takes final delivery (VIRTUAL_TRANSPORT=lmtp:unix:private/transport) and serves it over IMAP/POP3.
+  delivery: boolean;
+}
+
+const block = (head: string, body: string[]): string[] => [`${head} {`, ...body.map((l) => `  ${l}`), '}'];
+
+function passdbs(input: DovecotConfInput): string[] {
+  const f = dovecotFiles(input.paths);
+  const out: string[] = [];
+  // The password file always exists (maybe empty), so dovecot has a passdb even with no SASL method.
+  if (input.methods.includes('passwd-file') || !input.methods.length)
+    out.push(...block('passdb', ['driver = passwd-file', `args = scheme=CRYPT username_format=%u ${f.passwd}`]));
+  if (input.methods.includes('ldap')) out.push(...block('passdb', ['driver = ldap', `args = ${f.ldap}`]));
+  if (input.methods.includes('sql')) out.push(...block('passdb', ['driver = sql', `args = ${f.sql}`]));
+  if (input.methods.includes('imap') && input.imapHost) {
+    const { host, port } = input.imapHost;
+    out.push(...block('passdb', ['driver = imap', `args = host=${host.replace(/^\[|\]$/g, '')}${port ? ` port=${port}` : ''}`]));
+  }
+  return out;
+}
+
+// A complete dovecot.conf (2.3 syntax): SASL for postfix always, LMTP + IMAP/POP3 when dovecot holds the mailboxes.
+export function renderDovecotConf(input: DovecotConfInput): string {
+  const f = dovecotFiles(input.paths);
+  const queue = input.paths.postfixQueue;
+  const postfixSocket = (path: string, mode: string) =>
+    block(`unix_listener ${join(queue, path)}`, [`mode = ${mode}`, 'user = postfix', 'group = postfix']);
+  const lines = [
+    '# Rendered by the mta seed from the environment; FORCE_CONFIG re-renders it. Local settings: DOVECOT_* variables.',
+    `base_dir = ${f.baseDir}`,
+    `state_dir = ${f.stateDir}`,
+    `protocols = ${input.delivery ? 'imap pop3 lmtp' : ''}`,
+    'log_path = /dev/stderr',
+    'auth_mechanisms = plain login',
+    ...passdbs(input),
+    ...block('userdb', ['driver = static', `args = uid=vmail gid=vmail home=${join(input.paths.mail, '%n')} allow_all_users=yes`]),
+    'mail_location = maildir:~',
+    ...block('service auth', postfixSocket('private/auth', '0660')),
+  ];
+  if (input.delivery)
+    lines.push(
+      ...block('service lmtp', postfixSocket('private/transport', '0600')),
+      ...block('service imap-login', [
+        ...block('inet_listener imap', ['port = 143']),
+        ...block('inet_listener imaps', ['port = 993', 'ssl = yes']),
+      ]),
+      ...block('service pop3-login', [
+        ...block('inet_listener pop3', ['port = 110']),
+        ...block('inet_listener pop3s', ['port = 995', 'ssl = yes']),
+      ]),
+    );
+  // Only our own includes: the packaged conf.d snippets would add a PAM passdb and their own mail_location.
+  lines.push(`!include_try ${f.confD}/*-mta-*.conf`);
+  return `${lines.join('\n')}\n`;
+}

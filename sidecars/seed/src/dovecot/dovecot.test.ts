@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { mtaPaths, parseEnv, type RawEnv, type Variant } from '@mta/shared';
+import type { PlanPart, RenderContext } from '../plan.ts';
+import { ldapPassFilter } from './ldap.ts';
+import { dq } from './quote.ts';
+import { renderDovecot } from './render.ts';
+import { saslMethods } from './sasl.ts';
+
+function ctx(env: RawEnv, variant: Variant = 'full', dovecotParams: string[] = []): RenderContext {
+  const r = parseEnv({ HOSTNAME: 'mx.example.com', MAIL_DOMAIN: 'example.com', ...env });
+  if (!r.ok) throw new Error(r.errors.map((e) => `${e.variable}: ${e.message}`).join('; '));
+  return {
+    config: r.config,
+    env: r.env,
+    paths: mtaPaths('/r'),
+    variant,
+    postfixParams: new Set(),
+    dovecotParams: new Set(dovecotParams),
+    readFile: () => undefined,
+    now: new Date(0),
+  };
+}
+
+const LDAP = {
+  LDAP_HOST: 'ldap://auth:389',
+  LDAP_USER_BASE: 'ou=people,dc=example,dc=com',
+  LDAP_QUERY_FILTER_USER: '(&(objectclass=posixAccount)(mail=%s))',
+  LDAP_QUERY_ATTRS_PASS: 'uid=user',
+};
+const MYSQL = {
+  MYSQL_HOST: 'db:3307',
+  MYSQL_DATABASE: 'postfix',
+  MYSQL_QUERY_USER: 'select 1',
+  MYSQL_QUERY_PASS: "select user, password from users where user='%u'",
+};
+const ALL = { ...LDAP, ...MYSQL, SMTPD_SASL_CLIENTAUTH: 'c1:{plain}p1', SMTPD_SASL_IMAPHOST: 'app:1143' };
+const text = (part: PlanPart, path: string) => {
+  const f = part.files?.find((x) => x.path === path);
+  assert.ok(f, `${path} planned`);
+  return String(f.content);
+};
+
+test('methods are active only with their variables, in the order file, LDAP, SQL, IMAP', () => {
+  assert.deepEqual(saslMethods(ctx({}).config), []);
+  assert.deepEqual(saslMethods(ctx(ALL).config), ['passwd-file', 'ldap', 'sql', 'imap']);
+  assert.deepEqual(saslMethods(ctx({ SMTPD_SASL_IMAPHOST: 'app' }).config), ['imap']);
+  // LDAP lookups alone are no SASL method.
+  assert.deepEqual(saslMethods(ctx({ ...LDAP, LDAP_QUERY_ATTRS_PASS: undefined }).config), []);
+  const conf = text(renderDovecot(ctx(ALL)), '/r/etc/dovecot/dovecot.conf');
+  assert.deepEqual(
+    [...conf.matchAll(/driver = (passwd-file|ldap|sql|imap)/g)].map((m) => m[1]),
+    ['passwd-file', 'ldap', 'sql', 'imap'],
+  );
+  assert.match(conf, /args = host=app port=1143/);
+});
+
+test('submission and smtps exist only with a method: TLS required, AUTH only after TLS, relay only when authenticated', () => {
+  assert.deepEqual(renderDovecot(ctx({})).master, []);
+  const master = renderDovecot(ctx({ SMTPD_SASL_CLIENTAUTH: 'c1:{plain}p1', SMTPD_USE_TLS: 'yes' })).master ?? [];
+  assert.deepEqual(
+    master.map((m) => `${m.service}/${m.type}`),
+    ['submission/inet', 'smtps/inet'],
+  );
+  for (const m of master) {
+    for (const o of [
+      'smtpd_tls_auth_only=yes',
+      'smtpd_sasl_auth_enable=yes',
+      'smtpd_sasl_type=dovecot',
+      'smtpd_relay_restrictions=permit_sasl_authenticated,reject',
+    ])
+      assert.ok(m.entry.includes(`-o ${o}`), `${m.service}: ${o}`);
+  }
+  assert.ok(master[1]?.entry.includes('-o smtpd_tls_wrappermode=yes'));
+  assert.ok(!master[0]?.entry.includes('wrappermode'));
+});
+
+test('SASL without any certificate is a warning (ACME may bring one later), not an error', () => {
+  const part = renderDovecot(ctx({ SMTPD_SASL_CLIENTAUTH: 'c1:{plain}p1' }));
+  assert.deepEqual(part.errors, []);
+  assert.ok(part.warnings?.some((w) => /no TLS certificate/.test(w)));
+});
+
+test('LDAP pass filter: given, or rebuilt from the mailbox filter, or a clear error', () => {
+  assert.equal(ldapPassFilter(ctx(LDAP).config), '(&(objectclass=posixAccount)(uid=%u))');
+  assert.equal(ldapPassFilter(ctx({ ...LDAP, LDAP_QUERY_FILTER_PASS: '(cn=%u)' }).config), '(cn=%u)');
+  const part = renderDovecot(ctx({ ...LDAP, LDAP_QUERY_FILTER_USER: '(&(objectclass=posixAccount)(mailbox=%s))' }));
+  assert.deepEqual(
+    part.errors?.map((e) => e.variable),
+    ['LDAP_QUERY_FILTER_PASS'],
+  );
+});
+
+test('LDAP auth-bind file: uri, bind DN for the search, quoted password, readable by dovecot only', () => {
+  const part = renderDovecot(ctx({ ...LDAP, LDAP_BIND_DN: 'cn=reader,dc=example,dc=com', LDAP_BIND_PW: 'a "b" #c' }));
+  const f = part.files?.find((x) => x.path === '/r/etc/dovecot/dovecot-ldap.conf.ext');
+  assert.deepEqual([f?.mode, f?.owner, f?.group], [0o640, 'root', 'dovecot']);
+  const ldap = String(f?.content);
+  for (const line of [
+    'uris = ldap://auth:389',
+    'auth_bind = yes',
+    'pass_attrs = uid=user',
+    'dn = cn=reader,dc=example,dc=com',
+    'dnpass = "a \\"b\\" #c"',
+  ])
+    assert.ok(ldap.split('\n').includes(line), `${line} in\n${ldap}`);
+});
+
+test('SQL passdb on the MYSQL_* connection; spaces in connect values are refused without echoing them', () => {
+  const sql = text(renderDovecot(ctx({ ...MYSQL, MYSQL_USER: 'u', MYSQL_PASSWORD: 'p#w' })), '/r/etc/dovecot/dovecot-sql.conf.ext');
+  assert.match(sql, /^connect = "host=db port=3307 dbname=postfix user=u password=p#w"$/m);
+  assert.match(sql, /^password_query = "select user, password from users where user='%u'"$/m);
+  const bad = renderDovecot(ctx({ ...MYSQL, MYSQL_USER: 'u', MYSQL_PASSWORD: 'two words' }));
+  assert.deepEqual(
+    bad.errors?.map((e) => e.variable),
+    ['MYSQL_PASSWORD'],
+  );
+  assert.ok(!JSON.stringify(bad.errors).includes('two words'));
+});
+
+test('password file: one line per client, secret mode; a ":" in a password or a duplicate user is an error', () => {
+  const part = renderDovecot(ctx({ SMTPD_SASL_CLIENTAUTH: 'c1:{plain}p1 c2:{CRYPT}$2y$05$abc' }));
+  assert.equal(text(part, '/r/etc/dovecot/passwd'), 'c1:{plain}p1\nc2:{CRYPT}$2y$05$abc\n');
+  assert.equal(part.files?.find((f) => f.path === '/r/etc/dovecot/passwd')?.mode, 0o640);
+  const bad = renderDovecot(ctx({ SMTPD_SASL_CLIENTAUTH: 'c1:{plain}a:b c1:{plain}x' }));
+  assert.equal(bad.errors?.length, 2);
+  assert.ok(!JSON.stringify(bad.errors).includes('a:b'));
+});
+
+test('TLS include: postfix cert files, chain files, the self-signed pair, or ssl = no', () => {
+  const tls = (env: RawEnv) => text(renderDovecot(ctx(env)), '/r/etc/dovecot/conf.d/99-mta-tls.conf');
+  assert.match(tls({ SMTPD_TLS_CERT_FILE: '/c.pem', SMTPD_TLS_KEY_FILE: '/k.pem' }), /^ssl_cert = <\/c\.pem\nssl_key = <\/k\.pem$/m);
+  assert.match(tls({ SMTPD_TLS_CHAIN_FILES: '/k.pem,/chain.pem' }), /^ssl_cert = <\/chain\.pem\nssl_key = <\/k\.pem$/m);
+  assert.match(
+    tls({ SMTPD_USE_TLS: 'yes' }),
+    /^ssl_cert = <\/r\/srv\/etc\/ssl\/self\/cert\.pem\nssl_key = <\/r\/srv\/etc\/ssl\/self\/key\.pem$/m,
+  );
+  assert.match(tls({}), /^ssl = no$/m);
+});
+
+test('LMTP and IMAP/POP3 only when dovecot takes delivery; sockets in the postfix queue', () => {
+  const conf = (env: RawEnv) => text(renderDovecot(ctx(env)), '/r/etc/dovecot/dovecot.conf');
+  const lmtp = conf({ VIRTUAL_TRANSPORT: 'lmtp:unix:private/transport' });
+  assert.match(lmtp, /^protocols = imap pop3 lmtp$/m);
+  assert.match(lmtp, /unix_listener \/r\/var\/spool\/postfix\/private\/transport \{/);
+  assert.match(lmtp, /home=\/r\/var\/mail\/%n/);
+  const saslOnly = conf({ VIRTUAL_TRANSPORT: 'lmtp:app:2003' });
+  assert.match(saslOnly, /^protocols = $/m);
+  assert.match(saslOnly, /unix_listener \/r\/var\/spool\/postfix\/private\/auth \{/);
+  assert.doesNotMatch(saslOnly, /private\/transport/);
+  // The packaged conf.d snippets (PAM passdb, mbox mail_location) stay out.
+  assert.match(saslOnly, /^!include_try \/r\/etc\/dovecot\/conf\.d\/\*-mta-\*\.conf$/m);
+});
+
+test('DOVECOT_* pass-through: known settings applied (quoted when needed), unknown ones warned about', () => {
+  const part = renderDovecot(
+    ctx({ DOVECOT_AUTH_USERNAME_FORMAT: '%Ln', DOVECOT_LOGIN_GREETING: 'hi # there', DOVECOT_NO_SUCH: 'x' }, 'full', [
+      'auth_username_format',
+      'login_greeting',
+    ]),
+  );
+  assert.equal(text(part, '/r/etc/dovecot/conf.d/90-mta-env.conf'), 'auth_username_format = %Ln\nlogin_greeting = "hi # there"\n');
+  assert.ok(part.warnings?.some((w) => w.startsWith('DOVECOT_NO_SUCH ignored')));
+  const multi = renderDovecot(ctx({ DOVECOT_LOGIN_GREETING: 'a\nb' }, 'full', ['login_greeting']));
+  assert.deepEqual(
+    multi.errors?.map((e) => e.variable),
+    ['DOVECOT_LOGIN_GREETING'],
+  );
+});
+
+test('mini image: no dovecot at all, a warning when SASL was asked for', () => {
+  assert.deepEqual(renderDovecot(ctx({}, 'mini')), {});
+  const part = renderDovecot(ctx({ SMTPD_SASL_CLIENTAUTH: 'c1:{plain}p1' }, 'mini'));
+  assert.equal(part.files, undefined);
+  assert.match(part.warnings?.[0] ?? '', /mini/);
+});
+
+test('dq quotes only what dovecot would otherwise cut or misread', () => {
+  assert.equal(dq('%Ln'), '%Ln');
+  assert.equal(dq(''), '""');
+  assert.equal(dq('a b'), '"a b"');
+  assert.equal(dq('x\\"y'), '"x\\\\\\"y"');
+});

@@ -1,0 +1,34 @@
+import type { Config, EnvIssue } from '@mta/shared';
+import { settingLines } from './quote.ts';
+
+// The seed's reconstruction: `(mail=%s)` in the mailbox filter becomes `(<attr>=%u)` when no pass filter is given.
+export function ldapPassFilter(c: Config): string | EnvIssue {
+  if (c.LDAP_QUERY_FILTER_PASS) return c.LDAP_QUERY_FILTER_PASS;
+  const attr = c.LDAP_QUERY_ATTRS_PASS?.attribute ?? 'uid';
+  const user = c.LDAP_QUERY_FILTER_USER ?? '';
+  if (!user.includes('(mail=%s)'))
+    return {
+      variable: 'LDAP_QUERY_FILTER_PASS',
+      message: 'required: LDAP_QUERY_FILTER_USER has no "(mail=%s)" to derive it from (e.g. (&(objectclass=posixAccount)(uid=%u)))',
+    };
+  return user.split('(mail=%s)').join(`(${attr}=%u)`);
+}
+
+// dovecot-ldap.conf.ext for authentication binds: find the user's DN (as LDAP_BIND_DN if set), then bind as the user.
+export function renderLdapPassdb(c: Config): { content: string; errors: EnvIssue[] } {
+  const filter = ldapPassFilter(c);
+  if (typeof filter !== 'string') return { content: '', errors: [filter] };
+  const lines = settingLines({
+    uris: c.LDAP_HOST,
+    ldap_version: '3',
+    base: c.LDAP_USER_BASE,
+    scope: 'subtree',
+    deref: 'never',
+    auth_bind: 'yes',
+    pass_filter: filter,
+    pass_attrs: c.LDAP_QUERY_ATTRS_PASS?.mapping,
+    dn: c.LDAP_BIND_DN || undefined,
+    dnpass: c.LDAP_BIND_DN ? (c.LDAP_BIND_PW ?? '') : undefined,
+  });
+  return { content: `${lines.join('\n')}\n`, errors: [] };
+}

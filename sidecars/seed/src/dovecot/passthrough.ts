@@ -1,0 +1,19 @@
+import type { EnvIssue, RawEnv } from '@mta/shared';
+import { dq } from './quote.ts';
+
+const PREFIX = 'DOVECOT_';
+
+// DOVECOT_X=v becomes `x = v` when dovecot knows the setting x (`doveconf -d`), like the postfix pass-through.
+export function dovecotPassThrough(env: RawEnv, known: ReadonlySet<string>): { lines: string[]; errors: EnvIssue[]; ignored: string[] } {
+  const lines: string[] = [];
+  const errors: EnvIssue[] = [];
+  const ignored: string[] = [];
+  for (const [name, value] of Object.entries(env).sort(([a], [b]) => a.localeCompare(b))) {
+    if (!name.startsWith(PREFIX) || value === undefined || name.endsWith('__FILE')) continue;
+    const setting = name.slice(PREFIX.length).toLowerCase();
+    if (!known.has(setting)) ignored.push(name);
+    else if (/[\r\n]/.test(value)) errors.push({ variable: name, message: 'must be a single line' });
+    else lines.push(`${setting} = ${dq(value)}`);
+  }
+  return { lines, errors, ignored };
+}

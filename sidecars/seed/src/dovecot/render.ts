@@ -1,0 +1,67 @@
+import { parseHostPort } from '@mta/shared';
+import type { PlannedFile, PlanPart, RenderContext } from '../plan.ts';
+import { dovecotFiles, renderDovecotConf } from './conf.ts';
+import { renderLdapPassdb } from './ldap.ts';
+import { dovecotPassThrough } from './passthrough.ts';
+import { renderPasswdFile } from './passwd.ts';
+import { saslMethods } from './sasl.ts';
+import { renderSqlPassdb } from './sql.ts';
+import { saslServices } from './submission.ts';
+import { dovecotTlsFiles, renderDovecotTls } from './tls.ts';
+
+export const DOVECOT_LMTP = 'lmtp:unix:private/transport';
+
+// Files only dovecot's auth process may read: they hold passwords.
+const secretFile = (path: string, content: string): PlannedFile => ({ path, content, mode: 0o640, owner: 'root', group: 'dovecot' });
+
+// Dovecot for the base and full images: SASL for postfix, LMTP delivery, IMAP/POP3, plus the postfix services using it.
+export function renderDovecot(ctx: RenderContext): PlanPart {
+  const c = ctx.config;
+  const methods = saslMethods(c);
+  if (ctx.variant === 'mini')
+    return methods.length ? { warnings: [`SASL (${methods.join(', ')}) needs dovecot, which the mini image lacks: 465/587 stay off`] } : {};
+  const f = dovecotFiles(ctx.paths);
+  const delivery = c.VIRTUAL_TRANSPORT.trim() === DOVECOT_LMTP;
+  const imapHost = c.SMTPD_SASL_IMAPHOST ? parseHostPort(c.SMTPD_SASL_IMAPHOST) : undefined;
+  const passwd = renderPasswdFile(c.SMTPD_SASL_CLIENTAUTH ?? []);
+  const env = dovecotPassThrough(ctx.env, ctx.dovecotParams);
+  const tls = dovecotTlsFiles(ctx);
+  const part: Required<Pick<PlanPart, 'files' | 'dirs' | 'errors' | 'warnings' | 'master'>> = {
+    files: [
+      {
+        path: f.conf,
+        content: renderDovecotConf({ paths: ctx.paths, methods, imapHost, delivery }),
+        mode: 0o644,
+        owner: 'root',
+        group: 'root',
+      },
+      secretFile(f.passwd, passwd.content),
+      secretFile(f.env, env.lines.length ? `${env.lines.join('\n')}\n` : ''),
+      { path: ctx.paths.dovecotTls, content: renderDovecotTls(tls), mode: 0o644, owner: 'root', group: 'root' },
+    ],
+    dirs: [
+      { path: ctx.paths.dovecotConf, mode: 0o755, owner: 'root', group: 'root' },
+      { path: f.confD, mode: 0o755, owner: 'root', group: 'root' },
+      { path: f.stateDir, mode: 0o755, owner: 'root', group: 'root' },
+    ],
+    errors: [...passwd.errors, ...env.errors],
+    warnings: env.ignored.map((n) => `${n} ignored: dovecot has no setting ${n.slice('DOVECOT_'.length).toLowerCase()}`),
+    master: [],
+  };
+  if (methods.includes('ldap')) {
+    const ldap = renderLdapPassdb(c);
+    part.files.push(secretFile(f.ldap, ldap.content));
+    part.errors.push(...ldap.errors);
+  }
+  if (methods.includes('sql')) {
+    const sql = renderSqlPassdb(c);
+    part.files.push(secretFile(f.sql, sql.content));
+    part.errors.push(...sql.errors);
+  }
+  if (methods.length) {
+    part.master.push(...saslServices());
+    if (!tls)
+      part.warnings.push('SASL is on but no TLS certificate is configured: 465/587 refuse AUTH until one is (SMTPD_USE_TLS=yes or ACME)');
+  }
+  return part;
+}

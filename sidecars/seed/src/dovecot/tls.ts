@@ -1,0 +1,31 @@
+import type { RenderContext } from '../plan.ts';
+import { selfSignedFiles } from '../postfix/tls-inbound.ts';
+
+export interface TlsFiles {
+  cert: string;
+  key: string;
+}
+
+// The certificate postfix serves, so IMAPS/POP3S present the same one; the same precedence as the postfix renderer.
+export function dovecotTlsFiles(ctx: RenderContext): TlsFiles | undefined {
+  const c = ctx.config;
+  if (c.SMTPD_TLS_CERT_FILE && c.SMTPD_TLS_KEY_FILE) return { cert: c.SMTPD_TLS_CERT_FILE, key: c.SMTPD_TLS_KEY_FILE };
+  if (c.SMTPD_TLS_ECCERT_FILE && c.SMTPD_TLS_ECKEY_FILE) return { cert: c.SMTPD_TLS_ECCERT_FILE, key: c.SMTPD_TLS_ECKEY_FILE };
+  if (c.SMTPD_TLS_DCERT_FILE && c.SMTPD_TLS_DKEY_FILE) return { cert: c.SMTPD_TLS_DCERT_FILE, key: c.SMTPD_TLS_DKEY_FILE };
+  // Chain files are key first, then the certificate chain (one combined file works for both settings).
+  const chain = c.SMTPD_TLS_CHAIN_FILES;
+  if (chain?.length) return { key: chain[0]!, cert: chain[1] ?? chain[0]! };
+  if (c.SMTPD_USE_TLS) {
+    const f = selfSignedFiles(ctx.paths.selfSignedDir);
+    return { cert: f.cert, key: f.key };
+  }
+  return undefined;
+}
+
+// The one include naming the TLS files (paths.dovecotTls); acme-watch rewrites it in the same shape and reloads dovecot.
+// Without TLS plaintext logins stay possible, as with the seed; once a certificate exists they need TLS.
+export function renderDovecotTls(files: TlsFiles | undefined): string {
+  const head = '# TLS files of IMAPS/POP3S: written by the mta seed, rewritten by acme-watch.\n';
+  if (!files) return `${head}ssl = no\ndisable_plaintext_auth = no\n`;
+  return `${head}ssl = yes\nssl_cert = <${files.cert}\nssl_key = <${files.key}\n`;
+}

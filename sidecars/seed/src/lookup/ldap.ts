@@ -1,0 +1,57 @@
+import { join } from 'node:path';
+import type { PlanPart, RenderContext } from '../plan.ts';
+import { cfFile } from './cf.ts';
+
+// Table file names of the seed, so existing volumes and docs keep matching.
+export const LDAP_TABLES = {
+  users: 'ldap-users.cf',
+  aliases: 'ldap-aliases.cf',
+  groups: 'ldap-groups.cf',
+  expand: 'ldap-groups-expand.cf',
+} as const;
+
+// Group members come back as bare uids, which postfix qualifies with @$myorigin (= HOSTNAME) before looking them
+// up again: the expand table matches the uid part (%u) of exactly those keys, so foreign addresses are never rewritten.
+export function expandQuery(hostname: string | undefined, filter: string): [string, Record<string, string>] {
+  const byUid = filter.split('%s').join('%u');
+  return [byUid, hostname?.includes('.') ? { domain: hostname } : {}];
+}
+
+// Postfix LDAP lookups: mailboxes, optional aliases, and groups whose memberUid values are expanded to mail.
+export function renderLdapLookups(ctx: RenderContext): PlanPart {
+  const c = ctx.config;
+  if (!c.LDAP_HOST || !c.LDAP_USER_BASE || !c.LDAP_QUERY_FILTER_USER) return {};
+  const bind = c.LDAP_BIND_DN ? { bind: 'yes', bind_dn: c.LDAP_BIND_DN, bind_pw: c.LDAP_BIND_PW ?? '' } : { bind: 'no' };
+  const secret = !!c.LDAP_BIND_DN && !!c.LDAP_BIND_PW;
+  const table = (name: string, base: string, attr: string, filter: string, extra: Record<string, string> = {}) =>
+    cfFile(
+      join(ctx.paths.postfixConf, name),
+      {
+        server_host: c.LDAP_HOST,
+        search_base: base,
+        version: '3',
+        scope: 'sub',
+        query_filter: filter,
+        result_attribute: attr,
+        ...extra,
+        ...bind,
+      },
+      secret,
+    );
+  const ref = (name: string) => `ldap:${join(ctx.paths.postfixConf, name)}`;
+  const files = [table(LDAP_TABLES.users, c.LDAP_USER_BASE, c.LDAP_QUERY_ATTRS_USER ?? 'mail', c.LDAP_QUERY_FILTER_USER)];
+  const aliasMaps: string[] = [];
+  if (c.LDAP_QUERY_FILTER_ALIAS) {
+    files.push(table(LDAP_TABLES.aliases, c.LDAP_USER_BASE, 'mail', c.LDAP_QUERY_FILTER_ALIAS));
+    aliasMaps.push(ref(LDAP_TABLES.aliases));
+  }
+  if (c.LDAP_QUERY_FILTER_GROUP && c.LDAP_QUERY_FILTER_EXPAND) {
+    const groupBase = c.LDAP_GROUP_BASE ?? c.LDAP_USER_BASE;
+    files.push(table(LDAP_TABLES.groups, groupBase, 'memberUid', c.LDAP_QUERY_FILTER_GROUP));
+    files.push(table(LDAP_TABLES.expand, c.LDAP_USER_BASE, 'mail', ...expandQuery(c.HOSTNAME, c.LDAP_QUERY_FILTER_EXPAND)));
+    aliasMaps.push(ref(LDAP_TABLES.groups), ref(LDAP_TABLES.expand));
+  }
+  const postconfLists: Record<string, string[]> = { virtual_mailbox_maps: [ref(LDAP_TABLES.users)] };
+  if (aliasMaps.length) postconfLists.virtual_alias_maps = aliasMaps;
+  return { files, postconfLists };
+}

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { connect } from 'node:tls';
+import { eventually, type SeededPostfix, seededPostfix, swaks } from '../harness/index.ts';
+import { imapsFetchAll, pop3sRetrFirst } from './mail-client.ts';
+import { type Dovecot, startDovecot } from './start-dovecot.ts';
+
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+// The certificate a TLS server presents on port.
+async function peerCert(port: number): Promise<X509Certificate> {
+  const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false });
+  await new Promise((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+  const raw = socket.getPeerX509Certificate();
+  socket.destroy();
+  if (!raw) throw new Error('no peer certificate');
+  return raw;
+}
+
+describe('dovecot LMTP delivery, IMAPS and POP3S', () => {
+  let mta: SeededPostfix;
+  let dovecot: Dovecot;
+  before(async () => {
+    mta = await seededPostfix({
+      env: {
+        MAIL_DOMAIN: 'example.com',
+        MAIL_BOXES: 'info@example.com',
+        SMTPD_USE_TLS: 'yes',
+        VIRTUAL_TRANSPORT: 'lmtp:unix:private/transport',
+        SMTPD_SASL_CLIENTAUTH: 'info:{plain}info-secret-1',
+        DOVECOT_AUTH_USERNAME_FORMAT: '%Ln',
+      },
+    });
+    cleanups.push(() => mta.stop());
+    dovecot = await startDovecot(mta.paths);
+    cleanups.push(() => dovecot.stop());
+  });
+
+  test('a message sent to port 25 lands in /var/mail/info as vmail and is fetched over IMAPS and POP3S', async () => {
+    const sent = swaks([
+      '--server',
+      `127.0.0.1:${mta.port}`,
+      '--from',
+      'a@sender.test',
+      '--to',
+      'info@example.com',
+      '--body',
+      'hello via lmtp',
+    ]);
+    assert.equal(sent.status, 0, sent.output);
+    const inbox = join(mta.paths.mail, 'info', 'new');
+    const file = await eventually(
+      () => readdirSync(inbox).map((f) => join(inbox, f))[0],
+      15_000,
+      `delivery into ${inbox}\n${mta.postfix.output().slice(-2000)}\n${dovecot.log().slice(-2000)}`,
+    );
+    assert.match(readFileSync(file, 'utf8'), /hello via lmtp/);
+    assert.equal(statSync(file).uid, 5000);
+    // DOVECOT_AUTH_USERNAME_FORMAT=%Ln: a mixed-case login with domain is the passwd-file user "info".
+    const imap = await imapsFetchAll(dovecot.ports.imaps, 'Info@Example.com', 'info-secret-1');
+    assert.match(imap, /^a OK/m, imap);
+    assert.match(imap, /hello via lmtp/, imap);
+    const pop = await pop3sRetrFirst(dovecot.ports.pop3s, 'info', 'info-secret-1');
+    assert.match(pop, /hello via lmtp/, pop);
+    const wrong = await imapsFetchAll(dovecot.ports.imaps, 'info', 'wrong');
+    assert.match(wrong, /^a NO/m);
+  });
+
+  test('IMAPS and POP3S present the certificate postfix serves, and a new one after the TLS include changes + reload', async () => {
+    const postfixCert = await peerCert(mta.ports.smtps!);
+    for (const port of [dovecot.ports.imaps, dovecot.ports.pop3s])
+      assert.equal((await peerCert(port)).fingerprint256, postfixCert.fingerprint256);
+
+    // What acme-watch does: new files, the one include rewritten, `doveadm reload`.
+    const dir = mta.root;
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=new.example.com',
+        '-keyout',
+        join(dir, 'new.key'),
+        '-out',
+        join(dir, 'new.crt'),
+      ],
+      { stdio: 'pipe' },
+    );
+    writeFileSync(mta.paths.dovecotTls, `ssl = yes\nssl_cert = <${join(dir, 'new.crt')}\nssl_key = <${join(dir, 'new.key')}\n`);
+    execFileSync('doveadm', ['-c', dovecot.conf, 'reload']);
+    const want = new X509Certificate(readFileSync(join(dir, 'new.crt'))).fingerprint256;
+    await eventually(async () => (await peerCert(dovecot.ports.imaps)).fingerprint256 === want, 10_000, 'new IMAPS certificate');
+  });
+});

@@ -1,0 +1,69 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { MtaPaths } from '@mta/shared';
+import { type Daemon, eventually, freePort, startDaemon, waitForPort } from '../harness/index.ts';
+
+export interface Dovecot extends Daemon {
+  conf: string;
+  ports: { imap: number; imaps: number; pop3: number; pop3s: number };
+  log: () => string;
+  // `doveadm auth test user password`: true when dovecot accepts the password.
+  authTest: (user: string, password: string) => boolean;
+  // `doveconf -n`: the settings dovecot actually runs with.
+  effective: () => string;
+}
+
+// Starts the seed-rendered dovecot of a test root in the foreground, moved to loopback test ports by one extra
+// conf.d file (the image uses 143/993/110/995 on all interfaces).
+export async function startDovecot(paths: MtaPaths): Promise<Dovecot> {
+  const conf = join(paths.dovecotConf, 'dovecot.conf');
+  const ports = { imap: await freePort(), imaps: await freePort(), pop3: await freePort(), pop3s: await freePort() };
+  const logFile = join(paths.root, 'dovecot.log');
+  // The image keeps the packaged conf.d snippets next to ours; so do the tests, to prove they are not read.
+  const confD = join(paths.dovecotConf, 'conf.d');
+  for (const f of readdirSync('/etc/dovecot/conf.d')) if (f.endsWith('.conf')) copyFileSync(join('/etc/dovecot/conf.d', f), join(confD, f));
+  const listener = (name: string, port: number) => `  inet_listener ${name} {\n    port = ${port}\n  }`;
+  writeFileSync(
+    join(paths.dovecotConf, 'conf.d', '98-mta-test-ports.conf'),
+    [
+      'listen = 127.0.0.1',
+      `log_path = ${logFile}`,
+      'service imap-login {',
+      listener('imap', ports.imap),
+      listener('imaps', ports.imaps),
+      '}',
+      'service pop3-login {',
+      listener('pop3', ports.pop3),
+      listener('pop3s', ports.pop3s),
+      '}',
+      '',
+    ].join('\n'),
+  );
+  const d = startDaemon('dovecot', ['-c', conf, '-F']);
+  const log = () => {
+    try {
+      return readFileSync(logFile, 'utf8');
+    } catch {
+      return d.output();
+    }
+  };
+  try {
+    // The SASL socket for postfix always exists; IMAP only when dovecot holds the mailboxes.
+    await eventually(() => existsSync(join(paths.postfixQueue, 'private', 'auth')), 15_000, 'dovecot auth socket');
+    if (/^protocols = .*imap/m.test(readFileSync(conf, 'utf8'))) await waitForPort(ports.imap);
+  } catch (e) {
+    await d.stop();
+    throw new Error(`dovecot did not start: ${(e as Error).message}\n${d.output()}\n${log()}`, { cause: e });
+  }
+  const authTest = (user: string, password: string) => {
+    try {
+      execFileSync('doveadm', ['-c', conf, 'auth', 'test', user, password], { stdio: 'pipe' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const effective = () => execFileSync('doveconf', ['-c', conf, '-n'], { stdio: 'pipe' }).toString();
+  return { ...d, conf, ports, log, authTest, effective };
+}

@@ -1,0 +1,54 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Daemon, startDaemon } from './daemon.ts';
+import { eventually, freePort, waitForPort } from './net.ts';
+
+export const MYSQL_FIXTURE = new URL('../fixtures/mysql/postfix.sql', import.meta.url).pathname;
+// The lookup account the fixture creates (the password has a '#' on purpose).
+export const MYSQL_READER = { user: 'mailer', password: 'my#sql-pw', database: 'postfix' };
+
+export interface Mariadb extends Daemon {
+  port: number;
+  socket: string;
+  // Runs SQL as the server's root user over the unix socket.
+  sql: (statements: string) => string;
+}
+
+// A real mariadbd with a fresh datadir under dir, on a loopback port and a socket in dir; loaded with the fixture.
+export async function startMariadb(dir: string, opts: { fixture?: string } = {}): Promise<Mariadb> {
+  const data = join(dir, 'mysql-data');
+  mkdirSync(data, { recursive: true });
+  execFileSync(
+    'mariadb-install-db',
+    ['--no-defaults', `--datadir=${data}`, '--user=root', '--auth-root-authentication-method=socket', '--skip-test-db'],
+    { stdio: 'pipe' },
+  );
+  const port = await freePort();
+  const socket = join(dir, 'mysql.sock');
+  const d = startDaemon('mariadbd', [
+    '--no-defaults',
+    `--datadir=${data}`,
+    `--socket=${socket}`,
+    `--port=${port}`,
+    '--bind-address=127.0.0.1',
+    '--user=root',
+    `--pid-file=${join(dir, 'mysql.pid')}`,
+    '--skip-name-resolve',
+    '--innodb-buffer-pool-size=16M',
+    '--skip-log-bin',
+  ]);
+  const sql = (statements: string) =>
+    execFileSync('mariadb', ['--no-defaults', '-S', socket, '-u', 'root', '--batch', '--skip-column-names'], {
+      input: statements,
+    }).toString();
+  try {
+    await waitForPort(port, '127.0.0.1', 30_000);
+    await eventually(() => sql('SELECT 1').trim() === '1', 10_000, 'mariadb answers');
+  } catch (e) {
+    await d.stop();
+    throw new Error(`mariadbd did not start: ${(e as Error).message}\n${d.output()}`, { cause: e });
+  }
+  sql(readFileSync(opts.fixture ?? MYSQL_FIXTURE, 'utf8'));
+  return { ...d, port, socket, sql };
+}
