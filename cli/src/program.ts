@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { configCheck } from './commands/config-check.ts';
 import { configExplain } from './commands/config-explain.ts';
+import { registerDhparam } from './commands/dhparam.ts';
 import { registerDkim } from './commands/dkim.ts';
 import { registerDns } from './commands/dns.ts';
 import { events } from './commands/events.ts';
@@ -64,6 +65,7 @@ export function buildProgram(io: CliIo): Command {
     .description('deliver a quarantined message to its recipients (like amavisd-release)')
     .action((id: string) => quarantineRelease(io, id));
 
+  registerDhparam(program, io);
   registerDkim(program, io);
   registerDns(program, io);
   registerLearn(program, io);

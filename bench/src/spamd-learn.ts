@@ -1,0 +1,122 @@
+// bench/spamd-learn: the seed's way (one sa-learn per file) against the sidecar's batch (one sa-learn for all files,
+// then one journal sync), same files, same run, each into a fresh DB as the amavis user; plus the idle RSS and CPU
+// of the running sidecar. Writes bench/results/spamd-learn.json (targets: ratio >= 20, RSS <= 50 MB, CPU ~0).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureBayesDir, learnFiles, lookupUser, type SaTarget, saLearn, syncBayes } from '@mta/spamd-learn';
+import { type Daemon, eventually, startDaemon, tempRoot } from '@mta/test/harness/index';
+import { message } from '@mta/test/spamd/corpus';
+import { logLines, startLearner } from '@mta/test/spamd/learner';
+import { build } from 'esbuild';
+
+const FILES = Number(process.env.BENCH_FILES ?? 200);
+const IDLE_MS = 10_000;
+
+const root = await tempRoot('mta-bench-spamd-');
+const user = await lookupUser('amavis');
+const files: string[] = [];
+mkdirSync(join(root.dir, 'msgs'));
+for (let i = 0; i < FILES; i++) {
+  const f = join(root.dir, 'msgs', `S${i}.eml`);
+  await writeFile(f, message('spam', i, 'bench'), { mode: 0o644 });
+  files.push(f);
+}
+const target = async (name: string): Promise<SaTarget> => {
+  const dbPath = join(root.dir, name, '.spamassassin/bayes');
+  await ensureBayesDir(dbPath, user);
+  return { dbPath, user, home: join(root.dir, name) };
+};
+const nspam = (t: SaTarget) =>
+  Number(
+    /(\d+)\s+\d+\s+non-token data: nspam$/m.exec(
+      execFileSync(
+        'setpriv',
+        ['--reuid=amavis', '--regid=amavis', '--clear-groups', 'sa-learn', '--local', '--dbpath', t.dbPath, '--dump', 'magic'],
+        {
+          env: { ...process.env, HOME: t.home },
+        },
+      ).toString(),
+    )?.[1],
+  );
+
+// The seed: `sa-learn --spam <file>` for every file, each run loading SpamAssassin and syncing on its own.
+const seed = await target('per-file');
+let t0 = performance.now();
+for (const f of files) await saLearn(['--local', '--dbpath', seed.dbPath, '--spam', f], seed);
+const perFileMs = performance.now() - t0;
+
+// The sidecar's code path: copy + check, one sa-learn --no-sync for the batch, then one --sync.
+const batch = await target('batched');
+t0 = performance.now();
+const r = await learnFiles('spam', files, { target: batch, stagingRoot: join(root.dir, 'staging') });
+const unsynced = await syncBayes(batch);
+const batchedMs = performance.now() - t0;
+if (r.learned.length !== FILES || unsynced) throw new Error(`batch learned ${r.learned.length}/${FILES} ${unsynced ?? ''}`);
+const counts = { perFile: nspam(seed), batched: nspam(batch) };
+
+// Idle footprint of the real sidecar, started through tsx (as the tests do) and as one plain-JS bundle (as shipped).
+const lib = join(root.dir, 'kopano/spamd');
+mkdirSync(join(lib, 'spam'), { recursive: true });
+mkdirSync(join(lib, 'ham'), { recursive: true });
+const env = { NATS_URL: 'nats://127.0.0.1:1' };
+
+async function idle(d: Daemon): Promise<{ rssMB: number; cpuPercent: number }> {
+  await eventually(() => logLines(d).some((l) => l.event === 'spamd.ready'), 20_000, 'sidecar ready');
+  await new Promise((res) => setTimeout(res, 3000));
+  const pid = d.proc.pid as number;
+  const ticks = () => {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]);
+  };
+  const ticks0 = ticks();
+  await new Promise((res) => setTimeout(res, IDLE_MS));
+  const cpuPercent = ((ticks() - ticks0) / 100 / (IDLE_MS / 1000)) * 100;
+  const rssMB = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+  await d.stop();
+  return { rssMB: Number(rssMB.toFixed(1)), cpuPercent: Number(cpuPercent.toFixed(2)) };
+}
+
+const viaTsx = await idle(startLearner(root.dir, lib, env));
+const bundle = join(root.dir, 'bundle/main.mjs');
+await build({
+  entryPoints: [fileURLToPath(new URL('../../sidecars/spamd-learn/src/main.ts', import.meta.url))],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  conditions: ['source'],
+  outfile: bundle,
+  banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
+const bundled = await idle(
+  startDaemon(process.execPath, [bundle], {
+    env: { ...process.env, MTA_ROOT: root.dir, KOPANO_SPAMD_LIB: lib, MAIL_DOMAIN: 'example.com', ...env },
+  }),
+);
+const bareNode = await idle(
+  startDaemon(process.execPath, ['-e', "console.log(JSON.stringify({event:'spamd.ready'})); setInterval(() => {}, 1e6)"]),
+);
+await root.cleanup();
+
+const result = {
+  bench: 'spamd-learn',
+  at: new Date().toISOString(),
+  files: FILES,
+  perFileMs: Math.round(perFileMs),
+  batchedMs: Math.round(batchedMs),
+  ratio: Number((perFileMs / batchedMs).toFixed(1)),
+  targetRatio: 20,
+  nspam: counts,
+  idle: { bundled, viaTsx, bareNode, windowMs: IDLE_MS },
+  targetIdleRssMB: 50,
+  note: 'per-file = one sa-learn per file (the seed); batched = learnFiles (one sa-learn --no-sync) + one sa-learn --sync; idle RSS/CPU of the sidecar as a plain-JS bundle (shipped form), through tsx, and of a bare node process for reference',
+  saLearn: execFileSync('sa-learn', ['--version']).toString().trim(),
+  node: process.version,
+};
+const out = fileURLToPath(new URL('../results/spamd-learn.json', import.meta.url));
+writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+console.log(JSON.stringify(result, null, 2));

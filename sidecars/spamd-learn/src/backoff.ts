@@ -1,0 +1,32 @@
+// Retry delays after failures that are nobody's file's fault: 1 s doubling to a ceiling, reset by a success.
+export class Backoff {
+  private failures = 0;
+
+  constructor(
+    private readonly firstMs = 1000,
+    private readonly maxMs = 60_000,
+  ) {}
+
+  next(): number {
+    const ms = Math.min(this.firstMs * 2 ** this.failures, this.maxMs);
+    this.failures++;
+    return ms;
+  }
+
+  reset(): void {
+    this.failures = 0;
+  }
+}
+
+// A sleep that ends early when the sidecar stops.
+export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { judge, learnArgs, parseSummary, syncArgs } from './sa-learn.ts';
+
+const t = { dbPath: '/srv/var/amavis/.spamassassin/bayes' };
+
+test('one sa-learn per batch: local, journal only, explicit DB, files after --', () => {
+  assert.deepEqual(learnArgs('ham', ['/s/0.eml', '/s/1.eml'], t), [
+    '--local',
+    '--dbpath',
+    t.dbPath,
+    '--ham',
+    '--no-sync',
+    '--',
+    '/s/0.eml',
+    '/s/1.eml',
+  ]);
+  assert.deepEqual(syncArgs({ ...t, siteConfigPath: '/x' }), ['--local', '--dbpath', t.dbPath, '--siteconfigpath', '/x', '--sync']);
+});
+
+test('summary line is parsed', () => {
+  assert.deepEqual(parseSummary('Learned tokens from 3 message(s) (5 message(s) examined)\n'), { learned: 3, examined: 5 });
+  assert.equal(parseSummary(''), undefined);
+});
+
+test('exit 0 with an unwritable journal still counts as failure (sa-learn 4.0.1 output)', () => {
+  const stderr = 'bayes: cannot write to /x/bayes_journal, bayes db update ignored: Permission denied\n';
+  assert.match(judge({ exitCode: 0, stdout: 'Learned tokens from 1 message(s) (1 message(s) examined)', stderr }, 1) ?? '', /cannot write/);
+  assert.match(
+    judge({ exitCode: 0, stdout: '', stderr: 'bayes: expire_old_tokens: locker: safe_lock: cannot create tmp lockfile' }) ?? '',
+    /safe_lock/,
+  );
+});
+
+test('non-zero exit, missing summary and unexamined files fail; already-learned messages do not', () => {
+  assert.match(judge({ exitCode: 13, stdout: '', stderr: '' }) ?? '', /exit code 13/);
+  assert.match(judge({ exitCode: 0, stdout: '', stderr: '' }, 2) ?? '', /no summary/);
+  assert.match(
+    judge({ exitCode: 0, stdout: 'Learned tokens from 1 message(s) (1 message(s) examined)', stderr: '' }, 2) ?? '',
+    /examined 1 of 2/,
+  );
+  assert.equal(judge({ exitCode: 0, stdout: 'Learned tokens from 0 message(s) (2 message(s) examined)', stderr: '' }, 2), undefined);
+  assert.equal(judge({ exitCode: 0, stdout: 'bayes: synced databases from journal in 0 seconds', stderr: '' }), undefined);
+  const prefs = 'config: cannot create user preferences file /h/.spamassassin/user_prefs: Permission denied\n';
+  assert.equal(judge({ exitCode: 0, stdout: 'Learned tokens from 1 message(s) (1 message(s) examined)', stderr: prefs }, 1), undefined);
+});

@@ -1,0 +1,139 @@
+import { basename } from 'node:path';
+import type { Bus, Logger } from '@mta/shared';
+import { Backoff, sleep } from './backoff.ts';
+import { EnvironmentFailure } from './bisect.ts';
+import { deleteLearned, moveToFailed } from './dispose.ts';
+import type { LearnKind } from './kind.ts';
+import { type LearnOptions, learnFiles, syncBayes } from './learn.ts';
+import { nextBatch, type Pending } from './plan.ts';
+import { SyncPolicy } from './sync-policy.ts';
+
+export interface QueueOptions extends Omit<LearnOptions, 'onLearned'> {
+  lib: string;
+  batchMs: number;
+  batchMax: number;
+  log: Logger;
+  bus?: Bus;
+  signal: AbortSignal;
+  backoff?: Backoff;
+}
+
+// Collects complete files and learns them in batches, one at a time (sa-learn serialises on the DB lock anyway).
+export class LearnQueue {
+  private readonly pending = new Map<string, Pending>();
+  private readonly policy = new SyncPolicy();
+  private readonly backoff: Backoff;
+  private seq = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly o: QueueOptions) {
+    this.backoff = o.backoff ?? new Backoff();
+  }
+
+  // A complete file appeared (or was rewritten) in a drop folder.
+  add(path: string, kind: LearnKind, mtimeMs: number): void {
+    this.pending.set(path, { path, kind, name: basename(path), mtimeMs, seq: this.seq++ });
+    this.kick();
+  }
+
+  remove(path: string): void {
+    this.pending.delete(path);
+  }
+
+  // Resolves once nothing is pending or running (tests, `stop`).
+  async idle(): Promise<void> {
+    while (this.running || this.timer) await (this.running ?? sleep(20));
+  }
+
+  stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    return this.running ?? Promise.resolve();
+  }
+
+  private kick(): void {
+    if (this.running || this.o.signal.aborted) return;
+    if (this.pending.size >= this.o.batchMax) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.start();
+    } else this.timer ??= setTimeout(() => this.start(), this.o.batchMs);
+  }
+
+  private start(): void {
+    this.timer = undefined;
+    this.running ??= this.drain().finally(() => {
+      this.running = undefined;
+      if (this.pending.size > 0) this.kick();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    const { signal, log } = this.o;
+    while (!signal.aborted) {
+      const batch = nextBatch(this.pending.values(), this.o.batchMax);
+      if (!batch) break;
+      try {
+        if (this.policy.needsSyncBefore(batch.kind)) await this.sync();
+        for (const p of batch.items) this.pending.delete(p.path);
+        await this.learn(batch.kind, batch.items);
+        this.backoff.reset();
+      } catch (e) {
+        const reason = e instanceof EnvironmentFailure ? e.reason : (e as Error).message;
+        // Not learned, not deleted: back in the queue unless a newer event replaced them meanwhile.
+        for (const p of batch.items) if (!this.pending.has(p.path)) this.pending.set(p.path, p);
+        if (signal.aborted) break;
+        const retryInMs = this.backoff.next();
+        log.warn({ event: 'spamd.retry', kind: batch.kind, count: batch.items.length, reason, retryInMs }, 'learning failed; files kept');
+        this.o.bus?.publish('mta.spamd.failed', { kind: batch.kind, count: batch.items.length, reason, retryInMs });
+        await sleep(retryInMs, signal);
+      }
+    }
+    if (!signal.aborted && this.pending.size === 0 && this.policy.needsSyncWhenIdle())
+      await this.sync().catch((e: Error) => {
+        const retryInMs = this.backoff.next();
+        log.warn({ event: 'spamd.sync', reason: e.message, retryInMs }, 'journal sync failed; retrying');
+        this.timer ??= setTimeout(() => this.start(), retryInMs);
+      });
+  }
+
+  private async sync(): Promise<void> {
+    const bad = await syncBayes(this.o.target);
+    if (bad) throw new EnvironmentFailure(bad);
+    this.policy.synced();
+  }
+
+  private async learn(kind: LearnKind, items: readonly Pending[]): Promise<void> {
+    const { log, bus, lib } = this.o;
+    // Marked before the run: a batch that fails halfway may still have journaled its first halves.
+    this.policy.learned(kind);
+    const r = await learnFiles(
+      kind,
+      items.map((p) => p.path),
+      { ...this.o, onLearned: deleteLearned },
+    );
+    for (const f of r.failed) {
+      const to = await moveToFailed(lib, kind, f.path, f.reason);
+      log.warn({ event: 'spamd.rejected', kind, file: basename(f.path), movedTo: to, reason: f.reason }, 'file moved to failed/');
+    }
+    log.info(
+      {
+        event: 'spamd.learned',
+        kind,
+        count: r.learned.length,
+        failed: r.failed.length,
+        vanished: r.vanished.length,
+        durationMs: r.durationMs,
+      },
+      `learned ${r.learned.length} ${kind} message(s)`,
+    );
+    if (r.learned.length > 0) bus?.publish('mta.spamd.learned', { kind, count: r.learned.length, durationMs: r.durationMs });
+    if (r.failed.length > 0)
+      bus?.publish('mta.spamd.failed', {
+        kind,
+        count: r.failed.length,
+        files: r.failed.map((f) => ({ file: basename(f.path), reason: f.reason })),
+      });
+  }
+}
