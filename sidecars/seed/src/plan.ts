@@ -28,11 +28,17 @@ export interface MasterEntry {
 
 // What one renderer (postfix, dovecot, amavis, …) contributes. Renderers are pure: config in, part out.
 export interface PlanPart {
-  // main.cf parameter -> value.
+  // main.cf parameter -> value. When two parts set the same parameter the later renderer wins.
   postconf?: Record<string, string>;
+  // List parameters several renderers contribute to (virtual_mailbox_maps, virtual_alias_maps, …): entries of all
+  // parts are joined in renderer order after any plain `postconf` value, duplicates dropped.
+  postconfLists?: Record<string, string[]>;
   master?: MasterEntry[];
   files?: PlannedFile[];
   dirs?: PlannedDir[];
+  // Files this renderer owns that must not exist in this configuration (a table whose variable was removed, e.g.
+  // sasl_passwd after SMTP_RELAY_HOSTAUTH is gone); deleted after main.cf/master.cf stop referring to them.
+  remove?: string[];
   // Problems only visible when rendering (e.g. cert/key mismatch); reported with env errors, nothing is written.
   errors?: EnvIssue[];
   warnings?: string[];

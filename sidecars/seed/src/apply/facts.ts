@@ -1,0 +1,43 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { run } from '@mta/shared';
+
+// Names of `name = value` lines, as printed by `postconf -d` and `doveconf -d`.
+export function paramNames(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const line of text.split('\n')) {
+    const m = /^([a-z0-9_]+) =/.exec(line);
+    if (m?.[1]) out.add(m[1]);
+  }
+  return out;
+}
+
+// Every postfix parameter this installation knows; the UPPERCASE pass-through is matched against it.
+export async function postfixParamNames(): Promise<Set<string>> {
+  return paramNames((await run('postconf', ['-d'])).stdout);
+}
+
+// Dovecot's settings when dovecot is installed (base/full), otherwise none.
+export async function dovecotParamNames(): Promise<Set<string>> {
+  if (!['/usr/bin/doveconf', '/usr/sbin/doveconf'].some((p) => existsSync(p))) return new Set();
+  try {
+    return paramNames((await run('doveconf', ['-d'])).stdout);
+  } catch {
+    return new Set();
+  }
+}
+
+const idCache = new Map<string, number>();
+
+// Numeric id of a user or group name from the system database (vmail, postfix, amavis …).
+export function numericId(kind: 'passwd' | 'group', name: string): number {
+  if (/^\d+$/.test(name)) return Number(name);
+  const key = `${kind}:${name}`;
+  let id = idCache.get(key);
+  if (id === undefined) {
+    const line = execFileSync('getent', [kind, name], { encoding: 'utf8' }).trim();
+    id = Number(line.split(':')[2]);
+    idCache.set(key, id);
+  }
+  return id;
+}

@@ -1,0 +1,19 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { applyMainSettings } from './main-cf.ts';
+
+const base = '# comment\nmyhostname = old\n  continued\n#relayhost = x\nmydestination = a\n';
+
+test('replaces in place (continuation lines included), appends new names sorted, keeps comments', () => {
+  const out = applyMainSettings(base, { zeta: '1', myhostname: 'mx.example.com', alpha: '', mydestination: 'localhost' });
+  assert.equal(out, '# comment\nmyhostname = mx.example.com\n#relayhost = x\nmydestination = localhost\nalpha =\nzeta = 1\n');
+});
+
+test('the same settings in any order give the same bytes; nothing to set leaves the text alone', () => {
+  assert.equal(applyMainSettings(base, { b: '2', a: '1' }), applyMainSettings(base, { a: '1', b: '2' }));
+  assert.equal(applyMainSettings(base, {}), base);
+});
+
+test('a parameter defined twice ends up once', () => {
+  assert.equal(applyMainSettings('a = 1\nb = 2\na = 3\n', { a: '9' }), 'a = 9\nb = 2\n');
+});

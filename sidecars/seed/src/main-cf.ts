@@ -1,0 +1,29 @@
+const PARAM = /^([A-Za-z0-9_]+)\s*=/;
+// A logical main.cf line continues on following lines that start with whitespace.
+const CONTINUATION = /^[ \t]+\S/;
+
+const line = (k: string, v: string) => (v === '' ? `${k} =` : `${k} = ${v}`);
+
+// Sets main.cf parameters the way `postconf -e` does (replace in place, append the rest) but deterministically:
+// new parameters are appended sorted by name, so the same settings always give the same bytes.
+export function applyMainSettings(text: string, settings: Readonly<Record<string, string>>): string {
+  const lines = text.split('\n');
+  const out: string[] = [];
+  const done = new Set<string>();
+  for (let i = 0; i < lines.length; i++) {
+    const name = PARAM.exec(lines[i] ?? '')?.[1];
+    if (name === undefined || !Object.hasOwn(settings, name)) {
+      out.push(lines[i] ?? '');
+      continue;
+    }
+    while (i + 1 < lines.length && CONTINUATION.test(lines[i + 1] ?? '')) i++;
+    if (!done.has(name)) out.push(line(name, settings[name] ?? ''));
+    done.add(name);
+  }
+  const rest = Object.keys(settings)
+    .filter((k) => !done.has(k))
+    .sort();
+  if (!rest.length) return out.join('\n');
+  while (out.length && out.at(-1) === '') out.pop();
+  return `${[...out, ...rest.map((k) => line(k, settings[k] ?? ''))].join('\n')}\n`;
+}

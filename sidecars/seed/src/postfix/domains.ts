@@ -1,0 +1,52 @@
+import type { PlanPart, RenderContext } from '../plan.ts';
+import { postfixTables, TABLE_TYPE, tableText, VMAIL, withIndex } from './tables.ts';
+
+// A bare local part means "at the primary domain", as in the seed's MAIL_ALIASES="root:info,…".
+export const completeAddress = (s: string, primary: string): string => (s.includes('@') ? s : `${s}@${primary}`);
+
+// MAIL_DOMAIN as virtual mailbox domains, MAIL_BOXES/MAIL_ALIASES as hashed tables. Unknown recipients are
+// rejected at RCPT because smtpd checks these maps (smtpd_reject_unlisted_recipient).
+export function renderDomains(ctx: RenderContext): PlanPart {
+  const { config, paths } = ctx;
+  const domains = config.MAIL_DOMAIN ?? [];
+  const primary = domains[0] ?? '';
+  const tables = postfixTables(paths);
+  const warnings: string[] = [];
+  const part: Required<Pick<PlanPart, 'postconf' | 'postconfLists' | 'files' | 'dirs' | 'remove'>> = {
+    postconf: {
+      virtual_mailbox_domains: domains.join(' '),
+      virtual_mailbox_base: paths.mail,
+      virtual_uid_maps: `static:${VMAIL.uid}`,
+      virtual_gid_maps: `static:${VMAIL.gid}`,
+    },
+    postconfLists: {},
+    files: [],
+    dirs: [{ path: paths.mail, mode: 0o750, owner: VMAIL.user, group: VMAIL.user }],
+    remove: [],
+  };
+
+  const boxes = new Map<string, string>();
+  for (const b of config.MAIL_BOXES) {
+    if (boxes.has(b.address)) warnings.push(`MAIL_BOXES: ${b.address} listed twice; the first entry is used`);
+    else boxes.set(b.address, b.path ?? b.address);
+    const domain = b.address.slice(b.address.lastIndexOf('@') + 1);
+    if (!domains.includes(domain)) warnings.push(`MAIL_BOXES: ${b.address} is not in MAIL_DOMAIN, so mail to it is refused`);
+  }
+  if (boxes.size) {
+    part.files.push({ path: tables.mailboxes, content: tableText([...boxes]), mode: 0o644, postmap: TABLE_TYPE });
+    part.postconfLists.virtual_mailbox_maps = [`${TABLE_TYPE}:${tables.mailboxes}`];
+  } else part.remove.push(...withIndex(tables.mailboxes));
+
+  const aliases = new Map<string, string[]>();
+  for (const a of config.MAIL_ALIASES) {
+    const key = a.alias.startsWith('@') ? a.alias : completeAddress(a.alias, primary);
+    const targets = a.targets.map((t) => completeAddress(t.toLowerCase(), primary));
+    aliases.set(key, [...new Set([...(aliases.get(key) ?? []), ...targets])]);
+  }
+  if (aliases.size) {
+    const rows = [...aliases].map(([k, t]) => [k, t.join(', ')] as const);
+    part.files.push({ path: tables.aliases, content: tableText(rows), mode: 0o644, postmap: TABLE_TYPE });
+    part.postconfLists.virtual_alias_maps = [`${TABLE_TYPE}:${tables.aliases}`];
+  } else part.remove.push(...withIndex(tables.aliases));
+  return { ...part, warnings };
+}

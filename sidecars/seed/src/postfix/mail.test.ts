@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { testContext } from '../testing.ts';
+import { renderPostfixCore } from './core.ts';
+import { completeAddress, renderDomains } from './domains.ts';
+import { renderRegexAlias } from './regex-alias.ts';
+import { renderSizeLimit } from './size.ts';
+import { renderTransport } from './transport.ts';
+
+test('MAIL_DOMAIN: virtual mailbox domains, primary first; mail owned by vmail under /var/mail', () => {
+  const p = renderDomains(testContext({ MAIL_DOMAIN: 'example.com second.org' }));
+  assert.equal(p.postconf?.virtual_mailbox_domains, 'example.com second.org');
+  assert.equal(p.postconf?.virtual_mailbox_base, '/r/var/mail');
+  assert.equal(p.postconf?.virtual_uid_maps, 'static:5000');
+  assert.deepEqual(p.dirs, [{ path: '/r/var/mail', mode: 0o750, owner: 'vmail', group: 'vmail' }]);
+  assert.equal(p.files?.length, 0);
+  // Without MAIL_BOXES/MAIL_ALIASES, tables from an earlier configuration are deleted.
+  assert.deepEqual(p.remove, [
+    '/r/etc/postfix/virtual_mailbox',
+    '/r/etc/postfix/virtual_mailbox.db',
+    '/r/etc/postfix/virtual_alias',
+    '/r/etc/postfix/virtual_alias.db',
+  ]);
+});
+
+test('MAIL_DOMAIN defaults to the host name minus its first label', () => {
+  const p = renderDomains(testContext({ HOSTNAME: 'mx1.mail.example.net' }));
+  assert.equal(p.postconf?.virtual_mailbox_domains, 'mail.example.net');
+});
+
+test('MAIL_BOXES: hashed table, addr:path for a path (trailing / = maildir), duplicates and foreign domains warned', () => {
+  const p = renderDomains(
+    testContext({ MAIL_DOMAIN: 'example.com', MAIL_BOXES: 'info@example.com box@example.com:b/box/ info@example.com x@other.org' }),
+  );
+  const f = p.files?.find((x) => x.path === '/r/etc/postfix/virtual_mailbox');
+  assert.equal(f?.content, 'info@example.com\tinfo@example.com\nbox@example.com\tb/box/\nx@other.org\tx@other.org\n');
+  assert.equal(f?.postmap, 'hash');
+  assert.deepEqual(p.postconfLists?.virtual_mailbox_maps, ['hash:/r/etc/postfix/virtual_mailbox']);
+  assert.equal(p.warnings?.length, 2);
+});
+
+test('MAIL_ALIASES: bare locals complete to the primary domain, repeated aliases merge, catch-all kept', () => {
+  const p = renderDomains(
+    testContext({
+      MAIL_DOMAIN: 'example.com example.net',
+      MAIL_ALIASES: 'root:info,info@example.com postmaster:root root:abuse @example.net:info',
+    }),
+  );
+  const f = p.files?.find((x) => x.path === '/r/etc/postfix/virtual_alias');
+  assert.equal(
+    f?.content,
+    'root@example.com\tinfo@example.com, abuse@example.com\npostmaster@example.com\troot@example.com\n@example.net\tinfo@example.com\n',
+  );
+  assert.deepEqual(p.postconfLists?.virtual_alias_maps, ['hash:/r/etc/postfix/virtual_alias']);
+  assert.equal(completeAddress('a@b.c', 'x.y'), 'a@b.c');
+});
+
+test('REGEX_ALIAS: regexp table appended to the alias maps; empty renders nothing', () => {
+  const p = renderRegexAlias(testContext({ MAIL_DOMAIN: 'example.com', REGEX_ALIAS: '/([^+]+)[+-].*@(.+)/ $1@$2' }));
+  assert.equal(p.files?.[0]?.content, '/([^+]+)[+-].*@(.+)/ $1@$2\n');
+  assert.deepEqual(p.postconfLists?.virtual_alias_maps, ['regexp:/r/etc/postfix/regex_alias']);
+  assert.deepEqual(renderRegexAlias(testContext({ MAIL_DOMAIN: 'example.com' })), { remove: ['/r/etc/postfix/regex_alias'] });
+});
+
+test('VIRTUAL_TRANSPORT: empty = virtual, lmtp passed through, dovecot socket refused on mini', () => {
+  assert.equal(renderTransport(testContext({ MAIL_DOMAIN: 'e.com' })).postconf?.virtual_transport, 'virtual');
+  assert.equal(
+    renderTransport(testContext({ MAIL_DOMAIN: 'e.com', VIRTUAL_TRANSPORT: 'lmtp:app:2003' })).postconf?.virtual_transport,
+    'lmtp:app:2003',
+  );
+  const dovecot = { MAIL_DOMAIN: 'e.com', VIRTUAL_TRANSPORT: 'lmtp:unix:private/transport' };
+  assert.equal(renderTransport(testContext(dovecot)).postconf?.virtual_transport, 'lmtp:unix:private/transport');
+  assert.equal(renderTransport(testContext(dovecot, { variant: 'mini' })).errors?.[0]?.variable, 'VIRTUAL_TRANSPORT');
+});
+
+test('MESSAGE_SIZE_LIMIT: default 10240000; mailbox limits never below it', () => {
+  assert.deepEqual(renderSizeLimit(testContext({ MAIL_DOMAIN: 'e.com' })).postconf, {
+    message_size_limit: '10240000',
+    virtual_mailbox_limit: '51200000',
+    mailbox_size_limit: '51200000',
+  });
+  assert.equal(
+    renderSizeLimit(testContext({ MAIL_DOMAIN: 'e.com', MESSAGE_SIZE_LIMIT: '90000000' })).postconf?.virtual_mailbox_limit,
+    '90000000',
+  );
+  assert.equal(renderSizeLimit(testContext({ MAIL_DOMAIN: 'e.com', MESSAGE_SIZE_LIMIT: '0' })).postconf?.mailbox_size_limit, '0');
+});
+
+test('core: paths under root, HOSTNAME as myhostname, no open relay, routing table', () => {
+  const p = renderPostfixCore(testContext({ MAIL_DOMAIN: 'example.com' }));
+  assert.equal(p.postconf?.queue_directory, '/r/var/spool/postfix');
+  assert.equal(p.postconf?.myhostname, 'mx.example.com');
+  assert.equal(p.postconf?.mydomain, 'example.com');
+  assert.equal(p.postconf?.mydestination, 'localhost');
+  assert.match(
+    p.postconf?.smtpd_relay_restrictions ?? '',
+    /^check_recipient_access regexp:\/r\/etc\/postfix\/recipient_routing, .*reject_unauth_destination$/,
+  );
+  assert.match(String(p.files?.[0]?.content), /\[%!\]/);
+});

@@ -1,0 +1,20 @@
+import { isVarName } from '@mta/shared';
+import type { PlanPart, RenderContext } from '../plan.ts';
+
+// Parameters postfix computes itself or that would move the config out from under the seed.
+const RESERVED = new Set(['config_directory', 'process_id', 'process_name', 'mail_version', 'mail_release_date', 'daemon_directory']);
+
+// The seed's generic rule: any UPPERCASE variable whose lowercase name is a postfix parameter is applied as is.
+// Our own variables (MAIL_*, SMTPD_USE_TLS, MESSAGE_SIZE_LIMIT, …) are excluded: their renderers handle them.
+export function renderPassthrough(ctx: RenderContext): PlanPart {
+  const postconf: Record<string, string> = {};
+  const errors: PlanPart['errors'] = [];
+  for (const [name, value] of Object.entries(ctx.env)) {
+    if (value === undefined || !/^[A-Z][A-Z0-9_]*$/.test(name) || isVarName(name)) continue;
+    const param = name.toLowerCase();
+    if (!ctx.postfixParams.has(param) || RESERVED.has(param)) continue;
+    if (/[\r\n]/.test(value)) errors.push({ variable: name, message: 'contains a line break; expected a single-line postfix value' });
+    else postconf[param] = value.trim();
+  }
+  return { postconf, errors };
+}

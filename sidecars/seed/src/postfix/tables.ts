@@ -1,0 +1,26 @@
+import { join } from 'node:path';
+import type { MtaPaths } from '@mta/shared';
+
+// Postfix's indexed table type on Debian; the applier runs `postmap hash:<file>` after writing the source.
+export const TABLE_TYPE = 'hash';
+
+// Owner of virtual mail (postfix virtual delivery and dovecot): the vmail user of the image, uid/gid 5000.
+export const VMAIL = { user: 'vmail', uid: 5000, gid: 5000 } as const;
+
+// Where the seed's postfix tables live (next to main.cf, so they persist with it).
+export function postfixTables(paths: MtaPaths) {
+  const t = (name: string) => join(paths.postfixConf, name);
+  return {
+    mailboxes: t('virtual_mailbox'),
+    aliases: t('virtual_alias'),
+    regexAlias: t('regex_alias'),
+    saslPasswd: t('sasl_passwd'),
+    routing: t('recipient_routing'),
+  } as const;
+}
+
+// A table and its index, for PlanPart.remove when the table's variable is gone.
+export const withIndex = (path: string): string[] => [path, `${path}.db`];
+
+// One `key<TAB>value` line per entry; postmap reads this format.
+export const tableText = (rows: readonly (readonly [string, string])[]): string => rows.map(([k, v]) => `${k}\t${v}\n`).join('');

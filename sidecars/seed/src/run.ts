@@ -1,0 +1,103 @@
+import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { type EnvIssue, fsyncDir, type Logger, mtaPaths, parseEnv, type RawEnv, scrub, secretValues, type Variant } from '@mta/shared';
+import { postfixBase } from './apply/base.ts';
+import { commitPlan } from './apply/commit.ts';
+import { dovecotParamNames, postfixParamNames } from './apply/facts.ts';
+import { seedGate } from './apply/gate.ts';
+import { stagePostfix } from './apply/stage.ts';
+import { renderContext } from './context.ts';
+import { mergeParts } from './merge.ts';
+import type { PlanPart, Renderer } from './plan.ts';
+import { renderPassthrough } from './postfix/passthrough.ts';
+import { renewSelfSignedIfDue } from './postfix/self-signed-renew.ts';
+import { renderers as registry } from './renderers.ts';
+
+export interface RunSeedOptions {
+  env: RawEnv;
+  // Filesystem root every path lives under (`/` in the image, a temp dir in tests).
+  root: string;
+  variant: Variant;
+  log: Logger;
+  // Defaults to the registry in renderers.ts; the postfix pass-through always runs last.
+  renderers?: Renderer[];
+  now?: Date;
+}
+
+export interface SeedResult {
+  // skipped: locked (no unlock file, no FORCE_CONFIG); invalid: nothing was written; applied: config written.
+  status: 'skipped' | 'invalid' | 'applied';
+  errors: EnvIssue[];
+  warnings: string[];
+  // Paths (re)written; empty when everything was already up to date.
+  changed: string[];
+  domains: string[];
+  variant: Variant;
+  durationMs: number;
+}
+
+function renderAll(renderers: readonly Renderer[], ctx: Parameters<Renderer>[0]): PlanPart[] {
+  return renderers.map((r) => {
+    try {
+      return r(ctx);
+    } catch (e) {
+      return { errors: [{ variable: r.name || 'renderer', message: `cannot render: ${(e as Error).message}` }] };
+    }
+  });
+}
+
+// The seed: env -> validated plan -> staged and checked by postfix -> atomic writes -> unlock file removed last.
+// Killed at any point, the unlock file is still there and the next run completes the same config.
+export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
+  const t0 = performance.now();
+  const paths = mtaPaths(opts.root);
+  const now = opts.now ?? new Date();
+  // Errors can quote values (postfix echoes a bad parameter); secret values never leave the seed.
+  const secrets = secretValues(opts.env);
+  const done = (r: Omit<SeedResult, 'variant' | 'durationMs'>): SeedResult => ({
+    ...r,
+    errors: r.errors.map((e) => ({ ...e, message: scrub(e.message, secrets) })),
+    variant: opts.variant,
+    durationMs: Math.round(performance.now() - t0),
+  });
+  const phases: Record<string, number> = {};
+  let lap = t0;
+  const phase = (name: string) => {
+    const t = performance.now();
+    phases[name] = Math.round(t - lap);
+    lap = t;
+  };
+  const gate = seedGate(opts.env, opts.root);
+  if (!gate.run) {
+    const changed = await renewSelfSignedIfDue(paths, now, opts.log);
+    return done({ status: 'skipped', errors: [], warnings: [], changed, domains: [] });
+  }
+  const parsed = parseEnv(opts.env);
+  if (!parsed.ok) return done({ status: 'invalid', errors: parsed.errors, warnings: [], changed: [], domains: [] });
+  const domains = parsed.config.MAIL_DOMAIN ?? [];
+  const [postfixParams, dovecotParams, base] = await Promise.all([postfixParamNames(), dovecotParamNames(), postfixBase(paths)]);
+  phase('facts');
+  const ctx = renderContext({ config: parsed.config, env: parsed.env, paths, variant: opts.variant, postfixParams, dovecotParams, now });
+  const plan = mergeParts([...renderAll(opts.renderers ?? registry, ctx), renderPassthrough(ctx)]);
+  if (!base.base) plan.errors.push({ variable: 'postfix', message: `no main.cf/master.cf in ${base.source} to render from` });
+  if (plan.errors.length || !base.base)
+    return done({ status: 'invalid', errors: plan.errors, warnings: plan.warnings, changed: [], domains });
+
+  phase('render');
+  const staged = await stagePostfix(base.base, plan.postconf, plan.master);
+  if (!staged.ok) return done({ status: 'invalid', errors: staged.errors, warnings: plan.warnings, changed: [], domains });
+  phase('stage');
+  let changed: string[];
+  try {
+    changed = await commitPlan(plan, staged, paths, opts.log);
+  } finally {
+    await staged.dispose();
+  }
+  await rm(gate.unlockFile, { force: true });
+  await fsyncDir(dirname(gate.unlockFile)).catch(() => undefined);
+  phase('commit');
+  opts.log.debug({ event: 'seed.timing', phases }, 'seed phases (ms)');
+  for (const w of plan.warnings) opts.log.warn({ event: 'seed.warning' }, w);
+  opts.log.info({ event: 'seed.applied', domains, changed: changed.length, force: gate.force }, 'configuration seeded');
+  return done({ status: 'applied', errors: [], warnings: plan.warnings, changed, domains });
+}

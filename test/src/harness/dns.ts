@@ -1,0 +1,89 @@
+import { createSocket } from 'node:dgram';
+import { freePort } from './net.ts';
+
+// The zone the test serves; names are matched case-insensitively.
+export interface DnsRecords {
+  // name (no trailing dot, any case) -> TXT strings; each string is one record.
+  txt?: Record<string, string[]>;
+  a?: Record<string, string[]>;
+}
+
+// Records may be added while running (e.g. a key generated after start).
+export interface DnsServer {
+  port: number;
+  records: Required<DnsRecords>;
+  queries: string[];
+  stop: () => Promise<void>;
+}
+
+const TYPE_A = 1;
+const TYPE_TXT = 16;
+
+function readName(buf: Buffer, start: number): { name: string; end: number } {
+  const labels: string[] = [];
+  let i = start;
+  while (buf[i] !== 0 && i < buf.length) {
+    const len = buf[i] ?? 0;
+    labels.push(buf.subarray(i + 1, i + 1 + len).toString('latin1'));
+    i += 1 + len;
+  }
+  return { name: labels.join('.'), end: i + 1 };
+}
+
+function rr(type: number, rdata: Buffer): Buffer {
+  // Name as a pointer to the question (offset 12), class IN, TTL 60.
+  const h = Buffer.alloc(12);
+  h.writeUInt16BE(0xc00c, 0);
+  h.writeUInt16BE(type, 2);
+  h.writeUInt16BE(1, 4);
+  h.writeUInt32BE(60, 6);
+  h.writeUInt16BE(rdata.length, 10);
+  return Buffer.concat([h, rdata]);
+}
+
+function txtData(s: string): Buffer {
+  const parts: Buffer[] = [];
+  const bytes = Buffer.from(s, 'latin1');
+  for (let i = 0; i < bytes.length || i === 0; i += 255) {
+    const chunk = bytes.subarray(i, i + 255);
+    parts.push(Buffer.from([chunk.length]), chunk);
+  }
+  return Buffer.concat(parts);
+}
+
+// Answers one query from the table: TXT and A records, NODATA for other types, NXDOMAIN for unknown names.
+export function answer(query: Buffer, records: Required<DnsRecords>): Buffer {
+  const { name, end } = readName(query, 12);
+  const qtype = query.readUInt16BE(end);
+  const key = name.toLowerCase();
+  const known = key in records.txt || key in records.a;
+  const answers: Buffer[] = [];
+  if (qtype === TYPE_TXT) for (const t of records.txt[key] ?? []) answers.push(rr(TYPE_TXT, txtData(t)));
+  if (qtype === TYPE_A) for (const ip of records.a[key] ?? []) answers.push(rr(TYPE_A, Buffer.from(ip.split('.').map(Number))));
+  const header = Buffer.alloc(12);
+  query.copy(header, 0, 0, 2);
+  header.writeUInt16BE(0x8180 | (known ? 0 : 3) | (query.readUInt16BE(2) & 0x0100), 2);
+  header.writeUInt16BE(1, 4);
+  header.writeUInt16BE(answers.length, 6);
+  return Buffer.concat([header, query.subarray(12, end + 4), ...answers]);
+}
+
+// A tiny authoritative-for-everything DNS server on loopback, so SPF/DKIM lookups in tests never leave the host.
+export async function startDns(records: DnsRecords = {}): Promise<DnsServer> {
+  const port = await freePort();
+  const table = { txt: lower(records.txt ?? {}), a: lower(records.a ?? {}) };
+  const queries: string[] = [];
+  const sock = createSocket('udp4');
+  sock.on('message', (msg, rinfo) => {
+    try {
+      queries.push(readName(msg, 12).name);
+      sock.send(answer(msg, table), rinfo.port, rinfo.address);
+    } catch {
+      // malformed query: drop it, as a real server would
+    }
+  });
+  await new Promise<void>((r) => sock.bind(port, '127.0.0.1', r));
+  return { port, records: table, queries, stop: () => new Promise<void>((r) => sock.close(() => r())) };
+}
+
+const lower = (o: Record<string, string[]>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k.toLowerCase(), v]));

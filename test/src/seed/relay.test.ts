@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { runSeed } from '@mta/seed/run';
+import { eventually, memoryLogger, prepareSeedRoot, seededPostfix, swaks, tempRoot, testInstanceEnv } from '../harness/index.ts';
+import { startSink } from './sink.ts';
+
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+const PASSWORD = 'relay-Secret-9f3';
+
+test('SMTP_RELAY_HOSTAUTH: outgoing mail reaches the relay, authenticated with the given credentials', async () => {
+  const relay = await startSink({ auth: { user: 'relayuser', pass: PASSWORD } });
+  cleanups.push(relay.close);
+  const mta = await seededPostfix({
+    env: {
+      MAIL_DOMAIN: 'example.com',
+      SMTP_RELAY_HOSTAUTH: `[127.0.0.1]:${relay.port} relayuser:${PASSWORD}`,
+      SMTP_TLS_SECURITY_LEVEL: 'none',
+    },
+  });
+  cleanups.push(mta.stop);
+  const r = swaks([
+    '--server',
+    `127.0.0.1:${mta.port}`,
+    '--from',
+    'info@example.com',
+    '--to',
+    'friend@far-away.test',
+    '--body',
+    'relayed-1',
+  ]);
+  assert.equal(r.status, 0, r.output);
+  const msg = await eventually(() => relay.messages.find((m) => m.body.includes('relayed-1')), 20_000, 'relay delivery');
+  assert.equal(msg.user, 'relayuser');
+  assert.deepEqual(msg.to, ['friend@far-away.test']);
+  assert.equal(relay.authFailures, 0);
+
+  const sasl = join(mta.paths.postfixConf, 'sasl_passwd');
+  assert.equal(statSync(sasl).mode & 0o777, 0o600);
+  assert.equal(statSync(`${sasl}.db`).mode & 0o777, 0o600);
+  assert.equal(mta.postfix.postconf('-h', 'relayhost').trim(), `[127.0.0.1]:${relay.port}`);
+  // The password lives only in the 0600 map: not in main.cf, not in the seed's log.
+  assert.doesNotMatch(readFileSync(join(mta.paths.postfixConf, 'main.cf'), 'utf8'), new RegExp(PASSWORD));
+  assert.doesNotMatch(mta.seedLog.join(''), new RegExp(PASSWORD));
+});
+
+test('a relay that refuses the credentials gets no mail (the sink really checks AUTH)', async () => {
+  const relay = await startSink({ auth: { user: 'relayuser', pass: 'another-password' } });
+  cleanups.push(relay.close);
+  const mta = await seededPostfix({
+    env: { MAIL_DOMAIN: 'example.com', SMTP_RELAY_HOSTAUTH: `[127.0.0.1]:${relay.port} relayuser:${PASSWORD}` },
+  });
+  cleanups.push(mta.stop);
+  const r = swaks(['--server', `127.0.0.1:${mta.port}`, '--from', 'info@example.com', '--to', 'friend@far-away.test']);
+  assert.equal(r.status, 0, r.output);
+  await eventually(() => relay.authFailures > 0, 20_000, 'auth attempt');
+  assert.equal(relay.messages.length, 0);
+});
+
+test('SMTP_TLS_WRAPPERMODE=yes with a level below encrypt is a validation error; nothing is written', async () => {
+  const { dir, cleanup } = await tempRoot('mta-seed-');
+  cleanups.push(cleanup);
+  prepareSeedRoot(dir);
+  const r = await runSeed({
+    env: { ...testInstanceEnv(dir), MAIL_DOMAIN: 'example.com', SMTP_TLS_WRAPPERMODE: 'yes', SMTP_TLS_SECURITY_LEVEL: 'may' },
+    root: dir,
+    variant: 'full',
+    log: memoryLogger([]),
+  });
+  assert.equal(r.status, 'invalid');
+  assert.ok(r.errors.some((e) => e.variable === 'SMTP_TLS_WRAPPERMODE'));
+  assert.throws(() => statSync(join(dir, 'etc/postfix/main.cf')));
+});
