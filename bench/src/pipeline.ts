@@ -37,9 +37,13 @@ function collect(c: FilterChain): void {
   if (!existsSync(c.layout.quarantine)) return;
   for (const f of readdirSync(c.layout.quarantine, { recursive: true, encoding: 'utf8' })) {
     if (!/-/.test(f) || quarantineIds.has(f)) continue;
-    const raw = readFileSync(join(c.layout.quarantine, f));
-    const text = (f.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8');
-    quarantineIds.set(f, MSGID.exec(text.split(/\r?\n\r?\n/, 1)[0] ?? '')?.[1] ?? '');
+    try {
+      const raw = readFileSync(join(c.layout.quarantine, f));
+      const text = (f.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8');
+      quarantineIds.set(f, MSGID.exec(text.split(/\r?\n\r?\n/, 1)[0] ?? '')?.[1] ?? '');
+    } catch {
+      // amavis is still writing it: read it on the next pass
+    }
   }
 }
 const msgId = (m: CorpusMessage) => MSGID.exec(m.raw)?.[1] ?? '';
@@ -116,10 +120,10 @@ async function throughChain(c: FilterChain, source: CorpusMessage[], concurrency
     try {
       await transport.sendMail({ envelope: { from: m.from, to: [m.to] }, raw: m.raw });
       accepted.push(m);
-      if (accepted.length % 200 === 0) collect(c);
     } catch {
       refused++;
     }
+    if ((accepted.length + refused) % 200 === 0) collect(c);
   });
   const acceptedMs = performance.now() - t;
   transport.close();

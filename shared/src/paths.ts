@@ -21,6 +21,8 @@ export function mtaPaths(root: string = process.env.MTA_ROOT ?? '/') {
     // SpamAssassin Bayes DB that amavis reads; sa-learn (spamd-learn) must train exactly this one, as the amavis user.
     bayes: p('var/amavis/.spamassassin/bayes'),
     quarantine: p('var/amavis/quarantine'),
+    // amavis AM.PDP socket: `mta quarantine release` (and amavisd-release) ask amavis to re-send from quarantine.
+    amavisSocket: p('var/amavis/amavisd.sock'),
     dkim: p('var/db/dkim'),
     // acme-watch installs here (persisted): chain.pem = key + cert chain in ONE file for postfix
     // smtpd_tls_chain_files (a single rename swaps both atomically), cert.pem/key.pem for dovecot.

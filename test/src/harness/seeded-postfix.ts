@@ -69,7 +69,7 @@ export async function seededPostfix(opts: { env: RawEnv; variant?: Variant; rend
   const paths = mtaPaths(root);
   const seedLog: string[] = [];
   const log = memoryLogger(seedLog);
-  const variant = opts.variant ?? 'full';
+  const variant = opts.variant ?? 'base';
   const ports: Record<string, number> = {};
   const seedWith = async (env: RawEnv) => {
     const r = await runSeed({ env: { ...testInstanceEnv(root), ...env }, root, variant, log, renderers: opts.renderers });

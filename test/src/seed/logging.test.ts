@@ -21,7 +21,7 @@ async function postfixOnStdout(env: Record<string, string>): Promise<{ port: num
   const r = await runSeed({
     env: { ...instance, MAIL_DOMAIN: 'example.com', MAIL_BOXES: 'info@example.com', ...env },
     root: dir,
-    variant: 'full',
+    variant: 'base',
     log: memoryLogger([]),
   });
   assert.equal(r.status, 'applied', JSON.stringify(r.errors));

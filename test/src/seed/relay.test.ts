@@ -69,7 +69,7 @@ test('SMTP_TLS_WRAPPERMODE=yes with a level below encrypt is a validation error;
   const r = await runSeed({
     env: { ...testInstanceEnv(dir), MAIL_DOMAIN: 'example.com', SMTP_TLS_WRAPPERMODE: 'yes', SMTP_TLS_SECURITY_LEVEL: 'may' },
     root: dir,
-    variant: 'full',
+    variant: 'base',
     log: memoryLogger([]),
   });
   assert.equal(r.status, 'invalid');

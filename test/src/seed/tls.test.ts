@@ -96,7 +96,7 @@ test('SMTPD_USE_TLS=yes: self-signed certificate with SANs for the host and ever
   const r2 = await runSeed({
     env: { ...testInstanceEnv(m.root), MAIL_DOMAIN: 'example.com example.net', SMTPD_USE_TLS: 'yes', FORCE_CONFIG: 'yes' },
     root: m.root,
-    variant: 'full',
+    variant: 'base',
     log: memoryLogger([]),
     now: later,
   });
@@ -165,7 +165,7 @@ test('mismatched or unreadable TLS files are validation errors naming the variab
       SMTPD_TLS_CHAIN_FILES: join(certs, 'chain-bad.pem'),
     },
     root: dir,
-    variant: 'full',
+    variant: 'base',
     log: memoryLogger([]),
   });
   assert.equal(r.status, 'invalid');

@@ -1,0 +1,33 @@
+import { ErrorCode, MtaError, mtaPaths } from '@mta/shared';
+import type { CliIo } from '../io.ts';
+import { CliExit } from '../io.ts';
+import { pdpRequest } from './am-pdp.ts';
+import { formatEntries, listQuarantine } from './quarantine-entries.ts';
+
+// `mta quarantine ls` (alias amavis-ls): what amavis blocked and kept, newest file order is amavis's id order.
+export function quarantineLs(io: CliIo, opts: { json?: boolean } = {}): void {
+  const entries = listQuarantine(mtaPaths(io.env.MTA_ROOT ?? '/').quarantine);
+  if (opts.json) for (const e of entries) io.out(JSON.stringify(e));
+  else if (entries.length) for (const l of formatEntries(entries)) io.out(l);
+  else io.out('quarantine is empty');
+}
+
+// `mta quarantine release <id>` (like amavisd-release): amavis re-sends the message to its original recipients
+// through the reinjection port, so it is delivered without being filtered again.
+export async function quarantineRelease(io: CliIo, id: string): Promise<void> {
+  const paths = mtaPaths(io.env.MTA_ROOT ?? '/');
+  const entry = listQuarantine(paths.quarantine).find((e) => e.id === id || e.file === id || e.file.endsWith(`/${id}`));
+  if (!entry) {
+    io.err(`mta quarantine release: no quarantined message with id ${JSON.stringify(id)} (see: mta quarantine ls)`);
+    throw new CliExit(2);
+  }
+  const reply = await pdpRequest(paths.amavisSocket, [
+    ['request', 'release'],
+    ['mail_id', entry.id],
+    ['quar_type', entry.file.endsWith('.gz') ? 'Z' : 'F'],
+    ['mail_file', entry.file],
+  ]);
+  const status = reply.get('setreply')?.[0] ?? '';
+  if (!/^2/.test(status)) throw new MtaError(ErrorCode.Exec, `amavis refused to release ${entry.id}: ${status || 'no reply'}`);
+  io.out(`released ${entry.id} to ${entry.recipients.join(', ')}: ${status}`);
+}

@@ -1,0 +1,32 @@
+import type { FilterLayout } from './layout.ts';
+
+// What differs between the image and a test instance.
+export interface ClamdConfOptions {
+  layout: FilterLayout;
+  // LogFile target; clamd logs to stderr when omitted (runit pipes it to docker logs).
+  logFile?: string;
+}
+
+// clamd runs as amavis: it must read amavis's private temp files, and one user avoids group juggling in the image.
+// Foreground so runit (or a test) supervises it; only the unix socket, never TCP.
+export function renderClamdConf(o: ClamdConfOptions): string {
+  const l = o.layout;
+  return [
+    '# Rendered by the mta seed.',
+    'Foreground yes',
+    'User amavis',
+    `LocalSocket ${l.clamdSocket}`,
+    'LocalSocketMode 660',
+    'FixStaleSocket yes',
+    `DatabaseDirectory ${l.clamdDb}`,
+    `PidFile ${l.clamdRun}/clamd.pid`,
+    `TemporaryDirectory ${l.amavisTmp}`,
+    o.logFile ? `LogFile ${o.logFile}` : 'LogSyslog no',
+    'LogTime yes',
+    'ScanMail yes',
+    'ScanArchive yes',
+    'MaxThreads 4',
+    'SelfCheck 3600',
+    '',
+  ].join('\n');
+}

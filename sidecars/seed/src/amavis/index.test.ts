@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseEnv } from '@mta/shared';
+import { contextFor, withConfig } from './context.test-helper.ts';
+import { filterRenderer } from './index.ts';
+
+const render = (env: Record<string, string>, cpus = 4) => filterRenderer({ cpus })(contextFor(env));
+const file = (part: ReturnType<typeof render>, suffix: string) => {
+  const f = part.files?.find((x) => x.path.endsWith(suffix));
+  assert.ok(f, `no ${suffix} planned`);
+  return String(f.content);
+};
+
+describe('content filter renderer', () => {
+  it('renders nothing outside the full variant', () => {
+    const ctx = { ...contextFor({ MAIL_DOMAIN: 'example.com' }), variant: 'base' as const };
+    assert.deepEqual(filterRenderer()(ctx), {});
+  });
+
+  it('maps destinies, levels and log settings into amavisd.conf', () => {
+    const conf = file(
+      render({
+        MAIL_DOMAIN: 'example.com example.org',
+        FINAL_SPAM_DESTINY: 'D_DISCARD',
+        FINAL_VIRUS_DESTINY: 'D_REJECT',
+        SA_TAG_LEVEL_DEFLT: '1.5',
+        SA_KILL_LEVEL_DEFLT: '9',
+        LOG_LEVEL: '3',
+        SA_DEBUG: '1',
+      }),
+      '/etc/amavis/amavisd.conf',
+    );
+    assert.match(conf, /^\$final_spam_destiny = D_DISCARD;$/m);
+    assert.match(conf, /^\$final_virus_destiny = D_REJECT;$/m);
+    assert.match(conf, /^\$final_banned_destiny = D_DISCARD;$/m);
+    assert.match(conf, /^\$final_bad_header_destiny = D_PASS;$/m);
+    assert.match(conf, /^\$sa_tag_level_deflt = 1.5;$/m);
+    assert.match(conf, /^\$sa_tag2_level_deflt = 6.2;$/m);
+    assert.match(conf, /^\$sa_kill_level_deflt = 9;$/m);
+    assert.match(conf, /^\$log_level = 3;$/m);
+    assert.match(conf, /^\$sa_debug = 1;$/m);
+    assert.match(conf, /^\$do_syslog = 0;$/m);
+    assert.match(conf, /^\$logfile = '\/dev\/stdout';$/m);
+    assert.match(conf, /^@local_domains_maps = \(\['\.example\.com', '\.example\.org'\]\);$/m);
+    assert.match(conf, /include_optional_config_files\('\/r\/etc\/amavis\/conf\.d\/60-mta-dkim'/);
+    assert.match(conf, /^\$enable_dkim_signing = 1;$/m);
+    assert.match(conf, /^\$QUARANTINEDIR = '\/r\/var\/amavis\/quarantine';$/m);
+  });
+
+  it('sizes amavis from the CPU count and uses the same number as the transport maxproc', () => {
+    for (const [cpus, env, want] of [
+      [1, {}, 2],
+      [8, {}, 9],
+      [8, { AMAVIS_MAX_SERVERS: '3' }, 3],
+    ] as const) {
+      const part = render({ MAIL_DOMAIN: 'example.com', ...env }, cpus);
+      assert.match(file(part, 'amavisd.conf'), new RegExp(`^\\$max_servers = ${want};$`, 'm'));
+      const t = part.master?.find((m) => m.service === 'smtp-amavis');
+      assert.match(t?.entry ?? '', new RegExp(`^smtp-amavis unix - - n - ${want} smtp$`, 'm'));
+    }
+  });
+
+  it('wires postfix through amavis and back through an unfiltered reinjection listener', () => {
+    const part = filterRenderer({ cpus: 2, ports: { amavis: 20024, reinject: 20025 } })(contextFor({ MAIL_DOMAIN: 'example.com' }));
+    assert.equal(part.postconf?.content_filter, 'smtp-amavis:[127.0.0.1]:20024');
+    assert.equal(part.postconf?.smtpd_data_restrictions, 'check_sasl_access static:{FILTER smtp-amavis:[127.0.0.1]:10026}');
+    const re = part.master?.find((m) => m.service === '127.0.0.1:20025');
+    assert.equal(re?.type, 'inet');
+    assert.match(re?.entry ?? '', /-o content_filter=$/m);
+    assert.match(re?.entry ?? '', /-o receive_override_options=.*no_header_body_checks/);
+    assert.match(re?.entry ?? '', /-o smtpd_recipient_restrictions=permit_mynetworks,reject$/m);
+    assert.match(file(part, 'amavisd.conf'), /^\$forward_method = 'smtp:\[127\.0\.0\.1\]:20025';$/m);
+    const t = part.master?.find((m) => m.service === 'smtp-amavis')?.entry ?? '';
+    assert.match(t, /-o smtp_fallback_relay=$/m);
+    assert.match(t, /-o smtp_tls_wrappermode=no$/m);
+  });
+
+  it('keeps the Bayes DB where spamd-learn trains it and points clamd at the amavis socket path', () => {
+    const part = render({ MAIL_DOMAIN: 'example.com' });
+    assert.match(file(part, 'spamassassin/local.cf'), /^bayes_path \/r\/var\/amavis\/\.spamassassin\/bayes$/m);
+    assert.match(file(part, 'clamav/clamd.conf'), /^LocalSocket \/r\/run\/clamav\/clamd\.ctl$/m);
+    assert.match(file(part, 'amavisd.conf'), /^\$virus_scanners_failure_is_fatal = 1;$/m);
+    assert.match(file(part, 'amavisd.conf'), /\["CONTSCAN \{\}\\n", '\/r\/run\/clamav\/clamd\.ctl'\]/);
+  });
+
+  it('takes mynetworks from MYNETWORKS and refuses garbage instead of writing it into Perl', () => {
+    assert.match(
+      file(render({ MAIL_DOMAIN: 'example.com', MYNETWORKS: '10.0.0.0/8 127.0.0.1/32' }), 'amavisd.conf'),
+      /^@mynetworks = \('10\.0\.0\.0\/8', '127\.0\.0\.1\/32'\);$/m,
+    );
+    const part = render({ MAIL_DOMAIN: 'example.com', MYNETWORKS: "10.0.0.0/8'; system('x')" });
+    assert.equal(part.files, undefined);
+    assert.deepEqual(
+      part.errors?.map((e) => e.variable),
+      ['MYNETWORKS'],
+    );
+  });
+
+  it('rejects invalid destinies and levels: the schema first, the renderer again', () => {
+    const r = parseEnv({ MAIL_DOMAIN: 'example.com', FINAL_SPAM_DESTINY: 'D_DROP', SA_KILL_LEVEL_DEFLT: 'high' });
+    assert.equal(r.ok, false);
+    assert.deepEqual(r.ok ? [] : r.errors.map((e) => e.variable).sort(), ['FINAL_SPAM_DESTINY', 'SA_KILL_LEVEL_DEFLT']);
+    const ctx = withConfig(contextFor({ MAIL_DOMAIN: 'example.com' }), { FINAL_VIRUS_DESTINY: 'D_DROP', SA_TAG2_LEVEL_DEFLT: Number.NaN });
+    const part = filterRenderer({ cpus: 2 })(ctx);
+    assert.equal(part.files, undefined);
+    assert.equal(part.postconf, undefined);
+    assert.deepEqual(
+      part.errors?.map((e) => e.variable),
+      ['FINAL_VIRUS_DESTINY', 'SA_TAG2_LEVEL_DEFLT'],
+    );
+    assert.match(part.errors?.[0]?.message ?? '', /D_PASS, D_BOUNCE, D_REJECT, D_DISCARD/);
+  });
+
+  it('escapes quotes so no value can break out of a Perl string', async () => {
+    const { perlStr } = await import('./perl.ts');
+    assert.equal(perlStr("a'b\\"), "'a\\'b\\\\'");
+  });
+});

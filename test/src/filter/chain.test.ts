@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { eventually } from '../harness/net.ts';
+import { type FilterChain, startFilterChain } from './chain.ts';
+import { attachmentMail, EICAR, GTUBE, headerOf, plainMail } from './messages.ts';
+
+const quarantined = (c: FilterChain): string[] =>
+  existsSync(c.layout.quarantine)
+    ? readdirSync(c.layout.quarantine, { recursive: true, encoding: 'utf8' }).filter((f) => /(spam|virus)-/.test(f))
+    : [];
+
+describe('content filter chain with default destinies', { timeout: 120_000 }, () => {
+  let c: FilterChain;
+  before(async () => {
+    c = await startFilterChain({
+      env: {},
+      // A test rule that lands a message between TAG (2.0) and TAG2 (6.2).
+      saRules: 'header MTA_TEST_MEDIUM Subject =~ /mta-medium-score/\nscore MTA_TEST_MEDIUM 4.0\n',
+    });
+  });
+  after(async () => {
+    await c?.stop();
+  });
+
+  it('delivers clean mail through amavis and the reinjection listener, scanned', async () => {
+    const r = await c.send(
+      'alice@remote.test',
+      'bob@example.com',
+      plainMail('alice@remote.test', 'bob@example.com', 'hello', 'just a note'),
+    );
+    assert.equal(r.status, 0, r.output);
+    const m = await eventually(() => c.sink.mails.find((x) => x.raw.includes('Subject: hello')), 30_000, 'clean mail delivered');
+    assert.deepEqual(m.to, ['bob@example.com']);
+    assert.ok(headerOf(m.raw, 'X-Virus-Scanned').length, m.raw);
+    assert.match(c.postfix.output(), /postfix\/reinject\/smtpd/);
+    assert.match(c.postfix.output(), /relay=127\.0\.0\.1\[127\.0\.0\.1\]:\d+.*status=sent \(250 2\.0\.0 from MTA/);
+  });
+
+  it('passes GTUBE with the spam flag and score by default (FINAL_SPAM_DESTINY=D_PASS)', async () => {
+    await c.send('spammer@remote.test', 'bob@example.com', plainMail('spammer@remote.test', 'bob@example.com', 'gtube', GTUBE));
+    const m = await eventually(() => c.sink.mails.find((x) => x.raw.includes('Subject: ***Spam*** gtube')), 30_000, 'GTUBE delivered');
+    assert.deepEqual(headerOf(m.raw, 'X-Spam-Flag'), ['YES']);
+    assert.ok(Number(headerOf(m.raw, 'X-Spam-Score')[0]) >= 999, m.raw);
+  });
+
+  it('adds info headers between TAG and TAG2 but no spam flag', async () => {
+    await c.send('news@remote.test', 'bob@example.com', plainMail('news@remote.test', 'bob@example.com', 'mta-medium-score', 'hi'));
+    const m = await eventually(() => c.sink.mails.find((x) => x.raw.includes('mta-medium-score')), 30_000, 'medium mail delivered');
+    const score = Number(headerOf(m.raw, 'X-Spam-Score')[0]);
+    assert.ok(score >= 2 && score < 6.2, `score ${score}`);
+    assert.match(headerOf(m.raw, 'X-Spam-Status')[0] ?? '', /MTA_TEST_MEDIUM/);
+    assert.deepEqual(headerOf(m.raw, 'X-Spam-Flag'), ['NO']);
+  });
+
+  it('discards an EICAR attachment (FINAL_VIRUS_DESTINY=D_DISCARD) and quarantines it', async () => {
+    const r = await c.send(
+      'virus@remote.test',
+      'bob@example.com',
+      attachmentMail('virus@remote.test', 'bob@example.com', 'eicar', 'eicar.com', EICAR),
+    );
+    assert.equal(r.status, 0, r.output);
+    const q = await eventually(() => quarantined(c).find((f) => f.includes('virus-')), 30_000, 'virus quarantined');
+    assert.ok(existsSync(join(c.layout.quarantine, q)));
+    await eventually(() => /Blocked INFECTED \(Mta-Test\.EICAR/.test(c.amavis.output()), 10_000, 'amavis logged the virus');
+    assert.equal(c.sink.mails.filter((x) => x.raw.includes('Subject: eicar')).length, 0);
+  });
+});

@@ -1,0 +1,237 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { mtaPaths, parseEnv } from '@mta/shared';
+import { filterRenderer } from '../../../sidecars/seed/src/amavis/index.ts';
+import { type FilterLayout, filterLayout } from '../../../sidecars/seed/src/amavis/layout.ts';
+import type { RenderContext } from '../../../sidecars/seed/src/plan.ts';
+import { type Daemon, startDaemon } from '../harness/daemon.ts';
+import { type DnsServer, startDns } from '../harness/dns.ts';
+import { eventually, freePort, waitForPort } from '../harness/net.ts';
+import { type Postfix, scaffoldConfig, startPostfix } from '../harness/postfix.ts';
+import type { SwaksResult } from '../harness/swaks.ts';
+import { tempRoot } from '../harness/tmp.ts';
+import { applyPart } from './apply-part.ts';
+import { type Sink, startSink } from './sink.ts';
+
+const FIXTURE_DB = new URL('../fixtures/clamav/', import.meta.url).pathname;
+
+// Per-test differences; everything else comes from the renderer.
+export interface ChainOptions {
+  env: Record<string, string>;
+  // Extra SpamAssassin rules for the test (written beside the rendered local.cf).
+  saRules?: string;
+  // Extra amavis Perl (the 99-mta-local hook).
+  amavisLocal?: string;
+  dns?: DnsServer;
+  clamd?: boolean;
+  // CPU count the renderer sizes amavis for (default 2); benches pass the machine's.
+  cpus?: number;
+  // Runs after the config is written and before the daemons start (e.g. to drop in the DKIM snippet).
+  beforeStart?: (root: string) => void | Promise<void>;
+}
+
+// One line of `postqueue -j`.
+export interface QueueEntry {
+  queue_name: string;
+  queue_id: string;
+  recipients: { address: string; delay_reason?: string }[];
+}
+
+// A restartable daemon: the tests stop amavis/clamd in the middle and expect the chain to recover.
+export interface Service {
+  start: () => Promise<void>;
+  stop: () => Promise<void>;
+  output: () => string;
+}
+
+// Handles a test needs: the daemons (restartable), the sink, the queue.
+export interface FilterChain {
+  root: string;
+  layout: FilterLayout;
+  port: number;
+  postfix: Postfix;
+  sink: Sink;
+  dns: DnsServer;
+  amavis: Service;
+  clamd: Service;
+  send: (from: string, to: string, data: string, extra?: string[]) => Promise<SwaksResult>;
+  queue: () => QueueEntry[];
+  flush: () => void;
+  stop: () => Promise<void>;
+}
+
+// postfix -> amavis (SpamAssassin, clamd) -> postfix -> sink, all real daemons in one temp root, configured
+// only by what the content filter renderer produced from `env`.
+export async function startFilterChain(opts: ChainOptions): Promise<FilterChain> {
+  const tmp = await tempRoot('mta-filter-');
+  const root = tmp.dir;
+  const cleanups: (() => Promise<void>)[] = [tmp.cleanup];
+  const stop = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  };
+  try {
+    const [port, amavisPort, originating, reinject] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const sink = await startSink();
+    cleanups.push(sink.stop);
+    const dns = opts.dns ?? (await startDns());
+    if (!opts.dns) cleanups.push(dns.stop);
+
+    const env: Record<string, string> = { HOSTNAME: 'mx.example.com', MAIL_DOMAIN: 'example.com', ...opts.env };
+    const parsed = parseEnv(env);
+    if (!parsed.ok) throw new Error(parsed.errors.map((e) => `${e.variable}: ${e.message}`).join('; '));
+    const paths = mtaPaths(root);
+    const ctx: RenderContext = {
+      config: parsed.config,
+      env: parsed.env,
+      paths,
+      variant: 'full',
+      postfixParams: new Set(),
+      dovecotParams: new Set(),
+      readFile: () => undefined,
+      now: new Date(),
+    };
+    const layout = filterLayout(paths);
+    const part = filterRenderer({
+      cpus: opts.cpus ?? 2,
+      ports: { amavis: amavisPort, originating, reinject },
+      amavisLogFile: join(root, 'amavis.log'),
+      clamdLogFile: join(root, 'clamd.log'),
+    })(ctx);
+
+    const pfRoot = join(root, 'postfix');
+    const conf = scaffoldConfig(pfRoot, port, {
+      myhostname: 'mx.example.com',
+      mydomain: 'example.com',
+      mydestination: '',
+      relay_domains: (parsed.config.MAIL_DOMAIN ?? []).join(' '),
+      mynetworks: env.MYNETWORKS ?? '127.0.0.0/8',
+      default_transport: `smtp:[127.0.0.1]:${sink.port}`,
+      relay_transport: `smtp:[127.0.0.1]:${sink.port}`,
+      smtp_dns_support_level: 'disabled',
+      // Retries come fast in tests; the behaviour (deferred, then delivered) is the same as with the defaults.
+      queue_run_delay: '2s',
+      minimal_backoff_time: '2s',
+      maximal_backoff_time: '4s',
+    });
+    applyPart(part, conf);
+
+    // The image ships the distribution's plugin loaders (*.pre) in the same directory as local.cf.
+    for (const f of readdirSync('/etc/spamassassin').filter((n) => n.endsWith('.pre')))
+      copyFileSync(join('/etc/spamassassin', f), join(layout.saConfDir, f));
+    // Only the test's DNS server is ever asked; Razor's discovery goes to a loopback port nobody listens on.
+    writeFileSync(join(layout.saConfDir, '90-test.cf'), `dns_server 127.0.0.1:${dns.port}\ndns_available yes\n${opts.saRules ?? ''}\n`);
+    writeFileSync(join(layout.razorHome, 'servers.discovery.lst'), '127.0.0.1\n');
+    writeFileSync(
+      join(layout.razorHome, 'razor-agent.conf'),
+      `razorhome = ${layout.razorHome}\nlistfile_discovery = servers.discovery.lst\nlogfile = ${join(root, 'razor.log')}\ndebuglevel = 0\n`,
+    );
+    execFileSync('chown', ['-R', 'amavis:amavis', layout.razorHome]);
+    writeFileSync(
+      layout.amavisLocal,
+      // amavis's DKIM verifier would build its resolver from /etc/resolv.conf; preset the one it reuses instead.
+      `require Net::DNS; require Mail::DKIM::DNS;
+$Amavis::dns_resolver = Net::DNS::Resolver->new(nameservers => ['127.0.0.1'], port => ${dns.port}, retry => 1, udp_timeout => 3);
+Mail::DKIM::DNS::resolver($Amavis::dns_resolver);
+${opts.amavisLocal ?? ''}
+1;
+`,
+    );
+    // amavis opens its log after dropping privileges.
+    writeFileSync(join(root, 'amavis.log'), '');
+    execFileSync('chown', ['amavis:amavis', join(root, 'amavis.log')]);
+    for (const f of readdirSync(FIXTURE_DB).filter((n) => n.endsWith('.hdb'))) copyFileSync(join(FIXTURE_DB, f), join(layout.clamdDb, f));
+
+    await opts.beforeStart?.(root);
+    const clamd = service(
+      () => startDaemon('clamd', ['-c', layout.clamdConfFile]),
+      () => waitForSocket(layout.clamdSocket),
+    );
+    const amavis = service(
+      () => startDaemon('amavisd', ['-c', layout.amavisConfFile, 'foreground']),
+      () => waitForPort(amavisPort, '127.0.0.1', 40_000),
+      () => readLog(join(root, 'amavis.log')),
+    );
+    cleanups.push(clamd.stop, amavis.stop);
+    if (opts.clamd !== false) await clamd.start();
+    await amavis.start();
+    const postfix = await startPostfix(conf, port);
+    cleanups.push(postfix.stop);
+
+    return {
+      root,
+      layout,
+      port,
+      postfix,
+      sink,
+      dns,
+      amavis,
+      clamd,
+      send: (from, to, data, extra = []) =>
+        swaksAsync(['--server', '127.0.0.1', '--port', String(port), '--from', from, '--to', to, '--data', data, ...extra]),
+      queue: () =>
+        execFileSync('postqueue', ['-c', conf, '-j'])
+          .toString()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as QueueEntry),
+      flush: () => execFileSync('postqueue', ['-c', conf, '-f']),
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+function service(start: () => Daemon, ready: () => Promise<void>, log?: () => string): Service {
+  let d: Daemon | undefined;
+  return {
+    start: async () => {
+      d = start();
+      try {
+        await ready();
+      } catch (e) {
+        const out = `${d.output()}\n${log?.() ?? ''}`;
+        await d.stop();
+        throw new Error(`${(e as Error).message}\n${out.slice(-3000)}`, { cause: e });
+      }
+    },
+    stop: async () => {
+      await d?.stop();
+    },
+    output: () => `${d?.output() ?? ''}${log?.() ?? ''}`,
+  };
+}
+
+// swaks without blocking the event loop: the sink and the DNS server live in this process and must keep answering.
+function swaksAsync(args: string[]): Promise<SwaksResult> {
+  return new Promise((resolve) => {
+    const p = spawn('swaks', ['--hide-informational', '--timeout', '10', ...args]);
+    let output = '';
+    p.stdout.on('data', (d) => (output += d));
+    p.stderr.on('data', (d) => (output += d));
+    p.on('close', (code) => resolve({ status: code ?? -1, output }));
+  });
+}
+
+const readLog = (p: string) => (existsSync(p) ? readFileSync(p, 'utf8') : '');
+
+// clamd is ready once its socket answers PING; until then amavis's scans fail and mail stays deferred.
+async function waitForSocket(path: string): Promise<void> {
+  await eventually(
+    () =>
+      new Promise<boolean>((resolve) => {
+        const s = connect(path);
+        s.once('error', () => resolve(false));
+        s.once('connect', () => s.write('zPING\0'));
+        s.once('data', (d) => {
+          s.destroy();
+          resolve(d.toString().startsWith('PONG'));
+        });
+      }),
+    20_000,
+    `clamd answering on ${path}`,
+  );
+}
