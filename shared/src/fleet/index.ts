@@ -1,3 +1,4 @@
+export * from './follow.ts';
 export * from './heartbeat.ts';
 export * from './kv.ts';
 export * from './learn.ts';

@@ -5,9 +5,15 @@ import type { NatsConnection } from '@nats-io/nats-core';
 export const DKIM_BUCKET = 'mta-dkim';
 export const CERTS_BUCKET = 'mta-certs';
 
-// Opens a bucket, creating it on first use, so no node needs an admin step before joining.
+// Opens a bucket, creating it on first use, so no node needs an admin step before joining. Created with 3 replicas
+// when the servers form a cluster (losing one server loses no key), else 1; an existing bucket is bound as it is.
 export async function openBucket(nc: NatsConnection, name: string, history = 1): Promise<KV> {
-  return new Kvm(nc).create(name, { history });
+  const kvm = new Kvm(nc);
+  try {
+    return await kvm.create(name, { history, replicas: 3 });
+  } catch {
+    return kvm.create(name, { history });
+  }
 }
 
 // KV keys allow [-/_=.a-zA-Z0-9]; domain names fit, selectors too.

@@ -21,7 +21,8 @@ export async function ensureLearnStream(nc: NatsConnection): Promise<void> {
   try {
     await jsm.streams.info(LEARN_STREAM);
   } catch {
-    await jsm.streams.add(config);
+    // 3 replicas on a cluster (a lost server loses no pending learn), 1 on a single server.
+    await jsm.streams.add({ ...config, num_replicas: 3 }).catch(() => jsm.streams.add(config));
   }
 }
 

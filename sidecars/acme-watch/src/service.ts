@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Bus, Logger } from '@mta/shared';
 import { MtaError } from '@mta/shared';
 import { chooseCertificate, type Rejected } from './choose.ts';
-import { digest } from './inspect.ts';
+import { type CertInfo, digest } from './inspect.ts';
 import { installFiles, type Servable, type Targets } from './install.ts';
 import { reloadDaemons } from './reload.ts';
 import { type AcmeEntry, parseAcmeJson } from './traefik.ts';
@@ -20,6 +20,8 @@ export interface ServiceOptions {
   log: Logger;
   bus: Pick<Bus, 'publish'>;
   now?: () => Date;
+  // After every install or re-check of the served certificate (fleet mode publishes it to the bucket).
+  onServed?: (c: Servable & { name: string }) => void;
 }
 
 export type PassOutcome = 'missing' | 'empty' | 'settling' | 'rejected' | 'installed' | 'current';
@@ -73,6 +75,16 @@ export class AcmeService {
     return outcome;
   }
 
+  // Records from another source (the fleet bucket): the same choice, checks, atomic install and hook as acme.json.
+  offer(entries: AcmeEntry[]): Promise<PassOutcome> {
+    return this.choose(entries);
+  }
+
+  // Public facts of the certificate this process serves, for fleet heartbeats.
+  get served(): CertInfo | undefined {
+    return this.current?.info;
+  }
+
   private async choose(entries: AcmeEntry[]): Promise<PassOutcome> {
     const { o } = this;
     if (!entries.length) {
@@ -97,6 +109,7 @@ export class AcmeService {
     const { o } = this;
     const r = await installFiles(o.targets, c, o.file, o.log);
     this.current = c;
+    o.onServed?.(c);
     if (!r.filesChanged && !r.postfixChanged && !r.dovecotChanged) {
       o.log.debug({ event: 'acme.current', serial: c.info.serial }, 'certificate already installed');
       return 'current';

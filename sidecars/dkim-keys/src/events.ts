@@ -4,7 +4,7 @@ import type { KeyId } from './names.ts';
 
 export type Publish = (subject: string, payload: Record<string, unknown>) => void;
 
-export type KeySource = 'generated' | 'DKIM_PRIVATEKEY' | 'file';
+export type KeySource = 'generated' | 'DKIM_PRIVATEKEY' | 'file' | 'fleet';
 
 // created/imported: public facts only (the DNS value is what users publish anyway).
 export function keyEvent(log: Logger, publish: Publish | undefined, k: KeyId, info: KeyInfo, source: KeySource): void {

@@ -20,6 +20,8 @@ try {
     log: ctx.log,
     publish: (s, p) => ctx.bus.publish(s, p),
     watch: !once,
+    // Fleet mode only for the service: the `--once` entry step runs before NATS is up.
+    fleet: !once && fleetEnabled(ctx.env) ? { connection: () => ctx.bus.connection() } : undefined,
   });
   ctx.life.onShutdown(svc.close);
   // Fleet mode: tell `mta fleet status` which key each domain signs with on this node.

@@ -4,6 +4,7 @@ import { type Config, ErrorCode, type Logger, MtaError, type MtaPaths } from '@m
 import type { DkimCore } from './core.ts';
 import { ensureKeys } from './ensure.ts';
 import type { Publish } from './events.ts';
+import { DkimFleet, type FleetLink, serial } from './fleet-sync.ts';
 import { keyOwner } from './ids.ts';
 import { inspectKey, type KeyInfo } from './keyinfo.ts';
 import { reloadAmavis } from './reload.ts';
@@ -24,6 +25,8 @@ export interface ServiceOptions {
   watch: boolean;
   // Where a running amavis leaves its pid; the first live one is sent SIGHUP.
   pidFiles?: readonly string[];
+  // Fleet mode (explicit NATS_URL): share keys through the KV bucket mta-dkim. Only for the watching service.
+  fleet?: FleetLink;
 }
 
 // Seeding is when the user's variables win over files on disk (FORCE_CONFIG or the unlock file, as for the seed).
@@ -57,10 +60,36 @@ export async function runDkimKeys(o: ServiceOptions): Promise<{ core: DkimCore; 
     known: new Map(),
   };
   const domains = config.MAIL_DOMAIN ?? [];
+  const run = serial();
+  const fleet = o.watch && o.fleet ? new DkimFleet(core, o.fleet, run) : undefined;
+  // Adopt before generating: a node joining the fleet must not mint a key the others would have to drop.
+  const inFleet = !!fleet && (await fleet.open());
+  const fleetFailed = (e: Error) =>
+    log.warn({ event: 'dkim.fleet.unavailable', err: e.message }, 'fleet not reachable; keys stay local for now');
+  if (inFleet) await fleet.preAdopt(domains).catch(fleetFailed);
   const done = await ensureKeys(core, { domains, bits: config.DKIM_KEYBITS, envKey, seeding: isSeeding(paths, config) });
   const { keys } = await syncKeys(core, { announce: false });
+  // Settle with the fleet before reporting ready, so a key that loses (e.g. minted by `--once`) is never announced.
+  if (inFleet) await fleet.publishLocal().catch(fleetFailed);
   log.info({ event: 'dkim.ready', done, keys: keys.length }, 'dkim keys ready');
   if (!o.watch) return { core, close: async () => {} };
-  const watcher = await watchKeyDir(core.dir, () => syncKeys(core, { announce: true }), log);
-  return { core, close: watcher.close };
+  const watcher = await watchKeyDir(
+    core.dir,
+    () =>
+      run(async () => {
+        await syncKeys(core, { announce: true });
+        await fleet
+          ?.publishLocal()
+          .catch((e: Error) => log.warn({ event: 'dkim.fleet.publish.failed', err: e.message }, 'fleet DKIM sync failed'));
+      }),
+    log,
+  );
+  fleet?.start();
+  return {
+    core,
+    close: async () => {
+      await fleet?.close();
+      await watcher.close();
+    },
+  };
 }

@@ -2,8 +2,9 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MtaError, mtaPaths, startSidecar } from '@mta/shared';
+import { fleetEnabled, MtaError, mtaPaths, startHeartbeat, startSidecar } from '@mta/shared';
 import { ensureBayesDir, ensureDropFolders } from './dirs.ts';
+import { FleetInbox, LearnOutbox } from './fleet-sync.ts';
 import { LearnQueue } from './service.ts';
 import { lookupUser } from './user.ts';
 import { watchDropFolders } from './watch.ts';
@@ -11,7 +12,7 @@ import { watchDropFolders } from './watch.ts';
 // How long a file's size must stay unchanged before it counts as written (kopano writes over a shared volume).
 const STABILITY_MS = 2000;
 
-const { config, log, bus, life } = startSidecar('spamd-learn');
+const { config, env, log, bus, life } = startSidecar('spamd-learn');
 try {
   const lib = config.KOPANO_SPAMD_LIB;
   if (!existsSync(lib)) {
@@ -25,6 +26,12 @@ try {
   // Copies left by a killed run are stale: their originals are still in the drop folders and will be learned again.
   const stagingRoot = join(paths.run, 'spamd-learn', 'sidecar');
   await rm(stagingRoot, { recursive: true, force: true });
+  // Fleet mode (explicit NATS_URL): what is learned here goes to MTA_LEARN, what other nodes learned comes back.
+  const fleet = fleetEnabled(env);
+  const node = config.MTA_NODE ?? 'mta';
+  const connection = () => bus.connection();
+  const outbox = fleet ? new LearnOutbox({ dir: join(paths.srvVar, 'spamd-learn', 'outbox'), connection, node, log }) : undefined;
+  let inbox: FleetInbox | undefined;
   const queue = new LearnQueue({
     lib,
     batchMs: config.SPAMD_BATCH_MS,
@@ -34,7 +41,33 @@ try {
     log,
     bus,
     signal: life.signal,
+    onLearned: fleet
+      ? async (kind, files) => {
+          inbox?.learned(files);
+          await outbox?.put(
+            kind,
+            files.filter((f) => !inbox?.owns(f)),
+          );
+        }
+      : undefined,
+    onFailed: fleet ? async (file, reason) => (await inbox?.failed(file, reason)) ?? false : undefined,
   });
+  if (fleet && outbox) {
+    inbox = new FleetInbox({
+      dir: join(paths.run, 'spamd-learn', 'fleet'),
+      connection,
+      node,
+      log,
+      add: (file, kind, mtimeMs) => queue.add(file, kind, mtimeMs),
+    });
+    await inbox.start();
+    outbox.start();
+    const fleetInbox = inbox;
+    life.onShutdown(() => fleetInbox.close());
+    life.onShutdown(() => outbox.close());
+    // `mta fleet status`: learn lag = files queued here + fleet messages not learned here yet.
+    life.onShutdown(startHeartbeat(bus, () => ({ sidecar: 'spamd-learn', learnPending: fleetInbox.lag(queue.size) })));
+  }
   const watcher = watchDropFolders(lib, {
     stabilityMs: STABILITY_MS,
     onFile: (path, kind, mtimeMs) => queue.add(path, kind, mtimeMs),

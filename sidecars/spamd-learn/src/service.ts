@@ -16,6 +16,10 @@ export interface QueueOptions extends Omit<LearnOptions, 'onLearned'> {
   bus?: Bus;
   signal: AbortSignal;
   backoff?: Backoff;
+  // Fleet mode: runs when files are in the DB, before they are deleted (publish them, ack fleet deliveries).
+  onLearned?: (kind: LearnKind, paths: readonly string[]) => Promise<void>;
+  // Fleet mode: a file that failed alone; true = handled (not moved to <lib>/failed).
+  onFailed?: (path: string, reason: string) => Promise<boolean>;
 }
 
 // Collects complete files and learns them in batches, one at a time (sa-learn serialises on the DB lock anyway).
@@ -39,6 +43,11 @@ export class LearnQueue {
 
   remove(path: string): void {
     this.pending.delete(path);
+  }
+
+  // Files waiting to be learned (fleet heartbeats report it as learn lag).
+  get size(): number {
+    return this.pending.size;
   }
 
   // Resolves once nothing is pending or running (tests, `stop`).
@@ -111,9 +120,16 @@ export class LearnQueue {
     const r = await learnFiles(
       kind,
       items.map((p) => p.path),
-      { ...this.o, onLearned: deleteLearned },
+      {
+        ...this.o,
+        onLearned: async (paths) => {
+          await this.o.onLearned?.(kind, paths);
+          await deleteLearned(paths);
+        },
+      },
     );
     for (const f of r.failed) {
+      if (await this.o.onFailed?.(f.path, f.reason)) continue;
       const to = await moveToFailed(lib, kind, f.path, f.reason);
       log.warn({ event: 'spamd.rejected', kind, file: basename(f.path), movedTo: to, reason: f.reason }, 'file moved to failed/');
     }

@@ -25,6 +25,8 @@ export async function collectEvents(url: string): Promise<{ events: Event[]; nc:
   const events: Event[] = [];
   nc.subscribe('mta.>', {
     callback: (_err, msg) => {
+      // Fleet heartbeats (explicit NATS_URL) are periodic telemetry, not events of the change under test.
+      if (msg.subject === 'mta.fleet.heartbeat') return;
       const raw = msg.string();
       events.push({ subject: msg.subject, data: JSON.parse(raw) as Record<string, unknown>, raw });
     },

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { DKIM_BUCKET, mtaPaths, openBucket } from '@mta/shared';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import nodemailer from 'nodemailer';
+import { startTxtServer, type TxtServer } from '../dkim/dns.ts';
+import { startSidecarProcess, writeAmavisConf } from '../dkim/helpers.ts';
+import { type Sink, startSink } from '../dkim/sink.ts';
+import { verifyDkim } from '../dkim/verify.ts';
+import { type Daemon, eventually, freePort, startDaemon, tempRoot, waitForPort } from '../harness/index.ts';
+import { type NatsCluster, startNatsCluster } from '../harness/nats-cluster.ts';
+
+// Two nodes (real dkim-keys sidecar processes) on a 3-server JetStream cluster; node B runs a real amavis that signs.
+describe('fleet DKIM on a NATS cluster: one key, one DNS record, survives losing a server', () => {
+  let cluster: NatsCluster;
+  let dns: TxtServer;
+  let sink: Sink;
+  let amavis: Daemon;
+  let amavisPort: number;
+  let nc: NatsConnection;
+  const roots: { dir: string; cleanup: () => Promise<void> }[] = [];
+  const sidecars: Daemon[] = [];
+  const keyFile = (root: string) => join(mtaPaths(root).dkim, 'a.test.default.privkey.pem');
+  const [rootA, rootB] = [() => roots[1]?.dir ?? '', () => roots[2]?.dir ?? ''];
+
+  // What the operator publishes: node A's TXT file goes into (loopback) DNS.
+  const publishTxtOfA = async () => {
+    const txt = await readFile(join(mtaPaths(rootA()).dkim, 'a.test.default._domainkey.txt'), 'utf8');
+    dns.set(
+      'default._domainkey.a.test',
+      [...txt.matchAll(/"([^"]*)"/g)].map((m) => m[1] ?? ''),
+    );
+  };
+  const sendThroughB = async (): Promise<string> => {
+    const count = sink.messages.length;
+    await waitForPort(amavisPort, '127.0.0.1', 30_000);
+    const t = nodemailer.createTransport({ host: '127.0.0.1', port: amavisPort, secure: false, ignoreTLS: true, name: 'client.a.test' });
+    await t.sendMail({ from: 'user@a.test', to: 'someone@remote.test', subject: 'fleet', text: 'signed by b\n' });
+    t.close();
+    return eventually(() => sink.messages[count], 15_000, 'message forwarded by amavis');
+  };
+
+  before(async () => {
+    for (let i = 0; i < 3; i++) roots.push(await tempRoot('mta-fleet-cluster-'));
+    cluster = await startNatsCluster(roots[0]?.dir ?? '');
+    nc = await connect({ servers: cluster.urls });
+    dns = await startTxtServer();
+    sink = await startSink();
+    const env = (node: string, first: number) => ({
+      MAIL_DOMAIN: 'a.test',
+      MTA_NODE: node,
+      DKIM_KEYBITS: '1024',
+      NATS_URL: [...cluster.urls.slice(first), ...cluster.urls.slice(0, first)].join(','),
+    });
+    sidecars.push(startSidecarProcess(rootA(), env('mx-a', 0)));
+    await eventually(
+      () => sidecars[0]?.output().includes('"event":"dkim.fleet.published"'),
+      20_000,
+      `a published\n${sidecars[0]?.output()}`,
+    );
+    sidecars.push(startSidecarProcess(rootB(), env('mx-b', 1)));
+    await eventually(() => sidecars[1]?.output().includes('"event":"dkim.ready"'), 20_000, `b ready\n${sidecars[1]?.output()}`);
+    amavisPort = await freePort();
+    const conf = await writeAmavisConf(rootB(), { port: amavisPort, forwardPort: sink.port, dnsPort: dns.port });
+    amavis = startDaemon('amavisd', ['-c', conf, 'foreground']);
+    // The sidecar signals the pid amavis writes under var/amavis.
+    await waitForPort(amavisPort, '127.0.0.1', 30_000);
+  });
+  after(async () => {
+    for (const s of sidecars) await s.stop();
+    await amavis?.stop();
+    await nc?.close();
+    await cluster?.stop();
+    await sink?.close();
+    await dns?.close();
+    for (const r of roots) await r.cleanup();
+  });
+
+  test('B adopted A key (same fingerprint) and mail signed by B verifies against A TXT record', async () => {
+    assert.deepEqual(await readFile(keyFile(rootB())), await readFile(keyFile(rootA())));
+    assert.doesNotMatch(sidecars[1]?.output() ?? '', /"event":"mta.dkim.key.created"/);
+    await publishTxtOfA();
+    const msg = await sendThroughB();
+    assert.match(msg, /^DKIM-Signature: .*d=a\.test/m);
+    assert.deepEqual(await verifyDkim(msg, dns.port), ['a.test/default=pass']);
+  });
+
+  test('with one of three NATS servers gone, a rotated key still reaches both nodes and B signs with it', async () => {
+    const reloads = () => sidecars[1]?.output().match(/"event":"amavis.reload"/g)?.length ?? 0;
+    const before = reloads();
+    await cluster.kill(0);
+    const rotated = String(generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs1' }));
+    const kv = await openBucket(nc, DKIM_BUCKET);
+    await eventually(() => kv.put('a.test.default', rotated).then(() => true), 15_000, 'put after failover');
+    for (const r of [rootA(), rootB()])
+      await eventually(
+        async () => (await readFile(keyFile(r), 'utf8')) === rotated,
+        15_000,
+        `rotated on ${r}\n${sidecars.map((s) => s.output()).join('\n')}`,
+      );
+    await eventually(() => reloads() > before, 5000, 'b reloaded amavis');
+    await publishTxtOfA();
+    // amavis re-executes itself on SIGHUP; the next message is signed with the rotated key.
+    await new Promise((r) => setTimeout(r, 1000));
+    const msg = await sendThroughB();
+    assert.deepEqual(await verifyDkim(msg, dns.port), ['a.test/default=pass']);
+    for (const s of sidecars) assert.doesNotMatch(s.output(), /PRIVATE KEY|AIBAAK/);
+  });
+});
