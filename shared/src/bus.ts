@@ -1,6 +1,7 @@
 import { credsAuthenticator, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import type { Logger } from './log.ts';
+import { sleep } from './sleep.ts';
 
 export interface BusOptions {
   servers: readonly string[];
@@ -17,19 +18,6 @@ export interface BusOptions {
 }
 
 export type Handler = (data: Record<string, unknown>, subject: string) => void;
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 
 // Best-effort event bus: mail and sidecar work never wait for NATS, and never see its errors.
 export class Bus {

@@ -8,4 +8,5 @@ export * from './lifecycle.ts';
 export * from './log.ts';
 export * from './paths.ts';
 export * from './sidecar.ts';
+export * from './sleep.ts';
 export * from './variant.ts';

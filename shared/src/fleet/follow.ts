@@ -1,6 +1,7 @@
 import type { KV, KvEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Logger } from '../log.ts';
+import { sleep } from '../sleep.ts';
 import { openBucket } from './kv.ts';
 
 export interface FollowOptions {
@@ -24,19 +25,6 @@ export interface Following {
   bucket: () => KV | undefined;
   close: () => Promise<void>;
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 
 // Ends a watch when the client switches server (ours died): the loop then re-reads the bucket from the start.
 export async function stopOnReconnect(nc: NatsConnection, stop: () => void, signal: AbortSignal): Promise<void> {

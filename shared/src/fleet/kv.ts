@@ -38,7 +38,7 @@ export async function claimOrAdopt(kv: KV, key: string, local: Uint8Array | unde
     }
   }
   const entry = await kv.get(key);
-  if (!entry || entry.operation !== 'PUT' || entry.value.length === 0) return { kind: 'absent' };
+  if (entry?.operation !== 'PUT' || entry.value.length === 0) return { kind: 'absent' };
   if (!local) return { kind: 'adopted', value: entry.value };
   return Buffer.from(entry.value).equals(Buffer.from(local)) ? { kind: 'same', value: local } : { kind: 'conflict', value: entry.value };
 }

@@ -1,25 +1,12 @@
 import { mkdir, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ensureLearnStream, type Logger, learnConsumer, publishLearn, stopOnReconnect, toDelivery } from '@mta/shared';
+import { ensureLearnStream, type Logger, learnConsumer, publishLearn, sleep, stopOnReconnect, toDelivery } from '@mta/shared';
 import { deliveryTimeMs, fleetPath, isOwnDelivery, learnLag } from './fleet.ts';
 import { KINDS, type LearnKind } from './kind.ts';
 
 type Conn = Parameters<typeof ensureLearnStream>[0];
 type JsMsg = ReturnType<typeof toDelivery>['msg'];
 export type Connection = () => Promise<Conn | undefined>;
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 
 const absent = (e: NodeJS.ErrnoException) => {
   if (e.code !== 'ENOENT') throw e;
