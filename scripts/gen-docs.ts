@@ -1,10 +1,11 @@
-// `npm run docs` writes the generated pages (docs/configuration.md from the env schema, docs/benchmarks.md from
-// bench/results); `--check` exits 1 naming each stale page, so CI fails when a committed page drifts.
+// `npm run docs` writes the generated pages (docs/configuration.md from the env schema, docs/benchmarks.md and the
+// README's figures block from bench/results); `--check` exits 1 naming each stale page, so CI fails when a committed page drifts.
 // Usage: gen-docs.ts [--check] [--dir docsDir] [--bench resultsDir]
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { type BenchResult, renderBenchmarksMd } from '../cli/src/docs/benchmarks.ts';
 import { docsDrift, renderConfigurationMd } from '../cli/src/docs/markdown.ts';
+import { renderReadmeFigures, spliceReadme } from '../cli/src/docs/readme-figures.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: string) => {
@@ -25,9 +26,19 @@ function benchResults(): { file: string; data: BenchResult }[] {
   return files.map((file) => ({ file, data: JSON.parse(readFileSync(join(benchDir, file), 'utf8')) as BenchResult }));
 }
 
+const readmePath = join(root, 'README.md');
+const readme = (() => {
+  try {
+    return readFileSync(readmePath, 'utf8');
+  } catch {
+    return '';
+  }
+})();
+const readmeText = spliceReadme(readme, renderReadmeFigures(benchResults()));
 const pages = [
   { path: join(dir, 'configuration.md'), text: renderConfigurationMd() },
   { path: join(dir, 'benchmarks.md'), text: renderBenchmarksMd(benchResults()) },
+  ...(readmeText === undefined || dir !== join(root, 'docs') ? [] : [{ path: readmePath, text: readmeText }]),
 ];
 const shown = (p: string) => relative(process.cwd(), p) || p;
 const read = (p: string) => {

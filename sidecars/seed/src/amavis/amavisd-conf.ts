@@ -6,7 +6,8 @@ import type { FilterSettings } from './settings.ts';
 export interface AmavisConfOptions {
   layout: FilterLayout;
   ports: FilterPorts;
-  // Where amavis logs: /dev/stdout in the image (runit pipes it to docker logs); a file in tests.
+  // Where amavis logs: '' (stderr, which runit passes to docker logs) in the image; a file in tests. Not /dev/stdout:
+  // amavis reopens it after dropping privileges (root's pipe is not its own) and seeks it, which a pipe refuses.
   logFile: string;
   // The dkim-keys sidecar's snippet (dkim_key lines + signing map); loaded only when present.
   dkimSnippet: string;

@@ -40,7 +40,7 @@ describe('content filter renderer', () => {
     assert.match(conf, /^\$log_level = 3;$/m);
     assert.match(conf, /^\$sa_debug = 1;$/m);
     assert.match(conf, /^\$do_syslog = 0;$/m);
-    assert.match(conf, /^\$logfile = '\/dev\/stdout';$/m);
+    assert.match(conf, /^\$logfile = '';$/m);
     assert.match(conf, /^@local_domains_maps = \(\['\.example\.com', '\.example\.org'\]\);$/m);
     assert.match(conf, /include_optional_config_files\('\/r\/etc\/amavis\/conf\.d\/60-mta-dkim'/);
     assert.match(conf, /^\$enable_dkim_signing = 1;$/m);

@@ -54,7 +54,7 @@ export function filterRenderer(opts: FilterOptions = {}): Renderer {
           content: renderAmavisdConf(settings, {
             layout,
             ports,
-            logFile: opts.amavisLogFile ?? '/dev/stdout',
+            logFile: opts.amavisLogFile ?? '',
             dkimSnippet: ctx.paths.amavisDkim,
           }),
         },

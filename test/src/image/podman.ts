@@ -1,0 +1,149 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+// Helpers for the image tests: podman containers in a network namespace of their own, so the container's postfix
+// binds port 25 there and nothing of the host. Talking to it: commands run inside the namespace (`ip netns exec`).
+
+export const REPO = join(import.meta.dirname, '..', '..', '..');
+export const IMAGE_NAME = process.env.MTA_IMAGE_NAME ?? 'mta';
+export const VARIANTS = (process.env.MTA_TEST_IMAGE_VARIANTS ?? 'mini base full').split(/[\s,]+/).filter(Boolean) as Variant[];
+export type Variant = 'mini' | 'base' | 'full';
+
+const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
+// Why the image tests cannot run here, or undefined when they can.
+export function skipReason(): string | undefined {
+  if (process.env.MTA_TEST_IMAGE !== '1') return 'image tests run only with MTA_TEST_IMAGE=1 (they build the image: minutes)';
+  for (const cmd of ['podman', 'buildah', 'ip', 'swaks']) {
+    if (!has(cmd)) return `${cmd} is not installed (MTA_INSTALL_IMAGE_TOOLS=1 scripts/install-deps)`;
+  }
+  if (process.getuid?.() !== 0) return 'image tests need root (network namespaces, podman with runc)';
+  return undefined;
+}
+
+export interface Run {
+  status: number;
+  out: string;
+}
+
+export function sh(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Run {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', input: opts.input, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 << 20 });
+  return { status: r.status ?? -1, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+}
+
+// runc and no default ulimits (crun and RLIMIT_NOFILE fail in sandboxed hosts); the file scripts/build-image uses.
+function containersConf(): string {
+  const file = join(REPO, '.image', 'containers.conf');
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, '[containers]\ndefault_ulimits = []\n\n[engine]\nruntime = "runc"\n');
+  }
+  return file;
+}
+if (!process.env.CONTAINERS_CONF && process.env.MTA_TEST_IMAGE === '1') process.env.CONTAINERS_CONF = containersConf();
+
+export function podman(...args: string[]): Run {
+  return sh('podman', ['--runtime', 'runc', ...args]);
+}
+
+export function imageExists(ref: string): boolean {
+  return podman('image', 'exists', ref).status === 0;
+}
+
+// Builds the variants with scripts/build-image (layers are cached; MTA_TEST_IMAGE_REUSE=1 skips existing images).
+export async function buildImages(variants: readonly Variant[]): Promise<void> {
+  const todo = process.env.MTA_TEST_IMAGE_REUSE === '1' ? variants.filter((v) => !imageExists(`${IMAGE_NAME}:${v}`)) : [...variants];
+  if (!todo.length) return;
+  const child = spawn(join(REPO, 'scripts', 'build-image'), todo, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const code = await new Promise<number>((r) => child.once('exit', (c) => r(c ?? -1)));
+  if (code !== 0) throw new Error(`scripts/build-image ${todo.join(' ')} failed (exit ${code}):\n${out.slice(-4000)}`);
+}
+
+// A network namespace with only loopback up; removed by its cleanup.
+export function netns(name: string): { name: string; path: string; remove: () => void } {
+  sh('ip', ['netns', 'del', name]);
+  const add = sh('ip', ['netns', 'add', name]);
+  if (add.status !== 0) throw new Error(`ip netns add ${name}: ${add.out}`);
+  sh('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+  return { name, path: `/run/netns/${name}`, remove: () => void sh('ip', ['netns', 'del', name]) };
+}
+
+export function inNs(ns: string, cmd: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Run {
+  return sh('ip', ['netns', 'exec', ns, cmd, ...args], opts);
+}
+
+// The first line a TCP service sends on 127.0.0.1:port inside the namespace ('' when nothing answers).
+export function greeting(ns: string, port: number): string {
+  const r = inNs(ns, 'timeout', ['3', 'bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${port} && head -n1 <&3 && printf 'QUIT\\r\\n' >&3`], {
+    timeoutMs: 5000,
+  });
+  return r.status === 0 ? r.out.trim() : '';
+}
+
+// swaks from inside the namespace against the container's postfix.
+export function swaksIn(ns: string, args: string[]): Run {
+  return inNs(ns, 'swaks', ['--hide-informational', '--timeout', '20', '--server', '127.0.0.1', '--port', '25', ...args], {
+    timeoutMs: 60_000,
+  });
+}
+
+export interface Container {
+  name: string;
+  exec: (...cmd: string[]) => Run;
+  logs: () => string;
+  remove: () => void;
+}
+
+export interface RunOptions {
+  name: string;
+  image: string;
+  ns: string;
+  env: Record<string, string>;
+  volumes?: string[];
+  detach?: boolean;
+}
+
+export function podmanRunArgs(o: RunOptions): string[] {
+  const args = ['run', '--name', o.name, '--network', `ns:/run/netns/${o.ns}`, '--hostname', 'mx.example.test'];
+  if (o.detach !== false) args.push('-d');
+  for (const [k, v] of Object.entries(o.env)) args.push('-e', `${k}=${v}`);
+  for (const v of o.volumes ?? []) args.push('-v', v);
+  args.push(o.image);
+  return args;
+}
+
+export function startContainer(o: RunOptions): Container {
+  podman('rm', '-f', '-v', o.name);
+  const r = podman(...podmanRunArgs(o));
+  if (r.status !== 0) throw new Error(`podman run ${o.name} failed: ${r.out}`);
+  return container(o.name);
+}
+
+export function container(name: string): Container {
+  return {
+    name,
+    exec: (...cmd) => podman('exec', name, ...cmd),
+    logs: () => podman('logs', name).out,
+    remove: () => void podman('rm', '-f', '-v', '-t', '0', name),
+  };
+}
+
+export function state(name: string): { running: boolean; exitCode: number; health: string } {
+  const r = podman('inspect', name, '--format', '{{.State.Running}} {{.State.ExitCode}} {{.State.Health.Status}}');
+  const [running, code, health] = r.out.trim().split(/\s+/);
+  return { running: running === 'true', exitCode: Number(code), health: health ?? '' };
+}
+
+export function removeVolume(name: string): void {
+  podman('volume', 'rm', '-f', name);
+}
+
+// Waits until the container exits (podman wait); returns its exit code.
+export function waitExit(name: string, timeoutMs = 60_000): number {
+  const r = sh('podman', ['--runtime', 'runc', 'wait', name], { timeoutMs });
+  return Number(r.out.trim().split('\n').pop());
+}
