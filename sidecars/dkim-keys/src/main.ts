@@ -20,6 +20,7 @@ try {
     log: ctx.log,
     publish: (s, p) => ctx.bus.publish(s, p),
     watch: !once,
+    seeding: process.env.MTA_SEEDING === undefined ? undefined : process.env.MTA_SEEDING === '1',
     // Fleet mode only for the service: the `--once` entry step runs before NATS is up.
     fleet: !once && fleetEnabled(ctx.env) ? { connection: () => ctx.bus.connection() } : undefined,
   });

@@ -23,6 +23,8 @@ export interface ServiceOptions {
   publish?: Publish;
   // false = one-shot (entry step): ensure keys, write the snippet, return.
   watch: boolean;
+  // Set by the entrypoint, which knows whether this start seeds (the seed has removed the unlock file by then).
+  seeding?: boolean;
   // Where a running amavis leaves its pid; the first live one is sent SIGHUP.
   pidFiles?: readonly string[];
   // Fleet mode (explicit NATS_URL): share keys through the KV bucket mta-dkim. Only for the watching service.
@@ -67,7 +69,7 @@ export async function runDkimKeys(o: ServiceOptions): Promise<{ core: DkimCore; 
   const fleetFailed = (e: Error) =>
     log.warn({ event: 'dkim.fleet.unavailable', err: e.message }, 'fleet not reachable; keys stay local for now');
   if (inFleet) await fleet.preAdopt(domains).catch(fleetFailed);
-  const done = await ensureKeys(core, { domains, bits: config.DKIM_KEYBITS, envKey, seeding: isSeeding(paths, config) });
+  const done = await ensureKeys(core, { domains, bits: config.DKIM_KEYBITS, envKey, seeding: o.seeding ?? isSeeding(paths, config) });
   const { keys } = await syncKeys(core, { announce: false });
   // Settle with the fleet before reporting ready, so a key that loses (e.g. minted by `--once`) is never announced.
   if (inFleet) await fleet.publishLocal().catch(fleetFailed);
