@@ -9,4 +9,5 @@ export * from './log.ts';
 export * from './paths.ts';
 export * from './sidecar.ts';
 export * from './sleep.ts';
+export * from './users.ts';
 export * from './variant.ts';

@@ -2,6 +2,7 @@
 import {
   Bus,
   createLogger,
+  detectVariant,
   ErrorCode,
   formatIssue,
   MtaError,
@@ -11,7 +12,7 @@ import {
   startSidecar,
   type Variant,
 } from '@mta/shared';
-import { detectVariant } from './apply/variant.ts';
+import { registerSeedRazor } from './razor-step.ts';
 import { runSeed, type SeedResult } from './run.ts';
 
 const VARIANTS: readonly string[] = ['mini', 'base', 'full'];
@@ -23,7 +24,7 @@ const PUBLISH_WAIT_MS = 1500;
 async function main(): Promise<number> {
   const env = process.env;
   const root = env.MTA_ROOT || '/';
-  const variant = (VARIANTS.includes(env.MTA_VARIANT ?? '') ? env.MTA_VARIANT : detectVariant()) as Variant;
+  const variant = (VARIANTS.includes(env.MTA_VARIANT ?? '') ? env.MTA_VARIANT : detectVariant(root)) as Variant;
   // An invalid environment still needs a logger and a bus to report itself; startSidecar refuses it.
   let side: Pick<SidecarContext, 'log' | 'bus'> | undefined;
   if (parseEnv(env).ok) side = startSidecar('seed', env);
@@ -53,6 +54,7 @@ async function main(): Promise<number> {
     log.error({ event: 'seed.failed', variant, errors }, `seeding failed (${errors.length} errors); nothing more was written`);
     for (const e of errors) process.stderr.write(`seed: ${e}\n`);
   } else if (result.status === 'skipped') log.info({ event: 'seed.skipped', variant }, 'configuration locked; not seeding');
+  if (result.status === 'applied' && variant === 'full') await registerSeedRazor(env, root, log);
   const subject = result.status === 'invalid' ? 'mta.seed.failed' : 'mta.seed.done';
   bus.publish(subject, { variant, status: result.status, domains: result.domains, errors, changed: result.changed.length });
   await Promise.race([bus.connection(), new Promise((r) => setTimeout(r, PUBLISH_WAIT_MS))]);

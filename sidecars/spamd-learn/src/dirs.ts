@@ -1,7 +1,7 @@
 import { chown, mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { SystemUser } from '@mta/shared';
 import { KINDS } from './kind.ts';
-import type { SystemUser } from './user.ts';
 
 // The Bayes directory must exist and belong to amavis before sa-learn (as amavis) can create the DB in it.
 // An existing directory is left as it is: the content-filter setup owns its permissions.

@@ -2,11 +2,10 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fleetEnabled, MtaError, mtaPaths, startHeartbeat, startSidecar } from '@mta/shared';
+import { fleetEnabled, lookupUser, MtaError, mtaPaths, startHeartbeat, startSidecar } from '@mta/shared';
 import { ensureBayesDir, ensureDropFolders } from './dirs.ts';
 import { FleetInbox, LearnOutbox } from './fleet-sync.ts';
 import { LearnQueue } from './service.ts';
-import { lookupUser } from './user.ts';
 import { watchDropFolders } from './watch.ts';
 
 // How long a file's size must stay unchanged before it counts as written (kopano writes over a shared volume).

@@ -1,6 +1,6 @@
+import type { SystemUser } from '@mta/shared';
 import { ExecError, type Logger, run } from '@mta/shared';
 import type { LearnKind } from './kind.ts';
-import type { SystemUser } from './user.ts';
 
 // Where and as whom sa-learn runs: the DB amavis reads, owned by the amavis user.
 export interface SaTarget {

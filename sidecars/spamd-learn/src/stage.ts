@@ -1,7 +1,7 @@
 import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { SystemUser } from '@mta/shared';
 import { whyNotMessage } from './message.ts';
-import type { SystemUser } from './user.ts';
 
 export interface Staged<T> {
   source: T;

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { paramNames } from './facts.ts';
 import { seedGate } from './gate.ts';
-import { detectVariant } from './variant.ts';
 
 test('seed runs while the unlock file (under root) exists, or when FORCE_CONFIG is non-empty', () => {
   const has = (p: string) => p === '/r/srv/etc/.docker.unlock';
@@ -12,18 +11,6 @@ test('seed runs while the unlock file (under root) exists, or when FORCE_CONFIG 
   assert.deepEqual(seedGate({ FORCE_CONFIG: 'OVERWRITE' }, '/x', has), { run: true, force: true, unlockFile: '/x/srv/etc/.docker.unlock' });
 });
 
-test('postconf -d / doveconf -d names; variant from installed daemons', () => {
+test('postconf -d / doveconf -d names', () => {
   assert.deepEqual([...paramNames('a_b = 1\nmail_version = 3.7\n  continued = no\nc =\n')], ['a_b', 'mail_version', 'c']);
-  assert.equal(
-    detectVariant((p) => p === '/usr/sbin/dovecot'),
-    'base',
-  );
-  assert.equal(
-    detectVariant((p) => p === '/usr/sbin/amavisd' || p === '/usr/sbin/dovecot'),
-    'full',
-  );
-  assert.equal(
-    detectVariant(() => false),
-    'mini',
-  );
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parsePasswd } from './user.ts';
+import { parsePasswd } from './users.ts';
 
 const passwd = 'root:x:0:0:root:/root:/bin/bash\namavis:x:993:991:AMaViS system user:/var/lib/amavis:/bin/sh\n';
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ErrorCode, MtaError } from '@mta/shared';
+import { ErrorCode, MtaError } from './errors.ts';
 
 export interface SystemUser {
   name: string;
@@ -21,12 +21,13 @@ export function parsePasswd(text: string, name: string): SystemUser | undefined 
   return undefined;
 }
 
-// The amavis uid/gid differ between images and hosts, so they are looked up at run time, never assumed.
+// Daemon uids/gids (amavis, vmail) differ between images and hosts, so they are looked up at run time, never assumed.
 export async function lookupUser(name: string, passwdFile = '/etc/passwd'): Promise<SystemUser> {
   const text = await readFile(passwdFile, 'utf8').catch((e: unknown) => {
     throw new MtaError(ErrorCode.Io, `cannot read ${passwdFile}: ${(e as Error).message}`, { cause: e });
   });
   const user = parsePasswd(text, name);
-  if (!user) throw new MtaError(ErrorCode.Config, `user ${name} not found in ${passwdFile} (sa-learn must run as the amavis user)`);
+  if (!user)
+    throw new MtaError(ErrorCode.Config, `user ${name} not found in ${passwdFile} (the daemons' users come from the Debian packages)`);
   return user;
 }
