@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { ErrorCode, MtaError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { scrub } from './log.ts';
@@ -44,6 +43,8 @@ export async function run(file: string, args: readonly string[], opts: ExecOptio
   const line = scrub([file, ...args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' '), secrets);
   const started = performance.now();
   opts.log?.debug({ cmd: line }, 'exec');
+  // Loaded on first use: execa and its dependencies cost a sidecar that never runs a command ~15 MB of memory.
+  const { execa } = await import('execa');
   const r = await execa(file, args, {
     reject: false,
     timeout: opts.timeoutMs ?? 60_000,
