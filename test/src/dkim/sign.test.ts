@@ -10,7 +10,7 @@ import { type Daemon, eventually, freePort, startDaemon, tempRoot, waitForPort }
 import { startTxtServer, type TxtServer } from './dns.ts';
 import { startSidecarProcess, writeAmavisConf } from './helpers.ts';
 import { type Sink, startSink } from './sink.ts';
-import { verifyDkim } from './verify.ts';
+import { verifyDkim, verifyDkimMailauth } from './verify.ts';
 
 const exec = promisify(execFile);
 
@@ -67,6 +67,7 @@ describe('amavis signs with the keys dkim-keys manages', () => {
     const msg = await send('user@a.test');
     assert.match(msg, /^DKIM-Signature: .*d=a\.test/m);
     assert.deepEqual(await verifyDkim(msg, dns.port), ['a.test/default=pass']);
+    assert.deepEqual(await verifyDkimMailauth(msg, dns.port), ['a.test/default=pass']);
   });
 
   test('a key copied in while amavis runs is used for the next message from its domain', async () => {
@@ -81,7 +82,12 @@ describe('amavis signs with the keys dkim-keys manages', () => {
     const msg = await send('user@c.test');
     assert.match(msg, /^DKIM-Signature: .*d=c\.test/m);
     assert.deepEqual(await verifyDkim(msg, dns.port), ['c.test/default=pass']);
+    assert.deepEqual(await verifyDkimMailauth(msg, dns.port), ['c.test/default=pass']);
     // A tampered message must fail: the verifier really checks.
     assert.deepEqual(await verifyDkim(msg.replace('signed, I hope', 'signed, I hoped'), dns.port), ['c.test/default=fail']);
+    assert.match(
+      (await verifyDkimMailauth(msg.replace('signed, I hope', 'signed, I hoped'), dns.port)).join(),
+      /^c\.test\/default=(fail|neutral)$/,
+    );
   });
 });

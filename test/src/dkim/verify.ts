@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { Resolver } from 'node:dns/promises';
+import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 
 // Mail::DKIM (what amavis itself uses to verify) checks a message, fetching keys from our loopback TXT server.
 const SCRIPT = `
@@ -19,4 +21,17 @@ export function verifyDkim(message: string, dnsPort: number): Promise<string[]> 
     });
     child.stdin?.end(message);
   });
+}
+
+// mailauth (an independent Node implementation) checks the same message against the same loopback DNS server.
+// It reports a body that no longer matches its hash as `neutral`, Mail::DKIM as `fail`.
+export async function verifyDkimMailauth(message: string, dnsPort: number): Promise<string[]> {
+  const dns = new Resolver({ timeout: 2000, tries: 1 });
+  dns.setServers([`127.0.0.1:${dnsPort}`]);
+  const r = await dkimVerify(Buffer.from(message.replace(/\r?\n/g, '\r\n')), {
+    resolver: (name: string, rr: string) => dns.resolve(name, rr as 'TXT'),
+  });
+  return r.results.map(
+    (x: { signingDomain?: string; selector?: string; status: { result: string } }) => `${x.signingDomain}/${x.selector}=${x.status.result}`,
+  );
 }
