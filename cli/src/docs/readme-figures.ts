@@ -18,7 +18,10 @@ const HEADLINES: Record<string, (j: Json) => string> = {
     `${num(j, 'files')} files learned: one sa-learn per file ${num(j, 'perFileMs')} ms vs batched ${num(j, 'batchedMs')} ms, ${num(j, 'ratio')}× (target ${num(j, 'targetRatio')}×); idle RSS ${num(j, 'idle.bundled.rssMB')} MB (bare node ${num(j, 'idle.bareNode.rssMB')} MB, target ${num(j, 'targetIdleRssMB')} MB)`,
   pipeline: (j) =>
     `mail through postfix → amavis → postfix: ${num(j, 'fullChain.perSec')} msg/s vs scanners alone ${num(j, 'scannersAlone.perSec')} msg/s, efficiency ${num(j, 'efficiency')} (target ${num(j, 'targetEfficiency')}); ${num(j, 'large.delivered')} of ${num(j, 'large.sent')} delivered at concurrency ${num(j, 'large.concurrency')}`,
-  'fleet-learn': (j) => `fleet learning, node A publishes → node B learned: p50 ${num(j, 'latencyMs.p50')} ms, p99 ${num(j, 'latencyMs.p99')} ms`,
+  'fleet-learn': (j) =>
+    `fleet learning, node A publishes → node B learned: p50 ${num(j, 'latencyMs.p50')} ms, p99 ${num(j, 'latencyMs.p99')} ms`,
+  'image-startup': (j) =>
+    `cold start to SMTP 220: mini ${num(j, 'mini.startupMs')} ms (target ${num(j, 'mini.startupTargetMs')}), full ${num(j, 'full.startupMs')} ms (target ${num(j, 'full.startupTargetMs')}); idle RSS in the image: dkim-keys ${num(j, 'full.sidecarRssMB.dkim-keys')} MB, spamd-learn ${num(j, 'full.sidecarRssMB.spamd-learn')} MB (target 50)`,
   'image-sizes': (j) =>
     `image sizes: mini ${num(j, 'images.mini.MB')} MB, base ${num(j, 'images.base.MB')} MB, full ${num(j, 'images.full.MB')} MB`,
 };
