@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs every *.test.ts with the node test runner on TypeScript sources; `--unit` skips the daemon tests in test/.
+// Files whose first lines say `mta-test: serial` assert wall-clock bounds: they run afterwards, alone.
 import { spawnSync } from 'node:child_process';
-import { globSync } from 'node:fs';
+import { globSync, readFileSync } from 'node:fs';
 
 const unit = process.argv.includes('--unit');
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -18,17 +19,18 @@ if (major < 24) {
   console.error(`run-tests: Node ${process.version} is too old; run through npm so node_modules/.bin/node (24) is used`);
   process.exit(1);
 }
-const r = spawnSync(
-  process.execPath,
-  [
-    '--conditions=source',
-    '--import',
-    'tsx',
-    '--test',
-    '--test-reporter=spec',
-    `--test-concurrency=${process.env.MTA_TEST_CONCURRENCY ?? 2}`,
-    ...files,
-  ],
-  { stdio: 'inherit' },
-);
-process.exit(r.status ?? 1);
+const serial = files.filter((f) => readFileSync(f, 'utf8').slice(0, 400).includes('mta-test: serial'));
+const parallel = files.filter((f) => !serial.includes(f));
+const runNode = (list, concurrency) =>
+  list.length
+    ? (spawnSync(
+        process.execPath,
+        ['--conditions=source', '--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, ...list],
+        { stdio: 'inherit' },
+      ).status ?? 1)
+    : 0;
+const first = runNode(parallel, process.env.MTA_TEST_CONCURRENCY ?? 2);
+if (serial.length) console.log(`\nrun-tests: ${serial.length} file(s) with timing bounds, alone: ${serial.join(' ')}\n`);
+const second = runNode(serial, 1);
+if (first !== 0 && serial.length) console.log(`run-tests: the parallel run above failed (exit ${first})`);
+process.exit(first || second);

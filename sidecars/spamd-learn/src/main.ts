@@ -9,7 +9,6 @@ import { LearnQueue } from './service.ts';
 import { watchDropFolders } from './watch.ts';
 
 // How long a file's size must stay unchanged before it counts as written (kopano writes over a shared volume).
-const STABILITY_MS = 2000;
 
 const { config, env, log, bus, life } = startSidecar('spamd-learn');
 try {
@@ -68,7 +67,7 @@ try {
     life.onShutdown(startHeartbeat(bus, () => ({ sidecar: 'spamd-learn', learnPending: fleetInbox.lag(queue.size) })));
   }
   const watcher = watchDropFolders(lib, {
-    stabilityMs: STABILITY_MS,
+    stabilityMs: config.SPAMD_STABLE_MS,
     onFile: (path, kind, mtimeMs) => queue.add(path, kind, mtimeMs),
     onGone: (path) => queue.remove(path),
     onError: (err) => log.warn({ event: 'spamd.watch', err }, 'watcher error'),

@@ -1,3 +1,4 @@
+// mta-test: serial: asserts wall-clock bounds (certificate on B within 2 s, learning within 5 s), so it runs alone.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -56,14 +57,39 @@ describe('fleet on a 3-server NATS cluster: two postfix+amavis nodes share DKIM,
     throw new Error(`${e.message}\n${out()}`);
   };
 
-  const writeAcme = async (certs: Issued[]) => {
-    await writeFile(`${acmeFile}.tmp`, acmeV2({ le: certs.map((cert) => ({ main: HOST, cert })) }));
+  // Each renewal lasts longer than the one before (the fleet keeps the later certificate).
+  const certs: Issued[] = [];
+  const certFor = (days: number) => {
+    const c = issue(ca, { cn: HOST, notAfter: new Date(Date.now() + days * DAY) });
+    certs.push(c);
+    return c;
+  };
+  const writeAcme = async (list: Issued[]) => {
+    await writeFile(`${acmeFile}.tmp`, acmeV2({ le: list.map((cert) => ({ main: HOST, cert })) }));
     await rename(`${acmeFile}.tmp`, acmeFile);
   };
-  // Polls B's smtpd over STARTTLS (a real client's view) until it presents `serial`; ms from t0 to that answer.
-  const servedAfter = async (n: Node, serial: string, t0: number, ms = 15_000) => {
-    await eventually(async () => (await smtpStartTlsCert(n.port)).serial === serial, ms, `${n.name} serves ${serial}`).catch(withOutput);
-    return Math.round(performance.now() - t0);
+  // ms after t0 (epoch ms) of a sidecar's log lines with this event, logged at or after t0.
+  const logged = (d: Daemon | undefined, event: string, t0: number, match: Record<string, unknown> = {}) =>
+    (d ? logLines(d) : [])
+      .filter((l) => l.event === event && Object.entries(match).every(([k, v]) => l[k] === v))
+      .map((l) => Date.parse(String(l.time)) - t0)
+      .filter((ms) => ms >= 0);
+  // acme.json renamed on A; returns once B's smtpd presents `serial` over STARTTLS (a real client's view), with the
+  // ms from the rename to that answer (an upper bound: the poll that saw it had finished) and where the time went.
+  const rotate = async (days: number, ms: number) => {
+    const { serial } = certFor(days);
+    const t0 = Date.now();
+    await writeAcme([certs.at(-1) as Issued]);
+    await eventually(async () => (await smtpStartTlsCert(B().port)).serial === serial, ms, `B serves ${serial}`).catch(withOutput);
+    const servedMs = Date.now() - t0;
+    const [installedA] = logged(A().procs.acme, 'acme.cert.installed', t0, { serial });
+    const [installedB] = logged(B().procs.acme, 'acme.cert.installed', t0, { serial });
+    const [reloadedB] = logged(B().procs.acme, 'hook.ran', t0);
+    return {
+      serial,
+      servedMs,
+      detail: `A installed +${installedA} ms, B installed +${installedB} ms, B postfix reloaded +${reloadedB} ms`,
+    };
   };
 
   // Messages each node's sa-learn runs learned (from its log), and its Bayes counts read by sa-learn --dump.
@@ -77,18 +103,30 @@ describe('fleet on a 3-server NATS cluster: two postfix+amavis nodes share DKIM,
     for (let i = dropped; i < dropped + count; i++) await drop(A().lib, 'spam', `c${i}.eml`, message('spam', i, 'cluster'));
     dropped += count;
   };
-  // Drops `count` spam on A; returns when B's DB holds them, with the time B's DB reached that count. The journal is
-  // merged into bayes_toks last, so its mtime is when nspam changed; the dump that saw it is an upper bound.
-  const learnOnB = async (count: number) => {
+  // Drops `count` spam on A; returns once B's DB holds them, with when B's nspam grew. B learns into the journal and
+  // merges it into bayes_toks when idle; nothing else writes that file, so its mtime is the moment nspam changed.
+  // Waiting on that mtime (a stat) instead of polling sa-learn --dump keeps the measurement off B's 2 CPUs; one dump
+  // then confirms the count (and is reported as an upper bound).
+  const bayesToks = (n: Node) => `${mtaPaths(n.root).bayes}_toks`;
+  const learnOnB = async (count: number, ms: number) => {
     const [base, learnedBase] = [await nspam(B()), learned(B())];
     const t0 = Date.now();
     await dropSpam(count);
     const droppedMs = Date.now() - t0;
-    await eventually(() => learned(B()) >= learnedBase + count, 20_000, `B learned ${count}`).catch(withOutput);
+    await eventually(() => learned(B()) >= learnedBase + count, ms, `B learned ${count}`).catch(withOutput);
+    const runsB = logged(B().procs.learn, 'spamd.learned', t0, { kind: 'spam' });
+    const lastRun = t0 + Math.max(...runsB);
+    await eventually(async () => (await stat(bayesToks(B()))).mtimeMs >= lastRun, 15_000, 'B merged its journal').catch(withOutput);
     await eventually(async () => (await nspam(B())) >= base + count, 15_000, `B nspam +${count}`).catch(withOutput);
     const seenMs = Date.now() - t0;
-    const dbMs = Math.round((await stat(`${mtaPaths(B().root).bayes}_toks`)).mtimeMs - t0);
-    return { grown: (await nspam(B())) - base, droppedMs, dbMs, seenMs };
+    const dbMs = Math.round((await stat(bayesToks(B()))).mtimeMs - t0);
+    const runsA = logged(A().procs.learn, 'spamd.learned', t0, { kind: 'spam' });
+    const published = logged(A().procs.learn, 'spamd.fleet.published', t0);
+    return {
+      grown: (await nspam(B())) - base,
+      dbMs,
+      detail: `drops took ${droppedMs} ms; A sa-learn runs ended +${runsA.join('/')} ms, published +${published.join('/')} ms; B sa-learn runs ended +${runsB.join('/')} ms; B DB merged +${dbMs} ms, confirmed by --dump +${seenMs} ms`,
+    };
   };
 
   // What the operator publishes: node A's TXT file goes into (loopback) DNS.
@@ -170,13 +208,13 @@ describe('fleet on a 3-server NATS cluster: two postfix+amavis nodes share DKIM,
     const fleet = (n: Node, first: number) => ({ NATS_URL: natsUrl(first), MTA_NODE: n.name });
     const dkimEnv = (n: Node, first: number) => ({ ...fleet(n, first), MAIL_DOMAIN: 'a.test', DKIM_KEYBITS: '1024' });
     a.procs.dkim = startSidecarProcess(a.root, dkimEnv(a, 0));
-    a.procs.acme = startAcmeSidecar({ ...fleet(a, 0), MTA_ROOT: a.root, HOSTNAME: HOST, ACME_FILE: acmeFile, ACME_POSTHOOK: '' });
+    a.procs.acme = startAcmeSidecar({ ...fleet(a, 0), MTA_ROOT: a.root, HOSTNAME: HOST, ACME_FILE: acmeFile });
     b.procs.acme = startAcmeSidecar({ ...fleet(b, 1), MTA_ROOT: b.root, HOSTNAME: HOST, ACME_SOURCE: 'fleet' });
     for (const [n, first] of [
       [a, 0],
       [b, 1],
     ] as const)
-      n.procs.learn = startLearner(n.root, n.lib, { ...fleet(n, first), SPAMD_BATCH_MS: '200' });
+      n.procs.learn = startLearner(n.root, n.lib, { ...fleet(n, first), SPAMD_BATCH_MS: '200', SPAMD_STABLE_MS: '500' });
     // A generates and publishes first, so B (started only then) must adopt instead of generating.
     await eventually(() => a.procs.dkim?.output().includes('"event":"dkim.fleet.published"'), 30_000, 'A published its DKIM key').catch(
       withOutput,
@@ -190,6 +228,15 @@ describe('fleet on a 3-server NATS cluster: two postfix+amavis nodes share DKIM,
       20_000,
       'learners follow',
     ).catch(withOutput);
+    // A running fleet, as the bounds are about: the first certificate is installed (B's main.cf switches to the acme
+    // chain once) and both learners have done their first batch (a fresh learner merges a possible journal first).
+    await Promise.all([
+      rotate(90, 30_000),
+      (async () => {
+        await dropSpam(2);
+        for (const n of nodes) await eventually(async () => (await nspam(n)) === 2, 30_000, `${n.name} warm-up learned`).catch(withOutput);
+      })(),
+    ]);
   });
   after(async () => {
     for (const n of nodes) {
@@ -218,43 +265,42 @@ describe('fleet on a 3-server NATS cluster: two postfix+amavis nodes share DKIM,
     }
   });
 
-  let first: Issued;
-  test('with all three servers: acme.json renamed on A is served by B within 2 s', async (t: TestContext) => {
-    first = issue(ca, { cn: HOST });
-    const t0 = performance.now();
-    await writeAcme([first]);
-    const ms = await servedAfter(B(), first.serial, t0);
-    t.diagnostic(`B serves the new serial ${ms} ms after the rename (bound ${CERT_BOUND_MS} ms)`);
-    await servedAfter(A(), first.serial, t0);
-    assert.ok(ms <= CERT_BOUND_MS, `B served the new serial after ${ms} ms`);
+  test('with all three servers: acme.json updated on A is served by B within 2 s (and by A)', async (t: TestContext) => {
+    const r = await rotate(100, 15_000);
+    t.diagnostic(`B serves the new serial ${r.servedMs} ms after the rename (bound ${CERT_BOUND_MS} ms): ${r.detail}`);
+    await eventually(async () => (await smtpStartTlsCert(A().port)).serial === r.serial, 5000, 'A serves it too').catch(withOutput);
+    assert.ok(r.servedMs <= CERT_BOUND_MS, `B served the new serial ${r.servedMs} ms after the rename: ${r.detail}`);
   });
 
-  test('with all three servers: 50 spam dropped on A grow B nspam by 50 within 5 s', async (t: TestContext) => {
-    const r = await learnOnB(50);
-    t.diagnostic(
-      `B nspam +${r.grown}: DB written ${r.dbMs} ms, seen by sa-learn --dump ${r.seenMs} ms after the first drop (drops took ${r.droppedMs} ms; bound ${LEARN_BOUND_MS} ms)`,
-    );
+  test('with all three servers: 50 spam dropped on A grow B nspam by exactly 50 within 5 s', async (t: TestContext) => {
+    const r = await learnOnB(50, 20_000);
+    t.diagnostic(`B nspam +${r.grown} (bound ${LEARN_BOUND_MS} ms): ${r.detail}`);
     assert.equal(r.grown, 50);
-    assert.ok(r.dbMs <= LEARN_BOUND_MS, `B nspam grew by 50 after ${r.dbMs} ms`);
-    await eventually(async () => (await nspam(A())) >= 50, 15_000, 'A nspam 50').catch(withOutput);
+    assert.ok(r.dbMs <= LEARN_BOUND_MS, `B nspam grew by 50 ${r.dbMs} ms after the first drop: ${r.detail}`);
   });
 
-  test('after killing one server: a rotation and 50 more spam reach B in bounds, each message learned once', async (t: TestContext) => {
+  test('right after killing one server: a rotation and 50 more spam still reach B', async (t: TestContext) => {
     await cluster.kill(0);
-    const second = issue(ca, { cn: HOST, notAfter: new Date(Date.now() + 120 * DAY) });
-    const t0 = performance.now();
-    await writeAcme([first, second]);
-    const ms = await servedAfter(B(), second.serial, t0);
-    t.diagnostic(`after the kill: B serves the rotated serial ${ms} ms after the rename`);
-    const r = await learnOnB(50);
-    t.diagnostic(`after the kill: B nspam +${r.grown}: DB written ${r.dbMs} ms, seen ${r.seenMs} ms after the first drop`);
+    // Failover time (JetStream leader elections, the watch noticing its consumer is gone) is not bounded by the issue.
+    const c = await rotate(110, 30_000);
+    t.diagnostic(`failover: B serves the rotated serial ${c.servedMs} ms after the rename: ${c.detail}`);
+    const r = await learnOnB(50, 30_000);
+    t.diagnostic(`failover: B nspam +${r.grown}: ${r.detail}`);
     assert.equal(r.grown, 50);
-    await eventually(async () => (await nspam(A())) >= 100, 15_000, 'A nspam 100').catch(withOutput);
+  });
+
+  test('on the two remaining servers: both bounds hold again; every message learned exactly once per node', async (t: TestContext) => {
+    const c = await rotate(120, 15_000);
+    t.diagnostic(`two servers: B serves the new serial ${c.servedMs} ms after the rename: ${c.detail}`);
+    const r = await learnOnB(50, 20_000);
+    t.diagnostic(`two servers: B nspam +${r.grown}: ${r.detail}`);
+    assert.equal(r.grown, 50);
+    await eventually(async () => (await nspam(A())) >= dropped, 15_000, `A nspam ${dropped}`).catch(withOutput);
     await new Promise((res) => setTimeout(res, 1000));
-    assert.deepEqual([await nspam(A()), await nspam(B())], [100, 100]);
-    assert.deepEqual(nodes.map(learned), [100, 100]);
-    assert.ok(ms <= CERT_BOUND_MS, `B served the rotated serial after ${ms} ms`);
-    assert.ok(r.dbMs <= LEARN_BOUND_MS, `B nspam grew by 50 after ${r.dbMs} ms`);
+    assert.deepEqual([await nspam(A()), await nspam(B())], [dropped, dropped]);
+    assert.deepEqual(nodes.map(learned), [dropped, dropped]);
     for (const n of nodes) for (const d of [n.procs.dkim, n.procs.learn]) assert.doesNotMatch(d?.output() ?? '', /PRIVATE KEY|Subject:/);
+    assert.ok(c.servedMs <= CERT_BOUND_MS, `B served the new serial ${c.servedMs} ms after the rename: ${c.detail}`);
+    assert.ok(r.dbMs <= LEARN_BOUND_MS, `B nspam grew by 50 ${r.dbMs} ms after the first drop: ${r.detail}`);
   });
 });

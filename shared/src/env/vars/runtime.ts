@@ -95,6 +95,15 @@ export const runtimeVars = {
     example: '200',
     default: '200',
   }),
+  SPAMD_STABLE_MS: defineVar({
+    schema: integer(100, 60000, 'an integer'),
+    topic: 'spamd learning',
+    variants: FULL,
+    description: 'A dropped file is learned once its size has not changed for this long (it may still be being written).',
+    format: 'milliseconds',
+    example: '2000',
+    default: '2000',
+  }),
   DOCKER_UNLOCK_FILE: defineVar({
     schema: text,
     topic: 'seeding',
