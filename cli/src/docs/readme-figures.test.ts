@@ -4,7 +4,10 @@ import { README_END, README_START, renderReadmeFigures, spliceReadme } from './r
 
 test('figures come from the result files, unknown benchmarks link to the full page', () => {
   const block = renderReadmeFigures([
-    { file: 'dkim-keygen.json', data: { at: '2026-01-02T00:00:00Z', native: { medianMs: 100 }, forge: { medianMs: 1500 }, ratio: 15, target: 10 } },
+    {
+      file: 'dkim-keygen.json',
+      data: { at: '2026-01-02T00:00:00Z', native: { medianMs: 100 }, forge: { medianMs: 1500 }, ratio: 15, target: 10 },
+    },
     { file: 'zzz.json', data: {} },
   ]);
   assert.match(block, /node:crypto 100 ms vs node-forge 1500 ms, 15× \(target 10×\) — 2026-01-02/);
