@@ -1,23 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { runSeed } from '@mta/seed/run';
-import { memoryLogger, prepareSeedRoot, startNats, tempRoot, testInstanceEnv } from '../harness/index.ts';
-import { configFingerprint, seedProcess } from './snapshot.ts';
+import { memoryLogger, startNats, testInstanceEnv } from '../harness/index.ts';
+import { configFingerprint, seedFixture, seedProcess } from './snapshot.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
-
-async function freshRoot(): Promise<string> {
-  const { dir, cleanup } = await tempRoot('mta-seed-');
-  cleanups.push(cleanup);
-  prepareSeedRoot(dir);
-  mkdirSync(join(dir, 'tmp'));
-  return dir;
-}
+const { freshRoot, onCleanup } = seedFixture();
 
 const boxes = (n: number) => Array.from({ length: n }, (_, i) => `user${i}@example.com`).join(' ');
 const baseEnv = (root: string) => ({
@@ -31,7 +20,7 @@ const seed = (root: string, env: Record<string, string>) => runSeed({ env, root,
 test('kill -9 at several points, then re-run: the config is complete, valid and identical to an uninterrupted run', async () => {
   // A reachable bus lets each finished seed process exit at once instead of waiting for NATS.
   const nats = await startNats();
-  cleanups.push(() => nats.stop());
+  onCleanup(() => nats.stop());
   const env = (root: string) => ({ ...baseEnv(root), MAIL_BOXES: boxes(1500), SMTPD_USE_TLS: 'no', NATS_URL: nats.url });
   const ref = await freshRoot();
   assert.equal((await seed(ref, env(ref))).status, 'applied');

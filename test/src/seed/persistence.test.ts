@@ -1,23 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { runSeed } from '@mta/seed/run';
-import { memoryLogger, prepareSeedRoot, seededPostfix, tempRoot, testInstanceEnv } from '../harness/index.ts';
-import { seedProcess, snapshot } from './snapshot.ts';
+import { memoryLogger, prepareSeedRoot, seededPostfix, testInstanceEnv } from '../harness/index.ts';
+import { seedFixture, seedProcess, snapshot } from './snapshot.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
-
-async function freshRoot(): Promise<string> {
-  const { dir, cleanup } = await tempRoot('mta-seed-');
-  cleanups.push(cleanup);
-  prepareSeedRoot(dir);
-  mkdirSync(join(dir, 'tmp'));
-  return dir;
-}
+const { freshRoot, onCleanup } = seedFixture();
 
 const baseEnv = (root: string) => ({
   ...testInstanceEnv(root),
@@ -30,7 +19,7 @@ const seed = (root: string, env: Record<string, string>) => runSeed({ env, root,
 
 test('FORCE_CONFIG re-renders from pristine: relayhost and the SASL map disappear with SMTP_RELAY_HOSTAUTH', async () => {
   const m = await seededPostfix({ env: { MAIL_DOMAIN: 'example.com', SMTP_RELAY_HOSTAUTH: '[127.0.0.1]:2525 user:relaypass' } });
-  cleanups.push(m.stop);
+  onCleanup(m.stop);
   assert.equal(m.postfix.postconf('-h', 'relayhost').trim(), '[127.0.0.1]:2525');
   // Locked: a changed environment is ignored, exactly like the seed.
   assert.equal((await m.reseed({ MAIL_DOMAIN: 'example.com' })).status, 'skipped');

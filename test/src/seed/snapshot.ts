@@ -1,8 +1,9 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { freePort } from '../harness/index.ts';
+import { after } from 'node:test';
+import { freePort, prepareSeedRoot, tempRoot } from '../harness/index.ts';
 
 export interface FileState {
   sha: string;
@@ -72,4 +73,22 @@ export async function seedProcess(root: string, env: Record<string, string>, onS
   child.stderr.on('data', (d) => (stderr += d));
   if (child.pid) onSpawn?.(child.pid);
   return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr, stdout })));
+}
+
+// Per-file teardown plus fresh seed roots (pristine postfix files, a tmp dir), all removed when the file's tests end.
+export function seedFixture(): { freshRoot: () => Promise<string>; onCleanup: (fn: () => Promise<void>) => void } {
+  const cleanups: (() => Promise<void>)[] = [];
+  after(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
+  return {
+    onCleanup: (fn) => void cleanups.push(fn),
+    freshRoot: async () => {
+      const { dir, cleanup } = await tempRoot('mta-seed-');
+      cleanups.push(cleanup);
+      prepareSeedRoot(dir);
+      mkdirSync(join(dir, 'tmp'));
+      return dir;
+    },
+  };
 }
