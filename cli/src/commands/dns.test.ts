@@ -5,21 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { inspectKey } from '@mta/dkim-keys';
-import { runCli } from '../program.ts';
+import { runCaptured } from '../testing.ts';
 
 let root: string;
 let dnsValue: string;
 
-async function cli(args: string[], env: Record<string, string> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, {
-    env: { MTA_ROOT: root, HOSTNAME: 'mx.a.test', MAIL_DOMAIN: 'a.test b.test', ...env },
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-  });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  runCaptured(args, { MTA_ROOT: root, HOSTNAME: 'mx.a.test', MAIL_DOMAIN: 'a.test b.test', ...env });
 
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'mta-cli-dns-'));
