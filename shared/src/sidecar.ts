@@ -23,21 +23,26 @@ export function startSidecar(name: string, env: RawEnv = process.env): SidecarCo
   const { config } = parsed;
   const log = createLogger({
     sidecar: name,
-    node: config.MTA_NODE ?? 'mta',
+    node: config.MTA_NODE,
     syslogLevel: config.SYSLOG_LEVEL,
     secrets: secretValues(parsed.env),
   });
   const life = lifecycle({ log });
-  const bus = Bus.start({
+  const bus = startBus(config, `mta-${name}@${config.MTA_NODE}`, log);
+  life.onShutdown(() => bus.close());
+  return { config, env: parsed.env, log, bus, life };
+}
+
+// The bus with the configured NATS servers and credentials: sidecars and CLI commands connect the same way.
+export function startBus(config: Config, connectionName: string, log?: Logger): Bus {
+  return Bus.start({
     servers: config.NATS_URL,
-    name: `mta-${name}@${config.MTA_NODE ?? 'mta'}`,
-    node: config.MTA_NODE ?? 'mta',
+    name: connectionName,
+    node: config.MTA_NODE,
     log,
     user: config.NATS_USER,
     pass: config.NATS_PASSWORD,
     token: config.NATS_TOKEN,
     creds: config.NATS_CREDS,
   });
-  life.onShutdown(() => bus.close());
-  return { config, env: parsed.env, log, bus, life };
 }

@@ -1,4 +1,4 @@
-import { Bus, formatIssue, parseEnv } from '@mta/shared';
+import { type Bus, formatIssue, parseEnv, startBus } from '@mta/shared';
 import { CliExit, type CliIo } from '../io.ts';
 
 // CLI commands reach the bus with the same NATS settings the sidecars use.
@@ -8,16 +8,7 @@ export function cliBus(io: CliIo, name: string): Bus {
     for (const e of r.errors) io.err(formatIssue(e));
     throw new CliExit(1);
   }
-  const c = r.config;
-  return Bus.start({
-    servers: c.NATS_URL,
-    name: `mta-cli-${name}`,
-    node: c.MTA_NODE ?? 'cli',
-    user: c.NATS_USER,
-    pass: c.NATS_PASSWORD,
-    token: c.NATS_TOKEN,
-    creds: c.NATS_CREDS,
-  });
+  return startBus(r.config, `mta-cli-${name}`);
 }
 
 // Waits for the first connection or gives up with a clear message (the CLI must not hang).
