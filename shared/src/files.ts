@@ -1,6 +1,5 @@
 import { chmod, chown, open, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { ErrorCode, MtaError } from './errors.ts';
 
 export interface WriteOptions {
@@ -22,6 +21,8 @@ export async function fsyncDir(dir: string): Promise<void> {
 // Temp file in the same directory, fsync, rename, directory fsync: readers see the old or the new file, never half.
 export async function writeAtomic(path: string, data: string | Buffer, opts: WriteOptions = {}): Promise<void> {
   try {
+    // Loaded on first write: it pulls in node:crypto and signal-exit, ~5 MB an idle sidecar does not need.
+    const { default: writeFileAtomic } = await import('write-file-atomic');
     await writeFileAtomic(path, data, {
       mode: opts.mode ?? 0o644,
       chown: opts.uid !== undefined && opts.gid !== undefined ? { uid: opts.uid, gid: opts.gid } : undefined,

@@ -1,4 +1,3 @@
-import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod/v3';
 
 // A failed check: the message names the value (never for secrets) and what was expected.
@@ -94,7 +93,8 @@ export function normalizePrivateKey(raw: string): string | undefined {
   const der = Buffer.from(body, 'base64');
   for (const type of ['pkcs1', 'pkcs8'] as const) {
     try {
-      const key = createPrivateKey({ key: der, format: 'der', type });
+      // node:crypto is loaded only when a key is given: it costs every sidecar ~3 MB of memory otherwise.
+      const key = process.getBuiltinModule('node:crypto').createPrivateKey({ key: der, format: 'der', type });
       if (key.asymmetricKeyType !== 'rsa') return undefined;
       return key.export({ format: 'pem', type: 'pkcs1' }).toString();
     } catch {

@@ -1,16 +1,19 @@
-import { createHash } from 'node:crypto';
-import { AckPolicy, DeliverPolicy, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { headers, type NatsConnection } from '@nats-io/nats-core';
+import type { JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+
+// The JetStream client is loaded on first use: a node outside a fleet never needs it in memory.
+const js = () => import('@nats-io/jetstream');
 
 export const LEARN_STREAM = 'MTA_LEARN';
 export type LearnKind = 'spam' | 'ham';
 
 // Content hash that identifies a learn request fleet-wide: same message + same verdict = same id.
 export const learnId = (kind: LearnKind, message: Uint8Array): string =>
-  createHash('sha256').update(kind).update('\0').update(message).digest('hex');
+  process.getBuiltinModule('node:crypto').createHash('sha256').update(kind).update('\0').update(message).digest('hex');
 
 // Creates the stream once; messages are kept a week so a node that was down can catch up.
 export async function ensureLearnStream(nc: NatsConnection): Promise<void> {
+  const { jetstreamManager } = await js();
   const jsm = await jetstreamManager(nc);
   const config = {
     name: LEARN_STREAM,
@@ -30,6 +33,7 @@ export async function ensureLearnStream(nc: NatsConnection): Promise<void> {
 // `mta.>` on purpose: event listeners (`mta events`) must never receive message bodies.
 export async function publishLearn(nc: NatsConnection, kind: LearnKind, message: Uint8Array, node: string): Promise<string> {
   const id = learnId(kind, message);
+  const [{ jetstream }, { headers }] = await Promise.all([js(), import('@nats-io/nats-core')]);
   const h = headers();
   h.set('Mta-Node', node);
   h.set('Mta-Hash', id);
@@ -47,6 +51,7 @@ export interface LearnDelivery {
 
 // Durable per-node consumer: each node gets every message once, acks only after its own sa-learn succeeded.
 export async function learnConsumer(nc: NatsConnection, node: string) {
+  const { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } = await js();
   const jsm = await jetstreamManager(nc);
   const durable = `learn-${node.replace(/[^-_a-zA-Z0-9]/g, '_')}`;
   try {

@@ -1,10 +1,11 @@
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { LearnKind } from './kind.ts';
 
 // File name of a fleet message: hash of the bytes only, so the spam and the ham copy of one message share a name
 // (the queue then learns the later decision last, as for kopano's <searchkey>.eml pairs).
-export const fleetFileName = (message: Uint8Array): string => `${createHash('sha256').update(message).digest('hex')}.eml`;
+// node:crypto is loaded on the first fleet message, not at start (an idle sidecar outside a fleet never needs it).
+export const fleetFileName = (message: Uint8Array): string =>
+  `${process.getBuiltinModule('node:crypto').createHash('sha256').update(message).digest('hex')}.eml`;
 
 // Where a fleet message waits for the learn queue (inbox) or for publishing (outbox).
 export const fleetPath = (dir: string, kind: LearnKind, message: Uint8Array): string => join(dir, kind, fleetFileName(message));
