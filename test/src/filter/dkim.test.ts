@@ -9,6 +9,7 @@ import { inspectKey } from '../../../sidecars/dkim-keys/src/keyinfo.ts';
 import { dkimRecordName, keyFileName } from '../../../sidecars/dkim-keys/src/names.ts';
 import { renderAmavisSnippet } from '../../../sidecars/dkim-keys/src/snippet.ts';
 import { type DnsServer, startDns } from '../harness/dns.ts';
+import { verifyDkimMailauth } from '../dkim/verify.ts';
 import { eventually } from '../harness/net.ts';
 import { type FilterChain, startFilterChain } from './chain.ts';
 import { dkimSign, dkimVerify } from './dkim-tools.ts';
@@ -56,7 +57,7 @@ describe('DKIM: amavis signs originating mail and verifies inbound signatures', 
     await dns?.stop();
   });
 
-  it('signs mail from mynetworks for our domain; an independent verifier says pass via the published TXT', async () => {
+  it('signs mail from mynetworks for our domain; Mail::DKIM and mailauth say pass via the published TXT', async () => {
     const r = await c.send(
       'alice@example.com',
       'carol@remote.test',
@@ -67,6 +68,8 @@ describe('DKIM: amavis signs originating mail and verifies inbound signatures', 
     const m = await eventually(() => c.sink.mails.find((x) => x.raw.includes('Subject: dkim-out')), 30_000, 'outbound delivered');
     assert.match(headerOf(m.raw, 'DKIM-Signature')[0] ?? '', /\bd=example\.com;.*\bs=default;/);
     assert.deepEqual(await dkimVerify(m.raw, dns.port), { result: 'pass', detail: 'pass', domain: 'example.com' });
+    // mailauth, as the acceptance asks: a second, independent implementation against the same published TXT.
+    assert.deepEqual(await verifyDkimMailauth(m.raw, dns.port), ['example.com/default=pass']);
   });
 
   it('does not sign mail that merely claims our domain from outside mynetworks', async () => {
