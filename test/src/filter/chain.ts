@@ -36,6 +36,7 @@ export interface ChainOptions {
 export interface QueueEntry {
   queue_name: string;
   queue_id: string;
+  sender: string;
   recipients: { address: string; delay_reason?: string }[];
 }
 
@@ -96,6 +97,7 @@ export async function startFilterChain(opts: ChainOptions): Promise<FilterChain>
     const part = filterRenderer({
       cpus: opts.cpus ?? 2,
       ports: { amavis: amavisPort, originating, reinject },
+      smtpService: String(port),
       amavisLogFile: join(root, 'amavis.log'),
       clamdLogFile: join(root, 'clamd.log'),
     })(ctx);

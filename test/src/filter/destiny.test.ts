@@ -59,22 +59,33 @@ describe('content filter with FINAL_SPAM_DESTINY=D_DISCARD and FINAL_VIRUS_DESTI
     assert.equal(c.sink.mails.filter((x) => x.raw.includes('gtube-discard')).length, 1, 'released exactly once');
   });
 
-  it('rejects EICAR: not delivered, quarantined, and the sender gets a 5xx non-delivery report', async () => {
+  it('rejects EICAR in the SMTP session: the client sees a 5xx, nothing is delivered or bounced, a copy is quarantined', async () => {
     const r = await c.send(
       'sender@remote.test',
       'bob@example.com',
       attachmentMail('sender@remote.test', 'bob@example.com', 'eicar-reject', 'eicar.com', EICAR),
     );
-    assert.equal(r.status, 0, r.output);
-    const dsn = await eventually(
-      () => c.sink.mails.find((m) => m.from === '' && m.to.includes('sender@remote.test')),
+    assert.notEqual(r.status, 0, r.output);
+    assert.match(r.output, /<\*\* 554 5\.7\.0 Reject/);
+    const ls = await eventually(
+      async () => {
+        const out = (await cli(c, 'quarantine', 'ls')).out;
+        return /eicar-reject/.test(out) ? out : undefined;
+      },
       30_000,
-      'bounce to the sender',
+      'EICAR quarantined',
     );
-    assert.match(dsn.raw, /Status: 5\.7\.0/);
-    assert.match(dsn.raw, /554 5\.7\.0 Reject/);
-    assert.equal(c.sink.mails.filter((m) => m.to.includes('bob@example.com') && m.raw.includes('eicar-reject')).length, 0);
-    const ls = await cli(c, 'quarantine', 'ls');
-    assert.match(ls.out, /eicar-reject\s+INFECTED, message contains virus: Mta-Test\.EICAR/);
+    assert.match(ls, /eicar-reject\s+INFECTED, message contains virus: Mta-Test\.EICAR/);
+    // The client keeps the responsibility: nothing of it in our queue, no delivery, no bounce from us.
+    await new Promise((res) => setTimeout(res, 1000));
+    assert.equal(c.sink.mails.filter((m) => m.raw.includes('eicar-reject') || m.to.includes('sender@remote.test')).length, 0);
+    assert.deepEqual(c.queue(), []);
+  });
+
+  it('still delivers clean mail through the before-queue filter, scanned once', async () => {
+    const r = await c.send('alice@remote.test', 'bob@example.com', plainMail('alice@remote.test', 'bob@example.com', 'clean-bq', 'hello'));
+    assert.equal(r.status, 0, r.output);
+    const m = await eventually(() => c.sink.mails.find((x) => x.raw.includes('clean-bq')), 30_000, 'clean mail delivered');
+    assert.equal(headerOf(m.raw, 'X-Virus-Scanned').length, 1, m.raw);
   });
 });

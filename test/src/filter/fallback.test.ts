@@ -72,4 +72,27 @@ describe('content filter fallback: mail waits in the queue, never bypasses the f
     assert.ok(c.sink.mails.every((m) => headerOf(m.raw, 'X-Virus-Scanned').length === 1));
     assert.equal(c.sink.mails.filter((m) => m.from === '').length, 0, 'no bounce');
   });
+
+  it('with a D_REJECT destiny (amavis before the queue) and amavis stopped: the client gets a 4xx and keeps the mail', async () => {
+    const c = await startFilterChain({ env: { FINAL_VIRUS_DESTINY: 'D_REJECT' } });
+    chains.push(c);
+    await c.amavis.stop();
+    const mail = plainMail('alice@remote.test', 'bob@example.com', 'bq-down', 'hello');
+    const r = await c.send('alice@remote.test', 'bob@example.com', mail);
+    assert.notEqual(r.status, 0, r.output);
+    assert.match(r.output, /<\*\* 4\d\d 4\.\d\.\d/);
+    // postfix tells the postmaster that the filter failed (sender double-bounce); the client's mail is not queued.
+    assert.deepEqual(
+      c.queue().filter((e) => e.sender === 'alice@remote.test'),
+      [],
+      'not taken into our queue unscanned',
+    );
+    assert.equal(c.sink.mails.filter((m) => m.raw.includes('bq-down')).length, 0, 'nothing delivered unscanned');
+
+    await c.amavis.start();
+    const again = await c.send('alice@remote.test', 'bob@example.com', mail);
+    assert.equal(again.status, 0, again.output);
+    const m = await eventually(() => c.sink.mails.find((x) => x.raw.includes('bq-down')), 30_000, 'delivered on the retry');
+    assert.equal(headerOf(m.raw, 'X-Virus-Scanned').length, 1);
+  });
 });

@@ -9,7 +9,7 @@ const destiny = (what: string, dflt: Destiny) =>
     schema: oneOf(destinies),
     topic: 'content filter',
     variants: FULL,
-    description: `What amavis does with ${what} mail.`,
+    description: `What amavis does with ${what} mail. D_REJECT refuses it in the SMTP session, which puts amavis before the queue on port 25.`,
     format: destinies.join(' | '),
     example: 'D_REJECT',
     default: dflt,

@@ -75,6 +75,22 @@ describe('content filter renderer', () => {
     assert.match(t, /-o smtp_tls_wrappermode=no$/m);
   });
 
+  it('puts amavis before the queue on the public port only when a destiny is D_REJECT, and back after it otherwise', () => {
+    const smtp = (env: Record<string, string>) =>
+      filterRenderer({ cpus: 2, ports: { amavis: 20024 } })(contextFor({ MAIL_DOMAIN: 'example.com', ...env })).master?.find(
+        (m) => m.service === 'smtp' && m.type === 'inet',
+      )?.entry;
+    assert.equal(smtp({}), 'smtp inet n - n - - smtpd');
+    for (const v of ['FINAL_VIRUS_DESTINY', 'FINAL_BANNED_DESTINY', 'FINAL_SPAM_DESTINY', 'FINAL_BAD_HEADER_DESTINY']) {
+      const e = smtp({ [v]: 'D_REJECT' }) ?? '';
+      assert.match(e, /^smtp inet n - n - - smtpd$/m, v);
+      assert.match(e, /-o smtpd_proxy_filter=127\.0\.0\.1:20024$/m, v);
+      assert.match(e, /-o smtpd_proxy_options=speed_adjust$/m, v);
+      // Scanned before the queue: the after-queue filter must not scan it a second time.
+      assert.match(e, /-o content_filter=$/m, v);
+    }
+  });
+
   it('keeps the Bayes DB where spamd-learn trains it and points clamd at the amavis socket path', () => {
     const part = render({ MAIL_DOMAIN: 'example.com' });
     assert.match(file(part, 'spamassassin/local.cf'), /^bayes_path \/r\/var\/amavis\/\.spamassassin\/bayes$/m);

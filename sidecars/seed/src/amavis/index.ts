@@ -4,7 +4,7 @@ import type { PlanPart, RenderContext, Renderer } from '../plan.ts';
 import { renderAmavisdConf } from './amavisd-conf.ts';
 import { renderClamdConf } from './clamd-conf.ts';
 import { DEFAULT_PORTS, type FilterPorts, filterLayout } from './layout.ts';
-import { filterMaster, filterPostconf } from './postfix-wiring.ts';
+import { filterMaster, filterPostconf, needsBeforeQueue, publicSmtpEntry } from './postfix-wiring.ts';
 import { filterSettings } from './settings.ts';
 import { renderLocalCf } from './spamassassin.ts';
 
@@ -15,6 +15,8 @@ export interface FilterOptions {
   cpus?: number;
   amavisLogFile?: string;
   clamdLogFile?: string;
+  // The master.cf service of the public SMTP port (tests listen on a free port instead of 25).
+  smtpService?: string;
 }
 
 // The content filter's part of the seed plan (full variant only): amavis, SpamAssassin, clamd configs, their
@@ -29,7 +31,10 @@ export function filterRenderer(opts: FilterOptions = {}): Renderer {
     const amavis = { owner: 'amavis', group: 'amavis' };
     return {
       postconf: filterPostconf(ports),
-      master: filterMaster(ports, settings.maxServers),
+      master: [
+        ...filterMaster(ports, settings.maxServers),
+        publicSmtpEntry(opts.smtpService ?? 'smtp', ports, needsBeforeQueue(settings.destiny)),
+      ],
       dirs: [
         { path: ctx.paths.amavisConf, mode: 0o755 },
         { path: layout.amavisConfD, mode: 0o755 },

@@ -17,6 +17,31 @@ export function filterPostconf(ports: FilterPorts): Record<string, string> {
   };
 }
 
+// D_REJECT can only mean "the sending client sees a 5xx" while the SMTP session is still open, so with any
+// D_REJECT destiny the public port hands each message to amavis before it is queued (smtpd_proxy_filter) and
+// relays amavis's answer to the client. speed_adjust receives the whole message first, so a slow client never holds
+// an amavis child. If amavis is down, the client gets a 4xx and keeps the mail in its own queue: still never
+// unfiltered, never bounced. Submission (587/465) and local mail stay after the queue. Without D_REJECT the public
+// port is the plain entry again, so switching back restores after-queue scanning.
+export function publicSmtpEntry(service: string, ports: FilterPorts, beforeQueue: boolean): MasterEntry {
+  const head = `${service} inet n - n - - smtpd`;
+  if (!beforeQueue) return { service, type: 'inet', entry: head };
+  return {
+    service,
+    type: 'inet',
+    entry: `${head}
+${opts({
+  smtpd_proxy_filter: `127.0.0.1:${ports.amavis}`,
+  smtpd_proxy_options: 'speed_adjust',
+  smtpd_proxy_timeout: '600s',
+  content_filter: '',
+})}`,
+  };
+}
+
+// Whether any destiny asks for an in-session reject.
+export const needsBeforeQueue = (destiny: Record<string, string>): boolean => Object.values(destiny).includes('D_REJECT');
+
 // The transport to amavis (one connection per amavis child) and the reinjection smtpd that takes scanned mail
 // back: loopback only, no second pass through the filter, no checks that already ran before the queue.
 export function filterMaster(ports: FilterPorts, maxServers: number): MasterEntry[] {
