@@ -14,6 +14,8 @@ export interface Sink {
   mails: SunkMail[];
   // Messages received so far, also when `mails` was emptied (benches drop bodies to save memory).
   count: () => number;
+  // performance.now() when the latest message was received (benches time to the last delivery, not to their poll).
+  lastAt: () => number;
   stop: () => Promise<void>;
 }
 
@@ -22,6 +24,7 @@ export async function startSink(): Promise<Sink> {
   const port = await freePort();
   const mails: SunkMail[] = [];
   let count = 0;
+  let lastAt = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -31,6 +34,7 @@ export async function startSink(): Promise<Sink> {
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         count++;
+        lastAt = performance.now();
         mails.push({
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
@@ -41,5 +45,5 @@ export async function startSink(): Promise<Sink> {
     },
   });
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-  return { port, mails, count: () => count, stop: () => new Promise<void>((r) => server.close(() => r())) };
+  return { port, mails, count: () => count, lastAt: () => lastAt, stop: () => new Promise<void>((r) => server.close(() => r())) };
 }

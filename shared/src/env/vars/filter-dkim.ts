@@ -66,7 +66,7 @@ export const filterDkimVars = {
     schema: integer(1, 64, 'an integer'),
     topic: 'content filter',
     variants: FULL,
-    description: 'amavis child processes (and the postfix smtp-amavis maxproc); default is sized from the CPU count.',
+    description: 'amavis child processes (and the postfix smtp-amavis maxproc); default 2 × CPU count + 1, at most 16.',
     format: 'count',
     example: '4',
   }),

@@ -49,8 +49,9 @@ describe('content filter renderer', () => {
 
   it('sizes amavis from the CPU count and uses the same number as the transport maxproc', () => {
     for (const [cpus, env, want] of [
-      [1, {}, 2],
-      [8, {}, 9],
+      [1, {}, 3],
+      [2, {}, 5],
+      [16, {}, 16],
       [8, { AMAVIS_MAX_SERVERS: '3' }, 3],
     ] as const) {
       const part = render({ MAIL_DOMAIN: 'example.com', ...env }, cpus);
