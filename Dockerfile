@@ -26,7 +26,7 @@ ARG NODE_IMAGE=node:24-bookworm-slim
 FROM ${NODE_IMAGE} AS node
 
 #
-# builder: compile the workspaces (tsc), nothing of it reaches the final images except dist/.
+# builder: compile the workspaces (tsc) and bundle the long-running sidecars; only dist/ and bundle/ reach the images.
 #
 FROM node AS builder
 ARG NODE_EXTRA_CA_CERTS
@@ -44,14 +44,17 @@ COPY bench/package.json bench/
 # --ignore-scripts: tsc needs no install scripts (the `node` devDependency would otherwise fetch a second Node).
 RUN npm ci --ignore-scripts
 COPY tsconfig.base.json tsconfig.build.json ./
+COPY scripts/bundle-sidecars.mjs scripts/
 COPY shared shared
 COPY sidecars sidecars
 COPY cli cli
 RUN npm run build \
+ && npm run bundle \
  && mkdir -p /out \
  && for p in shared cli sidecars/*; do \
       mkdir -p "/out/$p" && cp "$p/package.json" "/out/$p/" \
-      && if [ -d "$p/dist" ]; then cp -r "$p/dist" "/out/$p/"; fi; \
+      && if [ -d "$p/dist" ]; then cp -r "$p/dist" "/out/$p/"; fi \
+      && if [ -d "$p/bundle" ]; then cp -r "$p/bundle" "/out/$p/"; fi; \
     done \
  && find /out -name '*.map' -delete \
  && find /out -name '*.d.ts' -delete

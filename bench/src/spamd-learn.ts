@@ -10,7 +10,8 @@ import { ensureBayesDir, learnFiles, lookupUser, type SaTarget, saLearn, syncBay
 import { type Daemon, eventually, startDaemon, tempRoot } from '@mta/test/harness/index';
 import { message } from '@mta/test/spamd/corpus';
 import { logLines, startLearner } from '@mta/test/spamd/learner';
-import { build } from 'esbuild';
+// @ts-expect-error: a plain .mjs build script without type declarations
+import { bundleSidecar } from '../../scripts/bundle-sidecars.mjs';
 
 const FILES = Number(process.env.BENCH_FILES ?? 200);
 const IDLE_MS = 10_000;
@@ -61,7 +62,8 @@ const counts = { perFile: nspam(seed), batched: nspam(batch) };
 const lib = join(root.dir, 'kopano/spamd');
 mkdirSync(join(lib, 'spam'), { recursive: true });
 mkdirSync(join(lib, 'ham'), { recursive: true });
-const env = { NATS_URL: 'nats://127.0.0.1:1' };
+// The image's default: the local NATS server, no fleet (an idle sidecar then has not connected or loaded the client).
+const env: Record<string, string> = {};
 
 async function idle(d: Daemon): Promise<{ rssMB: number; cpuPercent: number }> {
   await eventually(() => logLines(d).some((l) => l.event === 'spamd.ready'), 20_000, 'sidecar ready');
@@ -81,19 +83,12 @@ async function idle(d: Daemon): Promise<{ rssMB: number; cpuPercent: number }> {
 }
 
 const viaTsx = await idle(startLearner(root.dir, lib, env));
-const bundle = join(root.dir, 'bundle/main.mjs');
-await build({
-  entryPoints: [fileURLToPath(new URL('../../sidecars/spamd-learn/src/main.ts', import.meta.url))],
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  conditions: ['source'],
-  outfile: bundle,
-  banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-  logLevel: 'warning',
-});
+// The shipped form: the image's bundle, started with the flags of the image's sidecar launcher.
+const bundle = await bundleSidecar('spamd-learn', join(root.dir, 'bundle'));
+const launcher = readFileSync(fileURLToPath(new URL('../../image/lib/sidecar', import.meta.url)), 'utf8');
+const nodeFlags = (/^NODE_FLAGS="([^"]*)"/m.exec(launcher)?.[1] ?? '').split(' ').filter(Boolean);
 const bundled = await idle(
-  startDaemon(process.execPath, [bundle], {
+  startDaemon(process.execPath, [...nodeFlags, bundle], {
     env: { ...process.env, MTA_ROOT: root.dir, KOPANO_SPAMD_LIB: lib, MAIL_DOMAIN: 'example.com', ...env },
   }),
 );
@@ -111,9 +106,9 @@ const result = {
   ratio: Number((perFileMs / batchedMs).toFixed(1)),
   targetRatio: 20,
   nspam: counts,
-  idle: { bundled, viaTsx, bareNode, windowMs: IDLE_MS },
+  idle: { bundled, viaTsx, bareNode, windowMs: IDLE_MS, nodeFlags },
   targetIdleRssMB: 50,
-  note: 'per-file = one sa-learn per file (the seed); batched = learnFiles (one sa-learn --no-sync) + one sa-learn --sync; idle RSS/CPU of the sidecar as a plain-JS bundle (shipped form), through tsx, and of a bare node process for reference',
+  note: 'per-file = one sa-learn per file (the seed); batched = learnFiles (one sa-learn --no-sync) + one sa-learn --sync; idle RSS/CPU of the sidecar as shipped (scripts/bundle-sidecars.mjs, flags of image/lib/sidecar), through tsx, and of a bare node process for reference',
   saLearn: execFileSync('sa-learn', ['--version']).toString().trim(),
   node: process.version,
 };

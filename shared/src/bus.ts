@@ -1,5 +1,6 @@
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { Logger } from './log.ts';
+import { natsCore, natsTransport } from './nats-lazy.ts';
 import { sleep } from './sleep.ts';
 
 export interface BusOptions {
@@ -100,7 +101,7 @@ export class Bus {
   private async connectLoop(): Promise<NatsConnection | undefined> {
     const { servers, name, user, pass, token, creds } = this.opts;
     if (this.stop.signal.aborted) return undefined;
-    const [{ connect }, { credsAuthenticator }] = await Promise.all([import('@nats-io/transport-node'), import('@nats-io/nats-core')]);
+    const [{ connect }, { credsAuthenticator }] = await Promise.all([natsTransport(), natsCore()]);
     let wait = 200;
     let warned = false;
     while (!this.stop.signal.aborted) {

@@ -1,5 +1,6 @@
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { natsKv } from '../nats-lazy.ts';
 
 // Buckets shared by the fleet; access to them is what NATS permissions must restrict (they hold key material).
 export const DKIM_BUCKET = 'mta-dkim';
@@ -7,9 +8,8 @@ export const CERTS_BUCKET = 'mta-certs';
 
 // Opens a bucket, creating it on first use, so no node needs an admin step before joining. Created with 3 replicas
 // when the servers form a cluster (losing one server loses no key), else 1; an existing bucket is bound as it is.
-// The KV client is loaded here, on first use: a node outside a fleet never holds it in memory.
 export async function openBucket(nc: NatsConnection, name: string, history = 1): Promise<KV> {
-  const { Kvm } = await import('@nats-io/kv');
+  const { Kvm } = await natsKv();
   const kvm = new Kvm(nc);
   try {
     return await kvm.create(name, { history, replicas: 3 });

@@ -1,8 +1,6 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-
-// The JetStream client is loaded on first use: a node outside a fleet never needs it in memory.
-const js = () => import('@nats-io/jetstream');
+import { natsCore, natsJetStream } from '../nats-lazy.ts';
 
 export const LEARN_STREAM = 'MTA_LEARN';
 export type LearnKind = 'spam' | 'ham';
@@ -13,7 +11,7 @@ export const learnId = (kind: LearnKind, message: Uint8Array): string =>
 
 // Creates the stream once; messages are kept a week so a node that was down can catch up.
 export async function ensureLearnStream(nc: NatsConnection): Promise<void> {
-  const { jetstreamManager } = await js();
+  const { jetstreamManager } = await natsJetStream();
   const jsm = await jetstreamManager(nc);
   const config = {
     name: LEARN_STREAM,
@@ -33,7 +31,7 @@ export async function ensureLearnStream(nc: NatsConnection): Promise<void> {
 // `mta.>` on purpose: event listeners (`mta events`) must never receive message bodies.
 export async function publishLearn(nc: NatsConnection, kind: LearnKind, message: Uint8Array, node: string): Promise<string> {
   const id = learnId(kind, message);
-  const [{ jetstream }, { headers }] = await Promise.all([js(), import('@nats-io/nats-core')]);
+  const [{ jetstream }, { headers }] = await Promise.all([natsJetStream(), natsCore()]);
   const h = headers();
   h.set('Mta-Node', node);
   h.set('Mta-Hash', id);
@@ -51,7 +49,7 @@ export interface LearnDelivery {
 
 // Durable per-node consumer: each node gets every message once, acks only after its own sa-learn succeeded.
 export async function learnConsumer(nc: NatsConnection, node: string) {
-  const { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } = await js();
+  const { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } = await natsJetStream();
   const jsm = await jetstreamManager(nc);
   const durable = `learn-${node.replace(/[^-_a-zA-Z0-9]/g, '_')}`;
   try {

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { mtaPaths } from '@mta/shared';
+// @ts-expect-error: a plain .mjs build script without type declarations
+import { bundleSidecar, LONG_RUNNING } from '../../scripts/bundle-sidecars.mjs';
+import { type Daemon, eventually, startDaemon, startNats, tempRoot } from './harness/index.ts';
+import { message } from './spamd/corpus.ts';
+import { drop, logLines, makeLib } from './spamd/learner.ts';
+
+const REPO = resolve(import.meta.dirname, '../..');
+// The flags the image's launcher starts every sidecar with.
+const NODE_FLAGS = (/^NODE_FLAGS="([^"]*)"/m.exec(readFileSync(join(REPO, 'image/lib/sidecar'), 'utf8'))?.[1] ?? '')
+  .split(' ')
+  .filter(Boolean);
+
+// The image runs the sidecars from their bundles, not from dist/ or through tsx: what only a bundle can get wrong
+// (CommonJS interop in lazily loaded chunks, __filename, require of builtins) is tested here, on the paths that load
+// those chunks (key writing, sa-learn, the NATS client and its KV).
+describe('bundled sidecars, as the image runs them', { timeout: 120_000 }, () => {
+  let tmp: Awaited<ReturnType<typeof tempRoot>>;
+  const entry: Record<string, string> = {};
+  const daemons: Daemon[] = [];
+  const env = (root: string, extra: Record<string, string> = {}) => ({
+    ...process.env,
+    MTA_ROOT: root,
+    MTA_NODE: 'bundle-test',
+    MAIL_DOMAIN: 'example.com',
+    ...extra,
+  });
+  const run = (name: string, root: string, extra: Record<string, string> = {}, args: string[] = []) => {
+    const d = startDaemon(process.execPath, [...NODE_FLAGS, entry[name] as string, ...args], { env: env(root, extra) });
+    daemons.push(d);
+    return d;
+  };
+  // The sidecar's log line with this event; on timeout the failure shows everything the sidecar said.
+  const waitForEvent = (d: Daemon, name: string, ms = 20_000) =>
+    eventually(() => logLines(d).find((l) => l.event === name), ms, name).catch((e) => assert.fail(`${e}\n${d.output()}`));
+
+  before(async () => {
+    tmp = await tempRoot('mta-bundle-');
+    for (const name of LONG_RUNNING as string[]) entry[name] = await bundleSidecar(name, join(tmp.dir, 'bundles', name));
+  });
+  after(async () => {
+    for (const d of daemons) await d.stop();
+    await tmp?.cleanup();
+  });
+
+  it('dkim-keys --once generates and writes a key (write-file-atomic chunk)', () => {
+    const root = join(tmp.dir, 'dkim');
+    const r = spawnSync(process.execPath, [...NODE_FLAGS, entry['dkim-keys'] as string, '--once'], { env: env(root), encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.ok(existsSync(join(mtaPaths(root).dkim, 'example.com.default.privkey.pem')), r.stdout);
+  });
+
+  it('dkim-keys publishes its key to the fleet bucket (NATS client and KV chunks)', async () => {
+    const nats = await startNats({ jetstream: true, dir: join(tmp.dir, 'nats') });
+    daemons.push(nats);
+    const d = run('dkim-keys', join(tmp.dir, 'dkim-fleet'), { NATS_URL: nats.url });
+    await waitForEvent(d, 'dkim.fleet.published');
+    await waitForEvent(d, 'bus.connected');
+  });
+
+  it('spamd-learn learns a dropped message with sa-learn (execa chunk) and removes it', async () => {
+    const root = join(tmp.dir, 'spamd');
+    const lib = await makeLib(root);
+    const d = run('spamd-learn', root, { KOPANO_SPAMD_LIB: lib, SPAMD_STABLE_MS: '200', SPAMD_BATCH_MS: '200' });
+    await waitForEvent(d, 'spamd.ready');
+    await drop(lib, 'spam', 'one.eml', message('spam', 1, 'bundle'));
+    const learned = await waitForEvent(d, 'spamd.learned', 60_000);
+    assert.equal(learned.count, 1, JSON.stringify(learned));
+    await eventually(() => !existsSync(join(lib, 'spam', 'one.eml')), 10_000, 'file removed after learning');
+  });
+
+  it('acme-watch starts watching its file', async () => {
+    const root = join(tmp.dir, 'acme');
+    mkdirSync(root, { recursive: true });
+    const d = run('acme-watch', root, { ACME_FILE: join(root, 'acme.json') });
+    await waitForEvent(d, 'acme.watching');
+  });
+});
