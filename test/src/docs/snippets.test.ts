@@ -25,6 +25,13 @@ test('every compose snippet under docs/ passes mta config check', () => {
   assert.deepEqual(problems, []);
 });
 
+test('the compose demo (compose/compose.yml, defaults applied) passes mta config check', () => {
+  const demo = readFileSync(join(DOCS, '..', 'compose', 'compose.yml'), 'utf8');
+  assert.deepEqual(checkSnippet(demo), []);
+  // The check really reads the demo: a broken value in it is reported.
+  assert.match(checkSnippet(demo.replace(/SYSLOG_LEVEL=\S+/, 'SYSLOG_LEVEL=loud')).join(), /SYSLOG_LEVEL/);
+});
+
 const snippet = (image: string, env: string[]) =>
   [
     'services:',
