@@ -3,12 +3,47 @@
 // sidecar never calls (the NATS client outside a fleet, execa, write-file-atomic) is never loaded: the bundled
 // spamd-learn idles at ~56 MB resident instead of ~64 MB for the compiled dist/ tree (bench/spamd-learn).
 // Usage: node scripts/bundle-sidecars.mjs [name…]
-import { rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 export const LONG_RUNNING = ['dkim-keys', 'acme-watch', 'spamd-learn'];
 const repo = fileURLToPath(new URL('..', import.meta.url));
+
+// Requires that load node builtins the sidecars never use at run time, made lazy: pino's transports (worker
+// threads; we log synchronously to stdout) and sonic-boom's assert (one sanity check). Each builtin costs resident
+// memory in every process. A pattern that no longer matches fails the build, so a dependency update is noticed.
+const LAZY_REQUIRES = {
+  'pino/pino.js': [
+    [
+      "module.exports.transport = require('./lib/transport')",
+      "Object.defineProperty(module.exports, 'transport', { enumerable: true, get: () => require('./lib/transport') })",
+    ],
+  ],
+  'pino/lib/tools.js': [
+    ["const { isMainThread } = require('worker_threads')", ''],
+    ['&& isMainThread', "&& require('worker_threads').isMainThread"],
+    ["const transport = require('./transport')", "const transport = (...a) => require('./transport')(...a)"],
+  ],
+  'sonic-boom/index.js': [["const assert = require('assert')", "const assert = (...a) => require('assert')(...a)"]],
+};
+
+const lazyRequires = {
+  name: 'lazy-requires',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/](pino|sonic-boom)[\\/].*\.js$/ }, async ({ path }) => {
+      const file = Object.keys(LAZY_REQUIRES).find((f) => path.endsWith(`/node_modules/${f}`));
+      if (!file) return undefined;
+      let src = await readFile(path, 'utf8');
+      for (const [from, to] of LAZY_REQUIRES[file]) {
+        if (!src.includes(from)) throw new Error(`${file}: expected \`${from}\`; update LAZY_REQUIRES for this version`);
+        src = src.replace(from, to);
+      }
+      return { contents: src, loader: 'js' };
+    });
+  },
+};
 
 // Bundles one sidecar into `outdir` (default sidecars/<name>/bundle); returns the entry file.
 export async function bundleSidecar(name, outdir = `${repo}sidecars/${name}/bundle`) {
@@ -22,6 +57,7 @@ export async function bundleSidecar(name, outdir = `${repo}sidecars/${name}/bund
     platform: 'node',
     target: 'node24',
     conditions: ['source'],
+    plugins: [lazyRequires],
     // CommonJS dependencies call require() for node builtins (pino) and read __filename (write-file-atomic).
     banner: {
       js: [
@@ -36,6 +72,16 @@ export async function bundleSidecar(name, outdir = `${repo}sidecars/${name}/bund
     logLevel: 'warning',
   });
   return `${outdir}/main.js`;
+}
+
+// How image/lib/sidecar starts a bundle (node flags, malloc tuning), for tests and benches that run bundles the same way.
+export function launcher() {
+  const script = readFileSync(`${repo}image/lib/sidecar`, 'utf8');
+  const value = (name) => new RegExp(`^${name}="([^"]*)"`, 'm').exec(script)?.[1] ?? '';
+  return {
+    nodeFlags: value('NODE_FLAGS').split(' ').filter(Boolean),
+    env: { GLIBC_TUNABLES: value('NODE_MALLOC'), MTA_GLIBC_TUNABLES: process.env.GLIBC_TUNABLES ?? '' },
+  };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

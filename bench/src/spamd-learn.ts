@@ -11,7 +11,7 @@ import { type Daemon, eventually, startDaemon, tempRoot } from '@mta/test/harnes
 import { message } from '@mta/test/spamd/corpus';
 import { logLines, startLearner } from '@mta/test/spamd/learner';
 // @ts-expect-error: a plain .mjs build script without type declarations
-import { bundleSidecar } from '../../scripts/bundle-sidecars.mjs';
+import { bundleSidecar, launcher } from '../../scripts/bundle-sidecars.mjs';
 
 const FILES = Number(process.env.BENCH_FILES ?? 200);
 const IDLE_MS = 10_000;
@@ -85,11 +85,10 @@ async function idle(d: Daemon): Promise<{ rssMB: number; cpuPercent: number }> {
 const viaTsx = await idle(startLearner(root.dir, lib, env));
 // The shipped form: the image's bundle, started with the flags of the image's sidecar launcher.
 const bundle = await bundleSidecar('spamd-learn', join(root.dir, 'bundle'));
-const launcher = readFileSync(fileURLToPath(new URL('../../image/lib/sidecar', import.meta.url)), 'utf8');
-const nodeFlags = (/^NODE_FLAGS="([^"]*)"/m.exec(launcher)?.[1] ?? '').split(' ').filter(Boolean);
+const { nodeFlags, env: launcherEnv } = launcher() as { nodeFlags: string[]; env: Record<string, string> };
 const bundled = await idle(
   startDaemon(process.execPath, [...nodeFlags, bundle], {
-    env: { ...process.env, MTA_ROOT: root.dir, KOPANO_SPAMD_LIB: lib, MAIL_DOMAIN: 'example.com', ...env },
+    env: { ...process.env, ...launcherEnv, MTA_ROOT: root.dir, KOPANO_SPAMD_LIB: lib, MAIL_DOMAIN: 'example.com', ...env },
   }),
 );
 const bareNode = await idle(
@@ -106,7 +105,7 @@ const result = {
   ratio: Number((perFileMs / batchedMs).toFixed(1)),
   targetRatio: 20,
   nspam: counts,
-  idle: { bundled, viaTsx, bareNode, windowMs: IDLE_MS, nodeFlags },
+  idle: { bundled, viaTsx, bareNode, windowMs: IDLE_MS, nodeFlags, glibcTunables: launcherEnv.GLIBC_TUNABLES },
   targetIdleRssMB: 50,
   note: 'per-file = one sa-learn per file (the seed); batched = learnFiles (one sa-learn --no-sync) + one sa-learn --sync; idle RSS/CPU of the sidecar as shipped (scripts/bundle-sidecars.mjs, flags of image/lib/sidecar), through tsx, and of a bare node process for reference',
   saLearn: execFileSync('sa-learn', ['--version']).toString().trim(),

@@ -14,6 +14,7 @@ export interface SidecarContext {
 
 // Common start of every sidecar: parse env (all errors at once), logger, bus, signal handling.
 export function startSidecar(name: string, env: RawEnv = process.env): SidecarContext {
+  restoreGlibcTunables();
   const parsed = parseEnv(env);
   if (!parsed.ok) {
     const log = createLogger({ sidecar: name, node: env.MTA_NODE ?? env.HOSTNAME ?? 'unknown', secrets: secretValues(env) });
@@ -31,6 +32,16 @@ export function startSidecar(name: string, env: RawEnv = process.env): SidecarCo
   const bus = startBus(config, `mta-${name}@${config.MTA_NODE}`, log);
   life.onShutdown(() => bus.close());
   return { config, env: parsed.env, log, bus, life };
+}
+
+// image/lib/sidecar tunes glibc's malloc for the node process; what the sidecar runs (sa-learn, postmap) gets the
+// container's own setting back.
+export function restoreGlibcTunables(env: NodeJS.ProcessEnv = process.env): void {
+  const outer = env.MTA_GLIBC_TUNABLES;
+  if (outer === undefined) return;
+  if (outer === '') delete env.GLIBC_TUNABLES;
+  else env.GLIBC_TUNABLES = outer;
+  delete env.MTA_GLIBC_TUNABLES;
 }
 
 // The bus with the configured NATS servers and credentials: sidecars and CLI commands connect the same way.

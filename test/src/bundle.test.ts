@@ -1,20 +1,18 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { mtaPaths } from '@mta/shared';
 // @ts-expect-error: a plain .mjs build script without type declarations
-import { bundleSidecar, LONG_RUNNING } from '../../scripts/bundle-sidecars.mjs';
+import { bundleSidecar, LONG_RUNNING, launcher } from '../../scripts/bundle-sidecars.mjs';
 import { type Daemon, eventually, startDaemon, startNats, tempRoot } from './harness/index.ts';
 import { message } from './spamd/corpus.ts';
 import { drop, logLines, makeLib } from './spamd/learner.ts';
 
-const REPO = resolve(import.meta.dirname, '../..');
-// The flags the image's launcher starts every sidecar with.
-const NODE_FLAGS = (/^NODE_FLAGS="([^"]*)"/m.exec(readFileSync(join(REPO, 'image/lib/sidecar'), 'utf8'))?.[1] ?? '')
-  .split(' ')
-  .filter(Boolean);
+// The flags and malloc tuning the image's launcher starts every sidecar with.
+const LAUNCHER: { nodeFlags: string[]; env: Record<string, string> } = launcher();
+const NODE_FLAGS = LAUNCHER.nodeFlags;
 
 // The image runs the sidecars from their bundles, not from dist/ or through tsx: what only a bundle can get wrong
 // (CommonJS interop in lazily loaded chunks, __filename, require of builtins) is tested here, on the paths that load
@@ -25,6 +23,7 @@ describe('bundled sidecars, as the image runs them', { timeout: 120_000 }, () =>
   const daemons: Daemon[] = [];
   const env = (root: string, extra: Record<string, string> = {}) => ({
     ...process.env,
+    ...LAUNCHER.env,
     MTA_ROOT: root,
     MTA_NODE: 'bundle-test',
     MAIL_DOMAIN: 'example.com',

@@ -1,4 +1,4 @@
-import { z } from 'zod/v3';
+import * as z from 'zod/mini';
 
 // A failed check: the message names the value (never for secrets) and what was expected.
 export class Invalid {
@@ -6,18 +6,22 @@ export class Invalid {
 }
 export const invalid = (message: string): Invalid => new Invalid(message);
 
-// Wraps a plain checker function as a zod string schema that reports our own messages. The v3 API of the zod
-// package: same typing for our use, and it costs every sidecar ~4 MB of memory where v4 costs ~20 MB.
-export function check<T>(fn: (raw: string) => T | Invalid): z.ZodType<T, z.ZodTypeDef, string> {
-  return z.string().transform((raw, ctx) => {
-    const out = fn(raw);
-    if (out instanceof Invalid) {
-      ctx.addIssue({ code: 'custom', message: out.message });
+// Wraps a plain checker function as a zod string schema that reports our own messages. zod/mini: the same checks
+// at a fraction of the memory (every sidecar parses the environment; classic v4 costs ~20 MB, v3 ~4, mini ~1.5).
+export function check<T>(fn: (raw: string) => T | Invalid): EnvSchema<T> {
+  return z.pipe(
+    z.string(),
+    z.transform((raw: string, ctx) => {
+      const out = fn(raw);
+      if (!(out instanceof Invalid)) return out;
+      ctx.issues.push({ code: 'custom', message: out.message, input: raw });
       return z.NEVER;
-    }
-    return out;
-  }) as unknown as z.ZodType<T, z.ZodTypeDef, string>;
+    }),
+  );
 }
+
+// What a variable's schema is: a raw string in, the typed value out.
+export type EnvSchema<T> = z.ZodMiniType<T, string>;
 
 export const q = (raw: string): string => JSON.stringify(raw);
 export const words = (raw: string): string[] => raw.split(/\s+/).filter(Boolean);

@@ -1,4 +1,4 @@
-import type { z } from 'zod/v3';
+import type { EnvSchema } from './checks.ts';
 import type { VarSpec } from './spec.ts';
 import { acmeVars } from './vars/acme.ts';
 import { filterDkimVars } from './vars/filter-dkim.ts';
@@ -35,4 +35,4 @@ export type Config = {
 
 export const SECRET_VARS: readonly VarName[] = (Object.keys(VARS) as VarName[]).filter((k) => VARS[k].secret);
 export const isVarName = (name: string): name is VarName => Object.hasOwn(VARS, name);
-export type AnySchema = z.ZodType<unknown, z.ZodTypeDef, string>;
+export type AnySchema = EnvSchema<unknown>;

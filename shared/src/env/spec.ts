@@ -1,4 +1,4 @@
-import type { z } from 'zod/v3';
+import type { EnvSchema } from './checks.ts';
 
 // Image variants, smallest first: a variable is documented for the variants whose daemons read it.
 export type Variant = 'mini' | 'base' | 'full';
@@ -26,7 +26,7 @@ export type RawEnv = Readonly<Record<string, string | undefined>>;
 
 // Declarative description of one variable: the parser, the docs generator and `mta config explain` all read it.
 export interface VarSpec<T = unknown> {
-  readonly schema: z.ZodType<T, z.ZodTypeDef, string>;
+  readonly schema: EnvSchema<T>;
   readonly topic: Topic;
   readonly variants: readonly Variant[];
   readonly description: string;

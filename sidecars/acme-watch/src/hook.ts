@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-
 export interface HookResult {
   command: string;
   exitCode: number | null;
@@ -25,7 +23,10 @@ export function runHook(command: string, timeoutMs: number, graceMs = 2000): Pro
   return new Promise((resolve) => {
     let out = '';
     let timedOut = false;
-    const child = spawn('sh', ['-c', command], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    // node:child_process on first use: most renewals are months apart.
+    const child = process
+      .getBuiltinModule('node:child_process')
+      .spawn('sh', ['-c', command], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (d: Buffer) => {
       out = (out + d.toString()).slice(-2000);
     };

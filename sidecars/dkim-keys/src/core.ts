@@ -1,5 +1,6 @@
 import type { Logger } from '@mta/shared';
 import type { Publish } from './events.ts';
+import type { KeyInfoCache } from './keycache.ts';
 import type { Owner } from './store.ts';
 
 // Everything the key logic needs, injected so tests run it against a temp root without the sidecar shell.
@@ -14,6 +15,8 @@ export interface DkimCore {
   reload: () => Promise<unknown>;
   // File name -> fingerprint (or content mark when rejected): what was already announced.
   known: Map<string, string>;
+  // Facts of unchanged key files from an earlier run; without it every file is parsed.
+  keyCache?: KeyInfoCache;
 }
 
 // `<domain>.<selector>` -> fingerprint of every usable key, for fleet heartbeats (public facts only).

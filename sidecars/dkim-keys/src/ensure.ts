@@ -4,6 +4,7 @@ import type { DkimCore } from './core.ts';
 import { decideKey, type Existing } from './decide.ts';
 import { keyEvent, rejectEvent } from './events.ts';
 import { generateRsaKey } from './generate.ts';
+import { inspectKeyFile } from './keycache.ts';
 import { inspectKey, type KeyInfo } from './keyinfo.ts';
 import { keyFileName } from './names.ts';
 import { backupKey, contentMark, readIfExists, writeKey } from './store.ts';
@@ -24,8 +25,8 @@ export async function ensureKeys(core: DkimCore, input: EnsureInput): Promise<Re
     const id = { domain, selector: core.selector };
     const name = keyFileName(id);
     const file = join(core.dir, name);
-    const content = await readIfExists(file);
-    const r = content ? inspectKey(content) : undefined;
+    const kf = await inspectKeyFile(core, file);
+    const r = kf?.result;
     const existing: Existing = !r
       ? { state: 'missing' }
       : r.ok
@@ -34,11 +35,12 @@ export async function ensureKeys(core: DkimCore, input: EnsureInput): Promise<Re
     const d = decideKey({ existing, envKey: input.envKey?.info.fingerprint, seeding: input.seeding });
     done[domain] = d.action;
     if (d.action === 'keep' && r?.ok) core.known.set(name, r.info.fingerprint);
-    else if (d.action === 'reject' && content) {
+    else if (d.action === 'reject' && kf) {
       rejectEvent(core.log, core.publish, file, d.reason, id);
-      core.known.set(name, contentMark(content));
+      core.known.set(name, contentMark(kf.content ?? Buffer.alloc(0)));
     } else if (d.action === 'import' && input.envKey) {
-      if (d.backup && content) {
+      const content = d.backup ? await readIfExists(file) : undefined;
+      if (content) {
         await backupKey(file, content, core.owner);
         core.log.warn({ event: 'dkim.key.replaced', domain, backup: `${file}.bak` }, 'DKIM_PRIVATEKEY replaces the existing key file');
       }

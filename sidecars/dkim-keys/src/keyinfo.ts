@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { dkimTxtValue } from './txt.ts';
 
 export const MIN_BITS = 1024;
@@ -13,32 +13,35 @@ export interface KeyInfo {
   dnsValue: string;
 }
 
+// node:crypto on first use: the watching sidecar idles without it when its keys are unchanged (see keycache.ts).
+const crypto = () => process.getBuiltinModule('node:crypto');
+
 // Public facts of any RSA public key (from a private key or from a DNS p= tag).
 export function publicInfo(spkiDer: Buffer, bits: number): KeyInfo {
   const publicKey = spkiDer.toString('base64');
-  const fingerprint = `SHA256:${createHash('sha256').update(spkiDer).digest('base64').replace(/=+$/, '')}`;
+  const fingerprint = `SHA256:${crypto().createHash('sha256').update(spkiDer).digest('base64').replace(/=+$/, '')}`;
   return { bits, publicKey, fingerprint, dnsValue: dkimTxtValue(publicKey) };
 }
 
 // Parses a PEM private key file as amavis would use it; the reason never quotes the key.
 export function inspectKey(pem: string | Buffer): { ok: true; info: KeyInfo } | { ok: false; reason: string } {
-  let key: ReturnType<typeof createPrivateKey>;
+  let key: KeyObject;
   try {
-    key = createPrivateKey({ key: pem, format: 'pem' });
+    key = crypto().createPrivateKey({ key: pem, format: 'pem' });
   } catch {
     return { ok: false, reason: 'not a PEM private key (or encrypted)' };
   }
   if (key.asymmetricKeyType !== 'rsa') return { ok: false, reason: `a ${key.asymmetricKeyType} key; DKIM here needs RSA` };
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
   if (bits < MIN_BITS) return { ok: false, reason: `${bits}-bit RSA key; at least ${MIN_BITS} bits expected` };
-  const der = createPublicKey(key).export({ format: 'der', type: 'spki' });
+  const der = crypto().createPublicKey(key).export({ format: 'der', type: 'spki' });
   return { ok: true, info: publicInfo(der, bits) };
 }
 
 // Facts of a DNS p= value, to tell whether what is published matches the key on disk.
 export function inspectPublicKey(base64: string): KeyInfo | undefined {
   try {
-    const key = createPublicKey({ key: Buffer.from(base64, 'base64'), format: 'der', type: 'spki' });
+    const key = crypto().createPublicKey({ key: Buffer.from(base64, 'base64'), format: 'der', type: 'spki' });
     const der = key.export({ format: 'der', type: 'spki' });
     return publicInfo(der, key.asymmetricKeyDetails?.modulusLength ?? 0);
   } catch {

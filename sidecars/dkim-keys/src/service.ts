@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Config, ErrorCode, type Logger, MtaError, type MtaPaths } from '@mta/shared';
 import type { DkimCore } from './core.ts';
@@ -6,6 +7,7 @@ import { ensureKeys } from './ensure.ts';
 import type { Publish } from './events.ts';
 import { DkimFleet, type FleetLink, serial } from './fleet-sync.ts';
 import { keyOwner } from './ids.ts';
+import { KeyInfoCache } from './keycache.ts';
 import { inspectKey, type KeyInfo } from './keyinfo.ts';
 import { reloadAmavis } from './reload.ts';
 import { syncKeys } from './sync.ts';
@@ -51,6 +53,10 @@ export async function runDkimKeys(o: ServiceOptions): Promise<{ core: DkimCore; 
     envKey = { pem: config.DKIM_PRIVATEKEY, info: r.info };
   }
   const pidFiles = o.pidFiles ?? defaultPidFiles(paths);
+  // Shared by the `--once` entry step and the service that follows it (run/ is per container start).
+  const cacheDir = join(paths.run, 'dkim-keys');
+  await mkdir(paths.run, { recursive: true });
+  await mkdir(cacheDir, { recursive: true, mode: 0o700 });
   const core: DkimCore = {
     dir: paths.dkim,
     snippetPath: paths.amavisDkim,
@@ -60,6 +66,7 @@ export async function runDkimKeys(o: ServiceOptions): Promise<{ core: DkimCore; 
     publish: o.publish,
     reload: () => reloadAmavis(pidFiles, log),
     known: new Map(),
+    keyCache: await KeyInfoCache.open(join(cacheDir, 'keyinfo.json')),
   };
   const domains = config.MAIL_DOMAIN ?? [];
   const run = serial();

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { chmod, chown, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, MtaError, writeAtomic, writeIfChanged } from '@mta/shared';
@@ -22,7 +21,8 @@ export async function readIfExists(path: string): Promise<Buffer | undefined> {
 }
 
 // Identity of a rejected file's content, so the same broken file is reported once, a changed one again.
-export const contentMark = (content: Buffer): string => `rejected:${createHash('sha256').update(content).digest('hex')}`;
+export const contentMark = (content: Buffer): string =>
+  `rejected:${process.getBuiltinModule('node:crypto').createHash('sha256').update(content).digest('hex')}`;
 
 export async function writeKey(path: string, pem: string, owner: Owner): Promise<void> {
   await writeAtomic(path, pem, { mode: KEY_MODE, uid: owner?.uid, gid: owner?.gid });

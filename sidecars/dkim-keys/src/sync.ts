@@ -3,10 +3,10 @@ import { dirname, join } from 'node:path';
 import { writeIfChanged } from '@mta/shared';
 import type { DkimCore } from './core.ts';
 import { keyEvent, rejectEvent } from './events.ts';
-import { inspectKey } from './keyinfo.ts';
+import { inspectKeyFile } from './keycache.ts';
 import { isKeyFileName, parseKeyFileName } from './names.ts';
 import { renderAmavisSnippet, type SnippetKey } from './snippet.ts';
-import { contentMark, fixKeyPerms, readIfExists, writeTxt } from './store.ts';
+import { contentMark, fixKeyPerms, writeTxt } from './store.ts';
 
 export interface SyncResult {
   keys: SnippetKey[];
@@ -20,17 +20,17 @@ export async function syncKeys(core: DkimCore, opts: { announce: boolean }): Pro
   const keys: SnippetKey[] = [];
   for (const name of names) {
     const file = join(dir, name);
-    const content = await readIfExists(file);
-    if (!content) continue;
+    const kf = await inspectKeyFile(core, file);
+    if (!kf) continue;
     // `amavisd genrsa` creates the file empty and fills it after generating: not broken yet, just not written.
-    if (content.length === 0) {
+    if (kf.size === 0) {
       log.debug({ event: 'dkim.key.empty', file }, 'key file still empty; waiting for its content');
       core.known.delete(name);
       continue;
     }
     const id = parseKeyFileName(name);
-    const r = id ? inspectKey(content) : { ok: false as const, reason: 'name is not <domain>.<selector>.privkey.pem' };
-    const mark = r.ok ? r.info.fingerprint : contentMark(content);
+    const r = id ? kf.result : { ok: false as const, reason: 'name is not <domain>.<selector>.privkey.pem' };
+    const mark = r.ok ? r.info.fingerprint : contentMark(kf.content ?? Buffer.alloc(0));
     const isNew = core.known.get(name) !== mark;
     core.known.set(name, mark);
     if (!r.ok) {
@@ -44,6 +44,11 @@ export async function syncKeys(core: DkimCore, opts: { announce: boolean }): Pro
     keys.push({ ...id, file });
   }
   for (const name of core.known.keys()) if (!names.includes(name)) core.known.delete(name);
+  await core.keyCache
+    ?.save(names.map((n) => join(dir, n)))
+    .catch((e: Error) =>
+      log.warn({ event: 'dkim.cache.unwritable', err: e.message }, 'key facts not cached; next start parses keys again'),
+    );
   await mkdir(dirname(core.snippetPath), { recursive: true });
   const snippetChanged = await writeIfChanged(core.snippetPath, renderAmavisSnippet(keys, core.selector), { mode: 0o644 });
   if (snippetChanged) {
