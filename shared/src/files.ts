@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { chmod, chown, open, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ErrorCode, MtaError } from './errors.ts';
@@ -51,4 +52,18 @@ export async function writeIfChanged(path: string, data: string | Buffer, opts: 
   }
   await writeAtomic(path, want, opts);
   return true;
+}
+
+// Identity of a file's content without reading it: any write changes ctime, even when size and mtime are put back
+// (cp -p). Lets a sidecar skip parsing what it already handled, so an idle one never loads node:crypto.
+export const stampOf = (s: Stats): string => `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
+
+// The stamp of a file, or undefined when it does not exist.
+export async function fileStamp(path: string): Promise<string | undefined> {
+  try {
+    return stampOf(await stat(path));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw MtaError.from(e, ErrorCode.Io);
+  }
 }

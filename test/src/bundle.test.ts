@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { mtaPaths } from '@mta/shared';
 // @ts-expect-error: a plain .mjs build script without type declarations
 import { bundleSidecar, LONG_RUNNING, launcher } from '../../scripts/bundle-sidecars.mjs';
+import { acmeV2, issue, makeCa } from './acme/certs.ts';
 import { type Daemon, eventually, startDaemon, startNats, tempRoot } from './harness/index.ts';
 import { message } from './spamd/corpus.ts';
 import { drop, logLines, makeLib } from './spamd/learner.ts';
@@ -73,10 +74,22 @@ describe('bundled sidecars, as the image runs them', { timeout: 120_000 }, () =>
     await eventually(() => !existsSync(join(lib, 'spam', 'one.eml')), 10_000, 'file removed after learning');
   });
 
-  it('acme-watch starts watching its file', async () => {
+  it('acme-watch --once installs a certificate (crypto, execa for postconf); the service then finds it unchanged', async () => {
     const root = join(tmp.dir, 'acme');
-    mkdirSync(root, { recursive: true });
-    const d = run('acme-watch', root, { ACME_FILE: join(root, 'acme.json') });
-    await waitForEvent(d, 'acme.watching');
+    mkdirSync(join(root, 'etc/postfix'), { recursive: true });
+    writeFileSync(join(root, 'etc/postfix/main.cf'), '');
+    const host = 'mx.example.com';
+    const ca = makeCa();
+    const cert = issue(ca, { cn: host, sans: [host, 'example.com'] });
+    writeFileSync(join(root, 'acme.json'), acmeV2({ le: [{ main: host, cert }] }));
+    const extra = { ACME_FILE: join(root, 'acme.json'), HOSTNAME: host, ACME_POSTHOOK: '' };
+    const once = spawnSync(process.execPath, [...NODE_FLAGS, entry['acme-watch'] as string, '--once'], {
+      env: env(root, extra),
+      encoding: 'utf8',
+    });
+    assert.equal(once.status, 0, once.stdout + once.stderr);
+    assert.match(once.stdout, /"event":"acme\.once","outcome":"installed"/, once.stdout);
+    const d = run('acme-watch', root, extra);
+    await waitForEvent(d, 'acme.unchanged');
   });
 });

@@ -79,6 +79,3 @@ export function inspect(entry: AcmeEntry, now: Date): Inspected {
   if (now.getTime() < Date.parse(info.notBefore)) return { ...base, keyPem, problem: `not valid before ${info.notBefore}` };
   return { ...base, keyPem };
 }
-
-// Short id of installed content, to recognise "already installed" without keeping key text around.
-export const digest = (s: string): string => crypto().createHash('sha256').update(s).digest('hex');

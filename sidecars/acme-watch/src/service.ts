@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import type { Bus, Logger } from '@mta/shared';
-import { MtaError } from '@mta/shared';
+import { fileStamp, MtaError } from '@mta/shared';
 import { chooseCertificate, type Rejected } from './choose.ts';
-import { type CertInfo, digest } from './inspect.ts';
+import type { CertInfo } from './inspect.ts';
 import { installFiles, type Servable, type Targets } from './install.ts';
 import { reloadDaemons } from './reload.ts';
+import { type Seen, SeenStore, sameTargets, targetStamps } from './seen.ts';
 import { type AcmeEntry, parseAcmeJson } from './traefik.ts';
 
 export interface ServiceOptions {
@@ -22,6 +23,10 @@ export interface ServiceOptions {
   now?: () => Date;
   // After every install or re-check of the served certificate (fleet mode publishes it to the bucket).
   onServed?: (c: Servable & { name: string }) => void;
+  // Where the stamps of the last pass are kept across processes (the `--once` entry step, then the service).
+  seenFile?: string;
+  // false for the entry step: the daemons start after it and read the new files anyway.
+  reload?: boolean;
 }
 
 export type PassOutcome = 'missing' | 'empty' | 'settling' | 'rejected' | 'installed' | 'current';
@@ -29,49 +34,75 @@ export type PassOutcome = 'missing' | 'empty' | 'settling' | 'rejected' | 'insta
 // One evaluation of acme.json: read, parse, choose, install. The caller serialises passes and asks again
 // after `retryInMs` when the file may still be mid-write.
 export class AcmeService {
-  private lastHash: string | undefined;
-  private badHash: string | undefined;
+  // Stamps of acme.json and of the installed files after the last pass: unchanged stamps, nothing to do.
+  private seen: Seen | undefined;
+  private badText: string | undefined;
   private missingLogged = false;
-  // What this process chose last: re-checked on every pass, so a re-rendered main.cf or a deleted file heals.
+  private started = false;
+  // What this process chose last: re-installed when an installed file or config changes, so a deleted file heals.
   private current: (Servable & { name: string }) | undefined;
+  private readonly store: SeenStore;
   retryInMs: number | undefined;
 
-  constructor(private readonly o: ServiceOptions) {}
+  constructor(private readonly o: ServiceOptions) {
+    this.store = new SeenStore(o.seenFile, o.log);
+  }
 
   async pass(): Promise<PassOutcome> {
     const { o } = this;
     this.retryInMs = undefined;
+    // Stamped before reading: a write during the pass leaves a stamp that differs at the next pass.
+    const acme = await fileStamp(o.file).catch(() => undefined);
+    const targets = await targetStamps(o.targets);
+    if (!this.started) {
+      this.started = true;
+      // Fleet publishing needs the certificate itself, so only a plain watcher trusts the last process's pass.
+      const saved = o.onServed ? undefined : await this.store.load();
+      if (acme && saved?.acme === acme && sameTargets(saved.targets, targets)) {
+        this.seen = saved;
+        o.log.info({ event: 'acme.unchanged', file: o.file }, 'certificate unchanged since it was installed');
+        return 'current';
+      }
+    }
+    if (acme && this.seen?.acme === acme) {
+      if (sameTargets(this.seen.targets, targets)) return 'current';
+      if (this.current) return this.remember(acme, await this.install(this.current));
+    }
     let text: string;
     try {
       text = await readFile(o.file, 'utf8');
     } catch (e) {
       if (!this.missingLogged) o.log.info({ event: 'acme.waiting', file: o.file, err: (e as Error).message }, 'acme file not readable yet');
       this.missingLogged = true;
-      this.lastHash = undefined;
+      this.seen = undefined;
       return 'missing';
     }
     this.missingLogged = false;
-    const hash = digest(text);
-    if (hash === this.lastHash) return this.current ? this.install(this.current) : 'current';
     o.log.debug({ event: 'acme.read', bytes: text.length }, 'acme file changed');
     let entries: AcmeEntry[];
     try {
       entries = parseAcmeJson(text, o.file);
     } catch (e) {
-      if (hash !== this.badHash) {
+      if (text !== this.badText) {
         // Maybe half-written: judge only once the same content was seen again after settleMs.
-        this.badHash = hash;
+        this.badText = text;
         this.retryInMs = o.settleMs ?? 1000;
         o.log.debug({ event: 'acme.settling', file: o.file }, 'acme file does not parse yet; waiting for it to settle');
         return 'settling';
       }
-      this.lastHash = hash;
       this.reject({ reason: MtaError.from(e).message });
-      return 'rejected';
+      return this.remember(acme, 'rejected');
     }
-    this.badHash = undefined;
+    this.badText = undefined;
     const outcome = await this.choose(entries); // throws on I/O trouble: the same content is tried again later
-    this.lastHash = hash;
+    return this.remember(acme, outcome);
+  }
+
+  // The stamps after a finished pass; kept on disk too, for the next process.
+  private async remember(acme: string | undefined, outcome: PassOutcome): Promise<PassOutcome> {
+    if (!acme) return outcome;
+    this.seen = { acme, targets: await targetStamps(this.o.targets) };
+    await this.store.save(this.seen);
     return outcome;
   }
 
@@ -120,7 +151,7 @@ export class AcmeService {
       o.log.info({ event: 'acme.cert.installed', ...facts }, 'certificate installed');
       o.bus.publish('mta.acme.cert.installed', { ...facts, notBefore, fingerprint });
     }
-    await reloadDaemons(o, r.dovecotChanged !== undefined);
+    if (o.reload !== false) await reloadDaemons(o, r.dovecotChanged !== undefined);
     return 'installed';
   }
 

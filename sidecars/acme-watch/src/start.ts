@@ -1,7 +1,7 @@
 import type { Bus, Logger } from '@mta/shared';
 import type { Servable, Targets } from './install.ts';
 import { wantedNames } from './names.ts';
-import { AcmeService } from './service.ts';
+import { AcmeService, type PassOutcome } from './service.ts';
 import { type Watching, watchAcme } from './watch.ts';
 
 export interface AcmeWatchOptions {
@@ -19,12 +19,30 @@ export interface AcmeWatchOptions {
   rescanMs?: number;
   // Fleet mode: called with the served certificate after each install or re-check.
   onServed?: (c: Servable & { name: string }) => void;
+  seenFile?: string;
+}
+
+// The service from plain options; `reload: false` for the entry step, which runs before the daemons.
+export function acmeService(o: AcmeWatchOptions, reload = true): AcmeService {
+  const names = wantedNames(o.hostname, o.mailDomains);
+  o.log.info({ event: 'acme.start', file: o.file, names, resolver: o.resolver ?? null }, 'acme-watch starting');
+  return new AcmeService({ ...o, names, reload });
+}
+
+// One pass before the daemons start, so postfix and dovecot come up with the certificate (`acme-watch --once`).
+// A file still being written gets a few more looks; any other outcome is final here, the service goes on.
+export async function installOnce(o: AcmeWatchOptions): Promise<PassOutcome> {
+  const service = acmeService(o, false);
+  let outcome = await service.pass();
+  for (let i = 0; i < 5 && service.retryInMs !== undefined; i++) {
+    await new Promise((r) => setTimeout(r, service.retryInMs));
+    outcome = await service.pass();
+  }
+  return outcome;
 }
 
 // Service + watcher from plain options, so tests can run the sidecar in-process against temp roots.
 export function startAcmeWatch(o: AcmeWatchOptions): Watching & { service: AcmeService } {
-  const names = wantedNames(o.hostname, o.mailDomains);
-  o.log.info({ event: 'acme.start', file: o.file, names, resolver: o.resolver ?? null }, 'acme-watch starting');
-  const service = new AcmeService({ ...o, names });
+  const service = acmeService(o);
   return { ...watchAcme(service, { file: o.file, debounceMs: o.debounceMs, rescanMs: o.rescanMs, log: o.log }), service };
 }

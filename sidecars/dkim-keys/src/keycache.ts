@@ -1,6 +1,6 @@
 import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { ErrorCode, MtaError, writeIfChanged } from '@mta/shared';
+import { ErrorCode, MtaError, stampOf, writeIfChanged } from '@mta/shared';
 import { inspectKey, type KeyInfo } from './keyinfo.ts';
 
 export type Inspection = { ok: true; info: KeyInfo } | { ok: false; reason: string };
@@ -11,9 +11,6 @@ export interface KeyFile {
   content?: Buffer;
   result: Inspection;
 }
-
-// Identity of a file's content: a write in place changes ctime even when size and mtime are put back (cp -p).
-const stampOf = (s: Stats): string => `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
 
 // Public facts of valid key files by stamp, kept on disk: the watching service started right after the `--once`
 // entry step reuses them instead of parsing every key again, so it idles without node:crypto (~4 MB).

@@ -55,8 +55,7 @@ export async function runDkimKeys(o: ServiceOptions): Promise<{ core: DkimCore; 
   const pidFiles = o.pidFiles ?? defaultPidFiles(paths);
   // Shared by the `--once` entry step and the service that follows it (run/ is per container start).
   const cacheDir = join(paths.run, 'dkim-keys');
-  await mkdir(paths.run, { recursive: true });
-  await mkdir(cacheDir, { recursive: true, mode: 0o700 });
+  await mkdir(cacheDir, { recursive: true });
   const core: DkimCore = {
     dir: paths.dkim,
     snippetPath: paths.amavisDkim,

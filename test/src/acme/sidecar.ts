@@ -6,8 +6,8 @@ import { type Daemon, startDaemon } from '../harness/index.ts';
 const MAIN = fileURLToPath(new URL('../../../sidecars/acme-watch/src/main.ts', import.meta.url));
 
 // The real sidecar as its own process (same node, sources via tsx), so "still running" means something.
-export function startAcmeSidecar(env: Record<string, string>): Daemon {
-  return startDaemon(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN], {
+export function startAcmeSidecar(env: Record<string, string>, args: string[] = []): Daemon {
+  return startDaemon(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN, ...args], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SYSLOG_LEVEL: '7', ...env },
     cwd: join(MAIN, '../../../..'),
   });

@@ -147,3 +147,30 @@ export function waitExit(name: string, timeoutMs = 60_000): number {
   const r = sh('podman', ['--runtime', 'runc', 'wait', name], { timeoutMs });
   return Number(r.out.trim().split('\n').pop());
 }
+
+export interface ProcStat {
+  pid: number;
+  rssKB: number;
+  // utime + stime, in clock ticks (1/100 s).
+  ticks: number;
+}
+
+// Resident memory and CPU time of each running process in the container whose command line matches `pattern`,
+// keyed by the pattern's first capture group. Read from /proc inside the container (no ps in the image).
+export function procStats(c: Container, pattern: RegExp): Record<string, ProcStat> {
+  const script =
+    'for p in /proc/[0-9]*; do c=$(tr "\\0" " " < $p/cmdline 2>/dev/null) || continue; ' +
+    'echo "$(basename $p)|$c|$(awk \'/^VmRSS/ {print $2}\' $p/status)|$(cut -d" " -f14,15 $p/stat)"; done';
+  const out: Record<string, ProcStat> = {};
+  for (const line of c.exec('sh', '-c', script).out.split('\n')) {
+    const [pid, cmd, rss, times] = line.split('|');
+    const m = cmd?.match(pattern);
+    if (!m?.[1] || !rss) continue;
+    const [u, s] = (times ?? '').split(' ').map(Number);
+    out[m[1]] = { pid: Number(pid), rssKB: Number(rss), ticks: (u ?? 0) + (s ?? 0) };
+  }
+  return out;
+}
+
+// The long-running Node sidecars (not their `--once` entry steps), by name.
+export const SIDECAR_PROCS = /sidecars\/([\w-]+)\/bundle\/main\.js\s*$/;
