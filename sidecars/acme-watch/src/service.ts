@@ -42,6 +42,9 @@ export class AcmeService {
   // What this process chose last: re-installed when an installed file or config changes, so a deleted file heals.
   private current: (Servable & { name: string }) | undefined;
   private readonly store: SeenStore;
+  // Stamps taken right after this pass wrote the files (before reloads and the hook), so a change made meanwhile
+  // still shows at the next pass.
+  private installedTargets: Seen['targets'] | undefined;
   retryInMs: number | undefined;
 
   constructor(private readonly o: ServiceOptions) {
@@ -51,6 +54,7 @@ export class AcmeService {
   async pass(): Promise<PassOutcome> {
     const { o } = this;
     this.retryInMs = undefined;
+    this.installedTargets = undefined;
     // Stamped before reading: a write during the pass leaves a stamp that differs at the next pass.
     const acme = await fileStamp(o.file).catch(() => undefined);
     const targets = await targetStamps(o.targets);
@@ -66,7 +70,7 @@ export class AcmeService {
     }
     if (acme && this.seen?.acme === acme) {
       if (sameTargets(this.seen.targets, targets)) return 'current';
-      if (this.current) return this.remember(acme, await this.install(this.current));
+      if (this.current) return this.remember(acme, targets, await this.install(this.current));
     }
     let text: string;
     try {
@@ -91,24 +95,30 @@ export class AcmeService {
         return 'settling';
       }
       this.reject({ reason: MtaError.from(e).message });
-      return this.remember(acme, 'rejected');
+      return this.remember(acme, targets, 'rejected');
     }
     this.badText = undefined;
     const outcome = await this.choose(entries); // throws on I/O trouble: the same content is tried again later
-    return this.remember(acme, outcome);
+    return this.remember(acme, targets, outcome);
   }
 
-  // The stamps after a finished pass; kept on disk too, for the next process.
-  private async remember(acme: string | undefined, outcome: PassOutcome): Promise<PassOutcome> {
+  // The stamps of a finished pass (of its start when it wrote nothing); kept on disk too, for the next process.
+  private async remember(acme: string | undefined, atStart: Seen['targets'], outcome: PassOutcome): Promise<PassOutcome> {
+    const targets = this.installedTargets ?? atStart;
+    this.installedTargets = undefined;
     if (!acme) return outcome;
-    this.seen = { acme, targets: await targetStamps(this.o.targets) };
+    this.seen = { acme, targets };
     await this.store.save(this.seen);
     return outcome;
   }
 
   // Records from another source (the fleet bucket): the same choice, checks, atomic install and hook as acme.json.
-  offer(entries: AcmeEntry[]): Promise<PassOutcome> {
-    return this.choose(entries);
+  async offer(entries: AcmeEntry[]): Promise<PassOutcome> {
+    try {
+      return await this.choose(entries);
+    } finally {
+      this.installedTargets = undefined;
+    }
   }
 
   // Public facts of the certificate this process serves, for fleet heartbeats.
@@ -139,6 +149,7 @@ export class AcmeService {
   private async install(c: Servable & { name: string }): Promise<PassOutcome> {
     const { o } = this;
     const r = await installFiles(o.targets, c, o.file, o.log);
+    this.installedTargets = await targetStamps(o.targets);
     this.current = c;
     o.onServed?.(c);
     if (!r.filesChanged && !r.postfixChanged && !r.dovecotChanged) {
