@@ -1,7 +1,7 @@
 // Bundles each long-running sidecar into sidecars/<name>/bundle/ (one ESM entry plus lazily loaded chunks) for the
 // image. One file set instead of a node_modules walk, and code split at every dynamic import, so what an idle
 // sidecar never calls (the NATS client outside a fleet, execa, write-file-atomic) is never loaded: the bundled
-// spamd-learn idles at ~56 MB resident instead of ~64 MB for the compiled dist/ tree (bench/spamd-learn).
+// spamd-learn idles at ~48 MB resident instead of ~64 MB for the compiled dist/ tree (bench/spamd-learn).
 // Usage: node scripts/bundle-sidecars.mjs [name…]
 import { readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';

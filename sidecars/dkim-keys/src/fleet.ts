@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { DkimCore } from './core.ts';
 import { keyEvent } from './events.ts';
-import { inspectKey, type KeyInfo } from './keyinfo.ts';
+import { type Inspection, inspectKey } from './keyinfo.ts';
 import { type KeyId, keyFileName } from './names.ts';
 import { backupKey, readIfExists, writeKey } from './store.ts';
 import { syncKeys } from './sync.ts';
@@ -28,7 +28,7 @@ export interface LocalKey {
 export function fleetStep(
   local: LocalKey | undefined,
   fleet: Buffer,
-  fleetInfo: { ok: true; info: KeyInfo } | { ok: false; reason: string },
+  fleetInfo: Inspection,
 ): FleetStep {
   if (!fleetInfo.ok) return { step: 'refuse', reason: fleetInfo.reason };
   if (!local || local.bytes.length === 0) return { step: 'adopt' };

@@ -1,9 +1,7 @@
 import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { ErrorCode, MtaError, stampOf, writeIfChanged } from '@mta/shared';
-import { inspectKey, type KeyInfo } from './keyinfo.ts';
-
-export type Inspection = { ok: true; info: KeyInfo } | { ok: false; reason: string };
+import { type Inspection, inspectKey, type KeyInfo } from './keyinfo.ts';
 
 // A key file as the sidecar sees it: `content` is left out when an unchanged valid key came from the cache.
 export interface KeyFile {

@@ -23,8 +23,11 @@ export function publicInfo(spkiDer: Buffer, bits: number): KeyInfo {
   return { bits, publicKey, fingerprint, dnsValue: dkimTxtValue(publicKey) };
 }
 
+// A key file's verdict: its public facts, or why amavis could not sign with it.
+export type Inspection = { ok: true; info: KeyInfo } | { ok: false; reason: string };
+
 // Parses a PEM private key file as amavis would use it; the reason never quotes the key.
-export function inspectKey(pem: string | Buffer): { ok: true; info: KeyInfo } | { ok: false; reason: string } {
+export function inspectKey(pem: string | Buffer): Inspection {
   let key: KeyObject;
   try {
     key = crypto().createPrivateKey({ key: pem, format: 'pem' });
