@@ -25,11 +25,7 @@ export interface LocalKey {
 }
 
 // Pure decision, unit-tested: compares bytes first, then public key fingerprints.
-export function fleetStep(
-  local: LocalKey | undefined,
-  fleet: Buffer,
-  fleetInfo: Inspection,
-): FleetStep {
+export function fleetStep(local: LocalKey | undefined, fleet: Buffer, fleetInfo: Inspection): FleetStep {
   if (!fleetInfo.ok) return { step: 'refuse', reason: fleetInfo.reason };
   if (!local || local.bytes.length === 0) return { step: 'adopt' };
   if (local.bytes.equals(fleet)) return { step: 'keep' };
