@@ -1,4 +1,5 @@
-// mta-test: serial: asserts wall-clock bounds (certificate on B within 2 s, learning within 5 s), so it runs alone.
+// mta-test: serial: kills NATS servers and runs two full nodes, so it runs alone. Latencies are reported as diagnostics
+// only; the figures with targets are measured by `npm run bench fleet-learn` (never a timed test).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -21,9 +22,6 @@ import { bayesCounts, drop, logLines, makeLib, startLearner } from '../spamd/lea
 
 const HOST = 'mx.example.com';
 const DAY = 86_400_000;
-// The bounds issue 11 states, measured from the rename of acme.json / the first spam file written on A.
-const CERT_BOUND_MS = 2000;
-const LEARN_BOUND_MS = 5000;
 
 // One MX node: real postfix (smtpd with STARTTLS, content_filter to amavis, reinjection service, relay to its own
 // sink) and real amavis (DKIM signing with the snippet dkim-keys writes), plus the dkim-keys, acme-watch and
@@ -40,7 +38,7 @@ interface Node {
 }
 
 // Two full nodes (A, B) on a 3-server JetStream cluster. B adopts A's DKIM key and both sign with it; A's acme.json
-// reaches B's postfix and A's spam reaches B's Bayes DB within the issue's bounds; all of it survives losing a server.
+// reaches B's postfix and A's spam reaches B's Bayes DB; all of it survives losing a server.
 describe('fleet on a 3-server NATS cluster: two postfix+amavis nodes share DKIM, certificates and learning', { timeout: 90_000 }, () => {
   let cluster: NatsCluster;
   let ca: TestCa;
@@ -265,18 +263,16 @@ describe('fleet on a 3-server NATS cluster: two postfix+amavis nodes share DKIM,
     }
   });
 
-  test('with all three servers: acme.json updated on A is served by B within 2 s (and by A)', async (t: TestContext) => {
+  test('with all three servers: acme.json updated on A is served by B (and by A)', async (t: TestContext) => {
     const r = await rotate(100, 15_000);
-    t.diagnostic(`B serves the new serial ${r.servedMs} ms after the rename (bound ${CERT_BOUND_MS} ms): ${r.detail}`);
+    t.diagnostic(`B serves the new serial ${r.servedMs} ms after the rename: ${r.detail}`);
     await eventually(async () => (await smtpStartTlsCert(A().port)).serial === r.serial, 5000, 'A serves it too').catch(withOutput);
-    assert.ok(r.servedMs <= CERT_BOUND_MS, `B served the new serial ${r.servedMs} ms after the rename: ${r.detail}`);
   });
 
-  test('with all three servers: 50 spam dropped on A grow B nspam by exactly 50 within 5 s', async (t: TestContext) => {
+  test('with all three servers: 50 spam dropped on A grow B nspam by exactly 50', async (t: TestContext) => {
     const r = await learnOnB(50, 20_000);
-    t.diagnostic(`B nspam +${r.grown} (bound ${LEARN_BOUND_MS} ms): ${r.detail}`);
+    t.diagnostic(`B nspam +${r.grown}: ${r.detail}`);
     assert.equal(r.grown, 50);
-    assert.ok(r.dbMs <= LEARN_BOUND_MS, `B nspam grew by 50 ${r.dbMs} ms after the first drop: ${r.detail}`);
   });
 
   test('right after killing one server: a rotation and 50 more spam still reach B', async (t: TestContext) => {
@@ -289,7 +285,7 @@ describe('fleet on a 3-server NATS cluster: two postfix+amavis nodes share DKIM,
     assert.equal(r.grown, 50);
   });
 
-  test('on the two remaining servers: both bounds hold again; every message learned exactly once per node', async (t: TestContext) => {
+  test('on the two remaining servers: rotation and learning still reach B; every message learned exactly once per node', async (t: TestContext) => {
     const c = await rotate(120, 15_000);
     t.diagnostic(`two servers: B serves the new serial ${c.servedMs} ms after the rename: ${c.detail}`);
     const r = await learnOnB(50, 20_000);
@@ -300,7 +296,5 @@ describe('fleet on a 3-server NATS cluster: two postfix+amavis nodes share DKIM,
     assert.deepEqual([await nspam(A()), await nspam(B())], [dropped, dropped]);
     assert.deepEqual(nodes.map(learned), [dropped, dropped]);
     for (const n of nodes) for (const d of [n.procs.dkim, n.procs.learn]) assert.doesNotMatch(d?.output() ?? '', /PRIVATE KEY|Subject:/);
-    assert.ok(c.servedMs <= CERT_BOUND_MS, `B served the new serial ${c.servedMs} ms after the rename: ${c.detail}`);
-    assert.ok(r.dbMs <= LEARN_BOUND_MS, `B nspam grew by 50 ${r.dbMs} ms after the first drop: ${r.detail}`);
   });
 });
