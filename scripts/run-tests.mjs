@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // Runs every *.test.ts with the node test runner on TypeScript sources; `--unit` skips the daemon tests in test/.
-// Files whose first lines say `mta-test: serial` assert wall-clock bounds: they run afterwards, alone.
+// Lint and types gate first (tsx strips types, so a type error would otherwise pass every test); `--no-gate` skips
+// them when a developer runs single files. Files whose first lines say `mta-test: serial` assert wall-clock bounds:
+// they run afterwards, alone.
 import { spawnSync } from 'node:child_process';
 import { globSync, readFileSync } from 'node:fs';
 
 const unit = process.argv.includes('--unit');
+const gate = !process.argv.includes('--no-gate');
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const patterns = only.length
   ? only
@@ -18,6 +21,18 @@ const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
   console.error(`run-tests: Node ${process.version} is too old; run through npm so node_modules/.bin/node (24) is used`);
   process.exit(1);
+}
+if (gate) {
+  const npm = process.env.npm_execpath;
+  for (const script of ['lint', 'typecheck']) {
+    const r = npm
+      ? spawnSync(process.execPath, [npm, 'run', '--silent', script], { stdio: 'inherit' })
+      : spawnSync('npm', ['run', '--silent', script], { stdio: 'inherit' });
+    if (r.status !== 0) {
+      console.error(`run-tests: \`npm run ${script}\` failed; no test was run`);
+      process.exit(1);
+    }
+  }
 }
 const serial = files.filter((f) => readFileSync(f, 'utf8').slice(0, 400).includes('mta-test: serial'));
 const parallel = files.filter((f) => !serial.includes(f));
