@@ -3,9 +3,9 @@
 // Usage: gen-docs.ts [--check] [--dir docsDir] [--bench resultsDir]
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { type BenchResult, renderBenchmarksMd } from '../cli/src/docs/benchmarks.ts';
+import { type BenchResult, renderBenchmarksMd } from '../bench/src/report/benchmarks.ts';
+import { renderReadmeFigures, spliceReadme } from '../bench/src/report/readme-figures.ts';
 import { docsDrift, renderConfigurationMd } from '../cli/src/docs/markdown.ts';
-import { renderReadmeFigures, spliceReadme } from '../cli/src/docs/readme-figures.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: string) => {

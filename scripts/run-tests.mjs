@@ -11,7 +11,13 @@ const gate = !process.argv.includes('--no-gate');
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const patterns = only.length
   ? only
-  : ['shared/src/**/*.test.ts', 'sidecars/*/src/**/*.test.ts', 'cli/src/**/*.test.ts', ...(unit ? [] : ['test/src/**/*.test.ts'])];
+  : [
+      'shared/src/**/*.test.ts',
+      'sidecars/*/src/**/*.test.ts',
+      'cli/src/**/*.test.ts',
+      'bench/src/**/*.test.ts',
+      ...(unit ? [] : ['test/src/**/*.test.ts']),
+    ];
 const files = patterns.flatMap((p) => globSync(p, { exclude: (f) => f.includes('node_modules') })).sort();
 if (!files.length) {
   console.error('run-tests: no test files matched', patterns.join(' '));

@@ -7,7 +7,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { acmeV2, type Issued, issue, makeCa } from '@mta/test/acme/certs';
+import { acmeV2, type Issued, issue, makeCa } from '@mta/acme-watch/testing';
 import { startAcmeSidecar } from '@mta/test/acme/sidecar';
 import { smtpStartTlsCert } from '@mta/test/acme/tls';
 import { eventually, freePort, scaffoldConfig, startPostfix, tempRoot } from '@mta/test/harness/index';

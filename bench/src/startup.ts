@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 process.env.MTA_TEST_IMAGE = '1';
 if (process.env.BENCH_REBUILD !== '1') process.env.MTA_TEST_IMAGE_REUSE = '1';
 const P = await import('@mta/test/image/podman');
-const { acmeV2, issue, makeCa } = await import('@mta/test/acme/certs');
+const { acmeV2, issue, makeCa } = await import('@mta/acme-watch/testing');
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const IDLE_MS = 10_000;

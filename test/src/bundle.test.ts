@@ -3,10 +3,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { acmeV2, issue, makeCa } from '@mta/acme-watch/testing';
 import { mtaPaths } from '@mta/shared';
 // @ts-expect-error: a plain .mjs build script without type declarations
 import { bundleSidecar, LONG_RUNNING, launcher } from '../../scripts/bundle-sidecars.mjs';
-import { acmeV2, issue, makeCa } from './acme/certs.ts';
 import { type Daemon, eventually, startDaemon, startNats, tempRoot } from './harness/index.ts';
 import { message } from './spamd/corpus.ts';
 import { drop, logLines, makeLib } from './spamd/learner.ts';

@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { issue, makeCa } from '@mta/acme-watch/testing';
 import { mtaPaths } from '@mta/shared';
-import { issue, makeCa } from '@mta/test/acme/certs';
 import { certificateStatus } from './status-cert.ts';
 
 test('status shows the acme certificate postfix serves, never its key', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { acmeV1, acmeV2, issue, makeCa, type TestCa } from '@mta/test/acme/certs';
+import { acmeV1, acmeV2, issue, makeCa, type TestCa } from '@mta/acme-watch/testing';
 import { chooseCertificate } from './choose.ts';
 import { parseAcmeJson } from './traefik.ts';
 

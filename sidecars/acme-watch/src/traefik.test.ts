@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { acmeV1, acmeV2, type Issued, issue, makeCa } from '@mta/test/acme/certs';
+import { acmeV1, acmeV2, type Issued, issue, makeCa } from '@mta/acme-watch/testing';
 import { parseAcmeJson } from './traefik.ts';
 
 describe('parseAcmeJson', () => {

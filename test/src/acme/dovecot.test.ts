@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { acmeV2, issue, makeCa, type TestCa } from '@mta/acme-watch/testing';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   type Daemon,
@@ -15,7 +16,6 @@ import {
   startPostfix,
   tempRoot,
 } from '../harness/index.ts';
-import { acmeV2, issue, makeCa, type TestCa } from './certs.ts';
 import { scaffoldDovecot, startDovecot } from './dovecot.ts';
 import { collectEvents, type Event, startAcmeSidecar } from './sidecar.ts';
 import { implicitTlsCert, opensslServedSerial, smtpStartTlsCert } from './tls.ts';

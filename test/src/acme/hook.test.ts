@@ -4,9 +4,9 @@ import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { acmeV2, issue, makeCa, type TestCa } from '@mta/acme-watch/testing';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { type Daemon, eventually, freePort, type NatsServer, scaffoldConfig, startNats, tempRoot } from '../harness/index.ts';
-import { acmeV2, issue, makeCa, type TestCa } from './certs.ts';
 import { collectEvents, type Event, isRunning, startAcmeSidecar } from './sidecar.ts';
 
 const HOST = 'mx.example.com';

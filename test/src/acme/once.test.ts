@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, symlinkSync, unlinkSync, writeFileSync } from 'n
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { acmeV2, issue, makeCa, type TestCa } from '@mta/acme-watch/testing';
 import { type Daemon, eventually, freePort, type Postfix, scaffoldConfig, startPostfix, tempRoot } from '../harness/index.ts';
-import { acmeV2, issue, makeCa, type TestCa } from './certs.ts';
 import { startAcmeSidecar } from './sidecar.ts';
 import { smtpStartTlsCert } from './tls.ts';
 

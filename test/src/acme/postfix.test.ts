@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'n
 import { appendFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { acmeV1, acmeV2, type Issued, issue, makeCa, type TestCa } from '@mta/acme-watch/testing';
 import { certificateStatus } from '@mta/cli/commands/status-cert';
 import { mtaPaths } from '@mta/shared';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -18,7 +19,6 @@ import {
   startPostfix,
   tempRoot,
 } from '../harness/index.ts';
-import { acmeV1, acmeV2, type Issued, issue, makeCa, type TestCa } from './certs.ts';
 import { collectEvents, type Event, isRunning, startAcmeSidecar } from './sidecar.ts';
 import { opensslServedSerial, smtpStartTlsCert } from './tls.ts';
 

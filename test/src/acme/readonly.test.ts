@@ -5,9 +5,9 @@ import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { acmeV1, issue, makeCa } from '@mta/acme-watch/testing';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { type Daemon, eventually, freePort, type NatsServer, scaffoldConfig, startNats, tempRoot } from '../harness/index.ts';
-import { acmeV1, issue, makeCa } from './certs.ts';
 import { collectEvents, type Event, startAcmeSidecar } from './sidecar.ts';
 
 const HOST = 'mx.example.com';

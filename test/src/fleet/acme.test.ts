@@ -4,9 +4,9 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { acmeV2, type Issued, issue, makeCa, type TestCa } from '@mta/acme-watch/testing';
 import { CERTS_BUCKET, openBucket } from '@mta/shared';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { acmeV2, type Issued, issue, makeCa, type TestCa } from '../acme/certs.ts';
 import { collectEvents, type Event, startAcmeSidecar } from '../acme/sidecar.ts';
 import { smtpStartTlsCert } from '../acme/tls.ts';
 import {

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { acmeV2, type Issued, issue, makeCa } from '../acme/certs.ts';
+import { acmeV2, type Issued, issue, makeCa } from '@mta/acme-watch/testing';
 import { eventually, tempRoot } from '../harness/index.ts';
 import {
   buildImages,

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import forge from 'node-forge';
 
-// Test PKI made fresh by every test run: a CA and leaf certificates with chosen names and validity.
+// Test PKI (unit, integration tests and benches; not built into the image) made fresh by every test run: a CA and leaf certificates with chosen names and validity.
 export interface TestCa {
   certPem: string;
   key: forge.pki.rsa.PrivateKey;

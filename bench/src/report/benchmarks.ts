@@ -1,4 +1,4 @@
-import { cell, code } from './markup.ts';
+import { cell, code } from '@mta/cli/docs/markup';
 
 // One bench/results/*.json as written by a benchmark: `bench` names it, `at` dates it, the rest are its figures.
 export type BenchResult = Record<string, unknown>;
