@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { dhparamPath } from '@mta/seed/postfix/dhparam';
 import { mtaPaths, run, writeAtomic } from '@mta/shared';
 import type { Command } from 'commander';
+import { component } from '../component.ts';
 import type { CliIo } from '../io.ts';
 
 export interface DhparamOptions {
@@ -14,6 +14,7 @@ export interface DhparamOptions {
 // atomically (postfix never reads half a file), named in main.cf, postfix reloaded when it runs.
 export async function dhparam(io: CliIo, opts: DhparamOptions): Promise<void> {
   const paths = mtaPaths(io.env.MTA_ROOT || '/');
+  const { dhparamPath } = await component('seed', 'dhparam', io);
   const out = dhparamPath(paths);
   io.out(`generating ${opts.bits}-bit DH parameters (this can take a while)`);
   const { stdout } = await run('openssl', ['dhparam', String(opts.bits)], { timeoutMs: 30 * 60_000 });

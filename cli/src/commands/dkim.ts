@@ -1,7 +1,8 @@
 import { Resolver } from 'node:dns/promises';
-import { comparePublished, describePublished, type KeyEntry, listKeys, lookupFailure, type Published } from '@mta/dkim-keys';
+import type { KeyEntry, Published } from '@mta/dkim-keys';
 import { formatIssue, mtaPaths, parseEnv } from '@mta/shared';
 import type { Command } from 'commander';
+import { component } from '../component.ts';
 import { CliExit, type CliIo } from '../io.ts';
 
 export interface DkimShowOptions {
@@ -11,13 +12,15 @@ export interface DkimShowOptions {
   offline?: boolean;
 }
 
+type DkimModule = typeof import('@mta/dkim-keys');
+
 // Asks DNS for the TXT record of one key; short timeout so an offline host still gets its answer quickly.
-async function lookup(resolver: Resolver, entry: KeyEntry): Promise<Published> {
+async function lookup(dkim: DkimModule, resolver: Resolver, entry: KeyEntry): Promise<Published> {
   if (!entry.info) return { state: 'missing' };
   try {
-    return comparePublished(await resolver.resolveTxt(`${entry.selector}._domainkey.${entry.domain}`), entry.info.fingerprint);
+    return dkim.comparePublished(await resolver.resolveTxt(`${entry.selector}._domainkey.${entry.domain}`), entry.info.fingerprint);
   } catch (e) {
-    return lookupFailure((e as NodeJS.ErrnoException).code);
+    return dkim.lookupFailure((e as NodeJS.ErrnoException).code);
   }
 }
 
@@ -28,7 +31,8 @@ export async function dkimShow(io: CliIo, domain: string | undefined, opts: Dkim
     for (const e of parsed.errors) io.err(formatIssue(e));
     throw new CliExit(1);
   }
-  const keys = await listKeys(mtaPaths(io.env.MTA_ROOT).dkim);
+  const dkim = await component('dkim-keys', 'dkim show', io);
+  const keys = await dkim.listKeys(mtaPaths(io.env.MTA_ROOT).dkim);
   const domains = domain ? [domain.toLowerCase()] : [...new Set([...(parsed.config.MAIL_DOMAIN ?? []), ...keys.map((k) => k.domain)])];
   const resolver = new Resolver({ timeout: 2000, tries: 1 });
   if (opts.dns) resolver.setServers([opts.dns]);
@@ -53,7 +57,7 @@ export async function dkimShow(io: CliIo, domain: string | undefined, opts: Dkim
       io.out(`  fingerprint  ${k.info.fingerprint}`);
       io.out(`  record       ${k.selector}._domainkey.${d} TXT`);
       io.out(`  value        ${k.info.dnsValue}`);
-      io.out(`  dns          ${opts.offline ? 'not checked (--offline)' : describePublished(await lookup(resolver, k))}`);
+      io.out(`  dns          ${opts.offline ? 'not checked (--offline)' : dkim.describePublished(await lookup(dkim, resolver, k))}`);
     }
   }
   if (missing) throw new CliExit(1);

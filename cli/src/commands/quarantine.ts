@@ -1,11 +1,12 @@
 import { ErrorCode, MtaError, mtaPaths } from '@mta/shared';
-import type { CliIo } from '../io.ts';
-import { CliExit } from '../io.ts';
+import { requireDaemon } from '../component.ts';
+import { CliExit, type CliIo } from '../io.ts';
 import { pdpRequest } from './am-pdp.ts';
 import { formatEntries, listQuarantine } from './quarantine-entries.ts';
 
 // `mta quarantine ls` (alias amavis-ls): what amavis blocked and kept, newest file order is amavis's id order.
 export function quarantineLs(io: CliIo, opts: { json?: boolean } = {}): void {
+  requireDaemon('amavis', 'quarantine ls', io);
   const entries = listQuarantine(mtaPaths(io.env.MTA_ROOT ?? '/').quarantine);
   if (opts.json) for (const e of entries) io.out(JSON.stringify(e));
   else if (entries.length) for (const l of formatEntries(entries)) io.out(l);
@@ -15,6 +16,7 @@ export function quarantineLs(io: CliIo, opts: { json?: boolean } = {}): void {
 // `mta quarantine release <id>` (like amavisd-release): amavis re-sends the message to its original recipients
 // through the reinjection port, so it is delivered without being filtered again.
 export async function quarantineRelease(io: CliIo, id: string): Promise<void> {
+  requireDaemon('amavis', 'quarantine release', io);
   const paths = mtaPaths(io.env.MTA_ROOT ?? '/');
   const entry = listQuarantine(paths.quarantine).find((e) => e.id === id || e.file === id || e.file.endsWith(`/${id}`));
   if (!entry) {

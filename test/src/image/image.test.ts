@@ -241,6 +241,29 @@ for (const variant of VARIANTS) {
       assert.match(c.exec('sv', 'status', '/etc/mta/sv/nats-server').out, /^run:/);
     });
 
+    it('runs the mta CLI: --help, config check and status; a command for a missing component exits 2', () => {
+      const help = c.exec('mta', '--help');
+      assert.equal(help.status, 0, help.out);
+      assert.match(help.out, /Usage: mta/);
+      const check = c.exec('mta', 'config', 'check');
+      assert.equal(check.status, 0, check.out);
+      const status = c.exec('mta', 'status');
+      assert.equal(status.status, 0, status.out);
+      assert.match(status.out, new RegExp(`^variant: ${variant}$`, 'm'));
+      assert.match(status.out, /^run: \/etc\/service\/postfix:/m);
+      if (variant !== 'full') {
+        for (const args of [
+          ['dkim', 'show', '--offline'],
+          ['learn', 'spam', '/dev/null'],
+          ['quarantine', 'ls'],
+        ]) {
+          const r = c.exec('mta', ...args);
+          assert.equal(r.status, 2, `mta ${args.join(' ')}: ${r.out}`);
+          assert.match(r.out, new RegExp(`^mta ${args[0]}.*: needs .*, which this image \\(${variant}\\) does not include`, 'm'));
+        }
+      }
+    });
+
     it('logs the sidecars as JSON lines (docker logs)', () => {
       const lines = jsonLines(c.logs());
       assert.ok(lines.length > 0, `no JSON log lines:\n${c.logs().slice(-3000)}`);
