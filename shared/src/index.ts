@@ -1,3 +1,4 @@
+export * from './backoff.ts';
 export * from './bus.ts';
 export * from './env/index.ts';
 export * from './errors.ts';
@@ -7,6 +8,7 @@ export * from './fleet/index.ts';
 export * from './lifecycle.ts';
 export * from './log.ts';
 export * from './paths.ts';
+export * from './schedule.ts';
 export * from './sidecar.ts';
 export * from './sleep.ts';
 export * from './users.ts';

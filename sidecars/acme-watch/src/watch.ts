@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Logger } from '@mta/shared';
-import { MtaError } from '@mta/shared';
+import { coalesce, type Logger, MtaError } from '@mta/shared';
 import { type FSWatcher, watch } from 'chokidar';
 import type { AcmeService } from './service.ts';
 
@@ -24,15 +23,9 @@ export interface Watching {
 // Passes never overlap; events during a pass cause exactly one more pass.
 export function watchAcme(service: AcmeService, o: WatchOptions): Watching {
   const dir = dirname(o.file);
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
-  let closed = false;
   let watcher: FSWatcher | undefined;
-
-  const runPass = async () => {
-    do {
-      again = false;
+  const passes = coalesce(
+    async () => {
       try {
         await service.pass();
       } catch (e) {
@@ -41,27 +34,13 @@ export function watchAcme(service: AcmeService, o: WatchOptions): Watching {
         schedule(5000);
       }
       if (service.retryInMs !== undefined) schedule(service.retryInMs);
-    } while (again && !closed);
-  };
-  const fire = () => {
-    timer = undefined;
-    if (closed) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = runPass().finally(() => {
-      running = undefined;
-    });
-  };
-  const schedule = (ms = o.debounceMs ?? 25) => {
-    if (closed) return;
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(fire, ms);
-  };
+    },
+    { debounce: true },
+  );
+  const schedule = (ms = o.debounceMs ?? 25) => passes.request(ms);
 
   const startWatcher = () => {
-    if (closed || watcher) return;
+    if (passes.closed || watcher) return;
     if (!existsSync(dir)) return; // retried by dirPoll
     watcher = watch(dir, { depth: 0, ignoreInitial: true, persistent: true });
     // Any entry of the directory: acme.json itself, a temp file renamed over it, a ..data symlink swap.
@@ -86,15 +65,11 @@ export function watchAcme(service: AcmeService, o: WatchOptions): Watching {
   schedule(0);
 
   return {
-    idle: async () => {
-      while (running || timer) await (running ?? new Promise((r) => setTimeout(r, 20)));
-    },
+    idle: () => passes.idle(),
     close: async () => {
-      closed = true;
       clearInterval(rescan);
       clearInterval(dirPoll);
-      if (timer) clearTimeout(timer);
-      await running;
+      await passes.close();
       await watcher?.close();
     },
   };

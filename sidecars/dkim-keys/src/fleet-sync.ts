@@ -17,16 +17,6 @@ export interface FleetLink {
   retryMs?: number;
 }
 
-// Runs async jobs one after another: fleet adoption and dir syncs never interleave on the same files.
-export function serial(): <T>(job: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return <T>(job: () => Promise<T>) => {
-    const r = tail.then(job);
-    tail = r.catch(() => undefined);
-    return r;
-  };
-}
-
 // DKIM key sync with the KV bucket mta-dkim (`<domain>.<selector>` -> PEM): publish when absent, adopt otherwise,
 // and follow the bucket so a key published (or rotated) later by any node is adopted here too.
 export class DkimFleet {

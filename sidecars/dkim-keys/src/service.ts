@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Config, ErrorCode, type Logger, MtaError, type MtaPaths } from '@mta/shared';
+import { type Config, ErrorCode, type Logger, MtaError, type MtaPaths, serial } from '@mta/shared';
 import type { DkimCore } from './core.ts';
 import { ensureKeys } from './ensure.ts';
 import type { Publish } from './events.ts';
-import { DkimFleet, type FleetLink, serial } from './fleet-sync.ts';
+import { DkimFleet, type FleetLink } from './fleet-sync.ts';
 import { keyOwner } from './ids.ts';
 import { KeyInfoCache } from './keycache.ts';
 import { inspectKey, type KeyInfo } from './keyinfo.ts';
@@ -68,6 +68,7 @@ export async function runDkimKeys(o: ServiceOptions): Promise<{ core: DkimCore; 
     keyCache: await KeyInfoCache.open(join(cacheDir, 'keyinfo.json')),
   };
   const domains = config.MAIL_DOMAIN ?? [];
+  // Fleet adoption and dir syncs never interleave on the same files.
   const run = serial();
   const fleet = o.watch && o.fleet ? new DkimFleet(core, o.fleet, run) : undefined;
   // Adopt before generating: a node joining the fleet must not mint a key the others would have to drop.

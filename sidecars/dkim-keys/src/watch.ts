@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import type { Logger } from '@mta/shared';
+import { coalesce, type Logger } from '@mta/shared';
 import { watch } from 'chokidar';
 import { isKeyFileName } from './names.ts';
 
@@ -9,31 +9,10 @@ export interface KeyWatcher {
 
 // Runs `onChange` after key files appear, change or vanish: debounced, never two runs at once, a change during a run reruns.
 export async function watchKeyDir(dir: string, onChange: () => Promise<unknown>, log: Logger, debounceMs = 50): Promise<KeyWatcher> {
-  let timer: NodeJS.Timeout | undefined;
-  let running = false;
-  let again = false;
-  const run = async (): Promise<void> => {
-    if (running) {
-      again = true;
-      return;
-    }
-    running = true;
-    try {
-      await onChange();
-    } catch (e) {
-      log.error({ event: 'dkim.sync.failed', err: e }, 'dkim key sync failed');
-    } finally {
-      running = false;
-      if (again) {
-        again = false;
-        kick();
-      }
-    }
-  };
-  const kick = (): void => {
-    clearTimeout(timer);
-    timer = setTimeout(() => void run(), debounceMs);
-  };
+  const sync = coalesce(onChange, {
+    debounce: true,
+    onError: (e) => log.error({ event: 'dkim.sync.failed', err: e }, 'dkim key sync failed'),
+  });
   const w = watch(dir, {
     ignoreInitial: true,
     depth: 0,
@@ -42,13 +21,13 @@ export async function watchKeyDir(dir: string, onChange: () => Promise<unknown>,
     ignored: (path, stats) => path !== dir && !!stats?.isFile() && !isKeyFileName(basename(path)),
   });
   w.on('all', (_event, path) => {
-    if (isKeyFileName(basename(path))) kick();
+    if (isKeyFileName(basename(path))) sync.request(debounceMs);
   });
   w.on('error', (e) => log.warn({ event: 'dkim.watch.error', err: e }, 'watching the dkim dir failed'));
   await new Promise<void>((resolve) => w.once('ready', () => resolve()));
   return {
     close: async () => {
-      clearTimeout(timer);
+      await sync.close();
       await w.close();
     },
   };

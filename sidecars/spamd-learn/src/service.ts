@@ -1,6 +1,5 @@
 import { basename } from 'node:path';
-import type { Bus, Logger } from '@mta/shared';
-import { Backoff, sleep } from './backoff.ts';
+import { Backoff, type Bus, coalesce, type Logger, sleep } from '@mta/shared';
 import { EnvironmentFailure } from './bisect.ts';
 import { deleteLearned, moveToFailed } from './dispose.ts';
 import type { LearnKind } from './kind.ts';
@@ -28,8 +27,8 @@ export class LearnQueue {
   private readonly policy = new SyncPolicy();
   private readonly backoff: Backoff;
   private seq = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  // One drain at a time; the batch window opens with the first file and closes early when a batch is full.
+  private readonly runs = coalesce(() => this.drain());
 
   constructor(private readonly o: QueueOptions) {
     this.backoff = o.backoff ?? new Backoff();
@@ -51,31 +50,17 @@ export class LearnQueue {
   }
 
   // Resolves once nothing is pending or running (tests, `stop`).
-  async idle(): Promise<void> {
-    while (this.running || this.timer) await (this.running ?? sleep(20));
+  idle(): Promise<void> {
+    return this.runs.idle();
   }
 
   stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    return this.running ?? Promise.resolve();
+    return this.runs.close();
   }
 
   private kick(): void {
-    if (this.running || this.o.signal.aborted) return;
-    if (this.pending.size >= this.o.batchMax) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-      this.start();
-    } else this.timer ??= setTimeout(() => this.start(), this.o.batchMs);
-  }
-
-  private start(): void {
-    this.timer = undefined;
-    this.running ??= this.drain().finally(() => {
-      this.running = undefined;
-      if (this.pending.size > 0) this.kick();
-    });
+    if (this.o.signal.aborted) return;
+    this.runs.request(this.pending.size >= this.o.batchMax ? 0 : this.o.batchMs);
   }
 
   private async drain(): Promise<void> {
@@ -103,7 +88,7 @@ export class LearnQueue {
       await this.sync().catch((e: Error) => {
         const retryInMs = this.backoff.next();
         log.warn({ event: 'spamd.sync', reason: e.message, retryInMs }, 'journal sync failed; retrying');
-        this.timer ??= setTimeout(() => this.start(), retryInMs);
+        this.runs.request(retryInMs);
       });
   }
 
