@@ -1,6 +1,6 @@
 // Bundles each long-running sidecar into sidecars/<name>/bundle/ (one ESM entry plus lazily loaded chunks) for the
 // image. One file set instead of a node_modules walk, and code split at every dynamic import, so what an idle
-// sidecar never calls (the NATS client outside a fleet, execa, write-file-atomic) is never loaded: the bundled
+// sidecar never calls (the NATS client outside a fleet, execa) is never loaded: the bundled
 // spamd-learn idles at ~48 MB resident instead of ~64 MB for the compiled dist/ tree (bench/spamd-learn).
 // Usage: node scripts/bundle-sidecars.mjs [name…]
 import { readFileSync } from 'node:fs';
@@ -58,7 +58,7 @@ export async function bundleSidecar(name, outdir = `${repo}sidecars/${name}/bund
     target: 'node24',
     conditions: ['source'],
     plugins: [lazyRequires],
-    // CommonJS dependencies call require() for node builtins (pino) and read __filename (write-file-atomic).
+    // CommonJS dependencies call require() for node builtins (pino).
     banner: {
       js: [
         "import { createRequire as __mtaCreateRequire } from 'node:module';",

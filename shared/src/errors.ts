@@ -7,6 +7,8 @@ export const ErrorCode = {
   Validation: 'E_VALIDATION',
   Timeout: 'E_TIMEOUT',
   Bus: 'E_BUS',
+  // A path a less-trusted user could have planted (symbolic link, hard link, device …): refused, never followed.
+  Unsafe: 'E_UNSAFE_PATH',
   Internal: 'E_INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { ErrorCode, MtaError } from './errors.ts';
 
 export interface SystemUser {
@@ -21,13 +21,51 @@ export function parsePasswd(text: string, name: string): SystemUser | undefined 
   return undefined;
 }
 
+// The gid of a group in group(5) text, or undefined.
+export function parseGroup(text: string, name: string): number | undefined {
+  for (const line of text.split('\n')) {
+    const [n, , gid] = line.split(':');
+    if (n === name && gid !== undefined && /^\d+$/.test(gid)) return Number(gid);
+  }
+  return undefined;
+}
+
+const readDb = (file: string): string => {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new MtaError(ErrorCode.Io, `cannot read ${file}: ${(e as Error).message}`, { cause: e });
+  }
+};
+
 // Daemon uids/gids (amavis, vmail) differ between images and hosts, so they are looked up at run time, never assumed.
 export async function lookupUser(name: string, passwdFile = '/etc/passwd'): Promise<SystemUser> {
-  const text = await readFile(passwdFile, 'utf8').catch((e: unknown) => {
-    throw new MtaError(ErrorCode.Io, `cannot read ${passwdFile}: ${(e as Error).message}`, { cause: e });
-  });
-  const user = parsePasswd(text, name);
+  const user = parsePasswd(readDb(passwdFile), name);
   if (!user)
     throw new MtaError(ErrorCode.Config, `user ${name} not found in ${passwdFile} (the daemons' users come from the Debian packages)`);
   return user;
+}
+
+// A group's gid, or undefined when this image has no such group (mini and base have no amavis).
+export async function lookupGroup(name: string, groupFile = '/etc/group'): Promise<number | undefined> {
+  try {
+    return parseGroup(readDb(groupFile), name);
+  } catch {
+    return undefined;
+  }
+}
+
+const idCache = new Map<string, number>();
+
+// Numeric id of a user or group name (or a number given as text), for owners named in plans (vmail, postfix …).
+export function numericId(kind: 'user' | 'group', name: string, files = { passwd: '/etc/passwd', group: '/etc/group' }): number {
+  if (/^\d+$/.test(name)) return Number(name);
+  const key = `${kind}:${name}:${files[kind === 'user' ? 'passwd' : 'group']}`;
+  let id = idCache.get(key);
+  if (id === undefined) {
+    id = kind === 'user' ? parsePasswd(readDb(files.passwd), name)?.uid : parseGroup(readDb(files.group), name);
+    if (id === undefined) throw new MtaError(ErrorCode.Config, `no ${kind} ${name} on this system`);
+    idCache.set(key, id);
+  }
+  return id;
 }

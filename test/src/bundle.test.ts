@@ -48,7 +48,7 @@ describe('bundled sidecars, as the image runs them', { timeout: 120_000 }, () =>
     await tmp?.cleanup();
   });
 
-  it('dkim-keys --once generates and writes a key (write-file-atomic chunk)', () => {
+  it('dkim-keys --once generates and writes a key (the chunk with the atomic writer)', () => {
     const root = join(tmp.dir, 'dkim');
     const r = spawnSync(process.execPath, [...NODE_FLAGS, entry['dkim-keys'] as string, '--once'], { env: env(root), encoding: 'utf8' });
     assert.equal(r.status, 0, r.stdout + r.stderr);

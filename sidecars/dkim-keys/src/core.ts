@@ -1,4 +1,4 @@
-import type { Logger } from '@mta/shared';
+import type { Logger, RefusedPaths } from '@mta/shared';
 import type { Publish } from './events.ts';
 import type { KeyInfoCache } from './keycache.ts';
 import type { Owner } from './store.ts';
@@ -17,6 +17,8 @@ export interface DkimCore {
   known: Map<string, string>;
   // Facts of unchanged key files from an earlier run; without it every file is parsed.
   keyCache?: KeyInfoCache;
+  // Links and hard links planted in the (amavis-owned) key dir, each logged once.
+  refused: RefusedPaths;
 }
 
 // `<domain>.<selector>` -> fingerprint of every usable key, for fleet heartbeats (public facts only).

@@ -7,7 +7,7 @@ import { generateRsaKey } from './generate.ts';
 import { inspectKeyFile } from './keycache.ts';
 import { inspectKey, type KeyInfo } from './keyinfo.ts';
 import { keyFileName } from './names.ts';
-import { backupKey, contentMark, readIfExists, writeKey } from './store.ts';
+import { backupKey, contentMark, readKeyBytes, writeKey } from './store.ts';
 
 export interface EnsureInput {
   domains: readonly string[];
@@ -35,11 +35,11 @@ export async function ensureKeys(core: DkimCore, input: EnsureInput): Promise<Re
     const d = decideKey({ existing, envKey: input.envKey?.info.fingerprint, seeding: input.seeding });
     done[domain] = d.action;
     if (d.action === 'keep' && r?.ok) core.known.set(name, r.info.fingerprint);
-    else if (d.action === 'reject' && kf) {
+    else if (d.action === 'reject' && kf && !kf.refused) {
       rejectEvent(core.log, core.publish, file, d.reason, id);
       core.known.set(name, contentMark(kf.content ?? Buffer.alloc(0)));
     } else if (d.action === 'import' && input.envKey) {
-      const content = d.backup ? await readIfExists(file) : undefined;
+      const content = d.backup ? await readKeyBytes(core, file) : undefined;
       if (content) {
         await backupKey(file, content, core.owner);
         core.log.warn({ event: 'dkim.key.replaced', domain, backup: `${file}.bak` }, 'DKIM_PRIVATEKEY replaces the existing key file');

@@ -3,7 +3,7 @@ import type { DkimCore } from './core.ts';
 import { keyEvent } from './events.ts';
 import { type Inspection, inspectKey } from './keyinfo.ts';
 import { type KeyId, keyFileName } from './names.ts';
-import { backupKey, readIfExists, writeKey } from './store.ts';
+import { backupKey, readKeyBytes, writeKey } from './store.ts';
 import { syncKeys } from './sync.ts';
 
 // What a node does with the fleet's key for one domain+selector, given its own file (first writer wins).
@@ -35,7 +35,7 @@ export function fleetStep(local: LocalKey | undefined, fleet: Buffer, fleetInfo:
 
 // Reads a node's key file with its fingerprint (undefined fingerprint = unusable file).
 export async function readLocalKey(core: DkimCore, id: KeyId): Promise<LocalKey | undefined> {
-  const bytes = await readIfExists(join(core.dir, keyFileName(id)));
+  const bytes = await readKeyBytes(core, join(core.dir, keyFileName(id)));
   if (!bytes) return undefined;
   const r = inspectKey(bytes);
   return { bytes, fingerprint: r.ok ? r.info.fingerprint : undefined };

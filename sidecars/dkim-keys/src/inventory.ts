@@ -1,5 +1,6 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isUnsafe, readNoFollow } from '@mta/shared';
 import { inspectKey, type KeyInfo } from './keyinfo.ts';
 import { type KeyId, parseKeyFileName } from './names.ts';
 
@@ -21,7 +22,14 @@ export async function listKeys(dir: string): Promise<KeyEntry[]> {
     const id = parseKeyFileName(name);
     if (!id) continue;
     const file = join(dir, name);
-    const r = inspectKey(await readFile(file));
+    const data = await readNoFollow(file).then(
+      (f) => f.data,
+      (e: unknown) => {
+        if (isUnsafe(e)) return e.reason;
+        throw e;
+      },
+    );
+    const r = typeof data === 'string' ? { ok: false as const, reason: `refused: ${data}` } : inspectKey(data);
     out.push(r.ok ? { ...id, file, info: r.info } : { ...id, file, problem: r.reason });
   }
   return out.sort((a, b) => a.domain.localeCompare(b.domain) || a.selector.localeCompare(b.selector));

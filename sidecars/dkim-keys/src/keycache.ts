@@ -1,6 +1,6 @@
 import type { Stats } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
-import { ErrorCode, MtaError, stampOf, writeIfChanged } from '@mta/shared';
+import { lstat, readFile } from 'node:fs/promises';
+import { ErrorCode, isUnsafe, MtaError, type RefusedPaths, readNoFollow, stampOf, writeIfChanged } from '@mta/shared';
 import { type Inspection, inspectKey, type KeyInfo } from './keyinfo.ts';
 
 // A key file as the sidecar sees it: `content` is left out when an unchanged valid key came from the cache.
@@ -8,6 +8,8 @@ export interface KeyFile {
   size: number;
   content?: Buffer;
   result: Inspection;
+  // A link, hard link or non-file planted in the key dir: never read, already logged (fs.refused).
+  refused?: boolean;
 }
 
 // Public facts of valid key files by stamp, kept on disk: the watching service started right after the `--once`
@@ -32,18 +34,20 @@ export class KeyInfoCache {
     return cache;
   }
 
-  // The file's size, content and verdict, or undefined when it does not exist.
+  // The file's size, content and verdict, or undefined when it does not exist. The key dir belongs to amavis: the
+  // file is read without following links (UnsafePathError for a link, hard link or non-file).
   async inspect(path: string): Promise<KeyFile | undefined> {
     let st: Stats;
     let content: Buffer;
     try {
       // Stat before reading: a write in between leaves a stamp that never matches again, never a wrong verdict.
-      st = await stat(path);
+      const cached = await lstat(path);
       const hit = this.entries.get(path);
-      if (hit && hit.stamp === stampOf(st)) return { size: st.size, result: { ok: true, info: hit.info } };
-      content = await readFile(path);
+      if (hit && cached.isFile() && hit.stamp === stampOf(cached)) return { size: cached.size, result: { ok: true, info: hit.info } };
+      ({ data: content, st } = await readNoFollow(path));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (isUnsafe(e)) throw e;
       throw MtaError.from(e, ErrorCode.Io);
     }
     if (content.length === 0) return { size: 0, content, result: { ok: false, reason: 'empty file' } };
@@ -67,7 +71,14 @@ export class KeyInfoCache {
   }
 }
 
-// A key file through the core's cache when it has one.
-export async function inspectKeyFile(core: { keyCache?: KeyInfoCache }, path: string): Promise<KeyFile | undefined> {
-  return (core.keyCache ?? (await KeyInfoCache.open())).inspect(path);
+// A key file through the core's cache when it has one; a refused path is logged once and comes back `refused`.
+export async function inspectKeyFile(core: { keyCache?: KeyInfoCache; refused: RefusedPaths }, path: string): Promise<KeyFile | undefined> {
+  try {
+    const kf = await (core.keyCache ?? (await KeyInfoCache.open())).inspect(path);
+    if (kf) core.refused.forget(path);
+    return kf;
+  } catch (e) {
+    if (!isUnsafe(e) || !core.refused.report(e)) throw e;
+    return { size: 0, refused: true, result: { ok: false, reason: e.reason } };
+  }
 }

@@ -1,12 +1,11 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Config, ErrorCode, type Logger, MtaError, type MtaPaths, serial } from '@mta/shared';
+import { type Config, ErrorCode, type Logger, lookupGroup, MtaError, type MtaPaths, RefusedPaths, serial } from '@mta/shared';
 import type { DkimCore } from './core.ts';
 import { ensureKeys } from './ensure.ts';
 import type { Publish } from './events.ts';
 import { DkimFleet, type FleetLink } from './fleet-sync.ts';
-import { keyOwner } from './ids.ts';
 import { KeyInfoCache } from './keycache.ts';
 import { inspectKey, type KeyInfo } from './keyinfo.ts';
 import { reloadAmavis } from './reload.ts';
@@ -31,6 +30,12 @@ export interface ServiceOptions {
   pidFiles?: readonly string[];
   // Fleet mode (explicit NATS_URL): share keys through the KV bucket mta-dkim. Only for the watching service.
   fleet?: FleetLink;
+}
+
+// Owner for key files: root, group amavis (looked up now, the image may renumber it); none when not root.
+async function keyOwner(): Promise<{ uid: number; gid: number } | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
+  return { uid: 0, gid: (await lookupGroup('amavis')) ?? 0 };
 }
 
 // Seeding is when the user's variables win over files on disk (FORCE_CONFIG or the unlock file, as for the seed).
@@ -65,6 +70,7 @@ export async function runDkimKeys(o: ServiceOptions): Promise<{ core: DkimCore; 
     publish: o.publish,
     reload: () => reloadAmavis(pidFiles, log),
     known: new Map(),
+    refused: new RefusedPaths(log, 'dkim-keys'),
     keyCache: await KeyInfoCache.open(join(cacheDir, 'keyinfo.json')),
   };
   const domains = config.MAIL_DOMAIN ?? [];

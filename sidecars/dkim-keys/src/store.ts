@@ -1,6 +1,5 @@
-import { chmod, chown, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ErrorCode, MtaError, writeAtomic, writeIfChanged } from '@mta/shared';
+import { fixOwnership, isUnsafe, type RefusedPaths, readIfExists, writeAtomic, writeIfChanged } from '@mta/shared';
 import type { KeyInfo } from './keyinfo.ts';
 import { type KeyId, txtFileName } from './names.ts';
 import { renderTxtRecord } from './txt.ts';
@@ -10,13 +9,14 @@ export type Owner = { uid: number; gid: number } | undefined;
 // Readable by the amavis group only; amavis loads keys after dropping privileges (and again on every reload).
 export const KEY_MODE = 0o640;
 
-// The bytes of a file, or undefined when it does not exist.
-export async function readIfExists(path: string): Promise<Buffer | undefined> {
+// The bytes of a key file, or undefined when it does not exist or is refused (a planted link: logged once, and
+// the atomic write that follows replaces the link, never its target).
+export async function readKeyBytes(core: { refused: RefusedPaths }, path: string): Promise<Buffer | undefined> {
   try {
-    return await readFile(path);
+    return await readIfExists(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw MtaError.from(e, ErrorCode.Io);
+    if (isUnsafe(e) && core.refused.report(e)) return undefined;
+    throw e;
   }
 }
 
@@ -34,13 +34,18 @@ export async function backupKey(path: string, content: Buffer, owner: Owner): Pr
 }
 
 // Files copied in by an operator (docker cp, amavisd genrsa) get the owner and mode amavis needs; content untouched.
+// Through a handle that never followed a link and refuses a hard link: amavis cannot get another file re-owned.
 export async function fixKeyPerms(path: string, owner: Owner): Promise<void> {
-  const st = await stat(path);
-  if ((st.mode & 0o777) !== KEY_MODE) await chmod(path, KEY_MODE);
-  if (owner && (st.uid !== owner.uid || st.gid !== owner.gid)) await chown(path, owner.uid, owner.gid);
+  await fixOwnership(path, { mode: KEY_MODE, ...owner }, { kind: 'file' });
 }
 
-// The zone-file record next to the key; rewritten only when it changed.
-export async function writeTxt(dir: string, k: KeyId, info: KeyInfo): Promise<boolean> {
-  return writeIfChanged(join(dir, txtFileName(k)), renderTxtRecord(k, info.dnsValue), { mode: 0o644 });
+// The zone-file record next to the key; rewritten only when it changed. A link planted in its place is refused and
+// logged once; signing goes on.
+export async function writeTxt(core: { dir: string; refused: RefusedPaths }, k: KeyId, info: KeyInfo): Promise<boolean> {
+  try {
+    return await writeIfChanged(join(core.dir, txtFileName(k)), renderTxtRecord(k, info.dnsValue), { mode: 0o644 });
+  } catch (e) {
+    if (isUnsafe(e) && core.refused.report(e)) return false;
+    throw e;
+  }
 }

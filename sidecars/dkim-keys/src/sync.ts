@@ -22,6 +22,10 @@ export async function syncKeys(core: DkimCore, opts: { announce: boolean }): Pro
     const file = join(dir, name);
     const kf = await inspectKeyFile(core, file);
     if (!kf) continue;
+    if (kf.refused) {
+      core.known.delete(name);
+      continue;
+    }
     // `amavisd genrsa` creates the file empty and fills it after generating: not broken yet, just not written.
     if (kf.size === 0) {
       log.debug({ event: 'dkim.key.empty', file }, 'key file still empty; waiting for its content');
@@ -40,7 +44,7 @@ export async function syncKeys(core: DkimCore, opts: { announce: boolean }): Pro
     if (!id) continue;
     if (isNew && opts.announce) keyEvent(log, core.publish, id, r.info, 'file');
     await fixKeyPerms(file, core.owner);
-    await writeTxt(dir, id, r.info);
+    await writeTxt(core, id, r.info);
     keys.push({ ...id, file });
   }
   for (const name of core.known.keys()) if (!names.includes(name)) core.known.delete(name);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { DkimCore } from '@mta/dkim-keys/core';
 import { syncKeys } from '@mta/dkim-keys/sync';
-import { createLogger, mtaPaths } from '@mta/shared';
+import { createLogger, mtaPaths, RefusedPaths } from '@mta/shared';
 import { tempRoot } from '../harness/index.ts';
 
 let root: { dir: string; cleanup: () => Promise<void> };
@@ -28,6 +28,7 @@ before(async () => {
     publish: (subject, data) => void events.push({ subject, data }),
     reload: async () => void reloads++,
     known: new Map(),
+    refused: new RefusedPaths(createLogger({ sidecar: 'test', node: 'test', syslogLevel: 2 }), 'dkim-keys'),
   };
 });
 after(() => root.cleanup());

@@ -1,27 +1,25 @@
-import { chmod, chown, mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { type Logger, type MtaPaths, writeIfChanged } from '@mta/shared';
+import { ensureDir, type Logger, type MtaPaths, numericId, RefusedPaths, writeIfChanged } from '@mta/shared';
 import type { MergedPlan } from '../merge.ts';
 import type { PlannedDir, PlannedFile } from '../plan.ts';
-import { numericId } from './facts.ts';
 import { removeStaleTemps } from './stale.ts';
 import { writeTable } from './table.ts';
 
 const ids = (x: { owner?: string; group?: string }) => ({
-  uid: numericId('passwd', x.owner ?? 'root'),
+  uid: numericId('user', x.owner ?? 'root'),
   gid: numericId('group', x.group ?? x.owner ?? 'root'),
 });
 
-async function ensureDir(d: PlannedDir): Promise<boolean> {
-  const { uid, gid } = ids(d);
-  const st = await stat(d.path).catch(() => undefined);
-  if (!st) {
-    await mkdir(dirname(d.path), { recursive: true, mode: 0o755 });
-    await mkdir(d.path, { mode: d.mode });
+// Planned dirs may sit in a tree another uid owns (amavis's home): one replaced by a link is refused and logged,
+// never followed, and the other dirs are still made.
+async function planDir(d: PlannedDir, refused: RefusedPaths): Promise<boolean> {
+  try {
+    return await ensureDir(d.path, { mode: d.mode, ...ids(d) });
+  } catch (e) {
+    if (refused.report(e)) return false;
+    throw e;
   }
-  if (!st || (st.mode & 0o7777) !== d.mode) await chmod(d.path, d.mode);
-  if (!st || st.uid !== uid || st.gid !== gid) await chown(d.path, uid, gid);
-  return !st;
 }
 
 async function writeFilePlanned(f: PlannedFile, configDir: string): Promise<boolean> {
@@ -43,7 +41,8 @@ export async function commitPlan(
   const conf = ['main.cf', 'master.cf'].map((n) => join(paths.postfixConf, n));
   const stale = await removeStaleTemps([...plan.files.map((f) => f.path), ...conf]);
   if (stale.length) log.info({ event: 'seed.stale_removed', files: stale }, 'removed temp files of an interrupted run');
-  for (const d of [...plan.dirs].sort((a, b) => a.path.length - b.path.length)) if (await ensureDir(d)) changed.push(d.path);
+  const refused = new RefusedPaths(log, 'seed');
+  for (const d of [...plan.dirs].sort((a, b) => a.path.length - b.path.length)) if (await planDir(d, refused)) changed.push(d.path);
   for (const f of plan.files) {
     await mkdir(dirname(f.path), { recursive: true, mode: 0o755 });
     if (await writeFilePlanned(f, postfix.configDir)) changed.push(f.path);

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { run } from '@mta/shared';
 
@@ -25,19 +24,4 @@ export async function dovecotParamNames(): Promise<Set<string>> {
   } catch {
     return new Set();
   }
-}
-
-const idCache = new Map<string, number>();
-
-// Numeric id of a user or group name from the system database (vmail, postfix, amavis …).
-export function numericId(kind: 'passwd' | 'group', name: string): number {
-  if (/^\d+$/.test(name)) return Number(name);
-  const key = `${kind}:${name}`;
-  let id = idCache.get(key);
-  if (id === undefined) {
-    const line = execFileSync('getent', [kind, name], { encoding: 'utf8' }).trim();
-    id = Number(line.split(':')[2]);
-    idCache.set(key, id);
-  }
-  return id;
 }

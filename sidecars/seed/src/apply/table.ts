@@ -1,6 +1,6 @@
-import { chmod, chown, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { fsyncDir, run } from '@mta/shared';
+import { fixOwnership, fsyncDir, fsyncPath, run } from '@mta/shared';
 
 const SUFFIX: Record<string, string> = { hash: '.db', btree: '.db', lmdb: '.lmdb', cdb: '.cdb', dbm: '.db', sdbm: '.dir' };
 
@@ -13,15 +13,6 @@ export interface TableWrite {
   gid: number;
   // Config dir postmap reads main.cf from (the staged one: the live main.cf may not exist yet).
   configDir: string;
-}
-
-async function fsyncFile(p: string): Promise<void> {
-  const fh = await open(p, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
 
 const mtimeOf = (p: string) =>
@@ -38,11 +29,7 @@ export async function writeTable(t: TableWrite): Promise<boolean> {
   const current = await readFile(t.path).catch(() => undefined);
   const [srcM, dbM] = await Promise.all([mtimeOf(t.path), mtimeOf(db)]);
   if (current?.equals(t.content) && srcM !== undefined && dbM !== undefined && dbM >= srcM) {
-    for (const p of [t.path, db]) {
-      const st = await stat(p);
-      if ((st.mode & 0o7777) !== t.mode) await chmod(p, t.mode);
-      if (st.uid !== t.uid || st.gid !== t.gid) await chown(p, t.uid, t.gid);
-    }
+    for (const p of [t.path, db]) await fixOwnership(p, { mode: t.mode, uid: t.uid, gid: t.gid });
     return false;
   }
   const tmp = join(dirname(t.path), `.${basename(t.path)}.seed-tmp`);
@@ -55,7 +42,7 @@ export async function writeTable(t: TableWrite): Promise<boolean> {
   await run('postmap', ['-c', t.configDir, `${t.type}:${tmp}`]);
   await chmod(tmpDb, t.mode);
   await chown(tmpDb, t.uid, t.gid);
-  await fsyncFile(tmpDb);
+  await fsyncPath(tmpDb);
   await rename(tmpDb, db);
   await rename(tmp, t.path);
   await fsyncDir(dirname(t.path));

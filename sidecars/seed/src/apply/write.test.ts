@@ -39,8 +39,14 @@ test('writeTable builds the index under a temp name, then leaves an unchanged ta
 });
 
 test('removeStaleTemps deletes what an interrupted run left, nothing else', async () => {
-  for (const f of ['main.cf.123456', '.boxes.seed-tmp', '.boxes.seed-tmp.db', 'main.cf.bak', 'other.1']) writeFileSync(join(dir, f), '');
+  for (const f of ['main.cf.123456', '.main.cf.mta-tmp-12-3', '.boxes.seed-tmp', '.boxes.seed-tmp.db', 'main.cf.bak', 'other.1'])
+    writeFileSync(join(dir, f), '');
   const removed = await removeStaleTemps([join(dir, 'main.cf'), join(dir, 'boxes')]);
-  assert.deepEqual(removed.map((p) => p.slice(dir.length + 1)).sort(), ['.boxes.seed-tmp', '.boxes.seed-tmp.db', 'main.cf.123456']);
+  assert.deepEqual(removed.map((p) => p.slice(dir.length + 1)).sort(), [
+    '.boxes.seed-tmp',
+    '.boxes.seed-tmp.db',
+    '.main.cf.mta-tmp-12-3',
+    'main.cf.123456',
+  ]);
   assert.ok(readdirSync(dir).includes('main.cf.bak') && readdirSync(dir).includes('other.1'));
 });

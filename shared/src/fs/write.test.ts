@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { writeAtomic, writeIfChanged } from './files.ts';
+import { writeAtomic, writeIfChanged } from './write.ts';
 
 let dir = '';
 before(async () => {

@@ -1,0 +1,10 @@
+// Link-safe file operations: every root process that works in a directory another uid can write goes through these.
+// Rules: no symbolic link is followed (O_NOFOLLOW, lstat), hard links and non-regular files are refused where a file
+// is expected, ownership and mode change only through a handle, writes are atomic renames.
+export * from './dir.ts';
+export * from './open.ts';
+export * from './owner.ts';
+export * from './refused.ts';
+export * from './stamp.ts';
+export * from './sync.ts';
+export * from './write.ts';

@@ -1,0 +1,81 @@
+import type { Stats } from 'node:fs';
+import { constants } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
+import { ErrorCode, MtaError } from '../errors.ts';
+
+const { O_NOFOLLOW, O_NONBLOCK, O_RDONLY } = constants;
+
+// Refusal of a path that a less-trusted user could have planted; callers log it once (see RefusedPaths).
+export class UnsafePathError extends MtaError {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(ErrorCode.Unsafe, `refusing ${path}: ${reason}`);
+    this.name = 'UnsafePathError';
+  }
+}
+
+export const isUnsafe = (e: unknown): e is UnsafePathError => e instanceof UnsafePathError;
+
+// Opens the path itself, never what a symbolic link in its last component points to; O_NONBLOCK so a planted FIFO
+// cannot hang the caller. A link is an UnsafePathError, every other failure the usual errno error.
+export async function openNoFollow(path: string, flags = O_RDONLY, mode?: number): Promise<FileHandle> {
+  try {
+    return await open(path, flags | O_NOFOLLOW | O_NONBLOCK, mode);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw new UnsafePathError(path, 'it is a symbolic link');
+    throw e;
+  }
+}
+
+export interface KindRule {
+  // What the path must be: a regular file (default), a directory, or either.
+  kind?: 'file' | 'dir' | 'any';
+  // Refuse a regular file with other names (a hard link to a file elsewhere); default true.
+  singleLink?: boolean;
+}
+
+// Why an opened path must not be used, or undefined: only what this project writes or is handed in drop folders.
+export function unsafeKind(st: Stats, rule: KindRule = {}): string | undefined {
+  const kind = rule.kind ?? 'file';
+  if (st.isDirectory()) return kind === 'file' ? 'it is a directory' : undefined;
+  if (kind === 'dir') return 'it is not a directory';
+  if (!st.isFile()) return 'it is not a regular file';
+  if ((rule.singleLink ?? true) && st.nlink > 1) return `it has ${st.nlink} hard links`;
+  return undefined;
+}
+
+// Opens without following links and checks the kind; the handle is the caller's to close.
+export async function openChecked(path: string, rule: KindRule = {}, flags = O_RDONLY): Promise<{ fh: FileHandle; st: Stats }> {
+  const fh = await openNoFollow(path, flags);
+  try {
+    const st = await fh.stat();
+    const why = unsafeKind(st, rule);
+    if (why) throw new UnsafePathError(path, why);
+    return { fh, st };
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
+}
+
+// A whole regular file, read through a handle that never followed a link (drop folders, key dirs).
+export async function readNoFollow(path: string, rule: KindRule = {}): Promise<{ data: Buffer; st: Stats }> {
+  const { fh, st } = await openChecked(path, rule);
+  try {
+    return { data: await fh.readFile(), st };
+  } finally {
+    await fh.close();
+  }
+}
+
+// The same, or undefined when the file does not exist.
+export async function readIfExists(path: string, rule: KindRule = {}): Promise<Buffer | undefined> {
+  try {
+    return (await readNoFollow(path, rule)).data;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}

@@ -1,0 +1,47 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isUnsafe, type KindRule, openChecked } from './open.ts';
+
+export interface Ownership {
+  mode?: number;
+  uid?: number;
+  gid?: number;
+}
+
+// chmod/chown only what differs, through a handle opened without following links: a link or hard link planted in
+// a directory another user can write never hands its target over. Returns whether anything changed.
+export async function fixOwnership(path: string, want: Ownership, rule: KindRule = { kind: 'any' }): Promise<boolean> {
+  const { fh, st } = await openChecked(path, rule);
+  try {
+    let changed = false;
+    if (want.mode !== undefined && (st.mode & 0o7777) !== want.mode) {
+      await fh.chmod(want.mode);
+      changed = true;
+    }
+    const uid = want.uid ?? st.uid;
+    const gid = want.gid ?? st.gid;
+    if (uid !== st.uid || gid !== st.gid) {
+      await fh.chown(uid, gid);
+      changed = true;
+    }
+    return changed;
+  } finally {
+    await fh.close();
+  }
+}
+
+// A directory and its direct entries (Razor's home): each entry fixed on its own handle; links and other planted
+// entries are skipped and returned, never descended into or changed.
+export async function fixOwnershipShallow(dir: string, want: Omit<Ownership, 'mode'>): Promise<{ refused: string[] }> {
+  await fixOwnership(dir, want, { kind: 'dir' });
+  const refused: string[] = [];
+  for (const name of await readdir(dir)) {
+    try {
+      await fixOwnership(join(dir, name), want, { kind: 'file' });
+    } catch (e) {
+      if (!isUnsafe(e)) throw e;
+      refused.push(join(dir, name));
+    }
+  }
+  return { refused };
+}

@@ -1,0 +1,13 @@
+import { stat } from 'node:fs/promises';
+import { ErrorCode, MtaError } from '../errors.ts';
+import { stampOf } from './write.ts';
+
+// The stamp of a file (through links: acme.json may be a mounted ..data link), or undefined when it does not exist.
+export async function fileStamp(path: string): Promise<string | undefined> {
+  try {
+    return stampOf(await stat(path));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw MtaError.from(e, ErrorCode.Io);
+  }
+}

@@ -1,0 +1,71 @@
+import type { Stats } from 'node:fs';
+import { constants } from 'node:fs';
+import { rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { ErrorCode, MtaError } from '../errors.ts';
+import { isUnsafe, openNoFollow, readNoFollow } from './open.ts';
+import { fixOwnership } from './owner.ts';
+import { fsyncDir } from './sync.ts';
+
+export interface WriteOptions {
+  mode?: number;
+  uid?: number;
+  gid?: number;
+}
+
+const { O_CREAT, O_EXCL, O_WRONLY } = constants;
+let counter = 0;
+
+// The temp name of an atomic write next to its target; a killed run leaves it behind (see isTempOf).
+export const tempName = (path: string): string => join(dirname(path), `.${basename(path)}.mta-tmp-${process.pid}-${++counter}`);
+
+// True when `name` is a temp file writeAtomic left for `target` (a killed run).
+export const isTempOf = (name: string, target: string): boolean => name.startsWith(`.${basename(target)}.mta-tmp-`);
+
+// Temp file created exclusively in the same directory (O_EXCL|O_NOFOLLOW: nothing planted is opened), owner and mode
+// set on the handle, fsync, rename over the target (which replaces a link instead of writing through it), directory
+// fsync: readers see the old or the new file, never half, and a link planted at the target reaches nothing.
+export async function writeAtomic(path: string, data: string | Buffer, opts: WriteOptions = {}): Promise<void> {
+  const tmp = tempName(path);
+  try {
+    const fh = await openNoFollow(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o600);
+    try {
+      await fh.writeFile(data);
+      if (opts.uid !== undefined && opts.gid !== undefined) await fh.chown(opts.uid, opts.gid);
+      await fh.chmod(opts.mode ?? 0o644);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+    await fsyncDir(dirname(path));
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    if (isUnsafe(e)) throw e;
+    throw new MtaError(ErrorCode.Io, `cannot write ${path}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+// Writes only when content, mode or owner differ, so re-running leaves mtimes alone. Returns whether it wrote. A
+// symbolic link, hard link or non-file at the path is refused (UnsafePathError), never written through.
+export async function writeIfChanged(path: string, data: string | Buffer, opts: WriteOptions = {}): Promise<boolean> {
+  const want = Buffer.isBuffer(data) ? data : Buffer.from(data);
+  let cur: Buffer | undefined;
+  try {
+    cur = (await readNoFollow(path)).data;
+  } catch (e) {
+    if (isUnsafe(e)) throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw MtaError.from(e, ErrorCode.Io);
+  }
+  if (cur?.equals(want)) {
+    const owner = opts.uid !== undefined && opts.gid !== undefined ? { uid: opts.uid, gid: opts.gid } : {};
+    await fixOwnership(path, { mode: opts.mode ?? 0o644, ...owner });
+    return false;
+  }
+  await writeAtomic(path, want, opts);
+  return true;
+}
+
+// Identity of a file's content without reading it: any write changes ctime, even when size and mtime are put back
+// (cp -p). Lets a sidecar skip parsing what it already handled, so an idle one never loads node:crypto.
+export const stampOf = (s: Stats): string => `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
