@@ -10,6 +10,7 @@ export * from './log.ts';
 export * from './paths.ts';
 export * from './schedule.ts';
 export * from './sidecar.ts';
+export * from './signal.ts';
 export * from './sleep.ts';
 export * from './users.ts';
 export * from './variant.ts';

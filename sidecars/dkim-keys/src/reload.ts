@@ -1,24 +1,36 @@
-import { readFile } from 'node:fs/promises';
-import type { Logger } from '@mta/shared';
+import { join } from 'node:path';
+import { type DaemonRef, type Logger, lookupUser, type MtaPaths, signalDaemon } from '@mta/shared';
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
+// The running amavis: its runit service in the image; elsewhere the pid files, trusted only after /proc showed an
+// amavisd process of the amavis user (the pid files live in amavis-writable dirs).
+export async function amavisDaemon(paths: MtaPaths): Promise<DaemonRef> {
+  const uid = await lookupUser('amavis').then(
+    (u) => u.uid,
+    () => undefined,
+  );
+  return {
+    service: join(paths.serviceDir, 'amavis'),
+    pidFiles:
+      uid === undefined
+        ? []
+        : [
+            join(paths.root, 'run/amavis/amavisd.pid'),
+            join(paths.root, 'var/run/amavis/amavisd.pid'),
+            join(paths.amavisHome, 'amavisd.pid'),
+          ],
+    // amavisd renames itself ($0 = "/usr/sbin/amavisd-new (master)"); comm keeps its first 15 bytes.
+    comm: /^(?:\S*\/)?amavi/,
+    uid: uid ?? -1,
+  };
+}
 
 // amavis re-reads its config (and so the dkim_key lines) on SIGHUP, which is all `amavisd reload` does; postfix is untouched.
-export async function reloadAmavis(pidFiles: readonly string[], log: Logger): Promise<boolean> {
-  for (const file of pidFiles) {
-    const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-    if (!Number.isInteger(pid) || pid <= 1 || !alive(pid)) continue;
-    process.kill(pid, 'SIGHUP');
-    log.info({ event: 'amavis.reload', pid }, 'amavis reloaded for new dkim keys');
-    return true;
+export async function reloadAmavis(amavis: DaemonRef, log: Logger): Promise<boolean> {
+  const outcome = await signalDaemon(amavis, 'SIGHUP', log);
+  if (outcome === 'not running') {
+    log.debug({ event: 'amavis.reload.skipped' }, 'amavis not running; nothing to reload');
+    return false;
   }
-  log.debug({ event: 'amavis.reload.skipped', pidFiles }, 'amavis not running; nothing to reload');
-  return false;
+  log.info({ event: 'amavis.reload', via: outcome }, 'amavis reloaded for new dkim keys');
+  return true;
 }

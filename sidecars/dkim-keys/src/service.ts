@@ -1,14 +1,24 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Config, ErrorCode, type Logger, lookupGroup, MtaError, type MtaPaths, RefusedPaths, serial } from '@mta/shared';
+import {
+  type Config,
+  type DaemonRef,
+  ErrorCode,
+  type Logger,
+  lookupGroup,
+  MtaError,
+  type MtaPaths,
+  RefusedPaths,
+  serial,
+} from '@mta/shared';
 import type { DkimCore } from './core.ts';
 import { ensureKeys } from './ensure.ts';
 import type { Publish } from './events.ts';
 import { DkimFleet, type FleetLink } from './fleet-sync.ts';
 import { KeyInfoCache } from './keycache.ts';
 import { inspectKey, type KeyInfo } from './keyinfo.ts';
-import { reloadAmavis } from './reload.ts';
+import { amavisDaemon, reloadAmavis } from './reload.ts';
 import { syncKeys } from './sync.ts';
 import { watchKeyDir } from './watch.ts';
 
@@ -26,8 +36,8 @@ export interface ServiceOptions {
   watch: boolean;
   // Set by the entrypoint, which knows whether this start seeds (the seed has removed the unlock file by then).
   seeding?: boolean;
-  // Where a running amavis leaves its pid; the first live one is sent SIGHUP.
-  pidFiles?: readonly string[];
+  // How to reach the running amavis for a reload (default: amavisDaemon).
+  amavis?: DaemonRef;
   // Fleet mode (explicit NATS_URL): share keys through the KV bucket mta-dkim. Only for the watching service.
   fleet?: FleetLink;
 }
@@ -42,12 +52,6 @@ async function keyOwner(): Promise<{ uid: number; gid: number } | undefined> {
 export const isSeeding = (paths: MtaPaths, config: DkimConfig): boolean =>
   !!config.FORCE_CONFIG || existsSync(join(paths.root, config.DOCKER_UNLOCK_FILE));
 
-export const defaultPidFiles = (paths: MtaPaths): string[] => [
-  join(paths.root, 'run/amavis/amavisd.pid'),
-  join(paths.root, 'var/run/amavis/amavisd.pid'),
-  join(paths.amavisHome, 'amavisd.pid'),
-];
-
 // The sidecar without its process shell: validate, key every domain, render the amavis snippet, then watch.
 export async function runDkimKeys(o: ServiceOptions): Promise<{ core: DkimCore; close: () => Promise<void> }> {
   const { paths, config, log } = o;
@@ -57,7 +61,7 @@ export async function runDkimKeys(o: ServiceOptions): Promise<{ core: DkimCore; 
     if (!r.ok) throw new MtaError(ErrorCode.Validation, `DKIM_PRIVATEKEY: ${r.reason}`);
     envKey = { pem: config.DKIM_PRIVATEKEY, info: r.info };
   }
-  const pidFiles = o.pidFiles ?? defaultPidFiles(paths);
+  const amavis = o.amavis ?? (await amavisDaemon(paths));
   // Shared by the `--once` entry step and the service that follows it (run/ is per container start).
   const cacheDir = join(paths.run, 'dkim-keys');
   await mkdir(cacheDir, { recursive: true });
@@ -68,7 +72,7 @@ export async function runDkimKeys(o: ServiceOptions): Promise<{ core: DkimCore; 
     owner: await keyOwner(),
     log,
     publish: o.publish,
-    reload: () => reloadAmavis(pidFiles, log),
+    reload: () => reloadAmavis(amavis, log),
     known: new Map(),
     refused: new RefusedPaths(log, 'dkim-keys'),
     keyCache: await KeyInfoCache.open(join(cacheDir, 'keyinfo.json')),

@@ -64,7 +64,7 @@ describe('dkim-keys in fleet mode', () => {
       log,
       publish: (subject, data) => void events.push({ node: name, subject, data }),
       watch: true,
-      pidFiles: [amavis.pidFile],
+      amavis: { pidFiles: [amavis.pidFile], comm: /^sh$/, uid: process.getuid?.() ?? 0 },
       fleet: { connection: async () => nc, retryMs: 200 },
     });
     cleanups.push(async () => {

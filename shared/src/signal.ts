@@ -1,0 +1,79 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { run } from './exec.ts';
+import type { Logger } from './log.ts';
+
+export interface DaemonRef {
+  // The daemon's runit service dir: while runsv supervises it, `sv` delivers the signal and no pid file is read.
+  service?: string;
+  // Otherwise pid files, first live one wins; a pid is signalled only when /proc shows the expected command and uid.
+  pidFiles?: readonly string[];
+  // Matched against /proc/PID/comm (the first 15 bytes of the name a process gave itself).
+  comm: RegExp;
+  // The real and effective uid the daemon runs as: a pid file its own uid can write may name any process of any user.
+  uid: number;
+  // Tests only.
+  procRoot?: string;
+}
+
+export type SignalOutcome = 'supervisor' | 'signalled' | 'not running';
+
+// runit's names for the signals `sv` can send.
+const SV_COMMAND: Partial<Record<NodeJS.Signals, string>> = {
+  SIGHUP: 'hup',
+  SIGTERM: 'term',
+  SIGINT: 'interrupt',
+  SIGALRM: 'alarm',
+  SIGQUIT: 'quit',
+  SIGUSR1: '1',
+  SIGUSR2: '2',
+  SIGCONT: 'cont',
+  SIGSTOP: 'pause',
+};
+
+// What /proc says about a pid: its command name and real/effective uids, or undefined when it is gone.
+export async function procIdentity(pid: number, procRoot = '/proc'): Promise<{ comm: string; uids: number[] } | undefined> {
+  try {
+    const [comm, status] = await Promise.all([
+      readFile(join(procRoot, String(pid), 'comm'), 'utf8'),
+      readFile(join(procRoot, String(pid), 'status'), 'utf8'),
+    ]);
+    const uids = /^Uid:\s+(\d+)\s+(\d+)/m.exec(status);
+    return { comm: comm.trim(), uids: uids ? [Number(uids[1]), Number(uids[2])] : [] };
+  } catch {
+    return undefined;
+  }
+}
+
+// Signals a daemon without trusting what a less-privileged user can write: through its supervisor when it has one,
+// else a pid from a pid file only after /proc confirmed command and uid. Anything else is logged and left alone.
+export async function signalDaemon(d: DaemonRef, signal: NodeJS.Signals, log?: Logger): Promise<SignalOutcome> {
+  const sv = SV_COMMAND[signal];
+  if (d.service && sv && existsSync(join(d.service, 'supervise', 'ok'))) {
+    await run('sv', [sv, d.service], { timeoutMs: 10_000, log });
+    return 'supervisor';
+  }
+  for (const file of d.pidFiles ?? []) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    if (!/^\s*\d+\s*$/.test(text)) continue;
+    const pid = Number(text);
+    if (pid <= 1) continue;
+    const who = await procIdentity(pid, d.procRoot);
+    if (!who) continue;
+    if (!d.comm.test(who.comm) || who.uids.some((u) => u !== d.uid)) {
+      log?.warn(
+        { event: 'signal.refused', pidFile: file, pid, comm: who.comm, uids: who.uids, signal },
+        `${file} names pid ${pid} (${who.comm}), not the expected daemon: not signalled`,
+      );
+      continue;
+    }
+    try {
+      process.kill(pid, signal);
+      return 'signalled';
+    } catch {
+      // exited since we looked
+    }
+  }
+  return 'not running';
+}
