@@ -8,6 +8,7 @@ export * from './fs/index.ts';
 export * from './lifecycle.ts';
 export * from './log.ts';
 export * from './paths.ts';
+export * from './perl.ts';
 export * from './schedule.ts';
 export * from './sidecar.ts';
 export * from './signal.ts';

@@ -1,11 +1,9 @@
+import { perlStr } from '@mta/shared';
 import type { KeyId } from './names.ts';
 
 export interface SnippetKey extends KeyId {
   file: string;
 }
-
-// Perl single-quoted literal: only backslash and quote are special.
-const perl = (s: string): string => `'${s.replace(/[\\']/g, (c) => `\\${c}`)}'`;
 
 const byName = (a: SnippetKey, b: SnippetKey): number =>
   a.domain === b.domain ? a.selector.localeCompare(b.selector) : a.domain.localeCompare(b.domain);
@@ -23,10 +21,11 @@ export function signingKeys(keys: readonly SnippetKey[], preferredSelector: stri
 // amavis conf.d snippet: declares every key, and maps each sender domain to its key so its mail is signed with it.
 export function renderAmavisSnippet(keys: readonly SnippetKey[], preferredSelector: string): string {
   const lines = ['# Written by the mta dkim-keys sidecar from the key files; edits here are overwritten.', 'use strict;', ''];
-  for (const k of [...keys].sort(byName)) lines.push(`dkim_key(${perl(k.domain)}, ${perl(k.selector)}, ${perl(k.file)});`);
+  for (const k of [...keys].sort(byName)) lines.push(`dkim_key(${perlStr(k.domain)}, ${perlStr(k.selector)}, ${perlStr(k.file)});`);
   const sign = signingKeys(keys, preferredSelector);
   lines.push('', '@dkim_signature_options_bysender_maps = ({');
-  for (const k of sign) lines.push(`  ${perl(k.domain)} => { d => ${perl(k.domain)}, s => ${perl(k.selector)}, a => 'rsa-sha256' },`);
+  for (const k of sign)
+    lines.push(`  ${perlStr(k.domain)} => { d => ${perlStr(k.domain)}, s => ${perlStr(k.selector)}, a => 'rsa-sha256' },`);
   lines.push('});', '', '1;', '');
   return lines.join('\n');
 }

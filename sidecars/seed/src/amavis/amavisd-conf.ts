@@ -1,5 +1,5 @@
+import { perlList, perlStr } from '@mta/shared';
 import type { FilterLayout, FilterPorts } from './layout.ts';
-import { perlList, perlStr } from './perl.ts';
 import type { FilterSettings } from './settings.ts';
 
 // What differs between the image and a test instance.

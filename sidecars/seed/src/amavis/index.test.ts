@@ -129,7 +129,7 @@ describe('content filter renderer', () => {
   });
 
   it('escapes quotes so no value can break out of a Perl string', async () => {
-    const { perlStr } = await import('./perl.ts');
+    const { perlStr } = await import('@mta/shared');
     assert.equal(perlStr("a'b\\"), "'a\\'b\\\\'");
   });
 });
