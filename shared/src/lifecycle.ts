@@ -17,6 +17,8 @@ export interface LifecycleOptions {
   graceMs?: number;
   exit?: (code: number) => never;
   signals?: readonly NodeJS.Signals[];
+  // Exit status after SIGTERM/SIGINT: 0 for a service (a normal stop), non-zero for a one-shot cut short.
+  signalExitCode?: number;
 }
 
 // Graceful shutdown: abort, run cleanups newest first, exit within graceMs no matter what.
@@ -49,6 +51,6 @@ export function lifecycle(opts: LifecycleOptions = {}): Lifecycle {
     return stopping;
   };
 
-  for (const sig of opts.signals ?? (['SIGTERM', 'SIGINT'] as const)) process.once(sig, () => void shutdown(0, sig));
+  for (const sig of opts.signals ?? (['SIGTERM', 'SIGINT'] as const)) process.once(sig, () => void shutdown(opts.signalExitCode ?? 0, sig));
   return { signal: ac.signal, onShutdown: (fn) => void cleanups.push(fn), shutdown };
 }

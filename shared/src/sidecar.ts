@@ -1,37 +1,110 @@
 import { Bus } from './bus.ts';
-import { type Config, formatIssue, parseEnv, type RawEnv, secretValues } from './env/index.ts';
-import { ErrorCode, MtaError } from './errors.ts';
-import { type Lifecycle, lifecycle } from './lifecycle.ts';
+import { type Config, type EnvIssue, formatIssue, type ParseResult, parseEnv, type RawEnv, secretValues, VARS } from './env/index.ts';
+import { MtaError } from './errors.ts';
+import { type Cleanup, type Lifecycle, lifecycle } from './lifecycle.ts';
 import { createLogger, type Logger } from './log.ts';
+import { sleep } from './sleep.ts';
 
-export interface SidecarContext {
-  config: Config;
+// What a sidecar reports through, valid environment or not.
+export interface ReportContext {
   env: RawEnv;
   log: Logger;
   bus: Bus;
   life: Lifecycle;
 }
 
-// Common start of every sidecar: parse env (all errors at once), logger, bus, signal handling.
-export function startSidecar(name: string, env: RawEnv = process.env): SidecarContext {
+export interface SidecarContext extends ReportContext {
+  config: Config;
+}
+
+// How long a one-shot gives its last events to reach NATS before it exits; NATS being down must not hold up the start.
+export const BUS_FLUSH_MS = 1500;
+
+// The parts of the sidecar entry: a one-shot pass (an entry step: `--once`, or a sidecar that has no service), a
+// long-running service (returns its cleanup), and what to do when the environment is invalid (default: every error
+// logged, exit 1). Each returns or throws; the entry logs a thrown error once, as `<failEvent>`, and exits 1.
+export interface SidecarSpec {
+  name: string;
+  failEvent: string;
+  once?: (ctx: SidecarContext) => Promise<number | undefined>;
+  service?: (ctx: SidecarContext) => Promise<Cleanup | undefined>;
+  invalid?: (ctx: ReportContext, errors: readonly EnvIssue[]) => Promise<number>;
+  argv?: readonly string[];
+  env?: RawEnv;
+}
+
+// The one sidecar entry: environment parsed once, logger, bus and signal handling, then once or service.
+export async function runSidecar(spec: SidecarSpec): Promise<void> {
   restoreGlibcTunables();
+  const env = spec.env ?? process.env;
   const parsed = parseEnv(env);
-  if (!parsed.ok) {
-    const log = createLogger({ sidecar: name, node: env.MTA_NODE ?? env.HOSTNAME ?? 'unknown', secrets: secretValues(env) });
-    log.fatal({ event: 'config.invalid', errors: parsed.errors.map(formatIssue) }, 'invalid configuration');
-    throw new MtaError(ErrorCode.Config, 'invalid configuration', { details: parsed.errors.map(formatIssue) });
+  const once = !spec.service || (spec.argv ?? process.argv).includes('--once');
+  const ctx = sidecarContext(spec.name, env, parsed, once ? 1 : 0);
+  try {
+    if (!parsed.ok) {
+      if (!spec.invalid) return void (await ctx.life.shutdown(invalidEnv(ctx, parsed.errors), 'invalid configuration'));
+      const code = await spec.invalid(ctx, parsed.errors);
+      await flushBus(ctx.bus);
+      return void (await ctx.life.shutdown(code, 'invalid configuration'));
+    }
+    const full = { ...ctx, config: parsed.config };
+    if (once) {
+      const code = (await spec.once?.(full)) ?? 0;
+      await flushBus(ctx.bus);
+      return void (await ctx.life.shutdown(code, 'done'));
+    }
+    const close = await spec.service?.(full);
+    if (close) ctx.life.onShutdown(close);
+  } catch (e) {
+    const err = MtaError.from(e);
+    ctx.log.fatal({ event: spec.failEvent, code: err.code, err: err.message }, `${spec.name}: ${err.message}`);
+    await ctx.life.shutdown(1, 'failed');
   }
-  const { config } = parsed;
+}
+
+function invalidEnv(ctx: ReportContext, errors: readonly EnvIssue[]): number {
+  ctx.log.fatal({ event: 'config.invalid', errors: errors.map(formatIssue) }, 'invalid configuration');
+  return 1;
+}
+
+// Logger, bus and lifecycle of a sidecar; with an invalid environment the bus uses the NATS settings that parse.
+export function sidecarContext(name: string, env: RawEnv, parsed: ParseResult = parseEnv(env), signalExitCode = 0): ReportContext {
+  const config = parsed.ok ? parsed.config : undefined;
+  const node = config?.MTA_NODE ?? (env.MTA_NODE || env.HOSTNAME || 'mta');
   const log = createLogger({
     sidecar: name,
-    node: config.MTA_NODE,
-    syslogLevel: config.SYSLOG_LEVEL,
-    secrets: secretValues(parsed.env),
+    node,
+    syslogLevel: config?.SYSLOG_LEVEL,
+    secrets: secretValues(parsed.ok ? parsed.env : env),
   });
-  const life = lifecycle({ log });
-  const bus = startBus(config, `mta-${name}@${config.MTA_NODE}`, log);
+  const life = lifecycle({ log, signalExitCode });
+  const bus = startBus(config ?? busSettings(env, node), `mta-${name}@${node}`, log);
   life.onShutdown(() => bus.close());
-  return { config, env: parsed.env, log, bus, life };
+  return { env: parsed.ok ? parsed.env : env, log, bus, life };
+}
+
+type BusSettings = Pick<Config, 'NATS_URL' | 'MTA_NODE' | 'NATS_USER' | 'NATS_PASSWORD' | 'NATS_TOKEN' | 'NATS_CREDS'>;
+
+// Only the bus settings of an environment that does not parse as a whole (the seed still reports on the bus).
+function busSettings(env: RawEnv, node: string): BusSettings {
+  const urls = VARS.NATS_URL.schema.safeParse(env.NATS_URL || VARS.NATS_URL.default);
+  const fallback = VARS.NATS_URL.schema.safeParse(VARS.NATS_URL.default);
+  return {
+    NATS_URL: urls.success ? urls.data : fallback.success ? fallback.data : [],
+    MTA_NODE: node,
+    NATS_USER: undefined,
+    NATS_PASSWORD: undefined,
+    NATS_TOKEN: undefined,
+    NATS_CREDS: undefined,
+  };
+}
+
+// Gives buffered events up to ms to reach NATS, then closes the bus.
+export async function flushBus(bus: Bus, ms = BUS_FLUSH_MS): Promise<void> {
+  const timeout = new AbortController();
+  await Promise.race([bus.connection().catch(() => undefined), sleep(ms, timeout.signal)]);
+  timeout.abort();
+  await bus.close();
 }
 
 // image/lib/sidecar tunes glibc's malloc for the node process; what the sidecar runs (sa-learn, postmap) gets the
@@ -45,7 +118,7 @@ export function restoreGlibcTunables(env: NodeJS.ProcessEnv = process.env): void
 }
 
 // The bus with the configured NATS servers and credentials: sidecars and CLI commands connect the same way.
-export function startBus(config: Config, connectionName: string, log?: Logger): Bus {
+export function startBus(config: BusSettings, connectionName: string, log?: Logger): Bus {
   return Bus.start({
     servers: config.NATS_URL,
     name: connectionName,

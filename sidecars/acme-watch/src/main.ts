@@ -1,21 +1,15 @@
 import { join } from 'node:path';
-import { fleetEnabled, MtaError, mtaPaths, startHeartbeat, startSidecar } from '@mta/shared';
+import { fleetEnabled, MtaError, mtaPaths, runSidecar, type SidecarContext, startHeartbeat } from '@mta/shared';
 import { CertPublisher, startFleetCerts } from './fleet-sync.ts';
 import { installOnce, startAcmeWatch } from './start.ts';
 
 // acme-watch: Traefik acme.json -> validated certificate for postfix and dovecot, rotated without restarts.
 // Fleet mode (explicit NATS_URL): ACME_SOURCE=file also publishes to KV mta-certs, ACME_SOURCE=fleet installs from it.
 // `--once`: the entry step, one pass before the daemons start.
-const once = process.argv.includes('--once');
-const { config, env, log, bus, life } = startSidecar('acme-watch');
 const paths = mtaPaths();
 const seenFile = join(paths.run, 'acme-watch', 'seen.json');
-const fleet = fleetEnabled(env);
-const node = config.MTA_NODE ?? 'mta';
-const connection = () => bus.connection();
-if (config.ACME_SOURCE === 'fleet' && !fleet)
-  log.warn({ event: 'acme.source' }, 'ACME_SOURCE=fleet needs NATS_URL (fleet mode); watching ACME_FILE instead');
-const common = {
+
+const common = ({ config, log, bus }: SidecarContext) => ({
   hostname: config.HOSTNAME,
   mailDomains: config.MAIL_DOMAIN ?? [],
   resolver: config.ACME_RESOLVER || undefined,
@@ -24,33 +18,45 @@ const common = {
   targets: { acmeDir: paths.acmeDir, postfixConf: paths.postfixConf, dovecotTls: paths.dovecotTls, dovecotConf: paths.dovecotConf },
   log,
   bus,
-};
-if (once) {
-  const outcome = await installOnce({ ...common, file: config.ACME_FILE, seenFile }).catch((e) => {
-    // Not fatal: the daemons start with the configured certificate and the service tries again.
-    const err = MtaError.from(e);
-    log.error({ event: 'acme.failed', code: err.code, err: err.message }, 'certificate not installed at start');
-    return 'failed';
-  });
-  log.info({ event: 'acme.once', outcome }, `acme entry step: ${outcome}`);
-  // Give the bus a moment to flush the install event; NATS being down must not hold up the start.
-  await Promise.race([bus.connection().catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
-  await life.shutdown(0, 'done');
-}
-let running: { service: { served: { serial: string; notAfter: string } | undefined }; close: () => Promise<void> };
-if (fleet && config.ACME_SOURCE === 'fleet') running = startFleetCerts({ ...common, connection });
-else {
-  const publisher = fleet ? new CertPublisher(connection, log, node) : undefined;
-  running = startAcmeWatch({ ...common, file: config.ACME_FILE, seenFile, onServed: publisher && ((c) => publisher.offer(c)) });
-  if (publisher) life.onShutdown(() => publisher.close());
-}
-life.onShutdown(() => running.close());
-// `mta fleet status`: which certificate this node serves (public facts only).
-if (fleet)
-  life.onShutdown(
-    startHeartbeat(bus, () => ({
-      sidecar: 'acme-watch',
-      certSerial: running.service.served?.serial,
-      certNotAfter: running.service.served?.notAfter,
-    })),
-  );
+});
+
+await runSidecar({
+  name: 'acme-watch',
+  failEvent: 'acme.fatal',
+  once: async (ctx) => {
+    const outcome = await installOnce({ ...common(ctx), file: ctx.config.ACME_FILE, seenFile }).catch((e) => {
+      // Not fatal: the daemons start with the configured certificate and the service tries again.
+      const err = MtaError.from(e);
+      ctx.log.error({ event: 'acme.failed', code: err.code, err: err.message }, 'certificate not installed at start');
+      return 'failed';
+    });
+    ctx.log.info({ event: 'acme.once', outcome }, `acme entry step: ${outcome}`);
+    return 0;
+  },
+  service: async (ctx) => {
+    const { config, env, log, bus } = ctx;
+    const fleet = fleetEnabled(env);
+    const node = config.MTA_NODE ?? 'mta';
+    const connection = () => bus.connection();
+    if (config.ACME_SOURCE === 'fleet' && !fleet)
+      log.warn({ event: 'acme.source' }, 'ACME_SOURCE=fleet needs NATS_URL (fleet mode); watching ACME_FILE instead');
+    const publisher = fleet && config.ACME_SOURCE !== 'fleet' ? new CertPublisher(connection, log, node) : undefined;
+    const running =
+      fleet && config.ACME_SOURCE === 'fleet'
+        ? startFleetCerts({ ...common(ctx), connection })
+        : startAcmeWatch({ ...common(ctx), file: config.ACME_FILE, seenFile, onServed: publisher && ((c) => publisher.offer(c)) });
+    // `mta fleet status`: which certificate this node serves (public facts only).
+    const stopBeat = fleet
+      ? startHeartbeat(bus, () => ({
+          sidecar: 'acme-watch',
+          certSerial: running.service.served?.serial,
+          certNotAfter: running.service.served?.notAfter,
+        }))
+      : undefined;
+    return async () => {
+      stopBeat?.();
+      await running.close();
+      await publisher?.close();
+    };
+  },
+});

@@ -1,6 +1,17 @@
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { type EnvIssue, fsyncDir, type Logger, mtaPaths, parseEnv, type RawEnv, scrub, secretValues, type Variant } from '@mta/shared';
+import {
+  type EnvIssue,
+  fsyncDir,
+  type Logger,
+  mtaPaths,
+  type ParseResult,
+  parseEnv,
+  type RawEnv,
+  scrub,
+  secretValues,
+  type Variant,
+} from '@mta/shared';
 import { postfixBase } from './apply/base.ts';
 import { commitPlan } from './apply/commit.ts';
 import { dovecotParamNames, postfixParamNames } from './apply/facts.ts';
@@ -22,6 +33,8 @@ export interface RunSeedOptions {
   // Defaults to the registry in renderers.ts; the postfix pass-through always runs last.
   renderers?: Renderer[];
   now?: Date;
+  // The caller's parse of env, so the environment is parsed once per start.
+  parsed?: ParseResult;
 }
 
 export interface SeedResult {
@@ -72,7 +85,7 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
     const changed = await renewSelfSignedIfDue(paths, now, opts.log);
     return done({ status: 'skipped', errors: [], warnings: [], changed, domains: [] });
   }
-  const parsed = parseEnv(opts.env);
+  const parsed = opts.parsed ?? parseEnv(opts.env);
   if (!parsed.ok) return done({ status: 'invalid', errors: parsed.errors, warnings: [], changed: [], domains: [] });
   const domains = parsed.config.MAIL_DOMAIN ?? [];
   const [postfixParams, dovecotParams, base] = await Promise.all([postfixParamNames(), dovecotParamNames(), postfixBase(paths)]);
