@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isUnsafe, type KindRule, openChecked } from './open.ts';
+import { isUnsafe, type KindRule, openChecked, type UnsafePathError } from './open.ts';
 
 export interface Ownership {
   mode?: number;
@@ -32,15 +32,15 @@ export async function fixOwnership(path: string, want: Ownership, rule: KindRule
 
 // A directory and its direct entries (Razor's home): each entry fixed on its own handle; links and other planted
 // entries are skipped and returned, never descended into or changed.
-export async function fixOwnershipShallow(dir: string, want: Omit<Ownership, 'mode'>): Promise<{ refused: string[] }> {
+export async function fixOwnershipShallow(dir: string, want: Omit<Ownership, 'mode'>): Promise<{ refused: UnsafePathError[] }> {
   await fixOwnership(dir, want, { kind: 'dir' });
-  const refused: string[] = [];
+  const refused: UnsafePathError[] = [];
   for (const name of await readdir(dir)) {
     try {
       await fixOwnership(join(dir, name), want, { kind: 'file' });
     } catch (e) {
       if (!isUnsafe(e)) throw e;
-      refused.push(join(dir, name));
+      refused.push(e);
     }
   }
   return { refused };

@@ -1,7 +1,5 @@
 import { readdirSync } from 'node:fs';
-import { chown, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { type ExecError, type Logger, type RazorRegistration, run } from '@mta/shared';
+import { type ExecError, ensureDir, fixOwnershipShallow, type Logger, type RazorRegistration, RefusedPaths, run } from '@mta/shared';
 
 // Everything registerRazor touches is passed in, so tests never reach the real Razor network.
 export interface RazorRegisterOptions {
@@ -17,7 +15,7 @@ export interface RazorRegisterOptions {
 }
 
 // What happened, for the caller's event/log; never an error.
-export type RazorOutcome = 'registered' | 'already' | 'unreachable';
+export type RazorOutcome = 'registered' | 'already' | 'unreachable' | 'refused';
 
 const hasIdentity = (home: string): boolean => {
   try {
@@ -31,14 +29,27 @@ const hasIdentity = (home: string): boolean => {
 // which must not stop the container: one warning, and checks keep working without an identity.
 export async function registerRazor(o: RazorRegisterOptions): Promise<RazorOutcome> {
   if (hasIdentity(o.home)) return 'already';
-  await mkdir(o.home, { recursive: true, mode: 0o750 });
+  // The home sits in amavis's tree: a link in its place is refused (logged once), never followed.
+  const refused = new RefusedPaths(o.log, 'seed');
+  try {
+    await ensureDir(o.home, { mode: 0o750, ...o.owner });
+  } catch (e) {
+    if (refused.report(e)) return 'refused';
+    throw e;
+  }
   const { user, password } = o.registration;
   const args = [`-home=${o.home}`, '-register'];
   if (user) args.push(`-user=${user}`);
   if (password) args.push(`-pass=${password}`);
   if (o.server) args.push('-rs', o.server);
+  // As amavis when we are root: razor-admin writes into amavis's directory with amavis's rights only.
+  const drop = o.owner && process.getuid?.() === 0 && o.owner.uid !== 0;
+  const [file, argv] =
+    drop && o.owner
+      ? ['setpriv', [`--reuid=${o.owner.uid}`, `--regid=${o.owner.gid}`, '--clear-groups', 'razor-admin', ...args]]
+      : ['razor-admin', args];
   try {
-    await run('razor-admin', args, { timeoutMs: o.timeoutMs ?? 30_000, secrets: password ? [password] : [], log: o.log });
+    await run(file, argv, { timeoutMs: o.timeoutMs ?? 30_000, secrets: password ? [password] : [], log: o.log });
     o.log.info({ event: 'razor.registered', user: user || '(assigned)' }, 'Razor identity registered');
     return 'registered';
   } catch (e) {
@@ -49,11 +60,7 @@ export async function registerRazor(o: RazorRegisterOptions): Promise<RazorOutco
     );
     return 'unreachable';
   } finally {
-    if (o.owner) await chownTree(o.home, o.owner);
+    // Entries an older image's razor-admin made as root; links among them are skipped, never followed.
+    if (o.owner) for (const e of (await fixOwnershipShallow(o.home, o.owner)).refused) refused.report(e);
   }
-}
-
-async function chownTree(dir: string, owner: { uid: number; gid: number }): Promise<void> {
-  await chown(dir, owner.uid, owner.gid);
-  for (const f of readdirSync(dir)) await chown(join(dir, f), owner.uid, owner.gid);
 }
