@@ -1,9 +1,10 @@
 import { Bus } from './bus.ts';
-import { type Config, type EnvIssue, formatIssue, type ParseResult, parseEnv, type RawEnv, secretValues, VARS } from './env/index.ts';
+import { type Config, type EnvIssue, formatIssue, type ParseResult, parseEnv, type RawEnv, secretValues } from './env/index.ts';
 import { MtaError } from './errors.ts';
 import { type Cleanup, type Lifecycle, lifecycle } from './lifecycle.ts';
 import { createLogger, type Logger } from './log.ts';
 import { sleep } from './sleep.ts';
+import { startSettings } from './start/settings.ts';
 
 // What a sidecar reports through, valid environment or not.
 export interface ReportContext {
@@ -78,26 +79,13 @@ export function sidecarContext(name: string, env: RawEnv, parsed: ParseResult = 
     secrets: secretValues(parsed.ok ? parsed.env : env),
   });
   const life = lifecycle({ log, signalExitCode });
-  const bus = startBus(config ?? busSettings(env, node), `mta-${name}@${node}`, log);
+  // An environment that does not parse as a whole still names its bus (the seed reports on it); no credentials then.
+  const bus = startBus(config ?? { ...startSettings(env, parsed), MTA_NODE: node }, `mta-${name}@${node}`, log);
   life.onShutdown(() => bus.close());
   return { env: parsed.ok ? parsed.env : env, log, bus, life };
 }
 
 type BusSettings = Pick<Config, 'NATS_URL' | 'MTA_NODE' | 'NATS_USER' | 'NATS_PASSWORD' | 'NATS_TOKEN' | 'NATS_CREDS'>;
-
-// Only the bus settings of an environment that does not parse as a whole (the seed still reports on the bus).
-function busSettings(env: RawEnv, node: string): BusSettings {
-  const urls = VARS.NATS_URL.schema.safeParse(env.NATS_URL || VARS.NATS_URL.default);
-  const fallback = VARS.NATS_URL.schema.safeParse(VARS.NATS_URL.default);
-  return {
-    NATS_URL: urls.success ? urls.data : fallback.success ? fallback.data : [],
-    MTA_NODE: node,
-    NATS_USER: undefined,
-    NATS_PASSWORD: undefined,
-    NATS_TOKEN: undefined,
-    NATS_CREDS: undefined,
-  };
-}
 
 // Gives buffered events up to ms to reach NATS, then closes the bus.
 export async function flushBus(bus: Bus, ms = BUS_FLUSH_MS): Promise<void> {
@@ -118,7 +106,11 @@ export function restoreGlibcTunables(env: NodeJS.ProcessEnv = process.env): void
 }
 
 // The bus with the configured NATS servers and credentials: sidecars and CLI commands connect the same way.
-export function startBus(config: BusSettings, connectionName: string, log?: Logger): Bus {
+export function startBus(
+  config: Pick<BusSettings, 'NATS_URL' | 'MTA_NODE'> & Partial<BusSettings>,
+  connectionName: string,
+  log?: Logger,
+): Bus {
   return Bus.start({
     servers: config.NATS_URL,
     name: connectionName,

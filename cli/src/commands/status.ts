@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { detectVariant, mtaPaths, parseEnv, run } from '@mta/shared';
+import { detectVariant, mtaPaths, parseEnv, run, seedGate } from '@mta/shared';
 import type { CliIo } from '../io.ts';
 import { certificateStatus } from './status-cert.ts';
 
@@ -25,7 +25,8 @@ export async function status(io: CliIo, root = io.env.MTA_ROOT ?? '/'): Promise<
   if (parsed.ok) {
     io.out(`node: ${parsed.config.MTA_NODE}`);
     io.out(`domains: ${(parsed.config.MAIL_DOMAIN ?? []).join(' ')}`);
-    io.out(`seeding: ${existsSync(join(root, parsed.config.DOCKER_UNLOCK_FILE)) ? 'pending (unlock file present)' : 'done'}`);
+    const gate = seedGate(parsed.env, root);
+    io.out(`seeding: ${gate.force ? 'at every start (FORCE_CONFIG)' : gate.run ? 'pending (unlock file present)' : 'done'}`);
   } else {
     io.out(`configuration: ${parsed.errors.length} error(s); run \`mta config check\``);
   }

@@ -39,7 +39,8 @@ export function resolveFileVars(
   return { env: out, errors };
 }
 
-function rawValue(name: VarName, env: RawEnv): string | undefined {
+// The text a variable is parsed from: its value, else its default (static or derived).
+export function rawValue(name: VarName, env: RawEnv): string | undefined {
   const spec = VARS[name];
   const v = env[name];
   if (v !== undefined && (v !== '' || spec.emptyIsValue)) return v;

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -10,6 +9,7 @@ import {
   MtaError,
   type MtaPaths,
   RefusedPaths,
+  seedGate,
   serial,
 } from '@mta/shared';
 import type { DkimCore } from './core.ts';
@@ -48,9 +48,9 @@ async function keyOwner(): Promise<{ uid: number; gid: number } | undefined> {
   return { uid: 0, gid: (await lookupGroup('amavis')) ?? 0 };
 }
 
-// Seeding is when the user's variables win over files on disk (FORCE_CONFIG or the unlock file, as for the seed).
+// Seeding is when the user's variables win over files on disk: the seed's own gate.
 export const isSeeding = (paths: MtaPaths, config: DkimConfig): boolean =>
-  !!config.FORCE_CONFIG || existsSync(join(paths.root, config.DOCKER_UNLOCK_FILE));
+  seedGate({ FORCE_CONFIG: config.FORCE_CONFIG, DOCKER_UNLOCK_FILE: config.DOCKER_UNLOCK_FILE }, paths.root).run;
 
 // The sidecar without its process shell: validate, key every domain, render the amavis snippet, then watch.
 export async function runDkimKeys(o: ServiceOptions): Promise<{ core: DkimCore; close: () => Promise<void> }> {

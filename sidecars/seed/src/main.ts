@@ -1,15 +1,24 @@
 #!/usr/bin/env node
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   detectVariant,
   type EnvIssue,
   ErrorCode,
   formatIssue,
   MtaError,
+  mtaPaths,
   type ParseResult,
   type ReportContext,
+  renderStartEnv,
   runSidecar,
+  startPlan,
+  startSettings,
   type Variant,
+  waitForTcp,
+  writeAtomic,
 } from '@mta/shared';
+import { agePostfixConf } from './apply/age.ts';
 import { registerSeedRazor } from './razor-step.ts';
 import { runSeed, type SeedResult } from './run.ts';
 
@@ -21,6 +30,12 @@ async function seed(ctx: ReportContext, parsed: ParseResult): Promise<number> {
   const { env, log, bus } = ctx;
   const root = env.MTA_ROOT || '/';
   const variant = (VARIANTS.includes(env.MTA_VARIANT ?? '') ? env.MTA_VARIANT : detectVariant(root)) as Variant;
+  const paths = mtaPaths(root);
+  // First, before the unlock file goes: the decisions of this start for the image's shell (the local bus waits for
+  // them), computed even from an invalid environment so its errors still reach the bus.
+  const plan = startPlan({ env, settings: startSettings(env, parsed), variant, root });
+  await mkdir(paths.run, { recursive: true, mode: 0o755 });
+  await writeAtomic(join(paths.run, 'start.env'), renderStartEnv(plan), { mode: 0o644 });
   let result: SeedResult;
   try {
     result = await runSeed({ env, root, variant, log, parsed });
@@ -43,6 +58,9 @@ async function seed(ctx: ReportContext, parsed: ParseResult): Promise<number> {
     for (const e of errors) process.stderr.write(`seed: ${e}\n`);
   } else if (result.status === 'skipped') log.info({ event: 'seed.skipped', variant }, 'configuration locked; not seeding');
   if (result.status === 'applied' && variant === 'full' && parsed.ok) await registerSeedRazor(parsed.config, root, log);
+  if (result.status !== 'invalid') await agePostfixConf(paths.postfixConf, 3000);
+  // The local bus starts once the plan is written: give it a moment rather than report it unreachable.
+  if ('port' in plan.bus) await waitForTcp('127.0.0.1', plan.bus.port, 2000);
   const subject = result.status === 'invalid' ? 'mta.seed.failed' : 'mta.seed.done';
   bus.publish(subject, { variant, status: result.status, domains: result.domains, errors, changed: result.changed.length });
   return result.status === 'invalid' ? 1 : 0;

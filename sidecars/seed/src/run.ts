@@ -10,12 +10,12 @@ import {
   type RawEnv,
   scrub,
   secretValues,
+  seedGate,
   type Variant,
 } from '@mta/shared';
 import { postfixBase } from './apply/base.ts';
 import { commitPlan } from './apply/commit.ts';
 import { dovecotParamNames, postfixParamNames } from './apply/facts.ts';
-import { seedGate } from './apply/gate.ts';
 import { stagePostfix } from './apply/stage.ts';
 import { renderContext } from './context.ts';
 import { mergeParts } from './merge.ts';

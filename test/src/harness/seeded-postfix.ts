@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { agePostfixConf } from '@mta/seed/apply/age';
 import type { Renderer } from '@mta/seed/plan';
 import { runSeed, type SeedResult } from '@mta/seed/run';
 import { createLogger, type Logger, type MtaPaths, mtaPaths, type RawEnv, type Variant } from '@mta/shared';
@@ -75,9 +76,7 @@ export async function seededPostfix(opts: { env: RawEnv; variant?: Variant; rend
     const r = await runSeed({ env: { ...testInstanceEnv(root), ...env }, root, variant, log, renderers: opts.renderers });
     if (r.status === 'invalid') throw new Error(`seed failed:\n${r.errors.map((e) => `${e.variable}: ${e.message}`).join('\n')}`);
     await adaptPorts(paths.postfixConf, ports, () => freePort());
-    // Postfix commands wait until a just-written main.cf is a second old; backdating saves that wait in tests.
-    const past = new Date(Date.now() - 60_000);
-    for (const f of ['main.cf', 'master.cf']) utimesSync(join(paths.postfixConf, f), past, past);
+    await agePostfixConf(paths.postfixConf, 60_000);
     return r;
   };
   try {

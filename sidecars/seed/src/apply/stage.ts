@@ -1,10 +1,11 @@
-import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EnvIssue, run } from '@mta/shared';
 import { applyMainSettings } from '../main-cf.ts';
 import { applyMasterEntries, disableChroot } from '../master-cf.ts';
 import type { MasterEntry } from '../plan.ts';
+import { agePostfixConf } from './age.ts';
 
 export interface PostfixBase {
   main: string;
@@ -58,10 +59,8 @@ export async function stagePostfix(
     await mkdir(join(dir, 'queue'));
     await mkdir(join(dir, 'data'));
     await run('postconf', ['-c', check, '-e', `queue_directory=${join(dir, 'queue')}`, `data_directory=${join(dir, 'data')}`]);
-    // Postfix re-reads a main.cf modified within the last second until it is stable (~2 s); scratch files are
-    // dated back so validation and postmap -c do not wait.
-    const past = new Date(Date.now() - 60_000);
-    for (const d of [etc, check]) for (const f of ['main.cf', 'master.cf']) await utimes(join(d, f), past, past);
+    // Scratch files dated back, so validation and postmap -c do not wait for postfix to trust them.
+    for (const d of [etc, check]) await agePostfixConf(d, 60_000);
     const failure = await postfixValidate(check);
     if (failure) return { ok: false, errors: [{ variable: 'postfix', message: `configuration rejected by postfix: ${failure}` }] };
     keep = true;

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { paramNames } from './facts.ts';
 import { seedGate } from './gate.ts';
 
 test('seed runs while the unlock file (under root) exists, or when FORCE_CONFIG is non-empty', () => {
@@ -9,8 +8,4 @@ test('seed runs while the unlock file (under root) exists, or when FORCE_CONFIG 
   assert.equal(seedGate({ DOCKER_UNLOCK_FILE: '/other' }, '/r', has).run, false);
   assert.equal(seedGate({ FORCE_CONFIG: '  ' }, '/x', has).run, false);
   assert.deepEqual(seedGate({ FORCE_CONFIG: 'OVERWRITE' }, '/x', has), { run: true, force: true, unlockFile: '/x/srv/etc/.docker.unlock' });
-});
-
-test('postconf -d / doveconf -d names', () => {
-  assert.deepEqual([...paramNames('a_b = 1\nmail_version = 3.7\n  continued = no\nc =\n')], ['a_b', 'mail_version', 'c']);
 });

@@ -1,0 +1,4 @@
+export * from './gate.ts';
+export * from './plan.ts';
+export * from './services.ts';
+export * from './settings.ts';
