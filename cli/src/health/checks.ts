@@ -1,0 +1,60 @@
+import type { NetConnectOpts } from 'node:net';
+import type { ProbeOptions } from './probe.ts';
+
+export interface Check {
+  target: NetConnectOpts;
+  probe: ProbeOptions;
+}
+
+// What the container's configuration says to probe (every variant: postfix on 25).
+export interface HealthFacts {
+  variant: string;
+  // `postconf -h content_filter` (full).
+  contentFilter: string;
+  // clamd.conf text, when readable (full).
+  clamdConf: string | undefined;
+  // `postconf -h` of queue_directory, smtpd_sasl_auth_enable and smtpd_sasl_path, and `postconf -P` (base, full).
+  queueDirectory: string;
+  saslEnabled: string;
+  saslPath: string;
+  masterParams: string;
+}
+
+const smtp = (what: string): ProbeOptions => ({ expect: /^220[ -]/m, what });
+
+// The amavis port postfix hands mail to (content_filter smtp-amavis:[127.0.0.1]:10024), default 10024.
+export function amavisPort(contentFilter: string): number {
+  const m = contentFilter.match(/:\[?[\d.]+\]?:(\d+)$/);
+  return m ? Number(m[1]) : 10024;
+}
+
+// Every auth socket an smtpd uses: SASL is on in main.cf, or (as the seed does for submission/smtps) through -o
+// options in master.cf; postfix then talks to dovecot on that service's smtpd_sasl_path (relative to the queue).
+export function saslSockets(f: Pick<HealthFacts, 'queueDirectory' | 'saslEnabled' | 'saslPath' | 'masterParams'>): string[] {
+  const queue = f.queueDirectory || '/var/spool/postfix';
+  const mainPath = f.saslPath || 'private/auth';
+  const perService = new Map<string, Record<string, string>>();
+  for (const line of f.masterParams.split('\n')) {
+    const m = line.match(/^(\S+\/\S+)\/(smtpd_sasl_auth_enable|smtpd_sasl_path) = (.*)$/);
+    if (!m?.[1] || !m[2]) continue;
+    perService.set(m[1], { ...perService.get(m[1]), [m[2]]: (m[3] ?? '').trim() });
+  }
+  const paths = new Set<string>();
+  if (/^yes$/i.test(f.saslEnabled)) paths.add(mainPath);
+  for (const svc of perService.values()) if (/^yes$/i.test(svc.smtpd_sasl_auth_enable ?? '')) paths.add(svc.smtpd_sasl_path ?? mainPath);
+  return [...paths].map((rel) => (rel.startsWith('/') ? rel : `${queue}/${rel}`));
+}
+
+// The checks of this container: the things mail depends on answer, not merely "a process exists".
+export function healthChecks(f: HealthFacts): Check[] {
+  const checks: Check[] = [{ target: { host: '127.0.0.1', port: 25 }, probe: smtp('postfix smtpd on 25') }];
+  if (f.variant === 'full') {
+    const port = amavisPort(f.contentFilter);
+    checks.push({ target: { host: '127.0.0.1', port }, probe: smtp(`amavis on ${port}`) });
+    const socket = f.clamdConf?.match(/^LocalSocket\s+(\S+)/m)?.[1] ?? '/run/clamav/clamd.ctl';
+    checks.push({ target: { path: socket }, probe: { send: 'nPING\n', expect: /PONG/, what: `clamd on ${socket}` } });
+  }
+  if (f.variant !== 'mini')
+    for (const path of saslSockets(f)) checks.push({ target: { path }, probe: { expect: /^VERSION\t/m, what: `dovecot auth on ${path}` } });
+  return checks;
+}

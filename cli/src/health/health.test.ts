@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server, type Socket } from 'node:net';
+import { after, test } from 'node:test';
+import { amavisPort, healthChecks, saslSockets } from './checks.ts';
+import { probe } from './probe.ts';
+
+const base = { contentFilter: '', clamdConf: undefined, queueDirectory: '/q', saslEnabled: 'no', saslPath: '', masterParams: '' };
+
+test('the checks follow the variant and the configuration', () => {
+  assert.deepEqual(
+    healthChecks({ ...base, variant: 'mini' }).map((c) => c.probe.what),
+    ['postfix smtpd on 25'],
+  );
+  const full = healthChecks({
+    ...base,
+    variant: 'full',
+    contentFilter: 'smtp-amavis:[127.0.0.1]:10034',
+    clamdConf: 'Foreground true\nLocalSocket /run/c.sock\n',
+    masterParams:
+      'submission/inet/smtpd_sasl_auth_enable = yes\nsubmission/inet/smtpd_sasl_path = private/auth\nsmtps/inet/smtpd_tls_wrappermode = yes\n',
+  });
+  assert.deepEqual(
+    full.map((c) => c.probe.what),
+    ['postfix smtpd on 25', 'amavis on 10034', 'clamd on /run/c.sock', 'dovecot auth on /q/private/auth'],
+  );
+  assert.equal(amavisPort(''), 10024);
+});
+
+test('SASL sockets: main.cf and per-service overrides, absolute paths kept, duplicates once', () => {
+  assert.deepEqual(saslSockets({ queueDirectory: '/q', saslEnabled: 'yes', saslPath: '', masterParams: '' }), ['/q/private/auth']);
+  assert.deepEqual(
+    saslSockets({
+      queueDirectory: '/q',
+      saslEnabled: 'yes',
+      saslPath: 'private/auth',
+      masterParams:
+        'a/inet/smtpd_sasl_auth_enable = yes\nb/inet/smtpd_sasl_auth_enable = yes\nb/inet/smtpd_sasl_path = /run/auth\nc/inet/smtpd_sasl_auth_enable = no\n',
+    }),
+    ['/q/private/auth', '/run/auth'],
+  );
+  assert.deepEqual(saslSockets({ queueDirectory: '/q', saslEnabled: 'no', saslPath: '', masterParams: '' }), []);
+});
+
+const servers: Server[] = [];
+const conns: Socket[] = [];
+after(() => {
+  for (const c of conns) c.destroy();
+  for (const s of servers) s.close();
+});
+async function serve(onConn: (s: Socket) => void): Promise<number> {
+  const srv = createServer((s) => {
+    conns.push(s);
+    onConn(s);
+  });
+  servers.push(srv);
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  return (srv.address() as { port: number }).port;
+}
+
+test('probe: a greeting passes, a wrong one, silence and a refused port fail naming the check', async () => {
+  const good = await serve((s) => s.write('220 mx ESMTP\r\n'));
+  const wrong = await serve((s) => s.write('554 go away\r\n'));
+  const silent = await serve(() => undefined);
+  const pong = await serve((s) => s.on('data', () => s.write('PONG\n')));
+  const smtp = { expect: /^220[ -]/m, what: 'smtp' };
+  assert.equal(await probe({ host: '127.0.0.1', port: good }, smtp), undefined);
+  assert.match((await probe({ host: '127.0.0.1', port: wrong }, smtp)) ?? '', /^smtp: unexpected greeting "554 go away\\r"/);
+  assert.match((await probe({ host: '127.0.0.1', port: silent }, { ...smtp, timeoutMs: 100 })) ?? '', /no answer within 100 ms/);
+  assert.equal(await probe({ host: '127.0.0.1', port: pong }, { send: 'nPING\n', expect: /PONG/, what: 'clamd' }), undefined);
+  assert.match((await probe({ path: '/nonexistent/sock' }, smtp)) ?? '', /^smtp: ENOENT/);
+});

@@ -1,0 +1,41 @@
+import { connect, type NetConnectOpts } from 'node:net';
+
+export interface ProbeOptions {
+  // Written once connected (clamd's PING); without it the server speaks first (SMTP, dovecot auth).
+  send?: string;
+  expect: RegExp;
+  what: string;
+  timeoutMs?: number;
+}
+
+// Connects (TCP {port, host} or unix {path}), optionally writes, and resolves with undefined once data matching
+// `expect` arrived, else with "<what>: <why>". SMTP greeters get a QUIT (fewer "lost connection" lines in the logs).
+export function probe(target: NetConnectOpts, o: ProbeOptions): Promise<string | undefined> {
+  const timeoutMs = o.timeoutMs ?? 4000;
+  return new Promise((resolve) => {
+    const sock = connect(target);
+    let buf = '';
+    let settled = false;
+    const done = (err: string | undefined, polite = false) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (polite) sock.end('QUIT\r\n');
+      else sock.destroy();
+      resolve(err ? `${o.what}: ${err}` : undefined);
+    };
+    const got = () => (buf ? ` (got ${JSON.stringify(buf.slice(0, 80))})` : '');
+    const timer = setTimeout(() => done(`no answer within ${timeoutMs} ms${got()}`), timeoutMs);
+    sock.setEncoding('utf8');
+    sock.on('connect', () => {
+      if (o.send) sock.write(o.send);
+    });
+    sock.on('data', (d: string) => {
+      buf += d;
+      if (o.expect.test(buf)) done(undefined, !o.send);
+      else if (buf.includes('\n') && !o.send) done(`unexpected greeting ${JSON.stringify(buf.split('\n')[0])}`);
+    });
+    sock.on('error', (e: NodeJS.ErrnoException) => done(e.code ?? e.message));
+    sock.on('end', () => done(`closed${buf ? ` after ${JSON.stringify(buf.slice(0, 80))}` : ''}`));
+  });
+}
