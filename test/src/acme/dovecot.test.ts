@@ -1,30 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { acmeV2, issue, makeCa, type TestCa } from '@mta/acme-watch/testing';
 import type { NatsConnection } from '@nats-io/transport-node';
-import {
-  type Daemon,
-  eventually,
-  freePort,
-  type NatsServer,
-  type Postfix,
-  scaffoldConfig,
-  startNats,
-  startPostfix,
-  tempRoot,
-} from '../harness/index.ts';
+import { type Daemon, eventually, freePort, type NatsServer, type Postfix, startNats, startPostfix } from '../harness/index.ts';
 import { scaffoldDovecot, startDovecot } from './dovecot.ts';
 import { collectEvents, type Event, startAcmeSidecar } from './sidecar.ts';
+import { type AcmeRoot, acmeRoot, HOST } from './stage.ts';
 import { implicitTlsCert, opensslServedSerial, smtpStartTlsCert } from './tls.ts';
 
-const HOST = 'mx.example.com';
 const DAY = 86_400_000;
 
 describe('acme-watch with real postfix and dovecot', { timeout: 60_000 }, () => {
-  let root: { dir: string; cleanup: () => Promise<void> };
+  let root: AcmeRoot;
   let ca: TestCa;
   let nats: NatsServer;
   let bus: { events: Event[]; nc: NatsConnection };
@@ -33,45 +22,29 @@ describe('acme-watch with real postfix and dovecot', { timeout: 60_000 }, () => 
   let sidecar: Daemon;
   let smtpPort: number;
   let imapsPort: number;
-  let acmeFile: string;
   let dovecotConf: string;
 
-  const replace = async (content: string) => {
-    await writeFile(`${acmeFile}.tmp`, content);
-    await rename(`${acmeFile}.tmp`, acmeFile);
-  };
-
   before(async () => {
-    root = await tempRoot('mta-acme-dc-');
+    root = await acmeRoot('mta-acme-dc-');
     ca = makeCa();
     nats = await startNats();
     bus = await collectEvents(nats.url);
-    smtpPort = await freePort();
+    smtpPort = root.port;
     imapsPort = await freePort();
-    const self = issue(makeCa('self-signed'), { cn: HOST });
-    const selfDir = join(root.dir, 'self');
-    mkdirSync(selfDir);
-    writeFileSync(join(selfDir, 'cert.pem'), self.certPem);
-    writeFileSync(join(selfDir, 'key.pem'), self.keyPem, { mode: 0o600 });
-    const pfEtc = scaffoldConfig(join(root.dir, 'pf'), smtpPort, { smtpd_tls_security_level: 'may' });
-    mkdirSync(join(root.dir, 'etc'));
-    symlinkSync(pfEtc, join(root.dir, 'etc/postfix'));
     // The seed's include: TLS options plus the self-signed pair, at mtaPaths(root).dovecotTls.
     dovecotConf = scaffoldDovecot(
       join(root.dir, 'etc/dovecot'),
       join(root.dir, 'dovecot'),
       imapsPort,
-      `ssl_min_protocol = TLSv1.2\nssl_cert = <${selfDir}/cert.pem\nssl_key = <${selfDir}/key.pem\n`,
+      `ssl_min_protocol = TLSv1.2\nssl_cert = <${root.selfDir}/cert.pem\nssl_key = <${root.selfDir}/key.pem\n`,
     );
-    postfix = await startPostfix(pfEtc, smtpPort);
-    mkdirSync(join(root.dir, 'acme'));
-    acmeFile = join(root.dir, 'acme/acme.json');
+    postfix = await startPostfix(root.pfEtc, smtpPort);
     sidecar = startAcmeSidecar({
       MTA_ROOT: root.dir,
-      ACME_FILE: acmeFile,
+      ACME_FILE: root.acmeFile,
       HOSTNAME: HOST,
       NATS_URL: nats.url,
-      ACME_POSTHOOK: `postfix -c ${pfEtc} reload`,
+      ACME_POSTHOOK: `postfix -c ${root.pfEtc} reload`,
     });
   });
 
@@ -86,7 +59,7 @@ describe('acme-watch with real postfix and dovecot', { timeout: 60_000 }, () => 
 
   it('installs while dovecot is stopped (reload skipped), and dovecot starts with the new files', async () => {
     const a = issue(ca, { cn: HOST });
-    await replace(acmeV2({ le: [{ main: HOST, cert: a }] }));
+    await root.replace(acmeV2({ le: [{ main: HOST, cert: a }] }));
     await eventually(async () => (await smtpStartTlsCert(smtpPort)).serial === a.serial, 10_000, 'postfix serving a');
     const include = readFileSync(join(root.dir, 'etc/dovecot/conf.d/99-mta-tls.conf'), 'utf8');
     assert.match(include, /^ssl_min_protocol = TLSv1\.2$/m);
@@ -99,7 +72,7 @@ describe('acme-watch with real postfix and dovecot', { timeout: 60_000 }, () => 
 
   it('rotates postfix and a running dovecot to a new certificate', async () => {
     const b = issue(ca, { cn: HOST, notAfter: new Date(Date.now() + 120 * DAY) });
-    await replace(acmeV2({ le: [{ main: HOST, cert: b }] }, 'v3'));
+    await root.replace(acmeV2({ le: [{ main: HOST, cert: b }] }, 'v3'));
     await eventually(async () => (await implicitTlsCert(imapsPort)).serial === b.serial, 10_000, 'dovecot serving b');
     await eventually(async () => (await smtpStartTlsCert(smtpPort)).serial === b.serial, 10_000, 'postfix serving b');
     assert.equal(await opensslServedSerial(smtpPort), b.serial);

@@ -1,32 +1,22 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { appendFile, rename, writeFile } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { acmeV1, acmeV2, type Issued, issue, makeCa, type TestCa } from '@mta/acme-watch/testing';
 import { certificateStatus } from '@mta/cli/commands/status-cert';
 import { mtaPaths } from '@mta/shared';
 import type { NatsConnection } from '@nats-io/transport-node';
-import {
-  type Daemon,
-  eventually,
-  freePort,
-  type NatsServer,
-  type Postfix,
-  scaffoldConfig,
-  startNats,
-  startPostfix,
-  tempRoot,
-} from '../harness/index.ts';
+import { type Daemon, eventually, freePort, type NatsServer, type Postfix, startNats, startPostfix } from '../harness/index.ts';
 import { collectEvents, type Event, isRunning, startAcmeSidecar } from './sidecar.ts';
+import { type AcmeRoot, acmeRoot, HOST } from './stage.ts';
 import { opensslServedSerial, smtpStartTlsCert } from './tls.ts';
 
 const DAY = 86_400_000;
-const HOST = 'mx.example.com';
 
 describe('acme-watch with a real postfix', { timeout: 60_000 }, () => {
-  let root: { dir: string; cleanup: () => Promise<void> };
+  let root: AcmeRoot;
   let ca: TestCa;
   let nats: NatsServer;
   let postfix: Postfix;
@@ -36,12 +26,7 @@ describe('acme-watch with a real postfix', { timeout: 60_000 }, () => {
   let port2: number;
   let acmeFile: string;
   let pfEtc: string;
-
-  // Atomic replace, as a careful writer (or `mv`) does it.
-  const replace = async (content: string) => {
-    await writeFile(`${acmeFile}.tmp`, content);
-    await rename(`${acmeFile}.tmp`, acmeFile);
-  };
+  const replace = (content: string) => root.replace(content);
   // On failure the error carries both logs' tails (no key material is ever logged).
   const served = async (serial: string, p = port) =>
     eventually(async () => (await smtpStartTlsCert(p)).serial === serial, 10_000, `port ${p} serving ${serial}`).catch((e: Error) => {
@@ -50,32 +35,17 @@ describe('acme-watch with a real postfix', { timeout: 60_000 }, () => {
   const subjects = (evs: Event[]) => evs.map((e) => e.subject);
 
   before(async () => {
-    root = await tempRoot('mta-acme-pf-');
+    // The seed's state before any ACME certificate: TLS on with a self-signed cert/key pair.
+    root = await acmeRoot('mta-acme-pf-');
+    ({ port, pfEtc, acmeFile } = root);
     ca = makeCa();
     nats = await startNats();
     bus = await collectEvents(nats.url);
-    port = await freePort();
     port2 = await freePort();
-    // The seed's state before any ACME certificate: TLS on with a self-signed cert/key pair.
-    const self = issue(makeCa('self-signed'), { cn: HOST });
-    const selfDir = join(root.dir, 'self');
-    mkdirSync(selfDir, { recursive: true });
-    writeFileSync(join(selfDir, 'cert.pem'), self.certPem);
-    writeFileSync(join(selfDir, 'key.pem'), self.keyPem, { mode: 0o600 });
-    pfEtc = scaffoldConfig(join(root.dir, 'pf'), port, {
-      smtpd_tls_security_level: 'may',
-      smtpd_tls_cert_file: join(selfDir, 'cert.pem'),
-      smtpd_tls_key_file: join(selfDir, 'key.pem'),
-    });
     // A second listener stands in for submission (587): both read the same main.cf TLS settings.
     execFileSync('postconf', ['-c', pfEtc, '-M', `${port2}/inet=${port2} inet n - n - - smtpd`]);
-    // mtaPaths(MTA_ROOT).postfixConf is <root>/etc/postfix.
-    mkdirSync(join(root.dir, 'etc'), { recursive: true });
-    symlinkSync(pfEtc, join(root.dir, 'etc/postfix'));
     postfix = await startPostfix(pfEtc, port);
-    assert.equal((await smtpStartTlsCert(port)).serial, self.serial);
-    mkdirSync(join(root.dir, 'acme'));
-    acmeFile = join(root.dir, 'acme/acme.json');
+    assert.equal((await smtpStartTlsCert(port)).serial, root.self.serial);
     sidecar = startAcmeSidecar({
       MTA_ROOT: root.dir,
       ACME_FILE: acmeFile,

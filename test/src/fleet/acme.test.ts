@@ -1,27 +1,16 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { acmeV2, type Issued, issue, makeCa, type TestCa } from '@mta/acme-watch/testing';
 import { CERTS_BUCKET, openBucket } from '@mta/shared';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { collectEvents, type Event, startAcmeSidecar } from '../acme/sidecar.ts';
+import { type AcmeRoot, acmeRoot, HOST } from '../acme/stage.ts';
 import { smtpStartTlsCert } from '../acme/tls.ts';
-import {
-  type Daemon,
-  eventually,
-  freePort,
-  type NatsServer,
-  type Postfix,
-  scaffoldConfig,
-  startNats,
-  startPostfix,
-  tempRoot,
-} from '../harness/index.ts';
+import { type Daemon, eventually, type NatsServer, type Postfix, startNats, startPostfix, tempRoot } from '../harness/index.ts';
 
-const HOST = 'mx.example.com';
 const DAY = 86_400_000;
 
 // Node A reads Traefik's acme.json; node B (ACME_SOURCE=fleet, real postfix) must serve the same certificate.
@@ -33,27 +22,15 @@ describe('fleet certificates: acme.json on one node, served by another', { timeo
   let portB: number;
   const roots: { dir: string; cleanup: () => Promise<void> }[] = [];
   const sidecars: Record<string, Daemon> = {};
-  let acmeFile: string;
 
   const newRoot = async (withPostfix: boolean) => {
-    const r = await tempRoot('mta-fleet-acme-');
+    const r = await acmeRoot('mta-fleet-acme-');
     roots.push(r);
-    const port = await freePort();
-    const self = issue(makeCa('self-signed'), { cn: HOST });
-    writeFileSync(join(r.dir, 'self-cert.pem'), self.certPem);
-    writeFileSync(join(r.dir, 'self-key.pem'), self.keyPem, { mode: 0o600 });
-    const pfEtc = scaffoldConfig(join(r.dir, 'pf'), port, {
-      smtpd_tls_security_level: 'may',
-      smtpd_tls_cert_file: join(r.dir, 'self-cert.pem'),
-      smtpd_tls_key_file: join(r.dir, 'self-key.pem'),
-    });
-    mkdirSync(join(r.dir, 'etc'), { recursive: true });
-    symlinkSync(pfEtc, join(r.dir, 'etc/postfix'));
     if (withPostfix) {
-      postfixB = await startPostfix(pfEtc, port);
-      portB = port;
+      postfixB = await startPostfix(r.pfEtc, r.port);
+      portB = r.port;
     }
-    return r.dir;
+    return r;
   };
   const start = (node: string, root: string, env: Record<string, string>) => {
     sidecars[node] = startAcmeSidecar({ MTA_ROOT: root, HOSTNAME: HOST, NATS_URL: nats.url, MTA_NODE: node, ...env });
@@ -63,15 +40,12 @@ describe('fleet certificates: acme.json on one node, served by another', { timeo
     eventually(async () => (await smtpStartTlsCert(portB)).serial === serial, ms, `B serves ${serial}`).catch((e: Error) => {
       throw new Error(`${e.message}\n${outputs().join('\n')}\n--- maillog\n${postfixB.output().slice(-2000)}`);
     });
-  const writeAcme = async (certs: Issued[]) => {
-    await writeFile(`${acmeFile}.tmp`, acmeV2({ letsencrypt: certs.map((cert) => ({ main: HOST, cert })) }));
-    await rename(`${acmeFile}.tmp`, acmeFile);
-  };
+  const writeAcme = (certs: Issued[]) => rootA.replace(acmeV2({ letsencrypt: certs.map((cert) => ({ main: HOST, cert })) }));
   const installedSerial = (root: string) =>
     new X509Certificate(readFileSync(join(root, 'srv/etc/ssl/acme/cert.pem'), 'utf8')).serialNumber.toUpperCase();
 
-  let rootA: string;
-  let rootB: string;
+  let rootA: AcmeRoot;
+  let rootB: AcmeRoot;
   before(async () => {
     const t = await tempRoot('mta-fleet-acme-nats-');
     roots.push(t);
@@ -80,10 +54,8 @@ describe('fleet certificates: acme.json on one node, served by another', { timeo
     ca = makeCa();
     rootA = await newRoot(false);
     rootB = await newRoot(true);
-    mkdirSync(join(rootA, 'acme'));
-    acmeFile = join(rootA, 'acme/acme.json');
-    start('mx-a', rootA, { ACME_FILE: acmeFile, ACME_POSTHOOK: '' });
-    start('mx-b', rootB, { ACME_SOURCE: 'fleet', ACME_FILE: join(rootB, 'acme/acme.json') });
+    start('mx-a', rootA.dir, { ACME_FILE: rootA.acmeFile, ACME_POSTHOOK: '' });
+    start('mx-b', rootB.dir, { ACME_SOURCE: 'fleet', ACME_FILE: rootB.acmeFile });
     await eventually(() => sidecars['mx-b']?.output().includes('"event":"fleet.following"'), 15_000, `b follows\n${outputs().join('\n')}`);
   });
   after(async () => {
@@ -109,8 +81,8 @@ describe('fleet certificates: acme.json on one node, served by another', { timeo
     assert.equal(installed.data.file, `nats:${CERTS_BUCKET}`);
     const hook = await eventually(() => bus.events.find((e) => e.subject === 'mta.hook.ran' && e.data.node === 'mx-b'), 5000, 'hook on b');
     assert.deepEqual([hook.data.command, hook.data.exitCode], ['postfix reload', 0]);
-    assert.equal(installedSerial(rootA), first.serial);
-    assert.equal(installedSerial(rootB), first.serial);
+    assert.equal(installedSerial(rootA.dir), first.serial);
+    assert.equal(installedSerial(rootB.dir), first.serial);
   });
 
   it('a rotation on A reaches B within 2 s', async () => {
@@ -149,11 +121,11 @@ describe('fleet certificates: acme.json on one node, served by another', { timeo
     const beats: Record<string, unknown>[] = [];
     bus.nc.subscribe('mta.fleet.heartbeat', { callback: (_e, m) => void beats.push(m.json()) });
     const rootC = await newRoot(false);
-    start('mx-c', rootC, { ACME_SOURCE: 'fleet', ACME_POSTHOOK: '' });
+    start('mx-c', rootC.dir, { ACME_SOURCE: 'fleet', ACME_POSTHOOK: '' });
     await eventually(
       () => {
         try {
-          return installedSerial(rootC) === second.serial;
+          return installedSerial(rootC.dir) === second.serial;
         } catch {
           return false;
         }
