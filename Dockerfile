@@ -102,6 +102,13 @@ RUN printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbi
       runit nats-server ca-certificates openssl \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
+# Metadata every variant shares, set once here (after the packages, so it never invalidates their layers).
+LABEL org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.base.name="docker.io/library/debian:bookworm-slim"
+ENV SVDIR=/etc/service
+EXPOSE 25 465 587 110 143 993 995
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["/usr/local/bin/docker-entrypoint"]
 
 FROM mini-pkgs AS base-pkgs
 ARG DEBIAN_FRONTEND=noninteractive
@@ -155,17 +162,10 @@ ARG REVISION=unknown
 ARG CREATED=unknown
 LABEL org.opencontainers.image.title="mta (mini)" \
       org.opencontainers.image.description="Postfix MTA with TypeScript sidecars; drop-in for mlan/postfix-amavis (mini: postfix only)" \
-      org.opencontainers.image.licenses="MIT" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.created="${CREATED}" \
-      org.opencontainers.image.base.name="docker.io/library/debian:bookworm-slim"
-ENV SVDIR=/etc/service
-EXPOSE 25 465 587 110 143 993 995
+      org.opencontainers.image.version="${VERSION}" org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}"
 VOLUME /srv
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 CMD ["/usr/local/bin/healthcheck"]
-STOPSIGNAL SIGTERM
-ENTRYPOINT ["/usr/local/bin/docker-entrypoint"]
 
 #
 # base: + dovecot (SASL for submission/smtps, IMAP/POP3, LMTP) and acme-watch.
@@ -180,17 +180,10 @@ ARG REVISION=unknown
 ARG CREATED=unknown
 LABEL org.opencontainers.image.title="mta (base)" \
       org.opencontainers.image.description="Postfix + Dovecot MTA with TypeScript sidecars; drop-in for mlan/postfix-amavis (base)" \
-      org.opencontainers.image.licenses="MIT" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.created="${CREATED}" \
-      org.opencontainers.image.base.name="docker.io/library/debian:bookworm-slim"
-ENV SVDIR=/etc/service
-EXPOSE 25 465 587 110 143 993 995
+      org.opencontainers.image.version="${VERSION}" org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}"
 VOLUME /srv
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 CMD ["/usr/local/bin/healthcheck"]
-STOPSIGNAL SIGTERM
-ENTRYPOINT ["/usr/local/bin/docker-entrypoint"]
 
 #
 # full (default): + amavis, SpamAssassin, Razor, ClamAV, DKIM signing; dkim-keys and spamd-learn.
@@ -205,14 +198,7 @@ ARG REVISION=unknown
 ARG CREATED=unknown
 LABEL org.opencontainers.image.title="mta" \
       org.opencontainers.image.description="Postfix + Dovecot + amavis/SpamAssassin/ClamAV + DKIM MTA with TypeScript sidecars; drop-in for mlan/postfix-amavis" \
-      org.opencontainers.image.licenses="MIT" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.created="${CREATED}" \
-      org.opencontainers.image.base.name="docker.io/library/debian:bookworm-slim"
-ENV SVDIR=/etc/service
-EXPOSE 25 465 587 110 143 993 995
+      org.opencontainers.image.version="${VERSION}" org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}"
 VOLUME /srv
 HEALTHCHECK --interval=30s --timeout=10s --start-period=120s --retries=3 CMD ["/usr/local/bin/healthcheck"]
-STOPSIGNAL SIGTERM
-ENTRYPOINT ["/usr/local/bin/docker-entrypoint"]

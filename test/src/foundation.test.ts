@@ -1,29 +1,25 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { Bus } from '@mta/shared';
-import { eventually, freePort, postfixIds, scaffoldConfig, startNats, startPostfix, swaks, tempRoot } from './harness/index.ts';
+import { eventually, fileScope, freePort, postfixIds, scaffoldConfig, startNats, startPostfix, swaks } from './harness/index.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = fileScope();
 
 test('bus: a client started before the server publishes once the server appears', async () => {
   const port = await freePort();
   const url = `nats://127.0.0.1:${port}`;
   const publisher = Bus.start({ servers: [url], name: 'pub', node: 'n1' });
-  cleanups.push(() => publisher.close());
+  cleanups.defer(() => publisher.close());
   publisher.publish('mta.test.early', { n: 1 });
   const t0 = performance.now();
   publisher.publish('mta.test.early', { n: 2 });
   assert.ok(performance.now() - t0 < 10);
 
-  const nats = await startNats({ port });
-  cleanups.push(() => nats.stop());
+  const nats = cleanups.keep(await startNats({ port }));
   const subscriber = Bus.start({ servers: [url], name: 'sub', node: 'n2' });
-  cleanups.push(() => subscriber.close());
+  cleanups.defer(() => subscriber.close());
   const got: unknown[] = [];
   subscriber.subscribe('mta.test.>', (d) => got.push(d));
   await subscriber.connection();
@@ -46,8 +42,7 @@ test('bus: a client started before the server publishes once the server appears'
 });
 
 test('postfix: accepts a message on 127.0.0.1 and delivers it to a local mailbox', async () => {
-  const { dir, cleanup } = await tempRoot();
-  cleanups.push(cleanup);
+  const dir = await cleanups.dir();
   const port = await freePort();
   const { uid, gid } = postfixIds();
   const mail = join(dir, 'mail');
@@ -63,8 +58,7 @@ test('postfix: accepts a message on 127.0.0.1 and delivers it to a local mailbox
   const { mkdirSync, chownSync } = await import('node:fs');
   mkdirSync(mail);
   chownSync(mail, uid, gid);
-  const pf = await startPostfix(etc, port);
-  cleanups.push(() => pf.stop());
+  const _pf = cleanups.keep(await startPostfix(etc, port));
 
   const ok = swaks(['--server', `127.0.0.1:${port}`, '--from', 'a@sender.test', '--to', 'info@example.com', '--body', 'hello foundation']);
   assert.equal(ok.status, 0, ok.output);

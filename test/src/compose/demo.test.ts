@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { type ComposeService, composeServices } from '../docs/compose-env.ts';
 import { type Dovecot, startDovecot } from '../dovecot/start-dovecot.ts';
 import {
   eventually,
+  fileScope,
   LDAP_BASE,
   type Mariadb,
   type SeededPostfix,
@@ -22,10 +23,7 @@ import {
 const COMPOSE = new URL('../../../compose/', import.meta.url).pathname;
 const read = (name: string) => readFileSync(join(COMPOSE, name), 'utf8');
 
-const cleanups: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = fileScope();
 
 // Compose reads .env before ${VAR-default}; writing its values in as the defaults lets interpolate() apply them.
 function services(): ComposeService[] {
@@ -67,8 +65,7 @@ async function initdb(dir: string, env: Record<string, string>): Promise<Mariadb
     `CREATE DATABASE IF NOT EXISTS \`${name}\`;\nCREATE USER '${q(user)}'@'%' IDENTIFIED BY '${q(password)}';\n` +
       `GRANT ALL ON \`${name}\`.* TO '${q(user)}'@'%';\n`,
   );
-  const db = await startMariadb(dir, { fixture });
-  cleanups.push(() => db.stop());
+  const db = cleanups.keep(await startMariadb(dir, { fixture }));
   const scripts = readdirSync(join(COMPOSE, 'db')).filter((f) => f.endsWith('.sql'));
   for (const f of scripts.sort()) db.sql(`USE \`${name}\`;\n${read(join('db', f))}`);
   return db;
@@ -93,14 +90,13 @@ describe('compose demo: mta with LDAP mailboxes and MySQL aliases', () => {
     const all = services();
     mtaEnv = environment(all, 'mta');
     const t = await tempRoot('mta-compose-');
-    cleanups.push(t.cleanup);
+    cleanups.defer(t.cleanup);
     // mlan/openldap creates the suffix entry itself; the Makefile only adds the OUs and the demo user.
     const entries = makefileLdif(join(t.dir, 'make'));
     ldapMail = [...entries.matchAll(/^mail: (.*)$/gm)].map((m) => m[1] ?? '');
     const ldif = join(t.dir, 'directory.ldif');
     writeFileSync(ldif, `dn: ${LDAP_BASE}\nobjectClass: dcObject\nobjectClass: organization\ndc: example\no: example\n\n${entries}`);
-    const slapd = await startSlapd(join(t.dir, 'auth'), { ldif });
-    cleanups.push(() => slapd.stop());
+    const slapd = cleanups.keep(await startSlapd(join(t.dir, 'auth'), { ldif }));
     db = await initdb(join(t.dir, 'db'), environment(all, 'db'));
 
     // The only change to the mta environment: the service names auth and db become the loopback daemons.
@@ -109,10 +105,8 @@ describe('compose demo: mta with LDAP mailboxes and MySQL aliases', () => {
     const env = { ...mtaEnv, LDAP_HOST: `127.0.0.1:${slapd.port}`, MYSQL_HOST: `127.0.0.1:${db.port}` };
     // VIRTUAL_TRANSPORT stays lmtp:unix:private/transport: the seed-rendered dovecot runs as in the image. The
     // variant is base: full adds only the amavis/clamd content filter (test/src/filter), no lookup or delivery wiring.
-    mta = await seededPostfix({ env, variant: 'base' });
-    cleanups.push(() => mta.stop());
-    dovecot = await startDovecot(mta.paths);
-    cleanups.push(() => dovecot.stop());
+    mta = cleanups.keep(await seededPostfix({ env, variant: 'base' }));
+    dovecot = cleanups.keep(await startDovecot(mta.paths));
   });
 
   const send = (to: string, token: string) =>

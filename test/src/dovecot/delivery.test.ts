@@ -3,16 +3,13 @@ import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { connect } from 'node:tls';
-import { eventually, type SeededPostfix, seededPostfix, swaks } from '../harness/index.ts';
+import { eventually, fileScope, opensslSelfSigned, type SeededPostfix, seededPostfix, swaks } from '../harness/index.ts';
 import { imapsFetchAll, pop3sRetrFirst } from './mail-client.ts';
 import { type Dovecot, startDovecot } from './start-dovecot.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = fileScope();
 
 // The certificate a TLS server presents on port.
 async function peerCert(port: number): Promise<X509Certificate> {
@@ -38,9 +35,8 @@ describe('dovecot LMTP delivery, IMAPS and POP3S', () => {
         DOVECOT_AUTH_USERNAME_FORMAT: '%Ln',
       },
     });
-    cleanups.push(() => mta.stop());
-    dovecot = await startDovecot(mta.paths);
-    cleanups.push(() => dovecot.stop());
+    cleanups.defer(() => mta.stop());
+    dovecot = cleanups.keep(await startDovecot(mta.paths));
   });
 
   test('a message sent to port 25 lands in /var/mail/info as vmail and is fetched over IMAPS and POP3S', async () => {
@@ -80,25 +76,7 @@ describe('dovecot LMTP delivery, IMAPS and POP3S', () => {
 
     // What acme-watch does: new files, the one include rewritten, `doveadm reload`.
     const dir = mta.root;
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=new.example.com',
-        '-keyout',
-        join(dir, 'new.key'),
-        '-out',
-        join(dir, 'new.crt'),
-      ],
-      { stdio: 'pipe' },
-    );
+    opensslSelfSigned(dir, 'new', 'new.example.com', { days: 2 });
     writeFileSync(mta.paths.dovecotTls, `ssl = yes\nssl_cert = <${join(dir, 'new.crt')}\nssl_key = <${join(dir, 'new.key')}\n`);
     execFileSync('doveadm', ['-c', dovecot.conf, 'reload']);
     const want = new X509Certificate(readFileSync(join(dir, 'new.crt'))).fingerprint256;

@@ -1,21 +1,16 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { after, test } from 'node:test';
-import { seededPostfix, swaks } from '../harness/index.ts';
+import { test } from 'node:test';
+import { fileScope, seededPostfix, swaks } from '../harness/index.ts';
 import { startDovecot } from './start-dovecot.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = fileScope();
 
 const services = (postconfM: string) => postconfM.split('\n').map((l) => l.split(/\s+/).slice(0, 2).join('/'));
 
 test('no SASL method: no submission/smtps services at all; once a method is added and then removed, they go again', async () => {
-  const mta = await seededPostfix({ env: { MAIL_DOMAIN: 'example.com', SMTPD_USE_TLS: 'yes' }, variant: 'base' });
-  cleanups.push(() => mta.stop());
-  const dovecot = await startDovecot(mta.paths);
-  cleanups.push(() => dovecot.stop());
+  const mta = cleanups.keep(await seededPostfix({ env: { MAIL_DOMAIN: 'example.com', SMTPD_USE_TLS: 'yes' }, variant: 'base' }));
+  const dovecot = cleanups.keep(await startDovecot(mta.paths));
   assert.equal(mta.ports.submission, undefined);
   assert.equal(mta.ports.smtps, undefined);
   assert.ok(!services(mta.postfix.postconf('-M')).some((s) => /^(submission|smtps|\d+)\/inet$/.test(s) && !s.startsWith(`${mta.port}/`)));
@@ -39,8 +34,9 @@ test('no SASL method: no submission/smtps services at all; once a method is adde
 });
 
 test('mini image: SASL variables leave dovecot out and 465/587 closed, with a warning', async () => {
-  const mta = await seededPostfix({ env: { MAIL_DOMAIN: 'example.com', SMTPD_SASL_CLIENTAUTH: 'u1:{plain}p1-secret' }, variant: 'mini' });
-  cleanups.push(() => mta.stop());
+  const mta = cleanups.keep(
+    await seededPostfix({ env: { MAIL_DOMAIN: 'example.com', SMTPD_SASL_CLIENTAUTH: 'u1:{plain}p1-secret' }, variant: 'mini' }),
+  );
   assert.equal(mta.ports.submission, undefined);
   assert.ok(!existsSync(mta.paths.dovecotTls));
   assert.ok(

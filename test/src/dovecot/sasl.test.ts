@@ -1,26 +1,22 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import {
+  fileScope,
+  LDAP_LOOKUP_ENV,
   LDAP_READER,
-  type Mariadb,
   MYSQL_READER,
   type SeededPostfix,
-  type Slapd,
   seededPostfix,
   startMariadb,
   startSlapd,
   swaks,
-  tempRoot,
 } from '../harness/index.ts';
-import { type RemoteImap, startRemoteImap } from './remote-imap.ts';
+import { startRemoteImap } from './remote-imap.ts';
 import { assertNoSecretsLeaked } from './secrets.ts';
 import { type Dovecot, startDovecot } from './start-dovecot.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = fileScope();
 
 // One user per method; the passwords are distinct so a hit can only come from the intended passdb.
 const USERS = {
@@ -59,22 +55,18 @@ describe('SASL via dovecot: password file, LDAP bind, SQL and remote IMAP at onc
   let dovecot: Dovecot;
   let secrets: string[];
   before(async () => {
-    const { dir, cleanup } = await tempRoot();
-    cleanups.push(cleanup);
-    const slapd: Slapd = await startSlapd(dir, { bindRequired: true });
-    cleanups.push(() => slapd.stop());
-    const db: Mariadb = await startMariadb(dir);
-    cleanups.push(() => db.stop());
-    const imap: RemoteImap = await startRemoteImap(dir, { name: USERS.imap.user, password: USERS.imap.password });
-    cleanups.push(() => imap.stop());
+    const dir = await cleanups.dir();
+    const slapd = cleanups.keep(await startSlapd(dir, { bindRequired: true }));
+    const db = cleanups.keep(await startMariadb(dir));
+    const imap = cleanups.keep(await startRemoteImap(dir, { name: USERS.imap.user, password: USERS.imap.password }));
     const env = {
       MAIL_DOMAIN: 'example.com',
       SMTPD_USE_TLS: 'yes',
       VIRTUAL_TRANSPORT: 'lmtp:unix:private/transport',
       SMTPD_SASL_CLIENTAUTH: `${USERS.file.user}:{plain}${USERS.file.password} other:{plain}other-secret-9`,
       LDAP_HOST: slapd.url,
-      LDAP_USER_BASE: 'ou=people,dc=example,dc=com',
-      LDAP_QUERY_FILTER_USER: '(&(objectclass=posixAccount)(mail=%s))',
+      LDAP_USER_BASE: LDAP_LOOKUP_ENV.LDAP_USER_BASE,
+      LDAP_QUERY_FILTER_USER: LDAP_LOOKUP_ENV.LDAP_QUERY_FILTER_USER,
       LDAP_QUERY_ATTRS_PASS: 'uid=user',
       LDAP_BIND_DN: LDAP_READER.dn,
       LDAP_BIND_PW: LDAP_READER.password,
@@ -89,10 +81,8 @@ describe('SASL via dovecot: password file, LDAP bind, SQL and remote IMAP at onc
       DOVECOT_AUTH_FAILURE_DELAY: '0',
     };
     secrets = [LDAP_READER.password, MYSQL_READER.password, ...Object.values(USERS).map((u) => u.password), 'other-secret-9'];
-    mta = await seededPostfix({ env });
-    cleanups.push(() => mta.stop());
-    dovecot = await startDovecot(mta.paths);
-    cleanups.push(() => dovecot.stop());
+    mta = cleanups.keep(await seededPostfix({ env }));
+    dovecot = cleanups.keep(await startDovecot(mta.paths));
   });
 
   for (const [method, auth] of Object.entries(USERS)) {

@@ -9,7 +9,7 @@ import type { RenderContext } from '../../../sidecars/seed/src/plan.ts';
 import { type Daemon, startDaemon } from '../harness/daemon.ts';
 import { type DnsServer, startDns } from '../harness/dns.ts';
 import { eventually, freePort, waitForPort } from '../harness/net.ts';
-import { type Postfix, scaffoldConfig, startPostfix } from '../harness/postfix.ts';
+import { type Postfix, scaffoldConfig, startPostfix, toSink } from '../harness/postfix.ts';
 import type { SwaksResult } from '../harness/swaks.ts';
 import { tempRoot } from '../harness/tmp.ts';
 import { applyPart } from './apply-part.ts';
@@ -109,13 +109,7 @@ export async function startFilterChain(opts: ChainOptions): Promise<FilterChain>
       mydestination: '',
       relay_domains: (parsed.config.MAIL_DOMAIN ?? []).join(' '),
       mynetworks: env.MYNETWORKS ?? '127.0.0.0/8',
-      default_transport: `smtp:[127.0.0.1]:${sink.port}`,
-      relay_transport: `smtp:[127.0.0.1]:${sink.port}`,
-      smtp_dns_support_level: 'disabled',
-      // Retries come fast in tests; the behaviour (deferred, then delivered) is the same as with the defaults.
-      queue_run_delay: '2s',
-      minimal_backoff_time: '2s',
-      maximal_backoff_time: '4s',
+      ...toSink(sink.port),
     });
     applyPart(part, conf);
 

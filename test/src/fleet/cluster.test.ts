@@ -15,7 +15,17 @@ import { startTxtServer, type TxtServer } from '../dkim/dns.ts';
 import { opensslPublicKey, startSidecarProcess, writeAmavisConf } from '../dkim/helpers.ts';
 import { type Sink, startSink } from '../dkim/sink.ts';
 import { verifyDkim, verifyDkimMailauth } from '../dkim/verify.ts';
-import { type Daemon, eventually, freePort, type Postfix, scaffoldConfig, startDaemon, startPostfix, tempRoot } from '../harness/index.ts';
+import {
+  type Daemon,
+  eventually,
+  freePort,
+  type Postfix,
+  scaffoldConfig,
+  startDaemon,
+  startPostfix,
+  tempRoot,
+  toSink,
+} from '../harness/index.ts';
 import { type NatsCluster, startNatsCluster } from '../harness/nats-cluster.ts';
 import { message } from '../spamd/corpus.ts';
 import { bayesCounts, drop, logLines, makeLib, startLearner } from '../spamd/learner.ts';
@@ -161,12 +171,7 @@ describe('fleet on a 3-server NATS cluster: two postfix+amavis nodes share DKIM,
       smtpd_tls_cert_file: join(root, 'self.pem'),
       smtpd_tls_key_file: join(root, 'self.key'),
       content_filter: `smtp:[127.0.0.1]:${amavisPort}`,
-      default_transport: `smtp:[127.0.0.1]:${sink.port}`,
-      relay_transport: `smtp:[127.0.0.1]:${sink.port}`,
-      smtp_dns_support_level: 'disabled',
-      queue_run_delay: '2s',
-      minimal_backoff_time: '2s',
-      maximal_backoff_time: '4s',
+      ...toSink(sink.port),
     });
     // Where amavis hands signed mail back: no content filter there, or it would loop.
     execFileSync('postconf', ['-c', pf, '-M', `${reinject}/inet=${reinject} inet n - n - - smtpd -o content_filter=`]);

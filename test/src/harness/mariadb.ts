@@ -7,6 +7,15 @@ import { eventually, freePort, waitForPort } from './net.ts';
 export const MYSQL_FIXTURE = new URL('../fixtures/mysql/postfix.sql', import.meta.url).pathname;
 // The lookup account the fixture creates (the password has a '#' on purpose).
 export const MYSQL_READER = { user: 'mailer', password: 'my#sql-pw', database: 'postfix' };
+// The seed README's lookup variables for the fixture's database, through the reader account.
+export const mysqlLookupEnv = (port: number) => ({
+  MYSQL_HOST: `127.0.0.1:${port}`,
+  MYSQL_DATABASE: MYSQL_READER.database,
+  MYSQL_USER: MYSQL_READER.user,
+  MYSQL_PASSWORD: MYSQL_READER.password,
+  MYSQL_QUERY_USER: "select recipient from mailboxes where mail='%s' limit 1;",
+  MYSQL_QUERY_ALIAS: "select target from aliases where alias='%s';",
+});
 
 export interface Mariadb extends Daemon {
   port: number;

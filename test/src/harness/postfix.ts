@@ -83,3 +83,14 @@ export async function startPostfix(configDir: string, port: number): Promise<Pos
 }
 
 export { freePort };
+
+// main.cf settings that send all outgoing mail to a local test sink, with retries that come fast in tests (the
+// behaviour, deferred then delivered, is the same as with the defaults).
+export const toSink = (port: number): Record<string, string> => ({
+  default_transport: `smtp:[127.0.0.1]:${port}`,
+  relay_transport: `smtp:[127.0.0.1]:${port}`,
+  smtp_dns_support_level: 'disabled',
+  queue_run_delay: '2s',
+  minimal_backoff_time: '2s',
+  maximal_backoff_time: '4s',
+});

@@ -8,6 +8,15 @@ export const LDAP_BASE = 'dc=example,dc=com';
 // The lookup account of fixtures/ldap/directory.ldif (the password has a space and a '#' on purpose).
 export const LDAP_READER = { dn: `cn=reader,${LDAP_BASE}`, password: 'read#er pw' };
 export const LDAP_FIXTURE = new URL('../fixtures/ldap/directory.ldif', import.meta.url).pathname;
+// The seed's LDAP lookup variables for the fixture's directory (users, aliases, groups and their expansion).
+export const LDAP_LOOKUP_ENV = {
+  LDAP_USER_BASE: `ou=people,${LDAP_BASE}`,
+  LDAP_GROUP_BASE: `ou=groups,${LDAP_BASE}`,
+  LDAP_QUERY_FILTER_USER: '(&(objectclass=posixAccount)(mail=%s))',
+  LDAP_QUERY_FILTER_ALIAS: '(&(objectclass=inetLocalMailRecipient)(mailLocalAddress=%s))',
+  LDAP_QUERY_FILTER_GROUP: '(&(objectclass=posixGroup)(mail=%s))',
+  LDAP_QUERY_FILTER_EXPAND: '(&(objectclass=posixAccount)(uid=%s))',
+};
 
 export interface Slapd extends Daemon {
   port: number;

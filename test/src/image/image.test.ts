@@ -13,6 +13,7 @@ import {
   greeting,
   IMAGE_NAME,
   inNs,
+  mailIn,
   netns,
   podman,
   podmanRunArgs,
@@ -205,16 +206,7 @@ for (const variant of VARIANTS) {
 
     it('accepts and delivers a message to a MAIL_BOXES address', async () => {
       const token = `tok-${tag}-${Date.now()}`;
-      const r = swaksIn(ns.name, [
-        '--from',
-        'sender@remote.test',
-        '--to',
-        'info@example.test',
-        '--header',
-        `Subject: ${token}`,
-        '--body',
-        token,
-      ]);
+      const r = mailIn(ns.name, 'sender@remote.test', 'info@example.test', token);
       assert.equal(r.status, 0, r.out);
       assert.match(r.out, /250 2\.0\.0 Ok: queued/);
       await eventually(() => delivered(c, token), 60_000, `delivery of ${token}`);
@@ -329,16 +321,7 @@ for (const variant of VARIANTS) {
 
       it('tags GTUBE as spam and delivers it (FINAL_SPAM_DESTINY=D_PASS)', async () => {
         const token = `gtube-${tag}-${Date.now()}`;
-        const r = swaksIn(ns.name, [
-          '--from',
-          'sender@remote.test',
-          '--to',
-          'info@example.test',
-          '--header',
-          `Subject: ${token}`,
-          '--body',
-          `${token}\n${GTUBE}\n`,
-        ]);
+        const r = mailIn(ns.name, 'sender@remote.test', 'info@example.test', token, ['--body', `${token}\n${GTUBE}\n`]);
         assert.equal(r.status, 0, r.out);
         const file = await eventually(() => delivered(c, token), 120_000, 'GTUBE delivery');
         const text = c.exec('cat', ...file.split('\n')).out;
@@ -350,13 +333,7 @@ for (const variant of VARIANTS) {
         const token = `eicar-${tag}-${Date.now()}`;
         const file = join(sinkDir, '..', 'eicar.com');
         writeFileSync(file, EICAR);
-        const r = swaksIn(ns.name, [
-          '--from',
-          'sender@remote.test',
-          '--to',
-          'info@example.test',
-          '--header',
-          `Subject: ${token}`,
+        const r = mailIn(ns.name, 'sender@remote.test', 'info@example.test', token, [
           '--attach-type',
           'application/octet-stream',
           '--attach-name',
@@ -371,16 +348,7 @@ for (const variant of VARIANTS) {
 
       it('DKIM-signs outgoing mail', async () => {
         const token = `out-${tag}-${Date.now()}`;
-        const r = swaksIn(ns.name, [
-          '--from',
-          'info@example.test',
-          '--to',
-          'someone@remote.test',
-          '--header',
-          `Subject: ${token}`,
-          '--body',
-          token,
-        ]);
+        const r = mailIn(ns.name, 'info@example.test', 'someone@remote.test', token);
         assert.equal(r.status, 0, r.out);
         const msg = await eventually(
           () => {
@@ -409,16 +377,7 @@ for (const variant of VARIANTS) {
       c.exec('postfix', 'reload');
       await new Promise((r) => setTimeout(r, 1000));
       queuedToken = `queued-${tag}-${Date.now()}`;
-      const r = swaksIn(ns.name, [
-        '--from',
-        'sender@remote.test',
-        '--to',
-        'abuse@example.test',
-        '--header',
-        `Subject: ${queuedToken}`,
-        '--body',
-        queuedToken,
-      ]);
+      const r = mailIn(ns.name, 'sender@remote.test', 'abuse@example.test', queuedToken);
       assert.equal(r.status, 0, r.out);
       await eventually(() => queueIds(c).length > 0 && !delivered(c, queuedToken), 60_000, 'message deferred in the queue');
       c.exec('postconf', '-X', 'defer_transports');

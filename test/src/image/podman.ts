@@ -91,6 +91,11 @@ export function swaksIn(ns: string, args: string[]): Run {
   });
 }
 
+// One message with `token` as its subject (and, unless other swaks options are given, its body) into port 25.
+export function mailIn(ns: string, from: string, to: string, token: string, extra: string[] = ['--body', token]): Run {
+  return swaksIn(ns, ['--from', from, '--to', to, '--header', `Subject: ${token}`, ...extra]);
+}
+
 export interface Container {
   name: string;
   exec: (...cmd: string[]) => Run;

@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import {
   eventually,
+  fileScope,
+  LDAP_LOOKUP_ENV,
   LDAP_READER,
   type Mariadb,
   MYSQL_READER,
+  mysqlLookupEnv,
   type SeededPostfix,
   type Slapd,
   seededPostfix,
@@ -16,24 +19,12 @@ import {
   tempRoot,
 } from '../harness/index.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = fileScope();
 
-const LDAP_ENV = {
-  MAIL_DOMAIN: 'example.com',
-  LDAP_USER_BASE: 'ou=people,dc=example,dc=com',
-  LDAP_GROUP_BASE: 'ou=groups,dc=example,dc=com',
-  LDAP_QUERY_FILTER_USER: '(&(objectclass=posixAccount)(mail=%s))',
-  LDAP_QUERY_FILTER_ALIAS: '(&(objectclass=inetLocalMailRecipient)(mailLocalAddress=%s))',
-  LDAP_QUERY_FILTER_GROUP: '(&(objectclass=posixGroup)(mail=%s))',
-  LDAP_QUERY_FILTER_EXPAND: '(&(objectclass=posixAccount)(uid=%s))',
-};
+const LDAP_ENV = { MAIL_DOMAIN: 'example.com', ...LDAP_LOOKUP_ENV };
 
 async function seeded(env: Record<string, string>): Promise<SeededPostfix> {
-  const mta = await seededPostfix({ env, variant: 'mini' });
-  cleanups.push(() => mta.stop());
+  const mta = cleanups.keep(await seededPostfix({ env, variant: 'mini' }));
   return mta;
 }
 
@@ -51,13 +42,9 @@ describe('LDAP mailbox, alias and group lookups deliver mail', () => {
   let open: Slapd;
   let locked: Slapd;
   before(async () => {
-    const t = await tempRoot();
-    cleanups.push(t.cleanup);
-    dir = t.dir;
-    open = await startSlapd(join(dir, 'open'), {});
-    cleanups.push(() => open.stop());
-    locked = await startSlapd(join(dir, 'locked'), { bindRequired: true });
-    cleanups.push(() => locked.stop());
+    dir = await cleanups.dir();
+    open = cleanups.keep(await startSlapd(join(dir, 'open'), {}));
+    locked = cleanups.keep(await startSlapd(join(dir, 'locked'), { bindRequired: true }));
   });
 
   test('user, alias and group (two members) are delivered; an unknown address is rejected at RCPT', async () => {
@@ -98,20 +85,14 @@ describe('MySQL mailbox lookup delivers mail', () => {
   let db: Mariadb;
   before(async () => {
     const t = await tempRoot();
-    cleanups.push(t.cleanup);
-    db = await startMariadb(t.dir);
-    cleanups.push(() => db.stop());
+    cleanups.defer(t.cleanup);
+    db = cleanups.keep(await startMariadb(t.dir));
   });
 
   test("the seed README's query delivers to receiver@example.com; unknown is rejected; aliases resolve", async () => {
     const mta = await seeded({
       MAIL_DOMAIN: 'example.com',
-      MYSQL_HOST: `127.0.0.1:${db.port}`,
-      MYSQL_DATABASE: MYSQL_READER.database,
-      MYSQL_USER: MYSQL_READER.user,
-      MYSQL_PASSWORD: MYSQL_READER.password,
-      MYSQL_QUERY_USER: "select recipient from mailboxes where mail='%s' limit 1;",
-      MYSQL_QUERY_ALIAS: "select target from aliases where alias='%s';",
+      ...mysqlLookupEnv(db.port),
     });
     assert.equal(send(mta, 'receiver@example.com', 'sql-user').status, 0);
     assert.equal(send(mta, 'sales@example.com', 'sql-alias').status, 0);

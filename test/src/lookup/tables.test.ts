@@ -1,28 +1,26 @@
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { mtaPaths } from '@mta/shared';
-import { LDAP_READER, type Mariadb, MYSQL_READER, type Slapd, startMariadb, startSlapd, tempRoot } from '../harness/index.ts';
+import {
+  fileScope,
+  LDAP_LOOKUP_ENV,
+  LDAP_READER,
+  type Mariadb,
+  mysqlLookupEnv,
+  type Slapd,
+  startMariadb,
+  startSlapd,
+} from '../harness/index.ts';
 import { postmapQuery, writeLookupTables } from './render-tables.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = fileScope();
 
-const LDAP_ENV = {
-  LDAP_USER_BASE: 'ou=people,dc=example,dc=com',
-  LDAP_GROUP_BASE: 'ou=groups,dc=example,dc=com',
-  LDAP_QUERY_FILTER_USER: '(&(objectclass=posixAccount)(mail=%s))',
-  LDAP_QUERY_FILTER_ALIAS: '(&(objectclass=inetLocalMailRecipient)(mailLocalAddress=%s))',
-  LDAP_QUERY_FILTER_GROUP: '(&(objectclass=posixGroup)(mail=%s))',
-  LDAP_QUERY_FILTER_EXPAND: '(&(objectclass=posixAccount)(uid=%s))',
-};
+const LDAP_ENV = { ...LDAP_LOOKUP_ENV };
 
 async function root(): Promise<string> {
-  const { dir, cleanup } = await tempRoot();
-  cleanups.push(cleanup);
+  const dir = await cleanups.dir();
   return dir;
 }
 
@@ -30,10 +28,8 @@ describe('postfix LDAP tables against a real slapd', () => {
   let open: Slapd;
   let locked: Slapd;
   before(async () => {
-    open = await startSlapd(await root());
-    cleanups.push(() => open.stop());
-    locked = await startSlapd(await root(), { bindRequired: true });
-    cleanups.push(() => locked.stop());
+    open = cleanups.keep(await startSlapd(await root()));
+    locked = cleanups.keep(await startSlapd(await root(), { bindRequired: true }));
   });
 
   test('LDAP_HOST as host:port resolves users, aliases and group members anonymously', async () => {
@@ -77,19 +73,13 @@ describe('postfix LDAP tables against a real slapd', () => {
 describe('postfix MySQL tables against a real mariadbd', () => {
   let db: Mariadb;
   before(async () => {
-    db = await startMariadb(await root());
-    cleanups.push(() => db.stop());
+    db = cleanups.keep(await startMariadb(await root()));
   });
 
   test("the seed README's mailboxes query finds receiver@example.com; aliases resolve; unknown is not found", async () => {
     const dir = await root();
     const part = writeLookupTables(dir, {
-      MYSQL_HOST: `127.0.0.1:${db.port}`,
-      MYSQL_DATABASE: MYSQL_READER.database,
-      MYSQL_USER: MYSQL_READER.user,
-      MYSQL_PASSWORD: MYSQL_READER.password,
-      MYSQL_QUERY_USER: "select recipient from mailboxes where mail='%s' limit 1;",
-      MYSQL_QUERY_ALIAS: "select target from aliases where alias='%s';",
+      ...mysqlLookupEnv(db.port),
     });
     const c = mtaPaths(dir).postfixConf;
     assert.deepEqual(part.postconfLists?.virtual_mailbox_maps, [`mysql:${c}/mysql-users.cf`]);

@@ -1,19 +1,15 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { runSeed } from '@mta/seed/run';
 import { mtaPaths } from '@mta/shared';
-import { memoryLogger, prepareSeedRoot, tempRoot, testInstanceEnv } from '../harness/index.ts';
+import { fileScope, memoryLogger, prepareSeedRoot, testInstanceEnv } from '../harness/index.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = fileScope();
 
 test('partial LDAP/MySQL groups stop the seed with every problem named, and nothing is written', async () => {
-  const { dir, cleanup } = await tempRoot();
-  cleanups.push(cleanup);
+  const dir = await cleanups.dir();
   prepareSeedRoot(dir);
   const lines: string[] = [];
   const r = await runSeed({

@@ -2,20 +2,16 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { runSeed } from '@mta/seed/run';
-import { eventually, freePort, memoryLogger, prepareSeedRoot, swaks, tempRoot, testInstanceEnv, waitForPort } from '../harness/index.ts';
+import { eventually, fileScope, freePort, memoryLogger, prepareSeedRoot, swaks, testInstanceEnv, waitForPort } from '../harness/index.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = fileScope();
 
 // Seeds a root with the image's logging (maillog_file=/dev/stdout) and runs postfix with stdout on a file, the
 // way runit hands it a pipe to docker's log: what postfix logs must arrive there.
 async function postfixOnStdout(env: Record<string, string>): Promise<{ port: number; log: () => string }> {
-  const { dir, cleanup } = await tempRoot('mta-seed-');
-  cleanups.push(cleanup);
+  const dir = await cleanups.dir('mta-seed-');
   prepareSeedRoot(dir);
   const { MAILLOG_FILE: _f, MAILLOG_FILE_PREFIXES: _p, ...instance } = testInstanceEnv(dir);
   const r = await runSeed({
@@ -34,7 +30,7 @@ async function postfixOnStdout(env: Record<string, string>): Promise<{ port: num
   const fd = openSync(logFile, 'a');
   const child = spawn('postfix', ['-c', etc, 'start-fg'], { stdio: ['ignore', fd, fd] });
   closeSync(fd);
-  cleanups.push(async () => {
+  cleanups.defer(async () => {
     execFileSync('postfix', ['-c', etc, 'stop'], { stdio: 'ignore' });
     await new Promise((res) => (child.exitCode === null ? child.once('exit', res) : res(null)));
   });

@@ -1,27 +1,22 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { Bus } from '@mta/shared';
-import { eventually, prepareSeedRoot, startNats, tempRoot, testInstanceEnv } from '../harness/index.ts';
+import { eventually, fileScope, prepareSeedRoot, startNats, testInstanceEnv } from '../harness/index.ts';
 import { seedProcess } from './snapshot.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = fileScope();
 
 test('the seed process announces mta.seed.done / mta.seed.failed on the bus, without secrets', async () => {
-  const nats = await startNats();
-  cleanups.push(() => nats.stop());
+  const nats = cleanups.keep(await startNats());
   const bus = Bus.start({ servers: [nats.url], name: 'test', node: 'test' });
-  cleanups.push(() => bus.close());
+  cleanups.defer(() => bus.close());
   const got: { subject: string; data: Record<string, unknown> }[] = [];
   bus.subscribe('mta.seed.>', (data, subject) => got.push({ subject, data }));
   await bus.connection();
 
-  const { dir, cleanup } = await tempRoot('mta-seed-');
-  cleanups.push(cleanup);
+  const dir = await cleanups.dir('mta-seed-');
   prepareSeedRoot(dir);
   mkdirSync(join(dir, 'tmp'));
   const env = {

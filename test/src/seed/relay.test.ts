@@ -1,21 +1,18 @@
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { runSeed } from '@mta/seed/run';
-import { eventually, memoryLogger, prepareSeedRoot, seededPostfix, swaks, tempRoot, testInstanceEnv } from '../harness/index.ts';
+import { eventually, fileScope, memoryLogger, prepareSeedRoot, seededPostfix, swaks, testInstanceEnv } from '../harness/index.ts';
 import { startSink } from './sink.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = fileScope();
 
 const PASSWORD = 'relay-Secret-9f3';
 
 test('SMTP_RELAY_HOSTAUTH: outgoing mail reaches the relay, authenticated with the given credentials', async () => {
   const relay = await startSink({ auth: { user: 'relayuser', pass: PASSWORD } });
-  cleanups.push(relay.close);
+  cleanups.defer(relay.close);
   const mta = await seededPostfix({
     env: {
       MAIL_DOMAIN: 'example.com',
@@ -23,7 +20,7 @@ test('SMTP_RELAY_HOSTAUTH: outgoing mail reaches the relay, authenticated with t
       SMTP_TLS_SECURITY_LEVEL: 'none',
     },
   });
-  cleanups.push(mta.stop);
+  cleanups.defer(mta.stop);
   const r = swaks([
     '--server',
     `127.0.0.1:${mta.port}`,
@@ -51,11 +48,11 @@ test('SMTP_RELAY_HOSTAUTH: outgoing mail reaches the relay, authenticated with t
 
 test('a relay that refuses the credentials gets no mail (the sink really checks AUTH)', async () => {
   const relay = await startSink({ auth: { user: 'relayuser', pass: 'another-password' } });
-  cleanups.push(relay.close);
+  cleanups.defer(relay.close);
   const mta = await seededPostfix({
     env: { MAIL_DOMAIN: 'example.com', SMTP_RELAY_HOSTAUTH: `[127.0.0.1]:${relay.port} relayuser:${PASSWORD}` },
   });
-  cleanups.push(mta.stop);
+  cleanups.defer(mta.stop);
   const r = swaks(['--server', `127.0.0.1:${mta.port}`, '--from', 'info@example.com', '--to', 'friend@far-away.test']);
   assert.equal(r.status, 0, r.output);
   await eventually(() => relay.authFailures > 0, 20_000, 'auth attempt');
@@ -63,8 +60,7 @@ test('a relay that refuses the credentials gets no mail (the sink really checks 
 });
 
 test('SMTP_TLS_WRAPPERMODE=yes with a level below encrypt is a validation error; nothing is written', async () => {
-  const { dir, cleanup } = await tempRoot('mta-seed-');
-  cleanups.push(cleanup);
+  const dir = await cleanups.dir('mta-seed-');
   prepareSeedRoot(dir);
   const r = await runSeed({
     env: { ...testInstanceEnv(dir), MAIL_DOMAIN: 'example.com', SMTP_TLS_WRAPPERMODE: 'yes', SMTP_TLS_SECURITY_LEVEL: 'may' },

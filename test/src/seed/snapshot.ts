@@ -2,8 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { after } from 'node:test';
-import { freePort, prepareSeedRoot, tempRoot } from '../harness/index.ts';
+import { fileScope, freePort, prepareSeedRoot } from '../harness/index.ts';
 
 export interface FileState {
   sha: string;
@@ -77,15 +76,11 @@ export async function seedProcess(root: string, env: Record<string, string>, onS
 
 // Per-file teardown plus fresh seed roots (pristine postfix files, a tmp dir), all removed when the file's tests end.
 export function seedFixture(): { freshRoot: () => Promise<string>; onCleanup: (fn: () => Promise<void>) => void } {
-  const cleanups: (() => Promise<void>)[] = [];
-  after(async () => {
-    for (const c of cleanups.reverse()) await c();
-  });
+  const scope = fileScope();
   return {
-    onCleanup: (fn) => void cleanups.push(fn),
+    onCleanup: (fn) => scope.defer(fn),
     freshRoot: async () => {
-      const { dir, cleanup } = await tempRoot('mta-seed-');
-      cleanups.push(cleanup);
+      const dir = await scope.dir('mta-seed-');
       prepareSeedRoot(dir);
       mkdirSync(join(dir, 'tmp'));
       return dir;

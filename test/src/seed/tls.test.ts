@@ -3,57 +3,26 @@ import { spawnSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import { runSeed } from '@mta/seed/run';
-import { memoryLogger, prepareSeedRoot, type SeededPostfix, seededPostfix, swaks, tempRoot, testInstanceEnv } from '../harness/index.ts';
+import {
+  fileScope,
+  memoryLogger,
+  opensslSelfSigned,
+  prepareSeedRoot,
+  type SeededPostfix,
+  seededPostfix,
+  swaks,
+  testInstanceEnv,
+} from '../harness/index.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
+const cleanups = fileScope();
 let certs: string;
 before(async () => {
-  const t = await tempRoot('mta-tls-');
-  cleanups.push(t.cleanup);
-  certs = t.dir;
-  for (const n of ['a', 'b']) {
-    const r = spawnSync('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '30',
-      '-subj',
-      `/CN=${n}.files.test`,
-      '-keyout',
-      join(certs, `${n}.key`),
-      '-out',
-      join(certs, `${n}.crt`),
-    ]);
-    assert.equal(r.status, 0, String(r.stderr));
-  }
-  const ec = spawnSync('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-days',
-    '30',
-    '-subj',
-    '/CN=ec.files.test',
-    '-keyout',
-    join(certs, 'ec.key'),
-    '-out',
-    join(certs, 'ec.crt'),
-  ]);
-  assert.equal(ec.status, 0, String(ec.stderr));
+  certs = await cleanups.dir('mta-tls-');
+  for (const n of ['a', 'b']) opensslSelfSigned(certs, n, `${n}.files.test`);
+  opensslSelfSigned(certs, 'ec', 'ec.files.test', { ec: true });
 });
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
-
 // Files holding keys are compared by hash so a failing assertion never prints key material.
 const digest = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 
@@ -70,7 +39,7 @@ function served(port: number, args: string[] = ['-tls1_2']): X509Certificate | u
 
 async function start(env: Record<string, string>): Promise<SeededPostfix> {
   const m = await seededPostfix({ env: { MAIL_DOMAIN: 'example.com example.net', ...env } });
-  cleanups.push(m.stop);
+  cleanups.defer(m.stop);
   return m;
 }
 
@@ -109,8 +78,7 @@ test('SMTPD_USE_TLS=yes: self-signed certificate with SANs for the host and ever
 });
 
 test('a locked start renews a self-signed certificate that is about to expire, keeping its names', async () => {
-  const { dir, cleanup } = await tempRoot('mta-seed-');
-  cleanups.push(cleanup);
+  const dir = await cleanups.dir('mta-seed-');
   prepareSeedRoot(dir);
   const env = { ...testInstanceEnv(dir), MAIL_DOMAIN: 'example.com example.net', SMTPD_USE_TLS: 'yes' };
   assert.equal((await runSeed({ env, root: dir, variant: 'full', log: memoryLogger([]) })).status, 'applied');
@@ -150,8 +118,7 @@ test('SMTPD_TLS_CHAIN_FILES: key then certificate, served', async () => {
 });
 
 test('mismatched or unreadable TLS files are validation errors naming the variable; nothing is written', async () => {
-  const { dir, cleanup } = await tempRoot('mta-seed-');
-  cleanups.push(cleanup);
+  const dir = await cleanups.dir('mta-seed-');
   prepareSeedRoot(dir);
   writeFileSync(join(certs, 'chain-bad.pem'), readFileSync(join(certs, 'a.key'), 'utf8') + readFileSync(join(certs, 'b.crt'), 'utf8'));
   const r = await runSeed({

@@ -1,18 +1,15 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
-import { eventually, seededPostfix, swaks } from '../harness/index.ts';
+import { test } from 'node:test';
+import { eventually, fileScope, seededPostfix, swaks } from '../harness/index.ts';
 import { startSink } from './sink.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = fileScope();
 
 test('VIRTUAL_TRANSPORT=lmtp:host:port hands accepted mail to that LMTP server, not to /var/mail', async () => {
   const lmtp = await startSink({ lmtp: true });
-  cleanups.push(lmtp.close);
+  cleanups.defer(lmtp.close);
   const mta = await seededPostfix({
     env: {
       MAIL_DOMAIN: 'example.com',
@@ -21,7 +18,7 @@ test('VIRTUAL_TRANSPORT=lmtp:host:port hands accepted mail to that LMTP server, 
       VIRTUAL_TRANSPORT: `lmtp:127.0.0.1:${lmtp.port}`,
     },
   });
-  cleanups.push(mta.stop);
+  cleanups.defer(mta.stop);
   const r = swaks(['--server', `127.0.0.1:${mta.port}`, '--from', 'a@remote.test', '--to', 'sales@example.com', '--body', 'via-lmtp-1']);
   assert.equal(r.status, 0, r.output);
   const msg = await eventually(() => lmtp.messages.find((m) => m.body.includes('via-lmtp-1')), 15_000, 'lmtp delivery');
@@ -36,7 +33,7 @@ test('VIRTUAL_TRANSPORT=lmtp:unix:private/transport is wired for dovecot (refuse
     env: { MAIL_DOMAIN: 'example.com', VIRTUAL_TRANSPORT: 'lmtp:unix:private/transport' },
     variant: 'base',
   });
-  cleanups.push(mta.stop);
+  cleanups.defer(mta.stop);
   assert.equal(mta.postfix.postconf('-h', 'virtual_transport').trim(), 'lmtp:unix:private/transport');
   await assert.rejects(
     seededPostfix({ env: { MAIL_DOMAIN: 'example.com', VIRTUAL_TRANSPORT: 'lmtp:unix:private/transport' }, variant: 'mini' }),

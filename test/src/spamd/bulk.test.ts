@@ -2,25 +2,21 @@ import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { Bus, mtaPaths } from '@mta/shared';
-import { eventually, startNats, tempRoot } from '../harness/index.ts';
+import { eventually, fileScope, startNats, tempRoot } from '../harness/index.ts';
 import { message } from './corpus.ts';
 import { bayesCounts, countFiles, drop, logLines, makeLib, startLearner } from './learner.ts';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = fileScope();
 
 test('300 spam + 300 ham: batched into the DB amavis reads, owned by amavis, folders end empty', async () => {
   const { dir: root, cleanup } = await tempRoot('mta-spamd-');
-  cleanups.push(cleanup);
+  cleanups.defer(cleanup);
   const lib = await makeLib(root);
-  const nats = await startNats();
-  cleanups.push(() => nats.stop());
+  const nats = cleanups.keep(await startNats());
   const sub = Bus.start({ servers: [nats.url], name: 'spamd-test-sub', node: 't' });
-  cleanups.push(() => sub.close());
+  cleanups.defer(() => sub.close());
   const events: Record<string, unknown>[] = [];
   sub.subscribe('mta.spamd.>', (d, subject) => events.push({ ...d, subject }));
   await sub.connection();
@@ -31,7 +27,7 @@ test('300 spam + 300 ham: batched into the DB amavis reads, owned by amavis, fol
     await drop(lib, 'ham', `H${i}.eml`, message('ham', i));
   }
   const learner = startLearner(root, lib, { NATS_URL: nats.url, SPAMD_BATCH_MS: '500', SPAMD_BATCH_MAX: '200' });
-  cleanups.push(() => learner.stop());
+  cleanups.defer(() => learner.stop());
   for (let i = 100; i < 300; i++) {
     await drop(lib, 'spam', `S${i}.eml`, message('spam', i));
     await drop(lib, 'ham', `H${i}.eml`, message('ham', i));

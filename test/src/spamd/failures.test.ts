@@ -1,20 +1,17 @@
 import assert from 'node:assert/strict';
 import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { mtaPaths } from '@mta/shared';
-import { eventually, tempRoot } from '../harness/index.ts';
+import { eventually, fileScope, tempRoot } from '../harness/index.ts';
 import { message } from './corpus.ts';
 import { bayesCounts, countFiles, drop, logLines, makeLib, startLearner } from './learner.ts';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = fileScope();
 
 test('an unparsable file goes to failed/ with its reason, the rest of its batch is learned, temp names are left alone', async () => {
   const { dir: root, cleanup } = await tempRoot('mta-spamd-');
-  cleanups.push(cleanup);
+  cleanups.defer(cleanup);
   const lib = await makeLib(root);
   for (let i = 0; i < 20; i++) await drop(lib, 'spam', `S${i}.eml`, message('spam', i));
   await writeFile(join(lib, 'spam', 'broken.eml'), Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0, 0x08, 0xff, 0xfe]));
@@ -22,7 +19,7 @@ test('an unparsable file goes to failed/ with its reason, the rest of its batch 
   await drop(lib, 'spam', '.kopano-partial.eml', message('spam', 99));
   await drop(lib, 'spam', 'being-written.eml.tmp', message('spam', 98));
   const learner = startLearner(root, lib, { NATS_URL: 'nats://127.0.0.1:1', SPAMD_BATCH_MS: '200' });
-  cleanups.push(() => learner.stop());
+  cleanups.defer(() => learner.stop());
 
   await eventually(async () => (await countFiles(join(lib, 'failed'))) === 4, 20_000, 'two failures with reasons');
   const failed = (await readdir(join(lib, 'failed'))).sort();
@@ -37,10 +34,10 @@ test('an unparsable file goes to failed/ with its reason, the rest of its batch 
 
 test('an unwritable Bayes DB keeps every file (retried with backoff), nothing lands in failed/', async () => {
   const { dir: root, cleanup } = await tempRoot('mta-spamd-');
-  cleanups.push(cleanup);
+  cleanups.defer(cleanup);
   const lib = await makeLib(root);
   const learner = startLearner(root, lib, { NATS_URL: 'nats://127.0.0.1:1', SPAMD_BATCH_MS: '200' });
-  cleanups.push(() => learner.stop());
+  cleanups.defer(() => learner.stop());
   await eventually(() => logLines(learner).some((l) => l.event === 'spamd.ready'), 15_000, 'ready');
   const dbDir = join(root, 'var/amavis/.spamassassin');
   // A real failure: the amavis user may no longer write the DB directory (sa-learn exits 0 but writes nothing).

@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
 import { open, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import { mtaPaths } from '@mta/shared';
-import { type Daemon, eventually, tempRoot } from '../harness/index.ts';
+import { type Daemon, eventually, fileScope } from '../harness/index.ts';
 import { message } from './corpus.ts';
 import { bayesCounts, countFiles, drop, logLines, makeLib, startLearner } from './learner.ts';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = fileScope();
 
 let root: string;
 let lib: string;
@@ -19,9 +16,7 @@ const empty = async () => (await countFiles(join(lib, 'spam'))) + (await countFi
 const learnedLines = () => logLines(learner).filter((l) => l.event === 'spamd.learned');
 
 before(async () => {
-  const t = await tempRoot('mta-spamd-');
-  cleanups.push(t.cleanup);
-  root = t.dir;
+  root = await cleanups.dir('mta-spamd-');
   lib = await makeLib(root);
   // Present at start: the same message in both folders, the ham copy newer (the user's last word).
   const both = message('spam', 1, 'both');
@@ -29,7 +24,7 @@ before(async () => {
   await drop(lib, 'ham', 'BOTH.eml', both);
   await utimes(join(lib, 'spam', 'BOTH.eml'), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
   learner = startLearner(root, lib, { NATS_URL: 'nats://127.0.0.1:1', SPAMD_BATCH_MS: '200' });
-  cleanups.push(() => learner.stop());
+  cleanups.defer(() => learner.stop());
 });
 
 test('a message in both folders at start ends as ham', async () => {

@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { mtaPaths } from '@mta/shared';
-import { eventually, tempRoot } from '../harness/index.ts';
+import { eventually, fileScope, tempRoot } from '../harness/index.ts';
 import { message } from './corpus.ts';
 import { bayesCounts, countFiles, drop, makeLib, startLearner } from './learner.ts';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = fileScope();
 
 // Every process below pid (children of children…), read from /proc.
 function descendants(pid: number): number[] {
@@ -44,12 +41,12 @@ const cmdline = (pid: number) => {
 
 test('kill -9 in the middle of a batch, restart: every file learned, none left behind', async () => {
   const { dir: root, cleanup } = await tempRoot('mta-spamd-');
-  cleanups.push(cleanup);
+  cleanups.defer(cleanup);
   const lib = await makeLib(root);
   for (let i = 0; i < 400; i++) await drop(lib, 'spam', `S${i}.eml`, message('spam', i));
   const env = { NATS_URL: 'nats://127.0.0.1:1', SPAMD_BATCH_MS: '200', SPAMD_BATCH_MAX: '150' };
   const first = startLearner(root, lib, env);
-  cleanups.push(() => first.stop());
+  cleanups.defer(() => first.stop());
   const pid = first.proc.pid as number;
 
   // Wait until sa-learn is learning a batch, then kill the whole process tree at once, as a container crash would.
@@ -71,7 +68,7 @@ test('kill -9 in the middle of a batch, restart: every file learned, none left b
   assert.ok(left > 0, 'the batch in flight was not deleted');
 
   const second = startLearner(root, lib, env);
-  cleanups.push(() => second.stop());
+  cleanups.defer(() => second.stop());
   await eventually(async () => (await countFiles(join(lib, 'spam'))) === 0, 40_000, 'spam folder empty after restart');
   await eventually(async () => (await bayesCounts(mtaPaths(root).bayes)).nspam === 400, 15_000, 'nspam 400');
   assert.equal(await countFiles(join(lib, 'failed')), 0);
