@@ -5,18 +5,9 @@ import { join, relative } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { type ComposeService, composeServices } from '../docs/compose-env.ts';
 import { type Dovecot, startDovecot } from '../dovecot/start-dovecot.ts';
-import {
-  eventually,
-  fileScope,
-  LDAP_BASE,
-  type Mariadb,
-  type SeededPostfix,
-  seededPostfix,
-  startMariadb,
-  startSlapd,
-  swaks,
-  tempRoot,
-} from '../harness/index.ts';
+import { eventually, fileScope, type SeededPostfix, seededPostfix, swaks } from '../harness/index.ts';
+import { type Mariadb, startMariadb } from '../harness/mariadb.ts';
+import { LDAP_BASE, startSlapd } from '../harness/slapd.ts';
 
 // The demo cannot run here (no docker engine, no mariadb/openldap images): this runs its wiring with the same
 // daemons on loopback, configured from compose/ as `cp .env.example .env && make init && make test` would.
@@ -89,8 +80,7 @@ describe('compose demo: mta with LDAP mailboxes and MySQL aliases', () => {
   before(async () => {
     const all = services();
     mtaEnv = environment(all, 'mta');
-    const t = await tempRoot('mta-compose-');
-    cleanups.defer(t.cleanup);
+    const t = { dir: await cleanups.dir('mta-compose-') };
     // mlan/openldap creates the suffix entry itself; the Makefile only adds the OUs and the demo user.
     const entries = makefileLdif(join(t.dir, 'make'));
     ldapMail = [...entries.matchAll(/^mail: (.*)$/gm)].map((m) => m[1] ?? '');

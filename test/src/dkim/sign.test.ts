@@ -7,9 +7,9 @@ import { promisify } from 'node:util';
 import { mtaPaths } from '@mta/shared';
 import nodemailer from 'nodemailer';
 import { type Daemon, eventually, freePort, startDaemon, tempRoot, waitForPort } from '../harness/index.ts';
+import { type Sink, startSink } from '../harness/sink.ts';
 import { startTxtServer, type TxtServer } from './dns.ts';
 import { startSidecarProcess, writeAmavisConf } from './helpers.ts';
-import { type Sink, startSink } from './sink.ts';
 import { verifyDkim, verifyDkimMailauth } from './verify.ts';
 
 const exec = promisify(execFile);
@@ -32,11 +32,11 @@ describe('amavis signs with the keys dkim-keys manages', () => {
     );
   };
   const send = async (from: string): Promise<string> => {
-    const count = sink.messages.length;
+    const count = sink.mails.length;
     const t = nodemailer.createTransport({ host: '127.0.0.1', port: amavisPort, secure: false, ignoreTLS: true, name: 'client.a.test' });
     await t.sendMail({ from, to: 'someone@remote.test', subject: `hello from ${from}`, text: 'signed, I hope\n' });
     t.close();
-    return eventually(() => sink.messages[count], 15_000, 'message forwarded by amavis');
+    return eventually(() => sink.mails[count]?.raw, 15_000, 'message forwarded by amavis');
   };
 
   before(async () => {
@@ -57,7 +57,7 @@ describe('amavis signs with the keys dkim-keys manages', () => {
   after(async () => {
     await sidecar?.stop();
     await amavis?.stop();
-    await sink?.close();
+    await sink?.stop();
     await dns?.close();
     await root?.cleanup();
   });

@@ -1,17 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, test } from 'node:test';
-import {
-  fileScope,
-  LDAP_LOOKUP_ENV,
-  LDAP_READER,
-  MYSQL_READER,
-  type SeededPostfix,
-  seededPostfix,
-  startMariadb,
-  startSlapd,
-  swaks,
-} from '../harness/index.ts';
+import { fileScope, type SeededPostfix, seededPostfix, swaks } from '../harness/index.ts';
+import { MYSQL_READER, startMariadb } from '../harness/mariadb.ts';
+import { LDAP_LOOKUP_ENV, LDAP_READER, startSlapd } from '../harness/slapd.ts';
 import { startRemoteImap } from './remote-imap.ts';
 import { assertNoSecretsLeaked } from './secrets.ts';
 import { type Dovecot, startDovecot } from './start-dovecot.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { eventually } from '../harness/net.ts';
 import { type FilterChain, startFilterChain } from './chain.ts';
-import { attachmentMail, EICAR, GTUBE, headerOf, plainMail } from './messages.ts';
+import { EICAR, GTUBE, headerOf } from './messages.ts';
 
 const quarantined = (c: FilterChain): string[] =>
   existsSync(c.layout.quarantine)
@@ -25,11 +25,7 @@ describe('content filter chain with default destinies', { timeout: 120_000 }, ()
   });
 
   it('delivers clean mail through amavis and the reinjection listener, scanned', async () => {
-    const r = await c.send(
-      'alice@remote.test',
-      'bob@example.com',
-      plainMail('alice@remote.test', 'bob@example.com', 'hello', 'just a note'),
-    );
+    const r = await c.mail('alice@remote.test', 'bob@example.com', 'hello', 'just a note');
     assert.equal(r.status, 0, r.output);
     const m = await eventually(() => c.sink.mails.find((x) => x.raw.includes('Subject: hello')), 30_000, 'clean mail delivered');
     assert.deepEqual(m.to, ['bob@example.com']);
@@ -39,14 +35,14 @@ describe('content filter chain with default destinies', { timeout: 120_000 }, ()
   });
 
   it('passes GTUBE with the spam flag and score by default (FINAL_SPAM_DESTINY=D_PASS)', async () => {
-    await c.send('spammer@remote.test', 'bob@example.com', plainMail('spammer@remote.test', 'bob@example.com', 'gtube', GTUBE));
+    await c.mail('spammer@remote.test', 'bob@example.com', 'gtube', GTUBE);
     const m = await eventually(() => c.sink.mails.find((x) => x.raw.includes('Subject: ***Spam*** gtube')), 30_000, 'GTUBE delivered');
     assert.deepEqual(headerOf(m.raw, 'X-Spam-Flag'), ['YES']);
     assert.ok(Number(headerOf(m.raw, 'X-Spam-Score')[0]) >= 999, m.raw);
   });
 
   it('adds info headers between TAG and TAG2 but no spam flag', async () => {
-    await c.send('news@remote.test', 'bob@example.com', plainMail('news@remote.test', 'bob@example.com', 'mta-medium-score', 'hi'));
+    await c.mail('news@remote.test', 'bob@example.com', 'mta-medium-score', 'hi');
     const m = await eventually(() => c.sink.mails.find((x) => x.raw.includes('mta-medium-score')), 30_000, 'medium mail delivered');
     const score = Number(headerOf(m.raw, 'X-Spam-Score')[0]);
     assert.ok(score >= 2 && score < 6.2, `score ${score}`);
@@ -55,11 +51,7 @@ describe('content filter chain with default destinies', { timeout: 120_000 }, ()
   });
 
   it('discards an EICAR attachment (FINAL_VIRUS_DESTINY=D_DISCARD) and quarantines it', async () => {
-    const r = await c.send(
-      'virus@remote.test',
-      'bob@example.com',
-      attachmentMail('virus@remote.test', 'bob@example.com', 'eicar', 'eicar.com', EICAR),
-    );
+    const r = await c.attach('virus@remote.test', 'bob@example.com', 'eicar', 'eicar.com', EICAR);
     assert.equal(r.status, 0, r.output);
     const q = await eventually(() => quarantined(c).find((f) => f.includes('virus-')), 30_000, 'virus quarantined');
     assert.ok(existsSync(join(c.layout.quarantine, q)));

@@ -10,10 +10,11 @@ import { type Daemon, startDaemon } from '../harness/daemon.ts';
 import { type DnsServer, startDns } from '../harness/dns.ts';
 import { eventually, freePort, waitForPort } from '../harness/net.ts';
 import { type Postfix, scaffoldConfig, startPostfix, toSink } from '../harness/postfix.ts';
+import { type Sink, startSink } from '../harness/sink.ts';
 import type { SwaksResult } from '../harness/swaks.ts';
 import { tempRoot } from '../harness/tmp.ts';
 import { applyPart } from './apply-part.ts';
-import { type Sink, startSink } from './sink.ts';
+import { attachmentMail, plainMail } from './messages.ts';
 
 const FIXTURE_DB = new URL('../fixtures/clamav/', import.meta.url).pathname;
 
@@ -58,6 +59,10 @@ export interface FilterChain {
   amavis: Service;
   clamd: Service;
   send: (from: string, to: string, data: string, extra?: string[]) => Promise<SwaksResult>;
+  // A plain text message from `from` to `to` (plainMail), sent like `send`.
+  mail: (from: string, to: string, subject: string, body: string, extra?: string[]) => Promise<SwaksResult>;
+  // A message with one attachment (attachmentMail), sent like `send`.
+  attach: (from: string, to: string, subject: string, name: string, content: string) => Promise<SwaksResult>;
   queue: () => QueueEntry[];
   flush: () => void;
   stop: () => Promise<void>;
@@ -155,6 +160,8 @@ ${opts.amavisLocal ?? ''}
     const postfix = await startPostfix(conf, port);
     cleanups.push(postfix.stop);
 
+    const send = (from: string, to: string, data: string, extra: string[] = []) =>
+      swaksAsync(['--server', '127.0.0.1', '--port', String(port), '--from', from, '--to', to, '--data', data, ...extra]);
     return {
       root,
       layout,
@@ -164,8 +171,9 @@ ${opts.amavisLocal ?? ''}
       dns,
       amavis,
       clamd,
-      send: (from, to, data, extra = []) =>
-        swaksAsync(['--server', '127.0.0.1', '--port', String(port), '--from', from, '--to', to, '--data', data, ...extra]),
+      send,
+      mail: (from, to, subject, body, extra) => send(from, to, plainMail(from, to, subject, body), extra),
+      attach: (from, to, subject, name, content) => send(from, to, attachmentMail(from, to, subject, name, content)),
       queue: () =>
         execFileSync('postqueue', ['-c', conf, '-j'])
           .toString()

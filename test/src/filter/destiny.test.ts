@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { runCli } from '../../../cli/src/program.ts';
 import { eventually } from '../harness/net.ts';
 import { type FilterChain, startFilterChain } from './chain.ts';
-import { attachmentMail, EICAR, GTUBE, headerOf, plainMail } from './messages.ts';
+import { EICAR, GTUBE, headerOf } from './messages.ts';
 
 async function cli(c: FilterChain, ...argv: string[]): Promise<{ code: number; out: string }> {
   const lines: string[] = [];
@@ -22,11 +22,7 @@ describe('content filter with FINAL_SPAM_DESTINY=D_DISCARD and FINAL_VIRUS_DESTI
   });
 
   it('keeps GTUBE from the recipient, lists it in mta quarantine ls, and release delivers it', async () => {
-    const r = await c.send(
-      'spammer@remote.test',
-      'bob@example.com',
-      plainMail('spammer@remote.test', 'bob@example.com', 'gtube-discard', GTUBE),
-    );
+    const r = await c.mail('spammer@remote.test', 'bob@example.com', 'gtube-discard', GTUBE);
     assert.equal(r.status, 0, r.output);
     const listed = await eventually(
       async () => {
@@ -60,11 +56,7 @@ describe('content filter with FINAL_SPAM_DESTINY=D_DISCARD and FINAL_VIRUS_DESTI
   });
 
   it('rejects EICAR in the SMTP session: the client sees a 5xx, nothing is delivered or bounced, a copy is quarantined', async () => {
-    const r = await c.send(
-      'sender@remote.test',
-      'bob@example.com',
-      attachmentMail('sender@remote.test', 'bob@example.com', 'eicar-reject', 'eicar.com', EICAR),
-    );
+    const r = await c.attach('sender@remote.test', 'bob@example.com', 'eicar-reject', 'eicar.com', EICAR);
     assert.notEqual(r.status, 0, r.output);
     assert.match(r.output, /<\*\* 554 5\.7\.0 Reject/);
     const ls = await eventually(
@@ -83,7 +75,7 @@ describe('content filter with FINAL_SPAM_DESTINY=D_DISCARD and FINAL_VIRUS_DESTI
   });
 
   it('still delivers clean mail through the before-queue filter, scanned once', async () => {
-    const r = await c.send('alice@remote.test', 'bob@example.com', plainMail('alice@remote.test', 'bob@example.com', 'clean-bq', 'hello'));
+    const r = await c.mail('alice@remote.test', 'bob@example.com', 'clean-bq', 'hello');
     assert.equal(r.status, 0, r.output);
     const m = await eventually(() => c.sink.mails.find((x) => x.raw.includes('clean-bq')), 30_000, 'clean mail delivered');
     assert.equal(headerOf(m.raw, 'X-Virus-Scanned').length, 1, m.raw);

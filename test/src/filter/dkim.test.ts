@@ -58,12 +58,7 @@ describe('DKIM: amavis signs originating mail and verifies inbound signatures', 
   });
 
   it('signs mail from mynetworks for our domain; Mail::DKIM and mailauth say pass via the published TXT', async () => {
-    const r = await c.send(
-      'alice@example.com',
-      'carol@remote.test',
-      plainMail('alice@example.com', 'carol@remote.test', 'dkim-out', 'signed'),
-      ['--local-interface', '127.0.0.2'],
-    );
+    const r = await c.mail('alice@example.com', 'carol@remote.test', 'dkim-out', 'signed', ['--local-interface', '127.0.0.2']);
     assert.equal(r.status, 0, r.output);
     const m = await eventually(() => c.sink.mails.find((x) => x.raw.includes('Subject: dkim-out')), 30_000, 'outbound delivered');
     assert.match(headerOf(m.raw, 'DKIM-Signature')[0] ?? '', /\bd=example\.com;.*\bs=default;/);
@@ -73,7 +68,7 @@ describe('DKIM: amavis signs originating mail and verifies inbound signatures', 
   });
 
   it('does not sign mail that merely claims our domain from outside mynetworks', async () => {
-    await c.send('alice@example.com', 'bob@example.com', plainMail('alice@example.com', 'bob@example.com', 'dkim-spoof', 'x'));
+    await c.mail('alice@example.com', 'bob@example.com', 'dkim-spoof', 'x');
     const m = await eventually(() => c.sink.mails.find((x) => x.raw.includes('Subject: dkim-spoof')), 30_000, 'spoof delivered');
     assert.deepEqual(headerOf(m.raw, 'DKIM-Signature'), []);
   });

@@ -16,11 +16,7 @@ const deferred = (c: FilterChain, subjectTag: string, n: number) =>
 
 const sendBatch = async (c: FilterChain, tag: string, n: number) => {
   for (let i = 0; i < n; i++) {
-    const r = await c.send(
-      'alice@remote.test',
-      'bob@example.com',
-      plainMail('alice@remote.test', 'bob@example.com', `${tag}-${i}`, 'hello'),
-    );
+    const r = await c.mail('alice@remote.test', 'bob@example.com', `${tag}-${i}`, 'hello');
     assert.equal(r.status, 0, r.output);
     assert.match(r.output, /250 2\.0\.0 Ok: queued/);
   }

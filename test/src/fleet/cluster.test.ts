@@ -13,7 +13,6 @@ import { startAcmeSidecar } from '../acme/sidecar.ts';
 import { smtpStartTlsCert } from '../acme/tls.ts';
 import { startTxtServer, type TxtServer } from '../dkim/dns.ts';
 import { opensslPublicKey, startSidecarProcess, writeAmavisConf } from '../dkim/helpers.ts';
-import { type Sink, startSink } from '../dkim/sink.ts';
 import { verifyDkim, verifyDkimMailauth } from '../dkim/verify.ts';
 import {
   type Daemon,
@@ -27,6 +26,7 @@ import {
   toSink,
 } from '../harness/index.ts';
 import { type NatsCluster, startNatsCluster } from '../harness/nats-cluster.ts';
+import { type Sink, startSink } from '../harness/sink.ts';
 import { message } from '../spamd/corpus.ts';
 import { bayesCounts, drop, logLines, makeLib, startLearner } from '../spamd/learner.ts';
 
@@ -150,9 +150,11 @@ describe('fleet on a 3-server NATS cluster: two postfix+amavis nodes share DKIM,
     const t = nodemailer.createTransport({ host: '127.0.0.1', port: n.port, secure: false, ignoreTLS: true, name: 'client.a.test' });
     await t.sendMail({ from: 'user@a.test', to: 'someone@remote.test', subject, text: `signed by ${n.name}\n` });
     t.close();
-    return eventually(() => n.sink.messages.find((m) => m.includes(`Subject: ${subject}`)), 30_000, `${subject} at ${n.name}'s sink`).catch(
-      (e: Error) => withOutput(new Error(`${e.message}\n${n.postfix?.output().slice(-3000)}`)),
-    );
+    return eventually(
+      () => n.sink.mails.find((m) => m.raw.includes(`Subject: ${subject}`))?.raw,
+      30_000,
+      `${subject} at ${n.name}'s sink`,
+    ).catch((e: Error) => withOutput(new Error(`${e.message}\n${n.postfix?.output().slice(-3000)}`)));
   };
   const dkimKey = (n: Node) => join(mtaPaths(n.root).dkim, 'a.test.default.privkey.pem');
 
@@ -245,7 +247,7 @@ describe('fleet on a 3-server NATS cluster: two postfix+amavis nodes share DKIM,
     for (const n of nodes) {
       for (const d of Object.values(n.procs)) await d?.stop();
       await n.postfix?.stop();
-      await n.sink.close();
+      await n.sink.stop();
     }
     await cluster?.stop();
     await dns?.close();

@@ -9,10 +9,10 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import nodemailer from 'nodemailer';
 import { startTxtServer, type TxtServer } from '../dkim/dns.ts';
 import { startSidecarProcess, writeAmavisConf } from '../dkim/helpers.ts';
-import { type Sink, startSink } from '../dkim/sink.ts';
 import { verifyDkim } from '../dkim/verify.ts';
 import { type Daemon, eventually, freePort, startDaemon, tempRoot, waitForPort } from '../harness/index.ts';
 import { type NatsCluster, startNatsCluster } from '../harness/nats-cluster.ts';
+import { type Sink, startSink } from '../harness/sink.ts';
 
 // Two nodes (real dkim-keys sidecar processes) on a 3-server JetStream cluster; node B runs a real amavis that signs.
 describe('fleet DKIM on a NATS cluster: one key, one DNS record, survives losing a server', () => {
@@ -36,12 +36,12 @@ describe('fleet DKIM on a NATS cluster: one key, one DNS record, survives losing
     );
   };
   const sendThroughB = async (): Promise<string> => {
-    const count = sink.messages.length;
+    const count = sink.mails.length;
     await waitForPort(amavisPort, '127.0.0.1', 30_000);
     const t = nodemailer.createTransport({ host: '127.0.0.1', port: amavisPort, secure: false, ignoreTLS: true, name: 'client.a.test' });
     await t.sendMail({ from: 'user@a.test', to: 'someone@remote.test', subject: 'fleet', text: 'signed by b\n' });
     t.close();
-    return eventually(() => sink.messages[count], 15_000, 'message forwarded by amavis');
+    return eventually(() => sink.mails[count]?.raw, 15_000, 'message forwarded by amavis');
   };
 
   before(async () => {
@@ -75,7 +75,7 @@ describe('fleet DKIM on a NATS cluster: one key, one DNS record, survives losing
     await amavis?.stop();
     await nc?.close();
     await cluster?.stop();
-    await sink?.close();
+    await sink?.stop();
     await dns?.close();
     for (const r of roots) await r.cleanup();
   });

@@ -6,6 +6,7 @@ export * from './openssl.ts';
 export * from './postfix.ts';
 export * from './scope.ts';
 export * from './seeded-postfix.ts';
+export * from './sink.ts';
 export * from './slapd.ts';
 export * from './swaks.ts';
 export * from './tmp.ts';

@@ -2,22 +2,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import {
-  eventually,
-  fileScope,
-  LDAP_LOOKUP_ENV,
-  LDAP_READER,
-  type Mariadb,
-  MYSQL_READER,
-  mysqlLookupEnv,
-  type SeededPostfix,
-  type Slapd,
-  seededPostfix,
-  startMariadb,
-  startSlapd,
-  swaks,
-  tempRoot,
-} from '../harness/index.ts';
+import { eventually, fileScope, type SeededPostfix, seededPostfix, swaks } from '../harness/index.ts';
+import { type Mariadb, MYSQL_READER, mysqlLookupEnv, startMariadb } from '../harness/mariadb.ts';
+import { LDAP_LOOKUP_ENV, LDAP_READER, type Slapd, startSlapd } from '../harness/slapd.ts';
 
 const cleanups = fileScope();
 
@@ -84,9 +71,7 @@ describe('LDAP mailbox, alias and group lookups deliver mail', () => {
 describe('MySQL mailbox lookup delivers mail', () => {
   let db: Mariadb;
   before(async () => {
-    const t = await tempRoot();
-    cleanups.defer(t.cleanup);
-    db = cleanups.keep(await startMariadb(t.dir));
+    db = cleanups.keep(await startMariadb(await cleanups.dir()));
   });
 
   test("the seed README's query delivers to receiver@example.com; unknown is rejected; aliases resolve", async () => {

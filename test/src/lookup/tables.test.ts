@@ -3,16 +3,9 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { mtaPaths } from '@mta/shared';
-import {
-  fileScope,
-  LDAP_LOOKUP_ENV,
-  LDAP_READER,
-  type Mariadb,
-  mysqlLookupEnv,
-  type Slapd,
-  startMariadb,
-  startSlapd,
-} from '../harness/index.ts';
+import { fileScope } from '../harness/index.ts';
+import { type Mariadb, mysqlLookupEnv, startMariadb } from '../harness/mariadb.ts';
+import { LDAP_LOOKUP_ENV, LDAP_READER, type Slapd, startSlapd } from '../harness/slapd.ts';
 import { postmapQuery, writeLookupTables } from './render-tables.ts';
 
 const cleanups = fileScope();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { runSeed } from '@mta/seed/run';
 import { eventually, fileScope, memoryLogger, prepareSeedRoot, seededPostfix, swaks, testInstanceEnv } from '../harness/index.ts';
-import { startSink } from './sink.ts';
+import { startSink } from '../harness/sink.ts';
 
 const cleanups = fileScope();
 
@@ -12,7 +12,7 @@ const PASSWORD = 'relay-Secret-9f3';
 
 test('SMTP_RELAY_HOSTAUTH: outgoing mail reaches the relay, authenticated with the given credentials', async () => {
   const relay = await startSink({ auth: { user: 'relayuser', pass: PASSWORD } });
-  cleanups.defer(relay.close);
+  cleanups.defer(relay.stop);
   const mta = await seededPostfix({
     env: {
       MAIL_DOMAIN: 'example.com',
@@ -32,10 +32,10 @@ test('SMTP_RELAY_HOSTAUTH: outgoing mail reaches the relay, authenticated with t
     'relayed-1',
   ]);
   assert.equal(r.status, 0, r.output);
-  const msg = await eventually(() => relay.messages.find((m) => m.body.includes('relayed-1')), 20_000, 'relay delivery');
+  const msg = await eventually(() => relay.mails.find((m) => m.raw.includes('relayed-1')), 20_000, 'relay delivery');
   assert.equal(msg.user, 'relayuser');
   assert.deepEqual(msg.to, ['friend@far-away.test']);
-  assert.equal(relay.authFailures, 0);
+  assert.equal(relay.authFailures(), 0);
 
   const sasl = join(mta.paths.postfixConf, 'sasl_passwd');
   assert.equal(statSync(sasl).mode & 0o777, 0o600);
@@ -48,15 +48,15 @@ test('SMTP_RELAY_HOSTAUTH: outgoing mail reaches the relay, authenticated with t
 
 test('a relay that refuses the credentials gets no mail (the sink really checks AUTH)', async () => {
   const relay = await startSink({ auth: { user: 'relayuser', pass: 'another-password' } });
-  cleanups.defer(relay.close);
+  cleanups.defer(relay.stop);
   const mta = await seededPostfix({
     env: { MAIL_DOMAIN: 'example.com', SMTP_RELAY_HOSTAUTH: `[127.0.0.1]:${relay.port} relayuser:${PASSWORD}` },
   });
   cleanups.defer(mta.stop);
   const r = swaks(['--server', `127.0.0.1:${mta.port}`, '--from', 'info@example.com', '--to', 'friend@far-away.test']);
   assert.equal(r.status, 0, r.output);
-  await eventually(() => relay.authFailures > 0, 20_000, 'auth attempt');
-  assert.equal(relay.messages.length, 0);
+  await eventually(() => relay.authFailures() > 0, 20_000, 'auth attempt');
+  assert.equal(relay.mails.length, 0);
 });
 
 test('SMTP_TLS_WRAPPERMODE=yes with a level below encrypt is a validation error; nothing is written', async () => {

@@ -3,13 +3,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { eventually, fileScope, seededPostfix, swaks } from '../harness/index.ts';
-import { startSink } from './sink.ts';
+import { startSink } from '../harness/sink.ts';
 
 const cleanups = fileScope();
 
 test('VIRTUAL_TRANSPORT=lmtp:host:port hands accepted mail to that LMTP server, not to /var/mail', async () => {
   const lmtp = await startSink({ lmtp: true });
-  cleanups.defer(lmtp.close);
+  cleanups.defer(lmtp.stop);
   const mta = await seededPostfix({
     env: {
       MAIL_DOMAIN: 'example.com',
@@ -21,7 +21,7 @@ test('VIRTUAL_TRANSPORT=lmtp:host:port hands accepted mail to that LMTP server, 
   cleanups.defer(mta.stop);
   const r = swaks(['--server', `127.0.0.1:${mta.port}`, '--from', 'a@remote.test', '--to', 'sales@example.com', '--body', 'via-lmtp-1']);
   assert.equal(r.status, 0, r.output);
-  const msg = await eventually(() => lmtp.messages.find((m) => m.body.includes('via-lmtp-1')), 15_000, 'lmtp delivery');
+  const msg = await eventually(() => lmtp.mails.find((m) => m.raw.includes('via-lmtp-1')), 15_000, 'lmtp delivery');
   assert.deepEqual(msg.to, ['info@example.com']);
   assert.equal(existsSync(join(mta.paths.mail, 'info@example.com')), false);
   // Recipient validation still happens at RCPT, before LMTP is involved.

@@ -1,26 +1,34 @@
 import { SMTPServer } from 'smtp-server';
-import { freePort } from '../harness/index.ts';
+import { freePort } from './net.ts';
 
-export interface SinkMessage {
+// One delivered message as the next hop saw it.
+export interface SunkMail {
   from: string;
   to: string[];
-  body: string;
+  raw: string;
   // SASL user the client authenticated as, if any.
   user?: string;
 }
 
 export interface Sink {
   port: number;
-  messages: SinkMessage[];
-  authFailures: number;
-  close: () => Promise<void>;
+  mails: SunkMail[];
+  // Messages received so far, also when `mails` was emptied (benches drop bodies to save memory).
+  count: () => number;
+  // performance.now() when the latest message was received (benches time to the last delivery, not to their poll).
+  lastAt: () => number;
+  authFailures: () => number;
+  stop: () => Promise<void>;
 }
 
-// A real SMTP or LMTP server on 127.0.0.1 (smtp-server package) that records what postfix hands it. With `auth`,
-// only those credentials are accepted and mail without AUTH is refused.
+// The "next hop": a real SMTP (or LMTP) server on loopback (smtp-server package) that keeps every message it is
+// given. With `auth`, only those credentials are accepted and mail without AUTH is refused.
 export async function startSink(opts: { lmtp?: boolean; auth?: { user: string; pass: string } } = {}): Promise<Sink> {
   const port = await freePort();
-  const sink: Sink = { port, messages: [], authFailures: 0, close: async () => {} };
+  const mails: SunkMail[] = [];
+  let count = 0;
+  let lastAt = 0;
+  let authFailures = 0;
   const server = new SMTPServer({
     lmtp: opts.lmtp ?? false,
     secure: false,
@@ -31,17 +39,19 @@ export async function startSink(opts: { lmtp?: boolean; auth?: { user: string; p
     logger: false,
     onAuth(auth, _session, cb) {
       if (opts.auth && auth.username === opts.auth.user && auth.password === opts.auth.pass) return cb(null, { user: auth.username });
-      sink.authFailures++;
+      authFailures++;
       cb(new Error('invalid credentials'));
     },
     onData(stream, session, cb) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
-        sink.messages.push({
+        count++;
+        lastAt = performance.now();
+        mails.push({
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
-          body: Buffer.concat(chunks).toString('utf8'),
+          raw: Buffer.concat(chunks).toString('utf8'),
           user: typeof session.user === 'string' ? session.user : undefined,
         });
         cb();
@@ -52,6 +62,12 @@ export async function startSink(opts: { lmtp?: boolean; auth?: { user: string; p
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
   });
-  sink.close = () => new Promise((r) => server.close(() => r()));
-  return sink;
+  return {
+    port,
+    mails,
+    count: () => count,
+    lastAt: () => lastAt,
+    authFailures: () => authFailures,
+    stop: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
