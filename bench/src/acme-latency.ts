@@ -11,6 +11,7 @@ import { acmeV2, type Issued, issue, makeCa } from '@mta/acme-watch/testing';
 import { startAcmeSidecar } from '@mta/test/acme/sidecar';
 import { smtpStartTlsCert } from '@mta/test/acme/tls';
 import { eventually, freePort, scaffoldConfig, startPostfix, tempRoot } from '@mta/test/harness/index';
+import { resultHeader } from './result.ts';
 
 const ROTATIONS = Number(process.env.ROTATIONS ?? 20);
 const PROBE_MS = Number(process.env.PROBE_MS ?? 15);
@@ -102,8 +103,7 @@ try {
     .sort((a, b) => a - b);
   const failed = probes.filter((p) => p.error);
   const result = {
-    bench: 'acme-latency',
-    at: new Date().toISOString(),
+    ...resultHeader('acme-latency'),
     rotations: ROTATIONS,
     hook: process.env.HOOK ?? 'postfix reload',
     latencyMs: { p50: pct(sorted, 50), p99: pct(sorted, 99), min: sorted[0], max: sorted.at(-1), all: latencies },

@@ -1,10 +1,10 @@
 // 2048-bit DKIM key generation: native node:crypto (what dkim-keys uses) against node-forge (pure JS) in one run;
 // writes bench/results/dkim-keygen.json with both timings and the speed-up (target: at least 10x).
 import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { generateRsaKey } from '@mta/dkim-keys/generate';
 import forge from 'node-forge';
+import { resultHeader } from './result.ts';
 
 const BITS = 2048;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);
@@ -39,10 +39,7 @@ const forgeKey = () =>
 const nativeMs = await time(() => generateRsaKey(BITS));
 const forgeMs = await time(forgeKey);
 const result = {
-  bench: 'dkim-keygen',
-  at: new Date().toISOString(),
-  node: process.version,
-  cpu: cpus()[0]?.model ?? 'unknown',
+  ...resultHeader('dkim-keygen'),
   bits: BITS,
   rounds: ROUNDS,
   native: { medianMs: Math.round(median(nativeMs)), samplesMs: nativeMs.map(Math.round) },

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { eventually, startNats, tempRoot } from '@mta/test/harness/index';
 import { message } from '@mta/test/spamd/corpus';
 import { drop, logLines, makeLib, startLearner } from '@mta/test/spamd/learner';
+import { resultHeader } from './result.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const PER_ROUND = Number(process.env.BENCH_PER_ROUND ?? 10);
@@ -45,8 +46,7 @@ try {
 
 const sorted = [...latencies].sort((x, y) => x - y);
 const result = {
-  bench: 'fleet-learn',
-  at: new Date().toISOString(),
+  ...resultHeader('fleet-learn'),
   rounds: ROUNDS,
   messagesPerRound: PER_ROUND,
   latencyMs: { p50: pct(sorted, 50), p99: pct(sorted, 99), min: sorted[0], max: sorted.at(-1), all: latencies },

@@ -4,7 +4,7 @@
 // nothing: accepted = delivered + quarantined. Writes bench/results/pipeline.json.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -14,6 +14,7 @@ import { startDaemon } from '../../test/src/harness/daemon.ts';
 import { eventually, freePort, waitForPort } from '../../test/src/harness/net.ts';
 import { type CorpusMessage, makeCorpus } from './pipeline/corpus.ts';
 import { clamdScan, pool, spamdCheck } from './pipeline/scanners.ts';
+import { resultHeader } from './result.ts';
 
 const CPUS = availableParallelism();
 const N = Number(process.env.BENCH_PIPELINE_N ?? 300);
@@ -183,10 +184,7 @@ try {
   const efficiency = Number((chain.perSec / scanners.perSec).toFixed(3));
   const report = (large: Awaited<ReturnType<typeof throughChain>> | 'running' | undefined, queueLeft?: number) => {
     const result = {
-      bench: 'pipeline',
-      at: new Date().toISOString(),
-      node: process.version,
-      cpu: cpus()[0]?.model ?? 'unknown',
+      ...resultHeader('pipeline'),
       cpus: CPUS,
       amavisMaxServers: Number(/\$max_servers = (\d+);/.exec(execFileSync('cat', [c.layout.amavisConfFile]).toString())?.[1]),
       corpus: { messages: N, mix: 'ham 40%, spam-like 20%, html 20%, attachment 20% (2-62 KB)', gtube: false },

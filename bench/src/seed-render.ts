@@ -4,10 +4,10 @@
 // seed. Also times an unchanged FORCE_CONFIG re-run (nothing to write). Writes bench/results/seed-render.json.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { runSeed } from '@mta/seed/run';
 import { memoryLogger, prepareSeedRoot, tempRoot, testInstanceEnv } from '@mta/test/harness/index';
+import { resultHeader } from './result.ts';
 
 const N = Number(process.env.ENTRIES ?? 1000);
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
@@ -68,10 +68,7 @@ try {
 }
 
 const result = {
-  bench: 'seed-render',
-  at: new Date().toISOString(),
-  node: process.version,
-  cpu: cpus()[0]?.model ?? 'unknown',
+  ...resultHeader('seed-render'),
   mailboxes: N,
   aliases: N,
   rounds: ROUNDS,

@@ -12,6 +12,7 @@ import { message } from '@mta/test/spamd/corpus';
 import { logLines, startLearner } from '@mta/test/spamd/learner';
 // @ts-expect-error: a plain .mjs build script without type declarations
 import { bundleSidecar, launcher } from '../../scripts/bundle-sidecars.mjs';
+import { resultHeader } from './result.ts';
 
 const FILES = Number(process.env.BENCH_FILES ?? 200);
 const IDLE_MS = 10_000;
@@ -97,8 +98,7 @@ const bareNode = await idle(
 await root.cleanup();
 
 const result = {
-  bench: 'spamd-learn',
-  at: new Date().toISOString(),
+  ...resultHeader('spamd-learn'),
   files: FILES,
   perFileMs: Math.round(perFileMs),
   batchedMs: Math.round(batchedMs),

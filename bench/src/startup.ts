@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resultHeader } from './result.ts';
 
 process.env.MTA_TEST_IMAGE = '1';
 if (process.env.BENCH_REBUILD !== '1') process.env.MTA_TEST_IMAGE_REUSE = '1';
@@ -145,8 +146,7 @@ try {
 }
 
 const result = {
-  bench: 'startup',
-  at: new Date().toISOString(),
+  ...resultHeader('startup'),
   runs: RUNS,
   variants,
   idle: { ...idle, windowMs: IDLE_MS, targetRssMB: 50 },

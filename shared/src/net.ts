@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { sleep } from './sleep.ts';
 
 // Resolves true once host:port accepts a TCP connection, false after ms: a just-started local daemon is awaited
@@ -18,4 +18,13 @@ export async function waitForTcp(host: string, port: number, ms: number): Promis
     await sleep(50);
   }
   return false;
+}
+
+// A port nobody listens on right now (bind to 0, read, close): for loopback test servers, or a dead address.
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, host, r));
+  const { port } = srv.address() as { port: number };
+  await new Promise((r) => srv.close(r));
+  return port;
 }

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Daemon, startDaemon, waitForPort } from '../harness/index.ts';
+import { type Daemon, startDaemon, waitForPort, whenReady } from '../harness/index.ts';
 
 // A private dovecot (IMAPS only) whose TLS files come from conf.d/99-mta-tls.conf, as in the image.
 export function scaffoldDovecot(confDir: string, stateRoot: string, imapsPort: number, tlsInclude: string): string {
@@ -31,12 +31,5 @@ export function scaffoldDovecot(confDir: string, stateRoot: string, imapsPort: n
 }
 
 export async function startDovecot(conf: string, port: number): Promise<Daemon> {
-  const d = startDaemon('dovecot', ['-c', conf, '-F']);
-  try {
-    await waitForPort(port);
-  } catch (e) {
-    await d.stop();
-    throw new Error(`dovecot did not start: ${(e as Error).message}\n${d.output()}`, { cause: e });
-  }
-  return d;
+  return whenReady(startDaemon('dovecot', ['-c', conf, '-F']), 'dovecot', () => waitForPort(port));
 }

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { connect } from 'node:tls';
-import { eventually, fileScope, opensslSelfSigned, type SeededPostfix, seededPostfix, swaks } from '../harness/index.ts';
+import { eventually, fileScope, opensslSelfSigned, type SeededPostfix, seededPostfix, sendMail } from '../harness/index.ts';
 import { imapsFetchAll, pop3sRetrFirst } from './mail-client.ts';
 import { type Dovecot, startDovecot } from './start-dovecot.ts';
 
@@ -40,16 +40,7 @@ describe('dovecot LMTP delivery, IMAPS and POP3S', () => {
   });
 
   test('a message sent to port 25 lands in /var/mail/info as vmail and is fetched over IMAPS and POP3S', async () => {
-    const sent = swaks([
-      '--server',
-      `127.0.0.1:${mta.port}`,
-      '--from',
-      'a@sender.test',
-      '--to',
-      'info@example.com',
-      '--body',
-      'hello via lmtp',
-    ]);
+    const sent = sendMail(mta.port, 'a@sender.test', 'info@example.com', 'hello via lmtp');
     assert.equal(sent.status, 0, sent.output);
     const inbox = join(mta.paths.mail, 'info', 'new');
     const file = await eventually(

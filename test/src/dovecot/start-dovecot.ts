@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MtaPaths } from '@mta/shared';
-import { type Daemon, eventually, freePort, startDaemon, waitForPort } from '../harness/index.ts';
+import { type Daemon, eventually, freePort, startDaemon, waitForPort, whenReady } from '../harness/index.ts';
 
 export interface Dovecot extends Daemon {
   conf: string;
@@ -48,14 +48,16 @@ export async function startDovecot(paths: MtaPaths): Promise<Dovecot> {
       return d.output();
     }
   };
-  try {
-    // The SASL socket for postfix always exists; IMAP only when dovecot holds the mailboxes.
-    await eventually(() => existsSync(join(paths.postfixQueue, 'private', 'auth')), 15_000, 'dovecot auth socket');
-    if (/^protocols = .*imap/m.test(readFileSync(conf, 'utf8'))) await waitForPort(ports.imap);
-  } catch (e) {
-    await d.stop();
-    throw new Error(`dovecot did not start: ${(e as Error).message}\n${d.output()}\n${log()}`, { cause: e });
-  }
+  await whenReady(
+    d,
+    'dovecot',
+    async () => {
+      // The SASL socket for postfix always exists; IMAP only when dovecot holds the mailboxes.
+      await eventually(() => existsSync(join(paths.postfixQueue, 'private', 'auth')), 15_000, 'dovecot auth socket');
+      if (/^protocols = .*imap/m.test(readFileSync(conf, 'utf8'))) await waitForPort(ports.imap);
+    },
+    () => `\n${log()}`,
+  );
   const authTest = (user: string, password: string) => {
     try {
       execFileSync('doveadm', ['-c', conf, 'auth', 'test', user, password], { stdio: 'pipe' });

@@ -25,3 +25,14 @@ export function startDaemon(cmd: string, args: string[], opts: { env?: NodeJS.Pr
     },
   };
 }
+
+// Resolves with the started daemon once `ready` resolves; otherwise stops it and throws with its output (and `extra`).
+export async function whenReady(d: Daemon, name: string, ready: () => Promise<unknown>, extra: () => string = () => ''): Promise<Daemon> {
+  try {
+    await ready();
+    return d;
+  } catch (e) {
+    await d.stop();
+    throw new Error(`${name} did not start: ${(e as Error).message}\n${d.output()}${extra()}`, { cause: e });
+  }
+}

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Daemon, startDaemon } from './daemon.ts';
+import { type Daemon, startDaemon, whenReady } from './daemon.ts';
 import { eventually, freePort, waitForPort } from './net.ts';
 
 export const MYSQL_FIXTURE = new URL('../fixtures/mysql/postfix.sql', import.meta.url).pathname;
@@ -51,13 +51,10 @@ export async function startMariadb(dir: string, opts: { fixture?: string } = {})
     execFileSync('mariadb', ['--no-defaults', '-S', socket, '-u', 'root', '--batch', '--skip-column-names'], {
       input: statements,
     }).toString();
-  try {
+  await whenReady(d, 'mariadbd', async () => {
     await waitForPort(port, '127.0.0.1', 30_000);
     await eventually(() => sql('SELECT 1').trim() === '1', 10_000, 'mariadb answers');
-  } catch (e) {
-    await d.stop();
-    throw new Error(`mariadbd did not start: ${(e as Error).message}\n${d.output()}`, { cause: e });
-  }
+  });
   sql(readFileSync(opts.fixture ?? MYSQL_FIXTURE, 'utf8'));
   return { ...d, port, socket, sql };
 }

@@ -1,34 +1,11 @@
-import { createServer, Socket } from 'node:net';
+import { waitForTcp } from '@mta/shared';
 
 // A loopback port that was free a moment ago (the kernel picks it).
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, host, r));
-  const { port } = srv.address() as { port: number };
-  await new Promise((r) => srv.close(r));
-  return port;
-}
+export { freePort } from '@mta/shared';
 
 // Polls until something accepts TCP connections on host:port.
 export async function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = new Socket();
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => {
-        s.destroy();
-        resolve(false);
-      });
-      s.connect(port, host);
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`);
+  if (!(await waitForTcp(host, port, timeoutMs))) throw new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`);
 }
 
 // Polls a predicate (file appeared, mail delivered) with a deadline; returns its last truthy value.

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { chownSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Daemon, startDaemon } from './daemon.ts';
+import { type Daemon, startDaemon, whenReady } from './daemon.ts';
 import { freePort, waitForPort } from './net.ts';
 
 export interface Postfix extends Daemon {
@@ -52,12 +52,7 @@ export function scaffoldConfig(root: string, port: number, main: Record<string, 
 export async function startPostfix(configDir: string, port: number): Promise<Postfix> {
   execFileSync('postfix', ['-c', configDir, 'check']);
   const d = startDaemon('postfix', ['-c', configDir, 'start-fg']);
-  try {
-    await waitForPort(port);
-  } catch (e) {
-    await d.stop();
-    throw new Error(`postfix did not start: ${(e as Error).message}\n${d.output()}`, { cause: e });
-  }
+  await whenReady(d, 'postfix', () => waitForPort(port));
   const logFile = execFileSync('postconf', ['-c', configDir, '-h', 'maillog_file']).toString().trim();
   return {
     ...d,

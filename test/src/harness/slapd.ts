@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Daemon, startDaemon } from './daemon.ts';
+import { type Daemon, startDaemon, whenReady } from './daemon.ts';
 import { freePort, waitForPort } from './net.ts';
 
 export const LDAP_BASE = 'dc=example,dc=com';
@@ -55,11 +55,6 @@ export async function startSlapd(dir: string, opts: { bindRequired?: boolean; ld
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}`;
   const d = startDaemon('slapd', ['-d', '0', '-f', conf, '-h', `${url}/`]);
-  try {
-    await waitForPort(port);
-  } catch (e) {
-    await d.stop();
-    throw new Error(`slapd did not start: ${(e as Error).message}\n${d.output()}`, { cause: e });
-  }
+  await whenReady(d, 'slapd', () => waitForPort(port));
   return { ...d, port, url };
 }

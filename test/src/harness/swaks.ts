@@ -10,3 +10,7 @@ export function swaks(args: string[]): SwaksResult {
   const r = spawnSync('swaks', ['--hide-informational', '--timeout', '10', ...args], { encoding: 'utf8' });
   return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
 }
+
+// One message with `body` from `from` to `to` through 127.0.0.1:port.
+export const sendMail = (port: number, from: string, to: string, body: string, extra: string[] = []): SwaksResult =>
+  swaks(['--server', `127.0.0.1:${port}`, '--from', from, '--to', to, '--body', body, ...extra]);

@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runSeed } from '@mta/seed/run';
-import { eventually, fileScope, memoryLogger, prepareSeedRoot, seededPostfix, swaks, testInstanceEnv } from '../harness/index.ts';
+import { eventually, fileScope, memoryLogger, prepareSeedRoot, seededPostfix, sendMail, swaks, testInstanceEnv } from '../harness/index.ts';
 import { startSink } from '../harness/sink.ts';
 
 const cleanups = fileScope();
@@ -21,16 +21,7 @@ test('SMTP_RELAY_HOSTAUTH: outgoing mail reaches the relay, authenticated with t
     },
   });
   cleanups.defer(mta.stop);
-  const r = swaks([
-    '--server',
-    `127.0.0.1:${mta.port}`,
-    '--from',
-    'info@example.com',
-    '--to',
-    'friend@far-away.test',
-    '--body',
-    'relayed-1',
-  ]);
+  const r = sendMail(mta.port, 'info@example.com', 'friend@far-away.test', 'relayed-1');
   assert.equal(r.status, 0, r.output);
   const msg = await eventually(() => relay.mails.find((m) => m.raw.includes('relayed-1')), 20_000, 'relay delivery');
   assert.equal(msg.user, 'relayuser');

@@ -1,20 +1,10 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { createLogger } from '@mta/shared';
+import { createLogger, freePort } from '@mta/shared';
 import { registerRazor } from './razor.ts';
-
-// A loopback port with nothing listening: what an unreachable Razor server looks like, without any network.
-async function deadPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as { port: number };
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe('RAZOR_REGISTRATION', () => {
   it('warns once, keeps going, and never logs the password when the servers are unreachable', async () => {
@@ -22,7 +12,7 @@ describe('RAZOR_REGISTRATION', () => {
     const lines: string[] = [];
     const log = createLogger({ sidecar: 'seed', node: 't', syslogLevel: 7, destination: { write: (s: string) => void lines.push(s) } });
     try {
-      const port = await deadPort();
+      const port = await freePort();
       const outcome = await registerRazor({
         registration: { user: 'postmaster@example.com', password: 'S3cret-razor-pw' },
         home,

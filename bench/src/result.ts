@@ -1,0 +1,11 @@
+import { cpus } from 'node:os';
+
+// The fields every result starts with: which bench, when, on what. MTA_BENCH_NOTE records the conditions of the run
+// (e.g. a machine shared with other work), so a figure is never read without them.
+export const resultHeader = (bench: string) => ({
+  bench,
+  at: new Date().toISOString(),
+  node: process.version,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  ...(process.env.MTA_BENCH_NOTE ? { note: process.env.MTA_BENCH_NOTE } : {}),
+});
