@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Daemon, startDaemon, waitForPort, whenReady } from '../harness/index.ts';
+import { type Daemon, dovecotOnLoopback, startDaemon, waitForPort, whenReady } from '../harness/index.ts';
 
 // A private dovecot (IMAPS only) whose TLS files come from conf.d/99-mta-tls.conf, as in the image.
 export function scaffoldDovecot(confDir: string, stateRoot: string, imapsPort: number, tlsInclude: string): string {
@@ -11,11 +11,7 @@ export function scaffoldDovecot(confDir: string, stateRoot: string, imapsPort: n
   writeFileSync(
     conf,
     [
-      `base_dir = ${join(stateRoot, 'run')}`,
-      `state_dir = ${join(stateRoot, 'lib')}`,
-      `log_path = ${join(stateRoot, 'dovecot.log')}`,
-      'protocols = imap',
-      'listen = 127.0.0.1',
+      ...dovecotOnLoopback(stateRoot),
       'ssl = yes',
       '!include conf.d/99-mta-tls.conf',
       'service imap-login {',

@@ -7,7 +7,7 @@ import { before, describe, test } from 'node:test';
 import { connect } from 'node:tls';
 import { eventually, fileScope, opensslSelfSigned, type SeededPostfix, seededPostfix, sendMail } from '../harness/index.ts';
 import { imapsFetchAll, pop3sRetrFirst } from './mail-client.ts';
-import { type Dovecot, startDovecot } from './start-dovecot.ts';
+import { DOVECOT_DELIVERY, type Dovecot, startDovecot } from './start-dovecot.ts';
 
 const cleanups = fileScope();
 
@@ -27,10 +27,8 @@ describe('dovecot LMTP delivery, IMAPS and POP3S', () => {
   before(async () => {
     mta = await seededPostfix({
       env: {
-        MAIL_DOMAIN: 'example.com',
+        ...DOVECOT_DELIVERY,
         MAIL_BOXES: 'info@example.com',
-        SMTPD_USE_TLS: 'yes',
-        VIRTUAL_TRANSPORT: 'lmtp:unix:private/transport',
         SMTPD_SASL_CLIENTAUTH: 'info:{plain}info-secret-1',
         DOVECOT_AUTH_USERNAME_FORMAT: '%Ln',
       },

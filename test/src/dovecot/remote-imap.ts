@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Daemon, freePort, startDaemon, waitForPort } from '../harness/index.ts';
+import { type Daemon, dovecotOnLoopback, freePort, startDaemon, waitForPort } from '../harness/index.ts';
 
 export interface RemoteImap extends Daemon {
   port: number;
@@ -16,16 +16,12 @@ export async function startRemoteImap(dir: string, user: { name: string; passwor
   writeFileSync(
     conf,
     [
-      `base_dir = ${join(base, 'run')}`,
-      `state_dir = ${join(base, 'state')}`,
-      'protocols = imap',
-      'listen = 127.0.0.1',
+      ...dovecotOnLoopback(base),
       'ssl = no',
       'disable_plaintext_auth = no',
       // Every wrong password of the tests reaches this server from 127.0.0.1: no failure delay, no auth penalty.
       'auth_failure_delay = 0',
       'service anvil {\n  unix_listener anvil-auth-penalty {\n    mode = 0\n  }\n}',
-      `log_path = ${join(base, 'log')}`,
       `passdb {\n  driver = passwd-file\n  args = ${join(base, 'passwd')}\n}`,
       `userdb {\n  driver = static\n  args = uid=vmail gid=vmail home=${join(base, 'home/%n')} allow_all_users=yes\n}`,
       `service imap-login {\n  inet_listener imap {\n    port = ${port}\n  }\n  inet_listener imaps {\n    port = 0\n  }\n}`,

@@ -6,7 +6,7 @@ import { MYSQL_READER, startMariadb } from '../harness/mariadb.ts';
 import { LDAP_LOOKUP_ENV, LDAP_READER, startSlapd } from '../harness/slapd.ts';
 import { startRemoteImap } from './remote-imap.ts';
 import { assertNoSecretsLeaked } from './secrets.ts';
-import { type Dovecot, startDovecot } from './start-dovecot.ts';
+import { DOVECOT_DELIVERY, type Dovecot, startDovecot } from './start-dovecot.ts';
 
 const cleanups = fileScope();
 
@@ -52,9 +52,7 @@ describe('SASL via dovecot: password file, LDAP bind, SQL and remote IMAP at onc
     const db = cleanups.keep(await startMariadb(dir));
     const imap = cleanups.keep(await startRemoteImap(dir, { name: USERS.imap.user, password: USERS.imap.password }));
     const env = {
-      MAIL_DOMAIN: 'example.com',
-      SMTPD_USE_TLS: 'yes',
-      VIRTUAL_TRANSPORT: 'lmtp:unix:private/transport',
+      ...DOVECOT_DELIVERY,
       SMTPD_SASL_CLIENTAUTH: `${USERS.file.user}:{plain}${USERS.file.password} other:{plain}other-secret-9`,
       LDAP_HOST: slapd.url,
       LDAP_USER_BASE: LDAP_LOOKUP_ENV.LDAP_USER_BASE,

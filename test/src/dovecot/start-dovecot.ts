@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import type { MtaPaths } from '@mta/shared';
 import { type Daemon, eventually, freePort, startDaemon, waitForPort, whenReady } from '../harness/index.ts';
 
+// What the seed needs to hand mail to dovecot over LMTP, with TLS for the SASL ports (base and full).
+export const DOVECOT_DELIVERY = { MAIL_DOMAIN: 'example.com', SMTPD_USE_TLS: 'yes', VIRTUAL_TRANSPORT: 'lmtp:unix:private/transport' };
+
 export interface Dovecot extends Daemon {
   conf: string;
   ports: { imap: number; imaps: number; pop3: number; pop3s: number };
