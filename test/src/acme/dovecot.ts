@@ -5,7 +5,7 @@ import { type Daemon, dovecotOnLoopback, startDaemon, waitForPort, whenReady } f
 // A private dovecot (IMAPS only) whose TLS files come from conf.d/99-mta-tls.conf, as in the image.
 export function scaffoldDovecot(confDir: string, stateRoot: string, imapsPort: number, tlsInclude: string): string {
   mkdirSync(join(confDir, 'conf.d'), { recursive: true });
-  for (const d of ['run', 'lib', 'home']) mkdirSync(join(stateRoot, d), { recursive: true });
+  for (const d of ['run', 'state', 'home']) mkdirSync(join(stateRoot, d), { recursive: true });
   writeFileSync(join(confDir, 'conf.d/99-mta-tls.conf'), tlsInclude);
   const conf = join(confDir, 'dovecot.conf');
   writeFileSync(
