@@ -20,7 +20,8 @@ export async function learn(io: CliIo, kind: string, files: readonly string[]): 
     const r = await learnFiles(
       kind,
       files.map((f) => resolve(f)),
-      { target, stagingRoot: join(paths.run, 'spamd-learn', 'cli') },
+      // The operator's own paths (links followed); copies under run/mta/learn-cli, root's, not spamd-learn's dir.
+      { target, stagingRoot: join(paths.run, 'learn-cli'), trusted: true },
     );
     const unsynced = await syncBayes(target);
     if (unsynced) io.err(`mta learn: journal not merged yet (${unsynced}); amavis sees the tokens after the next sync`);

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { Backoff, type Bus, coalesce, type Logger, sleep } from '@mta/shared';
+import { Backoff, type Bus, coalesce, type Logger, type RefusedPaths, sleep } from '@mta/shared';
 import { EnvironmentFailure } from './bisect.ts';
 import { deleteLearned, moveToFailed } from './dispose.ts';
 import type { LearnKind } from './kind.ts';
@@ -7,8 +7,11 @@ import { type LearnOptions, learnFiles, syncBayes } from './learn.ts';
 import { nextBatch, type Pending } from './plan.ts';
 import { SyncPolicy } from './sync-policy.ts';
 
-export interface QueueOptions extends Omit<LearnOptions, 'onLearned'> {
-  lib: string;
+export interface QueueOptions extends Omit<LearnOptions, 'onLearned' | 'trusted'> {
+  // spamd-learn's own directory for files that failed alone (kopano cannot write there).
+  failedDir: string;
+  // Links, hard links and other planted entries of the drop folders: logged once, left alone.
+  refused: RefusedPaths;
   batchMs: number;
   batchMax: number;
   log: Logger;
@@ -99,7 +102,7 @@ export class LearnQueue {
   }
 
   private async learn(kind: LearnKind, items: readonly Pending[]): Promise<void> {
-    const { log, bus, lib } = this.o;
+    const { log, bus, failedDir, refused } = this.o;
     // Marked before the run: a batch that fails halfway may still have journaled its first halves.
     this.policy.learned(kind);
     const r = await learnFiles(
@@ -107,15 +110,16 @@ export class LearnQueue {
       items.map((p) => p.path),
       {
         ...this.o,
-        onLearned: async (paths) => {
+        onLearned: async (paths, ids) => {
           await this.o.onLearned?.(kind, paths);
-          await deleteLearned(paths);
+          await deleteLearned(paths, ids);
         },
       },
     );
+    for (const x of r.refused) refused.report(x.error);
     for (const f of r.failed) {
       if (await this.o.onFailed?.(f.path, f.reason)) continue;
-      const to = await moveToFailed(lib, kind, f.path, f.reason);
+      const to = await moveToFailed(failedDir, kind, f);
       log.warn({ event: 'spamd.rejected', kind, file: basename(f.path), movedTo: to, reason: f.reason }, 'file moved to failed/');
     }
     log.info(

@@ -12,11 +12,13 @@ export interface WatchOptions {
 }
 
 // Watches <lib>/spam and <lib>/ham with inotify (no polling while idle); files already there are reported too.
-export function watchDropFolders(lib: string, opts: WatchOptions): FSWatcher {
+// Links are not followed: what a link in a drop folder names is never watched (reading refuses it anyway).
+export function watchDropFolders(lib: string, opts: WatchOptions, kinds: readonly LearnKind[] = KINDS): FSWatcher {
   const w = watch(
-    KINDS.map((k) => join(lib, k)),
+    kinds.map((k) => join(lib, k)),
     {
       ignoreInitial: false,
+      followSymlinks: false,
       depth: 0,
       alwaysStat: true,
       awaitWriteFinish: { stabilityThreshold: opts.stabilityMs, pollInterval: 100 },

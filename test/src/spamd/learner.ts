@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { type Daemon, startDaemon } from '../harness/index.ts';
@@ -36,16 +36,31 @@ export async function bayesCounts(dbPath: string): Promise<{ nspam: number; nham
   return { nspam: n('nspam'), nham: n('nham') };
 }
 
-// The kopano-spamd side: lib with spam/ and ham/ as kopano leaves them.
+// kopano's uid and gid in its own container: no user of this system, as in production.
+export const KOPANO = { uid: 4321, gid: 4321 };
+const asKopano = async (path: string) => {
+  if (process.getuid?.() === 0) await chown(path, KOPANO.uid, KOPANO.gid);
+};
+
+// The kopano-spamd side: lib with spam/ and ham/ as kopano leaves them (its own, group-writable).
 export async function makeLib(root: string): Promise<string> {
   const lib = join(root, 'kopano/spamd');
-  await mkdir(join(lib, 'spam'), { recursive: true, mode: 0o755 });
-  await mkdir(join(lib, 'ham'), { recursive: true, mode: 0o755 });
+  await mkdir(lib, { recursive: true, mode: 0o755 });
+  for (const k of ['spam', 'ham']) {
+    await mkdir(join(lib, k), { mode: 0o770 });
+    await chmod(join(lib, k), 0o770);
+    await asKopano(join(lib, k));
+  }
   return lib;
 }
 
 // kopano writes <searchkey>.eml with mode 0660.
-export const drop = (lib: string, kind: 'spam' | 'ham', name: string, data: string) =>
-  writeFile(join(lib, kind, name), data, { mode: 0o660 });
+export async function drop(lib: string, kind: 'spam' | 'ham', name: string, data: string | Buffer): Promise<void> {
+  await writeFile(join(lib, kind, name), data, { mode: 0o660 });
+  await asKopano(join(lib, kind, name));
+}
+
+// Where spamd-learn keeps files that failed alone (its own directory, not kopano's).
+export const failedDir = (root: string) => join(root, 'srv/var/spamd-learn/failed');
 
 export const countFiles = async (dir: string) => (await readdir(dir).catch(() => [])).length;

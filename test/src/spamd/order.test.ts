@@ -5,7 +5,7 @@ import { before, test } from 'node:test';
 import { mtaPaths } from '@mta/shared';
 import { type Daemon, eventually, fileScope } from '../harness/index.ts';
 import { message } from './corpus.ts';
-import { bayesCounts, countFiles, drop, logLines, makeLib, startLearner } from './learner.ts';
+import { bayesCounts, countFiles, drop, KOPANO, logLines, makeLib, startLearner } from './learner.ts';
 
 const cleanups = fileScope();
 
@@ -59,6 +59,7 @@ test('learned as spam, then moved to ham by the user: re-learned as ham (counts 
 test('a file written slowly in chunks is learned once, after its last chunk', async () => {
   const lines = message('spam', 3, 'slow').split('\n');
   const fh = await open(join(lib, 'spam', 'SLOW.eml'), 'w', 0o660);
+  if (process.getuid?.() === 0) await fh.chown(KOPANO.uid, KOPANO.gid);
   const chunk = Math.ceil(lines.length / 6);
   for (let i = 0; i < lines.length; i += chunk) {
     await fh.write(`${lines.slice(i, i + chunk).join('\n')}\n`);

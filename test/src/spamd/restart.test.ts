@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { mtaPaths } from '@mta/shared';
 import { eventually, fileScope, tempRoot } from '../harness/index.ts';
 import { message } from './corpus.ts';
-import { bayesCounts, countFiles, drop, makeLib, startLearner } from './learner.ts';
+import { bayesCounts, countFiles, drop, failedDir, makeLib, startLearner } from './learner.ts';
 
 const cleanups = fileScope();
 
@@ -71,6 +71,6 @@ test('kill -9 in the middle of a batch, restart: every file learned, none left b
   cleanups.defer(() => second.stop());
   await eventually(async () => (await countFiles(join(lib, 'spam'))) === 0, 40_000, 'spam folder empty after restart');
   await eventually(async () => (await bayesCounts(mtaPaths(root).bayes)).nspam === 400, 15_000, 'nspam 400');
-  assert.equal(await countFiles(join(lib, 'failed')), 0);
+  assert.equal(await countFiles(failedDir(root)), 0);
   assert.equal(await countFiles(join(root, 'run/mta/spamd-learn/sidecar')), 0, 'no stale copies');
 });

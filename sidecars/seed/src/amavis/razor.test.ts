@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -38,6 +38,33 @@ describe('RAZOR_REGISTRATION', () => {
       assert.ok(!existsSync(join(home, 'razor-agent.log')));
     } finally {
       rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('RAZOR_REGISTRATION with .razor replaced by a link', () => {
+  it('is refused and logged; razor-admin never runs and the target keeps its owner and mode', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'mta-razor-'));
+    try {
+      const target = join(base, 'outside');
+      mkdirSync(target, { mode: 0o700 });
+      symlinkSync(target, join(base, '.razor'));
+      const lines: string[] = [];
+      const log = createLogger({ sidecar: 'seed', node: 't', destination: { write: (s: string) => void lines.push(s) } });
+      const outcome = await registerRazor({
+        registration: { user: '', password: '' },
+        home: join(base, '.razor'),
+        log,
+        owner: { uid: 4321, gid: 4321 },
+        server: '127.0.0.1:1',
+      });
+      assert.equal(outcome, 'refused');
+      const st = statSync(target);
+      assert.deepEqual([st.uid, st.mode & 0o777], [process.getuid?.(), 0o700]);
+      assert.deepEqual(readdirSync(target), []);
+      assert.equal(lines.map((l) => JSON.parse(l)).filter((l) => l.event === 'fs.refused').length, 1);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
     }
   });
 });
