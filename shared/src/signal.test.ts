@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { createLogger } from './log.ts';
-import { signalDaemon } from './signal.ts';
+import { signalDaemon, supervised } from './signal.ts';
 import { sleep } from './sleep.ts';
 
 // Stand-in daemons: copies of sleep(1) whose file name sets /proc/PID/comm; SIGHUP ends them (default action).
@@ -83,4 +83,17 @@ test('a supervised daemon is signalled through runit sv, never through its pid f
   assert.equal(decoy.exited(), false);
   // runsv stops the service and exits on TERM.
   runsv.kill('SIGTERM');
+});
+
+test('a service dir whose runsv is gone (supervise/ok left from an earlier start) is not supervised', async () => {
+  const svc = join(dir, 'stale');
+  mkdirSync(join(svc, 'supervise'), { recursive: true });
+  spawnSync('mkfifo', [join(svc, 'supervise', 'ok')]);
+  assert.equal(supervised(svc), false);
+  const real = daemon('amavisd');
+  await sleep(100);
+  assert.equal(
+    await signalDaemon({ service: svc, pidFiles: [real.pidFile], comm: /^amavisd/, uid: process.getuid?.() ?? 0 }, 'SIGHUP'),
+    'signalled',
+  );
 });

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { closeSync, constants, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from './exec.ts';
@@ -46,13 +46,31 @@ export async function procIdentity(pid: number, procRoot = '/proc'): Promise<{ c
   }
 }
 
+// Whether runsv is running for a service dir: what `sv` itself checks (supervise/ok is a FIFO with runsv reading it;
+// after a restart of the container the FIFO is still there, with no reader).
+export function supervised(service: string): boolean {
+  try {
+    closeSync(openSync(join(service, 'supervise', 'ok'), constants.O_WRONLY | constants.O_NONBLOCK));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 // Signals a daemon without trusting what a less-privileged user can write: through its supervisor when it has one,
 // else a pid from a pid file only after /proc confirmed command and uid. Anything else is logged and left alone.
 export async function signalDaemon(d: DaemonRef, signal: NodeJS.Signals, log?: Logger): Promise<SignalOutcome> {
   const sv = SV_COMMAND[signal];
-  if (d.service && sv && existsSync(join(d.service, 'supervise', 'ok'))) {
-    await run('sv', [sv, d.service], { timeoutMs: 10_000, log });
-    return 'supervisor';
+  if (d.service && sv && supervised(d.service)) {
+    // Supervised: its pid files are never read. A stopped service is simply not running.
+    const ok = await run('sv', [sv, d.service], { timeoutMs: 10_000, log }).then(
+      () => true,
+      (e: Error) => {
+        log?.debug({ event: 'signal.sv', service: d.service, err: e.message }, 'sv could not signal');
+        return false;
+      },
+    );
+    return ok ? 'supervisor' : 'not running';
   }
   for (const file of d.pidFiles ?? []) {
     const text = await readFile(file, 'utf8').catch(() => '');
