@@ -11,7 +11,7 @@ import { acmeV2, type Issued, issue, makeCa } from '@mta/acme-watch/testing';
 import { startAcmeSidecar } from '@mta/test/acme/sidecar';
 import { smtpStartTlsCert } from '@mta/test/acme/tls';
 import { eventually, freePort, scaffoldConfig, startPostfix, tempRoot } from '@mta/test/harness/index';
-import { resultHeader } from './result.ts';
+import { resultHeader } from './report/header.ts';
 
 const ROTATIONS = Number(process.env.ROTATIONS ?? 20);
 const PROBE_MS = Number(process.env.PROBE_MS ?? 15);

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { generateRsaKey } from '@mta/dkim-keys/generate';
 import forge from 'node-forge';
-import { resultHeader } from './result.ts';
+import { resultHeader } from './report/header.ts';
 
 const BITS = 2048;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { eventually, startNats, tempRoot } from '@mta/test/harness/index';
 import { message } from '@mta/test/spamd/corpus';
 import { drop, logLines, makeLib, startLearner } from '@mta/test/spamd/learner';
-import { resultHeader } from './result.ts';
+import { resultHeader } from './report/header.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const PER_ROUND = Number(process.env.BENCH_PER_ROUND ?? 10);

@@ -14,7 +14,7 @@ import { startDaemon } from '../../test/src/harness/daemon.ts';
 import { eventually, freePort, waitForPort } from '../../test/src/harness/net.ts';
 import { type CorpusMessage, makeCorpus } from './pipeline/corpus.ts';
 import { clamdScan, pool, spamdCheck } from './pipeline/scanners.ts';
-import { resultHeader } from './result.ts';
+import { resultHeader } from './report/header.ts';
 
 const CPUS = availableParallelism();
 const N = Number(process.env.BENCH_PIPELINE_N ?? 300);

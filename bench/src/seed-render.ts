@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runSeed } from '@mta/seed/run';
 import { memoryLogger, prepareSeedRoot, tempRoot, testInstanceEnv } from '@mta/test/harness/index';
-import { resultHeader } from './result.ts';
+import { resultHeader } from './report/header.ts';
 
 const N = Number(process.env.ENTRIES ?? 1000);
 const ROUNDS = Number(process.env.ROUNDS ?? 7);

@@ -12,7 +12,7 @@ import { message } from '@mta/test/spamd/corpus';
 import { logLines, startLearner } from '@mta/test/spamd/learner';
 // @ts-expect-error: a plain .mjs build script without type declarations
 import { bundleSidecar, launcher } from '../../scripts/bundle-sidecars.mjs';
-import { resultHeader } from './result.ts';
+import { resultHeader } from './report/header.ts';
 
 const FILES = Number(process.env.BENCH_FILES ?? 200);
 const IDLE_MS = 10_000;

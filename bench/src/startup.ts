@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resultHeader } from './result.ts';
+import { resultHeader } from './report/header.ts';
 
 process.env.MTA_TEST_IMAGE = '1';
 if (process.env.BENCH_REBUILD !== '1') process.env.MTA_TEST_IMAGE_REUSE = '1';
