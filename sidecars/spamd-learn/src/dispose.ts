@@ -25,7 +25,7 @@ export async function deleteLearned(paths: readonly string[], ids: readonly (Fil
 }
 
 // Control characters (a newline in a file name could forge a line) and path separators never reach a name or a line.
-export const printable = (s: string): string => s.replace(/[\x00-\x1f\x7f/\\]/g, '_');
+export const printable = (s: string): string => s.replace(/[\p{Cc}/\\]/gu, '_');
 
 // Keeps a file that failed alone as <failedDir>/<kind>-<name> with <…>.reason beside it, from the bytes that were
 // read (never by opening the name again), then removes the original. failedDir is spamd-learn's own: kopano cannot
