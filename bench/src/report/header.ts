@@ -7,5 +7,5 @@ export const resultHeader = (bench: string) => ({
   at: new Date().toISOString(),
   node: process.version,
   cpu: cpus()[0]?.model ?? 'unknown',
-  ...(process.env.MTA_BENCH_NOTE ? { note: process.env.MTA_BENCH_NOTE } : {}),
+  ...(process.env.MTA_BENCH_NOTE ? { conditions: process.env.MTA_BENCH_NOTE } : {}),
 });
