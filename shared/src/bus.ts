@@ -1,7 +1,7 @@
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { Logger } from './log.ts';
 import { natsCore, natsTransport } from './nats-lazy.ts';
-import { sleep } from './sleep.ts';
+import { supervise } from './supervise.ts';
 
 export interface BusOptions {
   servers: readonly string[];
@@ -98,14 +98,16 @@ export class Bus {
     });
   }
 
-  private async connectLoop(): Promise<NatsConnection | undefined> {
+  // Connects in the background with capped backoff (the supervised loop), warning once while NATS is unreachable.
+  private connectLoop(): Promise<NatsConnection | undefined> {
     const { servers, name, user, pass, token, creds } = this.opts;
-    if (this.stop.signal.aborted) return undefined;
-    const [{ connect }, { credsAuthenticator }] = await Promise.all([natsTransport(), natsCore()]);
-    let wait = 200;
-    let warned = false;
-    while (!this.stop.signal.aborted) {
-      try {
+    if (this.stop.signal.aborted) return Promise.resolve(undefined);
+    const loop = supervise({
+      follow: true,
+      firstMs: 200,
+      maxMs: 5000,
+      run: async (signal) => {
+        const [{ connect }, { credsAuthenticator }] = await Promise.all([natsTransport(), natsCore()]);
         const nc = await connect({
           servers: [...servers],
           name,
@@ -119,26 +121,22 @@ export class Bus {
           reconnectTimeWait: 500,
           pingInterval: 10_000,
         });
-        if (this.stop.signal.aborted) {
+        if (signal.aborted) {
           await nc.close();
-          return undefined;
+          return 'stop';
         }
         this.nc = nc;
         this.opts.log?.info({ event: 'bus.connected', server: nc.getServer() }, 'bus connected');
         for (const h of this.handlers) this.attach(nc, h);
         for (const p of this.pending.splice(0)) nc.publish(p.subject, p.data);
-        return nc;
-      } catch (e) {
-        if (!warned)
-          this.opts.log?.warn(
-            { event: 'bus.unavailable', servers, err: (e as Error).message },
-            'bus not reachable; retrying in the background',
-          );
-        warned = true;
-        await sleep(wait, this.stop.signal);
-        wait = Math.min(wait * 2, 5000);
-      }
-    }
-    return undefined;
+        return 'stop';
+      },
+      onError: (e, failures) => {
+        if (failures === 1)
+          this.opts.log?.warn({ event: 'bus.unavailable', servers, err: e.message }, 'bus not reachable; retrying in the background');
+      },
+    });
+    this.stop.signal.addEventListener('abort', () => void loop.close(), { once: true });
+    return loop.done.then(() => this.nc);
   }
 }

@@ -1,7 +1,7 @@
 import type { KV, KvEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { busLoop } from '../bus-loop.ts';
 import type { Logger } from '../log.ts';
-import { sleep } from '../sleep.ts';
 import { openBucket } from './kv.ts';
 
 export interface FollowOptions {
@@ -10,10 +10,13 @@ export interface FollowOptions {
   bucket: string;
   // Each time the watch (re)starts, before the first entry: e.g. publish what this node has.
   onOpen?: (kv: KV) => Promise<void>;
-  // Current values first, then every change; PUT entries only. Called one at a time.
+  // Current values first, then every change, PUT entries only. Called one at a time.
   onEntry: (entry: KvEntry) => Promise<void>;
+  // DEL and PURGE markers: nobody can sign them, so they are reported and never acted on.
+  onDelete?: (entry: KvEntry) => void;
   log: Logger;
-  // Pause before reopening after a failure (no JetStream yet, no permission, leader election …).
+  // First pause before reopening after a failure (no JetStream yet, no permission, leader election …); doubles up
+  // to 2 s, so a node is watching again within seconds of a cluster failover.
   retryMs?: number;
   // How often the watch is checked against the bucket itself (a watch can silently stall when the server that
   // held its consumer dies while our connection stays up); a newer revision than seen restarts the watch.
@@ -24,14 +27,6 @@ export interface Following {
   // The bucket once it is open (undefined before), for callers that also write to it.
   bucket: () => KV | undefined;
   close: () => Promise<void>;
-}
-
-// Ends a watch when the client switches server (ours died): the loop then re-reads the bucket from the start.
-export async function stopOnReconnect(nc: NatsConnection, stop: () => void, signal: AbortSignal): Promise<void> {
-  for await (const s of nc.status()) {
-    if (signal.aborted || nc.isClosed()) return;
-    if (s.type === 'reconnect') return stop();
-  }
 }
 
 // True when the bucket holds a revision the watch has not delivered (buckets here are small: a key per domain).
@@ -47,66 +42,61 @@ async function behind(kv: KV, seen: ReadonlyMap<string, number>): Promise<boolea
   return false;
 }
 
-// Follows a KV bucket in the background until closed: opens it (creating it), replays current values, then changes;
-// reopens after errors and reconnects, so a node that was cut off catches up. Never throws; failures are logged once.
+// Follows a KV bucket in the background until closed: opens it, replays current values, then changes; reopens
+// after errors, reconnects and stalls, so a node that was cut off catches up. Never throws.
 export function followBucket(o: FollowOptions): Following {
-  const stop = new AbortController();
   let kv: KV | undefined;
-  let stopWatch: (() => void) | undefined;
-  const loop = (async () => {
-    let warned = false;
-    while (!stop.signal.aborted) {
+  const loop = busLoop({
+    connection: o.connection,
+    follow: true,
+    log: o.log,
+    unavailable: { event: 'fleet.unavailable', msg: 'fleet bucket unavailable; retrying' },
+    facts: { bucket: o.bucket },
+    firstMs: o.retryMs ?? 250,
+    maxMs: 2000,
+    session: async (nc, signal) => {
       try {
-        const nc = await Promise.race([o.connection(), sleep(3_600_000, stop.signal).then(() => undefined)]);
-        if (!nc || stop.signal.aborted) return;
         kv ??= await openBucket(nc, o.bucket);
         await o.onOpen?.(kv);
-        const it = await kv.watch();
-        stopWatch = () => it.stop();
-        if (stop.signal.aborted) it.stop();
-        void stopOnReconnect(nc, () => it.stop(), stop.signal);
-        const seen = new Map<string, number>();
-        const bucket = kv;
-        const check = setInterval(() => {
-          void behind(bucket, seen).then((late) => {
-            if (!late) return;
-            o.log.warn({ event: 'fleet.watch.stalled', bucket: o.bucket }, 'fleet bucket watch fell behind; restarting it');
-            it.stop();
-          });
-        }, o.checkMs ?? 5000);
-        o.log.info({ event: 'fleet.following', bucket: o.bucket }, `following the fleet bucket ${o.bucket}`);
-        warned = false;
-        try {
-          for await (const e of it) {
-            seen.set(e.key, e.revision);
-            if (e.operation !== 'PUT' || e.value.length === 0) continue;
-            await o
-              .onEntry(e)
-              .catch((err: Error) =>
-                o.log.error(
-                  { event: 'fleet.entry.failed', bucket: o.bucket, entry: e.key, err: err.message },
-                  'applying a fleet entry failed',
-                ),
-              );
-          }
-        } finally {
-          clearInterval(check);
-        }
       } catch (e) {
-        if (!warned)
-          o.log.warn({ event: 'fleet.unavailable', bucket: o.bucket, err: (e as Error).message }, 'fleet bucket unavailable; retrying');
-        warned = true;
         kv = undefined;
+        throw e;
       }
-      await sleep(o.retryMs ?? 2000, stop.signal);
-    }
-  })();
-  return {
-    bucket: () => kv,
-    close: async () => {
-      stop.abort();
-      stopWatch?.();
-      await loop;
+      const bucket = kv;
+      const it = await bucket.watch();
+      const stopWatch = () => it.stop();
+      signal.addEventListener('abort', stopWatch, { once: true });
+      if (signal.aborted) it.stop();
+      const seen = new Map<string, number>();
+      const check = setInterval(() => {
+        void behind(bucket, seen).then((late) => {
+          if (!late) return;
+          o.log.warn({ event: 'fleet.watch.stalled', bucket: o.bucket }, 'fleet bucket watch fell behind; restarting it');
+          it.stop();
+        });
+      }, o.checkMs ?? 5000);
+      o.log.info({ event: 'fleet.following', bucket: o.bucket }, `following the fleet bucket ${o.bucket}`);
+      try {
+        for await (const e of it) {
+          seen.set(e.key, e.revision);
+          if (e.operation !== 'PUT' || e.value.length === 0) {
+            o.onDelete?.(e);
+            continue;
+          }
+          await o
+            .onEntry(e)
+            .catch((err: Error) =>
+              o.log.error(
+                { event: 'fleet.entry.failed', bucket: o.bucket, entry: e.key, err: err.message },
+                'applying a fleet entry failed',
+              ),
+            );
+        }
+      } finally {
+        clearInterval(check);
+        signal.removeEventListener('abort', stopWatch);
+      }
     },
-  };
+  });
+  return { bucket: () => kv, close: () => loop.close() };
 }

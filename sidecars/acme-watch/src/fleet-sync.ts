@@ -1,4 +1,4 @@
-import { CERTS_BUCKET, type Following, followBucket, kvKey, type Logger, openBucket } from '@mta/shared';
+import { busLoop, CERTS_BUCKET, type Following, followBucket, kvKey, type Logger, openBucket, type Supervised } from '@mta/shared';
 import { parseFleetCert, shouldPublish, toFleetCert } from './fleet.ts';
 import type { Servable } from './install.ts';
 import { wantedNames } from './names.ts';
@@ -16,56 +16,52 @@ export class CertPublisher {
   private kv: Bucket | undefined;
   private pending: ReturnType<typeof toFleetCert> | undefined;
   private published: string | undefined;
-  private busy = false;
-  private retry: NodeJS.Timeout | undefined;
-  private closed = false;
+  private readonly loop: Supervised;
 
   constructor(
-    private readonly connection: Connection,
+    connection: Connection,
     private readonly log: Logger,
     private readonly node: string,
-    private readonly retryMs = 5000,
-  ) {}
+    retryMs = 1000,
+  ) {
+    this.loop = busLoop({
+      connection,
+      follow: false,
+      log,
+      unavailable: { event: 'acme.fleet.publish.failed', msg: 'publishing the certificate failed; retrying' },
+      firstMs: retryMs,
+      session: (nc) => this.flush(nc),
+    });
+  }
 
   offer(c: Servable): void {
-    if (this.closed || c.info.serial === this.published || c.info.serial === this.pending?.serial) return;
+    if (c.info.serial === this.published || c.info.serial === this.pending?.serial) return;
     this.pending = toFleetCert(c, this.node);
-    void this.flush();
+    this.loop.kick();
   }
 
-  close(): void {
-    this.closed = true;
-    clearTimeout(this.retry);
+  close(): Promise<void> {
+    return this.loop.close();
   }
 
-  private async flush(): Promise<void> {
-    const c = this.pending;
-    if (this.busy || !c || this.closed) return;
-    this.busy = true;
-    const facts = { main: c.main, serial: c.serial, notAfter: c.notAfter };
-    try {
-      const nc = await this.connection();
-      if (!nc || this.closed) return;
-      this.kv ??= await openBucket(nc, CERTS_BUCKET);
-      const key = kvKey(c.main);
-      const e = await this.kv.get(key);
-      const existing = e?.operation === 'PUT' && e.value.length ? parseFleetCert(e.value) : undefined;
-      if (shouldPublish(existing, c)) {
-        await this.kv.put(key, JSON.stringify(c));
-        this.log.info({ event: 'acme.fleet.published', ...facts }, 'certificate published to the fleet');
-      } else this.log.debug({ event: 'acme.fleet.current', ...facts }, 'the fleet already has this or a later certificate');
+  private async flush(nc: Conn): Promise<void> {
+    for (let c = this.pending; c; c = this.pending) {
+      const facts = { main: c.main, serial: c.serial, notAfter: c.notAfter };
+      try {
+        this.kv ??= await openBucket(nc, CERTS_BUCKET);
+        const key = kvKey(c.main);
+        const e = await this.kv.get(key);
+        const existing = e?.operation === 'PUT' && e.value.length ? parseFleetCert(e.value) : undefined;
+        if (shouldPublish(existing, c)) {
+          await this.kv.put(key, JSON.stringify(c));
+          this.log.info({ event: 'acme.fleet.published', ...facts }, 'certificate published to the fleet');
+        } else this.log.debug({ event: 'acme.fleet.current', ...facts }, 'the fleet already has this or a later certificate');
+      } catch (err) {
+        this.kv = undefined;
+        throw err;
+      }
       this.published = c.serial;
       if (this.pending === c) this.pending = undefined;
-    } catch (err) {
-      this.kv = undefined;
-      this.log.warn(
-        { event: 'acme.fleet.publish.failed', ...facts, err: (err as Error).message },
-        'publishing the certificate failed; retrying',
-      );
-      this.retry = setTimeout(() => void this.flush(), this.retryMs);
-    } finally {
-      this.busy = false;
-      if (this.pending && this.pending !== c) void this.flush();
     }
   }
 }

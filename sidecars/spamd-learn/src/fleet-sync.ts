@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ensureLearnStream, type Logger, learnConsumer, publishLearn, sleep, stopOnReconnect, toDelivery } from '@mta/shared';
+import { busLoop, ensureLearnStream, type Logger, learnConsumer, publishLearn, type Supervised, toDelivery } from '@mta/shared';
 import { deliveryTimeMs, fleetPath, isOwnDelivery, learnLag } from './fleet.ts';
 import { KINDS, type LearnKind } from './kind.ts';
 
@@ -34,12 +34,18 @@ export interface OutboxOptions {
 // Drop-folder files learned on this node go to the fleet: copied here before the queue deletes them, then published
 // to MTA_LEARN in the background. Learning never waits for NATS; the stream's dedup id makes a retry harmless.
 export class LearnOutbox {
-  private readonly stop = new AbortController();
-  private flushing: Promise<void> | undefined;
-  private again = false;
-  private warned = false;
+  private readonly loop: Supervised;
 
-  constructor(private readonly o: OutboxOptions) {}
+  constructor(private readonly o: OutboxOptions) {
+    this.loop = busLoop({
+      connection: o.connection,
+      follow: false,
+      log: o.log,
+      unavailable: { event: 'spamd.fleet.unavailable', msg: 'publishing to the fleet failed; retrying' },
+      firstMs: o.retryMs ?? 500,
+      session: (nc, signal) => this.flush(nc, signal),
+    });
+  }
 
   async put(kind: LearnKind, paths: readonly string[]): Promise<void> {
     const dir = join(this.o.dir, kind);
@@ -54,63 +60,34 @@ export class LearnOutbox {
       const data = await readFile(p).catch(absent);
       if (data) await writeFile(fleetPath(this.o.dir, kind, data), data, { mode: 0o600 });
     }
-    this.kick();
+    this.loop.kick();
   }
 
   // Publishes whatever an earlier run left behind.
   start(): void {
-    this.kick();
+    this.loop.kick();
   }
 
-  async close(): Promise<void> {
-    this.stop.abort();
-    await this.flushing;
+  close(): Promise<void> {
+    return this.loop.close();
   }
 
-  private kick(): void {
-    if (this.stop.signal.aborted) return;
-    if (this.flushing) {
-      this.again = true;
-      return;
-    }
-    this.flushing = this.flush().finally(() => {
-      this.flushing = undefined;
-      if (this.again) {
-        this.again = false;
-        this.kick();
-      }
-    });
-  }
-
-  private async flush(): Promise<void> {
+  private async flush(nc: Conn, signal: AbortSignal): Promise<void> {
     const { o } = this;
-    while (!this.stop.signal.aborted) {
-      try {
-        const nc = await Promise.race([o.connection(), sleep(3_600_000, this.stop.signal).then(() => undefined)]);
-        if (!nc || this.stop.signal.aborted) return;
-        await ensureLearnStream(nc);
-        const sent: Record<string, number> = {};
-        for (const kind of KINDS) {
-          const dir = join(o.dir, kind);
-          for (const name of await readdir(dir).catch(() => [] as string[])) {
-            if (this.stop.signal.aborted) return;
-            const data = await readFile(join(dir, name)).catch(absent);
-            if (!data) continue;
-            await publishLearn(nc, kind, data, o.node);
-            await unlink(join(dir, name)).catch(absent);
-            sent[kind] = (sent[kind] ?? 0) + 1;
-          }
-        }
-        if (Object.keys(sent).length) o.log.info({ event: 'spamd.fleet.published', ...sent }, 'learned messages published to the fleet');
-        this.warned = false;
-        return;
-      } catch (e) {
-        if (!this.warned)
-          o.log.warn({ event: 'spamd.fleet.unavailable', err: (e as Error).message }, 'publishing to the fleet failed; retrying');
-        this.warned = true;
-        await sleep(o.retryMs ?? 2000, this.stop.signal);
+    await ensureLearnStream(nc);
+    const sent: Record<string, number> = {};
+    for (const kind of KINDS) {
+      const dir = join(o.dir, kind);
+      for (const name of await readdir(dir).catch(() => [] as string[])) {
+        if (signal.aborted) return;
+        const data = await readFile(join(dir, name)).catch(absent);
+        if (!data) continue;
+        await publishLearn(nc, kind, data, o.node);
+        await unlink(join(dir, name)).catch(absent);
+        sent[kind] = (sent[kind] ?? 0) + 1;
       }
     }
+    if (Object.keys(sent).length) o.log.info({ event: 'spamd.fleet.published', ...sent }, 'learned messages published to the fleet');
   }
 }
 
@@ -130,10 +107,8 @@ export interface InboxOptions {
 // Every node's durable consumer on MTA_LEARN: messages from other nodes are learned once into this node's Bayes DB
 // and acked only after that; a node that was down gets what it missed.
 export class FleetInbox {
-  private readonly stop = new AbortController();
   private readonly held = new Map<string, JsMsg>();
-  private loop: Promise<void> | undefined;
-  private stopConsume: (() => void) | undefined;
+  private loop: Supervised | undefined;
   private lagInfo: { num_pending?: number; num_ack_pending?: number } | undefined;
 
   constructor(private readonly o: InboxOptions) {}
@@ -171,58 +146,52 @@ export class FleetInbox {
   async start(): Promise<void> {
     await rm(this.o.dir, { recursive: true, force: true });
     for (const k of KINDS) await privateDir(join(this.o.dir, k));
-    this.loop = this.follow();
+    this.loop = busLoop({
+      connection: this.o.connection,
+      follow: true,
+      log: this.o.log,
+      unavailable: { event: 'spamd.fleet.unavailable', msg: 'fleet learn stream unavailable; retrying' },
+      firstMs: this.o.retryMs ?? 250,
+      maxMs: 2000,
+      session: (nc, signal) => this.follow(nc, signal),
+    });
   }
 
   async close(): Promise<void> {
-    this.stop.abort();
-    this.stopConsume?.();
-    await this.loop;
+    await this.loop?.close();
   }
 
-  private async follow(): Promise<void> {
+  private async follow(nc: Conn, signal: AbortSignal): Promise<void> {
     const { o } = this;
-    let warned = false;
-    while (!this.stop.signal.aborted) {
-      try {
-        const nc = await Promise.race([o.connection(), sleep(3_600_000, this.stop.signal).then(() => undefined)]);
-        if (!nc || this.stop.signal.aborted) return;
-        await ensureLearnStream(nc);
-        const consumer = await learnConsumer(nc, o.node);
-        // Short pull expiry: missed heartbeats (a consumer leader moved after a server died) are noticed in seconds.
-        const msgs = await consumer.consume({ max_messages: o.maxMessages ?? 256, expires: 5000 });
-        this.stopConsume = () => msgs.stop();
-        if (this.stop.signal.aborted) msgs.stop();
-        void stopOnReconnect(nc, () => msgs.stop(), this.stop.signal);
-        const lagTimer = setInterval(() => {
-          consumer.info().then(
-            (i) => (this.lagInfo = i),
-            () => {},
-          );
-        }, 2000);
-        o.log.info({ event: 'spamd.fleet.following', node: o.node }, 'learning from the fleet stream');
-        warned = false;
-        try {
-          for await (const m of msgs) {
-            const d = toDelivery(m);
-            if (isOwnDelivery(d.from, o.node)) {
-              m.ack();
-              continue;
-            }
-            const path = fleetPath(o.dir, d.kind, d.message);
-            await writeFile(path, d.message, { mode: 0o600 });
-            this.held.set(path, m);
-            o.add(path, d.kind, deliveryTimeMs(m.info.timestampNanos));
-          }
-        } finally {
-          clearInterval(lagTimer);
+    await ensureLearnStream(nc);
+    const consumer = await learnConsumer(nc, o.node);
+    // Short pull expiry: missed heartbeats (a consumer leader moved after a server died) are noticed in seconds.
+    const msgs = await consumer.consume({ max_messages: o.maxMessages ?? 256, expires: 5000 });
+    const stop = () => msgs.stop();
+    signal.addEventListener('abort', stop, { once: true });
+    if (signal.aborted) msgs.stop();
+    const lagTimer = setInterval(() => {
+      consumer.info().then(
+        (i) => (this.lagInfo = i),
+        () => {},
+      );
+    }, 2000);
+    o.log.info({ event: 'spamd.fleet.following', node: o.node }, 'learning from the fleet stream');
+    try {
+      for await (const m of msgs) {
+        const d = toDelivery(m);
+        if (isOwnDelivery(d.from, o.node)) {
+          m.ack();
+          continue;
         }
-      } catch (e) {
-        if (!warned)
-          o.log.warn({ event: 'spamd.fleet.unavailable', err: (e as Error).message }, 'fleet learn stream unavailable; retrying');
-        warned = true;
+        const path = fleetPath(o.dir, d.kind, d.message);
+        await writeFile(path, d.message, { mode: 0o600 });
+        this.held.set(path, m);
+        o.add(path, d.kind, deliveryTimeMs(m.info.timestampNanos));
       }
-      await sleep(o.retryMs ?? 2000, this.stop.signal);
+    } finally {
+      clearInterval(lagTimer);
+      signal.removeEventListener('abort', stop);
     }
   }
 }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { claimOrAdopt, ensureLearnStream, learnConsumer, openBucket, publishLearn, toDelivery } from '@mta/shared';
+import { Bus, busLoop, claimOrAdopt, createLogger, ensureLearnStream, learnConsumer, openBucket, publishLearn, toDelivery } from '@mta/shared';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import { type NatsServer, startNats, tempRoot } from '../harness/index.ts';
+import { eventually, type NatsServer, startNats, tempRoot } from '../harness/index.ts';
 
 let nats: NatsServer;
 let cleanupDir: () => Promise<void>;
@@ -73,5 +73,35 @@ test('learn stream: duplicates are dropped, each node consumes every message onc
       m.ack();
     }
     assert.equal(n, 0, `${node} got redeliveries after ack`);
+  }
+});
+
+test('bus loop: a session is aborted when the client moves to another server, and runs again on the new one', async () => {
+  const bus = Bus.start({ servers: [nats.url], name: 'loop-test', node: 't' });
+  const log = createLogger({ sidecar: 'test', node: 't', syslogLevel: 0 });
+  const sessions: string[] = [];
+  const loop = busLoop({
+    connection: () => bus.connection(),
+    follow: true,
+    log,
+    unavailable: { event: 'test.unavailable', msg: 'unavailable' },
+    firstMs: 50,
+    session: (nc, signal) =>
+      new Promise<void>((resolve) => {
+        sessions.push(`start ${nc.getServer()}`);
+        signal.addEventListener('abort', () => {
+          sessions.push('aborted');
+          resolve();
+        });
+      }),
+  });
+  try {
+    await eventually(() => sessions.length === 1, 5000, 'first session');
+    await nats.restart();
+    await eventually(() => sessions.length >= 3, 10_000, `second session: ${sessions.join(', ')}`);
+    assert.deepEqual(sessions.slice(0, 3), [sessions[0], 'aborted', sessions[0]]);
+  } finally {
+    await loop.close();
+    await bus.close();
   }
 });
