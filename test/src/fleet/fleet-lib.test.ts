@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Bus, busLoop, claimOrAdopt, createLogger, ensureLearnStream, learnConsumer, openBucket, publishLearn, toDelivery } from '@mta/shared';
+import {
+  Bus,
+  busLoop,
+  claimOrAdopt,
+  createLogger,
+  ensureLearnStream,
+  learnConsumer,
+  openBucket,
+  publishLearn,
+  toDelivery,
+} from '@mta/shared';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { eventually, type NatsServer, startNats, tempRoot } from '../harness/index.ts';
