@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fleetChecks } from './fleet-checks.ts';
 import { type Config, isVarName, SECRET_VARS, VARS, type VarName } from './schema.ts';
 import type { RawEnv } from './spec.ts';
 import { ENCRYPTING_LEVELS } from './vars/relay-tls.ts';
@@ -76,6 +77,7 @@ function crossChecks(c: Config): EnvIssue[] {
   if (c.LDAP_QUERY_ATTRS_PASS && !c.LDAP_HOST)
     out.push({ variable: 'LDAP_QUERY_ATTRS_PASS', message: 'needs LDAP_HOST (and LDAP_USER_BASE, LDAP_QUERY_FILTER_USER)' });
   if (c.MYSQL_QUERY_PASS && !c.MYSQL_HOST) out.push({ variable: 'MYSQL_QUERY_PASS', message: 'needs MYSQL_HOST and MYSQL_DATABASE' });
+  out.push(...fleetChecks(c));
   return out;
 }
 

@@ -2,6 +2,7 @@ import type { EnvSchema } from './checks.ts';
 import type { VarSpec } from './spec.ts';
 import { acmeVars } from './vars/acme.ts';
 import { filterDkimVars } from './vars/filter-dkim.ts';
+import { fleetVars } from './vars/fleet.ts';
 import { mailVars } from './vars/mail.ts';
 import { relayTlsVars } from './vars/relay-tls.ts';
 import { runtimeVars } from './vars/runtime.ts';
@@ -14,6 +15,7 @@ export const VARS = {
   ...saslLdapMysqlVars,
   ...filterDkimVars,
   ...runtimeVars,
+  ...fleetVars,
   ...acmeVars,
 } as const;
 

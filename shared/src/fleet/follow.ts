@@ -13,7 +13,7 @@ export interface FollowOptions {
   // Current values first, then every change, PUT entries only. Called one at a time.
   onEntry: (entry: KvEntry) => Promise<void>;
   // DEL and PURGE markers: nobody can sign them, so they are reported and never acted on.
-  onDelete?: (entry: KvEntry) => void;
+  onDelete?: (entry: KvEntry) => Promise<void>;
   log: Logger;
   // First pause before reopening after a failure (no JetStream yet, no permission, leader election …); doubles up
   // to 2 s, so a node is watching again within seconds of a cluster failover.
@@ -80,7 +80,7 @@ export function followBucket(o: FollowOptions): Following {
         for await (const e of it) {
           seen.set(e.key, e.revision);
           if (e.operation !== 'PUT' || e.value.length === 0) {
-            o.onDelete?.(e);
+            await o.onDelete?.(e).catch(() => undefined);
             continue;
           }
           await o

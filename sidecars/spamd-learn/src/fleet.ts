@@ -10,9 +10,6 @@ export const fleetFileName = (message: Uint8Array): string =>
 // Where a fleet message waits for the learn queue (inbox) or for publishing (outbox).
 export const fleetPath = (dir: string, kind: LearnKind, message: Uint8Array): string => join(dir, kind, fleetFileName(message));
 
-// A delivery this node published itself was learned here before it was published: ack it, do not learn it again.
-export const isOwnDelivery = (from: string, node: string): boolean => from !== '' && from === node;
-
 // Stream time of a delivery in ms (the queue orders by it like by a file's mtime).
 export const deliveryTimeMs = (timestampNanos: bigint | number): number =>
   typeof timestampNanos === 'bigint' ? Number(timestampNanos / 1_000_000n) : Math.floor(timestampNanos / 1e6);

@@ -1,0 +1,115 @@
+import { check, integer, invalid, q, words } from '../checks.ts';
+import { ALL, BASE_UP, defineVar, FULL } from '../spec.ts';
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]+?-----END \1-----/g;
+
+// PEM content (as given through X__FILE): at least one block whose label matches `label`.
+const pem = (label: RegExp, what: string) =>
+  check((raw) => {
+    const blocks = [...raw.matchAll(PEM_BLOCK)].filter((m) => label.test(m[1] ?? ''));
+    return blocks.length ? blocks.map((m) => m[0]).join('\n') : invalid(`is not ${what} in PEM form (-----BEGIN …-----)`);
+  });
+
+// An NKEY user seed (`nk -gen user`): "SU" + base32. Checked for shape here; the checksum when it is used.
+const userSeed = check((raw) => {
+  const t = raw.trim();
+  return /^SU[A-Z2-7]{56}$/.test(t) ? t : invalid('is not an NKEY user seed (58 characters starting with SU, as `nk -gen user` prints)');
+});
+
+// Public NKEYs of the nodes whose fleet entries are accepted, optionally named: "mx1=UABC… mx2=UDEF…".
+export interface TrustedKey {
+  name: string;
+  key: string;
+}
+const trustList = check((raw) => {
+  const out: TrustedKey[] = [];
+  for (const w of words(raw.replace(/,/g, ' '))) {
+    const [name, key] = w.includes('=') ? (w.split('=', 2) as [string, string]) : ['', w];
+    if (!/^U[A-Z2-7]{55}$/.test(key)) return invalid(`${q(w)} is not a public user NKEY (56 characters starting with U)`);
+    out.push({ name: name || `${key.slice(0, 8)}…`, key });
+  }
+  return out;
+});
+
+// Fleet transport (TLS, NKEY) and integrity (node signing keys, trust list, fleet CA) and the learn limits.
+export const fleetVars = {
+  NATS_NKEY: defineVar({
+    schema: userSeed,
+    topic: 'fleet',
+    variants: ALL,
+    description: 'NKEY seed this node authenticates to NATS with (the server lists its public key); usually NATS_NKEY__FILE.',
+    format: 'NKEY user seed',
+    example: 'SUAM…',
+    secret: true,
+  }),
+  NATS_TLS_CA: defineVar({
+    schema: pem(/CERTIFICATE/, 'a CA certificate'),
+    topic: 'fleet',
+    variants: ALL,
+    description: "CA certificate(s) the NATS servers' certificates must chain to (a private CA); usually NATS_TLS_CA__FILE.",
+    format: 'PEM',
+    example: '-----BEGIN CERTIFICATE-----…',
+  }),
+  NATS_TLS_CERT: defineVar({
+    schema: pem(/CERTIFICATE/, 'a certificate'),
+    topic: 'fleet',
+    variants: ALL,
+    description: 'Client certificate presented to NATS (servers with `verify: true`); usually NATS_TLS_CERT__FILE.',
+    format: 'PEM',
+    example: '-----BEGIN CERTIFICATE-----…',
+  }),
+  NATS_TLS_KEY: defineVar({
+    schema: pem(/PRIVATE KEY/, 'a private key'),
+    topic: 'fleet',
+    variants: ALL,
+    description: 'Private key of NATS_TLS_CERT; usually NATS_TLS_KEY__FILE.',
+    format: 'PEM',
+    example: '-----BEGIN PRIVATE KEY-----…',
+    secret: true,
+  }),
+  MTA_FLEET_KEY: defineVar({
+    schema: userSeed,
+    topic: 'fleet',
+    variants: ALL,
+    description:
+      "This node's signing key for fleet entries (DKIM keys, certificates, learned messages). Set it to share them; keep it apart from NATS credentials. Usually MTA_FLEET_KEY__FILE.",
+    format: 'NKEY user seed',
+    example: 'SUAP…',
+    secret: true,
+  }),
+  MTA_FLEET_TRUST: defineVar({
+    schema: trustList,
+    topic: 'fleet',
+    variants: ALL,
+    description:
+      'Public keys of the other nodes (of their MTA_FLEET_KEY) whose fleet entries this node accepts; its own is always trusted.',
+    format: 'space or comma separated [name=]public NKEY',
+    example: 'mx2=UBXF… mx3=UC4Q…',
+  }),
+  MTA_FLEET_CA: defineVar({
+    schema: pem(/CERTIFICATE/, 'a CA certificate'),
+    topic: 'fleet',
+    variants: BASE_UP,
+    description: 'Extra CA that fleet certificates may chain to (a private PKI), besides the system CAs; usually MTA_FLEET_CA__FILE.',
+    format: 'PEM',
+    example: '-----BEGIN CERTIFICATE-----…',
+  }),
+  MTA_FLEET_LEARN_MAX: defineVar({
+    schema: integer(1024, 64 * 1024 * 1024, 'a size in bytes'),
+    topic: 'fleet',
+    variants: FULL,
+    description: 'Largest message shared for learning; larger ones are learned here only, and refused from the fleet.',
+    format: 'bytes',
+    example: '1048576',
+    default: '4194304',
+  }),
+  MTA_FLEET_OUTBOX_MB: defineVar({
+    schema: integer(1, 100_000, 'a size in MB'),
+    topic: 'fleet',
+    variants: FULL,
+    description: 'Most learned messages kept for the fleet while NATS is unreachable (MB); beyond it new ones are not shared.',
+    format: 'MB',
+    example: '64',
+    default: '256',
+  }),
+};
