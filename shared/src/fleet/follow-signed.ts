@@ -37,7 +37,7 @@ export function followSigned(o: FollowSignedOptions): Following {
       applied.set(e.key, r.at);
     },
     onDelete: async (e) => {
-      refuse(e.key, `unsigned ${e.operation.toLowerCase()} (retire with \`mta fleet retire\`)`);
+      refuse(e.key, `unsigned ${e.operation === 'DEL' ? 'delete' : 'purge'} (retire with \`mta fleet retire\`)`);
       await o.onForged?.(e.key);
     },
   });

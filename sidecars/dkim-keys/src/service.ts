@@ -72,7 +72,8 @@ export async function runDkimKeys(o: ServiceOptions): Promise<{ core: DkimCore; 
   const policy = { served: new Set(domains.map((d) => d.toLowerCase())), minBits: config.DKIM_KEYBITS };
   const regenerate = async (domain: string) => {
     await ensureKeys(core, { domains: [domain], bits: config.DKIM_KEYBITS, seeding: false });
-    await syncKeys(core, { announce: true });
+    // Same file name, same snippet: amavis still has to load the new key.
+    if (!(await syncKeys(core, { announce: true })).snippetChanged) await core.reload();
   };
   const fleet = o.watch && o.fleet ? new DkimFleet(core, o.fleet, run, policy, regenerate) : undefined;
   // Adopt before generating: a node joining the fleet must not mint a key the others would have to drop.
