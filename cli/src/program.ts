@@ -5,6 +5,7 @@ import { registerDhparam } from './commands/dhparam.ts';
 import { registerDkim } from './commands/dkim.ts';
 import { registerDns } from './commands/dns.ts';
 import { events } from './commands/events.ts';
+import { registerFleetAdmin } from './commands/fleet-admin.ts';
 import { fleetStatus } from './commands/fleet-status.ts';
 import { registerLearn } from './commands/learn.ts';
 import { quarantineLs, quarantineRelease } from './commands/quarantine.ts';
@@ -45,9 +46,9 @@ export function buildProgram(io: CliIo): Command {
       events(io, { subject: subject ?? 'mta.>', count: o.count, timeout: o.timeout }),
     );
 
-  program
-    .command('fleet')
-    .description('fleet mode (several MX nodes on one NATS cluster)')
+  const fleet = program.command('fleet').description('fleet mode (several MX nodes on one NATS cluster)');
+  registerFleetAdmin(fleet, io);
+  fleet
     .command('status')
     .description('nodes seen, their certificate serial, DKIM fingerprints and learn backlog')
     .option('--wait <ms>', 'how long to collect heartbeats', Number, 12_000)

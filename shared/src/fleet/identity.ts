@@ -65,3 +65,9 @@ export class FleetIdentity {
     return signer === this.publicKey;
   }
 }
+
+// A new NKEY user key pair (what `nk -gen user -pubout` prints), for MTA_FLEET_KEY or NATS_NKEY.
+export async function newNkey(): Promise<{ seed: string; publicKey: string }> {
+  const kp = (await natsNkeys()).createUser();
+  return { seed: new TextDecoder().decode(kp.getSeed()), publicKey: kp.getPublicKey() };
+}
