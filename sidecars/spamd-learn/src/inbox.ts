@@ -28,7 +28,7 @@ export interface InboxOptions {
   identity: FleetIdentity;
   log: Logger;
   publish?: Publish;
-  // MTA_FLEET_LEARN_MAX: a larger message is refused (terminated), never held in memory whole.
+  // SPAMD_MAX_SIZE: a larger message is refused (terminated), never held in memory whole.
   maxMessageBytes: number;
   // The learn queue: same batching, sa-learn runs, bisecting and journal syncs as the drop folders.
   add: (path: string, kind: LearnKind, mtimeMs: number) => void;
@@ -111,7 +111,7 @@ export class FleetInbox {
     const { o } = this;
     const msgs = a.parts.map((p) => p.msg);
     const first = a.parts[0] as LearnPart;
-    if (a.kind === 'too-large') return this.refuse(msgs, `larger than MTA_FLEET_LEARN_MAX (${o.maxMessageBytes} bytes)`);
+    if (a.kind === 'too-large') return this.refuse(msgs, `larger than SPAMD_MAX_SIZE (${o.maxMessageBytes} bytes)`);
     const v = verifyLearn(o.identity, first, a.message);
     if (!v.ok) return this.refuse(msgs, v.reason);
     // Learned here before it was published: acknowledge, do not learn it twice.

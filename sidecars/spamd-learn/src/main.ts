@@ -33,7 +33,7 @@ try {
     connection: () => bus.connection(),
     log,
     publish: (subject: string, payload: Record<string, unknown>) => bus.publish(subject, payload),
-    maxMessageBytes: config.MTA_FLEET_LEARN_MAX,
+    maxMessageBytes: config.SPAMD_MAX_SIZE,
   };
   const outbox = identity
     ? new LearnOutbox({
@@ -48,7 +48,7 @@ try {
     lib,
     batchMs: config.SPAMD_BATCH_MS,
     batchMax: config.SPAMD_BATCH_MAX,
-    target: { dbPath: paths.bayes, user, home: paths.amavisHome, log, signal: life.signal },
+    target: { dbPath: paths.bayes, user, home: paths.amavisHome, log, signal: life.signal, maxSize: config.SPAMD_MAX_SIZE },
     stagingRoot,
     log,
     bus,

@@ -23,7 +23,7 @@ export interface OutboxOptions {
   identity: FleetIdentity;
   log: Logger;
   publish?: Publish;
-  // MTA_FLEET_LEARN_MAX: larger messages are learned here but not shared.
+  // SPAMD_MAX_SIZE: larger messages are learned here but not shared.
   maxMessageBytes: number;
   // MTA_FLEET_OUTBOX_MB, and a cap on files per kind: beyond them new messages are not shared (with an event).
   maxBytes: number;
@@ -63,7 +63,7 @@ export class LearnOutbox {
       if (data.length > this.o.maxMessageBytes) {
         reportDropped(this.o.log, this.o.publish, {
           ...facts,
-          reason: `larger than MTA_FLEET_LEARN_MAX (${this.o.maxMessageBytes} bytes)`,
+          reason: `larger than SPAMD_MAX_SIZE (${this.o.maxMessageBytes} bytes)`,
         });
         continue;
       }

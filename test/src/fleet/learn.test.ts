@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { mtaPaths } from '@mta/shared';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { type Daemon, eventually, type NatsServer, startNats, tempRoot } from '../harness/index.ts';
+import { type Daemon, eventually, fleetEnv, type NatsServer, type NodeKey, nodeKey, startNats, tempRoot } from '../harness/index.ts';
 import { message } from '../spamd/corpus.ts';
 import { bayesCounts, countFiles, drop, logLines, makeLib, startLearner } from '../spamd/learner.ts';
 
 // Two nodes (real spamd-learn processes, own temp roots and Bayes DBs, real sa-learn as amavis) share MTA_LEARN.
 describe('fleet learning: every node learns every message exactly once', { timeout: 60_000 }, () => {
+  const keys: NodeKey[] = ['mx-a', 'mx-b'].map(nodeKey);
+  const keyOf = (name: string) => keys.find((k) => k.name === name) as NodeKey;
   let nats: NatsServer;
   let nc: NatsConnection;
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -18,7 +20,7 @@ describe('fleet learning: every node learns every message exactly once', { timeo
   const start = (name: string) => {
     const n = nodes[name];
     if (!n) throw new Error(name);
-    n.proc = startLearner(n.root, n.lib, { NATS_URL: nats.url, MTA_NODE: name, SPAMD_BATCH_MS: '200' });
+    n.proc = startLearner(n.root, n.lib, { NATS_URL: nats.url, MTA_NODE: name, SPAMD_BATCH_MS: '200', ...fleetEnv(keyOf(name), keys) });
   };
   const stop = async (name: string) => {
     const n = nodes[name];

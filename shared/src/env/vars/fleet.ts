@@ -94,14 +94,15 @@ export const fleetVars = {
     format: 'PEM',
     example: '-----BEGIN CERTIFICATE-----…',
   }),
-  MTA_FLEET_LEARN_MAX: defineVar({
+  SPAMD_MAX_SIZE: defineVar({
     schema: integer(1024, 64 * 1024 * 1024, 'a size in bytes'),
-    topic: 'fleet',
+    topic: 'spamd learning',
     variants: FULL,
-    description: 'Largest message shared for learning; larger ones are learned here only, and refused from the fleet.',
+    description:
+      "Largest message learned (sa-learn --max-size; 500 KB as SpamAssassin's own default) and shared with or taken from the fleet.",
     format: 'bytes',
-    example: '1048576',
-    default: '4194304',
+    example: '4194304',
+    default: '512000',
   }),
   MTA_FLEET_OUTBOX_MB: defineVar({
     schema: integer(1, 100_000, 'a size in MB'),
