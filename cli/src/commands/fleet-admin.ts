@@ -1,9 +1,32 @@
-import { CERTS_BUCKET, DKIM_BUCKET, FleetIdentity, formatIssue, initFleet, kvKey, newNkey, openBucket, parseEnv, seal } from '@mta/shared';
+import {
+  CERTS_BUCKET,
+  DKIM_BUCKET,
+  FleetIdentity,
+  formatIssue,
+  initFleet,
+  kvKey,
+  newNkey,
+  openBucket,
+  openEntry,
+  parseEnv,
+  seal,
+} from '@mta/shared';
 import type { Command } from 'commander';
 import { CliExit, type CliIo } from '../io.ts';
 import { cliBus, connected } from './bus-connect.ts';
 
 const CONNECT_MS = 5000;
+
+// The leaf serial of a certificate record in mta-certs (as node's X509Certificate prints it).
+function certSerial(body: Buffer): string | undefined {
+  try {
+    const chain = String((JSON.parse(body.toString('utf8')) as { chainPem?: unknown }).chainPem ?? '');
+    const leaf = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(chain)?.[0];
+    return leaf ? new (process.getBuiltinModule('node:crypto').X509Certificate)(leaf).serialNumber.toUpperCase() : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 // Runs `job` on a live bus connection, with the same NATS settings the sidecars use.
 async function withConnection<T>(io: CliIo, name: string, job: (nc: Parameters<typeof openBucket>[0]) => Promise<T>): Promise<T> {
@@ -43,13 +66,20 @@ export async function fleetRetire(io: CliIo, what: 'dkim' | 'cert', name: string
     io.err('mta fleet retire: needs MTA_FLEET_KEY (run it on a fleet node)');
     throw new CliExit(2);
   }
-  const identity = await FleetIdentity.load(r.config.MTA_FLEET_KEY, r.config.MTA_NODE);
+  const identity = await FleetIdentity.load(r.config.MTA_FLEET_KEY, r.config.MTA_NODE, r.config.MTA_FLEET_TRUST ?? []);
   const domain = name.toLowerCase();
   const [bucket, key] =
     what === 'dkim' ? [DKIM_BUCKET, kvKey(domain, o.selector ?? r.config.DKIM_SELECTOR)] : [CERTS_BUCKET, kvKey(domain)];
   await withConnection(io, 'fleet-retire', async (nc) => {
     const kv = await openBucket(nc, bucket);
-    await kv.put(key, seal(identity, bucket, key));
+    // A certificate retirement names the serial it retires (renewals may be backdated before it).
+    const cur = what === 'cert' ? await kv.get(key) : undefined;
+    const open = cur?.operation === 'PUT' && cur.value.length ? openEntry(identity, bucket, key, cur.value) : undefined;
+    const serial = open?.ok && open.op === 'put' ? certSerial(open.body) : undefined;
+    if (what === 'cert' && !serial) io.err(`mta fleet retire: no valid certificate in ${bucket} ${key}; nothing to name`);
+    const detail = serial ? new TextEncoder().encode(JSON.stringify({ serial })) : undefined;
+    await kv.put(key, seal(identity, bucket, key, detail, new Date(), 'retire'));
+    if (serial) io.out(`serial ${serial}`);
   });
   io.out(`retired ${bucket} ${key} (signed by ${identity.node})`);
 }

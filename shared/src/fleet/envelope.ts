@@ -17,9 +17,15 @@ export type Opened =
 // Entries signed further ahead than this are refused: a trusted node's wrong clock must not pin a key for years.
 const MAX_SKEW_MS = 10 * 60_000;
 
-// Seals a value for `bucket`/`key` (a retirement has no body).
-export function seal(id: FleetIdentity, bucket: string, key: string, body?: Uint8Array, now = new Date()): Uint8Array {
-  const op = body ? 'put' : 'retire';
+// Seals a value for `bucket`/`key`; a retirement may carry what it retires (e.g. a certificate's serial).
+export function seal(
+  id: FleetIdentity,
+  bucket: string,
+  key: string,
+  body?: Uint8Array,
+  now = new Date(),
+  op: 'put' | 'retire' = body ? 'put' : 'retire',
+): Uint8Array {
   const at = now.toISOString();
   const data = body ?? new Uint8Array();
   const env: Envelope = { v: 1, op, at, signer: id.publicKey, sig: id.sign(op, `${bucket}/${key}`, at, sha256Hex(data)) };
@@ -44,7 +50,7 @@ export function openEntry(id: FleetIdentity, bucket: string, key: string, bytes:
     typeof e.sig !== 'string'
   )
     return { ok: false, reason: 'not a signed fleet entry' };
-  const body = e.op === 'put' && typeof e.body === 'string' ? Buffer.from(e.body, 'base64') : Buffer.alloc(0);
+  const body = typeof e.body === 'string' ? Buffer.from(e.body, 'base64') : Buffer.alloc(0);
   if (e.op === 'put' && body.length === 0) return { ok: false, reason: 'signed entry without a body' };
   const v = id.verify(e.signer, e.sig, e.op, `${bucket}/${key}`, e.at, sha256Hex(body));
   if (!v.ok) return { ok: false, reason: v.reason };

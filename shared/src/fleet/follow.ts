@@ -16,10 +16,11 @@ export interface FollowOptions {
   onDelete?: (entry: KvEntry) => Promise<void>;
   log: Logger;
   // First pause before reopening after a failure (no JetStream yet, no permission, leader election …); doubles up
-  // to 2 s, so a node is watching again within seconds of a cluster failover.
+  // to 1 s, so a node is watching again within a second of the cluster's own recovery after a failover.
   retryMs?: number;
-  // How often the watch is checked against the bucket itself (a watch can silently stall when the server that
-  // held its consumer dies while our connection stays up); a newer revision than seen restarts the watch.
+  // How often the watch is checked against the bucket itself (a watch stalls silently when the server that held
+  // its consumer dies while our connection stays up): behind the bucket's last revision, or unable to ask, twice
+  // in a row restarts the watch.
   checkMs?: number;
 }
 
@@ -29,17 +30,9 @@ export interface Following {
   close: () => Promise<void>;
 }
 
-// True when the bucket holds a revision the watch has not delivered (buckets here are small: a key per domain).
-async function behind(kv: KV, seen: ReadonlyMap<string, number>): Promise<boolean> {
-  try {
-    for await (const k of await kv.keys()) {
-      const e = await kv.get(k);
-      if (e && e.revision > (seen.get(k) ?? 0)) return true;
-    }
-  } catch {
-    // unreachable right now: the connection's own reconnect handling applies
-  }
-  return false;
+// The bucket's last revision (its stream's last sequence): a watch that has delivered less is behind.
+async function lastRevision(kv: KV): Promise<number> {
+  return (await kv.status()).streamInfo.state.last_seq;
 }
 
 // Follows a KV bucket in the background until closed: opens it, replays current values, then changes; reopens
@@ -53,7 +46,7 @@ export function followBucket(o: FollowOptions): Following {
     unavailable: { event: 'fleet.unavailable', msg: 'fleet bucket unavailable; retrying' },
     facts: { bucket: o.bucket },
     firstMs: o.retryMs ?? 250,
-    maxMs: 2000,
+    maxMs: 1000,
     session: async (nc, signal) => {
       try {
         kv ??= await openBucket(nc, o.bucket);
@@ -67,18 +60,28 @@ export function followBucket(o: FollowOptions): Following {
       const stopWatch = () => it.stop();
       signal.addEventListener('abort', stopWatch, { once: true });
       if (signal.aborted) it.stop();
-      const seen = new Map<string, number>();
+      let delivered = 0;
+      let strikes = 0;
+      let checking = false;
       const check = setInterval(() => {
-        void behind(bucket, seen).then((late) => {
-          if (!late) return;
-          o.log.warn({ event: 'fleet.watch.stalled', bucket: o.bucket }, 'fleet bucket watch fell behind; restarting it');
-          it.stop();
-        });
-      }, o.checkMs ?? 5000);
+        if (checking) return;
+        checking = true;
+        void lastRevision(bucket)
+          .then(
+            (last) => (last > delivered ? strikes++ : (strikes = 0)),
+            () => strikes++,
+          )
+          .then(() => {
+            checking = false;
+            if (strikes < 2) return;
+            o.log.warn({ event: 'fleet.watch.stalled', bucket: o.bucket, delivered }, 'fleet bucket watch fell behind; restarting it');
+            it.stop();
+          });
+      }, o.checkMs ?? 1000);
       o.log.info({ event: 'fleet.following', bucket: o.bucket }, `following the fleet bucket ${o.bucket}`);
       try {
         for await (const e of it) {
-          seen.set(e.key, e.revision);
+          delivered = Math.max(delivered, e.revision);
           if (e.operation !== 'PUT' || e.value.length === 0) {
             await o.onDelete?.(e).catch(() => undefined);
             continue;

@@ -1,8 +1,12 @@
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { natsKv } from '../nats-lazy.ts';
+import { natsJetStream, natsKv } from '../nats-lazy.ts';
 import { openEntry, seal } from './envelope.ts';
 import type { FleetIdentity } from './identity.ts';
+
+// JetStream requests of the fleet loops give up after this (the client's default is 5 s): during a cluster
+// failover a request to a server being replaced fails fast and the loop asks again.
+export const API_TIMEOUT_MS = 1000;
 
 // Buckets shared by the fleet; access to them is what NATS permissions must restrict (they hold key material).
 export const DKIM_BUCKET = 'mta-dkim';
@@ -12,8 +16,8 @@ export const CERTS_BUCKET = 'mta-certs';
 // when the servers form a cluster (losing one server loses no key), else 1; an existing bucket is bound as it is.
 // With least-privilege credentials only the binding works; the operator creates the buckets with `mta fleet init`.
 export async function openBucket(nc: NatsConnection, name: string, history = BUCKET_HISTORY): Promise<KV> {
-  const { Kvm } = await natsKv();
-  const kvm = new Kvm(nc);
+  const [{ Kvm }, { jetstream }] = await Promise.all([natsKv(), natsJetStream()]);
+  const kvm = new Kvm(jetstream(nc, { timeout: API_TIMEOUT_MS }));
   try {
     return await kvm.create(name, { history, replicas: 3 });
   } catch {

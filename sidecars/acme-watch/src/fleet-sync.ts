@@ -64,7 +64,7 @@ export class CertPublisher {
     const key = kvKey(c.main);
     const e = await kv.get(key);
     const cur = e?.operation === 'PUT' && e.value.length ? openEntry(this.identity, CERTS_BUCKET, key, e.value) : undefined;
-    if (cur?.ok && cur.op === 'retire' && Date.parse(cur.at) >= Date.parse(c.info.notBefore)) {
+    if (cur?.ok && cur.op === 'retire' && retiredSerial(cur.body) === c.info.serial) {
       this.log.info({ event: 'acme.fleet.retired', ...facts, retiredAt: cur.at }, 'certificate retired in the fleet; not published again');
       return;
     }
@@ -94,6 +94,16 @@ export class CertPublisher {
   }
 }
 
+// The serial a retirement names (`mta fleet retire cert`), if any.
+function retiredSerial(body: Buffer): string | undefined {
+  try {
+    const v = (JSON.parse(body.toString('utf8')) as { serial?: unknown }).serial;
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface FleetCertsOptions extends Omit<AcmeWatchOptions, 'file'> {
   connection: Connection;
   identity: FleetIdentity;
@@ -114,7 +124,8 @@ export function startFleetCerts(o: FleetCertsOptions): { service: AcmeService; c
   );
   const service = new AcmeService({ ...o, file, names });
   const ca = trustStore(o.fleetCa);
-  const entries = new Map<string, AcmeEntry>();
+  const entries = new Map<string, AcmeEntry & { serial: string }>();
+  const retired = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let chain: Promise<unknown> = Promise.resolve();
   // Values of one watch arrive one by one: choose once they have settled, passes never overlap.
@@ -135,12 +146,15 @@ export function startFleetCerts(o: FleetCertsOptions): { service: AcmeService; c
     onEntry: async (key, e) => {
       if (e.op === 'retire') {
         // The served certificate stays until a newer one arrives; a retired one is never installed again.
-        entries.delete(key);
-        o.log.info({ event: 'acme.fleet.retired', entry: key, by: e.signer }, 'fleet certificate retired');
+        const serial = retiredSerial(e.body);
+        if (serial) retired.add(serial);
+        if (!serial || entries.get(key)?.serial === serial) entries.delete(key);
+        o.log.info({ event: 'acme.fleet.retired', entry: key, serial, by: e.signer }, 'fleet certificate retired');
         return undefined;
       }
       const c = parseFleetCert(e.body);
       if (!c) return 'not a certificate record';
+      if (retired.has(c.serial)) return `certificate ${c.serial} was retired`;
       const leaf = new (process.getBuiltinModule('node:crypto').X509Certificate)(c.certPem);
       if (!names.some((n) => leaf.checkHost(n))) return `covers none of the names this node serves (${names.join(', ')})`;
       const v = await verifyChain(c.certPem, c.keyPem, ca);

@@ -92,7 +92,7 @@ export class FleetInbox {
       log: this.o.log,
       unavailable: { event: 'spamd.fleet.unavailable', msg: 'fleet learn stream unavailable; retrying' },
       firstMs: this.o.retryMs ?? 250,
-      maxMs: 2000,
+      maxMs: 1000,
       session: (nc, signal) => this.follow(nc, signal),
     });
   }
