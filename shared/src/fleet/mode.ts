@@ -14,7 +14,7 @@ export const fleetEnabled = (env: RawEnv): boolean => given(env, 'NATS_URL') && 
 // once (events only); a seed with a bad checksum is a configuration error naming MTA_FLEET_KEY.
 export async function joinFleet(config: Config, env: RawEnv, log: Logger): Promise<FleetIdentity | undefined> {
   if (!given(env, 'NATS_URL')) return undefined;
-  if (!config.MTA_FLEET_KEY) {
+  if (!fleetEnabled(env) || !config.MTA_FLEET_KEY) {
     log.info(
       { event: 'fleet.off' },
       'NATS_URL is set without MTA_FLEET_KEY: events only; DKIM keys, certificates and learning are not shared',
