@@ -1,5 +1,16 @@
 import { join } from 'node:path';
+import type { ensureLearnStream, FleetIdentity, Logger, Publish } from '@mta/shared';
 import type { LearnKind } from './kind.ts';
+
+// What the fleet inbox and outbox both need: the bus connection, this node's key, and the learn size limit.
+export interface FleetLearnLink {
+  connection: () => Promise<Parameters<typeof ensureLearnStream>[0] | undefined>;
+  identity: FleetIdentity;
+  log: Logger;
+  publish?: Publish;
+  // SPAMD_MAX_SIZE: larger messages are neither shared nor taken from the fleet.
+  maxMessageBytes: number;
+}
 
 // File name of a fleet message: hash of the bytes only, so the spam and the ham copy of one message share a name
 // (the queue then learns the later decision last, as for kopano's <searchkey>.eml pairs).

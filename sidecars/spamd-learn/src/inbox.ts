@@ -3,33 +3,24 @@ import { join } from 'node:path';
 import {
   busLoop,
   ensureLearnStream,
-  type FleetIdentity,
   type LearnPart,
-  type Logger,
   learnConsumer,
   learnPart,
-  type Publish,
   reportRefusal,
   type Supervised,
   verifyLearn,
 } from '@mta/shared';
 import { type Assembled, Assembler } from './assemble.ts';
-import { deliveryTimeMs, fleetPath, learnLag } from './fleet.ts';
+import { deliveryTimeMs, type FleetLearnLink, fleetPath, learnLag } from './fleet.ts';
 import { KINDS, type LearnKind } from './kind.ts';
 import { absent, privateDir } from './private-dir.ts';
 
 type Conn = Parameters<typeof ensureLearnStream>[0];
 type JsMsg = LearnPart['msg'];
 
-export interface InboxOptions {
+export interface InboxOptions extends FleetLearnLink {
   // Scratch: fleet messages wait here as files for the learn queue (redelivered after a restart, so cleared then).
   dir: string;
-  connection: () => Promise<Conn | undefined>;
-  identity: FleetIdentity;
-  log: Logger;
-  publish?: Publish;
-  // SPAMD_MAX_SIZE: a larger message is refused (terminated), never held in memory whole.
-  maxMessageBytes: number;
   // The learn queue: same batching, sa-learn runs, bisecting and journal syncs as the drop folders.
   add: (path: string, kind: LearnKind, mtimeMs: number) => void;
   // Most stream messages held (delivered, not yet acked) at once.

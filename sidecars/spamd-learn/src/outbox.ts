@@ -1,30 +1,15 @@
 import { readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  busLoop,
-  ensureLearnStream,
-  type FleetIdentity,
-  type Logger,
-  type Publish,
-  publishLearn,
-  reportDropped,
-  type Supervised,
-} from '@mta/shared';
-import { fleetPath } from './fleet.ts';
+import { busLoop, ensureLearnStream, publishLearn, reportDropped, type Supervised } from '@mta/shared';
+import { type FleetLearnLink, fleetPath } from './fleet.ts';
 import { KINDS, type LearnKind } from './kind.ts';
 import { absent, privateDir } from './private-dir.ts';
 
 type Conn = Parameters<typeof ensureLearnStream>[0];
 
-export interface OutboxOptions {
+export interface OutboxOptions extends FleetLearnLink {
   // Persistent: messages learned here wait in it until the stream acknowledged them (NATS may be down for a while).
   dir: string;
-  connection: () => Promise<Conn | undefined>;
-  identity: FleetIdentity;
-  log: Logger;
-  publish?: Publish;
-  // SPAMD_MAX_SIZE: larger messages are learned here but not shared.
-  maxMessageBytes: number;
   // MTA_FLEET_OUTBOX_MB, and a cap on files per kind: beyond them new messages are not shared (with an event).
   maxBytes: number;
   maxFiles?: number;
