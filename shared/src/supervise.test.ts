@@ -1,23 +1,35 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { supervise } from './supervise.ts';
+import { type SuperviseOptions, supervise } from './supervise.ts';
+
+// A follow loop whose run fails `times` times, then ends it.
+function failingThenStop(times: number, o: Partial<SuperviseOptions> = {}) {
+  let calls = 0;
+  return supervise({
+    follow: true,
+    run: async () => {
+      if (++calls <= times) throw new Error(`fail ${calls}`);
+      return 'stop';
+    },
+    ...o,
+  });
+}
 
 test('follow: a failing run is retried with growing pauses, errors counted, recovery reported, stop ends it', async () => {
   const seen: number[] = [];
   const at: number[] = [];
   let recovered = 0;
-  let calls = 0;
-  const loop = supervise({
-    follow: true,
+  const loop = failingThenStop(4, {
     firstMs: 10,
     maxMs: 40,
-    run: async () => {
+    onError: (_e, n) => {
+      seen.push(n);
       at.push(performance.now());
-      if (++calls <= 4) throw new Error(`fail ${calls}`);
-      return 'stop';
     },
-    onError: (_e, n) => seen.push(n),
-    onRecover: () => recovered++,
+    onRecover: () => {
+      recovered++;
+      at.push(performance.now());
+    },
   });
   await loop.done;
   assert.deepEqual(seen, [1, 2, 3, 4]);
@@ -75,17 +87,7 @@ test('close aborts the running run and a pending pause, and leaves no abort list
   // A long retry loop must not pile up listeners (MaxListenersExceededWarning).
   const warnings: string[] = [];
   process.on('warning', (w) => warnings.push(w.name));
-  let n = 0;
-  const busy = supervise({
-    follow: true,
-    firstMs: 1,
-    maxMs: 1,
-    run: async () => {
-      if (++n < 200) throw new Error('again');
-      return 'stop';
-    },
-  });
-  await busy.done;
+  await failingThenStop(200, { firstMs: 1, maxMs: 1 }).done;
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(warnings, []);
 });

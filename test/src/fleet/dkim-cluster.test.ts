@@ -10,19 +10,8 @@ import { startTxtServer, type TxtServer } from '../dkim/dns.ts';
 import { startSidecarProcess, writeAmavisConf } from '../dkim/helpers.ts';
 import { type Sink, startSink } from '../dkim/sink.ts';
 import { verifyDkim } from '../dkim/verify.ts';
-import {
-  type Daemon,
-  eventually,
-  type FleetNats,
-  fleetEnv,
-  freePort,
-  type NodeKey,
-  nodeKey,
-  startDaemon,
-  startFleetNats,
-  tempRoot,
-  waitForPort,
-} from '../harness/index.ts';
+import type { Daemon, FleetNats, NodeKey } from '../harness/index.ts';
+import { eventually, fleetEnv, freePort, nodeKey, startDaemon, startFleetNats, tempRoot, waitForPort } from '../harness/index.ts';
 
 // Two nodes (real dkim-keys sidecar processes) on a 3-server JetStream cluster; node B runs a real amavis that signs.
 describe('fleet DKIM on a NATS cluster: one key, one DNS record, survives losing a server', () => {
