@@ -8,7 +8,7 @@ import { message } from '../spamd/corpus.ts';
 import { bayesCounts, countFiles, drop, logLines, makeLib, startLearner } from '../spamd/learner.ts';
 
 // Two nodes (real spamd-learn processes, own temp roots and Bayes DBs, real sa-learn as amavis) share MTA_LEARN.
-describe('fleet learning: every node learns every message exactly once', { timeout: 60_000 }, () => {
+describe('fleet learning: every node learns every message exactly once', { timeout: 120_000 }, () => {
   const keys: NodeKey[] = ['mx-a', 'mx-b'].map(nodeKey);
   const keyOf = (name: string) => keys.find((k) => k.name === name) as NodeKey;
   let nats: NatsServer;
