@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CERTS_BUCKET, FleetIdentity, openBucket, seal } from '@mta/shared';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { runCli } from '../../../cli/src/program.ts';
 import { acmeV2, type Issued, issue, makeCa, type TestCa } from '../acme/certs.ts';
 import { collectEvents, type Event, startAcmeSidecar } from '../acme/sidecar.ts';
 import { smtpStartTlsCert } from '../acme/tls.ts';
@@ -237,6 +238,23 @@ describe('fleet certificates: acme.json on one node, served by another', { timeo
     const beat = await eventually(() => beats.find((b) => b.node === 'mx-a' && b.certSerial === second.serial), 12_000, 'heartbeat of a');
     assert.equal(beat.sidecar, 'acme-watch');
     assert.match(String(beat.certNotAfter), /^\d{4}-/);
+  });
+
+  it('`mta fleet retire cert` on A: B drops the serial, and the next certificate from A is served', async () => {
+    const out: string[] = [];
+    const env = { HOSTNAME: HOST, NATS_URL: nats.url, MTA_NODE: 'mx-a', ...fleetEnv(keyOf('mx-a'), keys) };
+    const code = await runCli(['fleet', 'retire', 'cert', HOST], { env, out: (l) => out.push(l), err: (l) => out.push(l) });
+    assert.equal(code, 0, out.join('\n'));
+    assert.ok(out.includes(`serial ${second.serial}`), out.join('\n'));
+    await eventually(
+      () => sidecars['mx-b']?.output().includes(`"event":"acme.fleet.retired","entry":"${HOST}","serial":"${second.serial}"`),
+      5000,
+      `B saw the retirement\n${outputs().join('\n')}`,
+    );
+    const next = issue(ca, { cn: HOST, notAfter: new Date(Date.now() + 140 * DAY) });
+    await writeAcme([next]);
+    await servedByB(next.serial);
+    second = next;
   });
 
   it('key material stays in the bucket: no event or log line carries it', () => {

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { runDkimKeys } from '@mta/dkim-keys/service';
 import { createLogger, DKIM_BUCKET, FleetIdentity, initFleet, mtaPaths, openBucket, openEntry, seal } from '@mta/shared';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { runCli } from '../../../cli/src/program.ts';
 import { runOnce, startSidecarProcess } from '../dkim/helpers.ts';
 import {
   type Daemon,
@@ -238,9 +239,12 @@ describe('dkim-keys in fleet mode', () => {
     const old = await readFile(keyFile(h.root, 'h.test'), 'utf8');
     await eventually(async () => (await readFile(keyFile(i.root, 'h.test'), 'utf8').catch(() => '')) === old, 5000, 'i adopted');
     const hups = [await h.amavis.hups(), await i.amavis.hups()];
-    const kv = await openBucket(h.nc, DKIM_BUCKET);
-    // What `mta fleet retire dkim h.test` writes: a retirement signed by a trusted node.
-    await kv.put('h.test.default', seal(await identity('mx-h'), DKIM_BUCKET, 'h.test.default'));
+    // The operator on node h: the CLI over TLS with h's NATS login, signing with h's key.
+    const out: string[] = [];
+    const env = { HOSTNAME: 'mx.h.test', ...nats.nodeEnv('mx1'), MTA_NODE: 'mx1', MTA_FLEET_KEY: keyOf('mx-h').seed };
+    const code = await runCli(['fleet', 'retire', 'dkim', 'h.test'], { env, out: (l) => out.push(l), err: (l) => out.push(l) });
+    assert.equal(code, 0, out.join('\n'));
+    assert.match(out.join('\n'), /retired mta-dkim h\.test\.default/);
     const fresh = await eventually(
       async () => {
         const v = await bucketValue(h.nc, 'h.test.default');
