@@ -63,8 +63,10 @@ export function followBucket(o: FollowOptions): Following {
       let delivered = 0;
       let strikes = 0;
       let checking = false;
+      // While an entry is being applied (a reload can take seconds) the watch is not stalled, just waiting for us.
+      let applying = false;
       const check = setInterval(() => {
-        if (checking) return;
+        if (checking || applying) return;
         checking = true;
         void lastRevision(bucket)
           .then(
@@ -82,18 +84,19 @@ export function followBucket(o: FollowOptions): Following {
       try {
         for await (const e of it) {
           delivered = Math.max(delivered, e.revision);
-          if (e.operation !== 'PUT' || e.value.length === 0) {
-            await o.onDelete?.(e).catch(() => undefined);
-            continue;
-          }
-          await o
-            .onEntry(e)
-            .catch((err: Error) =>
-              o.log.error(
-                { event: 'fleet.entry.failed', bucket: o.bucket, entry: e.key, err: err.message },
-                'applying a fleet entry failed',
-              ),
-            );
+          applying = true;
+          strikes = 0;
+          if (e.operation !== 'PUT' || e.value.length === 0) await o.onDelete?.(e).catch(() => undefined);
+          else
+            await o
+              .onEntry(e)
+              .catch((err: Error) =>
+                o.log.error(
+                  { event: 'fleet.entry.failed', bucket: o.bucket, entry: e.key, err: err.message },
+                  'applying a fleet entry failed',
+                ),
+              );
+          applying = false;
         }
       } finally {
         clearInterval(check);
