@@ -39,7 +39,7 @@ export const fleetVars = {
     variants: ALL,
     description: 'NKEY seed this node authenticates to NATS with (the server lists its public key); usually NATS_NKEY__FILE.',
     format: 'NKEY user seed',
-    example: 'SUAM…',
+    example: 'SUAOMUQ5EECYFLHVLAH2JNQM3MAL6ZLOHJ467LRRZXQKS2IVBCKQLX44TQ',
     secret: true,
   }),
   NATS_TLS_CA: defineVar({
@@ -48,7 +48,7 @@ export const fleetVars = {
     variants: ALL,
     description: "CA certificate(s) the NATS servers' certificates must chain to (a private CA); usually NATS_TLS_CA__FILE.",
     format: 'PEM',
-    example: '-----BEGIN CERTIFICATE-----…',
+    example: '-----BEGIN CERTIFICATE-----MIIB…-----END CERTIFICATE-----',
   }),
   NATS_TLS_CERT: defineVar({
     schema: pem(/CERTIFICATE/, 'a certificate'),
@@ -56,7 +56,7 @@ export const fleetVars = {
     variants: ALL,
     description: 'Client certificate presented to NATS (servers with `verify: true`); usually NATS_TLS_CERT__FILE.',
     format: 'PEM',
-    example: '-----BEGIN CERTIFICATE-----…',
+    example: '-----BEGIN CERTIFICATE-----MIIB…-----END CERTIFICATE-----',
   }),
   NATS_TLS_KEY: defineVar({
     schema: pem(/PRIVATE KEY/, 'a private key'),
@@ -64,7 +64,7 @@ export const fleetVars = {
     variants: ALL,
     description: 'Private key of NATS_TLS_CERT; usually NATS_TLS_KEY__FILE.',
     format: 'PEM',
-    example: '-----BEGIN PRIVATE KEY-----…',
+    example: '-----BEGIN PRIVATE KEY-----MIGH…-----END PRIVATE KEY-----',
     secret: true,
   }),
   MTA_FLEET_KEY: defineVar({
@@ -74,7 +74,7 @@ export const fleetVars = {
     description:
       "This node's signing key for fleet entries (DKIM keys, certificates, learned messages). Set it to share them; keep it apart from NATS credentials. Usually MTA_FLEET_KEY__FILE.",
     format: 'NKEY user seed',
-    example: 'SUAP…',
+    example: 'SUACVUEODT5OZYE66KCYYBXXE4VCC7EVD7FAJJGM73AJMLKU4M2JTXU3KM',
     secret: true,
   }),
   MTA_FLEET_TRUST: defineVar({
@@ -84,7 +84,7 @@ export const fleetVars = {
     description:
       'Public keys of the other nodes (of their MTA_FLEET_KEY) whose fleet entries this node accepts; its own is always trusted.',
     format: 'space or comma separated [name=]public NKEY',
-    example: 'mx2=UBXF… mx3=UC4Q…',
+    example: 'mx2=UBLHZWXJEIQAKBBHR5GXQTIROU46BUWYRU2QSXXMKRIOJJK4OOAFRZ47 mx3=UAY5TWUZJ7J4ROAALTH7MNGMIREHP525E3HFTRBLZMB7GRI22VOHCKZN',
   }),
   MTA_FLEET_CA: defineVar({
     schema: pem(/CERTIFICATE/, 'a CA certificate'),
@@ -92,7 +92,7 @@ export const fleetVars = {
     variants: BASE_UP,
     description: 'Extra CA that fleet certificates may chain to (a private PKI), besides the system CAs; usually MTA_FLEET_CA__FILE.',
     format: 'PEM',
-    example: '-----BEGIN CERTIFICATE-----…',
+    example: '-----BEGIN CERTIFICATE-----MIIB…-----END CERTIFICATE-----',
   }),
   SPAMD_MAX_SIZE: defineVar({
     schema: integer(1024, 64 * 1024 * 1024, 'a size in bytes'),
