@@ -92,20 +92,20 @@ describe('fleet learning: every node learns every message exactly once', { timeo
     // A waits the drop folders' 2 s file-stability window first; B's batch includes a journal sync before and after.
     // Latency percentiles under a quiet machine: bench/src/fleet-learn.ts.
     console.log(`learned on A after ${tA} ms, on B after ${tB} ms (${tB - tA} ms later)`);
-    assert.deepEqual(await reach('mx-a', { nspam: 50, nham: 0 }, 15_000), { nspam: 50, nham: 0 });
-    assert.deepEqual(await reach('mx-b', { nspam: 50, nham: 0 }, 15_000), { nspam: 50, nham: 0 });
+    assert.deepEqual(await reach('mx-a', { nspam: 50, nham: 0 }, 30_000), { nspam: 50, nham: 0 });
+    assert.deepEqual(await reach('mx-b', { nspam: 50, nham: 0 }, 30_000), { nspam: 50, nham: 0 });
     assert.equal(await countFiles(join(nodes['mx-a']?.lib ?? '', 'spam')), 0);
   });
 
   test('B stopped while 50 more arrive on A catches up when it returns; nothing is learned twice', async () => {
     await stop('mx-b');
     await dropMany('mx-a', 'spam', 50, 50);
-    await reach('mx-a', { nspam: 100, nham: 0 }, 15_000);
+    await reach('mx-a', { nspam: 100, nham: 0 }, 30_000);
     start('mx-b');
-    assert.deepEqual(await reach('mx-b', { nspam: 100, nham: 0 }, 15_000), { nspam: 100, nham: 0 });
+    assert.deepEqual(await reach('mx-b', { nspam: 100, nham: 0 }, 30_000), { nspam: 100, nham: 0 });
     // Learning goes both ways: ham marked on B reaches A.
     await dropMany('mx-b', 'ham', 0, 5);
-    assert.deepEqual(await reach('mx-a', { nspam: 100, nham: 5 }, 15_000), { nspam: 100, nham: 5 });
+    assert.deepEqual(await reach('mx-a', { nspam: 100, nham: 5 }, 30_000), { nspam: 100, nham: 5 });
     await new Promise((r) => setTimeout(r, 1000));
     assert.deepEqual(await counts('mx-a'), { nspam: 100, nham: 5 });
     assert.deepEqual(await counts('mx-b'), { nspam: 100, nham: 5 });
