@@ -25,7 +25,7 @@ export function filterRenderer(opts: FilterOptions = {}): Renderer {
   return (ctx: RenderContext): PlanPart => {
     if (ctx.variant !== 'full') return {};
     const ports = { ...DEFAULT_PORTS, ...opts.ports };
-    const { settings, errors } = filterSettings(ctx.config, ctx.env, opts.cpus ?? availableParallelism());
+    const { settings, errors } = filterSettings(ctx.config, opts.cpus ?? availableParallelism());
     if (!settings) return { errors };
     const layout = filterLayout(ctx.paths);
     const amavis = { owner: 'amavis', group: 'amavis' };

@@ -44,12 +44,14 @@ test('logging: maillog_file=/dev/stdout with a postlog service; SYSLOG_LEVEL 7 a
 });
 
 test('pass-through: UPPERCASE postfix parameters apply; our own variables, reserved and unknown names do not', () => {
-  const params = new Set(['mynetworks', 'message_size_limit', 'smtpd_use_tls', 'config_directory', 'relayhost']);
+  const params = new Set(['mynetworks', 'message_size_limit', 'smtpd_use_tls', 'config_directory', 'relayhost', 'mydestination']);
   const p = renderPassthrough(
     testContext(
       {
         MAIL_DOMAIN: 'e.com',
         MYNETWORKS: '10.0.0.0/8 ',
+        RELAYHOST: ' [test-srv] ',
+        MYDESTINATION: '',
         MESSAGE_SIZE_LIMIT: '5',
         SMTPD_USE_TLS: 'yes',
         CONFIG_DIRECTORY: '/x',
@@ -59,7 +61,8 @@ test('pass-through: UPPERCASE postfix parameters apply; our own variables, reser
       { postfixParams: params },
     ),
   );
-  assert.deepEqual(p.postconf, { mynetworks: '10.0.0.0/8' });
+  // MYNETWORKS is ours now (validated, also amavis's list); an empty value is a value (MYDESTINATION= as in the seed).
+  assert.deepEqual(p.postconf, { relayhost: '[test-srv]', mydestination: '' });
   const bad = renderPassthrough(testContext({ MAIL_DOMAIN: 'e.com', RELAYHOST: 'a\nb' }, { postfixParams: params }));
   assert.equal(bad.errors?.[0]?.variable, 'RELAYHOST');
 });
