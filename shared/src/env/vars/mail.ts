@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { check, domainList, integer, invalid, isEmail, isLocalPart, q, text, words } from '../checks.ts';
+import { check, domainList, integer, invalid, isEmail, isLocalPart, q, words } from '../checks.ts';
 import { ignoredWithout, isSet } from '../rule.ts';
 import { ALL, BASE_UP, defineVar, type ParsedView, type VarRule } from '../spec.ts';
 import { MAILBOX_SOURCES, mailboxSources } from '../uses.ts';
