@@ -68,8 +68,11 @@ export function checkRules(config: Config, ctx: RuleContext): { errors: EnvIssue
   return { errors, warnings };
 }
 
-// Parses the whole environment, collecting every problem before reporting any; the rules run once every value parsed.
-export function parseEnv(input: RawEnv, opts: ParseOptions = {}): ParseResult {
+// Every variable's value on its own (defaults, derivations, X__FILE), before any rule: what the rules look at.
+export function parseValues(
+  input: RawEnv,
+  opts: ParseOptions = {},
+): { config: Config; env: RawEnv; errors: EnvIssue[]; warnings: EnvIssue[] } {
   const { env, errors } = resolveFileVars(input, opts.read);
   const warnings: EnvIssue[] = [];
   const config: Record<string, unknown> = {};
@@ -86,14 +89,20 @@ export function parseEnv(input: RawEnv, opts: ParseOptions = {}): ParseResult {
       warnings.push({ variable: name, message: r.data.warning });
     } else config[name] = r.data;
   }
+  return { config: config as Config, env, errors, warnings };
+}
+
+// Parses the whole environment, collecting every problem before reporting any; the rules run once every value parsed.
+export function parseEnv(input: RawEnv, opts: ParseOptions = {}): ParseResult {
+  const { config, env, errors, warnings } = parseValues(input, opts);
   if (errors.length === 0) {
-    const rules = checkRules(config as Config, { variant: opts.variant });
+    const rules = checkRules(config, { variant: opts.variant });
     errors.push(...rules.errors);
     warnings.push(...rules.warnings);
   }
   const scrubbed = scrubIssues(warnings, env);
   if (errors.length) return { ok: false, errors: scrubIssues(errors, env), warnings: scrubbed };
-  return { ok: true, config: config as Config, env, warnings: scrubbed };
+  return { ok: true, config, env, warnings: scrubbed };
 }
 
 // Belt and braces: even a careless message can never carry a secret's value.
