@@ -20,3 +20,22 @@ test('status reports the variant from what is installed and a pending seed', asy
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('status says how mail for the domains is handled, from the seeded main.cf', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'mta-status-'));
+  try {
+    mkdirSync(join(root, 'etc/postfix'), { recursive: true });
+    const run = async (mainCf: string) => {
+      writeFileSync(join(root, 'etc/postfix/main.cf'), mainCf);
+      const out: string[] = [];
+      await status({ env: { HOSTNAME: 'test-cli.example.com' }, out: (l) => out.push(l), err: () => {} }, root);
+      return out.filter((l) => l.startsWith('delivery: '));
+    };
+    assert.deepEqual(await run('myorigin = $mydomain\nvirtual_mailbox_domains =\nvirtual_transport = virtual\n'), [
+      'delivery: relay only (no mailbox source; MAIL_BOXES, LDAP_QUERY_FILTER_USER, MYSQL_QUERY_USER or the other LDAP/MySQL lookups configure mailboxes)',
+    ]);
+    assert.deepEqual(await run('virtual_mailbox_domains = example.com\n  my-domain.org\n'), ['delivery: mailboxes for example.com my-domain.org']);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

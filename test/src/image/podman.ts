@@ -105,14 +105,19 @@ export interface RunOptions {
   env: Record<string, string>;
   volumes?: string[];
   detach?: boolean;
+  // Default mx.example.test.
+  hostname?: string;
+  // More `podman run` options (--dns, --add-host, …), before the image.
+  args?: string[];
 }
 
 export function podmanRunArgs(o: RunOptions): string[] {
-  const args = ['run', '--name', o.name, '--network', `ns:/run/netns/${o.ns}`, '--hostname', 'mx.example.test'];
+  const args = ['run', '--name', o.name, '--network', `ns:/run/netns/${o.ns}`];
+  if (o.hostname !== '') args.push('--hostname', o.hostname ?? 'mx.example.test');
   if (o.detach !== false) args.push('-d');
   for (const [k, v] of Object.entries(o.env)) args.push('-e', `${k}=${v}`);
   for (const v of o.volumes ?? []) args.push('-v', v);
-  args.push(o.image);
+  args.push(...(o.args ?? []), o.image);
   return args;
 }
 
