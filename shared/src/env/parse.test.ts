@@ -35,7 +35,7 @@ test('defaults follow the seed README', () => {
   assert.equal(c.ACME_POSTHOOK, 'postfix reload');
   assert.equal(c.DOCKER_UNLOCK_FILE, '/srv/etc/.docker.unlock');
   assert.equal(c.KOPANO_SPAMD_LIB, '/var/lib/kopano/spamd');
-  assert.equal(c.SMTP_TLS_SECURITY_LEVEL, 'none');
+  assert.equal(c.SMTP_TLS_SECURITY_LEVEL, 'may');
   assert.equal(c.SMTP_TLS_WRAPPERMODE, false);
   assert.equal(c.MTA_NODE, 'mx1.example.com');
 });

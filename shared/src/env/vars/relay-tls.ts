@@ -90,10 +90,11 @@ export const relayTlsVars = {
     schema: oneOf(tlsLevels),
     topic: 'relay',
     variants: ALL,
-    description: 'TLS policy of the postfix SMTP client (outgoing mail); encrypt refuses to send without TLS.',
+    description:
+      'TLS policy of the postfix SMTP client (outgoing mail): may (the default) encrypts whenever the peer offers STARTTLS, encrypt refuses to send without TLS, verify and dane check the peer; none sends in clear (the seed\'s default).',
     format: tlsLevels.join(' | '),
     example: 'encrypt',
-    default: 'none',
+    default: 'may',
     postfixParam: true,
   }),
   SMTP_TLS_WRAPPERMODE: defineVar({
