@@ -179,4 +179,10 @@ describe('compose demo: mta with LDAP mailboxes and MySQL aliases', () => {
     assert.match(ok.output, /<~\s+235 /, ok.output);
     assert.match(auth('wrong').output, /<~\*\s+535 /);
   });
+
+  test("relay trust: loopback and the demo's own backend network (kopano sends without a login), nothing else", () => {
+    const mynetworks = execFileSync('postconf', ['-c', mta.paths.postfixConf, '-h', 'mynetworks'], { encoding: 'utf8' }).trim();
+    assert.equal(mynetworks, '127.0.0.0/8 [::1]/128 172.29.53.0/24');
+    assert.match(read('compose.yml'), /subnet: \$\{BACKEND_SUBNET-172\.29\.53\.0\/24\}/);
+  });
 });
