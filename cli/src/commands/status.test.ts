@@ -15,7 +15,13 @@ test('status reports the variant from what is installed and a pending seed', asy
     const out: string[] = [];
     const env = { HOSTNAME: 'mx.example.com', DOCKER_UNLOCK_FILE: '/srv/etc/.docker.unlock' };
     await status({ env, out: (l) => out.push(l), err: () => {} }, root);
-    assert.deepEqual(out, ['variant: base', 'node: mx.example.com', 'domains: example.com', 'seeding: pending (unlock file present)']);
+    assert.deepEqual(out, [
+      'variant: base',
+      'node: mx.example.com',
+      'domains: example.com',
+      'bus: nats://127.0.0.1:4222',
+      'seeding: pending (unlock file present)',
+    ]);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -34,8 +40,18 @@ test('status says how mail for the domains is handled, from the seeded main.cf',
     assert.deepEqual(await run('myorigin = $mydomain\nvirtual_mailbox_domains =\nvirtual_transport = virtual\n'), [
       'delivery: relay only (no mailbox source; MAIL_BOXES, LDAP_QUERY_FILTER_USER, MYSQL_QUERY_USER or the other LDAP/MySQL lookups configure mailboxes)',
     ]);
-    assert.deepEqual(await run('virtual_mailbox_domains = example.com\n  my-domain.org\n'), ['delivery: mailboxes for example.com my-domain.org']);
+    assert.deepEqual(await run('virtual_mailbox_domains = example.com\n  my-domain.org\n'), [
+      'delivery: mailboxes for example.com my-domain.org',
+    ]);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+test('status shows the bus without the credentials inside NATS_URL', async () => {
+  const out: string[] = [];
+  const env = { HOSTNAME: 'mx.example.com', NATS_URL: 'nats://mx1:bus-pw-991@nats1:4222,nats://t0ken-xyz@nats2:4222' };
+  await status({ env, out: (l) => out.push(l), err: () => {} }, '/nonexistent-root');
+  assert.ok(out.includes('bus: nats://[redacted]@nats1:4222,nats://[redacted]@nats2:4222'), out.join('\n'));
+  assert.ok(!out.join('\n').includes('bus-pw-991') && !out.join('\n').includes('t0ken-xyz'));
 });

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { detectVariant, MAILBOX_SOURCES, mtaPaths, parseEnv, run } from '@mta/shared';
+import { detectVariant, MAILBOX_SOURCES, mtaPaths, parseEnv, run, scrub, secretValues } from '@mta/shared';
 import type { CliIo } from '../io.ts';
 import { certificateStatus } from './status-cert.ts';
 
@@ -46,6 +46,8 @@ export async function status(io: CliIo, root = io.env.MTA_ROOT ?? '/'): Promise<
   if (parsed.ok) {
     io.out(`node: ${parsed.config.MTA_NODE}`);
     io.out(`domains: ${(parsed.config.MAIL_DOMAIN ?? []).join(' ')}`);
+    // Credentials in NATS_URL (nats://user:password@host) are shown as [redacted].
+    io.out(`bus: ${scrub(parsed.config.NATS_URL.join(','), secretValues(io.env))}`);
     io.out(`seeding: ${existsSync(join(root, parsed.config.DOCKER_UNLOCK_FILE)) ? 'pending (unlock file present)' : 'done'}`);
   } else {
     io.out(`configuration: ${parsed.errors.length} error(s); run \`mta config check\``);

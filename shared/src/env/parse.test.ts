@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { test } from 'node:test';
 import { formatIssue, parseEnv } from './parse.ts';
-import { redactedEnv } from './redact.ts';
+import { isSecretName, redactedEnv, secretValues } from './redact.ts';
 
 const base = { HOSTNAME: 'mx1.example.com' };
 const errorsOf = (env: Record<string, string>) => {
@@ -171,4 +171,19 @@ test('DKIM_PRIVATEKEY accepts armoured, bare, PKCS#1 and PKCS#8 keys', () => {
     assert.ok(r.ok);
     assert.equal(r.config.DKIM_PRIVATEKEY, pkcs1);
   }
+});
+
+test('secret values: declared secrets, X__FILE contents, and the credentials inside NATS_URL', () => {
+  const read = (p: string) => (p === '/run/secrets/pw' ? 'from-a-file\n' : '');
+  const values = secretValues(
+    {
+      LDAP_BIND_PW__FILE: '/run/secrets/pw',
+      NATS_URL: 'nats://mx1:nats-pw-1@nats1:4222,tls://tok3n-value@nats2:4222',
+      MAIL_DOMAIN: 'example.com',
+    },
+    read,
+  );
+  assert.deepEqual(values.sort(), ['from-a-file', 'mx1:nats-pw-1', 'nats-pw-1', 'tok3n-value']);
+  assert.ok(isSecretName('LDAP_BIND_PW__FILE'));
+  assert.ok(!isSecretName('SOME_OTHER_PASSWORD'), 'secret names come from the specs alone');
 });

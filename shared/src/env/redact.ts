@@ -30,5 +30,5 @@ export function secretValues(input: RawEnv, read?: (path: string) => string): st
     if (spec.secret) out.add(v);
     for (const part of spec.secretParts?.(v) ?? []) out.add(part);
   }
-  return [...out].filter((s) => s.length >= 3);
+  return [...out].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);
 }

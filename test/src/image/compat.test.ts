@@ -84,9 +84,15 @@ describe('seed compatibility: the seed test suite scenarios', { skip, concurrenc
       work = tmp.dir;
       mkdirSync(join(work, 'ldap'));
       mkdirSync(join(work, 'db'));
-      slapd = await startSlapd(join(work, 'ldap'), { ldif: join(FIXTURES, 'seed.ldif'), listen: { netns: peers['test-auth'].ns, host: HOSTS['test-auth'] } });
+      slapd = await startSlapd(join(work, 'ldap'), {
+        ldif: join(FIXTURES, 'seed.ldif'),
+        listen: { netns: peers['test-auth'].ns, host: HOSTS['test-auth'] },
+      });
       cleanups.push(() => slapd?.stop());
-      db = await startMariadb(join(work, 'db'), { fixture: join(FIXTURES, 'seed.sql'), listen: { netns: peers['test-db'].ns, host: HOSTS['test-db'] } });
+      db = await startMariadb(join(work, 'db'), {
+        fixture: join(FIXTURES, 'seed.sql'),
+        listen: { netns: peers['test-db'].ns, host: HOSTS['test-db'] },
+      });
       cleanups.push(() => db?.stop());
     },
     { timeout: 45 * 60_000 },
@@ -122,7 +128,9 @@ describe('seed compatibility: the seed test suite scenarios', { skip, concurrenc
   // The first line on host:port, seen from the curl client's namespace.
   const banner = (host: string, port: number) =>
     peers['test-curl']
-      .exec('timeout', ['3', 'bash', '-c', `exec 3<>/dev/tcp/${host}/${port} && head -n1 <&3 && printf 'QUIT\\r\\n' >&3`], { timeoutMs: 5000 })
+      .exec('timeout', ['3', 'bash', '-c', `exec 3<>/dev/tcp/${host}/${port} && head -n1 <&3 && printf 'QUIT\\r\\n' >&3`], {
+        timeoutMs: 5000,
+      })
       .out.trim();
 
   async function up(c: Container, host: string, full = false): Promise<void> {
@@ -160,7 +168,22 @@ describe('seed compatibility: the seed test suite scenarios', { skip, concurrenc
   // The seed suite's message (test-mail-send), sent with curl from the curl client's namespace.
   function send(o: { url: string; to: string; marker: string; user?: string }): void {
     const message = `From: <sender@example.com>\r\nTo: <${o.to}>\r\nDate: ${new Date().toUTCString()}\r\nSubject: ~~~test~subject~~~\r\n\r\n${o.marker}\r\n`;
-    const args = ['-s', '-S', '--max-time', '60', '-T', '-', '--mail-from', 'sender@example.com', '--mail-rcpt', o.to, '--url', o.url, '--ssl', '-k'];
+    const args = [
+      '-s',
+      '-S',
+      '--max-time',
+      '60',
+      '-T',
+      '-',
+      '--mail-from',
+      'sender@example.com',
+      '--mail-rcpt',
+      o.to,
+      '--url',
+      o.url,
+      '--ssl',
+      '-k',
+    ];
     if (o.user) args.push('-u', o.user, '--anyauth');
     const r = peers['test-curl'].exec('curl', args, { input: message, timeoutMs: 90_000 });
     assert.equal(r.status, 0, `curl ${o.url} to ${o.to}: ${r.out}`);
@@ -188,7 +211,9 @@ describe('seed compatibility: the seed test suite scenarios', { skip, concurrenc
   const stdoutLogs = (name: string) => spawnSync('podman', ['--runtime', 'runc', 'logs', name], { encoding: 'utf8' }).stdout;
   const marker = (n: number | string) => `~~~test~message~~~${n}-${TAG}`;
 
-  it('0: every variant starts with no variables at all, as a plain relay, and says so on stdout', { skip: needs(...VARIANTS) }, async () => {
+  it('0: every variant starts with no variables at all, as a plain relay, and says so on stdout', {
+    skip: needs(...VARIANTS),
+  }, async () => {
     for (const variant of VARIANTS) {
       const name = `${TAG}-smoke`;
       // No --hostname: the container id, without a domain part, as in `docker run <image>`.
@@ -207,7 +232,9 @@ describe('seed compatibility: the seed test suite scenarios', { skip, concurrenc
     }
   });
 
-  it('1: mini server with MAIL_BOXES and MAIL_ALIASES; mini client relaying through RELAYHOST, MYDESTINATION=', { skip: needs('mini') }, async () => {
+  it('1: mini server with MAIL_BOXES and MAIL_ALIASES; mini client relaying through RELAYHOST, MYDESTINATION=', {
+    skip: needs('mini'),
+  }, async () => {
     const srv = mta('srv', 'mini', {
       MAIL_BOXES: 'receiver@example.com sender@example.com',
       MAIL_ALIASES: 'root:receiver,receiver@example.com postmaster:receiver',
@@ -236,7 +263,9 @@ describe('seed compatibility: the seed test suite scenarios', { skip, concurrenc
     await delivered(srv, 'receiver@example.com', marker(2));
   });
 
-  it('3: base server with MySQL lookups, own TLS files and dovecot LMTP (%Ln); read over IMAPS', { skip: needs('base', 'mini') }, async () => {
+  it('3: base server with MySQL lookups, own TLS files and dovecot LMTP (%Ln); read over IMAPS', {
+    skip: needs('base', 'mini'),
+  }, async () => {
     const ssl = join(work, 'ssl');
     mkdirSync(ssl, { recursive: true });
     const cert = issue(makeCa('mta compat CA'), { cn: 'test-srv.example.com', sans: ['test-srv.example.com'] });
@@ -274,7 +303,9 @@ describe('seed compatibility: the seed test suite scenarios', { skip, concurrenc
     assert.match(found, /^\* SEARCH \d/m);
   });
 
-  it('4: base server with LDAP lookups and LDAP SASL; base client authenticating to it (SMTPS in, 587 out)', { skip: needs('base') }, async () => {
+  it('4: base server with LDAP lookups and LDAP SASL; base client authenticating to it (SMTPS in, 587 out)', {
+    skip: needs('base'),
+  }, async () => {
     const srv = mta('srv', 'base', { ...LDAP_LOOKUP, LDAP_QUERY_ATTRS_PASS: 'uid=user', SMTPD_USE_TLS: 'yes' });
     const cli = mta('cli', 'base', {
       ...LDAP_SASL_ONLY,
@@ -290,7 +321,9 @@ describe('seed compatibility: the seed test suite scenarios', { skip, concurrenc
     assert.match(srv.logs(), /sasl_method=(PLAIN|LOGIN), sasl_username=office1/);
   });
 
-  it('5: base server with ACME_FILE from a generated acme.json and a password file; mini client relaying with SASL', { skip: needs('base', 'mini') }, async () => {
+  it('5: base server with ACME_FILE from a generated acme.json and a password file; mini client relaying with SASL', {
+    skip: needs('base', 'mini'),
+  }, async () => {
     const acme = join(work, 'acme');
     mkdirSync(acme, { recursive: true });
     const cert = issue(makeCa('mta compat ACME CA'), { cn: 'test-srv.example.com', sans: ['test-srv.example.com'] });
@@ -318,23 +351,39 @@ describe('seed compatibility: the seed test suite scenarios', { skip, concurrenc
     await delivered(srv, 'receiver@example.com', marker(5));
     // The client authenticated (libsasl2-modules: without them postfix logs "No worthy mechs found" and defers).
     assert.match(srv.logs(), /sasl_username=office2/);
-    assert.match(cli.logs(), new RegExp(`Trusted TLS connection established to test-srv\\.example\\.com|TLS connection established to test-srv`));
+    assert.match(cli.logs(), /Trusted TLS connection established to test-srv\.example\.com|TLS connection established to test-srv/);
   });
 
   const TWO_DOMAINS = { MAIL_BOXES: 'receiver@example.com receiver@my-domain.org', MAIL_DOMAIN: 'example.com my-domain.org' };
 
-  it('6+7: full server and full client (SMTPD_USE_TLS=yes) on named /srv volumes, two domains; the client DKIM-signs', { skip: needs('full') }, async () => {
+  it('6+7: full server and full client (SMTPD_USE_TLS=yes) on named /srv volumes, two domains; the client DKIM-signs', {
+    skip: needs('full'),
+  }, async () => {
     for (const v of ['srv', 'cli']) removeVolume(`${TAG}-${v}`);
     const srv = mta('srv', 'full', { ...TWO_DOMAINS, SMTPD_USE_TLS: 'yes' }, { volume: true });
     const cli = mta(
       'cli',
       'full',
-      { DKIM_SELECTOR: 'default', RELAYHOST: '[test-srv]', MYDESTINATION: '', MAIL_DOMAIN: 'example.com', SMTPD_USE_TLS: 'yes', ...TRUST_NEIGHBOURS },
+      {
+        DKIM_SELECTOR: 'default',
+        RELAYHOST: '[test-srv]',
+        MYDESTINATION: '',
+        MAIL_DOMAIN: 'example.com',
+        SMTPD_USE_TLS: 'yes',
+        ...TRUST_NEIGHBOURS,
+      },
       { volume: true },
     );
     // freshclam (as clamav) can create files in the image's own signature directory.
     for (const c of [srv, cli]) {
-      const probe = c.exec('su', '-s', '/bin/sh', 'clamav', '-c', 'mktemp -d /var/lib/clamav/probe.XXXXXX && rm -r /var/lib/clamav/probe.*');
+      const probe = c.exec(
+        'su',
+        '-s',
+        '/bin/sh',
+        'clamav',
+        '-c',
+        'mktemp -d /var/lib/clamav/probe.XXXXXX && rm -r /var/lib/clamav/probe.*',
+      );
       assert.equal(probe.status, 0, `clamav cannot write /var/lib/clamav: ${probe.out}`);
       clamSignatures(c);
     }
@@ -360,11 +409,17 @@ describe('seed compatibility: the seed test suite scenarios', { skip, concurrenc
     assert.match(mail, /^DKIM-Signature:.*\bd=example\.com;/m);
   });
 
-  it('9: the server again with FORCE_CONFIG and new variables: a clean re-render (a mailbox in a sub-directory)', { skip: needs('full') }, async () => {
+  it('9: the server again with FORCE_CONFIG and new variables: a clean re-render (a mailbox in a sub-directory)', {
+    skip: needs('full'),
+  }, async () => {
     const srv = mta(
       'srv',
       'full',
-      { FORCE_CONFIG: 'true', MAIL_DOMAIN: TWO_DOMAINS.MAIL_DOMAIN, MAIL_BOXES: 'receiver@example.com receiver@my-domain.org:my-domain.org/receiver' },
+      {
+        FORCE_CONFIG: 'true',
+        MAIL_DOMAIN: TWO_DOMAINS.MAIL_DOMAIN,
+        MAIL_BOXES: 'receiver@example.com receiver@my-domain.org:my-domain.org/receiver',
+      },
       { volume: true },
     );
     clamSignatures(srv);

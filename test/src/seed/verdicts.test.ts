@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { runCli } from '@mta/cli/program';
@@ -223,4 +224,27 @@ test('the cases above cover every cross-variable rule, violated and satisfied, i
     [],
     'rules no case satisfies',
   );
+});
+
+test('seed errors never carry a secret given as X__FILE', async () => {
+  const { dir, cleanup } = await tempRoot('mta-verdict-file-');
+  cleanups.push(cleanup);
+  prepareSeedRoot(dir);
+  const secretFile = join(dir, 'bind-pw');
+  writeFileSync(secretFile, 'file-secret-4711\n');
+  const log: string[] = [];
+  // postfix quotes a bad value back: here the same string as the secret.
+  const env = {
+    HOSTNAME: 'mx.example.com',
+    ...LDAP_BOXES,
+    LDAP_BIND_DN: 'cn=reader,dc=example,dc=com',
+    LDAP_BIND_PW__FILE: secretFile,
+    INET_INTERFACES: 'file-secret-4711',
+  };
+  const r = await runSeed({ env, root: dir, variant: 'mini', log: memoryLogger(log), renderers: undefined });
+  assert.equal(r.status, 'invalid', JSON.stringify(r.errors));
+  assert.ok(r.errors.length > 0);
+  const text = JSON.stringify(r) + log.join('\n');
+  assert.ok(!text.includes('file-secret-4711'), text);
+  assert.match(text, /\[redacted\]/);
 });

@@ -26,7 +26,11 @@ test('SMTP_TLS_SECURITY_LEVEL / SMTP_TLS_WRAPPERMODE reach the smtp client', () 
   const p = renderRelay(testContext({ MAIL_DOMAIN: 'e.com', SMTP_TLS_SECURITY_LEVEL: 'encrypt', SMTP_TLS_WRAPPERMODE: 'yes' }));
   assert.equal(p.postconf?.smtp_tls_security_level, 'encrypt');
   assert.equal(p.postconf?.smtp_tls_wrappermode, 'yes');
-  assert.equal(renderRelay(testContext({ MAIL_DOMAIN: 'e.com' })).postconf?.smtp_tls_security_level, 'may', 'opportunistic TLS by default (issue 17)');
+  assert.equal(
+    renderRelay(testContext({ MAIL_DOMAIN: 'e.com' })).postconf?.smtp_tls_security_level,
+    'may',
+    'opportunistic TLS by default (issue 17)',
+  );
 });
 
 test('TLS 1.2+ for server and client', () => {
