@@ -8,4 +8,4 @@ export * from './uses.ts';
 export type { Destiny, RazorRegistration } from './vars/filter-dkim.ts';
 export type { Alias, Mailbox } from './vars/mail.ts';
 export type { RelayHostAuth, SmtpTlsLevel } from './vars/relay-tls.ts';
-export type { SaslClient } from './vars/sasl-ldap-mysql.ts';
+export type { SaslClient, SenderPatterns } from './vars/sasl-ldap-mysql.ts';

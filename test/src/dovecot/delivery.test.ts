@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { connect } from 'node:tls';
-import { eventually, type SeededPostfix, seededPostfix, swaks } from '../harness/index.ts';
+import { eventually, MYSQL_READER, type SeededPostfix, seededPostfix, startMariadb, swaks, tempRoot } from '../harness/index.ts';
 import { imapsFetchAll, pop3sRetrFirst } from './mail-client.ts';
 import { type Dovecot, startDovecot } from './start-dovecot.ts';
 
@@ -28,13 +28,23 @@ describe('dovecot LMTP delivery, IMAPS and POP3S', () => {
   let mta: SeededPostfix;
   let dovecot: Dovecot;
   before(async () => {
+    const { dir, cleanup } = await tempRoot();
+    cleanups.push(cleanup);
+    const db = await startMariadb(dir);
+    cleanups.push(() => db.stop());
+    db.sql("INSERT INTO postfix.users VALUES ('info', '{PLAIN}info-secret-1');");
     mta = await seededPostfix({
       env: {
         MAIL_DOMAIN: 'example.com',
         MAIL_BOXES: 'info@example.com',
         SMTPD_USE_TLS: 'yes',
         VIRTUAL_TRANSPORT: 'lmtp:unix:private/transport',
-        SMTPD_SASL_CLIENTAUTH: 'info:{plain}info-secret-1',
+        // IMAP/POP3 logins come from SQL (password-file logins are for SMTP submission only).
+        MYSQL_HOST: `127.0.0.1:${db.port}`,
+        MYSQL_DATABASE: MYSQL_READER.database,
+        MYSQL_USER: MYSQL_READER.user,
+        MYSQL_PASSWORD: MYSQL_READER.password,
+        MYSQL_QUERY_PASS: "select user, password from users where user='%u'",
         DOVECOT_AUTH_USERNAME_FORMAT: '%Ln',
       },
     });
@@ -43,7 +53,7 @@ describe('dovecot LMTP delivery, IMAPS and POP3S', () => {
     cleanups.push(() => dovecot.stop());
   });
 
-  test('a message sent to port 25 lands in /var/mail/info as vmail and is fetched over IMAPS and POP3S', async () => {
+  test('a message sent to port 25 lands in /var/mail/example.com/info as vmail and is fetched over IMAPS and POP3S', async () => {
     const sent = swaks([
       '--server',
       `127.0.0.1:${mta.port}`,
@@ -55,7 +65,8 @@ describe('dovecot LMTP delivery, IMAPS and POP3S', () => {
       'hello via lmtp',
     ]);
     assert.equal(sent.status, 0, sent.output);
-    const inbox = join(mta.paths.mail, 'info', 'new');
+    // DOVECOT_AUTH_USERNAME_FORMAT=%Ln: the user is "info", a user of the primary domain.
+    const inbox = join(mta.paths.mail, 'example.com', 'info', 'new');
     const file = await eventually(
       () => readdirSync(inbox).map((f) => join(inbox, f))[0],
       15_000,
@@ -63,7 +74,7 @@ describe('dovecot LMTP delivery, IMAPS and POP3S', () => {
     );
     assert.match(readFileSync(file, 'utf8'), /hello via lmtp/);
     assert.equal(statSync(file).uid, 5000);
-    // DOVECOT_AUTH_USERNAME_FORMAT=%Ln: a mixed-case login with domain is the passwd-file user "info".
+    // DOVECOT_AUTH_USERNAME_FORMAT=%Ln: a mixed-case login with domain is the SQL user "info".
     const imap = await imapsFetchAll(dovecot.ports.imaps, 'Info@Example.com', 'info-secret-1');
     assert.match(imap, /^a OK/m, imap);
     assert.match(imap, /hello via lmtp/, imap);

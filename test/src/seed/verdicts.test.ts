@@ -132,6 +132,13 @@ const CASES: [string, Variant, RawEnv][] = [
   ['password file SASL in mini', 'mini', { SMTPD_SASL_CLIENTAUTH: 'app:{plain}secret' }],
   ['password file SASL in base', 'base', { SMTPD_SASL_CLIENTAUTH: 'app:{plain}secret' }],
   ['IMAP SASL in mini', 'mini', { SMTPD_SASL_IMAPHOST: 'app:143' }],
+  ['sender patterns for an unknown login', 'base', { SMTPD_SASL_CLIENTAUTH: 'app:{plain}x', SMTPD_SASL_SENDERS: 'other:@example.com' }],
+  [
+    'sender patterns with the check off',
+    'base',
+    { SMTPD_SASL_CLIENTAUTH: 'app:{plain}x', SMTPD_SASL_SENDERS: 'app:@example.com', SMTPD_SASL_SENDER_CHECK: 'no' },
+  ],
+  ['sender patterns', 'base', { SMTPD_SASL_CLIENTAUTH: 'app:{plain}x', SMTPD_SASL_SENDERS: 'app:noreply@example.com,*@news.example.com' }],
   [
     'seed test environment (LOG_LEVEL=6)',
     'full',

@@ -1,4 +1,4 @@
-import { check, invalid, parseHostPort, q, text, words } from '../checks.ts';
+import { check, invalid, isDomain, isEmail, parseHostPort, q, text, words, yesNo } from '../checks.ts';
 import { ignoredWithout, isSet, needsVariant, requiredWhen } from '../rule.ts';
 import { ALL, BASE_UP, defineVar, type VarRule } from '../spec.ts';
 import { LDAP_SWITCHES, MYSQL_SWITCHES } from '../uses.ts';
@@ -25,6 +25,44 @@ const saslClients = check((raw) => {
   if (bad) problems.unshift(`${bad} entr${bad > 1 ? 'ies are' : 'y is'} not "user:{scheme}password"`);
   return problems.length ? invalid(problems.join('; ')) : out;
 });
+
+// SMTPD_SASL_SENDERS: the envelope senders each password-file login may use; `@domain` (or `*@domain`) is any
+// address of that domain.
+export interface SenderPatterns {
+  login: string;
+  patterns: string[];
+}
+const senderPatterns = check((raw) => {
+  const out: SenderPatterns[] = [];
+  const bad: string[] = [];
+  for (const item of words(raw)) {
+    const i = item.indexOf(':');
+    const login = item.slice(0, i);
+    const patterns = item
+      .slice(i + 1)
+      .split(',')
+      .filter(Boolean)
+      .map((p) => p.toLowerCase().replace(/^\*@/, '@'));
+    const wrong = patterns.filter((p) => !(isEmail(p) || (p.startsWith('@') && isDomain(p.slice(1)))));
+    if (i <= 0 || !patterns.length) bad.push(`${q(item)} is not login:sender[,sender…]`);
+    else if (wrong.length) bad.push(`${wrong.map(q).join(', ')} ${wrong.length > 1 ? 'are' : 'is'} not an address or @domain`);
+    else if (out.some((o) => o.login === login)) bad.push(`login ${q(login)} is listed twice`);
+    else out.push({ login, patterns });
+  }
+  return bad.length ? invalid(bad.join('; ')) : out;
+});
+
+// Every login of SMTPD_SASL_SENDERS must be a password-file login: the list would otherwise restrict nobody.
+const sendersOfKnownLogins: VarRule = {
+  text: 'each login must be one of SMTPD_SASL_CLIENTAUTH',
+  check: (c) => {
+    const known = new Set(((c.SMTPD_SASL_CLIENTAUTH ?? []) as SaslClient[]).map((x) => x.user));
+    const unknown = ((c.SMTPD_SASL_SENDERS ?? []) as SenderPatterns[]).map((x) => x.login).filter((l) => !known.has(l));
+    return unknown.length
+      ? `${unknown.map(q).join(', ')} ${unknown.length > 1 ? 'are not logins' : 'is not a login'} of SMTPD_SASL_CLIENTAUTH`
+      : undefined;
+  },
+};
 
 // LDAP_HOST accepts `auth`, `auth:389` and full URLs; all become an ldap URL.
 const ldapHost = check((raw) => {
@@ -96,6 +134,34 @@ export const saslLdapMysqlVars = {
     example: 'client1:{plain}passwd1 client2:{CRYPT}$2y$05$…',
     secret: true,
     rules: [SASL_VARIANTS('SASL (ports 465 and 587)', 'SMTPD_SASL_CLIENTAUTH')],
+  }),
+  SMTPD_SASL_SENDER_CHECK: defineVar({
+    schema: yesNo,
+    topic: 'sasl',
+    variants: BASE_UP,
+    description:
+      "Authenticated logins may use only the envelope senders they own: their mailbox address and its aliases (MAIL_BOXES/MAIL_ALIASES, LDAP), or an address equal to the login (or its local part at the primary domain). SMTPD_SASL_CLIENTAUTH logins are free unless SMTPD_SASL_SENDERS lists them. no = any login may send as anyone (the seed's behaviour).",
+    format: 'yes | no',
+    example: 'no',
+    default: 'yes',
+  }),
+  SMTPD_SASL_SENDERS: defineVar({
+    schema: senderPatterns,
+    topic: 'sasl',
+    variants: BASE_UP,
+    description:
+      'Envelope senders each SMTPD_SASL_CLIENTAUTH login (an application relaying through this host) may use; other senders are refused with 5.7.1. A login not listed may use any sender.',
+    format: 'space separated login:sender[,sender…], sender = address or @domain',
+    example: 'app1:noreply@example.com,@news.example.com',
+    rules: [
+      sendersOfKnownLogins,
+      {
+        text: 'has no effect with SMTPD_SASL_SENDER_CHECK=no (warning)',
+        severity: 'warning',
+        check: (c) =>
+          isSet(c, 'SMTPD_SASL_SENDERS') && c.SMTPD_SASL_SENDER_CHECK === false ? 'has no effect: SMTPD_SASL_SENDER_CHECK=no' : undefined,
+      },
+    ],
   }),
   SMTPD_SASL_IMAPHOST: defineVar({
     schema: hostPortText,

@@ -4,12 +4,12 @@ import { dovecotFiles, renderDovecotConf } from './conf.ts';
 import { renderLdapPassdb } from './ldap.ts';
 import { dovecotPassThrough } from './passthrough.ts';
 import { renderPasswdFile } from './passwd.ts';
-import { saslMethods } from './sasl.ts';
+import { dovecotDelivers, saslMethods } from './sasl.ts';
 import { renderSqlPassdb } from './sql.ts';
 import { saslServices } from './submission.ts';
 import { dovecotTlsFiles, renderDovecotTls } from './tls.ts';
 
-export const DOVECOT_LMTP = 'lmtp:unix:private/transport';
+export { DOVECOT_LMTP } from './sasl.ts';
 
 // Files only dovecot's auth process may read: they hold passwords.
 const secretFile = (path: string, content: string): PlannedFile => ({ path, content, mode: 0o640, owner: 'root', group: 'dovecot' });
@@ -21,7 +21,7 @@ export function renderDovecot(ctx: RenderContext): PlanPart {
   // SASL variables in mini: the env rules warn that 465/587 stay off.
   if (ctx.variant === 'mini') return {};
   const f = dovecotFiles(ctx.paths);
-  const delivery = c.VIRTUAL_TRANSPORT.trim() === DOVECOT_LMTP;
+  const delivery = dovecotDelivers(c);
   const imapHost = c.SMTPD_SASL_IMAPHOST ? parseHostPort(c.SMTPD_SASL_IMAPHOST) : undefined;
   const passwd = renderPasswdFile(c.SMTPD_SASL_CLIENTAUTH ?? []);
   const env = dovecotPassThrough(ctx.env, ctx.dovecotParams);
@@ -30,7 +30,7 @@ export function renderDovecot(ctx: RenderContext): PlanPart {
     files: [
       {
         path: f.conf,
-        content: renderDovecotConf({ paths: ctx.paths, methods, imapHost, delivery }),
+        content: renderDovecotConf({ paths: ctx.paths, methods, imapHost, delivery, primaryDomain: c.MAIL_DOMAIN?.[0] }),
         mode: 0o644,
         owner: 'root',
         group: 'root',
@@ -52,10 +52,6 @@ export function renderDovecot(ctx: RenderContext): PlanPart {
     part.files.push(secretFile(f.ldap, renderLdapPassdb(c)));
   }
   if (methods.includes('sql')) part.files.push(secretFile(f.sql, renderSqlPassdb(c)));
-  if (methods.length) {
-    part.master.push(...saslServices());
-    if (!tls)
-      part.warnings.push('SASL is on but no TLS certificate is configured: 465/587 refuse AUTH until one is (SMTPD_USE_TLS=yes or ACME)');
-  }
+  if (methods.length) part.master.push(...saslServices());
   return part;
 }
