@@ -14,6 +14,7 @@ import {
   startMariadb,
   startSlapd,
   swaks,
+  swaksAuth,
   tempRoot,
 } from '../harness/index.ts';
 
@@ -162,20 +163,7 @@ describe('compose demo: mta with LDAP mailboxes and MySQL aliases', () => {
   });
 
   test("the demo user logs in over submission with the Makefile's LDAP password (LDAP_QUERY_ATTRS_PASS)", () => {
-    const auth = (password: string) =>
-      swaks([
-        '--server',
-        `127.0.0.1:${mta.ports.submission}`,
-        '--tls',
-        '--quit-after',
-        'AUTH',
-        '--auth',
-        'PLAIN',
-        '--auth-user',
-        'demo',
-        '--auth-password',
-        password,
-      ]);
+    const auth = (password: string) => swaksAuth(mta.ports.submission, 'demo', password);
     const ok = auth('demo');
     assert.match(ok.output, /<~\s+235 /, ok.output);
     assert.match(auth('wrong').output, /<~\*\s+535 /);

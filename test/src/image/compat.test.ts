@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { acmeV2, issue, makeCa } from '../acme/certs.ts';
+import { acmeV2, type Issued, issue, makeCa } from '../acme/certs.ts';
+import { seedLdapEnv } from '../fixtures/compat/seed-env.ts';
 import { eventually, type Mariadb, type Slapd, startMariadb, startSlapd, tempRoot } from '../harness/index.ts';
 import { createLab, LAB_SUBNET, type Lab, type LabPeer } from './lab.ts';
 import {
@@ -45,17 +46,9 @@ const TRUST_NEIGHBOURS = { MYNETWORKS: `127.0.0.0/8 ${LAB_SUBNET}` };
 // Scenario 4 relays logins as a sender they do not own (receiver and office1 send as sender@example.com): the seed
 // never checked; we refuse it unless switched off.
 const ANY_SENDER = { SMTPD_SASL_SENDER_CHECK: 'no' };
-const LDAP_LOOKUP = {
-  LDAP_HOST: 'test-auth',
-  LDAP_USER_BASE: 'ou=users,dc=example,dc=com',
-  LDAP_QUERY_FILTER_USER: '(&(objectclass=inetOrgPerson)(mail=%s))',
-};
-const LDAP_SASL_ONLY = {
-  LDAP_HOST: 'test-auth',
-  LDAP_USER_BASE: 'ou=users,dc=example,dc=com',
-  LDAP_QUERY_ATTRS_PASS: 'uid=user',
-  LDAP_QUERY_FILTER_PASS: '(&(objectclass=inetOrgPerson)(uid=%u))',
-};
+const { lookup: LDAP_LOOKUP, saslOnly: LDAP_SASL_ONLY } = seedLdapEnv('test-auth');
+// The seed suite's client: a relay to test-srv with no local domain (MYDESTINATION=), trusted by the curl client.
+const RELAY_CLIENT = { RELAYHOST: '[test-srv]', MYDESTINATION: '', ...TRUST_NEIGHBOURS };
 const MYSQL_LOOKUP = {
   MYSQL_HOST: 'test-db',
   MYSQL_DATABASE: 'postfix',
@@ -212,6 +205,16 @@ describe('seed compatibility: the seed test suite scenarios', { skip, concurrenc
     if (variant === 'full') assert.match(c.exec('mta', 'status').out, /^delivery: relay only/m);
   }
 
+  // A certificate for test-srv from a test CA, written as `files` into a directory to mount (readable by the daemons).
+  function serverCert(dir: string, files: (cert: Issued) => Record<string, string>): string {
+    const path = join(work, dir);
+    mkdirSync(path, { recursive: true });
+    const cert = issue(makeCa(`mta compat ${dir} CA`), { cn: 'test-srv.example.com', sans: ['test-srv.example.com'] });
+    for (const [name, text] of Object.entries(files(cert))) writeFileSync(join(path, name), text, { mode: 0o644 });
+    chmodSync(path, 0o755);
+    return path;
+  }
+
   const stdoutLogs = (name: string) => spawnSync('podman', ['--runtime', 'runc', 'logs', name], { encoding: 'utf8' }).stdout;
   const marker = (n: number | string) => `~~~test~message~~~${n}-${TAG}`;
 
@@ -243,12 +246,7 @@ describe('seed compatibility: the seed test suite scenarios', { skip, concurrenc
       MAIL_BOXES: 'receiver@example.com sender@example.com',
       MAIL_ALIASES: 'root:receiver,receiver@example.com postmaster:receiver',
     });
-    const cli = mta('cli', 'mini', {
-      MAIL_ALIASES: 'root:receiver,receiver@example.com postmaster:receiver',
-      RELAYHOST: '[test-srv]',
-      MYDESTINATION: '',
-      ...TRUST_NEIGHBOURS,
-    });
+    const cli = mta('cli', 'mini', { ...RELAY_CLIENT, MAIL_ALIASES: 'root:receiver,receiver@example.com postmaster:receiver' });
     await Promise.all([up(srv, 'test-srv'), up(cli, 'test-cli')]);
     // The client owns no mailbox: its own domain is not local, so mail for it relays to the server.
     assertRelayOnly(cli, 'mini');
@@ -261,7 +259,7 @@ describe('seed compatibility: the seed test suite scenarios', { skip, concurrenc
 
   it('2: mini server with LDAP lookups; mini client with RELAYHOST=[test-srv] and MYDESTINATION=', { skip: needs('mini') }, async () => {
     const srv = mta('srv', 'mini', LDAP_LOOKUP);
-    const cli = mta('cli', 'mini', { RELAYHOST: '[test-srv]', MYDESTINATION: '', ...TRUST_NEIGHBOURS });
+    const cli = mta('cli', 'mini', RELAY_CLIENT);
     await Promise.all([up(srv, 'test-srv'), up(cli, 'test-cli')]);
     send({ url: 'smtp://test-cli', to: 'receiver@example.com', marker: marker(2) });
     await delivered(srv, 'receiver@example.com', marker(2));
@@ -270,12 +268,10 @@ describe('seed compatibility: the seed test suite scenarios', { skip, concurrenc
   it('3: base server with MySQL lookups, own TLS files and dovecot LMTP (%Ln); read over IMAPS', {
     skip: needs('base', 'mini'),
   }, async () => {
-    const ssl = join(work, 'ssl');
-    mkdirSync(ssl, { recursive: true });
-    const cert = issue(makeCa('mta compat CA'), { cn: 'test-srv.example.com', sans: ['test-srv.example.com'] });
-    writeFileSync(join(ssl, 'test-srv.example.com.crt'), cert.chainPem);
-    writeFileSync(join(ssl, 'test-srv.example.com.key'), cert.keyPem);
-    chmodSync(ssl, 0o755);
+    const ssl = serverCert('ssl', (cert) => ({
+      'test-srv.example.com.crt': cert.chainPem,
+      'test-srv.example.com.key': cert.keyPem,
+    }));
     const srv = mta(
       'srv',
       'base',
@@ -289,7 +285,7 @@ describe('seed compatibility: the seed test suite scenarios', { skip, concurrenc
       },
       { mounts: [`${ssl}:/etc/ssl/postfix:ro`] },
     );
-    const cli = mta('cli', 'mini', { RELAYHOST: '[test-srv]', MYDESTINATION: '', ...TRUST_NEIGHBOURS });
+    const cli = mta('cli', 'mini', RELAY_CLIENT);
     await Promise.all([up(srv, 'test-srv'), up(cli, 'test-cli')]);
     send({ url: 'smtp://test-cli', to: 'receiver@example.com', marker: marker(3) });
     const found = await eventually(
@@ -329,12 +325,7 @@ describe('seed compatibility: the seed test suite scenarios', { skip, concurrenc
   it('5: base server with ACME_FILE from a generated acme.json and a password file; mini client relaying with SASL', {
     skip: needs('base', 'mini'),
   }, async () => {
-    const acme = join(work, 'acme');
-    mkdirSync(acme, { recursive: true });
-    const cert = issue(makeCa('mta compat ACME CA'), { cn: 'test-srv.example.com', sans: ['test-srv.example.com'] });
-    writeFileSync(join(acme, 'acme.json'), acmeV2({ le: [{ main: 'test-srv.example.com', cert }] }));
-    chmodSync(acme, 0o755);
-    chmodSync(join(acme, 'acme.json'), 0o644);
+    const acme = serverCert('acme', (cert) => ({ 'acme.json': acmeV2({ le: [{ main: 'test-srv.example.com', cert }] }) }));
     const srv = mta(
       'srv',
       'base',
@@ -347,8 +338,8 @@ describe('seed compatibility: the seed test suite scenarios', { skip, concurrenc
     );
     const cli = mta('cli', 'mini', {
       SMTP_RELAY_HOSTAUTH: '[test-srv]:587 office2:password2',
-      MYDESTINATION: '',
       SMTP_TLS_SECURITY_LEVEL: 'encrypt',
+      MYDESTINATION: '',
       ...TRUST_NEIGHBOURS,
     });
     await Promise.all([up(srv, 'test-srv'), up(cli, 'test-cli')]);
@@ -369,14 +360,7 @@ describe('seed compatibility: the seed test suite scenarios', { skip, concurrenc
     const cli = mta(
       'cli',
       'full',
-      {
-        DKIM_SELECTOR: 'default',
-        RELAYHOST: '[test-srv]',
-        MYDESTINATION: '',
-        MAIL_DOMAIN: 'example.com',
-        SMTPD_USE_TLS: 'yes',
-        ...TRUST_NEIGHBOURS,
-      },
+      { ...RELAY_CLIENT, DKIM_SELECTOR: 'default', MAIL_DOMAIN: 'example.com', SMTPD_USE_TLS: 'yes' },
       { volume: true },
     );
     // freshclam (as clamav) can create files in the image's own signature directory.

@@ -91,25 +91,12 @@ describe('safe on the open internet', { skip, concurrency: false }, () => {
       };
       // A base mta on the bridge network, and one in the bridge's own namespace (host networking), both as a user
       // starts them: nothing but the documented variables.
-      containers.push(
-        startContainer({
-          name: `${TAG}-mx`,
-          image: `${IMAGE_NAME}:base`,
-          ns: peers.mx.ns,
-          hostname: 'mx.example.com',
-          env,
-          args: lab.dnsArgs(),
-        }),
-      );
-      containers.push(
-        startContainer({
-          name: `${TAG}-host`,
-          image: `${IMAGE_NAME}:base`,
-          ns: lab.gateway.ns,
-          hostname: 'host.example.com',
-          env: { MAIL_BOXES: 'info@example.com' },
-        }),
-      );
+      const runs: [string, string, string, Record<string, string>, string[]][] = [
+        ['mx', peers.mx.ns, 'mx.example.com', env, lab.dnsArgs()],
+        ['host', lab.gateway.ns, 'host.example.com', { MAIL_BOXES: 'info@example.com' }, []],
+      ];
+      for (const [name, ns, hostname, e, args] of runs)
+        containers.push(startContainer({ name: `${TAG}-${name}`, image: `${IMAGE_NAME}:base`, ns, hostname, env: e, args }));
       for (const [c, ip] of [
         [containers[0], MX],
         [containers[1], LAB_GATEWAY],

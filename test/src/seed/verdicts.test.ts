@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { runCli } from '@mta/cli/program';
 import { runSeed } from '@mta/seed/run';
 import { formatIssue, parseValues, type RawEnv, VARS, type Variant } from '@mta/shared';
+import { seedLdapEnv } from '../fixtures/compat/seed-env.ts';
 import { memoryLogger, prepareSeedRoot, tempRoot } from '../harness/index.ts';
 
 // `mta config check` and the seed give the same verdict on every environment: both read the rules on the variable
@@ -42,13 +43,7 @@ before(async () => {
   openssl('req', '-x509', '-key', join(certs, 'ec.key'), '-subj', '/CN=mx.example.com', '-days', '2', '-out', join(certs, 'ec.crt'));
 });
 
-const LDAP = { LDAP_HOST: 'ldap://127.0.0.1:1', LDAP_USER_BASE: 'ou=users,dc=example,dc=com' };
-const LDAP_BOXES = { ...LDAP, LDAP_QUERY_FILTER_USER: '(&(objectclass=inetOrgPerson)(mail=%s))' };
-const SEED_SASL_CLIENT = {
-  ...LDAP,
-  LDAP_QUERY_ATTRS_PASS: 'uid=user',
-  LDAP_QUERY_FILTER_PASS: '(&(objectclass=inetOrgPerson)(uid=%u))',
-};
+const { base: LDAP, lookup: LDAP_BOXES, saslOnly: SEED_SASL_CLIENT } = seedLdapEnv('ldap://127.0.0.1:1');
 const MYSQL = { MYSQL_HOST: '127.0.0.1:1', MYSQL_DATABASE: 'postfix' };
 const MYSQL_BOXES = { ...MYSQL, MYSQL_QUERY_USER: "select recipient from mailboxes where mail='%s' limit 1;" };
 const SQL_SASL = { ...MYSQL, MYSQL_QUERY_PASS: "select user, password from users where user='%u'", MYSQL_USER: 'admin' };

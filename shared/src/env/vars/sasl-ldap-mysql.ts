@@ -32,24 +32,26 @@ export interface SenderPatterns {
   login: string;
   patterns: string[];
 }
+// One `login:sender[,sender…]` item, or what is wrong with it.
+function senderItem(item: string): SenderPatterns | string {
+  const i = item.indexOf(':');
+  const patterns = item
+    .slice(i + 1)
+    .split(',')
+    .filter(Boolean)
+    .map((p) => p.toLowerCase().replace(/^\*@/, '@'));
+  if (i <= 0 || !patterns.length) return `${q(item)} is not login:sender[,sender…]`;
+  const wrong = patterns.filter((p) => !(isEmail(p) || (p.startsWith('@') && isDomain(p.slice(1)))));
+  if (wrong.length) return `${wrong.map(q).join(', ')} ${wrong.length > 1 ? 'are' : 'is'} not an address or @domain`;
+  return { login: item.slice(0, i), patterns };
+}
+
 const senderPatterns = check((raw) => {
-  const out: SenderPatterns[] = [];
-  const bad: string[] = [];
-  for (const item of words(raw)) {
-    const i = item.indexOf(':');
-    const login = item.slice(0, i);
-    const patterns = item
-      .slice(i + 1)
-      .split(',')
-      .filter(Boolean)
-      .map((p) => p.toLowerCase().replace(/^\*@/, '@'));
-    const wrong = patterns.filter((p) => !(isEmail(p) || (p.startsWith('@') && isDomain(p.slice(1)))));
-    if (i <= 0 || !patterns.length) bad.push(`${q(item)} is not login:sender[,sender…]`);
-    else if (wrong.length) bad.push(`${wrong.map(q).join(', ')} ${wrong.length > 1 ? 'are' : 'is'} not an address or @domain`);
-    else if (out.some((o) => o.login === login)) bad.push(`login ${q(login)} is listed twice`);
-    else out.push({ login, patterns });
-  }
-  return bad.length ? invalid(bad.join('; ')) : out;
+  const items = words(raw).map(senderItem);
+  const bad = items.filter((x): x is string => typeof x === 'string');
+  const ok = items.filter((x): x is SenderPatterns => typeof x !== 'string');
+  const twice = ok.filter((x, n) => ok.findIndex((y) => y.login === x.login) !== n).map((x) => `login ${q(x.login)} is listed twice`);
+  return bad.length || twice.length ? invalid([...bad, ...twice].join('; ')) : ok;
 });
 
 // Every login of SMTPD_SASL_SENDERS must be a password-file login: the list would otherwise restrict nobody.

@@ -8,18 +8,10 @@ const file = (p: ReturnType<typeof renderSenderLogins>, name: string) =>
   String(p.files?.find((f) => f.path === `/r/etc/postfix/${name}`)?.content);
 
 test('sender ownership: mailboxes and aliases own their addresses, LDAP entries theirs, other addresses the same-named login', () => {
-  const p = renderSenderLogins(
-    testContext({
-      MAIL_DOMAIN: 'a.test b.test',
-      MAIL_BOXES: 'info@a.test info@b.test',
-      MAIL_ALIASES: 'postmaster:info',
-      LDAP_HOST: 'auth',
-      LDAP_USER_BASE: 'ou=people,dc=a,dc=test',
-      LDAP_QUERY_FILTER_USER: '(mail=%s)',
-      LDAP_QUERY_FILTER_ALIAS: '(mailLocalAddress=%s)',
-      LDAP_QUERY_ATTRS_PASS: 'uid=user',
-    }),
-  );
+  const ldap = { LDAP_HOST: 'auth', LDAP_USER_BASE: 'ou=people,dc=a,dc=test', LDAP_QUERY_ATTRS_PASS: 'uid=user' };
+  const lookups = { LDAP_QUERY_FILTER_USER: '(mail=%s)', LDAP_QUERY_FILTER_ALIAS: '(mailLocalAddress=%s)' };
+  const boxes = { MAIL_DOMAIN: 'a.test b.test', MAIL_BOXES: 'info@a.test info@b.test', MAIL_ALIASES: 'postmaster:info' };
+  const p = renderSenderLogins(testContext({ ...boxes, ...ldap, ...lookups }));
   // The local part owns an address only at the primary domain: info@b.test is not "info"'s.
   assert.equal(
     file(p, 'sender_logins'),
