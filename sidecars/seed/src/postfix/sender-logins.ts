@@ -12,6 +12,7 @@ export const senderFiles = (postfixConf: string) => ({
   classes: join(postfixConf, 'sender_login_classes'),
   ldapUsers: join(postfixConf, 'ldap-sender-logins.cf'),
   ldapAliases: join(postfixConf, 'ldap-sender-aliases.cf'),
+  mysqlAliases: join(postfixConf, 'mysql-sender-aliases.cf'),
   patterns: (n: number) => join(postfixConf, `sender_patterns_${n}.pcre`),
 });
 
@@ -32,7 +33,7 @@ export function renderSenderLogins(ctx: RenderContext): PlanPart {
   const c = ctx.config;
   const f = senderFiles(ctx.paths.postfixConf);
   const methods = ctx.variant === 'mini' ? [] : saslMethods(c);
-  const stale = [...withIndex(f.owners), f.self, ...withIndex(f.classes), f.ldapUsers, f.ldapAliases];
+  const stale = [...withIndex(f.owners), f.self, ...withIndex(f.classes), f.ldapUsers, f.ldapAliases, f.mysqlAliases];
   if (!c.SMTPD_SASL_SENDER_CHECK || !methods.length)
     return { postconf: { smtpd_sender_login_maps: '', smtpd_sender_restrictions: '', smtpd_restriction_classes: '' }, remove: stale };
   const primary = c.MAIL_DOMAIN?.[0];
@@ -86,6 +87,13 @@ export function renderSenderLogins(ctx: RenderContext): PlanPart {
       files.push(table(f.ldapAliases, c.LDAP_QUERY_FILTER_ALIAS));
       maps.push(`ldap:${f.ldapAliases}`);
     }
+  }
+
+  // SQL logins: an alias from MYSQL_QUERY_ALIAS belongs to its targets (logins named like the target address).
+  if (methods.includes('sql') && c.MYSQL_HOST && c.MYSQL_DATABASE && c.MYSQL_QUERY_ALIAS) {
+    const conn = { hosts: c.MYSQL_HOST, dbname: c.MYSQL_DATABASE, user: c.MYSQL_USER, password: c.MYSQL_PASSWORD };
+    files.push(cfFile(f.mysqlAliases, { ...conn, query: c.MYSQL_QUERY_ALIAS }, !!c.MYSQL_PASSWORD));
+    maps.push(`mysql:${f.mysqlAliases}`);
   }
 
   const self = [
