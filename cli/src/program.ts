@@ -26,7 +26,8 @@ export function buildProgram(io: CliIo): Command {
     .command('check')
     .description('validate the environment variables; all errors at once, exit 1 when invalid')
     .option('-q, --quiet', 'print nothing when valid')
-    .action((opts: { quiet?: boolean }) => configCheck(io, opts));
+    .option('--variant <variant>', "check for this image variant (mini, base, full) instead of this image's")
+    .action((opts: { quiet?: boolean; variant?: string }) => configCheck(io, opts));
   config
     .command('explain [VAR]')
     .description('describe one variable (format, default, example, secret), or list all by topic')

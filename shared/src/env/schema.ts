@@ -23,8 +23,8 @@ export type VarName = keyof typeof VARS;
 type Out<S> = S extends VarSpec<infer T> ? T : never;
 type HasDefault<S> = S extends { default: string } ? true : false;
 
-// Derived defaults that always resolve (MAIL_DOMAIN is enforced by a cross check), so they are never undefined.
-type AlwaysSet = 'HOSTNAME' | 'MAIL_DOMAIN' | 'MTA_NODE';
+// Derived defaults that always resolve, so they are never undefined (MAIL_DOMAIN may be: a relay has no domain).
+type AlwaysSet = 'HOSTNAME' | 'MTA_NODE';
 
 // Parsed configuration: variables with a static default are always present, the rest may be undefined.
 export type Config = {

@@ -1,5 +1,6 @@
 import { check, integer, invalid, q, words } from '../checks.ts';
-import { ALL, BASE_UP, defineVar, FULL } from '../spec.ts';
+import { isSet, requiredWhen } from '../rule.ts';
+import { ALL, BASE_UP, defineVar, FULL, type VarRule } from '../spec.ts';
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]+?-----END \1-----/g;
 
@@ -31,6 +32,19 @@ const trustList = check((raw) => {
   return out;
 });
 
+// NATS takes one kind of credentials: set after another (in NATS_CREDENTIALS order), this one is the conflict.
+export const NATS_CREDENTIALS = ['NATS_USER', 'NATS_TOKEN', 'NATS_NKEY', 'NATS_CREDS'] as const;
+export function oneCredentialKind(self: (typeof NATS_CREDENTIALS)[number]): VarRule {
+  const before = NATS_CREDENTIALS.slice(0, NATS_CREDENTIALS.indexOf(self));
+  return {
+    text: `not together with ${before.join(', ')} (NATS takes one kind of credentials)`,
+    check: (c) => {
+      const other = before.find((n) => isSet(c, n));
+      return other && isSet(c, self) ? `give one kind of NATS credentials, not ${other} and ${self}` : undefined;
+    },
+  };
+}
+
 // Fleet transport (TLS, NKEY) and integrity (node signing keys, trust list, fleet CA) and the learn limits.
 export const fleetVars = {
   NATS_NKEY: defineVar({
@@ -41,6 +55,7 @@ export const fleetVars = {
     format: 'NKEY user seed',
     example: 'SUAOMUQ5EECYFLHVLAH2JNQM3MAL6ZLOHJ467LRRZXQKS2IVBCKQLX44TQ',
     secret: true,
+    rules: [oneCredentialKind('NATS_NKEY')],
   }),
   NATS_TLS_CA: defineVar({
     schema: pem(/CERTIFICATE/, 'a CA certificate'),
@@ -57,6 +72,7 @@ export const fleetVars = {
     description: 'Client certificate presented to NATS (servers with `verify: true`); usually NATS_TLS_CERT__FILE.',
     format: 'PEM',
     example: '-----BEGIN CERTIFICATE-----MIIB…-----END CERTIFICATE-----',
+    rules: [requiredWhen(['NATS_TLS_KEY'], 'NATS_TLS_CERT')],
   }),
   NATS_TLS_KEY: defineVar({
     schema: pem(/PRIVATE KEY/, 'a private key'),
@@ -66,6 +82,7 @@ export const fleetVars = {
     format: 'PEM',
     example: '-----BEGIN PRIVATE KEY-----MIGH…-----END PRIVATE KEY-----',
     secret: true,
+    rules: [requiredWhen(['NATS_TLS_CERT'], 'NATS_TLS_KEY')],
   }),
   MTA_FLEET_KEY: defineVar({
     schema: userSeed,
@@ -76,6 +93,15 @@ export const fleetVars = {
     format: 'NKEY user seed',
     example: 'SUACVUEODT5OZYE66KCYYBXXE4VCC7EVD7FAJJGM73AJMLKU4M2JTXU3KM',
     secret: true,
+    rules: [
+      {
+        text: 'required when ACME_SOURCE=fleet (fleet entries are signed)',
+        check: (c) =>
+          c.ACME_SOURCE === 'fleet' && !isSet(c, 'MTA_FLEET_KEY')
+            ? 'required when ACME_SOURCE=fleet (fleet entries are signed)'
+            : undefined,
+      },
+    ],
   }),
   MTA_FLEET_TRUST: defineVar({
     schema: trustList,

@@ -1,17 +1,22 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createUser } from '@nats-io/nkeys';
-import { formatIssue, parseEnv } from './parse.ts';
-import { secretValues } from './redact.ts';
+import { formatIssue, parseEnv } from '../parse.ts';
+import { secretValues } from '../redact.ts';
 
 const base = { HOSTNAME: 'mx1.example.com' };
 const seed = () => new TextDecoder().decode(createUser().getSeed());
 const PEM = (label: string) => `-----BEGIN ${label}-----\nAAAA\n-----END ${label}-----`;
 const errorsOf = (env: Record<string, string>, files: Record<string, string> = {}) => {
-  const r = parseEnv({ ...base, ...env }, (p) => {
-    if (p in files) return files[p] as string;
-    throw Object.assign(new Error('nope'), { code: 'ENOENT' });
-  });
+  const r = parseEnv(
+    { ...base, ...env },
+    {
+      read: (p) => {
+        if (p in files) return files[p] as string;
+        throw Object.assign(new Error('nope'), { code: 'ENOENT' });
+      },
+    },
+  );
   return r.ok ? [] : r.errors.map(formatIssue);
 };
 
@@ -32,7 +37,7 @@ test('every fleet credential can come from a file (docker secrets) and is a secr
     NATS_TLS_KEY__FILE: '/s/key',
     MTA_FLEET_KEY__FILE: '/s/fleet',
   };
-  const r = parseEnv({ ...base, ...env }, (p) => files[p as keyof typeof files] ?? '');
+  const r = parseEnv({ ...base, ...env }, { read: (p) => files[p as keyof typeof files] ?? '' });
   assert.ok(r.ok, r.ok ? '' : r.errors.map(formatIssue).join('\n'));
   assert.equal(r.config.NATS_NKEY, s);
   assert.equal(r.config.MTA_FLEET_KEY, s);
