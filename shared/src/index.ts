@@ -1,5 +1,6 @@
 export * from './backoff.ts';
 export * from './bus.ts';
+export * from './bus-loop.ts';
 export * from './env/index.ts';
 export * from './errors.ts';
 export * from './exec.ts';
@@ -15,5 +16,6 @@ export * from './sidecar.ts';
 export * from './signal.ts';
 export * from './sleep.ts';
 export * from './start/index.ts';
+export * from './supervise.ts';
 export * from './users.ts';
 export * from './variant.ts';

@@ -1,5 +1,14 @@
 import { Bus } from './bus.ts';
-import { type Config, type EnvIssue, formatIssue, type ParseResult, parseEnv, type RawEnv, secretValues } from './env/index.ts';
+import {
+  type Config,
+  type EnvIssue,
+  formatIssue,
+  type ParseOptions,
+  type ParseResult,
+  parseEnv,
+  type RawEnv,
+  secretValues,
+} from './env/index.ts';
 import { MtaError } from './errors.ts';
 import { type Cleanup, type Lifecycle, lifecycle } from './lifecycle.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -9,6 +18,8 @@ import { startSettings } from './start/settings.ts';
 // What a sidecar reports through, valid environment or not.
 export interface ReportContext {
   env: RawEnv;
+  // The one parse of the environment (with its warnings).
+  parsed: ParseResult;
   log: Logger;
   bus: Bus;
   life: Lifecycle;
@@ -32,13 +43,15 @@ export interface SidecarSpec {
   invalid?: (ctx: ReportContext, errors: readonly EnvIssue[]) => Promise<number>;
   argv?: readonly string[];
   env?: RawEnv;
+  // How the environment is parsed (the seed checks the rules of its image variant).
+  parse?: ParseOptions;
 }
 
 // The one sidecar entry: environment parsed once, logger, bus and signal handling, then once or service.
 export async function runSidecar(spec: SidecarSpec): Promise<void> {
   restoreGlibcTunables();
   const env = spec.env ?? process.env;
-  const parsed = parseEnv(env);
+  const parsed = parseEnv(env, spec.parse);
   const once = !spec.service || (spec.argv ?? process.argv).includes('--once');
   const ctx = sidecarContext(spec.name, env, parsed, once ? 1 : 0);
   try {
@@ -82,10 +95,22 @@ export function sidecarContext(name: string, env: RawEnv, parsed: ParseResult = 
   // An environment that does not parse as a whole still names its bus (the seed reports on it); no credentials then.
   const bus = startBus(config ?? { ...startSettings(env, parsed), MTA_NODE: node }, `mta-${name}@${node}`, log);
   life.onShutdown(() => bus.close());
-  return { env: parsed.ok ? parsed.env : env, log, bus, life };
+  return { env: parsed.ok ? parsed.env : env, parsed, log, bus, life };
 }
 
-type BusSettings = Pick<Config, 'NATS_URL' | 'MTA_NODE' | 'NATS_USER' | 'NATS_PASSWORD' | 'NATS_TOKEN' | 'NATS_CREDS'>;
+type BusSettings = Pick<
+  Config,
+  | 'NATS_URL'
+  | 'MTA_NODE'
+  | 'NATS_USER'
+  | 'NATS_PASSWORD'
+  | 'NATS_TOKEN'
+  | 'NATS_CREDS'
+  | 'NATS_NKEY'
+  | 'NATS_TLS_CA'
+  | 'NATS_TLS_CERT'
+  | 'NATS_TLS_KEY'
+>;
 
 // Gives buffered events up to ms to reach NATS, then closes the bus.
 export async function flushBus(bus: Bus, ms = BUS_FLUSH_MS): Promise<void> {
@@ -120,5 +145,7 @@ export function startBus(
     pass: config.NATS_PASSWORD,
     token: config.NATS_TOKEN,
     creds: config.NATS_CREDS,
+    nkey: config.NATS_NKEY,
+    tls: { ca: config.NATS_TLS_CA, cert: config.NATS_TLS_CERT, key: config.NATS_TLS_KEY },
   });
 }

@@ -2,6 +2,7 @@ import type { EnvSchema } from './checks.ts';
 import type { VarSpec } from './spec.ts';
 import { acmeVars } from './vars/acme.ts';
 import { filterDkimVars } from './vars/filter-dkim.ts';
+import { fleetVars } from './vars/fleet.ts';
 import { mailVars } from './vars/mail.ts';
 import { relayTlsVars } from './vars/relay-tls.ts';
 import { runtimeVars } from './vars/runtime.ts';
@@ -14,6 +15,7 @@ export const VARS = {
   ...saslLdapMysqlVars,
   ...filterDkimVars,
   ...runtimeVars,
+  ...fleetVars,
   ...acmeVars,
 } as const;
 
@@ -21,8 +23,8 @@ export type VarName = keyof typeof VARS;
 type Out<S> = S extends VarSpec<infer T> ? T : never;
 type HasDefault<S> = S extends { default: string } ? true : false;
 
-// Derived defaults that always resolve (MAIL_DOMAIN is enforced by a cross check), so they are never undefined.
-type AlwaysSet = 'HOSTNAME' | 'MAIL_DOMAIN' | 'MTA_NODE';
+// Derived defaults that always resolve, so they are never undefined (MAIL_DOMAIN may be: a relay has no domain).
+type AlwaysSet = 'HOSTNAME' | 'MTA_NODE';
 
 // Parsed configuration: variables with a static default are always present, the rest may be undefined.
 export type Config = {

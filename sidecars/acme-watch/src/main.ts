@@ -1,10 +1,11 @@
 import { join } from 'node:path';
-import { fleetEnabled, MtaError, mtaPaths, runSidecar, type SidecarContext, startHeartbeat } from '@mta/shared';
+import { joinFleet, MtaError, mtaPaths, runSidecar, type SidecarContext, startHeartbeat } from '@mta/shared';
 import { CertPublisher, startFleetCerts } from './fleet-sync.ts';
 import { installOnce, startAcmeWatch } from './start.ts';
 
 // acme-watch: Traefik acme.json -> validated certificate for postfix and dovecot, rotated without restarts.
-// Fleet mode (explicit NATS_URL): ACME_SOURCE=file also publishes to KV mta-certs, ACME_SOURCE=fleet installs from it.
+// Fleet mode (NATS_URL + MTA_FLEET_KEY): ACME_SOURCE=file also publishes to KV mta-certs, ACME_SOURCE=fleet
+// installs from it.
 // `--once`: the entry step, one pass before the daemons start.
 const paths = mtaPaths();
 const seenFile = join(paths.run, 'acme-watch', 'seen.json');
@@ -35,18 +36,17 @@ await runSidecar({
   },
   service: async (ctx) => {
     const { config, env, log, bus } = ctx;
-    const fleet = fleetEnabled(env);
-    const node = config.MTA_NODE ?? 'mta';
     const connection = () => bus.connection();
-    if (config.ACME_SOURCE === 'fleet' && !fleet)
+    const identity = await joinFleet(config, env, log);
+    if (config.ACME_SOURCE === 'fleet' && !identity)
       log.warn({ event: 'acme.source' }, 'ACME_SOURCE=fleet needs NATS_URL (fleet mode); watching ACME_FILE instead');
-    const publisher = fleet && config.ACME_SOURCE !== 'fleet' ? new CertPublisher(connection, log, node) : undefined;
+    const publisher = identity && config.ACME_SOURCE !== 'fleet' ? new CertPublisher(connection, log, identity) : undefined;
     const running =
-      fleet && config.ACME_SOURCE === 'fleet'
-        ? startFleetCerts({ ...common(ctx), connection })
+      identity && config.ACME_SOURCE === 'fleet'
+        ? startFleetCerts({ ...common(ctx), connection, identity, fleetCa: config.MTA_FLEET_CA })
         : startAcmeWatch({ ...common(ctx), file: config.ACME_FILE, seenFile, onServed: publisher && ((c) => publisher.offer(c)) });
     // `mta fleet status`: which certificate this node serves (public facts only).
-    const stopBeat = fleet
+    const stopBeat = identity
       ? startHeartbeat(bus, () => ({
           sidecar: 'acme-watch',
           certSerial: running.service.served?.serial,

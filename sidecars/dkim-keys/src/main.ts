@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-import { fleetEnabled, mtaPaths, runSidecar, type SidecarContext, startHeartbeat } from '@mta/shared';
+import { joinFleet, mtaPaths, runSidecar, type SidecarContext, startHeartbeat } from '@mta/shared';
 import { fingerprints } from './core.ts';
-import { runDkimKeys } from './service.ts';
+import { runDkimKeys, type ServiceOptions } from './service.ts';
 
 // `--once`: entry step (seeding); without it the long-running service that also watches the key dir.
-const start = (ctx: SidecarContext, watch: boolean) =>
+const start = (ctx: SidecarContext, watch: boolean, fleet?: ServiceOptions['fleet']) =>
   runDkimKeys({
     paths: mtaPaths(),
     config: ctx.config,
@@ -12,8 +12,7 @@ const start = (ctx: SidecarContext, watch: boolean) =>
     publish: (s, p) => ctx.bus.publish(s, p),
     watch,
     seeding: process.env.MTA_SEEDING === undefined ? undefined : process.env.MTA_SEEDING === '1',
-    // Fleet mode only for the service: the `--once` entry step runs before NATS is up.
-    fleet: watch && fleetEnabled(ctx.env) ? { connection: () => ctx.bus.connection() } : undefined,
+    fleet,
   });
 
 await runSidecar({
@@ -24,11 +23,12 @@ await runSidecar({
     return 0;
   },
   service: async (ctx) => {
-    const svc = await start(ctx, true);
+    // Fleet mode only for the service: the `--once` entry step runs before NATS is up.
+    const identity = await joinFleet(ctx.config, ctx.env, ctx.log);
+    const publish = (s: string, p: Record<string, unknown>) => ctx.bus.publish(s, p);
+    const svc = await start(ctx, true, identity ? { connection: () => ctx.bus.connection(), identity, publish } : undefined);
     // Fleet mode: tell `mta fleet status` which key each domain signs with on this node.
-    const stopBeat = fleetEnabled(ctx.env)
-      ? startHeartbeat(ctx.bus, () => ({ sidecar: 'dkim-keys', dkim: fingerprints(svc.core.known) }))
-      : undefined;
+    const stopBeat = identity ? startHeartbeat(ctx.bus, () => ({ sidecar: 'dkim-keys', dkim: fingerprints(svc.core.known) })) : undefined;
     return async () => {
       stopBeat?.();
       await svc.close();

@@ -3,12 +3,10 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   detectVariant,
-  type EnvIssue,
   ErrorCode,
   formatIssue,
   MtaError,
   mtaPaths,
-  type ParseResult,
   type ReportContext,
   renderStartEnv,
   runSidecar,
@@ -24,12 +22,13 @@ import { runSeed, type SeedResult } from './run.ts';
 
 const VARIANTS: readonly string[] = ['mini', 'base', 'full'];
 
+const root = process.env.MTA_ROOT || '/';
+const variant = (VARIANTS.includes(process.env.MTA_VARIANT ?? '') ? process.env.MTA_VARIANT : detectVariant(root)) as Variant;
+
 // The seed one-shot of the image: seed when unlocked or forced, exit 1 with every error listed, announce the outcome.
 // An invalid environment is reported the same way (on a locked container it is not even looked at).
-async function seed(ctx: ReportContext, parsed: ParseResult): Promise<number> {
-  const { env, log, bus } = ctx;
-  const root = env.MTA_ROOT || '/';
-  const variant = (VARIANTS.includes(env.MTA_VARIANT ?? '') ? env.MTA_VARIANT : detectVariant(root)) as Variant;
+async function seed(ctx: ReportContext): Promise<number> {
+  const { env, log, bus, parsed } = ctx;
   const paths = mtaPaths(root);
   // First, before the unlock file goes: the decisions of this start for the image's shell (the local bus waits for
   // them), computed even from an invalid environment so its errors still reach the bus.
@@ -69,6 +68,7 @@ async function seed(ctx: ReportContext, parsed: ParseResult): Promise<number> {
 await runSidecar({
   name: 'seed',
   failEvent: 'seed.failed',
-  once: (ctx) => seed(ctx, { ok: true, config: ctx.config, env: ctx.env }),
-  invalid: (ctx, errors: readonly EnvIssue[]) => seed(ctx, { ok: false, errors: [...errors] }),
+  parse: { variant },
+  once: seed,
+  invalid: seed,
 });

@@ -14,3 +14,20 @@ export function swaks(args: string[]): SwaksResult {
 // One message with `body` from `from` to `to` through 127.0.0.1:port.
 export const sendMail = (port: number, from: string, to: string, body: string, extra: string[] = []): SwaksResult =>
   swaks(['--server', `127.0.0.1:${port}`, '--from', from, '--to', to, '--body', body, ...extra]);
+
+// An AUTH PLAIN on a loopback submission port after STARTTLS, quitting after AUTH: the transcript shows 235 or 535.
+export function swaksAuth(port: number | undefined, user: string, password: string): SwaksResult {
+  return swaks([
+    '--server',
+    `127.0.0.1:${port}`,
+    '--tls',
+    '--quit-after',
+    'AUTH',
+    '--auth',
+    'PLAIN',
+    '--auth-user',
+    user,
+    '--auth-password',
+    password,
+  ]);
+}
