@@ -1,4 +1,4 @@
-import { chmod, chown, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fixOwnership, fsyncDir, fsyncPath, run } from '@mta/shared';
 
@@ -37,11 +37,9 @@ export async function writeTable(t: TableWrite): Promise<boolean> {
   await rm(tmp, { force: true });
   await rm(tmpDb, { force: true });
   await writeFile(tmp, t.content, { mode: t.mode, flush: true });
-  await chmod(tmp, t.mode);
-  await chown(tmp, t.uid, t.gid);
+  await fixOwnership(tmp, { mode: t.mode, uid: t.uid, gid: t.gid }, { kind: 'file' });
   await run('postmap', ['-c', t.configDir, `${t.type}:${tmp}`]);
-  await chmod(tmpDb, t.mode);
-  await chown(tmpDb, t.uid, t.gid);
+  await fixOwnership(tmpDb, { mode: t.mode, uid: t.uid, gid: t.gid }, { kind: 'file' });
   await fsyncPath(tmpDb);
   await rename(tmpDb, db);
   await rename(tmp, t.path);
