@@ -150,7 +150,18 @@ for (const variant of VARIANTS) {
         mkdirSync(sinkDir);
         sink = spawn(
           'ip',
-          ['netns', 'exec', ns.name, process.execPath, '--import', 'tsx', join(import.meta.dirname, 'sink.ts'), String(SINK_PORT), sinkDir],
+          [
+            'netns',
+            'exec',
+            ns.name,
+            process.execPath,
+            '--conditions=source',
+            '--import',
+            'tsx',
+            join(import.meta.dirname, 'sink.ts'),
+            String(SINK_PORT),
+            sinkDir,
+          ],
           {
             cwd: REPO,
             stdio: 'ignore',

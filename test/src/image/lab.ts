@@ -110,10 +110,14 @@ export async function createLab(tag: string, hosts: Record<string, string>): Pro
 // The DNS server runs inside the gateway namespace (a Node child: this process cannot bind in another namespace).
 function startLabDns(ns: string, hosts: Record<string, string>): ChildProcess {
   const script = join(import.meta.dirname, 'lab-dns.ts');
-  return spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', script, LAB_GATEWAY, JSON.stringify(hosts)], {
-    cwd: REPO,
-    stdio: 'ignore',
-  });
+  return spawn(
+    'ip',
+    ['netns', 'exec', ns, process.execPath, '--conditions=source', '--import', 'tsx', script, LAB_GATEWAY, JSON.stringify(hosts)],
+    {
+      cwd: REPO,
+      stdio: 'ignore',
+    },
+  );
 }
 
 // A lookup through the DNS server, not /etc/hosts: postfix's SMTP client asks DNS.
