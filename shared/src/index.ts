@@ -6,6 +6,7 @@ export * from './files.ts';
 export * from './fleet/index.ts';
 export * from './lifecycle.ts';
 export * from './log.ts';
+export * from './logs/index.ts';
 export * from './paths.ts';
 export * from './sidecar.ts';
 export * from './sleep.ts';

@@ -34,6 +34,8 @@ export function mtaPaths(root: string = process.env.MTA_ROOT ?? '/') {
     // amavis conf.d snippet with dkim_key() lines, owned by the dkim-keys sidecar.
     amavisDkim: p('etc/amavis/conf.d/60-mta-dkim'),
     run: p('run/mta'),
+    // Each daemon's log stream, also kept by svlogd in <logDir>/<daemon>/ (image/lib/svlog) for the guard and metrics.
+    logDir: p('run/mta/log'),
     serviceDir: p('etc/service'),
   } as const;
 }

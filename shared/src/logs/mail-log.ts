@@ -1,0 +1,53 @@
+import { join } from 'node:path';
+import { parseAmavis } from './amavis.ts';
+import { parseDovecot } from './dovecot.ts';
+import type { MailLogEvent } from './events.ts';
+import { followLogDir, type LogFollower } from './follow.ts';
+import { splitLine } from './line.ts';
+import { parsePostfix } from './postfix.ts';
+
+// The daemons whose log streams runit also keeps in a directory (image/lib/svlog): <logDir>/<daemon>/current.
+export const LOGGED_DAEMONS = ['postfix', 'dovecot', 'amavis'] as const;
+export type LoggedDaemon = (typeof LOGGED_DAEMONS)[number];
+
+// One line of any daemon -> its event, or undefined.
+export function parseMailLog(raw: string): MailLogEvent | undefined {
+  const line = splitLine(raw);
+  if (!line) return undefined;
+  if (line.daemon === 'postfix') return parsePostfix(line);
+  if (line.daemon === 'amavis' || line.daemon === 'amavisd') return parseAmavis(line);
+  return parseDovecot(line);
+}
+
+export interface MailLogOptions {
+  // <logDir>/<daemon>/current, or an explicit directory per daemon (tests).
+  logDir?: string;
+  dirs?: Partial<Record<LoggedDaemon, string>>;
+  daemons: readonly LoggedDaemon[];
+  onEvent: (event: MailLogEvent) => void;
+  signal: AbortSignal;
+  onError?: (err: Error) => void;
+}
+
+// Follows the chosen daemons' log directories and hands on what their lines mean. Lines that mean nothing to us
+// cost one regex test; the daemons never wait for the reader (svlogd writes whether anyone reads or not).
+export function followMailLogs(o: MailLogOptions): LogFollower {
+  const followers = o.daemons.map((d) => {
+    const dir = o.dirs?.[d] ?? join(o.logDir ?? '/run/mta/log', d);
+    return followLogDir(dir, {
+      signal: o.signal,
+      onError: o.onError,
+      onLine: (l) => {
+        const e = parseMailLog(l);
+        if (e) o.onEvent(e);
+      },
+    });
+  });
+  return {
+    ready: Promise.all(followers.map((f) => f.ready)).then(() => undefined),
+    poll: () => Promise.all(followers.map((f) => f.poll())).then(() => undefined),
+    close: () => {
+      for (const f of followers) f.close();
+    },
+  };
+}
