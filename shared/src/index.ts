@@ -4,6 +4,7 @@ export * from './errors.ts';
 export * from './exec.ts';
 export * from './files.ts';
 export * from './fleet/index.ts';
+export * from './ip.ts';
 export * from './lifecycle.ts';
 export * from './log.ts';
 export * from './logs/index.ts';

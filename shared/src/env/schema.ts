@@ -1,6 +1,7 @@
 import type { EnvSchema } from './checks.ts';
 import type { VarSpec } from './spec.ts';
 import { acmeVars } from './vars/acme.ts';
+import { defenceVars } from './vars/defence.ts';
 import { filterDkimVars } from './vars/filter-dkim.ts';
 import { mailVars } from './vars/mail.ts';
 import { relayTlsVars } from './vars/relay-tls.ts';
@@ -15,6 +16,7 @@ export const VARS = {
   ...filterDkimVars,
   ...runtimeVars,
   ...acmeVars,
+  ...defenceVars,
 } as const;
 
 export type VarName = keyof typeof VARS;

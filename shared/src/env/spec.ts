@@ -20,7 +20,8 @@ export type Topic =
   | 'spamd learning'
   | 'logging'
   | 'seeding'
-  | 'fleet';
+  | 'fleet'
+  | 'defences';
 
 export type RawEnv = Readonly<Record<string, string | undefined>>;
 

@@ -27,6 +27,7 @@ async function ensureDir(d: PlannedDir): Promise<boolean> {
 async function writeFilePlanned(f: PlannedFile, configDir: string): Promise<boolean> {
   const { uid, gid } = ids(f);
   const content = typeof f.content === 'string' ? Buffer.from(f.content) : f.content;
+  if (f.ifMissing && (await stat(f.path).catch(() => undefined))) return false;
   if (f.postmap) return writeTable({ path: f.path, content, type: f.postmap, mode: f.mode, uid, gid, configDir });
   return writeIfChanged(f.path, content, { mode: f.mode, uid, gid });
 }

@@ -30,7 +30,7 @@ export function renderDovecot(ctx: RenderContext): PlanPart {
     files: [
       {
         path: f.conf,
-        content: renderDovecotConf({ paths: ctx.paths, methods, imapHost, delivery }),
+        content: renderDovecotConf({ paths: ctx.paths, methods, imapHost, delivery, denyFile: ctx.paths.guardDovecotMap }),
         mode: 0o644,
         owner: 'root',
         group: 'root',
