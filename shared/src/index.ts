@@ -9,6 +9,7 @@ export * from './lifecycle.ts';
 export * from './log.ts';
 export * from './logs/index.ts';
 export * from './paths.ts';
+export * from './postfix-master.ts';
 export * from './sidecar.ts';
 export * from './sleep.ts';
 export * from './users.ts';

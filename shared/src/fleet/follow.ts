@@ -8,6 +8,8 @@ export interface FollowOptions {
   // The bus's live connection; resolves undefined once the bus closed first.
   connection: () => Promise<NatsConnection | undefined>;
   bucket: string;
+  // Entry lifetime of a bucket this call creates (openBucket).
+  ttlMs?: number;
   // Each time the watch (re)starts, before the first entry: e.g. publish what this node has.
   onOpen?: (kv: KV) => Promise<void>;
   // Current values first, then every change; PUT entries only. Called one at a time.
@@ -59,7 +61,7 @@ export function followBucket(o: FollowOptions): Following {
       try {
         const nc = await Promise.race([o.connection(), sleep(3_600_000, stop.signal).then(() => undefined)]);
         if (!nc || stop.signal.aborted) return;
-        kv ??= await openBucket(nc, o.bucket);
+        kv ??= await openBucket(nc, o.bucket, 1, o.ttlMs);
         await o.onOpen?.(kv);
         const it = await kv.watch();
         stopWatch = () => it.stop();

@@ -5,16 +5,19 @@ import { natsKv } from '../nats-lazy.ts';
 // Buckets shared by the fleet; access to them is what NATS permissions must restrict (they hold key material).
 export const DKIM_BUCKET = 'mta-dkim';
 export const CERTS_BUCKET = 'mta-certs';
+export const GUARD_BUCKET = 'mta-guard';
 
 // Opens a bucket, creating it on first use, so no node needs an admin step before joining. Created with 3 replicas
 // when the servers form a cluster (losing one server loses no key), else 1; an existing bucket is bound as it is.
-export async function openBucket(nc: NatsConnection, name: string, history = 1): Promise<KV> {
+// `ttlMs`: entries older than this disappear on their own (buckets of short-lived facts, e.g. the guard's bans).
+export async function openBucket(nc: NatsConnection, name: string, history = 1, ttlMs?: number): Promise<KV> {
   const { Kvm } = await natsKv();
   const kvm = new Kvm(nc);
+  const ttl = ttlMs === undefined ? {} : { ttl: ttlMs };
   try {
-    return await kvm.create(name, { history, replicas: 3 });
+    return await kvm.create(name, { history, replicas: 3, ...ttl });
   } catch {
-    return kvm.create(name, { history });
+    return kvm.create(name, { history, ...ttl });
   }
 }
 

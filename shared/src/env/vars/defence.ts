@@ -31,7 +31,8 @@ const dnsblSites = check((raw) => {
   return list.join(' ');
 });
 
-const perUnit = (what: string) => `${what} per client and per ANVIL_RATE_TIME_UNIT (default 60 s); 0 = no limit. Loopback and MYNETWORKS are exempt.`;
+const perUnit = (what: string) =>
+  `${what} per client and per ANVIL_RATE_TIME_UNIT (default 60 s); 0 = no limit. Loopback and MYNETWORKS are exempt.`;
 
 export const defenceVars = {
   TRUSTED_PROXIES: defineVar({
@@ -87,7 +88,8 @@ export const defenceVars = {
     schema: oneOf(['ignore', 'enforce', 'drop'] as const),
     topic: 'defences',
     variants: ALL,
-    description: 'What happens to a client over the DNSBL threshold: enforce = 550 to every RCPT (the attempt is logged), drop = 521 at once.',
+    description:
+      'What happens to a client over the DNSBL threshold: enforce = 550 to every RCPT (the attempt is logged), drop = 521 at once.',
     format: 'ignore | enforce | drop',
     example: 'drop',
     default: 'enforce',

@@ -37,7 +37,11 @@ test('defaults: postscreen on 25 with pregreet drop and the ban map, anvil limit
 
 test('POSTSCREEN=no keeps smtpd on 25; DNSBL lists and thresholds reach postscreen', () => {
   assert.equal(entry(plan({ POSTSCREEN: 'no' }), 'smtp/inet'), 'smtp inet n - n - - smtpd');
-  const p = plan({ POSTSCREEN_DNSBL_SITES: 'bl.test*3, wl.test=127.0.[0..255].[1..3]*-5', POSTSCREEN_DNSBL_THRESHOLD: '3', POSTSCREEN_DNSBL_ALLOWLIST_THRESHOLD: '-1' });
+  const p = plan({
+    POSTSCREEN_DNSBL_SITES: 'bl.test*3, wl.test=127.0.[0..255].[1..3]*-5',
+    POSTSCREEN_DNSBL_THRESHOLD: '3',
+    POSTSCREEN_DNSBL_ALLOWLIST_THRESHOLD: '-1',
+  });
   assert.equal(p.postconf.postscreen_dnsbl_sites, 'bl.test*3 wl.test=127.0.[0..255].[1..3]*-5');
   assert.equal(p.postconf.postscreen_dnsbl_threshold, '3');
   assert.equal(p.postconf.postscreen_dnsbl_allowlist_threshold, '-1');
@@ -54,7 +58,10 @@ test('SASL services: per-session failure limit and the ban check before the SASL
   for (const k of ['submission/inet', 'smtps/inet']) {
     const e = entry(p, k) ?? '';
     assert.match(e, /-o smtpd_hard_error_limit=4$/m);
-    assert.match(e, /-o smtpd_client_restrictions=check_client_access,cidr:\/r\/etc\/postfix\/mta-guard\.cidr,permit_sasl_authenticated,reject$/m);
+    assert.match(
+      e,
+      /-o smtpd_client_restrictions=check_client_access,cidr:\/r\/etc\/postfix\/mta-guard\.cidr,permit_sasl_authenticated,reject$/m,
+    );
   }
 });
 
@@ -62,8 +69,14 @@ test('TRUSTED_PROXIES: haproxy takes the public ports, postfix moves to loopback
   const p = plan({ ...SASL, TRUSTED_PROXIES: '172.30.0.10, 10.1.0.0/16', VIRTUAL_TRANSPORT: 'lmtp:unix:private/transport' });
   assert.equal(entry(p, 'smtp/inet'), '');
   assert.equal(entry(p, 'submission/inet'), '');
-  assert.equal(entry(p, '127.0.0.1:10125/inet'), '127.0.0.1:10125 inet n - n - 1 postscreen\n  -o postscreen_upstream_proxy_protocol=haproxy');
-  assert.match(entry(p, '127.0.0.1:10587/inet') ?? '', /^127\.0\.0\.1:10587 inet n - n - - smtpd\n[\s\S]*-o smtpd_upstream_proxy_protocol=haproxy$/);
+  assert.equal(
+    entry(p, '127.0.0.1:10125/inet'),
+    '127.0.0.1:10125 inet n - n - 1 postscreen\n  -o postscreen_upstream_proxy_protocol=haproxy',
+  );
+  assert.match(
+    entry(p, '127.0.0.1:10587/inet') ?? '',
+    /^127\.0\.0\.1:10587 inet n - n - - smtpd\n[\s\S]*-o smtpd_upstream_proxy_protocol=haproxy$/,
+  );
   assert.match(entry(p, '127.0.0.1:10465/inet') ?? '', /-o smtpd_tls_wrappermode=yes[\s\S]*-o smtpd_upstream_proxy_protocol=haproxy$/);
   assert.equal(file(p, '/r/etc/haproxy/mta-trusted-proxies.lst')?.content, '172.30.0.10\n10.1.0.0/16\n');
   const cfg = String(file(p, '/r/etc/haproxy/mta.cfg')?.content);
@@ -72,7 +85,10 @@ test('TRUSTED_PROXIES: haproxy takes the public ports, postfix moves to loopback
     ['submission', ':587', '127.0.0.1:10587'],
     ['smtps', ':465', '127.0.0.1:10465'],
   ])
-    assert.match(cfg, new RegExp(`frontend ${name}\\n {2}bind ${bind}\\n[\\s\\S]*?backend ${name}\\n {2}server postfix ${to} send-proxy-v2`));
+    assert.match(
+      cfg,
+      new RegExp(`frontend ${name}\\n {2}bind ${bind}\\n[\\s\\S]*?backend ${name}\\n {2}server postfix ${to} send-proxy-v2`),
+    );
   assert.match(cfg, /expect-proxy layer4 if trusted !local/);
   assert.match(cfg, /reject if \{ var\(sess\.refused\) -m found \}/);
   const dove = String(file(p, '/r/etc/dovecot/conf.d/50-mta-defences.conf')?.content);

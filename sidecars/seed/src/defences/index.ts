@@ -40,7 +40,10 @@ function postscreen(c: Config, bans: string): Record<string, string> {
 
 // Dovecot's side: failed-login delay, the PROXY protocol on its listeners behind TRUSTED_PROXIES.
 function dovecotDefences(c: Config, delivery: boolean): string {
-  const lines = ['# Rendered by the mta seed (defences): AUTH_FAILURE_DELAY, TRUSTED_PROXIES.', `auth_failure_delay = ${c.AUTH_FAILURE_DELAY} secs`];
+  const lines = [
+    '# Rendered by the mta seed (defences): AUTH_FAILURE_DELAY, TRUSTED_PROXIES.',
+    `auth_failure_delay = ${c.AUTH_FAILURE_DELAY} secs`,
+  ];
   const proxies = c.TRUSTED_PROXIES ?? [];
   if (proxies.length && delivery) {
     lines.push(`haproxy_trusted_networks = ${proxies.join(' ')}`);

@@ -29,6 +29,9 @@ export function limitSaslServices(entries: readonly MasterEntry[], failures: num
     if (e.type !== 'inet' || !e.entry.includes('-o smtpd_sasl_auth_enable=yes')) return e;
     const restrictions = /-o smtpd_client_restrictions=(\S+)/.exec(e.entry)?.[1] ?? 'permit_sasl_authenticated,reject';
     const withBans = restrictions.includes(bans) ? restrictions : `check_client_access,${bans},${restrictions}`;
-    return { ...e, entry: setOption(setOption(e.entry, 'smtpd_hard_error_limit', String(failures)), 'smtpd_client_restrictions', withBans) };
+    return {
+      ...e,
+      entry: setOption(setOption(e.entry, 'smtpd_hard_error_limit', String(failures)), 'smtpd_client_restrictions', withBans),
+    };
   });
 }
