@@ -6,6 +6,7 @@ import { registerDkim } from './commands/dkim.ts';
 import { registerDns } from './commands/dns.ts';
 import { events } from './commands/events.ts';
 import { fleetStatus } from './commands/fleet-status.ts';
+import { registerGuard } from './commands/guard.ts';
 import { registerLearn } from './commands/learn.ts';
 import { quarantineLs, quarantineRelease } from './commands/quarantine.ts';
 import { status } from './commands/status.ts';
@@ -68,6 +69,7 @@ export function buildProgram(io: CliIo): Command {
   registerDhparam(program, io);
   registerDkim(program, io);
   registerDns(program, io);
+  registerGuard(program, io);
   registerLearn(program, io);
 
   return program;

@@ -10,12 +10,16 @@ export const networkList = check((raw) => {
   return list.map((n) => formatCidr(parseCidr(n)!));
 });
 
-// Seconds, or a number with s, m, h or d.
+// Seconds, or a number with s, m, h or d: "600", "10m", "1h", "7d" -> seconds.
+export function parseDuration(raw: string): number | undefined {
+  const m = /^(\d+)\s*([smhd]?)$/.exec(raw.trim().toLowerCase());
+  return m ? Number(m[1]) * ({ '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as string] ?? 1) : undefined;
+}
+
 export const duration = (min: number, max: number) =>
   check((raw) => {
-    const m = /^(\d+)\s*([smhd]?)$/.exec(raw.trim().toLowerCase());
-    if (!m) return invalid(`${q(raw)} is not a duration (e.g. 600, 10m, 1h, 7d)`);
-    const s = Number(m[1]) * ({ '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as string] ?? 1);
+    const s = parseDuration(raw);
+    if (s === undefined) return invalid(`${q(raw)} is not a duration (e.g. 600, 10m, 1h, 7d)`);
     if (s < min || s > max) return invalid(`${q(raw)} must be from ${min} s to ${max} s`);
     return s;
   });
