@@ -2,6 +2,7 @@ export * from './daemon.ts';
 export * from './mariadb.ts';
 export * from './nats.ts';
 export * from './net.ts';
+export * from './netns.ts';
 export * from './postfix.ts';
 export * from './seeded-postfix.ts';
 export * from './slapd.ts';

@@ -3,6 +3,7 @@ import { chownSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Daemon, startDaemon } from './daemon.ts';
 import { freePort, waitForPort } from './net.ts';
+import type { TestNetns } from './netns.ts';
 
 export interface Postfix extends Daemon {
   configDir: string;
@@ -48,12 +49,12 @@ export function scaffoldConfig(root: string, port: number, main: Record<string, 
   return etc;
 }
 
-// Runs `postfix start-fg` on a prepared config dir and waits until smtpd answers.
-export async function startPostfix(configDir: string, port: number): Promise<Postfix> {
+// Runs `postfix start-fg` on a prepared config dir (inside `ns` when given) and waits until smtpd answers.
+export async function startPostfix(configDir: string, port: number, ns?: TestNetns): Promise<Postfix> {
   execFileSync('postfix', ['-c', configDir, 'check']);
-  const d = startDaemon('postfix', ['-c', configDir, 'start-fg']);
+  const d = ns ? ns.start('postfix', ['-c', configDir, 'start-fg']) : startDaemon('postfix', ['-c', configDir, 'start-fg']);
   try {
-    await waitForPort(port);
+    await (ns ? ns.waitForPort(port) : waitForPort(port));
   } catch (e) {
     await d.stop();
     throw new Error(`postfix did not start: ${(e as Error).message}\n${d.output()}`, { cause: e });

@@ -45,7 +45,6 @@ export function renderHaproxy(g: GateConfig): string {
     '  log stderr format raw local0 info',
     '  user haproxy',
     '  group haproxy',
-    '  maxconn 10000',
     'defaults',
     '  mode tcp',
     '  log global',
