@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DefenceOptions, defenceRenderer, renderDefences } from '@mta/seed/defences/index';
 import type { Renderer } from '@mta/seed/plan';
@@ -36,6 +36,9 @@ export async function startStack(ns: TestNetns, env: RawEnv, o: { variant?: Vari
     waitPort: gated ? internal.smtp : undefined,
   });
   const stops: (() => Promise<void>)[] = [() => mta.stop()];
+  // The image's variant marker: sidecars pointed at this root (MTA_ROOT) know dovecot is there.
+  mkdirSync(join(mta.root, 'usr/share/mta'), { recursive: true });
+  writeFileSync(join(mta.root, 'usr/share/mta/variant'), `${o.variant ?? 'base'}\n`);
   try {
     let dovecot: Dovecot | undefined;
     if (o.dovecot !== false && (o.variant ?? 'base') !== 'mini') {
