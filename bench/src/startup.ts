@@ -84,7 +84,7 @@ async function coldStart(
 
 // Idle RSS and CPU of each long-running sidecar after start-up settled, and of a bare node started in the container.
 async function idleSidecars(c: import('@mta/test/image/podman').Container) {
-  const want = ['acme-watch', 'dkim-keys', 'spamd-learn'];
+  const want = ['acme-watch', 'dkim-keys', 'guard', 'spamd-learn'];
   for (let i = 0; Object.keys(P.procStats(c, P.SIDECAR_PROCS)).length < want.length; i++) {
     if (i > 600) throw new Error(`sidecars not all running: ${JSON.stringify(P.procStats(c, P.SIDECAR_PROCS))}\n${c.logs().slice(-3000)}`);
     await sleep(100);

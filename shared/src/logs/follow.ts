@@ -45,8 +45,9 @@ export function followLogDir(dir: string, o: FollowLogOptions): LogFollower {
     for (const l of lines) if (l) o.onLine(l);
   };
 
+  // One small buffer per follower, reused: an idle follower holds nothing else.
+  const buf = Buffer.allocUnsafe(16 * 1024);
   const drain = async (h: FileHandle) => {
-    const buf = Buffer.allocUnsafe(64 * 1024);
     for (;;) {
       const { bytesRead } = await h.read(buf, 0, buf.length, pos);
       if (!bytesRead) return;

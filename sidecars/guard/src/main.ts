@@ -45,7 +45,8 @@ try {
   if (once) await life.shutdown(0, 'once');
   life.onShutdown(() => guard.close());
   // Bans written by `mta guard ban|unban` (or by hand) are picked up at once.
-  const dirWatch = watch(store.dir, { persistent: false }, () => void guard.sync());
+  // Persistent: this watcher is what keeps the service's event loop alive between log lines.
+  const dirWatch = watch(store.dir, { persistent: true }, () => void guard.sync());
   life.onShutdown(() => dirWatch.close());
   const follower = followMailLogs({
     logDir: paths.logDir,

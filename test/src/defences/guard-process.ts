@@ -10,6 +10,7 @@ export async function startGuard(env: Record<string, string>, args: string[] = [
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SYSLOG_LEVEL: '7', ...env },
     cwd: join(MAIN, '../../../..'),
   });
-  if (!args.includes('--once')) await eventually(() => d.output().includes('"guard.ready"') || d.proc.exitCode !== null, 20_000, 'guard ready');
+  if (!args.includes('--once'))
+    await eventually(() => d.output().includes('"guard.ready"') || d.proc.exitCode !== null, 20_000, 'guard ready');
   return d;
 }

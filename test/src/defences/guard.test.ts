@@ -71,7 +71,7 @@ const auth = (from: string, password: string) =>
 const map = (root = stack.mta.root) => readFileSync(mtaPaths(root).guardPostfixMap, 'utf8');
 const banned = (ip: string) => events.events.some((e) => e.subject === 'mta.guard.banned' && e.data.ip === ip);
 
-describe('guard: bans from the daemons\' logs, in postfix and dovecot, shared by the fleet', () => {
+describe("guard: bans from the daemons' logs, in postfix and dovecot, shared by the fleet", () => {
   test('the third failed AUTH bans the address: port 25, AUTH and dovecot logins refuse it, others are not affected', async () => {
     for (let i = 0; i < 3; i++) assert.match(auth(GUESSER, 'wrong'), /<~\* +535 /);
     await eventually(() => banned(GUESSER), 15_000, 'mta.guard.banned');
@@ -82,12 +82,17 @@ describe('guard: bans from the daemons\' logs, in postfix and dovecot, shared by
     assert.match(map(), /^192\.0\.2\.66\tREJECT$/m);
     assert.match(guard.output(), /"event":"guard\.banned".*"msg":"banned 192\.0\.2\.66 until /);
     // postfix reloaded: postscreen refuses it on 25; its right password no longer works (dovecot's deny passdb)
-    await eventually(() => !/250 /.test(swaksFrom(ns, GUESSER, '127.0.0.1', stack.ports.smtp, ['--quit-after', 'EHLO'])), 10_000, 'port 25 refused');
+    await eventually(
+      () => !/250 /.test(swaksFrom(ns, GUESSER, '127.0.0.1', stack.ports.smtp, ['--quit-after', 'EHLO'])),
+      10_000,
+      'port 25 refused',
+    );
     assert.match(logOf(stack, 'postfix'), /postscreen\[\d+\]: DENYLISTED \[192\.0\.2\.66\]/);
     assert.match(auth(GUESSER, 'secret'), /<~\* +535 /);
     assert.match(auth(OTHER, 'secret'), /<~ +235 /);
     assert.equal(stack.dovecot!.authTest('alice@example.com', 'secret'), true);
-    const doveadm = (rip: string) => ns.run('doveadm', ['-c', stack.dovecot!.conf, 'auth', 'test', '-x', `rip=${rip}`, 'alice@example.com', 'secret']).status;
+    const doveadm = (rip: string) =>
+      ns.run('doveadm', ['-c', stack.dovecot!.conf, 'auth', 'test', '-x', `rip=${rip}`, 'alice@example.com', 'secret']).status;
     assert.notEqual(doveadm(GUESSER), 0);
     assert.equal(doveadm(OTHER), 0);
   });
@@ -109,7 +114,11 @@ describe('guard: bans from the daemons\' logs, in postfix and dovecot, shared by
   test('one session on 587 ends after SMTPD_AUTH_FAILURE_LIMIT (3) failed AUTH commands', () => {
     const bad = Buffer.from('\0alice@example.com\0nope').toString('base64');
     const script = `sleep 1; printf 'EHLO x\\r\\n'; for i in 1 2 3 4; do sleep 0.3; printf 'AUTH PLAIN ${bad}\\r\\n'; done; sleep 5`;
-    const r = ns.run('bash', ['-c', `(${script}) | openssl s_client -starttls smtp -connect 127.0.0.1:${stack.ports.submission} -quiet 2>&1`], { timeoutMs: 30_000 });
+    const r = ns.run(
+      'bash',
+      ['-c', `(${script}) | openssl s_client -starttls smtp -connect 127.0.0.1:${stack.ports.submission} -quiet 2>&1`],
+      { timeoutMs: 30_000 },
+    );
     assert.equal([...r.stdout.matchAll(/^535 /gm)].length, 3, r.stdout);
     assert.match(r.stdout, /^421 4\.7\.0 \S+ Error: too many errors/m);
   });
@@ -124,7 +133,11 @@ describe('guard: bans from the daemons\' logs, in postfix and dovecot, shared by
   test('mta guard unban lifts it here and on the peer; the event says why', async () => {
     const r = await runCaptured(['guard', 'unban', GUESSER], env);
     assert.equal(r.code, 0, r.err);
-    await eventually(() => events.events.some((e) => e.subject === 'mta.guard.unbanned' && e.data.ip === GUESSER && e.data.why === 'lifted'), 10_000, 'unbanned');
+    await eventually(
+      () => events.events.some((e) => e.subject === 'mta.guard.unbanned' && e.data.ip === GUESSER && e.data.why === 'lifted'),
+      10_000,
+      'unbanned',
+    );
     assert.doesNotMatch(map(), /192\.0\.2\.66/);
     await eventually(() => !/192\.0\.2\.66/.test(map(peerRoot.dir)), 15_000, 'peer lifted it');
     assert.match(auth(GUESSER, 'secret'), /<~ +235 /);

@@ -68,7 +68,10 @@ describe('postscreen on port 25 with weighted DNSBL/DNSWL and the pregreet test'
     assert.match(out, /^220-/);
     assert.doesNotMatch(out, /^(220 |250)/m);
     await eventually(
-      () => /PREGREET \d+ after \S+ from \[192\.0\.2\.23\]:(\d+): EHLO bot\.example.*\n.*postscreen\[\d+\]: DISCONNECT \[192\.0\.2\.23\]:\1/.test(logOf(stack, 'postfix')),
+      () =>
+        /PREGREET \d+ after \S+ from \[192\.0\.2\.23\]:(\d+): EHLO bot\.example.*\n.*postscreen\[\d+\]: DISCONNECT \[192\.0\.2\.23\]:\1/.test(
+          logOf(stack, 'postfix'),
+        ),
       5000,
       'PREGREET, then DISCONNECT',
     );
