@@ -84,7 +84,7 @@ test('rate limits', () => {
       kind: 'rate-limit',
       service: 'smtpd',
       ip: '192.0.2.4',
-      limit: 'connection',
+      limit: 'connection rate',
     },
   );
 });

@@ -6,7 +6,7 @@ const INTERNAL = new Set(['amavis', 'reinject']);
 
 const SASL_FAILED = /^warning: [^[\s]*\[([^\]]+)\]: SASL \S+ authentication failed/;
 const REJECT = /^(?:NOQUEUE|[0-9A-Za-z]+): reject: (\w+) from [^[\s]*\[([^\]]+)\](?::\d+)?: (\d{3}) (.*)$/;
-const RATE = /^warning: (.+?) (?:rate|count) limit exceeded: \d+ from [^[\s]*\[([^\]]+)\]/;
+const RATE = /^warning: (.+? (?:rate|concurrency)) limit exceeded: \d+ from [^[\s]*\[([^\]]+)\]/;
 const POSTSCREEN: [RegExp, PostscreenTest][] = [
   [/^PREGREET \d+ after \S+ from \[([^\]]+)\]/, 'pregreet'],
   [/^DNSBL rank (\d+) for \[([^\]]+)\]/, 'dnsbl'],
