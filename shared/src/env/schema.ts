@@ -4,6 +4,7 @@ import { acmeVars } from './vars/acme.ts';
 import { defenceVars } from './vars/defence.ts';
 import { filterDkimVars } from './vars/filter-dkim.ts';
 import { mailVars } from './vars/mail.ts';
+import { metricsVars } from './vars/metrics.ts';
 import { relayTlsVars } from './vars/relay-tls.ts';
 import { runtimeVars } from './vars/runtime.ts';
 import { saslLdapMysqlVars } from './vars/sasl-ldap-mysql.ts';
@@ -17,6 +18,7 @@ export const VARS = {
   ...runtimeVars,
   ...acmeVars,
   ...defenceVars,
+  ...metricsVars,
 } as const;
 
 export type VarName = keyof typeof VARS;

@@ -21,7 +21,8 @@ export type Topic =
   | 'logging'
   | 'seeding'
   | 'fleet'
-  | 'defences';
+  | 'defences'
+  | 'metrics';
 
 export type RawEnv = Readonly<Record<string, string | undefined>>;
 

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { detectVariant, followMailLogs, type LoggedDaemon, MtaError, mtaPaths, startSidecar } from '@mta/shared';
+import { countBusEvent, type Peers } from './bus-events.ts';
+import { collect } from './collect.ts';
+import { checkPublished, type DkimKey } from './dkim.ts';
+import { createFamilies } from './families.ts';
+import { readiness } from './health.ts';
+import { startServer } from './server.ts';
+import { countLogEvent } from './traffic.ts';
+
+// The version of this build (package.json beside the bundle in the image).
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const { config, log, bus, life } = startSidecar('metrics');
+try {
+  const paths = mtaPaths();
+  const variant = detectVariant(paths.root);
+  const families = createFamilies();
+  const peers: Peers = new Map();
+  const keys = { current: [] as DkimKey[] };
+  const daemons: LoggedDaemon[] = variant === 'mini' ? ['postfix'] : variant === 'base' ? ['postfix', 'dovecot'] : ['postfix', 'dovecot', 'amavis'];
+  const follower = followMailLogs({
+    logDir: paths.logDir,
+    daemons,
+    signal: life.signal,
+    onEvent: (e) => countLogEvent(families, e),
+    onError: (err) => log.warn({ event: 'metrics.follow', err: err.message }, 'reading the daemon logs failed; retrying'),
+  });
+  life.onShutdown(() => follower.close());
+  life.onShutdown(bus.subscribe('mta.>', (data, subject) => countBusEvent(families, peers, config.MTA_NODE, subject, data, Date.now())));
+  if (variant === 'full') {
+    // DNS is asked every 10 minutes, not per scrape: a Prometheus must never make the server query DNS.
+    const dns = () => void checkPublished(families, keys.current).catch(() => undefined);
+    const first = setTimeout(dns, 5000);
+    const every = setInterval(dns, 600_000);
+    every.unref();
+    life.onShutdown(() => {
+      clearTimeout(first);
+      clearInterval(every);
+    });
+  }
+  const { host, port } = config.METRICS_LISTEN;
+  const server = await startServer({
+    host,
+    port,
+    metrics: (om) => collect({ families, paths, variant, version: VERSION, domains: config.MAIL_DOMAIN ?? [], peers, keys }, om),
+    ready: readiness('/usr/local/bin/healthcheck'),
+  });
+  life.onShutdown(() => new Promise<void>((r) => server.close(() => r())));
+  await follower.ready;
+  log.info({ event: 'metrics.ready', listen: `${host}:${port}`, daemons }, `serving /metrics, /healthz, /readyz on ${host}:${port}`);
+} catch (e) {
+  const err = MtaError.from(e);
+  log.fatal({ event: 'metrics.fatal', code: err.code, err: err.message }, 'metrics cannot start');
+  await life.shutdown(1, 'fatal');
+}
