@@ -1,8 +1,9 @@
 import type { MailLogEvent, Verdict } from './events.ts';
 import type { LogLine } from './line.ts';
 
-// `(01234-01) Passed CLEAN {RelayedInbound}, [192.0.2.1]:4321 <a@b> -> <c@d>, …, 1234 ms`
-const MAIN = /^\([\w-]+\) (Passed|Blocked) ([A-Z][A-Z-]*[A-Z])(?:-\d+)?\b.*?(?:, (\d+) ms)?$/;
+// `(01234-01) Passed CLEAN {RelayedInbound}, [192.0.2.1]:4321 <a@b> -> <c@d>, …, 1234 ms`: the main line of a
+// message, with its {action}; the per-recipient summary that follows it (`Passed CLEAN, <a@b> -> …`) has none.
+const MAIN = /^\([\w-]+\) (Passed|Blocked) ([A-Z][A-Z-]*[A-Z])(?:-\d+)?(?: \([^)]*\))? \{[^}]*\}.*?(?:, (\d+) ms)?$/;
 const SCANNER = /(?:av-scanner FAILED|ALL VIRUS SCANNERS FAILED)/;
 
 const VERDICTS: Record<string, Verdict> = {
@@ -17,7 +18,7 @@ const VERDICTS: Record<string, Verdict> = {
 
 // One amavis line -> a verdict or a scanner failure, or undefined.
 export function parseAmavis(line: LogLine): MailLogEvent | undefined {
-  if (line.daemon !== 'amavis' && line.daemon !== 'amavisd') return undefined;
+  if (!/^amavisd?(-new)?$/.test(line.daemon)) return undefined;
   const m = MAIN.exec(line.text);
   if (m) {
     const word = m[2] as string;

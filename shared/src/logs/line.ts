@@ -23,7 +23,9 @@ export function splitLine(line: string): LogLine | undefined {
   return undefined;
 }
 
-function named(name: string, pid: number | undefined, text: string): LogLine {
+function named(raw: string, pid: number | undefined, text: string): LogLine {
+  // amavis names itself by its path (/usr/sbin/amavisd-new) when it writes its own log file or stderr.
+  const name = raw.startsWith('/') ? (raw.split('/').pop() ?? raw) : raw;
   const parts = name.split('/');
   const daemon = parts[0] as string;
   const program = parts.at(-1) as string;

@@ -15,7 +15,7 @@ export function parseMailLog(raw: string): MailLogEvent | undefined {
   const line = splitLine(raw);
   if (!line) return undefined;
   if (line.daemon === 'postfix') return parsePostfix(line);
-  if (line.daemon === 'amavis' || line.daemon === 'amavisd') return parseAmavis(line);
+  if (line.daemon.startsWith('amavis')) return parseAmavis(line);
   return parseDovecot(line);
 }
 

@@ -154,6 +154,33 @@ test('amavis verdicts and scanner failures', () => {
   });
 });
 
+test('amavis under its path name counts once per message, not per recipient summary', () => {
+  const pre = 'Dec  1 14:18:08 mx.example.com /usr/sbin/amavisd[4636]: (04636-01)';
+  assert.deepEqual(
+    parseMailLog(
+      `${pre} Passed CLEAN {RelayedInternal}, MYNETS LOCAL [127.0.0.1]:53558 <a@b> -> <c@d>, Queue-ID: D1E, Hits: -0.199, size: 367, queued_as: 1D0, 256 ms`,
+    ),
+    {
+      kind: 'verdict',
+      verdict: 'clean',
+      blocked: false,
+      ms: 256,
+    },
+  );
+  assert.equal(
+    parseMailLog(`${pre} Passed CLEAN, <a@b> -> <c@d>, Hits: -0.199, tag=2, tag2=6.2, kill=6.9, queued_as: 1D0, L/0/0/0`),
+    undefined,
+  );
+  assert.equal(
+    (
+      parseMailLog(
+        `Dec  1 14:18:08 mx /usr/sbin/amavisd-new[1]: (1-01) Blocked INFECTED (Eicar) {DiscardedInbound}, <a@b> -> <c@d>, 5 ms`,
+      ) as { verdict: string }
+    ).verdict,
+    'virus',
+  );
+});
+
 test('JSON lines of the sidecars and foreign text are ignored', () => {
   assert.equal(parseMailLog('{"level":"info","msg":"x"}'), undefined);
   assert.equal(parseMailLog('warning: no timestamp'), undefined);

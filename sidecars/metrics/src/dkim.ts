@@ -35,7 +35,11 @@ export function dkimGauges(f: Families, keys: readonly DkimKey[], domains: reado
 }
 
 // Asks DNS for each key's TXT record: 1 the same p=, 0 another or none, -1 DNS not reachable.
-export async function checkPublished(f: Families, keys: readonly DkimKey[], resolver = new Resolver({ timeout: 3000, tries: 1 })): Promise<void> {
+export async function checkPublished(
+  f: Families,
+  keys: readonly DkimKey[],
+  resolver = new Resolver({ timeout: 3000, tries: 1 }),
+): Promise<void> {
   const series: [Record<string, string>, number][] = [];
   for (const k of keys) {
     let v: number;

@@ -2,14 +2,26 @@ import { Family, type FamilySpec } from './registry.ts';
 
 // Every metric this sidecar exports: the docs page (docs/metrics.md) is generated from this list.
 export const SPECS = {
-  queue: { name: 'mta_postfix_queue_messages', kind: 'gauge', help: 'Messages in each postfix queue.', labels: ['queue'], source: 'queue directory scan at scrape time' },
+  queue: {
+    name: 'mta_postfix_queue_messages',
+    kind: 'gauge',
+    help: 'Messages in each postfix queue.',
+    labels: ['queue'],
+    source: 'queue directory scan at scrape time',
+  },
   oldestDeferred: {
     name: 'mta_postfix_queue_oldest_deferred_seconds',
     kind: 'gauge',
     help: 'Age of the oldest message in the deferred queue (0 when it is empty).',
     source: 'queue directory scan at scrape time',
   },
-  received: { name: 'mta_postfix_messages_received', kind: 'counter', help: 'Messages that entered the queue, by postfix service.', labels: ['service'], source: 'postfix log' },
+  received: {
+    name: 'mta_postfix_messages_received',
+    kind: 'counter',
+    help: 'Messages that entered the queue, by postfix service.',
+    labels: ['service'],
+    source: 'postfix log',
+  },
   deliveries: {
     name: 'mta_postfix_deliveries',
     kind: 'counter',
@@ -24,8 +36,20 @@ export const SPECS = {
     labels: ['reason', 'code_class'],
     source: 'postfix log',
   },
-  postscreen: { name: 'mta_postscreen_verdicts', kind: 'counter', help: 'Clients postscreen caught, by test.', labels: ['test'], source: 'postfix log' },
-  rateLimited: { name: 'mta_postfix_rate_limited', kind: 'counter', help: 'Clients that hit an anvil limit, by limit.', labels: ['limit'], source: 'postfix log' },
+  postscreen: {
+    name: 'mta_postscreen_verdicts',
+    kind: 'counter',
+    help: 'Clients postscreen caught, by test.',
+    labels: ['test'],
+    source: 'postfix log',
+  },
+  rateLimited: {
+    name: 'mta_postfix_rate_limited',
+    kind: 'counter',
+    help: 'Clients that hit an anvil limit, by limit.',
+    labels: ['limit'],
+    source: 'postfix log',
+  },
   authFailures: {
     name: 'mta_auth_failures',
     kind: 'counter',
@@ -40,7 +64,13 @@ export const SPECS = {
     labels: ['verdict', 'blocked'],
     source: 'amavis log',
   },
-  scannerErrors: { name: 'mta_amavis_scanner_errors', kind: 'counter', help: 'Virus scanner failures (one scanner, or all of them).', labels: ['scope'], source: 'amavis log' },
+  scannerErrors: {
+    name: 'mta_amavis_scanner_errors',
+    kind: 'counter',
+    help: 'Virus scanner failures (one scanner, or all of them).',
+    labels: ['scope'],
+    source: 'amavis log',
+  },
   scanSeconds: {
     name: 'mta_amavis_scan_seconds',
     kind: 'histogram',
@@ -48,7 +78,13 @@ export const SPECS = {
     buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     source: 'amavis log',
   },
-  learned: { name: 'mta_spamd_learned_messages', kind: 'counter', help: 'Messages learned by spamd-learn, by kind (spam, ham).', labels: ['kind'], source: 'bus: mta.spamd.learned' },
+  learned: {
+    name: 'mta_spamd_learned_messages',
+    kind: 'counter',
+    help: 'Messages learned by spamd-learn, by kind (spam, ham).',
+    labels: ['kind'],
+    source: 'bus: mta.spamd.learned',
+  },
   learnFailed: {
     name: 'mta_spamd_failed_messages',
     kind: 'counter',
@@ -89,7 +125,13 @@ export const SPECS = {
     labels: ['reason'],
     source: 'bus: mta.acme.cert.rejected',
   },
-  dkimKeys: { name: 'mta_dkim_keys', kind: 'gauge', help: 'DKIM private keys per domain.', labels: ['domain'], source: 'DKIM key directory' },
+  dkimKeys: {
+    name: 'mta_dkim_keys',
+    kind: 'gauge',
+    help: 'DKIM private keys per domain.',
+    labels: ['domain'],
+    source: 'DKIM key directory',
+  },
   dkimPublished: {
     name: 'mta_dkim_dns_match',
     kind: 'gauge',
@@ -97,14 +139,25 @@ export const SPECS = {
     labels: ['domain', 'selector'],
     source: 'DKIM key directory and DNS (every 10 minutes)',
   },
-  fleetPeers: { name: 'mta_fleet_peers', kind: 'gauge', help: 'Other fleet nodes heard from within the last minute.', source: 'bus: mta.fleet.heartbeat' },
+  fleetPeers: {
+    name: 'mta_fleet_peers',
+    kind: 'gauge',
+    help: 'Other fleet nodes heard from within the last minute.',
+    source: 'bus: mta.fleet.heartbeat',
+  },
   fleetSyncAge: {
     name: 'mta_fleet_last_sync_age_seconds',
     kind: 'gauge',
     help: 'Seconds since the last message from another fleet node (-1 before the first).',
     source: 'bus: mta.fleet.heartbeat',
   },
-  serviceUp: { name: 'mta_service_up', kind: 'gauge', help: 'Whether a supervised service (daemon or sidecar) runs.', labels: ['service'], source: 'runit' },
+  serviceUp: {
+    name: 'mta_service_up',
+    kind: 'gauge',
+    help: 'Whether a supervised service (daemon or sidecar) runs.',
+    labels: ['service'],
+    source: 'runit',
+  },
   serviceRestarts: {
     name: 'mta_service_restarts',
     kind: 'counter',

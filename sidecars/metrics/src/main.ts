@@ -19,7 +19,8 @@ try {
   const families = createFamilies();
   const peers: Peers = new Map();
   const keys = { current: [] as DkimKey[] };
-  const daemons: LoggedDaemon[] = variant === 'mini' ? ['postfix'] : variant === 'base' ? ['postfix', 'dovecot'] : ['postfix', 'dovecot', 'amavis'];
+  const daemons: LoggedDaemon[] =
+    variant === 'mini' ? ['postfix'] : variant === 'base' ? ['postfix', 'dovecot'] : ['postfix', 'dovecot', 'amavis'];
   const follower = followMailLogs({
     logDir: paths.logDir,
     daemons,

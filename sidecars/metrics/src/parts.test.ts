@@ -33,7 +33,13 @@ test('queue sizes per queue and the age of the oldest deferred message (arrival 
     utimesSync(join(q, 'deferred/A', 'A1'), new Date(now + 600_000), new Date(now + 600_000));
     const f = createFamilies();
     await scanQueue(f, q, now);
-    assert.deepEqual(Object.fromEntries([...f.queue.values].map(([k, v]) => [k, v])), { active: 1, deferred: 2, hold: 0, incoming: 0, maildrop: 0 });
+    assert.deepEqual(Object.fromEntries([...f.queue.values].map(([k, v]) => [k, v])), {
+      active: 1,
+      deferred: 2,
+      hold: 0,
+      incoming: 0,
+      maildrop: 0,
+    });
     assert.equal(f.oldestDeferred.values.get(''), 3600);
     rmSync(join(q, 'deferred/A', 'A1'));
     await scanQueue(f, q, now);
