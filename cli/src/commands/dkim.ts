@@ -1,8 +1,9 @@
 import { Resolver } from 'node:dns/promises';
-import { comparePublished, describePublished, type KeyEntry, listKeys, lookupFailure, type Published } from '@mta/dkim-keys';
+import type { KeyEntry, Published } from '@mta/dkim-keys';
 import { formatIssue, mtaPaths, parseEnv } from '@mta/shared';
 import type { Command } from 'commander';
 import { CliExit, type CliIo } from '../io.ts';
+import { variantModule } from '../variant-module.ts';
 
 export interface DkimShowOptions {
   // host[:port] of a DNS server to ask instead of the system resolver.
@@ -12,7 +13,8 @@ export interface DkimShowOptions {
 }
 
 // Asks DNS for the TXT record of one key; short timeout so an offline host still gets its answer quickly.
-async function lookup(resolver: Resolver, entry: KeyEntry): Promise<Published> {
+async function lookup(dk: typeof import('@mta/dkim-keys'), resolver: Resolver, entry: KeyEntry): Promise<Published> {
+  const { comparePublished, lookupFailure } = dk;
   if (!entry.info) return { state: 'missing' };
   try {
     return comparePublished(await resolver.resolveTxt(`${entry.selector}._domainkey.${entry.domain}`), entry.info.fingerprint);
@@ -28,7 +30,8 @@ export async function dkimShow(io: CliIo, domain: string | undefined, opts: Dkim
     for (const e of parsed.errors) io.err(formatIssue(e));
     throw new CliExit(1);
   }
-  const keys = await listKeys(mtaPaths(io.env.MTA_ROOT).dkim);
+  const dk = await variantModule(io, 'dkim', () => import('@mta/dkim-keys'));
+  const keys = await dk.listKeys(mtaPaths(io.env.MTA_ROOT).dkim);
   const domains = domain ? [domain.toLowerCase()] : [...new Set([...(parsed.config.MAIL_DOMAIN ?? []), ...keys.map((k) => k.domain)])];
   const resolver = new Resolver({ timeout: 2000, tries: 1 });
   if (opts.dns) resolver.setServers([opts.dns]);
@@ -53,7 +56,7 @@ export async function dkimShow(io: CliIo, domain: string | undefined, opts: Dkim
       io.out(`  fingerprint  ${k.info.fingerprint}`);
       io.out(`  record       ${k.selector}._domainkey.${d} TXT`);
       io.out(`  value        ${k.info.dnsValue}`);
-      io.out(`  dns          ${opts.offline ? 'not checked (--offline)' : describePublished(await lookup(resolver, k))}`);
+      io.out(`  dns          ${opts.offline ? 'not checked (--offline)' : dk.describePublished(await lookup(dk, resolver, k))}`);
     }
   }
   if (missing) throw new CliExit(1);

@@ -1,7 +1,7 @@
-import { listKeys, renderDomainRecords } from '@mta/dkim-keys';
 import { formatIssue, mtaPaths, parseEnv } from '@mta/shared';
 import type { Command } from 'commander';
 import { CliExit, type CliIo } from '../io.ts';
+import { variantModule } from '../variant-module.ts';
 
 // `mta dns [domain]`: the MX, SPF, DKIM and DMARC records a user must publish, ready for a zone file.
 export async function dnsRecords(io: CliIo, domain: string | undefined): Promise<void> {
@@ -16,6 +16,7 @@ export async function dnsRecords(io: CliIo, domain: string | undefined): Promise
     io.err('no domain: give one or set MAIL_DOMAIN');
     throw new CliExit(1);
   }
+  const { listKeys, renderDomainRecords } = await variantModule(io, 'dns', () => import('@mta/dkim-keys'));
   const keys = await listKeys(mtaPaths(io.env.MTA_ROOT).dkim);
   const blocks = domains.map((d) => {
     const dkim = keys

@@ -1,12 +1,17 @@
 import { join, resolve } from 'node:path';
 import { mtaPaths } from '@mta/shared';
-import { EnvironmentFailure, ensureBayesDir, isKind, learnFiles, lookupUser, syncBayes } from '@mta/spamd-learn';
 import type { Command } from 'commander';
 import { CliExit, type CliIo } from '../io.ts';
+import { variantModule } from '../variant-module.ts';
 
 // `mta learn spam|ham <files…>`: the sidecar's code path (copy, check, one sa-learn as amavis, bisect), without
 // deleting or moving the operator's files. Merges the journal at the end so amavis uses the result at once.
 export async function learn(io: CliIo, kind: string, files: readonly string[]): Promise<void> {
+  const { EnvironmentFailure, ensureBayesDir, isKind, learnFiles, lookupUser, syncBayes } = await variantModule(
+    io,
+    'learn',
+    () => import('@mta/spamd-learn'),
+  );
   if (!isKind(kind)) {
     io.err(`mta learn: kind must be spam or ham, got ${JSON.stringify(kind)}`);
     throw new CliExit(2);
