@@ -2,7 +2,7 @@
 #
 # mta: Postfix (+ Dovecot, + amavis/SpamAssassin/ClamAV/DKIM) with TypeScript sidecars, supervised by runit.
 #
-#   docker build --target mini -t mta:mini .     postfix, seed, guard, nats-server, haproxy (PROXY gate), CLI
+#   docker build --target mini -t mta:mini .     postfix, seed, guard, metrics, nats-server, haproxy (PROXY gate), CLI
 #   docker build --target base -t mta:base .     + dovecot (SASL, IMAP/POP3, LMTP), acme-watch
 #   docker build -t mta:full .                   + amavis, SpamAssassin, Razor, ClamAV, DKIM, spamd-learn (default)
 #
@@ -39,6 +39,7 @@ COPY sidecars/dkim-keys/package.json sidecars/dkim-keys/
 COPY sidecars/acme-watch/package.json sidecars/acme-watch/
 COPY sidecars/spamd-learn/package.json sidecars/spamd-learn/
 COPY sidecars/guard/package.json sidecars/guard/
+COPY sidecars/metrics/package.json sidecars/metrics/
 COPY cli/package.json cli/
 COPY test/package.json test/
 COPY bench/package.json bench/
@@ -74,14 +75,15 @@ COPY --from=builder /build/sidecars/dkim-keys/package.json sidecars/dkim-keys/
 COPY --from=builder /build/sidecars/acme-watch/package.json sidecars/acme-watch/
 COPY --from=builder /build/sidecars/spamd-learn/package.json sidecars/spamd-learn/
 COPY --from=builder /build/sidecars/guard/package.json sidecars/guard/
+COPY --from=builder /build/sidecars/metrics/package.json sidecars/metrics/
 COPY --from=builder /build/cli/package.json cli/
 COPY --from=builder /build/test/package.json test/
 COPY --from=builder /build/bench/package.json bench/
 RUN npm ci --omit=dev --ignore-scripts \
-      -w shared -w sidecars/seed -w sidecars/dkim-keys -w sidecars/acme-watch -w sidecars/spamd-learn -w sidecars/guard -w cli \
+      -w shared -w sidecars/seed -w sidecars/dkim-keys -w sidecars/acme-watch -w sidecars/spamd-learn -w sidecars/guard -w sidecars/metrics -w cli \
  && rm -rf node_modules/@mta node_modules/.package-lock.json test bench \
  && mkdir -p node_modules/@mta \
- && for p in shared cli sidecars/seed sidecars/dkim-keys sidecars/acme-watch sidecars/spamd-learn sidecars/guard; do \
+ && for p in shared cli sidecars/seed sidecars/dkim-keys sidecars/acme-watch sidecars/spamd-learn sidecars/guard sidecars/metrics; do \
       ln -s "../../$p" "node_modules/@mta/${p##*/}"; \
     done \
  && find node_modules \( -name '*.md' -o -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \
@@ -131,6 +133,7 @@ COPY --from=prod-deps /opt/mta /opt/mta
 COPY --from=builder /out/shared /opt/mta/shared
 COPY --from=builder /out/sidecars/seed /opt/mta/sidecars/seed
 COPY --from=builder /out/sidecars/guard /opt/mta/sidecars/guard
+COPY --from=builder /out/sidecars/metrics /opt/mta/sidecars/metrics
 COPY --from=builder /out/cli /opt/mta/cli
 COPY image/bin/ /usr/local/bin/
 COPY image/lib/ /usr/local/lib/mta/
@@ -146,7 +149,7 @@ COPY --from=builder /out/sidecars/dkim-keys /opt/mta/sidecars/dkim-keys
 COPY --from=builder /out/sidecars/spamd-learn /opt/mta/sidecars/spamd-learn
 
 #
-# mini: postfix, runit, nats-server, haproxy, node, the seed, the guard and the CLI.
+# mini: postfix, runit, nats-server, haproxy, node, the seed, the guard, metrics and the CLI.
 #
 FROM mini-pkgs AS mini-root
 COPY --from=files-mini / /

@@ -5,3 +5,4 @@ export * from './follow.ts';
 export * from './line.ts';
 export * from './mail-log.ts';
 export * from './postfix.ts';
+export * from './sidecar-log.ts';

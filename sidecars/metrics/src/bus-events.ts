@@ -1,3 +1,4 @@
+import type { SidecarLogEvent } from '@mta/shared';
 import type { Families } from './families.ts';
 
 const KINDS = new Set(['spam', 'ham']);
@@ -16,16 +17,23 @@ export function acmeReasonClass(reason: string): string {
 // Fleet nodes heard from: node name -> last time (ms).
 export type Peers = Map<string, number>;
 
-// One bus event -> counters (learning, certificates) or fleet state.
-export function countBusEvent(f: Families, peers: Peers, self: string, subject: string, data: Record<string, unknown>, now: number): void {
+const num = (v: unknown) => (typeof v === 'number' && v > 0 ? v : 0);
+
+// One sidecar log event (its JSON line, as runit keeps it) -> counters: learning and rejected certificates. The same
+// facts go on the bus, but reading them here keeps the NATS client out of a sidecar that must idle under 50 MB.
+export function countSidecarEvent(f: Families, e: SidecarLogEvent): void {
+  const { data } = e;
   const kind = typeof data.kind === 'string' && KINDS.has(data.kind) ? data.kind : 'other';
-  const count = typeof data.count === 'number' && data.count > 0 ? data.count : 0;
-  if (subject === 'mta.spamd.learned') {
-    f.learned.inc({ kind }, count);
+  if (e.event === 'spamd.learned') {
+    f.learned.inc({ kind }, num(data.count));
+    f.learnFailed.inc({ kind }, num(data.failed));
     if (typeof data.durationMs === 'number') f.learnBatchSeconds.observe({ kind }, data.durationMs / 1000);
-  } else if (subject === 'mta.spamd.failed') f.learnFailed.inc({ kind }, count);
-  else if (subject === 'mta.acme.cert.rejected') f.acmeRejected.inc({ reason: acmeReasonClass(String(data.reason ?? '')) });
-  // Any message of another node (heartbeats every 10 s) proves the fleet bus carries its state to us.
+  } else if (e.event === 'spamd.retry') f.learnFailed.inc({ kind }, num(data.count));
+  else if (e.event === 'acme.cert.rejected') f.acmeRejected.inc({ reason: acmeReasonClass(String(data.reason ?? '')) });
+}
+
+// In fleet mode, any bus message of another node (heartbeats every 10 s) proves the fleet carries its state to us.
+export function heardFrom(peers: Peers, self: string, data: Record<string, unknown>, now: number): void {
   const node = typeof data.node === 'string' ? data.node : undefined;
   if (node && node !== self && (peers.has(node) || peers.size < 1000)) peers.set(node, now);
 }

@@ -1,4 +1,4 @@
-import { Resolver } from 'node:dns/promises';
+import type { Resolver } from 'node:dns/promises';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseKeyFileName, txtFileName } from '@mta/dkim-keys/names';
@@ -35,16 +35,15 @@ export function dkimGauges(f: Families, keys: readonly DkimKey[], domains: reado
 }
 
 // Asks DNS for each key's TXT record: 1 the same p=, 0 another or none, -1 DNS not reachable.
-export async function checkPublished(
-  f: Families,
-  keys: readonly DkimKey[],
-  resolver = new Resolver({ timeout: 3000, tries: 1 }),
-): Promise<void> {
+export async function checkPublished(f: Families, keys: readonly DkimKey[], resolver?: Resolver): Promise<void> {
+  if (!keys.length) return f.dkimPublished.replace([]);
+  // node:dns on first use: a server without DKIM keys never loads it.
+  const dns = resolver ?? new (process.getBuiltinModule('node:dns').promises.Resolver)({ timeout: 3000, tries: 1 });
   const series: [Record<string, string>, number][] = [];
   for (const k of keys) {
     let v: number;
     try {
-      const txt = (await resolver.resolveTxt(`${k.selector}._domainkey.${k.domain}`)).map((parts) => parts.join(''));
+      const txt = (await dns.resolveTxt(`${k.selector}._domainkey.${k.domain}`)).map((parts) => parts.join(''));
       v = txt.some((t) => k.publicKey && dkimPublicKey(t) === k.publicKey) ? 1 : 0;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;

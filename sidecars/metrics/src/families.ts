@@ -88,9 +88,9 @@ export const SPECS = {
   learnFailed: {
     name: 'mta_spamd_failed_messages',
     kind: 'counter',
-    help: 'Messages spamd-learn could not learn, by kind.',
+    help: 'Messages spamd-learn could not learn (refused by sa-learn, or a batch that must be retried), by kind.',
     labels: ['kind'],
-    source: 'bus: mta.spamd.failed',
+    source: 'spamd-learn log (spamd.learned, spamd.retry)',
   },
   learnBatchSeconds: {
     name: 'mta_spamd_batch_seconds',
@@ -98,7 +98,7 @@ export const SPECS = {
     help: 'Duration of one sa-learn batch.',
     labels: ['kind'],
     buckets: [0.5, 1, 2.5, 5, 10, 30, 60, 120],
-    source: 'bus: mta.spamd.learned',
+    source: 'spamd-learn log (spamd.learned)',
   },
   certExpiry: {
     name: 'mta_tls_certificate_expiry_seconds',
@@ -123,7 +123,7 @@ export const SPECS = {
     kind: 'counter',
     help: 'acme.json candidates acme-watch refused, by reason (expired, not-yet-valid, key-mismatch, no-match, unparsable, other).',
     labels: ['reason'],
-    source: 'bus: mta.acme.cert.rejected',
+    source: 'acme-watch log (acme.cert.rejected)',
   },
   dkimKeys: {
     name: 'mta_dkim_keys',
@@ -148,8 +148,8 @@ export const SPECS = {
   fleetSyncAge: {
     name: 'mta_fleet_last_sync_age_seconds',
     kind: 'gauge',
-    help: 'Seconds since the last message from another fleet node (-1 before the first).',
-    source: 'bus: mta.fleet.heartbeat',
+    help: 'Seconds since the last message from another fleet node (-1 before the first, and outside a fleet).',
+    source: 'fleet bus (heartbeats)',
   },
   serviceUp: {
     name: 'mta_service_up',

@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-
 export interface Readiness {
   ok: boolean;
   text: string;
@@ -14,7 +12,8 @@ export function readiness(command: string, cacheMs = 5000): () => Promise<Readin
   return () => {
     if (last && Date.now() - last.at < cacheMs) return Promise.resolve(last.r);
     running ??= new Promise<Readiness>((resolve) => {
-      execFile(command, [], { timeout: 15_000, encoding: 'utf8' }, (err, stdout) => {
+      // Loaded on the first probe: a sidecar nobody asks for readiness never holds child_process.
+      process.getBuiltinModule('node:child_process').execFile(command, [], { timeout: 15_000, encoding: 'utf8' }, (err, stdout) => {
         const r = { ok: !err, text: stdout.trim() || (err ? String(err.message) : 'healthy') };
         last = { at: Date.now(), r };
         running = undefined;

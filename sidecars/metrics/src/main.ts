@@ -1,7 +1,16 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { detectVariant, followMailLogs, type LoggedDaemon, MtaError, mtaPaths, startSidecar } from '@mta/shared';
-import { countBusEvent, type Peers } from './bus-events.ts';
+import {
+  detectVariant,
+  fleetEnabled,
+  followMailLogs,
+  followSidecarLogs,
+  type LoggedDaemon,
+  MtaError,
+  mtaPaths,
+  startSidecar,
+} from '@mta/shared';
+import { countSidecarEvent, heardFrom, type Peers } from './bus-events.ts';
 import { collect } from './collect.ts';
 import { checkPublished, type DkimKey } from './dkim.ts';
 import { createFamilies } from './families.ts';
@@ -12,7 +21,7 @@ import { countLogEvent } from './traffic.ts';
 // The version of this build (package.json beside the bundle in the image).
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-const { config, log, bus, life } = startSidecar('metrics');
+const { config, env, log, bus, life } = startSidecar('metrics');
 try {
   const paths = mtaPaths();
   const variant = detectVariant(paths.root);
@@ -29,7 +38,15 @@ try {
     onError: (err) => log.warn({ event: 'metrics.follow', err: err.message }, 'reading the daemon logs failed; retrying'),
   });
   life.onShutdown(() => follower.close());
-  life.onShutdown(bus.subscribe('mta.>', (data, subject) => countBusEvent(families, peers, config.MTA_NODE, subject, data, Date.now())));
+  const sidecars = followSidecarLogs({
+    logDir: paths.logDir,
+    sidecars: variant === 'mini' ? [] : variant === 'base' ? ['acme-watch'] : ['acme-watch', 'spamd-learn'],
+    signal: life.signal,
+    onEvent: (e) => countSidecarEvent(families, e),
+  });
+  life.onShutdown(() => sidecars.close());
+  // Only a fleet has peers: outside one, the bus (and its client's memory) is never touched.
+  if (fleetEnabled(env)) life.onShutdown(bus.subscribe('mta.>', (data) => heardFrom(peers, config.MTA_NODE, data, Date.now())));
   if (variant === 'full') {
     // DNS is asked every 10 minutes, not per scrape: a Prometheus must never make the server query DNS.
     const dns = () => void checkPublished(families, keys.current).catch(() => undefined);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { countBusEvent, fleetGauges } from './bus-events.ts';
+import { countSidecarEvent, fleetGauges, heardFrom } from './bus-events.ts';
 import { createFamilies, SPECS } from './families.ts';
 import { type Family, render } from './registry.ts';
 import { countLogEvent } from './traffic.ts';
@@ -20,10 +20,12 @@ function busy() {
   countLogEvent(f, { kind: 'verdict', verdict: 'virus', blocked: true, ms: 1234 });
   countLogEvent(f, { kind: 'scanner-error', all: false });
   const peers = new Map<string, number>();
-  countBusEvent(f, peers, 'mx1', 'mta.spamd.learned', { kind: 'spam', count: 4, durationMs: 2500, node: 'mx1' }, 0);
-  countBusEvent(f, peers, 'mx1', 'mta.spamd.failed', { kind: 'ham', count: 1, node: 'mx1' }, 0);
-  countBusEvent(f, peers, 'mx1', 'mta.acme.cert.rejected', { reason: 'expired on 2020-01-01', node: 'mx1' }, 0);
-  countBusEvent(f, peers, 'mx1', 'mta.fleet.heartbeat', { node: 'mx2' }, 0);
+  const ev = (event: string, data: Record<string, unknown>) => countSidecarEvent(f, { sidecar: 'x', event, data });
+  ev('spamd.learned', { kind: 'spam', count: 4, failed: 1, durationMs: 2500 });
+  ev('spamd.retry', { kind: 'ham', count: 2 });
+  ev('acme.cert.rejected', { reason: 'expired on 2020-01-01' });
+  heardFrom(peers, 'mx1', { node: 'mx1' }, 0);
+  heardFrom(peers, 'mx1', { node: 'mx2' }, 0);
   fleetGauges(f, peers, 30_000);
   f.queue.set({ queue: 'deferred' }, 2);
   f.oldestDeferred.set({}, 60);
@@ -46,6 +48,8 @@ test('no label carries an address or free text: unknown values become "other"', 
   assert.match(text, /^mta_auth_failures_total\{daemon="dovecot",service="imap"\} 3$/m);
   assert.match(text, /^mta_amavis_scan_seconds_bucket\{le="2\.5"\} 1$/m);
   assert.match(text, /^mta_acme_rejected_certificates_total\{reason="expired"\} 1$/m);
+  assert.match(text, /^mta_spamd_failed_messages_total\{kind="spam"\} 1$/m);
+  assert.match(text, /^mta_spamd_failed_messages_total\{kind="ham"\} 2$/m);
   assert.match(text, /^mta_fleet_peers 1$/m);
   assert.match(text, /^mta_fleet_last_sync_age_seconds 30$/m);
   for (const s of Object.values(SPECS)) assert.match(text, new RegExp(`^# HELP ${s.name}${s.kind === 'counter' ? '_total' : ''} `, 'm'));

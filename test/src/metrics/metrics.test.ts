@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,13 @@ async function scrape(accept?: string): Promise<{ text: string; v: (series: stri
   return { text, v: (s) => values.get(s) };
 }
 const value = async (series: string) => (await scrape()).v(series) ?? 0;
+
+// What runit's log service does in the image: the sidecar's lines also land in <logDir>/<sidecar>/current.
+function keepLog(d: Daemon, sidecar: string): void {
+  const dir = join(chain.root, 'run/mta/log', sidecar);
+  mkdirSync(dir, { recursive: true });
+  d.proc.stdout?.on('data', (chunk: Buffer) => appendFileSync(join(dir, 'current'), chunk));
+}
 
 before(async () => {
   // Only 127.0.0.1 may relay: a client on 127.0.0.2 is refused for other domains.
@@ -135,12 +142,13 @@ describe('metrics sidecar: each family moves with its event', { timeout: 240_000
     await eventually(async () => (await value('mta_postfix_queue_oldest_deferred_seconds')) >= 2, 15_000, 'age grows');
   });
 
-  test('learning: learned messages and batch durations from the bus (the real spamd-learn)', async () => {
+  test('learning: learned messages and batch durations from its log stream (the real spamd-learn)', async () => {
     const root = await tempRoot('mta-metrics-learn-');
     cleanups.push(root.cleanup);
     const lib = await makeLib(root.dir);
-    const learner = startLearner(root.dir, lib, { NATS_URL: nats.url, SPAMD_STABLE_MS: '200', SPAMD_BATCH_MS: '200' });
+    const learner = startLearner(root.dir, lib, { SPAMD_STABLE_MS: '200', SPAMD_BATCH_MS: '200' });
     others.push(learner);
+    keepLog(learner, 'spamd-learn');
     await eventually(() => learner.output().includes('spamd.ready'), 20_000, 'learner ready');
     await drop(lib, 'spam', 'one.eml', message('spam', 1, 'metrics'));
     await eventually(async () => (await value('mta_spamd_learned_messages_total{kind="spam"}')) === 1, 60_000, 'learned spam');
@@ -166,9 +174,9 @@ describe('metrics sidecar: each family moves with its event', { timeout: 240_000
       HOSTNAME: host,
       ACME_FILE: join(acmeDir, 'acme.json'),
       ACME_POSTHOOK: '',
-      NATS_URL: nats.url,
     });
     others.push(acme);
+    keepLog(acme, 'acme-watch');
     await eventually(
       async () => (await scrape()).v('mta_tls_certificate_expiry_seconds') !== undefined,
       30_000,
@@ -182,6 +190,17 @@ describe('metrics sidecar: each family moves with its event', { timeout: 240_000
       15_000,
       'rejected: not yet valid',
     );
+  });
+
+  test('fleet: a heartbeat of another node counts as a peer, with the age of the last message', async () => {
+    const { connect } = await import('@nats-io/transport-node');
+    const nc = await connect({ servers: nats.url });
+    nc.publish('mta.fleet.heartbeat', JSON.stringify({ node: 'mx2', at: new Date().toISOString(), sidecar: 'dkim-keys' }));
+    nc.publish('mta.fleet.heartbeat', JSON.stringify({ node: 'mx1', at: new Date().toISOString(), sidecar: 'dkim-keys' }));
+    await nc.flush();
+    await nc.close();
+    await eventually(async () => (await value('mta_fleet_peers')) === 1, 10_000, 'one peer (its own node does not count)');
+    assert.ok((await value('mta_fleet_last_sync_age_seconds')) >= 0);
   });
 
   test('DKIM keys per domain and the supervised services (none here)', async () => {
