@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,6 +65,7 @@ function envFor(variant: Variant): Record<string, string> {
     env.SMTP_RELAY_HOSTAUTH = `[127.0.0.1]:${SINK_PORT}`;
     env.DKIM_SELECTOR = 'default';
     env.SA_TAG_LEVEL_DEFLT = '-999';
+    env.METRICS = 'yes';
   }
   return env;
 }
@@ -230,7 +231,19 @@ for (const variant of VARIANTS) {
       const expected: Record<Variant, string[]> = {
         mini: ['guard', 'postfix'],
         base: ['dovecot', 'guard', 'postfix'],
-        full: ['acme-watch', 'amavis', 'clamd', 'dkim-keys', 'dovecot', 'freshclam', 'guard', 'postfix', 'sa-update', 'spamd-learn'],
+        full: [
+          'acme-watch',
+          'amavis',
+          'clamd',
+          'dkim-keys',
+          'dovecot',
+          'freshclam',
+          'guard',
+          'metrics',
+          'postfix',
+          'sa-update',
+          'spamd-learn',
+        ],
       };
       assert.deepEqual(c.exec('ls', '/etc/service').out.split('\n').filter(Boolean).sort(), expected[variant]);
       if (variant === 'base') assert.match(c.logs(), /not started: acme-watch \(\/acme does not exist\)/);
@@ -252,7 +265,11 @@ for (const variant of VARIANTS) {
       );
       if (variant === 'full') {
         const rss = sidecarRss(c);
-        assert.deepEqual(Object.keys(rss).sort(), ['acme-watch', 'dkim-keys', 'guard', 'spamd-learn'], 'the bundled sidecars run');
+        assert.deepEqual(
+          Object.keys(rss).sort(),
+          ['acme-watch', 'dkim-keys', 'guard', 'metrics', 'spamd-learn'],
+          'the bundled sidecars run',
+        );
         // A guard against losing the bundle's lazy loading (the unbundled tree idles at ~70 MB); figures: npm run bench startup.
         for (const [sc, mb] of Object.entries(rss)) assert.ok(mb <= 64, `${sc} uses ${mb} MB`);
       }
@@ -414,6 +431,38 @@ for (const variant of VARIANTS) {
           acme.some((l) => l.event === 'acme.unchanged'),
           dump,
         );
+      });
+
+      it('METRICS=yes: /metrics passes promtool and shows the traffic, /healthz and /readyz answer', async () => {
+        const get = (path: string, accept = '') =>
+          inNs(
+            ns.name,
+            'curl',
+            [
+              '-s',
+              '-o',
+              '/dev/stdout',
+              '-w',
+              '\n%{http_code}',
+              ...(accept ? ['-H', `accept: ${accept}`] : []),
+              `http://127.0.0.1:9154${path}`,
+            ],
+            {
+              timeoutMs: 20_000,
+            },
+          ).out;
+        assert.match(get('/healthz'), /^ok\n\n200$/);
+        await eventually(() => get('/readyz').endsWith('\n200'), 120_000, '/readyz 200 once the HEALTHCHECK passes');
+        const body = get('/metrics').replace(/\n\d{3}$/, '');
+        const check = spawnSync('promtool', ['check', 'metrics'], { input: body, encoding: 'utf8' });
+        assert.equal(check.status, 0, check.stdout + check.stderr);
+        assert.match(body, /^mta_postfix_deliveries_total\{status="sent"\} [1-9]\d*$/m);
+        assert.match(body, /^mta_amavis_verdicts_total\{verdict="clean",blocked="false"\} [1-9]\d*$/m);
+        assert.match(body, /^mta_service_up\{service="postfix"\} 1$/m);
+        assert.match(body, /^mta_build_info\{version="[^"]+",variant="full"\} 1$/m);
+        assert.match(body, /^mta_tls_certificate_expiry_seconds \d+$/m);
+        assert.match(body, /^mta_dkim_keys\{domain="example\.test"\} 1$/m);
+        assert.match(get('/metrics', 'application/openmetrics-text; version=1.0.0'), /# EOF\n\n200$/);
       });
 
       it('tags GTUBE as spam and delivers it (FINAL_SPAM_DESTINY=D_PASS)', async () => {
