@@ -127,3 +127,15 @@ export function followLogDir(dir: string, o: FollowLogOptions): LogFollower {
   o.signal.addEventListener('abort', close, { once: true });
   return { ready: poll(), poll, close };
 }
+
+// Several directories followed as one: ready when all are, polled and closed together.
+export function followLogDirs(dirs: readonly string[], o: FollowLogOptions): LogFollower {
+  const followers = dirs.map((d) => followLogDir(d, o));
+  return {
+    ready: Promise.all(followers.map((f) => f.ready)).then(() => undefined),
+    poll: () => Promise.all(followers.map((f) => f.poll())).then(() => undefined),
+    close: () => {
+      for (const f of followers) f.close();
+    },
+  };
+}

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { parseAmavis } from './amavis.ts';
 import { parseDovecot } from './dovecot.ts';
 import type { MailLogEvent } from './events.ts';
-import { followLogDir, type LogFollower } from './follow.ts';
+import { followLogDirs, type LogFollower } from './follow.ts';
 import { splitLine } from './line.ts';
 import { parsePostfix } from './postfix.ts';
 
@@ -32,22 +32,13 @@ export interface MailLogOptions {
 // Follows the chosen daemons' log directories and hands on what their lines mean. Lines that mean nothing to us
 // cost one regex test; the daemons never wait for the reader (svlogd writes whether anyone reads or not).
 export function followMailLogs(o: MailLogOptions): LogFollower {
-  const followers = o.daemons.map((d) => {
-    const dir = o.dirs?.[d] ?? join(o.logDir ?? '/run/mta/log', d);
-    return followLogDir(dir, {
-      signal: o.signal,
-      onError: o.onError,
-      onLine: (l) => {
-        const e = parseMailLog(l);
-        if (e) o.onEvent(e);
-      },
-    });
-  });
-  return {
-    ready: Promise.all(followers.map((f) => f.ready)).then(() => undefined),
-    poll: () => Promise.all(followers.map((f) => f.poll())).then(() => undefined),
-    close: () => {
-      for (const f of followers) f.close();
+  const dirs = o.daemons.map((d) => o.dirs?.[d] ?? join(o.logDir ?? '/run/mta/log', d));
+  return followLogDirs(dirs, {
+    signal: o.signal,
+    onError: o.onError,
+    onLine: (l) => {
+      const e = parseMailLog(l);
+      if (e) o.onEvent(e);
     },
-  };
+  });
 }

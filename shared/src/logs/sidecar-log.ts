@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { followLogDir, type LogFollower } from './follow.ts';
+import { followLogDirs, type LogFollower } from './follow.ts';
 
 // The sidecars whose JSON lines runit also keeps in <logDir>/<sidecar>/ (image/lib/svlog), for the metrics sidecar:
 // what they did is counted there without the NATS client in memory.
@@ -32,21 +32,15 @@ export function followSidecarLogs(o: {
   signal: AbortSignal;
   onError?: (err: Error) => void;
 }): LogFollower {
-  const followers = o.sidecars.map((s) =>
-    followLogDir(join(o.logDir, s), {
+  return followLogDirs(
+    o.sidecars.map((s) => join(o.logDir, s)),
+    {
       signal: o.signal,
       onError: o.onError,
       onLine: (l) => {
         const e = parseSidecarLine(l);
         if (e) o.onEvent(e);
       },
-    }),
-  );
-  return {
-    ready: Promise.all(followers.map((f) => f.ready)).then(() => undefined),
-    poll: () => Promise.all(followers.map((f) => f.poll())).then(() => undefined),
-    close: () => {
-      for (const f of followers) f.close();
     },
-  };
+  );
 }

@@ -34,12 +34,30 @@ function setup(now: { t: number }) {
   return { root, paths, store, guard, published, changes, lines, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-const fail = (ip: string): MailLogEvent => ({ kind: 'auth-failed', daemon: 'dovecot', service: 'imap', ip, count: 1 });
-
-test('failed logins ban an address in both maps, publish once, expire; protected addresses never', async () => {
+// A guard over a fresh temp root at a settable clock; cleaned up after `fn`.
+async function withGuard(fn: (s: ReturnType<typeof setup>, now: { t: number }) => Promise<void>): Promise<void> {
   const now = { t: Date.parse('2026-01-01T00:00:00Z') };
   const s = setup(now);
   try {
+    await fn(s, now);
+  } finally {
+    s.cleanup();
+  }
+}
+
+const byHand = (ip: string) => ({
+  ip,
+  since: '2026-01-01T00:00:00.000Z',
+  until: '2026-01-02T00:00:00.000Z',
+  reason: 'by hand',
+  origin: 'operator' as const,
+  node: 'mx1',
+});
+
+const fail = (ip: string): MailLogEvent => ({ kind: 'auth-failed', daemon: 'dovecot', service: 'imap', ip, count: 1 });
+
+test('failed logins ban an address in both maps, publish once, expire; protected addresses never', async () => {
+  await withGuard(async (s, now) => {
     await s.guard.sync();
     for (const ip of ['127.0.0.1', '10.1.2.3', '::1', '::ffff:10.1.2.3'])
       for (let i = 0; i < 5; i++) assert.equal(await s.guard.onEvent(fail(ip)), undefined);
@@ -60,34 +78,16 @@ test('failed logins ban an address in both maps, publish once, expire; protected
     assert.doesNotMatch(readFileSync(s.paths.guardPostfixMap, 'utf8'), /192\.0\.2\.7/);
     assert.deepEqual(s.published.at(-1), ['mta.guard.unbanned', { ip: '192.0.2.7', why: 'expired', reason: ban?.reason }]);
     assert.deepEqual(await s.store.list(), []);
-  } finally {
-    s.cleanup();
-  }
+  });
 });
 
 test('bans survive a restart without being announced again; files written by the CLI are picked up', async () => {
-  const now = { t: Date.parse('2026-01-01T00:00:00Z') };
-  const s = setup(now);
-  try {
-    await s.store.put({
-      ip: '2001:db8::9',
-      since: '2026-01-01T00:00:00.000Z',
-      until: '2026-01-02T00:00:00.000Z',
-      reason: 'by hand',
-      origin: 'operator',
-      node: 'mx1',
-    });
+  await withGuard(async (s, now) => {
+    await s.store.put(byHand('2001:db8::9'));
     await s.guard.sync();
     assert.equal(s.published.length, 0);
     assert.match(readFileSync(s.paths.guardPostfixMap, 'utf8'), /^2001:db8::9\tREJECT$/m);
-    await s.store.put({
-      ip: '198.51.100.1',
-      since: '2026-01-01T00:00:00.000Z',
-      until: '2026-01-02T00:00:00.000Z',
-      reason: 'by hand',
-      origin: 'operator',
-      node: 'mx1',
-    });
+    await s.store.put(byHand('198.51.100.1'));
     await s.guard.sync();
     assert.deepEqual(
       s.published.map(([, p]) => p.ip),
@@ -105,15 +105,11 @@ test('bans survive a restart without being announced again; files written by the
       (await s.store.list()).map((b) => b.ip),
       ['2001:db8::9'],
     );
-  } finally {
-    s.cleanup();
-  }
+  });
 });
 
 test('fleet entries: adopted unless protected or already longer; a lift marker lifts', async () => {
-  const now = { t: Date.parse('2026-01-01T00:00:00Z') };
-  const s = setup(now);
-  try {
+  await withGuard(async (s, now) => {
     await s.guard.sync();
     const entry = {
       ip: '192.0.2.50',
@@ -131,7 +127,5 @@ test('fleet entries: adopted unless protected or already longer; a lift marker l
     assert.equal(await s.store.get('192.0.2.50'), undefined);
     assert.equal(parseBan({ ...entry, until: '2099-01-01T00:00:00Z' }, now.t), undefined, 'longer than a year');
     assert.equal(parseBan({ ...entry, reason: 'a\nb' }, now.t), undefined);
-  } finally {
-    s.cleanup();
-  }
+  });
 });

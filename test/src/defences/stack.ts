@@ -103,3 +103,6 @@ export const logOf = (s: Stack, daemon: 'postfix' | 'dovecot'): string => {
     return '';
   }
 };
+
+// swaks arguments of a relay attempt to another domain, stopped after RCPT (the answer is the relay decision).
+export const RELAY_PROBE = ['--to', 'x@elsewhere.test', '--from', 'a@sender.test', '--quit-after', 'RCPT'];

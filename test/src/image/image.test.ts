@@ -5,6 +5,7 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from '
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { acmeV2, type Issued, issue, makeCa } from '../acme/certs.ts';
+import { RELAY_PROBE } from '../defences/stack.ts';
 import { eventually, tempRoot } from '../harness/index.ts';
 import {
   buildImages,
@@ -353,12 +354,7 @@ for (const variant of VARIANTS) {
             server,
             '--port',
             String(port),
-            '--to',
-            'x@elsewhere.test',
-            '--from',
-            'a@sender.test',
-            '--quit-after',
-            'RCPT',
+            ...RELAY_PROBE,
           ]);
         const via = await eventually(
           () => {
