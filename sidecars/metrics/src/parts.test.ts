@@ -58,3 +58,46 @@ test("acme-watch's reasons become classes", () => {
   assert.equal(acmeReasonClass('certificate does not parse (x)'), 'unparsable');
   assert.equal(acmeReasonClass('something new'), 'other');
 });
+
+test('DKIM: keys of configured domains only; DNS match 1, other key 0, not reachable -1', async () => {
+  const { checkPublished, dkimGauges, dkimKeys } = await import('./dkim.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'mta-dkim-'));
+  try {
+    for (const [d, p] of [
+      ['example.com', 'AAAA'],
+      ['example.org', 'BBBB'],
+      ['planted.example', 'CCCC'],
+    ]) {
+      writeFileSync(join(dir, `${d}.default.privkey.pem`), 'key');
+      writeFileSync(join(dir, `${d}.default._domainkey.txt`), `default._domainkey.${d}. 3600 IN TXT ( "v=DKIM1; k=rsa; p=${p}" )\n`);
+    }
+    const keys = await dkimKeys(dir, ['example.com', 'example.org', 'example.net']);
+    assert.deepEqual(keys.map((k) => [k.domain, k.publicKey]).sort(), [
+      ['example.com', 'AAAA'],
+      ['example.org', 'BBBB'],
+    ]);
+    const f = createFamilies();
+    dkimGauges(f, keys, ['example.com', 'example.org', 'example.net']);
+    assert.equal(f.dkimKeys.values.get('example.net'), 0);
+    assert.equal(f.dkimKeys.values.get('planted.example'), undefined, 'a planted file makes no series');
+    const answers: Record<string, string[][] | Error> = {
+      'default._domainkey.example.com': [['v=DKIM1; k=rsa; p=AA', 'AA']],
+      'default._domainkey.example.org': Object.assign(new Error('timeout'), { code: 'ETIMEOUT' }),
+    };
+    const resolver = {
+      resolveTxt: async (name: string) => {
+        const a = answers[name];
+        if (a instanceof Error) throw a;
+        return a ?? [];
+      },
+    };
+    await checkPublished(f, keys, resolver as never);
+    assert.equal(f.dkimPublished.values.get('example.com\u0000default'), 1);
+    assert.equal(f.dkimPublished.values.get('example.org\u0000default'), -1);
+    answers['default._domainkey.example.org'] = [['v=DKIM1; k=rsa; p=OTHER']];
+    await checkPublished(f, keys, resolver as never);
+    assert.equal(f.dkimPublished.values.get('example.org\u0000default'), 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
