@@ -15,7 +15,7 @@ function context(io: CliIo): { config: Config; paths: ReturnType<typeof mtaPaths
 
 // Renders the maps at once (postfix reloaded), so a ban works even while the guard service is down; the guard,
 // when running, sees the change and publishes the event and the fleet entry.
-async function apply(io: CliIo, paths: ReturnType<typeof mtaPaths>, store: BanStore): Promise<void> {
+async function apply(paths: ReturnType<typeof mtaPaths>, store: BanStore): Promise<void> {
   const active = (await store.list()).filter((b) => Date.parse(b.until) > Date.now());
   await applyMaps(paths, active, { dovecot: detectVariant(paths.root) !== 'mini' });
 }
@@ -71,7 +71,7 @@ export async function guardBan(io: CliIo, raw: string, o: { for?: string; reason
     node: config.MTA_NODE,
   };
   await store.put(ban);
-  await apply(io, paths, store);
+  await apply(paths, store);
   io.out(`banned ${ip} until ${ban.until}`);
 }
 
@@ -83,7 +83,7 @@ export async function guardUnban(io: CliIo, raw: string): Promise<void> {
     io.err(`mta guard unban: ${raw} is not banned`);
     throw new CliExit(1);
   }
-  await apply(io, paths, store);
+  await apply(paths, store);
   io.out(`unbanned ${ip}`);
 }
 

@@ -82,7 +82,7 @@ test('failed logins ban an address in both maps, publish once, expire; protected
 });
 
 test('bans survive a restart without being announced again; files written by the CLI are picked up', async () => {
-  await withGuard(async (s, now) => {
+  await withGuard(async (s) => {
     await s.store.put(byHand('2001:db8::9'));
     await s.guard.sync();
     assert.equal(s.published.length, 0);

@@ -84,7 +84,9 @@ export function render(families: readonly Family[], openMetrics = false): string
     if (kind === 'histogram') {
       const bounds = f.spec.buckets ?? [];
       for (const [k, h] of f.histograms) {
-        bounds.forEach((b, i) => out.push(`${name}_bucket${labelText(labels, k, ['le', num(b)])} ${h.counts[i] ?? 0}`));
+        bounds.forEach((b, i) => {
+          out.push(`${name}_bucket${labelText(labels, k, ['le', num(b)])} ${h.counts[i] ?? 0}`);
+        });
         out.push(`${name}_bucket${labelText(labels, k, ['le', '+Inf'])} ${h.count}`);
         out.push(`${name}_sum${labelText(labels, k)} ${num(h.sum)}`);
         out.push(`${name}_count${labelText(labels, k)} ${h.count}`);

@@ -17,23 +17,29 @@ const bounded = (v: string, set: ReadonlySet<string>) => (set.has(v) ? v : 'othe
 export function countLogEvent(f: Families, e: MailLogEvent): void {
   switch (e.kind) {
     case 'received':
-      return f.received.inc({ service: bounded(e.service, SERVICES) });
+      f.received.inc({ service: bounded(e.service, SERVICES) });
+      return;
     case 'delivery':
       if (!e.internal) f.deliveries.inc({ status: e.status });
       return;
     case 'reject':
-      return f.rejects.inc({ reason: e.reason, code_class: e.code >= 500 ? '5xx' : '4xx' });
+      f.rejects.inc({ reason: e.reason, code_class: e.code >= 500 ? '5xx' : '4xx' });
+      return;
     case 'postscreen':
-      return f.postscreen.inc({ test: e.test });
+      f.postscreen.inc({ test: e.test });
+      return;
     case 'rate-limit':
-      return f.rateLimited.inc({ limit: LIMITS.find(([re]) => re.test(e.limit))?.[1] ?? 'other' });
+      f.rateLimited.inc({ limit: LIMITS.find(([re]) => re.test(e.limit))?.[1] ?? 'other' });
+      return;
     case 'auth-failed':
-      return f.authFailures.inc({ daemon: e.daemon, service: bounded(e.service, SERVICES) }, e.count);
+      f.authFailures.inc({ daemon: e.daemon, service: bounded(e.service, SERVICES) }, e.count);
+      return;
     case 'verdict':
       f.verdicts.inc({ verdict: e.verdict, blocked: e.blocked ? 'true' : 'false' });
       if (e.ms !== undefined) f.scanSeconds.observe({}, e.ms / 1000);
       return;
     case 'scanner-error':
-      return f.scannerErrors.inc({ scope: e.all ? 'all' : 'one' });
+      f.scannerErrors.inc({ scope: e.all ? 'all' : 'one' });
+      return;
   }
 }

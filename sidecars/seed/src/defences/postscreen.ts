@@ -13,7 +13,7 @@ export const POSTSCREEN_HELPERS: MasterEntry[] = [
 // (the filter's before-queue proxy among them), becomes the `smtpd pass` service postscreen hands clients to.
 export function putPostscreenInFront(entries: readonly MasterEntry[]): MasterEntry[] {
   const smtp = entries.find((e) => e.service === 'smtp' && e.type === 'inet' && e.entry);
-  if (!smtp || smtp.entry.split('\n')[0]?.trim().split(/\s+/)[7] !== 'smtpd') return [...entries];
+  if (smtp?.entry.split('\n')[0]?.trim().split(/\s+/)[7] !== 'smtpd') return [...entries];
   const options = smtp.entry.replace(/\n+$/, '').split('\n').slice(1);
   return [
     ...entries.filter((e) => e !== smtp && !(e.service === 'smtpd' && e.type === 'pass')),
