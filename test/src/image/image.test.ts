@@ -434,15 +434,7 @@ for (const variant of VARIANTS) {
           inNs(
             ns.name,
             'curl',
-            [
-              '-s',
-              '-o',
-              '/dev/stdout',
-              '-w',
-              '\n%{http_code}',
-              ...(accept ? ['-H', `accept: ${accept}`] : []),
-              `http://127.0.0.1:9154${path}`,
-            ],
+            ['-s', '-w', '\n%{http_code}', ...(accept ? ['-H', `accept: ${accept}`] : []), `http://127.0.0.1:9154${path}`],
             {
               timeoutMs: 20_000,
             },
