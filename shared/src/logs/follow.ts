@@ -3,8 +3,8 @@ import { type FileHandle, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface FollowLogOptions {
-  // Called once per complete line, in order, without the newline.
-  onLine: (line: string) => void;
+  // Called once per complete line, in order, without the newline; `dir` is the directory it came from.
+  onLine: (line: string, dir: string) => void;
   signal: AbortSignal;
   // Read what is already in `current` too (tests, replay); by default following starts at its end.
   fromStart?: boolean;
@@ -42,7 +42,7 @@ export function followLogDir(dir: string, o: FollowLogOptions): LogFollower {
     const lines = text.split('\n');
     partial = lines.pop() ?? '';
     if (partial.length > MAX_PARTIAL) partial = '';
-    for (const l of lines) if (l) o.onLine(l);
+    for (const l of lines) if (l) o.onLine(l, dir);
   };
 
   // One small buffer per follower, reused: an idle follower holds nothing else.

@@ -14,12 +14,18 @@ const STAMP = String.raw`(?:[A-Z][a-z]{2} [ \d]\d [\d:.]{8,15}|\d{4}-\d\d-\d\dT[
 const WITH_HOST = new RegExp(`^${STAMP} \\S+ ([\\w./-]+)\\[(\\d+)\\]: (.*)$`);
 const NO_HOST = new RegExp(`^${STAMP} ([\\w./-]+): (.*)$`);
 
-// Undefined for lines that are not a daemon's (the sidecars' JSON, runit's own messages).
-export function splitLine(line: string): LogLine | undefined {
+// amavis writing to stderr (the image: $logfile empty, no syslog) prefixes only a syslog priority: `<6>(123-01) …`.
+const PRIORITY_ONLY = /^<\d>(.*)$/;
+
+// Undefined for lines that are not a daemon's (the sidecars' JSON, runit's own messages). `daemon` names whose
+// stream the line came from, for lines that do not say it themselves.
+export function splitLine(line: string, daemon?: string): LogLine | undefined {
   const h = WITH_HOST.exec(line);
   if (h) return named(h[1] as string, Number(h[2]), h[3] as string);
   const n = NO_HOST.exec(line);
   if (n) return named(n[1] as string, undefined, n[2] as string);
+  const p = daemon ? PRIORITY_ONLY.exec(line) : null;
+  if (p && daemon) return { daemon, service: daemon, program: daemon, text: p[1] as string };
   return undefined;
 }
 

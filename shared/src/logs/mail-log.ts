@@ -10,9 +10,9 @@ import { parsePostfix } from './postfix.ts';
 export const LOGGED_DAEMONS = ['postfix', 'dovecot', 'amavis'] as const;
 export type LoggedDaemon = (typeof LOGGED_DAEMONS)[number];
 
-// One line of any daemon -> its event, or undefined.
-export function parseMailLog(raw: string): MailLogEvent | undefined {
-  const line = splitLine(raw);
+// One line of any daemon -> its event, or undefined; `daemon`: the stream it came from (lines that do not name it).
+export function parseMailLog(raw: string, daemon?: LoggedDaemon): MailLogEvent | undefined {
+  const line = splitLine(raw, daemon);
   if (!line) return undefined;
   if (line.daemon === 'postfix') return parsePostfix(line);
   if (line.daemon.startsWith('amavis')) return parseAmavis(line);
@@ -32,12 +32,12 @@ export interface MailLogOptions {
 // Follows the chosen daemons' log directories and hands on what their lines mean. Lines that mean nothing to us
 // cost one regex test; the daemons never wait for the reader (svlogd writes whether anyone reads or not).
 export function followMailLogs(o: MailLogOptions): LogFollower {
-  const dirs = o.daemons.map((d) => o.dirs?.[d] ?? join(o.logDir ?? '/run/mta/log', d));
-  return followLogDirs(dirs, {
+  const daemonOf = new Map(o.daemons.map((d) => [o.dirs?.[d] ?? join(o.logDir ?? '/run/mta/log', d), d] as const));
+  return followLogDirs([...daemonOf.keys()], {
     signal: o.signal,
     onError: o.onError,
-    onLine: (l) => {
-      const e = parseMailLog(l);
+    onLine: (l, dir) => {
+      const e = parseMailLog(l, daemonOf.get(dir));
       if (e) o.onEvent(e);
     },
   });

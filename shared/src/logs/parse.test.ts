@@ -172,6 +172,16 @@ test('amavis under its path name counts once per message, not per recipient summ
   );
 });
 
+test('amavis on stderr (the image): only a priority prefix, known by its stream', () => {
+  const line = '<6>(00290-01) Passed CLEAN {RelayedInbound}, [192.0.2.1]:4321 <a@b> -> <c@d>, Queue-ID: 4X, 812 ms';
+  assert.deepEqual(parseMailLog(line, 'amavis'), { kind: 'verdict', verdict: 'clean', blocked: false, ms: 812 });
+  assert.equal(parseMailLog(line), undefined, "without the stream it is nobody's line");
+  assert.deepEqual(parseMailLog('<3>(00290-01) (!!)TROUBLE in check_mail: virus_scan FAILED: AV: ALL VIRUS SCANNERS FAILED', 'amavis'), {
+    kind: 'scanner-error',
+    all: true,
+  });
+});
+
 test('JSON lines of the sidecars and foreign text are ignored', () => {
   assert.equal(parseMailLog('{"level":"info","msg":"x"}'), undefined);
   assert.equal(parseMailLog('warning: no timestamp'), undefined);
