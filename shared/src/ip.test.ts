@@ -27,3 +27,33 @@ test('normalizeIp', () => {
   assert.equal(normalizeIp('::ffff:192.0.2.1'), '192.0.2.1');
   assert.equal(normalizeIp('x'), undefined);
 });
+
+test('ipFamily agrees with node:net on valid and invalid addresses', async () => {
+  const { isIP } = await import('node:net');
+  const { ipFamily } = await import('./ip.ts');
+  for (const a of [
+    '192.0.2.1',
+    '0.0.0.0',
+    '255.255.255.255',
+    '256.1.1.1',
+    '1.2.3',
+    '01.2.3.4',
+    '::',
+    '::1',
+    '2001:db8::1',
+    '2001:db8:0:0:0:0:0:1',
+    '2001:db8::0:0:0:0:0:1',
+    '::ffff:192.0.2.1',
+    '1::2::3',
+    'fe80::1:2:3:4:5:6:7',
+    'gggg::1',
+    '12345::1',
+    'example.com',
+    '',
+  ])
+    assert.equal(ipFamily(a), isIP(a), a);
+  const s = new NetworkSet([parseCidr('2001:db8:abcd::/48')!, parseCidr('0.0.0.0/0')!]);
+  assert.ok(s.has('2001:db8:abcd:1::5'));
+  assert.ok(!s.has('2001:db8:abce::5'));
+  assert.ok(s.has('203.0.113.9'));
+});

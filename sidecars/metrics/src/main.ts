@@ -11,8 +11,7 @@ import {
   startSidecar,
 } from '@mta/shared';
 import { countSidecarEvent, heardFrom, type Peers } from './bus-events.ts';
-import { collect } from './collect.ts';
-import { checkPublished, type DkimKey } from './dkim.ts';
+import type { DkimKey } from './dkim.ts';
 import { createFamilies } from './families.ts';
 import { readiness } from './health.ts';
 import { startServer } from './server.ts';
@@ -49,7 +48,7 @@ try {
   if (fleetEnabled(env)) life.onShutdown(bus.subscribe('mta.>', (data) => heardFrom(peers, config.MTA_NODE, data, Date.now())));
   if (variant === 'full') {
     // DNS is asked every 10 minutes, not per scrape: a Prometheus must never make the server query DNS.
-    const dns = () => void checkPublished(families, keys.current).catch(() => undefined);
+    const dns = () => void import('./dkim.ts').then((d) => d.checkPublished(families, keys.current)).catch(() => undefined);
     const first = setTimeout(dns, 5000);
     const every = setInterval(dns, 600_000);
     every.unref();
@@ -62,7 +61,12 @@ try {
   const server = await startServer({
     host,
     port,
-    metrics: (om) => collect({ families, paths, variant, version: VERSION, domains: config.MAIL_DOMAIN ?? [], peers, keys }, om),
+    // The scrape-time collectors load on the first scrape: an idle sidecar only counts log lines.
+    metrics: async (om) =>
+      (await import('./collect.ts')).collect(
+        { families, paths, variant, version: VERSION, domains: config.MAIL_DOMAIN ?? [], peers, keys },
+        om,
+      ),
     ready: readiness('/usr/local/bin/healthcheck'),
   });
   life.onShutdown(() => new Promise<void>((r) => server.close(() => r())));
