@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { eventually, startNats, tempRoot } from '@mta/test/harness/index';
+import { eventually, fleetEnv, nodeKey, startNats, tempRoot } from '@mta/test/harness/index';
 import { message } from '@mta/test/spamd/corpus';
 import { drop, logLines, makeLib, startLearner } from '@mta/test/spamd/learner';
 
@@ -18,7 +18,13 @@ const t = await tempRoot('mta-bench-fleet-');
 const nats = await startNats({ jetstream: true, dir: t.dir });
 const roots = { a: await tempRoot('mta-bench-fleet-a-'), b: await tempRoot('mta-bench-fleet-b-') };
 const libA = await makeLib(roots.a.dir);
-const env = (node: string) => ({ NATS_URL: nats.url, MTA_NODE: node, SPAMD_BATCH_MS: '200' });
+const keys = [nodeKey('bench-a'), nodeKey('bench-b')];
+const env = (node: string) => ({
+  NATS_URL: nats.url,
+  MTA_NODE: node,
+  SPAMD_BATCH_MS: '200',
+  ...fleetEnv(keys.find((k) => k.name === node) ?? (keys[0] as (typeof keys)[number]), keys),
+});
 const a = startLearner(roots.a.dir, libA, env('bench-a'));
 const b = startLearner(roots.b.dir, await makeLib(roots.b.dir), env('bench-b'));
 const lines = (d: typeof a, event: string) => logLines(d).filter((l) => l.event === event);

@@ -5,6 +5,7 @@ import { registerDhparam } from './commands/dhparam.ts';
 import { registerDkim } from './commands/dkim.ts';
 import { registerDns } from './commands/dns.ts';
 import { events } from './commands/events.ts';
+import { registerFleetAdmin } from './commands/fleet-admin.ts';
 import { fleetStatus } from './commands/fleet-status.ts';
 import { registerGuard } from './commands/guard.ts';
 import { registerLearn } from './commands/learn.ts';
@@ -26,7 +27,8 @@ export function buildProgram(io: CliIo): Command {
     .command('check')
     .description('validate the environment variables; all errors at once, exit 1 when invalid')
     .option('-q, --quiet', 'print nothing when valid')
-    .action((opts: { quiet?: boolean }) => configCheck(io, opts));
+    .option('--variant <variant>', "check for this image variant (mini, base, full) instead of this image's")
+    .action((opts: { quiet?: boolean; variant?: string }) => configCheck(io, opts));
   config
     .command('explain [VAR]')
     .description('describe one variable (format, default, example, secret), or list all by topic')
@@ -46,9 +48,9 @@ export function buildProgram(io: CliIo): Command {
       events(io, { subject: subject ?? 'mta.>', count: o.count, timeout: o.timeout }),
     );
 
-  program
-    .command('fleet')
-    .description('fleet mode (several MX nodes on one NATS cluster)')
+  const fleet = program.command('fleet').description('fleet mode (several MX nodes on one NATS cluster)');
+  registerFleetAdmin(fleet, io);
+  fleet
     .command('status')
     .description('nodes seen, their certificate serial, DKIM fingerprints and learn backlog')
     .option('--wait <ms>', 'how long to collect heartbeats', Number, 12_000)

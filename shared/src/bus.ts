@@ -1,7 +1,7 @@
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { Logger } from './log.ts';
 import { natsCore, natsTransport } from './nats-lazy.ts';
-import { sleep } from './sleep.ts';
+import { supervise } from './supervise.ts';
 
 export interface BusOptions {
   servers: readonly string[];
@@ -13,9 +13,19 @@ export interface BusOptions {
   pass?: string;
   token?: string;
   creds?: string;
+  // NKEY user seed (the server lists the public key).
+  nkey?: string;
+  // PEM contents: the CA the servers' certificates chain to, and an optional client certificate and key.
+  tls?: { ca?: string; cert?: string; key?: string };
   // Events kept while no server was ever reached; the oldest are dropped beyond this.
   maxBuffered?: number;
 }
+
+// `_INBOX_<node>`: where this node's request replies and consumer deliveries arrive (see docs/fleet.md).
+export const inboxPrefix = (node: string): string => `_INBOX_${subjectToken(node)}`;
+
+// A node name as one subject token (dots and wildcards would split or widen it).
+export const subjectToken = (s: string): string => s.replace(/[^-_a-zA-Z0-9]/g, '_');
 
 export type Handler = (data: Record<string, unknown>, subject: string) => void;
 
@@ -98,47 +108,49 @@ export class Bus {
     });
   }
 
-  private async connectLoop(): Promise<NatsConnection | undefined> {
-    const { servers, name, user, pass, token, creds } = this.opts;
-    if (this.stop.signal.aborted) return undefined;
-    const [{ connect }, { credsAuthenticator }] = await Promise.all([natsTransport(), natsCore()]);
-    let wait = 200;
-    let warned = false;
-    while (!this.stop.signal.aborted) {
-      try {
+  // Connects in the background with capped backoff (the supervised loop), warning once while NATS is unreachable.
+  private connectLoop(): Promise<NatsConnection | undefined> {
+    const { servers, name, user, pass, token, creds, nkey, tls, node } = this.opts;
+    if (this.stop.signal.aborted) return Promise.resolve(undefined);
+    const loop = supervise({
+      follow: true,
+      firstMs: 200,
+      maxMs: 5000,
+      run: async (signal) => {
+        const [{ connect }, { credsAuthenticator, nkeyAuthenticator }] = await Promise.all([natsTransport(), natsCore()]);
+        const bytes = (s: string) => new TextEncoder().encode(s);
         const nc = await connect({
           servers: [...servers],
           name,
           user,
           pass,
           token,
-          authenticator: creds ? credsAuthenticator(new TextEncoder().encode(creds)) : undefined,
+          authenticator: creds ? credsAuthenticator(bytes(creds)) : nkey ? nkeyAuthenticator(bytes(nkey)) : undefined,
+          tls: tls?.ca || tls?.cert || servers.some((u) => u.startsWith('tls://')) ? { ...tls } : undefined,
+          // Replies come to a per-node prefix, so NATS permissions can give each node its own inbox only.
+          inboxPrefix: inboxPrefix(node),
           timeout: 2000,
           reconnect: true,
           maxReconnectAttempts: -1,
           reconnectTimeWait: 500,
           pingInterval: 10_000,
         });
-        if (this.stop.signal.aborted) {
+        if (signal.aborted) {
           await nc.close();
-          return undefined;
+          return 'stop';
         }
         this.nc = nc;
         this.opts.log?.info({ event: 'bus.connected', server: nc.getServer() }, 'bus connected');
         for (const h of this.handlers) this.attach(nc, h);
         for (const p of this.pending.splice(0)) nc.publish(p.subject, p.data);
-        return nc;
-      } catch (e) {
-        if (!warned)
-          this.opts.log?.warn(
-            { event: 'bus.unavailable', servers, err: (e as Error).message },
-            'bus not reachable; retrying in the background',
-          );
-        warned = true;
-        await sleep(wait, this.stop.signal);
-        wait = Math.min(wait * 2, 5000);
-      }
-    }
-    return undefined;
+        return 'stop';
+      },
+      onError: (e, failures) => {
+        if (failures === 1)
+          this.opts.log?.warn({ event: 'bus.unavailable', servers, err: e.message }, 'bus not reachable; retrying in the background');
+      },
+    });
+    this.stop.signal.addEventListener('abort', () => void loop.close(), { once: true });
+    return loop.done.then(() => this.nc);
   }
 }

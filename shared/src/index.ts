@@ -1,4 +1,5 @@
 export * from './bus.ts';
+export * from './bus-loop.ts';
 export * from './env/index.ts';
 export * from './errors.ts';
 export * from './exec.ts';
@@ -12,5 +13,6 @@ export * from './paths.ts';
 export * from './postfix-master.ts';
 export * from './sidecar.ts';
 export * from './sleep.ts';
+export * from './supervise.ts';
 export * from './users.ts';
 export * from './variant.ts';

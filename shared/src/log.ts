@@ -1,4 +1,5 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { SECRET_VARS } from './env/schema.ts';
 
 export type { Logger };
 
@@ -13,9 +14,23 @@ export function pinoLevel(syslogLevel: number): pino.Level {
 
 const PEM_KEY = /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(-----END \1PRIVATE KEY-----|$)/g;
 const NATS_SEED = /SU[A-Z2-7]{40,}/g;
-// Field names whose values are secrets wherever they occur in a log object.
-export const REDACT_KEYS =
-  /^(password|passwd|pass|pw|secret|token|privateKey|private_key|key|keyPem|creds|authorization|LDAP_BIND_PW|MYSQL_PASSWORD|NATS_PASSWORD|NATS_TOKEN|NATS_CREDS|DKIM_PRIVATEKEY|SMTP_RELAY_HOSTAUTH|SMTPD_SASL_CLIENTAUTH|RAZOR_REGISTRATION)$/i;
+// Field names whose values are secrets wherever they occur in a log object: generic ones, and the secret variables
+// as the env specs declare them (no second list of names).
+const GENERIC_SECRET_FIELDS = [
+  'password',
+  'passwd',
+  'pass',
+  'pw',
+  'secret',
+  'token',
+  'privateKey',
+  'private_key',
+  'key',
+  'keyPem',
+  'creds',
+  'authorization',
+];
+export const REDACT_KEYS = new RegExp(`^(${[...GENERIC_SECRET_FIELDS, ...SECRET_VARS].join('|')})$`, 'i');
 
 // Replaces key material and every registered secret value inside a string.
 export function scrub(text: string, secrets: readonly string[]): string {

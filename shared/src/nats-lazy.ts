@@ -5,3 +5,4 @@ export const natsCore = async () => exportsOf(await import('@nats-io/nats-core')
 export const natsTransport = async () => exportsOf(await import('@nats-io/transport-node'));
 export const natsJetStream = async () => exportsOf(await import('@nats-io/jetstream'));
 export const natsKv = async () => exportsOf(await import('@nats-io/kv'));
+export const natsNkeys = async () => exportsOf(await import('@nats-io/nkeys'));

@@ -55,5 +55,7 @@ export function startBus(config: Config, connectionName: string, log?: Logger): 
     pass: config.NATS_PASSWORD,
     token: config.NATS_TOKEN,
     creds: config.NATS_CREDS,
+    nkey: config.NATS_NKEY,
+    tls: { ca: config.NATS_TLS_CA, cert: config.NATS_TLS_CERT, key: config.NATS_TLS_KEY },
   });
 }

@@ -7,7 +7,7 @@ import { mtaPaths } from '@mta/shared';
 // @ts-expect-error: a plain .mjs build script without type declarations
 import { bundleSidecar, LONG_RUNNING, launcher } from '../../scripts/bundle-sidecars.mjs';
 import { acmeV2, issue, makeCa } from './acme/certs.ts';
-import { type Daemon, eventually, startDaemon, startNats, tempRoot } from './harness/index.ts';
+import { type Daemon, eventually, fleetEnv, nodeKey, startDaemon, startNats, tempRoot } from './harness/index.ts';
 import { message } from './spamd/corpus.ts';
 import { drop, logLines, makeLib } from './spamd/learner.ts';
 
@@ -58,7 +58,8 @@ describe('bundled sidecars, as the image runs them', { timeout: 120_000 }, () =>
   it('dkim-keys publishes its key to the fleet bucket (NATS client and KV chunks)', async () => {
     const nats = await startNats({ jetstream: true, dir: join(tmp.dir, 'nats') });
     daemons.push(nats);
-    const d = run('dkim-keys', join(tmp.dir, 'dkim-fleet'), { NATS_URL: nats.url });
+    const me = nodeKey('bundle');
+    const d = run('dkim-keys', join(tmp.dir, 'dkim-fleet'), { NATS_URL: nats.url, ...fleetEnv(me, [me]) });
     await waitForEvent(d, 'dkim.fleet.published');
     await waitForEvent(d, 'bus.connected');
   });

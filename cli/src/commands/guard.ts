@@ -52,7 +52,7 @@ export async function guardBan(io: CliIo, raw: string, o: { for?: string; reason
     throw new CliExit(2);
   }
   const protect = protectedNetworks({
-    mynetworks: await readMynetworks(paths.postfixConf),
+    mynetworks: [...config.MYNETWORKS, ...(await readMynetworks(paths.postfixConf))],
     proxies: config.TRUSTED_PROXIES ?? [],
     ignore: config.GUARD_IGNORE ?? [],
   });

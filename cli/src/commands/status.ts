@@ -1,6 +1,6 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { detectVariant, mtaPaths, parseEnv, run } from '@mta/shared';
+import { detectVariant, MAILBOX_SOURCES, mtaPaths, parseEnv, run, scrub, secretValues } from '@mta/shared';
 import type { CliIo } from '../io.ts';
 import { certificateStatus } from './status-cert.ts';
 
@@ -17,6 +17,27 @@ async function services(serviceDir: string): Promise<string[]> {
   }
 }
 
+// One main.cf parameter as written (continuation lines joined), or undefined when main.cf or the parameter is missing.
+function mainCf(dir: string, name: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, 'main.cf'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const m = new RegExp(`^${name}\\s*=[ \\t]*(.*(?:\\n[ \\t]+.*)*)`, 'm').exec(text);
+  return m?.[1]?.replace(/\s+/g, ' ').trim();
+}
+
+// What the seeded postfix does with mail for its domains: deliver it here, or relay it like any other.
+function delivery(postfixConf: string): string | undefined {
+  const local = mainCf(postfixConf, 'virtual_mailbox_domains');
+  if (local === undefined) return undefined;
+  return local
+    ? `mailboxes for ${local}`
+    : `relay only (no mailbox source; ${MAILBOX_SOURCES.join(', ')} or the other LDAP/MySQL lookups configure mailboxes)`;
+}
+
 // `mta status`: variant, node, domains, whether seeding is pending, and the supervised services.
 export async function status(io: CliIo, root = io.env.MTA_ROOT ?? '/'): Promise<void> {
   const paths = mtaPaths(root);
@@ -25,10 +46,14 @@ export async function status(io: CliIo, root = io.env.MTA_ROOT ?? '/'): Promise<
   if (parsed.ok) {
     io.out(`node: ${parsed.config.MTA_NODE}`);
     io.out(`domains: ${(parsed.config.MAIL_DOMAIN ?? []).join(' ')}`);
+    // Credentials in NATS_URL (nats://user:password@host) are shown as [redacted].
+    io.out(`bus: ${scrub(parsed.config.NATS_URL.join(','), secretValues(io.env))}`);
     io.out(`seeding: ${existsSync(join(root, parsed.config.DOCKER_UNLOCK_FILE)) ? 'pending (unlock file present)' : 'done'}`);
   } else {
     io.out(`configuration: ${parsed.errors.length} error(s); run \`mta config check\``);
   }
+  const mode = delivery(paths.postfixConf);
+  if (mode) io.out(`delivery: ${mode}`);
   for (const line of await certificateStatus(paths)) io.out(line);
   for (const line of await services(paths.serviceDir)) io.out(line);
 }

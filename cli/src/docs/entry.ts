@@ -40,6 +40,8 @@ export function entryFields(name: string, spec: VarSpec): EntryField[] {
   });
   if (spec.emptyIsValue) fields.push({ label: 'empty value', value: `${code(`${name}=`)} switches it off instead of using the default` });
   if (spec.postfixParam) fields.push({ label: 'postfix', value: `applied with postconf as ${code(name.toLowerCase())}` });
+  // The cross-variable rules exactly as the parser checks them (the spec is their one source).
+  for (const r of spec.rules ?? []) fields.push({ label: r.severity === 'warning' ? 'warns' : 'rule', value: code(r.text) });
   fields.push({ label: 'seed', value: SEED_TEXT[seedCompat(name)] });
   return fields;
 }

@@ -20,6 +20,8 @@ const HEADLINES: Record<string, (j: Json) => string> = {
     `mail through postfix → amavis → postfix: ${num(j, 'fullChain.perSec')} msg/s vs scanners alone ${num(j, 'scannersAlone.perSec')} msg/s, efficiency ${num(j, 'efficiency')} (target ${num(j, 'targetEfficiency')}); ${num(j, 'large.delivered')} of ${num(j, 'large.sent')} delivered at concurrency ${num(j, 'large.concurrency')}`,
   'fleet-learn': (j) =>
     `fleet learning, node A publishes → node B learned: p50 ${num(j, 'latencyMs.p50')} ms, p99 ${num(j, 'latencyMs.p99')} ms`,
+  'fleet-failover': (j) =>
+    `fleet failover, one of three NATS servers killed → every node watching again: p50 ${num(j, 'failoverMs.p50')} ms, p99 ${num(j, 'failoverMs.p99')} ms over ${num(j, 'rounds')} failovers (target ${num(j, 'targetMs')} ms)`,
   startup: (j) =>
     `cold start to SMTP 220: mini ${num(j, 'variants.mini.medianMs')} ms (target ${num(j, 'variants.mini.targetMs')}), full ${num(j, 'variants.full.medianMs')} ms (target ${num(j, 'variants.full.targetMs')}); idle RSS in the image: acme-watch ${num(j, 'idle.sidecars.acme-watch.rssMB')} MB, dkim-keys ${num(j, 'idle.sidecars.dkim-keys.rssMB')} MB, spamd-learn ${num(j, 'idle.sidecars.spamd-learn.rssMB')} MB (bare node ${num(j, 'idle.bareNodeMB')} MB, target ${num(j, 'idle.targetRssMB')} MB)`,
   'image-sizes': (j) =>

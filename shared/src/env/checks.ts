@@ -6,14 +6,24 @@ export class Invalid {
 }
 export const invalid = (message: string): Invalid => new Invalid(message);
 
+// A value the seed accepted, taken at its nearest meaning here: parseEnv unwraps it and reports the warning.
+export class Mapped<T> {
+  constructor(
+    readonly value: T,
+    readonly warning: string,
+  ) {}
+}
+export const mapped = <T>(value: T, warning: string): Mapped<T> => new Mapped(value, warning);
+
 // Wraps a plain checker function as a zod string schema that reports our own messages. zod/mini: the same checks
 // at a fraction of the memory (every sidecar parses the environment; classic v4 costs ~20 MB, v3 ~4, mini ~1.5).
-export function check<T>(fn: (raw: string) => T | Invalid): EnvSchema<T> {
+// A Mapped result passes through as it is (typed as its value): only parseEnv reads schemas, and it unwraps it.
+export function check<T>(fn: (raw: string) => T | Mapped<T> | Invalid): EnvSchema<T> {
   return z.pipe(
     z.string(),
     z.transform((raw: string, ctx) => {
       const out = fn(raw);
-      if (!(out instanceof Invalid)) return out;
+      if (!(out instanceof Invalid)) return out as T;
       ctx.issues.push({ code: 'custom', message: out.message, input: raw });
       return z.NEVER;
     }),
@@ -35,6 +45,17 @@ export function integer(min: number, max: number, what = 'an integer') {
     const n = Number(t);
     if (n < min || n > max) return invalid(`${q(raw)} must be ${what} from ${min} to ${max}`);
     return n;
+  });
+}
+
+// A log level from `min` to `max`. Integers up to `limit` that the seed passed on to a daemon which logs nothing more
+// above `max` are taken as `max` with a warning; anything else is an error.
+export function level(min: number, max: number, limit: number, why: string) {
+  return check((raw) => {
+    const t = raw.trim();
+    const n = Number(t);
+    if (!/^\d+$/.test(t) || n < min || n > limit) return invalid(`${q(raw)} must be an integer from ${min} to ${max}`);
+    return n > max ? mapped(max, `${t} is taken as ${max}: ${why}`) : n;
   });
 }
 

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { type Config, isVarName, SECRET_VARS, VARS, type VarName } from './schema.ts';
-import type { RawEnv } from './spec.ts';
-import { ENCRYPTING_LEVELS } from './vars/relay-tls.ts';
+import { Mapped } from './checks.ts';
+import { secretValues } from './redact.ts';
+import { type Config, isVarName, VARS, type VarName } from './schema.ts';
+import type { RawEnv, RuleContext, VarSpec } from './spec.ts';
 
 // One problem with one variable; `toString` is the line users see.
 export interface EnvIssue {
@@ -10,7 +11,15 @@ export interface EnvIssue {
 }
 export const formatIssue = (i: EnvIssue): string => `${i.variable}: ${i.message}`;
 
-export type ParseResult = { ok: true; config: Config; env: RawEnv } | { ok: false; errors: EnvIssue[] };
+// Warnings: values taken at their nearest meaning, settings without effect; they never stop a start.
+export type ParseResult =
+  | { ok: true; config: Config; env: RawEnv; warnings: EnvIssue[] }
+  | { ok: false; errors: EnvIssue[]; warnings: EnvIssue[] };
+
+export interface ParseOptions extends RuleContext {
+  // Reads X__FILE files (tests inject one).
+  read?: (path: string) => string;
+}
 
 const FILE_SUFFIX = '__FILE';
 
@@ -46,42 +55,26 @@ function rawValue(name: VarName, env: RawEnv): string | undefined {
   return spec.default ?? spec.derive?.(env);
 }
 
-// Checks that involve several variables; each names the variable the user should change.
-function crossChecks(c: Config): EnvIssue[] {
-  const out: EnvIssue[] = [];
-  if (c.SMTP_TLS_WRAPPERMODE && !ENCRYPTING_LEVELS.includes(c.SMTP_TLS_SECURITY_LEVEL))
-    out.push({ variable: 'SMTP_TLS_WRAPPERMODE', message: 'yes requires SMTP_TLS_SECURITY_LEVEL=encrypt or stronger' });
-  if (!c.MAIL_DOMAIN?.length)
-    out.push({
-      variable: 'MAIL_DOMAIN',
-      message: 'not set and the host name has no domain part; set MAIL_DOMAIN or --hostname mx.example.com',
-    });
-  const pairs: [VarName, VarName][] = [
-    ['SMTPD_TLS_CERT_FILE', 'SMTPD_TLS_KEY_FILE'],
-    ['SMTPD_TLS_DCERT_FILE', 'SMTPD_TLS_DKEY_FILE'],
-    ['SMTPD_TLS_ECCERT_FILE', 'SMTPD_TLS_ECKEY_FILE'],
-  ];
-  for (const [a, b] of pairs) {
-    if (c[a] && !c[b]) out.push({ variable: b, message: `required when ${a} is set` });
-    if (c[b] && !c[a]) out.push({ variable: a, message: `required when ${b} is set` });
+// Every rule of every spec, split by severity; each issue is reported on the variable that carries the rule.
+export function checkRules(config: Config, ctx: RuleContext): { errors: EnvIssue[]; warnings: EnvIssue[] } {
+  const errors: EnvIssue[] = [];
+  const warnings: EnvIssue[] = [];
+  for (const [name, spec] of Object.entries(VARS) as [VarName, VarSpec][]) {
+    for (const rule of spec.rules ?? []) {
+      const message = rule.check(config, ctx);
+      if (message !== undefined) (rule.severity === 'warning' ? warnings : errors).push({ variable: name, message });
+    }
   }
-  if (c.LDAP_HOST) {
-    for (const v of ['LDAP_USER_BASE', 'LDAP_QUERY_FILTER_USER'] as const)
-      if (!c[v]) out.push({ variable: v, message: 'required when LDAP_HOST is set' });
-  }
-  if (c.MYSQL_HOST) {
-    for (const v of ['MYSQL_DATABASE', 'MYSQL_QUERY_USER'] as const)
-      if (!c[v]) out.push({ variable: v, message: 'required when MYSQL_HOST is set' });
-  }
-  if (c.LDAP_QUERY_ATTRS_PASS && !c.LDAP_HOST)
-    out.push({ variable: 'LDAP_QUERY_ATTRS_PASS', message: 'needs LDAP_HOST (and LDAP_USER_BASE, LDAP_QUERY_FILTER_USER)' });
-  if (c.MYSQL_QUERY_PASS && !c.MYSQL_HOST) out.push({ variable: 'MYSQL_QUERY_PASS', message: 'needs MYSQL_HOST and MYSQL_DATABASE' });
-  return out;
+  return { errors, warnings };
 }
 
-// Parses the whole environment, collecting every problem before reporting any.
-export function parseEnv(input: RawEnv, read?: (path: string) => string): ParseResult {
-  const { env, errors } = resolveFileVars(input, read);
+// Every variable's value on its own (defaults, derivations, X__FILE), before any rule: what the rules look at.
+export function parseValues(
+  input: RawEnv,
+  opts: ParseOptions = {},
+): { config: Config; env: RawEnv; errors: EnvIssue[]; warnings: EnvIssue[] } {
+  const { env, errors } = resolveFileVars(input, opts.read);
+  const warnings: EnvIssue[] = [];
   const config: Record<string, unknown> = {};
   for (const name of Object.keys(VARS) as VarName[]) {
     const raw = rawValue(name, env);
@@ -90,17 +83,31 @@ export function parseEnv(input: RawEnv, read?: (path: string) => string): ParseR
       continue;
     }
     const r = VARS[name].schema.safeParse(raw);
-    if (r.success) config[name] = r.data;
-    else errors.push(...r.error.issues.map((i) => ({ variable: name, message: i.message })));
+    if (!r.success) errors.push(...r.error.issues.map((i) => ({ variable: name, message: i.message })));
+    else if (r.data instanceof Mapped) {
+      config[name] = r.data.value;
+      warnings.push({ variable: name, message: r.data.warning });
+    } else config[name] = r.data;
   }
-  if (errors.length === 0) errors.push(...crossChecks(config as Config));
-  if (errors.length) return { ok: false, errors: scrubIssues(errors, env) };
-  return { ok: true, config: config as Config, env };
+  return { config: config as Config, env, errors, warnings };
+}
+
+// Parses the whole environment, collecting every problem before reporting any; the rules run once every value parsed.
+export function parseEnv(input: RawEnv, opts: ParseOptions = {}): ParseResult {
+  const { config, env, errors, warnings } = parseValues(input, opts);
+  if (errors.length === 0) {
+    const rules = checkRules(config, { variant: opts.variant });
+    errors.push(...rules.errors);
+    warnings.push(...rules.warnings);
+  }
+  const scrubbed = scrubIssues(warnings, env);
+  if (errors.length) return { ok: false, errors: scrubIssues(errors, env), warnings: scrubbed };
+  return { ok: true, config, env, warnings: scrubbed };
 }
 
 // Belt and braces: even a careless message can never carry a secret's value.
 function scrubIssues(errors: EnvIssue[], env: RawEnv): EnvIssue[] {
-  const secrets = SECRET_VARS.map((v) => env[v]).filter((s): s is string => !!s && s.length >= 3);
+  const secrets = secretValues(env);
   return errors.map((e) => ({
     ...e,
     message: secrets.reduce((m, s) => m.split(s).join('[redacted]'), e.message),

@@ -1,5 +1,6 @@
-import { SECRET_VARS, type VarName } from './schema.ts';
-import type { RawEnv } from './spec.ts';
+import { resolveFileVars } from './parse.ts';
+import { SECRET_VARS, VARS, type VarName } from './schema.ts';
+import type { RawEnv, VarSpec } from './spec.ts';
 
 export const REDACTED = '[redacted]';
 
@@ -13,16 +14,21 @@ export function redactedEnv(env: RawEnv): Record<string, string> {
   return out;
 }
 
-const SECRET_PATTERN = /(PASS|PASSWORD|PW|SECRET|TOKEN|PRIVATEKEY|CREDS|HOSTAUTH|CLIENTAUTH)$/;
-
-// Declared secrets plus anything named like one (postfix pass-through vars included).
+// Secret names come from the specs alone (`secret: true`); X__FILE carries the same secret.
 export function isSecretName(name: string): boolean {
-  return SECRET_VARS.includes(name as VarName) || SECRET_PATTERN.test(name);
+  return SECRET_VARS.includes(name.replace(/__FILE$/, '') as VarName);
 }
 
-// The values to scrub from every log line of this process.
-export function secretValues(env: RawEnv): string[] {
-  return Object.entries(env)
-    .filter(([k, v]) => isSecretName(k) && typeof v === 'string' && v.length >= 3)
-    .map(([, v]) => v as string);
+// The values to scrub from every log line and error of this process: secret variables, given directly or as X__FILE
+// (read here, so a file's content is scrubbed too), and the secret parts of other values (credentials in NATS_URL).
+export function secretValues(input: RawEnv, read?: (path: string) => string): string[] {
+  const { env } = resolveFileVars(input, read);
+  const out = new Set<string>();
+  for (const [name, spec] of Object.entries(VARS) as [VarName, VarSpec][]) {
+    const v = env[name];
+    if (typeof v !== 'string' || v === '') continue;
+    if (spec.secret) out.add(v);
+    for (const part of spec.secretParts?.(v) ?? []) out.add(part);
+  }
+  return [...out].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);
 }

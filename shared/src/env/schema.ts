@@ -3,6 +3,7 @@ import type { VarSpec } from './spec.ts';
 import { acmeVars } from './vars/acme.ts';
 import { defenceVars } from './vars/defence.ts';
 import { filterDkimVars } from './vars/filter-dkim.ts';
+import { fleetVars } from './vars/fleet.ts';
 import { mailVars } from './vars/mail.ts';
 import { metricsVars } from './vars/metrics.ts';
 import { relayTlsVars } from './vars/relay-tls.ts';
@@ -16,6 +17,7 @@ export const VARS = {
   ...saslLdapMysqlVars,
   ...filterDkimVars,
   ...runtimeVars,
+  ...fleetVars,
   ...acmeVars,
   ...defenceVars,
   ...metricsVars,
@@ -25,8 +27,8 @@ export type VarName = keyof typeof VARS;
 type Out<S> = S extends VarSpec<infer T> ? T : never;
 type HasDefault<S> = S extends { default: string } ? true : false;
 
-// Derived defaults that always resolve (MAIL_DOMAIN is enforced by a cross check), so they are never undefined.
-type AlwaysSet = 'HOSTNAME' | 'MAIL_DOMAIN' | 'MTA_NODE';
+// Derived defaults that always resolve, so they are never undefined (MAIL_DOMAIN may be: a relay has no domain).
+type AlwaysSet = 'HOSTNAME' | 'MTA_NODE';
 
 // Parsed configuration: variables with a static default are always present, the rest may be undefined.
 export type Config = {

@@ -26,6 +26,26 @@ export type Topic =
 
 export type RawEnv = Readonly<Record<string, string | undefined>>;
 
+// Parsed values by variable name, as rules see them (the typed Config is built from the specs, so rules can't use it).
+export type ParsedView = Readonly<Record<string, unknown>>;
+
+// What a rule may know besides the values: the image variant, when the caller knows it (the seed, `mta config check`
+// in the container); rules about variants hold whenever it is unknown.
+export interface RuleContext {
+  readonly variant?: Variant;
+}
+
+// A rule between this variable and others, reported on this variable (the one the user has to change). The parser,
+// the seed, `mta config check`, the generated docs and `mta config explain` all read these and nothing else.
+export interface VarRule {
+  // The rule as the docs state it, e.g. "required when LDAP_QUERY_FILTER_USER is set".
+  readonly text: string;
+  // A warning is printed and seeding goes on; an error stops it.
+  readonly severity?: 'error' | 'warning';
+  // The problem with this environment, or undefined when the rule holds.
+  readonly check: (c: ParsedView, ctx: RuleContext) => string | undefined;
+}
+
 // Declarative description of one variable: the parser, the docs generator and `mta config explain` all read it.
 export interface VarSpec<T = unknown> {
   readonly schema: EnvSchema<T>;
@@ -45,6 +65,10 @@ export interface VarSpec<T = unknown> {
   readonly emptyIsValue?: boolean;
   // Lowercased, the name is a postfix parameter that the seed applies with postconf.
   readonly postfixParam?: boolean;
+  // Rules involving other variables (or the variant); checked once every value parsed.
+  readonly rules?: readonly VarRule[];
+  // Secret pieces of a value that is not secret as a whole (the password inside a URL): redacted wherever it appears.
+  readonly secretParts?: (raw: string) => string[];
 }
 
 // Identity helper that keeps whether a spec has a static default, so Config knows which values are always set.

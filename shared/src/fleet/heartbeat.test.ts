@@ -21,8 +21,10 @@ test('heartbeats from several sidecars merge into one row per node, newest wins'
   assert.equal(mx1.lastSeen, '2026-01-01T00:00:04Z');
 });
 
-test('fleet mode needs an explicit NATS_URL', () => {
+test('fleet mode needs an explicit NATS_URL and a signing key', () => {
   assert.equal(fleetEnabled({}), false);
-  assert.equal(fleetEnabled({ NATS_URL: ' ' }), false);
-  assert.equal(fleetEnabled({ NATS_URL: 'nats://a:4222' }), true);
+  assert.equal(fleetEnabled({ NATS_URL: ' ', MTA_FLEET_KEY: 'SU…' }), false);
+  assert.equal(fleetEnabled({ NATS_URL: 'nats://a:4222' }), false);
+  assert.equal(fleetEnabled({ NATS_URL: 'nats://a:4222', MTA_FLEET_KEY: 'SU…' }), true);
+  assert.equal(fleetEnabled({ NATS_URL__FILE: '/run/secrets/url', MTA_FLEET_KEY__FILE: '/run/secrets/key' }), true);
 });

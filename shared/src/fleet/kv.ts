@@ -1,6 +1,12 @@
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { natsKv } from '../nats-lazy.ts';
+import { natsJetStream, natsKv } from '../nats-lazy.ts';
+import { openEntry, seal } from './envelope.ts';
+import type { FleetIdentity } from './identity.ts';
+
+// JetStream requests of the fleet loops give up after this (the client's default is 5 s): during a cluster
+// failover a request to a server being replaced fails fast and the loop asks again.
+export const API_TIMEOUT_MS = 1000;
 
 // Buckets shared by the fleet; access to them is what NATS permissions must restrict (they hold key material).
 export const DKIM_BUCKET = 'mta-dkim';
@@ -9,41 +15,67 @@ export const GUARD_BUCKET = 'mta-guard';
 
 // Opens a bucket, creating it on first use, so no node needs an admin step before joining. Created with 3 replicas
 // when the servers form a cluster (losing one server loses no key), else 1; an existing bucket is bound as it is.
-// `ttlMs`: entries older than this disappear on their own (buckets of short-lived facts, e.g. the guard's bans).
-export async function openBucket(nc: NatsConnection, name: string, history = 1, ttlMs?: number): Promise<KV> {
-  const { Kvm } = await natsKv();
-  const kvm = new Kvm(nc);
-  const ttl = ttlMs === undefined ? {} : { ttl: ttlMs };
+// With least-privilege credentials only the binding works; the operator creates the buckets with `mta fleet init`.
+export async function openBucket(nc: NatsConnection, name: string, history = BUCKET_HISTORY): Promise<KV> {
+  const [{ Kvm }, { jetstream }] = await Promise.all([natsKv(), natsJetStream()]);
+  const kvm = new Kvm(jetstream(nc, { timeout: API_TIMEOUT_MS }));
   try {
-    return await kvm.create(name, { history, replicas: 3, ...ttl });
+    return await kvm.create(name, { history, replicas: 3 });
   } catch {
-    return kvm.create(name, { history, ...ttl });
+    return kvm.create(name, { history }).catch((e: Error) => {
+      throw new Error(`bucket ${name} cannot be opened or created here (${e.message}); run \`mta fleet init\``);
+    });
   }
 }
+
+// Revisions kept per key: a forged value never erases the signed one before it from the bucket's history.
+export const BUCKET_HISTORY = 5;
 
 // KV keys allow [-/_=.a-zA-Z0-9]; domain names fit, selectors too.
 export const kvKey = (...parts: string[]): string => parts.map((p) => p.replace(/[^-/_=.a-zA-Z0-9]/g, '_')).join('.');
 
 export type ClaimOutcome =
-  | { kind: 'published'; value: Uint8Array }
-  | { kind: 'same'; value: Uint8Array }
-  | { kind: 'conflict'; value: Uint8Array }
-  | { kind: 'adopted'; value: Uint8Array }
+  // Ours is in the bucket now (it was empty, retired, or held something no trusted node signed).
+  | { kind: 'published' }
+  // The bucket already had exactly our value.
+  | { kind: 'same' }
+  // A trusted node was first with another value: the caller adopts it.
+  | { kind: 'adopt'; value: Buffer; signer: string }
+  // Retired by the operator at `at` (and we offered nothing).
+  | { kind: 'retired'; at: string }
   | { kind: 'absent' };
 
-// First writer wins: publish our value only if the key is empty (KV create semantics); otherwise report the
-// fleet's value so the caller adopts it. Deterministic across nodes because the server serialises creates.
-export async function claimOrAdopt(kv: KV, key: string, local: Uint8Array | undefined): Promise<ClaimOutcome> {
-  if (local) {
+// First writer wins, among signed entries: our value goes in only where the key is empty, retired or forged
+// (overwriting a forgery heals the bucket), through compare-and-set, so concurrent nodes settle on one value.
+export async function claimSigned(
+  kv: KV,
+  id: FleetIdentity,
+  bucket: string,
+  key: string,
+  local: Uint8Array | undefined,
+  // When the local value came to be: a retirement signed after it retires the local value too (a node that was
+  // down while the operator retired a key must not publish it again).
+  localSince?: Date,
+): Promise<ClaimOutcome> {
+  for (let attempt = 0; ; attempt++) {
+    const e = await kv.get(key);
+    const live = e?.operation === 'PUT' && e.value.length > 0;
+    const cur = live && e ? openEntry(id, bucket, key, e.value) : undefined;
+    if (cur?.ok && cur.op === 'put') {
+      if (local && Buffer.from(local).equals(cur.body)) return { kind: 'same' };
+      return { kind: 'adopt', value: cur.body, signer: cur.signer };
+    }
+    const retired = cur?.ok ? cur.at : undefined;
+    if (retired && (!local || (localSince && Date.parse(retired) >= localSince.getTime()))) return { kind: 'retired', at: retired };
+    if (!local) return { kind: 'absent' };
     try {
-      await kv.create(key, local);
-      return { kind: 'published', value: local };
-    } catch {
-      // someone was first; fall through and read theirs
+      const sealed = seal(id, bucket, key, local);
+      if (e) await kv.update(key, sealed, e.revision);
+      else await kv.create(key, sealed);
+      return { kind: 'published' };
+    } catch (err) {
+      // Someone wrote in between: read again and take theirs if it is good.
+      if (attempt >= 2) throw err;
     }
   }
-  const entry = await kv.get(key);
-  if (entry?.operation !== 'PUT' || entry.value.length === 0) return { kind: 'absent' };
-  if (!local) return { kind: 'adopted', value: entry.value };
-  return Buffer.from(entry.value).equals(Buffer.from(local)) ? { kind: 'same', value: local } : { kind: 'conflict', value: entry.value };
 }

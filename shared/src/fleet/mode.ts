@@ -1,4 +1,29 @@
+import type { Config } from '../env/schema.ts';
 import type { RawEnv } from '../env/spec.ts';
+import { ErrorCode, MtaError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { FleetIdentity } from './identity.ts';
 
-// Fleet mode is opt-in: only an explicit NATS_URL turns it on, so single-node users see no change.
-export const fleetEnabled = (env: RawEnv): boolean => !!(env.NATS_URL ?? env.NATS_URL__FILE)?.trim();
+const given = (env: RawEnv, name: string): boolean => !!(env[name] ?? env[`${name}__FILE`])?.trim();
+
+// Fleet mode is opt-in: an explicit NATS_URL and a signing key (MTA_FLEET_KEY) turn it on, so single-node users
+// see no change and no node ever shares unsigned entries.
+export const fleetEnabled = (env: RawEnv): boolean => given(env, 'NATS_URL') && given(env, 'MTA_FLEET_KEY');
+
+// The identity a sidecar shares with, or undefined outside fleet mode. An explicit NATS_URL without a key is said
+// once (events only); a seed with a bad checksum is a configuration error naming MTA_FLEET_KEY.
+export async function joinFleet(config: Config, env: RawEnv, log: Logger): Promise<FleetIdentity | undefined> {
+  if (!given(env, 'NATS_URL')) return undefined;
+  if (!fleetEnabled(env) || !config.MTA_FLEET_KEY) {
+    log.info(
+      { event: 'fleet.off' },
+      'NATS_URL is set without MTA_FLEET_KEY: events only; DKIM keys, certificates and learning are not shared',
+    );
+    return undefined;
+  }
+  try {
+    return await FleetIdentity.load(config.MTA_FLEET_KEY, config.MTA_NODE, config.MTA_FLEET_TRUST ?? []);
+  } catch (e) {
+    throw new MtaError(ErrorCode.Config, `MTA_FLEET_KEY: not a valid NKEY user seed (${(e as Error).message})`);
+  }
+}

@@ -1,4 +1,4 @@
-import type { MailLogEvent, Verdict } from './events.ts';
+import type { AmavisVerdict, MailLogEvent } from './events.ts';
 import type { LogLine } from './line.ts';
 
 // `(01234-01) Passed CLEAN {RelayedInbound}, [192.0.2.1]:4321 <a@b> -> <c@d>, …, 1234 ms`: the main line of a
@@ -6,7 +6,7 @@ import type { LogLine } from './line.ts';
 const MAIN = /^\([\w-]+\) (Passed|Blocked) ([A-Z][A-Z-]*[A-Z])(?:-\d+)?(?: \([^)]*\))? \{[^}]*\}.*?(?:, (\d+) ms)?$/;
 const SCANNER = /(?:av-scanner FAILED|ALL VIRUS SCANNERS FAILED)/;
 
-const VERDICTS: Record<string, Verdict> = {
+const VERDICTS: Record<string, AmavisVerdict> = {
   CLEAN: 'clean',
   SPAM: 'spam',
   SPAMMY: 'spam',

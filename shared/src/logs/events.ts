@@ -18,7 +18,7 @@ export type PostscreenTest = 'pregreet' | 'dnsbl' | 'denylist' | 'hangup' | 'pro
 
 export type DeliveryStatus = 'sent' | 'bounced' | 'deferred' | 'expired';
 
-export type Verdict = 'clean' | 'spam' | 'virus' | 'banned' | 'bad-header' | 'unchecked' | 'other';
+export type AmavisVerdict = 'clean' | 'spam' | 'virus' | 'banned' | 'bad-header' | 'unchecked' | 'other';
 
 export type MailLogEvent =
   // A wrong password or unknown user: SMTP AUTH (postfix) or an IMAP/POP3 login (dovecot); `count` attempts.
@@ -34,6 +34,6 @@ export type MailLogEvent =
   // One recipient's delivery attempt; `internal` is the hop to the content filter.
   | { kind: 'delivery'; queueId: string; status: DeliveryStatus; internal: boolean }
   // amavis's verdict on one message, with the time it took.
-  | { kind: 'verdict'; verdict: Verdict; blocked: boolean; ms?: number }
+  | { kind: 'verdict'; verdict: AmavisVerdict; blocked: boolean; ms?: number }
   // A virus scanner (or all of them) failed on a message.
   | { kind: 'scanner-error'; all: boolean };

@@ -31,6 +31,7 @@ export const toFleetCert = (c: Servable, node: string): FleetCert => ({
 const str = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 
 // Reads a bucket value back as an acme.json record, so it goes through the very same checks; undefined when malformed.
+// Serial and notAfter come from the certificate itself, never from what the record claims.
 export function parseFleetCert(bytes: Uint8Array): (AcmeEntry & { serial: string; notAfter: string; from: string }) | undefined {
   let v: Record<string, unknown>;
   try {
@@ -39,6 +40,13 @@ export function parseFleetCert(bytes: Uint8Array): (AcmeEntry & { serial: string
     return undefined;
   }
   if (!v || typeof v !== 'object' || !str(v.main) || !str(v.chainPem) || !str(v.keyPem)) return undefined;
+  const leafPem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(v.chainPem)?.[0];
+  let leaf: import('node:crypto').X509Certificate;
+  try {
+    leaf = new (process.getBuiltinModule('node:crypto').X509Certificate)(leafPem ?? '');
+  } catch {
+    return undefined;
+  }
   const sans = Array.isArray(v.sans) ? v.sans.filter((s): s is string => typeof s === 'string') : [];
   return {
     resolver: str(v.resolver) ? v.resolver : undefined,
@@ -47,8 +55,8 @@ export function parseFleetCert(bytes: Uint8Array): (AcmeEntry & { serial: string
     certPem: v.chainPem,
     keyPem: v.keyPem,
     format: 'v2',
-    serial: str(v.serial) ? v.serial : '',
-    notAfter: str(v.notAfter) ? v.notAfter : '',
+    serial: leaf.serialNumber.toUpperCase(),
+    notAfter: new Date(leaf.validTo).toISOString(),
     from: str(v.node) ? v.node : '',
   };
 }

@@ -1,20 +1,17 @@
 import { join } from 'node:path';
-import { fleetEnabled, MtaError, mtaPaths, startHeartbeat, startSidecar } from '@mta/shared';
+import { joinFleet, MtaError, mtaPaths, startHeartbeat, startSidecar } from '@mta/shared';
 import { CertPublisher, startFleetCerts } from './fleet-sync.ts';
 import { installOnce, startAcmeWatch } from './start.ts';
 
 // acme-watch: Traefik acme.json -> validated certificate for postfix and dovecot, rotated without restarts.
-// Fleet mode (explicit NATS_URL): ACME_SOURCE=file also publishes to KV mta-certs, ACME_SOURCE=fleet installs from it.
+// Fleet mode (NATS_URL + MTA_FLEET_KEY): ACME_SOURCE=file also publishes to KV mta-certs, ACME_SOURCE=fleet
+// installs from it.
 // `--once`: the entry step, one pass before the daemons start.
 const once = process.argv.includes('--once');
 const { config, env, log, bus, life } = startSidecar('acme-watch');
 const paths = mtaPaths();
 const seenFile = join(paths.run, 'acme-watch', 'seen.json');
-const fleet = fleetEnabled(env);
-const node = config.MTA_NODE ?? 'mta';
 const connection = () => bus.connection();
-if (config.ACME_SOURCE === 'fleet' && !fleet)
-  log.warn({ event: 'acme.source' }, 'ACME_SOURCE=fleet needs NATS_URL (fleet mode); watching ACME_FILE instead');
 const common = {
   hostname: config.HOSTNAME,
   mailDomains: config.MAIL_DOMAIN ?? [],
@@ -37,16 +34,23 @@ if (once) {
   await Promise.race([bus.connection().catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
   await life.shutdown(0, 'done');
 }
+const identity = await joinFleet(config, env, log).catch(async (e) => {
+  log.fatal({ event: 'acme.fatal', err: (e as Error).message }, 'acme-watch cannot start');
+  return life.shutdown(1, 'fatal');
+});
+if (config.ACME_SOURCE === 'fleet' && !identity)
+  log.warn({ event: 'acme.source' }, 'ACME_SOURCE=fleet needs NATS_URL (fleet mode); watching ACME_FILE instead');
 let running: { service: { served: { serial: string; notAfter: string } | undefined }; close: () => Promise<void> };
-if (fleet && config.ACME_SOURCE === 'fleet') running = startFleetCerts({ ...common, connection });
+if (identity && config.ACME_SOURCE === 'fleet')
+  running = startFleetCerts({ ...common, connection, identity, fleetCa: config.MTA_FLEET_CA });
 else {
-  const publisher = fleet ? new CertPublisher(connection, log, node) : undefined;
+  const publisher = identity ? new CertPublisher(connection, log, identity) : undefined;
   running = startAcmeWatch({ ...common, file: config.ACME_FILE, seenFile, onServed: publisher && ((c) => publisher.offer(c)) });
   if (publisher) life.onShutdown(() => publisher.close());
 }
 life.onShutdown(() => running.close());
 // `mta fleet status`: which certificate this node serves (public facts only).
-if (fleet)
+if (identity)
   life.onShutdown(
     startHeartbeat(bus, () => ({
       sidecar: 'acme-watch',

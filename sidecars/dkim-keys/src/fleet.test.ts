@@ -34,3 +34,14 @@ test('an unusable fleet value never replaces a local key and its reason does not
   assert.equal(step.step, 'refuse');
   assert.doesNotMatch(JSON.stringify(step), /not really/);
 });
+
+test('only keys for served domains, no weaker than DKIM_KEYBITS, are taken from the fleet', () => {
+  const k = pkcs1(key());
+  const policy = { served: new Set(['a.test']), minBits: 1024 };
+  assert.deepEqual(fleetStep(undefined, k, inspectKey(k), policy, 'a.test'), { step: 'adopt' });
+  assert.match(JSON.stringify(fleetStep(undefined, k, inspectKey(k), policy, 'b.test')), /not a domain this node serves/);
+  assert.match(
+    JSON.stringify(fleetStep(undefined, k, inspectKey(k), { ...policy, minBits: 2048 }, 'a.test')),
+    /1024-bit key, below DKIM_KEYBITS=2048/,
+  );
+});

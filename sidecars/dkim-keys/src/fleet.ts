@@ -1,4 +1,6 @@
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeAtomic } from '@mta/shared';
 import type { DkimCore } from './core.ts';
 import { keyEvent } from './events.ts';
 import { type Inspection, inspectKey } from './keyinfo.ts';
@@ -24,9 +26,20 @@ export interface LocalKey {
   fingerprint?: string;
 }
 
-// Pure decision, unit-tested: compares bytes first, then public key fingerprints.
-export function fleetStep(local: LocalKey | undefined, fleet: Buffer, fleetInfo: Inspection): FleetStep {
+// What this node accepts from the fleet: keys for the domains it serves, no weaker than it would make itself.
+export interface FleetPolicy {
+  served: ReadonlySet<string>;
+  // DKIM_KEYBITS.
+  minBits: number;
+}
+
+// Pure decision, unit-tested: the policy first, then compares bytes, then public key fingerprints.
+export function fleetStep(local: LocalKey | undefined, fleet: Buffer, fleetInfo: Inspection, policy?: FleetPolicy, domain = ''): FleetStep {
   if (!fleetInfo.ok) return { step: 'refuse', reason: fleetInfo.reason };
+  if (policy && !policy.served.has(domain.toLowerCase()))
+    return { step: 'refuse', reason: `${domain} is not a domain this node serves (MAIL_DOMAIN)` };
+  if (policy && fleetInfo.info.bits < policy.minBits)
+    return { step: 'refuse', reason: `a ${fleetInfo.info.bits}-bit key, below DKIM_KEYBITS=${policy.minBits}` };
   if (!local || local.bytes.length === 0) return { step: 'adopt' };
   if (local.bytes.equals(fleet)) return { step: 'keep' };
   if (local.fingerprint === fleetInfo.info.fingerprint) return { step: 'rewrite' };
@@ -42,19 +55,15 @@ export async function readLocalKey(core: DkimCore, id: KeyId): Promise<LocalKey 
 }
 
 // Applies the fleet's key to this node: backup on conflict, atomic write, event, snippet + amavis reload.
-// Returns the step taken; logs fingerprints only, never key material.
-export async function applyFleetKey(core: DkimCore, id: KeyId, fleet: Buffer): Promise<FleetStep> {
+// Returns the step taken (a refusal is the caller's to report); logs fingerprints only, never key material.
+export async function applyFleetKey(core: DkimCore, id: KeyId, fleet: Buffer, policy?: FleetPolicy): Promise<FleetStep> {
   const name = keyFileName(id);
   const file = join(core.dir, name);
   const local = await readLocalKey(core, id);
   const fleetInfo = inspectKey(fleet);
-  const step = fleetStep(local, fleet, fleetInfo);
+  const step = fleetStep(local, fleet, fleetInfo, policy, id.domain);
   const facts = { domain: id.domain, selector: id.selector };
-  if (step.step === 'refuse') {
-    core.log.error({ event: 'dkim.fleet.invalid', ...facts, reason: step.reason }, 'fleet DKIM key unusable; keeping the local key');
-    return step;
-  }
-  if (step.step === 'keep' || !fleetInfo.ok) return step;
+  if (step.step === 'refuse' || step.step === 'keep' || !fleetInfo.ok) return step;
   if (step.step === 'replace' && local) {
     await backupKey(file, local.bytes, core.owner);
     core.log.warn(
@@ -76,4 +85,21 @@ export async function applyFleetKey(core: DkimCore, id: KeyId, fleet: Buffer): P
   // Same file name means the same snippet: amavis still has to re-read the replaced key.
   if (!snippetChanged && step.step !== 'rewrite') await core.reload();
   return step;
+}
+
+// The operator retired this key fleet-wide (`mta fleet retire dkim`): it is kept as .retired and leaves the amavis
+// snippet; the service then mints a new one, which the first node to publish makes the fleet's.
+export async function retireLocalKey(core: DkimCore, id: KeyId): Promise<boolean> {
+  const name = keyFileName(id);
+  const file = join(core.dir, name);
+  const bytes = await readIfExists(file);
+  if (!bytes) return false;
+  await writeAtomic(`${file}.retired`, bytes, { mode: 0o600, uid: core.owner?.uid, gid: core.owner?.gid });
+  await rm(file, { force: true });
+  core.known.delete(name);
+  core.log.warn(
+    { event: 'dkim.fleet.retired', domain: id.domain, selector: id.selector, kept: `${file}.retired` },
+    'DKIM key retired by the fleet',
+  );
+  return true;
 }

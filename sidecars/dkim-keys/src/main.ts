@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { fleetEnabled, MtaError, mtaPaths, type SidecarContext, startHeartbeat, startSidecar } from '@mta/shared';
+import { joinFleet, MtaError, mtaPaths, type SidecarContext, startHeartbeat, startSidecar } from '@mta/shared';
 import { fingerprints } from './core.ts';
 import { runDkimKeys } from './service.ts';
 
@@ -14,20 +14,21 @@ try {
   process.exit(1);
 }
 try {
+  // Fleet mode only for the service: the `--once` entry step runs before NATS is up.
+  const identity = once ? undefined : await joinFleet(ctx.config, ctx.env, ctx.log);
+  const publish = (s: string, p: Record<string, unknown>) => ctx.bus.publish(s, p);
   const svc = await runDkimKeys({
     paths: mtaPaths(),
     config: ctx.config,
     log: ctx.log,
-    publish: (s, p) => ctx.bus.publish(s, p),
+    publish,
     watch: !once,
     seeding: process.env.MTA_SEEDING === undefined ? undefined : process.env.MTA_SEEDING === '1',
-    // Fleet mode only for the service: the `--once` entry step runs before NATS is up.
-    fleet: !once && fleetEnabled(ctx.env) ? { connection: () => ctx.bus.connection() } : undefined,
+    fleet: identity ? { connection: () => ctx.bus.connection(), identity, publish } : undefined,
   });
   ctx.life.onShutdown(svc.close);
   // Fleet mode: tell `mta fleet status` which key each domain signs with on this node.
-  if (!once && fleetEnabled(ctx.env))
-    ctx.life.onShutdown(startHeartbeat(ctx.bus, () => ({ sidecar: 'dkim-keys', dkim: fingerprints(svc.core.known) })));
+  if (identity) ctx.life.onShutdown(startHeartbeat(ctx.bus, () => ({ sidecar: 'dkim-keys', dkim: fingerprints(svc.core.known) })));
   if (once) {
     // Give the bus a moment to flush the key events; NATS being down must not hold up the start.
     await Promise.race([ctx.bus.connection(), new Promise((r) => setTimeout(r, 1000))]);

@@ -29,7 +29,7 @@ export interface ServiceOptions {
   seeding?: boolean;
   // Where a running amavis leaves its pid; the first live one is sent SIGHUP.
   pidFiles?: readonly string[];
-  // Fleet mode (explicit NATS_URL): share keys through the KV bucket mta-dkim. Only for the watching service.
+  // Fleet mode (NATS_URL + MTA_FLEET_KEY): share keys through the KV bucket mta-dkim. Only for the watching service.
   fleet?: FleetLink;
 }
 
@@ -69,7 +69,13 @@ export async function runDkimKeys(o: ServiceOptions): Promise<{ core: DkimCore; 
   };
   const domains = config.MAIL_DOMAIN ?? [];
   const run = serial();
-  const fleet = o.watch && o.fleet ? new DkimFleet(core, o.fleet, run) : undefined;
+  const policy = { served: new Set(domains.map((d) => d.toLowerCase())), minBits: config.DKIM_KEYBITS };
+  const regenerate = async (domain: string) => {
+    await ensureKeys(core, { domains: [domain], bits: config.DKIM_KEYBITS, seeding: false });
+    // Same file name, same snippet: amavis still has to load the new key.
+    if (!(await syncKeys(core, { announce: true })).snippetChanged) await core.reload();
+  };
+  const fleet = o.watch && o.fleet ? new DkimFleet(core, o.fleet, run, policy, regenerate) : undefined;
   // Adopt before generating: a node joining the fleet must not mint a key the others would have to drop.
   const inFleet = !!fleet && (await fleet.open());
   const fleetFailed = (e: Error) =>

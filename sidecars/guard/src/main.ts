@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { watch } from 'node:fs';
-import { detectVariant, fleetEnabled, followMailLogs, MtaError, mtaPaths, startSidecar } from '@mta/shared';
+import { detectVariant, followMailLogs, joinFleet, MtaError, mtaPaths, startSidecar } from '@mta/shared';
 import { GuardFleet } from './fleet-sync.ts';
 import { applyMaps } from './maps.ts';
 import { readMynetworks } from './mynetworks.ts';
@@ -23,7 +23,8 @@ try {
     await life.shutdown(0, 'guard off');
   }
   const protect = protectedNetworks({
-    mynetworks: await readMynetworks(paths.postfixConf),
+    // The variable, and what postfix was seeded with (they differ until the next seeding).
+    mynetworks: [...config.MYNETWORKS, ...(await readMynetworks(paths.postfixConf))],
     proxies: config.TRUSTED_PROXIES ?? [],
     ignore: config.GUARD_IGNORE ?? [],
   });
@@ -60,8 +61,9 @@ try {
   const prune = setInterval(() => guard.prune(), 60_000);
   prune.unref();
   life.onShutdown(() => clearInterval(prune));
-  if (fleetEnabled(env)) {
-    fleet = new GuardFleet({ connection: () => bus.connection(), guard, node, log });
+  const identity = once ? undefined : await joinFleet(config, env, log);
+  if (identity) {
+    fleet = new GuardFleet({ connection: () => bus.connection(), identity, guard, log, publish: (s, p) => bus.publish(s, p) });
     fleet.start();
     const f = fleet;
     life.onShutdown(() => f.close());

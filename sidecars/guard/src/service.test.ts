@@ -122,7 +122,7 @@ test('fleet entries: adopted unless protected or already longer; a lift marker l
     assert.equal(await s.guard.adopt(entry), 'adopted');
     assert.equal((await s.store.get('192.0.2.50'))?.origin, 'fleet');
     assert.equal(await s.guard.adopt(entry), 'ignored');
-    assert.equal(await s.guard.adopt({ ...entry, ip: '10.9.9.9' }), 'ignored');
+    assert.equal(await s.guard.adopt({ ...entry, ip: '10.9.9.9' }), 'protected');
     assert.equal(await s.guard.adopt({ ...entry, until: '2026-01-01T00:00:00.000Z' }), 'lifted');
     assert.equal(await s.store.get('192.0.2.50'), undefined);
     assert.equal(parseBan({ ...entry, until: '2099-01-01T00:00:00Z' }, now.t), undefined, 'longer than a year');

@@ -71,7 +71,7 @@ export class GuardService {
   }
 
   // A ban from another node: adopted unless the address is protected here or already banned at least as long.
-  async adopt(ban: Ban): Promise<'adopted' | 'lifted' | 'ignored'> {
+  async adopt(ban: Ban): Promise<'adopted' | 'lifted' | 'ignored' | 'protected'> {
     const now = this.now();
     const mine = this.bans.get(ban.ip);
     if (!isActive(ban, now)) {

@@ -1,6 +1,19 @@
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { type EnvIssue, fsyncDir, type Logger, mtaPaths, parseEnv, type RawEnv, scrub, secretValues, type Variant } from '@mta/shared';
+import {
+  type EnvIssue,
+  formatIssue,
+  fsyncDir,
+  type Logger,
+  MAILBOX_SOURCES,
+  mailboxSources,
+  mtaPaths,
+  parseEnv,
+  type RawEnv,
+  scrub,
+  secretValues,
+  type Variant,
+} from '@mta/shared';
 import { postfixBase } from './apply/base.ts';
 import { commitPlan } from './apply/commit.ts';
 import { dovecotParamNames, postfixParamNames } from './apply/facts.ts';
@@ -52,7 +65,7 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
   const t0 = performance.now();
   const paths = mtaPaths(opts.root);
   const now = opts.now ?? new Date();
-  // Errors can quote values (postfix echoes a bad parameter); secret values never leave the seed.
+  // Errors can quote values (postfix echoes a bad parameter); secret values never leave the seed, X__FILE ones included.
   const secrets = secretValues(opts.env);
   const done = (r: Omit<SeedResult, 'variant' | 'durationMs'>): SeedResult => ({
     ...r,
@@ -72,13 +85,15 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
     const changed = await renewSelfSignedIfDue(paths, now, opts.log);
     return done({ status: 'skipped', errors: [], warnings: [], changed, domains: [] });
   }
-  const parsed = parseEnv(opts.env);
-  if (!parsed.ok) return done({ status: 'invalid', errors: parsed.errors, warnings: [], changed: [], domains: [] });
+  const parsed = parseEnv(opts.env, { variant: opts.variant });
+  const envWarnings = parsed.warnings.map(formatIssue);
+  if (!parsed.ok) return done({ status: 'invalid', errors: parsed.errors, warnings: envWarnings, changed: [], domains: [] });
   const domains = parsed.config.MAIL_DOMAIN ?? [];
   const [postfixParams, dovecotParams, base] = await Promise.all([postfixParamNames(), dovecotParamNames(), postfixBase(paths)]);
   phase('facts');
   const ctx = renderContext({ config: parsed.config, env: parsed.env, paths, variant: opts.variant, postfixParams, dovecotParams, now });
   const plan = mergeParts([...renderAll(opts.renderers ?? registry, ctx), renderPassthrough(ctx)]);
+  plan.warnings.unshift(...envWarnings);
   if (!base.base) plan.errors.push({ variable: 'postfix', message: `no main.cf/master.cf in ${base.source} to render from` });
   if (plan.errors.length || !base.base)
     return done({ status: 'invalid', errors: plan.errors, warnings: plan.warnings, changed: [], domains });
@@ -98,6 +113,11 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
   phase('commit');
   opts.log.debug({ event: 'seed.timing', phases }, 'seed phases (ms)');
   for (const w of plan.warnings) opts.log.warn({ event: 'seed.warning' }, w);
+  if (!mailboxSources(parsed.config).length)
+    opts.log.info(
+      { event: 'seed.relay-only', domains },
+      `relay only: no domain is local; set ${MAILBOX_SOURCES.join(', ')} (or the other LDAP/MySQL lookup variables) to receive mail here`,
+    );
   opts.log.info({ event: 'seed.applied', domains, changed: changed.length, force: gate.force }, 'configuration seeded');
   return done({ status: 'applied', errors: [], warnings: plan.warnings, changed, domains });
 }

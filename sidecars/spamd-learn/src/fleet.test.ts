@@ -1,18 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { deliveryTimeMs, fleetFileName, fleetPath, isOwnDelivery, learnLag } from './fleet.ts';
+import { deliveryTimeMs, fleetFileName, fleetPath, learnLag } from './fleet.ts';
 
 test('the spam and ham copies of one message share a fleet file name', () => {
   const m = new TextEncoder().encode('Subject: x\r\n\r\nbody');
   assert.match(fleetFileName(m), /^[0-9a-f]{64}\.eml$/);
   assert.equal(fleetPath('/in', 'spam', m).replace('/spam/', '/'), fleetPath('/in', 'ham', m).replace('/ham/', '/'));
   assert.notEqual(fleetFileName(m), fleetFileName(new TextEncoder().encode('Subject: y\r\n\r\nbody')));
-});
-
-test('own deliveries are recognised; anonymous ones are learned', () => {
-  assert.equal(isOwnDelivery('mx1', 'mx1'), true);
-  assert.equal(isOwnDelivery('mx2', 'mx1'), false);
-  assert.equal(isOwnDelivery('', ''), false);
 });
 
 test('stream time and learn lag', () => {

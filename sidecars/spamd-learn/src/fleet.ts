@@ -1,5 +1,16 @@
 import { join } from 'node:path';
+import type { ensureLearnStream, FleetIdentity, Logger, Publish } from '@mta/shared';
 import type { LearnKind } from './kind.ts';
+
+// What the fleet inbox and outbox both need: the bus connection, this node's key, and the learn size limit.
+export interface FleetLearnLink {
+  connection: () => Promise<Parameters<typeof ensureLearnStream>[0] | undefined>;
+  identity: FleetIdentity;
+  log: Logger;
+  publish?: Publish;
+  // SPAMD_MAX_SIZE: larger messages are neither shared nor taken from the fleet.
+  maxMessageBytes: number;
+}
 
 // File name of a fleet message: hash of the bytes only, so the spam and the ham copy of one message share a name
 // (the queue then learns the later decision last, as for kopano's <searchkey>.eml pairs).
@@ -9,9 +20,6 @@ export const fleetFileName = (message: Uint8Array): string =>
 
 // Where a fleet message waits for the learn queue (inbox) or for publishing (outbox).
 export const fleetPath = (dir: string, kind: LearnKind, message: Uint8Array): string => join(dir, kind, fleetFileName(message));
-
-// A delivery this node published itself was learned here before it was published: ack it, do not learn it again.
-export const isOwnDelivery = (from: string, node: string): boolean => from !== '' && from === node;
 
 // Stream time of a delivery in ms (the queue orders by it like by a file's mtime).
 export const deliveryTimeMs = (timestampNanos: bigint | number): number =>

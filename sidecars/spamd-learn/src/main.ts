@@ -2,9 +2,10 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fleetEnabled, lookupUser, MtaError, mtaPaths, startHeartbeat, startSidecar } from '@mta/shared';
+import { joinFleet, lookupUser, MtaError, mtaPaths, startHeartbeat, startSidecar } from '@mta/shared';
 import { ensureBayesDir, ensureDropFolders } from './dirs.ts';
-import { FleetInbox, LearnOutbox } from './fleet-sync.ts';
+import { FleetInbox } from './inbox.ts';
+import { LearnOutbox } from './outbox.ts';
 import { LearnQueue } from './service.ts';
 import { watchDropFolders } from './watch.ts';
 
@@ -24,17 +25,30 @@ try {
   // Copies left by a killed run are stale: their originals are still in the drop folders and will be learned again.
   const stagingRoot = join(paths.run, 'spamd-learn', 'sidecar');
   await rm(stagingRoot, { recursive: true, force: true });
-  // Fleet mode (explicit NATS_URL): what is learned here goes to MTA_LEARN, what other nodes learned comes back.
-  const fleet = fleetEnabled(env);
-  const node = config.MTA_NODE ?? 'mta';
-  const connection = () => bus.connection();
-  const outbox = fleet ? new LearnOutbox({ dir: join(paths.srvVar, 'spamd-learn', 'outbox'), connection, node, log }) : undefined;
+  // Fleet mode (NATS_URL + MTA_FLEET_KEY): what is learned here goes to MTA_LEARN, signed; what other trusted
+  // nodes learned comes back.
+  const identity = await joinFleet(config, env, log);
+  const fleet = !!identity;
+  const shared = {
+    connection: () => bus.connection(),
+    log,
+    publish: (subject: string, payload: Record<string, unknown>) => bus.publish(subject, payload),
+    maxMessageBytes: config.SPAMD_MAX_SIZE,
+  };
+  const outbox = identity
+    ? new LearnOutbox({
+        ...shared,
+        identity,
+        dir: join(paths.srvVar, 'spamd-learn', 'outbox'),
+        maxBytes: config.MTA_FLEET_OUTBOX_MB * 1024 * 1024,
+      })
+    : undefined;
   let inbox: FleetInbox | undefined;
   const queue = new LearnQueue({
     lib,
     batchMs: config.SPAMD_BATCH_MS,
     batchMax: config.SPAMD_BATCH_MAX,
-    target: { dbPath: paths.bayes, user, home: paths.amavisHome, log, signal: life.signal },
+    target: { dbPath: paths.bayes, user, home: paths.amavisHome, log, signal: life.signal, maxSize: config.SPAMD_MAX_SIZE },
     stagingRoot,
     log,
     bus,
@@ -50,12 +64,11 @@ try {
       : undefined,
     onFailed: fleet ? async (file, reason) => (await inbox?.failed(file, reason)) ?? false : undefined,
   });
-  if (fleet && outbox) {
+  if (identity && outbox) {
     inbox = new FleetInbox({
+      ...shared,
+      identity,
       dir: join(paths.run, 'spamd-learn', 'fleet'),
-      connection,
-      node,
-      log,
       add: (file, kind, mtimeMs) => queue.add(file, kind, mtimeMs),
     });
     await inbox.start();

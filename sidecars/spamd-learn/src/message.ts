@@ -12,8 +12,11 @@ export function whyNotMessage(data: Buffer): string | undefined {
   if (!FIRST_LINE.test(firstLine)) return 'does not start with a header field, not an RFC 822 message';
   const end = text.search(/\r?\n\r?\n/);
   const header = end < 0 ? text : text.slice(0, end);
-  for (const line of header.split(/\r?\n/).slice(1))
-    if (!/^[ \t]/.test(line) && !/^[\x21-\x39\x3b-\x7e]+[ \t]*:/.test(line))
-      return `malformed header line ${JSON.stringify(line.slice(0, 40))}`;
+  // The reason ends up in logs and bus events: it names the line, never its (hostile, maybe private) text.
+  const lines = header.split(/\r?\n/);
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    if (!/^[ \t]/.test(line) && !/^[\x21-\x39\x3b-\x7e]+[ \t]*:/.test(line)) return `malformed header line ${i + 1} (not "name: value")`;
+  }
   return undefined;
 }

@@ -11,6 +11,8 @@ export interface SaTarget {
   home: string;
   // Site config override (tests); production uses the packaged /etc/spamassassin like amavis does.
   siteConfigPath?: string;
+  // SPAMD_MAX_SIZE: sa-learn skips larger messages (its own default is 500 KB).
+  maxSize?: number;
   timeoutMs?: number;
   log?: Logger;
   signal?: AbortSignal;
@@ -30,8 +32,8 @@ const common = (t: Pick<SaTarget, 'dbPath' | 'siteConfigPath'>): string[] => [
 ];
 
 // One sa-learn run for a whole batch. --no-sync writes to the journal only (see sync-policy.ts for when it is merged).
-export function learnArgs(kind: LearnKind, files: readonly string[], t: Pick<SaTarget, 'dbPath' | 'siteConfigPath'>): string[] {
-  return [...common(t), `--${kind}`, '--no-sync', '--', ...files];
+export function learnArgs(kind: LearnKind, files: readonly string[], t: Pick<SaTarget, 'dbPath' | 'siteConfigPath' | 'maxSize'>): string[] {
+  return [...common(t), `--${kind}`, '--no-sync', ...(t.maxSize ? [`--max-size=${t.maxSize}`] : []), '--', ...files];
 }
 
 export const syncArgs = (t: Pick<SaTarget, 'dbPath' | 'siteConfigPath'>): string[] => [...common(t), '--sync'];

@@ -53,6 +53,10 @@ export interface IssueOptions {
   sans?: string[];
   notBefore?: Date;
   notAfter?: Date;
+  // subjectAltName IP addresses (a NATS server on loopback).
+  ips?: string[];
+  // Also good for TLS client authentication (a NATS client certificate).
+  client?: boolean;
 }
 
 export function issue(ca: TestCa, o: IssueOptions): Issued {
@@ -68,9 +72,10 @@ export function issue(ca: TestCa, o: IssueOptions): Issued {
   const sans = o.sans ?? [o.cn];
   const ext: object[] = [
     { name: 'basicConstraints', cA: false },
-    { name: 'extKeyUsage', serverAuth: true },
+    { name: 'extKeyUsage', serverAuth: true, clientAuth: !!o.client },
   ];
-  if (sans.length) ext.push({ name: 'subjectAltName', altNames: sans.map((value) => ({ type: 2, value })) });
+  const alt = [...sans.map((value) => ({ type: 2, value })), ...(o.ips ?? []).map((ip) => ({ type: 7, ip }))];
+  if (alt.length) ext.push({ name: 'subjectAltName', altNames: alt });
   cert.setExtensions(ext);
   cert.sign(ca.key, forge.md.sha256.create());
   const certPem = forge.pki.certificateToPem(cert);

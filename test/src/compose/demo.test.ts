@@ -14,6 +14,7 @@ import {
   startMariadb,
   startSlapd,
   swaks,
+  swaksAuth,
   tempRoot,
 } from '../harness/index.ts';
 
@@ -131,7 +132,8 @@ describe('compose demo: mta with LDAP mailboxes and MySQL aliases', () => {
     assert.match(r.output, /<-\s+250 2\.0\.0 Ok: queued/);
     const files = await deliveredTo('demo-user-token', 'demo');
     assert.equal(files.length, 1, files.join(' '));
-    assert.match(files[0] ?? '', /^demo\/new\//);
+    // One home per address (/var/mail/<domain>/<name>); the IMAP login "demo" is a user of the primary domain.
+    assert.match(files[0] ?? '', /^example\.com\/demo\/new\//);
   });
 
   test("every alias of init.sql's aliases table is accepted and delivered to its target's mailbox", async () => {
@@ -146,7 +148,7 @@ describe('compose demo: mta with LDAP mailboxes and MySQL aliases', () => {
       assert.equal(r.status, 0, r.output);
       const files = await deliveredTo(token, target);
       assert.equal(files.length, 1, files.join(' '));
-      assert.equal(files[0]?.split('/')[0], target.split('@')[0]);
+      assert.equal(files[0]?.split('/').slice(0, 2).join('/'), `${target.split('@')[1]}/${target.split('@')[0]}`);
       // Dovecot's LMTP records the recipient postfix handed it: the alias's target, not the alias.
       const headers = readFileSync(join(mta.paths.mail, files[0] ?? ''), 'utf8').split('\n\n')[0] ?? '';
       assert.ok(headers.split('\n').includes(`Delivered-To: ${target}`), headers);
@@ -161,22 +163,15 @@ describe('compose demo: mta with LDAP mailboxes and MySQL aliases', () => {
   });
 
   test("the demo user logs in over submission with the Makefile's LDAP password (LDAP_QUERY_ATTRS_PASS)", () => {
-    const auth = (password: string) =>
-      swaks([
-        '--server',
-        `127.0.0.1:${mta.ports.submission}`,
-        '--tls',
-        '--quit-after',
-        'AUTH',
-        '--auth',
-        'PLAIN',
-        '--auth-user',
-        'demo',
-        '--auth-password',
-        password,
-      ]);
+    const auth = (password: string) => swaksAuth(mta.ports.submission, 'demo', password);
     const ok = auth('demo');
     assert.match(ok.output, /<~\s+235 /, ok.output);
     assert.match(auth('wrong').output, /<~\*\s+535 /);
+  });
+
+  test("relay trust: loopback and the demo's own backend network (kopano sends without a login), nothing else", () => {
+    const mynetworks = execFileSync('postconf', ['-c', mta.paths.postfixConf, '-h', 'mynetworks'], { encoding: 'utf8' }).trim();
+    assert.equal(mynetworks, '127.0.0.0/8 [::1]/128 172.29.53.0/24');
+    assert.match(read('compose.yml'), /subnet: \$\{BACKEND_SUBNET-172\.29\.53\.0\/24\}/);
   });
 });

@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { runCaptured } from '@mta/cli/testing';
 import { mtaPaths } from '@mta/shared';
 import { collectEvents } from '../acme/sidecar.ts';
+import { fleetEnv, nodeKey } from '../harness/fleet-keys.ts';
 import { createNetns, type Daemon, eventually, type NatsServer, startNats, type TestNetns, tempRoot } from '../harness/index.ts';
 import { startGuard } from './guard-process.ts';
 import { logOf, type Stack, startStack, swaksFrom, talk } from './stack.ts';
@@ -36,14 +37,24 @@ before(async () => {
   });
   nats = await startNats({ jetstream: true, dir: stack.mta.root });
   events = await collectEvents(nats.url);
-  env = { MTA_ROOT: stack.mta.root, HOSTNAME: 'mx1.example.com', MTA_NODE: 'mx1', NATS_URL: nats.url, GUARD_AUTH_FAILURES: '3' };
+  // Two fleet nodes that trust each other's signing key.
+  const keys = [nodeKey('mx1'), nodeKey('mx2')] as const;
+  env = {
+    MTA_ROOT: stack.mta.root,
+    HOSTNAME: 'mx1.example.com',
+    MTA_NODE: 'mx1',
+    NATS_URL: nats.url,
+    GUARD_AUTH_FAILURES: '3',
+    MYNETWORKS: '127.0.0.0/8 10.9.0.0/16',
+    ...fleetEnv(keys[0], keys),
+  };
   guard = await startGuard(env);
   // A second node of the fleet: only its ban files and maps matter here.
   peerRoot = await tempRoot('mta-guard-peer-');
   const p = mtaPaths(peerRoot.dir);
   mkdirSync(p.postfixConf, { recursive: true });
   writeFileSync(join(p.postfixConf, 'main.cf'), 'mynetworks = 127.0.0.0/8\n');
-  peer = await startGuard({ ...env, MTA_ROOT: peerRoot.dir, MTA_NODE: 'mx2', HOSTNAME: 'mx2.example.com' });
+  peer = await startGuard({ ...env, MTA_ROOT: peerRoot.dir, MTA_NODE: 'mx2', HOSTNAME: 'mx2.example.com', ...fleetEnv(keys[1], keys) });
 });
 
 after(async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { mtaPaths } from '@mta/shared';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { type Daemon, eventually, type NatsServer, startNats, tempRoot } from '../harness/index.ts';
+import { type Daemon, eventually, fleetEnv, type NatsServer, nodeKey, startNats, tempRoot } from '../harness/index.ts';
 import { amavisd, startSidecarProcess, writeAmavisConf } from './helpers.ts';
 
 describe('dkim-keys watches the key dir', () => {
@@ -22,7 +22,9 @@ describe('dkim-keys watches the key dir', () => {
     nc.subscribe('mta.dkim.>', { callback: (_e, m) => void events.push({ subject: m.subject, data: m.json() }) });
     nc.subscribe('mta.fleet.heartbeat', { callback: (_e, m) => void events.push({ subject: m.subject, data: m.json() }) });
     await nc.flush();
-    sidecar = startSidecarProcess(root.dir, { MAIL_DOMAIN: 'a.test', NATS_URL: nats.url, MTA_NODE: 'n1' });
+    // A fleet node (NATS_URL and a signing key): it sends heartbeats.
+    const me = nodeKey('n1');
+    sidecar = startSidecarProcess(root.dir, { MAIL_DOMAIN: 'a.test', NATS_URL: nats.url, MTA_NODE: 'n1', ...fleetEnv(me, [me]) });
     await eventually(() => events.some((e) => e.subject === 'mta.dkim.key.created'), 20_000, `key created\n${sidecar.output()}`);
     await eventually(() => sidecar.output().includes('"event":"dkim.ready"'), 10_000, 'sidecar ready');
   });

@@ -46,7 +46,7 @@ export function checkSnippet(yaml: string): string[] {
     // Docker names the container by its id (no domain) unless `hostname:` is set.
     const env = { HOSTNAME: svc.hostname ?? '3f4e5d6c7b8a', ...Object.fromEntries(defined) };
     const files = new Map(Object.entries(env).flatMap(([k, v]) => (k.endsWith('__FILE') ? [[v, k.slice(0, -6)] as const] : [])));
-    const r = parseEnv(env, (path) => secretFile(files.get(path) ?? ''));
+    const r = parseEnv(env, { read: (path) => secretFile(files.get(path) ?? '') });
     const problems = [...unknownNames(svc.environment, variant), ...(r.ok ? [] : r.errors.map(formatIssue))];
     return problems.map((p) => `service ${svc.name}: ${p}`);
   });

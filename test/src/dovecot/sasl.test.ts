@@ -22,12 +22,14 @@ after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-// One user per method; the passwords are distinct so a hit can only come from the intended passdb.
+// One user per method; the passwords are distinct so a hit can only come from the intended passdb. Each sends as an
+// address it owns: the password-file login (an application) any, the LDAP entry its mail, SQL and IMAP logins the
+// address of their name at the primary domain.
 const USERS = {
-  file: { user: 'client1', password: 'file-secret-1' },
-  ldap: { user: 'alice', password: 'alice-pw' },
-  sql: { user: 'receiver', password: 'sql-secret-1' },
-  imap: { user: 'remote1', password: 'imap-secret-1' },
+  file: { user: 'client1', password: 'file-secret-1', from: 'sender@example.com' },
+  ldap: { user: 'alice', password: 'alice-pw', from: 'alice@example.com' },
+  sql: { user: 'receiver', password: 'sql-secret-1', from: 'receiver@example.com' },
+  imap: { user: 'remote1', password: 'imap-secret-1', from: 'remote1@example.com' },
 };
 
 // Dovecot delays further logins from an address that just failed (auth penalty, up to 15 s): each session comes
@@ -36,7 +38,7 @@ let source = 10;
 const submit = (
   port: number,
   tls: '--tls' | '--tlsc',
-  auth: { user: string; password: string } | undefined,
+  auth: { user: string; password: string; from?: string } | undefined,
   to = 'someone@elsewhere.test',
 ) =>
   swaks([
@@ -44,7 +46,7 @@ const submit = (
     `127.0.0.1:${port}`,
     tls,
     '--from',
-    'sender@example.com',
+    auth?.from ?? 'sender@example.com',
     '--to',
     to,
     '--quit-after',
@@ -58,6 +60,7 @@ describe('SASL via dovecot: password file, LDAP bind, SQL and remote IMAP at onc
   let mta: SeededPostfix;
   let dovecot: Dovecot;
   let secrets: string[];
+  let seedEnv: Record<string, string>;
   before(async () => {
     const { dir, cleanup } = await tempRoot();
     cleanups.push(cleanup);
@@ -76,6 +79,9 @@ describe('SASL via dovecot: password file, LDAP bind, SQL and remote IMAP at onc
       LDAP_USER_BASE: 'ou=people,dc=example,dc=com',
       LDAP_QUERY_FILTER_USER: '(&(objectclass=posixAccount)(mail=%s))',
       LDAP_QUERY_ATTRS_PASS: 'uid=user',
+      LDAP_QUERY_FILTER_ALIAS: '(&(objectclass=inetLocalMailRecipient)(mailLocalAddress=%s))',
+      // Applications: client1 may send as anyone, other only as the news domain.
+      SMTPD_SASL_SENDERS: 'other:@news.example.com',
       LDAP_BIND_DN: LDAP_READER.dn,
       LDAP_BIND_PW: LDAP_READER.password,
       MYSQL_HOST: `127.0.0.1:${db.port}`,
@@ -89,6 +95,7 @@ describe('SASL via dovecot: password file, LDAP bind, SQL and remote IMAP at onc
       DOVECOT_AUTH_FAILURE_DELAY: '0',
     };
     secrets = [LDAP_READER.password, MYSQL_READER.password, ...Object.values(USERS).map((u) => u.password), 'other-secret-9'];
+    seedEnv = env;
     mta = await seededPostfix({ env });
     cleanups.push(() => mta.stop());
     dovecot = await startDovecot(mta.paths);
@@ -123,6 +130,20 @@ describe('SASL via dovecot: password file, LDAP bind, SQL and remote IMAP at onc
     }
   });
 
+  test("sender ownership: a login as another user's address gets 5.7.1; its own alias passes; listed patterns bind applications", async () => {
+    const from = (auth: { user: string; password: string }, sender: string) =>
+      submit(mta.ports.submission!, '--tls', { ...auth, from: sender });
+    const asBob = from(USERS.ldap, 'bob@example.com');
+    assert.match(asBob.output, /<~\*\s+553 5\.7\.1 <bob@example\.com>: Sender address rejected: not owned by user alice/, asBob.output);
+    assert.match(from(USERS.ldap, 'info@example.com').output, /<~\s+250 [^\n]*Ok\s*\n[^\n]*~> QUIT/, 'her LDAP alias');
+    assert.match(from(USERS.sql, 'alice@example.com').output, /<~\*\s+553 5\.7\.1 /, 'an SQL login owns its own name only');
+    assert.match(from(USERS.file, 'bob@example.com').output, /<~\s+250 [^\n]*Ok\s*\n[^\n]*~> QUIT/, 'an unlisted application is free');
+    const other = { user: 'other', password: 'other-secret-9' };
+    assert.match(from(other, 'alerts@news.example.com').output, /<~\s+250 [^\n]*Ok\s*\n[^\n]*~> QUIT/);
+    const outside = from(other, 'ceo@example.com');
+    assert.match(outside.output, /<~\*\s+5\d\d 5\.7\.1 .*not allowed for this login/, outside.output);
+  });
+
   test('dovecot checks the same users directly (doveadm auth test), in the order file, LDAP, SQL, IMAP', () => {
     for (const u of Object.values(USERS)) assert.equal(dovecot.authTest(u.user, u.password), true, u.user);
     assert.equal(dovecot.authTest(USERS.ldap.user, 'nope'), false);
@@ -134,6 +155,13 @@ describe('SASL via dovecot: password file, LDAP bind, SQL and remote IMAP at onc
 
   test('no bind password, SQL password or SASL password in logs or world-readable files', () => {
     assertNoSecretsLeaked(mta.root, secrets, [mta.seedLog.join('\n'), mta.postfix.output(), dovecot.log()]);
+  });
+
+  test("SMTPD_SASL_SENDER_CHECK=no: any login may send as anyone again (the seed's behaviour)", async () => {
+    const r = await mta.reseed({ ...seedEnv, FORCE_CONFIG: 'yes', SMTPD_SASL_SENDER_CHECK: 'no', SMTPD_SASL_SENDERS: '' });
+    assert.equal(r.status, 'applied', JSON.stringify(r.errors));
+    const asBob = submit(mta.ports.submission!, '--tls', { ...USERS.ldap, from: 'bob@example.com' });
+    assert.match(asBob.output, /<~\s+250 [^\n]*Ok\s*\n[^\n]*~> QUIT/, asBob.output);
   });
 });
 

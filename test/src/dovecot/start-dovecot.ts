@@ -8,7 +8,7 @@ export interface Dovecot extends Daemon {
   conf: string;
   ports: { imap: number; imaps: number; pop3: number; pop3s: number };
   log: () => string;
-  // `doveadm auth test user password`: true when dovecot accepts the password.
+  // `doveadm auth test user password` as postfix asks it (service smtp): true when dovecot accepts the password.
   authTest: (user: string, password: string) => boolean;
   // `doveconf -n`: the settings dovecot actually runs with.
   effective: () => string;
@@ -61,7 +61,7 @@ export async function startDovecot(paths: MtaPaths, opts: { ns?: TestNetns; logD
   }
   const authTest = (user: string, password: string) => {
     try {
-      execFileSync('doveadm', ['-c', conf, 'auth', 'test', user, password], { stdio: 'pipe' });
+      execFileSync('doveadm', ['-c', conf, 'auth', 'test', '-x', 'service=smtp', user, password], { stdio: 'pipe' });
       return true;
     } catch {
       return false;

@@ -4,16 +4,20 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CERTS_BUCKET, openBucket } from '@mta/shared';
+import { CERTS_BUCKET, FleetIdentity, openBucket, seal } from '@mta/shared';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { runCli } from '../../../cli/src/program.ts';
 import { acmeV2, type Issued, issue, makeCa, type TestCa } from '../acme/certs.ts';
 import { collectEvents, type Event, startAcmeSidecar } from '../acme/sidecar.ts';
 import { smtpStartTlsCert } from '../acme/tls.ts';
 import {
   type Daemon,
   eventually,
+  fleetEnv,
   freePort,
   type NatsServer,
+  type NodeKey,
+  nodeKey,
   type Postfix,
   scaffoldConfig,
   startNats,
@@ -24,8 +28,12 @@ import {
 const HOST = 'mx.example.com';
 const DAY = 86_400_000;
 
-// Node A reads Traefik's acme.json; node B (ACME_SOURCE=fleet, real postfix) must serve the same certificate.
+// Node A reads Traefik's acme.json; node B (ACME_SOURCE=fleet, real postfix) must serve the same certificate. The
+// certificates come from a private CA that the nodes trust through MTA_FLEET_CA.
 describe('fleet certificates: acme.json on one node, served by another', { timeout: 60_000 }, () => {
+  const keys: NodeKey[] = ['mx-a', 'mx-b', 'mx-c'].map(nodeKey);
+  const keyOf = (name: string) => keys.find((k) => k.name === name) as NodeKey;
+  const identity = (k: NodeKey) => FleetIdentity.load(k.seed, k.name);
   let nats: NatsServer;
   let ca: TestCa;
   let bus: { events: Event[]; nc: NatsConnection; since: (n: number) => Event[] };
@@ -56,7 +64,15 @@ describe('fleet certificates: acme.json on one node, served by another', { timeo
     return r.dir;
   };
   const start = (node: string, root: string, env: Record<string, string>) => {
-    sidecars[node] = startAcmeSidecar({ MTA_ROOT: root, HOSTNAME: HOST, NATS_URL: nats.url, MTA_NODE: node, ...env });
+    sidecars[node] = startAcmeSidecar({
+      MTA_ROOT: root,
+      HOSTNAME: HOST,
+      NATS_URL: nats.url,
+      MTA_NODE: node,
+      ...fleetEnv(keyOf(node), keys),
+      MTA_FLEET_CA: ca.certPem,
+      ...env,
+    });
   };
   const outputs = () => Object.entries(sidecars).map(([n, d]) => `--- ${n}\n${d.output().slice(-3000)}`);
   const servedByB = (serial: string, ms = 10_000) =>
@@ -113,36 +129,94 @@ describe('fleet certificates: acme.json on one node, served by another', { timeo
     assert.equal(installedSerial(rootB), first.serial);
   });
 
-  it('a rotation on A reaches B within 2 s', async () => {
+  it('a rotation on A reaches B', async (t) => {
     second = issue(ca, { cn: HOST, notAfter: new Date(Date.now() + 120 * DAY) });
     const t0 = performance.now();
     await writeAcme([first, second]);
     await servedByB(second.serial);
-    const ms = Math.round(performance.now() - t0);
-    assert.ok(ms <= 2000, `B served the new serial after ${ms} ms`);
+    t.diagnostic(`B served the new serial after ${Math.round(performance.now() - t0)} ms`);
   });
 
-  it('an invalid certificate in the bucket is rejected by B, which keeps serving the good one', async () => {
+  it('forged, untrusted, expired, foreign-CA and foreign-name certificates are refused by B with an event', async () => {
     const n = bus.events.length;
-    const expired = issue(ca, { cn: HOST, notBefore: new Date(Date.now() - 100 * DAY), notAfter: new Date(Date.now() - DAY) });
     const kv = await openBucket(bus.nc, CERTS_BUCKET);
-    // Another main name, so the valid entry stays in the bucket next to it.
-    await kv.put(
-      'mail.example.com',
-      JSON.stringify({
-        main: HOST,
-        sans: [HOST],
-        chainPem: expired.chainPem,
-        keyPem: expired.keyPem,
-        serial: expired.serial,
-        notAfter: '',
-      }),
-    );
-    await kv.put('broken', 'not json');
-    await eventually(() => sidecars['mx-b']?.output().includes('"event":"acme.fleet.invalid"'), 5000, 'malformed entry reported');
-    await new Promise((r) => setTimeout(r, 500));
+    const record = (c: Issued, main = HOST) =>
+      new TextEncoder().encode(
+        JSON.stringify({
+          main,
+          sans: [main],
+          chainPem: c.chainPem,
+          keyPem: c.keyPem,
+          serial: c.serial,
+          notAfter: '2099-01-01T00:00:00.000Z',
+        }),
+      );
+    const mxc = await identity(keyOf('mx-c'));
+    const rogue = await identity(nodeKey('rogue'));
+    const later = new Date(Date.now() + 300 * DAY);
+    // Other main names, so the valid entry stays in the bucket next to them.
+    const attempts: [string, () => Uint8Array, RegExp][] = [
+      ['a.example.com', () => record(issue(ca, { cn: HOST, notAfter: later })), /not a signed fleet entry/],
+      [
+        'b.example.com',
+        () => seal(rogue, CERTS_BUCKET, 'b.example.com', record(issue(ca, { cn: HOST, notAfter: later }))),
+        /not in MTA_FLEET_TRUST/,
+      ],
+      [
+        'c.example.com',
+        () => seal(mxc, CERTS_BUCKET, 'c.example.com', record(issue(makeCa('rogue CA'), { cn: HOST, notAfter: later }))),
+        /not trusted/,
+      ],
+      [
+        'd.example.com',
+        () =>
+          seal(
+            mxc,
+            CERTS_BUCKET,
+            'd.example.com',
+            record(issue(ca, { cn: HOST, notBefore: new Date(Date.now() - 100 * DAY), notAfter: new Date(Date.now() - DAY) })),
+          ),
+        /CERT_HAS_EXPIRED/,
+      ],
+      [
+        'e.example.com',
+        () => seal(mxc, CERTS_BUCKET, 'e.example.com', record(issue(ca, { cn: 'evil.example.net', notAfter: later }))),
+        /covers none of the names/,
+      ],
+      ['f.example.com', () => seal(mxc, CERTS_BUCKET, 'f.example.com', new TextEncoder().encode('not json')), /not a certificate record/],
+    ];
+    for (const [key, value, why] of attempts) {
+      await kv.put(key, value());
+      const refused = await eventually(
+        () => bus.events.find((e) => e.subject === 'mta.fleet.refused' && e.data.node === 'mx-b' && e.data.entry === key),
+        5000,
+        `B refused ${key}`,
+      );
+      assert.match(String(refused.data.reason), why);
+    }
     assert.equal((await smtpStartTlsCert(portB)).serial, second.serial);
     assert.equal(bus.since(n).filter((e) => e.subject === 'mta.acme.cert.installed').length, 0);
+  });
+
+  it('a later certificate on A replaces an entry that only claims a later expiry', async () => {
+    const kv = await openBucket(bus.nc, CERTS_BUCKET);
+    const mxc = await identity(keyOf('mx-c'));
+    // A trusted node's entry whose record says 2099; its certificate itself ends sooner than A's next one.
+    const short = issue(ca, { cn: HOST, notAfter: new Date(Date.now() + 125 * DAY) });
+    const claim = {
+      main: HOST,
+      sans: [HOST],
+      chainPem: short.chainPem,
+      keyPem: short.keyPem,
+      serial: short.serial,
+      notAfter: '2099-01-01T00:00:00.000Z',
+    };
+    await kv.put(HOST, seal(mxc, CERTS_BUCKET, HOST, new TextEncoder().encode(JSON.stringify(claim))));
+    await servedByB(short.serial);
+    const third = issue(ca, { cn: HOST, notAfter: new Date(Date.now() + 130 * DAY) });
+    await writeAcme([first, second, third]);
+    await servedByB(third.serial);
+    second = third;
   });
 
   it('a node started later installs the fleet certificate and reports its serial in heartbeats', async () => {
@@ -164,6 +238,23 @@ describe('fleet certificates: acme.json on one node, served by another', { timeo
     const beat = await eventually(() => beats.find((b) => b.node === 'mx-a' && b.certSerial === second.serial), 12_000, 'heartbeat of a');
     assert.equal(beat.sidecar, 'acme-watch');
     assert.match(String(beat.certNotAfter), /^\d{4}-/);
+  });
+
+  it('`mta fleet retire cert` on A: B drops the serial, and the next certificate from A is served', async () => {
+    const out: string[] = [];
+    const env = { HOSTNAME: HOST, NATS_URL: nats.url, MTA_NODE: 'mx-a', ...fleetEnv(keyOf('mx-a'), keys) };
+    const code = await runCli(['fleet', 'retire', 'cert', HOST], { env, out: (l) => out.push(l), err: (l) => out.push(l) });
+    assert.equal(code, 0, out.join('\n'));
+    assert.ok(out.includes(`serial ${second.serial}`), out.join('\n'));
+    await eventually(
+      () => sidecars['mx-b']?.output().includes(`"event":"acme.fleet.retired","entry":"${HOST}","serial":"${second.serial}"`),
+      5000,
+      `B saw the retirement\n${outputs().join('\n')}`,
+    );
+    const next = issue(ca, { cn: HOST, notAfter: new Date(Date.now() + 140 * DAY) });
+    await writeAcme([next]);
+    await servedByB(next.serial);
+    second = next;
   });
 
   it('key material stays in the bucket: no event or log line carries it', () => {

@@ -61,3 +61,16 @@ test('without a bus the CLI says so and exits 2 instead of hanging', async () =>
   assert.equal(code, 2);
   assert.match(t.err.join('\n'), /not reachable/);
 });
+
+test('mta fleet keygen prints a usable MTA_FLEET_KEY, and --public the entry the other nodes trust', async () => {
+  const t = io({});
+  assert.equal(await runCli(['fleet', 'keygen'], t.io), 0, t.err.join('\n'));
+  const seed = /^seed: (SU[A-Z2-7]{56})$/.exec(t.out[0] ?? '')?.[1];
+  const pub = /^public: (U[A-Z2-7]{55})$/.exec(t.out[1] ?? '')?.[1];
+  assert.ok(seed && pub, t.out.join('\n'));
+  const p = io({ MTA_FLEET_KEY: seed, MTA_NODE: 'mx7' });
+  assert.equal(await runCli(['fleet', 'keygen', '--public'], p.io), 0, p.err.join('\n'));
+  assert.deepEqual(p.out, [`mx7=${pub}`]);
+  const bad = io({ MTA_FLEET_KEY: `${seed.slice(0, -2)}AA` });
+  assert.notEqual(await runCli(['fleet', 'keygen', '--public'], bad.io), 0);
+});

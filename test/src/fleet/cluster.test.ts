@@ -1,12 +1,15 @@
 // mta-test: serial: kills NATS servers and runs two full nodes, so it runs alone. Latencies are reported as diagnostics
-// only; the figures with targets are measured by `npm run bench fleet-learn` (never a timed test).
+// only; the figures with targets are measured by `npm run bench fleet-learn` and `fleet-failover` (never a timed test).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, type TestContext, test } from 'node:test';
-import { mtaPaths } from '@mta/shared';
+import { CERTS_BUCKET, DKIM_BUCKET, FleetIdentity, initFleet, LEARN_STREAM, mtaPaths, openBucket, seal } from '@mta/shared';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { headers } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
 import nodemailer from 'nodemailer';
 import { acmeV2, type Issued, issue, makeCa, type TestCa } from '../acme/certs.ts';
 import { startAcmeSidecar } from '../acme/sidecar.ts';
@@ -15,8 +18,21 @@ import { startTxtServer, type TxtServer } from '../dkim/dns.ts';
 import { opensslPublicKey, startSidecarProcess, writeAmavisConf } from '../dkim/helpers.ts';
 import { type Sink, startSink } from '../dkim/sink.ts';
 import { verifyDkim, verifyDkimMailauth } from '../dkim/verify.ts';
-import { type Daemon, eventually, freePort, type Postfix, scaffoldConfig, startDaemon, startPostfix, tempRoot } from '../harness/index.ts';
-import { type NatsCluster, startNatsCluster } from '../harness/nats-cluster.ts';
+import {
+  type Daemon,
+  eventually,
+  type FleetNats,
+  fleetEnv,
+  freePort,
+  type NodeKey,
+  nodeKey,
+  type Postfix,
+  scaffoldConfig,
+  startDaemon,
+  startFleetNats,
+  startPostfix,
+  tempRoot,
+} from '../harness/index.ts';
 import { message } from '../spamd/corpus.ts';
 import { bayesCounts, drop, logLines, makeLib, startLearner } from '../spamd/learner.ts';
 
@@ -37,10 +53,15 @@ interface Node {
   procs: Record<'dkim' | 'acme' | 'learn' | 'amavis', Daemon | undefined>;
 }
 
-// Two full nodes (A, B) on a 3-server JetStream cluster. B adopts A's DKIM key and both sign with it; A's acme.json
-// reaches B's postfix and A's spam reaches B's Bayes DB; all of it survives losing a server.
-describe('fleet on a 3-server NATS cluster: two postfix+amavis nodes share DKIM, certificates and learning', { timeout: 90_000 }, () => {
-  let cluster: NatsCluster;
+// Two full nodes (A = mx1, B = mx2) on a 3-server JetStream cluster run from examples/fleet/nats-server.conf: TLS
+// with client certificates, one NKEY user per node with least privilege, entries signed by node keys. B adopts A's
+// DKIM key and both sign with it; A's acme.json reaches B's postfix and A's spam (a 2 MB one too) reaches B's Bayes
+// DB; a rogue client, with and without credentials, changes nothing; all of it survives losing a server.
+describe('fleet on a 3-server TLS NATS cluster: two postfix+amavis nodes share DKIM, certificates and learning', {
+  timeout: 120_000,
+}, () => {
+  let cluster: FleetNats;
+  const keys: NodeKey[] = ['mx1', 'mx2'].map(nodeKey);
   let ca: TestCa;
   let dns: TxtServer;
   let tmp: { dir: string; cleanup: () => Promise<void> };
@@ -193,17 +214,24 @@ describe('fleet on a 3-server NATS cluster: two postfix+amavis nodes share DKIM,
   before(async () => {
     tmp = await tempRoot('mta-fleet-cl-');
     for (let i = 0; i < 2; i++) roots.push(await tempRoot(`mta-fleet-cl-${'ab'[i]}-`));
-    const [clusterUp, txt] = await Promise.all([startNatsCluster(tmp.dir), startTxtServer()]);
+    const [clusterUp, txt] = await Promise.all([startFleetNats(tmp.dir, 3), startTxtServer()]);
     cluster = clusterUp;
     dns = txt;
+    const admin = await cluster.login('admin');
+    await initFleet(admin, 3);
+    await admin.close();
     ca = makeCa();
-    const a = await prepare('mx-a', roots[0]?.dir ?? '');
-    const b = await prepare('mx-b', roots[1]?.dir ?? '');
+    const a = await prepare('mx1', roots[0]?.dir ?? '');
+    const b = await prepare('mx2', roots[1]?.dir ?? '');
     mkdirSync(join(a.root, 'acme'));
     acmeFile = join(a.root, 'acme/acme.json');
-    // A lists the server that dies first; B starts at another one.
-    const natsUrl = (first: number) => [...cluster.urls.slice(first), ...cluster.urls.slice(0, first)].join(',');
-    const fleet = (n: Node, first: number) => ({ NATS_URL: natsUrl(first), MTA_NODE: n.name });
+    // A lists the server that dies first; B starts at another one. Each logs in as its own NATS user.
+    const fleet = (n: Node, first: number) => ({
+      ...cluster.nodeEnv(n.name as 'mx1' | 'mx2', first),
+      MTA_NODE: n.name,
+      ...fleetEnv(keys.find((k) => k.name === n.name) as NodeKey, keys),
+      MTA_FLEET_CA: ca.certPem,
+    });
     const dkimEnv = (n: Node, first: number) => ({ ...fleet(n, first), MAIL_DOMAIN: 'a.test', DKIM_KEYBITS: '1024' });
     a.procs.dkim = startSidecarProcess(a.root, dkimEnv(a, 0));
     a.procs.acme = startAcmeSidecar({ ...fleet(a, 0), MTA_ROOT: a.root, HOSTNAME: HOST, ACME_FILE: acmeFile });
@@ -212,7 +240,12 @@ describe('fleet on a 3-server NATS cluster: two postfix+amavis nodes share DKIM,
       [a, 0],
       [b, 1],
     ] as const)
-      n.procs.learn = startLearner(n.root, n.lib, { ...fleet(n, first), SPAMD_BATCH_MS: '200', SPAMD_STABLE_MS: '500' });
+      n.procs.learn = startLearner(n.root, n.lib, {
+        ...fleet(n, first),
+        SPAMD_BATCH_MS: '200',
+        SPAMD_STABLE_MS: '500',
+        SPAMD_MAX_SIZE: '4194304',
+      });
     // A generates and publishes first, so B (started only then) must adopt instead of generating.
     await eventually(() => a.procs.dkim?.output().includes('"event":"dkim.fleet.published"'), 30_000, 'A published its DKIM key').catch(
       withOutput,
@@ -273,6 +306,106 @@ describe('fleet on a 3-server NATS cluster: two postfix+amavis nodes share DKIM,
     const r = await learnOnB(50, 20_000);
     t.diagnostic(`B nspam +${r.grown}: ${r.detail}`);
     assert.equal(r.grown, 50);
+  });
+
+  test('a rogue client without credentials is refused at the door; with a valid NATS login it changes nothing', async (t: TestContext) => {
+    await assert.rejects(cluster.login(), /auth/i);
+    await assert.rejects(
+      connect({ servers: cluster.urls[0], tls: { ca: cluster.tls.ca }, timeout: 2000, reconnect: false }),
+      /certificate|ECONNRESET/,
+    );
+    // mx3's NATS credentials (a spare node user) and a signing key of its own, which no node trusts.
+    const rogue = await cluster.login('mx3');
+    try {
+      const me = await FleetIdentity.load(nodeKey('rogue').seed, 'mx3');
+      const asA = await FleetIdentity.load(nodeKey('fake').seed, 'mx1');
+      const served = (await smtpStartTlsCert(B().port)).serial;
+      const dkimBefore = await readFile(dkimKey(B()), 'utf8');
+      const nspamBefore = await nspam(B());
+      const refusedOn = (n: Node, source: string, since: number) =>
+        logLines(n.procs[source === 'MTA_LEARN' ? 'learn' : source === CERTS_BUCKET ? 'acme' : 'dkim'] as Daemon).filter(
+          (l) => l.event === 'fleet.refused' && l.source === source && Date.parse(String(l.time)) >= since,
+        );
+      const t0 = Date.now() - 1000;
+      // Replace the certificate: one of its own CA, signed with its key; and one without any signature.
+      const evil = issue(makeCa('rogue CA'), { cn: HOST, notAfter: new Date(Date.now() + 999 * DAY) });
+      const record = new TextEncoder().encode(
+        JSON.stringify({ main: HOST, sans: [HOST], chainPem: evil.chainPem, keyPem: evil.keyPem, notAfter: '2099-01-01T00:00:00Z' }),
+      );
+      const certs = await openBucket(rogue, CERTS_BUCKET);
+      await certs.put(HOST, seal(me, CERTS_BUCKET, HOST, record));
+      await certs.put(HOST, record);
+      // Replace the DKIM key, claiming to be mx1 (its public key as signer, a signature of its own key).
+      const dkim = await openBucket(rogue, DKIM_BUCKET);
+      const forged = JSON.parse(
+        new TextDecoder().decode(seal(asA, DKIM_BUCKET, 'a.test.default', new TextEncoder().encode(dkimBefore.replace(/A/g, 'B')))),
+      ) as Record<string, unknown>;
+      await dkim.put('a.test.default', new TextEncoder().encode(JSON.stringify({ ...forged, signer: keys[0]?.publicKey })));
+      // Purge or delete the stream and the buckets.
+      const jsm = await jetstreamManager(rogue);
+      await assert.rejects(jsm.streams.purge(LEARN_STREAM), /Permissions Violation/);
+      await assert.rejects(jsm.streams.delete(LEARN_STREAM), /Permissions Violation/);
+      await assert.rejects(dkim.destroy(), /Permissions Violation/);
+      // A poisoned learn message: A's name and public key, a signature that does not hold.
+      const h = headers();
+      h.set('Mta-Node', 'mx1');
+      h.set('Mta-Hash', '0'.repeat(64));
+      h.set('Mta-At', new Date().toISOString());
+      h.set('Mta-Signer', keys[0]?.publicKey ?? '');
+      h.set('Mta-Sig', 'AAAA');
+      await jetstream(rogue).publish('mta-fleet.learn.spam', new TextEncoder().encode(message('ham', 999, 'poison')), {
+        headers: h,
+        msgID: 'poison-1',
+      });
+      await jetstream(rogue).publish('mta-fleet.learn.spam', new TextEncoder().encode(message('ham', 998, 'poison')), {
+        msgID: 'poison-2',
+      });
+      await eventually(() => refusedOn(B(), CERTS_BUCKET, t0).length >= 2, 10_000, 'B refused both certificates').catch(withOutput);
+      await eventually(
+        () => refusedOn(B(), DKIM_BUCKET, t0).length >= 1 && refusedOn(A(), DKIM_BUCKET, t0).length >= 1,
+        10_000,
+        'DKIM refused',
+      ).catch(withOutput);
+      await eventually(() => refusedOn(B(), 'MTA_LEARN', t0).length >= 2, 10_000, 'B refused both learn messages').catch(withOutput);
+      const reasons = [CERTS_BUCKET, DKIM_BUCKET, 'MTA_LEARN'].flatMap((s) => refusedOn(B(), s, t0).map((l) => String(l.reason)));
+      t.diagnostic(`B's refusals: ${reasons.join(' | ')}`);
+      assert.ok(reasons.some((r) => /not in MTA_FLEET_TRUST/.test(r)));
+      assert.ok(reasons.some((r) => /not a signed fleet entry/.test(r)));
+      assert.ok(reasons.some((r) => /bad signature/.test(r)));
+      assert.ok(reasons.some((r) => /unsigned learn message/.test(r)));
+      assert.ok(reasons.some((r) => /content does not match its signed hash/.test(r)));
+      assert.equal((await smtpStartTlsCert(B().port)).serial, served);
+      for (const n of nodes) assert.equal(await readFile(dkimKey(n), 'utf8'), dkimBefore, `${n.name} kept its DKIM key`);
+      assert.equal(await nspam(B()), nspamBefore);
+      // The nodes wrote their signed values back: a node joining now would get the real ones.
+      const signer = async () => {
+        const e = await dkim.get('a.test.default');
+        return e ? (JSON.parse(new TextDecoder().decode(e.value)) as { signer?: string }).signer : undefined;
+      };
+      await eventually(
+        async () => {
+          const who = await signer();
+          return keys.some((k) => k.publicKey === who);
+        },
+        10_000,
+        'DKIM entry healed',
+      );
+    } finally {
+      await rogue.close();
+    }
+  });
+
+  test("a 2 MB spam message (twice the servers' max_payload) learned on A is learned on B", async (t: TestContext) => {
+    const base = message('spam', 5000, 'big');
+    const filler = Array.from({ length: 45_000 }, (_, i) => `viagra cheap offer ${i} click here now limited`).join('\n');
+    const big = `${base}\n${filler}\n`;
+    assert.ok(big.length > 2 * 1024 * 1024 * 0.95, `${big.length} bytes`);
+    const before = learned(B());
+    const t0 = Date.now();
+    await drop(A().lib, 'spam', 'big.eml', big);
+    dropped += 1;
+    await eventually(() => learned(B()) >= before + 1, 60_000, 'B learned the 2 MB message').catch(withOutput);
+    t.diagnostic(`B learned it ${Date.now() - t0} ms after the drop`);
   });
 
   test('right after killing one server: a rotation and 50 more spam still reach B', async (t: TestContext) => {

@@ -1,21 +1,47 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runDkimKeys } from '@mta/dkim-keys/service';
-import { createLogger, DKIM_BUCKET, mtaPaths, openBucket } from '@mta/shared';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { createLogger, DKIM_BUCKET, FleetIdentity, initFleet, mtaPaths, openBucket, openEntry, seal } from '@mta/shared';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { runCli } from '../../../cli/src/program.ts';
 import { runOnce, startSidecarProcess } from '../dkim/helpers.ts';
-import { type Daemon, eventually, freePort, startDaemon, tempRoot, waitForPort } from '../harness/index.ts';
+import {
+  type Daemon,
+  eventually,
+  type FleetNats,
+  fleetEnv,
+  type NodeKey,
+  nodeKey,
+  startDaemon,
+  startFleetNats,
+  tempRoot,
+} from '../harness/index.ts';
 
-// Fleet DKIM: nodes (separate temp roots, own connections) share one JetStream KV bucket on a real nats-server
-// configured like examples/fleet/nats-server.conf.
+// Fleet DKIM: nodes (separate temp roots, own connections, own signing keys) share one JetStream KV bucket on a
+// real nats-server run from examples/fleet/nats-server.conf (TLS, one NKEY user per node, least privilege).
 describe('dkim-keys in fleet mode', () => {
-  let url = '';
-  const user = (name: string) =>
-    name.charCodeAt(name.length - 1) % 2 ? { user: 'mx1', pass: 'change-me-mx1' } : { user: 'mx2', pass: 'change-me-mx2' };
+  let nats: FleetNats;
+  // NATS users of the example config, alternating between nodes.
+  const user = (name: string) => (name.charCodeAt(name.length - 1) % 2 ? 'mx1' : 'mx2');
+  const keys: NodeKey[] = ['mx-a', 'mx-b', 'mx-c', 'mx-d', 'mx-e', 'mx-f', 'mx-g', 'mx-h', 'mx-i'].map(nodeKey);
+  const keyOf = (name: string) => keys.find((k) => k.name === name) as NodeKey;
+  const identity = (name: string) => {
+    const me = keyOf(name);
+    return FleetIdentity.load(
+      me.seed,
+      name,
+      keys.filter((k) => k !== me).map((k) => ({ name: k.name, key: k.publicKey })),
+    );
+  };
+  // The signed value of a bucket entry, as a trusted node reads it.
+  const bucketValue = async (nc: NatsConnection, key: string) => {
+    const e = await (await openBucket(nc, DKIM_BUCKET)).get(key);
+    const r = e ? openEntry(await identity('mx-a'), DKIM_BUCKET, key, e.value) : undefined;
+    return r?.ok ? r.body.toString('utf8') : undefined;
+  };
   const cleanups: (() => Promise<void>)[] = [];
   const logs: string[] = [];
   const events: { node: string; subject: string; data: Record<string, unknown> }[] = [];
@@ -47,8 +73,8 @@ describe('dkim-keys in fleet mode', () => {
   }
 
   // One node: the real service (runDkimKeys, watching) with its own NATS connection.
-  async function node(name: string, root: string, domains: string[]) {
-    const nc: NatsConnection = await connect({ servers: url, name, ...user(name) });
+  async function node(name: string, root: string, domains: string[], bits = 1024) {
+    const nc: NatsConnection = await nats.login(user(name), { name });
     const amavis = await fakeAmavis(root);
     const log = createLogger({ sidecar: 'dkim-keys', node: name, destination: { write: (s: string) => void logs.push(s) } });
     const svc = await runDkimKeys({
@@ -56,7 +82,7 @@ describe('dkim-keys in fleet mode', () => {
       config: {
         MAIL_DOMAIN: domains,
         DKIM_SELECTOR: 'default',
-        DKIM_KEYBITS: 1024,
+        DKIM_KEYBITS: bits,
         DKIM_PRIVATEKEY: undefined,
         FORCE_CONFIG: undefined,
         DOCKER_UNLOCK_FILE: 'srv/etc/.docker.unlock',
@@ -65,7 +91,12 @@ describe('dkim-keys in fleet mode', () => {
       publish: (subject, data) => void events.push({ node: name, subject, data }),
       watch: true,
       pidFiles: [amavis.pidFile],
-      fleet: { connection: async () => nc, retryMs: 200 },
+      fleet: {
+        connection: async () => nc,
+        retryMs: 200,
+        identity: await identity(name),
+        publish: (subject, data) => void events.push({ node: name, subject, data }),
+      },
     });
     cleanups.push(async () => {
       await svc.close();
@@ -74,18 +105,14 @@ describe('dkim-keys in fleet mode', () => {
     return { name, root, svc, amavis, nc };
   }
 
-  // The shipped example config: nodes log in as mx1/mx2 with exactly the permissions it grants.
   before(async () => {
     const t = await tempRoot('mta-fleet-dkim-nats-');
-    const port = await freePort();
-    const conf = readFileSync(new URL('../../../examples/fleet/nats-server.conf', import.meta.url), 'utf8')
-      .replace('listen: 127.0.0.1:4222', `listen: 127.0.0.1:${port}`)
-      .replace('store_dir: /var/lib/nats', `store_dir: ${join(t.dir, 'js')}`);
-    await writeFile(join(t.dir, 'nats.conf'), conf);
-    const server = startDaemon('nats-server', ['-c', join(t.dir, 'nats.conf')]);
-    cleanups.push(t.cleanup, () => server.stop());
-    await waitForPort(port);
-    url = `nats://127.0.0.1:${port}`;
+    cleanups.push(t.cleanup);
+    nats = await startFleetNats(t.dir, 1);
+    cleanups.push(() => nats.stop());
+    const admin = await nats.login('admin');
+    await initFleet(admin, 1);
+    await admin.close();
   });
   after(async () => {
     for (const c of cleanups.reverse()) await c().catch(() => {});
@@ -103,8 +130,7 @@ describe('dkim-keys in fleet mode', () => {
     );
     await assert.rejects(readFile(`${keyFile(b.root, 'a.test')}.bak`), /ENOENT/, 'nothing was replaced on b');
     assert.match(await readFile(mtaPaths(b.root).amavisDkim, 'utf8'), /dkim_key\('a\.test', 'default'/);
-    const kv = await openBucket(a.nc, DKIM_BUCKET);
-    assert.deepEqual(Buffer.from((await kv.get('a.test.default'))?.value ?? []), fa);
+    assert.equal(await bucketValue(a.nc, 'a.test.default'), fa.toString('utf8'));
     // Both nodes report the same fingerprint to `mta fleet status`.
     assert.deepEqual(a.svc.core.known.get('a.test.default.privkey.pem'), b.svc.core.known.get('a.test.default.privkey.pem'));
   });
@@ -115,8 +141,7 @@ describe('dkim-keys in fleet mode', () => {
     await writeFile(keyFile(rc, 'c.test'), kc, { mode: 0o640 });
     await writeFile(keyFile(rd, 'c.test'), kd, { mode: 0o640 });
     const [c, d] = await Promise.all([node('mx-c', rc, ['c.test']), node('mx-d', rd, ['c.test'])]);
-    const kv = await openBucket(c.nc, DKIM_BUCKET);
-    const winner = await eventually(async () => (await kv.get('c.test.default'))?.string(), 5000, 'bucket entry');
+    const winner = await eventually(() => bucketValue(c.nc, 'c.test.default'), 5000, 'bucket entry');
     assert.ok(winner === kc || winner === kd, 'the fleet key is one of the two');
     const loser = winner === kc ? d : c;
     const loserOriginal = winner === kc ? kd : kc;
@@ -138,29 +163,29 @@ describe('dkim-keys in fleet mode', () => {
     const once = await runOnce(re, { MAIL_DOMAIN: 'a.test', DKIM_KEYBITS: '1024' });
     assert.equal(once.code, 0, once.output);
     const own = await readFile(keyFile(re, 'a.test'), 'utf8');
-    const nc = await connect({ servers: url, ...user('mx1') });
+    const nc = await nats.login('mx1');
     cleanups.push(() => nc.close());
-    const kv = await openBucket(nc, DKIM_BUCKET);
-    const fleetKey = (await kv.get('a.test.default'))?.string();
+    const fleetKey = await bucketValue(nc, 'a.test.default');
     assert.ok(fleetKey && fleetKey !== own);
     const beats: Record<string, unknown>[] = [];
     nc.subscribe('mta.fleet.heartbeat', { callback: (_e, m) => void beats.push(m.json()) });
+    // The real sidecar process: TLS with a client certificate, NKEY login as mx2, its own signing key.
     const proc = startSidecarProcess(re, {
       MAIL_DOMAIN: 'a.test',
-      NATS_URL: url,
-      MTA_NODE: 'mx-e',
-      NATS_USER: 'mx2',
-      NATS_PASSWORD: 'change-me-mx2',
+      DKIM_KEYBITS: '1024',
+      ...nats.nodeEnv('mx2'),
+      MTA_NODE: 'mx2',
+      ...fleetEnv(keyOf('mx-e'), keys),
     });
     cleanups.push(() => proc.stop());
-    await eventually(
-      async () => (await readFile(keyFile(re, 'a.test'), 'utf8')) === fleetKey,
-      10_000,
-      `late node adopted\n${proc.output()}`,
+    await eventually(async () => (await readFile(keyFile(re, 'a.test'), 'utf8')) === fleetKey, 10_000, 'late node adopted').catch(
+      (e: Error) => {
+        throw new Error(`${e.message}\n${proc.output()}`);
+      },
     );
     assert.equal(await readFile(`${keyFile(re, 'a.test')}.bak`, 'utf8'), own);
     const beat = await eventually(
-      () => beats.find((b) => b.node === 'mx-e' && (b.dkim as Record<string, string>)?.['a.test.default']?.startsWith('SHA256:') && b),
+      () => beats.find((b) => b.node === 'mx2' && (b.dkim as Record<string, string>)?.['a.test.default']?.startsWith('SHA256:') && b),
       12_000,
       'heartbeat',
     );
@@ -170,28 +195,75 @@ describe('dkim-keys in fleet mode', () => {
     assert.doesNotMatch(proc.output(), /PRIVATE KEY|AIBAAK/);
   });
 
-  test('running nodes follow the bucket: a key published later by another node is adopted, a rotation too', async () => {
-    const f = await node('mx-f', await newRoot(), ['f.test']);
-    const g = await node('mx-g', await newRoot(), ['f.test']);
-    // A key dropped on f for a new domain is published and reaches g.
-    const dropped = pem();
-    await writeFile(keyFile(f.root, 'new.test'), dropped, { mode: 0o600 });
-    await eventually(
-      async () => (await readFile(keyFile(g.root, 'new.test'), 'utf8').catch(() => '')) === dropped,
-      5000,
-      'g adopted new.test',
-    );
-    await eventually(async () => (await readFile(mtaPaths(g.root).amavisDkim, 'utf8')).includes("dkim_key('new.test'"), 3000, 'g snippet');
-    // Rotation: an operator puts a new key into the bucket; every node takes it and reloads amavis.
-    const hups = [await f.amavis.hups(), await g.amavis.hups()];
-    const rotated = pem();
+  test('forged, untrusted, unsigned, foreign-domain and weak keys are refused with an event; the bucket heals', async () => {
+    const f = await node('mx-f', await newRoot(), ['f.test'], 2048);
+    const g = await node('mx-g', await newRoot(), ['f.test'], 2048);
+    const mine = await readFile(keyFile(f.root, 'f.test'), 'utf8');
+    await eventually(async () => (await readFile(keyFile(g.root, 'f.test'), 'utf8').catch(() => '')) === mine, 5000, 'g adopted');
+    const following = (name: string) => logs.some((l) => l.includes(`"node":"${name}"`) && l.includes('"event":"fleet.following"'));
+    await eventually(() => following('mx-f') && following('mx-g'), 5000, 'both nodes follow the bucket');
     const kv = await openBucket(f.nc, DKIM_BUCKET);
-    await kv.put('f.test.default', rotated);
-    for (const n of [f, g])
-      await eventually(async () => (await readFile(keyFile(n.root, 'f.test'), 'utf8')) === rotated, 5000, `${n.name} rotated`);
+    let key = '';
+    const refusals = () =>
+      events
+        .filter((e) => e.subject === 'mta.fleet.refused' && e.node === 'mx-g' && e.data.entry === key)
+        .map((e) => String(e.data.reason));
+    const rogue = await FleetIdentity.load(nodeKey('rogue').seed, 'rogue', [{ name: 'mx-f', key: keyOf('mx-f').publicKey }]);
+    const mxh = await identity('mx-h');
+    const weak = () => new TextEncoder().encode(pem());
+    // Each value is made (and signed) right before it is written.
+    const attempts: [string, (() => Uint8Array) | undefined, RegExp][] = [
+      ['f.test.default', weak, /not a signed fleet entry/],
+      ['f.test.default', () => seal(rogue, DKIM_BUCKET, 'f.test.default', weak()), /not in MTA_FLEET_TRUST/],
+      ['f.test.default', () => seal(mxh, DKIM_BUCKET, 'f.test.default', weak()), /1024-bit key, below DKIM_KEYBITS=2048/],
+      ['other.test.default', () => seal(mxh, DKIM_BUCKET, 'other.test.default', weak()), /not a domain this node serves/],
+      ['f.test.default', undefined, /unsigned delete/],
+    ];
+    for (const [k, value, why] of attempts) {
+      key = k;
+      const before = refusals().length;
+      if (value) await kv.put(key, value());
+      else await kv.delete(key);
+      await eventually(() => refusals().length > before && refusals().at(-1), 5000, `refused: ${why}`);
+      assert.match(refusals().at(-1) ?? '', why);
+    }
+    for (const n of [f, g]) assert.equal(await readFile(keyFile(n.root, 'f.test'), 'utf8'), mine, `${n.name} kept its key`);
+    await assert.rejects(readFile(keyFile(g.root, 'other.test')), /ENOENT/);
+    // The nodes wrote their signed key back over the forgeries.
+    await eventually(async () => (await bucketValue(f.nc, 'f.test.default')) === mine, 5000, 'bucket healed');
+  });
+
+  test('`mta fleet retire` of a key: every node drops it and the fleet settles on one new key', async () => {
+    const h = await node('mx-h', await newRoot(), ['h.test']);
+    const i = await node('mx-i', await newRoot(), ['h.test']);
+    const old = await readFile(keyFile(h.root, 'h.test'), 'utf8');
+    await eventually(async () => (await readFile(keyFile(i.root, 'h.test'), 'utf8').catch(() => '')) === old, 5000, 'i adopted');
+    const hups = [await h.amavis.hups(), await i.amavis.hups()];
+    // The operator on node h: the CLI over TLS with h's NATS login, signing with h's key.
+    const out: string[] = [];
+    const env = { HOSTNAME: 'mx.h.test', ...nats.nodeEnv('mx1'), MTA_NODE: 'mx1', MTA_FLEET_KEY: keyOf('mx-h').seed };
+    const code = await runCli(['fleet', 'retire', 'dkim', 'h.test'], { env, out: (l) => out.push(l), err: (l) => out.push(l) });
+    assert.equal(code, 0, out.join('\n'));
+    assert.match(out.join('\n'), /retired mta-dkim h\.test\.default/);
+    const fresh = await eventually(
+      async () => {
+        const v = await bucketValue(h.nc, 'h.test.default');
+        return v && v !== old ? v : undefined;
+      },
+      15_000,
+      'a new key in the bucket',
+    );
+    for (const n of [h, i]) {
+      await eventually(
+        async () => (await readFile(keyFile(n.root, 'h.test'), 'utf8')) === fresh,
+        10_000,
+        `${n.name} signs with the new key`,
+      );
+      assert.equal(await readFile(`${keyFile(n.root, 'h.test')}.retired`, 'utf8'), old);
+    }
     await eventually(
-      async () => (await f.amavis.hups()) > (hups[0] ?? 0) && (await g.amavis.hups()) > (hups[1] ?? 0),
-      3000,
+      async () => (await h.amavis.hups()) > (hups[0] ?? 0) && (await i.amavis.hups()) > (hups[1] ?? 0),
+      5000,
       'amavis reloaded',
     );
   });

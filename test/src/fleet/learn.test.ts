@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { mtaPaths } from '@mta/shared';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { type Daemon, eventually, type NatsServer, startNats, tempRoot } from '../harness/index.ts';
+import { type Daemon, eventually, fleetEnv, type NatsServer, type NodeKey, nodeKey, startNats, tempRoot } from '../harness/index.ts';
 import { message } from '../spamd/corpus.ts';
 import { bayesCounts, countFiles, drop, logLines, makeLib, startLearner } from '../spamd/learner.ts';
 
 // Two nodes (real spamd-learn processes, own temp roots and Bayes DBs, real sa-learn as amavis) share MTA_LEARN.
-describe('fleet learning: every node learns every message exactly once', { timeout: 60_000 }, () => {
+describe('fleet learning: every node learns every message exactly once', { timeout: 120_000 }, () => {
+  const keys: NodeKey[] = ['mx-a', 'mx-b'].map(nodeKey);
+  const keyOf = (name: string) => keys.find((k) => k.name === name) as NodeKey;
   let nats: NatsServer;
   let nc: NatsConnection;
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -18,7 +20,7 @@ describe('fleet learning: every node learns every message exactly once', { timeo
   const start = (name: string) => {
     const n = nodes[name];
     if (!n) throw new Error(name);
-    n.proc = startLearner(n.root, n.lib, { NATS_URL: nats.url, MTA_NODE: name, SPAMD_BATCH_MS: '200' });
+    n.proc = startLearner(n.root, n.lib, { NATS_URL: nats.url, MTA_NODE: name, SPAMD_BATCH_MS: '200', ...fleetEnv(keyOf(name), keys) });
   };
   const stop = async (name: string) => {
     const n = nodes[name];
@@ -90,20 +92,20 @@ describe('fleet learning: every node learns every message exactly once', { timeo
     // A waits the drop folders' 2 s file-stability window first; B's batch includes a journal sync before and after.
     // Latency percentiles under a quiet machine: bench/src/fleet-learn.ts.
     console.log(`learned on A after ${tA} ms, on B after ${tB} ms (${tB - tA} ms later)`);
-    assert.deepEqual(await reach('mx-a', { nspam: 50, nham: 0 }, 15_000), { nspam: 50, nham: 0 });
-    assert.deepEqual(await reach('mx-b', { nspam: 50, nham: 0 }, 15_000), { nspam: 50, nham: 0 });
+    assert.deepEqual(await reach('mx-a', { nspam: 50, nham: 0 }, 30_000), { nspam: 50, nham: 0 });
+    assert.deepEqual(await reach('mx-b', { nspam: 50, nham: 0 }, 30_000), { nspam: 50, nham: 0 });
     assert.equal(await countFiles(join(nodes['mx-a']?.lib ?? '', 'spam')), 0);
   });
 
   test('B stopped while 50 more arrive on A catches up when it returns; nothing is learned twice', async () => {
     await stop('mx-b');
     await dropMany('mx-a', 'spam', 50, 50);
-    await reach('mx-a', { nspam: 100, nham: 0 }, 15_000);
+    await reach('mx-a', { nspam: 100, nham: 0 }, 30_000);
     start('mx-b');
-    assert.deepEqual(await reach('mx-b', { nspam: 100, nham: 0 }, 15_000), { nspam: 100, nham: 0 });
+    assert.deepEqual(await reach('mx-b', { nspam: 100, nham: 0 }, 30_000), { nspam: 100, nham: 0 });
     // Learning goes both ways: ham marked on B reaches A.
     await dropMany('mx-b', 'ham', 0, 5);
-    assert.deepEqual(await reach('mx-a', { nspam: 100, nham: 5 }, 15_000), { nspam: 100, nham: 5 });
+    assert.deepEqual(await reach('mx-a', { nspam: 100, nham: 5 }, 30_000), { nspam: 100, nham: 5 });
     await new Promise((r) => setTimeout(r, 1000));
     assert.deepEqual(await counts('mx-a'), { nspam: 100, nham: 5 });
     assert.deepEqual(await counts('mx-b'), { nspam: 100, nham: 5 });

@@ -9,7 +9,17 @@ import { runCli } from '../../../cli/src/program.ts';
 import { acmeV2, issue, makeCa } from '../acme/certs.ts';
 import { startAcmeSidecar } from '../acme/sidecar.ts';
 import { startSidecarProcess } from '../dkim/helpers.ts';
-import { type Daemon, eventually, freePort, type NatsServer, scaffoldConfig, startNats, tempRoot } from '../harness/index.ts';
+import {
+  type Daemon,
+  eventually,
+  fleetEnv,
+  freePort,
+  type NatsServer,
+  nodeKey,
+  scaffoldConfig,
+  startNats,
+  tempRoot,
+} from '../harness/index.ts';
 import { makeLib, startLearner } from '../spamd/learner.ts';
 
 const HOST = 'mx.a.test';
@@ -24,7 +34,8 @@ before(async () => {
   natsDir = await tempRoot('mta-fleet-status-nats-');
   nats = await startNats({ jetstream: true, dir: natsDir.dir });
   root = await tempRoot('mta-fleet-status-');
-  const env = { NATS_URL: nats.url, MTA_NODE: 'mx-s' };
+  const me = nodeKey('mx-s');
+  const env = { NATS_URL: nats.url, MTA_NODE: 'mx-s', ...fleetEnv(me, [me]) };
   mkdirSync(join(root.dir, 'etc'), { recursive: true });
   symlinkSync(scaffoldConfig(join(root.dir, 'pf'), await freePort(), {}), join(root.dir, 'etc/postfix'));
   mkdirSync(join(root.dir, 'acme'));

@@ -6,9 +6,11 @@ export interface Daemon {
   stop: () => Promise<void>;
 }
 
-// Starts a foreground daemon, keeps its output for assertions, stops it with SIGTERM then SIGKILL.
-export function startDaemon(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Daemon {
-  const proc = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+// Starts a foreground daemon (inside a network namespace when `netns` names one; `ip netns exec` execs it, so the
+// pid is the daemon's), keeps its output for assertions, stops it with SIGTERM then SIGKILL.
+export function startDaemon(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; netns?: string } = {}): Daemon {
+  const [file, argv] = opts.netns ? ['ip', ['netns', 'exec', opts.netns, cmd, ...args]] : [cmd, args];
+  const proc = spawn(file, argv, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout?.on('data', (d) => (out += d));
   proc.stderr?.on('data', (d) => (out += d));

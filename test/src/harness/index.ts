@@ -1,4 +1,6 @@
 export * from './daemon.ts';
+export * from './fleet-keys.ts';
+export * from './fleet-nats.ts';
 export * from './mariadb.ts';
 export * from './nats.ts';
 export * from './net.ts';

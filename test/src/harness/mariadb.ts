@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Daemon, startDaemon } from './daemon.ts';
-import { eventually, freePort, waitForPort } from './net.ts';
+import { eventually, freePort, waitForPort, waitForPortIn } from './net.ts';
+import type { ListenIn } from './slapd.ts';
 
 export const MYSQL_FIXTURE = new URL('../fixtures/mysql/postfix.sql', import.meta.url).pathname;
 // The lookup account the fixture creates (the password has a '#' on purpose).
@@ -16,7 +17,8 @@ export interface Mariadb extends Daemon {
 }
 
 // A real mariadbd with a fresh datadir under dir, on a loopback port and a socket in dir; loaded with the fixture.
-export async function startMariadb(dir: string, opts: { fixture?: string } = {}): Promise<Mariadb> {
+// With `listen`, on 3306 inside a lab peer instead (the socket stays on the host's filesystem for sql()).
+export async function startMariadb(dir: string, opts: { fixture?: string; listen?: ListenIn } = {}): Promise<Mariadb> {
   const data = join(dir, 'mysql-data');
   mkdirSync(data, { recursive: true });
   execFileSync(
@@ -24,26 +26,31 @@ export async function startMariadb(dir: string, opts: { fixture?: string } = {})
     ['--no-defaults', `--datadir=${data}`, '--user=root', '--auth-root-authentication-method=socket', '--skip-test-db'],
     { stdio: 'pipe' },
   );
-  const port = await freePort();
+  const port = opts.listen ? 3306 : await freePort();
   const socket = join(dir, 'mysql.sock');
-  const d = startDaemon('mariadbd', [
-    '--no-defaults',
-    `--datadir=${data}`,
-    `--socket=${socket}`,
-    `--port=${port}`,
-    '--bind-address=127.0.0.1',
-    '--user=root',
-    `--pid-file=${join(dir, 'mysql.pid')}`,
-    '--skip-name-resolve',
-    '--innodb-buffer-pool-size=16M',
-    '--skip-log-bin',
-  ]);
+  const d = startDaemon(
+    'mariadbd',
+    [
+      '--no-defaults',
+      `--datadir=${data}`,
+      `--socket=${socket}`,
+      `--port=${port}`,
+      `--bind-address=${opts.listen?.host ?? '127.0.0.1'}`,
+      '--user=root',
+      `--pid-file=${join(dir, 'mysql.pid')}`,
+      '--skip-name-resolve',
+      '--innodb-buffer-pool-size=16M',
+      '--skip-log-bin',
+    ],
+    { netns: opts.listen?.netns },
+  );
   const sql = (statements: string) =>
     execFileSync('mariadb', ['--no-defaults', '-S', socket, '-u', 'root', '--batch', '--skip-column-names'], {
       input: statements,
     }).toString();
   try {
-    await waitForPort(port, '127.0.0.1', 30_000);
+    if (opts.listen) await waitForPortIn(opts.listen.netns, port, opts.listen.host, 30_000);
+    else await waitForPort(port, '127.0.0.1', 30_000);
     await eventually(() => sql('SELECT 1').trim() === '1', 10_000, 'mariadb answers');
   } catch (e) {
     await d.stop();

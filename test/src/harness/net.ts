@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createServer, Socket } from 'node:net';
 
 // A loopback port that was free a moment ago (the kernel picks it).
@@ -29,6 +30,14 @@ export async function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`);
+}
+
+// Polls until something accepts TCP connections on host:port inside a network namespace (a lab peer).
+export async function waitForPortIn(netns: string, port: number, host: string, timeoutMs = 15_000): Promise<void> {
+  const probe = () =>
+    spawnSync('ip', ['netns', 'exec', netns, 'bash', '-c', `exec 3<>/dev/tcp/${host}/${port}`], { stdio: 'ignore', timeout: 3000 })
+      .status === 0;
+  await eventually(probe, timeoutMs, `${host}:${port} in ${netns}`);
 }
 
 // Polls a predicate (file appeared, mail delivered) with a deadline; returns its last truthy value.

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Daemon, startDaemon } from './daemon.ts';
-import { freePort, waitForPort } from './net.ts';
+import { freePort, waitForPort, waitForPortIn } from './net.ts';
 
 export const LDAP_BASE = 'dc=example,dc=com';
 // The lookup account of fixtures/ldap/directory.ldif (the password has a space and a '#' on purpose).
@@ -20,8 +20,15 @@ function acl(bindRequired: boolean): string {
   return `access to attrs=userPassword by self read by anonymous auth by * none\n${rest}`;
 }
 
-// A real slapd on a loopback port with an mdb database in dir, loaded offline from an LDIF with slapadd.
-export async function startSlapd(dir: string, opts: { bindRequired?: boolean; ldif?: string } = {}): Promise<Slapd> {
+// Where a daemon listens: a network namespace (a lab peer) and its address there, on the service's usual port.
+export interface ListenIn {
+  netns: string;
+  host: string;
+}
+
+// A real slapd on a loopback port (or on 389 inside a lab peer) with an mdb database in dir, loaded offline from an
+// LDIF with slapadd.
+export async function startSlapd(dir: string, opts: { bindRequired?: boolean; ldif?: string; listen?: ListenIn } = {}): Promise<Slapd> {
   const db = join(dir, 'ldap-db');
   mkdirSync(db, { recursive: true });
   const conf = join(dir, 'slapd.conf');
@@ -43,11 +50,12 @@ export async function startSlapd(dir: string, opts: { bindRequired?: boolean; ld
     ].join('\n'),
   );
   execFileSync('slapadd', ['-f', conf, '-l', opts.ldif ?? LDAP_FIXTURE], { stdio: 'pipe' });
-  const port = await freePort();
-  const url = `ldap://127.0.0.1:${port}`;
-  const d = startDaemon('slapd', ['-d', '0', '-f', conf, '-h', `${url}/`]);
+  const port = opts.listen ? 389 : await freePort();
+  const url = `ldap://${opts.listen?.host ?? '127.0.0.1'}:${port}`;
+  const d = startDaemon('slapd', ['-d', '0', '-f', conf, '-h', `${url}/`], { netns: opts.listen?.netns });
   try {
-    await waitForPort(port);
+    if (opts.listen) await waitForPortIn(opts.listen.netns, port, opts.listen.host);
+    else await waitForPort(port);
   } catch (e) {
     await d.stop();
     throw new Error(`slapd did not start: ${(e as Error).message}\n${d.output()}`, { cause: e });

@@ -559,7 +559,7 @@ for (const variant of VARIANTS) {
       assert.equal(st.running, false);
       assert.equal(st.exitCode, 0, c.logs().slice(-2000));
       assert.ok(stopMs < 10_000, `stop took ${stopMs} ms`);
-      assert.match(c.logs(), /entrypoint: stopped/);
+      assert.match(c.logs(), /docker-entrypoint\.sh: stopped/);
     });
 
     it('re-created on the same /srv: no re-seed, same DKIM key, the queued message is delivered', async () => {

@@ -52,10 +52,23 @@ export function imageExists(ref: string): boolean {
 }
 
 // Builds the variants with scripts/build-image (layers are cached; MTA_TEST_IMAGE_REUSE=1 skips existing images).
+// Every image test file calls this, each in its own process of the same test run: one build per run, under a lock,
+// so the files neither build the same tags at once nor rebuild what the first one just built.
 export async function buildImages(variants: readonly Variant[]): Promise<void> {
   const todo = process.env.MTA_TEST_IMAGE_REUSE === '1' ? variants.filter((v) => !imageExists(`${IMAGE_NAME}:${v}`)) : [...variants];
   if (!todo.length) return;
-  const child = spawn(join(REPO, 'scripts', 'build-image'), todo, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  const cache = join(REPO, '.image');
+  mkdirSync(cache, { recursive: true });
+  // The test runner is the parent of every test file's process: its pid names this run.
+  const stamp = join(cache, `built-${IMAGE_NAME}-${process.ppid}`);
+  const script = `for v in "$@"; do grep -qx "$v" "$STAMP" 2>/dev/null || todo="$todo $v"; done
+[ -z "$todo" ] && exit 0
+scripts/build-image $todo && printf '%s\n' $todo >>"$STAMP"`;
+  const child = spawn('flock', [join(cache, `build-${IMAGE_NAME}.lock`), 'bash', '-c', script, 'build', ...todo], {
+    cwd: REPO,
+    env: { ...process.env, STAMP: stamp },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
@@ -105,14 +118,19 @@ export interface RunOptions {
   env: Record<string, string>;
   volumes?: string[];
   detach?: boolean;
+  // Default mx.example.test.
+  hostname?: string;
+  // More `podman run` options (--dns, --add-host, …), before the image.
+  args?: string[];
 }
 
 export function podmanRunArgs(o: RunOptions): string[] {
-  const args = ['run', '--name', o.name, '--network', `ns:/run/netns/${o.ns}`, '--hostname', 'mx.example.test'];
+  const args = ['run', '--name', o.name, '--network', `ns:/run/netns/${o.ns}`];
+  if (o.hostname !== '') args.push('--hostname', o.hostname ?? 'mx.example.test');
   if (o.detach !== false) args.push('-d');
   for (const [k, v] of Object.entries(o.env)) args.push('-e', `${k}=${v}`);
   for (const v of o.volumes ?? []) args.push('-v', v);
-  args.push(o.image);
+  args.push(...(o.args ?? []), o.image);
   return args;
 }
 

@@ -2,13 +2,17 @@ import { formatCidr, parseCidr } from '../../ip.ts';
 import { check, integer, invalid, isDomain, oneOf, q, words, yesNo } from '../checks.ts';
 import { ALL, BASE_UP, defineVar } from '../spec.ts';
 
-// A list of addresses and networks (IPv4, IPv6, CIDR), separated by spaces or commas.
-export const networkList = check((raw) => {
-  const list = words(raw.replace(/,/g, ' '));
-  const bad = list.filter((n) => !parseCidr(n));
-  if (bad.length) return invalid(`${bad.map(q).join(', ')}: expected IP addresses or networks like 192.0.2.10 or 172.16.0.0/12`);
-  return list.map((n) => formatCidr(parseCidr(n)!));
-});
+// A list of addresses and networks (IPv4, IPv6, CIDR), separated by spaces or commas. `/0` (every address) is refused
+// where trusting everyone defeats the list (a proxy list that lets any client claim any address).
+export const networkList = (allowEveryone: boolean) =>
+  check((raw) => {
+    const list = words(raw.replace(/,/g, ' '));
+    const bad = list.filter((n) => !parseCidr(n));
+    if (bad.length) return invalid(`${bad.map(q).join(', ')}: expected IP addresses or networks like 192.0.2.10 or 172.16.0.0/12`);
+    const all = list.filter((n) => parseCidr(n)?.prefix === 0);
+    if (all.length && !allowEveryone) return invalid(`${all.map(q).join(', ')} would trust every address; list the proxies themselves`);
+    return list.map((n) => formatCidr(parseCidr(n)!));
+  });
 
 // Seconds, or a number with s, m, h or d: "600", "10m", "1h", "7d" -> seconds.
 export function parseDuration(raw: string): number | undefined {
@@ -40,7 +44,7 @@ const perUnit = (what: string) =>
 
 export const defenceVars = {
   TRUSTED_PROXIES: defineVar({
-    schema: networkList,
+    schema: networkList(false),
     topic: 'defences',
     variants: ALL,
     description:
@@ -226,7 +230,7 @@ export const defenceVars = {
     default: '1h',
   }),
   GUARD_IGNORE: defineVar({
-    schema: networkList,
+    schema: networkList(true),
     topic: 'defences',
     variants: ALL,
     description: 'Addresses and networks the guard never bans, besides loopback, MYNETWORKS and TRUSTED_PROXIES.',

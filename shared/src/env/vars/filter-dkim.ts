@@ -1,4 +1,4 @@
-import { check, decimal, integer, invalid, isDnsLabel, normalizePrivateKey, oneOf, q } from '../checks.ts';
+import { check, decimal, integer, invalid, isDnsLabel, mapped, normalizePrivateKey, oneOf, q } from '../checks.ts';
 import { defineVar, FULL } from '../spec.ts';
 
 const destinies = ['D_PASS', 'D_BOUNCE', 'D_REJECT', 'D_DISCARD'] as const;
@@ -29,6 +29,16 @@ const razor = check((raw) => {
   return { user: raw.slice(0, i), password: raw.slice(i + 1) };
 });
 
+// The seed wrote SA_DEBUG into Perl as it was: any positive number switched debugging on.
+const saDebug = check((raw) => {
+  const t = raw.trim().toLowerCase();
+  if (t === '0' || t === '1') return Number(t);
+  if (/^\d+$/.test(t)) return mapped(1, `${t} is taken as 1 (debug on)`);
+  if (['yes', 'true', 'on'].includes(t)) return 1;
+  if (['no', 'false', 'off'].includes(t)) return 0;
+  return invalid(`${q(raw)} is not 0 or 1`);
+});
+
 const selector = check((raw) => (isDnsLabel(raw.trim()) ? raw.trim() : invalid(`${q(raw)} is not a DNS label (e.g. default)`)));
 
 // Never echoes the key: the message only says what was expected.
@@ -45,7 +55,7 @@ export const filterDkimVars = {
   SA_TAG2_LEVEL_DEFLT: level('Score at which "spam detected" headers are added.', '6.2'),
   SA_KILL_LEVEL_DEFLT: level('Score at which spam evasive actions (FINAL_SPAM_DESTINY) are taken.', '6.9'),
   SA_DEBUG: defineVar({
-    schema: integer(0, 1, 'an integer'),
+    schema: saDebug,
     topic: 'logging',
     variants: FULL,
     description: 'SpamAssassin debug logging (shown when SYSLOG_LEVEL=7).',

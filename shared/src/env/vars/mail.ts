@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
-import { check, domainList, integer, invalid, isEmail, isLocalPart, q, text, words } from '../checks.ts';
-import { ALL, defineVar } from '../spec.ts';
+import { check, domainList, integer, invalid, isEmail, isLocalPart, q, words } from '../checks.ts';
+import { ignoredWithout, isSet } from '../rule.ts';
+import { ALL, BASE_UP, defineVar, type ParsedView, type VarRule } from '../spec.ts';
+import { MAILBOX_SOURCES, mailboxSources } from '../uses.ts';
 
 // A mailbox from MAIL_BOXES: the seed's `addr:path` form puts it at /var/mail/<path>, trailing `/` = maildir.
 export interface Mailbox {
@@ -21,7 +23,11 @@ const mailboxes = check((raw) => {
     const address = (i < 0 ? item : item.slice(0, i)).toLowerCase();
     const path = i < 0 ? undefined : item.slice(i + 1);
     if (!isEmail(address)) bad.push(`${q(address)} is not an email address`);
-    else if (path !== undefined && (path === '' || path.startsWith('/') || path.split('/').includes('..')))
+    // "." or "./" would be /var/mail itself: every mailbox directory, and delivery there, in one place.
+    else if (
+      path !== undefined &&
+      (path.startsWith('/') || !path.split('/').some(Boolean) || path.split('/').some((p) => p === '..' || p === '.'))
+    )
       bad.push(`${q(item)} has an invalid mailbox path (expected addr:relative/path, trailing / for maildir)`);
     else out.push(path === undefined ? { address } : { address, path });
   }
@@ -64,13 +70,57 @@ const transport = check((raw) => {
   return invalid(`${q(raw)} is not a postfix transport (e.g. lmtp:app:2003 or lmtp:unix:private/transport)`);
 });
 
+// Host names as the daemons take them (amavis writes it into Perl, postfix into the banner).
+const hostName = check((raw) =>
+  /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(raw.trim())
+    ? raw.trim()
+    : invalid(`${q(raw)} is not a host name (letters, digits, dots, dashes)`),
+);
+
+// Bare local parts in MAIL_ALIASES are completed with the primary domain, so they need one.
+const bareAliases = (c: ParsedView): boolean =>
+  ((c.MAIL_ALIASES ?? []) as Alias[]).some((a) => [a.alias, ...a.targets].some((x) => !x.includes('@')));
+
+const domainRule: VarRule = {
+  text: `required when a mailbox source (${MAILBOX_SOURCES.join(', ')}) is set or MAIL_ALIASES has bare local parts; derived from the host name`,
+  check: (c: ParsedView) => {
+    if (isSet(c, 'MAIL_DOMAIN')) return undefined;
+    const by = [...mailboxSources(c), ...(bareAliases(c) ? ['MAIL_ALIASES'] : [])];
+    if (!by.length) return undefined;
+    return `not set and the host name has no domain part; ${by.join(', ')} ${by.length > 1 ? 'need' : 'needs'} one: set MAIL_DOMAIN or --hostname mx.example.com`;
+  },
+};
+
+// A mailbox outside MAIL_DOMAIN is never local: mail to it is refused (or relayed, from trusted clients).
+const boxesInDomains: VarRule = {
+  text: 'each address should be in MAIL_DOMAIN (warning)',
+  severity: 'warning',
+  check: (c: ParsedView) => {
+    const domains = (c.MAIL_DOMAIN ?? []) as string[];
+    if (!domains.length) return undefined;
+    const out = ((c.MAIL_BOXES ?? []) as Mailbox[]).filter((b) => !domains.includes(b.address.slice(b.address.lastIndexOf('@') + 1)));
+    return out.length
+      ? `${out.map((b) => b.address).join(', ')} not in MAIL_DOMAIN, so mail to ${out.length > 1 ? 'them' : 'it'} is refused`
+      : undefined;
+  },
+};
+
+// Dovecot's LMTP socket exists only where dovecot does.
+const dovecotTransport: VarRule = {
+  text: 'lmtp:unix:private/transport (dovecot) needs the base or full image',
+  check: (c, ctx) =>
+    typeof c.VIRTUAL_TRANSPORT === 'string' && c.VIRTUAL_TRANSPORT.startsWith('lmtp:unix:') && ctx.variant && !BASE_UP.includes(ctx.variant)
+      ? `${c.VIRTUAL_TRANSPORT} needs dovecot, which the ${ctx.variant} image does not have`
+      : undefined,
+};
+
 export const mailVars = {
   HOSTNAME: defineVar({
-    schema: text,
     topic: 'domains and mailboxes',
     variants: ALL,
     description:
       'Fully qualified host name of the MX (set by `--hostname`); names the self-signed certificate and picks ACME certificates.',
+    schema: hostName,
     format: 'FQDN',
     example: 'mx1.example.com',
     derive: () => hostname(),
@@ -80,7 +130,8 @@ export const mailVars = {
     schema: domainList,
     topic: 'domains and mailboxes',
     variants: ALL,
-    description: 'Domains this server is the final destination for; the first is the primary one.',
+    description:
+      'Domains of this server: the final destination for their mailboxes when a mailbox source is set (MAIL_BOXES, LDAP or MySQL lookups), otherwise only `myorigin`, DKIM signing and the content filter use them; the first is the primary one.',
     format: 'space separated domain names',
     example: 'example.com secondary.com',
     defaultText: '$(hostname -d)',
@@ -89,6 +140,7 @@ export const mailVars = {
       const i = h.indexOf('.');
       return i > 0 ? h.slice(i + 1) : undefined;
     },
+    rules: [domainRule],
   }),
   MAIL_BOXES: defineVar({
     schema: mailboxes,
@@ -98,6 +150,7 @@ export const mailVars = {
     format: 'space separated addresses, each optionally addr:path',
     example: 'info@example.com abuse@example.com',
     default: '',
+    rules: [boxesInDomains],
   }),
   MAIL_ALIASES: defineVar({
     schema: aliases,
@@ -126,6 +179,10 @@ export const mailVars = {
     format: 'postfix transport:nexthop',
     example: 'lmtp:app:2003',
     default: '',
+    rules: [
+      dovecotTransport,
+      ignoredWithout(MAILBOX_SOURCES, 'without a mailbox source nothing is delivered here', 'VIRTUAL_TRANSPORT', 'warning'),
+    ],
   }),
   MESSAGE_SIZE_LIMIT: defineVar({
     schema: integer(0, Number.MAX_SAFE_INTEGER, 'a non-negative integer (bytes)'),

@@ -1,4 +1,5 @@
 import { check, integer, invalid, oneOf, parseHostPort, q, text, words, yesNo } from '../checks.ts';
+import { requiredWhen } from '../rule.ts';
 import { ALL, defineVar } from '../spec.ts';
 
 // Parsed SMTP_RELAY_HOSTAUTH: relayhost plus optional SASL credentials for it.
@@ -21,12 +22,38 @@ const tlsLevels = ['none', 'may', 'encrypt', 'dane', 'dane-only', 'fingerprint',
 export type SmtpTlsLevel = (typeof tlsLevels)[number];
 export const ENCRYPTING_LEVELS: readonly SmtpTlsLevel[] = ['encrypt', 'dane-only', 'fingerprint', 'verify', 'secure'];
 
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/;
+const IPV6 = /^\[([0-9a-f:.]+)\](?:\/(\d{1,3}))?$|^([0-9a-f:.]*:[0-9a-f:.]*)\/(\d{1,3})$/i;
+
+// One trusted network as postfix and amavis both read it: a.b.c.d[/n], [v6][/n] or v6/n. A network containing
+// every address would make this host an open relay, so it is refused.
+function network(n: string): string | undefined {
+  const v4 = IPV4.exec(n);
+  if (v4) {
+    if (v4.slice(1, 5).some((o) => Number(o) > 255) || (v4[5] !== undefined && Number(v4[5]) > 32)) return `${q(n)} is not an IPv4 network`;
+    return v4[5] !== undefined && Number(v4[5]) === 0 ? `${q(n)} trusts every IPv4 client (an open relay)` : undefined;
+  }
+  const v6 = IPV6.exec(n);
+  if (!v6) return `${q(n)} is not a network (e.g. 172.18.0.0/16 or [fd00::]/64)`;
+  const len = v6[2] ?? v6[4];
+  if (len !== undefined && Number(len) > 128) return `${q(n)} is not an IPv6 network`;
+  return len !== undefined && Number(len) === 0 ? `${q(n)} trusts every IPv6 client (an open relay)` : undefined;
+}
+
+const networks = check((raw) => {
+  const list = words(raw.replace(/,/g, ' '));
+  const bad = list.map(network).filter((m): m is string => m !== undefined);
+  if (bad.length) return invalid(bad.join('; '));
+  return list.length ? list : invalid('no network given (expected e.g. "127.0.0.0/8 [::1]/128 172.18.0.0/16")');
+});
+
 const fileList = check((raw) => {
   const list = words(raw.replace(/,/g, ' '));
   return list.length ? list : invalid(`${q(raw)} is not a list of files`);
 });
 
-const tlsFile = (what: string, example: string) =>
+// A certificate or key file; each needs its partner (`pair`), or postfix would offer a half-configured algorithm.
+const tlsFile = (self: string, pair: string, what: string, example: string) =>
   defineVar({
     schema: text,
     topic: 'tls',
@@ -35,9 +62,21 @@ const tlsFile = (what: string, example: string) =>
     format: 'path',
     example,
     postfixParam: true,
+    rules: [requiredWhen([pair], self)],
   });
 
 export const relayTlsVars = {
+  MYNETWORKS: defineVar({
+    schema: networks,
+    topic: 'relay',
+    variants: ALL,
+    description:
+      'Clients trusted to relay without authentication (postfix `mynetworks`, amavis `@mynetworks`: their mail is originating and DKIM-signed). Only loopback by default: list a neighbour network (e.g. your compose network) to let its containers send through this host.',
+    format: 'space or comma separated networks',
+    example: '127.0.0.0/8 [::1]/128 172.18.0.0/16',
+    default: '127.0.0.0/8 [::1]/128',
+    postfixParam: true,
+  }),
   SMTP_RELAY_HOSTAUTH: defineVar({
     schema: relayHostAuth,
     topic: 'relay',
@@ -51,10 +90,11 @@ export const relayTlsVars = {
     schema: oneOf(tlsLevels),
     topic: 'relay',
     variants: ALL,
-    description: 'TLS policy of the postfix SMTP client (outgoing mail); encrypt refuses to send without TLS.',
+    description:
+      "TLS policy of the postfix SMTP client (outgoing mail): may (the default) encrypts whenever the peer offers STARTTLS, encrypt refuses to send without TLS, verify and dane check the peer; none sends in clear (the seed's default).",
     format: tlsLevels.join(' | '),
     example: 'encrypt',
-    default: 'none',
+    default: 'may',
     postfixParam: true,
   }),
   SMTP_TLS_WRAPPERMODE: defineVar({
@@ -66,6 +106,15 @@ export const relayTlsVars = {
     example: 'yes',
     default: 'no',
     postfixParam: true,
+    rules: [
+      {
+        text: 'yes requires SMTP_TLS_SECURITY_LEVEL=encrypt or stronger',
+        check: (c) =>
+          c.SMTP_TLS_WRAPPERMODE === true && !ENCRYPTING_LEVELS.includes(c.SMTP_TLS_SECURITY_LEVEL as SmtpTlsLevel)
+            ? 'yes requires SMTP_TLS_SECURITY_LEVEL=encrypt or stronger'
+            : undefined,
+      },
+    ],
   }),
   SMTPD_USE_TLS: defineVar({
     schema: yesNo,
@@ -76,12 +125,12 @@ export const relayTlsVars = {
     example: 'yes',
     default: 'no',
   }),
-  SMTPD_TLS_CERT_FILE: tlsFile('RSA certificate', '/etc/ssl/mx.crt'),
-  SMTPD_TLS_KEY_FILE: tlsFile('RSA private key', '/etc/ssl/mx.key'),
-  SMTPD_TLS_DCERT_FILE: tlsFile('DSA certificate', '/etc/ssl/mx-dsa.crt'),
-  SMTPD_TLS_DKEY_FILE: tlsFile('DSA private key', '/etc/ssl/mx-dsa.key'),
-  SMTPD_TLS_ECCERT_FILE: tlsFile('ECDSA certificate', '/etc/ssl/mx-ec.crt'),
-  SMTPD_TLS_ECKEY_FILE: tlsFile('ECDSA private key', '/etc/ssl/mx-ec.key'),
+  SMTPD_TLS_CERT_FILE: tlsFile('SMTPD_TLS_CERT_FILE', 'SMTPD_TLS_KEY_FILE', 'RSA certificate', '/etc/ssl/mx.crt'),
+  SMTPD_TLS_KEY_FILE: tlsFile('SMTPD_TLS_KEY_FILE', 'SMTPD_TLS_CERT_FILE', 'RSA private key', '/etc/ssl/mx.key'),
+  SMTPD_TLS_DCERT_FILE: tlsFile('SMTPD_TLS_DCERT_FILE', 'SMTPD_TLS_DKEY_FILE', 'DSA certificate', '/etc/ssl/mx-dsa.crt'),
+  SMTPD_TLS_DKEY_FILE: tlsFile('SMTPD_TLS_DKEY_FILE', 'SMTPD_TLS_DCERT_FILE', 'DSA private key', '/etc/ssl/mx-dsa.key'),
+  SMTPD_TLS_ECCERT_FILE: tlsFile('SMTPD_TLS_ECCERT_FILE', 'SMTPD_TLS_ECKEY_FILE', 'ECDSA certificate', '/etc/ssl/mx-ec.crt'),
+  SMTPD_TLS_ECKEY_FILE: tlsFile('SMTPD_TLS_ECKEY_FILE', 'SMTPD_TLS_ECCERT_FILE', 'ECDSA private key', '/etc/ssl/mx-ec.key'),
   SMTPD_TLS_CHAIN_FILES: defineVar({
     schema: fileList,
     topic: 'tls',

@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
-import { check, integer, invalid, oneOf, q, text, words } from '../checks.ts';
+import { check, integer, invalid, level, oneOf, q, text, words } from '../checks.ts';
+import { requiredWhen } from '../rule.ts';
 import { ALL, BASE_UP, defineVar, FULL } from '../spec.ts';
+import { oneCredentialKind } from './fleet.ts';
 
 // NATS_URL: one or several server URLs; bare host:port gets nats://.
 const natsUrls = check((raw) => {
@@ -15,20 +17,20 @@ const natsUrls = check((raw) => {
 
 export const runtimeVars = {
   SYSLOG_LEVEL: defineVar({
-    schema: integer(0, 7, 'an integer'),
+    schema: level(0, 7, 8, 'there is no level above 7 (debug)'),
     topic: 'logging',
     variants: ALL,
     description: 'Log level of every daemon and sidecar: 0 emerg … 5 notice … 7 debug.',
-    format: '0-7',
+    format: '0-7 (8 is taken as 7)',
     example: '7',
     default: '5',
   }),
   LOG_LEVEL: defineVar({
-    schema: integer(0, 5, 'an integer'),
+    schema: level(0, 5, Number.MAX_SAFE_INTEGER, 'amavis logs nothing above level 5'),
     topic: 'logging',
     variants: FULL,
-    description: 'amavis log level (shown when SYSLOG_LEVEL=7).',
-    format: '0-5',
+    description: 'amavis log level (shown when SYSLOG_LEVEL=7); higher values are taken as 5 with a warning.',
+    format: '0-5 (or higher)',
     example: '2',
     default: '0',
   }),
@@ -129,6 +131,13 @@ export const runtimeVars = {
     format: 'comma separated nats:// or tls:// URLs',
     example: 'nats://nats1:4222,nats://nats2:4222',
     default: 'nats://127.0.0.1:4222',
+    // nats://user:password@host and nats://token@host: the credentials part never reaches a log line or `mta status`.
+    secretParts: (raw) =>
+      [...raw.matchAll(/\/\/([^@/\s,]+)@/g)].flatMap((m) => {
+        const info = m[1] ?? '';
+        const i = info.indexOf(':');
+        return i < 0 ? [info] : [info, info.slice(i + 1)];
+      }),
   }),
   MTA_NODE: defineVar({
     schema: text,
@@ -140,7 +149,15 @@ export const runtimeVars = {
     derive: (env) => env.HOSTNAME ?? hostname(),
     defaultText: 'HOSTNAME',
   }),
-  NATS_USER: defineVar({ schema: text, topic: 'fleet', variants: ALL, description: 'NATS user name.', format: 'string', example: 'mx1' }),
+  NATS_USER: defineVar({
+    schema: text,
+    topic: 'fleet',
+    variants: ALL,
+    description: 'NATS user name.',
+    format: 'string',
+    example: 'mx1',
+    rules: [requiredWhen(['NATS_PASSWORD'], 'NATS_USER')],
+  }),
   NATS_PASSWORD: defineVar({
     schema: text,
     topic: 'fleet',
@@ -158,6 +175,7 @@ export const runtimeVars = {
     format: 'string',
     example: 's3cr3t',
     secret: true,
+    rules: [oneCredentialKind('NATS_TOKEN')],
   }),
   NATS_CREDS: defineVar({
     schema: text,
@@ -167,5 +185,6 @@ export const runtimeVars = {
     format: 'creds file content',
     example: '-----BEGIN NATS USER JWT-----…',
     secret: true,
+    rules: [oneCredentialKind('NATS_CREDS')],
   }),
 };

@@ -100,17 +100,16 @@ describe('content filter renderer', () => {
     assert.match(file(part, 'amavisd.conf'), /\["CONTSCAN \{\}\\n", '\/r\/run\/clamav\/clamd\.ctl'\]/);
   });
 
-  it('takes mynetworks from MYNETWORKS and refuses garbage instead of writing it into Perl', () => {
+  it('takes mynetworks from MYNETWORKS (loopback by default); garbage and open relays never get past the schema', () => {
     assert.match(
       file(render({ MAIL_DOMAIN: 'example.com', MYNETWORKS: '10.0.0.0/8 127.0.0.1/32' }), 'amavisd.conf'),
       /^@mynetworks = \('10\.0\.0\.0\/8', '127\.0\.0\.1\/32'\);$/m,
     );
-    const part = render({ MAIL_DOMAIN: 'example.com', MYNETWORKS: "10.0.0.0/8'; system('x')" });
-    assert.equal(part.files, undefined);
-    assert.deepEqual(
-      part.errors?.map((e) => e.variable),
-      ['MYNETWORKS'],
-    );
+    assert.match(file(render({ MAIL_DOMAIN: 'example.com' }), 'amavisd.conf'), /^@mynetworks = \('127\.0\.0\.0\/8', '\[::1\]\/128'\);$/m);
+    const bad = parseEnv({ MAIL_DOMAIN: 'example.com', MYNETWORKS: "10.0.0.0/8'; system('x')" });
+    assert.deepEqual(bad.ok ? [] : bad.errors.map((e) => e.variable), ['MYNETWORKS']);
+    const open = parseEnv({ MAIL_DOMAIN: 'example.com', MYNETWORKS: '10.0.0.0/8, 0.0.0.0/0' });
+    assert.deepEqual(open.ok ? [] : open.errors.map((e) => e.message), ['"0.0.0.0/0" trusts every IPv4 client (an open relay)']);
   });
 
   it('rejects invalid destinies and levels: the schema first, the renderer again', () => {

@@ -25,7 +25,7 @@ export function filterRenderer(opts: FilterOptions = {}): Renderer {
   return (ctx: RenderContext): PlanPart => {
     if (ctx.variant !== 'full') return {};
     const ports = { ...DEFAULT_PORTS, ...opts.ports };
-    const { settings, errors } = filterSettings(ctx.config, ctx.env, opts.cpus ?? availableParallelism());
+    const { settings, errors } = filterSettings(ctx.config, opts.cpus ?? availableParallelism());
     if (!settings) return { errors };
     const layout = filterLayout(ctx.paths);
     const amavis = { owner: 'amavis', group: 'amavis' };
@@ -40,7 +40,8 @@ export function filterRenderer(opts: FilterOptions = {}): Renderer {
         { path: layout.amavisConfD, mode: 0o755 },
         { path: layout.saConfDir, mode: 0o755 },
         { path: dirname(layout.clamdConfFile), mode: 0o755 },
-        { path: layout.clamdDb, mode: 0o755 },
+        // freshclam runs as clamav (its DatabaseOwner) and writes here; clamd (as amavis) only reads the signatures.
+        { path: layout.clamdDb, mode: 0o755, owner: 'clamav', group: 'clamav' },
         { path: layout.amavisHome, mode: 0o750, ...amavis },
         { path: layout.amavisTmp, mode: 0o750, ...amavis },
         { path: layout.amavisDb, mode: 0o750, ...amavis },

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createLogger } from '@mta/shared';
-import { registerRazor } from './razor.ts';
+import { razorCommand, registerRazor } from './razor.ts';
 
 // A loopback port with nothing listening: what an unreachable Razor server looks like, without any network.
 async function deadPort(): Promise<number> {
@@ -33,10 +33,24 @@ describe('RAZOR_REGISTRATION', () => {
       const warnings = lines.map((l) => JSON.parse(l)).filter((l) => l.event === 'razor.register.failed');
       assert.equal(warnings.length, 1);
       assert.match(warnings[0].msg, /RAZOR_REGISTRATION: Razor servers unreachable, continuing/);
+      // razor-admin's own agent ran (and failed to connect), not a Perl error of the wrapper.
+      assert.doesNotMatch(String(warnings[0].reason), /syntax error|Can't locate|at -e line/, warnings[0].reason);
       assert.ok(!lines.join('').includes('S3cret-razor-pw'), 'password leaked into the log');
     } finally {
       rmSync(home, { recursive: true, force: true });
     }
+  });
+
+  it('never puts the password on the command line (ps shows it to every process): it travels in the environment', () => {
+    const cmd = razorCommand({
+      registration: { user: 'postmaster@example.com', password: 'S3cret-razor-pw' },
+      home: '/h',
+      server: 'rs:2703',
+    });
+    assert.ok(!cmd.args.join(' ').includes('S3cret-razor-pw'), cmd.args.join(' '));
+    assert.deepEqual(cmd.args.slice(3), ['--', '-home=/h', '-register', '-user=postmaster@example.com', '-rs', 'rs:2703']);
+    assert.deepEqual(cmd.env, { MTA_RAZOR_PASS: 'S3cret-razor-pw' });
+    assert.deepEqual(razorCommand({ registration: { user: '', password: '' }, home: '/h' }).env, {});
   });
 
   it('does nothing when an identity is already registered', async () => {

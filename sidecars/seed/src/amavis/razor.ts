@@ -27,18 +27,40 @@ const hasIdentity = (home: string): boolean => {
   }
 };
 
+// razor-admin, with the password handed over in the environment instead of `-pass=` on the command line (which
+// every process in the container could read from ps): the same steps as /usr/bin/razor-admin, -pass added inside.
+const RAZOR_ADMIN = [
+  'push @ARGV, "-pass=$ENV{MTA_RAZOR_PASS}" if length($ENV{MTA_RAZOR_PASS} // "");',
+  'my $agent = Razor2::Client::Agent->new("razor-admin") or die $Razor2::Client::Agent::errstr;',
+  '$agent->read_options() or die $agent->errstr . "\n";',
+  '$agent->do_conf() or die $agent->errstr . "\n";',
+  'my $r = $agent->doit();',
+  'print STDERR $agent->errstr if $r > 1;',
+  'exit $r;',
+].join(' ');
+
+// The registration command: what runs (and shows in ps) and the environment that carries the password.
+export function razorCommand(o: Pick<RazorRegisterOptions, 'registration' | 'home' | 'server'>): {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+} {
+  const { user, password } = o.registration;
+  const args = ['-MRazor2::Client::Agent', '-e', RAZOR_ADMIN, '--', `-home=${o.home}`, '-register'];
+  if (user) args.push(`-user=${user}`);
+  if (o.server) args.push('-rs', o.server);
+  return { file: 'perl', args, env: password ? { MTA_RAZOR_PASS: password } : {} };
+}
+
 // RAZOR_REGISTRATION: registers an identity once. The Razor servers are often unreachable (offline hosts, tests),
 // which must not stop the container: one warning, and checks keep working without an identity.
 export async function registerRazor(o: RazorRegisterOptions): Promise<RazorOutcome> {
   if (hasIdentity(o.home)) return 'already';
   await mkdir(o.home, { recursive: true, mode: 0o750 });
   const { user, password } = o.registration;
-  const args = [`-home=${o.home}`, '-register'];
-  if (user) args.push(`-user=${user}`);
-  if (password) args.push(`-pass=${password}`);
-  if (o.server) args.push('-rs', o.server);
+  const cmd = razorCommand(o);
   try {
-    await run('razor-admin', args, { timeoutMs: o.timeoutMs ?? 30_000, secrets: password ? [password] : [], log: o.log });
+    await run(cmd.file, cmd.args, { env: cmd.env, timeoutMs: o.timeoutMs ?? 30_000, secrets: password ? [password] : [], log: o.log });
     o.log.info({ event: 'razor.registered', user: user || '(assigned)' }, 'Razor identity registered');
     return 'registered';
   } catch (e) {

@@ -105,6 +105,7 @@ test('mini: no dovecot files, only port 25 behind the gate', () => {
 
 test('bad values are named', () => {
   assert.throws(() => plan({ TRUSTED_PROXIES: 'traefik' }), /TRUSTED_PROXIES: "traefik": expected IP addresses/);
+  assert.throws(() => plan({ TRUSTED_PROXIES: '0.0.0.0/0' }), /TRUSTED_PROXIES: "0\.0\.0\.0\/0" would trust every address/);
   assert.throws(() => plan({ POSTSCREEN_DNSBL_SITES: 'not a list!' }), /POSTSCREEN_DNSBL_SITES/);
   assert.throws(() => plan({ GUARD_BAN_TIME: '5x' }), /GUARD_BAN_TIME: "5x" is not a duration/);
 });

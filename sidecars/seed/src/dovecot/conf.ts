@@ -22,7 +22,15 @@ export interface DovecotConfInput {
   delivery: boolean;
   // The guard's ban list (a deny passdb keyed by client address); absent in tests of dovecot alone.
   denyFile?: string;
+  // The primary MAIL_DOMAIN: a login without a domain (an LDAP uid, DOVECOT_AUTH_USERNAME_FORMAT=%Ln) is a user of it.
+  primaryDomain?: string;
 }
+
+// ECDHE with AES-GCM or ChaCha20 (TLS 1.2); TLS 1.3 suites are all strong and come first anyway.
+export const DOVECOT_CIPHERS = 'ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL:!MD5:!SHA1';
+
+// %d, or the primary domain when the user name has none (dovecot's %{if} expansion).
+const homeDomain = (primary: string | undefined): string => (primary ? `%{if;%d;eq;;${primary};%d}` : '%d');
 
 const block = (head: string, body: string[]): string[] => [`${head} {`, ...body.map((l) => `  ${l}`), '}'];
 
@@ -33,9 +41,11 @@ function passdbs(input: DovecotConfInput): string[] {
   const out: string[] = input.denyFile
     ? block('passdb', ['driver = passwd-file', `args = username_format=%M{rip} ${input.denyFile}`, 'deny = yes'])
     : [];
-  // The password file always exists (maybe empty), so dovecot has a passdb even with no SASL method.
+  // The password file always exists (maybe empty), so dovecot has a passdb even with no SASL method. Its logins
+  // (SMTPD_SASL_CLIENTAUTH: applications relaying mail) exist for SMTP only: the key includes the service, so an
+  // IMAP/POP3 login with the same name finds nothing here and no mailbox opens to them.
   if (input.methods.includes('passwd-file') || !input.methods.length)
-    out.push(...block('passdb', ['driver = passwd-file', `args = scheme=CRYPT username_format=%u ${f.passwd}`]));
+    out.push(...block('passdb', ['driver = passwd-file', `args = scheme=CRYPT username_format=%{service}/%u ${f.passwd}`]));
   if (input.methods.includes('ldap')) out.push(...block('passdb', ['driver = ldap', `args = ${f.ldap}`]));
   if (input.methods.includes('sql')) out.push(...block('passdb', ['driver = sql', `args = ${f.sql}`]));
   if (input.methods.includes('imap') && input.imapHost) {
@@ -59,8 +69,20 @@ export function renderDovecotConf(input: DovecotConfInput): string {
     'log_path = /dev/stderr',
     'auth_mechanisms = plain login',
     ...passdbs(input),
-    ...block('userdb', ['driver = static', `args = uid=vmail gid=vmail home=${join(input.paths.mail, '%n')} allow_all_users=yes`]),
+    // One home per address, /var/mail/<domain>/<name>: info@a.test and info@b.test never share a maildir. A login
+    // without a domain (an LDAP uid, or every user with DOVECOT_AUTH_USERNAME_FORMAT=%Ln) is a user of the primary
+    // domain, so "demo" logging in over IMAP and mail for demo@<primary> meet in the same home.
+    ...block('userdb', [
+      'driver = static',
+      `args = uid=vmail gid=vmail home=${join(input.paths.mail, homeDomain(input.primaryDomain), '%n')} allow_all_users=yes`,
+    ]),
     'mail_location = maildir:~',
+    // TLS profile of IMAPS/POP3S (and STARTTLS on 143/110): TLS 1.2 or newer, forward-secret AEAD suites only, the
+    // server's order; no password crosses the network in clear. The certificate lines are in the TLS include.
+    'ssl_min_protocol = TLSv1.2',
+    `ssl_cipher_list = ${DOVECOT_CIPHERS}`,
+    'ssl_prefer_server_ciphers = yes',
+    'disable_plaintext_auth = yes',
     ...block('service auth', postfixSocket('private/auth', '0660')),
   ];
   if (input.delivery)

@@ -80,20 +80,22 @@ test('submission and smtps exist only with a method: TLS required, AUTH only aft
   assert.ok(!master[0]?.entry.includes('wrappermode'));
 });
 
-test('SASL without any certificate is a warning (ACME may bring one later), not an error', () => {
+test('SASL without certificate files uses the self-signed one: AUTH and IMAP logins never go without TLS', () => {
   const part = renderDovecot(ctx({ SMTPD_SASL_CLIENTAUTH: 'c1:{plain}p1' }));
   assert.deepEqual(part.errors, []);
-  assert.ok(part.warnings?.some((w) => /no TLS certificate/.test(w)));
+  assert.match(text(part, '/r/etc/dovecot/conf.d/99-mta-tls.conf'), /^ssl = yes\nssl_cert = <\/r\/srv\/etc\/ssl\/self\/cert\.pem$/m);
+  const conf = text(part, '/r/etc/dovecot/dovecot.conf');
+  for (const line of ['ssl_min_protocol = TLSv1.2', 'ssl_prefer_server_ciphers = yes', 'disable_plaintext_auth = yes'])
+    assert.ok(conf.split('\n').includes(line), line);
+  assert.match(conf, /^ssl_cipher_list = ECDHE\+AESGCM:ECDHE\+CHACHA20:!aNULL/m);
 });
 
 test('LDAP pass filter: given, or rebuilt from the mailbox filter, or a clear error', () => {
   assert.equal(ldapPassFilter(ctx(LDAP).config), '(&(objectclass=posixAccount)(uid=%u))');
   assert.equal(ldapPassFilter(ctx({ ...LDAP, LDAP_QUERY_FILTER_PASS: '(cn=%u)' }).config), '(cn=%u)');
-  const part = renderDovecot(ctx({ ...LDAP, LDAP_QUERY_FILTER_USER: '(&(objectclass=posixAccount)(mailbox=%s))' }));
-  assert.deepEqual(
-    part.errors?.map((e) => e.variable),
-    ['LDAP_QUERY_FILTER_PASS'],
-  );
+  // Nothing to rebuild it from: the env rules stop the seed before any renderer runs.
+  const r = parseEnv({ HOSTNAME: 'mx.example.com', ...LDAP, LDAP_QUERY_FILTER_USER: '(&(objectclass=posixAccount)(mailbox=%s))' });
+  assert.deepEqual(r.ok ? [] : r.errors.map((e) => e.variable), ['LDAP_QUERY_FILTER_PASS']);
 });
 
 test('LDAP auth-bind file: uri, bind DN for the search, quoted password, readable by dovecot only', () => {
@@ -115,21 +117,20 @@ test('SQL passdb on the MYSQL_* connection; spaces in connect values are refused
   const sql = text(renderDovecot(ctx({ ...MYSQL, MYSQL_USER: 'u', MYSQL_PASSWORD: 'p#w' })), '/r/etc/dovecot/dovecot-sql.conf.ext');
   assert.match(sql, /^connect = "host=db port=3307 dbname=postfix user=u password=p#w"$/m);
   assert.match(sql, /^password_query = "select user, password from users where user='%u'"$/m);
-  const bad = renderDovecot(ctx({ ...MYSQL, MYSQL_USER: 'u', MYSQL_PASSWORD: 'two words' }));
-  assert.deepEqual(
-    bad.errors?.map((e) => e.variable),
-    ['MYSQL_PASSWORD'],
-  );
-  assert.ok(!JSON.stringify(bad.errors).includes('two words'));
+  const bad = parseEnv({ HOSTNAME: 'mx.example.com', ...MYSQL, MYSQL_USER: 'u', MYSQL_PASSWORD: 'two words' });
+  assert.deepEqual(bad.ok ? [] : bad.errors.map((e) => e.variable), ['MYSQL_PASSWORD']);
+  assert.ok(!JSON.stringify(bad).includes('two words'));
 });
 
 test('password file: one line per client, secret mode; a ":" in a password or a duplicate user is an error', () => {
   const part = renderDovecot(ctx({ SMTPD_SASL_CLIENTAUTH: 'c1:{plain}p1 c2:{CRYPT}$2y$05$abc' }));
-  assert.equal(text(part, '/r/etc/dovecot/passwd'), 'c1:{plain}p1\nc2:{CRYPT}$2y$05$abc\n');
+  // Keyed by service: these logins are for SMTP submission only, never IMAP/POP3.
+  assert.equal(text(part, '/r/etc/dovecot/passwd'), 'smtp/c1:{plain}p1\nsmtp/c2:{CRYPT}$2y$05$abc\n');
+  assert.match(text(part, '/r/etc/dovecot/dovecot.conf'), /args = scheme=CRYPT username_format=%\{service\}\/%u /);
   assert.equal(part.files?.find((f) => f.path === '/r/etc/dovecot/passwd')?.mode, 0o640);
-  const bad = renderDovecot(ctx({ SMTPD_SASL_CLIENTAUTH: 'c1:{plain}a:b c1:{plain}x' }));
-  assert.equal(bad.errors?.length, 2);
-  assert.ok(!JSON.stringify(bad.errors).includes('a:b'));
+  const bad = parseEnv({ HOSTNAME: 'mx.example.com', SMTPD_SASL_CLIENTAUTH: 'c1:{plain}a:b c1:{plain}x c1:{plain}y' });
+  assert.deepEqual(bad.ok ? [] : bad.errors.map((e) => e.message), ['the password of "c1" contains ":"; user "c1" is listed twice']);
+  assert.ok(!JSON.stringify(bad).includes('a:b'));
 });
 
 test('TLS include: postfix cert files, chain files, the self-signed pair, or ssl = no', () => {
@@ -148,7 +149,7 @@ test('LMTP and IMAP/POP3 only when dovecot takes delivery; sockets in the postfi
   const lmtp = conf({ VIRTUAL_TRANSPORT: 'lmtp:unix:private/transport' });
   assert.match(lmtp, /^protocols = imap pop3 lmtp$/m);
   assert.match(lmtp, /unix_listener \/r\/var\/spool\/postfix\/private\/transport \{/);
-  assert.match(lmtp, /home=\/r\/var\/mail\/%n/);
+  assert.match(lmtp, /home=\/r\/var\/mail\/%\{if;%d;eq;;example\.com;%d\}\/%n /, 'one home per address: the domain is part of it');
   const saslOnly = conf({ VIRTUAL_TRANSPORT: 'lmtp:app:2003' });
   assert.match(saslOnly, /^protocols = $/m);
   assert.match(saslOnly, /unix_listener \/r\/var\/spool\/postfix\/private\/auth \{/);
@@ -173,11 +174,17 @@ test('DOVECOT_* pass-through: known settings applied (quoted when needed), unkno
   );
 });
 
-test('mini image: no dovecot at all, a warning when SASL was asked for', () => {
+test('mini image: no dovecot at all, a warning (from the env rules) when SASL was asked for', () => {
   assert.deepEqual(renderDovecot(ctx({}, 'mini')), {});
-  const part = renderDovecot(ctx({ SMTPD_SASL_CLIENTAUTH: 'c1:{plain}p1' }, 'mini'));
-  assert.equal(part.files, undefined);
-  assert.match(part.warnings?.[0] ?? '', /mini/);
+  const env = { HOSTNAME: 'mx.example.com', SMTPD_SASL_CLIENTAUTH: 'c1:{plain}p1' };
+  assert.deepEqual(renderDovecot(ctx(env, 'mini')), {});
+  const r = parseEnv(env, { variant: 'mini' });
+  assert.ok(r.ok);
+  assert.deepEqual(
+    r.warnings.map((w) => `${w.variable}: ${w.message}`),
+    ['SMTPD_SASL_CLIENTAUTH: ignored: SASL (ports 465 and 587) needs the base or full image, this is mini'],
+  );
+  assert.deepEqual(parseEnv(env, { variant: 'base' }).warnings, []);
 });
 
 test('dq quotes only what dovecot would otherwise cut or misread', () => {

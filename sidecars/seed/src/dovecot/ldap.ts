@@ -1,23 +1,17 @@
-import type { Config, EnvIssue } from '@mta/shared';
+import type { Config } from '@mta/shared';
 import { settingLines } from './quote.ts';
 
-// The seed's reconstruction: `(mail=%s)` in the mailbox filter becomes `(<attr>=%u)` when no pass filter is given.
-export function ldapPassFilter(c: Config): string | EnvIssue {
+// The seed's reconstruction: `(mail=%s)` in the mailbox filter becomes `(<attr>=%u)` when no pass filter is given
+// (the env rules require LDAP_QUERY_FILTER_PASS when there is nothing to derive it from).
+export function ldapPassFilter(c: Config): string {
   if (c.LDAP_QUERY_FILTER_PASS) return c.LDAP_QUERY_FILTER_PASS;
   const attr = c.LDAP_QUERY_ATTRS_PASS?.attribute ?? 'uid';
-  const user = c.LDAP_QUERY_FILTER_USER ?? '';
-  if (!user.includes('(mail=%s)'))
-    return {
-      variable: 'LDAP_QUERY_FILTER_PASS',
-      message: 'required: LDAP_QUERY_FILTER_USER has no "(mail=%s)" to derive it from (e.g. (&(objectclass=posixAccount)(uid=%u)))',
-    };
-  return user.split('(mail=%s)').join(`(${attr}=%u)`);
+  return (c.LDAP_QUERY_FILTER_USER ?? '').split('(mail=%s)').join(`(${attr}=%u)`);
 }
 
 // dovecot-ldap.conf.ext for authentication binds: find the user's DN (as LDAP_BIND_DN if set), then bind as the user.
-export function renderLdapPassdb(c: Config): { content: string; errors: EnvIssue[] } {
+export function renderLdapPassdb(c: Config): string {
   const filter = ldapPassFilter(c);
-  if (typeof filter !== 'string') return { content: '', errors: [filter] };
   const lines = settingLines({
     uris: c.LDAP_HOST,
     ldap_version: '3',
@@ -30,5 +24,5 @@ export function renderLdapPassdb(c: Config): { content: string; errors: EnvIssue
     dn: c.LDAP_BIND_DN || undefined,
     dnpass: c.LDAP_BIND_DN ? (c.LDAP_BIND_PW ?? '') : undefined,
   });
-  return { content: `${lines.join('\n')}\n`, errors: [] };
+  return `${lines.join('\n')}\n`;
 }

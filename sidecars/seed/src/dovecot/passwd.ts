@@ -1,16 +1,7 @@
-import type { EnvIssue, SaslClient } from '@mta/shared';
+import type { SaslClient } from '@mta/shared';
 
-// Dovecot passwd-file lines `user:{scheme}password`; a `:` in the password would shift the fields, so it is refused.
-export function renderPasswdFile(clients: readonly SaslClient[]): { content: string; errors: EnvIssue[] } {
-  const errors: EnvIssue[] = [];
-  const seen = new Set<string>();
-  const lines: string[] = [];
-  for (const { user, password } of clients) {
-    if (password.includes(':'))
-      errors.push({ variable: 'SMTPD_SASL_CLIENTAUTH', message: `the password of ${JSON.stringify(user)} contains ":"` });
-    else if (seen.has(user)) errors.push({ variable: 'SMTPD_SASL_CLIENTAUTH', message: `user ${JSON.stringify(user)} is listed twice` });
-    else lines.push(`${user}:${password}`);
-    seen.add(user);
-  }
-  return { content: lines.length ? `${lines.join('\n')}\n` : '', errors };
+// Dovecot passwd-file lines `smtp/user:{scheme}password`: the passdb looks them up as %{service}/%u, so these logins
+// authenticate SMTP submission only, never IMAP/POP3 (the env schema refuses a ":" in a password and repeated users).
+export function renderPasswdFile(clients: readonly SaslClient[]): string {
+  return clients.map(({ user, password }) => `smtp/${user}:${password}\n`).join('');
 }

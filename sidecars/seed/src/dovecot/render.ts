@@ -4,12 +4,12 @@ import { dovecotFiles, renderDovecotConf } from './conf.ts';
 import { renderLdapPassdb } from './ldap.ts';
 import { dovecotPassThrough } from './passthrough.ts';
 import { renderPasswdFile } from './passwd.ts';
-import { saslMethods } from './sasl.ts';
+import { dovecotDelivers, saslMethods } from './sasl.ts';
 import { renderSqlPassdb } from './sql.ts';
 import { saslServices } from './submission.ts';
 import { dovecotTlsFiles, renderDovecotTls } from './tls.ts';
 
-export const DOVECOT_LMTP = 'lmtp:unix:private/transport';
+export { DOVECOT_LMTP } from './sasl.ts';
 
 // Files only dovecot's auth process may read: they hold passwords.
 const secretFile = (path: string, content: string): PlannedFile => ({ path, content, mode: 0o640, owner: 'root', group: 'dovecot' });
@@ -18,10 +18,10 @@ const secretFile = (path: string, content: string): PlannedFile => ({ path, cont
 export function renderDovecot(ctx: RenderContext): PlanPart {
   const c = ctx.config;
   const methods = saslMethods(c);
-  if (ctx.variant === 'mini')
-    return methods.length ? { warnings: [`SASL (${methods.join(', ')}) needs dovecot, which the mini image lacks: 465/587 stay off`] } : {};
+  // SASL variables in mini: the env rules warn that 465/587 stay off.
+  if (ctx.variant === 'mini') return {};
   const f = dovecotFiles(ctx.paths);
-  const delivery = c.VIRTUAL_TRANSPORT.trim() === DOVECOT_LMTP;
+  const delivery = dovecotDelivers(c);
   const imapHost = c.SMTPD_SASL_IMAPHOST ? parseHostPort(c.SMTPD_SASL_IMAPHOST) : undefined;
   const passwd = renderPasswdFile(c.SMTPD_SASL_CLIENTAUTH ?? []);
   const env = dovecotPassThrough(ctx.env, ctx.dovecotParams);
@@ -30,12 +30,19 @@ export function renderDovecot(ctx: RenderContext): PlanPart {
     files: [
       {
         path: f.conf,
-        content: renderDovecotConf({ paths: ctx.paths, methods, imapHost, delivery, denyFile: ctx.paths.guardDovecotMap }),
+        content: renderDovecotConf({
+          paths: ctx.paths,
+          methods,
+          imapHost,
+          delivery,
+          primaryDomain: c.MAIL_DOMAIN?.[0],
+          denyFile: ctx.paths.guardDovecotMap,
+        }),
         mode: 0o644,
         owner: 'root',
         group: 'root',
       },
-      secretFile(f.passwd, passwd.content),
+      secretFile(f.passwd, passwd),
       secretFile(f.env, env.lines.length ? `${env.lines.join('\n')}\n` : ''),
       { path: ctx.paths.dovecotTls, content: renderDovecotTls(tls), mode: 0o644, owner: 'root', group: 'root' },
     ],
@@ -44,24 +51,14 @@ export function renderDovecot(ctx: RenderContext): PlanPart {
       { path: f.confD, mode: 0o755, owner: 'root', group: 'root' },
       { path: f.stateDir, mode: 0o755, owner: 'root', group: 'root' },
     ],
-    errors: [...passwd.errors, ...env.errors],
+    errors: env.errors,
     warnings: env.ignored.map((n) => `${n} ignored: dovecot has no setting ${n.slice('DOVECOT_'.length).toLowerCase()}`),
     master: [],
   };
   if (methods.includes('ldap')) {
-    const ldap = renderLdapPassdb(c);
-    part.files.push(secretFile(f.ldap, ldap.content));
-    part.errors.push(...ldap.errors);
+    part.files.push(secretFile(f.ldap, renderLdapPassdb(c)));
   }
-  if (methods.includes('sql')) {
-    const sql = renderSqlPassdb(c);
-    part.files.push(secretFile(f.sql, sql.content));
-    part.errors.push(...sql.errors);
-  }
-  if (methods.length) {
-    part.master.push(...saslServices());
-    if (!tls)
-      part.warnings.push('SASL is on but no TLS certificate is configured: 465/587 refuse AUTH until one is (SMTPD_USE_TLS=yes or ACME)');
-  }
+  if (methods.includes('sql')) part.files.push(secretFile(f.sql, renderSqlPassdb(c)));
+  if (methods.length) part.master.push(...saslServices());
   return part;
 }

@@ -1,5 +1,5 @@
 import type { RenderContext } from '../plan.ts';
-import { selfSignedFiles } from '../postfix/tls-inbound.ts';
+import { selfSignedFiles, wantsSelfSigned } from '../postfix/tls-inbound.ts';
 
 export interface TlsFiles {
   cert: string;
@@ -15,7 +15,7 @@ export function dovecotTlsFiles(ctx: RenderContext): TlsFiles | undefined {
   // Chain files are key first, then the certificate chain (one combined file works for both settings).
   const chain = c.SMTPD_TLS_CHAIN_FILES;
   if (chain?.length) return { key: chain[0]!, cert: chain[1] ?? chain[0]! };
-  if (c.SMTPD_USE_TLS) {
+  if (wantsSelfSigned(ctx)) {
     const f = selfSignedFiles(ctx.paths.selfSignedDir);
     return { cert: f.cert, key: f.key };
   }
@@ -23,9 +23,10 @@ export function dovecotTlsFiles(ctx: RenderContext): TlsFiles | undefined {
 }
 
 // The one include naming the TLS files (paths.dovecotTls); acme-watch rewrites it in the same shape and reloads dovecot.
-// Without TLS plaintext logins stay possible, as with the seed; once a certificate exists they need TLS.
+// Without a certificate dovecot serves nothing over the network (no SASL, no mailboxes): ssl stays off, and
+// plaintext logins stay refused (dovecot.conf).
 export function renderDovecotTls(files: TlsFiles | undefined): string {
   const head = '# TLS files of IMAPS/POP3S: written by the mta seed, rewritten by acme-watch.\n';
-  if (!files) return `${head}ssl = no\ndisable_plaintext_auth = no\n`;
+  if (!files) return `${head}ssl = no\n`;
   return `${head}ssl = yes\nssl_cert = <${files.cert}\nssl_key = <${files.key}\n`;
 }

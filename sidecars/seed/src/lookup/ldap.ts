@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import type { PlanPart, RenderContext } from '../plan.ts';
+import { ldapUses } from '@mta/shared';
+import type { PlannedFile, PlanPart, RenderContext } from '../plan.ts';
 import { cfFile } from './cf.ts';
 
 // Table file names of the seed, so existing volumes and docs keep matching.
@@ -17,10 +18,12 @@ export function expandQuery(hostname: string | undefined, filter: string): [stri
   return [byUid, hostname?.includes('.') ? { domain: hostname } : {}];
 }
 
-// Postfix LDAP lookups: mailboxes, optional aliases, and groups whose memberUid values are expanded to mail.
+// Postfix LDAP lookups, each switched on by its own variables: mailboxes, aliases, and groups whose memberUid values
+// are expanded to mail. LDAP used for SASL only has no postfix table.
 export function renderLdapLookups(ctx: RenderContext): PlanPart {
   const c = ctx.config;
-  if (!c.LDAP_HOST || !c.LDAP_USER_BASE || !c.LDAP_QUERY_FILTER_USER) return {};
+  const uses = ldapUses(c);
+  if (!c.LDAP_HOST || !c.LDAP_USER_BASE) return {};
   const bind = c.LDAP_BIND_DN ? { bind: 'yes', bind_dn: c.LDAP_BIND_DN, bind_pw: c.LDAP_BIND_PW ?? '' } : { bind: 'no' };
   const secret = !!c.LDAP_BIND_DN && !!c.LDAP_BIND_PW;
   const table = (name: string, base: string, attr: string, filter: string, extra: Record<string, string> = {}) =>
@@ -39,7 +42,12 @@ export function renderLdapLookups(ctx: RenderContext): PlanPart {
       secret,
     );
   const ref = (name: string) => `ldap:${join(ctx.paths.postfixConf, name)}`;
-  const files = [table(LDAP_TABLES.users, c.LDAP_USER_BASE, c.LDAP_QUERY_ATTRS_USER ?? 'mail', c.LDAP_QUERY_FILTER_USER)];
+  const files: PlannedFile[] = [];
+  const postconfLists: Record<string, string[]> = {};
+  if (uses.includes('mailboxes') && c.LDAP_QUERY_FILTER_USER) {
+    files.push(table(LDAP_TABLES.users, c.LDAP_USER_BASE, c.LDAP_QUERY_ATTRS_USER ?? 'mail', c.LDAP_QUERY_FILTER_USER));
+    postconfLists.virtual_mailbox_maps = [ref(LDAP_TABLES.users)];
+  }
   const aliasMaps: string[] = [];
   if (c.LDAP_QUERY_FILTER_ALIAS) {
     files.push(table(LDAP_TABLES.aliases, c.LDAP_USER_BASE, 'mail', c.LDAP_QUERY_FILTER_ALIAS));
@@ -51,7 +59,6 @@ export function renderLdapLookups(ctx: RenderContext): PlanPart {
     files.push(table(LDAP_TABLES.expand, c.LDAP_USER_BASE, 'mail', ...expandQuery(c.HOSTNAME, c.LDAP_QUERY_FILTER_EXPAND)));
     aliasMaps.push(ref(LDAP_TABLES.groups), ref(LDAP_TABLES.expand));
   }
-  const postconfLists: Record<string, string[]> = { virtual_mailbox_maps: [ref(LDAP_TABLES.users)] };
   if (aliasMaps.length) postconfLists.virtual_alias_maps = aliasMaps;
   return { files, postconfLists };
 }

@@ -112,21 +112,39 @@ test('LDAP and MySQL together: LDAP tables are consulted first', () => {
   ]);
 });
 
-test('partial groups are errors naming the missing variable, and nothing is rendered', () => {
+test('each use is switched on by its own variables: LDAP for SASL only, MySQL aliases only', () => {
+  const sasl = {
+    LDAP_HOST: 'auth',
+    LDAP_USER_BASE: 'ou=users,dc=example,dc=com',
+    LDAP_QUERY_ATTRS_PASS: 'uid=user',
+    LDAP_QUERY_FILTER_PASS: '(uid=%u)',
+  };
+  assert.deepEqual(renderLookups(ctx(sasl)), {}, 'no postfix table: dovecot does the binds');
+  const aliases = renderLookups(ctx({ MYSQL_HOST: 'db', MYSQL_DATABASE: 'postfix', MYSQL_QUERY_ALIAS: "select t from a where a='%s'" }));
+  assert.deepEqual(aliases.postconfLists, { virtual_alias_maps: ['mysql:/r/etc/postfix/mysql-aliases.cf'] });
+  assert.deepEqual(
+    aliases.files?.map((f) => f.path),
+    ['/r/etc/postfix/mysql-aliases.cf'],
+  );
+});
+
+test('half-configured uses are env errors naming the missing variable, so the seed renders nothing', () => {
   const cases: [RawEnv, string, RegExp][] = [
     [{ ...LDAP, LDAP_QUERY_FILTER_GROUP: '(mail=%s)' }, 'LDAP_QUERY_FILTER_EXPAND', /LDAP_QUERY_FILTER_GROUP/],
     [{ ...LDAP, LDAP_QUERY_FILTER_EXPAND: '(uid=%s)' }, 'LDAP_QUERY_FILTER_GROUP', /LDAP_QUERY_FILTER_EXPAND/],
     [{ ...LDAP, LDAP_BIND_DN: 'cn=x' }, 'LDAP_BIND_PW', /LDAP_BIND_DN/],
     [{ ...LDAP, LDAP_BIND_PW: 'x' }, 'LDAP_BIND_DN', /LDAP_BIND_PW/],
     [{ LDAP_QUERY_FILTER_ALIAS: '(aliases=%s)' }, 'LDAP_HOST', /LDAP_QUERY_FILTER_ALIAS/],
+    [{ LDAP_HOST: 'auth', LDAP_QUERY_FILTER_ALIAS: '(aliases=%s)' }, 'LDAP_USER_BASE', /LDAP_QUERY_FILTER_ALIAS/],
     [{ MYSQL_QUERY_USER: 'select 1' }, 'MYSQL_HOST', /MYSQL_QUERY_USER/],
+    [{ MYSQL_HOST: 'db', MYSQL_QUERY_USER: 'select 1' }, 'MYSQL_DATABASE', /MYSQL_QUERY_USER/],
     [{ ...MYSQL, MYSQL_PASSWORD: 'x' }, 'MYSQL_USER', /MYSQL_PASSWORD/],
   ];
   for (const [env, variable, by] of cases) {
-    const part = renderLookups(ctx(env));
-    assert.equal(part.files, undefined);
-    const issue = part.errors?.find((e) => e.variable === variable);
-    assert.ok(issue, `${variable} for ${JSON.stringify(env)}: ${JSON.stringify(part.errors)}`);
+    const r = parseEnv({ HOSTNAME: 'mx.example.com', ...env });
+    assert.ok(!r.ok, JSON.stringify(env));
+    const issue = r.errors.find((e) => e.variable === variable);
+    assert.ok(issue, `${variable} for ${JSON.stringify(env)}: ${JSON.stringify(r.errors)}`);
     assert.match(issue.message, by);
   }
 });

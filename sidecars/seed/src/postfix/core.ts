@@ -36,6 +36,9 @@ export function renderPostfixCore(ctx: RenderContext): PlanPart {
       ...(host?.includes('.') ? { myhostname: host } : {}),
       ...(primary ? { mydomain: primary } : {}),
       mydestination: 'localhost',
+      // Relay trust: loopback unless MYNETWORKS lists more (never the container's subnets: neighbours and the docker
+      // gateway, behind which every proxied internet client hides, would relay freely).
+      mynetworks: config.MYNETWORKS.join(' '),
       // No local aliases database: the host's /etc/aliases is not ours, and NIS lookups only log warnings.
       alias_maps: '',
       alias_database: '',

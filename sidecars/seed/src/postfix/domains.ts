@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { mailboxSources } from '@mta/shared';
 import type { PlanPart, RenderContext } from '../plan.ts';
 import { postfixTables, TABLE_TYPE, tableText, VMAIL, withIndex } from './tables.ts';
 
@@ -5,16 +7,20 @@ import { postfixTables, TABLE_TYPE, tableText, VMAIL, withIndex } from './tables
 export const completeAddress = (s: string, primary: string): string => (s.includes('@') ? s : `${s}@${primary}`);
 
 // MAIL_DOMAIN as virtual mailbox domains, MAIL_BOXES/MAIL_ALIASES as hashed tables. Unknown recipients are
-// rejected at RCPT because smtpd checks these maps (smtpd_reject_unlisted_recipient).
+// rejected at RCPT because smtpd checks these maps (smtpd_reject_unlisted_recipient). As in the seed, domains are
+// local only when a mailbox source exists: without one the container is a plain relay, and mail for its own domain
+// leaves like any other (through RELAYHOST or DNS); the domain then only names the origin of local mail.
 export function renderDomains(ctx: RenderContext): PlanPart {
   const { config, paths } = ctx;
   const domains = config.MAIL_DOMAIN ?? [];
   const primary = domains[0] ?? '';
+  const relayOnly = mailboxSources(config).length === 0;
   const tables = postfixTables(paths);
   const warnings: string[] = [];
   const part: Required<Pick<PlanPart, 'postconf' | 'postconfLists' | 'files' | 'dirs' | 'remove'>> = {
     postconf: {
-      virtual_mailbox_domains: domains.join(' '),
+      virtual_mailbox_domains: relayOnly ? '' : domains.join(' '),
+      ...(relayOnly && primary ? { myorigin: '$mydomain' } : {}),
       virtual_mailbox_base: paths.mail,
       virtual_uid_maps: `static:${VMAIL.uid}`,
       virtual_gid_maps: `static:${VMAIL.gid}`,
@@ -29,9 +35,15 @@ export function renderDomains(ctx: RenderContext): PlanPart {
   for (const b of config.MAIL_BOXES) {
     if (boxes.has(b.address)) warnings.push(`MAIL_BOXES: ${b.address} listed twice; the first entry is used`);
     else boxes.set(b.address, b.path ?? b.address);
-    const domain = b.address.slice(b.address.lastIndexOf('@') + 1);
-    if (!domains.includes(domain)) warnings.push(`MAIL_BOXES: ${b.address} is not in MAIL_DOMAIN, so mail to it is refused`);
   }
+  // `addr:dir/box` (as the seed allowed): virtual(8) creates neither the mailbox's parent directory nor its lock file
+  // there, so every parent exists, owned by vmail, before the first delivery.
+  const parents = new Set<string>();
+  for (const path of boxes.values()) {
+    const segments = path.split('/').filter(Boolean);
+    for (let i = 1; i < segments.length; i++) parents.add(segments.slice(0, i).join('/'));
+  }
+  for (const p of [...parents].sort()) part.dirs.push({ path: join(paths.mail, p), mode: 0o750, owner: VMAIL.user, group: VMAIL.user });
   if (boxes.size) {
     part.files.push({ path: tables.mailboxes, content: tableText([...boxes]), mode: 0o644, postmap: TABLE_TYPE });
     part.postconfLists.virtual_mailbox_maps = [`${TABLE_TYPE}:${tables.mailboxes}`];

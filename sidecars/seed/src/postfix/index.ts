@@ -5,6 +5,7 @@ import { renderDomains } from './domains.ts';
 import { renderLogging } from './logging.ts';
 import { renderRegexAlias } from './regex-alias.ts';
 import { renderRelay } from './relay.ts';
+import { renderSenderLogins } from './sender-logins.ts';
 import { renderSizeLimit } from './size.ts';
 import { renderTlsInbound } from './tls-inbound.ts';
 import { renderTlsProtocols } from './tls-protocols.ts';
@@ -19,6 +20,7 @@ export const postfixRenderers: Renderer[] = [
   renderTransport,
   renderSizeLimit,
   renderRelay,
+  renderSenderLogins,
   renderTlsProtocols,
   renderTlsInbound,
   renderDhParams,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { parseEnv } from '@mta/shared';
 import { testContext } from '../testing.ts';
 import { renderPostfixCore } from './core.ts';
 import { completeAddress, renderDomains } from './domains.ts';
@@ -7,14 +8,17 @@ import { renderRegexAlias } from './regex-alias.ts';
 import { renderSizeLimit } from './size.ts';
 import { renderTransport } from './transport.ts';
 
-test('MAIL_DOMAIN: virtual mailbox domains, primary first; mail owned by vmail under /var/mail', () => {
-  const p = renderDomains(testContext({ MAIL_DOMAIN: 'example.com second.org' }));
+test('MAIL_DOMAIN: virtual mailbox domains (with a mailbox source), primary first; mail owned by vmail under /var/mail', () => {
+  const p = renderDomains(
+    testContext({ MAIL_DOMAIN: 'example.com second.org', LDAP_HOST: 'auth', LDAP_USER_BASE: 'dc=x', LDAP_QUERY_FILTER_USER: '(mail=%s)' }),
+  );
   assert.equal(p.postconf?.virtual_mailbox_domains, 'example.com second.org');
+  assert.equal(p.postconf?.myorigin, undefined, 'myorigin stays the host name, as in the seed');
   assert.equal(p.postconf?.virtual_mailbox_base, '/r/var/mail');
   assert.equal(p.postconf?.virtual_uid_maps, 'static:5000');
   assert.deepEqual(p.dirs, [{ path: '/r/var/mail', mode: 0o750, owner: 'vmail', group: 'vmail' }]);
   assert.equal(p.files?.length, 0);
-  // Without MAIL_BOXES/MAIL_ALIASES, tables from an earlier configuration are deleted.
+  // Without MAIL_BOXES/MAIL_ALIASES, tables from an earlier configuration are deleted (LDAP is the source here).
   assert.deepEqual(p.remove, [
     '/r/etc/postfix/virtual_mailbox',
     '/r/etc/postfix/virtual_mailbox.db',
@@ -24,19 +28,50 @@ test('MAIL_DOMAIN: virtual mailbox domains, primary first; mail owned by vmail u
 });
 
 test('MAIL_DOMAIN defaults to the host name minus its first label', () => {
-  const p = renderDomains(testContext({ HOSTNAME: 'mx1.mail.example.net' }));
+  const p = renderDomains(testContext({ HOSTNAME: 'mx1.mail.example.net', MAIL_BOXES: 'info@mail.example.net' }));
   assert.equal(p.postconf?.virtual_mailbox_domains, 'mail.example.net');
 });
 
-test('MAIL_BOXES: hashed table, addr:path for a path (trailing / = maildir), duplicates and foreign domains warned', () => {
+test('without a mailbox source no domain is local: a plain relay whose domain only names the origin', () => {
+  const p = renderDomains(testContext({ HOSTNAME: 'test-cli.example.com', RELAYHOST: '[test-srv]', MYDESTINATION: '' }));
+  assert.equal(p.postconf?.virtual_mailbox_domains, '');
+  assert.equal(p.postconf?.myorigin, '$mydomain');
+  assert.equal(renderPostfixCore(testContext({ HOSTNAME: 'test-cli.example.com' })).postconf?.mydomain, 'example.com');
+  // Aliases alone are no mailbox source (they rewrite, then the mail relays on).
+  assert.equal(
+    renderDomains(testContext({ MAIL_DOMAIN: 'example.com', MAIL_ALIASES: 'root:receiver' })).postconf?.virtual_mailbox_domains,
+    '',
+  );
+  // No domain at all (bare start, host name without a dot): postfix keeps its own defaults.
+  const bare = renderDomains(testContext({ HOSTNAME: 'a1b2c3' }));
+  assert.equal(bare.postconf?.myorigin, undefined);
+  assert.equal(renderPostfixCore(testContext({ HOSTNAME: 'a1b2c3' })).postconf?.mydomain, undefined);
+});
+
+test('MAIL_BOXES: hashed table, addr:path for a path (trailing / = maildir), parents of a path made, duplicates warned', () => {
   const p = renderDomains(
-    testContext({ MAIL_DOMAIN: 'example.com', MAIL_BOXES: 'info@example.com box@example.com:b/box/ info@example.com x@other.org' }),
+    testContext({
+      MAIL_DOMAIN: 'example.com',
+      MAIL_BOXES: 'info@example.com box@example.com:b/box/ info@example.com x@other.org r@example.com:my-domain.org/r',
+    }),
   );
   const f = p.files?.find((x) => x.path === '/r/etc/postfix/virtual_mailbox');
-  assert.equal(f?.content, 'info@example.com\tinfo@example.com\nbox@example.com\tb/box/\nx@other.org\tx@other.org\n');
+  assert.equal(
+    f?.content,
+    'info@example.com\tinfo@example.com\nbox@example.com\tb/box/\nx@other.org\tx@other.org\nr@example.com\tmy-domain.org/r\n',
+  );
   assert.equal(f?.postmap, 'hash');
   assert.deepEqual(p.postconfLists?.virtual_mailbox_maps, ['hash:/r/etc/postfix/virtual_mailbox']);
-  assert.equal(p.warnings?.length, 2);
+  assert.deepEqual(p.warnings, ['MAIL_BOXES: info@example.com listed twice; the first entry is used']);
+  // virtual(8) writes its lock file next to the mailbox: the parent directory must exist and belong to vmail.
+  assert.deepEqual(
+    p.dirs?.map((d) => [d.path, d.owner, d.mode]),
+    [
+      ['/r/var/mail', 'vmail', 0o750],
+      ['/r/var/mail/b', 'vmail', 0o750],
+      ['/r/var/mail/my-domain.org', 'vmail', 0o750],
+    ],
+  );
 });
 
 test('MAIL_ALIASES: bare locals complete to the primary domain, repeated aliases merge, catch-all kept', () => {
@@ -68,9 +103,11 @@ test('VIRTUAL_TRANSPORT: empty = virtual, lmtp passed through, dovecot socket re
     renderTransport(testContext({ MAIL_DOMAIN: 'e.com', VIRTUAL_TRANSPORT: 'lmtp:app:2003' })).postconf?.virtual_transport,
     'lmtp:app:2003',
   );
-  const dovecot = { MAIL_DOMAIN: 'e.com', VIRTUAL_TRANSPORT: 'lmtp:unix:private/transport' };
+  const dovecot = { HOSTNAME: 'mx.e.com', MAIL_BOXES: 'a@e.com', VIRTUAL_TRANSPORT: 'lmtp:unix:private/transport' };
   assert.equal(renderTransport(testContext(dovecot)).postconf?.virtual_transport, 'lmtp:unix:private/transport');
-  assert.equal(renderTransport(testContext(dovecot, { variant: 'mini' })).errors?.[0]?.variable, 'VIRTUAL_TRANSPORT');
+  const mini = parseEnv(dovecot, { variant: 'mini' });
+  assert.deepEqual(mini.ok ? [] : mini.errors.map((e) => e.variable), ['VIRTUAL_TRANSPORT']);
+  assert.ok(parseEnv(dovecot, { variant: 'base' }).ok);
 });
 
 test('MESSAGE_SIZE_LIMIT: default 10240000; mailbox limits never below it', () => {

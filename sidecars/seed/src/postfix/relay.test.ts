@@ -26,7 +26,11 @@ test('SMTP_TLS_SECURITY_LEVEL / SMTP_TLS_WRAPPERMODE reach the smtp client', () 
   const p = renderRelay(testContext({ MAIL_DOMAIN: 'e.com', SMTP_TLS_SECURITY_LEVEL: 'encrypt', SMTP_TLS_WRAPPERMODE: 'yes' }));
   assert.equal(p.postconf?.smtp_tls_security_level, 'encrypt');
   assert.equal(p.postconf?.smtp_tls_wrappermode, 'yes');
-  assert.equal(renderRelay(testContext({ MAIL_DOMAIN: 'e.com' })).postconf?.smtp_tls_security_level, 'none');
+  assert.equal(
+    renderRelay(testContext({ MAIL_DOMAIN: 'e.com' })).postconf?.smtp_tls_security_level,
+    'may',
+    'opportunistic TLS by default (issue 17)',
+  );
 });
 
 test('TLS 1.2+ for server and client', () => {
@@ -44,12 +48,14 @@ test('logging: maillog_file=/dev/stdout with a postlog service; SYSLOG_LEVEL 7 a
 });
 
 test('pass-through: UPPERCASE postfix parameters apply; our own variables, reserved and unknown names do not', () => {
-  const params = new Set(['mynetworks', 'message_size_limit', 'smtpd_use_tls', 'config_directory', 'relayhost']);
+  const params = new Set(['mynetworks', 'message_size_limit', 'smtpd_use_tls', 'config_directory', 'relayhost', 'mydestination']);
   const p = renderPassthrough(
     testContext(
       {
         MAIL_DOMAIN: 'e.com',
         MYNETWORKS: '10.0.0.0/8 ',
+        RELAYHOST: ' [test-srv] ',
+        MYDESTINATION: '',
         MESSAGE_SIZE_LIMIT: '5',
         SMTPD_USE_TLS: 'yes',
         CONFIG_DIRECTORY: '/x',
@@ -59,7 +65,8 @@ test('pass-through: UPPERCASE postfix parameters apply; our own variables, reser
       { postfixParams: params },
     ),
   );
-  assert.deepEqual(p.postconf, { mynetworks: '10.0.0.0/8' });
+  // MYNETWORKS is ours now (validated, also amavis's list); an empty value is a value (MYDESTINATION= as in the seed).
+  assert.deepEqual(p.postconf, { relayhost: '[test-srv]', mydestination: '' });
   const bad = renderPassthrough(testContext({ MAIL_DOMAIN: 'e.com', RELAYHOST: 'a\nb' }, { postfixParams: params }));
   assert.equal(bad.errors?.[0]?.variable, 'RELAYHOST');
 });

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Config } from '@mta/shared';
+import { dovecotDelivers, saslMethods } from '../dovecot/sasl.ts';
 import type { PlannedFile, PlanPart, RenderContext } from '../plan.ts';
 import { pairProblem, pemBlocks } from './pem.ts';
 import { generateSelfSigned, reusableSelfSigned } from './self-signed.ts';
@@ -62,6 +63,16 @@ function fromFiles(ctx: RenderContext, postconf: Record<string, string>, errors:
   postconf.smtpd_tls_chain_files = chain.join(', ');
 }
 
+// A self-signed certificate is made when TLS is asked for without files, and in base/full whenever dovecot serves
+// logins or mailboxes: AUTH on 465/587 and IMAP/POP3 logins never happen without TLS, and without a certificate they
+// could not happen at all.
+export function wantsSelfSigned(ctx: RenderContext): boolean {
+  const c = ctx.config;
+  if (c.SMTPD_USE_TLS) return true;
+  if (ctx.variant === 'mini') return false;
+  return saslMethods(c).length > 0 || dovecotDelivers(c);
+}
+
 // Inbound TLS: user files when given, else a self-signed certificate for HOSTNAME + every MAIL_DOMAIN when
 // SMTPD_USE_TLS=yes (kept while valid, replaced before expiry). TLS on means no AUTH without it.
 export function renderTlsInbound(ctx: RenderContext): PlanPart {
@@ -71,7 +82,8 @@ export function renderTlsInbound(ctx: RenderContext): PlanPart {
   fromFiles(ctx, postconf, errors);
   const files: PlannedFile[] = [];
   const haveFiles = Object.keys(postconf).length > 0;
-  if (!haveFiles && config.SMTPD_USE_TLS) {
+  const selfSigned = !haveFiles && wantsSelfSigned(ctx);
+  if (selfSigned) {
     const names = [...new Set([config.HOSTNAME, ...(config.MAIL_DOMAIN ?? [])].filter((n): n is string => !!n))];
     const f = selfSignedFiles(paths.selfSignedDir);
     const existing = reusableSelfSigned(ctx.readFile(f.chain)?.toString('utf8'), names, config.TLS_KEYBITS, ctx.now);
@@ -79,8 +91,10 @@ export function renderTlsInbound(ctx: RenderContext): PlanPart {
     files.push(...selfSignedPlan(paths.selfSignedDir, pair.keyPem, pair.certPem));
     postconf.smtpd_tls_chain_files = f.chain;
   }
-  if (!haveFiles && !config.SMTPD_USE_TLS) return { errors };
-  Object.assign(postconf, { smtpd_tls_security_level: 'may', smtpd_tls_auth_only: 'yes' });
+  if (!haveFiles && !selfSigned) return { errors };
+  // STARTTLS on port 25 as the seed had it: with files or SMTPD_USE_TLS=yes (465/587 always require TLS).
+  if (haveFiles || config.SMTPD_USE_TLS) postconf.smtpd_tls_security_level = 'may';
+  postconf.smtpd_tls_auth_only = 'yes';
   const dirs = files.length ? [{ path: paths.selfSignedDir, mode: 0o750 }] : [];
   return { postconf, files, dirs, errors };
 }

@@ -1,0 +1,126 @@
+import {
+  CERTS_BUCKET,
+  DKIM_BUCKET,
+  FleetIdentity,
+  formatIssue,
+  initFleet,
+  kvKey,
+  newNkey,
+  openBucket,
+  openEntry,
+  parseEnv,
+  seal,
+} from '@mta/shared';
+import type { Command } from 'commander';
+import { CliExit, type CliIo } from '../io.ts';
+import { cliBus, connected } from './bus-connect.ts';
+
+const CONNECT_MS = 5000;
+
+// The leaf serial of a certificate record in mta-certs (as node's X509Certificate prints it).
+function certSerial(body: Buffer): string | undefined {
+  try {
+    const chain = String((JSON.parse(body.toString('utf8')) as { chainPem?: unknown }).chainPem ?? '');
+    const leaf = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(chain)?.[0];
+    return leaf ? new (process.getBuiltinModule('node:crypto').X509Certificate)(leaf).serialNumber.toUpperCase() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// Runs `job` on a live bus connection, with the same NATS settings the sidecars use.
+async function withConnection<T>(io: CliIo, name: string, job: (nc: Parameters<typeof openBucket>[0]) => Promise<T>): Promise<T> {
+  const bus = cliBus(io, name);
+  try {
+    await connected(bus, io, CONNECT_MS);
+    const nc = await bus.connection();
+    if (!nc) throw new CliExit(2);
+    return await job(nc);
+  } finally {
+    await bus.close();
+  }
+}
+
+// `mta fleet init`: the buckets and the stream, created once by the operator with admin credentials.
+export async function fleetInit(io: CliIo, o: { replicas: number }): Promise<void> {
+  try {
+    const done = await withConnection(io, 'fleet-init', (nc) => initFleet(nc, o.replicas));
+    for (const d of done) io.out(`ready: ${d}`);
+  } catch (e) {
+    if (e instanceof CliExit) throw e;
+    io.err(`mta fleet init: ${(e as Error).message} (needs JetStream admin credentials; see docs/fleet.md)`);
+    throw new CliExit(1);
+  }
+}
+
+// `mta fleet retire dkim|cert`: a retirement signed with this node's MTA_FLEET_KEY replaces the entry. Nodes serving
+// the domain drop that DKIM key and the fleet settles on a new one; a retired certificate is never installed or
+// published again (the served one stays until its successor arrives).
+export async function fleetRetire(io: CliIo, what: 'dkim' | 'cert', name: string, o: { selector?: string }): Promise<void> {
+  const r = parseEnv(io.env);
+  if (!r.ok) {
+    for (const e of r.errors) io.err(formatIssue(e));
+    throw new CliExit(1);
+  }
+  if (!r.config.MTA_FLEET_KEY) {
+    io.err('mta fleet retire: needs MTA_FLEET_KEY (run it on a fleet node)');
+    throw new CliExit(2);
+  }
+  const identity = await FleetIdentity.load(r.config.MTA_FLEET_KEY, r.config.MTA_NODE, r.config.MTA_FLEET_TRUST ?? []);
+  const domain = name.toLowerCase();
+  const [bucket, key] =
+    what === 'dkim' ? [DKIM_BUCKET, kvKey(domain, o.selector ?? r.config.DKIM_SELECTOR)] : [CERTS_BUCKET, kvKey(domain)];
+  await withConnection(io, 'fleet-retire', async (nc) => {
+    const kv = await openBucket(nc, bucket);
+    // A certificate retirement names the serial it retires (renewals may be backdated before it).
+    const cur = what === 'cert' ? await kv.get(key) : undefined;
+    const open = cur?.operation === 'PUT' && cur.value.length ? openEntry(identity, bucket, key, cur.value) : undefined;
+    const serial = open?.ok && open.op === 'put' ? certSerial(open.body) : undefined;
+    if (what === 'cert' && !serial) io.err(`mta fleet retire: no valid certificate in ${bucket} ${key}; nothing to name`);
+    const detail = serial ? new TextEncoder().encode(JSON.stringify({ serial })) : undefined;
+    await kv.put(key, seal(identity, bucket, key, detail, new Date(), 'retire'));
+    if (serial) io.out(`serial ${serial}`);
+  });
+  io.out(`retired ${bucket} ${key} (signed by ${identity.node})`);
+}
+
+// `mta fleet keygen`: a new NKEY user seed, for MTA_FLEET_KEY (or NATS_NKEY); `--public` prints this node's public
+// signing key from MTA_FLEET_KEY, as the other nodes list it in MTA_FLEET_TRUST.
+export async function fleetKeygen(io: CliIo, o: { public?: boolean }): Promise<void> {
+  if (o.public) {
+    const r = parseEnv(io.env);
+    if (!r.ok || !r.config.MTA_FLEET_KEY) {
+      io.err('mta fleet keygen --public: MTA_FLEET_KEY is not set (or the environment is invalid: mta config check)');
+      throw new CliExit(1);
+    }
+    const id = await FleetIdentity.load(r.config.MTA_FLEET_KEY, r.config.MTA_NODE);
+    io.out(`${id.node}=${id.publicKey}`);
+    return;
+  }
+  const k = await newNkey();
+  io.out(`seed: ${k.seed}`);
+  io.out(`public: ${k.publicKey}`);
+}
+
+export function registerFleetAdmin(fleet: Command, io: CliIo): void {
+  fleet
+    .command('init')
+    .description('create the fleet buckets and stream (once, with JetStream admin credentials)')
+    .option('--replicas <n>', 'copies of each on the cluster (1 on a single server)', Number, 3)
+    .action((o: { replicas: number }) => fleetInit(io, o));
+  const retire = fleet.command('retire').description('retire an entry fleet-wide (signed with MTA_FLEET_KEY)');
+  retire
+    .command('dkim <domain>')
+    .description("drop the domain's DKIM key on every node; the fleet settles on a new one (publish its TXT record)")
+    .option('--selector <s>', 'selector (default DKIM_SELECTOR)')
+    .action((domain: string, o: { selector?: string }) => fleetRetire(io, 'dkim', domain, o));
+  retire
+    .command('cert <main>')
+    .description('never install or publish the current certificate of this main domain again')
+    .action((main: string) => fleetRetire(io, 'cert', main, {}));
+  fleet
+    .command('keygen')
+    .description("print a new NKEY seed and public key (MTA_FLEET_KEY, NATS_NKEY); --public: this node's MTA_FLEET_TRUST entry")
+    .option('--public', "print this node's public signing key")
+    .action((o: { public?: boolean }) => fleetKeygen(io, o));
+}

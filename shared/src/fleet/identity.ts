@@ -1,0 +1,73 @@
+import type { KeyPair } from '@nats-io/nkeys';
+import type { TrustedKey } from '../env/vars/fleet.ts';
+import { natsNkeys } from '../nats-lazy.ts';
+
+// Domain separation: these signatures can never be mistaken for anything else an NKEY signs (a NATS server nonce).
+const CONTEXT = 'mta-fleet-v1';
+
+// What one signature covers: the operation, where the entry lives (bucket/key or learn/kind), when, and the body's
+// SHA-256. Moving a signed value to another key, or replaying it as another operation, breaks it.
+export const signedText = (op: string, scope: string, at: string, digestHex: string): Uint8Array =>
+  new TextEncoder().encode([CONTEXT, op, scope, at, digestHex].join('\n'));
+
+export const sha256Hex = (data: Uint8Array): string =>
+  process.getBuiltinModule('node:crypto').createHash('sha256').update(data).digest('hex');
+
+export type Verdict = { ok: true; signer: string } | { ok: false; reason: string };
+
+// This node's signing key and the keys it trusts (its own included). Never the NATS credentials: a broker that asks
+// for a signature over a nonce of its choosing must not obtain a fleet signature.
+export class FleetIdentity {
+  private readonly verifiers = new Map<string, KeyPair>();
+
+  private constructor(
+    private readonly pair: KeyPair,
+    readonly node: string,
+    readonly publicKey: string,
+    private readonly trusted: ReadonlyMap<string, string>,
+    private readonly fromPublic: (key: string) => KeyPair,
+  ) {}
+
+  // Fails on a seed whose checksum or type is wrong (the env check only looks at its shape).
+  static async load(seed: string, node: string, trust: readonly TrustedKey[] = []): Promise<FleetIdentity> {
+    const { fromSeed, fromPublic } = await natsNkeys();
+    const pair = fromSeed(new TextEncoder().encode(seed.trim()));
+    const publicKey = pair.getPublicKey();
+    const trusted = new Map(trust.map((t) => [t.key, t.name]));
+    trusted.set(publicKey, node);
+    return new FleetIdentity(pair, node, publicKey, trusted, fromPublic);
+  }
+
+  // Base64url Ed25519 signature.
+  sign(op: string, scope: string, at: string, digestHex: string): string {
+    return Buffer.from(this.pair.sign(signedText(op, scope, at, digestHex))).toString('base64url');
+  }
+
+  // The signer's name when the key is trusted and the signature holds.
+  verify(signer: string, sig: string, op: string, scope: string, at: string, digestHex: string): Verdict {
+    const name = this.trusted.get(signer);
+    if (name === undefined) return { ok: false, reason: `signer ${signer.slice(0, 12)}… is not in MTA_FLEET_TRUST` };
+    let pub = this.verifiers.get(signer);
+    if (!pub) {
+      pub = this.fromPublic(signer);
+      this.verifiers.set(signer, pub);
+    }
+    let good = false;
+    try {
+      good = pub.verify(signedText(op, scope, at, digestHex), Buffer.from(sig, 'base64url'));
+    } catch {
+      good = false;
+    }
+    return good ? { ok: true, signer: name } : { ok: false, reason: `bad signature (claimed signer ${name})` };
+  }
+
+  isSelf(signer: string): boolean {
+    return signer === this.publicKey;
+  }
+}
+
+// A new NKEY user key pair (what `nk -gen user -pubout` prints), for MTA_FLEET_KEY or NATS_NKEY.
+export async function newNkey(): Promise<{ seed: string; publicKey: string }> {
+  const kp = (await natsNkeys()).createUser();
+  return { seed: new TextDecoder().decode(kp.getSeed()), publicKey: kp.getPublicKey() };
+}

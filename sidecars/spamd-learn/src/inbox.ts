@@ -1,0 +1,150 @@
+import { rm, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  busLoop,
+  ensureLearnStream,
+  type LearnPart,
+  learnConsumer,
+  learnPart,
+  reportRefusal,
+  type Supervised,
+  verifyLearn,
+} from '@mta/shared';
+import { type Assembled, Assembler } from './assemble.ts';
+import { deliveryTimeMs, type FleetLearnLink, fleetPath, learnLag } from './fleet.ts';
+import { KINDS, type LearnKind } from './kind.ts';
+import { absent, privateDir } from './private-dir.ts';
+
+type Conn = Parameters<typeof ensureLearnStream>[0];
+type JsMsg = LearnPart['msg'];
+
+export interface InboxOptions extends FleetLearnLink {
+  // Scratch: fleet messages wait here as files for the learn queue (redelivered after a restart, so cleared then).
+  dir: string;
+  // The learn queue: same batching, sa-learn runs, bisecting and journal syncs as the drop folders.
+  add: (path: string, kind: LearnKind, mtimeMs: number) => void;
+  // Most stream messages held (delivered, not yet acked) at once.
+  maxMessages?: number;
+  retryMs?: number;
+}
+
+// Every node's durable consumer on MTA_LEARN: messages other trusted nodes signed are learned once into this node's
+// Bayes DB and acked only after that; a node that was down gets what it missed. Unsigned, untrusted, tampered and
+// oversized messages are terminated with an event.
+export class FleetInbox {
+  private readonly held = new Map<string, JsMsg[]>();
+  private loop: Supervised | undefined;
+  private lagInfo: { num_pending?: number; num_ack_pending?: number } | undefined;
+  private readonly assembler: Assembler;
+
+  constructor(private readonly o: InboxOptions) {
+    // An evicted half message comes again after a while (its chunks stay unacked).
+    this.assembler = new Assembler(o.maxMessageBytes, (parts) => {
+      for (const p of parts) p.msg.nak(30_000);
+    });
+  }
+
+  owns(path: string): boolean {
+    return path.startsWith(`${this.o.dir}/`);
+  }
+
+  // Fleet messages not learned here yet (plus local queue size given by the caller).
+  lag(queued: number): number {
+    return learnLag(queued, this.lagInfo);
+  }
+
+  // In the DB now: ack, so this node's consumer never delivers them again.
+  learned(paths: readonly string[]): void {
+    for (const p of paths) {
+      for (const m of this.held.get(p) ?? []) m.ack();
+      this.held.delete(p);
+    }
+  }
+
+  // Failed alone on a healthy DB: no node can learn it; terminate the delivery instead of retrying forever.
+  async failed(path: string, reason: string): Promise<boolean> {
+    if (!this.owns(path)) return false;
+    for (const m of this.held.get(path) ?? []) m.term(reason.slice(0, 200));
+    this.held.delete(path);
+    this.o.log.warn(
+      { event: 'spamd.fleet.rejected', file: path.slice(this.o.dir.length + 1), reason },
+      'fleet message not learnable; dropped',
+    );
+    await unlink(path).catch(absent);
+    return true;
+  }
+
+  async start(): Promise<void> {
+    await rm(this.o.dir, { recursive: true, force: true });
+    for (const k of KINDS) await privateDir(join(this.o.dir, k));
+    this.loop = busLoop({
+      connection: this.o.connection,
+      follow: true,
+      log: this.o.log,
+      unavailable: { event: 'spamd.fleet.unavailable', msg: 'fleet learn stream unavailable; retrying' },
+      firstMs: this.o.retryMs ?? 250,
+      maxMs: 1000,
+      session: (nc, signal) => this.follow(nc, signal),
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.loop?.close();
+  }
+
+  private refuse(msgs: readonly JsMsg[], reason: string, facts: Record<string, unknown> = {}): void {
+    for (const m of msgs) m.term(reason.slice(0, 200));
+    const first = msgs[0];
+    reportRefusal(this.o.log, this.o.publish, { source: 'MTA_LEARN', entry: String(first?.seq ?? '?'), reason, ...facts });
+  }
+
+  private async take(a: Assembled): Promise<void> {
+    const { o } = this;
+    const msgs = a.parts.map((p) => p.msg);
+    const first = a.parts[0] as LearnPart;
+    if (a.kind === 'too-large') return this.refuse(msgs, `larger than SPAMD_MAX_SIZE (${o.maxMessageBytes} bytes)`);
+    const v = verifyLearn(o.identity, first, a.message);
+    if (!v.ok) return this.refuse(msgs, v.reason);
+    // Learned here before it was published: acknowledge, do not learn it twice.
+    if (o.identity.isSelf(first.signer)) {
+      for (const m of msgs) m.ack();
+      return;
+    }
+    const path = fleetPath(o.dir, first.kind, a.message);
+    await writeFile(path, a.message, { mode: 0o600 });
+    this.held.set(path, [...(this.held.get(path) ?? []), ...msgs]);
+    o.add(path, first.kind, deliveryTimeMs(first.msg.info.timestampNanos));
+  }
+
+  private async follow(nc: Conn, signal: AbortSignal): Promise<void> {
+    const { o } = this;
+    await ensureLearnStream(nc);
+    const consumer = await learnConsumer(nc, o.identity.node);
+    // Short pull expiry: missed heartbeats (a consumer leader moved after a server died) are noticed in seconds.
+    const msgs = await consumer.consume({ max_messages: o.maxMessages ?? 256, expires: 5000 });
+    const stop = () => msgs.stop();
+    signal.addEventListener('abort', stop, { once: true });
+    if (signal.aborted) msgs.stop();
+    const lagTimer = setInterval(() => {
+      consumer.info().then(
+        (i) => (this.lagInfo = i),
+        () => {},
+      );
+    }, 2000);
+    o.log.info({ event: 'spamd.fleet.following', node: o.identity.node }, 'learning from the fleet stream');
+    try {
+      for await (const m of msgs) {
+        const p = learnPart(m);
+        if ('reason' in p) {
+          this.refuse([m], p.reason);
+          continue;
+        }
+        const whole = this.assembler.add(p);
+        if (whole) await this.take(whole);
+      }
+    } finally {
+      clearInterval(lagTimer);
+      signal.removeEventListener('abort', stop);
+    }
+  }
+}

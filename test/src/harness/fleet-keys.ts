@@ -1,0 +1,22 @@
+import { createUser } from '@nats-io/nkeys';
+
+// A node's fleet signing key (what `nk -gen user` makes), as the test gives it in MTA_FLEET_KEY.
+export interface NodeKey {
+  name: string;
+  seed: string;
+  publicKey: string;
+}
+
+export function nodeKey(name: string): NodeKey {
+  const kp = createUser();
+  return { name, seed: new TextDecoder().decode(kp.getSeed()), publicKey: kp.getPublicKey() };
+}
+
+// The fleet variables of one node that trusts every other key listed.
+export const fleetEnv = (me: NodeKey, all: readonly NodeKey[]): Record<string, string> => ({
+  MTA_FLEET_KEY: me.seed,
+  MTA_FLEET_TRUST: all
+    .filter((k) => k !== me)
+    .map((k) => `${k.name}=${k.publicKey}`)
+    .join(' '),
+});
