@@ -81,13 +81,8 @@ export class GuardService {
       await this.sync();
       return 'lifted';
     }
-    if (this.o.protect.has(ban.ip)) {
-      this.o.log.warn(
-        { event: 'guard.fleet.protected', ip: ban.ip, node: ban.node },
-        `fleet ban of ${ban.ip} ignored: a protected address here`,
-      );
-      return 'ignored';
-    }
+    // The caller reports it as a refused fleet entry.
+    if (this.o.protect.has(ban.ip)) return 'protected';
     if (mine && mine.until >= ban.until) return 'ignored';
     const until = Math.min(Date.parse(ban.until), now + MAX_BAN_MS);
     await this.o.store.put({ ...ban, origin: 'fleet', until: new Date(until).toISOString() });
