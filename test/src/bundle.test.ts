@@ -107,7 +107,7 @@ describe('bundled sidecars, as the image runs them', { timeout: 120_000 }, () =>
     writeFileSync(join(paths.postfixConf, 'main.cf'), 'mynetworks = 127.0.0.0/8\n');
     const once = spawnSync(process.execPath, [...NODE_FLAGS, entry.guard as string, '--once'], { env: env(root), encoding: 'utf8' });
     assert.equal(once.status, 0, once.stdout + once.stderr);
-    const d = run('guard', root, { NATS_URL: nats.url });
+    const d = run('guard', root, { NATS_URL: nats.url, MTA_FLEET_KEY: nodeKey('bundle-test').seed });
     await waitForEvent(d, 'guard.ready');
     writeFileSync(
       join(paths.logDir, 'postfix', 'current'),

@@ -8,7 +8,7 @@ import { acmeV2, issue, makeCa } from '../acme/certs.ts';
 import { startAcmeSidecar } from '../acme/sidecar.ts';
 import { type FilterChain, startFilterChain } from '../filter/chain.ts';
 import { attachmentMail, EICAR, plainMail } from '../filter/messages.ts';
-import { type Daemon, eventually, freePort, type NatsServer, startDaemon, startNats, tempRoot } from '../harness/index.ts';
+import { type Daemon, eventually, freePort, type NatsServer, nodeKey, startDaemon, startNats, tempRoot } from '../harness/index.ts';
 import { message } from '../spamd/corpus.ts';
 import { drop, makeLib, startLearner } from '../spamd/learner.ts';
 
@@ -60,6 +60,8 @@ before(async () => {
       METRICS: 'yes',
       METRICS_LISTEN: `127.0.0.1:${port}`,
       NATS_URL: nats.url,
+      // Fleet mode (a signing key with NATS_URL): the sidecar listens for the other nodes' heartbeats.
+      MTA_FLEET_KEY: nodeKey('mx1').seed,
       SYSLOG_LEVEL: '7',
     },
     cwd: join(MAIN, '../../../..'),
