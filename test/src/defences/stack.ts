@@ -28,7 +28,8 @@ export async function startStack(ns: TestNetns, env: RawEnv, o: { variant?: Vari
   };
   const list: Renderer[] = renderers.map((r) => (r === renderDefences ? defenceRenderer(opts) : r));
   const mta = await seededPostfix({
-    env: { INET_INTERFACES: 'all', POSTSCREEN_GREET_WAIT: '1s', ...env },
+    // postscreen on unless a test says otherwise: what an internet-facing MX runs.
+    env: { INET_INTERFACES: 'all', POSTSCREEN: 'yes', POSTSCREEN_GREET_WAIT: '1s', ...env },
     variant: o.variant ?? 'base',
     renderers: list,
     ns,

@@ -55,6 +55,8 @@ function envFor(variant: Variant): Record<string, string> {
     MESSAGE_SIZE_LIMIT: '25600000',
     // Explicit: addresses a test adds to the namespace's lo (clients "from outside") must not count as local networks.
     MYNETWORKS: '127.0.0.0/8',
+    // The internet-facing setup: a ban then drops the client at postscreen.
+    POSTSCREEN: 'yes',
   };
   if (variant !== 'mini') {
     // SASL active (password file) and TLS: submission/smtps run and the healthcheck includes dovecot's auth socket.

@@ -57,10 +57,10 @@ export const defenceVars = {
     topic: 'defences',
     variants: ALL,
     description:
-      'postscreen answers port 25 first: clients that talk before the greeting, and clients the DNSBLs score high, never reach smtpd. Verdicts are cached in /srv (postfix data directory).',
+      'postscreen answers port 25 first: clients that talk before the greeting, and clients the DNSBLs score high, never reach smtpd; verdicts are cached in /srv. Recommended for an internet-facing MX; off by default because every new client then waits POSTSCREEN_GREET_WAIT (6 s) once before the greeting, which the seed image never did.',
     format: 'yes | no',
-    example: 'no',
-    default: 'yes',
+    example: 'yes',
+    default: 'no',
   }),
   POSTSCREEN_DNSBL_SITES: defineVar({
     schema: dnsblSites,

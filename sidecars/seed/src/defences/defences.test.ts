@@ -16,8 +16,13 @@ const plan = (env: Record<string, string>, variant: 'mini' | 'base' | 'full' = '
 const entry = (p: ReturnType<typeof plan>, key: string) => p.master.find((m) => `${m.service}/${m.type}` === key)?.entry;
 const file = (p: ReturnType<typeof plan>, path: string) => p.files.find((f) => f.path === path);
 
-test('defaults: postscreen on 25 with pregreet drop and the ban map, anvil limits, smtpd behind it', () => {
-  const p = plan({});
+test("defaults: smtpd on 25 (the seed's behaviour) with the ban map; anvil limits", () => {
+  assert.equal(entry(plan({}), 'smtp/inet'), 'smtp inet n - n - - smtpd');
+  assert.equal(plan({}).postconf.postscreen_access_list, undefined);
+});
+
+test('POSTSCREEN=yes: postscreen on 25 with pregreet drop and the ban map, smtpd behind it', () => {
+  const p = plan({ POSTSCREEN: 'yes' });
   assert.equal(entry(p, 'smtp/inet'), 'smtp inet n - n - 1 postscreen');
   assert.equal(entry(p, 'smtpd/pass'), 'smtpd pass - - n - - smtpd');
   assert.ok(entry(p, 'dnsblog/unix') && entry(p, 'tlsproxy/unix'));
@@ -35,9 +40,9 @@ test('defaults: postscreen on 25 with pregreet drop and the ban map, anvil limit
   assert.ok(p.remove.includes('/r/etc/haproxy/mta.cfg'));
 });
 
-test('POSTSCREEN=no keeps smtpd on 25; DNSBL lists and thresholds reach postscreen', () => {
-  assert.equal(entry(plan({ POSTSCREEN: 'no' }), 'smtp/inet'), 'smtp inet n - n - - smtpd');
+test('DNSBL lists and thresholds reach postscreen', () => {
   const p = plan({
+    POSTSCREEN: 'yes',
     POSTSCREEN_DNSBL_SITES: 'bl.test*3, wl.test=127.0.[0..255].[1..3]*-5',
     POSTSCREEN_DNSBL_THRESHOLD: '3',
     POSTSCREEN_DNSBL_ALLOWLIST_THRESHOLD: '-1',
@@ -48,7 +53,7 @@ test('POSTSCREEN=no keeps smtpd on 25; DNSBL lists and thresholds reach postscre
 });
 
 test("the filter's before-queue smtpd options move behind postscreen", () => {
-  const p = plan({ FINAL_VIRUS_DESTINY: 'D_REJECT' }, 'full');
+  const p = plan({ FINAL_VIRUS_DESTINY: 'D_REJECT', POSTSCREEN: 'yes' }, 'full');
   assert.equal(entry(p, 'smtp/inet'), 'smtp inet n - n - 1 postscreen');
   assert.match(entry(p, 'smtpd/pass') ?? '', /^smtpd pass - - n - - smtpd\n {2}-o smtpd_proxy_filter=127\.0\.0\.1:10024/);
 });
@@ -66,7 +71,12 @@ test('SASL services: per-session failure limit and the ban check before the SASL
 });
 
 test('TRUSTED_PROXIES: haproxy takes the public ports, postfix moves to loopback with the PROXY protocol, dovecot trusts the proxies', () => {
-  const p = plan({ ...SASL, TRUSTED_PROXIES: '172.30.0.10, 10.1.0.0/16', VIRTUAL_TRANSPORT: 'lmtp:unix:private/transport' });
+  const p = plan({
+    ...SASL,
+    POSTSCREEN: 'yes',
+    TRUSTED_PROXIES: '172.30.0.10, 10.1.0.0/16',
+    VIRTUAL_TRANSPORT: 'lmtp:unix:private/transport',
+  });
   assert.equal(entry(p, 'smtp/inet'), '');
   assert.equal(entry(p, 'submission/inet'), '');
   assert.equal(
