@@ -2,7 +2,7 @@
 #
 # mta: Postfix (+ Dovecot, + amavis/SpamAssassin/ClamAV/DKIM) with TypeScript sidecars, supervised by runit.
 #
-#   docker build --target mini -t mta:mini .     postfix, seed, nats-server, CLI
+#   docker build --target mini -t mta:mini .     postfix, seed, guard, metrics, nats-server, haproxy (PROXY gate), CLI
 #   docker build --target base -t mta:base .     + dovecot (SASL, IMAP/POP3, LMTP), acme-watch
 #   docker build -t mta:full .                   + amavis, SpamAssassin, Razor, ClamAV, DKIM, spamd-learn (default)
 #
@@ -38,6 +38,8 @@ COPY sidecars/seed/package.json sidecars/seed/
 COPY sidecars/dkim-keys/package.json sidecars/dkim-keys/
 COPY sidecars/acme-watch/package.json sidecars/acme-watch/
 COPY sidecars/spamd-learn/package.json sidecars/spamd-learn/
+COPY sidecars/guard/package.json sidecars/guard/
+COPY sidecars/metrics/package.json sidecars/metrics/
 COPY cli/package.json cli/
 COPY test/package.json test/
 COPY bench/package.json bench/
@@ -72,14 +74,16 @@ COPY --from=builder /build/sidecars/seed/package.json sidecars/seed/
 COPY --from=builder /build/sidecars/dkim-keys/package.json sidecars/dkim-keys/
 COPY --from=builder /build/sidecars/acme-watch/package.json sidecars/acme-watch/
 COPY --from=builder /build/sidecars/spamd-learn/package.json sidecars/spamd-learn/
+COPY --from=builder /build/sidecars/guard/package.json sidecars/guard/
+COPY --from=builder /build/sidecars/metrics/package.json sidecars/metrics/
 COPY --from=builder /build/cli/package.json cli/
 COPY --from=builder /build/test/package.json test/
 COPY --from=builder /build/bench/package.json bench/
 RUN npm ci --omit=dev --ignore-scripts \
-      -w shared -w sidecars/seed -w sidecars/dkim-keys -w sidecars/acme-watch -w sidecars/spamd-learn -w cli \
+      -w shared -w sidecars/seed -w sidecars/dkim-keys -w sidecars/acme-watch -w sidecars/spamd-learn -w sidecars/guard -w sidecars/metrics -w cli \
  && rm -rf node_modules/@mta node_modules/.package-lock.json test bench \
  && mkdir -p node_modules/@mta \
- && for p in shared cli sidecars/seed sidecars/dkim-keys sidecars/acme-watch sidecars/spamd-learn; do \
+ && for p in shared cli sidecars/seed sidecars/dkim-keys sidecars/acme-watch sidecars/spamd-learn sidecars/guard sidecars/metrics; do \
       ln -s "../../$p" "node_modules/@mta/${p##*/}"; \
     done \
  && find node_modules \( -name '*.md' -o -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \
@@ -99,7 +103,7 @@ RUN printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbi
  && apt-get update \
  && apt-get install -y --no-install-recommends \
       postfix postfix-ldap postfix-mysql postfix-pcre postfix-lmdb \
-      libsasl2-modules runit nats-server ca-certificates openssl \
+      libsasl2-modules runit nats-server haproxy ca-certificates openssl \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
 # Metadata every variant shares, set once here (after the packages, so it never invalidates their layers).
@@ -135,6 +139,8 @@ COPY --from=node /usr/local/bin/node /usr/local/bin/node
 COPY --from=prod-deps /opt/mta /opt/mta
 COPY --from=builder /out/shared /opt/mta/shared
 COPY --from=builder /out/sidecars/seed /opt/mta/sidecars/seed
+COPY --from=builder /out/sidecars/guard /opt/mta/sidecars/guard
+COPY --from=builder /out/sidecars/metrics /opt/mta/sidecars/metrics
 COPY --from=builder /out/cli /opt/mta/cli
 COPY image/bin/ /usr/local/bin/
 COPY image/lib/ /usr/local/lib/mta/
@@ -150,7 +156,7 @@ COPY --from=builder /out/sidecars/dkim-keys /opt/mta/sidecars/dkim-keys
 COPY --from=builder /out/sidecars/spamd-learn /opt/mta/sidecars/spamd-learn
 
 #
-# mini: postfix, runit, nats-server, node, the seed and the CLI.
+# mini: postfix, runit, nats-server, haproxy, node, the seed, the guard, metrics and the CLI.
 #
 FROM mini-pkgs AS mini-root
 COPY --from=files-mini / /

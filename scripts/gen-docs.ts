@@ -1,4 +1,5 @@
-// `npm run docs` writes the generated pages (docs/configuration.md from the env schema, docs/benchmarks.md and the
+// `npm run docs` writes the generated pages (docs/configuration.md from the env schema, docs/metrics.md from the
+// metrics sidecar's families, docs/benchmarks.md and the
 // README's figures block from bench/results); `--check` exits 1 naming each stale page, so CI fails when a committed page drifts.
 // Usage: gen-docs.ts [--check] [--dir docsDir] [--bench resultsDir]
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -6,6 +7,8 @@ import { join, relative } from 'node:path';
 import { type BenchResult, renderBenchmarksMd } from '../bench/src/report/benchmarks.ts';
 import { renderReadmeFigures, spliceReadme } from '../bench/src/report/readme-figures.ts';
 import { docsDrift, renderConfigurationMd } from '../cli/src/docs/markdown.ts';
+import { renderMetricsMd } from '../cli/src/docs/metrics.ts';
+import { SPECS } from '../sidecars/metrics/src/families.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: string) => {
@@ -38,6 +41,10 @@ const readmeText = spliceReadme(readme, renderReadmeFigures(benchResults()));
 const pages = [
   { path: join(dir, 'configuration.md'), text: renderConfigurationMd() },
   { path: join(dir, 'benchmarks.md'), text: renderBenchmarksMd(benchResults()) },
+  {
+    path: join(dir, 'metrics.md'),
+    text: renderMetricsMd(Object.values(SPECS), readFileSync(join(root, 'examples/prometheus/alerts.yml'), 'utf8')),
+  },
   ...(readmeText === undefined || dir !== join(root, 'docs') ? [] : [{ path: readmePath, text: readmeText }]),
 ];
 const shown = (p: string) => relative(process.cwd(), p) || p;

@@ -72,7 +72,8 @@ async function coldStart(
     name,
     image: `${P.IMAGE_NAME}:${variant}`,
     ns: ns.name,
-    env: { MAIL_BOXES: 'info@example.test' },
+    // METRICS=yes on full: every long-running sidecar runs (guard by default, acme-watch and spamd-learn by the mounts).
+    env: { MAIL_BOXES: 'info@example.test', ...(variant === 'full' ? { METRICS: 'yes' } : {}) },
     volumes: [`${volume}:/srv`, ...extraVolumes],
   });
   while (!/^220 /.test(P.greeting(ns.name, 25))) {
@@ -85,7 +86,7 @@ async function coldStart(
 
 // Idle RSS and CPU of each long-running sidecar after start-up settled, and of a bare node started in the container.
 async function idleSidecars(c: import('@mta/test/image/podman').Container) {
-  const want = ['acme-watch', 'dkim-keys', 'spamd-learn'];
+  const want = ['acme-watch', 'dkim-keys', 'guard', 'metrics', 'spamd-learn'];
   for (let i = 0; Object.keys(P.procStats(c, P.SIDECAR_PROCS)).length < want.length; i++) {
     if (i > 600) throw new Error(`sidecars not all running: ${JSON.stringify(P.procStats(c, P.SIDECAR_PROCS))}\n${c.logs().slice(-3000)}`);
     await sleep(100);

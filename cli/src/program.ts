@@ -7,6 +7,7 @@ import { registerDns } from './commands/dns.ts';
 import { events } from './commands/events.ts';
 import { registerFleetAdmin } from './commands/fleet-admin.ts';
 import { fleetStatus } from './commands/fleet-status.ts';
+import { registerGuard } from './commands/guard.ts';
 import { registerLearn } from './commands/learn.ts';
 import { quarantineLs, quarantineRelease } from './commands/quarantine.ts';
 import { status } from './commands/status.ts';
@@ -70,6 +71,7 @@ export function buildProgram(io: CliIo): Command {
   registerDhparam(program, io);
   registerDkim(program, io);
   registerDns(program, io);
+  registerGuard(program, io);
   registerLearn(program, io);
 
   return program;

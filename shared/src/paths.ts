@@ -34,6 +34,16 @@ export function mtaPaths(root: string = process.env.MTA_ROOT ?? '/') {
     // amavis conf.d snippet with dkim_key() lines, owned by the dkim-keys sidecar.
     amavisDkim: p('etc/amavis/conf.d/60-mta-dkim'),
     run: p('run/mta'),
+    // The guard's bans, one file per address (persisted), and the maps it renders from them for postfix
+    // (check_client_access, postscreen_access_list) and dovecot (a deny passdb keyed by the client address).
+    guardState: p('srv/var/guard'),
+    guardPostfixMap: p('etc/postfix/mta-guard.cidr'),
+    guardDovecotMap: p('etc/dovecot/mta-guard.deny'),
+    // The PROXY-protocol gate in front of postfix (TRUSTED_PROXIES), rendered by the seed.
+    haproxyConf: p('etc/haproxy/mta.cfg'),
+    trustedProxies: p('etc/haproxy/mta-trusted-proxies.lst'),
+    // Each daemon's log stream, also kept by svlogd in <logDir>/<daemon>/ (image/lib/svlog) for the guard and metrics.
+    logDir: p('run/mta/log'),
     serviceDir: p('etc/service'),
   } as const;
 }

@@ -84,3 +84,25 @@ test('serial runs jobs in call order and keeps each result', async () => {
   assert.equal(await fast, 'c');
   assert.deepEqual(order, [1, 2, 3]);
 });
+
+test('run() starts at once and resolves after the run and the one rerun it may cause; errors reject without onError', async () => {
+  let runs = 0;
+  const s = coalesce(async () => {
+    runs++;
+    await sleep(20);
+  });
+  const first = s.run();
+  const second = s.run();
+  const third = s.run();
+  await Promise.all([first, second, third]);
+  assert.equal(runs, 2);
+  const failing = coalesce(async () => {
+    throw new Error('boom');
+  });
+  await assert.rejects(failing.run(), /boom/);
+  const ac = new AbortController();
+  const aborted = coalesce(async () => void runs++, { signal: ac.signal });
+  ac.abort();
+  await aborted.run();
+  assert.equal(runs, 2);
+});

@@ -4,14 +4,19 @@ export interface CoalesceOptions {
   // true: every request restarts the wait (quiet time after the last event); false: the earliest deadline wins (a
   // batch window that opens with the first request).
   debounce?: boolean;
-  // A failed run is reported here and the scheduler goes on; without it the error is dropped.
+  // A failed run is reported here and the scheduler goes on; without it the error rejects run()'s promise (and is
+  // dropped for runs a timer started).
   onError?: (err: unknown) => void;
+  // Aborted: no more runs, as after close().
+  signal?: AbortSignal;
 }
 
 export interface Coalesced {
   // Asks for a run within delayMs. Runs never overlap: a request that comes due during a run makes exactly one more
   // run right after it, however many requests came.
   request(delayMs?: number): void;
+  // A run now (or, during one, exactly one more right after it); resolves when that run and its reruns are over.
+  run(): Promise<void>;
   // Resolves once nothing is scheduled or running (tests, shutdown).
   idle(): Promise<void>;
   // No more runs; resolves when the current one is over.
@@ -26,32 +31,44 @@ export function coalesce(job: () => Promise<unknown>, o: CoalesceOptions = {}): 
   let running: Promise<void> | undefined;
   let again = false;
   let closed = false;
+  const stopped = () => closed || !!o.signal?.aborted;
 
+  const start = (): Promise<void> => {
+    running = (async () => {
+      try {
+        do {
+          again = false;
+          try {
+            await job();
+          } catch (e) {
+            if (!o.onError) throw e;
+            o.onError(e);
+          }
+        } while (again && !stopped());
+      } finally {
+        running = undefined;
+      }
+    })();
+    return running;
+  };
+  const run = (): Promise<void> => {
+    if (stopped()) return Promise.resolve();
+    if (running) {
+      again = true;
+      return running;
+    }
+    return start();
+  };
   const fire = (): void => {
     timer = undefined;
     due = Number.POSITIVE_INFINITY;
-    if (closed) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = (async () => {
-      do {
-        again = false;
-        try {
-          await job();
-        } catch (e) {
-          o.onError?.(e);
-        }
-      } while (again && !closed);
-    })().finally(() => {
-      running = undefined;
-    });
+    run().catch(() => undefined);
   };
 
   return {
+    run,
     request(delayMs = 0) {
-      if (closed) return;
+      if (stopped()) return;
       const at = Date.now() + delayMs;
       if (timer && !o.debounce && due <= at) return;
       clearTimeout(timer);
@@ -59,16 +76,16 @@ export function coalesce(job: () => Promise<unknown>, o: CoalesceOptions = {}): 
       timer = setTimeout(fire, delayMs);
     },
     async idle() {
-      while (running || timer) await (running ?? sleep(20));
+      while (running || timer) await (running?.catch(() => undefined) ?? sleep(20));
     },
     async close() {
       closed = true;
       clearTimeout(timer);
       timer = undefined;
-      await running;
+      await running?.catch(() => undefined);
     },
     get closed() {
-      return closed;
+      return stopped();
     },
   };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { acmeV2, issue, makeCa } from '@mta/acme-watch/testing';
@@ -92,5 +92,29 @@ describe('bundled sidecars, as the image runs them', { timeout: 120_000 }, () =>
     assert.match(once.stdout, /"event":"acme\.once","outcome":"installed"/, once.stdout);
     const d = run('acme-watch', root, extra);
     await waitForEvent(d, 'acme.unchanged');
+  });
+
+  it('guard bans from a followed log line (node:crypto for the dovecot map) and shares it through KV', async () => {
+    const nats = await startNats({ jetstream: true, dir: join(tmp.dir, 'nats-guard') });
+    daemons.push(nats);
+    const root = join(tmp.dir, 'guard');
+    const paths = mtaPaths(root);
+    mkdirSync(join(paths.logDir, 'postfix'), { recursive: true });
+    mkdirSync(paths.postfixConf, { recursive: true });
+    mkdirSync(paths.dovecotConf, { recursive: true });
+    mkdirSync(join(root, 'usr/share/mta'), { recursive: true });
+    writeFileSync(join(root, 'usr/share/mta/variant'), 'base\n');
+    writeFileSync(join(paths.postfixConf, 'main.cf'), 'mynetworks = 127.0.0.0/8\n');
+    const once = spawnSync(process.execPath, [...NODE_FLAGS, entry.guard as string, '--once'], { env: env(root), encoding: 'utf8' });
+    assert.equal(once.status, 0, once.stdout + once.stderr);
+    const d = run('guard', root, { NATS_URL: nats.url, MTA_FLEET_KEY: nodeKey('bundle-test').seed });
+    await waitForEvent(d, 'guard.ready');
+    writeFileSync(
+      join(paths.logDir, 'postfix', 'current'),
+      'Dec 01 13:46:11 mx postfix/postscreen[1]: PREGREET 11 after 0 from [192.0.2.9]:4000: EHLO x\\r\\n\n',
+    );
+    await waitForEvent(d, 'guard.banned');
+    await eventually(() => /^[0-9a-f]{32}:$/m.test(readFileSync(paths.guardDovecotMap, 'utf8')), 10_000, 'dovecot map');
+    await waitForEvent(d, 'fleet.following');
   });
 });

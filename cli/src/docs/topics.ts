@@ -16,6 +16,8 @@ const TOPIC_INFO: Partial<Record<Topic, { title: string; page?: string }>> = {
   logging: { title: 'Logging', page: 'logs-and-events.md' },
   seeding: { title: 'Seeding and persistence', page: 'storage-and-upgrade.md' },
   fleet: { title: 'Fleet mode and event bus', page: 'fleet.md' },
+  defences: { title: 'Internet-facing defences', page: 'defences.md' },
+  metrics: { title: 'Metrics and health endpoints', page: 'metrics.md' },
 };
 
 export const topicTitle = (t: Topic): string => TOPIC_INFO[t]?.title ?? t.charAt(0).toUpperCase() + t.slice(1);

@@ -5,6 +5,7 @@ export * from './rule.ts';
 export * from './schema.ts';
 export * from './spec.ts';
 export * from './uses.ts';
+export { parseDuration } from './vars/defence.ts';
 export type { Destiny, RazorRegistration } from './vars/filter-dkim.ts';
 export type { TrustedKey } from './vars/fleet.ts';
 export type { Alias, Mailbox } from './vars/mail.ts';

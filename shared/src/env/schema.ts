@@ -1,9 +1,11 @@
 import type { EnvSchema } from './checks.ts';
 import type { VarSpec } from './spec.ts';
 import { acmeVars } from './vars/acme.ts';
+import { defenceVars } from './vars/defence.ts';
 import { filterDkimVars } from './vars/filter-dkim.ts';
 import { fleetVars } from './vars/fleet.ts';
 import { mailVars } from './vars/mail.ts';
+import { metricsVars } from './vars/metrics.ts';
 import { relayTlsVars } from './vars/relay-tls.ts';
 import { runtimeVars } from './vars/runtime.ts';
 import { saslLdapMysqlVars } from './vars/sasl-ldap-mysql.ts';
@@ -17,6 +19,8 @@ export const VARS = {
   ...runtimeVars,
   ...fleetVars,
   ...acmeVars,
+  ...defenceVars,
+  ...metricsVars,
 } as const;
 
 export type VarName = keyof typeof VARS;

@@ -20,7 +20,9 @@ export type Topic =
   | 'spamd learning'
   | 'logging'
   | 'seeding'
-  | 'fleet';
+  | 'fleet'
+  | 'defences'
+  | 'metrics';
 
 export type RawEnv = Readonly<Record<string, string | undefined>>;
 

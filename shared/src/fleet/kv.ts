@@ -11,6 +11,7 @@ export const API_TIMEOUT_MS = 1000;
 // Buckets shared by the fleet; access to them is what NATS permissions must restrict (they hold key material).
 export const DKIM_BUCKET = 'mta-dkim';
 export const CERTS_BUCKET = 'mta-certs';
+export const GUARD_BUCKET = 'mta-guard';
 
 // Opens a bucket, creating it on first use, so no node needs an admin step before joining. Created with 3 replicas
 // when the servers form a cluster (losing one server loses no key), else 1; an existing bucket is bound as it is.

@@ -6,7 +6,7 @@ import type { RawEnv, Variant } from '../env/spec.ts';
 import { localBus, renderStartEnv, startPlan } from './plan.ts';
 import { startSettings } from './settings.ts';
 
-const BUILT = ['acme-watch', 'dkim-keys', 'spamd-learn'].map((n) => `/r/opt/mta/sidecars/${n}/bundle/main.js`);
+const BUILT = ['acme-watch', 'dkim-keys', 'spamd-learn', 'guard', 'metrics'].map((n) => `/r/opt/mta/sidecars/${n}/bundle/main.js`);
 const plan = (variant: Variant, env: RawEnv, present: string[] = []) => {
   const have = new Set([...BUILT, ...present]);
   const parsed = parseEnv({ HOSTNAME: 'mx.example.test', ...env });
@@ -14,13 +14,18 @@ const plan = (variant: Variant, env: RawEnv, present: string[] = []) => {
 };
 
 test('services follow the variant and the configured features, each skip with its reason', () => {
-  assert.deepEqual(plan('mini', {}).services, ['postfix']);
+  assert.deepEqual(plan('mini', {}).services, ['postfix', 'guard']);
+  assert.deepEqual(plan('mini', { GUARD: 'no', METRICS: 'yes' }, ['/r/etc/haproxy/mta.cfg']).services, ['postfix', 'haproxy', 'metrics']);
   const base = plan('base', {});
-  assert.deepEqual(base.services, ['postfix', 'dovecot']);
-  assert.deepEqual(base.skipped, [{ name: 'acme-watch', why: '/acme does not exist' }]);
+  assert.deepEqual(base.services, ['postfix', 'guard', 'dovecot']);
+  assert.deepEqual(base.skipped, [
+    { name: 'metrics', why: 'METRICS=no' },
+    { name: 'acme-watch', why: '/acme does not exist' },
+  ]);
   const full = plan('full', {}, ['/acme', '/var/lib/kopano/spamd']);
   assert.deepEqual(full.services, [
     'postfix',
+    'guard',
     'dovecot',
     'acme-watch',
     'amavis',
@@ -34,7 +39,7 @@ test('services follow the variant and the configured features, each skip with it
   const fleetCerts = plan('full', { ACME_SOURCE: 'fleet', KOPANO_SPAMD_LIB: '/k' });
   assert.ok(fleetCerts.services.includes('acme-watch'));
   assert.deepEqual(fleetCerts.entry.acmeWatch, '', 'no entry pass for certificates from the fleet');
-  assert.deepEqual(fleetCerts.skipped, [{ name: 'spamd-learn', why: '/k does not exist' }]);
+  assert.deepEqual(fleetCerts.skipped.at(-1), { name: 'spamd-learn', why: '/k does not exist' });
 });
 
 test('a sidecar that is not built into the image is skipped and said so', () => {
@@ -49,7 +54,13 @@ test('a sidecar that is not built into the image is skipped and said so', () => 
   });
   assert.deepEqual(
     p.skipped.map((s) => `${s.name}: ${s.why}`),
-    ['acme-watch: not built into this image', 'dkim-keys: not built into this image', 'spamd-learn: /var/lib/kopano/spamd does not exist'],
+    [
+      'guard: not built into this image',
+      'metrics: METRICS=no',
+      'acme-watch: not built into this image',
+      'dkim-keys: not built into this image',
+      'spamd-learn: /var/lib/kopano/spamd does not exist',
+    ],
   );
   assert.match(String(p.entry.dkimKeys), /not built into this image; outgoing mail will not be DKIM-signed/);
 });
@@ -82,5 +93,8 @@ test('the shell reads back exactly what was decided, whatever the values hold', 
       encoding: 'utf8',
     },
   );
-  assert.equal(out, `${p.services.join(' ')}|o'brien $(touch /tmp/x)|0|spamd-learn (/var/lib/kopano/spamd does not exist)\n`);
+  assert.equal(
+    out,
+    `${p.services.join(' ')}|o'brien $(touch /tmp/x)|0|metrics (METRICS=no)\nspamd-learn (/var/lib/kopano/spamd does not exist)\n`,
+  );
 });

@@ -47,14 +47,21 @@ export function startPlan(i: PlanInput): StartPlan {
   const services: string[] = [];
   const skipped: StartPlan['skipped'] = [];
   const why = (r: ServiceRule): string | undefined =>
-    r.skip?.(s, exists) ?? (r.sidecar && !built(r.name) ? 'not built into this image' : undefined);
+    r.skip?.({ s, exists, root: i.root }) ?? (r.sidecar && !built(r.name) ? 'not built into this image' : undefined);
   for (const r of SERVICES) {
     if (!r.variants.includes(i.variant)) continue;
     const reason = why(r);
     if (reason) skipped.push({ name: r.name, why: reason });
-    else services.push(r.name);
+    else if (reason === undefined) services.push(r.name);
   }
-  const acme = i.variant === 'mini' ? '' : !built('acme-watch') ? '' : s.ACME_SOURCE === 'fleet' ? '' : (acmeWatched(s, exists) ?? true);
+  const acme =
+    i.variant === 'mini'
+      ? ''
+      : !built('acme-watch')
+        ? ''
+        : s.ACME_SOURCE === 'fleet'
+          ? ''
+          : (acmeWatched({ s, exists, root: i.root }) ?? true);
   const dkim =
     i.variant !== 'full' ? '' : built('dkim-keys') ? true : 'dkim-keys is not built into this image; outgoing mail will not be DKIM-signed';
   return {

@@ -1,4 +1,4 @@
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ALL, BASE_UP, FULL, type Variant } from '../env/spec.ts';
 import type { StartSettings } from './settings.ts';
 
@@ -9,16 +9,28 @@ export interface ServiceRule {
   variants: readonly Variant[];
   // A Node sidecar: runs only when its bundle is built into this image.
   sidecar?: boolean;
-  // Why this container does not need it (a feature not configured), or undefined.
-  skip?: (s: StartSettings, exists: (path: string) => boolean) => string | undefined;
+  // Why this container does not need it (a feature not configured), or undefined; '' leaves it out unmentioned.
+  skip?: (c: RuleInput) => string | undefined;
+}
+
+// What a rule may look at: the start settings, and files (absolute container paths, or under root).
+export interface RuleInput {
+  s: StartSettings;
+  exists: (path: string) => boolean;
+  root: string;
 }
 
 // Whether acme-watch has something to watch: the directory of ACME_FILE, or the fleet's certificates.
-export const acmeWatched = (s: StartSettings, exists: (path: string) => boolean): string | undefined =>
+export const acmeWatched = ({ s, exists }: RuleInput): string | undefined =>
   exists(dirname(s.ACME_FILE)) || s.ACME_SOURCE === 'fleet' ? undefined : `${dirname(s.ACME_FILE)} does not exist`;
 
 export const SERVICES: readonly ServiceRule[] = [
   { name: 'postfix', variants: ALL },
+  // The PROXY-protocol gate exists when the seed rendered it (TRUSTED_PROXIES at seeding time): postfix then listens
+  // on loopback only, so the gate must run whatever the environment says now.
+  { name: 'haproxy', variants: ALL, skip: ({ exists, root }) => (exists(join(root, 'etc/haproxy/mta.cfg')) ? undefined : '') },
+  { name: 'guard', variants: ALL, sidecar: true, skip: ({ s }) => (s.GUARD ? undefined : 'GUARD=no') },
+  { name: 'metrics', variants: ALL, sidecar: true, skip: ({ s }) => (s.METRICS ? undefined : 'METRICS=no') },
   { name: 'dovecot', variants: BASE_UP },
   { name: 'acme-watch', variants: BASE_UP, sidecar: true, skip: acmeWatched },
   { name: 'amavis', variants: FULL },
@@ -30,6 +42,6 @@ export const SERVICES: readonly ServiceRule[] = [
     name: 'spamd-learn',
     variants: FULL,
     sidecar: true,
-    skip: (s, exists) => (exists(s.KOPANO_SPAMD_LIB) ? undefined : `${s.KOPANO_SPAMD_LIB} does not exist`),
+    skip: ({ s, exists }) => (exists(s.KOPANO_SPAMD_LIB) ? undefined : `${s.KOPANO_SPAMD_LIB} does not exist`),
   },
 ];

@@ -5,8 +5,16 @@ import { VARS } from '../env/schema.ts';
 import type { RawEnv } from '../env/spec.ts';
 
 // What the start of the container decides on (services, entry steps, the local bus).
-export type StartSettings = Pick<Config, 'ACME_FILE' | 'ACME_SOURCE' | 'KOPANO_SPAMD_LIB' | 'NATS_URL' | 'MTA_NODE'>;
-const NAMES = ['ACME_FILE', 'ACME_SOURCE', 'KOPANO_SPAMD_LIB', 'NATS_URL', 'MTA_NODE'] as const satisfies readonly VarName[];
+export type StartSettings = Pick<Config, 'ACME_FILE' | 'ACME_SOURCE' | 'KOPANO_SPAMD_LIB' | 'NATS_URL' | 'MTA_NODE' | 'GUARD' | 'METRICS'>;
+const NAMES = [
+  'ACME_FILE',
+  'ACME_SOURCE',
+  'KOPANO_SPAMD_LIB',
+  'NATS_URL',
+  'MTA_NODE',
+  'GUARD',
+  'METRICS',
+] as const satisfies readonly VarName[];
 
 // The start settings of a valid environment, or of an invalid one variable by variable (a value that does not parse
 // counts as its default): the seed still reports an invalid environment over the bus before the container stops.

@@ -32,9 +32,10 @@ async function seed(ctx: ReportContext): Promise<number> {
   const paths = mtaPaths(root);
   // First, before the unlock file goes: the decisions of this start for the image's shell (the local bus waits for
   // them), computed even from an invalid environment so its errors still reach the bus.
-  const plan = startPlan({ env, settings: startSettings(env, parsed), variant, root });
+  const plan = () => startPlan({ env, settings: startSettings(env, parsed), variant, root });
+  const first = plan();
   await mkdir(paths.run, { recursive: true, mode: 0o755 });
-  await writeAtomic(join(paths.run, 'start.env'), renderStartEnv(plan), { mode: 0o644 });
+  await writeAtomic(join(paths.run, 'start.env'), renderStartEnv(first), { mode: 0o644 });
   let result: SeedResult;
   try {
     result = await runSeed({ env, root, variant, log, parsed });
@@ -58,8 +59,10 @@ async function seed(ctx: ReportContext): Promise<number> {
   } else if (result.status === 'skipped') log.info({ event: 'seed.skipped', variant }, 'configuration locked; not seeding');
   if (result.status === 'applied' && variant === 'full' && parsed.ok) await registerSeedRazor(parsed.config, root, log);
   if (result.status !== 'invalid') await agePostfixConf(paths.postfixConf, 3000);
+  // Again, for what seeding itself decided (the PROXY-protocol gate it rendered); this start stays a seeding one.
+  await writeAtomic(join(paths.run, 'start.env'), renderStartEnv({ ...plan(), seeding: first.seeding }), { mode: 0o644 });
   // The local bus starts once the plan is written: give it a moment rather than report it unreachable.
-  if ('port' in plan.bus) await waitForTcp('127.0.0.1', plan.bus.port, 2000);
+  if ('port' in first.bus) await waitForTcp('127.0.0.1', first.bus.port, 2000);
   const subject = result.status === 'invalid' ? 'mta.seed.failed' : 'mta.seed.done';
   bus.publish(subject, { variant, status: result.status, domains: result.domains, errors, changed: result.changed.length });
   return result.status === 'invalid' ? 1 : 0;

@@ -28,3 +28,13 @@ test('no entries: unchanged; disableChroot sets the chroot column of every servi
   assert.match(out, /#submission inet n {7}- {7}y/);
   assert.equal(disableChroot(out), out);
 });
+
+test('an empty entry removes the service; setOption replaces or appends one -o', async () => {
+  const out = applyMasterEntries(base, [{ service: 'smtp', type: 'inet', entry: '' }]);
+  assert.doesNotMatch(out, /^smtp\s+inet/m);
+  assert.match(out, /^relay/m);
+  const { setOption, optionOf } = await import('./master-cf.ts');
+  const e = setOption('submission inet n - n - - smtpd\n  -o a=1', 'a', '2');
+  assert.equal(e, 'submission inet n - n - - smtpd\n  -o a=2');
+  assert.equal(optionOf(setOption(e, 'b', 'x,y'), 'b'), 'x,y');
+});

@@ -29,11 +29,11 @@ export function applyMasterEntries(text: string, entries: readonly MasterEntry[]
     const repl = b.key === undefined ? undefined : want.get(b.key);
     if (repl === undefined) out.push(...b.lines);
     else if (!done.has(b.key!)) {
-      out.push(repl);
+      if (repl) out.push(repl);
       done.add(b.key!);
     }
   }
-  const missing = [...want].filter(([k]) => !done.has(k)).map(([, v]) => v);
+  const missing = [...want].filter(([k, v]) => v && !done.has(k)).map(([, v]) => v);
   if (!missing.length) return out.join('\n');
   while (out.length && out.at(-1) === '') out.pop();
   return `${[...out, ...missing].join('\n')}\n`;
@@ -54,4 +54,20 @@ export function disableChroot(text: string): string {
         .join(' ')} ${f.slice(7).join(' ')}`;
     })
     .join('\n');
+}
+
+// Sets one `-o name=value` of an entry, replacing an earlier value of the same name (postfix would take the last).
+export function setOption(entry: string, name: string, value: string): string {
+  const lines = entry.replace(/\n+$/, '').split('\n');
+  const line = `  -o ${name}=${value}`;
+  const i = lines.findIndex((l) => l.trim().startsWith(`-o ${name}=`));
+  if (i >= 0) lines[i] = line;
+  else lines.push(line);
+  return lines.join('\n');
+}
+
+// The value of one `-o name=value` of an entry, if set.
+export function optionOf(entry: string, name: string): string | undefined {
+  const l = entry.split('\n').find((x) => x.trim().startsWith(`-o ${name}=`));
+  return l?.trim().slice(`-o ${name}=`.length);
 }

@@ -34,6 +34,8 @@ export function mergeParts(parts: readonly PlanPart[]): MergedPlan {
     errors.push(...(p.errors ?? []));
     warnings.push(...(p.warnings ?? []));
   }
+  let merged = [...master.values()];
+  for (const p of parts) if (p.rewriteMaster) merged = p.rewriteMaster(merged);
   for (const [k, entries] of lists) {
     const all = [...(postconf[k] ? postconf[k].split(/[\s,]+/).filter(Boolean) : []), ...entries];
     postconf[k] = [...new Set(all)].join(', ');
@@ -43,7 +45,7 @@ export function mergeParts(parts: readonly PlanPart[]): MergedPlan {
   const keep = new Set([...files.keys()].flatMap((f) => [f, `${f}.db`, `${f}.lmdb`, `${f}.cdb`]));
   return {
     postconf,
-    master: [...master.values()],
+    master: merged,
     files: [...files.values()],
     dirs: [...dirs.values()],
     remove: [...remove].filter((r) => !keep.has(r)),

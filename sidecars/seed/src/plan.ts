@@ -9,6 +9,8 @@ export interface PlannedFile {
   group?: string;
   // Postfix lookup table: run `postmap <type>:<path>` after writing (hash, lmdb, …).
   postmap?: string;
+  // Written only when missing: the seed creates it, a sidecar owns its content (the guard's ban maps).
+  ifMissing?: boolean;
 }
 
 export interface PlannedDir {
@@ -22,7 +24,7 @@ export interface PlannedDir {
 export interface MasterEntry {
   service: string;
   type: 'inet' | 'unix' | 'unix-dgram' | 'fifo' | 'pass';
-  // The full master.cf entry (first line plus `  -o` continuation lines).
+  // The full master.cf entry (first line plus `  -o` continuation lines); empty removes the service.
   entry: string;
 }
 
@@ -34,6 +36,9 @@ export interface PlanPart {
   // parts are joined in renderer order after any plain `postconf` value, duplicates dropped.
   postconfLists?: Record<string, string[]>;
   master?: MasterEntry[];
+  // Runs on the merged master entries after every part, in part order: for a renderer that must see what the
+  // others put on a port (postscreen in front of the filter's smtpd, the PROXY gate moving the public services).
+  rewriteMaster?: (entries: readonly MasterEntry[]) => MasterEntry[];
   files?: PlannedFile[];
   dirs?: PlannedDir[];
   // Files this renderer owns that must not exist in this configuration (a table whose variable was removed, e.g.

@@ -1,9 +1,11 @@
 import { renderFilter } from './amavis/index.ts';
+import { renderDefences } from './defences/index.ts';
 import { renderDovecot } from './dovecot/render.ts';
 import { renderLookups } from './lookup/render.ts';
 import type { Renderer } from './plan.ts';
 import { postfixRenderers } from './postfix/index.ts';
 
 // Every renderer, in the order their parts are merged (later parts may override earlier postconf values).
-// Each feature area appends its renderer here: postfix core, LDAP/MySQL lookups, dovecot, content filter.
-export const renderers: Renderer[] = [...postfixRenderers, renderLookups, renderDovecot, renderFilter];
+// Each feature area appends its renderer here: postfix core, defences, LDAP/MySQL lookups, dovecot, content filter.
+// The defences come before the filter, whose port-25 smtpd replaces theirs; their master rewrite runs after all.
+export const renderers: Renderer[] = [...postfixRenderers, renderDefences, renderLookups, renderDovecot, renderFilter];

@@ -36,3 +36,14 @@ test('--check exits 1 with a clear message on a stale file and writing fixes it'
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('docs/metrics.md is what `npm run docs` generates from the metric families and the shipped alerts', async () => {
+  const { renderMetricsMd } = await import('@mta/cli/docs/metrics');
+  const { SPECS } = await import('@mta/metrics/families');
+  const alerts = readFileSync(join(ROOT, 'examples', 'prometheus', 'alerts.yml'), 'utf8');
+  const committed = readFileSync(join(ROOT, 'docs', 'metrics.md'), 'utf8');
+  assert.ok(
+    committed === renderMetricsMd(Object.values(SPECS), alerts),
+    'docs/metrics.md is stale: run `npm run docs` and commit the result',
+  );
+});

@@ -129,7 +129,8 @@ describe('SASL via dovecot: password file, LDAP bind, SQL and remote IMAP at onc
     assert.equal(dovecot.authTest(USERS.ldap.user, 'nope'), false);
     const conf = mta.paths.dovecotConf;
     const order = dovecotPassdbOrder(`${conf}/dovecot.conf`);
-    assert.deepEqual(order, ['passwd-file', 'ldap', 'sql', 'imap']);
+    // The guard's deny list (a passwd-file keyed by client address) is asked first.
+    assert.deepEqual(order, ['passwd-file', 'passwd-file', 'ldap', 'sql', 'imap']);
   });
 
   test('no bind password, SQL password or SASL password in logs or world-readable files', () => {

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MtaPaths } from '@mta/shared';
-import { type Daemon, eventually, freePort, startDaemon, waitForPort, whenReady } from '../harness/index.ts';
+import { type Daemon, eventually, freePort, startDaemon, type TestNetns, waitForPort, whenReady } from '../harness/index.ts';
 
 // What the seed needs to hand mail to dovecot over LMTP, with TLS for the SASL ports (base and full).
 export const DOVECOT_DELIVERY = { MAIL_DOMAIN: 'example.com', SMTPD_USE_TLS: 'yes', VIRTUAL_TRANSPORT: 'lmtp:unix:private/transport' };
@@ -19,10 +19,12 @@ export interface Dovecot extends Daemon {
 
 // Starts the seed-rendered dovecot of a test root in the foreground, moved to loopback test ports by one extra
 // conf.d file (the image uses 143/993/110/995 on all interfaces).
-export async function startDovecot(paths: MtaPaths): Promise<Dovecot> {
+// `ns`: inside that namespace; `logDir`: log to <root>/run/mta/log/dovecot/current as in the image.
+export async function startDovecot(paths: MtaPaths, opts: { ns?: TestNetns; logDir?: boolean } = {}): Promise<Dovecot> {
   const conf = join(paths.dovecotConf, 'dovecot.conf');
   const ports = { imap: await freePort(), imaps: await freePort(), pop3: await freePort(), pop3s: await freePort() };
-  const logFile = join(paths.root, 'dovecot.log');
+  const logFile = opts.logDir ? join(paths.logDir, 'dovecot', 'current') : join(paths.root, 'dovecot.log');
+  if (opts.logDir) mkdirSync(join(paths.logDir, 'dovecot'), { recursive: true });
   // The image keeps the packaged conf.d snippets next to ours; so do the tests, to prove they are not read.
   const confD = join(paths.dovecotConf, 'conf.d');
   for (const f of readdirSync('/etc/dovecot/conf.d')) if (f.endsWith('.conf')) copyFileSync(join('/etc/dovecot/conf.d', f), join(confD, f));
@@ -43,7 +45,7 @@ export async function startDovecot(paths: MtaPaths): Promise<Dovecot> {
       '',
     ].join('\n'),
   );
-  const d = startDaemon('dovecot', ['-c', conf, '-F']);
+  const d = opts.ns ? opts.ns.start('dovecot', ['-c', conf, '-F']) : startDaemon('dovecot', ['-c', conf, '-F']);
   const log = () => {
     try {
       return readFileSync(logFile, 'utf8');
@@ -57,7 +59,8 @@ export async function startDovecot(paths: MtaPaths): Promise<Dovecot> {
     async () => {
       // The SASL socket for postfix always exists; IMAP only when dovecot holds the mailboxes.
       await eventually(() => existsSync(join(paths.postfixQueue, 'private', 'auth')), 15_000, 'dovecot auth socket');
-      if (/^protocols = .*imap/m.test(readFileSync(conf, 'utf8'))) await waitForPort(ports.imap);
+      if (/^protocols = .*imap/m.test(readFileSync(conf, 'utf8')))
+        await (opts.ns ? opts.ns.waitForPort(ports.imap) : waitForPort(ports.imap));
     },
     () => `\n${log()}`,
   );

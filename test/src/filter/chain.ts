@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { mtaPaths, parseEnv } from '@mta/shared';
@@ -31,6 +31,9 @@ export interface ChainOptions {
   cpus?: number;
   // Runs after the config is written and before the daemons start (e.g. to drop in the DKIM snippet).
   beforeStart?: (root: string) => void | Promise<void>;
+  // The image's layout under the root as well (mtaPaths): postfix's config and queue linked where the sidecars look,
+  // postfix and amavis logging to run/mta/log/<daemon>/current as svlogd keeps them (metrics, guard).
+  mtaLayout?: boolean;
 }
 
 // One line of `postqueue -j`.
@@ -99,11 +102,12 @@ export async function startFilterChain(opts: ChainOptions): Promise<FilterChain>
       now: new Date(),
     };
     const layout = filterLayout(paths);
+    const amavisLog = opts.mtaLayout ? join(paths.logDir, 'amavis', 'current') : join(root, 'amavis.log');
     const part = filterRenderer({
       cpus: opts.cpus ?? 2,
       ports: { amavis: amavisPort, originating, reinject },
       smtpService: String(port),
-      amavisLogFile: join(root, 'amavis.log'),
+      amavisLogFile: amavisLog,
       clamdLogFile: join(root, 'clamd.log'),
     })(ctx);
 
@@ -117,6 +121,15 @@ export async function startFilterChain(opts: ChainOptions): Promise<FilterChain>
       ...toSink(sink.port),
     });
     applyPart(part, conf);
+    if (opts.mtaLayout) {
+      for (const d of ['postfix', 'amavis']) mkdirSync(join(paths.logDir, d), { recursive: true });
+      const maillog = join(paths.logDir, 'postfix', 'current');
+      execFileSync('postconf', ['-c', conf, '-e', `maillog_file=${maillog}`, `maillog_file_prefixes=/var,/dev/stdout,${root}`]);
+      mkdirSync(join(root, 'var/spool'), { recursive: true });
+      symlinkSync(join(pfRoot, 'spool'), paths.postfixQueue);
+      mkdirSync(join(root, 'etc'), { recursive: true });
+      symlinkSync(conf, paths.postfixConf);
+    }
 
     // The image ships the distribution's plugin loaders (*.pre) in the same directory as local.cf.
     for (const f of readdirSync('/etc/spamassassin').filter((n) => n.endsWith('.pre')))
@@ -140,8 +153,8 @@ ${opts.amavisLocal ?? ''}
 `,
     );
     // amavis opens its log after dropping privileges.
-    writeFileSync(join(root, 'amavis.log'), '');
-    execFileSync('chown', ['amavis:amavis', join(root, 'amavis.log')]);
+    writeFileSync(amavisLog, '');
+    execFileSync('chown', ['amavis:amavis', amavisLog]);
     for (const f of readdirSync(FIXTURE_DB).filter((n) => n.endsWith('.hdb'))) copyFileSync(join(FIXTURE_DB, f), join(layout.clamdDb, f));
 
     await opts.beforeStart?.(root);
@@ -152,7 +165,7 @@ ${opts.amavisLocal ?? ''}
     const amavis = service(
       () => startDaemon('amavisd', ['-c', layout.amavisConfFile, 'foreground']),
       () => waitForPort(amavisPort, '127.0.0.1', 40_000),
-      () => readLog(join(root, 'amavis.log')),
+      () => readLog(amavisLog),
     );
     cleanups.push(clamd.stop, amavis.stop);
     if (opts.clamd !== false) await clamd.start();

@@ -69,8 +69,8 @@ export function answer(query: Buffer, records: Required<DnsRecords>): Buffer {
 }
 
 // A tiny authoritative-for-everything DNS server on loopback, so SPF/DKIM lookups in tests never leave the host.
-export async function startDns(records: DnsRecords = {}): Promise<DnsServer> {
-  const port = await freePort();
+export async function startDns(records: DnsRecords = {}, fixedPort?: number): Promise<DnsServer> {
+  const port = fixedPort ?? (await freePort());
   const table = { txt: lower(records.txt ?? {}), a: lower(records.a ?? {}) };
   const queries: string[] = [];
   const sock = createSocket('udp4');

@@ -4,6 +4,7 @@ export * from './fleet-nats.ts';
 export * from './mariadb.ts';
 export * from './nats.ts';
 export * from './net.ts';
+export * from './netns.ts';
 export * from './openssl.ts';
 export * from './postfix.ts';
 export * from './scope.ts';

@@ -3,6 +3,7 @@ import { chownSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Daemon, startDaemon, whenReady } from './daemon.ts';
 import { freePort, waitForPort } from './net.ts';
+import type { TestNetns } from './netns.ts';
 
 export interface Postfix extends Daemon {
   configDir: string;
@@ -48,11 +49,11 @@ export function scaffoldConfig(root: string, port: number, main: Record<string, 
   return etc;
 }
 
-// Runs `postfix start-fg` on a prepared config dir and waits until smtpd answers.
-export async function startPostfix(configDir: string, port: number): Promise<Postfix> {
+// Runs `postfix start-fg` on a prepared config dir (inside `ns` when given) and waits until smtpd answers.
+export async function startPostfix(configDir: string, port: number, ns?: TestNetns): Promise<Postfix> {
   execFileSync('postfix', ['-c', configDir, 'check']);
-  const d = startDaemon('postfix', ['-c', configDir, 'start-fg']);
-  await whenReady(d, 'postfix', () => waitForPort(port));
+  const d = ns ? ns.start('postfix', ['-c', configDir, 'start-fg']) : startDaemon('postfix', ['-c', configDir, 'start-fg']);
+  await whenReady(d, 'postfix', () => (ns ? ns.waitForPort(port) : waitForPort(port)));
   const logFile = execFileSync('postconf', ['-c', configDir, '-h', 'maillog_file']).toString().trim();
   return {
     ...d,

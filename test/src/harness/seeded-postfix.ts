@@ -6,6 +6,7 @@ import type { Renderer } from '@mta/seed/plan';
 import { runSeed, type SeedResult } from '@mta/seed/run';
 import { createLogger, type Logger, type MtaPaths, mtaPaths, type RawEnv, type Variant } from '@mta/shared';
 import { freePort } from './net.ts';
+import type { TestNetns } from './netns.ts';
 import { type Postfix, startPostfix } from './postfix.ts';
 import { tempRoot } from './tmp.ts';
 
@@ -65,7 +66,19 @@ function adaptPorts(etc: string, ports: Record<string, number>, fresh: () => Pro
 
 // A temp root seeded by runSeed from `env`, then postfix started on 127.0.0.1. Throws with the seed's errors
 // when seeding fails. Call stop() in `after`.
-export async function seededPostfix(opts: { env: RawEnv; variant?: Variant; renderers?: Renderer[] }): Promise<SeededPostfix> {
+export interface SeededPostfixOptions {
+  env: RawEnv;
+  variant?: Variant;
+  renderers?: Renderer[];
+  // Run postfix inside this namespace (clients from other addresses, DNS on port 53).
+  ns?: TestNetns;
+  // Port to wait for when no `smtp` service is left on a named port (behind the PROXY gate).
+  waitPort?: number;
+  // Log to <root>/run/mta/log/postfix/current, where the guard and metrics sidecars read it in the image.
+  logDir?: boolean;
+}
+
+export async function seededPostfix(opts: SeededPostfixOptions): Promise<SeededPostfix> {
   const { dir: root, cleanup } = await tempRoot('mta-seed-');
   const paths = mtaPaths(root);
   const seedLog: string[] = [];
@@ -73,7 +86,8 @@ export async function seededPostfix(opts: { env: RawEnv; variant?: Variant; rend
   const variant = opts.variant ?? 'base';
   const ports: Record<string, number> = {};
   const seedWith = async (env: RawEnv) => {
-    const r = await runSeed({ env: { ...testInstanceEnv(root), ...env }, root, variant, log, renderers: opts.renderers });
+    const logFile = opts.logDir ? { MAILLOG_FILE: join(paths.logDir, 'postfix', 'current') } : {};
+    const r = await runSeed({ env: { ...testInstanceEnv(root), ...logFile, ...env }, root, variant, log, renderers: opts.renderers });
     if (r.status === 'invalid') throw new Error(`seed failed:\n${r.errors.map((e) => `${e.variable}: ${e.message}`).join('\n')}`);
     await adaptPorts(paths.postfixConf, ports, () => freePort());
     await agePostfixConf(paths.postfixConf, 60_000);
@@ -81,10 +95,11 @@ export async function seededPostfix(opts: { env: RawEnv; variant?: Variant; rend
   };
   try {
     prepareSeedRoot(root);
+    if (opts.logDir) mkdirSync(join(paths.logDir, 'postfix'), { recursive: true });
     const seed = await seedWith(opts.env);
-    const port = ports.smtp;
+    const port = opts.waitPort ?? ports.smtp;
     if (port === undefined) throw new Error('master.cf has no smtp inet service');
-    const postfix = await startPostfix(paths.postfixConf, port);
+    const postfix = await startPostfix(paths.postfixConf, port, opts.ns);
     return {
       root,
       port,

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { acmeV2, type Issued, issue, makeCa } from '@mta/acme-watch/testing';
+import { RELAY_PROBE } from '../defences/stack.ts';
 import { eventually, tempRoot } from '../harness/index.ts';
 import {
   buildImages,
@@ -53,6 +54,10 @@ function envFor(variant: Variant): Record<string, string> {
     MAIL_BOXES: 'info@example.test abuse@example.test',
     MAIL_ALIASES: 'postmaster:info@example.test',
     MESSAGE_SIZE_LIMIT: '25600000',
+    // Explicit: addresses a test adds to the namespace's lo (clients "from outside") must not count as local networks.
+    MYNETWORKS: '127.0.0.0/8',
+    // The internet-facing setup: a ban then drops the client at postscreen.
+    POSTSCREEN: 'yes',
   };
   if (variant !== 'mini') {
     // SASL active (password file) and TLS: submission/smtps run and the healthcheck includes dovecot's auth socket.
@@ -64,6 +69,7 @@ function envFor(variant: Variant): Record<string, string> {
     env.SMTP_RELAY_HOSTAUTH = `[127.0.0.1]:${SINK_PORT}`;
     env.DKIM_SELECTOR = 'default';
     env.SA_TAG_LEVEL_DEFLT = '-999';
+    env.METRICS = 'yes';
   }
   return env;
 }
@@ -229,9 +235,21 @@ for (const variant of VARIANTS) {
 
     it('supervises one runit service per daemon, only for configured features', async () => {
       const expected: Record<Variant, string[]> = {
-        mini: ['postfix'],
-        base: ['dovecot', 'postfix'],
-        full: ['acme-watch', 'amavis', 'clamd', 'dkim-keys', 'dovecot', 'freshclam', 'postfix', 'sa-update', 'spamd-learn'],
+        mini: ['guard', 'postfix'],
+        base: ['dovecot', 'guard', 'postfix'],
+        full: [
+          'acme-watch',
+          'amavis',
+          'clamd',
+          'dkim-keys',
+          'dovecot',
+          'freshclam',
+          'guard',
+          'metrics',
+          'postfix',
+          'sa-update',
+          'spamd-learn',
+        ],
       };
       assert.deepEqual(c.exec('ls', '/etc/service').out.split('\n').filter(Boolean).sort(), expected[variant]);
       if (variant === 'base') assert.match(c.logs(), /not started: acme-watch \(\/acme does not exist\)/);
@@ -276,11 +294,120 @@ for (const variant of VARIANTS) {
       );
       if (variant === 'full') {
         const rss = sidecarRss(c);
-        assert.deepEqual(Object.keys(rss).sort(), ['acme-watch', 'dkim-keys', 'spamd-learn'], 'the bundled sidecars run');
+        assert.deepEqual(
+          Object.keys(rss).sort(),
+          ['acme-watch', 'dkim-keys', 'guard', 'metrics', 'spamd-learn'],
+          'the bundled sidecars run',
+        );
         // A guard against losing the bundle's lazy loading (the unbundled tree idles at ~70 MB); figures: npm run bench startup.
         for (const [sc, mb] of Object.entries(rss)) assert.ok(mb <= 64, `${sc} uses ${mb} MB`);
       }
     });
+
+    it('daemon lines reach docker logs and the guard (svlogd); a ban from mta guard refuses the client on 25', async () => {
+      // Every postfix line is in docker logs and in the rotated directory the guard follows.
+      await eventually(
+        () => /postfix\/smtpd\[\d+\]: connect from localhost\[127\.0\.0\.1\]/.test(c.logs()),
+        10_000,
+        'postfix line in docker logs',
+      );
+      const kept = c.exec('cat', '/run/mta/log/postfix/current').out;
+      assert.match(kept, /postfix\/smtpd\[\d+\]: connect from localhost\[127\.0\.0\.1\]/);
+      assert.match(c.exec('stat', '-c', '%a %U', '/run/mta/log/postfix').out, /^750 root$/m);
+      // A client address of the namespace (the container shares it) the operator bans by hand.
+      inNs(ns.name, 'ip', ['addr', 'add', '192.0.2.99/32', 'dev', 'lo']);
+      const from99 = () =>
+        inNs(ns.name, 'swaks', [
+          '--hide-informational',
+          '--timeout',
+          '10',
+          '--local-interface',
+          '192.0.2.99',
+          '--server',
+          '127.0.0.1',
+          '--port',
+          '25',
+          '--quit-after',
+          'EHLO',
+        ]);
+      assert.equal(from99().status, 0, 'not banned yet');
+      const ban = c.exec('mta', 'guard', 'ban', '192.0.2.99', '--for', '10m', '--reason', 'image test');
+      assert.equal(ban.status, 0, ban.out);
+      await eventually(
+        () => jsonLines(c.logs()).some((l) => l.event === 'guard.banned' && l.ip === '192.0.2.99'),
+        15_000,
+        'the guard announced the ban',
+      );
+      await eventually(() => from99().status !== 0, 15_000, 'refused on 25');
+      assert.match(c.logs(), /postscreen\[\d+\]: DENYLISTED \[192\.0\.2\.99\]/);
+      assert.match(c.exec('mta', 'guard', 'ls').out, /^192\.0\.2\.99 .*operator@\S+ +image test$/m);
+      assert.equal(c.exec('mta', 'guard', 'unban', '192.0.2.99').status, 0);
+      await eventually(() => from99().status === 0, 15_000, 'accepted again after unban');
+    });
+
+    if (variant === 'base') {
+      it('TRUSTED_PROXIES: the PROXY gate takes 25/465/587, a real HAProxy passes the client address, others are refused', async () => {
+        const pxNs = netns(`mta-tp-${tag}`);
+        cleanups.push(() => pxNs.remove());
+        for (const a of ['172.30.0.10', '192.0.2.66']) inNs(pxNs.name, 'ip', ['addr', 'add', `${a}/32`, 'dev', 'lo']);
+        const pxName = `${name}-px`;
+        cleanups.push(() => podman('rm', '-f', '-v', '-t', '0', pxName));
+        cleanups.push(() => removeVolume(`${volume}-px`));
+        const px = startContainer({
+          ...opts,
+          name: pxName,
+          ns: pxNs.name,
+          env: { ...opts.env, TRUSTED_PROXIES: '172.30.0.10' },
+          volumes: [`${volume}-px:/srv`],
+        });
+        await eventually(() => greeting(pxNs.name, 25).startsWith('220 '), 60_000, '220 from loopback through the gate');
+        assert.match(px.exec('ls', '/etc/service').out, /^haproxy$/m);
+        const cfgDir = await tempRoot('mta-image-proxy-');
+        cleanups.push(() => cfgDir.cleanup());
+        const cfg = join(cfgDir.dir, 'proxy.cfg');
+        writeFileSync(
+          cfg,
+          'defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\nlisten smtp\n  bind 172.30.0.10:2500\n  server gate 127.0.0.1:25 send-proxy-v2 source 172.30.0.10\n',
+        );
+        const proxy = spawn('ip', ['netns', 'exec', pxNs.name, 'haproxy', '-db', '-f', cfg], { stdio: 'ignore' });
+        cleanups.push(() => proxy.kill('SIGTERM'));
+        const swaksFrom = (port: number, server: string) =>
+          inNs(pxNs.name, 'swaks', [
+            '--hide-informational',
+            '--timeout',
+            '15',
+            '--local-interface',
+            '192.0.2.66',
+            '--server',
+            server,
+            '--port',
+            String(port),
+            ...RELAY_PROBE,
+          ]);
+        const via = await eventually(
+          () => {
+            const r = swaksFrom(2500, '172.30.0.10');
+            return /Relay access denied/.test(r.out) ? r.out : undefined;
+          },
+          30_000,
+          'SMTP through the proxy',
+        );
+        assert.match(via, /<\*\* 554 5\.7\.1 <x@elsewhere\.test>: Relay access denied/);
+        await eventually(
+          () => /postscreen\[\d+\]: CONNECT from \[192\.0\.2\.66\]:\d+ to \[172\.30\.0\.10\]:2500/.test(px.logs()),
+          10_000,
+          'client address in docker logs',
+        );
+        assert.match(px.logs(), /NOQUEUE: reject: RCPT from unknown\[192\.0\.2\.66\]/);
+        // Directly, from outside the trusted list: refused by the gate, and the refusal is logged.
+        assert.doesNotMatch(swaksFrom(25, '127.0.0.1').out, /220 /);
+        await eventually(
+          () => /haproxy: smtp connection from 192\.0\.2\.66:\d+ refused:not-a-trusted-proxy/.test(px.logs()),
+          10_000,
+          'gate refusal logged',
+        );
+      });
+    }
 
     if (variant === 'full') {
       it('serves the certificate from acme.json on port 25 (installed before postfix starts)', async () => {
@@ -328,6 +455,30 @@ for (const variant of VARIANTS) {
           acme.some((l) => l.event === 'acme.unchanged'),
           dump,
         );
+      });
+
+      it('METRICS=yes: /metrics passes promtool and shows the traffic, /healthz and /readyz answer', async () => {
+        const get = (path: string, accept = '') =>
+          inNs(
+            ns.name,
+            'curl',
+            ['-s', '-w', '\n%{http_code}', ...(accept ? ['-H', `accept: ${accept}`] : []), `http://127.0.0.1:9154${path}`],
+            {
+              timeoutMs: 20_000,
+            },
+          ).out;
+        assert.match(get('/healthz'), /^ok\n\n200$/);
+        await eventually(() => get('/readyz').endsWith('\n200'), 120_000, '/readyz 200 once the HEALTHCHECK passes');
+        const body = get('/metrics').replace(/\n\d{3}$/, '');
+        const check = spawnSync('promtool', ['check', 'metrics'], { input: body, encoding: 'utf8' });
+        assert.equal(check.status, 0, check.stdout + check.stderr);
+        assert.match(body, /^mta_postfix_deliveries_total\{status="sent"\} [1-9]\d*$/m);
+        assert.match(body, /^mta_amavis_verdicts_total\{verdict="clean",blocked="false"\} [1-9]\d*$/m);
+        assert.match(body, /^mta_service_up\{service="postfix"\} 1$/m);
+        assert.match(body, /^mta_build_info\{version="[^"]+",variant="full"\} 1$/m);
+        assert.match(body, /^mta_tls_certificate_expiry_seconds \d+$/m);
+        assert.match(body, /^mta_dkim_keys\{domain="example\.test"\} 1$/m);
+        assert.match(get('/metrics', 'application/openmetrics-text; version=1.0.0'), /# EOF\n\n200$/);
       });
 
       it('tags GTUBE as spam and delivers it (FINAL_SPAM_DESTINY=D_PASS)', async () => {

@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { lstat, mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ensureDir, type Logger, type MtaPaths, numericId, RefusedPaths, writeIfChanged } from '@mta/shared';
 import type { MergedPlan } from '../merge.ts';
@@ -25,6 +25,7 @@ async function planDir(d: PlannedDir, refused: RefusedPaths): Promise<boolean> {
 async function writeFilePlanned(f: PlannedFile, configDir: string): Promise<boolean> {
   const { uid, gid } = ids(f);
   const content = typeof f.content === 'string' ? Buffer.from(f.content) : f.content;
+  if (f.ifMissing && (await lstat(f.path).catch(() => undefined))) return false;
   if (f.postmap) return writeTable({ path: f.path, content, type: f.postmap, mode: f.mode, uid, gid, configDir });
   return writeIfChanged(f.path, content, { mode: f.mode, uid, gid });
 }

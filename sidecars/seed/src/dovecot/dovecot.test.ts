@@ -50,7 +50,12 @@ test('methods are active only with their variables, in the order file, LDAP, SQL
   const conf = text(renderDovecot(ctx(ALL)), '/r/etc/dovecot/dovecot.conf');
   assert.deepEqual(
     [...conf.matchAll(/driver = (passwd-file|ldap|sql|imap)/g)].map((m) => m[1]),
-    ['passwd-file', 'ldap', 'sql', 'imap'],
+    ['passwd-file', 'passwd-file', 'ldap', 'sql', 'imap'],
+  );
+  // The guard's deny list comes first, keyed by the client address.
+  assert.match(
+    conf,
+    /^passdb \{\n {2}driver = passwd-file\n {2}args = username_format=%M\{rip\} \/r\/etc\/dovecot\/mta-guard\.deny\n {2}deny = yes\n\}/m,
   );
   assert.match(conf, /args = host=app port=1143/);
 });

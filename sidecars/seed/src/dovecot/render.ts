@@ -30,7 +30,14 @@ export function renderDovecot(ctx: RenderContext): PlanPart {
     files: [
       {
         path: f.conf,
-        content: renderDovecotConf({ paths: ctx.paths, methods, imapHost, delivery, primaryDomain: c.MAIL_DOMAIN?.[0] }),
+        content: renderDovecotConf({
+          paths: ctx.paths,
+          methods,
+          imapHost,
+          delivery,
+          primaryDomain: c.MAIL_DOMAIN?.[0],
+          denyFile: ctx.paths.guardDovecotMap,
+        }),
         mode: 0o644,
         owner: 'root',
         group: 'root',

@@ -1,0 +1,108 @@
+import { applyMaps, type Ban, BanStore, protectedNetworks, readMynetworks } from '@mta/guard';
+import { type Config, detectVariant, formatIssue, mtaPaths, normalizeIp, parseDuration, parseEnv } from '@mta/shared';
+import type { Command } from 'commander';
+import { CliExit, type CliIo } from '../io.ts';
+
+function context(io: CliIo): { config: Config; paths: ReturnType<typeof mtaPaths>; store: BanStore } {
+  const parsed = parseEnv(io.env);
+  if (!parsed.ok) {
+    for (const e of parsed.errors) io.err(formatIssue(e));
+    throw new CliExit(1);
+  }
+  const paths = mtaPaths(io.env.MTA_ROOT || '/');
+  return { config: parsed.config, paths, store: new BanStore(paths.guardState) };
+}
+
+// Renders the maps at once (postfix reloaded), so a ban works even while the guard service is down; the guard,
+// when running, sees the change and publishes the event and the fleet entry.
+async function apply(paths: ReturnType<typeof mtaPaths>, store: BanStore): Promise<void> {
+  const active = (await store.list()).filter((b) => Date.parse(b.until) > Date.now());
+  await applyMaps(paths, active, { dovecot: detectVariant(paths.root) !== 'mini' });
+}
+
+const row = (b: Ban): string => [b.ip.padEnd(39), b.until.padEnd(24), `${b.origin}@${b.node}`.padEnd(20), b.reason].join(' ');
+
+// `mta guard ls`: the bans in force.
+export async function guardLs(io: CliIo, o: { json?: boolean }): Promise<void> {
+  const { store } = context(io);
+  const bans = (await store.list()).filter((b) => Date.parse(b.until) > Date.now());
+  if (o.json) {
+    for (const b of bans) io.out(JSON.stringify(b));
+    return;
+  }
+  if (!bans.length) {
+    io.out('no bans in force');
+    return;
+  }
+  io.out(['address'.padEnd(39), 'until'.padEnd(24), 'by'.padEnd(20), 'reason'].join(' '));
+  for (const b of bans) io.out(row(b));
+}
+
+// `mta guard ban <ip>`: refused for addresses the guard protects (loopback, MYNETWORKS, proxies, GUARD_IGNORE).
+export async function guardBan(io: CliIo, raw: string, o: { for?: string; reason?: string }): Promise<void> {
+  const { config, paths, store } = context(io);
+  const ip = normalizeIp(raw);
+  if (!ip) {
+    io.err(`mta guard ban: ${JSON.stringify(raw)} is not an IP address`);
+    throw new CliExit(2);
+  }
+  const seconds = o.for === undefined ? config.GUARD_BAN_TIME : parseDuration(o.for);
+  if (!seconds || seconds > 365 * 86400) {
+    io.err(`mta guard ban: --for ${JSON.stringify(o.for)} is not a duration from 1 s to 365 d (e.g. 600, 10m, 1h, 7d)`);
+    throw new CliExit(2);
+  }
+  const protect = protectedNetworks({
+    mynetworks: [...config.MYNETWORKS, ...(await readMynetworks(paths.postfixConf))],
+    proxies: config.TRUSTED_PROXIES ?? [],
+    ignore: config.GUARD_IGNORE ?? [],
+  });
+  if (protect.has(ip)) {
+    io.err(`mta guard ban: ${ip} is loopback, in MYNETWORKS, a trusted proxy or in GUARD_IGNORE; not banned`);
+    throw new CliExit(1);
+  }
+  const now = Date.now();
+  const reason = (o.reason ?? 'banned by the operator').replace(/[\r\n]+/g, ' ').slice(0, 200);
+  const ban: Ban = {
+    ip,
+    since: new Date(now).toISOString(),
+    until: new Date(now + seconds * 1000).toISOString(),
+    reason,
+    origin: 'operator',
+    node: config.MTA_NODE,
+  };
+  await store.put(ban);
+  await apply(paths, store);
+  io.out(`banned ${ip} until ${ban.until}`);
+}
+
+// `mta guard unban <ip>`.
+export async function guardUnban(io: CliIo, raw: string): Promise<void> {
+  const { paths, store } = context(io);
+  const ip = normalizeIp(raw);
+  if (!ip || !(await store.remove(ip))) {
+    io.err(`mta guard unban: ${raw} is not banned`);
+    throw new CliExit(1);
+  }
+  await apply(paths, store);
+  io.out(`unbanned ${ip}`);
+}
+
+// Registers `mta guard ls|ban|unban`.
+export function registerGuard(program: Command, io: CliIo): void {
+  const guard = program.command('guard').description('client addresses banned for failed logins and refusals (postfix and dovecot)');
+  guard
+    .command('ls')
+    .description('bans in force: address, until, who banned it, why')
+    .option('--json', 'one JSON object per line')
+    .action((o: { json?: boolean }) => guardLs(io, o));
+  guard
+    .command('ban <ip>')
+    .description('ban an address now (never loopback, MYNETWORKS, TRUSTED_PROXIES or GUARD_IGNORE)')
+    .option('--for <duration>', 'how long (600, 10m, 1h, 7d); default GUARD_BAN_TIME')
+    .option('--reason <text>', 'shown by mta guard ls and in the event')
+    .action((ip: string, o: { for?: string; reason?: string }) => guardBan(io, ip, o));
+  guard
+    .command('unban <ip>')
+    .description('lift a ban now (in fleet mode, on every node)')
+    .action((ip: string) => guardUnban(io, ip));
+}

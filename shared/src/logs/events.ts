@@ -1,0 +1,39 @@
+// What the daemons' log lines mean, as the guard and the metrics sidecar consume it. Every field is bounded
+// (classes, not free text) except `ip` and `queueId`, which callers must never turn into metric labels.
+export type RejectClass =
+  | 'relay'
+  | 'unknown-recipient'
+  | 'recipient'
+  | 'sender'
+  | 'client'
+  | 'helo'
+  | 'dnsbl'
+  | 'protocol'
+  | 'size'
+  | 'rate'
+  | 'policy'
+  | 'other';
+
+export type PostscreenTest = 'pregreet' | 'dnsbl' | 'denylist' | 'hangup' | 'protocol';
+
+export type DeliveryStatus = 'sent' | 'bounced' | 'deferred' | 'expired';
+
+export type AmavisVerdict = 'clean' | 'spam' | 'virus' | 'banned' | 'bad-header' | 'unchecked' | 'other';
+
+export type MailLogEvent =
+  // A wrong password or unknown user: SMTP AUTH (postfix) or an IMAP/POP3 login (dovecot); `count` attempts.
+  | { kind: 'auth-failed'; daemon: 'postfix' | 'dovecot'; service: string; ip: string; count: number }
+  // postscreen found a bot-like client (or one on the guard's ban list).
+  | { kind: 'postscreen'; test: PostscreenTest; ip: string; rank?: number }
+  // An SMTP command refused with a 4xx/5xx (NOQUEUE: reject: …), by postfix smtpd or postscreen.
+  | { kind: 'reject'; service: string; ip: string; stage: string; code: number; reason: RejectClass }
+  // An anvil limit hit (connections, messages, recipients, AUTH commands per time unit or at once).
+  | { kind: 'rate-limit'; service: string; ip: string; limit: string }
+  // A message entered the queue from an SMTP client or local submission (never the filter's reinjection).
+  | { kind: 'received'; service: string; queueId: string }
+  // One recipient's delivery attempt; `internal` is the hop to the content filter.
+  | { kind: 'delivery'; queueId: string; status: DeliveryStatus; internal: boolean }
+  // amavis's verdict on one message, with the time it took.
+  | { kind: 'verdict'; verdict: AmavisVerdict; blocked: boolean; ms?: number }
+  // A virus scanner (or all of them) failed on a message.
+  | { kind: 'scanner-error'; all: boolean };

@@ -1,0 +1,20 @@
+import { readFile } from 'node:fs/promises';
+import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import { parseMainCf } from '@mta/shared';
+import { parseMynetworks } from './protect.ts';
+
+// The networks postfix trusts for relaying, without running postconf: main.cf's explicit mynetworks, else what
+// postfix derives from this host's interfaces (mynetworks_style subnet, as the image sets it; host: the addresses).
+export async function readMynetworks(postfixConf: string): Promise<string[]> {
+  const main = parseMainCf(await readFile(join(postfixConf, 'main.cf'), 'utf8').catch(() => ''));
+  if (main.mynetworks !== undefined) return parseMynetworks(main.mynetworks);
+  const style = main.mynetworks_style ?? 'subnet';
+  const out: string[] = [];
+  for (const list of Object.values(networkInterfaces()))
+    for (const a of list ?? []) {
+      if (!a.cidr) continue;
+      out.push(style === 'host' ? a.address : a.cidr);
+    }
+  return out;
+}

@@ -1,0 +1,61 @@
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeAtomic } from '@mta/shared';
+import { type Ban, parseBan } from './ban.ts';
+
+// The bans on disk, one file per address under <guard state>/bans (persisted on /srv): the guard, `mta guard` and
+// fleet entries each change one file atomically, so no writer needs a lock and a restart keeps every ban.
+export class BanStore {
+  readonly dir: string;
+  constructor(stateDir: string) {
+    this.dir = join(stateDir, 'bans');
+  }
+
+  private file(ip: string): string {
+    return join(this.dir, `${ip.replace(/:/g, '_')}.json`);
+  }
+
+  async ensure(): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+  }
+
+  // Every readable ban; files that do not parse are skipped (and reported), never trusted.
+  async list(onBad?: (file: string) => void): Promise<Ban[]> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const out: Ban[] = [];
+    for (const n of names) {
+      if (!n.endsWith('.json')) continue;
+      const text = await readFile(join(this.dir, n), 'utf8').catch(() => undefined);
+      let ban: Ban | undefined;
+      try {
+        ban = text === undefined ? undefined : parseBan(JSON.parse(text));
+      } catch {
+        ban = undefined;
+      }
+      if (ban && this.file(ban.ip) === join(this.dir, n)) out.push(ban);
+      else if (text !== undefined) onBad?.(n);
+    }
+    return out.sort((a, b) => a.until.localeCompare(b.until));
+  }
+
+  async get(ip: string): Promise<Ban | undefined> {
+    try {
+      return parseBan(JSON.parse(await readFile(this.file(ip), 'utf8')));
+    } catch {
+      return undefined;
+    }
+  }
+
+  async put(ban: Ban): Promise<void> {
+    await this.ensure();
+    await writeAtomic(this.file(ban.ip), `${JSON.stringify(ban)}\n`, { mode: 0o600 });
+  }
+
+  // True when there was a ban to remove.
+  async remove(ip: string): Promise<boolean> {
+    return rm(this.file(ip)).then(
+      () => true,
+      () => false,
+    );
+  }
+}

@@ -1,0 +1,75 @@
+import { createServer, type Server, type Socket } from 'node:net';
+
+export interface Request {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+}
+
+export interface Response {
+  status: number;
+  type: string;
+  body: string;
+}
+
+const REASONS: Record<number, string> = {
+  200: 'OK',
+  400: 'Bad Request',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+const MAX_HEAD = 8192;
+
+// The request line and headers of one HTTP/1.x request head ("GET /metrics HTTP/1.1\r\nAccept: …\r\n\r\n").
+export function parseHead(head: string): Request | undefined {
+  const [line = '', ...rest] = head.split('\r\n');
+  const m = /^([A-Z]{1,10}) (\/[^\s]*) HTTP\/1\.[01]$/.exec(line);
+  if (!m) return undefined;
+  const headers: Record<string, string> = {};
+  for (const h of rest) {
+    const i = h.indexOf(':');
+    if (i > 0) headers[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim();
+  }
+  return { method: m[1] as string, path: (m[2] as string).split('?')[0] as string, headers };
+}
+
+// A minimal HTTP/1.1 server for three GET endpoints: one request per connection (Connection: close), no request
+// body read, heads over 8 KB or slower than 5 s refused. node:http would cost this sidecar ~5 MB of its 50.
+export function serveHttp(host: string, port: number, handle: (r: Request) => Promise<Response>): Promise<Server> {
+  const server = createServer((socket: Socket) => {
+    let head = '';
+    let done = false;
+    socket.setTimeout(5000, () => socket.destroy());
+    socket.on('error', () => socket.destroy());
+    const reply = (req: Request | undefined, r: Response) => {
+      done = true;
+      const body = req?.method === 'HEAD' ? '' : r.body;
+      socket.end(
+        `HTTP/1.1 ${r.status} ${REASONS[r.status] ?? ''}\r\ncontent-type: ${r.type}\r\ncontent-length: ${Buffer.byteLength(r.body)}\r\n` +
+          `cache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
+      );
+    };
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      if (done) return;
+      head += chunk;
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (head.length > MAX_HEAD) reply(undefined, { status: 400, type: 'text/plain', body: 'request head too large\n' });
+        return;
+      }
+      const req = parseHead(head.slice(0, end));
+      if (!req) return reply(undefined, { status: 400, type: 'text/plain', body: 'bad request\n' });
+      void handle(req).then(
+        (r) => reply(req, r),
+        (e: Error) => reply(req, { status: 500, type: 'text/plain', body: `error: ${e.message}\n` }),
+      );
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}

@@ -1,0 +1,106 @@
+import { join } from 'node:path';
+import type { Config } from '@mta/shared';
+import { saslMethods } from '../dovecot/sasl.ts';
+import type { PlannedFile, PlanPart, RenderContext, Renderer } from '../plan.ts';
+import { type GatedService, INTERNAL_ADDRESSES, moveBehindGate, PUBLIC_PORTS, renderHaproxy } from './gate.ts';
+import { limitSaslServices, POSTSCREEN_HELPERS, putPostscreenInFront } from './postscreen.ts';
+
+// Test knobs: where haproxy listens and where the gated postfix services move to; the image uses the defaults.
+export interface DefenceOptions {
+  publicPorts?: Partial<Record<GatedService, string>>;
+  internal?: Partial<Record<GatedService, string>>;
+}
+
+const BANS_HEADER = '# Bans of the mta guard sidecar (mta guard ls); rewritten by it, never by hand.\n';
+
+// Per-client anvil limits; loopback and mynetworks are exempt (smtpd_client_event_limit_exceptions).
+function limits(c: Config): Record<string, string> {
+  return {
+    smtpd_client_connection_count_limit: String(c.SMTPD_CLIENT_CONNECTION_COUNT_LIMIT),
+    smtpd_client_connection_rate_limit: String(c.SMTPD_CLIENT_CONNECTION_RATE_LIMIT),
+    smtpd_client_message_rate_limit: String(c.SMTPD_CLIENT_MESSAGE_RATE_LIMIT),
+    smtpd_client_recipient_rate_limit: String(c.SMTPD_CLIENT_RECIPIENT_RATE_LIMIT),
+    smtpd_client_auth_rate_limit: String(c.SMTPD_CLIENT_AUTH_RATE_LIMIT),
+  };
+}
+
+function postscreen(c: Config, bans: string): Record<string, string> {
+  return {
+    postscreen_access_list: `permit_mynetworks, ${bans}`,
+    postscreen_denylist_action: 'drop',
+    postscreen_greet_action: c.POSTSCREEN_GREET_ACTION,
+    postscreen_dnsbl_action: c.POSTSCREEN_DNSBL_ACTION,
+    postscreen_dnsbl_threshold: String(c.POSTSCREEN_DNSBL_THRESHOLD),
+    postscreen_dnsbl_allowlist_threshold: String(c.POSTSCREEN_DNSBL_ALLOWLIST_THRESHOLD),
+    postscreen_dnsbl_sites: c.POSTSCREEN_DNSBL_SITES ?? '',
+    // data_directory is on /srv: verdicts survive re-creating the container.
+    postscreen_cache_map: 'btree:$data_directory/postscreen_cache',
+  };
+}
+
+// Dovecot's side: failed-login delay, the PROXY protocol on its listeners behind TRUSTED_PROXIES.
+function dovecotDefences(c: Config, delivery: boolean): string {
+  const lines = [
+    '# Rendered by the mta seed (defences): AUTH_FAILURE_DELAY, TRUSTED_PROXIES.',
+    `auth_failure_delay = ${c.AUTH_FAILURE_DELAY} secs`,
+  ];
+  const proxies = c.TRUSTED_PROXIES ?? [];
+  if (proxies.length && delivery) {
+    lines.push(`haproxy_trusted_networks = ${proxies.join(' ')}`);
+    const listeners = (svc: string, names: string[]) => [
+      `service ${svc} {`,
+      ...names.flatMap((n) => [`  inet_listener ${n} {`, '    haproxy = yes', '  }']),
+      '}',
+    ];
+    lines.push(...listeners('imap-login', ['imap', 'imaps']), ...listeners('pop3-login', ['pop3', 'pop3s']));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+// Internet-facing defences: postscreen on 25, anvil rate limits, the guard's ban maps wired into postfix (and
+// dovecot's deny passdb, see dovecot/conf.ts), and with TRUSTED_PROXIES the PROXY-protocol gate (haproxy) in front
+// of postfix and dovecot's own PROXY support on its listeners.
+export function defenceRenderer(opts: DefenceOptions = {}): Renderer {
+  return (ctx: RenderContext): PlanPart => {
+    const c = ctx.config;
+    const { paths } = ctx;
+    const bans = `cidr:${paths.guardPostfixMap}`;
+    const proxies = c.TRUSTED_PROXIES ?? [];
+    const sasl = ctx.variant !== 'mini' && saslMethods(c).length > 0;
+    const files: PlannedFile[] = [{ path: paths.guardPostfixMap, content: BANS_HEADER, mode: 0o644, ifMissing: true }];
+    const remove: string[] = [];
+    if (ctx.variant !== 'mini') {
+      const delivery = c.VIRTUAL_TRANSPORT.trim() === 'lmtp:unix:private/transport';
+      files.push(
+        { path: paths.guardDovecotMap, content: BANS_HEADER, mode: 0o644, ifMissing: true },
+        { path: join(paths.dovecotConf, 'conf.d', '50-mta-defences.conf'), content: dovecotDefences(c, delivery), mode: 0o644 },
+      );
+    }
+    const internal = { ...INTERNAL_ADDRESSES, ...opts.internal };
+    if (proxies.length) {
+      const names: GatedService[] = sasl ? ['smtp', 'submission', 'smtps'] : ['smtp'];
+      const routes = names.map((name) => ({ name, bind: opts.publicPorts?.[name] ?? PUBLIC_PORTS[name], to: internal[name] }));
+      files.push(
+        { path: paths.trustedProxies, content: `${proxies.join('\n')}\n`, mode: 0o644 },
+        { path: paths.haproxyConf, content: renderHaproxy({ trustedFile: paths.trustedProxies, routes }), mode: 0o644 },
+      );
+    } else remove.push(paths.haproxyConf, paths.trustedProxies);
+    return {
+      postconf: { ...limits(c), ...(c.POSTSCREEN ? postscreen(c, bans) : {}) },
+      postconfLists: { smtpd_client_restrictions: [`check_client_access ${bans}`] },
+      // The plain smtpd on 25 that the filter may replace and postscreen may put itself in front of.
+      master: [{ service: 'smtp', type: 'inet', entry: 'smtp inet n - n - - smtpd' }, ...(c.POSTSCREEN ? POSTSCREEN_HELPERS : [])],
+      rewriteMaster: (entries) => {
+        let out = c.POSTSCREEN ? putPostscreenInFront(entries) : [...entries];
+        out = limitSaslServices(out, c.SMTPD_AUTH_FAILURE_LIMIT, bans);
+        return proxies.length ? moveBehindGate(out, internal) : out;
+      },
+      files,
+      dirs: proxies.length ? [{ path: join(paths.haproxyConf, '..'), mode: 0o755 }] : [],
+      remove,
+    };
+  };
+}
+
+// The renderer the seed runs: well-known ports.
+export const renderDefences: Renderer = defenceRenderer();

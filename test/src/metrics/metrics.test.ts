@@ -1,0 +1,214 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { acmeV2, issue, makeCa } from '@mta/acme-watch/testing';
+import { startAcmeSidecar } from '../acme/sidecar.ts';
+import { type FilterChain, startFilterChain } from '../filter/chain.ts';
+import { attachmentMail, EICAR, plainMail } from '../filter/messages.ts';
+import { type Daemon, eventually, freePort, type NatsServer, nodeKey, startDaemon, startNats, tempRoot } from '../harness/index.ts';
+import { message } from '../spamd/corpus.ts';
+import { drop, makeLib, startLearner } from '../spamd/learner.ts';
+
+const MAIN = fileURLToPath(new URL('../../../sidecars/metrics/src/main.ts', import.meta.url));
+
+let chain: FilterChain;
+let nats: NatsServer;
+let metrics: Daemon;
+let port: number;
+const others: Daemon[] = [];
+const cleanups: (() => Promise<void>)[] = [];
+
+// One scrape: the text format, each sample as "name{labels}" -> value.
+async function scrape(accept?: string): Promise<{ text: string; v: (series: string) => number | undefined }> {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: accept ? { accept } : {} });
+  assert.equal(res.status, 200);
+  const text = await res.text();
+  const values = new Map<string, number>();
+  for (const l of text.split('\n')) {
+    const m = /^([a-z_]+(?:\{[^}]*\})?) (\S+)$/.exec(l);
+    if (m) values.set(m[1] as string, Number(m[2]));
+  }
+  return { text, v: (s) => values.get(s) };
+}
+const value = async (series: string) => (await scrape()).v(series) ?? 0;
+
+// What runit's log service does in the image: the sidecar's lines also land in <logDir>/<sidecar>/current.
+function keepLog(d: Daemon, sidecar: string): void {
+  const dir = join(chain.root, 'run/mta/log', sidecar);
+  mkdirSync(dir, { recursive: true });
+  d.proc.stdout?.on('data', (chunk: Buffer) => appendFileSync(join(dir, 'current'), chunk));
+}
+
+before(async () => {
+  // Only 127.0.0.1 may relay: a client on 127.0.0.2 is refused for other domains.
+  chain = await startFilterChain({ env: { FINAL_VIRUS_DESTINY: 'D_DISCARD', MYNETWORKS: '127.0.0.1/32' }, mtaLayout: true });
+  cleanups.push(() => chain.stop());
+  nats = await startNats({ jetstream: true, dir: chain.root });
+  cleanups.push(() => nats.stop());
+  mkdirSync(join(chain.root, 'usr/share/mta'), { recursive: true });
+  writeFileSync(join(chain.root, 'usr/share/mta/variant'), 'full\n');
+  port = await freePort();
+  metrics = startDaemon(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN], {
+    env: {
+      PATH: process.env.PATH,
+      MTA_ROOT: chain.root,
+      HOSTNAME: 'mx.example.com',
+      MTA_NODE: 'mx1',
+      METRICS: 'yes',
+      METRICS_LISTEN: `127.0.0.1:${port}`,
+      NATS_URL: nats.url,
+      // Fleet mode (a signing key with NATS_URL): the sidecar listens for the other nodes' heartbeats.
+      MTA_FLEET_KEY: nodeKey('mx1').seed,
+      SYSLOG_LEVEL: '7',
+    },
+    cwd: join(MAIN, '../../../..'),
+  });
+  cleanups.push(() => metrics.stop());
+  await eventually(() => metrics.output().includes('"metrics.ready"'), 20_000, 'metrics ready').catch((e) =>
+    assert.fail(`${e}\n${metrics.output()}`),
+  );
+});
+
+after(async () => {
+  for (const d of others) await d.stop();
+  for (const c of cleanups.reverse()) await c().catch(() => undefined);
+});
+
+describe('metrics sidecar: each family moves with its event', { timeout: 240_000 }, () => {
+  test('health endpoints; promtool check metrics passes on the text format and OpenMetrics', async () => {
+    assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
+    // /readyz runs the image's healthcheck, which this host does not have: not ready, and it says why.
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    assert.equal(ready.status, 503);
+    assert.equal((await fetch(`http://127.0.0.1:${port}/nothing`)).status, 404);
+    assert.equal((await fetch(`http://127.0.0.1:${port}/metrics`, { method: 'POST', body: 'x' })).status, 405);
+    const { text } = await scrape();
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    assert.equal(check.status, 0, `${check.stdout}${check.stderr}\n${text}`);
+    const om = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { accept: 'application/openmetrics-text; version=1.0.0' } });
+    assert.match(om.headers.get('content-type') ?? '', /^application\/openmetrics-text/);
+    assert.match(await om.text(), /# EOF\n$/);
+    assert.match(text, /^mta_build_info\{version="\d+\.\d+\.\d+",variant="full"\} 1$/m);
+  });
+
+  test('a delivered message: received and sent; a relay attempt: a reject by reason and code class', async () => {
+    const [received, sent, relay] = await Promise.all([
+      value('mta_postfix_messages_received_total{service="smtpd"}'),
+      value('mta_postfix_deliveries_total{status="sent"}'),
+      value('mta_postfix_rejects_total{reason="relay",code_class="4xx"}'),
+    ]);
+    const r = await chain.send(
+      'alice@remote.test',
+      'bob@example.com',
+      plainMail('alice@remote.test', 'bob@example.com', 'metrics', 'hello'),
+    );
+    assert.equal(r.status, 0, r.output);
+    await eventually(async () => (await value('mta_postfix_deliveries_total{status="sent"}')) === sent + 1, 30_000, 'sent +1');
+    assert.ok((await value('mta_postfix_messages_received_total{service="smtpd"}')) >= received + 1);
+    assert.ok((await value('mta_amavis_verdicts_total{verdict="clean",blocked="false"}')) >= 1);
+    assert.ok((await value('mta_amavis_scan_seconds_count')) >= 1);
+    const denied = await chain.send(
+      'alice@remote.test',
+      'x@elsewhere.test',
+      plainMail('alice@remote.test', 'x@elsewhere.test', 'relay', 'x'),
+      ['--local-interface', '127.0.0.2', '--quit-after', 'RCPT'],
+    );
+    // The chain keeps postfix's default relay restriction, defer_unauth_destination: a 454.
+    assert.match(denied.output, /<\*\* 454 4\.7\.1 <x@elsewhere\.test>: Relay access denied/, denied.output);
+    await eventually(
+      async () => (await value('mta_postfix_rejects_total{reason="relay",code_class="4xx"}')) === relay + 1,
+      10_000,
+      'reject +1',
+    );
+  });
+
+  test('a virus: the verdict counter moves', async () => {
+    const r = await chain.send(
+      'v@remote.test',
+      'bob@example.com',
+      attachmentMail('v@remote.test', 'bob@example.com', 'virus', 'eicar.com', EICAR),
+    );
+    assert.equal(r.status, 0, r.output);
+    await eventually(async () => (await value('mta_amavis_verdicts_total{verdict="virus",blocked="true"}')) >= 1, 30_000, 'virus verdict');
+  });
+
+  test('the queue builds up while the destination is down: deferred count, oldest age, deferred deliveries', async () => {
+    await chain.sink.stop();
+    const r = await chain.send('alice@remote.test', 'bob@example.com', plainMail('alice@remote.test', 'bob@example.com', 'queued', 'wait'));
+    assert.equal(r.status, 0, r.output);
+    await eventually(async () => (await value('mta_postfix_queue_messages{queue="deferred"}')) >= 1, 60_000, 'deferred queue');
+    assert.ok((await value('mta_postfix_deliveries_total{status="deferred"}')) >= 1);
+    await eventually(async () => (await value('mta_postfix_queue_oldest_deferred_seconds')) >= 2, 15_000, 'age grows');
+  });
+
+  test('learning: learned messages and batch durations from its log stream (the real spamd-learn)', async () => {
+    const root = await tempRoot('mta-metrics-learn-');
+    cleanups.push(root.cleanup);
+    const lib = await makeLib(root.dir);
+    const learner = startLearner(root.dir, lib, { SPAMD_STABLE_MS: '200', SPAMD_BATCH_MS: '200' });
+    others.push(learner);
+    keepLog(learner, 'spamd-learn');
+    await eventually(() => learner.output().includes('spamd.ready'), 20_000, 'learner ready');
+    await drop(lib, 'spam', 'one.eml', message('spam', 1, 'metrics'));
+    await eventually(async () => (await value('mta_spamd_learned_messages_total{kind="spam"}')) === 1, 60_000, 'learned spam');
+    assert.equal(await value('mta_spamd_batch_seconds_count{kind="spam"}'), 1);
+  });
+
+  test('rotating the certificate (the real acme-watch): expiry, rotation time; a rejected candidate by reason', async () => {
+    const acmeDir = join(chain.root, 'acme');
+    mkdirSync(acmeDir, { recursive: true });
+    const host = 'mx.example.com';
+    const ca = makeCa();
+    const good = issue(ca, { cn: host, sans: [host], notAfter: new Date(Date.now() + 30 * 86_400_000) });
+    // Not valid yet but longer-lived: acme-watch reports it (it would have won), and serves the good one.
+    const early = issue(ca, {
+      cn: host,
+      sans: [host],
+      notBefore: new Date(Date.now() + 86_400_000),
+      notAfter: new Date(Date.now() + 60 * 86_400_000),
+    });
+    writeFileSync(join(acmeDir, 'acme.json'), acmeV2({ le: [{ main: host, cert: good }], other: [{ main: host, cert: early }] }));
+    const acme = startAcmeSidecar({
+      MTA_ROOT: chain.root,
+      HOSTNAME: host,
+      ACME_FILE: join(acmeDir, 'acme.json'),
+      ACME_POSTHOOK: '',
+    });
+    others.push(acme);
+    keepLog(acme, 'acme-watch');
+    await eventually(
+      async () => (await scrape()).v('mta_tls_certificate_expiry_seconds') !== undefined,
+      30_000,
+      'a served certificate',
+    ).catch((e) => assert.fail(`${e}\n${acme.output()}`));
+    const days = (await value('mta_tls_certificate_expiry_seconds')) / 86400;
+    assert.ok(days > 28 && days <= 30, String(days));
+    assert.ok(Math.abs((await value('mta_tls_certificate_last_rotation_timestamp_seconds')) - Date.now() / 1000) < 120);
+    await eventually(
+      async () => (await value('mta_acme_rejected_certificates_total{reason="not-yet-valid"}')) >= 1,
+      15_000,
+      'rejected: not yet valid',
+    );
+  });
+
+  test('fleet: a heartbeat of another node counts as a peer, with the age of the last message', async () => {
+    const { connect } = await import('@nats-io/transport-node');
+    const nc = await connect({ servers: nats.url });
+    nc.publish('mta.fleet.heartbeat', JSON.stringify({ node: 'mx2', at: new Date().toISOString(), sidecar: 'dkim-keys' }));
+    nc.publish('mta.fleet.heartbeat', JSON.stringify({ node: 'mx1', at: new Date().toISOString(), sidecar: 'dkim-keys' }));
+    await nc.flush();
+    await nc.close();
+    await eventually(async () => (await value('mta_fleet_peers')) === 1, 10_000, 'one peer (its own node does not count)');
+    assert.ok((await value('mta_fleet_last_sync_age_seconds')) >= 0);
+  });
+
+  test('DKIM keys per domain and the supervised services (none here)', async () => {
+    const { text } = await scrape();
+    assert.doesNotMatch(text, /^mta_service_up\{/m);
+    assert.match(text, /^mta_dkim_keys\{domain="example\.com"\} 0$/m);
+    assert.doesNotMatch(text, /remote\.test|127\.0\.0\.1|bob@/, 'no addresses in labels');
+  });
+});
