@@ -38,7 +38,8 @@ export const BUS_FLUSH_MS = 1500;
 export interface SidecarSpec {
   name: string;
   failEvent: string;
-  once?: (ctx: SidecarContext) => Promise<number | undefined>;
+  // Resolves with the exit status (anything but a number: 0).
+  once?: (ctx: SidecarContext) => Promise<unknown>;
   service?: (ctx: SidecarContext) => Promise<Cleanup | undefined>;
   invalid?: (ctx: ReportContext, errors: readonly EnvIssue[]) => Promise<number>;
   argv?: readonly string[];
@@ -63,7 +64,8 @@ export async function runSidecar(spec: SidecarSpec): Promise<void> {
     }
     const full = { ...ctx, config: parsed.config };
     if (once) {
-      const code = (await spec.once?.(full)) ?? 0;
+      const r = await spec.once?.(full);
+      const code = typeof r === 'number' ? r : 0;
       await flushBus(ctx.bus);
       return void (await ctx.life.shutdown(code, 'done'));
     }

@@ -18,10 +18,7 @@ const start = (ctx: SidecarContext, watch: boolean, fleet?: ServiceOptions['flee
 await runSidecar({
   name: 'dkim-keys',
   failEvent: 'dkim.failed',
-  once: async (ctx) => {
-    await start(ctx, false);
-    return 0;
-  },
+  once: (ctx) => start(ctx, false),
   service: async (ctx) => {
     // Fleet mode only for the service: the `--once` entry step runs before NATS is up.
     const identity = await joinFleet(ctx.config, ctx.env, ctx.log);

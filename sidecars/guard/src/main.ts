@@ -47,10 +47,7 @@ async function prepare({ config, log, bus }: SidecarContext, service: boolean) {
 await runSidecar({
   name: 'guard',
   failEvent: 'guard.fatal',
-  once: async (ctx) => {
-    await prepare(ctx, false);
-    return 0;
-  },
+  once: (ctx) => prepare(ctx, false),
   service: async (ctx) => {
     const { config, env, log, bus, life } = ctx;
     const ready = await prepare(ctx, true);
