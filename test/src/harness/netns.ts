@@ -52,7 +52,7 @@ export function createNetns(name: string, addresses: readonly string[] = []): Te
 // The test DNS server (dns.ts) on 127.0.0.1:53 inside the namespace, answering from `records`.
 export async function startNsDns(ns: TestNetns, records: import('./dns.ts').DnsRecords): Promise<Daemon> {
   const script = new URL('./dns-serve.ts', import.meta.url).pathname;
-  const d = ns.start(process.execPath, ['--import', 'tsx', script, '53', JSON.stringify(records)]);
+  const d = ns.start(process.execPath, ['--conditions=source', '--import', 'tsx', script, '53', JSON.stringify(records)]);
   const deadline = Date.now() + 15_000;
   while (!d.output().includes('ready')) {
     if (Date.now() > deadline || d.proc.exitCode !== null) throw new Error(`test DNS server did not start: ${d.output()}`);
