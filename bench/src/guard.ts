@@ -22,10 +22,14 @@ const guessers = Array.from({ length: BAN_SAMPLES }, (_, i) => `198.51.100.${10 
 const ns = createNetns(`mta-bench-guard-${process.pid}`, [...clients, ...guessers]);
 const CLIENT = fileURLToPath(new URL('./guard/client.ts', import.meta.url));
 const client = (...args: (string | number)[]) => {
-  const r = spawnSync('ip', ['netns', 'exec', ns.name, process.execPath, '--conditions=source', '--import', 'tsx', CLIENT, ...args.map(String)], {
-    encoding: 'utf8',
-    timeout: 600_000,
-  });
+  const r = spawnSync(
+    'ip',
+    ['netns', 'exec', ns.name, process.execPath, '--conditions=source', '--import', 'tsx', CLIENT, ...args.map(String)],
+    {
+      encoding: 'utf8',
+      timeout: 600_000,
+    },
+  );
   if (r.status !== 0) throw new Error(`client ${args.join(' ')}: ${r.stderr}`);
   return JSON.parse(r.stdout) as unknown;
 };
