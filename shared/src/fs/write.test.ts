@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { writeAtomic, writeIfChanged } from './write.ts';
+import { after, before, mock, test } from 'node:test';
+import { syncDirs, writeAtomic, writeIfChanged } from './write.ts';
 
 let dir = '';
 before(async () => {
@@ -38,4 +38,23 @@ test('writeAtomic into a missing directory fails with E_IO naming the path', asy
     assert.match(e.message, /no\/such\/file/);
     return true;
   });
+});
+
+test('a batch writes with syncDir: false, then syncs each directory once', async () => {
+  const probe = await open(dir, 'r');
+  const sync = mock.method(Object.getPrototypeOf(probe), 'sync');
+  await probe.close();
+  try {
+    await writeAtomic(join(dir, 'one'), '1');
+    assert.equal(sync.mock.callCount(), 2, 'the file and its directory');
+    sync.mock.resetCalls();
+    await mkdir(join(dir, 'sub'));
+    const batch = [join(dir, 'a'), join(dir, 'b'), join(dir, 'sub/c')];
+    for (const p of batch) await writeIfChanged(p, 'x', { syncDir: false });
+    assert.equal(sync.mock.callCount(), 3, 'only the files');
+    await syncDirs(batch);
+    assert.equal(sync.mock.callCount(), 5, 'then each of the two directories once');
+  } finally {
+    sync.mock.restore();
+  }
 });

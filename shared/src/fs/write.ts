@@ -11,6 +11,8 @@ export interface WriteOptions {
   mode?: number;
   uid?: number;
   gid?: number;
+  // false: the caller fsyncs the directory once after a batch of writes into it (syncDirs), before it relies on them.
+  syncDir?: boolean;
 }
 
 const { O_CREAT, O_EXCL, O_WRONLY } = constants;
@@ -38,7 +40,7 @@ export async function writeAtomic(path: string, data: string | Buffer, opts: Wri
       await fh.close();
     }
     await rename(tmp, path);
-    await fsyncDir(dirname(path));
+    if (opts.syncDir !== false) await fsyncDir(dirname(path));
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
     if (isUnsafe(e)) throw e;
@@ -69,3 +71,9 @@ export async function writeIfChanged(path: string, data: string | Buffer, opts: 
 // Identity of a file's content without reading it: any write changes ctime, even when size and mtime are put back
 // (cp -p). Lets a sidecar skip parsing what it already handled, so an idle one never loads node:crypto.
 export const stampOf = (s: Stats): string => `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
+
+// The directories of a batch of renamed files made durable, each once and side by side (a batch of writes with
+// syncDir: false): one fsync per directory instead of one per file.
+export async function syncDirs(paths: readonly string[]): Promise<void> {
+  await Promise.all([...new Set(paths.map((p) => dirname(p)))].map((d) => fsyncDir(d)));
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { applyMainSettings } from './main-cf.ts';
+import { applyMainSettings, mainValue } from './main-cf.ts';
 
 const base = '# comment\nmyhostname = old\n  continued\n#relayhost = x\nmydestination = a\n';
 
@@ -16,4 +16,11 @@ test('the same settings in any order give the same bytes; nothing to set leaves 
 
 test('a parameter defined twice ends up once', () => {
   assert.equal(applyMainSettings('a = 1\nb = 2\na = 3\n', { a: '9' }), 'a = 9\nb = 2\n');
+});
+
+test('mainValue reads what postconf -h would: last assignment, continuations joined, unset is empty', () => {
+  assert.equal(mainValue(base, 'myhostname'), 'old continued');
+  assert.equal(mainValue('a = 1\na = /var/log/x\n', 'a'), '/var/log/x');
+  assert.equal(mainValue('#maillog_file = /x\nmaillog_file_prefixes = /var\n', 'maillog_file'), '');
+  assert.equal(mainValue('a =\n', 'a'), '');
 });

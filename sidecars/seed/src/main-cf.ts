@@ -27,3 +27,18 @@ export function applyMainSettings(text: string, settings: Readonly<Record<string
   while (out.length && out.at(-1) === '') out.pop();
   return `${[...out, ...rest.map((k) => line(k, settings[k] ?? ''))].join('\n')}\n`;
 }
+
+// A parameter's raw value as `postconf -h` prints it (the last assignment wins; continuation lines joined), or ''
+// when main.cf does not set it. Lets the seed check its own rendering without spawning postconf.
+export function mainValue(text: string, name: string): string {
+  let value = '';
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i] ?? '';
+    if (PARAM.exec(l)?.[1] !== name) continue;
+    const parts = [l.slice(l.indexOf('=') + 1).trim()];
+    while (i + 1 < lines.length && CONTINUATION.test(lines[i + 1] ?? '')) parts.push((lines[++i] ?? '').trim());
+    value = parts.filter(Boolean).join(' ');
+  }
+  return value;
+}

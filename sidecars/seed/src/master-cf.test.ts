@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { applyMasterEntries, disableChroot } from './master-cf.ts';
+import { applyMasterEntries, disableChroot, hasMasterEntry } from './master-cf.ts';
 
 const base = `# head
 smtp      inet  n       -       y       -       -       smtpd
@@ -37,4 +37,11 @@ test('an empty entry removes the service; setOption replaces or appends one -o',
   const e = setOption('submission inet n - n - - smtpd\n  -o a=1', 'a', '2');
   assert.equal(e, 'submission inet n - n - - smtpd\n  -o a=2');
   assert.equal(optionOf(setOption(e, 'b', 'x,y'), 'b'), 'x,y');
+});
+
+test('hasMasterEntry finds a service/type as postconf -M does, never a commented one', () => {
+  assert.ok(hasMasterEntry(base, 'postlog/unix-dgram'));
+  assert.ok(hasMasterEntry(base, 'relay/unix'));
+  assert.ok(!hasMasterEntry(base, 'submission/inet'));
+  assert.ok(!hasMasterEntry(base, 'postlog/unix'));
 });

@@ -71,3 +71,6 @@ export function optionOf(entry: string, name: string): string | undefined {
   const l = entry.split('\n').find((x) => x.trim().startsWith(`-o ${name}=`));
   return l?.trim().slice(`-o ${name}=`.length);
 }
+
+// Whether master.cf defines `service/type` (what `postconf -M service/type` would print).
+export const hasMasterEntry = (text: string, key: string): boolean => blocks(text).some((b) => b.key === key);

@@ -21,6 +21,7 @@ import { commitPlan } from './apply/commit.ts';
 import { dovecotParamNames, postfixParamNames } from './apply/facts.ts';
 import { stagePostfix } from './apply/stage.ts';
 import { renderContext } from './context.ts';
+import { passesToDovecot } from './dovecot/passthrough.ts';
 import { mergeParts } from './merge.ts';
 import type { PlanPart, Renderer } from './plan.ts';
 import { renderPassthrough } from './postfix/passthrough.ts';
@@ -92,7 +93,11 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
   const envWarnings = parsed.warnings.map(formatIssue);
   if (!parsed.ok) return done({ status: 'invalid', errors: parsed.errors, warnings: envWarnings, changed: [], domains: [] });
   const domains = parsed.config.MAIL_DOMAIN ?? [];
-  const [postfixParams, dovecotParams, base] = await Promise.all([postfixParamNames(), dovecotParamNames(), postfixBase(paths)]);
+  const [postfixParams, dovecotParams, base] = await Promise.all([
+    postfixParamNames(),
+    passesToDovecot(parsed.env) ? dovecotParamNames() : new Set<string>(),
+    postfixBase(paths),
+  ]);
   phase('facts');
   const ctx = renderContext({ config: parsed.config, env: parsed.env, paths, variant: opts.variant, postfixParams, dovecotParams, now });
   const plan = mergeParts([...renderAll(opts.renderers ?? registry, ctx), renderPassthrough(ctx)]);

@@ -1,6 +1,6 @@
 import { lstat, mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ensureDir, type Logger, type MtaPaths, numericId, RefusedPaths, writeIfChanged } from '@mta/shared';
+import { ensureDir, type Logger, type MtaPaths, numericId, RefusedPaths, syncDirs, writeIfChanged } from '@mta/shared';
 import type { MergedPlan } from '../merge.ts';
 import type { PlannedDir, PlannedFile } from '../plan.ts';
 import { removeStaleTemps } from './stale.ts';
@@ -26,8 +26,26 @@ async function writeFilePlanned(f: PlannedFile, configDir: string): Promise<bool
   const { uid, gid } = ids(f);
   const content = typeof f.content === 'string' ? Buffer.from(f.content) : f.content;
   if (f.ifMissing && (await lstat(f.path).catch(() => undefined))) return false;
-  if (f.postmap) return writeTable({ path: f.path, content, type: f.postmap, mode: f.mode, uid, gid, configDir });
-  return writeIfChanged(f.path, content, { mode: f.mode, uid, gid });
+  if (f.postmap) return writeTable({ path: f.path, content, type: f.postmap, mode: f.mode, uid, gid, configDir, syncDir: false });
+  return writeIfChanged(f.path, content, { mode: f.mode, uid, gid, syncDir: false });
+}
+
+// Planned dirs grouped by depth, shallowest first.
+function byDepth(dirs: readonly PlannedDir[]): PlannedDir[][] {
+  const levels = new Map<number, PlannedDir[]>();
+  for (const d of dirs) {
+    const depth = d.path.split('/').filter(Boolean).length;
+    levels.set(depth, [...(levels.get(depth) ?? []), d]);
+  }
+  return [...levels.entries()].sort(([a], [b]) => a - b).map(([, l]) => l);
+}
+
+// Like Promise.all, but a failure is thrown only once every write has finished (none still runs on the staged dir).
+async function settleAll<T>(work: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(work);
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 // Writes a validated plan: dirs, files and tables first, main.cf/master.cf last. Each write is atomic and skipped
@@ -43,19 +61,29 @@ export async function commitPlan(
   const stale = await removeStaleTemps([...plan.files.map((f) => f.path), ...conf]);
   if (stale.length) log.info({ event: 'seed.stale_removed', files: stale }, 'removed temp files of an interrupted run');
   const refused = new RefusedPaths(log, 'seed');
-  for (const d of [...plan.dirs].sort((a, b) => a.path.length - b.path.length)) if (await planDir(d, refused)) changed.push(d.path);
-  for (const f of plan.files) {
-    await mkdir(dirname(f.path), { recursive: true, mode: 0o755 });
-    if (await writeFilePlanned(f, postfix.configDir)) changed.push(f.path);
+  // Parents before children, siblings side by side.
+  for (const level of byDepth(plan.dirs)) {
+    const made = await settleAll(level.map(async (d) => ((await planDir(d, refused)) ? d.path : undefined)));
+    changed.push(...made.filter((p) => p !== undefined));
   }
+  // Files and tables are independent of each other: written side by side, their fsyncs and postmap runs overlap.
+  const written = await settleAll(
+    plan.files.map(async (f) => {
+      await mkdir(dirname(f.path), { recursive: true, mode: 0o755 });
+      return (await writeFilePlanned(f, postfix.configDir)) ? f.path : undefined;
+    }),
+  );
+  changed.push(...written.filter((p) => p !== undefined));
   await mkdir(paths.postfixConf, { recursive: true, mode: 0o755 });
   for (const [name, content] of [
     ['main.cf', postfix.main],
     ['master.cf', postfix.master],
   ] as const) {
     const p = join(paths.postfixConf, name);
-    if (await writeIfChanged(p, content, { mode: 0o644, uid: 0, gid: 0 })) changed.push(p);
+    if (await writeIfChanged(p, content, { mode: 0o644, uid: 0, gid: 0, syncDir: false })) changed.push(p);
   }
+  // Every rename above is durable before the caller removes the unlock file.
+  await syncDirs([...written.filter((p) => p !== undefined), ...conf.filter((p) => changed.includes(p))]);
   for (const p of plan.remove)
     if (
       await rm(p).then(

@@ -1,9 +1,9 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EnvIssue, run } from '@mta/shared';
-import { applyMainSettings } from '../main-cf.ts';
-import { applyMasterEntries, disableChroot } from '../master-cf.ts';
+import { applyMainSettings, mainValue } from '../main-cf.ts';
+import { applyMasterEntries, disableChroot, hasMasterEntry } from '../master-cf.ts';
 import type { MasterEntry } from '../plan.ts';
 import { agePostfixConf } from './age.ts';
 
@@ -17,21 +17,26 @@ export type StageResult =
   | { ok: true; main: string; master: string; configDir: string; dispose: () => Promise<void> }
   | { ok: false; errors: EnvIssue[] };
 
-// Postfix validates every parameter (types, lengths) and master.cf when the postfix command starts; `status` does
-// exactly that and nothing else (`check` also builds queue dirs, ~2 s). Errors reach stderr only on a terminal,
-// hence script(1) for a pty.
+// What postfix itself does not catch at start-up but the seed knows: a maillog_file nobody would write.
+export function postlogProblem(main: string, master: string): string | undefined {
+  if (mainValue(main, 'maillog_file') && !hasMasterEntry(master, 'postlog/unix-dgram'))
+    return 'maillog_file is set but master.cf has no postlog service';
+  return undefined;
+}
+
+// The postfix command validates every parameter (types, lengths, host names) before it runs postfix-script. The
+// check copy's postfix-script is true(1), so the verdict is postfix's own exit status from one short process (the
+// real script's `status` starts master -t, postconf and postlog). Only a rejected config is run again under
+// script(1), for the reason: postfix prints its fatal errors to a terminal only.
 async function postfixValidate(dir: string): Promise<string | undefined> {
+  const first = await run('postfix', ['-c', dir, 'status'], { timeoutMs: 30_000, okExitCodes: [1] });
+  if (first.exitCode === 0) return undefined;
   const r = await run('script', ['-qec', `postfix -c '${dir}' status`, '/dev/null'], { timeoutMs: 30_000, okExitCodes: [1] });
   const fatal = r.stdout
     .split(/\r?\n/)
     .filter((l) => /fatal:/.test(l))
     .map((l) => l.trim());
-  if (fatal.length) return fatal.join('; ');
-  if (r.exitCode !== 0 && !/is not running/.test(r.stdout)) return r.stdout.trim() || `exit code ${r.exitCode}`;
-  const log = (await run('postconf', ['-c', dir, '-h', 'maillog_file'])).stdout.trim();
-  if (log && !(await run('postconf', ['-c', dir, '-M', 'postlog/unix-dgram'])).stdout.trim())
-    return 'maillog_file is set but master.cf has no postlog service';
-  return undefined;
+  return fatal.length ? fatal.join('; ') : r.stdout.trim() || `exit code ${first.exitCode}`;
 }
 
 // Renders main.cf/master.cf and lets postfix validate them in a scratch dir: nothing live is touched.
@@ -44,23 +49,24 @@ export async function stagePostfix(
   const dispose = () => rm(dir, { recursive: true, force: true });
   let keep = false;
   try {
-    const etc = join(dir, 'etc');
-    await mkdir(etc);
     const main = applyMainSettings(base.main, postconf);
     const masterCf = disableChroot(applyMasterEntries(base.master, master));
-    await writeFile(join(etc, 'main.cf'), main);
-    await writeFile(join(etc, 'master.cf'), masterCf);
+    const problem = postlogProblem(main, masterCf);
+    if (problem) return { ok: false, errors: [{ variable: 'postfix', message: `configuration rejected by postfix: ${problem}` }] };
 
-    // Validated against a copy whose queue and data dirs are scratch dirs: nothing of the live instance is read.
-    const check = join(dir, 'check');
-    await mkdir(check);
-    await writeFile(join(check, 'main.cf'), main);
-    await writeFile(join(check, 'master.cf'), masterCf);
-    await mkdir(join(dir, 'queue'));
-    await mkdir(join(dir, 'data'));
-    await run('postconf', ['-c', check, '-e', `queue_directory=${join(dir, 'queue')}`, `data_directory=${join(dir, 'data')}`]);
+    // Validated against a copy whose queue, data and daemon dirs are scratch dirs: nothing of the live instance is read.
+    const [etc, check, queue, data, daemon] = ['etc', 'check', 'queue', 'data', 'libexec'].map((d) => join(dir, d)) as string[] as [string, string, string, string, string];
+    await Promise.all([etc, check, queue, data, daemon].map((d) => mkdir(d)));
+    const checkMain = applyMainSettings(main, { queue_directory: queue, data_directory: data, daemon_directory: daemon });
+    await Promise.all([
+      writeFile(join(etc, 'main.cf'), main),
+      writeFile(join(etc, 'master.cf'), masterCf),
+      writeFile(join(check, 'main.cf'), checkMain),
+      writeFile(join(check, 'master.cf'), masterCf),
+      symlink('/bin/true', join(daemon, 'postfix-script')),
+    ]);
     // Scratch files dated back, so validation and postmap -c do not wait for postfix to trust them.
-    for (const d of [etc, check]) await agePostfixConf(d, 60_000);
+    await Promise.all([etc, check].map((d) => agePostfixConf(d, 60_000)));
     const failure = await postfixValidate(check);
     if (failure) return { ok: false, errors: [{ variable: 'postfix', message: `configuration rejected by postfix: ${failure}` }] };
     keep = true;

@@ -13,6 +13,8 @@ export interface TableWrite {
   gid: number;
   // Config dir postmap reads main.cf from (the staged one: the live main.cf may not exist yet).
   configDir: string;
+  // false: the caller fsyncs the directory once for a batch (syncDirs).
+  syncDir?: boolean;
 }
 
 const mtimeOf = (p: string) =>
@@ -43,6 +45,6 @@ export async function writeTable(t: TableWrite): Promise<boolean> {
   await fsyncPath(tmpDb);
   await rename(tmpDb, db);
   await rename(tmp, t.path);
-  await fsyncDir(dirname(t.path));
+  if (t.syncDir !== false) await fsyncDir(dirname(t.path));
   return true;
 }

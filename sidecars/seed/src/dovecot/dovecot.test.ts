@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { mtaPaths, parseEnv, type RawEnv, type Variant } from '@mta/shared';
 import type { PlanPart, RenderContext } from '../plan.ts';
 import { ldapPassFilter } from './ldap.ts';
+import { passesToDovecot } from './passthrough.ts';
 import { dq } from './quote.ts';
 import { renderDovecot } from './render.ts';
 import { saslMethods } from './sasl.ts';
@@ -192,4 +193,10 @@ test('dq quotes only what dovecot would otherwise cut or misread', () => {
   assert.equal(dq(''), '""');
   assert.equal(dq('a b'), '"a b"');
   assert.equal(dq('x\\"y'), '"x\\\\\\"y"');
+});
+
+test('passesToDovecot: only a DOVECOT_* value (not a __FILE reference) needs dovecot setting names', () => {
+  assert.equal(passesToDovecot({ PATH: '/bin', MAIL_DOMAIN: 'example.com' }), false);
+  assert.equal(passesToDovecot({ DOVECOT_LOGIN_GREETING: 'hi' }), true);
+  assert.equal(passesToDovecot({ DOVECOT_X__FILE: '/run/secrets/x', DOVECOT_Y: undefined }), false);
 });

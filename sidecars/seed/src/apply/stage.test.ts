@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { postlogProblem, stagePostfix } from './stage.ts';
+
+// The distribution's pristine files, as the image ships them, and the install parameters the seed always sets.
+const base = {
+  main: readFileSync('/etc/postfix/main.cf.proto', 'utf8'),
+  master: readFileSync('/etc/postfix/master.cf.proto', 'utf8'),
+};
+const install = {
+  compatibility_level: '3.7',
+  mail_owner: 'postfix',
+  setgid_group: 'postdrop',
+  sendmail_path: '/usr/sbin/sendmail',
+  newaliases_path: '/usr/bin/newaliases',
+  mailq_path: '/usr/bin/mailq',
+  manpage_directory: '/usr/share/man',
+  sample_directory: '/etc/postfix',
+  html_directory: 'no',
+  readme_directory: 'no',
+};
+
+test('a valid config is staged for postmap with the live paths, and the scratch dir goes on dispose', async () => {
+  const r = await stagePostfix(base, { ...install, myhostname: 'mx.example.com' }, []);
+  assert.ok(r.ok, JSON.stringify(r));
+  const staged = readFileSync(join(r.configDir, 'main.cf'), 'utf8');
+  assert.equal(staged, r.main);
+  assert.match(staged, /^myhostname = mx\.example\.com$/m);
+  assert.doesNotMatch(staged, /daemon_directory = \/tmp/);
+  await r.dispose();
+  assert.throws(() => readFileSync(join(r.configDir, 'main.cf')));
+});
+
+test('a value postfix refuses comes back with postfix own reason', async () => {
+  for (const [name, value, reason] of [
+    ['default_process_limit', 'lots', /bad numerical configuration: default_process_limit = lots/],
+    ['myhostname', 'bad..name', /myhostname/],
+    ['inet_protocols', 'ipv7', /unknown inet_protocols value/],
+  ] as const) {
+    const r = await stagePostfix(base, { ...install, [name]: value }, []);
+    assert.equal(r.ok, false, name);
+    if (!r.ok) assert.match(r.errors[0]?.message ?? '', reason);
+  }
+});
+
+test('maillog_file without a postlog service is refused before postfix runs', () => {
+  const master = 'postlog   unix-dgram n  -       n       -       1       postlogd\n';
+  assert.equal(postlogProblem('maillog_file = /var/log/x\n', master), undefined);
+  assert.match(postlogProblem('maillog_file = /var/log/x\n', 'smtp inet n - n - - smtpd\n') ?? '', /no postlog service/);
+  assert.equal(postlogProblem('maillog_file =\n', ''), undefined);
+});
