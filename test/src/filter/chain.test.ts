@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { eventually } from '../harness/net.ts';
@@ -32,6 +33,29 @@ describe('content filter chain with default destinies', { timeout: 120_000 }, ()
     assert.ok(headerOf(m.raw, 'X-Virus-Scanned').length, m.raw);
     assert.match(c.postfix.output(), /postfix\/reinject\/smtpd/);
     assert.match(c.postfix.output(), /relay=127\.0\.0\.1\[127\.0\.0\.1\]:\d+.*status=sent \(250 2\.0\.0 from MTA/);
+  });
+
+  it('amavis takes the commands of postfix one at a time: its EHLO reply offers no PIPELINING', async () => {
+    const ehlo = await new Promise<string>((resolve, reject) => {
+      const s = connect(c.ports.amavis, '127.0.0.1');
+      let greeted = false;
+      let reply = '';
+      s.on('data', (d) => {
+        if (!greeted) {
+          greeted = true;
+          s.write('EHLO mx.example.com\r\n');
+          return;
+        }
+        reply += d;
+        if (/^250 /m.test(reply)) {
+          s.end('QUIT\r\n');
+          resolve(reply);
+        }
+      });
+      s.once('error', reject);
+    });
+    assert.match(ehlo, /^250-/m);
+    assert.doesNotMatch(ehlo, /PIPELINING/i);
   });
 
   it('passes GTUBE with the spam flag and score by default (FINAL_SPAM_DESTINY=D_PASS)', async () => {

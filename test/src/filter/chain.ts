@@ -49,6 +49,8 @@ export interface Service {
   start: () => Promise<void>;
   stop: () => Promise<void>;
   output: () => string;
+  // The running daemon's pid (benches profile its process tree).
+  pid: () => number | undefined;
 }
 
 // Handles a test needs: the daemons (restartable), the sink, the queue.
@@ -56,6 +58,8 @@ export interface FilterChain {
   root: string;
   layout: FilterLayout;
   port: number;
+  // amavis's inbound and originating listeners, and postfix's reinjection listener.
+  ports: { amavis: number; originating: number; reinject: number };
   postfix: Postfix;
   sink: Sink;
   dns: DnsServer;
@@ -179,6 +183,7 @@ ${opts.amavisLocal ?? ''}
       root,
       layout,
       port,
+      ports: { amavis: amavisPort, originating, reinject },
       postfix,
       sink,
       dns,
@@ -219,6 +224,7 @@ function service(start: () => Daemon, ready: () => Promise<void>, log?: () => st
       await d?.stop();
     },
     output: () => `${d?.output() ?? ''}${log?.() ?? ''}`,
+    pid: () => d?.proc.pid,
   };
 }
 

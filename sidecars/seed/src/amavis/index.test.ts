@@ -47,7 +47,7 @@ describe('content filter renderer', () => {
     assert.match(conf, /^\$QUARANTINEDIR = '\/r\/var\/amavis\/quarantine';$/m);
   });
 
-  it('sizes amavis from the CPU count and uses the same number as the transport maxproc', () => {
+  it('sizes amavis from the CPU count and uses the same number as the transport maxproc and concurrency', () => {
     for (const [cpus, env, want] of [
       [1, {}, 3],
       [2, {}, 5],
@@ -58,6 +58,9 @@ describe('content filter renderer', () => {
       assert.match(file(part, 'amavisd.conf'), new RegExp(`^\\$max_servers = ${want};$`, 'm'));
       const t = part.master?.find((m) => m.service === 'smtp-amavis');
       assert.match(t?.entry ?? '', new RegExp(`^smtp-amavis unix - - n - ${want} smtp$`, 'm'));
+      // The queue manager opens as many connections as there are children from the first message on.
+      assert.equal(part.postconf?.['smtp-amavis_initial_destination_concurrency'], String(want));
+      assert.equal(part.postconf?.['smtp-amavis_destination_concurrency_limit'], String(want));
     }
   });
 

@@ -30,7 +30,7 @@ export function filterRenderer(opts: FilterOptions = {}): Renderer {
     const layout = filterLayout(ctx.paths);
     const amavis = { owner: 'amavis', group: 'amavis' };
     return {
-      postconf: filterPostconf(ports),
+      postconf: filterPostconf(ports, settings.maxServers),
       master: [
         ...filterMaster(ports, settings.maxServers),
         publicSmtpEntry(opts.smtpService ?? 'smtp', ports, needsBeforeQueue(settings.destiny)),

@@ -10,10 +10,14 @@ const opts = (o: Record<string, string>): string =>
 // error, so the mail stays deferred in the queue: it never bypasses the filter and never bounces.
 // Mail from SASL-authenticated clients (any service, submission included) goes to amavis's originating port
 // instead, where it is DKIM-signed: amavis cannot see SASL logins, so postfix picks the port per message.
-export function filterPostconf(ports: FilterPorts): Record<string, string> {
+// The queue manager starts at 5 connections per destination and grows only after successful deliveries; starting
+// and capping at amavis's child count keeps every child busy from the first message, on any number of CPUs.
+export function filterPostconf(ports: FilterPorts, maxServers: number): Record<string, string> {
   return {
     content_filter: `smtp-amavis:[127.0.0.1]:${ports.amavis}`,
     smtpd_data_restrictions: `check_sasl_access static:{FILTER smtp-amavis:[127.0.0.1]:${ports.originating}}`,
+    'smtp-amavis_initial_destination_concurrency': String(maxServers),
+    'smtp-amavis_destination_concurrency_limit': String(maxServers),
   };
 }
 
