@@ -4,15 +4,14 @@
 // the server one of them is connected to, writes a new value (retried until the cluster takes it) and measures from
 // the kill until every node has received it; then the server comes back and the cluster settles. The baseline is
 // the same write with every server up, measured in the same run. Writes bench/results/fleet-failover.json.
-import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Bus, createLogger, DKIM_BUCKET, type Following, followBucket, initFleet } from '@mta/shared';
 import { eventually, startFleetNats, tempRoot } from '@mta/test/harness/index';
 import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
+import { resultHeader } from './report/header.ts';
+import { writeResult } from './report/write.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);
-const TARGET_MS = 5000;
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -106,20 +105,15 @@ try {
 const sorted = [...failover].sort((x, y) => x - y);
 const base = [...baseline].sort((x, y) => x - y);
 const result = {
-  bench: 'fleet-failover',
-  at: new Date().toISOString(),
+  ...resultHeader('fleet-failover'),
   rounds: ROUNDS,
   failoverMs: { p50: pct(sorted, 50), p99: pct(sorted, 99), min: sorted[0], max: sorted.at(-1), all: failover },
   baselineMs: { p50: pct(base, 50), max: base.at(-1) },
   ratioP50: Number((pct(sorted, 50) / Math.max(1, pct(base, 50))).toFixed(1)),
-  targetMs: TARGET_MS,
-  meetsTarget: (sorted.at(-1) ?? Number.POSITIVE_INFINITY) <= TARGET_MS,
   perRound: rounds,
   note: 'from killing the server one node is connected to until every one of three nodes (Bus + followBucket) received a value written after the kill; TLS cluster from examples/fleet/nats-server.conf, one host',
   cpus: (await import('node:os')).cpus().length,
   // Other work on the host during the run (the figure needs a quiet machine to mean much).
   loadavg: (await import('node:os')).loadavg().map((l) => Number(l.toFixed(2))),
-  node: process.version,
 };
-writeFileSync(fileURLToPath(new URL('../results/fleet-failover.json', import.meta.url)), `${JSON.stringify(result, null, 2)}\n`);
-console.log(JSON.stringify({ ...result, perRound: undefined }, null, 2));
+writeResult('fleet-failover', result);

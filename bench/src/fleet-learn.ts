@@ -3,12 +3,11 @@
 // measures from A's publish to the stream (its `spamd.fleet.published` log line) to B's sa-learn run that learned
 // them (its `spamd.learned` line). Writes bench/results/fleet-learn.json (issue 11 asks for p50/p99).
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { eventually, fleetEnv, nodeKey, startNats, tempRoot } from '@mta/test/harness/index';
 import { message } from '@mta/test/spamd/corpus';
 import { drop, logLines, makeLib, startLearner } from '@mta/test/spamd/learner';
 import { resultHeader } from './report/header.ts';
+import { writeResult } from './report/write.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const PER_ROUND = Number(process.env.BENCH_PER_ROUND ?? 10);
@@ -59,7 +58,5 @@ const result = {
   note: "from node A's publish to MTA_LEARN to node B's sa-learn run that learned the round (B's batch window 200 ms, a journal sync before its first batch); one host, loopback NATS",
   saLearn: execFileSync('sa-learn', ['--version']).toString().trim(),
   cpus: (await import('node:os')).cpus().length,
-  node: process.version,
 };
-writeFileSync(fileURLToPath(new URL('../results/fleet-learn.json', import.meta.url)), `${JSON.stringify(result, null, 2)}\n`);
-console.log(JSON.stringify(result, null, 2));
+writeResult('fleet-learn', result);

@@ -4,12 +4,12 @@
 // address (the guard followed the log line, wrote the ban, postfix reloaded), p50/p99 over many addresses.
 // Real postfix, dovecot and guard in a network namespace (root, ip). Writes bench/results/guard.json.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startGuard } from '@mta/test/defences/guard-process';
 import { type Stack, startStack } from '@mta/test/defences/stack';
 import { createNetns } from '@mta/test/harness/index';
+import { resultHeader } from './report/header.ts';
+import { writeResult } from './report/write.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const PER_ROUND = Number(process.env.BENCH_CONNECTIONS ?? 400);
@@ -95,8 +95,7 @@ try {
   const mapMs = bans.map((b) => b.mapMs ?? b.refusedMs);
 
   result = {
-    bench: 'guard',
-    at: new Date().toISOString(),
+    ...resultHeader('guard'),
     connections: {
       postscreenOnPerSecond: Math.round(sum(rates.on) / ROUNDS),
       postscreenOffPerSecond: Math.round(sum(rates.off) / ROUNDS),
@@ -123,7 +122,4 @@ try {
   for (const s of stacks.reverse()) await s.stop().catch(() => undefined);
   ns.remove();
 }
-const file = fileURLToPath(new URL('../results/guard.json', import.meta.url));
-mkdirSync(join(file, '..'), { recursive: true });
-writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-console.log(JSON.stringify(result, null, 2));
+writeResult('guard', result);

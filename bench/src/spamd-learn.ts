@@ -1,11 +1,10 @@
 // bench/spamd-learn: the seed's way (one sa-learn per file) against the sidecar's batch (one sa-learn for all files,
 // then one journal sync), same files, same run, each into a fresh DB as the amavis user; plus the idle RSS and CPU
-// of the running sidecar. Writes bench/results/spamd-learn.json (targets: ratio >= 20, RSS <= 50 MB, CPU ~0).
+// of the running sidecar. Writes bench/results/spamd-learn.json; targets in report/catalog.ts.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ensureBayesDir, learnFiles, lookupUser, type SaTarget, saLearn, syncBayes } from '@mta/spamd-learn';
 import { type Daemon, eventually, startDaemon, tempRoot } from '@mta/test/harness/index';
 import { message } from '@mta/test/spamd/corpus';
@@ -13,6 +12,7 @@ import { logLines, startLearner } from '@mta/test/spamd/learner';
 // @ts-expect-error: a plain .mjs build script without type declarations
 import { bundleSidecar, launcher } from '../../scripts/bundle-sidecars.mjs';
 import { resultHeader } from './report/header.ts';
+import { writeResult } from './report/write.ts';
 
 const FILES = Number(process.env.BENCH_FILES ?? 200);
 const IDLE_MS = 10_000;
@@ -103,14 +103,9 @@ const result = {
   perFileMs: Math.round(perFileMs),
   batchedMs: Math.round(batchedMs),
   ratio: Number((perFileMs / batchedMs).toFixed(1)),
-  targetRatio: 20,
   nspam: counts,
   idle: { bundled, viaTsx, bareNode, windowMs: IDLE_MS, nodeFlags, glibcTunables: launcherEnv.GLIBC_TUNABLES },
-  targetIdleRssMB: 50,
   note: 'per-file = one sa-learn per file (the seed); batched = learnFiles (one sa-learn --no-sync) + one sa-learn --sync; idle RSS/CPU of the sidecar as shipped (scripts/bundle-sidecars.mjs, flags of image/lib/sidecar), through tsx, and of a bare node process for reference',
   saLearn: execFileSync('sa-learn', ['--version']).toString().trim(),
-  node: process.version,
 };
-const out = fileURLToPath(new URL('../results/spamd-learn.json', import.meta.url));
-writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
-console.log(JSON.stringify(result, null, 2));
+writeResult('spamd-learn', result);

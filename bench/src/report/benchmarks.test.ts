@@ -10,17 +10,23 @@ test('figures flattens nested scalars and drops raw sample arrays', () => {
   ]);
 });
 
-test('each result file becomes a section with its figures, sorted by file', () => {
-  const md = renderBenchmarksMd([
-    { file: 'z.json', data: { bench: 'zeta', at: '2026-01-01T00:00:00Z', msgsPerSec: 812.5 } },
-    { file: 'a.json', data: { latencyMs: { p50: 388 }, note: 'a|b' } },
-  ]);
-  assert.ok(md.indexOf('## a') < md.indexOf('## zeta'));
-  assert.match(
-    md,
-    /## zeta\n\nSource: `bench\/results\/z\.json`, measured 2026-01-01T00:00:00Z\.\n\n\| figure \| value \|\n\|---\|---\|\n\| msgsPerSec \| 812\.5 \|/,
+const catalog = {
+  zeta: { measures: 'zeta things per second', limits: 'the zeta daemon', targets: [{ figure: 'ratio', atLeast: 2, unit: '×' }] },
+  beta: { measures: 'beta', limits: 'nothing', targets: [] },
+};
+
+test('each bench becomes a section: what it measures and what limits it, targets judged, then every figure', () => {
+  const md = renderBenchmarksMd(
+    [
+      { file: 'z.json', data: { bench: 'zeta', at: '2026-01-01T00:00:00Z', ratio: 1.5, note: 'a|b', conditions: 'shared box' } },
+      { file: 'a.json', data: { latencyMs: { p50: 388 } } },
+    ],
+    catalog,
   );
+  assert.ok(md.indexOf('## a') < md.indexOf('## beta') && md.indexOf('## beta') < md.indexOf('## zeta'));
+  assert.match(md, /## zeta\n\n\*\*Measures:\*\* zeta things per second\n\n\*\*Limited by:\*\* the zeta daemon\n\nSource: `bench\/results\/z\.json`, measured 2026-01-01T00:00:00Z\.\n\nConditions: shared box\n/);
+  assert.match(md, /\| ratio \| 1\.5 \| ≥ 2× \| \*\*no\*\* \|/);
   assert.match(md, /\| latencyMs\.p50 \| 388 \|/);
   assert.match(md, /\| note \| a\\\|b \|/);
-  assert.match(renderBenchmarksMd([]), /No results yet/);
+  assert.match(md, /## beta\n\n\*\*Measures:\*\* beta\n\n\*\*Limited by:\*\* nothing\n\nNo result yet: run `npm run bench beta`\./);
 });

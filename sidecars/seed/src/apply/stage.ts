@@ -55,7 +55,13 @@ export async function stagePostfix(
     if (problem) return { ok: false, errors: [{ variable: 'postfix', message: `configuration rejected by postfix: ${problem}` }] };
 
     // Validated against a copy whose queue, data and daemon dirs are scratch dirs: nothing of the live instance is read.
-    const [etc, check, queue, data, daemon] = ['etc', 'check', 'queue', 'data', 'libexec'].map((d) => join(dir, d)) as string[] as [string, string, string, string, string];
+    const [etc, check, queue, data, daemon] = ['etc', 'check', 'queue', 'data', 'libexec'].map((d) => join(dir, d)) as string[] as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     await Promise.all([etc, check, queue, data, daemon].map((d) => mkdir(d)));
     const checkMain = applyMainSettings(main, { queue_directory: queue, data_directory: data, daemon_directory: daemon });
     await Promise.all([

@@ -1,0 +1,108 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { sleep } from '@mta/shared';
+import nodemailer from 'nodemailer';
+import type { FilterChain } from '../../../test/src/filter/chain.ts';
+import type { CorpusMessage } from './corpus.ts';
+import { pool } from './scanners.ts';
+
+export const rate = (n: number, ms: number) => Number(((n * 1000) / ms).toFixed(2));
+
+const MSGID = /^Message-ID:\s*(<[^>]+>)/im;
+const headerId = (raw: string) => MSGID.exec(raw.split(/\r?\n\r?\n/, 1)[0] ?? '')?.[1];
+const msgId = (m: CorpusMessage) => MSGID.exec(m.raw)?.[1] ?? '';
+
+// Message-IDs seen at the next hop and in the quarantine (each file read once). With D_PASS amavis may quarantine a
+// copy of spam AND deliver it, so completeness is judged per message: delivered or quarantined, never neither.
+export class Deliveries {
+  readonly delivered = new Set<string>();
+  private readonly quarantined = new Map<string, string>();
+  private run = 0;
+
+  constructor(private readonly c: FilterChain) {}
+
+  collect(): void {
+    for (const m of this.c.sink.mails.splice(0)) {
+      const id = headerId(m.raw);
+      if (id) this.delivered.add(id);
+    }
+    const dir = this.c.layout.quarantine;
+    if (!existsSync(dir)) return;
+    for (const f of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+      if (!/-/.test(f) || this.quarantined.has(f)) continue;
+      try {
+        const raw = readFileSync(join(dir, f));
+        this.quarantined.set(f, headerId((f.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8')) ?? '');
+      } catch {
+        // amavis is still writing it: read it on the next pass
+      }
+    }
+  }
+
+  quarantineIds(): Set<string> {
+    return new Set(this.quarantined.values());
+  }
+
+  // Sends over SMTP with `concurrency` connections and waits until every accepted message was delivered or
+  // quarantined (or the timeout passed); the counts show any loss. Each call re-sends under fresh Message-IDs, so an
+  // earlier call's deliveries cannot count.
+  async send(source: readonly CorpusMessage[], concurrency: number, timeoutMs: number) {
+    const tag = ++this.run;
+    const corpus = source.map((m) => ({ ...m, raw: m.raw.replace(/^(Message-ID: <[^@>]+)/m, `$1.r${tag}`) }));
+    const transport = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: this.c.port,
+      secure: false,
+      ignoreTLS: true,
+      pool: true,
+      maxConnections: concurrency,
+      maxMessages: Number.POSITIVE_INFINITY,
+    });
+    const accepted: CorpusMessage[] = [];
+    let refused = 0;
+    const receivedBefore = this.c.sink.count();
+    const t = performance.now();
+    await pool(corpus, concurrency, async (m) => {
+      try {
+        await transport.sendMail({ envelope: { from: m.from, to: [m.to] }, raw: m.raw });
+        accepted.push(m);
+      } catch {
+        refused++;
+      }
+      if ((accepted.length + refused) % 200 === 0) this.collect();
+    });
+    const acceptMs = performance.now() - t;
+    transport.close();
+    const missing = () => {
+      this.collect();
+      const q = this.quarantineIds();
+      return accepted.filter((m) => !this.delivered.has(msgId(m)) && !q.has(msgId(m)));
+    };
+    // The bench shares the CPUs it measures: the next hop's count is the cheap check, the full one (quarantine
+    // included) runs when the count says done, and at least once a second for quarantine-only messages.
+    const deadline = t + timeoutMs;
+    for (let full = 0; performance.now() < deadline; await sleep(50)) {
+      if (this.c.sink.count() - receivedBefore < accepted.length && performance.now() - full < 1000) continue;
+      full = performance.now();
+      if (missing().length === 0) break;
+    }
+    const q = this.quarantineIds();
+    const deliveredN = accepted.filter((m) => this.delivered.has(msgId(m))).length;
+    const onlyQuarantined = accepted.filter((m) => !this.delivered.has(msgId(m)) && q.has(msgId(m))).length;
+    // Timed to the next hop's last receipt when every message was delivered; quarantine-only ones have no such moment.
+    const ms = deliveredN === accepted.length ? this.c.sink.lastAt() - t : performance.now() - t;
+    return {
+      sent: corpus.length,
+      accepted: accepted.length,
+      refused,
+      delivered: deliveredN,
+      quarantinedOnly: onlyQuarantined,
+      quarantinedCopies: accepted.filter((m) => q.has(msgId(m))).length,
+      lost: missing().length,
+      acceptMs: Math.round(acceptMs),
+      ms: Math.round(ms),
+      perSec: rate(deliveredN + onlyQuarantined, ms),
+    };
+  }
+}
