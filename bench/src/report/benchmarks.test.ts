@@ -24,7 +24,10 @@ test('each bench becomes a section: what it measures and what limits it, targets
     catalog,
   );
   assert.ok(md.indexOf('## a') < md.indexOf('## beta') && md.indexOf('## beta') < md.indexOf('## zeta'));
-  assert.match(md, /## zeta\n\n\*\*Measures:\*\* zeta things per second\n\n\*\*Limited by:\*\* the zeta daemon\n\nSource: `bench\/results\/z\.json`, measured 2026-01-01T00:00:00Z\.\n\nConditions: shared box\n/);
+  assert.match(
+    md,
+    /## zeta\n\n\*\*Measures:\*\* zeta things per second\n\n\*\*Limited by:\*\* the zeta daemon\n\nSource: `bench\/results\/z\.json`, measured 2026-01-01T00:00:00Z\.\n\nConditions: shared box\n/,
+  );
   assert.match(md, /\| ratio \| 1\.5 \| ≥ 2× \| \*\*no\*\* \|/);
   assert.match(md, /\| latencyMs\.p50 \| 388 \|/);
   assert.match(md, /\| note \| a\\\|b \|/);

@@ -6,6 +6,10 @@ export interface Target {
   unit?: string;
 }
 
+// Shorthands for the catalog: the figure must be at least / at most n.
+export const atLeast = (figure: string, n: number, unit?: string): Target => ({ figure, atLeast: n, ...(unit ? { unit } : {}) });
+export const atMost = (figure: string, n: number, unit?: string): Target => ({ figure, atMost: n, ...(unit ? { unit } : {}) });
+
 // A target applied to a result: the measured value beside what it had to be.
 export interface Verdict {
   figure: string;

@@ -2,28 +2,17 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { POSTFIX_INSTALL } from '../postfix/core.ts';
 import { postlogProblem, stagePostfix } from './stage.ts';
 
-// The distribution's pristine files, as the image ships them, and the install parameters the seed always sets.
+// The distribution's pristine files, as the image ships them; the seed always sets the install parameters.
 const base = {
   main: readFileSync('/etc/postfix/main.cf.proto', 'utf8'),
   master: readFileSync('/etc/postfix/master.cf.proto', 'utf8'),
 };
-const install = {
-  compatibility_level: '3.7',
-  mail_owner: 'postfix',
-  setgid_group: 'postdrop',
-  sendmail_path: '/usr/sbin/sendmail',
-  newaliases_path: '/usr/bin/newaliases',
-  mailq_path: '/usr/bin/mailq',
-  manpage_directory: '/usr/share/man',
-  sample_directory: '/etc/postfix',
-  html_directory: 'no',
-  readme_directory: 'no',
-};
 
 test('a valid config is staged for postmap with the live paths, and the scratch dir goes on dispose', async () => {
-  const r = await stagePostfix(base, { ...install, myhostname: 'mx.example.com' }, []);
+  const r = await stagePostfix(base, { ...POSTFIX_INSTALL, myhostname: 'mx.example.com' }, []);
   assert.ok(r.ok, JSON.stringify(r));
   const staged = readFileSync(join(r.configDir, 'main.cf'), 'utf8');
   assert.equal(staged, r.main);
@@ -39,7 +28,7 @@ test('a value postfix refuses comes back with postfix own reason', async () => {
     ['myhostname', 'bad..name', /myhostname/],
     ['inet_protocols', 'ipv7', /unknown inet_protocols value/],
   ] as const) {
-    const r = await stagePostfix(base, { ...install, [name]: value }, []);
+    const r = await stagePostfix(base, { ...POSTFIX_INSTALL, [name]: value }, []);
     assert.equal(r.ok, false, name);
     if (!r.ok) assert.match(r.errors[0]?.message ?? '', reason);
   }

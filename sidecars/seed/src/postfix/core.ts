@@ -9,7 +9,7 @@ const ROUTING_TABLE = `# Written by the mta seed: recipients that try to route t
 `;
 
 // Install paths and identities: the pristine main.cf may leave these empty, which postfix refuses.
-const INSTALL = {
+export const POSTFIX_INSTALL = {
   compatibility_level: '3.7',
   mail_owner: 'postfix',
   setgid_group: 'postdrop',
@@ -30,7 +30,7 @@ export function renderPostfixCore(ctx: RenderContext): PlanPart {
   const host = config.HOSTNAME;
   return {
     postconf: {
-      ...INSTALL,
+      ...POSTFIX_INSTALL,
       queue_directory: paths.postfixQueue,
       data_directory: paths.postfixData,
       ...(host?.includes('.') ? { myhostname: host } : {}),
