@@ -12,7 +12,7 @@ test('figures flattens nested scalars and drops raw sample arrays', () => {
 
 const catalog = {
   zeta: { measures: 'zeta things per second', limits: 'the zeta daemon', targets: [{ figure: 'ratio', atLeast: 2, unit: '×' }] },
-  beta: { measures: 'beta', limits: 'nothing', targets: [] },
+  beta: { measures: 'beta', limits: 'nothing', targets: [], profile: ['half in a', 'half in b'] },
 };
 
 test('each bench becomes a section: what it measures and what limits it, targets judged, then every figure', () => {
@@ -31,5 +31,8 @@ test('each bench becomes a section: what it measures and what limits it, targets
   assert.match(md, /\| ratio \| 1\.5 \| ≥ 2× \| \*\*no\*\* \|/);
   assert.match(md, /\| latencyMs\.p50 \| 388 \|/);
   assert.match(md, /\| note \| a\\\|b \|/);
-  assert.match(md, /## beta\n\n\*\*Measures:\*\* beta\n\n\*\*Limited by:\*\* nothing\n\nNo result yet: run `npm run bench beta`\./);
+  assert.match(
+    md,
+    /## beta\n\n\*\*Measures:\*\* beta\n\n\*\*Limited by:\*\* nothing\n\n\*\*Where the time goes:\*\*\n\n- half in a\n- half in b\n\nNo result yet: run `npm run bench beta`\./,
+  );
 });

@@ -16,6 +16,7 @@ export function figures(value: unknown, prefix = ''): [string, string][] {
 function section(name: string, info: BenchInfo | undefined, found?: { file: string; data: BenchResult }): string[] {
   const out = [`## ${name}`, ''];
   if (info) out.push(`**Measures:** ${info.measures}`, '', `**Limited by:** ${info.limits}`, '');
+  if (info?.profile?.length) out.push('**Where the time goes:**', '', ...info.profile.map((p) => `- ${p}`), '');
   if (!found) return [...out, 'No result yet: run `npm run bench ' + name + '`.', ''];
   const { file, data } = found;
   const when = typeof data.at === 'string' ? data.at : typeof data.measuredAt === 'string' ? data.measuredAt : undefined;
