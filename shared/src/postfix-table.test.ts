@@ -39,7 +39,7 @@ test('writeTable builds the index under a temp name, then leaves an unchanged ta
   );
 });
 
-test('writeTable -F stores the named file in a private index, replaced by rename (a reader sees the old one unlinked)', async () => {
+test('writeTable -F stores the named file in a private index, rebuilt as a new file (not rewritten in place)', async () => {
   const secret = join(dir, 'secret.pem');
   writeFileSync(secret, 'first\n', { mode: 0o600 });
   const t = { path: join(dir, 'sni'), content: `mx.x.test ${secret}\n`, type: 'hash', mode: 0o600, configDir: dir, rhsIsFile: true };
