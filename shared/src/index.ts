@@ -21,5 +21,6 @@ export * from './signal.ts';
 export * from './sleep.ts';
 export * from './start/index.ts';
 export * from './supervise.ts';
+export * from './time.ts';
 export * from './users.ts';
 export * from './variant.ts';

@@ -6,14 +6,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { acmeV1, acmeV2, type Issued, issue, makeCa, type TestCa } from '@mta/acme-watch/testing';
 import { certificateStatus } from '@mta/cli/commands/status-cert';
-import { mtaPaths } from '@mta/shared';
+import { DAY_MS, mtaPaths } from '@mta/shared';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { type Daemon, eventually, freePort, type NatsServer, type Postfix, startNats, startPostfix } from '../harness/index.ts';
 import { collectEvents, type Event, isRunning, startAcmeSidecar } from './sidecar.ts';
 import { type AcmeRoot, acmeRoot, HOST } from './stage.ts';
 import { opensslServedSerial, smtpStartTlsCert, smtpStartTlsSession } from './tls.ts';
-
-const DAY = 86_400_000;
 
 describe('acme-watch with a real postfix', { timeout: 60_000 }, () => {
   let root: AcmeRoot;
@@ -95,7 +93,7 @@ describe('acme-watch with a real postfix', { timeout: 60_000 }, () => {
   });
 
   it('picks up a rotation (rename of a newer v3 file) within a couple of seconds', async () => {
-    const second = issue(ca, { cn: HOST, notAfter: new Date(Date.now() + 120 * DAY) });
+    const second = issue(ca, { cn: HOST, notAfter: new Date(Date.now() + 120 * DAY_MS) });
     const t0 = performance.now();
     await replace(
       acmeV2(
@@ -117,7 +115,7 @@ describe('acme-watch with a real postfix', { timeout: 60_000 }, () => {
   let third: Issued;
   it('waits for a file written in two halves and installs it once, without an error event', async () => {
     const mark = bus.events.length;
-    third = issue(ca, { cn: 'example.com', sans: ['example.com', `*.example.com`], notAfter: new Date(Date.now() + 150 * DAY) });
+    third = issue(ca, { cn: 'example.com', sans: ['example.com', `*.example.com`], notAfter: new Date(Date.now() + 150 * DAY_MS) });
     const text = acmeV1([{ main: 'example.com', sans: ['*.example.com'], cert: third }]);
     const half = Math.floor(text.length / 2);
     await writeFile(acmeFile, text.slice(0, half)); // in place, like Traefik
@@ -147,7 +145,7 @@ describe('acme-watch with a real postfix', { timeout: 60_000 }, () => {
     assert.match(String((await waitRejected(mark, 'truncated')).data.reason), /not valid JSON/);
 
     mark = bus.events.length;
-    const a = issue(ca, { cn: HOST, notAfter: new Date(Date.now() + 200 * DAY) });
+    const a = issue(ca, { cn: HOST, notAfter: new Date(Date.now() + 200 * DAY_MS) });
     const b = issue(ca, { cn: HOST });
     await replace(acmeV2({ le: [{ main: HOST, cert: a, keyPem: b.keyPem }] }));
     const mismatch = await waitRejected(mark, 'key mismatch');
@@ -155,7 +153,7 @@ describe('acme-watch with a real postfix', { timeout: 60_000 }, () => {
     assert.equal(mismatch.data.serial, a.serial);
 
     mark = bus.events.length;
-    const old = issue(ca, { cn: HOST, notBefore: new Date(Date.now() - 100 * DAY), notAfter: new Date(Date.now() - DAY) });
+    const old = issue(ca, { cn: HOST, notBefore: new Date(Date.now() - 100 * DAY_MS), notAfter: new Date(Date.now() - DAY_MS) });
     await replace(acmeV2({ le: [{ main: HOST, cert: old }] }));
     assert.match(String((await waitRejected(mark, 'expired')).data.reason), /^expired on/);
 
