@@ -14,6 +14,7 @@ export * from './net.ts';
 export * from './paths.ts';
 export * from './perl.ts';
 export * from './postfix-master.ts';
+export * from './postfix-table.ts';
 export * from './schedule.ts';
 export * from './sidecar.ts';
 export * from './signal.ts';

@@ -11,7 +11,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { type Daemon, eventually, freePort, type NatsServer, type Postfix, startNats, startPostfix } from '../harness/index.ts';
 import { collectEvents, type Event, isRunning, startAcmeSidecar } from './sidecar.ts';
 import { type AcmeRoot, acmeRoot, HOST } from './stage.ts';
-import { opensslServedSerial, smtpStartTlsCert } from './tls.ts';
+import { opensslServedSerial, smtpStartTlsCert, smtpStartTlsSession } from './tls.ts';
 
 describe('acme-watch with a real postfix', { timeout: 60_000 }, () => {
   let root: AcmeRoot;
@@ -187,5 +187,33 @@ describe('acme-watch with a real postfix', { timeout: 60_000 }, () => {
     await new Promise((r) => setTimeout(r, 1000));
     assert.deepEqual(subjects(bus.since(mark)), []);
     assert.ok(isRunning(sidecar));
+  });
+
+  it('rotates without a postfix reload: new sessions get the new certificate with and without SNI, open ones go on', async () => {
+    const reloads = () => postfix.output().match(/postfix\/master\[\d+\]: reload/g)?.length ?? 0;
+    const before = reloads();
+    const open = await smtpStartTlsSession(port);
+    const mark = bus.events.length;
+    const next = issue(ca, { cn: HOST });
+    await replace(acmeV2({ le: [{ main: HOST, cert: next }] }));
+    await served(next.serial);
+    // Every later session, on either listener and with or without SNI (SNI table or default chain), has it.
+    for (const p of [port, port2]) {
+      assert.equal((await smtpStartTlsCert(p, 5000, null)).serial, next.serial, `port ${p} without SNI`);
+      assert.equal((await smtpStartTlsCert(p)).serial, next.serial, `port ${p} with SNI`);
+      assert.equal(await opensslServedSerial(p), next.serial);
+    }
+    assert.notEqual(open.serial, next.serial);
+    assert.match(await open.command('NOOP'), /^250 /, 'the session opened before the rotation still works');
+    open.close();
+
+    const hook = await eventually(() => bus.since(mark).find((e) => e.subject === 'mta.hook.ran'), 5000, 'hook event');
+    assert.deepEqual([hook.data.command, hook.data.exitCode, hook.data.state], ['postfix reload', 0, 'not needed']);
+    assert.equal(reloads(), before, 'postfix was not reloaded');
+    // How: an smtpd that still has the old SNI index open exits before it accepts another connection.
+    const retired = /smtpd\[\d+\]: table hash:.*\/sni\(.*\) has changed -- restarting/;
+    await eventually(async () => (await smtpStartTlsCert(port)) && retired.test(postfix.output()), 5000, 'an old smtpd retired');
+    const acme = join(root.dir, 'srv/etc/ssl/acme');
+    assert.equal(statSync(join(acme, 'sni.db')).mode & 0o777, 0o600, 'the SNI index holds the private key');
   });
 });
