@@ -62,7 +62,7 @@ export async function bundleSidecar(name, outdir = `${repo}sidecars/${name}/bund
     // node:module (and its source-map support), ~0.6 MB resident in every sidecar.
     banner: {
       js: [
-        'const require = (id) => process.getBuiltinModule(id) ?? (() => { throw new Error(`bundle: ${id} is not a node builtin`); })();',
+        "const require = (id) => process.getBuiltinModule(id) ?? (() => { throw new Error('bundle: ' + id + ' is not a node builtin'); })();",
         'const __filename = import.meta.filename;',
         'const __dirname = import.meta.dirname;',
       ].join(' '),
