@@ -9,6 +9,7 @@ import { registerFleetAdmin } from './commands/fleet-admin.ts';
 import { fleetStatus } from './commands/fleet-status.ts';
 import { registerGuard } from './commands/guard.ts';
 import { registerLearn } from './commands/learn.ts';
+import { addLs } from './commands/ls.ts';
 import { quarantineLs, quarantineRelease } from './commands/quarantine.ts';
 import { status } from './commands/status.ts';
 import { CliExit, type CliIo } from './io.ts';
@@ -58,11 +59,9 @@ export function buildProgram(io: CliIo): Command {
     .action((o: { wait: number; json?: boolean }) => fleetStatus(io, { waitMs: o.wait, json: o.json }));
 
   const quarantine = program.command('quarantine').description('messages amavis blocked and kept (virus, spam, banned)');
-  quarantine
-    .command('ls')
-    .description('list quarantined messages: id, date, sender, recipients, subject, reason (alias: amavis-ls)')
-    .option('--json', 'one JSON object per line')
-    .action((o: { json?: boolean }) => quarantineLs(io, o));
+  addLs(quarantine, 'list quarantined messages: id, date, sender, recipients, subject, reason (alias: amavis-ls)', (o) =>
+    quarantineLs(io, o),
+  );
   quarantine
     .command('release <id>')
     .description('deliver a quarantined message to its recipients (like amavisd-release)')

@@ -1,4 +1,4 @@
-import { setTimeout as delay } from 'node:timers/promises';
+import { sleep as pause } from './sleep.ts';
 
 // What a run may tell the loop: 'stop' ends it for good (the work is finished or its source closed); anything
 // else (usually nothing) lets it go on.
@@ -27,9 +27,6 @@ export interface Supervised {
   // Settles when the loop ended (a run returned 'stop', or close()).
   done: Promise<void>;
 }
-
-// Sleeps that end early on abort and leave no listener behind (timers/promises removes its own).
-const pause = (ms: number, signal: AbortSignal): Promise<void> => delay(ms, undefined, { signal }).catch(() => undefined);
 
 // The one retry loop of the project: runs `run` again and again (follow) or on demand, with capped exponential
 // backoff after failures, one run at a time, and a prompt stop. Bus connections and fleet loops are built on it.

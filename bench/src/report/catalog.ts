@@ -13,10 +13,10 @@ export interface BenchInfo {
 export const CATALOG: Record<string, BenchInfo> = {
   'acme-latency': {
     measures:
-      'Time from the rename of a new acme.json until the SMTP port serves the new certificate, while a client keeps starting STARTTLS handshakes; and those handshakes, during rotations and at idle.',
+      'Time from the rename of a new acme.json until the SMTP port serves the new certificate, while a client keeps starting STARTTLS handshakes; and those handshakes during rotations against the same handshakes at idle, in the same run (p99 ratio).',
     limits:
-      'The watch → extract → install → reload path of acme-watch, and what the reload costs postfix and dovecot: a handshake that arrives while a daemon re-executes waits for it.',
-    targets: [atMost('latencyMs.p50', 100, ' ms'), atMost('failedHandshakes', 0)],
+      "acme-watch's watch → extract → install path and what installing costs postfix: a rotation replaces chain.pem and the SNI table without a reload (a reload restarted tlsmgr and anvil, and smtpd waited a fixed second to reconnect to them).",
+    targets: [atMost('latencyMs.p50', 100, ' ms'), atMost('handshakeP99Ratio', 2, '×'), atMost('failedHandshakes', 0)],
   },
   'dkim-keygen': {
     measures: 'Generating a 2048-bit DKIM key with node:crypto against node-forge, same machine, same run (ratio).',

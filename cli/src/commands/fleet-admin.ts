@@ -1,6 +1,7 @@
 import {
   CERTS_BUCKET,
   DKIM_BUCKET,
+  type FleetConnection,
   FleetIdentity,
   formatIssue,
   initFleet,
@@ -29,7 +30,7 @@ function certSerial(body: Buffer): string | undefined {
 }
 
 // Runs `job` on a live bus connection, with the same NATS settings the sidecars use.
-async function withConnection<T>(io: CliIo, name: string, job: (nc: Parameters<typeof openBucket>[0]) => Promise<T>): Promise<T> {
+async function withConnection<T>(io: CliIo, name: string, job: (nc: FleetConnection) => Promise<T>): Promise<T> {
   const bus = cliBus(io, name);
   try {
     await connected(bus, io, CONNECT_MS);

@@ -2,6 +2,7 @@ import { applyMaps, type Ban, BanStore, protectedNetworks, readMynetworks } from
 import { type Config, detectVariant, formatIssue, mtaPaths, normalizeIp, parseDuration, parseEnv } from '@mta/shared';
 import type { Command } from 'commander';
 import { CliExit, type CliIo } from '../io.ts';
+import { addLs } from './ls.ts';
 
 function context(io: CliIo): { config: Config; paths: ReturnType<typeof mtaPaths>; store: BanStore } {
   const parsed = parseEnv(io.env);
@@ -90,11 +91,7 @@ export async function guardUnban(io: CliIo, raw: string): Promise<void> {
 // Registers `mta guard ls|ban|unban`.
 export function registerGuard(program: Command, io: CliIo): void {
   const guard = program.command('guard').description('client addresses banned for failed logins and refusals (postfix and dovecot)');
-  guard
-    .command('ls')
-    .description('bans in force: address, until, who banned it, why')
-    .option('--json', 'one JSON object per line')
-    .action((o: { json?: boolean }) => guardLs(io, o));
+  addLs(guard, 'bans in force: address, until, who banned it, why', (o) => guardLs(io, o));
   guard
     .command('ban <ip>')
     .description('ban an address now (never loopback, MYNETWORKS, TRUSTED_PROXIES or GUARD_IGNORE)')

@@ -1,9 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type MtaPaths, run } from '@mta/shared';
+import { DAY_MS, type MtaPaths, run } from '@mta/shared';
 
-const DAY = 86_400_000;
 const FIRST_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
 
 // The file postfix serves its certificate from: smtpd_tls_chain_files, else smtpd_tls_cert_file.
@@ -48,7 +47,7 @@ export async function certificateStatus(paths: MtaPaths, now = new Date()): Prom
     return [`certificate: unreadable ${file} (${(e as Error).message})`];
   }
   const notAfter = new Date(cert.validTo);
-  const days = Math.floor((notAfter.getTime() - now.getTime()) / DAY);
+  const days = Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS);
   const sans = (cert.subjectAltName ?? '')
     .split(/,\s*/)
     .filter((s) => s.startsWith('DNS:'))

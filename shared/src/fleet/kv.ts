@@ -8,6 +8,10 @@ import type { FleetIdentity } from './identity.ts';
 // failover a request to a server being replaced fails fast and the loop asks again.
 export const API_TIMEOUT_MS = 1000;
 
+// The connection and bucket the fleet loops hold, named here so sidecars need no NATS package of their own.
+export type FleetConnection = NatsConnection;
+export type FleetBucket = KV;
+
 // Buckets shared by the fleet; access to them is what NATS permissions must restrict (they hold key material).
 export const DKIM_BUCKET = 'mta-dkim';
 export const CERTS_BUCKET = 'mta-certs';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chown, link, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, link, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -25,8 +25,11 @@ before(async () => {
   await mkdir(outside);
   target = join(outside, 'target');
   await writeFile(target, 'precious\n', { mode: 0o600 });
-  // Owned by "another user", so a chown through a link would show.
-  if (process.getuid?.() === 0) await chown(target, 4321, 4321);
+  // Owned by "another user", so a chown through a link would show; the shared dir is that user's, as amavis's home.
+  if (process.getuid?.() === 0) {
+    await chown(target, 4321, 4321);
+    await chown(shared, 4321, 4321);
+  }
 });
 const targetUid = () => (process.getuid?.() === 0 ? 4321 : process.getuid?.());
 after(() => rm(root, { recursive: true, force: true }));
@@ -87,6 +90,19 @@ test('ensureDir refuses a link in place of the directory; a shallow ownership fi
   );
   assert.deepEqual((await readdir(dir)).sort(), ['identity', 'planted']);
   await untouched();
+});
+
+test("ensureDir follows a link only root could have made (the image's own), to the directory it names", async () => {
+  const mine = join(root, 'mine');
+  await mkdir(mine, { mode: 0o755 });
+  const real = join(root, 'real');
+  await symlink(real, join(mine, 'conf'));
+  assert.equal(await ensureDir(join(mine, 'conf'), { mode: 0o750, uid: 0, gid: 0 }), true);
+  assert.equal((await stat(real)).mode & 0o777, 0o750);
+  // The same link in a directory other users can write may have been planted: refused.
+  await chmod(mine, 0o777);
+  await assert.rejects(ensureDir(join(mine, 'conf'), { mode: 0o700, uid: 0, gid: 0 }), (e) => isUnsafe(e));
+  assert.equal((await stat(real)).mode & 0o777, 0o750);
 });
 
 test('a refused path is logged once as fs.refused, other errors are not swallowed', async () => {

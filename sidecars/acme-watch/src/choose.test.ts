@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { acmeV1, acmeV2, issue, makeCa, type TestCa } from '@mta/acme-watch/testing';
+import { DAY_MS } from '@mta/shared';
 import { chooseCertificate } from './choose.ts';
 import { parseAcmeJson } from './traefik.ts';
 
-const DAY = 86_400_000;
 const now = new Date();
 const names = ['mx.example.com', 'example.com', 'other.org'];
 
@@ -62,8 +62,8 @@ describe('chooseCertificate', () => {
   it('skips an expired certificate for the same host and takes the valid one', () => {
     const old = issue(ca, {
       cn: 'mx.example.com',
-      notBefore: new Date(now.getTime() - 100 * DAY),
-      notAfter: new Date(now.getTime() - DAY),
+      notBefore: new Date(now.getTime() - 100 * DAY_MS),
+      notAfter: new Date(now.getTime() - DAY_MS),
     });
     const cur = issue(ca, { cn: 'mx.example.com' });
     const c = chooseCertificate(
@@ -81,9 +81,9 @@ describe('chooseCertificate', () => {
   });
 
   it('takes the newest notAfter among valid certificates', () => {
-    const a = issue(ca, { cn: 'mx.example.com', notAfter: new Date(now.getTime() + 30 * DAY) });
-    const b = issue(ca, { cn: 'mx.example.com', notAfter: new Date(now.getTime() + 80 * DAY) });
-    const c2 = issue(ca, { cn: 'mx.example.com', notAfter: new Date(now.getTime() + 50 * DAY) });
+    const a = issue(ca, { cn: 'mx.example.com', notAfter: new Date(now.getTime() + 30 * DAY_MS) });
+    const b = issue(ca, { cn: 'mx.example.com', notAfter: new Date(now.getTime() + 80 * DAY_MS) });
+    const c2 = issue(ca, { cn: 'mx.example.com', notAfter: new Date(now.getTime() + 50 * DAY_MS) });
     const es = parseAcmeJson(
       acmeV2({
         r1: [{ main: 'mx.example.com', cert: a }],
@@ -101,7 +101,7 @@ describe('chooseCertificate', () => {
   it('rejects a key that does not match, not-yet-valid and garbage certificates', () => {
     const a = issue(ca, { cn: 'mx.example.com' });
     const b = issue(ca, { cn: 'mx.example.com' });
-    const future = issue(ca, { cn: 'mx.example.com', notBefore: new Date(now.getTime() + DAY) });
+    const future = issue(ca, { cn: 'mx.example.com', notBefore: new Date(now.getTime() + DAY_MS) });
     const es = parseAcmeJson(
       acmeV1([
         { main: 'mx.example.com', cert: a, keyPem: b.keyPem },

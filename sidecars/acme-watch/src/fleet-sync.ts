@@ -1,6 +1,8 @@
 import {
   busLoop,
   CERTS_BUCKET,
+  type FleetBucket,
+  type FleetConnection,
   type FleetIdentity,
   type Following,
   followSigned,
@@ -19,14 +21,12 @@ import { AcmeService } from './service.ts';
 import type { AcmeWatchOptions } from './start.ts';
 import type { AcmeEntry } from './traefik.ts';
 
-type Conn = Parameters<typeof openBucket>[0];
-type Bucket = Awaited<ReturnType<typeof openBucket>>;
-export type Connection = () => Promise<Conn | undefined>;
+export type Connection = () => Promise<FleetConnection | undefined>;
 
 // ACME_SOURCE=file in fleet mode: the certificate this node serves goes into mta-certs (key: main domain), signed.
 // Background and best-effort: NATS being down never delays an install; the latest pending cert is retried.
 export class CertPublisher {
-  private kv: Bucket | undefined;
+  private kv: FleetBucket | undefined;
   private pending: Servable | undefined;
   private published: string | undefined;
   private readonly loop: Supervised;
@@ -59,7 +59,7 @@ export class CertPublisher {
 
   // Writes ours unless the bucket holds the same or a later trusted certificate, or the operator retired the main
   // name after ours was issued. A forged or unreadable value is overwritten (compare-and-set on its revision).
-  private async publish(kv: Bucket, c: Servable): Promise<void> {
+  private async publish(kv: FleetBucket, c: Servable): Promise<void> {
     const facts = { main: c.main, serial: c.info.serial, notAfter: c.info.notAfter };
     const key = kvKey(c.main);
     const e = await kv.get(key);
@@ -79,7 +79,7 @@ export class CertPublisher {
     this.log.info({ event: 'acme.fleet.published', ...facts }, 'certificate published to the fleet');
   }
 
-  private async flush(nc: Conn): Promise<void> {
+  private async flush(nc: FleetConnection): Promise<void> {
     for (let c = this.pending; c; c = this.pending) {
       try {
         this.kv ??= await openBucket(nc, CERTS_BUCKET);

@@ -5,8 +5,18 @@ import { hookOk, runHook } from './hook.ts';
 import type { Targets } from './install.ts';
 import { reloadPostfix } from './postfix-reload.ts';
 
-// ACME_POSTHOOK's default; done natively (reloadPostfix) for speed and to reach the instance under MTA_ROOT.
+// ACME_POSTHOOK's default; done natively (reloadPostfix) for speed and to reach the instance under MTA_ROOT, and
+// only when main.cf changed. A reload restarts every postfix daemon, tlsmgr and anvil among them, and each smtpd
+// that was talking to the old ones waits a fixed second before it retries: a stall of new connections. New
+// certificate files need none: the rebuilt SNI table makes old smtpd processes exit before their next connection.
 export const DEFAULT_HOOK = 'postfix reload';
+
+// What the daemons need after an install: dovecot (when this variant has it) re-reads its certificate only on a
+// reload; postfix needs one only for a changed main.cf.
+export interface ReloadNeeds {
+  dovecot: boolean;
+  postfixConfig: boolean;
+}
 
 export interface ReloadOptions {
   targets: Targets;
@@ -18,8 +28,8 @@ export interface ReloadOptions {
 
 // After new files: dovecot reload (when this variant has dovecot), then ACME_POSTHOOK. Failures are logged and
 // published, never thrown: the new certificate stays installed either way.
-export async function reloadDaemons(o: ReloadOptions, dovecotPresent: boolean): Promise<void> {
-  if (dovecotPresent) {
+export async function reloadDaemons(o: ReloadOptions, needs: ReloadNeeds): Promise<void> {
+  if (needs.dovecot) {
     try {
       const state = await reloadDovecot(o.targets.dovecotConf, o.log);
       o.log.info({ event: 'acme.dovecot', state }, `dovecot ${state}`);
@@ -33,10 +43,11 @@ export async function reloadDaemons(o: ReloadOptions, dovecotPresent: boolean): 
   if (command === DEFAULT_HOOK) {
     const t0 = performance.now();
     try {
-      const state = await reloadPostfix(o.targets.postfixConf, o.log);
+      const state = needs.postfixConfig ? await reloadPostfix(o.targets.postfixConf, o.log) : 'not needed';
       const payload = { ...base, exitCode: 0, state, durationMs: Math.round(performance.now() - t0) };
       o.bus.publish('mta.hook.ran', payload);
-      o.log.info({ event: 'hook.ran', ...payload }, `postfix ${state}`);
+      const msg = state === 'not needed' ? 'postfix serves the new files without a reload' : `postfix ${state}`;
+      o.log.info({ event: 'hook.ran', ...payload }, msg);
     } catch (e) {
       const payload = { ...base, exitCode: null, durationMs: Math.round(performance.now() - t0) };
       o.bus.publish('mta.hook.ran', payload);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { chainFile, dovecotTlsConf, type PostfixTls, postfixTlsEdits } from './render.ts';
+import { chainFile, dovecotTlsConf, type PostfixTls, postfixTlsEdits, sniTableSource } from './render.ts';
 
 const pf = (over: Partial<PostfixTls> = {}): PostfixTls => ({
   smtpd_tls_chain_files: '',
@@ -10,6 +10,7 @@ const pf = (over: Partial<PostfixTls> = {}): PostfixTls => ({
   smtpd_tls_eckey_file: '',
   smtpd_tls_security_level: 'may',
   smtpd_use_tls: 'no',
+  tls_server_sni_maps: 'hash:/a/sni',
   ...over,
 });
 
@@ -20,19 +21,36 @@ describe('chainFile', () => {
 });
 
 describe('postfixTlsEdits', () => {
-  it('is empty when postfix already serves the chain file', () => {
-    assert.deepEqual(postfixTlsEdits(pf({ smtpd_tls_chain_files: '/a/chain.pem' }), '/a/chain.pem'), []);
+  const edits = (cur: PostfixTls, chain = '/c') => postfixTlsEdits(cur, chain, 'hash:/a/sni');
+  it('is empty when postfix already serves the chain file and looks SNI names up in our table', () => {
+    assert.deepEqual(edits(pf({ smtpd_tls_chain_files: '/a/chain.pem' }), '/a/chain.pem'), []);
   });
   it('points at the chain file and clears conflicting cert/key files', () => {
-    const e = postfixTlsEdits(pf({ smtpd_tls_cert_file: '/self/cert.pem', smtpd_tls_key_file: '/self/key.pem' }), '/a/chain.pem');
+    const e = edits(pf({ smtpd_tls_cert_file: '/self/cert.pem', smtpd_tls_key_file: '/self/key.pem' }), '/a/chain.pem');
     assert.deepEqual(e, ['smtpd_tls_chain_files=/a/chain.pem', 'smtpd_tls_cert_file=', 'smtpd_tls_key_file=']);
   });
+  it('puts our SNI table first and keeps the ones an operator added', () => {
+    assert.deepEqual(edits(pf({ smtpd_tls_chain_files: '/c', tls_server_sni_maps: '' })), ['tls_server_sni_maps=hash:/a/sni']);
+    assert.deepEqual(edits(pf({ smtpd_tls_chain_files: '/c', tls_server_sni_maps: 'lmdb:/op/sni, hash:/a/sni' })), [
+      'tls_server_sni_maps=hash:/a/sni, lmdb:/op/sni',
+    ]);
+  });
   it('turns TLS on only when it is off by default', () => {
-    assert.ok(postfixTlsEdits(pf({ smtpd_tls_security_level: '' }), '/c').includes('smtpd_tls_security_level=may'));
-    assert.ok(
-      !postfixTlsEdits(pf({ smtpd_tls_security_level: '', smtpd_use_tls: 'yes' }), '/c').some((x) => x.startsWith('smtpd_tls_security')),
+    assert.ok(edits(pf({ smtpd_tls_security_level: '' })).includes('smtpd_tls_security_level=may'));
+    assert.ok(!edits(pf({ smtpd_tls_security_level: '', smtpd_use_tls: 'yes' })).some((x) => x.startsWith('smtpd_tls_security')));
+    assert.ok(!edits(pf({ smtpd_tls_security_level: 'encrypt' })).some((x) => x.startsWith('smtpd_tls_security')));
+  });
+});
+
+describe('sniTableSource', () => {
+  it('maps every name (wildcards as .parent, once each) to the chain file, under a digest line', () => {
+    assert.equal(
+      sniTableSource(['mx.example.com', 'Example.com', '*.example.com', 'example.com'], '/a/chain.pem', 'ab12'),
+      '# maintained by acme-watch; chain.pem sha256 ab12\nmx.example.com\t/a/chain.pem\nexample.com\t/a/chain.pem\n.example.com\t/a/chain.pem\n',
     );
-    assert.ok(!postfixTlsEdits(pf({ smtpd_tls_security_level: 'encrypt' }), '/c').some((x) => x.startsWith('smtpd_tls_security')));
+  });
+  it('differs when only the chain file contents do', () => {
+    assert.notEqual(sniTableSource(['a.test'], '/c', 'x'), sniTableSource(['a.test'], '/c', 'y'));
   });
 });
 

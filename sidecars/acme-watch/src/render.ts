@@ -24,6 +24,7 @@ export interface PostfixTls {
   smtpd_tls_eckey_file: string;
   smtpd_tls_security_level: string;
   smtpd_use_tls: string;
+  tls_server_sni_maps: string;
 }
 export const POSTFIX_TLS_PARAMS = [
   'smtpd_tls_chain_files',
@@ -33,15 +34,28 @@ export const POSTFIX_TLS_PARAMS = [
   'smtpd_tls_eckey_file',
   'smtpd_tls_security_level',
   'smtpd_use_tls',
+  'tls_server_sni_maps',
 ] as const satisfies readonly (keyof PostfixTls)[];
 
-// postconf -e arguments that make postfix serve chainPath; [] when it already does. The old cert/key parameters
-// must go: postfix would otherwise load both. TLS off (empty level, no smtpd_use_tls) becomes `may`.
-export function postfixTlsEdits(cur: PostfixTls, chainPath: string): string[] {
+// postconf -e arguments that make postfix serve chainPath and look SNI names up in sniMap first; [] when it
+// already does. The old cert/key parameters must go: postfix would otherwise load both. TLS off (empty level, no
+// smtpd_use_tls) becomes `may`. Other SNI tables an operator added stay, after ours.
+export function postfixTlsEdits(cur: PostfixTls, chainPath: string, sniMap: string): string[] {
   const edits: string[] = [];
   if (cur.smtpd_tls_chain_files.trim() !== chainPath) edits.push(`smtpd_tls_chain_files=${chainPath}`);
+  const maps = cur.tls_server_sni_maps.split(/[\s,]+/).filter(Boolean);
+  if (maps[0] !== sniMap) edits.push(`tls_server_sni_maps=${[sniMap, ...maps.filter((m) => m !== sniMap)].join(', ')}`);
   for (const p of ['smtpd_tls_cert_file', 'smtpd_tls_key_file', 'smtpd_tls_eccert_file', 'smtpd_tls_eckey_file'] as const)
     if (cur[p].trim() !== '') edits.push(`${p}=`);
   if (cur.smtpd_tls_security_level.trim() === '' && cur.smtpd_use_tls.trim() !== 'yes') edits.push('smtpd_tls_security_level=may');
   return edits;
+}
+
+// Source of postfix's SNI table (built with `postmap -F`, which stores the named file's contents): every name of
+// the certificate -> the chain file; a wildcard *.d becomes .d, which postfix's SNI lookup tries for subdomains.
+// The digest line differs whenever the chain file does, so the table is rebuilt exactly when the certificate is:
+// its rename is what makes running smtpd processes exit before their next connection (no postfix reload).
+export function sniTableSource(names: readonly string[], chainPath: string, chainDigest: string): string {
+  const keys = [...new Set(names.map((n) => n.toLowerCase().replace(/^\*\./, '.')))];
+  return [`# maintained by acme-watch; chain.pem sha256 ${chainDigest}`, ...keys.map((k) => `${k}\t${chainPath}`), ''].join('\n');
 }

@@ -12,7 +12,7 @@ export interface Seen {
 // Every file a pass writes or checks: a change to any of them (deleted key, re-rendered main.cf) means a new pass.
 export async function targetStamps(t: Targets): Promise<Record<string, string | null>> {
   const f = targetFiles(t.acmeDir);
-  const paths = [f.chain, f.cert, f.key, f.state, join(t.postfixConf, 'main.cf'), t.dovecotTls];
+  const paths = [f.chain, f.cert, f.key, f.state, f.sni, f.sniIndex, join(t.postfixConf, 'main.cf'), t.dovecotTls];
   const out: Record<string, string | null> = {};
   for (const p of paths) out[p] = (await fileStamp(p).catch(() => undefined)) ?? null;
   return out;

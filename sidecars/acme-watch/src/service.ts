@@ -152,7 +152,7 @@ export class AcmeService {
     this.installedTargets = await targetStamps(o.targets);
     this.current = c;
     o.onServed?.(c);
-    if (!r.filesChanged && !r.postfixChanged && !r.dovecotChanged) {
+    if (!r.filesChanged && !r.postfixChanged && !r.sniChanged && !r.dovecotChanged) {
       o.log.debug({ event: 'acme.current', serial: c.info.serial }, 'certificate already installed');
       return 'current';
     }
@@ -162,7 +162,7 @@ export class AcmeService {
       o.log.info({ event: 'acme.cert.installed', ...facts }, 'certificate installed');
       o.bus.publish('mta.acme.cert.installed', { ...facts, notBefore, fingerprint });
     }
-    if (o.reload !== false) await reloadDaemons(o, r.dovecotChanged !== undefined);
+    if (o.reload !== false) await reloadDaemons(o, { dovecot: r.dovecotChanged !== undefined, postfixConfig: r.postfixChanged });
     return 'installed';
   }
 

@@ -1,4 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { DAY_MS } from '@mta/shared';
 import forge from 'node-forge';
 
 // Test PKI (unit, integration tests and benches; not built into the image) made fresh by every test run: a CA and leaf certificates with chosen names and validity.
@@ -17,8 +18,6 @@ export interface Issued {
   serial: string;
 }
 
-const DAY = 86_400_000;
-
 function rsaKey(): { pem: string; forgeKey: forge.pki.rsa.PrivateKey; forgePub: forge.pki.rsa.PublicKey } {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const pem = privateKey.export({ format: 'pem', type: 'pkcs1' }).toString();
@@ -34,8 +33,8 @@ export function makeCa(cn = 'mta acme test CA'): TestCa {
   const cert = forge.pki.createCertificate();
   cert.publicKey = k.forgePub;
   cert.serialNumber = newSerial();
-  cert.validity.notBefore = new Date(Date.now() - DAY);
-  cert.validity.notAfter = new Date(Date.now() + 365 * DAY);
+  cert.validity.notBefore = new Date(Date.now() - DAY_MS);
+  cert.validity.notAfter = new Date(Date.now() + 365 * DAY_MS);
   const name = [{ name: 'commonName', value: cn }];
   cert.setSubject(name);
   cert.setIssuer(name);
@@ -65,8 +64,8 @@ export function issue(ca: TestCa, o: IssueOptions): Issued {
   cert.publicKey = k.forgePub;
   const serial = newSerial();
   cert.serialNumber = serial;
-  cert.validity.notBefore = o.notBefore ?? new Date(Date.now() - DAY);
-  cert.validity.notAfter = o.notAfter ?? new Date(Date.now() + 90 * DAY);
+  cert.validity.notBefore = o.notBefore ?? new Date(Date.now() - DAY_MS);
+  cert.validity.notAfter = o.notAfter ?? new Date(Date.now() + 90 * DAY_MS);
   cert.setSubject([{ name: 'commonName', value: o.cn }]);
   cert.setIssuer(ca.cert.subject.attributes);
   const sans = o.sans ?? [o.cn];

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import {
   claimSigned,
   DKIM_BUCKET,
+  type FleetBucket,
+  type FleetConnection,
   type FleetIdentity,
   type Following,
   followSigned,
@@ -16,12 +18,9 @@ import { applyFleetKey, type FleetPolicy, readLocalKey, retireLocalKey } from '.
 import { listKeys } from './inventory.ts';
 import { type KeyId, keyFileName, parseKeyFileName } from './names.ts';
 
-type Conn = Parameters<typeof openBucket>[0];
-type Bucket = Awaited<ReturnType<typeof openBucket>>;
-
 // How the service reaches the fleet: the bus's live connection (undefined once the bus closed first).
 export interface FleetLink {
-  connection: () => Promise<Conn | undefined>;
+  connection: () => Promise<FleetConnection | undefined>;
   identity: FleetIdentity;
   publish?: Publish;
   // How long the start waits for the fleet before generating a missing key locally (default 3 s).
@@ -34,7 +33,7 @@ export interface FleetLink {
 // trusted node's key otherwise, and follow the bucket so a key published (rotated, retired) later is applied here.
 // Only keys for the domains this node serves, of at least DKIM_KEYBITS, are ever taken.
 export class DkimFleet {
-  private kv: Bucket | undefined;
+  private kv: FleetBucket | undefined;
   private following: Following | undefined;
 
   constructor(

@@ -1,10 +1,19 @@
-import { type FleetIdentity, type Following, followSigned, GUARD_BUCKET, kvKey, type Logger, type Publish, seal } from '@mta/shared';
-import type { NatsConnection } from '@nats-io/nats-core';
+import {
+  type FleetConnection,
+  type FleetIdentity,
+  type Following,
+  followSigned,
+  GUARD_BUCKET,
+  kvKey,
+  type Logger,
+  type Publish,
+  seal,
+} from '@mta/shared';
 import { type Ban, parseBan } from './ban.ts';
 import type { GuardService } from './service.ts';
 
 export interface GuardFleetOptions {
-  connection: () => Promise<NatsConnection | undefined>;
+  connection: () => Promise<FleetConnection | undefined>;
   identity: FleetIdentity;
   guard: GuardService;
   log: Logger;

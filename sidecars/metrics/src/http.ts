@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { listenLean } from './listen.ts';
 
 export interface Request {
   method: string;
@@ -68,8 +69,5 @@ export function serveHttp(host: string, port: number, handle: (r: Request) => Pr
       );
     });
   });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve(server));
-  });
+  return listenLean(server, host, port);
 }

@@ -1,6 +1,6 @@
 import { mtaPaths, parseEnv, type RawEnv, type Variant } from '@mta/shared';
 import { renderContext } from './context.ts';
-import type { RenderContext } from './plan.ts';
+import type { PlannedFile, PlanPart, RenderContext } from './plan.ts';
 
 // A RenderContext for renderer unit tests: env parsed like the seed does, paths under /r, no machine access.
 export function testContext(env: RawEnv, over: Partial<RenderContext> & { variant?: Variant } = {}): RenderContext {
@@ -16,3 +16,6 @@ export function testContext(env: RawEnv, over: Partial<RenderContext> & { varian
     ...over,
   });
 }
+
+// The file a renderer plans at path (paths are under /r in these tests).
+export const plannedFile = (part: PlanPart, path: string): PlannedFile | undefined => part.files?.find((f) => f.path === path);

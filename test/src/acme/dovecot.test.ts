@@ -3,14 +3,22 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { acmeV2, issue, makeCa, type TestCa } from '@mta/acme-watch/testing';
+import { DAY_MS } from '@mta/shared';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { type Daemon, eventually, freePort, type NatsServer, type Postfix, startNats, startPostfix } from '../harness/index.ts';
-import { scaffoldDovecot, startDovecot } from './dovecot.ts';
+import {
+  type Daemon,
+  eventually,
+  freePort,
+  type NatsServer,
+  type Postfix,
+  startLoopbackDovecot,
+  startNats,
+  startPostfix,
+} from '../harness/index.ts';
+import { scaffoldDovecot } from './dovecot.ts';
 import { collectEvents, type Event, startAcmeSidecar } from './sidecar.ts';
 import { type AcmeRoot, acmeRoot, HOST } from './stage.ts';
 import { implicitTlsCert, opensslServedSerial, smtpStartTlsCert } from './tls.ts';
-
-const DAY = 86_400_000;
 
 describe('acme-watch with real postfix and dovecot', { timeout: 60_000 }, () => {
   let root: AcmeRoot;
@@ -65,13 +73,13 @@ describe('acme-watch with real postfix and dovecot', { timeout: 60_000 }, () => 
     assert.match(include, /^ssl_min_protocol = TLSv1\.2$/m);
     assert.match(include, new RegExp(`^ssl_cert = <${join(root.dir, 'srv/etc/ssl/acme/cert.pem')}$`, 'm'));
     assert.match(include, new RegExp(`^ssl_key = <${join(root.dir, 'srv/etc/ssl/acme/key.pem')}$`, 'm'));
-    dovecot = await startDovecot(dovecotConf, imapsPort);
+    dovecot = await startLoopbackDovecot(dovecotConf, imapsPort);
     assert.equal((await implicitTlsCert(imapsPort)).serial, a.serial);
     assert.ok(!/dovecot.*failed/i.test(sidecar.output()), 'a stopped dovecot is not an error');
   });
 
   it('rotates postfix and a running dovecot to a new certificate', async () => {
-    const b = issue(ca, { cn: HOST, notAfter: new Date(Date.now() + 120 * DAY) });
+    const b = issue(ca, { cn: HOST, notAfter: new Date(Date.now() + 120 * DAY_MS) });
     await root.replace(acmeV2({ le: [{ main: HOST, cert: b }] }, 'v3'));
     await eventually(async () => (await implicitTlsCert(imapsPort)).serial === b.serial, 10_000, 'dovecot serving b');
     await eventually(async () => (await smtpStartTlsCert(smtpPort)).serial === b.serial, 10_000, 'postfix serving b');

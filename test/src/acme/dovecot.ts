@@ -1,31 +1,20 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Daemon, dovecotOnLoopback, startDaemon, waitForPort, whenReady } from '../harness/index.ts';
+import { writeLoopbackDovecot } from '../harness/index.ts';
 
 // A private dovecot (IMAPS only) whose TLS files come from conf.d/99-mta-tls.conf, as in the image.
 export function scaffoldDovecot(confDir: string, stateRoot: string, imapsPort: number, tlsInclude: string): string {
   mkdirSync(join(confDir, 'conf.d'), { recursive: true });
   for (const d of ['run', 'state', 'home']) mkdirSync(join(stateRoot, d), { recursive: true });
   writeFileSync(join(confDir, 'conf.d/99-mta-tls.conf'), tlsInclude);
-  const conf = join(confDir, 'dovecot.conf');
-  writeFileSync(
-    conf,
-    [
-      ...dovecotOnLoopback(stateRoot),
-      'ssl = yes',
-      '!include conf.d/99-mta-tls.conf',
-      'service imap-login {',
-      '  inet_listener imap {\n    port = 0\n  }',
-      `  inet_listener imaps {\n    port = ${imapsPort}\n    ssl = yes\n  }`,
-      '}',
-      'passdb {\n  driver = static\n  args = nopassword=y\n}',
-      `userdb {\n  driver = static\n  args = uid=nobody gid=nogroup home=${join(stateRoot, 'home')}/%u\n}`,
-      '',
-    ].join('\n'),
-  );
-  return conf;
-}
-
-export async function startDovecot(conf: string, port: number): Promise<Daemon> {
-  return whenReady(startDaemon('dovecot', ['-c', conf, '-F']), 'dovecot', () => waitForPort(port));
+  return writeLoopbackDovecot(join(confDir, 'dovecot.conf'), stateRoot, [
+    'ssl = yes',
+    '!include conf.d/99-mta-tls.conf',
+    'service imap-login {',
+    '  inet_listener imap {\n    port = 0\n  }',
+    `  inet_listener imaps {\n    port = ${imapsPort}\n    ssl = yes\n  }`,
+    '}',
+    'passdb {\n  driver = static\n  args = nopassword=y\n}',
+    `userdb {\n  driver = static\n  args = uid=nobody gid=nogroup home=${join(stateRoot, 'home')}/%u\n}`,
+  ]);
 }

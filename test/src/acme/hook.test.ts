@@ -79,6 +79,8 @@ describe('ACME_POSTHOOK failures never take the sidecar down', { timeout: 60_000
     const b = issue(ca, { cn: HOST });
     await replace(acmeV2({ le: [{ main: HOST, cert: b }] }));
     await eventually(() => chainSerial() === b.serial, 10_000, 'second cert installed');
+    // The whole install (SNI table, hook) is over before the next test restarts the sidecar.
+    await eventually(() => bus.events.filter((e) => e.subject === 'mta.hook.ran').length === 2, 10_000, 'second hook');
   });
 
   it('does not reinstall the served certificate after a restart', async () => {

@@ -6,14 +6,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { acmeV1, acmeV2, type Issued, issue, makeCa, type TestCa } from '@mta/acme-watch/testing';
 import { certificateStatus } from '@mta/cli/commands/status-cert';
-import { mtaPaths } from '@mta/shared';
+import { DAY_MS, mtaPaths } from '@mta/shared';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { type Daemon, eventually, freePort, type NatsServer, type Postfix, startNats, startPostfix } from '../harness/index.ts';
 import { collectEvents, type Event, isRunning, startAcmeSidecar } from './sidecar.ts';
 import { type AcmeRoot, acmeRoot, HOST } from './stage.ts';
-import { opensslServedSerial, smtpStartTlsCert } from './tls.ts';
-
-const DAY = 86_400_000;
+import { opensslServedSerial, smtpStartTlsCert, smtpStartTlsSession } from './tls.ts';
 
 describe('acme-watch with a real postfix', { timeout: 60_000 }, () => {
   let root: AcmeRoot;
@@ -95,7 +93,7 @@ describe('acme-watch with a real postfix', { timeout: 60_000 }, () => {
   });
 
   it('picks up a rotation (rename of a newer v3 file) within a couple of seconds', async () => {
-    const second = issue(ca, { cn: HOST, notAfter: new Date(Date.now() + 120 * DAY) });
+    const second = issue(ca, { cn: HOST, notAfter: new Date(Date.now() + 120 * DAY_MS) });
     const t0 = performance.now();
     await replace(
       acmeV2(
@@ -117,7 +115,7 @@ describe('acme-watch with a real postfix', { timeout: 60_000 }, () => {
   let third: Issued;
   it('waits for a file written in two halves and installs it once, without an error event', async () => {
     const mark = bus.events.length;
-    third = issue(ca, { cn: 'example.com', sans: ['example.com', `*.example.com`], notAfter: new Date(Date.now() + 150 * DAY) });
+    third = issue(ca, { cn: 'example.com', sans: ['example.com', `*.example.com`], notAfter: new Date(Date.now() + 150 * DAY_MS) });
     const text = acmeV1([{ main: 'example.com', sans: ['*.example.com'], cert: third }]);
     const half = Math.floor(text.length / 2);
     await writeFile(acmeFile, text.slice(0, half)); // in place, like Traefik
@@ -147,7 +145,7 @@ describe('acme-watch with a real postfix', { timeout: 60_000 }, () => {
     assert.match(String((await waitRejected(mark, 'truncated')).data.reason), /not valid JSON/);
 
     mark = bus.events.length;
-    const a = issue(ca, { cn: HOST, notAfter: new Date(Date.now() + 200 * DAY) });
+    const a = issue(ca, { cn: HOST, notAfter: new Date(Date.now() + 200 * DAY_MS) });
     const b = issue(ca, { cn: HOST });
     await replace(acmeV2({ le: [{ main: HOST, cert: a, keyPem: b.keyPem }] }));
     const mismatch = await waitRejected(mark, 'key mismatch');
@@ -155,7 +153,7 @@ describe('acme-watch with a real postfix', { timeout: 60_000 }, () => {
     assert.equal(mismatch.data.serial, a.serial);
 
     mark = bus.events.length;
-    const old = issue(ca, { cn: HOST, notBefore: new Date(Date.now() - 100 * DAY), notAfter: new Date(Date.now() - DAY) });
+    const old = issue(ca, { cn: HOST, notBefore: new Date(Date.now() - 100 * DAY_MS), notAfter: new Date(Date.now() - DAY_MS) });
     await replace(acmeV2({ le: [{ main: HOST, cert: old }] }));
     assert.match(String((await waitRejected(mark, 'expired')).data.reason), /^expired on/);
 
@@ -189,5 +187,33 @@ describe('acme-watch with a real postfix', { timeout: 60_000 }, () => {
     await new Promise((r) => setTimeout(r, 1000));
     assert.deepEqual(subjects(bus.since(mark)), []);
     assert.ok(isRunning(sidecar));
+  });
+
+  it('rotates without a postfix reload: new sessions get the new certificate with and without SNI, open ones go on', async () => {
+    const reloads = () => postfix.output().match(/postfix\/master\[\d+\]: reload/g)?.length ?? 0;
+    const before = reloads();
+    const open = await smtpStartTlsSession(port);
+    const mark = bus.events.length;
+    const next = issue(ca, { cn: HOST });
+    await replace(acmeV2({ le: [{ main: HOST, cert: next }] }));
+    await served(next.serial);
+    // Every later session, on either listener and with or without SNI (SNI table or default chain), has it.
+    for (const p of [port, port2]) {
+      assert.equal((await smtpStartTlsCert(p, 5000, null)).serial, next.serial, `port ${p} without SNI`);
+      assert.equal((await smtpStartTlsCert(p)).serial, next.serial, `port ${p} with SNI`);
+      assert.equal(await opensslServedSerial(p), next.serial);
+    }
+    assert.notEqual(open.serial, next.serial);
+    assert.match(await open.command('NOOP'), /^250 /, 'the session opened before the rotation still works');
+    open.close();
+
+    const hook = await eventually(() => bus.since(mark).find((e) => e.subject === 'mta.hook.ran'), 5000, 'hook event');
+    assert.deepEqual([hook.data.command, hook.data.exitCode, hook.data.state], ['postfix reload', 0, 'not needed']);
+    assert.equal(reloads(), before, 'postfix was not reloaded');
+    // How: an smtpd that still has the old SNI index open exits before it accepts another connection.
+    const retired = /smtpd\[\d+\]: table hash:.*\/sni\(.*\) has changed -- restarting/;
+    await eventually(async () => (await smtpStartTlsCert(port)) && retired.test(postfix.output()), 5000, 'an old smtpd retired');
+    const acme = join(root.dir, 'srv/etc/ssl/acme');
+    assert.equal(statSync(join(acme, 'sni.db')).mode & 0o777, 0o600, 'the SNI index holds the private key');
   });
 });

@@ -1,42 +1,43 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { runCaptured } from '@mta/cli/testing';
 import { mtaPaths } from '@mta/shared';
 import { collectEvents } from '../acme/sidecar.ts';
 import { fleetEnv, nodeKey } from '../harness/fleet-keys.ts';
-import { createNetns, type Daemon, eventually, type NatsServer, startNats, type TestNetns, tempRoot } from '../harness/index.ts';
+import { createNetns, type Daemon, eventually, fileScope, type NatsServer, startNats, type TestNetns } from '../harness/index.ts';
 import { startGuard } from './guard-process.ts';
-import { logOf, type Stack, startStack, swaksFrom, talk } from './stack.ts';
+import { INTERNET, logOf, NEIGHBOUR, type Stack, startStack, swaksFrom, talk } from './stack.ts';
 
-const GUESSER = '192.0.2.66';
-const OTHER = '192.0.2.67';
-const BOT = '192.0.2.68';
-const NEIGHBOUR = '10.9.0.5';
+const [GUESSER, OTHER, BOT] = INTERNET;
 
 let ns: TestNetns;
 let stack: Stack;
 let nats: NatsServer;
 let events: Awaited<ReturnType<typeof collectEvents>>;
 let guard: Daemon;
-let peer: Daemon;
-let peerRoot: { dir: string; cleanup: () => Promise<void> };
+let peerDir: string;
 let env: Record<string, string>;
+const scope = fileScope();
 
 before(async () => {
   ns = createNetns(`mta-guard-gd-${process.pid}`, [GUESSER, OTHER, BOT, NEIGHBOUR]);
-  stack = await startStack(ns, {
-    MAIL_DOMAIN: 'example.com',
-    MAIL_BOXES: 'alice@example.com',
-    SMTPD_SASL_CLIENTAUTH: 'alice@example.com:{plain}secret',
-    SMTPD_USE_TLS: 'yes',
-    VIRTUAL_TRANSPORT: 'lmtp:unix:private/transport',
-    MYNETWORKS: '127.0.0.0/8 10.9.0.0/16',
-    AUTH_FAILURE_DELAY: '0',
-  });
-  nats = await startNats({ jetstream: true, dir: stack.mta.root });
+  scope.defer(() => ns.remove());
+  stack = scope.keep(
+    await startStack(ns, {
+      MAIL_DOMAIN: 'example.com',
+      MAIL_BOXES: 'alice@example.com',
+      SMTPD_SASL_CLIENTAUTH: 'alice@example.com:{plain}secret',
+      SMTPD_USE_TLS: 'yes',
+      VIRTUAL_TRANSPORT: 'lmtp:unix:private/transport',
+      MYNETWORKS: '127.0.0.0/8 10.9.0.0/16',
+      AUTH_FAILURE_DELAY: '0',
+    }),
+  );
+  nats = scope.keep(await startNats({ jetstream: true, dir: stack.mta.root }));
   events = await collectEvents(nats.url);
+  scope.defer(() => events.nc.close());
   // Two fleet nodes that trust each other's signing key.
   const keys = [nodeKey('mx1'), nodeKey('mx2')] as const;
   env = {
@@ -48,23 +49,13 @@ before(async () => {
     MYNETWORKS: '127.0.0.0/8 10.9.0.0/16',
     ...fleetEnv(keys[0], keys),
   };
-  guard = await startGuard(env);
+  guard = scope.keep(await startGuard(env));
   // A second node of the fleet: only its ban files and maps matter here.
-  peerRoot = await tempRoot('mta-guard-peer-');
-  const p = mtaPaths(peerRoot.dir);
+  peerDir = await scope.dir('mta-guard-peer-');
+  const p = mtaPaths(peerDir);
   mkdirSync(p.postfixConf, { recursive: true });
   writeFileSync(join(p.postfixConf, 'main.cf'), 'mynetworks = 127.0.0.0/8\n');
-  peer = await startGuard({ ...env, MTA_ROOT: peerRoot.dir, MTA_NODE: 'mx2', HOSTNAME: 'mx2.example.com', ...fleetEnv(keys[1], keys) });
-});
-
-after(async () => {
-  await guard?.stop();
-  await peer?.stop();
-  await events?.nc.close();
-  await nats?.stop();
-  await stack?.stop();
-  await peerRoot?.cleanup();
-  ns?.remove();
+  scope.keep(await startGuard({ ...env, MTA_ROOT: peerDir, MTA_NODE: 'mx2', HOSTNAME: 'mx2.example.com', ...fleetEnv(keys[1], keys) }));
 });
 
 const auth = (from: string, password: string) =>
@@ -119,10 +110,10 @@ describe("guard: bans from the daemons' logs, in postfix and dovecot, shared by 
   });
 
   test('the fleet adopts it; mta guard ls shows it', async () => {
-    await eventually(() => /^192\.0\.2\.66\tREJECT$/m.test(map(peerRoot.dir)), 15_000, 'peer adopted the ban');
+    await eventually(() => /^192\.0\.2\.66\tREJECT$/m.test(map(peerDir)), 15_000, 'peer adopted the ban');
     const ls = await runCaptured(['guard', 'ls'], env);
     assert.match(ls.out, /^192\.0\.2\.66 +\S+ +guard@mx1 +3 failed logins/m);
-    const peerLs = await runCaptured(['guard', 'ls'], { ...env, MTA_ROOT: peerRoot.dir });
+    const peerLs = await runCaptured(['guard', 'ls'], { ...env, MTA_ROOT: peerDir });
     assert.match(peerLs.out, /^192\.0\.2\.66 +\S+ +fleet@mx1 /m);
   });
 
@@ -160,7 +151,7 @@ describe("guard: bans from the daemons' logs, in postfix and dovecot, shared by 
       'unbanned',
     );
     assert.doesNotMatch(map(), /192\.0\.2\.66/);
-    await eventually(() => !/192\.0\.2\.66/.test(map(peerRoot.dir)), 15_000, 'peer lifted it');
+    await eventually(() => !/192\.0\.2\.66/.test(map(peerDir)), 15_000, 'peer lifted it');
     assert.match(auth(GUESSER, 'secret'), /<~ +235 /);
   });
 
@@ -170,13 +161,13 @@ describe("guard: bans from the daemons' logs, in postfix and dovecot, shared by 
     assert.equal(r.code, 0, r.err);
     assert.match(map(), /^198\.51\.100\.9\tREJECT$/m);
     const before = events.events.length;
-    guard = await startGuard(env);
+    guard = scope.keep(await startGuard(env));
     const ls = (await runCaptured(['guard', 'ls'], env)).out;
     assert.match(ls, /^192\.0\.2\.68 /m);
     assert.match(ls, /^198\.51\.100\.9 .*operator@mx1 +by hand$/m);
     assert.match(guard.output(), /"event":"guard\.restored","bans":2/);
     // the peer adopts the operator's ban (its own event, once); this node announces nothing again
-    await eventually(() => /^198\.51\.100\.9\tREJECT$/m.test(map(peerRoot.dir)), 15_000, 'peer adopted the operator ban');
+    await eventually(() => /^198\.51\.100\.9\tREJECT$/m.test(map(peerDir)), 15_000, 'peer adopted the operator ban');
     await new Promise((r) => setTimeout(r, 1000));
     const announced = events.since(before).filter((e) => e.subject === 'mta.guard.banned');
     assert.deepEqual(

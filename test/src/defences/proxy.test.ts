@@ -3,15 +3,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createNetns, type Daemon, eventually, freePort, type TestNetns } from '../harness/index.ts';
-import { logOf, RELAY_PROBE, type Stack, startStack, swaksFrom, talk } from './stack.ts';
+import { INTERNET, logOf, NEIGHBOUR, RELAY_PROBE, type Stack, startStack, swaksFrom, talk } from './stack.ts';
 
 // Addresses inside the namespace: the proxy (Traefik's stand-in, a real HAProxy speaking PROXY v1 and v2), clients
 // on the internet, and a neighbour in MYNETWORKS.
 const PROXY = '172.30.0.10';
-const OUT = '192.0.2.66';
-const OUT_RATE = '192.0.2.67';
-const OUT_OTHER = '192.0.2.68';
-const NEIGHBOUR = '10.9.0.5';
+const [OUT, OUT_RATE, OUT_OTHER] = INTERNET;
 
 let ns: TestNetns;
 let stack: Stack;

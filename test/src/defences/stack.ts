@@ -106,4 +106,8 @@ export const logOf = (s: Stack, daemon: 'postfix' | 'dovecot'): string => {
 };
 
 // swaks arguments of a relay attempt to another domain, stopped after RCPT (the answer is the relay decision).
+// Client addresses inside a test namespace: three on the internet (TEST-NET-1) and a neighbour in MYNETWORKS.
+export const INTERNET = ['192.0.2.66', '192.0.2.67', '192.0.2.68'] as const;
+export const NEIGHBOUR = '10.9.0.5';
+
 export const RELAY_PROBE = ['--to', 'x@elsewhere.test', '--from', 'a@sender.test', '--quit-after', 'RCPT'];

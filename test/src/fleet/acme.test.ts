@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { acmeV2, type Issued, issue, makeCa, type TestCa } from '@mta/acme-watch/testing';
-import { CERTS_BUCKET, FleetIdentity, openBucket, seal } from '@mta/shared';
+import { CERTS_BUCKET, DAY_MS, FleetIdentity, openBucket, seal } from '@mta/shared';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { runCli } from '../../../cli/src/program.ts';
 import { collectEvents, type Event, startAcmeSidecar } from '../acme/sidecar.ts';
@@ -22,8 +22,6 @@ import {
   startPostfix,
   tempRoot,
 } from '../harness/index.ts';
-
-const DAY = 86_400_000;
 
 // Node A reads Traefik's acme.json; node B (ACME_SOURCE=fleet, real postfix) must serve the same certificate. The
 // certificates come from a private CA that the nodes trust through MTA_FLEET_CA.
@@ -110,7 +108,7 @@ describe('fleet certificates: acme.json on one node, served by another', { timeo
   });
 
   it('a rotation on A reaches B', async (t) => {
-    second = issue(ca, { cn: HOST, notAfter: new Date(Date.now() + 120 * DAY) });
+    second = issue(ca, { cn: HOST, notAfter: new Date(Date.now() + 120 * DAY_MS) });
     const t0 = performance.now();
     await writeAcme([first, second]);
     await servedByB(second.serial);
@@ -133,7 +131,7 @@ describe('fleet certificates: acme.json on one node, served by another', { timeo
       );
     const mxc = await identity(keyOf('mx-c'));
     const rogue = await identity(nodeKey('rogue'));
-    const later = new Date(Date.now() + 300 * DAY);
+    const later = new Date(Date.now() + 300 * DAY_MS);
     // Other main names, so the valid entry stays in the bucket next to them.
     const attempts: [string, () => Uint8Array, RegExp][] = [
       ['a.example.com', () => record(issue(ca, { cn: HOST, notAfter: later })), /not a signed fleet entry/],
@@ -154,7 +152,7 @@ describe('fleet certificates: acme.json on one node, served by another', { timeo
             mxc,
             CERTS_BUCKET,
             'd.example.com',
-            record(issue(ca, { cn: HOST, notBefore: new Date(Date.now() - 100 * DAY), notAfter: new Date(Date.now() - DAY) })),
+            record(issue(ca, { cn: HOST, notBefore: new Date(Date.now() - 100 * DAY_MS), notAfter: new Date(Date.now() - DAY_MS) })),
           ),
         /CERT_HAS_EXPIRED/,
       ],
@@ -182,7 +180,7 @@ describe('fleet certificates: acme.json on one node, served by another', { timeo
     const kv = await openBucket(bus.nc, CERTS_BUCKET);
     const mxc = await identity(keyOf('mx-c'));
     // A trusted node's entry whose record says 2099; its certificate itself ends sooner than A's next one.
-    const short = issue(ca, { cn: HOST, notAfter: new Date(Date.now() + 125 * DAY) });
+    const short = issue(ca, { cn: HOST, notAfter: new Date(Date.now() + 125 * DAY_MS) });
     const claim = {
       main: HOST,
       sans: [HOST],
@@ -193,7 +191,7 @@ describe('fleet certificates: acme.json on one node, served by another', { timeo
     };
     await kv.put(HOST, seal(mxc, CERTS_BUCKET, HOST, new TextEncoder().encode(JSON.stringify(claim))));
     await servedByB(short.serial);
-    const third = issue(ca, { cn: HOST, notAfter: new Date(Date.now() + 130 * DAY) });
+    const third = issue(ca, { cn: HOST, notAfter: new Date(Date.now() + 130 * DAY_MS) });
     await writeAcme([first, second, third]);
     await servedByB(third.serial);
     second = third;
@@ -231,7 +229,7 @@ describe('fleet certificates: acme.json on one node, served by another', { timeo
       5000,
       `B saw the retirement\n${outputs().join('\n')}`,
     );
-    const next = issue(ca, { cn: HOST, notAfter: new Date(Date.now() + 140 * DAY) });
+    const next = issue(ca, { cn: HOST, notAfter: new Date(Date.now() + 140 * DAY_MS) });
     await writeAcme([next]);
     await servedByB(next.serial);
     second = next;

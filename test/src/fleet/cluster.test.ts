@@ -7,7 +7,7 @@ import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, type TestContext, test } from 'node:test';
 import { acmeV2, type Issued, issue, makeCa, type TestCa } from '@mta/acme-watch/testing';
-import { CERTS_BUCKET, DKIM_BUCKET, FleetIdentity, initFleet, LEARN_STREAM, mtaPaths, openBucket, seal } from '@mta/shared';
+import { CERTS_BUCKET, DAY_MS, DKIM_BUCKET, FleetIdentity, initFleet, LEARN_STREAM, mtaPaths, openBucket, seal } from '@mta/shared';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { headers } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
@@ -38,7 +38,6 @@ import { message } from '../spamd/corpus.ts';
 import { bayesCounts, drop, logLines, makeLib, startLearner } from '../spamd/learner.ts';
 
 const HOST = 'mx.example.com';
-const DAY = 86_400_000;
 
 // One MX node: real postfix (smtpd with STARTTLS, content_filter to amavis, reinjection service, relay to its own
 // sink) and real amavis (DKIM signing with the snippet dkim-keys writes), plus the dkim-keys, acme-watch and
@@ -80,7 +79,7 @@ describe('fleet on a 3-server TLS NATS cluster: two postfix+amavis nodes share D
   // Each renewal lasts longer than the one before (the fleet keeps the later certificate).
   const certs: Issued[] = [];
   const certFor = (days: number) => {
-    const c = issue(ca, { cn: HOST, notAfter: new Date(Date.now() + days * DAY) });
+    const c = issue(ca, { cn: HOST, notAfter: new Date(Date.now() + days * DAY_MS) });
     certs.push(c);
     return c;
   };
@@ -326,7 +325,7 @@ describe('fleet on a 3-server TLS NATS cluster: two postfix+amavis nodes share D
         );
       const t0 = Date.now() - 1000;
       // Replace the certificate: one of its own CA, signed with its key; and one without any signature.
-      const evil = issue(makeCa('rogue CA'), { cn: HOST, notAfter: new Date(Date.now() + 999 * DAY) });
+      const evil = issue(makeCa('rogue CA'), { cn: HOST, notAfter: new Date(Date.now() + 999 * DAY_MS) });
       const record = new TextEncoder().encode(
         JSON.stringify({ main: HOST, sans: [HOST], chainPem: evil.chainPem, keyPem: evil.keyPem, notAfter: '2099-01-01T00:00:00Z' }),
       );

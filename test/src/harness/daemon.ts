@@ -38,12 +38,3 @@ export async function whenReady(d: Daemon, name: string, ready: () => Promise<un
     throw new Error(`${name} did not start: ${(e as Error).message}\n${d.output()}${extra()}`, { cause: e });
   }
 }
-
-// The first lines of a stand-in dovecot.conf: its own state, log and sockets under dir, IMAP on loopback only.
-export const dovecotOnLoopback = (dir: string): string[] => [
-  `base_dir = ${dir}/run`,
-  `state_dir = ${dir}/state`,
-  `log_path = ${dir}/dovecot.log`,
-  'protocols = imap',
-  'listen = 127.0.0.1',
-];

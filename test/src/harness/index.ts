@@ -1,4 +1,5 @@
 export * from './daemon.ts';
+export * from './dovecot.ts';
 export * from './fleet-keys.ts';
 export * from './fleet-nats.ts';
 export * from './mariadb.ts';

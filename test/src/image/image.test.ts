@@ -559,6 +559,12 @@ for (const variant of VARIANTS) {
 
     it('re-created on the same /srv: no re-seed, same DKIM key, the queued message is delivered', async () => {
       c.remove();
+      // A container that was killed leaves amavis's pid file on /srv; here it names pid 1, alive in any container.
+      if (variant === 'full') {
+        const plant = ['run', '--rm', '--network', 'none', '-v', `${volume}:/srv`, '--entrypoint', 'sh', image];
+        const r = podman(...plant, '-c', 'echo 1 > /srv/var/lib/amavis/amavisd.pid');
+        assert.equal(r.status, 0, r.out);
+      }
       // Different env on purpose: without the unlock file it must be ignored.
       const o2 = { ...opts, name: `${name}-2`, env: { ...opts.env, MAIL_BOXES: 'other@example.test' } };
       c = startContainer(o2);
@@ -572,6 +578,13 @@ for (const variant of VARIANTS) {
       // Original recipients still accepted: the config comes from the volume, not the new env.
       const r = swaksIn(ns.name, ['--from', 'sender@remote.test', '--to', 'info@example.test', '--quit-after', 'RCPT']);
       assert.equal(r.status, 0, r.out);
+      // The stale pid file did not keep amavis (and so the filter) down.
+      if (variant === 'full')
+        await eventually(
+          () => /^healthy: .*amavis on 10024/m.test(c.exec('/usr/local/bin/healthcheck').out),
+          180_000,
+          'amavis up after the re-create',
+        );
     });
 
     it('podman restart: the same container starts again with the same services', async () => {

@@ -47,7 +47,8 @@ export const runtimeVars = {
     schema: text,
     topic: 'acme',
     variants: BASE_UP,
-    description: 'Command run after new certificates were installed; empty = none (dovecot is reloaded regardless).',
+    description:
+      'Command run after new certificates were installed; empty = none (dovecot is reloaded regardless). The default reloads postfix only when main.cf changed: new certificate files reach it without a reload.',
     format: 'shell command',
     example: 'postfix reload',
     default: 'postfix reload',

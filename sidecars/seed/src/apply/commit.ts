@@ -1,10 +1,9 @@
 import { lstat, mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ensureDir, type Logger, type MtaPaths, numericId, RefusedPaths, syncDirs, writeIfChanged } from '@mta/shared';
+import { ensureDir, type Logger, type MtaPaths, numericId, RefusedPaths, syncDirs, writeIfChanged, writeTable } from '@mta/shared';
 import type { MergedPlan } from '../merge.ts';
 import type { PlannedDir, PlannedFile } from '../plan.ts';
 import { removeStaleTemps } from './stale.ts';
-import { writeTable } from './table.ts';
 
 const ids = (x: { owner?: string; group?: string }) => ({
   uid: numericId('user', x.owner ?? 'root'),

@@ -1,27 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mtaPaths, parseEnv, type RawEnv, type Variant } from '@mta/shared';
+import { parseEnv, type RawEnv, type Variant } from '@mta/shared';
 import type { PlanPart, RenderContext } from '../plan.ts';
+import { plannedFile, testContext } from '../testing.ts';
 import { ldapPassFilter } from './ldap.ts';
 import { passesToDovecot } from './passthrough.ts';
 import { dq } from './quote.ts';
 import { renderDovecot } from './render.ts';
 import { saslMethods } from './sasl.ts';
 
-function ctx(env: RawEnv, variant: Variant = 'full', dovecotParams: string[] = []): RenderContext {
-  const r = parseEnv({ HOSTNAME: 'mx.example.com', MAIL_DOMAIN: 'example.com', ...env });
-  if (!r.ok) throw new Error(r.errors.map((e) => `${e.variable}: ${e.message}`).join('; '));
-  return {
-    config: r.config,
-    env: r.env,
-    paths: mtaPaths('/r'),
-    variant,
-    postfixParams: new Set(),
-    dovecotParams: new Set(dovecotParams),
-    readFile: () => undefined,
-    now: new Date(0),
-  };
-}
+// The renderer's context with a primary domain, as every case here needs one.
+const ctx = (env: RawEnv, variant: Variant = 'full', dovecotParams: string[] = []): RenderContext =>
+  testContext({ MAIL_DOMAIN: 'example.com', ...env }, { variant, dovecotParams: new Set(dovecotParams) });
 
 const LDAP = {
   LDAP_HOST: 'ldap://auth:389',
@@ -37,7 +27,7 @@ const MYSQL = {
 };
 const ALL = { ...LDAP, ...MYSQL, SMTPD_SASL_CLIENTAUTH: 'c1:{plain}p1', SMTPD_SASL_IMAPHOST: 'app:1143' };
 const text = (part: PlanPart, path: string) => {
-  const f = part.files?.find((x) => x.path === path);
+  const f = plannedFile(part, path);
   assert.ok(f, `${path} planned`);
   return String(f.content);
 };
@@ -101,7 +91,7 @@ test('LDAP pass filter: given, or rebuilt from the mailbox filter, or a clear er
 
 test('LDAP auth-bind file: uri, bind DN for the search, quoted password, readable by dovecot only', () => {
   const part = renderDovecot(ctx({ ...LDAP, LDAP_BIND_DN: 'cn=reader,dc=example,dc=com', LDAP_BIND_PW: 'a "b" #c' }));
-  const f = part.files?.find((x) => x.path === '/r/etc/dovecot/dovecot-ldap.conf.ext');
+  const f = plannedFile(part, '/r/etc/dovecot/dovecot-ldap.conf.ext');
   assert.deepEqual([f?.mode, f?.owner, f?.group], [0o640, 'root', 'dovecot']);
   const ldap = String(f?.content);
   for (const line of [
@@ -128,7 +118,7 @@ test('password file: one line per client, secret mode; a ":" in a password or a 
   // Keyed by service: these logins are for SMTP submission only, never IMAP/POP3.
   assert.equal(text(part, '/r/etc/dovecot/passwd'), 'smtp/c1:{plain}p1\nsmtp/c2:{CRYPT}$2y$05$abc\n');
   assert.match(text(part, '/r/etc/dovecot/dovecot.conf'), /args = scheme=CRYPT username_format=%\{service\}\/%u /);
-  assert.equal(part.files?.find((f) => f.path === '/r/etc/dovecot/passwd')?.mode, 0o640);
+  assert.equal(plannedFile(part, '/r/etc/dovecot/passwd')?.mode, 0o640);
   const bad = parseEnv({ HOSTNAME: 'mx.example.com', SMTPD_SASL_CLIENTAUTH: 'c1:{plain}a:b c1:{plain}x c1:{plain}y' });
   assert.deepEqual(bad.ok ? [] : bad.errors.map((e) => e.message), ['the password of "c1" contains ":"; user "c1" is listed twice']);
   assert.ok(!JSON.stringify(bad).includes('a:b'));

@@ -1,25 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mtaPaths, parseEnv, type RawEnv } from '@mta/shared';
+import { parseEnv, type RawEnv } from '@mta/shared';
 import type { RenderContext } from '../plan.ts';
+import { plannedFile, testContext } from '../testing.ts';
 import { expandQuery } from './ldap.ts';
 import { renderLookups } from './render.ts';
 
-function ctx(env: RawEnv): RenderContext {
-  const r = parseEnv({ HOSTNAME: 'mx.example.com', MAIL_DOMAIN: 'example.com', ...env });
-  if (!r.ok) throw new Error(r.errors.map((e) => `${e.variable}: ${e.message}`).join('; '));
-  const none = new Set<string>();
-  return {
-    config: r.config,
-    env: r.env,
-    paths: mtaPaths('/r'),
-    variant: 'full',
-    postfixParams: none,
-    dovecotParams: none,
-    readFile: () => undefined,
-    now: new Date(0),
-  };
-}
+// The renderer's context with a primary domain, as every case here needs one.
+const ctx = (env: RawEnv): RenderContext => testContext({ MAIL_DOMAIN: 'example.com', ...env });
 
 const LDAP = {
   LDAP_HOST: 'auth',
@@ -31,7 +19,7 @@ const MYSQL = {
   MYSQL_DATABASE: 'postfix',
   MYSQL_QUERY_USER: "select recipient from mailboxes where mail='%s' limit 1;",
 };
-const file = (part: ReturnType<typeof renderLookups>, name: string) => part.files?.find((f) => f.path === `/r/etc/postfix/${name}`);
+const file = (part: ReturnType<typeof renderLookups>, name: string) => plannedFile(part, `/r/etc/postfix/${name}`);
 
 test('nothing configured: no tables, no parameters', () => {
   assert.deepEqual(renderLookups(ctx({})), {});

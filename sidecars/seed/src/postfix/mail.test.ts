@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseEnv } from '@mta/shared';
-import { testContext } from '../testing.ts';
+import { plannedFile, testContext } from '../testing.ts';
 import { renderPostfixCore } from './core.ts';
 import { completeAddress, renderDomains } from './domains.ts';
 import { renderRegexAlias } from './regex-alias.ts';
@@ -55,7 +55,7 @@ test('MAIL_BOXES: hashed table, addr:path for a path (trailing / = maildir), par
       MAIL_BOXES: 'info@example.com box@example.com:b/box/ info@example.com x@other.org r@example.com:my-domain.org/r',
     }),
   );
-  const f = p.files?.find((x) => x.path === '/r/etc/postfix/virtual_mailbox');
+  const f = plannedFile(p, '/r/etc/postfix/virtual_mailbox');
   assert.equal(
     f?.content,
     'info@example.com\tinfo@example.com\nbox@example.com\tb/box/\nx@other.org\tx@other.org\nr@example.com\tmy-domain.org/r\n',
@@ -81,7 +81,7 @@ test('MAIL_ALIASES: bare locals complete to the primary domain, repeated aliases
       MAIL_ALIASES: 'root:info,info@example.com postmaster:root root:abuse @example.net:info',
     }),
   );
-  const f = p.files?.find((x) => x.path === '/r/etc/postfix/virtual_alias');
+  const f = plannedFile(p, '/r/etc/postfix/virtual_alias');
   assert.equal(
     f?.content,
     'root@example.com\tinfo@example.com, abuse@example.com\npostmaster@example.com\troot@example.com\n@example.net\tinfo@example.com\n',

@@ -1,11 +1,11 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { DAY_MS } from '@mta/shared';
 import forge from 'node-forge';
 import { certDnsNames, parseCert, parseKey, pemBlocks } from './pem.ts';
 
 // Lifetime of a generated certificate, and how long before expiry it is replaced.
 export const SELF_SIGNED_DAYS = 365;
 export const RENEW_BEFORE_DAYS = 30;
-const DAY = 86_400_000;
 
 export interface SelfSigned {
   keyPem: string;
@@ -21,7 +21,7 @@ export function generateSelfSigned(names: readonly string[], bits: number, now: 
   cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
   cert.serialNumber = `01${randomBytes(15).toString('hex')}`;
   cert.validity.notBefore = new Date(now.getTime() - 3_600_000);
-  cert.validity.notAfter = new Date(now.getTime() + SELF_SIGNED_DAYS * DAY);
+  cert.validity.notAfter = new Date(now.getTime() + SELF_SIGNED_DAYS * DAY_MS);
   const subject = [{ name: 'commonName', value: names[0] ?? 'localhost' }];
   cert.setSubject(subject);
   cert.setIssuer(subject);
@@ -45,7 +45,7 @@ export function reusableSelfSigned(chain: string | undefined, names: readonly st
   const cert = certPem ? parseCert(certPem) : undefined;
   if (!key || !cert || !keyPem || !certPem || !cert.checkPrivateKey(key)) return undefined;
   if (key.asymmetricKeyDetails?.modulusLength !== bits) return undefined;
-  if (new Date(cert.validTo).getTime() - now.getTime() < RENEW_BEFORE_DAYS * DAY) return undefined;
+  if (new Date(cert.validTo).getTime() - now.getTime() < RENEW_BEFORE_DAYS * DAY_MS) return undefined;
   const have = new Set(certDnsNames(cert));
   if (have.size !== new Set(names).size || names.some((n) => !have.has(n))) return undefined;
   return { keyPem, certPem };

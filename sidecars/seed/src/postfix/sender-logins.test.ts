@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { testContext } from '../testing.ts';
+import { plannedFile, testContext } from '../testing.ts';
 import { renderSenderLogins } from './sender-logins.ts';
 import { renderTlsInbound } from './tls-inbound.ts';
 
-const file = (p: ReturnType<typeof renderSenderLogins>, name: string) =>
-  String(p.files?.find((f) => f.path === `/r/etc/postfix/${name}`)?.content);
+const file = (p: ReturnType<typeof renderSenderLogins>, name: string) => String(plannedFile(p, `/r/etc/postfix/${name}`)?.content);
 
 test('sender ownership: mailboxes and aliases own their addresses, LDAP entries theirs, other addresses the same-named login', () => {
   const ldap = { LDAP_HOST: 'auth', LDAP_USER_BASE: 'ou=people,dc=a,dc=test', LDAP_QUERY_ATTRS_PASS: 'uid=user' };

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import type { MtaPaths } from '@mta/shared';
+import { type MtaPaths, TABLE_TYPE } from '@mta/shared';
 
-// Postfix's indexed table type on Debian; the applier runs `postmap hash:<file>` after writing the source.
-export const TABLE_TYPE = 'hash';
+// The applier runs `postmap <TABLE_TYPE>:<file>` after writing the source.
+export { TABLE_TYPE };
 
 // Owner of virtual mail (postfix virtual delivery and dovecot): the vmail user of the image, uid/gid 5000.
 export const VMAIL = { user: 'vmail', uid: 5000, gid: 5000 } as const;

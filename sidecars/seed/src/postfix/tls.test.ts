@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { test } from 'node:test';
-import { testContext } from '../testing.ts';
+import { plannedFile, testContext } from '../testing.ts';
 import { renderDhParams } from './dhparam.ts';
 import { generateSelfSigned, reusableSelfSigned } from './self-signed.ts';
 import { renderTlsInbound } from './tls-inbound.ts';
@@ -52,7 +52,7 @@ test('mismatched pair, unreadable file and a bad chain are errors naming the var
 test('SMTPD_USE_TLS=yes: self-signed for HOSTNAME + every domain, TLS_KEYBITS, 0600 key files, reused while valid', () => {
   const env = { MAIL_DOMAIN: 'example.com example.net', SMTPD_USE_TLS: 'yes', TLS_KEYBITS: '3072' };
   const p = renderTlsInbound(testContext(env, { now }));
-  const chain = p.files?.find((f) => f.path === '/r/srv/etc/ssl/self/chain.pem');
+  const chain = plannedFile(p, '/r/srv/etc/ssl/self/chain.pem');
   assert.equal(chain?.mode, 0o600);
   assert.equal(p.files?.find((f) => f.path.endsWith('key.pem'))?.mode, 0o600);
   const cert = new X509Certificate(String(p.files?.find((f) => f.path.endsWith('cert.pem'))?.content));
@@ -66,7 +66,7 @@ test('SMTPD_USE_TLS=yes: self-signed for HOSTNAME + every domain, TLS_KEYBITS, 0
   const again = renderTlsInbound(
     testContext(env, { now, readFile: (x) => (x === chain?.path ? Buffer.from(String(chain?.content)) : undefined) }),
   );
-  assert.equal(again.files?.find((f) => f.path === chain?.path)?.content, chain?.content);
+  assert.equal(plannedFile(again, chain?.path)?.content, chain?.content);
 });
 
 test('DH parameters from `mta dhparam` are kept in main.cf once the file exists', () => {

@@ -1,0 +1,65 @@
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { run } from './exec.ts';
+import { fixOwnership } from './fs/owner.ts';
+import { fsyncDir, fsyncPath } from './fs/sync.ts';
+
+// Postfix's indexed table type on Debian: `postmap hash:<file>` builds <file>.db.
+export const TABLE_TYPE = 'hash';
+
+const SUFFIX: Record<string, string> = { hash: '.db', btree: '.db', lmdb: '.lmdb', cdb: '.cdb', dbm: '.db', sdbm: '.dir' };
+
+// The indexed file postmap builds for a source file.
+export const tableIndex = (path: string, type: string = TABLE_TYPE): string => `${path}${SUFFIX[type] ?? '.db'}`;
+
+export interface TableWrite {
+  path: string;
+  content: Buffer | string;
+  type: string;
+  // Of the source; postmap gives the index the same (a -F index holds the files' contents: keep it private).
+  mode: number;
+  uid?: number;
+  gid?: number;
+  // Config dir postmap reads main.cf from (the seed's staged one: the live main.cf may not exist yet).
+  configDir: string;
+  // `postmap -F`: each value names files whose contents are stored in the index (tls_server_sni_maps).
+  rhsIsFile?: boolean;
+  // false: the caller fsyncs the directory once for a batch (syncDirs).
+  syncDir?: boolean;
+}
+
+const mtimeOf = (p: string) =>
+  stat(p).then(
+    (s) => s.mtimeMs,
+    () => undefined,
+  );
+
+// Postfix lookup table: the source and its indexed file are built under temp names and renamed into place, so
+// postfix never sees a half-built map, and a daemon holding the old index open sees it unlinked (postfix's
+// processes then exit before their next connection instead of serving stale entries). Unchanged source with an
+// up-to-date index is left alone (mtimes kept). The temp name `.<name>.seed-tmp` is what the seed's stale-temp
+// cleanup matches.
+export async function writeTable(t: TableWrite): Promise<boolean> {
+  const content = Buffer.isBuffer(t.content) ? t.content : Buffer.from(t.content);
+  const db = tableIndex(t.path, t.type);
+  const own = { mode: t.mode, uid: t.uid, gid: t.gid };
+  const current = await readFile(t.path).catch(() => undefined);
+  const [srcM, dbM] = await Promise.all([mtimeOf(t.path), mtimeOf(db)]);
+  if (current?.equals(content) && srcM !== undefined && dbM !== undefined && dbM >= srcM) {
+    for (const p of [t.path, db]) await fixOwnership(p, own);
+    return false;
+  }
+  const tmp = join(dirname(t.path), `.${basename(t.path)}.seed-tmp`);
+  const tmpDb = tableIndex(tmp, t.type);
+  await rm(tmp, { force: true });
+  await rm(tmpDb, { force: true });
+  await writeFile(tmp, content, { mode: t.mode, flush: true });
+  await fixOwnership(tmp, own, { kind: 'file' });
+  await run('postmap', ['-c', t.configDir, ...(t.rhsIsFile ? ['-F'] : []), `${t.type}:${tmp}`]);
+  await fixOwnership(tmpDb, own, { kind: 'file' });
+  await fsyncPath(tmpDb);
+  await rename(tmpDb, db);
+  await rename(tmp, t.path);
+  if (t.syncDir !== false) await fsyncDir(dirname(t.path));
+  return true;
+}
