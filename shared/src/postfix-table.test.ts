@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { open } from 'node:fs/promises';
+import { after, mock, test } from 'node:test';
 import { writeTable } from './postfix-table.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mta-table-unit-'));
@@ -54,4 +55,21 @@ test('writeTable -F stores the named file in a private index, rebuilt as a new f
   assert.equal(await writeTable({ ...t, content: `# v2\n${t.content}` }), true);
   assert.equal(query('mx.x.test', `hash:${t.path}`, '-F'), 'second');
   assert.notEqual(statSync(db).ino, before, 'a new file, not the old one rewritten in place');
+});
+
+test('writeTable with syncDir: false leaves the directory fsync to the caller (one per batch)', async () => {
+  const probe = await open(dir, 'r');
+  const sync = mock.method(Object.getPrototypeOf(probe), 'sync');
+  await probe.close();
+  try {
+    const t = { path: join(dir, 'batch'), content: 'k\tv\n', type: 'hash', mode: 0o644, configDir: dir };
+    assert.equal(await writeTable(t), true);
+    assert.equal(sync.mock.callCount(), 3, 'the source, the index, then the directory');
+    sync.mock.resetCalls();
+    assert.equal(await writeTable({ ...t, content: 'k\tw\n', syncDir: false }), true);
+    assert.equal(sync.mock.callCount(), 2, 'the source and the index only');
+    assert.equal(query('k', `hash:${t.path}`), 'w');
+  } finally {
+    sync.mock.restore();
+  }
 });
