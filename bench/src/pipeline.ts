@@ -3,8 +3,9 @@
 // here) and (2) the full chain via SMTP until delivered, alternating chunk by chunk; efficiency = (2)/(1). The CPU
 // each process tree spent per message in each phase is the profile (where the time goes). Then a large run (default
 // 10,000 messages, concurrency 50) that must lose nothing: accepted = delivered + quarantined. Writes
-// bench/results/pipeline.json; targets in report/catalog.ts. About 12 minutes on an idle 2-core machine, nearly all of
-// it the large run (BENCH_PIPELINE_LARGE=0 keeps the last large result and takes about a minute).
+// bench/results/pipeline.json; targets in report/catalog.ts. Takes about 10 minutes on an idle 2-core machine (23 at a
+// load average of 8), nearly all of it the large run; BENCH_PIPELINE_LARGE=0 keeps the last large result and takes
+// about a minute.
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { startFilterChain } from '../../test/src/filter/chain.ts';
@@ -21,7 +22,9 @@ const N = Number(process.env.BENCH_PIPELINE_N ?? 300);
 const LARGE = Number(process.env.BENCH_PIPELINE_LARGE ?? 10_000);
 const LARGE_CONCURRENCY = Number(process.env.BENCH_PIPELINE_CONCURRENCY ?? 50);
 const CHUNK = Number(process.env.BENCH_PIPELINE_CHUNK ?? 100);
-const WARMUP = 20;
+// Messages each worker (spamd child, amavis child) handles before timing starts: SpamAssassin compiles and caches
+// per process on first use.
+const WARMUP_PER_WORKER = 10;
 const round3 = (x: number) => Number(x.toFixed(3));
 const started = performance.now();
 
@@ -50,6 +53,8 @@ const env: Record<string, string> = process.env.AMAVIS_MAX_SERVERS ? { AMAVIS_MA
 const c = await startFilterChain({ env, cpus: CPUS, amavisLocal: process.env.BENCH_AMAVIS_LOCAL });
 try {
   const deliveries = new Deliveries(c);
+  const amavisConf = readFileSync(c.layout.amavisConfFile, 'utf8');
+  const amavisChildren = Number(/\$max_servers = (\d+);/.exec(amavisConf)?.[1]);
   const corpus = makeCorpus(N);
   const loadBefore = loadavg()[0];
   const spamd = await startSpamd(c, CPUS);
@@ -61,8 +66,8 @@ try {
       await pool(batch, CPUS, (m) => Promise.all([spamdCheck(spamd.port, m.raw), clamdScan(c.layout.clamdSocket, m.raw)]));
       return performance.now() - t;
     };
-    await scan(makeCorpus(WARMUP, 1));
-    await deliveries.send(makeCorpus(WARMUP, 1), CPUS, 120_000);
+    await scan(makeCorpus(WARMUP_PER_WORKER * CPUS, 1));
+    await deliveries.send(makeCorpus(WARMUP_PER_WORKER * amavisChildren, 1), CPUS, 300_000);
     // The host is shared and its load swings: (1) and (2) alternate chunk by chunk, so both see the same load, and
     // the ratio is taken over the summed times.
     for (let i = 0; i < corpus.length; i += CHUNK) {
@@ -93,11 +98,10 @@ try {
     perSec: rate(sum('done'), sum('chainMs')),
   };
   const cpuPerMessage = { scanners: perMessage(cpu.scanners, N), chain: perMessage(cpu.chain, N) };
-  const amavisConf = readFileSync(c.layout.amavisConfFile, 'utf8');
   const report = (large: unknown) => ({
     ...resultHeader('pipeline'),
     cpus: CPUS,
-    amavisMaxServers: Number(/\$max_servers = (\d+);/.exec(amavisConf)?.[1]),
+    amavisMaxServers: amavisChildren,
     corpus: { messages: N, mix: 'ham 40%, spam-like 20%, html 20%, attachment 20% (2-62 KB)', gtube: false },
     loadAverage: { before: loadBefore, after: loadavg()[0] },
     chunks,

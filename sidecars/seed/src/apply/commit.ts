@@ -29,6 +29,12 @@ async function writeFilePlanned(f: PlannedFile, configDir: string): Promise<bool
   return writeIfChanged(f.path, content, { mode: f.mode, uid, gid, syncDir: false });
 }
 
+// One planned file in its directory; resolves to its path when it was (re)written.
+async function writeFileStarted(f: PlannedFile, configDir: string): Promise<string | undefined> {
+  await mkdir(dirname(f.path), { recursive: true, mode: 0o755 });
+  return (await writeFilePlanned(f, configDir)) ? f.path : undefined;
+}
+
 // Planned dirs grouped by depth, shallowest first.
 function byDepth(dirs: readonly PlannedDir[]): PlannedDir[][] {
   const levels = new Map<number, PlannedDir[]>();
@@ -60,18 +66,29 @@ export async function commitPlan(
   const stale = await removeStaleTemps([...plan.files.map((f) => f.path), ...conf]);
   if (stale.length) log.info({ event: 'seed.stale_removed', files: stale }, 'removed temp files of an interrupted run');
   const refused = new RefusedPaths(log, 'seed');
-  // Parents before children, siblings side by side.
-  for (const level of byDepth(plan.dirs)) {
-    const made = await settleAll(level.map(async (d) => ((await planDir(d, refused)) ? d.path : undefined)));
-    changed.push(...made.filter((p) => p !== undefined));
+  // Dirs level by level (parents before children, siblings side by side); each file starts as soon as the planned
+  // dirs above it exist, so writing files and indexing tables overlap with making the deeper dirs, and with each
+  // other (their fsyncs and postmap runs).
+  const started = new Map<PlannedFile, Promise<string | undefined>>();
+  const done = new Set<string>();
+  const startReady = () => {
+    for (const f of plan.files)
+      if (!started.has(f) && plan.dirs.every((d) => !f.path.startsWith(`${d.path}/`) || done.has(d.path)))
+        started.set(f, writeFileStarted(f, postfix.configDir));
+  };
+  startReady();
+  try {
+    for (const level of byDepth(plan.dirs)) {
+      const made = await settleAll(level.map(async (d) => ((await planDir(d, refused)) ? d.path : undefined)));
+      changed.push(...made.filter((p) => p !== undefined));
+      for (const d of level) done.add(d.path);
+      startReady();
+    }
+  } catch (e) {
+    await Promise.allSettled(started.values());
+    throw e;
   }
-  // Files and tables are independent of each other: written side by side, their fsyncs and postmap runs overlap.
-  const written = await settleAll(
-    plan.files.map(async (f) => {
-      await mkdir(dirname(f.path), { recursive: true, mode: 0o755 });
-      return (await writeFilePlanned(f, postfix.configDir)) ? f.path : undefined;
-    }),
-  );
+  const written = await settleAll(plan.files.map((f) => started.get(f) as Promise<string | undefined>));
   changed.push(...written.filter((p) => p !== undefined));
   await mkdir(paths.postfixConf, { recursive: true, mode: 0o755 });
   for (const [name, content] of [
