@@ -34,32 +34,63 @@ const mtimeOf = (p: string) =>
     () => undefined,
   );
 
-// Postfix lookup table: the source and its indexed file are built under temp names and renamed into place, so
-// postfix never sees a half-built map, and a daemon holding the old index open sees it unlinked (postfix's
-// processes then exit before their next connection instead of serving stale entries). Unchanged source with an
-// up-to-date index is left alone (mtimes kept). The temp name `.<name>.seed-tmp` is what the seed's stale-temp
-// cleanup matches.
-export async function writeTable(t: TableWrite): Promise<boolean> {
+// A table whose new source and index are built under temp names but not yet in place.
+export interface BuiltTable {
+  // Renames both into place (or, when nothing changed, only fixes owner and mode); whether the table changed.
+  install: () => Promise<boolean>;
+  // Removes the temps (the config the table belonged to was refused).
+  discard: () => Promise<void>;
+}
+
+// Postfix lookup table, first half: the source and its index built under temp names next to the table (postmap), the
+// live table untouched, so a caller can index while something else decides whether to install. An unchanged source
+// with an up-to-date index builds nothing. The temp name `.<name>.seed-tmp` is what the seed's stale-temp cleanup
+// matches.
+export async function buildTable(t: TableWrite): Promise<BuiltTable> {
   const content = Buffer.isBuffer(t.content) ? t.content : Buffer.from(t.content);
   const db = tableIndex(t.path, t.type);
   const own = { mode: t.mode, uid: t.uid, gid: t.gid };
   const current = await readFile(t.path).catch(() => undefined);
   const [srcM, dbM] = await Promise.all([mtimeOf(t.path), mtimeOf(db)]);
-  if (current?.equals(content) && srcM !== undefined && dbM !== undefined && dbM >= srcM) {
-    for (const p of [t.path, db]) await fixOwnership(p, own);
-    return false;
-  }
+  if (current?.equals(content) && srcM !== undefined && dbM !== undefined && dbM >= srcM)
+    return {
+      install: async () => {
+        for (const p of [t.path, db]) await fixOwnership(p, own);
+        return false;
+      },
+      discard: async () => undefined,
+    };
   const tmp = join(dirname(t.path), `.${basename(t.path)}.seed-tmp`);
   const tmpDb = tableIndex(tmp, t.type);
-  await rm(tmp, { force: true });
-  await rm(tmpDb, { force: true });
-  await writeFile(tmp, content, { mode: t.mode, flush: true });
-  await fixOwnership(tmp, own, { kind: 'file' });
-  await run('postmap', ['-c', t.configDir, ...(t.rhsIsFile ? ['-F'] : []), `${t.type}:${tmp}`]);
-  await fixOwnership(tmpDb, own, { kind: 'file' });
-  await fsyncPath(tmpDb);
-  await rename(tmpDb, db);
-  await rename(tmp, t.path);
-  if (t.syncDir !== false) await fsyncDir(dirname(t.path));
-  return true;
+  const discard = async () => {
+    await rm(tmp, { force: true });
+    await rm(tmpDb, { force: true });
+  };
+  await discard();
+  try {
+    await writeFile(tmp, content, { mode: t.mode, flush: true });
+    await fixOwnership(tmp, own, { kind: 'file' });
+    await run('postmap', ['-c', t.configDir, ...(t.rhsIsFile ? ['-F'] : []), `${t.type}:${tmp}`]);
+    await fixOwnership(tmpDb, own, { kind: 'file' });
+    await fsyncPath(tmpDb);
+  } catch (e) {
+    await discard();
+    throw e;
+  }
+  return {
+    install: async () => {
+      await rename(tmpDb, db);
+      await rename(tmp, t.path);
+      if (t.syncDir !== false) await fsyncDir(dirname(t.path));
+      return true;
+    },
+    discard,
+  };
+}
+
+// Postfix lookup table, built and installed: postfix never sees a half-built map, and a daemon holding the old index
+// open sees it unlinked (postfix's processes then exit before their next connection instead of serving stale
+// entries). Unchanged source with an up-to-date index is left alone (mtimes kept).
+export async function writeTable(t: TableWrite): Promise<boolean> {
+  return (await buildTable(t)).install();
 }

@@ -68,7 +68,7 @@ export const CATALOG: Record<string, BenchInfo> = {
     targets: [atMost('firstStart.vsPostmap', 3, '×'), atMost('unchangedRerun.vsPostmap', 3, '×')],
     profile: [
       'Before (3.4× on the first start): 15 process starts per run (postconf -d, doveconf -d, postconf -e for the check copy, `postfix status` under script(1): script, bash, postfix, postfix-script, postconf, master -t and postlog; postconf -h and postconf -M for the postlog check; one postmap per table) and two fsyncs per written file, one file after the other.',
-      'Now: postconf -d (doveconf -d only when a DOVECOT_* variable is set), one postfix run whose postfix-script is true(1) in the scratch copy (the same parameter checks; script(1) only to report why a config was rejected), the postlog check and the check copy written in-process, one postmap per changed table side by side, files written side by side with one fsync each plus one per directory.',
+      'Now: postconf -d (doveconf -d only when a DOVECOT_* variable is set), one postfix run whose postfix-script is true(1) in the scratch copy (the same parameter checks; script(1) only to report why a config was rejected), the postlog check and the check copy written in-process; the changed tables indexed under temp names while postfix validates (one postmap each, side by side; a refused config drops them); files written side by side, each as soon as its directories exist, with one fsync each plus one per directory.',
       'An unchanged re-run validates the same way and compares every file and table by content: nothing is written, no postmap runs.',
     ],
   },

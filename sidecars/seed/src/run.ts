@@ -17,7 +17,7 @@ import {
   type Variant,
 } from '@mta/shared';
 import { postfixBase } from './apply/base.ts';
-import { commitPlan } from './apply/commit.ts';
+import { clearStaleTemps, commitPlan, prepareTables } from './apply/commit.ts';
 import { dovecotParamNames, postfixParamNames } from './apply/facts.ts';
 import { stagePostfix } from './apply/stage.ts';
 import { renderContext } from './context.ts';
@@ -107,7 +107,9 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
     return done({ status: 'invalid', errors: plan.errors, warnings: plan.warnings, changed: [], domains });
 
   phase('render');
-  const staged = await stagePostfix(base.base, plan.postconf, plan.master);
+  await clearStaleTemps(plan, paths, opts.log);
+  // The tables are indexed under temp names while postfix validates the staged main.cf; a refused config drops them.
+  const staged = await stagePostfix(base.base, plan.postconf, plan.master, (configDir) => prepareTables(plan.files, configDir));
   if (!staged.ok) return done({ status: 'invalid', errors: staged.errors, warnings: plan.warnings, changed: [], domains });
   phase('stage');
   let changed: string[];

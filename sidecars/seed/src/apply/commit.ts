@@ -1,6 +1,18 @@
 import { lstat, mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ensureDir, type Logger, type MtaPaths, numericId, RefusedPaths, syncDirs, writeIfChanged, writeTable } from '@mta/shared';
+import {
+  type BuiltTable,
+  buildTable,
+  ensureDir,
+  type Logger,
+  type MtaPaths,
+  numericId,
+  RefusedPaths,
+  syncDirs,
+  type TableWrite,
+  writeIfChanged,
+  writeTable,
+} from '@mta/shared';
 import type { MergedPlan } from '../merge.ts';
 import type { PlannedDir, PlannedFile } from '../plan.ts';
 import { removeStaleTemps } from './stale.ts';
@@ -21,18 +33,54 @@ async function planDir(d: PlannedDir, refused: RefusedPaths): Promise<boolean> {
   }
 }
 
-async function writeFilePlanned(f: PlannedFile, configDir: string): Promise<boolean> {
-  const { uid, gid } = ids(f);
+const tableWrite = (f: PlannedFile & { postmap: string }, configDir: string): TableWrite => ({
+  path: f.path,
+  content: f.content,
+  type: f.postmap,
+  mode: f.mode,
+  ...ids(f),
+  configDir,
+  syncDir: false,
+});
+
+// The plan's tables indexed under temp names, side by side (while postfix validates the staged config); `built` is
+// keyed by table path, discard() removes every temp when the config is refused.
+export interface PreparedTables {
+  built: ReadonlyMap<string, BuiltTable>;
+  discard: () => Promise<void>;
+}
+
+export async function prepareTables(files: readonly PlannedFile[], configDir: string): Promise<PreparedTables> {
+  const tables = files.filter((f): f is PlannedFile & { postmap: string } => Boolean(f.postmap) && !f.ifMissing);
+  const settled = await Promise.allSettled(
+    tables.map(async (f) => {
+      await mkdir(dirname(f.path), { recursive: true, mode: 0o755 });
+      return [f.path, await buildTable(tableWrite(f, configDir))] as const;
+    }),
+  );
+  const built = new Map(settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])));
+  const discard = async () => {
+    await Promise.all([...built.values()].map((b) => b.discard()));
+  };
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) {
+    await discard();
+    throw failed.reason;
+  }
+  return { built, discard };
+}
+
+async function writeFilePlanned(f: PlannedFile, configDir: string, tables?: PreparedTables): Promise<boolean> {
   const content = typeof f.content === 'string' ? Buffer.from(f.content) : f.content;
   if (f.ifMissing && (await lstat(f.path).catch(() => undefined))) return false;
-  if (f.postmap) return writeTable({ path: f.path, content, type: f.postmap, mode: f.mode, uid, gid, configDir, syncDir: false });
-  return writeIfChanged(f.path, content, { mode: f.mode, uid, gid, syncDir: false });
+  if (f.postmap) return (await tables?.built.get(f.path)?.install()) ?? writeTable(tableWrite({ ...f, postmap: f.postmap }, configDir));
+  return writeIfChanged(f.path, content, { mode: f.mode, ...ids(f), syncDir: false });
 }
 
 // One planned file in its directory; resolves to its path when it was (re)written.
-async function writeFileStarted(f: PlannedFile, configDir: string): Promise<string | undefined> {
+async function writeFileStarted(f: PlannedFile, configDir: string, tables?: PreparedTables): Promise<string | undefined> {
   await mkdir(dirname(f.path), { recursive: true, mode: 0o755 });
-  return (await writeFilePlanned(f, configDir)) ? f.path : undefined;
+  return (await writeFilePlanned(f, configDir, tables)) ? f.path : undefined;
 }
 
 // Planned dirs grouped by depth, shallowest first.
@@ -53,18 +101,25 @@ async function settleAll<T>(work: Promise<T>[]): Promise<T[]> {
   return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
+const postfixConfFiles = (paths: MtaPaths) => ['main.cf', 'master.cf'].map((n) => join(paths.postfixConf, n));
+
+// Temp files a killed run left next to the plan's files, removed before anything is built next to them.
+export async function clearStaleTemps(plan: MergedPlan, paths: MtaPaths, log: Logger): Promise<void> {
+  const stale = await removeStaleTemps([...plan.files.map((f) => f.path), ...postfixConfFiles(paths)]);
+  if (stale.length) log.info({ event: 'seed.stale_removed', files: stale }, 'removed temp files of an interrupted run');
+}
+
 // Writes a validated plan: dirs, files and tables first, main.cf/master.cf last. Each write is atomic and skipped
 // when nothing changed; returns the paths that were (re)written.
 export async function commitPlan(
   plan: MergedPlan,
-  postfix: { main: string; master: string; configDir: string },
+  postfix: { main: string; master: string; configDir: string; prepared?: PreparedTables | undefined },
   paths: MtaPaths,
   log: Logger,
 ): Promise<string[]> {
   const changed: string[] = [];
-  const conf = ['main.cf', 'master.cf'].map((n) => join(paths.postfixConf, n));
-  const stale = await removeStaleTemps([...plan.files.map((f) => f.path), ...conf]);
-  if (stale.length) log.info({ event: 'seed.stale_removed', files: stale }, 'removed temp files of an interrupted run');
+  const conf = postfixConfFiles(paths);
+  const tables = postfix.prepared;
   const refused = new RefusedPaths(log, 'seed');
   // Dirs level by level (parents before children, siblings side by side); each file starts as soon as the planned
   // dirs above it exist, so writing files and indexing tables overlap with making the deeper dirs, and with each
@@ -74,7 +129,7 @@ export async function commitPlan(
   const startReady = () => {
     for (const f of plan.files)
       if (!started.has(f) && plan.dirs.every((d) => !f.path.startsWith(`${d.path}/`) || done.has(d.path)))
-        started.set(f, writeFileStarted(f, postfix.configDir));
+        started.set(f, writeFileStarted(f, postfix.configDir, tables));
   };
   startReady();
   try {

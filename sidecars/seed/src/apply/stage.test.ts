@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { POSTFIX_INSTALL } from '../postfix/core.ts';
@@ -39,4 +39,19 @@ test('maillog_file without a postlog service is refused before postfix runs', ()
   assert.equal(postlogProblem('maillog_file = /var/log/x\n', master), undefined);
   assert.match(postlogProblem('maillog_file = /var/log/x\n', 'smtp inet n - n - - smtpd\n') ?? '', /no postlog service/);
   assert.equal(postlogProblem('maillog_file =\n', ''), undefined);
+});
+
+test('work alongside the validation sees the staged config dir; a refused config discards what it made', async () => {
+  let discarded = 0;
+  const alongside = async (configDir: string) => ({
+    sawMain: existsSync(join(configDir, 'main.cf')),
+    discard: async () => void discarded++,
+  });
+  const ok = await stagePostfix(base, { ...POSTFIX_INSTALL }, [], alongside);
+  assert.ok(ok.ok && ok.prepared?.sawMain, JSON.stringify(ok));
+  assert.equal(discarded, 0);
+  if (ok.ok) await ok.dispose();
+  const refused = await stagePostfix(base, { ...POSTFIX_INSTALL, default_process_limit: 'lots' }, [], alongside);
+  assert.equal(refused.ok, false);
+  assert.equal(discarded, 1);
 });

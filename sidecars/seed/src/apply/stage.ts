@@ -13,9 +13,15 @@ export interface PostfixBase {
 }
 
 // On success the scratch dir stays until dispose(): postmap needs a main.cf (`-c configDir`) while tables are built.
-export type StageResult =
-  | { ok: true; main: string; master: string; configDir: string; dispose: () => Promise<void> }
+// `prepared` is what the caller's work alongside the validation produced.
+export type StageResult<T = undefined> =
+  | { ok: true; main: string; master: string; configDir: string; prepared: T | undefined; dispose: () => Promise<void> }
   | { ok: false; errors: EnvIssue[] };
+
+// Work that needs only the staged config dir (indexing tables under temp names) and can be undone.
+export interface Discardable {
+  discard: () => Promise<void>;
+}
 
 // What postfix itself does not catch at start-up but the seed knows: a maillog_file nobody would write.
 export function postlogProblem(main: string, master: string): string | undefined {
@@ -39,12 +45,14 @@ async function postfixValidate(dir: string): Promise<string | undefined> {
   return fatal.length ? fatal.join('; ') : r.stdout.trim() || `exit code ${first.exitCode}`;
 }
 
-// Renders main.cf/master.cf and lets postfix validate them in a scratch dir: nothing live is touched.
-export async function stagePostfix(
+// Renders main.cf/master.cf and lets postfix validate them in a scratch dir: nothing live is touched. `alongside`
+// runs while postfix validates (one CPU validates, the other indexes); a rejected config discards what it made.
+export async function stagePostfix<T extends Discardable = Discardable>(
   base: PostfixBase,
   postconf: Record<string, string>,
   master: readonly MasterEntry[],
-): Promise<StageResult> {
+  alongside?: (configDir: string) => Promise<T>,
+): Promise<StageResult<T>> {
   const dir = await mkdtemp(join(tmpdir(), 'mta-seed-stage-'));
   const dispose = () => rm(dir, { recursive: true, force: true });
   let keep = false;
@@ -73,10 +81,15 @@ export async function stagePostfix(
     ]);
     // Scratch files dated back, so validation and postmap -c do not wait for postfix to trust them.
     await Promise.all([etc, check].map((d) => agePostfixConf(d, 60_000)));
-    const failure = await postfixValidate(check);
-    if (failure) return { ok: false, errors: [{ variable: 'postfix', message: `configuration rejected by postfix: ${failure}` }] };
+    const [validated, side] = await Promise.allSettled([postfixValidate(check), alongside?.(etc)]);
+    const prepared = side.status === 'fulfilled' ? side.value : undefined;
+    if (validated.status === 'rejected' || validated.value || side.status === 'rejected') await prepared?.discard();
+    if (validated.status === 'rejected') throw validated.reason;
+    if (validated.value)
+      return { ok: false, errors: [{ variable: 'postfix', message: `configuration rejected by postfix: ${validated.value}` }] };
+    if (side.status === 'rejected') throw side.reason;
     keep = true;
-    return { ok: true, main, master: masterCf, configDir: etc, dispose };
+    return { ok: true, main, master: masterCf, configDir: etc, prepared, dispose };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     return { ok: false, errors: [{ variable: 'postfix', message: `cannot stage configuration: ${msg}` }] };
