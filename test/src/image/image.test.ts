@@ -580,7 +580,11 @@ for (const variant of VARIANTS) {
       assert.equal(r.status, 0, r.out);
       // The stale pid file did not keep amavis (and so the filter) down.
       if (variant === 'full')
-        await eventually(() => /^healthy: .*amavis on 10024/m.test(c.exec('/usr/local/bin/healthcheck').out), 180_000, 'amavis up after the re-create');
+        await eventually(
+          () => /^healthy: .*amavis on 10024/m.test(c.exec('/usr/local/bin/healthcheck').out),
+          180_000,
+          'amavis up after the re-create',
+        );
     });
 
     it('podman restart: the same container starts again with the same services', async () => {
