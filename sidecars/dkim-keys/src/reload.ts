@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type DaemonRef, type Logger, lookupUser, type MtaPaths, signalDaemon } from '@mta/shared';
+import { type Coalesced, coalesce, type DaemonRef, type Logger, lookupUser, type MtaPaths, signalDaemon } from '@mta/shared';
 
 // The running amavis: its runit service in the image; elsewhere the pid files, trusted only after /proc showed an
 // amavisd process of the amavis user (the pid files live in amavis-writable dirs).
@@ -33,4 +33,32 @@ export async function reloadAmavis(amavis: DaemonRef, log: Logger): Promise<bool
   }
   log.info({ event: 'amavis.reload', via: outcome }, 'amavis reloaded for new dkim keys');
   return true;
+}
+
+// amavis re-executes itself on SIGHUP, and a second SIGHUP before its handlers are back kills it (perl's default):
+// two key changes in a row (a fleet rotation: retire, then adopt) would take the filter down. Reloads are therefore
+// at least gapMs apart; those asked for meanwhile become one, sent when the gap is over.
+export const AMAVIS_RELOAD_GAP_MS = 20_000;
+
+export interface SpacedReload {
+  // The first reload after a quiet gap runs now (and is awaited); later ones are scheduled.
+  reload: () => Promise<void>;
+  close: () => Promise<void>;
+}
+
+// hup resolves true when a signal went out (false: amavis was not running, so there is no re-exec to wait for).
+export function spacedReload(hup: () => Promise<boolean>, gapMs = AMAVIS_RELOAD_GAP_MS, now = Date.now): SpacedReload {
+  let last = Number.NEGATIVE_INFINITY;
+  const job: Coalesced = coalesce(async () => {
+    const at = now();
+    if (await hup()) last = at;
+  });
+  return {
+    reload: async () => {
+      const wait = last + gapMs - now();
+      if (wait <= 0) return job.run();
+      job.request(wait);
+    },
+    close: () => job.close(),
+  };
 }

@@ -18,7 +18,7 @@ import type { Publish } from './events.ts';
 import { DkimFleet, type FleetLink } from './fleet-sync.ts';
 import { KeyInfoCache } from './keycache.ts';
 import { inspectKey, type KeyInfo } from './keyinfo.ts';
-import { amavisDaemon, reloadAmavis } from './reload.ts';
+import { amavisDaemon, reloadAmavis, spacedReload } from './reload.ts';
 import { syncKeys } from './sync.ts';
 import { watchKeyDir } from './watch.ts';
 
@@ -38,6 +38,8 @@ export interface ServiceOptions {
   seeding?: boolean;
   // How to reach the running amavis for a reload (default: amavisDaemon).
   amavis?: DaemonRef;
+  // Least time between two amavis reloads (default AMAVIS_RELOAD_GAP_MS); tests of back-to-back key changes shorten it.
+  reloadGapMs?: number;
   // Fleet mode (NATS_URL + MTA_FLEET_KEY): share keys through the KV bucket mta-dkim. Only for the watching service.
   fleet?: FleetLink;
 }
@@ -65,6 +67,7 @@ export async function runDkimKeys(o: ServiceOptions): Promise<{ core: DkimCore; 
   // Shared by the `--once` entry step and the service that follows it (run/ is per container start).
   const cacheDir = join(paths.run, 'dkim-keys');
   await mkdir(cacheDir, { recursive: true });
+  const amavisReload = spacedReload(() => reloadAmavis(amavis, log), o.reloadGapMs);
   const core: DkimCore = {
     dir: paths.dkim,
     snippetPath: paths.amavisDkim,
@@ -72,7 +75,7 @@ export async function runDkimKeys(o: ServiceOptions): Promise<{ core: DkimCore; 
     owner: await keyOwner(),
     log,
     publish: o.publish,
-    reload: () => reloadAmavis(amavis, log),
+    reload: amavisReload.reload,
     known: new Map(),
     refused: new RefusedPaths(log, 'dkim-keys'),
     keyCache: await KeyInfoCache.open(join(cacheDir, 'keyinfo.json')),
@@ -97,7 +100,7 @@ export async function runDkimKeys(o: ServiceOptions): Promise<{ core: DkimCore; 
   // Settle with the fleet before reporting ready, so a key that loses (e.g. minted by `--once`) is never announced.
   if (inFleet) await fleet.publishLocal().catch(fleetFailed);
   log.info({ event: 'dkim.ready', done, keys: keys.length }, 'dkim keys ready');
-  if (!o.watch) return { core, close: async () => {} };
+  if (!o.watch) return { core, close: () => amavisReload.close() };
   const watcher = await watchKeyDir(
     core.dir,
     () =>
@@ -115,6 +118,7 @@ export async function runDkimKeys(o: ServiceOptions): Promise<{ core: DkimCore; 
     close: async () => {
       await fleet?.close();
       await watcher.close();
+      await amavisReload.close();
     },
   };
 }

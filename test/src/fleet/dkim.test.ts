@@ -91,6 +91,8 @@ describe('dkim-keys in fleet mode', () => {
       publish: (subject, data) => void events.push({ node: name, subject, data }),
       watch: true,
       amavis: { pidFiles: [amavis.pidFile], comm: /^sh$/, uid: process.getuid?.() ?? 0 },
+      // The stand-in survives back-to-back SIGHUPs (a real amavis would not: default gap 20 s).
+      reloadGapMs: 1000,
       fleet: {
         connection: async () => nc,
         retryMs: 200,

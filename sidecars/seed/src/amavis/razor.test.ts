@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -62,6 +62,8 @@ describe('RAZOR_REGISTRATION with .razor replaced by a link', () => {
     try {
       const target = join(base, 'outside');
       mkdirSync(target, { mode: 0o700 });
+      // .razor sits in amavis's home, which amavis (here uid 4321) can write: the link may be planted.
+      chownSync(base, 4321, 4321);
       symlinkSync(target, join(base, '.razor'));
       const lines: string[] = [];
       const log = createLogger({ sidecar: 'seed', node: 't', destination: { write: (s: string) => void lines.push(s) } });
