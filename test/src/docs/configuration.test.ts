@@ -31,7 +31,7 @@ test('--check exits 1 with a clear message on a stale file and writing fixes it'
     assert.match(stale.stderr, /benchmarks\.md is stale \(missing or empty\)/);
     assert.equal(run('--dir', dir, '--bench', bench).status, 0);
     assert.equal(run('--check', '--dir', dir, '--bench', bench).status, 0);
-    assert.match(readFileSync(join(dir, 'benchmarks.md'), 'utf8'), /No results yet/);
+    assert.match(readFileSync(join(dir, 'benchmarks.md'), 'utf8'), /No result yet: run `npm run bench /);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
