@@ -1,5 +1,4 @@
 import { createSocket } from 'node:dgram';
-import { freePort } from './net.ts';
 
 // The zone the test serves; names are matched case-insensitively.
 export interface DnsRecords {
@@ -70,7 +69,6 @@ export function answer(query: Buffer, records: Required<DnsRecords>): Buffer {
 
 // A tiny authoritative-for-everything DNS server on loopback, so SPF/DKIM lookups in tests never leave the host.
 export async function startDns(records: DnsRecords = {}, fixedPort?: number): Promise<DnsServer> {
-  const port = fixedPort ?? (await freePort());
   const table = { txt: lower(records.txt ?? {}), a: lower(records.a ?? {}) };
   const queries: string[] = [];
   const sock = createSocket('udp4');
@@ -82,7 +80,12 @@ export async function startDns(records: DnsRecords = {}, fixedPort?: number): Pr
       // malformed query: drop it, as a real server would
     }
   });
-  await new Promise<void>((r) => sock.bind(port, '127.0.0.1', r));
+  // Port 0 unless fixed: the kernel picks a free port at bind time, so a parallel test can never take it first.
+  await new Promise<void>((resolve, reject) => {
+    sock.once('error', reject);
+    sock.bind(fixedPort ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = sock.address().port;
   return { port, records: table, queries, stop: () => new Promise<void>((r) => sock.close(() => r())) };
 }
 

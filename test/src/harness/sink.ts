@@ -1,5 +1,5 @@
+import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { freePort } from './net.ts';
 
 // One delivered message as the next hop saw it.
 export interface SunkMail {
@@ -24,7 +24,6 @@ export interface Sink {
 // The "next hop": a real SMTP (or LMTP) server on loopback (smtp-server package) that keeps every message it is
 // given. With `auth`, only those credentials are accepted and mail without AUTH is refused.
 export async function startSink(opts: { lmtp?: boolean; auth?: { user: string; pass: string } } = {}): Promise<Sink> {
-  const port = await freePort();
   const mails: SunkMail[] = [];
   let count = 0;
   let lastAt = 0;
@@ -58,10 +57,12 @@ export async function startSink(opts: { lmtp?: boolean; auth?: { user: string; p
       });
     },
   });
+  // Port 0: the kernel picks a free port at bind time (a port picked earlier may be taken by a parallel test meanwhile).
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
+    server.listen(0, '127.0.0.1', () => resolve());
   });
+  const port = (server.server.address() as AddressInfo).port;
   return {
     port,
     mails,
