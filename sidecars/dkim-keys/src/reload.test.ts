@@ -20,6 +20,20 @@ test('amavis reloads: the first at once, a burst within the gap becomes one relo
   await r.close();
 });
 
+test('a reload asked for while the signal is going out waits for the gap too', async () => {
+  let n = 0;
+  const r = spacedReload(async () => {
+    n++;
+    await sleep(50);
+    return true;
+  }, 300);
+  await Promise.all([r.reload(), r.reload()]);
+  assert.equal(n, 1, 'never two SIGHUPs back to back');
+  await sleep(400);
+  assert.equal(n, 2);
+  await r.close();
+});
+
 test('a reload that found amavis not running starts no gap', async () => {
   let n = 0;
   const r = spacedReload(async () => {

@@ -49,13 +49,20 @@ export interface SpacedReload {
 // hup resolves true when a signal went out (false: amavis was not running, so there is no re-exec to wait for).
 export function spacedReload(hup: () => Promise<boolean>, gapMs = AMAVIS_RELOAD_GAP_MS, now = Date.now): SpacedReload {
   let last = Number.NEGATIVE_INFINITY;
+  let signalling = false;
   const job: Coalesced = coalesce(async () => {
-    const at = now();
-    if (await hup()) last = at;
+    signalling = true;
+    try {
+      const at = now();
+      if (await hup()) last = at;
+    } finally {
+      signalling = false;
+    }
   });
   return {
     reload: async () => {
-      const wait = last + gapMs - now();
+      // A request while a signal is going out waits a whole gap: that signal may be the one amavis is re-executing for.
+      const wait = signalling ? gapMs : last + gapMs - now();
       if (wait <= 0) return job.run();
       job.request(wait);
     },
