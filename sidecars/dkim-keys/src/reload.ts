@@ -47,13 +47,13 @@ export interface SpacedReload {
 }
 
 // hup resolves true when a signal went out (false: amavis was not running, so there is no re-exec to wait for).
-export function spacedReload(hup: () => Promise<boolean>, gapMs = AMAVIS_RELOAD_GAP_MS, now = Date.now): SpacedReload {
+export function spacedReload(hup: () => Promise<boolean>, gapMs = AMAVIS_RELOAD_GAP_MS): SpacedReload {
   let last = Number.NEGATIVE_INFINITY;
   let signalling = false;
   const job: Coalesced = coalesce(async () => {
     signalling = true;
     try {
-      const at = now();
+      const at = Date.now();
       if (await hup()) last = at;
     } finally {
       signalling = false;
@@ -62,7 +62,7 @@ export function spacedReload(hup: () => Promise<boolean>, gapMs = AMAVIS_RELOAD_
   return {
     reload: async () => {
       // A request while a signal is going out waits a whole gap: that signal may be the one amavis is re-executing for.
-      const wait = signalling ? gapMs : last + gapMs - now();
+      const wait = signalling ? gapMs : last + gapMs - Date.now();
       if (wait <= 0) return job.run();
       job.request(wait);
     },
