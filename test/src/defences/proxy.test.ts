@@ -115,7 +115,7 @@ describe('PROXY protocol behind TRUSTED_PROXIES', () => {
     assert.equal(connects(), before, 'postfix never saw the connection');
   });
 
-  test('attack: every other spelling of loopback, the unspecified address or no address at all is refused (v1 and v2)', async () => {
+  test('attack: every other spelling of loopback, the unspecified address or no client at all is refused (v1 and v2)', async () => {
     const loopback = [
       v1('TCP4 127.0.0.1 127.0.0.1 40000 25'),
       v1('TCP4 127.254.3.4 127.0.0.1 40000 25'),
@@ -155,9 +155,10 @@ describe('PROXY protocol behind TRUSTED_PROXIES', () => {
       10_000,
       'every loopback header refused',
     );
-    // LOCAL, UNKNOWN and the families haproxy keeps the connection's own address for.
-    assert.ok((log().match(/172\.30\.0\.10:\d+ refused:proxy-header-without-client-address/g) ?? []).length >= 4, log());
     assert.equal(connects(), before, 'postfix never saw any of them');
+    // LOCAL, UNKNOWN and the families haproxy keeps the connection's own address for are closed without a log line:
+    // that is what a proxy's own health check (v2 LOCAL) looks like, every few seconds.
+    assert.doesNotMatch(log(), /refused:proxy-header-without-client-address/);
     // The same proxy with honest headers still gets through, in both versions.
     const honest = await talkAll(ns, PROXY, '127.0.0.1', stack.ports.smtp, [
       v1('TCP4 198.51.100.7 127.0.0.1 40001 25'),

@@ -122,6 +122,7 @@ test('TRUSTED_PROXIES: haproxy takes the public ports, postfix and dovecot move 
     cfg,
     /refused:proxy-header-without-client-address\) if \{ var\(sess\.peer\) -m found \} \{ var\(sess\.named\),strcmp\(sess\.peer\) eq 0 \}/,
   );
+  assert.match(cfg, /set-log-level silent if \{ var\(sess\.refused\) -m str refused:proxy-header-without-client-address \}/);
   assert.match(cfg, /reject if \{ var\(sess\.refused\) -m found \}/);
   const dove = String(file(p, '/r/etc/dovecot/conf.d/50-mta-defences.conf')?.content);
   assert.match(dove, /^listen = 127\.0\.0\.1$/m);

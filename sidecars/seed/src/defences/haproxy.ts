@@ -28,6 +28,7 @@ const IDLE: Record<GatedService, string> = {
 // trusted proxy must send a PROXY header (v1 or v2), anyone else is refused. Once the header is read (`src` is what
 // it names): a source that is loopback or unspecified is refused, and so is a header that kept the proxy's own
 // connection address (v1 UNKNOWN, v2 LOCAL, v2 UNSPEC/UNIX/UDP families), which would make the proxy the client.
+// A refusal is one log line, except for a header without a client: that is how a proxy's health check looks.
 function frontend(r: GateConfig['routes'][number], trustedFile: string): string[] {
   const proxied = '{ var(sess.peer) -m found }';
   const dovecot = (DOVECOT_GATED as readonly string[]).includes(r.name);
@@ -43,6 +44,8 @@ function frontend(r: GateConfig['routes'][number], trustedFile: string): string[
     `  tcp-request session set-var(sess.refused) str(refused:${REFUSALS.loopback}) if ${proxied} { src ${NOT_A_CLIENT.join(' ')} }`,
     `  tcp-request session set-var-fmt(sess.named) "%[src]:%[src_port]" if ${proxied}`,
     `  tcp-request session set-var(sess.refused) str(refused:${REFUSALS.noAddress}) if ${proxied} { var(sess.named),strcmp(sess.peer) eq 0 }`,
+    // A proxy's own health check sends v2 LOCAL: closed like the rest, but not logged every few seconds.
+    `  tcp-request content set-log-level silent if { var(sess.refused) -m str refused:${REFUSALS.noAddress} }`,
     '  tcp-request content reject if { var(sess.refused) -m found }',
     `  default_backend ${r.name}`,
     `backend ${r.name}`,
