@@ -357,7 +357,12 @@ for (const variant of VARIANTS) {
           ...opts,
           name: pxName,
           ns: pxNs.name,
-          env: { ...opts.env, TRUSTED_PROXIES: '172.30.0.10' },
+          // base: dovecot holds the mailboxes, so IMAP/POP3 sit behind the gate too.
+          env: {
+            ...opts.env,
+            TRUSTED_PROXIES: '172.30.0.10',
+            ...(variant === 'base' ? { VIRTUAL_TRANSPORT: 'lmtp:unix:private/transport' } : {}),
+          },
           volumes: [`${volume}-px:/srv`],
         });
         await eventually(() => greeting(pxNs.name, 25).startsWith('220 '), 60_000, '220 from loopback through the gate');
@@ -367,7 +372,8 @@ for (const variant of VARIANTS) {
         const cfg = join(cfgDir.dir, 'proxy.cfg');
         writeFileSync(
           cfg,
-          'defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\nlisten smtp\n  bind 172.30.0.10:2500\n  server gate 127.0.0.1:25 send-proxy-v2 source 172.30.0.10\n',
+          'defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\nlisten smtp\n  bind 172.30.0.10:2500\n  server gate 127.0.0.1:25 send-proxy-v2 source 172.30.0.10\n' +
+            'listen imap\n  bind 172.30.0.10:1430\n  server gate 127.0.0.1:143 send-proxy-v2 source 172.30.0.10\n',
         );
         const proxy = spawn('ip', ['netns', 'exec', pxNs.name, 'haproxy', '-db', '-f', cfg], { stdio: 'ignore' });
         cleanups.push(() => proxy.kill('SIGTERM'));
@@ -445,6 +451,28 @@ for (const variant of VARIANTS) {
         // gate postfix takes loopback for the gate itself (MYNETWORKS here is 127.0.0.0/8).
         const lo = swaksIn(pxNs.name, RELAY_PROBE).out;
         assert.match(lo, /<\*\* 554 5\.7\.1 <x@elsewhere\.test>: Relay access denied/, lo);
+        if (variant === 'base') {
+          // IMAP through the proxy: dovecot (on loopback behind the gate) sees the client; a loopback header is refused.
+          const viaProxy = inNs(pxNs.name, 'bash', [
+            '-c',
+            "{ printf 'a LOGIN nobody secret\\r\\nb LOGOUT\\r\\n'; sleep 2; } | nc -s 192.0.2.66 -w 3 172.30.0.10 1430",
+          ]).out;
+          assert.match(viaProxy, /^\* OK/m, viaProxy);
+          await eventually(() => /imap-login: .*rip=192\.0\.2\.66, lip=172\.30\.0\.10/.test(px.logs()), 10_000, 'dovecot sees the client');
+          assert.equal(
+            inNs(pxNs.name, 'bash', [
+              '-c',
+              "{ printf 'PROXY TCP4 127.0.0.1 127.0.0.1 40001 143\\r\\n'; sleep 2; } | nc -s 172.30.0.10 -w 3 127.0.0.1 143",
+            ]).out,
+            '',
+          );
+          await eventually(
+            () => /haproxy: imap connection from 127\.0\.0\.1:40001 refused:proxy-header-names-loopback/.test(px.logs()),
+            10_000,
+            'imap refusal',
+          );
+          assert.match(px.exec('doveconf', '-h', 'listen').out, /^127\.0\.0\.1$/m);
+        }
       });
     }
 
