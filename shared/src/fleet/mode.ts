@@ -28,6 +28,11 @@ export async function joinFleet(config: Config, env: RawEnv, log: Logger): Promi
   }
 }
 
+// Whether another node's heartbeats can count here: a fleet bus (explicit NATS_URL) and keys to trust. Needs no
+// signing key, so a process that only reads heartbeats (metrics) can run without MTA_FLEET_KEY.
+export const fleetPeersVisible = (env: RawEnv, config: Config): boolean =>
+  given(env, 'NATS_URL') && (config.MTA_FLEET_TRUST?.length ?? 0) > 0;
+
 // The keys whose fleet messages a reader accepts: MTA_FLEET_TRUST, and this node's own key when MTA_FLEET_KEY is
 // given (its signed heartbeats are then its own node's). Needs no private key otherwise.
 export async function fleetSigners(config: Config): Promise<TrustedSigners> {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import {
   detectVariant,
   FreshHeartbeats,
-  fleetEnabled,
+  fleetPeersVisible,
   fleetSigners,
   followMailLogs,
   followSidecarLogs,
@@ -51,7 +51,7 @@ await runSidecar({
     });
     cleanups.push(() => sidecars.close());
     // Only a fleet has peers: outside one, the bus (and its client's memory) is never touched.
-    if (fleetEnabled(env)) {
+    if (fleetPeersVisible(env, config)) {
       const watch = { peers, signers: await fleetSigners(config), fresh: new FreshHeartbeats(), self: config.MTA_NODE };
       cleanups.push(bus.subscribe(HEARTBEAT_SUBJECT, (data) => heardFrom(watch, data, Date.now())));
     }
