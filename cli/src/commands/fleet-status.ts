@@ -1,4 +1,4 @@
-import { HEARTBEAT_SUBJECT, mergeHeartbeats, type NodeStatus } from '@mta/shared';
+import { fleetSigners, HEARTBEAT_SUBJECT, mergeHeartbeats, type NodeStatus, openHeartbeat, parseEnv } from '@mta/shared';
 import type { CliIo } from '../io.ts';
 import { cliBus, connected } from './bus-connect.ts';
 
@@ -18,15 +18,25 @@ export function formatFleet(rows: readonly NodeStatus[]): string[] {
   return lines;
 }
 
-// `mta fleet status`: listens to heartbeats for a while, then prints what every node reported.
+// `mta fleet status`: listens to heartbeats for a while, then prints what every node reported. Only heartbeats signed
+// by a trusted key (MTA_FLEET_TRUST, or this node's MTA_FLEET_KEY) are shown; how many others came is said.
 export async function fleetStatus(io: CliIo, opts: { waitMs: number; json?: boolean }): Promise<void> {
+  // cliBus exits on an invalid environment.
   const bus = cliBus(io, 'fleet-status');
+  const parsed = parseEnv(io.env);
+  const signers = parsed.ok ? await fleetSigners(parsed.config) : undefined;
   await connected(bus, io, Math.min(opts.waitMs, 5000));
   const beats: Record<string, unknown>[] = [];
-  bus.subscribe(HEARTBEAT_SUBJECT, (d) => beats.push(d));
+  let refused = 0;
+  bus.subscribe(HEARTBEAT_SUBJECT, (d) => {
+    const h = signers ? openHeartbeat(signers, d) : undefined;
+    if (h?.ok) beats.push({ ...h.beat, at: new Date(h.signedAt).toISOString() });
+    else refused++;
+  });
   await new Promise((r) => setTimeout(r, opts.waitMs));
   await bus.close();
   const rows = mergeHeartbeats(beats);
   if (opts.json) io.out(JSON.stringify(rows, null, 2));
   else for (const l of formatFleet(rows)) io.out(l);
+  if (refused) io.err(`${refused} heartbeats ignored: not signed by a key in MTA_FLEET_TRUST (or too old)`);
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { parseEnv } from '../env/index.ts';
 import { mergeHeartbeats } from './heartbeat.ts';
-import { fleetEnabled } from './mode.ts';
+import { fleetEnabled, fleetPeersVisible } from './mode.ts';
 
 test('heartbeats from several sidecars merge into one row per node, newest wins', () => {
   const rows = mergeHeartbeats([
@@ -27,4 +28,16 @@ test('fleet mode needs an explicit NATS_URL and a signing key', () => {
   assert.equal(fleetEnabled({ NATS_URL: 'nats://a:4222' }), false);
   assert.equal(fleetEnabled({ NATS_URL: 'nats://a:4222', MTA_FLEET_KEY: 'SU…' }), true);
   assert.equal(fleetEnabled({ NATS_URL__FILE: '/run/secrets/url', MTA_FLEET_KEY__FILE: '/run/secrets/key' }), true);
+});
+
+test('peers are visible with an explicit NATS_URL and a trust list; no signing key needed', () => {
+  const config = (env: Record<string, string>) => {
+    const r = parseEnv({ HOSTNAME: 'mx1.example.com', ...env });
+    assert.ok(r.ok);
+    return r.config;
+  };
+  const trusted = config({ MTA_FLEET_TRUST: `mx2=U${'A'.repeat(55)}` });
+  assert.equal(fleetPeersVisible({ NATS_URL: 'nats://a:4222' }, trusted), true);
+  assert.equal(fleetPeersVisible({ NATS_URL: 'nats://a:4222' }, config({})), false);
+  assert.equal(fleetPeersVisible({}, trusted), false);
 });

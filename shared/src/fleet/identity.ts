@@ -15,32 +15,23 @@ export const sha256Hex = (data: Uint8Array): string =>
 
 export type Verdict = { ok: true; signer: string } | { ok: false; reason: string };
 
-// This node's signing key and the keys it trusts (its own included). Never the NATS credentials: a broker that asks
-// for a signature over a nonce of its choosing must not obtain a fleet signature.
-export class FleetIdentity {
+// The public keys whose signatures this node accepts, by name. Verifying needs no private key: a process that only
+// reads fleet messages (metrics) holds none.
+export class TrustedSigners {
   private readonly verifiers = new Map<string, KeyPair>();
 
   private constructor(
-    private readonly pair: KeyPair,
-    readonly node: string,
-    readonly publicKey: string,
     private readonly trusted: ReadonlyMap<string, string>,
     private readonly fromPublic: (key: string) => KeyPair,
   ) {}
 
-  // Fails on a seed whose checksum or type is wrong (the env check only looks at its shape).
-  static async load(seed: string, node: string, trust: readonly TrustedKey[] = []): Promise<FleetIdentity> {
-    const { fromSeed, fromPublic } = await natsNkeys();
-    const pair = fromSeed(new TextEncoder().encode(seed.trim()));
-    const publicKey = pair.getPublicKey();
-    const trusted = new Map(trust.map((t) => [t.key, t.name]));
-    trusted.set(publicKey, node);
-    return new FleetIdentity(pair, node, publicKey, trusted, fromPublic);
+  static async load(trust: readonly TrustedKey[]): Promise<TrustedSigners> {
+    const { fromPublic } = await natsNkeys();
+    return new TrustedSigners(new Map(trust.map((t) => [t.key, t.name])), fromPublic);
   }
 
-  // Base64url Ed25519 signature.
-  sign(op: string, scope: string, at: string, digestHex: string): string {
-    return Buffer.from(this.pair.sign(signedText(op, scope, at, digestHex))).toString('base64url');
+  get size(): number {
+    return this.trusted.size;
   }
 
   // The signer's name when the key is trusted and the signature holds.
@@ -59,6 +50,36 @@ export class FleetIdentity {
       good = false;
     }
     return good ? { ok: true, signer: name } : { ok: false, reason: `bad signature (claimed signer ${name})` };
+  }
+}
+
+// This node's signing key and the keys it trusts (its own included). Never the NATS credentials: a broker that asks
+// for a signature over a nonce of its choosing must not obtain a fleet signature.
+export class FleetIdentity {
+  private constructor(
+    private readonly pair: KeyPair,
+    readonly node: string,
+    readonly publicKey: string,
+    readonly signers: TrustedSigners,
+  ) {}
+
+  // Fails on a seed whose checksum or type is wrong (the env check only looks at its shape).
+  static async load(seed: string, node: string, trust: readonly TrustedKey[] = []): Promise<FleetIdentity> {
+    const { fromSeed } = await natsNkeys();
+    const pair = fromSeed(new TextEncoder().encode(seed.trim()));
+    const publicKey = pair.getPublicKey();
+    const signers = await TrustedSigners.load([...trust.filter((t) => t.key !== publicKey), { key: publicKey, name: node }]);
+    return new FleetIdentity(pair, node, publicKey, signers);
+  }
+
+  // Base64url Ed25519 signature.
+  sign(op: string, scope: string, at: string, digestHex: string): string {
+    return Buffer.from(this.pair.sign(signedText(op, scope, at, digestHex))).toString('base64url');
+  }
+
+  // The signer's name when the key is trusted and the signature holds.
+  verify(signer: string, sig: string, op: string, scope: string, at: string, digestHex: string): Verdict {
+    return this.signers.verify(signer, sig, op, scope, at, digestHex);
   }
 
   isSelf(signer: string): boolean {

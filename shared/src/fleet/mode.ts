@@ -2,7 +2,7 @@ import type { Config } from '../env/schema.ts';
 import type { RawEnv } from '../env/spec.ts';
 import { ErrorCode, MtaError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { FleetIdentity } from './identity.ts';
+import { FleetIdentity, TrustedSigners } from './identity.ts';
 
 const given = (env: RawEnv, name: string): boolean => !!(env[name] ?? env[`${name}__FILE`])?.trim();
 
@@ -26,4 +26,22 @@ export async function joinFleet(config: Config, env: RawEnv, log: Logger): Promi
   } catch (e) {
     throw new MtaError(ErrorCode.Config, `MTA_FLEET_KEY: not a valid NKEY user seed (${(e as Error).message})`);
   }
+}
+
+// Whether another node's heartbeats can count here: a fleet bus (explicit NATS_URL) and keys to trust. Needs no
+// signing key, so a process that only reads heartbeats (metrics) can run without MTA_FLEET_KEY.
+export const fleetPeersVisible = (env: RawEnv, config: Config): boolean =>
+  given(env, 'NATS_URL') && (config.MTA_FLEET_TRUST?.length ?? 0) > 0;
+
+// The keys whose fleet messages a reader accepts: MTA_FLEET_TRUST, and this node's own key when MTA_FLEET_KEY is
+// given (its signed heartbeats are then its own node's). Needs no private key otherwise.
+export async function fleetSigners(config: Config): Promise<TrustedSigners> {
+  const trust = config.MTA_FLEET_TRUST ?? [];
+  if (config.MTA_FLEET_KEY)
+    try {
+      return (await FleetIdentity.load(config.MTA_FLEET_KEY, config.MTA_NODE, trust)).signers;
+    } catch {
+      // A seed with a bad checksum is reported by the sidecars that sign; reading goes on with the trust list.
+    }
+  return TrustedSigners.load(trust);
 }

@@ -47,7 +47,7 @@ await runSidecar({
         : startAcmeWatch({ ...common(ctx), file: config.ACME_FILE, seenFile, onServed: publisher && ((c) => publisher.offer(c)) });
     // `mta fleet status`: which certificate this node serves (public facts only).
     const stopBeat = identity
-      ? startHeartbeat(bus, () => ({
+      ? startHeartbeat(bus, identity, () => ({
           sidecar: 'acme-watch',
           certSerial: running.service.served?.serial,
           certNotAfter: running.service.served?.notAfter,

@@ -25,7 +25,9 @@ await runSidecar({
     const publish = (s: string, p: Record<string, unknown>) => ctx.bus.publish(s, p);
     const svc = await start(ctx, true, identity ? { connection: () => ctx.bus.connection(), identity, publish } : undefined);
     // Fleet mode: tell `mta fleet status` which key each domain signs with on this node.
-    const stopBeat = identity ? startHeartbeat(ctx.bus, () => ({ sidecar: 'dkim-keys', dkim: fingerprints(svc.core.known) })) : undefined;
+    const stopBeat = identity
+      ? startHeartbeat(ctx.bus, identity, () => ({ sidecar: 'dkim-keys', dkim: fingerprints(svc.core.known) }))
+      : undefined;
     return async () => {
       stopBeat?.();
       await svc.close();

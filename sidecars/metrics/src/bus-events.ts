@@ -1,4 +1,4 @@
-import type { SidecarLogEvent } from '@mta/shared';
+import { type FreshHeartbeats, openHeartbeat, type SidecarLogEvent, type TrustedSigners } from '@mta/shared';
 import type { Families } from './families.ts';
 
 const KINDS = new Set(['spam', 'ham']);
@@ -14,8 +14,16 @@ export function acmeReasonClass(reason: string): string {
   return 'other';
 }
 
-// Fleet nodes heard from: node name -> last time (ms).
+// Fleet nodes heard from: signing key -> when its last fresh signed heartbeat arrived (ms).
 export type Peers = Map<string, number>;
+
+export interface PeerWatch {
+  peers: Peers;
+  signers: TrustedSigners;
+  fresh: FreshHeartbeats;
+  // This node's MTA_NODE: its own heartbeats are not a peer's.
+  self: string;
+}
 
 const num = (v: unknown) => (typeof v === 'number' && v > 0 ? v : 0);
 
@@ -32,10 +40,13 @@ export function countSidecarEvent(f: Families, e: SidecarLogEvent): void {
   else if (e.event === 'acme.cert.rejected') f.acmeRejected.inc({ reason: acmeReasonClass(String(data.reason ?? '')) });
 }
 
-// In fleet mode, any bus message of another node (heartbeats every 10 s) proves the fleet carries its state to us.
-export function heardFrom(peers: Peers, self: string, data: Record<string, unknown>, now: number): void {
-  const node = typeof data.node === 'string' ? data.node : undefined;
-  if (node && node !== self && (peers.has(node) || peers.size < 1000)) peers.set(node, now);
+// In fleet mode, a heartbeat (every 10 s per sidecar) that a trusted node signed, recently and after the last one
+// seen from it, proves the fleet carries its state to us. Anything else on the bus (any client can publish there,
+// or replay what it recorded) counts for nothing.
+export function heardFrom(w: PeerWatch, data: Record<string, unknown>, now: number): void {
+  const h = openHeartbeat(w.signers, data, now);
+  if (!h.ok || h.node === w.self || !w.fresh.accept(h)) return;
+  if (w.peers.has(h.signer) || w.peers.size < 1000) w.peers.set(h.signer, now);
 }
 
 // The fleet gauges from what was heard (at scrape time).

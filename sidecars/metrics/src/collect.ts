@@ -18,8 +18,8 @@ export interface CollectOptions {
   keys: { current: DkimKey[] };
 }
 
-// The state gauges are read at scrape time (queue, certificate, keys, services); counters move with events.
-export async function collect(o: CollectOptions, openMetrics: boolean, now = Date.now()): Promise<string> {
+// The state gauges, read at scrape time (queue, certificate, keys, services, fleet); counters move with events.
+export async function readState(o: CollectOptions, now = Date.now()): Promise<void> {
   const f = o.families;
   await scanQueue(f, o.paths.postfixQueue, now);
   await certGauges(f, o.paths, now);
@@ -30,5 +30,7 @@ export async function collect(o: CollectOptions, openMetrics: boolean, now = Dat
   await serviceGauges(f, o.paths.serviceDir);
   fleetGauges(f, o.peers, now);
   f.buildInfo.replace([[{ version: o.version, variant: o.variant }, 1]]);
-  return render(Object.values(f) as Family[], openMetrics);
 }
+
+// The exposition of every family as it stands.
+export const exposition = (o: CollectOptions, openMetrics: boolean): string => render(Object.values(o.families) as Family[], openMetrics);

@@ -142,14 +142,14 @@ export const SPECS = {
   fleetPeers: {
     name: 'mta_fleet_peers',
     kind: 'gauge',
-    help: 'Other fleet nodes heard from within the last minute.',
-    source: 'bus: mta.fleet.heartbeat',
+    help: 'Other fleet nodes (keys in MTA_FLEET_TRUST) whose signed heartbeat arrived within the last minute; unsigned, untrusted and replayed heartbeats do not count.',
+    source: 'bus: mta.fleet.heartbeat (signed)',
   },
   fleetSyncAge: {
     name: 'mta_fleet_last_sync_age_seconds',
     kind: 'gauge',
-    help: 'Seconds since the last message from another fleet node (-1 before the first, and outside a fleet).',
-    source: 'fleet bus (heartbeats)',
+    help: 'Seconds since the last signed heartbeat of another fleet node (-1 before the first, and outside a fleet).',
+    source: 'fleet bus (signed heartbeats)',
   },
   serviceUp: {
     name: 'mta_service_up',

@@ -22,6 +22,13 @@ const REASONS: Record<number, string> = {
   503: 'Service Unavailable',
 };
 const MAX_HEAD = 8192;
+// Prometheus needs one or two connections; more are refused at once, so a client opening many cannot make the
+// sidecar hold sockets (or scrapes) for all of them.
+export const MAX_CONNECTIONS = 16;
+// From accept: the whole request head within HEAD_MS (not per packet: a byte every few seconds does not keep a
+// connection), and nothing, answered or not, stays open past LIFETIME_MS.
+const HEAD_MS = 5000;
+const LIFETIME_MS = 60_000;
 
 // The request line and headers of one HTTP/1.x request head ("GET /metrics HTTP/1.1\r\nAccept: …\r\n\r\n").
 export function parseHead(head: string): Request | undefined {
@@ -37,15 +44,22 @@ export function parseHead(head: string): Request | undefined {
 }
 
 // A minimal HTTP/1.1 server for three GET endpoints: one request per connection (Connection: close), no request
-// body read, heads over 8 KB or slower than 5 s refused. node:http would cost this sidecar ~5 MB of its 50.
+// body read, heads over 8 KB or slower than 5 s refused, at most MAX_CONNECTIONS at once. node:http would cost this
+// sidecar ~5 MB of its 50.
 export function serveHttp(host: string, port: number, handle: (r: Request) => Promise<Response>): Promise<Server> {
   const server = createServer((socket: Socket) => {
     let head = '';
     let done = false;
-    socket.setTimeout(5000, () => socket.destroy());
+    const headTimer = setTimeout(() => socket.destroy(), HEAD_MS);
+    const lifeTimer = setTimeout(() => socket.destroy(), LIFETIME_MS);
+    socket.on('close', () => {
+      clearTimeout(headTimer);
+      clearTimeout(lifeTimer);
+    });
     socket.on('error', () => socket.destroy());
     const reply = (req: Request | undefined, r: Response) => {
       done = true;
+      clearTimeout(headTimer);
       const body = req?.method === 'HEAD' ? '' : r.body;
       socket.end(
         `HTTP/1.1 ${r.status} ${REASONS[r.status] ?? ''}\r\ncontent-type: ${r.type}\r\ncontent-length: ${Buffer.byteLength(r.body)}\r\n` +
@@ -62,6 +76,7 @@ export function serveHttp(host: string, port: number, handle: (r: Request) => Pr
         return;
       }
       const req = parseHead(head.slice(0, end));
+      clearTimeout(headTimer);
       if (!req) return reply(undefined, { status: 400, type: 'text/plain', body: 'bad request\n' });
       void handle(req).then(
         (r) => reply(req, r),
@@ -69,5 +84,6 @@ export function serveHttp(host: string, port: number, handle: (r: Request) => Pr
       );
     });
   });
+  server.maxConnections = MAX_CONNECTIONS;
   return listenLean(server, host, port);
 }

@@ -1,10 +1,22 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { detectVariant, fleetEnabled, followMailLogs, followSidecarLogs, type LoggedDaemon, mtaPaths, runSidecar } from '@mta/shared';
+import {
+  detectVariant,
+  FreshHeartbeats,
+  fleetPeersVisible,
+  fleetSigners,
+  followMailLogs,
+  followSidecarLogs,
+  HEARTBEAT_SUBJECT,
+  type LoggedDaemon,
+  mtaPaths,
+  runSidecar,
+} from '@mta/shared';
 import { countSidecarEvent, heardFrom, type Peers } from './bus-events.ts';
 import type { DkimKey } from './dkim.ts';
 import { createFamilies } from './families.ts';
 import { readiness } from './health.ts';
+import { cacheFor } from './scrape-cache.ts';
 import { startServer } from './server.ts';
 import { countLogEvent } from './traffic.ts';
 
@@ -39,7 +51,10 @@ await runSidecar({
     });
     cleanups.push(() => sidecars.close());
     // Only a fleet has peers: outside one, the bus (and its client's memory) is never touched.
-    if (fleetEnabled(env)) cleanups.push(bus.subscribe('mta.>', (data) => heardFrom(peers, config.MTA_NODE, data, Date.now())));
+    if (fleetPeersVisible(env, config)) {
+      const watch = { peers, signers: await fleetSigners(config), fresh: new FreshHeartbeats(), self: config.MTA_NODE };
+      cleanups.push(bus.subscribe(HEARTBEAT_SUBJECT, (data) => heardFrom(watch, data, Date.now())));
+    }
     if (variant === 'full') {
       // DNS is asked every 10 minutes, not per scrape: a Prometheus must never make the server query DNS.
       const dns = () => void import('./dkim.ts').then((d) => d.checkPublished(families, keys.current)).catch(() => undefined);
@@ -52,15 +67,17 @@ await runSidecar({
       });
     }
     const { host, port } = config.METRICS_LISTEN;
+    // The scrape-time collectors load on the first scrape: an idle sidecar only counts log lines.
+    const collector = () => import('./collect.ts');
+    const state = { families, paths, variant, version: VERSION, domains: config.MAIL_DOMAIN ?? [], peers, keys };
+    const read = cacheFor(async () => (await collector()).readState(state), config.METRICS_SCRAPE_CACHE * 1000);
     const server = await startServer({
       host,
       port,
-      // The scrape-time collectors load on the first scrape: an idle sidecar only counts log lines.
-      metrics: async (om) =>
-        (await import('./collect.ts')).collect(
-          { families, paths, variant, version: VERSION, domains: config.MAIL_DOMAIN ?? [], peers, keys },
-          om,
-        ),
+      metrics: async (om) => {
+        await read();
+        return (await collector()).exposition(state, om);
+      },
       ready: readiness('/usr/local/bin/healthcheck'),
     });
     cleanups.push(() => new Promise<void>((r) => server.close(() => r())));

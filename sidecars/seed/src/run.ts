@@ -22,6 +22,7 @@ import { dovecotParamNames, postfixParamNames } from './apply/facts.ts';
 import { stagePostfix } from './apply/stage.ts';
 import { renderContext } from './context.ts';
 import { passesToDovecot } from './dovecot/passthrough.ts';
+import { defaultGateways, gatewayWarnings } from './gateway.ts';
 import { mergeParts } from './merge.ts';
 import type { PlanPart, Renderer } from './plan.ts';
 import { renderPassthrough } from './postfix/passthrough.ts';
@@ -39,6 +40,8 @@ export interface RunSeedOptions {
   now?: Date;
   // The caller's parse of env, so the environment is parsed once per start.
   parsed?: ParseResult;
+  // The container's default gateways (read from /proc/net when not given).
+  gateways?: readonly string[];
 }
 
 export interface SeedResult {
@@ -102,6 +105,7 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
   const ctx = renderContext({ config: parsed.config, env: parsed.env, paths, variant: opts.variant, postfixParams, dovecotParams, now });
   const plan = mergeParts([...renderAll(opts.renderers ?? registry, ctx), renderPassthrough(ctx)]);
   plan.warnings.unshift(...envWarnings);
+  plan.warnings.push(...gatewayWarnings(parsed.config, opts.gateways ?? defaultGateways()));
   if (!base.base) plan.errors.push({ variable: 'postfix', message: `no main.cf/master.cf in ${base.source} to render from` });
   if (plan.errors.length || !base.base)
     return done({ status: 'invalid', errors: plan.errors, warnings: plan.warnings, changed: [], domains });

@@ -82,7 +82,7 @@ await runSidecar({
       outbox.start();
       const fleetInbox = inbox;
       // `mta fleet status`: learn lag = files queued here + fleet messages not learned here yet.
-      stopBeat = startHeartbeat(bus, () => ({ sidecar: 'spamd-learn', learnPending: fleetInbox.lag(queue.size) }));
+      stopBeat = startHeartbeat(bus, identity, () => ({ sidecar: 'spamd-learn', learnPending: fleetInbox.lag(queue.size) }));
     }
     const watcher = watchDropFolders(
       lib,

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { before, describe, test } from 'node:test';
+import { gatewayWarnings } from '@mta/seed/gateway';
 import { type ComposeService, composeServices } from '../docs/compose-env.ts';
 import { type Dovecot, startDovecot } from '../dovecot/start-dovecot.ts';
 import { eventually, fileScope, type SeededPostfix, seededPostfix, swaks, swaksAuth } from '../harness/index.ts';
@@ -152,9 +153,12 @@ describe('compose demo: mta with LDAP mailboxes and MySQL aliases', () => {
     assert.match(auth('wrong').output, /<~\*\s+535 /);
   });
 
-  test("relay trust: loopback and the demo's own backend network (kopano sends without a login), nothing else", () => {
+  test("relay trust: loopback and kopano's own address (it sends without a login), never the subnet with its gateway", () => {
     const mynetworks = execFileSync('postconf', ['-c', mta.paths.postfixConf, '-h', 'mynetworks'], { encoding: 'utf8' }).trim();
-    assert.equal(mynetworks, '127.0.0.0/8 [::1]/128 172.29.53.0/24');
+    assert.equal(mynetworks, '127.0.0.0/8 [::1]/128 172.29.53.30');
+    assert.match(read('compose.yml'), /\n {2}app:\n[\s\S]*?ipv4_address: \$\{APP_ADDRESS-172\.29\.53\.30\}/);
+    // Docker gives the bridge the subnet's first address: the gateway, where published ports' clients appear.
     assert.match(read('compose.yml'), /subnet: \$\{BACKEND_SUBNET-172\.29\.53\.0\/24\}/);
+    assert.deepEqual(gatewayWarnings({ MYNETWORKS: mynetworks.split(' ') }, ['172.29.53.1']), []);
   });
 });

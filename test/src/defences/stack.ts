@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DefenceOptions, defenceRenderer, renderDefences } from '@mta/seed/defences/index';
@@ -7,12 +8,21 @@ import type { RawEnv, Variant } from '@mta/shared';
 import { type Dovecot, startDovecot } from '../dovecot/start-dovecot.ts';
 import { type Daemon, freePort, type SeededPostfix, seededPostfix, type TestNetns } from '../harness/index.ts';
 
+const SERVICES = ['smtp', 'submission', 'smtps', 'imap', 'imaps', 'pop3', 'pop3s'] as const;
+type Service = (typeof SERVICES)[number];
+const freePorts = async (): Promise<Record<Service, number>> =>
+  Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()] as const))) as Record<Service, number>;
+const loopback = (ports: Record<Service, number>): Record<Service, string> =>
+  Object.fromEntries(SERVICES.map((s) => [s, `127.0.0.1:${ports[s]}`])) as Record<Service, string>;
+
 export interface Stack {
   mta: SeededPostfix;
   dovecot?: Dovecot;
   gate?: Daemon;
-  // Where clients reach postfix: the gate's ports with TRUSTED_PROXIES, else postfix's own.
-  ports: { smtp: number; submission?: number; smtps?: number };
+  // Where clients reach postfix and dovecot: the gate's ports with TRUSTED_PROXIES, else the daemons' own.
+  ports: { smtp: number; submission?: number; smtps?: number; imap?: number; imaps?: number; pop3?: number; pop3s?: number };
+  // Behind the gate: the loopback ports the daemons listen on (what only the gate should reach).
+  internal?: Record<Service, number>;
   stop: () => Promise<void>;
 }
 
@@ -20,12 +30,9 @@ export interface Stack {
 // where the image's svlogd keeps the streams, so the guard follows them exactly as in the image.
 export async function startStack(ns: TestNetns, env: RawEnv, o: { variant?: Variant; dovecot?: boolean } = {}): Promise<Stack> {
   const gated = !!env.TRUSTED_PROXIES;
-  const pub = { smtp: await freePort(), submission: await freePort(), smtps: await freePort() };
-  const internal = { smtp: await freePort(), submission: await freePort(), smtps: await freePort() };
-  const opts: DefenceOptions = {
-    publicPorts: { smtp: `127.0.0.1:${pub.smtp}`, submission: `127.0.0.1:${pub.submission}`, smtps: `127.0.0.1:${pub.smtps}` },
-    internal: { smtp: `127.0.0.1:${internal.smtp}`, submission: `127.0.0.1:${internal.submission}`, smtps: `127.0.0.1:${internal.smtps}` },
-  };
+  const pub = await freePorts();
+  const internal = await freePorts();
+  const opts: DefenceOptions = { publicPorts: loopback(pub), internal: loopback(internal) };
   const list: Renderer[] = renderers.map((r) => (r === renderDefences ? defenceRenderer(opts) : r));
   const mta = await seededPostfix({
     // postscreen on unless a test says otherwise: what an internet-facing MX runs.
@@ -43,7 +50,8 @@ export async function startStack(ns: TestNetns, env: RawEnv, o: { variant?: Vari
   try {
     let dovecot: Dovecot | undefined;
     if (o.dovecot !== false && (o.variant ?? 'base') !== 'mini') {
-      dovecot = await startDovecot(mta.paths, { ns, logDir: true });
+      const { imap, imaps, pop3, pop3s } = internal;
+      dovecot = await startDovecot(mta.paths, { ns, logDir: true, ports: gated ? { imap, imaps, pop3, pop3s } : undefined });
       const d = dovecot;
       stops.unshift(() => d.stop());
     }
@@ -56,12 +64,15 @@ export async function startStack(ns: TestNetns, env: RawEnv, o: { variant?: Vari
         throw new Error(`${e.message}\n${g.output()}`);
       });
     }
-    const ports = gated ? pub : { smtp: mta.ports.smtp as number, submission: mta.ports.submission, smtps: mta.ports.smtps };
+    const ports = gated
+      ? pub
+      : { smtp: mta.ports.smtp as number, submission: mta.ports.submission, smtps: mta.ports.smtps, ...dovecot?.ports };
     return {
       mta,
       dovecot,
       gate,
       ports,
+      internal: gated ? internal : undefined,
       stop: async () => {
         for (const s of stops) await s().catch(() => undefined);
       },
@@ -84,16 +95,33 @@ export function swaksFrom(ns: TestNetns, from: string, server: string, port: num
   return `${r.stdout}${r.stderr}`;
 }
 
+// A shell line that sends $1 (printf %b escapes) from one client address and prints what came back within waitS s.
+const talkScript = (from: string, server: string, port: number, waitS: number) =>
+  `{ printf '%b' "$1"; sleep ${waitS}; } | nc -s ${from} -w ${waitS + 1} ${server} ${port}`;
+
 // Raw bytes to a TCP service from one client address; what came back within `waitS` seconds.
 export function talk(ns: TestNetns, from: string, server: string, port: number, send: string, waitS = 2): string {
-  const r = ns.run(
-    'bash',
-    ['-c', `{ printf '%b' "$1"; sleep ${waitS}; } | nc -s ${from} -w ${waitS + 1} ${server} ${port}`, 'talk', send],
-    {
-      timeoutMs: (waitS + 10) * 1000,
-    },
+  return ns.run('bash', ['-c', talkScript(from, server, port, waitS), 'talk', send], { timeoutMs: (waitS + 10) * 1000 }).stdout;
+}
+
+// `talk` for many payloads at once (each its own connection, in parallel): what came back for each, in order.
+export function talkAll(ns: TestNetns, from: string, server: string, port: number, sends: readonly string[], waitS = 2): Promise<string[]> {
+  return Promise.all(
+    sends.map(
+      (send) =>
+        new Promise<string>((resolve) => {
+          const script = talkScript(from, server, port, waitS);
+          const p = spawn('ip', ['netns', 'exec', ns.name, 'bash', '-c', script, 'talk', send], { stdio: ['ignore', 'pipe', 'ignore'] });
+          let out = '';
+          p.stdout.on('data', (d) => (out += d));
+          const kill = setTimeout(() => p.kill('SIGKILL'), (waitS + 10) * 1000);
+          p.on('close', () => {
+            clearTimeout(kill);
+            resolve(out);
+          });
+        }),
+    ),
   );
-  return r.stdout;
 }
 
 // What a daemon logged so far (the file svlogd would keep).

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { mtaPaths } from '@mta/shared';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { type Daemon, eventually, fleetEnv, type NatsServer, nodeKey, startNats, tempRoot } from '../harness/index.ts';
+import { type Daemon, eventually, fleetEnv, heartbeatOf, type NatsServer, nodeKey, startNats, tempRoot } from '../harness/index.ts';
 import { amavisd, startSidecarProcess, writeAmavisConf } from './helpers.ts';
 
 describe('dkim-keys watches the key dir', () => {
@@ -20,7 +20,7 @@ describe('dkim-keys watches the key dir', () => {
     nats = await startNats();
     nc = await connect({ servers: nats.url });
     nc.subscribe('mta.dkim.>', { callback: (_e, m) => void events.push({ subject: m.subject, data: m.json() }) });
-    nc.subscribe('mta.fleet.heartbeat', { callback: (_e, m) => void events.push({ subject: m.subject, data: m.json() }) });
+    nc.subscribe('mta.fleet.heartbeat', { callback: (_e, m) => void events.push({ subject: m.subject, data: heartbeatOf(m.json()) }) });
     await nc.flush();
     // A fleet node (NATS_URL and a signing key): it sends heartbeats.
     const me = nodeKey('n1');

@@ -20,9 +20,13 @@ export interface Dovecot extends Daemon {
 // Starts the seed-rendered dovecot of a test root in the foreground, moved to loopback test ports by one extra
 // conf.d file (the image uses 143/993/110/995 on all interfaces).
 // `ns`: inside that namespace; `logDir`: log to <root>/run/mta/log/dovecot/current as in the image.
-export async function startDovecot(paths: MtaPaths, opts: { ns?: TestNetns; logDir?: boolean } = {}): Promise<Dovecot> {
+// `ports`: the listeners' ports (behind the PROXY gate: the loopback ports the gate forwards to); free ones otherwise.
+export async function startDovecot(
+  paths: MtaPaths,
+  opts: { ns?: TestNetns; logDir?: boolean; ports?: Dovecot['ports'] } = {},
+): Promise<Dovecot> {
   const conf = join(paths.dovecotConf, 'dovecot.conf');
-  const ports = { imap: await freePort(), imaps: await freePort(), pop3: await freePort(), pop3s: await freePort() };
+  const ports = opts.ports ?? { imap: await freePort(), imaps: await freePort(), pop3: await freePort(), pop3s: await freePort() };
   const logFile = opts.logDir ? join(paths.logDir, 'dovecot', 'current') : join(paths.root, 'dovecot.log');
   if (opts.logDir) mkdirSync(join(paths.logDir, 'dovecot'), { recursive: true });
   // The image keeps the packaged conf.d snippets next to ours; so do the tests, to prove they are not read.

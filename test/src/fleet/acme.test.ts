@@ -14,6 +14,7 @@ import {
   type Daemon,
   eventually,
   fleetEnv,
+  heartbeatOf,
   type NatsServer,
   type NodeKey,
   nodeKey,
@@ -199,7 +200,7 @@ describe('fleet certificates: acme.json on one node, served by another', { timeo
 
   it('a node started later installs the fleet certificate and reports its serial in heartbeats', async () => {
     const beats: Record<string, unknown>[] = [];
-    bus.nc.subscribe('mta.fleet.heartbeat', { callback: (_e, m) => void beats.push(m.json()) });
+    bus.nc.subscribe('mta.fleet.heartbeat', { callback: (_e, m) => void beats.push(heartbeatOf(m.json())) });
     const rootC = await newRoot(false);
     start('mx-c', rootC.dir, { ACME_SOURCE: 'fleet', ACME_POSTHOOK: '' });
     await eventually(

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Bus, startHeartbeat } from '@mta/shared';
+import { Bus, FleetIdentity, startHeartbeat } from '@mta/shared';
 import { runCli } from '../../../cli/src/program.ts';
-import { freePort, type NatsServer, startNats } from '../harness/index.ts';
+import { freePort, type NatsServer, nodeKey, startNats } from '../harness/index.ts';
 
 let nats: NatsServer;
 before(async () => {
@@ -20,14 +20,26 @@ const io = (env: Record<string, string>) => {
   };
 };
 
-test('mta fleet status merges the heartbeats of two nodes', async () => {
-  const buses = ['mx1', 'mx2'].map((node) => Bus.start({ servers: [nats.url], name: node, node }));
+test('mta fleet status merges the signed heartbeats of two nodes; unsigned and untrusted ones are not shown', async () => {
+  const keys = [nodeKey('mx1'), nodeKey('mx2')];
+  const ids = await Promise.all(keys.map((k) => FleetIdentity.load(k.seed, k.name)));
+  const buses = keys.map((k) => Bus.start({ servers: [nats.url], name: k.name, node: k.name }));
   const stops = buses.map((bus, i) =>
-    startHeartbeat(bus, () => ({ sidecar: 'acme-watch', certSerial: `SERIAL${i}`, dkim: { 'example.com.default': `fp${i}` } }), 300),
+    startHeartbeat(
+      bus,
+      ids[i]!,
+      () => ({ sidecar: 'acme-watch', certSerial: `SERIAL${i}`, dkim: { 'example.com.default': `fp${i}` } }),
+      300,
+    ),
   );
-  const t = io({ NATS_URL: nats.url });
+  // A bus client without a trusted key claims to be a third node, and mx1.
+  const rogue = await FleetIdentity.load(nodeKey('mx3').seed, 'mx3');
+  const stopRogue = startHeartbeat(buses[0]!, rogue, () => ({ sidecar: 'acme-watch', certSerial: 'FORGED' }), 300);
+  const forged = setInterval(() => buses[1]!.publish('mta.fleet.heartbeat', { sidecar: 'acme-watch', certSerial: 'FORGED' }), 300);
+  const t = io({ NATS_URL: nats.url, MTA_FLEET_TRUST: keys.map((k) => `${k.name}=${k.publicKey}`).join(' ') });
   const code = await runCli(['fleet', 'status', '--wait', '1500', '--json'], t.io);
-  for (const stop of stops) stop();
+  for (const stop of [...stops, stopRogue]) stop();
+  clearInterval(forged);
   await Promise.all(buses.map((b) => b.close()));
   assert.equal(code, 0, t.err.join('\n'));
   const rows = JSON.parse(t.out.join('\n')) as { node: string; certSerial: string; dkim: Record<string, string> }[];
@@ -38,6 +50,7 @@ test('mta fleet status merges the heartbeats of two nodes', async () => {
       ['mx2', 'SERIAL1', 'fp1'],
     ],
   );
+  assert.match(t.err.join('\n'), /^\d+ heartbeats ignored: not signed by a key in MTA_FLEET_TRUST/m);
 });
 
 test('mta events prints live events as JSON lines', async () => {

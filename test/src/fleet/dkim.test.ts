@@ -13,6 +13,7 @@ import {
   eventually,
   type FleetNats,
   fleetEnv,
+  heartbeatOf,
   type NodeKey,
   nodeKey,
   startDaemon,
@@ -170,7 +171,7 @@ describe('dkim-keys in fleet mode', () => {
     const fleetKey = await bucketValue(nc, 'a.test.default');
     assert.ok(fleetKey && fleetKey !== own);
     const beats: Record<string, unknown>[] = [];
-    nc.subscribe('mta.fleet.heartbeat', { callback: (_e, m) => void beats.push(m.json()) });
+    nc.subscribe('mta.fleet.heartbeat', { callback: (_e, m) => void beats.push(heartbeatOf(m.json())) });
     // The real sidecar process: TLS with a client certificate, NKEY login as mx2, its own signing key.
     const proc = startSidecarProcess(re, {
       MAIL_DOMAIN: 'a.test',

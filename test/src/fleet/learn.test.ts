@@ -3,7 +3,17 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { mtaPaths } from '@mta/shared';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { type Daemon, eventually, fleetEnv, type NatsServer, type NodeKey, nodeKey, startNats, tempRoot } from '../harness/index.ts';
+import {
+  type Daemon,
+  eventually,
+  fleetEnv,
+  heartbeatOf,
+  type NatsServer,
+  type NodeKey,
+  nodeKey,
+  startNats,
+  tempRoot,
+} from '../harness/index.ts';
 import { message } from '../spamd/corpus.ts';
 import { bayesCounts, countFiles, drop, logLines, makeLib, startLearner } from '../spamd/learner.ts';
 
@@ -63,7 +73,7 @@ describe('fleet learning: every node learns every message exactly once', { timeo
     cleanups.push(() => nats.stop());
     nc = await connect({ servers: nats.url });
     cleanups.push(() => nc.close());
-    nc.subscribe('mta.fleet.heartbeat', { callback: (_e, m) => void beats.push(m.json()) });
+    nc.subscribe('mta.fleet.heartbeat', { callback: (_e, m) => void beats.push(heartbeatOf(m.json())) });
     for (const name of ['mx-a', 'mx-b']) {
       const r = await tempRoot(`mta-fleet-learn-${name}-`);
       cleanups.push(r.cleanup);

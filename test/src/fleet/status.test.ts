@@ -15,6 +15,7 @@ import {
   fleetEnv,
   freePort,
   type NatsServer,
+  type NodeKey,
   nodeKey,
   scaffoldConfig,
   startNats,
@@ -28,13 +29,14 @@ let root: { dir: string; cleanup: () => Promise<void> };
 let natsDir: { dir: string; cleanup: () => Promise<void> };
 const procs: Daemon[] = [];
 let serial = '';
+let me: NodeKey;
 
 // One node with its three long-running sidecars (real processes), reporting to `mta fleet status`.
 before(async () => {
   natsDir = await tempRoot('mta-fleet-status-nats-');
   nats = await startNats({ jetstream: true, dir: natsDir.dir });
   root = await tempRoot('mta-fleet-status-');
-  const me = nodeKey('mx-s');
+  me = nodeKey('mx-s');
   const env = { NATS_URL: nats.url, MTA_NODE: 'mx-s', ...fleetEnv(me, [me]) };
   mkdirSync(join(root.dir, 'etc'), { recursive: true });
   symlinkSync(scaffoldConfig(join(root.dir, 'pf'), await freePort(), {}), join(root.dir, 'etc/postfix'));
@@ -63,7 +65,8 @@ test('mta fleet status shows the node with its DKIM fingerprint, certificate ser
   const err: string[] = [];
   // Heartbeats come every 10 s: listening 11 s sees each sidecar's beat after its start-up work.
   const code = await runCli(['fleet', 'status', '--wait', '11000', '--json'], {
-    env: { HOSTNAME: HOST, NATS_URL: nats.url },
+    // The operator's shell on another host: only the trust list, no signing key.
+    env: { HOSTNAME: HOST, NATS_URL: nats.url, MTA_FLEET_TRUST: `mx-s=${me.publicKey}` },
     out: (l: string) => out.push(l),
     err: (l: string) => err.push(l),
   });

@@ -20,3 +20,8 @@ export const fleetEnv = (me: NodeKey, all: readonly NodeKey[]): Record<string, s
     .map((k) => `${k.name}=${k.publicKey}`)
     .join(' '),
 });
+
+// A heartbeat as published (signed JSON text in `beat`): its fields, unverified, for tests that read what a node said.
+export function heartbeatOf(data: Record<string, unknown>): Record<string, unknown> {
+  return typeof data.beat === 'string' ? { ...data, ...(JSON.parse(data.beat) as Record<string, unknown>) } : data;
+}

@@ -345,7 +345,7 @@ for (const variant of VARIANTS) {
       await eventually(() => from99().status === 0, 15_000, 'accepted again after unban');
     });
 
-    if (variant === 'base') {
+    if (variant !== 'full') {
       it('TRUSTED_PROXIES: the PROXY gate takes 25/465/587, a real HAProxy passes the client address, others are refused', async () => {
         const pxNs = netns(`mta-tp-${tag}`);
         cleanups.push(() => pxNs.remove());
@@ -357,7 +357,12 @@ for (const variant of VARIANTS) {
           ...opts,
           name: pxName,
           ns: pxNs.name,
-          env: { ...opts.env, TRUSTED_PROXIES: '172.30.0.10' },
+          // base: dovecot holds the mailboxes, so IMAP/POP3 sit behind the gate too.
+          env: {
+            ...opts.env,
+            TRUSTED_PROXIES: '172.30.0.10',
+            ...(variant === 'base' ? { VIRTUAL_TRANSPORT: 'lmtp:unix:private/transport' } : {}),
+          },
           volumes: [`${volume}-px:/srv`],
         });
         await eventually(() => greeting(pxNs.name, 25).startsWith('220 '), 60_000, '220 from loopback through the gate');
@@ -367,7 +372,8 @@ for (const variant of VARIANTS) {
         const cfg = join(cfgDir.dir, 'proxy.cfg');
         writeFileSync(
           cfg,
-          'defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\nlisten smtp\n  bind 172.30.0.10:2500\n  server gate 127.0.0.1:25 send-proxy-v2 source 172.30.0.10\n',
+          'defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\nlisten smtp\n  bind 172.30.0.10:2500\n  server gate 127.0.0.1:25 send-proxy-v2 source 172.30.0.10\n' +
+            'listen imap\n  bind 172.30.0.10:1430\n  server gate 127.0.0.1:143 send-proxy-v2 source 172.30.0.10\n',
         );
         const proxy = spawn('ip', ['netns', 'exec', pxNs.name, 'haproxy', '-db', '-f', cfg], { stdio: 'ignore' });
         cleanups.push(() => proxy.kill('SIGTERM'));
@@ -406,6 +412,67 @@ for (const variant of VARIANTS) {
           10_000,
           'gate refusal logged',
         );
+        // The trusted proxy's own headers naming loopback (v1, v2), or no client at all (v2 LOCAL): refused before
+        // postfix, which would have seen localhost[127.0.0.1] and relayed.
+        const fromProxy = (extra: string[]) =>
+          inNs(pxNs.name, 'swaks', [
+            ...['--hide-informational', '--timeout', '15', '--local-interface', '172.30.0.10', '--server', '127.0.0.1'],
+            ...['--port', '25', '--proxy-source-port', '40000', '--proxy-dest', '127.0.0.1', '--proxy-dest-port', '25', ...extra],
+            ...RELAY_PROBE,
+          ]);
+        for (const v of ['1', '2']) {
+          const out = fromProxy([
+            '--proxy-version',
+            v,
+            '--proxy-family',
+            v === '1' ? 'TCP4' : 'AF_INET',
+            '--proxy-source',
+            '127.0.0.1',
+          ]).out;
+          assert.doesNotMatch(out, /<- {2}220|250 2\.1\.5/, out);
+        }
+        const local = inNs(pxNs.name, 'bash', [
+          '-c',
+          "{ printf '\\x0d\\x0a\\x0d\\x0a\\x00\\x0d\\x0a\\x51\\x55\\x49\\x54\\x0a\\x20\\x00\\x00\\x00'; sleep 2; } | nc -s 172.30.0.10 -w 3 127.0.0.1 25",
+        ]);
+        assert.equal(local.out, '');
+        await eventually(
+          () =>
+            (px.logs().match(/haproxy: smtp connection from 127\.0\.0\.1:40000 refused:proxy-header-names-loopback/g) ?? []).length === 2,
+          10_000,
+          'loopback headers refused and logged',
+        );
+        assert.doesNotMatch(
+          px.logs(),
+          /postscreen\[\d+\]: CONNECT from \[(127\.0\.0\.1\]:40000|172\.30\.0\.10\])/,
+          'postfix never saw them',
+        );
+        // A real loopback client (inside the container's network) still gets the greeting, but no relay: behind the
+        // gate postfix takes loopback for the gate itself (MYNETWORKS here is 127.0.0.0/8).
+        const lo = swaksIn(pxNs.name, RELAY_PROBE).out;
+        assert.match(lo, /<\*\* 554 5\.7\.1 <x@elsewhere\.test>: Relay access denied/, lo);
+        if (variant === 'base') {
+          // IMAP through the proxy: dovecot (on loopback behind the gate) sees the client; a loopback header is refused.
+          const viaProxy = inNs(pxNs.name, 'bash', [
+            '-c',
+            "{ printf 'a LOGIN nobody secret\\r\\nb LOGOUT\\r\\n'; sleep 2; } | nc -s 192.0.2.66 -w 3 172.30.0.10 1430",
+          ]).out;
+          assert.match(viaProxy, /^\* OK/m, viaProxy);
+          await eventually(() => /imap-login: .*rip=192\.0\.2\.66, lip=172\.30\.0\.10/.test(px.logs()), 10_000, 'dovecot sees the client');
+          assert.equal(
+            inNs(pxNs.name, 'bash', [
+              '-c',
+              "{ printf 'PROXY TCP4 127.0.0.1 127.0.0.1 40001 143\\r\\n'; sleep 2; } | nc -s 172.30.0.10 -w 3 127.0.0.1 143",
+            ]).out,
+            '',
+          );
+          await eventually(
+            () => /haproxy: imap connection from 127\.0\.0\.1:40001 refused:proxy-header-names-loopback/.test(px.logs()),
+            10_000,
+            'imap refusal',
+          );
+          assert.match(px.exec('doveconf', '-h', 'listen').out, /^127\.0\.0\.1$/m);
+        }
       });
     }
 

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { acmeV2, issue, makeCa } from '@mta/acme-watch/testing';
+import { FleetIdentity, mtaPaths, signHeartbeat } from '@mta/shared';
 import { startAcmeSidecar } from '../acme/sidecar.ts';
 import { type FilterChain, startFilterChain } from '../filter/chain.ts';
 import { attachmentMail, EICAR, plainMail } from '../filter/messages.ts';
@@ -16,7 +18,6 @@ const MAIN = fileURLToPath(new URL('../../../sidecars/metrics/src/main.ts', impo
 
 let chain: FilterChain;
 let nats: NatsServer;
-let metrics: Daemon;
 let port: number;
 const others: Daemon[] = [];
 const cleanups: (() => Promise<void>)[] = [];
@@ -42,6 +43,32 @@ function keepLog(d: Daemon, sidecar: string): void {
   d.proc.stdout?.on('data', (chunk: Buffer) => appendFileSync(join(dir, 'current'), chunk));
 }
 
+// This node (mx1) and the others: mx2 and mx3 are trusted (MTA_FLEET_TRUST), rogue is not.
+const MX1 = nodeKey('mx1');
+const MX2 = nodeKey('mx2');
+const MX3 = nodeKey('mx3');
+const ROGUE = nodeKey('rogue');
+
+// A metrics sidecar on this test's root; `env` adds to (or overrides) the common variables.
+async function startMetrics(listen: number, env: Record<string, string>): Promise<Daemon> {
+  const d = startDaemon(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN], {
+    env: {
+      PATH: process.env.PATH,
+      MTA_ROOT: chain.root,
+      HOSTNAME: 'mx.example.com',
+      MTA_NODE: 'mx1',
+      METRICS: 'yes',
+      METRICS_LISTEN: `127.0.0.1:${listen}`,
+      SYSLOG_LEVEL: '7',
+      ...env,
+    },
+    cwd: join(MAIN, '../../../..'),
+  });
+  cleanups.push(() => d.stop());
+  await eventually(() => d.output().includes('"metrics.ready"'), 20_000, 'metrics ready').catch((e) => assert.fail(`${e}\n${d.output()}`));
+  return d;
+}
+
 before(async () => {
   // Only 127.0.0.1 may relay: a client on 127.0.0.2 is refused for other domains.
   chain = await startFilterChain({ env: { FINAL_VIRUS_DESTINY: 'D_DISCARD', MYNETWORKS: '127.0.0.1/32' }, mtaLayout: true });
@@ -51,25 +78,14 @@ before(async () => {
   mkdirSync(join(chain.root, 'usr/share/mta'), { recursive: true });
   writeFileSync(join(chain.root, 'usr/share/mta/variant'), 'full\n');
   port = await freePort();
-  metrics = startDaemon(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN], {
-    env: {
-      PATH: process.env.PATH,
-      MTA_ROOT: chain.root,
-      HOSTNAME: 'mx.example.com',
-      MTA_NODE: 'mx1',
-      METRICS: 'yes',
-      METRICS_LISTEN: `127.0.0.1:${port}`,
-      NATS_URL: nats.url,
-      // Fleet mode (a signing key with NATS_URL): the sidecar listens for the other nodes' heartbeats.
-      MTA_FLEET_KEY: nodeKey('mx1').seed,
-      SYSLOG_LEVEL: '7',
-    },
-    cwd: join(MAIN, '../../../..'),
+  await startMetrics(port, {
+    NATS_URL: nats.url,
+    // A fleet bus and the keys to trust: the sidecar listens for the other nodes' signed heartbeats. It needs no
+    // signing key of its own; the list may name this node too (one list for every node), it never counts itself.
+    MTA_FLEET_TRUST: `mx1=${MX1.publicKey} mx2=${MX2.publicKey} mx3=${MX3.publicKey}`,
+    // The cache off (what a benchmark of the scrape sets): every scrape below reads the queue again.
+    METRICS_SCRAPE_CACHE: '0',
   });
-  cleanups.push(() => metrics.stop());
-  await eventually(() => metrics.output().includes('"metrics.ready"'), 20_000, 'metrics ready').catch((e) =>
-    assert.fail(`${e}\n${metrics.output()}`),
-  );
 });
 
 after(async () => {
@@ -194,15 +210,79 @@ describe('metrics sidecar: each family moves with its event', { timeout: 240_000
     );
   });
 
-  test('fleet: a heartbeat of another node counts as a peer, with the age of the last message', async () => {
+  test('fleet: only a recent signed heartbeat of a trusted node counts as a peer; forged, untrusted and replayed ones do not', async () => {
     const { connect } = await import('@nats-io/transport-node');
+    const [mx1, mx2, mx3, rogue] = await Promise.all(
+      [MX1, MX2, MX3, ROGUE].map((k, i) => FleetIdentity.load(k.seed, ['mx1', 'mx2', 'mx3', 'rogue'][i] as string)),
+    );
     const nc = await connect({ servers: nats.url });
-    nc.publish('mta.fleet.heartbeat', JSON.stringify({ node: 'mx2', at: new Date().toISOString(), sidecar: 'dkim-keys' }));
-    nc.publish('mta.fleet.heartbeat', JSON.stringify({ node: 'mx1', at: new Date().toISOString(), sidecar: 'dkim-keys' }));
+    const put = (data: Record<string, unknown>, node: string) =>
+      nc.publish('mta.fleet.heartbeat', JSON.stringify({ ...data, node, at: new Date().toISOString() }));
+    // Any bus client: an unsigned heartbeat, one signed by a key nobody trusts, this node's own, and a recording of
+    // mx3 six minutes old put back on the bus (mx3 is dead).
+    put({ sidecar: 'dkim-keys' }, 'mx5');
+    put({ ...signHeartbeat(rogue!, { sidecar: 'dkim-keys' }) }, 'mx6');
+    put({ ...signHeartbeat(mx1!, { sidecar: 'dkim-keys' }) }, 'mx1');
+    put({ ...signHeartbeat(mx3!, { sidecar: 'dkim-keys' }, new Date(Date.now() - 6 * 60_000)) }, 'mx3');
+    // Then mx2, alive: its heartbeat is handled after the others (one connection keeps the order).
+    const beat = signHeartbeat(mx2!, { sidecar: 'dkim-keys' });
+    put({ ...beat }, 'mx2');
+    await nc.flush();
+    await eventually(async () => (await value('mta_fleet_peers')) >= 1, 10_000, 'mx2 counted');
+    // The same heartbeat again, under other bus names: still one peer.
+    put({ ...beat }, 'mx7');
+    put({ ...signHeartbeat(mx2!, { sidecar: 'acme-watch' }) }, 'mx2');
     await nc.flush();
     await nc.close();
-    await eventually(async () => (await value('mta_fleet_peers')) === 1, 10_000, 'one peer (its own node does not count)');
-    assert.ok((await value('mta_fleet_last_sync_age_seconds')) >= 0);
+    await eventually(async () => (await value('mta_fleet_last_sync_age_seconds')) >= 0, 10_000, 'sync age');
+    assert.equal(await value('mta_fleet_peers'), 1);
+  });
+
+  test('the scrape cache: requests within METRICS_SCRAPE_CACHE share one reading; 0 reads every time', async () => {
+    const cachedPort = await freePort();
+    await startMetrics(cachedPort, { METRICS_SCRAPE_CACHE: '30s' });
+    const hold = join(mtaPaths(chain.root).postfixQueue, 'hold');
+    const held = async (p: number) => {
+      const text = await (await fetch(`http://127.0.0.1:${p}/metrics`)).text();
+      return Number(/^mta_postfix_queue_messages\{queue="hold"\} (\d+)$/m.exec(text)?.[1]);
+    };
+    const before = await held(cachedPort);
+    assert.equal(await held(port), before);
+    // A message put on hold (an empty file is enough for the count; postfix leaves the hold queue alone).
+    const file = join(hold, 'HOLDTEST1');
+    mkdirSync(hold, { recursive: true });
+    writeFileSync(file, '');
+    cleanups.push(async () => rmSync(file, { force: true }));
+    assert.equal(await held(port), before + 1, 'cache off: the next scrape sees it');
+    const burst = await Promise.all(Array.from({ length: 12 }, () => held(cachedPort)));
+    assert.deepEqual(burst, Array(12).fill(before), 'cached: the reading from before');
+    rmSync(file, { force: true });
+  });
+
+  test('connections are capped: beyond the cap a connection is closed at once; idle ones go after the head timeout', async () => {
+    const capped = await freePort();
+    await startMetrics(capped, {});
+    const open = (): Promise<{ sock: Socket; closed: Promise<string> }> =>
+      new Promise((resolve, reject) => {
+        const sock = createConnection({ host: '127.0.0.1', port: capped });
+        let got = '';
+        sock.on('data', (d) => (got += d));
+        const closed = new Promise<string>((r) => sock.once('close', () => r(got)));
+        sock.once('connect', () => resolve({ sock, closed }));
+        sock.once('error', reject);
+      });
+    const idle = [];
+    for (let i = 0; i < 16; i++) idle.push(await open());
+    const t0 = Date.now();
+    const extra = await open();
+    assert.equal(await extra.closed, '', 'the 17th is closed without an answer');
+    assert.ok(Date.now() - t0 < 2000, 'at once');
+    await assert.rejects(fetch(`http://127.0.0.1:${capped}/metrics`));
+    // Nobody sent a request head: the server closes them within its 5 s head timeout, and serves again.
+    const ends = await Promise.all(idle.map((c) => c.closed));
+    assert.deepEqual(ends, Array(16).fill(''));
+    assert.ok(Date.now() - t0 < 15_000, `idle connections lasted ${Date.now() - t0} ms`);
+    assert.equal((await fetch(`http://127.0.0.1:${capped}/metrics`)).status, 200);
   });
 
   test('DKIM keys per domain and the supervised services (none here)', async () => {

@@ -63,3 +63,26 @@ test('SMTP_TLS_WRAPPERMODE=yes with a level below encrypt is a validation error;
   assert.ok(r.errors.some((e) => e.variable === 'SMTP_TLS_WRAPPERMODE'));
   assert.throws(() => statSync(join(dir, 'etc/postfix/main.cf')));
 });
+
+test('MYNETWORKS or TRUSTED_PROXIES covering the default gateway: one warning line each at seeding, naming the variable', async () => {
+  const dir = await cleanups.dir('mta-seed-');
+  prepareSeedRoot(dir);
+  const lines: string[] = [];
+  const r = await runSeed({
+    env: { ...testInstanceEnv(dir), MAIL_DOMAIN: 'example.com', MYNETWORKS: '127.0.0.0/8 172.18.0.0/16', TRUSTED_PROXIES: '172.18.0.0/24' },
+    root: dir,
+    variant: 'mini',
+    log: memoryLogger(lines),
+    // As /proc/net/route names it on a docker bridge.
+    gateways: ['172.18.0.1'],
+  });
+  assert.equal(r.status, 'applied', JSON.stringify(r.errors));
+  const warnings = lines.map((l) => JSON.parse(l) as { event?: string; msg: string }).filter((l) => l.event === 'seed.warning');
+  assert.deepEqual(
+    warnings.map((w) => w.msg.split(':')[0]),
+    ['MYNETWORKS', 'TRUSTED_PROXIES'],
+  );
+  assert.match(warnings[0]?.msg ?? '', /^MYNETWORKS: 172\.18\.0\.0\/16 covers 172\.18\.0\.1, this container's default gateway/);
+  // The relay trust is what the operator asked for: a warning, not a refusal.
+  assert.match(readFileSync(join(dir, 'etc/postfix/main.cf'), 'utf8'), /^mynetworks = 127\.0\.0\.0\/8 172\.18\.0\.0\/16$/m);
+});

@@ -164,6 +164,8 @@ const CASES: [string, Variant, RawEnv][] = [
   ['fleet certificates without a signing key', 'base', { ACME_SOURCE: 'fleet' }],
   ['fleet certificates with a signing key', 'base', { ACME_SOURCE: 'fleet', MTA_FLEET_KEY: NKEY_SEED }],
   ['neighbour network in MYNETWORKS', 'full', { MYNETWORKS: '127.0.0.0/8 [::1]/128 172.18.0.0/16', MAIL_BOXES: 'info@example.com' }],
+  ['one trusted proxy', 'mini', { TRUSTED_PROXIES: '172.30.0.10' }],
+  ['a whole docker network as trusted proxies', 'base', { TRUSTED_PROXIES: '172.16.0.0/12 2001:db8::/48' }],
 ];
 
 // Every rule of every spec, by "NAME#index".

@@ -1,6 +1,6 @@
 import { formatCidr, parseCidr } from '../../ip.ts';
 import { check, integer, invalid, isDomain, oneOf, q, words, yesNo } from '../checks.ts';
-import { ALL, BASE_UP, defineVar } from '../spec.ts';
+import { ALL, BASE_UP, defineVar, type ParsedView, type VarRule } from '../spec.ts';
 
 // A list of addresses and networks (IPv4, IPv6, CIDR), separated by spaces or commas. `/0` (every address) is refused
 // where trusting everyone defeats the list (a proxy list that lets any client claim any address).
@@ -13,6 +13,28 @@ export const networkList = (allowEveryone: boolean) =>
     if (all.length && !allowEveryone) return invalid(`${all.map(q).join(', ')} would trust every address; list the proxies themselves`);
     return list.map((n) => formatCidr(parseCidr(n)!));
   });
+
+// Networks wider than a /24 (IPv4, IPv4-mapped IPv6 too) or a /64 (IPv6): more than one site's proxies, usually a
+// whole docker or cloud subnet whose other members could then claim to be any client.
+export function widerThanProxies(list: readonly string[]): string[] {
+  return list.filter((n) => {
+    const c = parseCidr(n);
+    if (!c) return false;
+    if (c.family === 'ipv4') return c.prefix < 24;
+    return /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(c.address) ? c.prefix < 120 : c.prefix < 64;
+  });
+}
+
+const proxiesNarrow: VarRule = {
+  text: 'a network wider than /24 (IPv4) or /64 (IPv6) gives a warning',
+  severity: 'warning',
+  check: (c: ParsedView) => {
+    const wide = widerThanProxies((c.TRUSTED_PROXIES ?? []) as string[]);
+    return wide.length
+      ? `${wide.join(', ')} wider than /24 (IPv4) or /64 (IPv6): every address in it may send a PROXY header naming any client (relay as a MYNETWORKS client, dodge bans); list the proxies themselves`
+      : undefined;
+  },
+};
 
 // Seconds, or a number with s, m, h or d: "600", "10m", "1h", "7d" -> seconds.
 export function parseDuration(raw: string): number | undefined {
@@ -48,9 +70,10 @@ export const defenceVars = {
     topic: 'defences',
     variants: ALL,
     description:
-      'Proxies (Traefik, HAProxy) that pass the real client address with the PROXY protocol (v1 or v2). Set: ports 25, 465, 587 (postfix) and 143, 993, 110, 995 (dovecot) accept connections only from these addresses and only with a valid PROXY header; loopback may still connect to postfix directly. Empty: no PROXY protocol.',
+      'Proxies (Traefik, HAProxy) that pass the real client address with the PROXY protocol (v1 or v2). Set: ports 25, 465, 587 (postfix) and 143, 993, 110, 995 (dovecot) accept connections only from these addresses and only with a valid PROXY header naming a real client (never loopback, the unspecified address, v1 UNKNOWN or v2 LOCAL); loopback may still connect directly, without relay trust. Empty: no PROXY protocol.',
     format: 'IP addresses or networks, space or comma separated',
     example: '172.30.0.10',
+    rules: [proxiesNarrow],
   }),
   POSTSCREEN: defineVar({
     schema: yesNo,

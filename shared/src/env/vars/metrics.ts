@@ -1,5 +1,6 @@
 import { check, invalid, parseHostPort, q, yesNo } from '../checks.ts';
 import { ALL, defineVar } from '../spec.ts';
+import { duration } from './defence.ts';
 
 // host:port with a port; IPv6 in brackets.
 const listen = check((raw) => {
@@ -27,5 +28,15 @@ export const metricsVars = {
     format: 'host:port',
     example: '0.0.0.0:9154',
     default: '127.0.0.1:9154',
+  }),
+  METRICS_SCRAPE_CACHE: defineVar({
+    schema: duration(0, 300),
+    topic: 'metrics',
+    variants: ALL,
+    description:
+      'How long one reading of the queue, certificate, DKIM keys and services answers further /metrics requests; requests that come while it runs share it. Counters from the logs are always current. 0: every request reads everything again (benchmarks only: each scrape then walks the whole queue).',
+    format: 'seconds, or a number with s/m',
+    example: '15s',
+    default: '1s',
   }),
 };

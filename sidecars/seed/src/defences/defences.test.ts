@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { formatIssue, parseEnv } from '@mta/shared';
 import { renderFilter } from '../amavis/index.ts';
 import { renderDovecot } from '../dovecot/render.ts';
 import { mergeParts } from '../merge.ts';
@@ -70,47 +71,92 @@ test('SASL services: per-session failure limit and the ban check before the SASL
   }
 });
 
-test('TRUSTED_PROXIES: haproxy takes the public ports, postfix moves to loopback with the PROXY protocol, dovecot trusts the proxies', () => {
+test('TRUSTED_PROXIES: haproxy takes the public ports, postfix and dovecot move to loopback with the PROXY protocol', () => {
   const p = plan({
     ...SASL,
     POSTSCREEN: 'yes',
-    TRUSTED_PROXIES: '172.30.0.10, 10.1.0.0/16',
+    TRUSTED_PROXIES: '172.30.0.10, 10.1.0.0/24',
+    MYNETWORKS: '127.0.0.0/8 [::1]/128 10.9.0.0/16',
     VIRTUAL_TRANSPORT: 'lmtp:unix:private/transport',
   });
   assert.equal(entry(p, 'smtp/inet'), '');
   assert.equal(entry(p, 'submission/inet'), '');
+  // Second line of defence: behind the gate loopback is the gate itself, never relay-trusted.
+  const gatedNetworks = '!127.0.0.0/8,![::1],![::ffff:127.0.0.0]/104,!0.0.0.0/8,![::],127.0.0.0/8,[::1]/128,10.9.0.0/16';
   assert.equal(
     entry(p, '127.0.0.1:10125/inet'),
     '127.0.0.1:10125 inet n - n - 1 postscreen\n  -o postscreen_upstream_proxy_protocol=haproxy',
   );
-  assert.match(
-    entry(p, '127.0.0.1:10587/inet') ?? '',
-    /^127\.0\.0\.1:10587 inet n - n - - smtpd\n[\s\S]*-o smtpd_upstream_proxy_protocol=haproxy$/,
-  );
-  assert.match(entry(p, '127.0.0.1:10465/inet') ?? '', /-o smtpd_tls_wrappermode=yes[\s\S]*-o smtpd_upstream_proxy_protocol=haproxy$/);
-  assert.equal(file(p, '/r/etc/haproxy/mta-trusted-proxies.lst')?.content, '172.30.0.10\n10.1.0.0/16\n');
+  assert.equal(entry(p, 'smtpd/pass'), `smtpd pass - - n - - smtpd\n  -o mynetworks=${gatedNetworks}`);
+  for (const [svc, port] of [
+    ['submission', 10587],
+    ['smtps', 10465],
+  ] as const) {
+    const e = entry(p, `127.0.0.1:${port}/inet`) ?? '';
+    assert.match(e, new RegExp(`^127\\.0\\.0\\.1:${port} inet n - n - - smtpd\\n`), svc);
+    assert.match(e, /^ {2}-o smtpd_upstream_proxy_protocol=haproxy$/m, svc);
+    assert.ok(e.includes(`  -o mynetworks=${gatedNetworks}`), svc);
+  }
+  assert.match(entry(p, '127.0.0.1:10465/inet') ?? '', /-o smtpd_tls_wrappermode=yes/);
+  assert.equal(file(p, '/r/etc/haproxy/mta-trusted-proxies.lst')?.content, '172.30.0.10\n10.1.0.0/24\n');
   const cfg = String(file(p, '/r/etc/haproxy/mta.cfg')?.content);
-  for (const [name, bind, to] of [
-    ['smtp', ':25', '127.0.0.1:10125'],
-    ['submission', ':587', '127.0.0.1:10587'],
-    ['smtps', ':465', '127.0.0.1:10465'],
+  for (const [name, bind, to, server] of [
+    ['smtp', ':25', '127.0.0.1:10125', 'postfix'],
+    ['submission', ':587', '127.0.0.1:10587', 'postfix'],
+    ['smtps', ':465', '127.0.0.1:10465', 'postfix'],
+    ['imap', ':143', '127.0.0.1:10143', 'dovecot'],
+    ['imaps', ':993', '127.0.0.1:10993', 'dovecot'],
+    ['pop3', ':110', '127.0.0.1:10110', 'dovecot'],
+    ['pop3s', ':995', '127.0.0.1:10995', 'dovecot'],
   ])
     assert.match(
       cfg,
-      new RegExp(`frontend ${name}\\n {2}bind ${bind}\\n[\\s\\S]*?backend ${name}\\n {2}server postfix ${to} send-proxy-v2`),
+      new RegExp(`frontend ${name}\\n {2}bind ${bind}\\n[\\s\\S]*?backend ${name}\\n[\\s\\S]*? {2}server ${server} ${to} send-proxy-v2`),
     );
   assert.match(cfg, /expect-proxy layer4 if trusted !local/);
+  assert.match(
+    cfg,
+    /tcp-request session set-var\(sess\.refused\) str\(refused:proxy-header-names-loopback\) if \{ var\(sess\.peer\) -m found \} \{ src 127\.0\.0\.0\/8 ::1 ::ffff:127\.0\.0\.0\/104 0\.0\.0\.0\/8 :: \}/,
+  );
+  assert.match(
+    cfg,
+    /refused:proxy-header-without-client-address\) if \{ var\(sess\.peer\) -m found \} \{ var\(sess\.named\),strcmp\(sess\.peer\) eq 0 \}/,
+  );
+  assert.match(cfg, /set-log-level silent if \{ var\(sess\.refused\) -m str refused:proxy-header-without-client-address \}/);
   assert.match(cfg, /reject if \{ var\(sess\.refused\) -m found \}/);
   const dove = String(file(p, '/r/etc/dovecot/conf.d/50-mta-defences.conf')?.content);
-  assert.match(dove, /^haproxy_trusted_networks = 172\.30\.0\.10 10\.1\.0\.0\/16$/m);
+  assert.match(dove, /^listen = 127\.0\.0\.1$/m);
+  assert.match(dove, /^haproxy_trusted_networks = 127\.0\.0\.1$/m);
+  assert.doesNotMatch(dove, /172\.30\.0\.10/, 'dovecot trusts only the gate');
+  assert.match(dove, /inet_listener imaps \{\n {4}port = 10993\n {4}haproxy = yes\n {2}\}/);
   assert.equal([...dove.matchAll(/haproxy = yes/g)].length, 4);
+});
+
+test('without mailboxes in dovecot, IMAP and POP3 stay off the gate', () => {
+  const p = plan({ ...SASL, TRUSTED_PROXIES: '172.30.0.10' });
+  assert.doesNotMatch(String(file(p, '/r/etc/haproxy/mta.cfg')?.content), /frontend (imap|pop3)/);
+  assert.doesNotMatch(String(file(p, '/r/etc/dovecot/conf.d/50-mta-defences.conf')?.content), /haproxy|listen/);
 });
 
 test('mini: no dovecot files, only port 25 behind the gate', () => {
   const p = plan({ TRUSTED_PROXIES: '172.30.0.10', POSTSCREEN: 'no' }, 'mini');
   assert.equal(file(p, '/r/etc/dovecot/mta-guard.deny'), undefined);
-  assert.equal(entry(p, '127.0.0.1:10125/inet'), '127.0.0.1:10125 inet n - n - - smtpd\n  -o smtpd_upstream_proxy_protocol=haproxy');
+  assert.equal(
+    entry(p, '127.0.0.1:10125/inet'),
+    '127.0.0.1:10125 inet n - n - - smtpd\n  -o smtpd_upstream_proxy_protocol=haproxy\n  -o mynetworks=!127.0.0.0/8,![::1],![::ffff:127.0.0.0]/104,!0.0.0.0/8,![::],127.0.0.0/8,[::1]/128',
+  );
   assert.doesNotMatch(String(file(p, '/r/etc/haproxy/mta.cfg')?.content), /frontend submission/);
+});
+
+test('TRUSTED_PROXIES wider than /24 (IPv4) or /64 (IPv6) warns, naming the networks', () => {
+  const warned = (v: string) => parseEnv({ HOSTNAME: 'mx.example.com', TRUSTED_PROXIES: v }).warnings.map(formatIssue);
+  assert.deepEqual(warned('172.30.0.10 172.30.1.0/24 2001:db8::/64 ::ffff:172.30.2.0/120'), []);
+  const [w, ...rest] = warned('172.30.0.10, 172.16.0.0/12, 2001:db8::/48, ::ffff:10.0.0.0/104');
+  assert.equal(rest.length, 0);
+  assert.match(
+    w ?? '',
+    /^TRUSTED_PROXIES: 172\.16\.0\.0\/12, 2001:db8::\/48, ::ffff:10\.0\.0\.0\/104 wider than \/24 \(IPv4\) or \/64 \(IPv6\): .*list the proxies themselves$/,
+  );
 });
 
 test('bad values are named', () => {

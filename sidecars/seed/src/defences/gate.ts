@@ -1,71 +1,71 @@
+import { setOption } from '../master-cf.ts';
 import type { MasterEntry } from '../plan.ts';
 
-// The public postfix services the PROXY gate can front, and the loopback addresses they move to behind it.
-export type GatedService = 'smtp' | 'submission' | 'smtps';
-export const PUBLIC_PORTS: Record<GatedService, string> = { smtp: ':25', submission: ':587', smtps: ':465' };
+// The public services the PROXY gate can front, and the loopback addresses they move to behind it.
+export const POSTFIX_GATED = ['smtp', 'submission', 'smtps'] as const;
+export const DOVECOT_GATED = ['imap', 'imaps', 'pop3', 'pop3s'] as const;
+export type PostfixGated = (typeof POSTFIX_GATED)[number];
+export type DovecotGated = (typeof DOVECOT_GATED)[number];
+export type GatedService = PostfixGated | DovecotGated;
+
+export const PUBLIC_PORTS: Record<GatedService, string> = {
+  smtp: ':25',
+  submission: ':587',
+  smtps: ':465',
+  imap: ':143',
+  imaps: ':993',
+  pop3: ':110',
+  pop3s: ':995',
+};
 export const INTERNAL_ADDRESSES: Record<GatedService, string> = {
   smtp: '127.0.0.1:10125',
   submission: '127.0.0.1:10587',
   smtps: '127.0.0.1:10465',
+  imap: '127.0.0.1:10143',
+  imaps: '127.0.0.1:10993',
+  pop3: '127.0.0.1:10110',
+  pop3s: '127.0.0.1:10995',
 };
+
+// Sources a PROXY header may never name: loopback and the unspecified address, in every spelling an address family
+// allows (IPv4-mapped IPv6 too). Behind the gate, loopback is the gate itself, never a client.
+export const NOT_A_CLIENT = ['127.0.0.0/8', '::1', '::ffff:127.0.0.0/104', '0.0.0.0/8', '::'] as const;
+
+// The same networks as postfix writes them, excluded from mynetworks ahead of the operator's list (first match wins).
+const bracket = (n: string): string => (n.includes(':') ? n.replace(/^([^/]+)(\/\d+)?$/, (_, a: string, p = '') => `[${a}]${p}`) : n);
+export const GATED_MYNETWORKS = (mynetworks: readonly string[]): string =>
+  [...NOT_A_CLIENT.map((n) => `!${bracket(n)}`), ...mynetworks].join(',');
 
 const command = (e: MasterEntry): string | undefined => e.entry.split('\n')[0]?.trim().split(/\s+/)[7];
 
-// Moves each public service present to its loopback address with the PROXY protocol on (postscreen or smtpd reads
-// the header haproxy sends), and removes the public entry so haproxy can bind the port.
-export function moveBehindGate(entries: readonly MasterEntry[], internal: Record<GatedService, string>): MasterEntry[] {
+// Moves each public postfix service present to its loopback address with the PROXY protocol on (postscreen or smtpd
+// reads the header haproxy sends), and removes the public entry so haproxy can bind the port. Second line of
+// defence: these smtpd services, and the one postscreen hands clients to, never count loopback as mynetworks (the
+// client they see there is the gate itself, or a header that claims loopback), so never relay for it.
+export function moveBehindGate(
+  entries: readonly MasterEntry[],
+  internal: Record<PostfixGated, string>,
+  mynetworks: readonly string[],
+): MasterEntry[] {
+  const trust = GATED_MYNETWORKS(mynetworks);
   const out: MasterEntry[] = [];
   for (const e of entries) {
-    const name = e.service as GatedService;
-    if (e.type !== 'inet' || !(name in internal) || !e.entry) {
+    const name = e.service as PostfixGated;
+    if (e.type === 'pass' && e.service === 'smtpd' && e.entry) {
+      out.push({ ...e, entry: setOption(e.entry, 'mynetworks', trust) });
+      continue;
+    }
+    if (e.type !== 'inet' || !(POSTFIX_GATED as readonly string[]).includes(name) || !e.entry) {
       out.push(e);
       continue;
     }
-    const [head = '', ...rest] = e.entry.replace(/\n+$/, '').split('\n');
-    const param = command(e) === 'postscreen' ? 'postscreen_upstream_proxy_protocol' : 'smtpd_upstream_proxy_protocol';
-    const moved = [head.replace(/^\S+/, internal[name]), ...rest.filter((l) => !l.includes(`-o ${param}=`)), `  -o ${param}=haproxy`];
-    out.push({ service: e.service, type: 'inet', entry: '' }, { service: internal[name], type: 'inet', entry: moved.join('\n') });
+    // postscreen keeps loopback in its allowlist (the healthcheck would otherwise fail its pregreet test every time):
+    // it only screens, and the smtpd it hands clients to decides relay.
+    const screen = command(e) === 'postscreen';
+    const param = screen ? 'postscreen_upstream_proxy_protocol' : 'smtpd_upstream_proxy_protocol';
+    const proxied = setOption(e.entry.replace(/^\S+/, internal[name]), param, 'haproxy');
+    const moved = screen ? proxied : setOption(proxied, 'mynetworks', trust);
+    out.push({ service: e.service, type: 'inet', entry: '' }, { service: internal[name], type: 'inet', entry: moved });
   }
   return out;
-}
-
-export interface GateConfig {
-  trustedFile: string;
-  // Frontends: public bind address -> postfix's loopback address.
-  routes: { name: GatedService; bind: string; to: string }[];
-}
-
-// haproxy in front of postfix: only the trusted proxies may connect, and only with a PROXY header (v1 or v2), whose
-// address it passes on to postfix (v2). Loopback connects directly (healthcheck, local tools). postfix itself has
-// no list of trusted proxies: it would believe a header from anyone. Refusals are logged (docker logs).
-export function renderHaproxy(g: GateConfig): string {
-  const lines = [
-    '# Rendered by the mta seed from TRUSTED_PROXIES; FORCE_CONFIG re-renders it.',
-    'global',
-    '  log stderr format raw local0 info',
-    '  user haproxy',
-    '  group haproxy',
-    'defaults',
-    '  mode tcp',
-    '  log global',
-    '  option dontlog-normal',
-    '  log-format "haproxy: %ft connection from %ci:%cp %[var(sess.refused)] (%ts)"',
-    '  timeout connect 5s',
-    '  timeout client 10m',
-    '  timeout server 10m',
-  ];
-  for (const r of g.routes)
-    lines.push(
-      `frontend ${r.name}`,
-      `  bind ${r.bind}`,
-      `  acl trusted src -f ${g.trustedFile}`,
-      '  acl local src 127.0.0.0/8 ::1',
-      '  tcp-request connection expect-proxy layer4 if trusted !local',
-      '  tcp-request connection set-var(sess.refused) str(refused:not-a-trusted-proxy) if !trusted !local',
-      '  tcp-request content reject if { var(sess.refused) -m found }',
-      `  default_backend ${r.name}`,
-      `backend ${r.name}`,
-      `  server postfix ${r.to} send-proxy-v2`,
-    );
-  return `${lines.join('\n')}\n`;
 }

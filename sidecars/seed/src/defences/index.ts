@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import type { Config } from '@mta/shared';
 import { saslMethods } from '../dovecot/sasl.ts';
 import type { PlannedFile, PlanPart, RenderContext, Renderer } from '../plan.ts';
-import { type GatedService, INTERNAL_ADDRESSES, moveBehindGate, PUBLIC_PORTS, renderHaproxy } from './gate.ts';
+import { DOVECOT_GATED, type DovecotGated, type GatedService, INTERNAL_ADDRESSES, moveBehindGate, PUBLIC_PORTS } from './gate.ts';
+import { renderHaproxy } from './haproxy.ts';
 import { limitSaslServices, POSTSCREEN_HELPERS, putPostscreenInFront } from './postscreen.ts';
 
 // Test knobs: where haproxy listens and where the gated postfix services move to; the image uses the defaults.
@@ -38,18 +39,20 @@ function postscreen(c: Config, bans: string): Record<string, string> {
   };
 }
 
-// Dovecot's side: failed-login delay, the PROXY protocol on its listeners behind TRUSTED_PROXIES.
-function dovecotDefences(c: Config, delivery: boolean): string {
+// Dovecot's side: failed-login delay; behind TRUSTED_PROXIES its public listeners move to loopback behind the gate,
+// and read the PROXY header only from the gate (dovecot would believe any header from the proxies themselves).
+function dovecotDefences(c: Config, gated: Record<DovecotGated, string> | undefined): string {
   const lines = [
     '# Rendered by the mta seed (defences): AUTH_FAILURE_DELAY, TRUSTED_PROXIES.',
     `auth_failure_delay = ${c.AUTH_FAILURE_DELAY} secs`,
   ];
-  const proxies = c.TRUSTED_PROXIES ?? [];
-  if (proxies.length && delivery) {
-    lines.push(`haproxy_trusted_networks = ${proxies.join(' ')}`);
-    const listeners = (svc: string, names: string[]) => [
+  if (gated) {
+    const [host] = gated.imap.split(/:(?=\d+$)/);
+    lines.push(`listen = ${host}`, `haproxy_trusted_networks = ${host}`);
+    const port = (n: DovecotGated) => gated[n].slice(gated[n].lastIndexOf(':') + 1);
+    const listeners = (svc: string, names: DovecotGated[]) => [
       `service ${svc} {`,
-      ...names.flatMap((n) => [`  inet_listener ${n} {`, '    haproxy = yes', '  }']),
+      ...names.flatMap((n) => [`  inet_listener ${n} {`, `    port = ${port(n)}`, '    haproxy = yes', '  }']),
       '}',
     ];
     lines.push(...listeners('imap-login', ['imap', 'imaps']), ...listeners('pop3-login', ['pop3', 'pop3s']));
@@ -59,7 +62,7 @@ function dovecotDefences(c: Config, delivery: boolean): string {
 
 // Internet-facing defences: postscreen on 25, anvil rate limits, the guard's ban maps wired into postfix (and
 // dovecot's deny passdb, see dovecot/conf.ts), and with TRUSTED_PROXIES the PROXY-protocol gate (haproxy) in front
-// of postfix and dovecot's own PROXY support on its listeners.
+// of postfix's and dovecot's public ports.
 export function defenceRenderer(opts: DefenceOptions = {}): Renderer {
   return (ctx: RenderContext): PlanPart => {
     const c = ctx.config;
@@ -69,16 +72,21 @@ export function defenceRenderer(opts: DefenceOptions = {}): Renderer {
     const sasl = ctx.variant !== 'mini' && saslMethods(c).length > 0;
     const files: PlannedFile[] = [{ path: paths.guardPostfixMap, content: BANS_HEADER, mode: 0o644, ifMissing: true }];
     const remove: string[] = [];
+    const internal = { ...INTERNAL_ADDRESSES, ...opts.internal };
+    // IMAP and POP3 exist when dovecot holds the mailboxes (LMTP delivery).
+    const mailboxes = ctx.variant !== 'mini' && c.VIRTUAL_TRANSPORT.trim() === 'lmtp:unix:private/transport';
     if (ctx.variant !== 'mini') {
-      const delivery = c.VIRTUAL_TRANSPORT.trim() === 'lmtp:unix:private/transport';
+      const gated = proxies.length && mailboxes ? internal : undefined;
       files.push(
         { path: paths.guardDovecotMap, content: BANS_HEADER, mode: 0o644, ifMissing: true },
-        { path: join(paths.dovecotConf, 'conf.d', '50-mta-defences.conf'), content: dovecotDefences(c, delivery), mode: 0o644 },
+        { path: join(paths.dovecotConf, 'conf.d', '50-mta-defences.conf'), content: dovecotDefences(c, gated), mode: 0o644 },
       );
     }
-    const internal = { ...INTERNAL_ADDRESSES, ...opts.internal };
     if (proxies.length) {
-      const names: GatedService[] = sasl ? ['smtp', 'submission', 'smtps'] : ['smtp'];
+      const names: GatedService[] = [
+        ...(sasl ? (['smtp', 'submission', 'smtps'] as const) : (['smtp'] as const)),
+        ...(mailboxes ? DOVECOT_GATED : []),
+      ];
       const routes = names.map((name) => ({ name, bind: opts.publicPorts?.[name] ?? PUBLIC_PORTS[name], to: internal[name] }));
       files.push(
         { path: paths.trustedProxies, content: `${proxies.join('\n')}\n`, mode: 0o644 },
@@ -93,7 +101,7 @@ export function defenceRenderer(opts: DefenceOptions = {}): Renderer {
       rewriteMaster: (entries) => {
         let out = c.POSTSCREEN ? putPostscreenInFront(entries) : [...entries];
         out = limitSaslServices(out, c.SMTPD_AUTH_FAILURE_LIMIT, bans);
-        return proxies.length ? moveBehindGate(out, internal) : out;
+        return proxies.length ? moveBehindGate(out, internal, c.MYNETWORKS) : out;
       },
       files,
       dirs: proxies.length ? [{ path: join(paths.haproxyConf, '..'), mode: 0o755 }] : [],
