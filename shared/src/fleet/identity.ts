@@ -61,6 +61,11 @@ export class FleetIdentity {
     return good ? { ok: true, signer: name } : { ok: false, reason: `bad signature (claimed signer ${name})` };
   }
 
+  // Whether entries signed by this public key still count (MTA_FLEET_TRUST can shrink between restarts).
+  trusts(signer: string): boolean {
+    return this.trusted.has(signer);
+  }
+
   isSelf(signer: string): boolean {
     return signer === this.publicKey;
   }
