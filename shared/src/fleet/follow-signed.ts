@@ -46,7 +46,7 @@ export function followSigned(o: FollowSignedOptions): Following {
   };
   return followBucket({
     ...o,
-    onEntry: async (e, kv) => {
+    onEntry: async (e, kv, initial) => {
       const known = await ledger.newest(e.key);
       const r = openEntry(identity, bucket, e.key, e.value, known?.at);
       if (!r.ok) {
@@ -61,7 +61,7 @@ export function followSigned(o: FollowSignedOptions): Following {
       if (stale) return refuse(e.key, stale, r.signer);
       // New to this node at the start of a watch (a restart, a node joining with an empty /srv): replays may have
       // pushed a newer signed revision back into the key's history; that one goes back in and is applied instead.
-      if (!e.isUpdate && known?.at !== r.at) {
+      if (initial && known?.at !== r.at) {
         const better = await betterValue(kv, identity, bucket, e.key, r, known, true);
         if (better) {
           refuse(e.key, `older than the entry signed at ${better.at} in the bucket's history (a replay)`, r.signer);

@@ -10,9 +10,10 @@ export interface FollowOptions {
   bucket: string;
   // Each time the watch (re)starts, before the first entry: e.g. publish what this node has.
   onOpen?: (kv: KV) => Promise<void>;
-  // Current values first (isUpdate false), then every change, PUT entries only. Called one at a time, with the
-  // bucket (for writing back).
-  onEntry: (entry: KvWatchEntry, kv: KV) => Promise<void>;
+  // Current values first, then every change, PUT entries only. Called one at a time, with the bucket (for writing
+  // back) and whether the entry was already there when the watch started (the client's own isUpdate flags the last
+  // of those as an update).
+  onEntry: (entry: KvWatchEntry, kv: KV, initial: boolean) => Promise<void>;
   // DEL and PURGE markers: nobody can sign them, so they are reported and never acted on.
   onDelete?: (entry: KvWatchEntry, kv: KV) => Promise<void>;
   log: Logger;
@@ -57,6 +58,7 @@ export function followBucket(o: FollowOptions): Following {
         throw e;
       }
       const bucket = kv;
+      const initialUpTo = await lastRevision(bucket);
       const it = await bucket.watch();
       const stopWatch = () => it.stop();
       signal.addEventListener('abort', stopWatch, { once: true });
@@ -90,7 +92,7 @@ export function followBucket(o: FollowOptions): Following {
           if (e.operation !== 'PUT' || e.value.length === 0) await o.onDelete?.(e, bucket).catch(() => undefined);
           else
             await o
-              .onEntry(e, bucket)
+              .onEntry(e, bucket, e.revision <= initialUpTo)
               .catch((err: Error) =>
                 o.log.error(
                   { event: 'fleet.entry.failed', bucket: o.bucket, entry: e.key, err: err.message },

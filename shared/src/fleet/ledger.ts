@@ -8,6 +8,8 @@ import { serial } from '../schedule.ts';
 import type { FleetIdentity } from './identity.ts';
 import { envelopeFacts, type LedgerFile, ledgerFileName, parseLedgerFile, withRetired, withValue } from './ledger-file.ts';
 
+export { ledgerFileName } from './ledger-file.ts';
+
 export interface LedgerOptions {
   // This bucket's directory under the fleet state (`/srv/var/fleet/<bucket>`): root's alone, 0700.
   dir: string;
