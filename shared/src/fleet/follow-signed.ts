@@ -23,8 +23,8 @@ export interface FollowSignedOptions extends Omit<FollowOptions, 'onEntry' | 'on
   // Until when (epoch ms) an older entry of this key could still do harm, for the ledger to keep its record (a ban's
   // end); undefined: kept until the ledger's cap.
   retain?: (key: string, entry: Accepted) => number | undefined;
-  // After a forged entry (unsigned, untrusted or tampered; not one refused on its merits): e.g. write our own
-  // signed value back over it.
+  // After a forged entry (unsigned, untrusted or tampered; not one refused on its merits) that nothing was put back
+  // over, or retired content: e.g. write our own signed value over it.
   onForged?: (key: string) => Promise<void>;
 }
 
@@ -55,10 +55,14 @@ export function followSigned(o: FollowSignedOptions): Following {
         if (!r.signer && done === 'none') await o.onForged?.(e.key);
         return;
       }
-      // Retired content is refused even under a newer signature; nothing is put back over it (a node that has not
-      // seen the retirement would put it back in turn).
+      // Retired content is refused even under a newer signature. The newest this node knows is not put back over it
+      // (that is older, and a node that has not seen the retirement would put the content back in turn); onForged
+      // may write something newer (DKIM: this node's current key).
       const stale = await o.superseded?.(e.key, r);
-      if (stale) return refuse(e.key, stale, r.signer);
+      if (stale) {
+        refuse(e.key, stale, r.signer);
+        return o.onForged?.(e.key);
+      }
       // New to this node at the start of a watch (a restart, a node joining with an empty /srv): replays may have
       // pushed a newer signed revision back into the key's history; that one goes back in and is applied instead.
       if (initial && known?.at !== r.at) {

@@ -1,10 +1,11 @@
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
+import type { Logger } from '../log.ts';
 import { natsJetStream, natsKv } from '../nats-lazy.ts';
 import { openEntry, seal } from './envelope.ts';
 import type { FleetIdentity } from './identity.ts';
 import type { FleetLedger } from './ledger.ts';
-import { betterValue } from './restore.ts';
+import { betterValue, PutBacks } from './restore.ts';
 
 // JetStream requests of the fleet loops give up after this (the client's default is 5 s): during a cluster
 // failover a request to a server being replaced fails fast and the loop asks again.
@@ -59,12 +60,15 @@ export interface ClaimOptions {
   ledger?: FleetLedger;
   // Content the operator retired: a bucket value for which this is true is no claim (overwritten like a forgery).
   superseded?: (body: Buffer) => boolean;
+  // Where a value put back is logged (fleet.restored).
+  log?: Logger;
 }
 
 // The key's value as the newest signed entry this node can find: what the bucket holds, unless the node applied a
 // newer one or the key's history has one (replays pushed it back), which then goes back in first. `cur` is the
 // value opened against what the node applied.
-export async function currentSigned(kv: KV, id: FleetIdentity, bucket: string, key: string, ledger: FleetLedger | undefined) {
+export async function currentSigned(kv: KV, id: FleetIdentity, bucket: string, key: string, ledger?: FleetLedger, log?: Logger) {
+  const putBacks = new PutBacks(log, bucket);
   for (let round = 0; ; round++) {
     const e = await kv.get(key);
     const known = await ledger?.newest(key);
@@ -72,7 +76,7 @@ export async function currentSigned(kv: KV, id: FleetIdentity, bucket: string, k
     const cur = live && e ? openEntry(id, bucket, key, e.value, known?.at) : undefined;
     const better = round < 2 ? await betterValue(kv, id, bucket, key, cur, known, true) : undefined;
     if (!better) return { e, cur };
-    await (e ? kv.update(key, better.value, e.revision) : kv.create(key, better.value)).catch(() => undefined);
+    await putBacks.put(kv, key, better, e?.revision, cur);
   }
 }
 
@@ -88,7 +92,7 @@ export async function claimSigned(
   o: ClaimOptions = {},
 ): Promise<ClaimOutcome> {
   for (let attempt = 0; ; attempt++) {
-    const { e, cur } = await currentSigned(kv, id, bucket, key, o.ledger);
+    const { e, cur } = await currentSigned(kv, id, bucket, key, o.ledger, o.log);
     if (cur?.ok && cur.op === 'put' && !o.superseded?.(cur.body)) {
       if (local && Buffer.from(local).equals(cur.body)) return { kind: 'same' };
       return { kind: 'adopt', value: cur.body, signer: cur.signer };

@@ -57,7 +57,7 @@ export class PutBacks {
   private readonly recent = new Map<string, number[]>();
   private readonly warned = new Set<string>();
   constructor(
-    private readonly log: Logger,
+    private readonly log: Logger | undefined,
     private readonly bucket: string,
     private readonly now: () => number = Date.now,
   ) {}
@@ -72,7 +72,7 @@ export class PutBacks {
     } catch {
       return 'raced';
     }
-    this.log.info(
+    this.log?.info(
       { event: 'fleet.restored', bucket: this.bucket, entry: key, at: value.at },
       'put the newest signed entry back into the fleet bucket',
     );
@@ -84,7 +84,7 @@ export class PutBacks {
     const times = (this.recent.get(key) ?? []).filter((t) => now - t < 60_000);
     if (times.length >= PUT_BACKS_PER_MINUTE) {
       if (!this.warned.has(key))
-        this.log.warn(
+        this.log?.warn(
           { event: 'fleet.contested', bucket: this.bucket, entry: key },
           'an entry signed by a key this node does not trust keeps replacing the fleet entry; not putting ours back for a minute (do the nodes have different MTA_FLEET_TRUST?)',
         );

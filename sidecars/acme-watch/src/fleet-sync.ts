@@ -86,7 +86,7 @@ export class CertPublisher {
   private async publish(kv: FleetBucket, c: Servable): Promise<void> {
     const facts = { main: c.main, serial: c.info.serial, notAfter: c.info.notAfter };
     const key = kvKey(c.main);
-    const { e, cur } = await currentSigned(kv, this.identity, CERTS_BUCKET, key, this.ledger);
+    const { e, cur } = await currentSigned(kv, this.identity, CERTS_BUCKET, key, this.ledger, this.log);
     if (cur?.ok && cur.op === 'retire') await rememberRetired(this.ledger, key, cur.body, cur.at);
     const retired = await this.ledger.retired(key);
     if (retired.has(c.info.serial)) {

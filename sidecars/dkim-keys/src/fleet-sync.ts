@@ -145,6 +145,7 @@ export class DkimFleet {
     const retired = await this.retiredKeys(id);
     return {
       ledger: this.ledger,
+      log: this.core.log,
       superseded: (body: Buffer) => {
         const fp = retired.size ? fingerprintOf(body) : undefined;
         return !!fp && retired.has(fp);
