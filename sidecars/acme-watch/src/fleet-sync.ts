@@ -34,6 +34,8 @@ export class CertPublisher {
   private kv: FleetBucket | undefined;
   private pending: Servable | undefined;
   private published: string | undefined;
+  // The certificate this node serves now (offered last).
+  private served: Servable | undefined;
   private readonly loop: Supervised;
   private readonly following: Following;
 
@@ -65,10 +67,17 @@ export class CertPublisher {
         return undefined;
       },
       superseded: (key, e) => retiredCert(ledger, key, e),
+      // A forgery nothing could be put back over, or a retired certificate signed again: ours goes in over it.
+      onForged: async (key) => {
+        if (!this.served || kvKey(this.served.main) !== key) return;
+        this.published = undefined;
+        this.offer(this.served);
+      },
     });
   }
 
   offer(c: Servable): void {
+    this.served = c;
     if (c.info.serial === this.published || c.info.serial === this.pending?.info.serial) return;
     this.pending = c;
     this.loop.kick();

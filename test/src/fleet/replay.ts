@@ -88,7 +88,7 @@ export async function attacker(nats: FleetNats, bucket: string, scope: FileScope
     },
     current,
     healed: (key, than, ok = () => true, ms = 15_000) => {
-      const old = Date.parse(readEntry(than)?.at ?? '');
+      const old = Date.parse(readEntry(than)?.at ?? '') || Number.NEGATIVE_INFINITY;
       return eventually(
         async () => {
           const c = await current(key);
