@@ -20,6 +20,9 @@ export interface FollowSignedOptions extends Omit<FollowOptions, 'onEntry' | 'on
   // Content the operator retired (a DKIM key, a certificate), even under a newer signature: the reason, or undefined.
   // Refused like a replay: the newest this node knows goes back in.
   superseded?: (key: string, entry: Accepted) => Promise<string | undefined>;
+  // Whether applying this entry could change anything on a node that has no record of the key (default: yes); only
+  // then is the key's history consulted when a watch starts (the guard: an active ban, not a lift or an expired one).
+  consequential?: (key: string, entry: Accepted) => boolean;
   // Until when (epoch ms) an older entry of this key could still do harm, for the ledger to keep its record (a ban's
   // end); undefined: kept until the ledger's cap.
   retain?: (key: string, entry: Accepted) => number | undefined;
@@ -65,7 +68,7 @@ export function followSigned(o: FollowSignedOptions): Following {
       }
       // New to this node at the start of a watch (a restart, a node joining with an empty /srv): replays may have
       // pushed a newer signed revision back into the key's history; that one goes back in and is applied instead.
-      if (initial && known?.at !== r.at) {
+      if (initial && known?.at !== r.at && (o.consequential?.(e.key, r) ?? true)) {
         const better = await betterValue(kv, identity, bucket, e.key, r, known, true);
         if (better) {
           refuse(e.key, `older than the entry signed at ${better.at} in the bucket's history (a replay)`, r.signer);

@@ -50,6 +50,8 @@ export class GuardFleet {
       },
       // Until the longest ban seen for the address is over, a replay of it could bring it back.
       retain: (_key, entry) => banUntil(entry.body),
+      // Only an active ban needs the history checked (a lift or an expired ban changes nothing on a joining node).
+      consequential: (_key, entry) => (banUntil(entry.body) ?? 0) > Date.now(),
       onEntry: async (key, entry) => {
         if (entry.self) return undefined;
         let ban: Ban | undefined;
