@@ -144,6 +144,22 @@ export class NodeProcess {
   }
 }
 
+// Runs `act`, then waits until each node logged a refusal of `key` for `reason` (fleet.refused, after `act`).
+export async function refusedBy(nodes: readonly NodeProcess[], key: string, reason: RegExp, act: () => Promise<unknown>): Promise<void> {
+  const before = nodes.map((n) => n.logged('fleet.refused', { entry: key }).length);
+  await act();
+  for (const [i, n] of nodes.entries())
+    await eventually(
+      () =>
+        n
+          .logged('fleet.refused', { entry: key })
+          .slice(before[i])
+          .some((l) => reason.test(String(l.reason))),
+      15_000,
+      `${n.name} refused ${key}: ${reason}\n${n.output().slice(-4000)}`,
+    );
+}
+
 export const stopAll = async (nodes: readonly NodeProcess[]): Promise<void> => {
   for (const n of nodes) await n.stop();
 };
