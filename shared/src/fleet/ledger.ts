@@ -52,9 +52,18 @@ export class FleetLedger {
     const ledger = new FleetLedger(o);
     await ensureDir(o.dir, { mode: 0o700 });
     ledger.count = await ledger.countFiles();
-    ledger.timer = setInterval(() => void ledger.prune(), PRUNE_EVERY_MS);
-    ledger.timer.unref();
-    if (ledger.count > ledger.max) void ledger.prune();
+    // A minute after the start (out of the way of the first sync), then daily: a sidecar restarted more often than
+    // daily still prunes.
+    const first = setTimeout(
+      () => {
+        void ledger.prune();
+        ledger.timer = setInterval(() => void ledger.prune(), PRUNE_EVERY_MS);
+        ledger.timer.unref();
+      },
+      ledger.count > ledger.max ? 0 : 60_000,
+    );
+    first.unref();
+    ledger.timer = first;
     return ledger;
   }
 
@@ -177,6 +186,7 @@ export class FleetLedger {
   }
 
   close(): void {
+    clearTimeout(this.timer);
     clearInterval(this.timer);
   }
 }
