@@ -18,7 +18,7 @@ export interface FollowSignedOptions extends Omit<FollowOptions, 'onEntry' | 'on
   // or undefined once applied.
   onEntry: (key: string, entry: Accepted) => Promise<string | undefined>;
   // Content the operator retired (a DKIM key, a certificate), even under a newer signature: the reason, or undefined.
-  // Refused like a replay: the newest this node knows goes back in.
+  // Refused, then onForged (nothing older is put back over a newer signature).
   superseded?: (key: string, entry: Accepted) => Promise<string | undefined>;
   // Whether applying this entry could change anything on a node that has no record of the key (default: yes); only
   // then is the key's history consulted when a watch starts (the guard: an active ban, not a lift or an expired one).
