@@ -37,6 +37,8 @@ export function mtaPaths(root: string = process.env.MTA_ROOT ?? '/') {
     // The guard's bans, one file per address (persisted), and the maps it renders from them for postfix
     // (check_client_access, postscreen_access_list) and dovecot (a deny passdb keyed by the client address).
     guardState: p('srv/var/guard'),
+    // Fleet mode: per bucket and key, the newest signed entry applied and what was retired (root only; fleet.md).
+    fleetState: p('srv/var/fleet'),
     guardPostfixMap: p('etc/postfix/mta-guard.cidr'),
     guardDovecotMap: p('etc/dovecot/mta-guard.deny'),
     // The PROXY-protocol gate in front of postfix (TRUSTED_PROXIES), rendered by the seed.

@@ -6,6 +6,7 @@ import {
   formatIssue,
   initFleet,
   kvKey,
+  newestInHistory,
   newNkey,
   openBucket,
   openEntry,
@@ -73,9 +74,10 @@ export async function fleetRetire(io: CliIo, what: 'dkim' | 'cert', name: string
     what === 'dkim' ? [DKIM_BUCKET, kvKey(domain, o.selector ?? r.config.DKIM_SELECTOR)] : [CERTS_BUCKET, kvKey(domain)];
   await withConnection(io, 'fleet-retire', async (nc) => {
     const kv = await openBucket(nc, bucket);
-    // A certificate retirement names the serial it retires (renewals may be backdated before it).
-    const cur = what === 'cert' ? await kv.get(key) : undefined;
-    const open = cur?.operation === 'PUT' && cur.value.length ? openEntry(identity, bucket, key, cur.value) : undefined;
+    // A certificate retirement names the serial it retires (renewals may be backdated before it): the newest signed
+    // entry's, also when an older one was just put back over it (a replay).
+    const newest = what === 'cert' ? await newestInHistory(kv, identity, bucket, key) : undefined;
+    const open = newest ? openEntry(identity, bucket, key, newest.value) : undefined;
     const serial = open?.ok && open.op === 'put' ? certSerial(open.body) : undefined;
     if (what === 'cert' && !serial) io.err(`mta fleet retire: no valid certificate in ${bucket} ${key}; nothing to name`);
     const detail = serial ? new TextEncoder().encode(JSON.stringify({ serial })) : undefined;

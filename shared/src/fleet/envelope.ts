@@ -12,7 +12,9 @@ interface Envelope {
 
 export type Opened =
   | { ok: true; op: 'put' | 'retire'; body: Buffer; at: string; signer: string; self: boolean }
-  | { ok: false; reason: string; signer?: string };
+  // replay: validly signed by a trusted node, but older than what this node applied for the key. untrusted: signed
+  // by a key this node does not trust (another node may: MTA_FLEET_TRUST lists can differ during a change).
+  | { ok: false; reason: string; signer?: string; replay?: true; untrusted?: true };
 
 // Entries signed further ahead than this are refused: a trusted node's wrong clock must not pin a key for years.
 const MAX_SKEW_MS = 10 * 60_000;
@@ -53,11 +55,11 @@ export function openEntry(id: FleetIdentity, bucket: string, key: string, bytes:
   const body = typeof e.body === 'string' ? Buffer.from(e.body, 'base64') : Buffer.alloc(0);
   if (e.op === 'put' && body.length === 0) return { ok: false, reason: 'signed entry without a body' };
   const v = id.verify(e.signer, e.sig, e.op, `${bucket}/${key}`, e.at, sha256Hex(body));
-  if (!v.ok) return { ok: false, reason: v.reason };
+  if (!v.ok) return { ok: false, reason: v.reason, ...(id.trusts(e.signer) ? {} : { untrusted: true as const }) };
   const at = Date.parse(e.at);
   if (!Number.isFinite(at) || at > now.getTime() + MAX_SKEW_MS)
     return { ok: false, reason: `signed in the future (${e.at})`, signer: v.signer };
   if (notBefore && at < Date.parse(notBefore))
-    return { ok: false, reason: `older than the entry applied here (${e.at} < ${notBefore})`, signer: v.signer };
+    return { ok: false, reason: `older than the entry applied here (${e.at} < ${notBefore})`, signer: v.signer, replay: true };
   return { ok: true, op: e.op, body, at: e.at, signer: v.signer, self: id.isSelf(e.signer) };
 }

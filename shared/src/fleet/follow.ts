@@ -1,4 +1,4 @@
-import type { KV, KvEntry } from '@nats-io/kv';
+import type { KV, KvWatchEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { busLoop } from '../bus-loop.ts';
 import type { Logger } from '../log.ts';
@@ -10,10 +10,12 @@ export interface FollowOptions {
   bucket: string;
   // Each time the watch (re)starts, before the first entry: e.g. publish what this node has.
   onOpen?: (kv: KV) => Promise<void>;
-  // Current values first, then every change, PUT entries only. Called one at a time.
-  onEntry: (entry: KvEntry) => Promise<void>;
+  // Current values first, then every change, PUT entries only. Called one at a time, with the bucket (for writing
+  // back) and whether the entry was already there when the watch started (the client's own isUpdate flags the last
+  // of those as an update).
+  onEntry: (entry: KvWatchEntry, kv: KV, initial: boolean) => Promise<void>;
   // DEL and PURGE markers: nobody can sign them, so they are reported and never acted on.
-  onDelete?: (entry: KvEntry) => Promise<void>;
+  onDelete?: (entry: KvWatchEntry, kv: KV) => Promise<void>;
   log: Logger;
   // First pause before reopening after a failure (no JetStream yet, no permission, leader election …); doubles up
   // to 1 s, so a node is watching again within a second of the cluster's own recovery after a failover.
@@ -56,6 +58,7 @@ export function followBucket(o: FollowOptions): Following {
         throw e;
       }
       const bucket = kv;
+      const initialUpTo = await lastRevision(bucket);
       const it = await bucket.watch();
       const stopWatch = () => it.stop();
       signal.addEventListener('abort', stopWatch, { once: true });
@@ -86,10 +89,10 @@ export function followBucket(o: FollowOptions): Following {
           delivered = Math.max(delivered, e.revision);
           applying = true;
           strikes = 0;
-          if (e.operation !== 'PUT' || e.value.length === 0) await o.onDelete?.(e).catch(() => undefined);
+          if (e.operation !== 'PUT' || e.value.length === 0) await o.onDelete?.(e, bucket).catch(() => undefined);
           else
             await o
-              .onEntry(e)
+              .onEntry(e, bucket, e.revision <= initialUpTo)
               .catch((err: Error) =>
                 o.log.error(
                   { event: 'fleet.entry.failed', bucket: o.bucket, entry: e.key, err: err.message },

@@ -82,6 +82,11 @@ export class FleetIdentity {
     return this.signers.verify(signer, sig, op, scope, at, digestHex);
   }
 
+  // Whether entries signed by this public key still count (MTA_FLEET_TRUST can shrink between restarts).
+  trusts(signer: string): boolean {
+    return this.trusted.has(signer);
+  }
+
   isSelf(signer: string): boolean {
     return signer === this.publicKey;
   }

@@ -6,5 +6,7 @@ export * from './identity.ts';
 export * from './init.ts';
 export * from './kv.ts';
 export * from './learn.ts';
+export * from './ledger.ts';
 export * from './mode.ts';
 export * from './refusal.ts';
+export * from './restore.ts';

@@ -1,8 +1,11 @@
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
+import type { Logger } from '../log.ts';
 import { natsJetStream, natsKv } from '../nats-lazy.ts';
 import { openEntry, seal } from './envelope.ts';
 import type { FleetIdentity } from './identity.ts';
+import type { FleetLedger } from './ledger.ts';
+import { betterValue, PutBacks } from './restore.ts';
 
 // JetStream requests of the fleet loops give up after this (the client's default is 5 s): during a cluster
 // failover a request to a server being replaced fails fast and the loop asks again.
@@ -49,33 +52,60 @@ export type ClaimOutcome =
   | { kind: 'retired'; at: string }
   | { kind: 'absent' };
 
+export interface ClaimOptions {
+  // When the local value came to be: a retirement signed after it retires the local value too (a node that was
+  // down while the operator retired a key must not publish it again).
+  localSince?: Date;
+  // This node's memory of the bucket: a replay or forgery over what it applied goes back first (see followSigned).
+  ledger?: FleetLedger;
+  // Content the operator retired: a bucket value for which this is true is no claim (overwritten like a forgery).
+  superseded?: (body: Buffer) => boolean;
+  // Where a value put back is logged (fleet.restored).
+  log?: Logger;
+}
+
+// The key's value as the newest signed entry this node can find: what the bucket holds, unless the node applied a
+// newer one or the key's history has one (replays pushed it back), which then goes back in first. `cur` is the
+// value opened against what the node applied.
+export async function currentSigned(kv: KV, id: FleetIdentity, bucket: string, key: string, ledger?: FleetLedger, log?: Logger) {
+  const putBacks = new PutBacks(log, bucket);
+  for (let round = 0; ; round++) {
+    const e = await kv.get(key);
+    const known = await ledger?.newest(key);
+    const live = e?.operation === 'PUT' && e.value.length > 0;
+    const cur = live && e ? openEntry(id, bucket, key, e.value, known?.at) : undefined;
+    const better = round < 2 ? await betterValue(kv, id, bucket, key, cur, known, true) : undefined;
+    if (!better) return { e, cur };
+    await putBacks.put(kv, key, better, e?.revision, cur);
+  }
+}
+
 // First writer wins, among signed entries: our value goes in only where the key is empty, retired or forged
-// (overwriting a forgery heals the bucket), through compare-and-set, so concurrent nodes settle on one value.
+// (overwriting a forgery heals the bucket), through compare-and-set, so concurrent nodes settle on one value. A
+// replayed older entry is no claim: the newest signed one goes back first.
 export async function claimSigned(
   kv: KV,
   id: FleetIdentity,
   bucket: string,
   key: string,
   local: Uint8Array | undefined,
-  // When the local value came to be: a retirement signed after it retires the local value too (a node that was
-  // down while the operator retired a key must not publish it again).
-  localSince?: Date,
+  o: ClaimOptions = {},
 ): Promise<ClaimOutcome> {
   for (let attempt = 0; ; attempt++) {
-    const e = await kv.get(key);
-    const live = e?.operation === 'PUT' && e.value.length > 0;
-    const cur = live && e ? openEntry(id, bucket, key, e.value) : undefined;
-    if (cur?.ok && cur.op === 'put') {
+    const { e, cur } = await currentSigned(kv, id, bucket, key, o.ledger, o.log);
+    if (cur?.ok && cur.op === 'put' && !o.superseded?.(cur.body)) {
       if (local && Buffer.from(local).equals(cur.body)) return { kind: 'same' };
       return { kind: 'adopt', value: cur.body, signer: cur.signer };
     }
-    const retired = cur?.ok ? cur.at : undefined;
-    if (retired && (!local || (localSince && Date.parse(retired) >= localSince.getTime()))) return { kind: 'retired', at: retired };
+    const retired = cur?.ok && cur.op === 'retire' ? cur.at : undefined;
+    if (retired && (!local || (o.localSince && Date.parse(retired) >= o.localSince.getTime()))) return { kind: 'retired', at: retired };
     if (!local) return { kind: 'absent' };
     try {
-      const sealed = seal(id, bucket, key, local);
+      const now = new Date();
+      const sealed = seal(id, bucket, key, local, now);
       if (e) await kv.update(key, sealed, e.revision);
       else await kv.create(key, sealed);
+      await o.ledger?.record(key, sealed, now.toISOString());
       return { kind: 'published' };
     } catch (err) {
       // Someone wrote in between: read again and take theirs if it is good.

@@ -1,15 +1,17 @@
 import {
   busLoop,
   CERTS_BUCKET,
+  currentSigned,
   type FleetBucket,
   type FleetConnection,
   type FleetIdentity,
+  type FleetLedger,
   type Following,
   followSigned,
   kvKey,
   type Logger,
   openBucket,
-  openEntry,
+  type Publish,
   type Supervised,
   seal,
 } from '@mta/shared';
@@ -24,17 +26,25 @@ import type { AcmeEntry } from './traefik.ts';
 export type Connection = () => Promise<FleetConnection | undefined>;
 
 // ACME_SOURCE=file in fleet mode: the certificate this node serves goes into mta-certs (key: main domain), signed.
-// Background and best-effort: NATS being down never delays an install; the latest pending cert is retried.
+// Background and best-effort: NATS being down never delays an install; the latest pending cert is retried. The node
+// also follows the bucket without installing from it: its ledger on /srv remembers the newest entry and the retired
+// serials (a retired certificate still in acme.json is never published again), and it puts the newest back over a
+// replay like every other node.
 export class CertPublisher {
   private kv: FleetBucket | undefined;
   private pending: Servable | undefined;
   private published: string | undefined;
+  // The certificate this node serves now (offered last).
+  private served: Servable | undefined;
   private readonly loop: Supervised;
+  private readonly following: Following;
 
   constructor(
     connection: Connection,
     private readonly log: Logger,
     private readonly identity: FleetIdentity,
+    private readonly ledger: FleetLedger,
+    publish?: Publish,
     retryMs = 1000,
   ) {
     this.loop = busLoop({
@@ -45,37 +55,69 @@ export class CertPublisher {
       firstMs: retryMs,
       session: (nc) => this.flush(nc),
     });
+    this.following = followSigned({
+      connection,
+      bucket: CERTS_BUCKET,
+      log,
+      identity,
+      ledger,
+      publish,
+      onEntry: async (key, e) => {
+        if (e.op === 'retire') await rememberRetired(ledger, key, e.body, e.at);
+        return undefined;
+      },
+      superseded: (key, e) => retiredCert(ledger, key, e),
+      // A forgery nothing could be put back over, or a retired certificate signed again: ours goes in over it.
+      onForged: async (key) => {
+        if (!this.served || kvKey(this.served.main) !== key) return;
+        this.published = undefined;
+        this.offer(this.served);
+      },
+    });
   }
 
   offer(c: Servable): void {
+    this.served = c;
     if (c.info.serial === this.published || c.info.serial === this.pending?.info.serial) return;
     this.pending = c;
     this.loop.kick();
   }
 
-  close(): Promise<void> {
-    return this.loop.close();
+  async close(): Promise<void> {
+    await this.loop.close();
+    await this.following.close();
+    this.ledger.close();
   }
 
-  // Writes ours unless the bucket holds the same or a later trusted certificate, or the operator retired the main
-  // name after ours was issued. A forged or unreadable value is overwritten (compare-and-set on its revision).
+  // Writes ours unless the bucket holds the same or a later trusted certificate, or the operator retired ours. A
+  // forged or unreadable value is overwritten (compare-and-set on its revision); a replayed older one first gives way
+  // to the newest this node knows.
   private async publish(kv: FleetBucket, c: Servable): Promise<void> {
     const facts = { main: c.main, serial: c.info.serial, notAfter: c.info.notAfter };
     const key = kvKey(c.main);
-    const e = await kv.get(key);
-    const cur = e?.operation === 'PUT' && e.value.length ? openEntry(this.identity, CERTS_BUCKET, key, e.value) : undefined;
-    if (cur?.ok && cur.op === 'retire' && retiredSerial(cur.body) === c.info.serial) {
-      this.log.info({ event: 'acme.fleet.retired', ...facts, retiredAt: cur.at }, 'certificate retired in the fleet; not published again');
+    const { e, cur } = await currentSigned(kv, this.identity, CERTS_BUCKET, key, this.ledger, this.log);
+    if (cur?.ok && cur.op === 'retire') await rememberRetired(this.ledger, key, cur.body, cur.at);
+    const retired = await this.ledger.retired(key);
+    if (retired.has(c.info.serial)) {
+      this.log.info({ event: 'acme.fleet.retired', ...facts }, 'certificate retired in the fleet; not published again');
       return;
     }
     const existing = cur?.ok && cur.op === 'put' ? parseFleetCert(cur.body) : undefined;
-    if (!shouldPublish(existing, c.info)) {
+    if (existing && !retired.has(existing.serial) && !shouldPublish(existing, c.info)) {
       this.log.debug({ event: 'acme.fleet.current', ...facts }, 'the fleet already has this or a later certificate');
       return;
     }
-    const sealed = seal(this.identity, CERTS_BUCKET, key, new TextEncoder().encode(JSON.stringify(toFleetCert(c, this.identity.node))));
+    const now = new Date();
+    const sealed = seal(
+      this.identity,
+      CERTS_BUCKET,
+      key,
+      new TextEncoder().encode(JSON.stringify(toFleetCert(c, this.identity.node))),
+      now,
+    );
     if (e) await kv.update(key, sealed, e.revision);
     else await kv.create(key, sealed);
+    await this.ledger.record(key, sealed, now.toISOString());
     this.log.info({ event: 'acme.fleet.published', ...facts }, 'certificate published to the fleet');
   }
 
@@ -94,6 +136,20 @@ export class CertPublisher {
   }
 }
 
+// A retirement's serial goes into the ledger's tombstones of that main name.
+async function rememberRetired(ledger: FleetLedger, key: string, body: Buffer, at: string): Promise<string | undefined> {
+  const serial = retiredSerial(body);
+  if (serial) await ledger.retire(key, [serial], at);
+  return serial;
+}
+
+// Why a certificate entry must not be taken: its serial was retired under this main name.
+async function retiredCert(ledger: FleetLedger, key: string, e: { op: string; body: Buffer }): Promise<string | undefined> {
+  if (e.op !== 'put') return undefined;
+  const serial = parseFleetCert(e.body)?.serial;
+  return serial && (await ledger.retired(key)).has(serial) ? `certificate ${serial} was retired` : undefined;
+}
+
 // The serial a retirement names (`mta fleet retire cert`), if any.
 function retiredSerial(body: Buffer): string | undefined {
   try {
@@ -107,6 +163,8 @@ function retiredSerial(body: Buffer): string | undefined {
 export interface FleetCertsOptions extends Omit<AcmeWatchOptions, 'file'> {
   connection: Connection;
   identity: FleetIdentity;
+  // This node's memory of mta-certs on /srv: the newest entry applied per main name, and the retired serials.
+  ledger: FleetLedger;
   // MTA_FLEET_CA: a private CA fleet certificates may chain to, besides the system CAs.
   fleetCa?: string;
   debounceMs?: number;
@@ -125,7 +183,6 @@ export function startFleetCerts(o: FleetCertsOptions): { service: AcmeService; c
   const service = new AcmeService({ ...o, file, names });
   const ca = trustStore(o.fleetCa);
   const entries = new Map<string, AcmeEntry & { serial: string }>();
-  const retired = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let chain: Promise<unknown> = Promise.resolve();
   // Values of one watch arrive one by one: choose once they have settled, passes never overlap.
@@ -142,19 +199,19 @@ export function startFleetCerts(o: FleetCertsOptions): { service: AcmeService; c
     bucket: CERTS_BUCKET,
     log: o.log,
     identity: o.identity,
+    ledger: o.ledger,
     publish: (s, p) => o.bus.publish(s, p),
+    superseded: (key, e) => retiredCert(o.ledger, key, e),
     onEntry: async (key, e) => {
       if (e.op === 'retire') {
         // The served certificate stays until a newer one arrives; a retired one is never installed again.
-        const serial = retiredSerial(e.body);
-        if (serial) retired.add(serial);
+        const serial = await rememberRetired(o.ledger, key, e.body, e.at);
         if (!serial || entries.get(key)?.serial === serial) entries.delete(key);
         o.log.info({ event: 'acme.fleet.retired', entry: key, serial, by: e.signer }, 'fleet certificate retired');
         return undefined;
       }
       const c = parseFleetCert(e.body);
       if (!c) return 'not a certificate record';
-      if (retired.has(c.serial)) return `certificate ${c.serial} was retired`;
       const leaf = new (process.getBuiltinModule('node:crypto').X509Certificate)(c.certPem);
       if (!names.some((n) => leaf.checkHost(n))) return `covers none of the names this node serves (${names.join(', ')})`;
       const v = await verifyChain(c.certPem, c.keyPem, ca);
@@ -172,6 +229,7 @@ export function startFleetCerts(o: FleetCertsOptions): { service: AcmeService; c
       clearTimeout(timer);
       await following.close();
       await chain;
+      o.ledger.close();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { joinFleet, MtaError, mtaPaths, runSidecar, type SidecarContext, startHeartbeat } from '@mta/shared';
+import { CERTS_BUCKET, joinFleet, MtaError, mtaPaths, openLedger, runSidecar, type SidecarContext, startHeartbeat } from '@mta/shared';
 import { CertPublisher, startFleetCerts } from './fleet-sync.ts';
 import { installOnce, startAcmeWatch } from './start.ts';
 
@@ -40,10 +40,13 @@ await runSidecar({
     const identity = await joinFleet(config, env, log);
     if (config.ACME_SOURCE === 'fleet' && !identity)
       log.warn({ event: 'acme.source' }, 'ACME_SOURCE=fleet needs NATS_URL (fleet mode); watching ACME_FILE instead');
-    const publisher = identity && config.ACME_SOURCE !== 'fleet' ? new CertPublisher(connection, log, identity) : undefined;
+    const ledger = identity && (await openLedger(paths.fleetState, CERTS_BUCKET, identity, log));
+    const publish = (s: string, p: Record<string, unknown>) => bus.publish(s, p);
+    const publisher =
+      identity && ledger && config.ACME_SOURCE !== 'fleet' ? new CertPublisher(connection, log, identity, ledger, publish) : undefined;
     const running =
-      identity && config.ACME_SOURCE === 'fleet'
-        ? startFleetCerts({ ...common(ctx), connection, identity, fleetCa: config.MTA_FLEET_CA })
+      identity && ledger && config.ACME_SOURCE === 'fleet'
+        ? startFleetCerts({ ...common(ctx), connection, identity, ledger, fleetCa: config.MTA_FLEET_CA })
         : startAcmeWatch({ ...common(ctx), file: config.ACME_FILE, seenFile, onServed: publisher && ((c) => publisher.offer(c)) });
     // `mta fleet status`: which certificate this node serves (public facts only).
     const stopBeat = identity

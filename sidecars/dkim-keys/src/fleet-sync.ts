@@ -6,16 +6,19 @@ import {
   type FleetBucket,
   type FleetConnection,
   type FleetIdentity,
+  type FleetLedger,
   type Following,
   followSigned,
   kvKey,
   openBucket,
+  openLedger,
   type Publish,
   reportRefusal,
 } from '@mta/shared';
 import type { DkimCore } from './core.ts';
 import { applyFleetKey, type FleetPolicy, readLocalKey, retireLocalKey } from './fleet.ts';
 import { listKeys } from './inventory.ts';
+import { inspectKey } from './keyinfo.ts';
 import { type KeyId, keyFileName, parseKeyFileName } from './names.ts';
 
 // How the service reaches the fleet: the bus's live connection (undefined once the bus closed first).
@@ -29,12 +32,21 @@ export interface FleetLink {
   retryMs?: number;
 }
 
+// A key's public fingerprint, or undefined when the bytes are not a usable key.
+const fingerprintOf = (pem: Buffer): string | undefined => {
+  const r = inspectKey(pem);
+  return r.ok ? r.info.fingerprint : undefined;
+};
+
 // DKIM key sync with the KV bucket mta-dkim (`<domain>.<selector>` -> signed PEM): publish when absent, adopt a
 // trusted node's key otherwise, and follow the bucket so a key published (rotated, retired) later is applied here.
-// Only keys for the domains this node serves, of at least DKIM_KEYBITS, are ever taken.
+// Only keys for the domains this node serves, of at least DKIM_KEYBITS, are ever taken. The ledger on /srv keeps the
+// newest entry applied per key and the fingerprints of retired keys: a replayed older key, or a retired one signed
+// again, is never taken or published, also after a restart.
 export class DkimFleet {
   private kv: FleetBucket | undefined;
   private following: Following | undefined;
+  private ledger: FleetLedger | undefined;
 
   constructor(
     private readonly core: DkimCore,
@@ -43,10 +55,13 @@ export class DkimFleet {
     private readonly policy: FleetPolicy,
     // Mints the key of a domain whose key was retired (the normal generation path).
     private readonly regenerate: (domain: string) => Promise<void>,
+    // The fleet state directory on /srv (mtaPaths().fleetState): this node's ledger of mta-dkim.
+    private readonly stateDir: string,
   ) {}
 
   // One bounded attempt at the start: connected and bucket open within startWaitMs, else undefined (keep going locally).
   async open(): Promise<boolean> {
+    this.ledger ??= await openLedger(this.stateDir, DKIM_BUCKET, this.link.identity, this.core.log);
     const timeout = new Promise<undefined>((r) => setTimeout(() => r(undefined), this.link.startWaitMs ?? 3000).unref());
     const nc = await Promise.race([this.link.connection(), timeout]);
     if (!nc) return false;
@@ -77,7 +92,7 @@ export class DkimFleet {
     for (const domain of domains) {
       const id = { domain, selector: this.core.selector };
       if (await readLocalKey(this.core, id)) continue;
-      const r = await claimSigned(kv, this.link.identity, DKIM_BUCKET, kvKey(domain, id.selector), undefined);
+      const r = await claimSigned(kv, this.link.identity, DKIM_BUCKET, kvKey(domain, id.selector), undefined, await this.claimOptions(id));
       if (r.kind !== 'adopt') continue;
       const reason = await this.adopt(id, r.value);
       if (reason) this.refuse(id, reason, r.signer);
@@ -94,8 +109,16 @@ export class DkimFleet {
       for (let round = 0; round < 2; round++) {
         const local = await readLocalKey(this.core, k);
         if (!local) break;
-        const since = (await stat(join(this.core.dir, keyFileName(k))).catch(() => undefined))?.mtime;
-        const r = await claimSigned(kv, this.link.identity, DKIM_BUCKET, kvKey(k.domain, k.selector), local.bytes, since);
+        // A key the operator retired is never published again, whatever the bucket holds now.
+        if (local.fingerprint && (await this.retiredKeys(k)).has(local.fingerprint)) {
+          if (await retireLocalKey(this.core, k)) await this.regenerate(k.domain);
+          continue;
+        }
+        const since = await this.keySince(k);
+        const r = await claimSigned(kv, this.link.identity, DKIM_BUCKET, kvKey(k.domain, k.selector), local.bytes, {
+          ...(await this.claimOptions(k)),
+          localSince: since,
+        });
         if (r.kind === 'published')
           this.core.log.info(
             { event: 'dkim.fleet.published', domain: k.domain, selector: k.selector, fingerprint: local.fingerprint },
@@ -113,14 +136,53 @@ export class DkimFleet {
     }
   }
 
+  private retiredKeys(id: KeyId): Promise<ReadonlySet<string>> {
+    return this.ledger ? this.ledger.retired(kvKey(id.domain, id.selector)) : Promise.resolve(new Set());
+  }
+
+  // The ledger, and retired keys as no claim (the bucket's value is then overwritten like a forgery).
+  private async claimOptions(id: KeyId) {
+    const retired = await this.retiredKeys(id);
+    return {
+      ledger: this.ledger,
+      log: this.core.log,
+      superseded: (body: Buffer) => {
+        const fp = retired.size ? fingerprintOf(body) : undefined;
+        return !!fp && retired.has(fp);
+      },
+    };
+  }
+
+  // When the local key file was written (the key came to be here).
+  private async keySince(id: KeyId): Promise<Date | undefined> {
+    return (await stat(join(this.core.dir, keyFileName(id))).catch(() => undefined))?.mtime;
+  }
+
+  // A retirement signed at `at`: the local key, if it is older, and the key last applied from the fleet are retired
+  // (remembered by fingerprint); the local key is moved aside and a new one minted and offered.
+  private async retire(id: KeyId, key: string, at: string): Promise<void> {
+    const ledger = this.ledger as FleetLedger;
+    const since = await this.keySince(id);
+    const local = since && since.getTime() <= Date.parse(at) ? await readLocalKey(this.core, id) : undefined;
+    const previous = await ledger.newest(key);
+    const prevBody = previous?.op === 'put' ? bodyOf(previous.value) : undefined;
+    const ids = [local?.fingerprint, prevBody && fingerprintOf(prevBody)].filter((f): f is string => !!f);
+    await ledger.retire(key, ids, at);
+    if (local && (await retireLocalKey(this.core, id))) await this.regenerate(id.domain);
+    await this.publishLocal();
+  }
+
   // Background: follow the bucket (reopened after errors, reconnects and stalls); each (re)start first publishes
   // our keys, then every entry (current ones first) is checked and applied.
   start(): void {
+    const ledger = this.ledger;
+    if (!ledger) throw new Error('DkimFleet.start before open');
     this.following = followSigned({
       connection: this.link.connection,
       bucket: DKIM_BUCKET,
       log: this.core.log,
       identity: this.link.identity,
+      ledger,
       publish: this.link.publish,
       retryMs: this.link.retryMs,
       onOpen: async (kv) => {
@@ -133,11 +195,13 @@ export class DkimFleet {
         if (e.op === 'put') return this.run(() => this.adopt(id, e.body));
         // A retirement of a domain served elsewhere only is none of this node's business.
         if (!this.policy.served.has(id.domain.toLowerCase())) return undefined;
-        await this.run(async () => {
-          if (await retireLocalKey(this.core, id)) await this.regenerate(id.domain);
-          await this.publishLocal();
-        });
+        await this.run(() => this.retire(id, key, e.at));
         return undefined;
+      },
+      superseded: async (key, e) => {
+        if (e.op !== 'put') return undefined;
+        const fp = fingerprintOf(e.body);
+        return fp && (await ledger.retired(key)).has(fp) ? `DKIM key ${fp} was retired` : undefined;
       },
       // A forged or deleted entry: our signed key goes back in (the bucket heals itself).
       onForged: () => this.run(() => this.publishLocal()),
@@ -146,5 +210,16 @@ export class DkimFleet {
 
   async close(): Promise<void> {
     await this.following?.close();
+    this.ledger?.close();
+  }
+}
+
+// The body of a signed bucket value (the ledger keeps values as they were in the bucket).
+function bodyOf(value: Buffer): Buffer | undefined {
+  try {
+    const b = (JSON.parse(value.toString('utf8')) as { body?: unknown }).body;
+    return typeof b === 'string' ? Buffer.from(b, 'base64') : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -89,7 +89,7 @@ export async function runDkimKeys(o: ServiceOptions): Promise<{ core: DkimCore; 
     // Same file name, same snippet: amavis still has to load the new key.
     if (!(await syncKeys(core, { announce: true })).snippetChanged) await core.reload();
   };
-  const fleet = o.watch && o.fleet ? new DkimFleet(core, o.fleet, run, policy, regenerate) : undefined;
+  const fleet = o.watch && o.fleet ? new DkimFleet(core, o.fleet, run, policy, regenerate, paths.fleetState) : undefined;
   // Adopt before generating: a node joining the fleet must not mint a key the others would have to drop.
   const inFleet = !!fleet && (await fleet.open());
   const fleetFailed = (e: Error) =>

@@ -1,6 +1,7 @@
 import {
   type FleetConnection,
   type FleetIdentity,
+  type FleetLedger,
   type Following,
   followSigned,
   GUARD_BUCKET,
@@ -15,6 +16,8 @@ import type { GuardService } from './service.ts';
 export interface GuardFleetOptions {
   connection: () => Promise<FleetConnection | undefined>;
   identity: FleetIdentity;
+  // This node's memory of mta-guard on /srv: a lifted ban replayed later (after a restart too) stays lifted.
+  ledger: FleetLedger;
   guard: GuardService;
   log: Logger;
   publish?: Publish;
@@ -23,7 +26,8 @@ export interface GuardFleetOptions {
 // Bans shared across the fleet through the KV bucket mta-guard, one signed entry per address: this node's bans (and
 // the operator's) are put there, the other trusted nodes' are adopted; a lift is a signed record whose `until` has
 // passed. An entry is only data: signature first (followSigned), then each field, and it never bans an address this
-// node protects. The ban names the node that signed it, not what the entry claims.
+// node protects. The ban names the node that signed it, not what the entry claims. A ban is signed at the time it
+// was decided (its `since`), a lift when it is lifted, so a ban put again after a restart never outranks a later lift.
 export class GuardFleet {
   private following: Following | undefined;
   constructor(private readonly o: GuardFleetOptions) {}
@@ -33,11 +37,21 @@ export class GuardFleet {
       connection: this.o.connection,
       bucket: GUARD_BUCKET,
       identity: this.o.identity,
+      ledger: this.o.ledger,
       publish: this.o.publish,
       log: this.o.log,
+      // Our bans the fleet has not seen yet (made while NATS was away); the rest is in the bucket already.
       onOpen: async () => {
-        for (const b of this.o.guard.list()) if (b.origin !== 'fleet') await this.put(b);
+        for (const b of this.o.guard.list()) {
+          if (b.origin === 'fleet') continue;
+          const known = await this.o.ledger.newest(kvKey(b.ip));
+          if (!known || Date.parse(known.at) < Date.parse(b.since)) await this.put(b, new Date(b.since));
+        }
       },
+      // Until the longest ban seen for the address is over, a replay of it could bring it back.
+      retain: (_key, entry) => banUntil(entry.body),
+      // Only an active ban needs the history checked (a lift or an expired ban changes nothing on a joining node).
+      consequential: (_key, entry) => (banUntil(entry.body) ?? 0) > Date.now(),
       onEntry: async (key, entry) => {
         if (entry.self) return undefined;
         let ban: Ban | undefined;
@@ -57,19 +71,30 @@ export class GuardFleet {
   changed(added: readonly Ban[], lifted: readonly Ban[]): void {
     const now = new Date().toISOString();
     void (async () => {
-      for (const b of added) if (b.origin !== 'fleet') await this.put(b);
-      for (const b of lifted) await this.put({ ...b, until: now, origin: 'operator', node: this.o.identity.node });
+      for (const b of added) if (b.origin !== 'fleet') await this.put(b, new Date(b.since));
+      for (const b of lifted) await this.put({ ...b, until: now, origin: 'operator', node: this.o.identity.node }, new Date(now));
     })().catch((err: Error) => this.o.log.warn({ event: 'guard.fleet.put', err: err.message }, 'could not share a ban with the fleet'));
   }
 
-  private async put(b: Ban): Promise<void> {
+  private async put(b: Ban, at: Date): Promise<void> {
     const kv = this.following?.bucket();
     if (!kv) return;
     const key = kvKey(b.ip);
-    await kv.put(key, seal(this.o.identity, GUARD_BUCKET, key, new TextEncoder().encode(JSON.stringify(b))));
+    await kv.put(key, seal(this.o.identity, GUARD_BUCKET, key, new TextEncoder().encode(JSON.stringify(b)), at));
   }
 
   async close(): Promise<void> {
     await this.following?.close();
+    this.o.ledger.close();
+  }
+}
+
+// The end of the ban an entry carries (epoch ms), if it is one.
+function banUntil(body: Buffer): number | undefined {
+  try {
+    const until = Date.parse(String((JSON.parse(body.toString('utf8')) as { until?: unknown }).until));
+    return Number.isFinite(until) ? until : undefined;
+  } catch {
+    return undefined;
   }
 }

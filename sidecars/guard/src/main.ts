@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { watch } from 'node:fs';
-import { detectVariant, followMailLogs, joinFleet, mtaPaths, runSidecar, type SidecarContext } from '@mta/shared';
+import { detectVariant, followMailLogs, GUARD_BUCKET, joinFleet, mtaPaths, openLedger, runSidecar, type SidecarContext } from '@mta/shared';
 import { GuardFleet } from './fleet-sync.ts';
 import { applyMaps } from './maps.ts';
 import { readMynetworks } from './mynetworks.ts';
@@ -68,7 +68,15 @@ await runSidecar({
     prune.unref();
     const identity = await joinFleet(config, env, log);
     if (identity) {
-      link.fleet = new GuardFleet({ connection: () => bus.connection(), identity, guard, log, publish: (s, p) => bus.publish(s, p) });
+      const ledger = await openLedger(paths.fleetState, GUARD_BUCKET, identity, log);
+      link.fleet = new GuardFleet({
+        connection: () => bus.connection(),
+        identity,
+        ledger,
+        guard,
+        log,
+        publish: (s, p) => bus.publish(s, p),
+      });
       link.fleet.start();
     }
     await follower.ready;
