@@ -34,6 +34,11 @@ export class TrustedSigners {
     return this.trusted.size;
   }
 
+  // Whether entries signed by this public key still count (MTA_FLEET_TRUST can shrink between restarts).
+  has(signer: string): boolean {
+    return this.trusted.has(signer);
+  }
+
   // The signer's name when the key is trusted and the signature holds.
   verify(signer: string, sig: string, op: string, scope: string, at: string, digestHex: string): Verdict {
     const name = this.trusted.get(signer);
@@ -84,7 +89,7 @@ export class FleetIdentity {
 
   // Whether entries signed by this public key still count (MTA_FLEET_TRUST can shrink between restarts).
   trusts(signer: string): boolean {
-    return this.trusted.has(signer);
+    return this.signers.has(signer);
   }
 
   isSelf(signer: string): boolean {
