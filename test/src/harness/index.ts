@@ -10,6 +10,7 @@ export * from './openssl.ts';
 export * from './postfix.ts';
 export * from './scope.ts';
 export * from './seeded-postfix.ts';
+export * from './sender-milter.ts';
 export * from './sink.ts';
 export * from './slapd.ts';
 export * from './swaks.ts';
