@@ -10,7 +10,6 @@ import {
   type SeededPostfix,
   type SenderMilter,
   seededPostfix,
-  startSenderMilter,
   startSlapd,
 } from '../harness/index.ts';
 import { dataReply, type Login, submit } from './submit.ts';
@@ -55,7 +54,10 @@ describe('submission: authenticated mail carries only sender headers its login o
       }),
     );
     cleanups.keep(await startDovecot(mta.paths));
-    milter = cleanups.keep(await startSenderMilter(mta.root));
+    // Started by the harness, as runit does in the image, because the seed wired it.
+    const m = mta.milter();
+    assert.ok(m, 'the seed wired the sender milter');
+    milter = m;
   });
 
   const send = (login: Login, envelope: string, headers: string[], port = mta.ports.submission!, tls: '--tls' | '--tlsc' = '--tls') =>
