@@ -1,5 +1,6 @@
 import type { Bus, Logger } from '@mta/shared';
-import type { Decision, Reason } from './verdict.ts';
+import type { Reason } from './classes.ts';
+import type { Decision } from './verdict.ts';
 
 // Every decision that is not an acceptance: one log line (with the login and address, for the operator) and one bus
 // event with classes and running counts only.

@@ -3,12 +3,9 @@ import { externalForm, internalForm } from './address/external.ts';
 import { AddressSyntaxError } from './address/lexer.ts';
 import { type Mailbox, parseMailboxList } from './address/mailbox-list.ts';
 import type { Ownership } from './check/ownership.ts';
+import { type Reason, SENDER_FIELDS, type SenderField } from './classes.ts';
 import { type MessageFacts, TEMPFAIL, type Verdict } from './milter/session.ts';
 
-// The header fields whose addresses amavis may sign for (From, then Resent-From/Resent-Sender, then Sender), so
-// the ones a login must own.
-export const SENDER_FIELDS = ['from', 'sender', 'resent-from', 'resent-sender'] as const;
-export type SenderField = (typeof SENDER_FIELDS)[number];
 const FIELD_NAME: Record<SenderField, string> = {
   from: 'From',
   sender: 'Sender',
@@ -16,18 +13,6 @@ const FIELD_NAME: Record<SenderField, string> = {
   'resent-sender': 'Resent-Sender',
 };
 export const isSenderField = (name: string): name is SenderField => (SENDER_FIELDS as readonly string[]).includes(name);
-
-// Why a message was refused or deferred: a bounded set, for events and metrics (never address text).
-export type Reason =
-  | 'not-owned'
-  | 'several-fields'
-  | 'several-addresses'
-  | 'unreadable'
-  | 'ambiguous'
-  | 'too-many'
-  | 'unusable-login'
-  | 'no-login'
-  | 'check-unavailable';
 
 export interface Decision {
   verdict: Verdict;
