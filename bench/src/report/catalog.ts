@@ -85,7 +85,9 @@ export const CATALOG: Record<string, BenchInfo> = {
     targets: [
       atMost('variants.mini.medianMs', 3000, ' ms'),
       atMost('variants.full.medianMs', 8000, ' ms'),
-      ...['acme-watch', 'dkim-keys', 'guard', 'metrics', 'spamd-learn'].map((s) => atMost(`idle.sidecars.${s}.rssMB`, 50, ' MB')),
+      ...['acme-watch', 'dkim-keys', 'guard', 'metrics', 'sender-milter', 'spamd-learn'].map((s) =>
+        atMost(`idle.sidecars.${s}.rssMB`, 50, ' MB'),
+      ),
     ],
   },
 };

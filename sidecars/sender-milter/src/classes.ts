@@ -18,3 +18,5 @@ export const REASONS = [
   'check-unavailable',
 ] as const;
 export type Reason = (typeof REASONS)[number];
+
+export const isSenderField = (name: string): name is SenderField => (SENDER_FIELDS as readonly string[]).includes(name);

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 import { mtaPaths, runSidecar } from '@mta/shared';
 import { OwnershipCheck } from './check/ownership.ts';
+import { isSenderField } from './classes.ts';
 import { Reporter } from './report.ts';
 import { startMilterServer } from './server.ts';
 import { readSettings } from './settings.ts';
-import { decide, isSenderField } from './verdict.ts';
+import { decide } from './verdict.ts';
 
 // Submission (465/587) sender check: a milter that refuses, before the queue, mail whose From/Sender/Resent-* headers
 // name an address the login does not own, as postfix's own envelope rules say (asked through the check service).

@@ -12,7 +12,6 @@ const FIELD_NAME: Record<SenderField, string> = {
   'resent-from': 'Resent-From',
   'resent-sender': 'Resent-Sender',
 };
-export const isSenderField = (name: string): name is SenderField => (SENDER_FIELDS as readonly string[]).includes(name);
 
 export interface Decision {
   verdict: Verdict;
