@@ -3,6 +3,7 @@ export * from './dovecot.ts';
 export * from './fleet-keys.ts';
 export * from './fleet-nats.ts';
 export * from './mariadb.ts';
+export * from './milter-client.ts';
 export * from './nats.ts';
 export * from './net.ts';
 export * from './netns.ts';
