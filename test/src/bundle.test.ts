@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -126,6 +126,9 @@ describe('bundled sidecars, as the image runs them', { timeout: 120_000 }, () =>
     const paths = mtaPaths(root);
     mkdirSync(paths.senderMilterRun, { recursive: true });
     mkdirSync(paths.postfixConf, { recursive: true });
+    // It becomes mta-milter before it listens, as in the image.
+    const uid = (flag: string, name: string) => Number(spawnSync('id', [flag, name], { encoding: 'utf8' }).stdout);
+    chownSync(paths.senderMilterRun, uid('-u', 'mta-milter'), uid('-g', 'postfix'));
     // A stand-in for postfix's check smtpd: nobody owns anything.
     const check = join(root, 'check.sock');
     const server = createServer((sock) => {
@@ -137,10 +140,12 @@ describe('bundled sidecars, as the image runs them', { timeout: 120_000 }, () =>
       });
     });
     await new Promise<void>((r) => server.listen(check, r));
+    chmodSync(check, 0o666);
     const socket = join(paths.senderMilterRun, 'milter.sock');
     writeFileSync(paths.senderMilterConf, JSON.stringify({ socket, check }));
     const d = run('sender-milter', root, { NATS_URL: nats.url });
-    await waitForEvent(d, 'sender-milter.ready');
+    const ready = await waitForEvent(d, 'sender-milter.ready');
+    assert.equal(ready.switched, true, 'left root');
     const pkt = (cmd: string, data: Buffer) => {
       const h = Buffer.alloc(5);
       h.writeUInt32BE(data.length + 1, 0);

@@ -4,7 +4,7 @@ import { OwnershipCheck } from './check/ownership.ts';
 import { isSenderField } from './classes.ts';
 import { Reporter } from './report.ts';
 import { startMilterServer } from './server.ts';
-import { readSettings } from './settings.ts';
+import { leaveRoot, readSettings } from './settings.ts';
 import { decide } from './verdict.ts';
 
 // Submission (465/587) sender check: a milter that refuses, before the queue, mail whose From/Sender/Resent-* headers
@@ -15,6 +15,7 @@ await runSidecar({
   service: async ({ log, bus }) => {
     const paths = mtaPaths();
     const settings = await readSettings(paths.senderMilterConf);
+    const switched = await leaveRoot();
     const check = new OwnershipCheck({ socket: settings.check });
     const reporter = new Reporter(log, bus);
     const server = await startMilterServer({
@@ -33,7 +34,7 @@ await runSidecar({
       onDrop: (why) => log.warn({ event: 'sender-milter.dropped', why }, `dropped an MTA connection: ${why}`),
     });
     log.info(
-      { event: 'sender-milter.ready', socket: settings.socket, check: settings.check },
+      { event: 'sender-milter.ready', socket: settings.socket, check: settings.check, uid: process.getuid?.(), switched },
       `checking the sender headers of authenticated mail on ${settings.socket}`,
     );
     return async () => {

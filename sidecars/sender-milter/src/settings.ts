@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ErrorCode, MtaError } from '@mta/shared';
+import { becomeUser, ErrorCode, lookupGroup, lookupUser, MtaError } from '@mta/shared';
 
 export interface MilterSettings {
   socket: string;
@@ -24,4 +24,18 @@ export async function readSettings(file: string): Promise<MilterSettings> {
   if (typeof o?.socket !== 'string' || typeof o.check !== 'string' || !o.socket.startsWith('/') || !o.check.startsWith('/'))
     throw new MtaError(ErrorCode.Config, `${file} must name "socket" and "check" as absolute paths`);
   return { socket: o.socket, check: o.check };
+}
+
+// The milter's own user (image/lib/image-setup; scripts/install-deps on a test machine), and postdrop for postfix's
+// public/ directory where the check service listens.
+export const MILTER_USER = 'mta-milter';
+
+// Started as root (the environment's __FILE secrets are root's to read), the milter becomes MILTER_USER before it
+// reads anything a client wrote. Returns whether it switched.
+export async function leaveRoot(): Promise<boolean> {
+  if (process.getuid?.() !== 0) return false;
+  const user = await lookupUser(MILTER_USER);
+  const postdrop = await lookupGroup('postdrop');
+  if (postdrop === undefined) throw new MtaError(ErrorCode.Config, 'group postdrop not found (the postfix package creates it)');
+  return becomeUser(user, [postdrop]);
 }

@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mtaPaths } from '@mta/shared';
@@ -16,8 +17,10 @@ export interface SenderMilter extends Daemon {
 // file and listens where postfix's submission services look. `env` adds to a quiet default (the bus on NATS_URL).
 export async function startSenderMilter(root: string, env: Record<string, string> = {}): Promise<SenderMilter> {
   const paths = mtaPaths(root);
-  // The image's run script makes this directory at every start (postfix may enter it; here root runs everything).
-  mkdirSync(paths.senderMilterRun, { recursive: true, mode: 0o755 });
+  // As the image's run script makes it at every start: the milter's user writes it, postfix may enter it.
+  mkdirSync(paths.senderMilterRun, { recursive: true });
+  chownSync(paths.senderMilterRun, id('-u', 'mta-milter'), id('-g', 'postfix'));
+  chmodSync(paths.senderMilterRun, 0o750);
   const start = async () => {
     const d = startDaemon(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN], {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', MTA_ROOT: root, SYSLOG_LEVEL: '7', NATS_URL: 'nats://127.0.0.1:1', ...env },
@@ -46,3 +49,5 @@ export async function startSenderMilter(root: string, env: Record<string, string
     },
   };
 }
+
+const id = (flag: string, name: string) => Number(execFileSync('id', [flag, name]).toString());

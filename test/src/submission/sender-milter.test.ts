@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
@@ -182,6 +184,9 @@ describe('submission: authenticated mail carries only sender headers its login o
       assert.match(dataReply(await send(MALLORY, 'mallory@example.com', [h])), QUEUED, h.slice(0, 80));
     assert.equal(milter.proc.pid, pid);
     assert.equal(milter.proc.exitCode, null);
+    // It parses hostile text as its own user, never as root.
+    const uid = /^Uid:\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    assert.equal(uid?.[2], execFileSync('id', ['-u', 'mta-milter'], { encoding: 'utf8' }).trim());
   });
 
   test('the milter down: submissions are deferred (4xx), never passed unchecked; back up, they flow', async () => {
