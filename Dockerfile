@@ -3,7 +3,7 @@
 # mta: Postfix (+ Dovecot, + amavis/SpamAssassin/ClamAV/DKIM) with TypeScript sidecars, supervised by runit.
 #
 #   docker build --target mini -t mta:mini .     postfix, seed, guard, metrics, nats-server, haproxy (PROXY gate), CLI
-#   docker build --target base -t mta:base .     + dovecot (SASL, IMAP/POP3, LMTP), acme-watch
+#   docker build --target base -t mta:base .     + dovecot (SASL, IMAP/POP3, LMTP), acme-watch, sender-milter
 #   docker build -t mta:full .                   + amavis, SpamAssassin, Razor, ClamAV, DKIM, spamd-learn (default)
 #
 # Without a registry (this repo's CI, offline hosts): scripts/build-image creates stand-ins for the two base images
@@ -40,6 +40,7 @@ COPY sidecars/acme-watch/package.json sidecars/acme-watch/
 COPY sidecars/spamd-learn/package.json sidecars/spamd-learn/
 COPY sidecars/guard/package.json sidecars/guard/
 COPY sidecars/metrics/package.json sidecars/metrics/
+COPY sidecars/sender-milter/package.json sidecars/sender-milter/
 COPY cli/package.json cli/
 COPY test/package.json test/
 COPY bench/package.json bench/
@@ -76,14 +77,15 @@ COPY --from=builder /build/sidecars/acme-watch/package.json sidecars/acme-watch/
 COPY --from=builder /build/sidecars/spamd-learn/package.json sidecars/spamd-learn/
 COPY --from=builder /build/sidecars/guard/package.json sidecars/guard/
 COPY --from=builder /build/sidecars/metrics/package.json sidecars/metrics/
+COPY --from=builder /build/sidecars/sender-milter/package.json sidecars/sender-milter/
 COPY --from=builder /build/cli/package.json cli/
 COPY --from=builder /build/test/package.json test/
 COPY --from=builder /build/bench/package.json bench/
 RUN npm ci --omit=dev --ignore-scripts \
-      -w shared -w sidecars/seed -w sidecars/dkim-keys -w sidecars/acme-watch -w sidecars/spamd-learn -w sidecars/guard -w sidecars/metrics -w cli \
+      -w shared -w sidecars/seed -w sidecars/dkim-keys -w sidecars/acme-watch -w sidecars/spamd-learn -w sidecars/guard -w sidecars/metrics -w sidecars/sender-milter -w cli \
  && rm -rf node_modules/@mta node_modules/.package-lock.json test bench \
  && mkdir -p node_modules/@mta \
- && for p in shared cli sidecars/seed sidecars/dkim-keys sidecars/acme-watch sidecars/spamd-learn sidecars/guard sidecars/metrics; do \
+ && for p in shared cli sidecars/seed sidecars/dkim-keys sidecars/acme-watch sidecars/spamd-learn sidecars/guard sidecars/metrics sidecars/sender-milter; do \
       ln -s "../../$p" "node_modules/@mta/${p##*/}"; \
     done \
  && find node_modules \( -name '*.md' -o -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \
@@ -150,6 +152,7 @@ COPY image/service/ /etc/mta/sv/
 
 FROM files-mini AS files-base
 COPY --from=builder /out/sidecars/acme-watch /opt/mta/sidecars/acme-watch
+COPY --from=builder /out/sidecars/sender-milter /opt/mta/sidecars/sender-milter
 
 FROM files-base AS files-full
 COPY --from=builder /out/sidecars/dkim-keys /opt/mta/sidecars/dkim-keys
@@ -174,7 +177,7 @@ VOLUME /srv
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 CMD ["/usr/local/bin/healthcheck"]
 
 #
-# base: + dovecot (SASL for submission/smtps, IMAP/POP3, LMTP) and acme-watch.
+# base: + dovecot (SASL for submission/smtps, IMAP/POP3, LMTP), acme-watch and the submission sender milter.
 #
 FROM base-pkgs AS base-root
 COPY --from=files-base / /

@@ -8,7 +8,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-export const LONG_RUNNING = ['dkim-keys', 'acme-watch', 'spamd-learn', 'guard', 'metrics'];
+export const LONG_RUNNING = ['dkim-keys', 'acme-watch', 'spamd-learn', 'guard', 'metrics', 'sender-milter'];
 const repo = fileURLToPath(new URL('..', import.meta.url));
 
 // Requires that load node builtins the sidecars never use at run time, made lazy: pino's transports (worker

@@ -71,8 +71,12 @@ async function coldStart(
     name,
     image: `${P.IMAGE_NAME}:${variant}`,
     ns: ns.name,
-    // METRICS=yes on full: every long-running sidecar runs (guard by default, acme-watch and spamd-learn by the mounts).
-    env: { MAIL_BOXES: 'info@example.test', ...(variant === 'full' ? { METRICS: 'yes' } : {}) },
+    // METRICS=yes and a SASL login on full: every long-running sidecar runs (guard by default, acme-watch and
+    // spamd-learn by the mounts, sender-milter with submission).
+    env: {
+      MAIL_BOXES: 'info@example.test',
+      ...(variant === 'full' ? { METRICS: 'yes', SMTPD_SASL_CLIENTAUTH: 'bench:{plain}bench-pw' } : {}),
+    },
     volumes: [`${volume}:/srv`, ...extraVolumes],
   });
   while (!/^220 /.test(P.greeting(ns.name, 25))) {
@@ -85,7 +89,7 @@ async function coldStart(
 
 // Idle RSS and CPU of each long-running sidecar after start-up settled, and of a bare node started in the container.
 async function idleSidecars(c: import('@mta/test/image/podman').Container) {
-  const want = ['acme-watch', 'dkim-keys', 'guard', 'metrics', 'spamd-learn'];
+  const want = ['acme-watch', 'dkim-keys', 'guard', 'metrics', 'sender-milter', 'spamd-learn'];
   for (let i = 0; Object.keys(P.procStats(c, P.SIDECAR_PROCS)).length < want.length; i++) {
     if (i > 600) throw new Error(`sidecars not all running: ${JSON.stringify(P.procStats(c, P.SIDECAR_PROCS))}\n${c.logs().slice(-3000)}`);
     await sleep(100);

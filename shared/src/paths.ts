@@ -46,6 +46,10 @@ export function mtaPaths(root: string = process.env.MTA_ROOT ?? '/') {
     trustedProxies: p('etc/haproxy/mta-trusted-proxies.lst'),
     // Each daemon's log stream, also kept by svlogd in <logDir>/<daemon>/ (image/lib/svlog) for the guard and metrics.
     logDir: p('run/mta/log'),
+    // The submission sender check (sender-milter sidecar): its settings, written by the seed when 465/587 check
+    // header senders, and the directory of the milter socket smtpd connects to (made at every start, tmpfs).
+    senderMilterConf: p('etc/postfix/mta-sender-milter.json'),
+    senderMilterRun: p('run/mta/sender-milter'),
     serviceDir: p('etc/service'),
   } as const;
 }

@@ -69,3 +69,14 @@ export function numericId(kind: 'user' | 'group', name: string, files = { passwd
   }
   return id;
 }
+
+// Leaves root for good: the user's uid and primary group, plus the supplementary groups given (what the process must
+// reach, nothing more). Returns false when there is nothing to leave (not started as root).
+export function becomeUser(user: SystemUser, groups: readonly number[] = []): boolean {
+  const { setgroups, setgid, setuid } = process;
+  if (process.getuid?.() !== 0 || user.uid === 0 || !setgroups || !setgid || !setuid) return false;
+  setgroups([user.gid, ...groups.filter((g) => g !== user.gid)]);
+  setgid(user.gid);
+  setuid(user.uid);
+  return true;
+}

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { acmeV2, issue, makeCa } from '@mta/acme-watch/testing';
@@ -116,5 +117,70 @@ describe('bundled sidecars, as the image runs them', { timeout: 120_000 }, () =>
     await waitForEvent(d, 'guard.banned');
     await eventually(() => /^[0-9a-f]{32}:$/m.test(readFileSync(paths.guardDovecotMap, 'utf8')), 10_000, 'dovecot map');
     await waitForEvent(d, 'fleet.following');
+  });
+
+  it('sender-milter refuses a From its login does not own (the milter socket, the check session) and reports on the bus', async () => {
+    const nats = await startNats({ dir: join(tmp.dir, 'nats-milter') });
+    daemons.push(nats);
+    const root = join(tmp.dir, 'milter');
+    const paths = mtaPaths(root);
+    mkdirSync(paths.senderMilterRun, { recursive: true });
+    mkdirSync(paths.postfixConf, { recursive: true });
+    // It becomes mta-milter before it listens, as in the image.
+    const uid = (flag: string, name: string) => Number(spawnSync('id', [flag, name], { encoding: 'utf8' }).stdout);
+    chownSync(paths.senderMilterRun, uid('-u', 'mta-milter'), uid('-g', 'postfix'));
+    // A stand-in for postfix's check smtpd: nobody owns anything.
+    const check = join(root, 'check.sock');
+    const server = createServer((sock) => {
+      sock.on('error', () => undefined);
+      sock.write('220 check\r\n');
+      sock.on('data', (d) => {
+        for (const line of d.toString().split('\r\n').filter(Boolean))
+          sock.write(line.startsWith('XCLIENT') ? '220 check\r\n' : line.startsWith('MAIL') ? '553 5.7.1 not owned\r\n' : '250 ok\r\n');
+      });
+    });
+    await new Promise<void>((r) => server.listen(check, r));
+    chmodSync(check, 0o666);
+    const socket = join(paths.senderMilterRun, 'milter.sock');
+    writeFileSync(paths.senderMilterConf, JSON.stringify({ socket, check }));
+    const d = run('sender-milter', root, { NATS_URL: nats.url });
+    const ready = await waitForEvent(d, 'sender-milter.ready');
+    assert.equal(ready.switched, true, 'left root');
+    const pkt = (cmd: string, data: Buffer) => {
+      const h = Buffer.alloc(5);
+      h.writeUInt32BE(data.length + 1, 0);
+      h.write(cmd, 4, 'latin1');
+      return Buffer.concat([h, data]);
+    };
+    const neg = Buffer.alloc(12);
+    neg.writeUInt32BE(6, 0);
+    neg.writeUInt32BE(0x1ff, 4);
+    neg.writeUInt32BE(0x1fffff, 8);
+    const reply = await new Promise<string>((resolve) => {
+      const s = connect(socket);
+      let got = Buffer.alloc(0);
+      s.on('connect', () =>
+        s.write(
+          Buffer.concat([
+            pkt('O', neg),
+            pkt('D', Buffer.from('N{auth_authen}\0alice\0')),
+            pkt('L', Buffer.from('From\0Boss <boss@other.test>\0')),
+            pkt('N', Buffer.alloc(0)),
+          ]),
+        ),
+      );
+      s.on('data', (b) => {
+        got = Buffer.concat([got, b]);
+        const first = got.readUInt32BE(0) + 4;
+        if (got.length > first + 4 && got.length >= first + 4 + got.readUInt32BE(first)) {
+          s.destroy();
+          resolve(got.subarray(first + 4).toString('latin1'));
+        }
+      });
+    });
+    server.close();
+    assert.equal(reply, 'y550 5.7.1 From: names a sender this login may not use\0');
+    await waitForEvent(d, 'submission.refused');
+    await waitForEvent(d, 'bus.connected');
   });
 });

@@ -60,6 +60,13 @@ export const CATALOG: Record<string, BenchInfo> = {
       'Tried and left: 2, 3, 4 or 5 children, BerkeleyDB off, flock locking and Bayes journaling each moved throughput less than the noise of the shared machine (±5%).',
     ],
   },
+  submission: {
+    measures:
+      "The sender milter's decision per authenticated message (end of headers to answer), against real postfix: no sender field, an owned From, a refused From, an LDAP login's From, and two logins in turn.",
+    limits:
+      "One round trip to the internal check smtpd per distinct sender address (MAIL FROM, RSET), plus XCLIENT and EHLO when the login differs from the last one on that session; an LDAP login adds postfix's directory lookup.",
+    targets: [atMost('decision.ownedFrom.p99Ms', 20, ' ms'), atMost('decision.ldapFrom.p99Ms', 50, ' ms')],
+  },
   'seed-render': {
     measures:
       'The seed rendering and applying 1,000 MAIL_BOXES + 1,000 MAIL_ALIASES (validation, postfix staging, tables indexed, files written), on a first start and on an unchanged re-run, against writing the same two tables and running a plain `postmap` on each, in the same run.',
@@ -85,7 +92,9 @@ export const CATALOG: Record<string, BenchInfo> = {
     targets: [
       atMost('variants.mini.medianMs', 3000, ' ms'),
       atMost('variants.full.medianMs', 8000, ' ms'),
-      ...['acme-watch', 'dkim-keys', 'guard', 'metrics', 'spamd-learn'].map((s) => atMost(`idle.sidecars.${s}.rssMB`, 50, ' MB')),
+      ...['acme-watch', 'dkim-keys', 'guard', 'metrics', 'sender-milter', 'spamd-learn'].map((s) =>
+        atMost(`idle.sidecars.${s}.rssMB`, 50, ' MB'),
+      ),
     ],
   },
 };

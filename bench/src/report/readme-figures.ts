@@ -33,6 +33,8 @@ const HEADLINES: Record<string, (j: Json) => string> = {
     `fleet failover, one of three NATS servers killed → every node watching again: p50 ${num(j, 'failoverMs.p50')} ms, p99 ${num(j, 'failoverMs.p99')} ms over ${num(j, 'rounds')} failovers (target max ${target('fleet-failover', 'failoverMs.max')})`,
   startup: (j) =>
     `cold start to SMTP 220: mini ${num(j, 'variants.mini.medianMs')} ms (target ${target('startup', 'variants.mini.medianMs')}), full ${num(j, 'variants.full.medianMs')} ms (target ${target('startup', 'variants.full.medianMs')}); idle RSS in the image: acme-watch ${num(j, 'idle.sidecars.acme-watch.rssMB')} MB, dkim-keys ${num(j, 'idle.sidecars.dkim-keys.rssMB')} MB, spamd-learn ${num(j, 'idle.sidecars.spamd-learn.rssMB')} MB (bare node ${num(j, 'idle.bareNodeMB')} MB, target ${target('startup', 'idle.sidecars.spamd-learn.rssMB')})`,
+  submission: (j) =>
+    `submission sender check (sender milter asking postfix), end of headers → answer: owned From p50 ${num(j, 'decision.ownedFrom.p50Ms')} ms, p99 ${num(j, 'decision.ownedFrom.p99Ms')} ms (target ${target('submission', 'decision.ownedFrom.p99Ms')}); LDAP login p99 ${num(j, 'decision.ldapFrom.p99Ms')} ms`,
   'image-sizes': (j) =>
     `image sizes: mini ${num(j, 'images.mini.MB')} MB, base ${num(j, 'images.base.MB')} MB, full ${num(j, 'images.full.MB')} MB`,
 };

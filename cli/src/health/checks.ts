@@ -13,11 +13,15 @@ export interface HealthFacts {
   contentFilter: string;
   // clamd.conf text, when readable (full).
   clamdConf: string | undefined;
-  // `postconf -h` of queue_directory, smtpd_sasl_auth_enable and smtpd_sasl_path, and `postconf -P` (base, full).
+  // `postconf -h` of queue_directory, smtpd_sasl_auth_enable, smtpd_sasl_type and smtpd_sasl_path, and
+  // `postconf -P` (base, full).
   queueDirectory: string;
   saslEnabled: string;
+  saslType?: string;
   saslPath: string;
   masterParams: string;
+  // `postconf -h mta_submission_milters`: the milters 465/587 defer all mail without (base, full).
+  submissionMilters?: string;
 }
 
 const smtp = (what: string): ProbeOptions => ({ expect: /^220[ -]/m, what });
@@ -28,21 +32,41 @@ export function amavisPort(contentFilter: string): number {
   return m ? Number(m[1]) : 10024;
 }
 
-// Every auth socket an smtpd uses: SASL is on in main.cf, or (as the seed does for submission/smtps) through -o
-// options in master.cf; postfix then talks to dovecot on that service's smtpd_sasl_path (relative to the queue).
-export function saslSockets(f: Pick<HealthFacts, 'queueDirectory' | 'saslEnabled' | 'saslPath' | 'masterParams'>): string[] {
+// Every dovecot auth socket an smtpd uses: SASL is on in main.cf, or (as the seed does for submission/smtps) through
+// -o options in master.cf; postfix then talks to dovecot on that service's smtpd_sasl_path (relative to the queue).
+// A service whose SASL type is cyrus (the sender check's) names an application, not a socket.
+export function saslSockets(f: Pick<HealthFacts, 'queueDirectory' | 'saslEnabled' | 'saslType' | 'saslPath' | 'masterParams'>): string[] {
   const queue = f.queueDirectory || '/var/spool/postfix';
   const mainPath = f.saslPath || 'private/auth';
+  const mainType = f.saslType || 'dovecot';
   const perService = new Map<string, Record<string, string>>();
   for (const line of f.masterParams.split('\n')) {
-    const m = line.match(/^(\S+\/\S+)\/(smtpd_sasl_auth_enable|smtpd_sasl_path) = (.*)$/);
+    const m = line.match(/^(\S+\/\S+)\/(smtpd_sasl_auth_enable|smtpd_sasl_path|smtpd_sasl_type) = (.*)$/);
     if (!m?.[1] || !m[2]) continue;
     perService.set(m[1], { ...perService.get(m[1]), [m[2]]: (m[3] ?? '').trim() });
   }
   const paths = new Set<string>();
-  if (/^yes$/i.test(f.saslEnabled)) paths.add(mainPath);
-  for (const svc of perService.values()) if (/^yes$/i.test(svc.smtpd_sasl_auth_enable ?? '')) paths.add(svc.smtpd_sasl_path ?? mainPath);
+  if (/^yes$/i.test(f.saslEnabled) && mainType === 'dovecot') paths.add(mainPath);
+  for (const svc of perService.values())
+    if (/^yes$/i.test(svc.smtpd_sasl_auth_enable ?? '') && (svc.smtpd_sasl_type ?? mainType) === 'dovecot')
+      paths.add(svc.smtpd_sasl_path ?? mainPath);
   return [...paths].map((rel) => (rel.startsWith('/') ? rel : `${queue}/${rel}`));
+}
+
+// The milter protocol's first packet (option negotiation, version 6, everything offered): a milter answers with its
+// own, whose command byte is "O".
+const MILTER_HELLO = Buffer.from([0, 0, 0, 13, 0x4f, 0, 0, 0, 6, 0, 0, 0x01, 0xff, 0, 0x1f, 0xff, 0xff]);
+
+// The milters of a postfix milter list (unix:/path, inet:host:port), as probe targets.
+export function milterTargets(list: string): { target: NetConnectOpts; what: string }[] {
+  const out: { target: NetConnectOpts; what: string }[] = [];
+  for (const m of list.split(/[\s,]+/).filter(Boolean)) {
+    const unix = /^unix:(\/\S+)$/.exec(m);
+    const inet = /^inet:\[?([^\]]+?)\]?:(\d+)$/.exec(m);
+    if (unix?.[1]) out.push({ target: { path: unix[1] }, what: `milter on ${unix[1]}` });
+    else if (inet?.[1]) out.push({ target: { host: inet[1], port: Number(inet[2]) }, what: `milter on ${inet[1]}:${inet[2]}` });
+  }
+  return out;
 }
 
 // The checks of this container: the things mail depends on answer, not merely "a process exists".
@@ -54,7 +78,10 @@ export function healthChecks(f: HealthFacts): Check[] {
     const socket = f.clamdConf?.match(/^LocalSocket\s+(\S+)/m)?.[1] ?? '/run/clamav/clamd.ctl';
     checks.push({ target: { path: socket }, probe: { send: 'nPING\n', expect: /PONG/, what: `clamd on ${socket}` } });
   }
-  if (f.variant !== 'mini')
+  if (f.variant !== 'mini') {
     for (const path of saslSockets(f)) checks.push({ target: { path }, probe: { expect: /^VERSION\t/m, what: `dovecot auth on ${path}` } });
+    for (const m of milterTargets(f.submissionMilters ?? ''))
+      checks.push({ target: m.target, probe: { send: MILTER_HELLO, expect: /^[\s\S]{4}O/, what: m.what } });
+  }
   return checks;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, test } from 'node:test';
-import { amavisPort, healthChecks, saslSockets } from './checks.ts';
+import { amavisPort, healthChecks, milterTargets, saslSockets } from './checks.ts';
 import { probe } from './probe.ts';
 
 const base = { contentFilter: '', clamdConf: undefined, queueDirectory: '/q', saslEnabled: 'no', saslPath: '', masterParams: '' };
@@ -39,6 +39,49 @@ test('SASL sockets: main.cf and per-service overrides, absolute paths kept, dupl
     ['/q/private/auth', '/run/auth'],
   );
   assert.deepEqual(saslSockets({ queueDirectory: '/q', saslEnabled: 'no', saslPath: '', masterParams: '' }), []);
+  // The sender check's smtpd uses cyrus: its smtpd_sasl_path names no socket.
+  assert.deepEqual(
+    saslSockets({
+      queueDirectory: '/q',
+      saslEnabled: 'no',
+      saslType: 'cyrus',
+      saslPath: '',
+      masterParams: [
+        'submission/inet/smtpd_sasl_auth_enable = yes',
+        'submission/inet/smtpd_sasl_type = dovecot',
+        'submission/inet/smtpd_sasl_path = private/auth',
+        'mta-sender-check/unix/smtpd_sasl_auth_enable = yes',
+        'mta-sender-check/unix/smtpd_sasl_type = cyrus',
+        'mta-sender-check/unix/smtpd_sasl_path = mta-sender-check',
+      ].join('\n'),
+    }),
+    ['/q/private/auth'],
+  );
+});
+
+test('milters of the submission list are probed by their option negotiation', async () => {
+  assert.deepEqual(milterTargets('unix:/run/m.sock, inet:127.0.0.1:8891 inet:[::1]:8893 bogus'), [
+    { target: { path: '/run/m.sock' }, what: 'milter on /run/m.sock' },
+    { target: { host: '127.0.0.1', port: 8891 }, what: 'milter on 127.0.0.1:8891' },
+    { target: { host: '::1', port: 8893 }, what: 'milter on ::1:8893' },
+  ]);
+  const checks = healthChecks({ ...base, variant: 'base', submissionMilters: 'unix:/run/m.sock' });
+  assert.deepEqual(
+    checks.map((c) => c.probe.what),
+    ['postfix smtpd on 25', 'milter on /run/m.sock'],
+  );
+  // A milter answers the negotiation with its own "O" packet; an SMTP server's greeting is not one.
+  const milter = await serve((s) =>
+    s.on('data', () => s.write(Buffer.from([0, 0, 0, 13, 0x4f, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0x02, 0xbf]))),
+  );
+  const notMilter = await serve((s) => s.write('220 mx ESMTP\r\n'));
+  const probeOf = checks[1]?.probe;
+  assert.ok(probeOf);
+  assert.equal(await probe({ host: '127.0.0.1', port: milter }, probeOf), undefined);
+  assert.match(
+    (await probe({ host: '127.0.0.1', port: notMilter }, { ...probeOf, timeoutMs: 300 })) ?? '',
+    /^milter on \/run\/m\.sock: no answer/,
+  );
 });
 
 const servers: Server[] = [];

@@ -28,8 +28,10 @@ const checks = healthChecks({
   clamdConf: variant === 'full' ? read('/etc/clamav/clamd.conf') : undefined,
   queueDirectory: variant === 'mini' ? '' : postconf('-h', 'queue_directory'),
   saslEnabled: variant === 'mini' ? '' : postconf('-h', 'smtpd_sasl_auth_enable'),
+  saslType: variant === 'mini' ? '' : postconf('-h', 'smtpd_sasl_type'),
   saslPath: variant === 'mini' ? '' : postconf('-h', 'smtpd_sasl_path'),
   masterParams: variant === 'mini' ? '' : postconf('-P'),
+  submissionMilters: variant === 'mini' ? '' : postconf('-h', 'mta_submission_milters'),
 });
 const failures = (await Promise.all(checks.map((c) => probe(c.target, c.probe)))).filter((f) => f !== undefined);
 for (const f of failures) console.log(`unhealthy: ${f}`);

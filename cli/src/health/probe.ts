@@ -2,7 +2,7 @@ import { connect, type NetConnectOpts } from 'node:net';
 
 export interface ProbeOptions {
   // Written once connected (clamd's PING); without it the server speaks first (SMTP, dovecot auth).
-  send?: string;
+  send?: string | Buffer;
   expect: RegExp;
   what: string;
   timeoutMs?: number;
@@ -26,7 +26,8 @@ export function probe(target: NetConnectOpts, o: ProbeOptions): Promise<string |
     };
     const got = () => (buf ? ` (got ${JSON.stringify(buf.slice(0, 80))})` : '');
     const timer = setTimeout(() => done(`no answer within ${timeoutMs} ms${got()}`), timeoutMs);
-    sock.setEncoding('utf8');
+    // latin1: binary replies (a milter's) keep one character per byte.
+    sock.setEncoding('latin1');
     sock.on('connect', () => {
       if (o.send) sock.write(o.send);
     });

@@ -6,7 +6,9 @@ import type { RawEnv, Variant } from '../env/spec.ts';
 import { localBus, renderStartEnv, startPlan } from './plan.ts';
 import { startSettings } from './settings.ts';
 
-const BUILT = ['acme-watch', 'dkim-keys', 'spamd-learn', 'guard', 'metrics'].map((n) => `/r/opt/mta/sidecars/${n}/bundle/main.js`);
+const BUILT = ['acme-watch', 'dkim-keys', 'spamd-learn', 'guard', 'metrics', 'sender-milter'].map(
+  (n) => `/r/opt/mta/sidecars/${n}/bundle/main.js`,
+);
 const plan = (variant: Variant, env: RawEnv, present: string[] = []) => {
   const have = new Set([...BUILT, ...present]);
   const parsed = parseEnv({ HOSTNAME: 'mx.example.test', ...env });
@@ -22,6 +24,9 @@ test('services follow the variant and the configured features, each skip with it
     { name: 'metrics', why: 'METRICS=no' },
     { name: 'acme-watch', why: '/acme does not exist' },
   ]);
+  // The sender milter runs exactly when the seed wired it (its settings file), silently absent otherwise.
+  assert.deepEqual(plan('base', {}, ['/r/etc/postfix/mta-sender-milter.json']).services, ['postfix', 'guard', 'dovecot', 'sender-milter']);
+  assert.deepEqual(plan('mini', {}, ['/r/etc/postfix/mta-sender-milter.json']).services, ['postfix', 'guard']);
   const full = plan('full', {}, ['/acme', '/var/lib/kopano/spamd']);
   assert.deepEqual(full.services, [
     'postfix',

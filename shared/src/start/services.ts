@@ -33,6 +33,14 @@ export const SERVICES: readonly ServiceRule[] = [
   { name: 'metrics', variants: ALL, sidecar: true, skip: ({ s }) => (s.METRICS ? undefined : 'METRICS=no') },
   { name: 'dovecot', variants: BASE_UP },
   { name: 'acme-watch', variants: BASE_UP, sidecar: true, skip: acmeWatched },
+  // The submission sender check runs when the seed wired it (SASL with SMTPD_SASL_SENDER_CHECK at seeding time):
+  // postfix then defers every submission while it is down, whatever the environment says now.
+  {
+    name: 'sender-milter',
+    variants: BASE_UP,
+    sidecar: true,
+    skip: ({ exists, root }) => (exists(join(root, 'etc/postfix/mta-sender-milter.json')) ? undefined : ''),
+  },
   { name: 'amavis', variants: FULL },
   { name: 'clamd', variants: FULL },
   { name: 'freshclam', variants: FULL },

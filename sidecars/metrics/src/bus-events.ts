@@ -1,3 +1,4 @@
+import { REASONS, SENDER_FIELDS } from '@mta/sender-milter/classes';
 import { type FreshHeartbeats, openHeartbeat, type SidecarLogEvent, type TrustedSigners } from '@mta/shared';
 import type { Families } from './families.ts';
 
@@ -38,7 +39,14 @@ export function countSidecarEvent(f: Families, e: SidecarLogEvent): void {
     if (typeof data.durationMs === 'number') f.learnBatchSeconds.observe({ kind }, data.durationMs / 1000);
   } else if (e.event === 'spamd.retry') f.learnFailed.inc({ kind }, num(data.count));
   else if (e.event === 'acme.cert.rejected') f.acmeRejected.inc({ reason: acmeReasonClass(String(data.reason ?? '')) });
+  else if (e.event === 'submission.refused')
+    f.submissionRefused.inc({ reason: oneOf(REASONS, data.reason), field: oneOf(SENDER_FIELDS, data.field, 'none') });
+  else if (e.event === 'submission.deferred') f.submissionDeferred.inc({ reason: oneOf(REASONS, data.reason) });
 }
+
+// A label value from a known set only (log lines are text; a label never carries anything else).
+const oneOf = (known: readonly string[], v: unknown, fallback = 'other'): string =>
+  typeof v === 'string' && known.includes(v) ? v : fallback;
 
 // In fleet mode, a heartbeat (every 10 s per sidecar) that a trusted node signed, recently and after the last one
 // seen from it, proves the fleet carries its state to us. Anything else on the bus (any client can publish there,

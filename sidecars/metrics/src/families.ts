@@ -125,6 +125,20 @@ export const SPECS = {
     labels: ['reason'],
     source: 'acme-watch log (acme.cert.rejected)',
   },
+  submissionRefused: {
+    name: 'mta_submission_refused_messages',
+    kind: 'counter',
+    help: 'Authenticated messages refused before the queue (5.7.1) for their sender headers, by reason and header field.',
+    labels: ['reason', 'field'],
+    source: 'sender-milter log (submission.refused)',
+  },
+  submissionDeferred: {
+    name: 'mta_submission_deferred_messages',
+    kind: 'counter',
+    help: 'Authenticated messages deferred (4.7.1) because their sender headers could not be checked, by reason.',
+    labels: ['reason'],
+    source: 'sender-milter log (submission.deferred)',
+  },
   dkimKeys: {
     name: 'mta_dkim_keys',
     kind: 'gauge',

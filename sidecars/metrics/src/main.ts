@@ -45,7 +45,8 @@ await runSidecar({
     cleanups.push(() => follower.close());
     const sidecars = followSidecarLogs({
       logDir: paths.logDir,
-      sidecars: variant === 'mini' ? [] : variant === 'base' ? ['acme-watch'] : ['acme-watch', 'spamd-learn'],
+      sidecars:
+        variant === 'mini' ? [] : variant === 'base' ? ['acme-watch', 'sender-milter'] : ['acme-watch', 'spamd-learn', 'sender-milter'],
       signal: life.signal,
       onEvent: (e) => countSidecarEvent(families, e),
     });

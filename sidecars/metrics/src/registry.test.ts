@@ -23,6 +23,9 @@ function busy() {
   ev('spamd.learned', { kind: 'spam', count: 4, failed: 1, durationMs: 2500 });
   ev('spamd.retry', { kind: 'ham', count: 2 });
   ev('acme.cert.rejected', { reason: 'expired on 2020-01-01' });
+  ev('submission.refused', { reason: 'not-owned', field: 'from', login: 'alice', address: 'boss@192.0.2.1' });
+  ev('submission.refused', { reason: 'boss@other.test', field: 'X-From' });
+  ev('submission.deferred', { reason: 'check-unavailable' });
   fleetGauges(f, new Map([['UMX2', 0]]), 30_000);
   f.queue.set({ queue: 'deferred' }, 2);
   f.oldestDeferred.set({}, 60);
@@ -46,6 +49,10 @@ test('no label carries an address or free text: unknown values become "other"', 
   assert.match(text, /^mta_amavis_scan_seconds_bucket\{le="2\.5"\} 1$/m);
   assert.match(text, /^mta_acme_rejected_certificates_total\{reason="expired"\} 1$/m);
   assert.match(text, /^mta_spamd_failed_messages_total\{kind="spam"\} 1$/m);
+  assert.match(text, /^mta_submission_refused_messages_total\{reason="not-owned",field="from"\} 1$/m);
+  assert.match(text, /^mta_submission_refused_messages_total\{reason="other",field="none"\} 1$/m);
+  assert.match(text, /^mta_submission_deferred_messages_total\{reason="check-unavailable"\} 1$/m);
+  assert.doesNotMatch(text, /alice|other\.test/);
   assert.match(text, /^mta_spamd_failed_messages_total\{kind="ham"\} 2$/m);
   assert.match(text, /^mta_fleet_peers 1$/m);
   assert.match(text, /^mta_fleet_last_sync_age_seconds 30$/m);

@@ -124,6 +124,22 @@ describe('SASL via dovecot: password file, LDAP bind, SQL and remote IMAP at onc
     assert.match(outside.output, /<~\*\s+5\d\d 5\.7\.1 .*not allowed for this login/, outside.output);
   });
 
+  test('commas, white space and quotes in a local part add no owner, for LDAP, SQL and IMAP logins, at every domain', () => {
+    // The same-named-login rule once split its answer on commas: "x,alice,y"@anywhere was alice's.
+    for (const auth of [USERS.ldap, USERS.sql, USERS.imap])
+      for (const domain of ['example.com', 'other.test'])
+        for (const local of [
+          `"x,${auth.user},y"`,
+          `"x ${auth.user}"`,
+          `"${auth.user},"`,
+          `"x\\"${auth.user}"`,
+          `"${auth.user}@${domain}"`,
+        ]) {
+          const r = submit(mta.ports.submission!, '--tls', { ...auth, from: `${local}@${domain}` });
+          assert.match(r.output, /<~\*\s+553 5\.7\.1 .*not owned by user/, `${auth.user} as ${local}@${domain}:\n${r.output}`);
+        }
+  });
+
   test('dovecot checks the same users directly (doveadm auth test), in the order file, LDAP, SQL, IMAP', () => {
     for (const u of Object.values(USERS)) assert.equal(dovecot.authTest(u.user, u.password), true, u.user);
     assert.equal(dovecot.authTest(USERS.ldap.user, 'nope'), false);

@@ -135,45 +135,18 @@ export async function startFilterChain(opts: ChainOptions): Promise<FilterChain>
       symlinkSync(conf, paths.postfixConf);
     }
 
-    // The image ships the distribution's plugin loaders (*.pre) in the same directory as local.cf.
-    for (const f of readdirSync('/etc/spamassassin').filter((n) => n.endsWith('.pre')))
-      copyFileSync(join('/etc/spamassassin', f), join(layout.saConfDir, f));
-    // Only the test's DNS server is ever asked; Razor's discovery goes to a loopback port nobody listens on.
-    writeFileSync(join(layout.saConfDir, '90-test.cf'), `dns_server 127.0.0.1:${dns.port}\ndns_available yes\n${opts.saRules ?? ''}\n`);
-    writeFileSync(join(layout.razorHome, 'servers.discovery.lst'), '127.0.0.1\n');
-    writeFileSync(
-      join(layout.razorHome, 'razor-agent.conf'),
-      `razorhome = ${layout.razorHome}\nlistfile_discovery = servers.discovery.lst\nlogfile = ${join(root, 'razor.log')}\ndebuglevel = 0\n`,
-    );
-    execFileSync('chown', ['-R', 'amavis:amavis', layout.razorHome]);
-    writeFileSync(
-      layout.amavisLocal,
-      // amavis's DKIM verifier would build its resolver from /etc/resolv.conf; preset the one it reuses instead.
-      `require Net::DNS; require Mail::DKIM::DNS;
-$Amavis::dns_resolver = Net::DNS::Resolver->new(nameservers => ['127.0.0.1'], port => ${dns.port}, retry => 1, udp_timeout => 3);
-Mail::DKIM::DNS::resolver($Amavis::dns_resolver);
-${opts.amavisLocal ?? ''}
-1;
-`,
-    );
-    // amavis opens its log after dropping privileges.
-    writeFileSync(amavisLog, '');
-    execFileSync('chown', ['amavis:amavis', amavisLog]);
-    for (const f of readdirSync(FIXTURE_DB).filter((n) => n.endsWith('.hdb'))) copyFileSync(join(FIXTURE_DB, f), join(layout.clamdDb, f));
-
-    await opts.beforeStart?.(root);
-    const clamd = service(
-      () => startDaemon('clamd', ['-c', layout.clamdConfFile]),
-      () => waitForSocket(layout.clamdSocket),
-    );
-    const amavis = service(
-      () => startDaemon('amavisd', ['-c', layout.amavisConfFile, 'foreground']),
-      () => waitForPort(amavisPort, '127.0.0.1', 40_000),
-      () => readLog(amavisLog),
-    );
+    const { clamd, amavis } = await startFilterDaemons({
+      root,
+      layout,
+      dns,
+      amavisLog,
+      amavisPort,
+      saRules: opts.saRules,
+      amavisLocal: opts.amavisLocal,
+      clamd: opts.clamd,
+      beforeStart: opts.beforeStart,
+    });
     cleanups.push(clamd.stop, amavis.stop);
-    if (opts.clamd !== false) await clamd.start();
-    await amavis.start();
     const postfix = await startPostfix(conf, port);
     cleanups.push(postfix.stop);
 
@@ -205,6 +178,66 @@ ${opts.amavisLocal ?? ''}
     await stop();
     throw e;
   }
+}
+
+// The content filter's daemons on a rendered root: SpamAssassin asks only the test DNS, Razor nobody, clamd loads the
+// one-signature fixture database; amavis (and clamd unless `clamd: false`) started and answering.
+export async function startFilterDaemons(o: {
+  root: string;
+  layout: FilterLayout;
+  dns: DnsServer;
+  amavisLog: string;
+  amavisPort: number;
+  saRules?: string;
+  amavisLocal?: string;
+  clamd?: boolean;
+  beforeStart?: (root: string) => void | Promise<void>;
+}): Promise<{ clamd: Service; amavis: Service }> {
+  const { root, layout, dns, amavisLog } = o;
+  // The image ships the distribution's plugin loaders (*.pre) in the same directory as local.cf.
+  for (const f of readdirSync('/etc/spamassassin').filter((n) => n.endsWith('.pre')))
+    copyFileSync(join('/etc/spamassassin', f), join(layout.saConfDir, f));
+  // Only the test's DNS server is ever asked; Razor's discovery goes to a loopback port nobody listens on.
+  writeFileSync(join(layout.saConfDir, '90-test.cf'), `dns_server 127.0.0.1:${dns.port}\ndns_available yes\n${o.saRules ?? ''}\n`);
+  writeFileSync(join(layout.razorHome, 'servers.discovery.lst'), '127.0.0.1\n');
+  writeFileSync(
+    join(layout.razorHome, 'razor-agent.conf'),
+    `razorhome = ${layout.razorHome}\nlistfile_discovery = servers.discovery.lst\nlogfile = ${join(root, 'razor.log')}\ndebuglevel = 0\n`,
+  );
+  execFileSync('chown', ['-R', 'amavis:amavis', layout.razorHome]);
+  writeFileSync(
+    layout.amavisLocal,
+    // amavis's DKIM verifier would build its resolver from /etc/resolv.conf; preset the one it reuses instead.
+    `require Net::DNS; require Mail::DKIM::DNS;
+$Amavis::dns_resolver = Net::DNS::Resolver->new(nameservers => ['127.0.0.1'], port => ${dns.port}, retry => 1, udp_timeout => 3);
+Mail::DKIM::DNS::resolver($Amavis::dns_resolver);
+${o.amavisLocal ?? ''}
+1;
+`,
+  );
+  // amavis opens its log after dropping privileges.
+  writeFileSync(amavisLog, '');
+  execFileSync('chown', ['amavis:amavis', amavisLog]);
+  for (const f of readdirSync(FIXTURE_DB).filter((n) => n.endsWith('.hdb'))) copyFileSync(join(FIXTURE_DB, f), join(layout.clamdDb, f));
+
+  await o.beforeStart?.(root);
+  const clamd = service(
+    () => startDaemon('clamd', ['-c', layout.clamdConfFile]),
+    () => waitForSocket(layout.clamdSocket),
+  );
+  const amavis = service(
+    () => startDaemon('amavisd', ['-c', layout.amavisConfFile, 'foreground']),
+    () => waitForPort(o.amavisPort, '127.0.0.1', 40_000),
+    () => readLog(amavisLog),
+  );
+  try {
+    if (o.clamd !== false) await clamd.start();
+    await amavis.start();
+  } catch (e) {
+    await clamd.stop();
+    throw e;
+  }
+  return { clamd, amavis };
 }
 
 function service(start: () => Daemon, ready: () => Promise<void>, log?: () => string): Service {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { agePostfixConf } from '@mta/seed/apply/age';
 import type { Renderer } from '@mta/seed/plan';
@@ -8,6 +8,7 @@ import { createLogger, type Logger, type MtaPaths, mtaPaths, type RawEnv, type V
 import { freePort } from './net.ts';
 import type { TestNetns } from './netns.ts';
 import { type Postfix, startPostfix } from './postfix.ts';
+import { type SenderMilter, startSenderMilter } from './sender-milter.ts';
 import { tempRoot } from './tmp.ts';
 
 export interface SeededPostfix {
@@ -22,6 +23,9 @@ export interface SeededPostfix {
   seedLog: string[];
   // Runs the seed again on the same root (e.g. with FORCE_CONFIG), re-applies the test ports and reloads postfix.
   reseed: (env: RawEnv) => Promise<SeedResult>;
+  // The sender milter, running whenever the seed wired it (as runit runs it in the image): 465/587 defer all mail
+  // without it.
+  milter: () => SenderMilter | undefined;
   stop: () => Promise<void>;
 }
 
@@ -85,12 +89,22 @@ export async function seededPostfix(opts: SeededPostfixOptions): Promise<SeededP
   const log = memoryLogger(seedLog);
   const variant = opts.variant ?? 'base';
   const ports: Record<string, number> = {};
+  let milter: SenderMilter | undefined;
+  const syncMilter = async () => {
+    const wanted = existsSync(paths.senderMilterConf);
+    if (wanted && !milter) milter = await startSenderMilter(root);
+    else if (!wanted && milter) {
+      await milter.stop();
+      milter = undefined;
+    }
+  };
   const seedWith = async (env: RawEnv) => {
     const logFile = opts.logDir ? { MAILLOG_FILE: join(paths.logDir, 'postfix', 'current') } : {};
     const r = await runSeed({ env: { ...testInstanceEnv(root), ...logFile, ...env }, root, variant, log, renderers: opts.renderers });
     if (r.status === 'invalid') throw new Error(`seed failed:\n${r.errors.map((e) => `${e.variable}: ${e.message}`).join('\n')}`);
     await adaptPorts(paths.postfixConf, ports, () => freePort());
     await agePostfixConf(paths.postfixConf, 60_000);
+    await syncMilter();
     return r;
   };
   try {
@@ -108,6 +122,7 @@ export async function seededPostfix(opts: SeededPostfixOptions): Promise<SeededP
       paths,
       seed,
       seedLog,
+      milter: () => milter,
       reseed: async (env) => {
         const r = await seedWith(env);
         execFileSync('postfix', ['-c', paths.postfixConf, 'reload'], { stdio: 'ignore' });
@@ -115,10 +130,12 @@ export async function seededPostfix(opts: SeededPostfixOptions): Promise<SeededP
       },
       stop: async () => {
         await postfix.stop();
+        await milter?.stop();
         await cleanup();
       },
     };
   } catch (e) {
+    await milter?.stop();
     await cleanup();
     throw e;
   }

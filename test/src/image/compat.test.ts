@@ -26,8 +26,8 @@ import {
 // MariaDB beside them, and a curl client sending through the client to the server. The result is read where the
 // seed's suite reads it (the server's mailbox file) or over IMAP where dovecot holds it.
 // Where a safe default of ours differs from the seed's, the scenario sets the documented variable (docs/security.md,
-// upgrade notes): MYNETWORKS trusts the curl client's network on the client, SMTPD_SASL_SENDER_CHECK=no lets scenario
-// 4's logins send as sender@example.com.
+// upgrade notes): MYNETWORKS trusts the curl client's network on the client, SMTPD_SASL_SENDERS lets scenario 4's
+// LDAP logins send as sender@example.com (in the envelope and the From header).
 
 const skip = skipReason();
 const TAG = `mtac${process.pid}`;
@@ -44,8 +44,9 @@ const SEED_TEST_ENV = { MYORIGIN: 'example.com', SYSLOG_LEVEL: '7', LOG_LEVEL: '
 // Our safe default trusts loopback only; the seed trusted its subnet (the curl container is a neighbour).
 const TRUST_NEIGHBOURS = { MYNETWORKS: `127.0.0.0/8 ${LAB_SUBNET}` };
 // Scenario 4 relays logins as a sender they do not own (receiver and office1 send as sender@example.com): the seed
-// never checked; we refuse it unless switched off.
-const ANY_SENDER = { SMTPD_SASL_SENDER_CHECK: 'no' };
+// never checked; we refuse it unless the login is listed. office1 is the satellite MTA's LDAP login on the server.
+const SERVER_SENDERS = { SMTPD_SASL_SENDERS: 'office1:@example.com' };
+const CLIENT_SENDERS = { SMTPD_SASL_SENDERS: 'receiver:sender@example.com' };
 const { lookup: LDAP_LOOKUP, saslOnly: LDAP_SASL_ONLY } = seedLdapEnv('test-auth');
 // The seed suite's client: a relay to test-srv with no local domain (MYDESTINATION=), trusted by the curl client.
 const RELAY_CLIENT = { RELAYHOST: '[test-srv]', MYDESTINATION: '', ...TRUST_NEIGHBOURS };
@@ -306,10 +307,10 @@ describe('seed compatibility: the seed test suite scenarios', { skip, concurrenc
   it('4: base server with LDAP lookups and LDAP SASL; base client authenticating to it (SMTPS in, 587 out)', {
     skip: needs('base'),
   }, async () => {
-    const srv = mta('srv', 'base', { ...LDAP_LOOKUP, LDAP_QUERY_ATTRS_PASS: 'uid=user', SMTPD_USE_TLS: 'yes', ...ANY_SENDER });
+    const srv = mta('srv', 'base', { ...LDAP_LOOKUP, LDAP_QUERY_ATTRS_PASS: 'uid=user', SMTPD_USE_TLS: 'yes', ...SERVER_SENDERS });
     const cli = mta('cli', 'base', {
       ...LDAP_SASL_ONLY,
-      ...ANY_SENDER,
+      ...CLIENT_SENDERS,
       SMTPD_USE_TLS: 'yes',
       SMTP_RELAY_HOSTAUTH: '[test-srv]:587 office1:password1',
       MYDESTINATION: '',

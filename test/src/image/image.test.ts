@@ -61,7 +61,9 @@ function envFor(variant: Variant): Record<string, string> {
   };
   if (variant !== 'mini') {
     // SASL active (password file) and TLS: submission/smtps run and the healthcheck includes dovecot's auth socket.
-    env.SMTPD_SASL_CLIENTAUTH = 'client1:{plain}passwd1';
+    // app2 may send only as noreply@example.test (envelope and headers): the sender milter runs.
+    env.SMTPD_SASL_CLIENTAUTH = 'client1:{plain}passwd1 app2:{plain}passwd2';
+    env.SMTPD_SASL_SENDERS = 'app2:noreply@example.test';
     env.SMTPD_USE_TLS = 'yes';
   }
   if (variant === 'full') {
@@ -219,6 +221,7 @@ for (const variant of VARIANTS) {
       assert.match(out, /^healthy: postfix smtpd on 25/m);
       if (variant !== 'mini') assert.match(out, /dovecot auth on \/var\/spool\/postfix\/private\/auth/, 'SASL is active');
       if (variant === 'full') assert.match(out, /amavis on 10024, clamd on \/run\/clamav\/clamd\.ctl/);
+      if (variant !== 'mini') assert.match(out, /milter on \/run\/mta\/sender-milter\/milter\.sock/);
     });
 
     it('accepts and delivers a message to a MAIL_BOXES address', async () => {
@@ -236,7 +239,7 @@ for (const variant of VARIANTS) {
     it('supervises one runit service per daemon, only for configured features', async () => {
       const expected: Record<Variant, string[]> = {
         mini: ['guard', 'postfix'],
-        base: ['dovecot', 'guard', 'postfix'],
+        base: ['dovecot', 'guard', 'postfix', 'sender-milter'],
         full: [
           'acme-watch',
           'amavis',
@@ -248,6 +251,7 @@ for (const variant of VARIANTS) {
           'metrics',
           'postfix',
           'sa-update',
+          'sender-milter',
           'spamd-learn',
         ],
       };
@@ -296,7 +300,7 @@ for (const variant of VARIANTS) {
         const rss = sidecarRss(c);
         assert.deepEqual(
           Object.keys(rss).sort(),
-          ['acme-watch', 'dkim-keys', 'guard', 'metrics', 'spamd-learn'],
+          ['acme-watch', 'dkim-keys', 'guard', 'metrics', 'sender-milter', 'spamd-learn'],
           'the bundled sidecars run',
         );
         // A guard against losing the bundle's lazy loading (the unbundled tree idles at ~70 MB); figures: npm run bench startup.
@@ -344,6 +348,66 @@ for (const variant of VARIANTS) {
       assert.equal(c.exec('mta', 'guard', 'unban', '192.0.2.99').status, 0);
       await eventually(() => from99().status === 0, 15_000, 'accepted again after unban');
     });
+
+    if (variant !== 'mini') {
+      it("submission: the login's own From passes (DKIM-signed in full), another sender header gets 550 5.7.1; the milter runs as mta-milter, and while it is down submissions are deferred", async () => {
+        const submit = (from: string, token: string) =>
+          inNs(
+            ns.name,
+            'swaks',
+            [
+              ...['--hide-informational', '--timeout', '20', '--server', '127.0.0.1', '--port', '587', '--tls'],
+              ...['--auth', 'PLAIN', '--auth-user', 'app2', '--auth-password', 'passwd2'],
+              ...['--from', 'noreply@example.test', '--to', 'someone@remote.test'],
+              ...['--header', `From: ${from}`, '--header', `Subject: ${token}`, '--body', token],
+            ],
+            { timeoutMs: 60_000 },
+          );
+        const own = `sub-own-${tag}-${Date.now()}`;
+        const ok = submit('App <noreply@example.test>', own);
+        assert.match(ok.out, /<~\s+250 2\.0\.0 Ok: queued/, ok.out);
+        const spoof = submit('Boss <info@example.test>', `sub-spoof-${tag}`);
+        assert.match(spoof.out, /<~\*\s+550 5\.7\.1 From: names a sender this login may not use/, spoof.out);
+        assert.match(c.logs(), /"event":"submission\.refused".*"login":"app2"/);
+        // Its own uid, never root.
+        const pid = procStats(c, SIDECAR_PROCS)['sender-milter']?.pid;
+        assert.ok(pid, 'sender-milter runs');
+        assert.equal(c.exec('stat', '-c', '%U', `/proc/${pid}`).out.trim(), 'mta-milter');
+        if (variant === 'full') {
+          const msg = await eventually(
+            () =>
+              readdirSync(sinkDir)
+                .map((f) => readFileSync(join(sinkDir, f), 'utf8'))
+                .find((t) => t.includes(own)),
+            120_000,
+            'the submitted message at the sink',
+          );
+          assert.match(msg.match(/^DKIM-Signature:.*(?:\r?\n[ \t].*)*/m)?.[0] ?? '', /\bd=example\.test;/);
+          assert.equal(
+            readdirSync(sinkDir)
+              .map((f) => readFileSync(join(sinkDir, f), 'utf8'))
+              .filter((t) => t.includes(`sub-spoof-${tag}`)).length,
+            0,
+          );
+        }
+        // Down: deferred, and the healthcheck says which part is missing.
+        assert.equal(c.exec('sv', 'down', '/etc/service/sender-milter').status, 0);
+        try {
+          await eventually(() => /^down:/.test(c.exec('sv', 'status', '/etc/service/sender-milter').out), 15_000, 'milter down');
+          const deferred = submit('App <noreply@example.test>', `sub-down-${tag}`);
+          assert.match(deferred.out, /<[~*]*\s+4\d\d /, deferred.out);
+          assert.doesNotMatch(deferred.out, /250 2\.0\.0 Ok: queued/);
+          assert.match(c.exec('/usr/local/bin/healthcheck').out, /unhealthy: milter on \/run\/mta\/sender-milter\/milter\.sock/);
+        } finally {
+          c.exec('sv', 'up', '/etc/service/sender-milter');
+        }
+        await eventually(
+          () => /<~\s+250 2\.0\.0 Ok: queued/.test(submit('noreply@example.test', `sub-up-${tag}`).out),
+          30_000,
+          'accepted again',
+        );
+      });
+    }
 
     if (variant !== 'full') {
       it('TRUSTED_PROXIES: the PROXY gate takes 25/465/587, a real HAProxy passes the client address, others are refused', async () => {

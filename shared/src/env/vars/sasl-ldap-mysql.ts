@@ -26,8 +26,8 @@ const saslClients = check((raw) => {
   return problems.length ? invalid(problems.join('; ')) : out;
 });
 
-// SMTPD_SASL_SENDERS: the envelope senders each password-file login may use; `@domain` (or `*@domain`) is any
-// address of that domain.
+// SMTPD_SASL_SENDERS: the senders (envelope and From/Sender headers) each listed login may use, whatever method
+// checks its password; `@domain` (or `*@domain`) is any address of that domain.
 export interface SenderPatterns {
   login: string;
   patterns: string[];
@@ -53,18 +53,6 @@ const senderPatterns = check((raw) => {
   const twice = ok.filter((x, n) => ok.findIndex((y) => y.login === x.login) !== n).map((x) => `login ${q(x.login)} is listed twice`);
   return bad.length || twice.length ? invalid([...bad, ...twice].join('; ')) : ok;
 });
-
-// Every login of SMTPD_SASL_SENDERS must be a password-file login: the list would otherwise restrict nobody.
-const sendersOfKnownLogins: VarRule = {
-  text: 'each login must be one of SMTPD_SASL_CLIENTAUTH',
-  check: (c) => {
-    const known = new Set(((c.SMTPD_SASL_CLIENTAUTH ?? []) as SaslClient[]).map((x) => x.user));
-    const unknown = ((c.SMTPD_SASL_SENDERS ?? []) as SenderPatterns[]).map((x) => x.login).filter((l) => !known.has(l));
-    return unknown.length
-      ? `${unknown.map(q).join(', ')} ${unknown.length > 1 ? 'are not logins' : 'is not a login'} of SMTPD_SASL_CLIENTAUTH`
-      : undefined;
-  },
-};
 
 // LDAP_HOST accepts `auth`, `auth:389` and full URLs; all become an ldap URL.
 const ldapHost = check((raw) => {
@@ -142,7 +130,7 @@ export const saslLdapMysqlVars = {
     topic: 'sasl',
     variants: BASE_UP,
     description:
-      "Authenticated logins may use only the envelope senders they own: their mailbox address and its aliases (MAIL_BOXES/MAIL_ALIASES, LDAP), or an address equal to the login (or its local part at the primary domain). SMTPD_SASL_CLIENTAUTH logins are free unless SMTPD_SASL_SENDERS lists them. no = any login may send as anyone (the seed's behaviour).",
+      "Authenticated logins may use only the senders they own, in the envelope and in the From, Sender, Resent-From and Resent-Sender headers: their mailbox address and its aliases (MAIL_BOXES/MAIL_ALIASES, LDAP), or an address equal to the login (or its local part at the primary domain). SMTPD_SASL_SENDERS overrides this per login; SMTPD_SASL_CLIENTAUTH logins it does not list are free. no = any login may send as anyone (the seed's behaviour).",
     format: 'yes | no',
     example: 'no',
     default: 'yes',
@@ -152,11 +140,10 @@ export const saslLdapMysqlVars = {
     topic: 'sasl',
     variants: BASE_UP,
     description:
-      'Envelope senders each SMTPD_SASL_CLIENTAUTH login (an application relaying through this host) may use; other senders are refused with 5.7.1. A login not listed may use any sender.',
+      "Senders (envelope and From/Sender headers) each listed login may use, exactly: a password-file application, or an LDAP, SQL or remote-IMAP login such as a satellite MTA relaying other users' mail. Other senders are refused with 5.7.1. An SMTPD_SASL_CLIENTAUTH login not listed may use any sender; other logins not listed use what they own.",
     format: 'space separated login:sender[,sender…], sender = address or @domain',
     example: 'app1:noreply@example.com,@news.example.com',
     rules: [
-      sendersOfKnownLogins,
       {
         text: 'has no effect with SMTPD_SASL_SENDER_CHECK=no (warning)',
         severity: 'warning',

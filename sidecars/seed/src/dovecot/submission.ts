@@ -1,4 +1,5 @@
 import type { MasterEntry } from '../plan.ts';
+import { SUBMISSION_MILTERS } from '../postfix/sender-milter.ts';
 
 // Options both SASL services share: TLS before AUTH, dovecot checks passwords, only authenticated clients get anywhere.
 const SASL_OPTIONS = [
@@ -11,6 +12,10 @@ const SASL_OPTIONS = [
   'smtpd_client_restrictions=permit_sasl_authenticated,reject',
   'smtpd_relay_restrictions=permit_sasl_authenticated,reject',
   'smtpd_recipient_restrictions=permit_sasl_authenticated,reject',
+  // The header checks of authenticated mail (the sender milter, later DKIM/DMARC): main.cf's list. A milter that
+  // does not answer defers the message (4xx) instead of letting it through unchecked.
+  `smtpd_milters=$${SUBMISSION_MILTERS}`,
+  'milter_default_action=tempfail',
 ];
 
 function entry(service: string, syslogName: string, extra: string[]): MasterEntry {

@@ -6,6 +6,7 @@ import { renderLogging } from './logging.ts';
 import { renderRegexAlias } from './regex-alias.ts';
 import { renderRelay } from './relay.ts';
 import { renderSenderLogins } from './sender-logins.ts';
+import { renderSenderMilter } from './sender-milter.ts';
 import { renderSizeLimit } from './size.ts';
 import { renderTlsInbound } from './tls-inbound.ts';
 import { renderTlsProtocols } from './tls-protocols.ts';
@@ -21,6 +22,7 @@ export const postfixRenderers: Renderer[] = [
   renderSizeLimit,
   renderRelay,
   renderSenderLogins,
+  renderSenderMilter,
   renderTlsProtocols,
   renderTlsInbound,
   renderDhParams,

@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { plannedFile, testContext } from '../testing.ts';
 import { renderSenderLogins } from './sender-logins.ts';
@@ -18,7 +22,10 @@ test('sender ownership: mailboxes and aliases own their addresses, LDAP entries 
   );
   assert.match(file(p, 'ldap-sender-logins.cf'), /^result_attribute = uid, mail$/m);
   assert.match(file(p, 'ldap-sender-aliases.cf'), /^query_filter = \(mailLocalAddress=%s\)$/m);
-  assert.equal(file(p, 'sender_logins_self.pcre').split('\n').slice(1).join('\n'), '/^(.+)@a\\.test$/i\t$1@a.test, $1\n/^(.+)$/\t$1\n');
+  assert.equal(
+    file(p, 'sender_logins_self.pcre').split('\n').slice(1).join('\n'),
+    '/^([^\\s,"\\\\@]+)@a\\.test$/i\t$1@a.test, $1\n/^([^\\s,"\\\\@]+@[^\\s,"\\\\@]+)$/\t$1\n',
+  );
   assert.deepEqual(p.postconf, {
     smtpd_restriction_classes: '',
     smtpd_sender_login_maps:
@@ -74,4 +81,74 @@ test('TLS: base/full with SASL get the self-signed certificate for 465/587 witho
   assert.deepEqual(renderTlsInbound(testContext({ MAIL_DOMAIN: 'a.test', SMTPD_SASL_CLIENTAUTH: 'app1:{plain}x' }, { variant: 'mini' })), {
     errors: [],
   });
+});
+
+// postmap -q looks a key up the way smtpd does for smtpd_sender_login_maps (case folded, first match); postfix then
+// splits the result on commas and whitespace. smtpd tries the quoted (external) form first, then the unquoted one.
+function ownersByPostmap(pcre: string, keys: string[]): Record<string, string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'mta-self-pcre-'));
+  try {
+    writeFileSync(join(dir, 'self.pcre'), pcre);
+    writeFileSync(join(dir, 'main.cf'), '');
+    const out: Record<string, string[]> = {};
+    for (const k of keys) {
+      let r = '';
+      try {
+        r = execFileSync('postmap', ['-c', dir, '-q', k, `pcre:${join(dir, 'self.pcre')}`], { encoding: 'utf8', stdio: 'pipe' }).trim();
+      } catch {}
+      out[k] = r.split(/[\s,]+/).filter(Boolean);
+    }
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('the same-named-login rule: commas, whitespace, quotes, backslashes and "@" in the address add no owner', () => {
+  const p = renderSenderLogins(
+    testContext({ MAIL_DOMAIN: 'a.test b.test', MAIL_BOXES: 'info@a.test', SMTPD_SASL_CLIENTAUTH: 'app:{plain}x' }),
+  );
+  const owners = ownersByPostmap(file(p, 'sender_logins_self.pcre'), [
+    'mallory@a.test',
+    'mallory@b.test',
+    // Quoted (external) and unquoted (internal) forms of the attacks, at the primary and at another domain.
+    '"x,mallory,y"@a.test',
+    'x,mallory,y@a.test',
+    '"x,mallory,y"@b.test',
+    'x,mallory,y@b.test',
+    '"x mallory"@a.test',
+    'x mallory@b.test',
+    'x\tmallory@b.test',
+    '"x\\"mallory"@b.test',
+    '"mallory@b.test"@a.test',
+    'mallory@b.test@a.test',
+    'alice@b.test,mallory',
+    'alice@b.test mallory',
+  ]);
+  assert.deepEqual(owners['mallory@a.test'], ['mallory@a.test', 'mallory']);
+  assert.deepEqual(owners['mallory@b.test'], ['mallory@b.test']);
+  for (const [k, v] of Object.entries(owners).slice(2)) assert.deepEqual(v, [], `${k} has owners ${v.join(' ')}`);
+});
+
+test('SMTPD_SASL_SENDERS binds any login (LDAP, SQL, IMAP), not only password-file ones', () => {
+  const p = renderSenderLogins(
+    testContext({
+      MAIL_DOMAIN: 'a.test',
+      LDAP_HOST: 'auth',
+      LDAP_USER_BASE: 'ou=people,dc=a,dc=test',
+      LDAP_QUERY_ATTRS_PASS: 'uid=user',
+      LDAP_QUERY_FILTER_USER: '(mail=%s)',
+      SMTPD_SASL_CLIENTAUTH: 'app:{plain}x',
+      SMTPD_SASL_SENDERS: 'satellite:@a.test,@b.test',
+    }),
+  );
+  assert.equal(file(p, 'sender_login_classes'), 'app\tOK\nsatellite\tmta_senders_1\n');
+  assert.equal(
+    file(p, 'sender_patterns_1.pcre'),
+    '/@a\\.test$/i\tOK\n/@b\\.test$/i\tOK\n/^/\tREJECT 5.7.1 sender address not allowed for this login (SMTPD_SASL_SENDERS)\n',
+  );
+  assert.match(
+    String(p.postconf?.smtpd_sender_restrictions),
+    /^check_sasl_access hash:\S+sender_login_classes, reject_authenticated_sender_login_mismatch$/,
+  );
 });

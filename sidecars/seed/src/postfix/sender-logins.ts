@@ -16,6 +16,8 @@ export const senderFiles = (postfixConf: string) => ({
   patterns: (n: number) => join(postfixConf, `sender_patterns_${n}.pcre`),
 });
 
+// One local part or domain that cannot widen an owner list.
+const PLAIN = '[^\\s,"\\\\@]+';
 const pcreQuote = (s: string): string => s.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
 const localPart = (a: string): string => a.slice(0, a.lastIndexOf('@'));
 const domainOf = (a: string): string => a.slice(a.lastIndexOf('@') + 1);
@@ -96,26 +98,27 @@ export function renderSenderLogins(ctx: RenderContext): PlanPart {
     maps.push(`mysql:${f.mysqlAliases}`);
   }
 
+  // postfix splits an owner list on commas and whitespace, and looks an address up in its quoted form first: a
+  // local part holding a comma, a space, a quote, a backslash or an "@" ("x,mallory,y"@victim.test) would name extra
+  // owners. Such addresses match no line here, so nobody owns them.
   const self = [
     '# Written by the mta seed: an address not listed elsewhere is owned by the login of the same name.',
-    ...(primary ? [`/^(.+)@${pcreQuote(primary)}$/i\t$1@${primary}, $1`] : []),
-    '/^(.+)$/\t$1',
+    ...(primary ? [`/^(${PLAIN})@${pcreQuote(primary)}$/i\t$1@${primary}, $1`] : []),
+    `/^(${PLAIN}@${PLAIN})$/\t$1`,
     '',
   ].join('\n');
   files.push({ path: f.self, content: self, mode: 0o644 });
   maps.push(`pcre:${f.self}`);
 
-  // Password-file logins: free (OK before the ownership check), or held to their SMTPD_SASL_SENDERS patterns.
+  // Logins listed in SMTPD_SASL_SENDERS (any method: password file, LDAP, SQL, remote IMAP) may use exactly their
+  // patterns; the other password-file logins (applications) are free. check_sasl_access answers before the ownership
+  // check, with OK or a class that accepts or refuses the sender.
   const patterned = new Map((c.SMTPD_SASL_SENDERS ?? []).map((s) => [s.login, s.patterns]));
   const classes: string[] = [];
   const classRows: (readonly [string, string])[] = [];
   const postconf: Record<string, string> = {};
-  for (const { user } of c.SMTPD_SASL_CLIENTAUTH ?? []) {
-    const patterns = patterned.get(user);
-    if (!patterns) {
-      classRows.push([user, 'OK']);
-      continue;
-    }
+  for (const { user } of c.SMTPD_SASL_CLIENTAUTH ?? []) if (!patterned.has(user)) classRows.push([user, 'OK']);
+  for (const [user, patterns] of patterned) {
     const n = classes.length + 1;
     const name = `mta_senders_${n}`;
     const lines = patterns.map((p) => `/${p.startsWith('@') ? '' : '^'}${pcreQuote(p)}$/i\tOK`);

@@ -1,0 +1,70 @@
+import { chmod, lstat, unlink } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { MilterSession, type SessionOptions } from './milter/session.ts';
+import { MilterProtocolError, PacketReader } from './milter/wire.ts';
+
+export interface MilterServerOptions {
+  socket: string;
+  session: SessionOptions;
+  // Largest packet accepted (a header field, with its name); postfix's header_size_limit is 100 KiB.
+  maxPacket?: number;
+  maxConnections?: number;
+  // A connection silent this long is dropped (postfix keeps one per SMTP session).
+  idleMs?: number;
+  onDrop?: (why: string) => void;
+}
+
+// The milter's unix socket: one MilterSession per MTA connection. A connection that breaks the protocol is closed;
+// postfix then defers its message (milter_default_action = tempfail).
+export async function startMilterServer(o: MilterServerOptions): Promise<Server> {
+  await removeStaleSocket(o.socket);
+  const server = createServer((sock) => serve(sock, o));
+  server.maxConnections = o.maxConnections ?? 256;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.socket, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  // The directory (the milter's own, group postfix, 0750) decides who may connect.
+  await chmod(o.socket, 0o666);
+  return server;
+}
+
+function serve(sock: Socket, o: MilterServerOptions): void {
+  const reader = new PacketReader(o.maxPacket ?? 1024 * 1024);
+  const session = new MilterSession((b) => void sock.write(b), o.session);
+  let chain = Promise.resolve();
+  const drop = (why: string) => {
+    o.onDrop?.(why);
+    sock.destroy();
+  };
+  sock.setTimeout(o.idleMs ?? 10 * 60_000, () => drop('idle'));
+  sock.on('error', () => sock.destroy());
+  sock.on('data', (chunk: Buffer) => {
+    let packets: ReturnType<PacketReader['push']>;
+    try {
+      packets = reader.push(chunk);
+    } catch (e) {
+      return drop((e as Error).message);
+    }
+    for (const p of packets)
+      chain = chain.then(async () => {
+        if (sock.destroyed) return;
+        try {
+          if ((await session.handle(p)) === 'close') sock.end();
+        } catch (e) {
+          drop(e instanceof MilterProtocolError ? e.message : `internal error: ${(e as Error).message}`);
+        }
+      });
+  });
+}
+
+// A socket left by an earlier run is removed; anything else at that path is an error, never deleted.
+async function removeStaleSocket(path: string): Promise<void> {
+  const st = await lstat(path).catch(() => undefined);
+  if (!st) return;
+  if (!st.isSocket()) throw new Error(`${path} exists and is not a socket`);
+  await unlink(path);
+}
