@@ -23,7 +23,8 @@ export interface GuardFleetOptions {
 // Bans shared across the fleet through the KV bucket mta-guard, one signed entry per address: this node's bans (and
 // the operator's) are put there, the other trusted nodes' are adopted; a lift is a signed record whose `until` has
 // passed. An entry is only data: signature first (followSigned), then each field, and it never bans an address this
-// node protects. The ban names the node that signed it, not what the entry claims.
+// node protects. The ban names the node that signed it, not what the entry claims. New bans from the fleet count
+// against this node's caps like its own.
 export class GuardFleet {
   private following: Following | undefined;
   constructor(private readonly o: GuardFleetOptions) {}
@@ -47,6 +48,8 @@ export class GuardFleet {
           ban = undefined;
         }
         if (!ban || kvKey(ban.ip) !== key) return 'not a ban record for this key';
+        // A ban over this node's caps is dropped and reported by the guard (mta.guard.capped, counted and
+        // rate-limited), not once per entry as a refusal: a flood of entries must not flood the bus in turn.
         const r = await this.o.guard.adopt({ ...ban, node: entry.signer });
         return r === 'protected' ? `${ban.ip} is protected on this node` : undefined;
       },

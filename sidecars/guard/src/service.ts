@@ -1,14 +1,17 @@
 import type { Bus, Logger, MailLogEvent, MtaPaths, NetworkSet } from '@mta/shared';
-import { coalesce, normalizeIp } from '@mta/shared';
+import { coalesce, normalizeIp, serial } from '@mta/shared';
 import { type Ban, isActive, MAX_BAN_MS } from './ban.ts';
-import { applyMaps } from './maps.ts';
+import { BanSet } from './ban-set.ts';
+import { BanCaps, type CapConfig, type CapReport, CapReporter } from './caps.ts';
 import { type PolicyConfig, Tally } from './policy.ts';
 import type { BanStore } from './store.ts';
+import { BanTables } from './tables/index.ts';
 
 export interface GuardOptions {
   paths: MtaPaths;
   store: BanStore;
   policy: PolicyConfig;
+  caps: CapConfig;
   banMs: number;
   protect: NetworkSet;
   node: string;
@@ -17,136 +20,157 @@ export interface GuardOptions {
   log: Logger;
   bus?: Bus;
   now?: () => number;
-  // After every change of the ban set: what was added and what was lifted before its time (fleet sync).
+  // After every applied change of the ban set: what was added (or extended) and what was lifted before its time.
   onChange?: (added: readonly Ban[], lifted: readonly Ban[]) => void;
 }
 
 export const BANNED_SUBJECT = 'mta.guard.banned';
 export const UNBANNED_SUBJECT = 'mta.guard.unbanned';
+export const CAPPED_SUBJECT = 'mta.guard.capped';
+
+type Announce = { ban: Ban; what: 'banned' | 'lifted' | 'expired' };
 
 // setTimeout's longest delay; a later expiry is re-armed when the timer fires.
 const MAX_TIMER_MS = 2_147_000_000;
+// A failed table update is retried this long after (by rebuilding both tables from the bans in memory).
+const RETRY_MS = 5000;
 
-// The guard's state machine: log events -> offences -> ban files; ban files (whoever wrote them) -> maps, postfix
-// reload, events. The files are the truth; `sync` reconciles memory with them and is the only place with effects.
+// The guard's state machine. Log events -> offences -> bans; bans arrive also from the fleet and from ban files
+// written by `mta guard` (the watcher hands each changed file name in). The ban files are the truth; memory follows
+// them one change at a time (serialized), and the daemons' tables follow memory in batches: each batch puts and
+// deletes only the addresses it touched, so one ban costs the same with ten bans or a hundred thousand.
 export class GuardService {
-  private bans = new Map<string, Ban>();
+  private readonly set: BanSet;
   private readonly tally: Tally;
+  private readonly caps: BanCaps;
+  private readonly reporter: CapReporter;
+  private readonly tables: BanTables;
   private readonly now: () => number;
-  // One pass at a time; a sync asked for during one makes exactly one more.
-  private readonly passes = coalesce(() => this.pass());
-  private timer: NodeJS.Timeout | undefined;
+  // Decisions and file writes, one at a time in arrival order.
+  private readonly mutate = serial();
+  // Table updates and announcements, batched: a change asked for during one makes exactly one more.
+  private readonly passes = coalesce(() => this.apply());
+  private touched = new Set<string>();
+  private announce: Announce[] = [];
+  // The first pass builds both tables from nothing (and so does the pass after a failed update).
+  private rebuild = true;
   private started = false;
+  private timer: NodeJS.Timeout | undefined;
+  private retry: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: GuardOptions) {
+    this.set = new BanSet(o.dovecot);
     this.tally = new Tally(o.policy);
+    this.caps = new BanCaps(o.caps);
     this.now = o.now ?? Date.now;
+    this.tables = new BanTables(o.paths, o.dovecot);
+    this.reporter = new CapReporter((r) => this.reportCapped(r), this.now);
   }
 
   list(): Ban[] {
-    return [...this.bans.values()];
+    return this.set.values();
   }
 
-  // A daemon's log event; returns the ban it caused, if any.
+  // Reads every ban file (expired ones are removed), rebuilds both tables; the bans found are not announced again
+  // (they were when they began). Also the full reconcile after the watcher lost track.
+  start(): Promise<void> {
+    return this.mutate(async () => {
+      const now = this.now();
+      const onDisk = await this.o.store.list((f) =>
+        this.o.log.warn({ event: 'guard.bad_file', file: f }, `ignored unreadable ban file ${f}`),
+      );
+      const first = !this.started;
+      this.started = true;
+      const seen = new Set<string>();
+      for (const b of onDisk) {
+        if (!isActive(b, now)) {
+          await this.o.store.remove(b.ip);
+          continue;
+        }
+        seen.add(b.ip);
+        const mine = this.set.get(b.ip);
+        if (mine?.until === b.until && mine.since === b.since) continue;
+        this.set.set(b);
+        if (!first) this.change(b, 'banned');
+      }
+      for (const b of this.set.values()) if (!seen.has(b.ip)) this.drop(b, isActive(b, now) ? 'lifted' : 'expired');
+      if (first && this.set.size) this.o.log.info({ event: 'guard.restored', bans: this.set.size }, `${this.set.size} ban(s) in force`);
+    }).then(() => this.passes.run());
+  }
+
+  // A daemon's log event; returns the ban it caused, if any (once the tables hold it).
   async onEvent(e: MailLogEvent): Promise<Ban | undefined> {
-    if (!('ip' in e)) return undefined;
+    if (!('ip' in e) || !e.ip) return undefined;
     const ip = normalizeIp(e.ip);
-    if (!ip || this.bans.has(ip) || this.o.protect.has(ip)) return undefined;
+    if (!ip || this.set.has(ip) || this.o.protect.has(ip)) return undefined;
     const now = this.now();
     const offence = this.tally.record(ip, e, now);
     if (!offence) return undefined;
-    const ban: Ban = {
-      ip,
-      since: new Date(now).toISOString(),
-      until: new Date(now + this.o.banMs).toISOString(),
-      reason: offence.reason,
-      origin: 'guard',
-      node: this.o.node,
-    };
-    this.bans.set(ip, ban); // at once: later lines of the same burst must not ban twice
-    await this.o.store.put(ban);
-    await this.sync();
+    const ban = await this.mutate(async () => {
+      if (this.set.has(ip) || !this.admit('guard')) return undefined;
+      const b: Ban = {
+        ip,
+        since: new Date(now).toISOString(),
+        until: new Date(now + this.o.banMs).toISOString(),
+        reason: offence.reason,
+        origin: 'guard',
+        node: this.o.node,
+      };
+      await this.o.store.put(b);
+      this.set.set(b);
+      this.change(b, 'banned');
+      return b;
+    });
+    if (ban) await this.passes.run();
     return ban;
   }
 
-  // A ban from another node: adopted unless the address is protected here or already banned at least as long.
-  async adopt(ban: Ban): Promise<'adopted' | 'lifted' | 'ignored' | 'protected'> {
-    const now = this.now();
-    const mine = this.bans.get(ban.ip);
-    if (!isActive(ban, now)) {
-      // A lift marker (until <= since): the ban ends everywhere.
-      if (!mine || Date.parse(ban.until) < Date.parse(mine.since)) return 'ignored';
-      await this.o.store.remove(ban.ip);
-      await this.sync();
-      return 'lifted';
-    }
-    // The caller reports it as a refused fleet entry.
-    if (this.o.protect.has(ban.ip)) return 'protected';
-    if (mine && mine.until >= ban.until) return 'ignored';
-    const until = Math.min(Date.parse(ban.until), now + MAX_BAN_MS);
-    await this.o.store.put({ ...ban, origin: 'fleet', until: new Date(until).toISOString() });
-    await this.sync();
-    return 'adopted';
+  // A ban from another node: adopted unless the address is protected here, already banned at least as long, or a
+  // cap is reached. An entry whose end has passed is a lift marker.
+  async adopt(ban: Ban): Promise<'adopted' | 'lifted' | 'ignored' | 'protected' | 'capped'> {
+    const r = await this.mutate(async () => {
+      const now = this.now();
+      const mine = this.set.get(ban.ip);
+      if (!isActive(ban, now)) {
+        if (!mine || Date.parse(ban.until) < Date.parse(mine.since)) return 'ignored';
+        await this.o.store.remove(ban.ip);
+        this.drop(mine, 'lifted');
+        return 'lifted';
+      }
+      if (this.o.protect.has(ban.ip)) return 'protected';
+      if (mine && mine.until >= ban.until) return 'ignored';
+      if (!mine && !this.admit('fleet')) return 'capped';
+      const until = Math.min(Date.parse(ban.until), now + MAX_BAN_MS);
+      const b: Ban = { ...ban, origin: 'fleet', until: new Date(until).toISOString() };
+      await this.o.store.put(b);
+      this.set.set(b);
+      this.change(b, 'banned');
+      return 'adopted';
+    });
+    await this.passes.run();
+    return r;
   }
 
-  // Reconciles memory with the ban files: expired ones are removed, maps rewritten, events published.
-  sync(): Promise<void> {
-    return this.passes.run();
-  }
-
-  private async pass(): Promise<void> {
-    const now = this.now();
-    const onDisk = await this.o.store.list((f) =>
-      this.o.log.warn({ event: 'guard.bad_file', file: f }, `ignored unreadable ban file ${f}`),
-    );
-    const active: Ban[] = [];
-    for (const b of onDisk) {
-      if (isActive(b, now)) active.push(b);
-      else await this.o.store.remove(b.ip);
-    }
-    this.bans = new Map(active.map((b) => [b.ip, b]));
-    const added = active.filter((b) => this.known.get(b.ip)?.until !== b.until);
-    const gone = [...this.known.values()].filter((b) => !this.bans.has(b.ip));
-    const maps = await applyMaps(this.o.paths, active, { dovecot: this.o.dovecot });
-    if (!this.started) {
-      // Bans kept from before a restart were announced when they began.
-      this.started = true;
-      for (const b of added.splice(0)) this.known.set(b.ip, b);
-      if (active.length) this.o.log.info({ event: 'guard.restored', bans: active.length }, `${active.length} ban(s) in force`);
-    }
-    for (const b of added) {
-      this.known.set(b.ip, b);
-      this.o.log.warn(
-        { event: 'guard.banned', ip: b.ip, until: b.until, reason: b.reason, origin: b.origin, by: b.node },
-        `banned ${b.ip} until ${b.until}: ${b.reason}`,
-      );
-      this.o.bus?.publish(BANNED_SUBJECT, { ip: b.ip, until: b.until, since: b.since, reason: b.reason, origin: b.origin, by: b.node });
-    }
-    const lifted: Ban[] = [];
-    for (const b of gone) {
-      this.known.delete(b.ip);
-      const expired = !isActive(b, now);
-      if (!expired) lifted.push(b);
-      const why = expired ? 'expired' : 'lifted';
-      this.o.log.info({ event: 'guard.unbanned', ip: b.ip, why }, `unbanned ${b.ip} (${why})`);
-      this.o.bus?.publish(UNBANNED_SUBJECT, { ip: b.ip, why, reason: b.reason });
-    }
-    if (maps.reload === 'not running' && maps.postfix)
-      this.o.log.debug({ event: 'guard.reload' }, 'postfix is not running; it reads the ban map when it starts');
-    if (added.length || lifted.length) this.o.onChange?.(added, lifted);
-    this.arm(active, now);
-  }
-
-  // The bans whose banned event was published (a rewritten file with the same until publishes nothing).
-  private readonly known = new Map<string, Ban>();
-
-  // Wakes up at the next expiry.
-  private arm(active: readonly Ban[], now: number): void {
-    clearTimeout(this.timer);
-    if (this.passes.closed || !active.length) return;
-    const first = Math.min(...active.map((b) => Date.parse(b.until)));
-    this.timer = setTimeout(() => void this.sync(), Math.min(Math.max(first - now, 0) + 50, MAX_TIMER_MS));
-    this.timer.unref();
+  // A file in the bans directory changed (the watcher; `mta guard ban|unban`, or this service's own writes, which
+  // match memory and change nothing). Without a name (the watcher could not say), everything is read again.
+  async fileChanged(name: string | null | undefined): Promise<void> {
+    if (!name) return this.start();
+    const ip = this.o.store.ipOf(name);
+    if (!ip) return;
+    await this.mutate(async () => {
+      const now = this.now();
+      const onDisk = await this.o.store.get(ip);
+      const mine = this.set.get(ip);
+      if (onDisk && isActive(onDisk, now)) {
+        if (mine && mine.until === onDisk.until && mine.since === onDisk.since) return;
+        this.set.set(onDisk);
+        this.change(onDisk, 'banned');
+        return;
+      }
+      if (onDisk) await this.o.store.remove(ip);
+      if (mine) this.drop(mine, isActive(mine, now) ? 'lifted' : 'expired');
+    });
+    await this.passes.run();
   }
 
   // Forgets quiet addresses; called now and then so a long-running guard stays small.
@@ -156,6 +180,111 @@ export class GuardService {
 
   async close(): Promise<void> {
     clearTimeout(this.timer);
+    clearTimeout(this.retry);
+    this.reporter.close();
+    await this.mutate(async () => undefined);
     await this.passes.close();
+  }
+
+  // Whether a new ban may be added now; a refusal is reported (rate-limited).
+  private admit(origin: 'guard' | 'fleet'): boolean {
+    const cap = this.caps.take(this.set.size, this.now());
+    if (!cap) return true;
+    this.reporter.refused(cap, cap === 'total' ? this.caps.c.total : this.caps.c.perMinute, origin);
+    return false;
+  }
+
+  private reportCapped(r: CapReport): void {
+    const what = r.cap === 'total' ? `${r.limit} bans in force` : `${r.limit} new bans within a minute`;
+    this.o.log.warn(
+      { event: 'guard.capped', cap: r.cap, limit: r.limit, refused: r.refused, origin: r.origin },
+      `${r.refused} new ban(s) refused: ${what} (GUARD_MAX_BANS${r.cap === 'total' ? '' : '_PER_MINUTE'})`,
+    );
+    this.o.bus?.publish(CAPPED_SUBJECT, { cap: r.cap, limit: r.limit, refused: r.refused, origin: r.origin });
+  }
+
+  private change(ban: Ban, what: Announce['what']): void {
+    this.touched.add(ban.ip);
+    this.announce.push({ ban, what });
+  }
+
+  private drop(ban: Ban, what: 'lifted' | 'expired'): void {
+    this.set.delete(ban.ip);
+    this.change(ban, what);
+  }
+
+  // One batch: the tables get the touched addresses (as memory has them now), then the events go out.
+  private async apply(): Promise<void> {
+    const touched = this.touched;
+    const announce = this.announce;
+    this.touched = new Set();
+    this.announce = [];
+    try {
+      if (this.rebuild) {
+        this.rebuild = false;
+        await this.tables.rebuild(this.set.values());
+      } else {
+        const put: Ban[] = [];
+        const drop: string[] = [];
+        for (const ip of touched) {
+          const b = this.set.get(ip);
+          if (b) put.push(b);
+          else drop.push(ip);
+        }
+        if (put.length || drop.length) await this.tables.update(put, drop, (s) => this.set.shard(s));
+      }
+    } catch (err) {
+      // Both tables are rebuilt from memory on the next pass; the events wait for it.
+      this.rebuild = true;
+      this.announce.unshift(...announce);
+      this.o.log.error({ event: 'guard.tables_failed', err: (err as Error).message }, 'could not update the ban tables; retrying');
+      clearTimeout(this.retry);
+      this.retry = setTimeout(() => void this.passes.run(), RETRY_MS);
+      this.retry.unref();
+      return;
+    }
+    this.publish(announce);
+    this.arm();
+  }
+
+  private publish(announce: readonly Announce[]): void {
+    const added: Ban[] = [];
+    const lifted: Ban[] = [];
+    for (const { ban: b, what } of announce) {
+      if (what === 'banned') {
+        added.push(b);
+        this.o.log.warn(
+          { event: 'guard.banned', ip: b.ip, until: b.until, reason: b.reason, origin: b.origin, by: b.node },
+          `banned ${b.ip} until ${b.until}: ${b.reason}`,
+        );
+        this.o.bus?.publish(BANNED_SUBJECT, { ip: b.ip, until: b.until, since: b.since, reason: b.reason, origin: b.origin, by: b.node });
+        continue;
+      }
+      if (what === 'lifted') lifted.push(b);
+      this.o.log.info({ event: 'guard.unbanned', ip: b.ip, why: what }, `unbanned ${b.ip} (${what})`);
+      this.o.bus?.publish(UNBANNED_SUBJECT, { ip: b.ip, why: what, reason: b.reason });
+    }
+    if (added.length || lifted.length) this.o.onChange?.(added, lifted);
+  }
+
+  // Wakes up at the next expiry.
+  private arm(): void {
+    clearTimeout(this.timer);
+    const next = this.set.next();
+    if (this.passes.closed || next === undefined) return;
+    this.timer = setTimeout(() => void this.expireDue(), Math.min(Math.max(next - this.now(), 0) + 50, MAX_TIMER_MS));
+    this.timer.unref();
+  }
+
+  // Ends the bans that are due (the expiry timer; tests call it after moving their clock).
+  async expireDue(): Promise<void> {
+    await this.mutate(async () => {
+      for (const b of this.set.due(this.now())) {
+        await this.o.store.remove(b.ip);
+        this.drop(b, 'expired');
+      }
+    });
+    await this.passes.run();
+    this.arm();
   }
 }

@@ -2,6 +2,9 @@ import type { SidecarLogEvent } from '@mta/shared';
 import type { Families } from './families.ts';
 
 const KINDS = new Set(['spam', 'ham']);
+const ORIGINS = new Set(['guard', 'operator', 'fleet']);
+const CAPS = new Set(['per-minute', 'total']);
+const oneOf = (v: unknown, set: ReadonlySet<string>) => (typeof v === 'string' && set.has(v) ? v : 'other');
 
 // acme-watch's reasons are sentences; the metric keeps their class.
 export function acmeReasonClass(reason: string): string {
@@ -19,7 +22,7 @@ export type Peers = Map<string, number>;
 
 const num = (v: unknown) => (typeof v === 'number' && v > 0 ? v : 0);
 
-// One sidecar log event (its JSON line, as runit keeps it) -> counters: learning and rejected certificates. The same
+// One sidecar log event (its JSON line, as runit keeps it) -> counters: learning, rejected certificates, bans. The same
 // facts go on the bus, but reading them here keeps the NATS client out of a sidecar that must idle under 50 MB.
 export function countSidecarEvent(f: Families, e: SidecarLogEvent): void {
   const { data } = e;
@@ -30,6 +33,8 @@ export function countSidecarEvent(f: Families, e: SidecarLogEvent): void {
     if (typeof data.durationMs === 'number') f.learnBatchSeconds.observe({ kind }, data.durationMs / 1000);
   } else if (e.event === 'spamd.retry') f.learnFailed.inc({ kind }, num(data.count));
   else if (e.event === 'acme.cert.rejected') f.acmeRejected.inc({ reason: acmeReasonClass(String(data.reason ?? '')) });
+  else if (e.event === 'guard.banned') f.guardBans.inc({ origin: oneOf(data.origin, ORIGINS) });
+  else if (e.event === 'guard.capped') f.guardCapped.inc({ cap: oneOf(data.cap, CAPS) }, num(data.refused));
 }
 
 // In fleet mode, any bus message of another node (heartbeats every 10 s) proves the fleet carries its state to us.

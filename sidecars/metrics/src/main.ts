@@ -33,7 +33,7 @@ await runSidecar({
     cleanups.push(() => follower.close());
     const sidecars = followSidecarLogs({
       logDir: paths.logDir,
-      sidecars: variant === 'mini' ? [] : variant === 'base' ? ['acme-watch'] : ['acme-watch', 'spamd-learn'],
+      sidecars: variant === 'mini' ? ['guard'] : variant === 'base' ? ['guard', 'acme-watch'] : ['guard', 'acme-watch', 'spamd-learn'],
       signal: life.signal,
       onEvent: (e) => countSidecarEvent(families, e),
     });

@@ -13,7 +13,7 @@ function busy() {
   countLogEvent(f, { kind: 'received', service: 'weird"service\n', queueId: 'B' });
   countLogEvent(f, { kind: 'delivery', queueId: 'A', status: 'sent', internal: false });
   countLogEvent(f, { kind: 'delivery', queueId: 'A', status: 'sent', internal: true });
-  countLogEvent(f, { kind: 'reject', service: 'smtpd', ip: '192.0.2.1', stage: 'RCPT', code: 554, reason: 'relay' });
+  countLogEvent(f, { kind: 'reject', service: 'smtpd', ip: '192.0.2.1', stage: 'RCPT', code: 554, reason: 'relay', key: 'k' });
   countLogEvent(f, { kind: 'postscreen', test: 'pregreet', ip: '192.0.2.1' });
   countLogEvent(f, { kind: 'rate-limit', service: 'smtpd', ip: '192.0.2.1', limit: 'connection rate' });
   countLogEvent(f, { kind: 'auth-failed', daemon: 'dovecot', service: 'imap', ip: '192.0.2.1', count: 3 });
@@ -24,6 +24,8 @@ function busy() {
   ev('spamd.learned', { kind: 'spam', count: 4, failed: 1, durationMs: 2500 });
   ev('spamd.retry', { kind: 'ham', count: 2 });
   ev('acme.cert.rejected', { reason: 'expired on 2020-01-01' });
+  ev('guard.banned', { origin: 'fleet', ip: '192.0.2.1' });
+  ev('guard.capped', { cap: 'per-minute', refused: 7 });
   heardFrom(peers, 'mx1', { node: 'mx1' }, 0);
   heardFrom(peers, 'mx1', { node: 'mx2' }, 0);
   fleetGauges(f, peers, 30_000);
