@@ -89,7 +89,10 @@ describe("guard: bans from the daemons' logs, in postfix and dovecot, shared by 
     assert.match(guard.output(), /"event":"guard\.banned".*"msg":"banned 192\.0\.2\.66 until /);
     // no reload: the running smtpd processes read the table in place; a temporary refusal, so a server banned by
     // mistake retries later instead of bouncing; its right password no longer works (dovecot's deny passdb)
-    assert.match(rcpt(GUESSER), /<\*\* +421 4\.7\.0 <unknown\[192\.0\.2\.66\]>: Client host rejected: Temporarily blocked; try again later/);
+    assert.match(
+      rcpt(GUESSER),
+      /<\*\* +421 4\.7\.0 <unknown\[192\.0\.2\.66\]>: Client host rejected: Temporarily blocked; try again later/,
+    );
     assert.match(rcpt(OTHER), /<- +250 2\.1\.5 Ok/);
     assert.doesNotMatch(logOf(stack, 'postfix'), /reload -- version/);
     assert.equal(readFileSync(join(stack.mta.paths.postfixQueue, 'pid/master.pid'), 'utf8').trim(), master);
