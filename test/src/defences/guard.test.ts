@@ -56,7 +56,17 @@ before(async () => {
   const p = mtaPaths(peerDir);
   mkdirSync(p.postfixConf, { recursive: true });
   writeFileSync(join(p.postfixConf, 'main.cf'), 'mynetworks = 127.0.0.0/8\n');
-  scope.keep(await startGuard({ ...env, MTA_ROOT: peerDir, MTA_NODE: 'mx2', HOSTNAME: 'mx2.example.com', ...fleetEnv(keys[1], keys) }));
+  // Its caps are small: bans from the fleet obey them like its own.
+  scope.keep(
+    await startGuard({
+      ...env,
+      MTA_ROOT: peerDir,
+      MTA_NODE: 'mx2',
+      HOSTNAME: 'mx2.example.com',
+      GUARD_MAX_BANS: '5',
+      ...fleetEnv(keys[1], keys),
+    }),
+  );
 });
 
 const auth = (from: string, password: string) =>
@@ -181,5 +191,25 @@ describe("guard: bans from the daemons' logs, in postfix and dovecot, shared by 
       announced.map((e) => `${e.data.node} ${e.data.ip} ${e.data.origin}`),
       ['mx2 198.51.100.9 fleet'],
     );
+  });
+
+  test('bans from the fleet obey the caps: a node adopts up to GUARD_MAX_BANS and reports the rest', async () => {
+    const peerBans = async () =>
+      (await runCaptured(['guard', 'ls', '--json'], { ...env, MTA_ROOT: peerDir })).out.split('\n').filter(Boolean).length;
+    const before = events.events.length;
+    assert.ok((await peerBans()) < 5);
+    for (let i = 0; i < 6; i++) assert.equal((await runCaptured(['guard', 'ban', `203.0.113.${20 + i}`, '--for', '1h'], env)).code, 0);
+    await eventually(
+      () => events.since(before).find((e) => e.subject === 'mta.guard.capped' && e.data.node === 'mx2'),
+      20_000,
+      'mx2 reports the cap',
+    );
+    const capped = events.since(before).find((e) => e.subject === 'mta.guard.capped')!.data;
+    assert.equal(capped.cap, 'total');
+    assert.equal(capped.limit, 5);
+    assert.equal(capped.origin, 'fleet');
+    await eventually(async () => (await peerBans()) === 5, 10_000, 'mx2 holds 5 bans');
+    // mx1's operator is not capped; its own bans are all in force
+    for (let i = 0; i < 6; i++) assert.ok(await inTable(`203.0.113.${20 + i}`));
   });
 });
