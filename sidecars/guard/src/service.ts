@@ -1,5 +1,5 @@
 import type { Bus, Logger, MailLogEvent, MtaPaths, NetworkSet } from '@mta/shared';
-import { coalesce, normalizeIp, serial } from '@mta/shared';
+import { coalesce, normalizeIp } from '@mta/shared';
 import { type Ban, isActive, MAX_BAN_MS } from './ban.ts';
 import { BanSet } from './ban-set.ts';
 import { BanCaps, type CapConfig, type CapReport, CapReporter } from './caps.ts';
@@ -36,9 +36,9 @@ const MAX_TIMER_MS = 2_147_000_000;
 const RETRY_MS = 5000;
 
 // The guard's state machine. Log events -> offences -> bans; bans arrive also from the fleet and from ban files
-// written by `mta guard` (the watcher hands each changed file name in). The ban files are the truth; memory follows
-// them one change at a time (serialized), and the daemons' tables follow memory in batches: each batch puts and
-// deletes only the addresses it touched, so one ban costs the same with ten bans or a hundred thousand.
+// written by `mta guard` (the watcher hands each changed file name in). Decisions change memory at once; each
+// batch then puts the touched addresses into the daemons' tables (only those: one ban costs the same with ten bans
+// or a hundred thousand), writes or removes their ban files (the truth across restarts), and announces them.
 export class GuardService {
   private readonly set: BanSet;
   private readonly tally: Tally;
@@ -46,12 +46,13 @@ export class GuardService {
   private readonly reporter: CapReporter;
   private readonly tables: BanTables;
   private readonly now: () => number;
-  // Decisions and file writes, one at a time in arrival order.
-  private readonly mutate = serial();
-  // Table updates and announcements, batched: a change asked for during one makes exactly one more.
+  // Table updates, file writes and announcements, batched: a change during one makes exactly one more.
   private readonly passes = coalesce(() => this.apply());
   private touched = new Set<string>();
   private announce: Announce[] = [];
+  // Ban files this service is about to write or remove (memory is ahead of them): the watcher leaves them alone.
+  private own = new Set<string>();
+  private writing = new Set<string>();
   // The first pass builds both tables from nothing (and so does the pass after a failed update).
   private rebuild = true;
   private started = false;
@@ -71,105 +72,109 @@ export class GuardService {
     return this.set.values();
   }
 
-  // Reads every ban file (expired ones are removed), rebuilds both tables; the bans found are not announced again
-  // (they were when they began). Also the full reconcile after the watcher lost track.
-  start(): Promise<void> {
-    return this.mutate(async () => {
-      const now = this.now();
-      const onDisk = await this.o.store.list((f) =>
-        this.o.log.warn({ event: 'guard.bad_file', file: f }, `ignored unreadable ban file ${f}`),
-      );
-      const first = !this.started;
-      this.started = true;
-      const seen = new Set<string>();
-      for (const b of onDisk) {
-        if (!isActive(b, now)) {
-          await this.o.store.remove(b.ip);
-          continue;
-        }
+  // Reads every ban file (expired ones are removed) and rebuilds both tables; the bans found at start-up are not
+  // announced again (they were when they began). Later, the full reconcile when the watcher may have lost track.
+  async start(): Promise<void> {
+    const now = this.now();
+    const onDisk = await this.o.store.list((f) =>
+      this.o.log.warn({ event: 'guard.bad_file', file: f }, `ignored unreadable ban file ${f}`),
+    );
+    const first = !this.started;
+    this.started = true;
+    const seen = new Set<string>();
+    for (const b of onDisk) {
+      if (this.busy(b.ip)) {
         seen.add(b.ip);
-        const mine = this.set.get(b.ip);
-        if (mine?.until === b.until && mine.since === b.since) continue;
-        this.set.set(b);
-        if (!first) this.change(b, 'banned');
+        continue;
       }
-      for (const b of this.set.values()) if (!seen.has(b.ip)) this.drop(b, isActive(b, now) ? 'lifted' : 'expired');
-      if (first && this.set.size) this.o.log.info({ event: 'guard.restored', bans: this.set.size }, `${this.set.size} ban(s) in force`);
-    }).then(() => this.passes.run());
+      if (!isActive(b, now)) {
+        await this.o.store.remove(b.ip);
+        continue;
+      }
+      seen.add(b.ip);
+      const mine = this.set.get(b.ip);
+      if (mine?.until === b.until && mine.since === b.since) continue;
+      this.set.set(b);
+      if (first) this.touched.add(b.ip);
+      else this.change(b, 'banned');
+    }
+    for (const b of this.set.values())
+      if (!seen.has(b.ip) && !this.busy(b.ip)) this.drop(b, isActive(b, now) ? 'lifted' : 'expired', false);
+    if (first && this.set.size) this.o.log.info({ event: 'guard.restored', bans: this.set.size }, `${this.set.size} ban(s) in force`);
+    await this.passes.run();
   }
 
-  // A daemon's log event; returns the ban it caused, if any (once the tables hold it).
+  // A daemon's log event; returns the ban it caused, if any (once the tables and the ban file hold it).
   async onEvent(e: MailLogEvent): Promise<Ban | undefined> {
     if (!('ip' in e) || !e.ip) return undefined;
     const ip = normalizeIp(e.ip);
     if (!ip || this.set.has(ip) || this.o.protect.has(ip)) return undefined;
     const now = this.now();
     const offence = this.tally.record(ip, e, now);
-    if (!offence) return undefined;
-    const ban = await this.mutate(async () => {
-      if (this.set.has(ip) || !this.admit('guard')) return undefined;
-      const b: Ban = {
-        ip,
-        since: new Date(now).toISOString(),
-        until: new Date(now + this.o.banMs).toISOString(),
-        reason: offence.reason,
-        origin: 'guard',
-        node: this.o.node,
-      };
-      await this.o.store.put(b);
-      this.set.set(b);
-      this.change(b, 'banned');
-      return b;
-    });
-    if (ban) await this.passes.run();
+    if (!offence || !this.admit('guard')) return undefined;
+    const ban: Ban = {
+      ip,
+      since: new Date(now).toISOString(),
+      until: new Date(now + this.o.banMs).toISOString(),
+      reason: offence.reason,
+      origin: 'guard',
+      node: this.o.node,
+    };
+    this.put(ban);
+    await this.passes.run();
     return ban;
   }
 
   // A ban from another node: adopted unless the address is protected here, already banned at least as long, or a
   // cap is reached. An entry whose end has passed is a lift marker.
   async adopt(ban: Ban): Promise<'adopted' | 'lifted' | 'ignored' | 'protected' | 'capped'> {
-    const r = await this.mutate(async () => {
-      const now = this.now();
-      const mine = this.set.get(ban.ip);
-      if (!isActive(ban, now)) {
-        if (!mine || Date.parse(ban.until) < Date.parse(mine.since)) return 'ignored';
-        await this.o.store.remove(ban.ip);
-        this.drop(mine, 'lifted');
-        return 'lifted';
-      }
-      if (this.o.protect.has(ban.ip)) return 'protected';
-      if (mine && mine.until >= ban.until) return 'ignored';
-      if (!mine && !this.admit('fleet')) return 'capped';
-      const until = Math.min(Date.parse(ban.until), now + MAX_BAN_MS);
-      const b: Ban = { ...ban, origin: 'fleet', until: new Date(until).toISOString() };
-      await this.o.store.put(b);
-      this.set.set(b);
-      this.change(b, 'banned');
-      return 'adopted';
-    });
-    await this.passes.run();
+    const r = this.decideAdopt(ban);
+    if (r === 'adopted' || r === 'lifted') await this.passes.run();
     return r;
   }
 
-  // A file in the bans directory changed (the watcher; `mta guard ban|unban`, or this service's own writes, which
+  private decideAdopt(ban: Ban): 'adopted' | 'lifted' | 'ignored' | 'protected' | 'capped' {
+    const now = this.now();
+    const mine = this.set.get(ban.ip);
+    if (!isActive(ban, now)) {
+      if (!mine || Date.parse(ban.until) < Date.parse(mine.since)) return 'ignored';
+      this.drop(mine, 'lifted');
+      return 'lifted';
+    }
+    if (this.o.protect.has(ban.ip)) return 'protected';
+    if (mine && mine.until >= ban.until) return 'ignored';
+    if (!mine && !this.admit('fleet')) return 'capped';
+    const until = Math.min(Date.parse(ban.until), now + MAX_BAN_MS);
+    this.put({ ...ban, origin: 'fleet', until: new Date(until).toISOString() });
+    return 'adopted';
+  }
+
+  // A file in the bans directory changed (the watcher): `mta guard ban|unban`, or this service's own writes (which
   // match memory and change nothing). Without a name (the watcher could not say), everything is read again.
   async fileChanged(name: string | null | undefined): Promise<void> {
     if (!name) return this.start();
     const ip = this.o.store.ipOf(name);
-    if (!ip) return;
-    await this.mutate(async () => {
-      const now = this.now();
-      const onDisk = await this.o.store.get(ip);
-      const mine = this.set.get(ip);
-      if (onDisk && isActive(onDisk, now)) {
-        if (mine && mine.until === onDisk.until && mine.since === onDisk.since) return;
-        this.set.set(onDisk);
-        this.change(onDisk, 'banned');
-        return;
-      }
-      if (onDisk) await this.o.store.remove(ip);
-      if (mine) this.drop(mine, isActive(mine, now) ? 'lifted' : 'expired');
-    });
+    if (!ip || this.busy(ip)) return;
+    const onDisk = await this.o.store.get(ip);
+    // A decision of this service came in while the file was read: memory is ahead of the file.
+    if (this.busy(ip)) return;
+    const now = this.now();
+    const mine = this.set.get(ip);
+    if (onDisk && isActive(onDisk, now)) {
+      if (mine && mine.until === onDisk.until && mine.since === onDisk.since) return;
+      this.set.set(onDisk);
+      this.change(onDisk, 'banned');
+    } else if (mine) this.drop(mine, isActive(mine, now) ? 'lifted' : 'expired', !!onDisk);
+    else if (onDisk) {
+      this.own.add(ip);
+      this.touched.add(ip);
+    } else return;
+    await this.passes.run();
+  }
+
+  // Ends the bans that are due (the expiry timer; tests call it after moving their clock).
+  async expireDue(): Promise<void> {
+    for (const b of this.set.due(this.now())) this.drop(b, 'expired');
     await this.passes.run();
   }
 
@@ -182,7 +187,6 @@ export class GuardService {
     clearTimeout(this.timer);
     clearTimeout(this.retry);
     this.reporter.close();
-    await this.mutate(async () => undefined);
     await this.passes.close();
   }
 
@@ -203,48 +207,90 @@ export class GuardService {
     this.o.bus?.publish(CAPPED_SUBJECT, { cap: r.cap, limit: r.limit, refused: r.refused, origin: r.origin });
   }
 
+  private busy(ip: string): boolean {
+    return this.own.has(ip) || this.writing.has(ip);
+  }
+
   private change(ban: Ban, what: Announce['what']): void {
     this.touched.add(ban.ip);
     this.announce.push({ ban, what });
   }
 
-  private drop(ban: Ban, what: 'lifted' | 'expired'): void {
+  // A new or extended ban of this service (its file follows in the pass).
+  private put(ban: Ban): void {
+    this.set.set(ban);
+    this.own.add(ban.ip);
+    this.change(ban, 'banned');
+  }
+
+  // A ban that ends; `file`: its file is this service's to remove (not when the file is already gone).
+  private drop(ban: Ban, what: 'lifted' | 'expired', file = true): void {
     this.set.delete(ban.ip);
+    if (file) this.own.add(ban.ip);
     this.change(ban, what);
   }
 
-  // One batch: the tables get the touched addresses (as memory has them now), then the events go out.
+  // One batch: the touched addresses go into the tables as memory has them now (a ban works from here on), then
+  // their ban files are written or removed side by side, then the events go out.
   private async apply(): Promise<void> {
     const touched = this.touched;
     const announce = this.announce;
+    const own = this.own;
     this.touched = new Set();
     this.announce = [];
+    this.own = new Set();
+    for (const ip of own) this.writing.add(ip);
     try {
-      if (this.rebuild) {
-        this.rebuild = false;
-        await this.tables.rebuild(this.set.values());
-      } else {
-        const put: Ban[] = [];
-        const drop: string[] = [];
-        for (const ip of touched) {
-          const b = this.set.get(ip);
-          if (b) put.push(b);
-          else drop.push(ip);
+      try {
+        if (this.rebuild) {
+          this.rebuild = false;
+          await this.tables.rebuild(this.set.values());
+        } else {
+          const put: Ban[] = [];
+          const drop: string[] = [];
+          for (const ip of touched) {
+            const b = this.set.get(ip);
+            if (b) put.push(b);
+            else drop.push(ip);
+          }
+          if (put.length || drop.length) await this.tables.update(put, drop, (s) => this.set.shard(s));
         }
-        if (put.length || drop.length) await this.tables.update(put, drop, (s) => this.set.shard(s));
+      } catch (err) {
+        // Both tables are rebuilt from memory on the next pass; files and events wait for it.
+        this.rebuild = true;
+        for (const ip of own) this.own.add(ip);
+        this.announce.unshift(...announce);
+        this.o.log.error({ event: 'guard.tables_failed', err: (err as Error).message }, 'could not update the ban tables; retrying');
+        clearTimeout(this.retry);
+        this.retry = setTimeout(() => void this.passes.run(), RETRY_MS);
+        this.retry.unref();
+        return;
       }
-    } catch (err) {
-      // Both tables are rebuilt from memory on the next pass; the events wait for it.
-      this.rebuild = true;
-      this.announce.unshift(...announce);
-      this.o.log.error({ event: 'guard.tables_failed', err: (err as Error).message }, 'could not update the ban tables; retrying');
-      clearTimeout(this.retry);
-      this.retry = setTimeout(() => void this.passes.run(), RETRY_MS);
-      this.retry.unref();
-      return;
+      await this.persist(own);
+    } finally {
+      for (const ip of own) this.writing.delete(ip);
     }
     this.publish(announce);
     this.arm();
+  }
+
+  // Ban files as memory has them: written (one directory fsync for the batch) or removed.
+  private async persist(ips: ReadonlySet<string>): Promise<void> {
+    let wrote = false;
+    await Promise.all(
+      [...ips].map(async (ip) => {
+        const b = this.set.get(ip);
+        try {
+          if (b) {
+            await this.o.store.put(b, { syncDir: false });
+            wrote = true;
+          } else await this.o.store.remove(ip);
+        } catch (err) {
+          this.o.log.error({ event: 'guard.ban_failed', ip, err: (err as Error).message }, `could not write the ban file of ${ip}`);
+        }
+      }),
+    );
+    if (wrote) await this.o.store.syncDir();
   }
 
   private publish(announce: readonly Announce[]): void {
@@ -274,17 +320,5 @@ export class GuardService {
     if (this.passes.closed || next === undefined) return;
     this.timer = setTimeout(() => void this.expireDue(), Math.min(Math.max(next - this.now(), 0) + 50, MAX_TIMER_MS));
     this.timer.unref();
-  }
-
-  // Ends the bans that are due (the expiry timer; tests call it after moving their clock).
-  async expireDue(): Promise<void> {
-    await this.mutate(async () => {
-      for (const b of this.set.due(this.now())) {
-        await this.o.store.remove(b.ip);
-        this.drop(b, 'expired');
-      }
-    });
-    await this.passes.run();
-    this.arm();
   }
 }

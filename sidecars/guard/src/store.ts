@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { normalizeIp, writeAtomic } from '@mta/shared';
+import { fsyncDir, normalizeIp, writeAtomic } from '@mta/shared';
 import { type Ban, parseBan } from './ban.ts';
 
 const nameOf = (ip: string): string => `${ip.replace(/:/g, '_')}.json`;
@@ -57,9 +57,14 @@ export class BanStore {
     }
   }
 
-  async put(ban: Ban): Promise<void> {
+  // syncDir false: the caller fsyncs the directory once for a batch (syncDir()).
+  async put(ban: Ban, opts: { syncDir?: boolean } = {}): Promise<void> {
     await this.ensure();
-    await writeAtomic(this.file(ban.ip), `${JSON.stringify(ban)}\n`, { mode: 0o600 });
+    await writeAtomic(this.file(ban.ip), `${JSON.stringify(ban)}\n`, { mode: 0o600, syncDir: opts.syncDir });
+  }
+
+  syncDir(): Promise<void> {
+    return fsyncDir(this.dir);
   }
 
   // True when there was a ban to remove.

@@ -66,6 +66,7 @@ export const putShard = (paths: MtaPaths, shard: string, entries: Iterable<DenyE
 
 // Edits one shard as found on disk (the CLI, which holds no list of bans): put and drop addresses.
 export async function editShard(paths: MtaPaths, shard: string, put: readonly DenyEntry[], drop: readonly string[]): Promise<void> {
+  await mkdir(paths.guardDovecotDir, { recursive: true, mode: 0o755 });
   const text = await readFile(shardPath(paths, shard), 'utf8').catch(() => HEADER);
   const byIp = new Map(parseShard(text).map((e) => [e.ip, e]));
   for (const ip of drop) byIp.delete(ip);
