@@ -49,7 +49,7 @@ async function prepare({ config, log, bus }: SidecarContext, service: boolean) {
     bus: service ? bus : undefined,
     onChange: (added, lifted) => link.fleet?.changed(added, lifted),
   });
-  await guard.start();
+  await guard.start({ lazy: service });
   return { paths, dovecot, store, protect, guard, link };
 }
 

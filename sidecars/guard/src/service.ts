@@ -74,8 +74,11 @@ export class GuardService {
 
   // Reads every ban file (expired ones are removed) and rebuilds both tables; the bans found at start-up are not
   // announced again (they were when they began). Later, the full reconcile when the watcher may have lost track.
-  async start(): Promise<void> {
+  // `lazy` (the service, started right after `mta-guard --once` built the tables from the same files): the rebuild
+  // waits for the first change, unless a ban ended meanwhile; an idle guard never starts a process.
+  async start(o: { lazy?: boolean } = {}): Promise<void> {
     const now = this.now();
+    let ended = false;
     const onDisk = await this.o.store.list((f) =>
       this.o.log.warn({ event: 'guard.bad_file', file: f }, `ignored unreadable ban file ${f}`),
     );
@@ -89,6 +92,7 @@ export class GuardService {
       }
       if (!isActive(b, now)) {
         await this.o.store.remove(b.ip);
+        ended = true;
         continue;
       }
       seen.add(b.ip);
@@ -101,7 +105,8 @@ export class GuardService {
     for (const b of this.set.values())
       if (!seen.has(b.ip) && !this.busy(b.ip)) this.drop(b, isActive(b, now) ? 'lifted' : 'expired', false);
     if (first && this.set.size) this.o.log.info({ event: 'guard.restored', bans: this.set.size }, `${this.set.size} ban(s) in force`);
-    await this.passes.run();
+    if (first && o.lazy && !ended) this.arm();
+    else await this.passes.run();
   }
 
   // A daemon's log event; returns the ban it caused, if any (once the tables and the ban file hold it).

@@ -1,6 +1,6 @@
 import { chmod, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { ExecError, GUARD_TABLE_TYPE, guardPostfixRef, type MtaPaths, run, tableIndex } from '@mta/shared';
+import { ExecError, GUARD_TABLE_TYPE, guardPostfixRef, type MtaPaths, tableIndex } from '@mta/shared';
 
 // What a banned client hears at RCPT (check_client_access): a temporary refusal, and postfix disconnects after a 421,
 // so a legitimate server that was banned by mistake retries later instead of bouncing the mail.
@@ -10,8 +10,32 @@ export const BAN_REPLY = '421 4.7.0 Temporarily blocked; try again later';
 // lookup, so a key put or deleted in place (`postmap -i`, `postmap -d`) is seen by the running smtpd processes at
 // once: no reload, no restart, and the cost of one change does not grow with the table (a B-tree update).
 
-const postmap = (paths: MtaPaths, args: string[], input: string) =>
-  run('postmap', ['-c', paths.postfixConf, ...args], { input, timeoutMs: 120_000 });
+// postmap with `input` on stdin; its stdout. node:child_process directly: the shared run() would load execa (~13 MB)
+// into a sidecar that must idle under 50 MB, and this runs on every ban.
+function postmap(paths: MtaPaths, args: string[], input: string, timeoutMs = 120_000): Promise<{ stdout: string }> {
+  const argv = ['-c', paths.postfixConf, ...args];
+  const line = `postmap ${argv.join(' ')}`;
+  return new Promise((resolve, reject) => {
+    const child = process
+      .getBuiltinModule('node:child_process')
+      .spawn('postmap', argv, { stdio: ['pipe', 'pipe', 'pipe'], timeout: timeoutMs });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-600);
+    });
+    child.once('error', (e) => reject(new ExecError(line, undefined, '', e.message)));
+    child.once('close', (code, signal) => {
+      if (code === 0) resolve({ stdout: stdout.replace(/\n$/, '') });
+      else reject(new ExecError(line, code ?? undefined, stderr.trim(), code === null ? `killed by ${signal}` : `exit code ${code}`));
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(input);
+  });
+}
 
 const lines = (ips: readonly string[]) => ips.map((ip) => `${ip} ${BAN_REPLY}\n`).join('');
 
