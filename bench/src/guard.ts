@@ -131,7 +131,11 @@ try {
   }
   const burstsTo = Date.now();
   // smtpd processes that exited before their next connection because a table they had open was replaced.
-  const restarts = (logOf(sasl, 'postfix').slice(logBefore).match(/has changed -- restarting/g) ?? []).length;
+  const restarts = (
+    logOf(sasl, 'postfix')
+      .slice(logBefore)
+      .match(/has changed -- restarting/g) ?? []
+  ).length;
   prober.stdin.end();
   await probeDone;
   const probes = JSON.parse(probeOut) as { at: number; ms?: number; error?: string }[];
