@@ -10,7 +10,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startGuard } from '@mta/test/defences/guard-process';
 import { logOf, type Stack, startStack } from '@mta/test/defences/stack';
-import { createNetns, eventually } from '@mta/test/harness/index';
+import { createNetns, eventually, tsxArgs } from '@mta/test/harness/index';
 import { resultHeader } from './report/header.ts';
 import { writeResult } from './report/write.ts';
 
@@ -33,17 +33,7 @@ const polite = Array.from({ length: BURSTS * PER_BURST }, (_, i) => `203.0.113.$
 const PROBER = '192.0.2.99';
 const ns = createNetns(`mta-bench-guard-${process.pid}`, [...clients, ...guessers, ...bots, ...polite, PROBER]);
 const CLIENT = fileURLToPath(new URL('./guard/client.ts', import.meta.url));
-const clientArgs = (args: (string | number)[]) => [
-  'netns',
-  'exec',
-  ns.name,
-  process.execPath,
-  '--conditions=source',
-  '--import',
-  'tsx',
-  CLIENT,
-  ...args.map(String),
-];
+const clientArgs = (args: (string | number)[]) => ['netns', 'exec', ns.name, process.execPath, ...tsxArgs(CLIENT, ...args.map(String))];
 const client = (...args: (string | number)[]) => {
   const r = spawnSync('ip', clientArgs(args), { encoding: 'utf8', timeout: 600_000 });
   if (r.status !== 0) throw new Error(`client ${args.join(' ')}: ${r.stderr}`);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { BAN_REPLY, postfixLookup } from '@mta/guard';
 import { type LoggedDaemon, parseMailLog } from '@mta/shared';
 import { imitations } from '@mta/shared/logs/imitations';
-import { createNetns, type Daemon, eventually, fileScope, type TestNetns } from '../harness/index.ts';
+import { createNetns, type Daemon, eventually, fileScope, type TestNetns, tsxArgs } from '../harness/index.ts';
 import type { Session } from './corpus-client.ts';
 import { startGuard } from './guard-process.ts';
 import { logOf, type Stack, startStack } from './stack.ts';
@@ -108,7 +108,7 @@ function sessions(t: string, n: number): Session[] {
 function runClient(list: Session[]): string[] {
   const file = join(stack.mta.root, `corpus-${Date.now()}.json`);
   writeFileSync(file, JSON.stringify(list));
-  const r = ns.run(process.execPath, ['--conditions=source', '--import', 'tsx', CLIENT, file], { timeoutMs: 600_000 });
+  const r = ns.run(process.execPath, tsxArgs(CLIENT, file), { timeoutMs: 600_000 });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout) as string[];
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { acmeV2, type Issued, issue, makeCa } from '@mta/acme-watch/testing';
 import { RELAY_PROBE } from '../defences/stack.ts';
-import { eventually, tempRoot } from '../harness/index.ts';
+import { eventually, tempRoot, tsxArgs } from '../harness/index.ts';
 import {
   buildImages,
   type Container,
@@ -156,18 +156,7 @@ for (const variant of VARIANTS) {
         mkdirSync(sinkDir);
         sink = spawn(
           'ip',
-          [
-            'netns',
-            'exec',
-            ns.name,
-            process.execPath,
-            '--conditions=source',
-            '--import',
-            'tsx',
-            join(import.meta.dirname, 'sink.ts'),
-            String(SINK_PORT),
-            sinkDir,
-          ],
+          ['netns', 'exec', ns.name, process.execPath, ...tsxArgs(join(import.meta.dirname, 'sink.ts'), String(SINK_PORT), sinkDir)],
           {
             cwd: REPO,
             stdio: 'ignore',
