@@ -85,7 +85,15 @@ const CASES: Record<string, Row[]> = {
         'postfix/smtpd',
         'NOQUEUE: reject: RCPT from x[192.0.2.1]: 554 5.7.1 <x>: Recipient address rejected: User unknown in virtual mailbox table@elsewhere.test>: Relay access denied; from=<>',
       ),
-      partial: { reason: 'recipient', code: 554 },
+      partial: { reason: 'other', code: 554 },
+      why: 'two reasons follow a bracket: the client wrote one of them; it gets no specific class',
+    },
+    {
+      line: pf(
+        'postfix/smtpd',
+        'NOQUEUE: reject: RCPT from x[192.0.2.1]: 554 5.7.1 <a@b.test>: Sender address rejected: not owned by user bob; from=<a@b.test>',
+      ),
+      partial: { reason: 'sender' },
     },
     {
       line: pf(

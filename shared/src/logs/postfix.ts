@@ -63,21 +63,29 @@ const PHRASES: [string, RejectClass][] = [
   ['Message size exceeds', 'size'],
   ['Error: too many', 'rate'],
   ['Error: too much', 'rate'],
+  ['Etrn command rejected: ', 'policy'],
   ['Access denied', 'policy'],
 ];
 
 // The reason class of a reject from its reply: `dsn` (5.1.1) and the text after it. The enhanced status code comes
-// before any client text, so the classes the guard treats apart (unknown recipient, size) are exact; the others come
-// from postfix's reason after the bracketed item, which a client can only blur between classes that all count.
+// before any client text, so the classes the guard treats apart (unknown recipient, size) are exact. The others come
+// from postfix's reason, which follows the bracketed address (`<x@y>: Relay access denied`): the address is client
+// text and may itself hold `>: Relay access denied`, so a reason is taken only when exactly one of postfix's reasons
+// follows a `>: ` in the whole reply; a client that adds another gets the generic class for its own reject.
 export function rejectClass(dsn: string | undefined, text: string): RejectClass {
   const detail = dsn?.slice(2);
   if (detail === '1.1') return 'unknown-recipient';
   if (detail === '3.4' || detail === '2.3') return 'size';
   if (DNSBL.test(text)) return 'dnsbl';
-  const cut = text.startsWith('<') ? text.indexOf('>: ') : -1;
-  const phrase = cut >= 0 ? text.slice(cut + 3) : text;
-  for (const [prefix, cls] of PHRASES) if (phrase.startsWith(prefix)) return cls;
-  return / (?:command|address|host) rejected: /.test(phrase.slice(0, 40)) ? 'policy' : 'other';
+  if (!text.startsWith('<')) return PHRASES.find(([prefix]) => text.startsWith(prefix))?.[1] ?? 'other';
+  const found = new Set<number>();
+  let cls: RejectClass = 'other';
+  for (const [prefix, c] of PHRASES)
+    for (let i = text.indexOf(`>: ${prefix}`); i >= 0; i = text.indexOf(`>: ${prefix}`, i + 1)) {
+      found.add(i);
+      cls = c;
+    }
+  return found.size === 1 ? cls : 'other';
 }
 
 // The recipients a session offered and the ones accepted, from postfix's `disconnect from …` counters (`rcpt=2/5`,
