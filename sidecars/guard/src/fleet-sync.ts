@@ -48,8 +48,9 @@ export class GuardFleet {
           ban = undefined;
         }
         if (!ban || kvKey(ban.ip) !== key) return 'not a ban record for this key';
-        // A ban over this node's caps is dropped and reported by the guard (mta.guard.capped, counted and
-        // rate-limited), not once per entry as a refusal: a flood of entries must not flood the bus in turn.
+        // A ban over this node's caps waits (per minute) or is dropped (total), reported by the guard
+        // (mta.guard.capped, counted and rate-limited), not once per entry as a refusal: a flood of entries must
+        // not flood the bus in turn.
         const r = await this.o.guard.adopt({ ...ban, node: entry.signer });
         return r === 'protected' ? `${ban.ip} is protected on this node` : undefined;
       },

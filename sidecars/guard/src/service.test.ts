@@ -161,20 +161,25 @@ test('caps: new bans per minute and in force, the guard and the fleet alike; ref
       assert.ok(await offend('192.0.2.1'));
       assert.ok(await offend('192.0.2.2'));
       assert.equal(await offend('192.0.2.3'), undefined, 'third within the minute');
-      const entry = { ip: '192.0.2.60', since: new Date(now.t).toISOString(), until: new Date(now.t + 60_000).toISOString() };
-      assert.equal(await s.guard.adopt({ ...entry, reason: 'x', origin: 'guard', node: 'mx2' }), 'capped');
+      // a fleet ban over the per-minute cap waits for the next minute
+      const entry = { ip: '192.0.2.60', since: new Date(now.t).toISOString(), until: new Date(now.t + 600_000).toISOString() };
+      assert.equal(await s.guard.adopt({ ...entry, reason: 'x', origin: 'guard', node: 'mx2' }), 'deferred');
       assert.equal(await postfixLookup(s.paths, '192.0.2.3'), undefined);
+      assert.equal(await postfixLookup(s.paths, '192.0.2.60'), undefined);
       const capped = s.published.filter(([sub]) => sub === 'mta.guard.capped');
       assert.deepEqual(capped, [['mta.guard.capped', { cap: 'per-minute', limit: 2, refused: 1, origin: 'guard' }]]);
       assert.match(s.lines.join(''), /"event":"guard\.capped","cap":"per-minute","limit":2,"refused":1,"origin":"guard"/);
       now.t += 61_000;
-      assert.ok(await offend('192.0.2.4'));
+      await s.guard.drainWaiting();
+      assert.equal(await postfixLookup(s.paths, '192.0.2.60'), BAN_REPLY, 'taken in the next minute');
       assert.equal(await offend('192.0.2.5'), undefined, 'three in force');
+      const later = { ...entry, ip: '192.0.2.61', reason: 'x', origin: 'guard' as const, node: 'mx2' };
+      assert.equal(await s.guard.adopt(later), 'capped', 'over the total: dropped');
       await s.guard.close();
       assert.deepEqual(
         s.published.filter(([sub]) => sub === 'mta.guard.capped').map(([, p]) => `${p.cap} ${p.refused} ${p.origin}`),
-        // the fleet's refusal came within a minute of the first report: it waited for the next one (here: close)
-        ['per-minute 1 guard', 'total 1 guard', 'per-minute 1 fleet'],
+        // refusals within a minute of a report wait for the next one (here: close)
+        ['per-minute 1 guard', 'total 1 guard', 'per-minute 1 fleet', 'total 1 fleet'],
       );
     },
     { perMinute: 2, total: 3 },

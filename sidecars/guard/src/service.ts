@@ -34,6 +34,8 @@ type Announce = { ban: Ban; what: 'banned' | 'lifted' | 'expired' };
 const MAX_TIMER_MS = 2_147_000_000;
 // A failed table update is retried this long after (by rebuilding both tables from the bans in memory).
 const RETRY_MS = 5000;
+// How often fleet bans that wait for the per-minute cap are tried again.
+const DRAIN_MS = 5000;
 
 // The guard's state machine. Log events -> offences -> bans; bans arrive also from the fleet and from ban files
 // written by `mta guard` (the watcher hands each changed file name in). Decisions change memory at once; each
@@ -58,6 +60,9 @@ export class GuardService {
   private started = false;
   private timer: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
+  // Fleet bans that came over the per-minute cap, oldest first.
+  private readonly waiting = new Map<string, Ban>();
+  private drainTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: GuardOptions) {
     this.set = new BanSet(o.dovecot);
@@ -132,26 +137,69 @@ export class GuardService {
 
   // A ban from another node: adopted unless the address is protected here, already banned at least as long, or a
   // cap is reached. An entry whose end has passed is a lift marker.
-  async adopt(ban: Ban): Promise<'adopted' | 'lifted' | 'ignored' | 'protected' | 'capped'> {
+  // Over the per-minute cap it waits (`deferred`) and is taken in as the minutes allow: a node that joins a fleet
+  // with many bans gets them all, a few hundred a minute. Over the total cap it is dropped.
+  async adopt(ban: Ban): Promise<'adopted' | 'lifted' | 'ignored' | 'protected' | 'deferred' | 'capped'> {
     const r = this.decideAdopt(ban);
     if (r === 'adopted' || r === 'lifted') await this.passes.run();
     return r;
   }
 
-  private decideAdopt(ban: Ban): 'adopted' | 'lifted' | 'ignored' | 'protected' | 'capped' {
+  private decideAdopt(ban: Ban): 'adopted' | 'lifted' | 'ignored' | 'protected' | 'deferred' | 'capped' {
     const now = this.now();
     const mine = this.set.get(ban.ip);
     if (!isActive(ban, now)) {
+      this.waiting.delete(ban.ip);
       if (!mine || Date.parse(ban.until) < Date.parse(mine.since)) return 'ignored';
       this.drop(mine, 'lifted');
       return 'lifted';
     }
     if (this.o.protect.has(ban.ip)) return 'protected';
     if (mine && mine.until >= ban.until) return 'ignored';
-    if (!mine && !this.admit('fleet')) return 'capped';
+    if (!mine) {
+      const cap = this.caps.take(this.set.size, now);
+      if (cap) {
+        this.reporter.refused(cap, cap === 'total' ? this.caps.c.total : this.caps.c.perMinute, 'fleet');
+        if (cap === 'total' || this.set.size + this.waiting.size >= this.caps.c.total) return 'capped';
+        const queued = this.waiting.get(ban.ip);
+        if (!queued || queued.until < ban.until) this.waiting.set(ban.ip, ban);
+        this.scheduleDrain();
+        return 'deferred';
+      }
+    }
+    this.putFleet(ban, now);
+    return 'adopted';
+  }
+
+  private putFleet(ban: Ban, now: number): void {
     const until = Math.min(Date.parse(ban.until), now + MAX_BAN_MS);
     this.put({ ...ban, origin: 'fleet', until: new Date(until).toISOString() });
-    return 'adopted';
+  }
+
+  // Takes in the fleet bans that waited for the per-minute cap, as many as it allows now (a timer; tests call it).
+  async drainWaiting(): Promise<void> {
+    clearTimeout(this.drainTimer);
+    this.drainTimer = undefined;
+    const now = this.now();
+    let taken = false;
+    for (const [ip, b] of this.waiting) {
+      if (!isActive(b, now) || this.set.has(ip) || this.o.protect.has(ip)) {
+        this.waiting.delete(ip);
+        continue;
+      }
+      if (this.caps.take(this.set.size, now)) break;
+      this.waiting.delete(ip);
+      this.putFleet(b, now);
+      taken = true;
+    }
+    if (this.waiting.size) this.scheduleDrain();
+    if (taken) await this.passes.run();
+  }
+
+  private scheduleDrain(): void {
+    if (this.drainTimer || this.passes.closed) return;
+    this.drainTimer = setTimeout(() => void this.drainWaiting(), DRAIN_MS);
+    this.drainTimer.unref();
   }
 
   // A file in the bans directory changed (the watcher): `mta guard ban|unban`, or this service's own writes (which
@@ -191,6 +239,7 @@ export class GuardService {
   async close(): Promise<void> {
     clearTimeout(this.timer);
     clearTimeout(this.retry);
+    clearTimeout(this.drainTimer);
     this.reporter.close();
     await this.passes.close();
   }
