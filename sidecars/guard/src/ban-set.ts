@@ -1,5 +1,6 @@
+import { GUARD_DENY_SHARD_DIGITS } from '@mta/shared';
 import type { Ban } from './ban.ts';
-import { type DenyEntry, shardOf } from './tables/index.ts';
+import { type DenyEntry, denyKey, shardOf } from './tables/index.ts';
 
 interface Due {
   at: number;
@@ -12,7 +13,8 @@ interface Due {
 // of all bans.
 export class BanSet {
   private readonly byIp = new Map<string, Ban>();
-  private readonly byShard = new Map<string, Set<string>>();
+  // dovecot's key of each address (MD5), computed once.
+  private readonly byShard = new Map<string, Map<string, string>>();
   private heap: Due[] = [];
 
   constructor(private readonly shards: boolean) {}
@@ -33,8 +35,9 @@ export class BanSet {
   set(ban: Ban): void {
     const prev = this.byIp.get(ban.ip);
     if (this.shards && !prev) {
-      const s = shardOf(ban.ip);
-      (this.byShard.get(s) ?? this.byShard.set(s, new Set()).get(s)!).add(ban.ip);
+      const key = denyKey(ban.ip);
+      const s = key.slice(0, GUARD_DENY_SHARD_DIGITS);
+      (this.byShard.get(s) ?? this.byShard.set(s, new Map()).get(s)!).set(ban.ip, key);
     }
     this.byIp.set(ban.ip, ban);
     if (prev?.until !== ban.until) this.push({ at: Date.parse(ban.until), ip: ban.ip, until: ban.until });
@@ -50,7 +53,7 @@ export class BanSet {
 
   // The entries of one dovecot shard.
   shard(name: string): DenyEntry[] {
-    return [...(this.byShard.get(name) ?? [])].map((ip) => this.byIp.get(ip) as Ban);
+    return [...(this.byShard.get(name) ?? [])].map(([ip, key]) => ({ ip, key, until: (this.byIp.get(ip) as Ban).until }));
   }
 
   // When the next ban ends (heap entries of bans since lifted or extended are dropped on the way).

@@ -12,6 +12,8 @@ export const SHARDS = Array.from({ length: 16 ** DIGITS }, (_, i) => i.toString(
 export interface DenyEntry {
   ip: string;
   until: string;
+  // denyKey(ip), when the caller has it already.
+  key?: string;
 }
 
 const HEADER = '# Bans of the mta guard sidecar (mta guard ls); rewritten by it, never by hand.\n';
@@ -22,7 +24,7 @@ export const shardOf = (ip: string): string => denyKey(ip).slice(0, DIGITS);
 
 export function renderShard(entries: Iterable<DenyEntry>): string {
   let out = HEADER;
-  for (const e of entries) out += `# ${e.ip} until ${e.until}\n${denyKey(e.ip)}:\n`;
+  for (const e of entries) out += `# ${e.ip} until ${e.until}\n${e.key ?? denyKey(e.ip)}:\n`;
   return out;
 }
 

@@ -1,4 +1,4 @@
-import { chmod, rename, rm } from 'node:fs/promises';
+import { chmod, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ExecError, GUARD_TABLE_TYPE, guardPostfixRef, type MtaPaths, tableIndex } from '@mta/shared';
 
@@ -54,20 +54,23 @@ export async function postfixRemove(paths: MtaPaths, ips: readonly string[]): Pr
   }
 }
 
-// The whole table from nothing (start-up): built under a temp name and renamed over the live one, so postfix never
-// sees it half-built; a running smtpd notices the replaced file and restarts before its next connection. Not
-// fsynced: the ban files are the truth, and the table is rebuilt from them at every start.
+// The whole table from nothing (start-up): a source file indexed in one bulk transaction (`postmap -i` would commit
+// and sync once per key), under a temp name, renamed over the live index, so postfix never sees it half-built; a
+// running smtpd notices the replaced file and restarts before its next connection. Not fsynced: the ban files are
+// the truth, and the table is rebuilt from them at every start.
 export async function postfixRebuild(paths: MtaPaths, ips: readonly string[]): Promise<void> {
   const table = paths.guardPostfixTable;
   const tmp = join(dirname(table), `.${basename(table)}.guard-tmp`);
   const tmpIndex = tableIndex(tmp, GUARD_TABLE_TYPE);
-  await rm(tmpIndex, { force: true });
+  const clean = () => Promise.all([rm(tmp, { force: true }), rm(tmpIndex, { force: true })]);
+  await clean();
   try {
-    await postmap(paths, ['-i', `${GUARD_TABLE_TYPE}:${tmp}`], lines(ips));
+    await writeFile(tmp, lines(ips), { mode: 0o600, flag: 'wx' });
+    await postmap(paths, [`${GUARD_TABLE_TYPE}:${tmp}`], '');
     await chmod(tmpIndex, 0o644);
     await rename(tmpIndex, tableIndex(table, GUARD_TABLE_TYPE));
   } finally {
-    await rm(tmpIndex, { force: true });
+    await clean();
   }
 }
 
