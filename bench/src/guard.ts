@@ -174,7 +174,7 @@ try {
       samplesMs: banMs,
     },
     postfixReloads: reloads,
-    note: `connect, 220, QUIT from addresses postscreen already passed (its cache); rounds alternate on/off. Handshakes: EHLO, STARTTLS and the TLS handshake on 587, one started every ${PROBE_MS} ms, through ${BURSTS} bursts of ${PER_BURST} clients on 25 ${GAP_MS / 1000} s apart that wait for the greeting (idle: no bans), then through as many bursts of bots that talk before it (each banned at once). Ban time: from the 535 reply of the N-th failed AUTH on 587 until port 25 answers that address's RCPT with 421 (the guard follows the log, writes the ban, puts it into postfix's lmdb table in place: no reload). Taken on a shared machine while other work ran: the ratios are what compare.`,
+    note: `connect, 220, QUIT from addresses postscreen already passed (its cache); rounds alternate on/off. Handshakes: EHLO, STARTTLS and the TLS handshake on 587, one started every ${PROBE_MS} ms, through ${BURSTS} bursts of ${PER_BURST} clients on 25 ${GAP_MS / 1000} s apart that wait for the greeting (idle: no bans), then through as many bursts of bots that talk before it (each banned at once). Ban time: from the 535 reply of the N-th failed AUTH on 587 until port 25 answers that address's RCPT with 421 (the guard follows the log, writes the ban, puts it into postfix's lmdb table in place: no reload). smtpdRestarts: smtpd processes that exited before their next connection because the guard's first change after its start rebuilt the table (renamed into place); later bans change it in place. Taken on a shared machine while other work ran: the ratios are what compare.`,
   };
 } finally {
   for (const s of stacks.reverse()) await s.stop().catch(() => undefined);
