@@ -6,6 +6,7 @@ export * from './errors.ts';
 export * from './exec.ts';
 export * from './fleet/index.ts';
 export * from './fs/index.ts';
+export * from './guard-tables.ts';
 export * from './ip.ts';
 export * from './lifecycle.ts';
 export * from './log.ts';

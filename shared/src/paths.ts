@@ -34,13 +34,14 @@ export function mtaPaths(root: string = process.env.MTA_ROOT ?? '/') {
     // amavis conf.d snippet with dkim_key() lines, owned by the dkim-keys sidecar.
     amavisDkim: p('etc/amavis/conf.d/60-mta-dkim'),
     run: p('run/mta'),
-    // The guard's bans, one file per address (persisted), and the maps it renders from them for postfix
-    // (check_client_access, postscreen_access_list) and dovecot (a deny passdb keyed by the client address).
+    // The guard's bans, one file per address (persisted), and the tables it keeps from them for postfix (an lmdb
+    // table for check_client_access, updated in place: <table>.lmdb) and dovecot (a deny passdb keyed by the client
+    // address, one passwd-file per MD5 prefix of it in the directory).
     guardState: p('srv/var/guard'),
     // Fleet mode: per bucket and key, the newest signed entry applied and what was retired (root only; fleet.md).
     fleetState: p('srv/var/fleet'),
-    guardPostfixMap: p('etc/postfix/mta-guard.cidr'),
-    guardDovecotMap: p('etc/dovecot/mta-guard.deny'),
+    guardPostfixTable: p('etc/postfix/mta-guard'),
+    guardDovecotDir: p('etc/dovecot/mta-guard'),
     // The PROXY-protocol gate in front of postfix (TRUSTED_PROXIES), rendered by the seed.
     haproxyConf: p('etc/haproxy/mta.cfg'),
     trustedProxies: p('etc/haproxy/mta-trusted-proxies.lst'),

@@ -1,4 +1,4 @@
-import { applyMaps, type Ban, BanStore, protectedNetworks, readMynetworks } from '@mta/guard';
+import { type Ban, BanStore, BanTables, protectedNetworks, readMynetworks } from '@mta/guard';
 import { type Config, detectVariant, formatIssue, mtaPaths, normalizeIp, parseDuration, parseEnv } from '@mta/shared';
 import type { Command } from 'commander';
 import { CliExit, type CliIo } from '../io.ts';
@@ -14,12 +14,9 @@ function context(io: CliIo): { config: Config; paths: ReturnType<typeof mtaPaths
   return { config: parsed.config, paths, store: new BanStore(paths.guardState) };
 }
 
-// Renders the maps at once (postfix reloaded), so a ban works even while the guard service is down; the guard,
-// when running, sees the change and publishes the event and the fleet entry.
-async function apply(paths: ReturnType<typeof mtaPaths>, store: BanStore): Promise<void> {
-  const active = (await store.list()).filter((b) => Date.parse(b.until) > Date.now());
-  await applyMaps(paths, active, { dovecot: detectVariant(paths.root) !== 'mini' });
-}
+// The daemons' tables are changed at once for this one address, so a ban works even while the guard service is down;
+// the guard, when running, sees the ban file change and publishes the event and the fleet entry.
+const tables = (paths: ReturnType<typeof mtaPaths>) => new BanTables(paths, detectVariant(paths.root) !== 'mini');
 
 const row = (b: Ban): string => [b.ip.padEnd(39), b.until.padEnd(24), `${b.origin}@${b.node}`.padEnd(20), b.reason].join(' ');
 
@@ -71,8 +68,9 @@ export async function guardBan(io: CliIo, raw: string, o: { for?: string; reason
     origin: 'operator',
     node: config.MTA_NODE,
   };
+  // Tables first: the guard rewrites what it owns from its own view once it sees the file, which then includes this.
+  await tables(paths).update([ban], []);
   await store.put(ban);
-  await apply(paths, store);
   io.out(`banned ${ip} until ${ban.until}`);
 }
 
@@ -84,7 +82,7 @@ export async function guardUnban(io: CliIo, raw: string): Promise<void> {
     io.err(`mta guard unban: ${raw} is not banned`);
     throw new CliExit(1);
   }
-  await apply(paths, store);
+  await tables(paths).update([], [ip]);
   io.out(`unbanned ${ip}`);
 }
 

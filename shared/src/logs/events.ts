@@ -1,5 +1,5 @@
 // What the daemons' log lines mean, as the guard and the metrics sidecar consume it. Every field is bounded
-// (classes, not free text) except `ip` and `queueId`, which callers must never turn into metric labels.
+// (classes, not free text) except `ip`, `queueId` and `key`, which callers must never turn into metric labels.
 export type RejectClass =
   | 'relay'
   | 'unknown-recipient'
@@ -25,12 +25,18 @@ export type MailLogEvent =
   | { kind: 'auth-failed'; daemon: 'postfix' | 'dovecot'; service: string; ip: string; count: number }
   // postscreen found a bot-like client (or one on the guard's ban list).
   | { kind: 'postscreen'; test: PostscreenTest; ip: string; rank?: number }
-  // An SMTP command refused with a 4xx/5xx (NOQUEUE: reject: …), by postfix smtpd or postscreen.
-  | { kind: 'reject'; service: string; ip: string; stage: string; code: number; reason: RejectClass }
+  // An SMTP command refused with a 4xx/5xx (NOQUEUE: reject: …), by postfix smtpd or postscreen. `reason` comes from
+  // the enhanced status code where that decides it (5.1.1 unknown recipient, 5.3.4 size), else from postfix's
+  // wording after the bracketed address. `key` tells one refused command from another (the reply text after the
+  // status code: the address, the reason, the envelope): opaque, for counting distinct ones only.
+  | { kind: 'reject'; service: string; ip: string; stage: string; code: number; reason: RejectClass; key: string }
   // An anvil limit hit (connections, messages, recipients, AUTH commands per time unit or at once).
   | { kind: 'rate-limit'; service: string; ip: string; limit: string }
-  // A message entered the queue from an SMTP client or local submission (never the filter's reinjection).
-  | { kind: 'received'; service: string; queueId: string }
+  // A message entered the queue from an SMTP client (its first recipient was accepted: `ip` is the client) or from
+  // local submission (pickup: no ip); never the filter's reinjection.
+  | { kind: 'received'; service: string; queueId: string; ip?: string }
+  // An SMTP session ended: how many recipients it offered and how many were accepted.
+  | { kind: 'disconnect'; service: string; ip: string; rcptAccepted: number; rcptTotal: number }
   // One recipient's delivery attempt; `internal` is the hop to the content filter.
   | { kind: 'delivery'; queueId: string; status: DeliveryStatus; internal: boolean }
   // amavis's verdict on one message, with the time it took.

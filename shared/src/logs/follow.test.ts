@@ -46,3 +46,27 @@ test('a directory that appears later is followed from its first line', async () 
     rmSync(base, { recursive: true, force: true });
   }
 });
+
+// A line whose start was lost must never be read from its middle: that text is whatever a client put there.
+test('a line split by rotation is joined; an overlong line and one begun before following started are dropped whole', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mta-follow-'));
+  const ac = new AbortController();
+  const fake = 'Dec 01 13:46:11 mx postfix/smtpd[1]: warning: Connection rate limit exceeded: 9 from x[198.51.100.77] for service smtp';
+  try {
+    writeFileSync(join(dir, 'current'), `done\nhalf a line, then ${fake}`);
+    const seen: string[] = [];
+    const f = followLogDir(dir, { signal: ac.signal, onLine: (l) => seen.push(l), pollMs: 50 });
+    await f.ready;
+    appendFileSync(join(dir, 'current'), ` still the same line\nfirst\nstart of a long one ${'x'.repeat(70 * 1024)}`);
+    await f.poll();
+    appendFileSync(join(dir, 'current'), `${'y'.repeat(20 * 1024)}\n${fake}\nsecond\nsplit by rot`);
+    await f.poll();
+    renameSync(join(dir, 'current'), join(dir, '@4000.s'));
+    writeFileSync(join(dir, 'current'), `ation ${fake}\nthird\n`);
+    await f.poll();
+    assert.deepEqual(seen, ['first', fake, 'second', `split by rotation ${fake}`, 'third']);
+  } finally {
+    ac.abort();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

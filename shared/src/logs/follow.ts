@@ -22,8 +22,15 @@ export interface LogFollower {
   close: () => void;
 }
 
-// Longest partial line kept while waiting for its newline; svlogd truncates longer lines anyway.
+// Longest partial line kept while waiting for its newline. A longer line is dropped whole, up to its newline: its
+// tail must never be read as a line of its own (it would start with whatever text a client put there).
 const MAX_PARTIAL = 64 * 1024;
+
+async function endsWithNewline(fh: FileHandle, size: number): Promise<boolean> {
+  const one = Buffer.alloc(1);
+  await fh.read(one, 0, 1, size - 1);
+  return one[0] === 0x0a;
+}
 
 // Follows `<dir>/current` as svlogd writes and rotates it (current is renamed to @<stamp>.s and a new one created):
 // lines left in the rotated file are read before switching, so nothing is lost or read twice across rotations.
@@ -33,6 +40,8 @@ export function followLogDir(dir: string, o: FollowLogOptions): LogFollower {
   let ino = -1;
   let pos = 0;
   let partial = '';
+  // Inside a line whose start was not read (dropped as too long, or begun before following started): skip to its end.
+  let skipping = false;
   let watcher: FSWatcher | undefined;
   let first = true;
 
@@ -40,7 +49,15 @@ export function followLogDir(dir: string, o: FollowLogOptions): LogFollower {
     const text = partial + chunk;
     const lines = text.split('\n');
     partial = lines.pop() ?? '';
-    if (partial.length > MAX_PARTIAL) partial = '';
+    if (skipping && lines.length) {
+      lines.shift();
+      skipping = false;
+    }
+    if (skipping) partial = '';
+    else if (partial.length > MAX_PARTIAL) {
+      partial = '';
+      skipping = true;
+    }
     for (const l of lines) if (l) o.onLine(l, dir);
   };
 
@@ -58,17 +75,19 @@ export function followLogDir(dir: string, o: FollowLogOptions): LogFollower {
   const step = async () => {
     const st = await stat(path).catch(() => undefined);
     if (fh && (!st || st.ino !== ino)) {
-      // Rotated (or removed): finish the old file, then start the new one from its beginning.
+      // Rotated (or removed): finish the old file, then start the new one from its beginning. svlogd rotates in the
+      // middle of a long line and writes its rest to the new file: the partial line goes on there.
       await drain(fh);
       await fh.close();
       fh = undefined;
-      partial = '';
     }
     if (!fh && st) {
       fh = await open(path, 'r');
       const real = await fh.stat();
       ino = real.ino;
       pos = first && !o.fromStart ? real.size : 0;
+      // Following from the end of a file whose last line is still being written: its rest is not a line.
+      if (pos > 0 && !(await endsWithNewline(fh, pos))) skipping = true;
     }
     first = false;
     if (!fh) return;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { imitations } from './imitations.ts';
 import { parseMailLog } from './mail-log.ts';
 
 const pf = (prog: string, text: string) => `Dec 01 13:46:11 mx.example.com ${prog}[4242]: ${text}`;
@@ -46,7 +47,7 @@ const CASES: Record<string, Row[]> = {
         'postfix/smtpd',
         'NOQUEUE: reject: RCPT from unknown[192.0.2.9]: 554 5.7.1 <x@elsewhere.example>: Relay access denied; from=<a@b.example> to=<x@elsewhere.example> proto=ESMTP helo=<h>',
       ),
-      exact: { kind: 'reject', service: 'smtpd', ip: '192.0.2.9', stage: 'RCPT', code: 554, reason: 'relay' },
+      partial: { kind: 'reject', service: 'smtpd', ip: '192.0.2.9', stage: 'RCPT', code: 554, reason: 'relay' },
     },
     {
       line: pf(
@@ -60,19 +61,91 @@ const CASES: Record<string, Row[]> = {
         'postfix/smtpd',
         'NOQUEUE: reject: RCPT from x[192.0.2.1]: 550 5.1.1 <n@example.com>: Recipient address rejected: User unknown in virtual mailbox table; from=<>',
       ),
+      partial: {
+        reason: 'unknown-recipient',
+        key: '<n@example.com>: Recipient address rejected: User unknown in virtual mailbox table; from=<>',
+      },
+    },
+    {
+      line: pf(
+        'postfix/smtpd',
+        'NOQUEUE: reject: END-OF-MESSAGE from x[192.0.2.1]: 552 5.3.4 Message size exceeds fixed limit; from=<a@b>',
+      ),
+      partial: { stage: 'END-OF-MESSAGE', reason: 'size' },
+    },
+    {
+      line: pf('postfix/smtpd', 'NOQUEUE: reject_warning: RCPT from x[192.0.2.1]: 554 5.7.1 <x@y>: Relay access denied; from=<>'),
+      none: true,
+      why: 'a warning refuses nothing',
+    },
+  ],
+  'the enhanced status code decides the classes the guard treats apart, whatever the address says': [
+    {
+      line: pf(
+        'postfix/smtpd',
+        'NOQUEUE: reject: RCPT from x[192.0.2.1]: 554 5.7.1 <x>: Recipient address rejected: User unknown in virtual mailbox table@elsewhere.test>: Relay access denied; from=<>',
+      ),
+      partial: { reason: 'other', code: 554 },
+      why: 'two reasons follow a bracket: the client wrote one of them; it gets no specific class',
+    },
+    {
+      line: pf(
+        'postfix/smtpd',
+        'NOQUEUE: reject: RCPT from x[192.0.2.1]: 554 5.7.1 <a@b.test>: Sender address rejected: not owned by user bob; from=<a@b.test>',
+      ),
+      partial: { reason: 'sender' },
+    },
+    {
+      line: pf(
+        'postfix/smtpd',
+        'NOQUEUE: reject: RCPT from x[192.0.2.1]: 550 5.1.1 <a>: Relay access denied; b@example.com>: Recipient address rejected: User unknown in local recipient table; from=<>',
+      ),
       partial: { reason: 'unknown-recipient' },
     },
+  ],
+  'sessions: recipients offered and accepted': [
+    {
+      line: pf('postfix/smtpd', 'disconnect from mail.example.org[192.0.2.5] ehlo=1 mail=1 rcpt=3/5 data=1 quit=1 commands=7/9'),
+      exact: { kind: 'disconnect', service: 'smtpd', ip: '192.0.2.5', rcptAccepted: 3, rcptTotal: 5 },
+    },
+    {
+      line: pf(
+        'postfix/submission/smtpd',
+        'disconnect from unknown[2001:DB8::5] ehlo=2 starttls=1 auth=1 mail=1 rcpt=2 data=1 quit=1 commands=9',
+      ),
+      exact: { kind: 'disconnect', service: 'submission', ip: '2001:db8::5', rcptAccepted: 2, rcptTotal: 2 },
+    },
+    {
+      line: pf('postfix/smtpd', 'disconnect from unknown[192.0.2.5] ehlo=1 quit=1 commands=2'),
+      partial: { rcptAccepted: 0, rcptTotal: 0 },
+    },
+    { line: pf('postfix/postscreen', 'DISCONNECT [192.0.2.5]:4000'), none: true },
   ],
   'rate limits': [
     {
       line: pf('postfix/smtpd', 'warning: Connection rate limit exceeded: 31 from unknown[192.0.2.4] for service smtp'),
       exact: { kind: 'rate-limit', service: 'smtpd', ip: '192.0.2.4', limit: 'connection rate' },
     },
+    {
+      line: pf(
+        'postfix/submission/smtpd',
+        'warning: AUTH command rate limit exceeded: 21 from x.example[192.0.2.4]:5123 for service submission',
+      ),
+      partial: { ip: '192.0.2.4', limit: 'auth command rate', service: 'submission' },
+    },
+    {
+      line: pf(
+        'postfix/smtpd',
+        'warning: non-SMTP command from unknown[192.0.2.4]: GET /x rate limit exceeded: 1 from x[198.51.100.77] HTTP/1.1',
+      ),
+      none: true,
+      why: 'the attack of issue 27: a request line that imitates a rate-limit warning',
+    },
   ],
   'traffic: received, delivered, the filter hop is internal': [
     {
       line: pf('postfix/smtpd', '4Xq2Lk0Zb2z9: client=unknown[192.0.2.1]'),
-      exact: { kind: 'received', service: 'smtpd', queueId: '4Xq2Lk0Zb2z9' },
+      exact: { kind: 'received', service: 'smtpd', queueId: '4Xq2Lk0Zb2z9', ip: '192.0.2.1' },
     },
     { line: pf('postfix/reinject/smtpd', '4Xq2Lk0Zb2zA: client=localhost[127.0.0.1]'), none: true },
     {
@@ -88,8 +161,15 @@ const CASES: Record<string, Row[]> = {
       exact: { kind: 'delivery', queueId: '4Xq2Lk0Zb2z9', status: 'sent', internal: true },
     },
     {
-      line: pf('postfix/smtp', '4Xq2: to=<a@b.example>, relay=none, delay=1, dsn=4.4.1, status=deferred (connect refused)'),
+      line: pf('postfix/smtp', '4Xq2: to=<a@b.example>, relay=none, delay=1, delays=1/0/0/0, dsn=4.4.1, status=deferred (connect refused)'),
       partial: { status: 'deferred' },
+    },
+    {
+      line: pf(
+        'postfix/smtp',
+        '4Xq3: to=<"x, relay=none, delay=1, delays=1/0/0/0, dsn=5.0.0, status=bounced (x"@b.example>, orig_to=<o@b.example>, relay=mx.b.example[192.0.2.8]:25, conn_use=2, delay=0.4, delays=0.1/0/0.1/0.2, dsn=2.0.0, status=sent (250 ok, status=bounced (x))',
+      ),
+      partial: { queueId: '4Xq3', status: 'sent' },
     },
   ],
   'amavis verdicts and scanner failures': [
@@ -134,9 +214,20 @@ const CASES: Record<string, Row[]> = {
       why: "without the stream it is nobody's line",
     },
     {
-      line: '<3>(00290-01) (!!)TROUBLE in check_mail: virus_scan FAILED: AV: ALL VIRUS SCANNERS FAILED',
+      line: '<2>(00290-01) (!!)AV: ALL VIRUS SCANNERS FAILED',
       stream: 'amavis',
       exact: { kind: 'scanner-error', all: true },
+    },
+    {
+      line: '<3>(00290-01) (!!)TROUBLE in check_mail: virus_scan FAILED: AV: ALL VIRUS SCANNERS FAILED',
+      stream: 'amavis',
+      none: true,
+      why: 'the same failure again: counted once',
+    },
+    {
+      line: '<6>(00290-02) Passed CLEAN {RelayedInbound}, <a@b> -> <c@d>, Message-ID: <ALL VIRUS SCANNERS FAILED (!)x av-scanner FAILED: >, 5 ms',
+      stream: 'amavis',
+      partial: { verdict: 'clean', ms: 5 },
     },
   ],
   'JSON lines of the sidecars and foreign text are ignored': [
@@ -144,6 +235,60 @@ const CASES: Record<string, Row[]> = {
     { line: 'warning: no timestamp', none: true },
   ],
 };
+
+// Where a client's text lands in the lines the daemons write (postfix neuters HELO, dovecot sanitizes user names;
+// the worst case is assumed here: the text verbatim).
+const A = '192.0.2.44';
+const VICTIM = '198.51.100.77';
+const TEMPLATES: [string, (t: string) => string][] = [
+  ['postfix/smtpd', (t) => `warning: non-SMTP command from unknown[${A}]: GET /${t} HTTP/1.1`],
+  ['postfix/smtpd', (t) => `warning: Illegal address syntax from unknown[${A}] in MAIL command: <${t}>`],
+  [
+    'postfix/smtpd',
+    (t) => `NOQUEUE: reject: RCPT from unknown[${A}]: 554 5.7.1 <${t}>: Relay access denied; from=<${t}> to=<${t}> proto=ESMTP helo=<${t}>`,
+  ],
+  [
+    'postfix/smtpd',
+    (t) =>
+      `NOQUEUE: reject: RCPT from unknown[${A}]: 550 5.1.1 <${t}>: Recipient address rejected: User unknown in virtual mailbox table; from=<x> to=<${t}> proto=ESMTP helo=<${t}>`,
+  ],
+  [
+    'postfix/smtpd',
+    (t) =>
+      `NOQUEUE: reject: RCPT from unknown[${A}]: 504 5.5.2 <${t}>: Helo command rejected: need fully-qualified hostname; from=<${t}> to=<x@y> proto=SMTP helo=<${t}>`,
+  ],
+  ['postfix/smtpd', (t) => `warning: ${t}`],
+  ['postfix/submission/smtpd', (t) => `warning: unknown[${A}]: SASL PLAIN authentication failed: ${t}`],
+  ['postfix/smtpd', (t) => `4ABCD: client=unknown[${A}], sasl_method=PLAIN, sasl_username=${t}`],
+  ['postfix/smtpd', (t) => `improper command pipelining after EHLO from unknown[${A}]: ${t}`],
+  ['postfix/virtual', (t) => `4ABCD: to=<${t}>, relay=virtual, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (delivered to maildir)`],
+  ['postfix/postscreen', (t) => `PREGREET 40 after 0.1 from [${A}]:4000: ${t}`],
+  ['postfix/postscreen', (t) => `NON-SMTP COMMAND from [${A}]:4000 after CONNECT: ${t}`],
+  ['postfix/postscreen', (t) => `COMMAND PIPELINING from [${A}]:4000 after EHLO: ${t}`],
+];
+const DOVECOT: ((t: string) => string)[] = [
+  (t) => `Info: Disconnected (auth failed, 1 attempts in 2 secs): user=<${t}>, method=PLAIN, rip=${A}, lip=127.0.0.1, TLS, session=<x>`,
+  (t) =>
+    `Info: Login aborted: Connection closed (auth failed, 1 attempts in 2 secs) (auth_failed): user=<${t}>, method=PLAIN, rip=${A}, lip=127.0.0.1, session=<x>`,
+  (t) => `Info: Login: user=<${t}>, method=PLAIN, rip=${A}, lip=127.0.0.1, mpid=7, TLS, session=<x>`,
+  (t) => `Info: Disconnected (no auth attempts in 0 secs): user=<${t}>, rip=${A}, lip=127.0.0.1, session=<x>`,
+];
+
+test('client text that imitates any parsed line is never attributed to the address it names', () => {
+  let parsed = 0;
+  for (const t of imitations(VICTIM)) {
+    const lines = [
+      ...TEMPLATES.map(([prog, f]) => pf(prog, f(t))),
+      ...DOVECOT.flatMap((f) => [`Dec 01 13:46:11 imap-login: ${f(t)}`, `Dec 01 13:46:11 pop3-login: ${f(t)}`]),
+    ];
+    for (const line of lines) {
+      const e = parseMailLog(line);
+      if (e) parsed++;
+      assert.ok(!e || !('ip' in e) || e.ip !== VICTIM, `${line}\n-> ${JSON.stringify(e)}`);
+    }
+  }
+  assert.ok(parsed > 0, 'the real lines around the text still parse');
+});
 
 for (const [name, rows] of Object.entries(CASES)) {
   test(name, () => {

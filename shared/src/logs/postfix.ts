@@ -1,42 +1,111 @@
+import { normalizeIp } from '../ip.ts';
 import type { MailLogEvent, PostscreenTest, RejectClass } from './events.ts';
 import type { LogLine } from './line.ts';
+
+// Every pattern here is anchored on postfix's own wording, and the client address is captured where postfix writes
+// it, before any text a client chose (HELO, addresses, command lines, which postfix prints only after it). Where
+// client text comes first (a delivery line's addresses), the address is matched by its grammar, never a wildcard.
 
 // Services whose traffic is internal: the hop to amavis and amavis's reinjection port.
 const INTERNAL = new Set(['amavis', 'reinject']);
 
-const SASL_FAILED = /^warning: [^[\s]*\[([^\]]+)\]: SASL \S+ authentication failed/;
-const REJECT = /^(?:NOQUEUE|[0-9A-Za-z]+): reject: (\w+) from [^[\s]*\[([^\]]+)\](?::\d+)?: (\d{3}) (.*)$/;
-const RATE = /^warning: (.+? (?:rate|concurrency)) limit exceeded: \d+ from [^[\s]*\[([^\]]+)\]/;
-const POSTSCREEN: [RegExp, PostscreenTest][] = [
-  [/^PREGREET \d+ after \S+ from \[([^\]]+)\]/, 'pregreet'],
-  [/^DNSBL rank (\d+) for \[([^\]]+)\]/, 'dnsbl'],
-  [/^(?:DENYLISTED|BLACKLISTED) \[([^\]]+)\]/, 'denylist'],
-  [/^HANGUP after \S+ from \[([^\]]+)\]/, 'hangup'],
-  [/^(?:COMMAND PIPELINING|NON-SMTP COMMAND|BARE NEWLINE) from \[([^\]]+)\]/, 'protocol'],
-];
-const RECEIVED = /^([0-9A-Za-z]+): client=/;
-const PICKUP = /^([0-9A-Za-z]+): uid=\d+ from=/;
-const DELIVERY = /^([0-9A-Za-z]+): to=<[^>]*>,.* status=(sent|bounced|deferred|expired)\b/;
+const IP = '[0-9A-Fa-f:.]+';
+// `name[addr]` (name: the verified hostname, or "unknown"; postfix allows letters, digits, '.', '-', '_'), with
+// `:port` when smtpd_client_port_logging is on.
+const CLIENT = `[\\w.-]+\\[(${IP})\\](?::\\d+)?`;
+// postscreen writes `[addr]:port`.
+const PS_CLIENT = `\\[(${IP})\\]:\\d+`;
+// An address as postfix logs it (info_log_address_format=external): a quoted local part holds anything but an
+// unescaped quote; outside quotes there is no space, comma, bracket or parenthesis.
+const ADDR = String.raw`(?:"(?:[^"\\]|\\.)*"|[^"<>\s,()\\])*`;
 
-// The reason class of a reject from its reply text: a bounded set for metrics and ban weights.
-export function rejectClass(reply: string): RejectClass {
-  const r = reply.toLowerCase();
-  if (r.includes('relay access denied')) return 'relay';
-  if (r.includes('user unknown')) return 'unknown-recipient';
-  if (r.includes('blocked using') || r.includes('listed by')) return 'dnsbl';
-  if (r.includes('client host rejected')) return 'client';
-  if (r.includes('helo command rejected')) return 'helo';
-  if (r.includes('sender address rejected')) return 'sender';
-  if (r.includes('recipient address rejected')) return 'recipient';
-  if (r.includes('protocol error') || r.includes('pipelining')) return 'protocol';
-  if (r.includes('size exceeds') || r.includes('message too large')) return 'size';
-  if (r.includes('too many') || r.includes('too much') || r.includes('rate')) return 'rate';
-  if (r.includes('not allowed') || r.includes('access denied') || r.includes('rejected')) return 'policy';
-  return 'other';
+const SASL_FAILED = new RegExp(`^warning: ${CLIENT}: SASL [\\w-]+ authentication failed(?::|$)`);
+const REJECT = new RegExp(
+  `^(?:NOQUEUE|[0-9A-Za-z]+): reject: ([A-Z]+(?:-[A-Z]+)*) from (?:[\\w.-]+)?\\[(${IP})\\](?::\\d+)?: ([245]\\d\\d) (.*)$`,
+);
+const LIMITS = [
+  'Connection rate',
+  'Connection concurrency',
+  'Message delivery request rate',
+  'Recipient address rate',
+  'New TLS session rate',
+  'AUTH command rate',
+];
+const RATE = new RegExp(`^warning: (${LIMITS.join('|')}) limit exceeded: \\d+ from ${CLIENT} for service [\\w.:[\\]/-]+$`);
+const POSTSCREEN: [RegExp, PostscreenTest][] = [
+  [new RegExp(`^PREGREET \\d+ after [\\d.]+ from ${PS_CLIENT}: `), 'pregreet'],
+  [new RegExp(`^DNSBL rank (\\d+) for ${PS_CLIENT}$`), 'dnsbl'],
+  [new RegExp(`^(?:DENYLISTED|BLACKLISTED) ${PS_CLIENT}$`), 'denylist'],
+  [new RegExp(`^HANGUP after [\\d.]+ from ${PS_CLIENT} in tests `), 'hangup'],
+  [
+    new RegExp(`^(?:COMMAND PIPELINING|NON-SMTP COMMAND|BARE NEWLINE|COMMAND (?:TIME|COUNT|LENGTH) LIMIT) from ${PS_CLIENT} after `),
+    'protocol',
+  ],
+];
+const RECEIVED = new RegExp(`^([0-9A-Za-z]+): client=${CLIENT}(?:, |$)`);
+const PICKUP = /^([0-9A-Za-z]+): uid=\d+ from=/;
+const DISCONNECT = new RegExp(`^disconnect from ${CLIENT}((?: [a-z]+=\\d+(?:/\\d+)?)*)$`);
+const DELIVERY = new RegExp(
+  `^([0-9A-Za-z]+): to=<${ADDR}>, (?:orig_to=<${ADDR}>, )?relay=[^\\s,]+, (?:conn_use=\\d+, )?delay=[\\d.]+, (?:delays=[\\d./]+, )?dsn=\\d\\.\\d{1,3}\\.\\d{1,3}, status=(sent|bounced|deferred|expired)(?: \\(|$)`,
+);
+
+const DNSBL = new RegExp(`^Service unavailable; (?:Client host|client) \\[${IP}\\] blocked using `);
+// postfix's reasons, as they follow the bracketed address (`<x@y>: Relay access denied`) or start the text.
+const PHRASES: [string, RejectClass][] = [
+  ['Relay access denied', 'relay'],
+  ['Recipient address rejected: ', 'recipient'],
+  ['Sender address rejected: ', 'sender'],
+  ['Client host rejected: ', 'client'],
+  ['Helo command rejected: ', 'helo'],
+  ['Data command rejected: ', 'protocol'],
+  ['Improper use of SMTP command pipelining', 'protocol'],
+  ['Protocol error', 'protocol'],
+  ['Message size exceeds', 'size'],
+  ['Error: too many', 'rate'],
+  ['Error: too much', 'rate'],
+  ['Etrn command rejected: ', 'policy'],
+  ['Access denied', 'policy'],
+];
+
+// The reason class of a reject from its reply: `dsn` (5.1.1) and the text after it. The enhanced status code comes
+// before any client text, so the classes the guard treats apart (unknown recipient, size) are exact. The others come
+// from postfix's reason, which follows the bracketed address (`<x@y>: Relay access denied`): the address is client
+// text and may itself hold `>: Relay access denied`, so a reason is taken only when exactly one of postfix's reasons
+// follows a `>: ` in the whole reply; a client that adds another gets the generic class for its own reject.
+export function rejectClass(dsn: string | undefined, text: string): RejectClass {
+  const detail = dsn?.slice(2);
+  if (detail === '1.1') return 'unknown-recipient';
+  if (detail === '3.4' || detail === '2.3') return 'size';
+  if (DNSBL.test(text)) return 'dnsbl';
+  if (!text.startsWith('<')) return PHRASES.find(([prefix]) => text.startsWith(prefix))?.[1] ?? 'other';
+  const found = new Set<number>();
+  let cls: RejectClass = 'other';
+  for (const [prefix, c] of PHRASES)
+    for (let i = text.indexOf(`>: ${prefix}`); i >= 0; i = text.indexOf(`>: ${prefix}`, i + 1)) {
+      found.add(i);
+      cls = c;
+    }
+  return found.size === 1 ? cls : 'other';
 }
 
-// One postfix line -> an event, or undefined for lines nobody consumes.
+// The recipients a session offered and the ones accepted, from postfix's `disconnect from …` counters (`rcpt=2/5`,
+// or `rcpt=5` when all were).
+function rcptCounts(counters: string): { ok: number; total: number } {
+  const m = / rcpt=(\d+)(?:\/(\d+))?/.exec(counters);
+  if (!m) return { ok: 0, total: 0 };
+  const ok = Number(m[1]);
+  return { ok, total: m[2] === undefined ? ok : Number(m[2]) };
+}
+
+// One postfix line -> an event, or undefined for lines nobody consumes (or whose address is not one).
 export function parsePostfix(line: LogLine): MailLogEvent | undefined {
+  const e = parse(line);
+  if (!e || !('ip' in e) || e.ip === undefined) return e;
+  const ip = normalizeIp(e.ip);
+  return ip ? { ...e, ip } : undefined;
+}
+
+function parse(line: LogLine): MailLogEvent | undefined {
   const { program, service, text } = line;
   if (program === 'smtpd') {
     const sasl = SASL_FAILED.exec(text);
@@ -44,19 +113,28 @@ export function parsePostfix(line: LogLine): MailLogEvent | undefined {
     const rate = RATE.exec(text);
     if (rate) return { kind: 'rate-limit', service, ip: rate[2] as string, limit: (rate[1] as string).toLowerCase() };
     const rcv = RECEIVED.exec(text);
-    if (rcv) return INTERNAL.has(service) ? undefined : { kind: 'received', service, queueId: rcv[1] as string };
+    if (rcv) return INTERNAL.has(service) ? undefined : { kind: 'received', service, queueId: rcv[1] as string, ip: rcv[2] as string };
+    const bye = DISCONNECT.exec(text);
+    if (bye) {
+      if (INTERNAL.has(service)) return undefined;
+      const { ok, total } = rcptCounts(bye[2] as string);
+      return { kind: 'disconnect', service, ip: bye[1] as string, rcptAccepted: ok, rcptTotal: total };
+    }
   }
   if (program === 'smtpd' || program === 'postscreen') {
     const rej = REJECT.exec(text);
     if (rej) {
-      const code = Number(rej[3]);
+      const reply = rej[4] as string;
+      const dsn = /^([245]\.\d{1,3}\.\d{1,3}) /.exec(reply)?.[1];
+      const rest = dsn ? reply.slice(dsn.length + 1) : reply;
       return {
         kind: 'reject',
         service,
         ip: rej[2] as string,
-        stage: (rej[1] as string).toUpperCase(),
-        code,
-        reason: rejectClass(rej[4] as string),
+        stage: rej[1] as string,
+        code: Number(rej[3]),
+        reason: rejectClass(dsn, rest),
+        key: rest,
       };
     }
   }

@@ -28,6 +28,7 @@ export interface GuardFleetOptions {
 // passed. An entry is only data: signature first (followSigned), then each field, and it never bans an address this
 // node protects. The ban names the node that signed it, not what the entry claims. A ban is signed at the time it
 // was decided (its `since`), a lift when it is lifted, so a ban put again after a restart never outranks a later lift.
+// New bans from the fleet count against this node's caps like its own.
 export class GuardFleet {
   private following: Following | undefined;
   constructor(private readonly o: GuardFleetOptions) {}
@@ -61,6 +62,9 @@ export class GuardFleet {
           ban = undefined;
         }
         if (!ban || kvKey(ban.ip) !== key) return 'not a ban record for this key';
+        // A ban over this node's caps waits (per minute) or is dropped (total), reported by the guard
+        // (mta.guard.capped, counted and rate-limited), not once per entry as a refusal: a flood of entries must
+        // not flood the bus in turn.
         const r = await this.o.guard.adopt({ ...ban, node: entry.signer });
         return r === 'protected' ? `${ban.ip} is protected on this node` : undefined;
       },

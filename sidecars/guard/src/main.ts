@@ -2,22 +2,30 @@
 import { watch } from 'node:fs';
 import { detectVariant, followMailLogs, GUARD_BUCKET, joinFleet, mtaPaths, openLedger, runSidecar, type SidecarContext } from '@mta/shared';
 import { GuardFleet } from './fleet-sync.ts';
-import { applyMaps } from './maps.ts';
 import { readMynetworks } from './mynetworks.ts';
 import { protectedNetworks } from './protect.ts';
 import { GuardService } from './service.ts';
 import { BanStore } from './store.ts';
+import { BanTables, retireLegacyMaps } from './tables/index.ts';
 
-// `mta-guard --once` (entry step): drop expired bans and render the maps before the daemons start (GUARD=no: empty
-// maps). Without a flag (runit service): follow the daemons' logs, ban, expire, share with the fleet.
-// One start for both: the ban store, GUARD=no, and the maps rendered from the bans in force.
+// Everything is read again this often, in case the directory watcher missed a change (it cannot say so).
+const RECONCILE_MS = 3_600_000;
+
+// `mta-guard --once` (entry step): drop expired bans and build the tables before the daemons start (GUARD=no: empty
+// tables). Without a flag (runit service): follow the daemons' logs, ban, expire, share with the fleet.
+// One start for both: the ban store, GUARD=no, and the tables built from the bans in force.
 async function prepare({ config, log, bus }: SidecarContext, service: boolean) {
   const paths = mtaPaths();
   const dovecot = detectVariant(paths.root) !== 'mini';
   const store = new BanStore(paths.guardState);
   await store.ensure();
+  if (await retireLegacyMaps(paths))
+    log.warn(
+      { event: 'guard.legacy_config' },
+      'postfix or dovecot still names the ban maps of an earlier version: bans apply only after seeding again (FORCE_CONFIG=OVERWRITE)',
+    );
   if (!config.GUARD) {
-    await applyMaps(paths, [], { dovecot });
+    await new BanTables(paths, dovecot).rebuild([]);
     log.info({ event: 'guard.off' }, 'GUARD=no: no bans in force');
     return undefined;
   }
@@ -32,6 +40,7 @@ async function prepare({ config, log, bus }: SidecarContext, service: boolean) {
     paths,
     store,
     policy: { authFailures: config.GUARD_AUTH_FAILURES, rejects: config.GUARD_REJECTS, windowMs: config.GUARD_WINDOW * 1000 },
+    caps: { perMinute: config.GUARD_MAX_BANS_PER_MINUTE, total: config.GUARD_MAX_BANS },
     banMs: config.GUARD_BAN_TIME * 1000,
     protect,
     node: config.MTA_NODE,
@@ -40,32 +49,36 @@ async function prepare({ config, log, bus }: SidecarContext, service: boolean) {
     bus: service ? bus : undefined,
     onChange: (added, lifted) => link.fleet?.changed(added, lifted),
   });
-  await guard.sync();
+  await guard.start({ lazy: service });
   return { paths, dovecot, store, protect, guard, link };
 }
 
 await runSidecar({
   name: 'guard',
   failEvent: 'guard.fatal',
-  once: (ctx) => prepare(ctx, false),
+  once: async (ctx) => {
+    await (await prepare(ctx, false))?.guard.close();
+  },
   service: async (ctx) => {
     const { config, env, log, bus, life } = ctx;
     const ready = await prepare(ctx, true);
     if (!ready) return void (await life.shutdown(0, 'guard off'));
     const { paths, dovecot, store, protect, guard, link } = ready;
-    // Bans written by `mta guard ban|unban` (or by hand) are picked up at once.
+    const failed = (err: Error) => log.error({ event: 'guard.ban_failed', err: err.message }, 'could not write a ban');
+    // Bans written by `mta guard ban|unban` (or by hand) are picked up at once, one file at a time.
     // Persistent: this watcher is what keeps the service's event loop alive between log lines.
-    const dirWatch = watch(store.dir, { persistent: true }, () => void guard.sync());
+    const dirWatch = watch(store.dir, { persistent: true }, (_, name) => void guard.fileChanged(name).catch(failed));
     const follower = followMailLogs({
       logDir: paths.logDir,
       daemons: dovecot ? ['postfix', 'dovecot'] : ['postfix'],
       signal: life.signal,
-      onEvent: (e) =>
-        void guard.onEvent(e).catch((err: Error) => log.error({ event: 'guard.ban_failed', err: err.message }, 'could not write a ban')),
+      onEvent: (e) => void guard.onEvent(e).catch(failed),
       onError: (err) => log.warn({ event: 'guard.follow', err: err.message }, 'reading the daemon logs failed; retrying'),
     });
     const prune = setInterval(() => guard.prune(), 60_000);
     prune.unref();
+    const reconcile = setInterval(() => void guard.fileChanged(undefined).catch(failed), RECONCILE_MS);
+    reconcile.unref();
     const identity = await joinFleet(config, env, log);
     if (identity) {
       const ledger = await openLedger(paths.fleetState, GUARD_BUCKET, identity, log);
@@ -87,6 +100,7 @@ await runSidecar({
     return async () => {
       await link.fleet?.close();
       clearInterval(prune);
+      clearInterval(reconcile);
       await follower.close();
       dirWatch.close();
       await guard.close();

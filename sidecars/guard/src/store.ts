@@ -1,7 +1,9 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeAtomic } from '@mta/shared';
+import { fsyncDir, normalizeIp, writeAtomic } from '@mta/shared';
 import { type Ban, parseBan } from './ban.ts';
+
+const nameOf = (ip: string): string => `${ip.replace(/:/g, '_')}.json`;
 
 // The bans on disk, one file per address under <guard state>/bans (persisted on /srv): the guard, `mta guard` and
 // fleet entries each change one file atomically, so no writer needs a lock and a restart keeps every ban.
@@ -12,7 +14,14 @@ export class BanStore {
   }
 
   private file(ip: string): string {
-    return join(this.dir, `${ip.replace(/:/g, '_')}.json`);
+    return join(this.dir, nameOf(ip));
+  }
+
+  // The address a ban file name stands for (the watcher's view); undefined for temp files and anything else.
+  ipOf(name: string): string | undefined {
+    if (name.startsWith('.') || !name.endsWith('.json')) return undefined;
+    const ip = normalizeIp(name.slice(0, -5).replace(/_/g, ':'));
+    return ip && nameOf(ip) === name ? ip : undefined;
   }
 
   async ensure(): Promise<void> {
@@ -38,17 +47,24 @@ export class BanStore {
     return out.sort((a, b) => a.until.localeCompare(b.until));
   }
 
+  // The ban on file for this address, if its file holds a valid ban for it.
   async get(ip: string): Promise<Ban | undefined> {
     try {
-      return parseBan(JSON.parse(await readFile(this.file(ip), 'utf8')));
+      const ban = parseBan(JSON.parse(await readFile(this.file(ip), 'utf8')));
+      return ban?.ip === ip ? ban : undefined;
     } catch {
       return undefined;
     }
   }
 
-  async put(ban: Ban): Promise<void> {
+  // syncDir false: the caller fsyncs the directory once for a batch (syncDir()).
+  async put(ban: Ban, opts: { syncDir?: boolean } = {}): Promise<void> {
     await this.ensure();
-    await writeAtomic(this.file(ban.ip), `${JSON.stringify(ban)}\n`, { mode: 0o600 });
+    await writeAtomic(this.file(ban.ip), `${JSON.stringify(ban)}\n`, { mode: 0o600, syncDir: opts.syncDir });
+  }
+
+  syncDir(): Promise<void> {
+    return fsyncDir(this.dir);
   }
 
   // True when there was a ban to remove.

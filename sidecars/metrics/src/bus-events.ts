@@ -3,6 +3,8 @@ import { type FreshHeartbeats, openHeartbeat, type SidecarLogEvent, type Trusted
 import type { Families } from './families.ts';
 
 const KINDS = new Set(['spam', 'ham']);
+const ORIGINS = ['guard', 'operator', 'fleet'];
+const CAPS = ['per-minute', 'total'];
 
 // acme-watch's reasons are sentences; the metric keeps their class.
 export function acmeReasonClass(reason: string): string {
@@ -28,7 +30,7 @@ export interface PeerWatch {
 
 const num = (v: unknown) => (typeof v === 'number' && v > 0 ? v : 0);
 
-// One sidecar log event (its JSON line, as runit keeps it) -> counters: learning and rejected certificates. The same
+// One sidecar log event (its JSON line, as runit keeps it) -> counters: learning, rejected certificates, bans. The same
 // facts go on the bus, but reading them here keeps the NATS client out of a sidecar that must idle under 50 MB.
 export function countSidecarEvent(f: Families, e: SidecarLogEvent): void {
   const { data } = e;
@@ -42,6 +44,8 @@ export function countSidecarEvent(f: Families, e: SidecarLogEvent): void {
   else if (e.event === 'submission.refused')
     f.submissionRefused.inc({ reason: oneOf(REASONS, data.reason), field: oneOf(SENDER_FIELDS, data.field, 'none') });
   else if (e.event === 'submission.deferred') f.submissionDeferred.inc({ reason: oneOf(REASONS, data.reason) });
+  else if (e.event === 'guard.banned') f.guardBans.inc({ origin: oneOf(ORIGINS, data.origin) });
+  else if (e.event === 'guard.capped') f.guardCapped.inc({ cap: oneOf(CAPS, data.cap) }, num(data.refused));
 }
 
 // A label value from a known set only (log lines are text; a label never carries anything else).

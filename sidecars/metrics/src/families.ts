@@ -139,6 +139,20 @@ export const SPECS = {
     labels: ['reason'],
     source: 'sender-milter log (submission.deferred)',
   },
+  guardBans: {
+    name: 'mta_guard_bans',
+    kind: 'counter',
+    help: 'Bans that began, by who decided them (guard: this node, operator: mta guard ban, fleet: another node).',
+    labels: ['origin'],
+    source: 'guard log (guard.banned)',
+  },
+  guardCapped: {
+    name: 'mta_guard_capped_bans',
+    kind: 'counter',
+    help: 'New bans refused because a cap was reached (per-minute: GUARD_MAX_BANS_PER_MINUTE, total: GUARD_MAX_BANS).',
+    labels: ['cap'],
+    source: 'guard log (guard.capped)',
+  },
   dkimKeys: {
     name: 'mta_dkim_keys',
     kind: 'gauge',

@@ -46,7 +46,11 @@ await runSidecar({
     const sidecars = followSidecarLogs({
       logDir: paths.logDir,
       sidecars:
-        variant === 'mini' ? [] : variant === 'base' ? ['acme-watch', 'sender-milter'] : ['acme-watch', 'spamd-learn', 'sender-milter'],
+        variant === 'mini'
+          ? ['guard']
+          : variant === 'base'
+            ? ['guard', 'acme-watch', 'sender-milter']
+            : ['guard', 'acme-watch', 'spamd-learn', 'sender-milter'],
       signal: life.signal,
       onEvent: (e) => countSidecarEvent(families, e),
     });

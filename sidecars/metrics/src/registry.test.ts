@@ -13,7 +13,7 @@ function busy() {
   countLogEvent(f, { kind: 'received', service: 'weird"service\n', queueId: 'B' });
   countLogEvent(f, { kind: 'delivery', queueId: 'A', status: 'sent', internal: false });
   countLogEvent(f, { kind: 'delivery', queueId: 'A', status: 'sent', internal: true });
-  countLogEvent(f, { kind: 'reject', service: 'smtpd', ip: '192.0.2.1', stage: 'RCPT', code: 554, reason: 'relay' });
+  countLogEvent(f, { kind: 'reject', service: 'smtpd', ip: '192.0.2.1', stage: 'RCPT', code: 554, reason: 'relay', key: 'k' });
   countLogEvent(f, { kind: 'postscreen', test: 'pregreet', ip: '192.0.2.1' });
   countLogEvent(f, { kind: 'rate-limit', service: 'smtpd', ip: '192.0.2.1', limit: 'connection rate' });
   countLogEvent(f, { kind: 'auth-failed', daemon: 'dovecot', service: 'imap', ip: '192.0.2.1', count: 3 });
@@ -26,6 +26,8 @@ function busy() {
   ev('submission.refused', { reason: 'not-owned', field: 'from', login: 'alice', address: 'boss@192.0.2.1' });
   ev('submission.refused', { reason: 'boss@other.test', field: 'X-From' });
   ev('submission.deferred', { reason: 'check-unavailable' });
+  ev('guard.banned', { origin: 'fleet', ip: '192.0.2.1' });
+  ev('guard.capped', { cap: 'per-minute', refused: 7 });
   fleetGauges(f, new Map([['UMX2', 0]]), 30_000);
   f.queue.set({ queue: 'deferred' }, 2);
   f.oldestDeferred.set({}, 60);

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { runCaptured } from '@mta/cli/testing';
+import { BAN_REPLY, postfixLookup } from '@mta/guard';
 import { GUARD_BUCKET, kvKey, ledgerFileName, mtaPaths } from '@mta/shared';
 import { startGuard } from '../defences/guard-process.ts';
 import { eventually, fileScope } from '../harness/index.ts';
@@ -40,7 +41,8 @@ const node = async (name: string, user: 'mx1' | 'mx2') => {
   return n;
 };
 const restart = (n: NodeProcess) => n.start('fleet.following');
-const banned = (n: NodeProcess) => readFileSync(mtaPaths(n.root).guardPostfixMap, 'utf8').includes(IP);
+const inTable = async (n: NodeProcess, ip: string) => (await postfixLookup(mtaPaths(n.root), ip)) === BAN_REPLY;
+const banned = (n: NodeProcess) => inTable(n, IP);
 const isLift = (s: Seen) => {
   const b = JSON.parse(s.body.toString('utf8')) as { ip: string; until: string };
   return b.ip === IP && Date.parse(b.until) <= Date.now();
@@ -61,10 +63,10 @@ describe('fleet replay: a lifted ban stays lifted', { timeout: 240_000 }, () => 
     const { n1, n2 } = nodes as Record<'n1' | 'n2', NodeProcess>;
     const env = envOf(n1, 'mx1');
     assert.equal((await runCaptured(['guard', 'ban', IP, '--for', '1d', '--reason', 'replay test'], env)).code, 0);
-    await eventually(() => banned(n2), 15_000, 'n2 adopted the ban');
+    await eventually(async () => await banned(n2), 15_000, 'n2 adopted the ban');
     recording = await rogue.record(KEY);
     assert.equal((await runCaptured(['guard', 'unban', IP], env)).code, 0);
-    await eventually(() => !banned(n2), 15_000, 'n2 lifted it');
+    await eventually(async () => !(await banned(n2)), 15_000, 'n2 lifted it');
     assert.ok(isLift((await rogue.current(KEY)) as Seen));
   });
 
@@ -74,7 +76,7 @@ describe('fleet replay: a lifted ban stays lifted', { timeout: 240_000 }, () => 
       await rogue.reput(KEY, recording, 1);
       await rogue.healed(KEY, recording, isLift);
     });
-    for (const n of [n1, n2]) assert.ok(!banned(n), `${n.name} map`);
+    for (const n of [n1, n2]) assert.ok(!(await banned(n)), `${n.name} map`);
     assert.equal(bans(n2), 1, 'n2 was banned once, by the original');
   });
 
@@ -89,7 +91,7 @@ describe('fleet replay: a lifted ban stays lifted', { timeout: 240_000 }, () => 
     await n2.next('fleet.restored', { entry: KEY }, restored);
     await rogue.healed(KEY, recording, isLift);
     await restart(n1);
-    for (const n of [n1, n2]) assert.ok(!banned(n), `${n.name} map`);
+    for (const n of [n1, n2]) assert.ok(!(await banned(n)), `${n.name} map`);
     assert.equal(bans(n2), 1);
     assert.equal(bans(n1), 1);
   });
@@ -97,17 +99,17 @@ describe('fleet replay: a lifted ban stays lifted', { timeout: 240_000 }, () => 
   test('a node down while another lifts its ban: when it starts again, the lift wins everywhere', async () => {
     const { n1, n2 } = nodes as Record<'n1' | 'n2', NodeProcess>;
     const ip = '198.51.100.78';
-    const inMap = (n: NodeProcess) => readFileSync(mtaPaths(n.root).guardPostfixMap, 'utf8').includes(ip);
+    const inMap = (n: NodeProcess) => inTable(n, ip);
     assert.equal((await runCaptured(['guard', 'ban', ip, '--for', '1d', '--reason', 'own ban'], envOf(n1, 'mx1'))).code, 0);
-    await eventually(() => inMap(n2), 15_000, 'n2 adopted the ban');
+    await eventually(async () => await inMap(n2), 15_000, 'n2 adopted the ban');
     await n1.stop();
     assert.equal((await runCaptured(['guard', 'unban', ip], envOf(n2, 'mx2'))).code, 0);
-    await eventually(() => !inMap(n2), 15_000, 'n2 lifted it');
+    await eventually(async () => !(await inMap(n2)), 15_000, 'n2 lifted it');
     // n1 still has its own ban file; sharing it again must not outrank the later lift.
     await restart(n1);
-    await eventually(() => !inMap(n1), 15_000, 'n1 took the lift');
+    await eventually(async () => !(await inMap(n1)), 15_000, 'n1 took the lift');
     await rogue.healed(kvKey(ip), new Uint8Array(), (s) => JSON.parse(s.body.toString('utf8')).until <= new Date().toISOString());
-    assert.ok(!inMap(n2));
+    assert.ok(!(await inMap(n2)));
     assert.equal(n2.logged('guard.banned', { ip }).length, 1, 'n2 was banned once');
   });
 
@@ -116,7 +118,7 @@ describe('fleet replay: a lifted ban stays lifted', { timeout: 240_000 }, () => 
     await rogue.healed(KEY, recording, isLift);
     const n3 = await node('n3', 'mx1');
     await eventually(() => judged(n3), 15_000, 'n3 judged the entry');
-    assert.ok(!banned(n3));
+    assert.ok(!(await banned(n3)));
     assert.equal(bans(n3), 0);
   });
 
@@ -127,10 +129,10 @@ describe('fleet replay: a lifted ban stays lifted', { timeout: 240_000 }, () => 
     // The residual risk docs/fleet.md names: the bucket's whole history is the recording, and nothing on n4 says
     // otherwise.
     const n4 = await node('n4', 'mx2');
-    await eventually(() => banned(n4), 15_000, 'n4 applied the replayed ban');
+    await eventually(async () => await banned(n4), 15_000, 'n4 applied the replayed ban');
     await restart(n1);
     await rogue.healed(KEY, recording, isLift);
-    await eventually(() => !banned(n4), 15_000, 'n4 converged on the lift');
+    await eventually(async () => !(await banned(n4)), 15_000, 'n4 converged on the lift');
     await n4.next('guard.unbanned', { ip: IP, why: 'lifted' }, 0);
   });
 
@@ -141,7 +143,7 @@ describe('fleet replay: a lifted ban stays lifted', { timeout: 240_000 }, () => 
     const n5 = await node('n5', 'mx1');
     await eventually(() => judged(n5), 15_000, 'n5 judged the entry');
     await rogue.healed(KEY, recording, isLift);
-    assert.ok(!banned(n5));
+    assert.ok(!(await banned(n5)));
     assert.equal(bans(n5), 0);
     assert.ok(n5.logged('fleet.refused', { entry: KEY }).some((l) => /in the bucket's history \(a replay\)/.test(String(l.reason))));
   });

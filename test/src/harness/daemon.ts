@@ -38,3 +38,7 @@ export async function whenReady(d: Daemon, name: string, ready: () => Promise<un
     throw new Error(`${name} did not start: ${(e as Error).message}\n${d.output()}${extra()}`, { cause: e });
   }
 }
+
+// Arguments for `process.execPath` that run a TypeScript file of the repo from its sources (tests, benches, and the
+// clients they start inside network namespaces).
+export const tsxArgs = (script: string, ...args: string[]): string[] => ['--conditions=source', '--import', 'tsx', script, ...args];

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { acmeV2, type Issued, issue, makeCa } from '@mta/acme-watch/testing';
 import { RELAY_PROBE } from '../defences/stack.ts';
-import { eventually, tempRoot } from '../harness/index.ts';
+import { eventually, tempRoot, tsxArgs } from '../harness/index.ts';
 import {
   buildImages,
   type Container,
@@ -158,18 +158,7 @@ for (const variant of VARIANTS) {
         mkdirSync(sinkDir);
         sink = spawn(
           'ip',
-          [
-            'netns',
-            'exec',
-            ns.name,
-            process.execPath,
-            '--conditions=source',
-            '--import',
-            'tsx',
-            join(import.meta.dirname, 'sink.ts'),
-            String(SINK_PORT),
-            sinkDir,
-          ],
+          ['netns', 'exec', ns.name, process.execPath, ...tsxArgs(join(import.meta.dirname, 'sink.ts'), String(SINK_PORT), sinkDir)],
           {
             cwd: REPO,
             stdio: 'ignore',
@@ -308,7 +297,7 @@ for (const variant of VARIANTS) {
       }
     });
 
-    it('daemon lines reach docker logs and the guard (svlogd); a ban from mta guard refuses the client on 25', async () => {
+    it('daemon lines reach docker logs and the guard (svlogd); a ban from mta guard defers the client on 25 (421), without a reload', async () => {
       // Every postfix line is in docker logs and in the rotated directory the guard follows.
       await eventually(
         () => /postfix\/smtpd\[\d+\]: connect from localhost\[127\.0\.0\.1\]/.test(c.logs()),
@@ -331,8 +320,12 @@ for (const variant of VARIANTS) {
           '127.0.0.1',
           '--port',
           '25',
+          '--from',
+          'someone@sender.test',
+          '--to',
+          'info@example.test',
           '--quit-after',
-          'EHLO',
+          'RCPT',
         ]);
       assert.equal(from99().status, 0, 'not banned yet');
       const ban = c.exec('mta', 'guard', 'ban', '192.0.2.99', '--for', '10m', '--reason', 'image test');
@@ -342,8 +335,9 @@ for (const variant of VARIANTS) {
         15_000,
         'the guard announced the ban',
       );
-      await eventually(() => from99().status !== 0, 15_000, 'refused on 25');
-      assert.match(c.logs(), /postscreen\[\d+\]: DENYLISTED \[192\.0\.2\.99\]/);
+      // the table is changed in place: the next recipient from that address is deferred, postfix is not reloaded
+      await eventually(() => /<\*\* +421 4\.7\.0 .*Temporarily blocked/.test(from99().out), 15_000, '421 on 25');
+      assert.doesNotMatch(c.logs(), /postfix\/master\[\d+\]: reload -- version/);
       assert.match(c.exec('mta', 'guard', 'ls').out, /^192\.0\.2\.99 .*operator@\S+ +image test$/m);
       assert.equal(c.exec('mta', 'guard', 'unban', '192.0.2.99').status, 0);
       await eventually(() => from99().status === 0, 15_000, 'accepted again after unban');

@@ -210,7 +210,7 @@ export const defenceVars = {
     topic: 'defences',
     variants: ALL,
     description:
-      'The guard sidecar bans client addresses that fail AUTH or are refused too often (postscreen and SMTP rejects), in postfix and dovecot, for GUARD_BAN_TIME. Never loopback, MYNETWORKS, TRUSTED_PROXIES or GUARD_IGNORE.',
+      'The guard sidecar bans client addresses that fail AUTH or are refused too often (postscreen and SMTP rejects), in postfix and dovecot, for GUARD_BAN_TIME. A banned SMTP client gets a temporary error (421), so mail from a server banned by mistake is delayed, never bounced. Never loopback, MYNETWORKS, TRUSTED_PROXIES or GUARD_IGNORE.',
     format: 'yes | no',
     example: 'no',
     default: 'yes',
@@ -229,7 +229,7 @@ export const defenceVars = {
     topic: 'defences',
     variants: ALL,
     description:
-      'Refusals of one address within GUARD_WINDOW that get it banned: postscreen verdicts (pregreet, DNSBL, protocol errors) and 5xx SMTP rejects; a pregreet counts as GUARD_REJECTS on its own.',
+      'Refusals of one address within GUARD_WINDOW that get it banned: postscreen verdicts (DNSBL, protocol errors), 5xx SMTP rejects (relay denied, access denied, …) and anvil limits; a pregreet counts as GUARD_REJECTS on its own. Unknown recipients count only for a client none of whose recipients was accepted within GUARD_WINDOW: this many distinct ones ban it (address harvesting).',
     format: 'count',
     example: '20',
     default: '10',
@@ -251,6 +251,26 @@ export const defenceVars = {
     format: 'duration (3600, 1h, 7d)',
     example: '1d',
     default: '1h',
+  }),
+  GUARD_MAX_BANS_PER_MINUTE: defineVar({
+    schema: integer(1, 100000),
+    topic: 'defences',
+    variants: ALL,
+    description:
+      "New bans at most within any minute, this node's own and those from the fleet together (operator bans with mta guard ban are not limited). Further ones are dropped, logged (guard.capped) and counted.",
+    format: 'count',
+    example: '100',
+    default: '600',
+  }),
+  GUARD_MAX_BANS: defineVar({
+    schema: integer(1, 10000000),
+    topic: 'defences',
+    variants: ALL,
+    description:
+      'Bans in force at most; a new ban beyond it is dropped, logged (guard.capped) and counted until older ones end. Each ban takes about 4 KB on /srv.',
+    format: 'count',
+    example: '100000',
+    default: '1000000',
   }),
   GUARD_IGNORE: defineVar({
     schema: networkList(true),

@@ -22,21 +22,29 @@ test("defaults: smtpd on 25 (the seed's behaviour) with the ban map; anvil limit
   assert.equal(plan({}).postconf.postscreen_access_list, undefined);
 });
 
-test('POSTSCREEN=yes: postscreen on 25 with pregreet drop and the ban map, smtpd behind it', () => {
+test('POSTSCREEN=yes: postscreen on 25 with pregreet drop, smtpd behind it answers bans (temporarily)', () => {
   const p = plan({ POSTSCREEN: 'yes' });
   assert.equal(entry(p, 'smtp/inet'), 'smtp inet n - n - 1 postscreen');
   assert.equal(entry(p, 'smtpd/pass'), 'smtpd pass - - n - - smtpd');
   assert.ok(entry(p, 'dnsblog/unix') && entry(p, 'tlsproxy/unix'));
   assert.equal(p.postconf.postscreen_greet_action, 'drop');
   assert.equal(p.postconf.postscreen_dnsbl_action, 'enforce');
-  assert.equal(p.postconf.postscreen_access_list, 'permit_mynetworks, cidr:/r/etc/postfix/mta-guard.cidr');
+  // postscreen can only refuse for good: the bans are smtpd's, whose table answers 421
+  assert.equal(p.postconf.postscreen_access_list, 'permit_mynetworks');
   assert.equal(p.postconf.postscreen_denylist_action, 'drop');
   assert.equal(p.postconf.postscreen_cache_map, 'btree:$data_directory/postscreen_cache');
-  assert.equal(p.postconf.smtpd_client_restrictions, 'check_client_access cidr:/r/etc/postfix/mta-guard.cidr');
+  assert.equal(p.postconf.smtpd_client_restrictions, 'check_client_access lmdb:/r/etc/postfix/mta-guard');
   assert.equal(p.postconf.smtpd_client_connection_rate_limit, '60');
   assert.equal(p.postconf.smtpd_client_auth_rate_limit, '20');
-  assert.equal(file(p, '/r/etc/postfix/mta-guard.cidr')?.ifMissing, true);
-  assert.equal(file(p, '/r/etc/dovecot/mta-guard.deny')?.ifMissing, true);
+  assert.deepEqual(
+    [file(p, '/r/etc/postfix/mta-guard')?.ifMissing, file(p, '/r/etc/postfix/mta-guard')?.postmap],
+    [true, 'lmdb'],
+    'an empty table the guard then keeps',
+  );
+  assert.deepEqual(
+    p.dirs.find((d) => d.path === '/r/etc/dovecot/mta-guard'),
+    { path: '/r/etc/dovecot/mta-guard', mode: 0o755 },
+  );
   assert.match(String(file(p, '/r/etc/dovecot/conf.d/50-mta-defences.conf')?.content), /^auth_failure_delay = 2 secs$/m);
   assert.ok(p.remove.includes('/r/etc/haproxy/mta.cfg'));
 });
@@ -66,7 +74,7 @@ test('SASL services: per-session failure limit and the ban check before the SASL
     assert.match(e, /-o smtpd_hard_error_limit=4$/m);
     assert.match(
       e,
-      /-o smtpd_client_restrictions=check_client_access,cidr:\/r\/etc\/postfix\/mta-guard\.cidr,permit_sasl_authenticated,reject$/m,
+      /-o smtpd_client_restrictions=check_client_access,lmdb:\/r\/etc\/postfix\/mta-guard,permit_sasl_authenticated,reject$/m,
     );
   }
 });
@@ -140,7 +148,10 @@ test('without mailboxes in dovecot, IMAP and POP3 stay off the gate', () => {
 
 test('mini: no dovecot files, only port 25 behind the gate', () => {
   const p = plan({ TRUSTED_PROXIES: '172.30.0.10', POSTSCREEN: 'no' }, 'mini');
-  assert.equal(file(p, '/r/etc/dovecot/mta-guard.deny'), undefined);
+  assert.equal(
+    p.dirs.find((d) => d.path === '/r/etc/dovecot/mta-guard'),
+    undefined,
+  );
   assert.equal(
     entry(p, '127.0.0.1:10125/inet'),
     '127.0.0.1:10125 inet n - n - - smtpd\n  -o smtpd_upstream_proxy_protocol=haproxy\n  -o mynetworks=!127.0.0.0/8,![::1],![::ffff:127.0.0.0]/104,!0.0.0.0/8,![::],127.0.0.0/8,[::1]/128',

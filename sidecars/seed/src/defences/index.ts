@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import type { Config } from '@mta/shared';
+import { type Config, GUARD_TABLE_TYPE, guardPostfixRef } from '@mta/shared';
 import { saslMethods } from '../dovecot/sasl.ts';
-import type { PlannedFile, PlanPart, RenderContext, Renderer } from '../plan.ts';
+import type { PlannedDir, PlannedFile, PlanPart, RenderContext, Renderer } from '../plan.ts';
 import { DOVECOT_GATED, type DovecotGated, type GatedService, INTERNAL_ADDRESSES, moveBehindGate, PUBLIC_PORTS } from './gate.ts';
 import { renderHaproxy } from './haproxy.ts';
 import { limitSaslServices, POSTSCREEN_HELPERS, putPostscreenInFront } from './postscreen.ts';
@@ -12,7 +12,9 @@ export interface DefenceOptions {
   internal?: Partial<Record<GatedService, string>>;
 }
 
-const BANS_HEADER = '# Bans of the mta guard sidecar (mta guard ls); rewritten by it, never by hand.\n';
+// The guard's table is kept by the guard in place (mta-guard.lmdb); this source only gives postmap an empty start.
+const BANS_SOURCE =
+  '# The bans of the mta guard sidecar are in mta-guard.lmdb, changed in place by the guard (mta guard ls|ban|unban),\n# never from this file.\n';
 
 // Per-client anvil limits; loopback and mynetworks are exempt (smtpd_client_event_limit_exceptions).
 function limits(c: Config): Record<string, string> {
@@ -25,9 +27,11 @@ function limits(c: Config): Record<string, string> {
   };
 }
 
-function postscreen(c: Config, bans: string): Record<string, string> {
+// postscreen can only refuse for good or drop, so the guard's bans are not on its access list: a banned client
+// passes to smtpd, whose check_client_access answers with a temporary error.
+function postscreen(c: Config): Record<string, string> {
   return {
-    postscreen_access_list: `permit_mynetworks, ${bans}`,
+    postscreen_access_list: 'permit_mynetworks',
     postscreen_denylist_action: 'drop',
     postscreen_greet_action: c.POSTSCREEN_GREET_ACTION,
     postscreen_dnsbl_action: c.POSTSCREEN_DNSBL_ACTION,
@@ -60,27 +64,29 @@ function dovecotDefences(c: Config, gated: Record<DovecotGated, string> | undefi
   return `${lines.join('\n')}\n`;
 }
 
-// Internet-facing defences: postscreen on 25, anvil rate limits, the guard's ban maps wired into postfix (and
-// dovecot's deny passdb, see dovecot/conf.ts), and with TRUSTED_PROXIES the PROXY-protocol gate (haproxy) in front
-// of postfix's and dovecot's public ports.
+// Internet-facing defences: postscreen on 25, anvil rate limits, the guard's ban table wired into postfix's
+// check_client_access (and dovecot's deny passdb, see dovecot/conf.ts), and with TRUSTED_PROXIES the PROXY-protocol
+// gate (haproxy) in front of postfix's and dovecot's public ports.
 export function defenceRenderer(opts: DefenceOptions = {}): Renderer {
   return (ctx: RenderContext): PlanPart => {
     const c = ctx.config;
     const { paths } = ctx;
-    const bans = `cidr:${paths.guardPostfixMap}`;
+    const bans = guardPostfixRef(paths);
     const proxies = c.TRUSTED_PROXIES ?? [];
     const sasl = ctx.variant !== 'mini' && saslMethods(c).length > 0;
-    const files: PlannedFile[] = [{ path: paths.guardPostfixMap, content: BANS_HEADER, mode: 0o644, ifMissing: true }];
+    const files: PlannedFile[] = [
+      { path: paths.guardPostfixTable, content: BANS_SOURCE, mode: 0o644, postmap: GUARD_TABLE_TYPE, ifMissing: true },
+    ];
+    const dirs: PlannedDir[] = [];
     const remove: string[] = [];
     const internal = { ...INTERNAL_ADDRESSES, ...opts.internal };
     // IMAP and POP3 exist when dovecot holds the mailboxes (LMTP delivery).
     const mailboxes = ctx.variant !== 'mini' && c.VIRTUAL_TRANSPORT.trim() === 'lmtp:unix:private/transport';
     if (ctx.variant !== 'mini') {
       const gated = proxies.length && mailboxes ? internal : undefined;
-      files.push(
-        { path: paths.guardDovecotMap, content: BANS_HEADER, mode: 0o644, ifMissing: true },
-        { path: join(paths.dovecotConf, 'conf.d', '50-mta-defences.conf'), content: dovecotDefences(c, gated), mode: 0o644 },
-      );
+      files.push({ path: join(paths.dovecotConf, 'conf.d', '50-mta-defences.conf'), content: dovecotDefences(c, gated), mode: 0o644 });
+      // The guard fills it (mta-guard --once, before dovecot starts); dovecot's auth process must be able to read it.
+      dirs.push({ path: paths.guardDovecotDir, mode: 0o755 });
     }
     if (proxies.length) {
       const names: GatedService[] = [
@@ -94,7 +100,7 @@ export function defenceRenderer(opts: DefenceOptions = {}): Renderer {
       );
     } else remove.push(paths.haproxyConf, paths.trustedProxies);
     return {
-      postconf: { ...limits(c), ...(c.POSTSCREEN ? postscreen(c, bans) : {}) },
+      postconf: { ...limits(c), ...(c.POSTSCREEN ? postscreen(c) : {}) },
       postconfLists: { smtpd_client_restrictions: [`check_client_access ${bans}`] },
       // The plain smtpd on 25 that the filter may replace and postscreen may put itself in front of.
       master: [{ service: 'smtp', type: 'inet', entry: 'smtp inet n - n - - smtpd' }, ...(c.POSTSCREEN ? POSTSCREEN_HELPERS : [])],
@@ -104,7 +110,7 @@ export function defenceRenderer(opts: DefenceOptions = {}): Renderer {
         return proxies.length ? moveBehindGate(out, internal, c.MYNETWORKS) : out;
       },
       files,
-      dirs: proxies.length ? [{ path: join(paths.haproxyConf, '..'), mode: 0o755 }] : [],
+      dirs: proxies.length ? [...dirs, { path: join(paths.haproxyConf, '..'), mode: 0o755 }] : dirs,
       remove,
     };
   };

@@ -20,8 +20,8 @@ export interface DovecotConfInput {
   imapHost?: { host: string; port?: number };
   // Dovecot takes final delivery (VIRTUAL_TRANSPORT=lmtp:unix:private/transport) and serves it over IMAP/POP3.
   delivery: boolean;
-  // The guard's ban list (a deny passdb keyed by client address); absent in tests of dovecot alone.
-  denyFile?: string;
+  // The guard's ban list: the deny passdb's args (guardDenyArgs); absent in tests of dovecot alone.
+  denyArgs?: string;
   // The primary MAIL_DOMAIN: a login without a domain (an LDAP uid, DOVECOT_AUTH_USERNAME_FORMAT=%Ln) is a user of it.
   primaryDomain?: string;
 }
@@ -36,11 +36,9 @@ const block = (head: string, body: string[]): string[] => [`${head} {`, ...body.
 
 function passdbs(input: DovecotConfInput): string[] {
   const f = dovecotFiles(input.paths);
-  // First, so it is asked before any passdb that could succeed: a client address the guard banned (the file holds
+  // First, so it is asked before any passdb that could succeed: a client address the guard banned (the files hold
   // MD5 hex digests of addresses, since passwd-file keys cannot hold an IPv6 address's colons) fails every login.
-  const out: string[] = input.denyFile
-    ? block('passdb', ['driver = passwd-file', `args = username_format=%M{rip} ${input.denyFile}`, 'deny = yes'])
-    : [];
+  const out: string[] = input.denyArgs ? block('passdb', ['driver = passwd-file', `args = ${input.denyArgs}`, 'deny = yes']) : [];
   // The password file always exists (maybe empty), so dovecot has a passdb even with no SASL method. Its logins
   // (SMTPD_SASL_CLIENTAUTH: applications relaying mail) exist for SMTP only: the key includes the service, so an
   // IMAP/POP3 login with the same name finds nothing here and no mailbox opens to them.

@@ -46,7 +46,7 @@ test('methods are active only with their variables, in the order file, LDAP, SQL
   // The guard's deny list comes first, keyed by the client address.
   assert.match(
     conf,
-    /^passdb \{\n {2}driver = passwd-file\n {2}args = username_format=%M\{rip\} \/r\/etc\/dovecot\/mta-guard\.deny\n {2}deny = yes\n\}/m,
+    /^passdb \{\n {2}driver = passwd-file\n {2}args = username_format=%M\{rip\} \/r\/etc\/dovecot\/mta-guard\/%2M\{rip\}\n {2}deny = yes\n\}/m,
   );
   assert.match(conf, /args = host=app port=1143/);
 });

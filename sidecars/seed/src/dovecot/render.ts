@@ -1,4 +1,4 @@
-import { parseHostPort } from '@mta/shared';
+import { guardDenyArgs, parseHostPort } from '@mta/shared';
 import type { PlannedFile, PlanPart, RenderContext } from '../plan.ts';
 import { dovecotFiles, renderDovecotConf } from './conf.ts';
 import { renderLdapPassdb } from './ldap.ts';
@@ -36,7 +36,7 @@ export function renderDovecot(ctx: RenderContext): PlanPart {
           imapHost,
           delivery,
           primaryDomain: c.MAIL_DOMAIN?.[0],
-          denyFile: ctx.paths.guardDovecotMap,
+          denyArgs: guardDenyArgs(ctx.paths),
         }),
         mode: 0o644,
         owner: 'root',
