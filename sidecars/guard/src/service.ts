@@ -5,7 +5,7 @@ import { BanSet } from './ban-set.ts';
 import { BanCaps, type CapConfig, type CapReport, CapReporter } from './caps.ts';
 import { type PolicyConfig, Tally } from './policy.ts';
 import type { BanStore } from './store.ts';
-import { BanTables } from './tables/index.ts';
+import { BanTables, postfixTablePresent } from './tables/index.ts';
 
 export interface GuardOptions {
   paths: MtaPaths;
@@ -80,7 +80,8 @@ export class GuardService {
   // Reads every ban file (expired ones are removed) and rebuilds both tables; the bans found at start-up are not
   // announced again (they were when they began). Later, the full reconcile when the watcher may have lost track.
   // `lazy` (the service, started right after `mta-guard --once` built the tables from the same files): the rebuild
-  // waits for the first change, unless a ban ended meanwhile; an idle guard never starts a process.
+  // waits for the first change, unless a ban ended meanwhile or the tables are missing; an idle guard never starts a
+  // process.
   async start(o: { lazy?: boolean } = {}): Promise<void> {
     const now = this.now();
     let ended = false;
@@ -110,7 +111,7 @@ export class GuardService {
     for (const b of this.set.values())
       if (!seen.has(b.ip) && !this.busy(b.ip)) this.drop(b, isActive(b, now) ? 'lifted' : 'expired', false);
     if (first && this.set.size) this.o.log.info({ event: 'guard.restored', bans: this.set.size }, `${this.set.size} ban(s) in force`);
-    if (first && o.lazy && !ended) this.arm();
+    if (first && o.lazy && !ended && postfixTablePresent(this.o.paths)) this.arm();
     else await this.passes.run();
   }
 

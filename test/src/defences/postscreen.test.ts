@@ -64,8 +64,9 @@ describe('postscreen on port 25 with weighted DNSBL/DNSWL and the pregreet test'
 
   test('a client that talks before the greeting is dropped', async () => {
     const out = talk(ns, BOT, '127.0.0.1', stack.ports.smtp, 'EHLO bot.example\\r\\n', 4);
-    // Only the first line of the multi-line greeting ever reaches it (its 521 may be lost in the reset).
-    assert.match(out, /^220-/);
+    // At most the first line of the multi-line greeting reaches it: postscreen resets the connection, and the reset
+    // may discard that line and the 521 before the client reads them.
+    assert.match(out, /^(220-|$)/, out);
     assert.doesNotMatch(out, /^(220 |250)/m);
     await eventually(
       () =>

@@ -58,6 +58,10 @@ export async function postfixRemove(paths: MtaPaths, ips: readonly string[]): Pr
 // and sync once per key), under a temp name, renamed over the live index, so postfix never sees it half-built; a
 // running smtpd notices the replaced file and restarts before its next connection. Not fsynced: the ban files are
 // the truth, and the table is rebuilt from them at every start.
+// Whether postfix's table exists (the entry step builds it; a service started without it builds it at once).
+export const postfixTablePresent = (paths: MtaPaths): boolean =>
+  process.getBuiltinModule('node:fs').existsSync(tableIndex(paths.guardPostfixTable, GUARD_TABLE_TYPE));
+
 export async function postfixRebuild(paths: MtaPaths, ips: readonly string[]): Promise<void> {
   const table = paths.guardPostfixTable;
   const tmp = join(dirname(table), `.${basename(table)}.guard-tmp`);
