@@ -46,51 +46,39 @@ if (gate) {
   }
 }
 const repo = join(import.meta.dirname, '..');
-const codename = (file) => /^VERSION_CODENAME=(\S+)/m.exec(readFileSync(file, 'utf8'))?.[1];
 const release =
   process.env.MTA_TEST_RELEASE ||
   process.env.MTA_DEBIAN_RELEASE ||
   /^ARG DEBIAN_RELEASE=(\S+)/m.exec(readFileSync(join(repo, 'Dockerfile'), 'utf8'))?.[1];
-const host = codename('/etc/os-release');
+const host = /^VERSION_CODENAME=(\S+)/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1];
+let here = files;
+let inRootStatus = 0;
 if (release && release !== host) {
   // The image tests build and run the images of the same release.
   process.env.MTA_DEBIAN_RELEASE ||= release;
-  const onHost = files.filter((f) => relative(repo, f).startsWith('test/src/image/'));
-  const inRoot = files.filter((f) => !onHost.includes(f));
-  console.log(`run-tests: ${inRoot.length} file(s) in the ${release} root (host: ${host ?? 'unknown'}), ${onHost.length} on the host`);
+  here = files.filter((f) => relative(repo, f).startsWith('test/src/image/'));
+  const inRoot = files.filter((f) => !here.includes(f));
+  console.log(`run-tests: ${inRoot.length} file(s) in the ${release} root (host: ${host ?? 'unknown'}), ${here.length} on the host`);
   // The checkout's own node (node_modules/.bin/node) exists at the same path inside the root; a system node may not.
   const node = process.execPath.startsWith(`${repo}/`) ? process.execPath : join(repo, 'node_modules', '.bin', 'node');
-  const inner = inRoot.length
+  const args = [join(repo, 'scripts', 'test-root'), 'run', release, '--', node, join(repo, 'scripts', 'run-tests.mjs'), '--no-gate'];
+  if (inRoot.length)
+    inRootStatus =
+      spawnSync('bash', [...args, ...inRoot], { stdio: 'inherit', env: { ...process.env, MTA_TEST_RELEASE: release } }).status ?? 1;
+  if (inRootStatus !== 0) console.log(`run-tests: the run in the ${release} root failed (exit ${inRootStatus})`);
+}
+const serial = here.filter((f) => readFileSync(f, 'utf8').slice(0, 400).includes('mta-test: serial'));
+const parallel = here.filter((f) => !serial.includes(f));
+const runNode = (list, concurrency) =>
+  list.length
     ? (spawnSync(
-        'bash',
-        [join(repo, 'scripts', 'test-root'), 'run', release, '--', node, join(repo, 'scripts', 'run-tests.mjs'), '--no-gate', ...inRoot],
-        {
-          stdio: 'inherit',
-          env: { ...process.env, MTA_TEST_RELEASE: release },
-        },
+        process.execPath,
+        ['--conditions=source', '--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, ...list],
+        { stdio: 'inherit' },
       ).status ?? 1)
     : 0;
-  const outer = onHost.length ? runTests(onHost) : 0;
-  if (inner !== 0) console.log(`run-tests: the run in the ${release} root failed (exit ${inner})`);
-  process.exit(inner || outer);
-}
-process.exit(runTests(files));
-
-// The parallel files, then the serial ones alone; the exit status of the node test runner(s).
-function runTests(files) {
-  const serial = files.filter((f) => readFileSync(f, 'utf8').slice(0, 400).includes('mta-test: serial'));
-  const parallel = files.filter((f) => !serial.includes(f));
-  const runNode = (list, concurrency) =>
-    list.length
-      ? (spawnSync(
-          process.execPath,
-          ['--conditions=source', '--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, ...list],
-          { stdio: 'inherit' },
-        ).status ?? 1)
-      : 0;
-  const first = runNode(parallel, process.env.MTA_TEST_CONCURRENCY ?? 2);
-  if (serial.length) console.log(`\nrun-tests: ${serial.length} file(s) with timing bounds, alone: ${serial.join(' ')}\n`);
-  const second = runNode(serial, 1);
-  if (first !== 0 && serial.length) console.log(`run-tests: the parallel run above failed (exit ${first})`);
-  return first || second;
-}
+const first = runNode(parallel, process.env.MTA_TEST_CONCURRENCY ?? 2);
+if (serial.length) console.log(`\nrun-tests: ${serial.length} file(s) with timing bounds, alone: ${serial.join(' ')}\n`);
+const second = runNode(serial, 1);
+if (first !== 0 && serial.length) console.log(`run-tests: the parallel run above failed (exit ${first})`);
+process.exit(inRootStatus || first || second);
