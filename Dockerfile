@@ -17,8 +17,11 @@
 # A change to image/ or the sidecars rebuilds only the last steps; no RUN step ever writes below an already declared
 # VOLUME (the classic builder would silently drop such writes).
 
-ARG DEBIAN_IMAGE=debian:bookworm-slim
-ARG NODE_IMAGE=node:24-bookworm-slim
+# The Debian release, named here once: scripts/build-image, scripts/install-deps and the test runner read this line
+# (docs/image.md lists what it ships). `--build-arg DEBIAN_RELEASE=trixie` builds on Debian 13.
+ARG DEBIAN_RELEASE=bookworm
+ARG DEBIAN_IMAGE=debian:${DEBIAN_RELEASE}-slim
+ARG NODE_IMAGE=node:24-${DEBIAN_RELEASE}-slim
 
 #
 # node: the Node 24 runtime taken from the official image.
@@ -109,8 +112,9 @@ RUN printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbi
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
 # Metadata every variant shares, set once here (after the packages, so it never invalidates their layers).
+ARG DEBIAN_IMAGE
 LABEL org.opencontainers.image.licenses="MIT" \
-      org.opencontainers.image.base.name="docker.io/library/debian:bookworm-slim"
+      org.opencontainers.image.base.name="docker.io/library/${DEBIAN_IMAGE}"
 ENV SVDIR=/etc/service
 EXPOSE 25 465 587 110 143 993 995
 STOPSIGNAL SIGTERM

@@ -3,8 +3,13 @@
 // Lint and types gate first (tsx strips types, so a type error would otherwise pass every test); `--no-gate` skips
 // them when a developer runs single files. Files whose first lines say `mta-test: serial` assert wall-clock bounds:
 // they run afterwards, alone.
+//
+// The daemons are those of the image's Debian release (the Dockerfile's `ARG DEBIAN_RELEASE`; MTA_TEST_RELEASE or
+// MTA_DEBIAN_RELEASE choose another). On a host of another release every test file except the image tests runs inside
+// that release's root (scripts/test-root: same checkout path, same node); the image tests drive podman from the host.
 import { spawnSync } from 'node:child_process';
 import { globSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 
 const unit = process.argv.includes('--unit');
 const gate = !process.argv.includes('--no-gate');
@@ -40,8 +45,30 @@ if (gate) {
     }
   }
 }
-const serial = files.filter((f) => readFileSync(f, 'utf8').slice(0, 400).includes('mta-test: serial'));
-const parallel = files.filter((f) => !serial.includes(f));
+const repo = join(import.meta.dirname, '..');
+const release =
+  process.env.MTA_TEST_RELEASE ||
+  process.env.MTA_DEBIAN_RELEASE ||
+  /^ARG DEBIAN_RELEASE=(\S+)/m.exec(readFileSync(join(repo, 'Dockerfile'), 'utf8'))?.[1];
+const host = /^VERSION_CODENAME=(\S+)/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1];
+let here = files;
+let inRootStatus = 0;
+if (release && release !== host) {
+  // The image tests build and run the images of the same release.
+  process.env.MTA_DEBIAN_RELEASE ||= release;
+  here = files.filter((f) => relative(repo, f).startsWith('test/src/image/'));
+  const inRoot = files.filter((f) => !here.includes(f));
+  console.log(`run-tests: ${inRoot.length} file(s) in the ${release} root (host: ${host ?? 'unknown'}), ${here.length} on the host`);
+  // The checkout's own node (node_modules/.bin/node) exists at the same path inside the root; a system node may not.
+  const node = process.execPath.startsWith(`${repo}/`) ? process.execPath : join(repo, 'node_modules', '.bin', 'node');
+  const args = [join(repo, 'scripts', 'test-root'), 'run', release, '--', node, join(repo, 'scripts', 'run-tests.mjs'), '--no-gate'];
+  if (inRoot.length)
+    inRootStatus =
+      spawnSync('bash', [...args, ...inRoot], { stdio: 'inherit', env: { ...process.env, MTA_TEST_RELEASE: release } }).status ?? 1;
+  if (inRootStatus !== 0) console.log(`run-tests: the run in the ${release} root failed (exit ${inRootStatus})`);
+}
+const serial = here.filter((f) => readFileSync(f, 'utf8').slice(0, 400).includes('mta-test: serial'));
+const parallel = here.filter((f) => !serial.includes(f));
 const runNode = (list, concurrency) =>
   list.length
     ? (spawnSync(
@@ -54,4 +81,4 @@ const first = runNode(parallel, process.env.MTA_TEST_CONCURRENCY ?? 2);
 if (serial.length) console.log(`\nrun-tests: ${serial.length} file(s) with timing bounds, alone: ${serial.join(' ')}\n`);
 const second = runNode(serial, 1);
 if (first !== 0 && serial.length) console.log(`run-tests: the parallel run above failed (exit ${first})`);
-process.exit(first || second);
+process.exit(inRootStatus || first || second);

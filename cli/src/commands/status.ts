@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { detectVariant, MAILBOX_SOURCES, mtaPaths, parseEnv, run, scrub, secretValues, seedGate } from '@mta/shared';
 import type { CliIo } from '../io.ts';
 import { certificateStatus } from './status-cert.ts';
+import { daemonVersions, debianRelease } from './status-versions.ts';
 
 // runit's view of every service: one line each ("run: postfix: (pid 12) 300s").
 async function services(serviceDir: string): Promise<string[]> {
@@ -38,11 +39,17 @@ function delivery(postfixConf: string): string | undefined {
     : `relay only (no mailbox source; ${MAILBOX_SOURCES.join(', ')} or the other LDAP/MySQL lookups configure mailboxes)`;
 }
 
-// `mta status`: variant, node, domains, whether seeding is pending, and the supervised services.
+// `mta status`: variant, Debian release, daemon versions, node, domains, whether seeding is pending, and the
+// supervised services.
 export async function status(io: CliIo, root = io.env.MTA_ROOT ?? '/'): Promise<void> {
   const paths = mtaPaths(root);
   const parsed = parseEnv(io.env);
+  const versions = daemonVersions(root);
   io.out(`variant: ${detectVariant(root)}`);
+  const debian = debianRelease(root);
+  if (debian) io.out(`debian: ${debian}`);
+  const daemons = await versions;
+  if (daemons.length) io.out(`daemons: ${daemons.join(', ')}`);
   if (parsed.ok) {
     io.out(`node: ${parsed.config.MTA_NODE}`);
     io.out(`domains: ${(parsed.config.MAIL_DOMAIN ?? []).join(' ')}`);
