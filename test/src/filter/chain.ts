@@ -69,7 +69,7 @@ export interface FilterChain {
   // A plain text message from `from` to `to` (plainMail), sent like `send`.
   mail: (from: string, to: string, subject: string, body: string, extra?: string[]) => Promise<SwaksResult>;
   // A message with one attachment (attachmentMail), sent like `send`.
-  attach: (from: string, to: string, subject: string, name: string, content: string) => Promise<SwaksResult>;
+  attach: (from: string, to: string, subject: string, name: string, content: string | Buffer, type?: string) => Promise<SwaksResult>;
   queue: () => QueueEntry[];
   flush: () => void;
   stop: () => Promise<void>;
@@ -191,7 +191,7 @@ ${opts.amavisLocal ?? ''}
       clamd,
       send,
       mail: (from, to, subject, body, extra) => send(from, to, plainMail(from, to, subject, body), extra),
-      attach: (from, to, subject, name, content) => send(from, to, attachmentMail(from, to, subject, name, content)),
+      attach: (from, to, subject, name, content, type) => send(from, to, attachmentMail(from, to, subject, name, content, type)),
       queue: () =>
         execFileSync('postqueue', ['-c', conf, '-j'])
           .toString()

@@ -30,6 +30,13 @@ export function filterRenderer(opts: FilterOptions = {}): Renderer {
     const layout = filterLayout(ctx.paths);
     const amavis = { owner: 'amavis', group: 'amavis' };
     return {
+      ...(settings.hostnameNote
+        ? {
+            warnings: [
+              `${settings.hostnameNote}: amavis uses ${settings.hostname} (it refuses a name without a domain); set HOSTNAME (docker run --hostname mx.example.com)`,
+            ],
+          }
+        : {}),
       postconf: filterPostconf(ports, settings.maxServers),
       master: [
         ...filterMaster(ports, settings.maxServers),
@@ -50,6 +57,7 @@ export function filterRenderer(opts: FilterOptions = {}): Renderer {
         { path: dirname(ctx.paths.bayes), mode: 0o700, ...amavis },
         { path: layout.quarantine, mode: 0o750, ...amavis },
         { path: layout.clamdRun, mode: 0o750, ...amavis },
+        { path: layout.amavisRun, mode: 0o750, ...amavis },
       ],
       files: [
         {
