@@ -1,3 +1,4 @@
+export * from './amavis/index.ts';
 export * from './backoff.ts';
 export * from './bus.ts';
 export * from './bus-loop.ts';
@@ -7,6 +8,7 @@ export * from './exec.ts';
 export * from './fleet/index.ts';
 export * from './fs/index.ts';
 export * from './ip.ts';
+export * from './lock.ts';
 export * from './lifecycle.ts';
 export * from './log.ts';
 export * from './logs/index.ts';

@@ -47,8 +47,9 @@ export function filterRenderer(opts: FilterOptions = {}): Renderer {
         { path: layout.amavisConfD, mode: 0o755 },
         { path: layout.saConfDir, mode: 0o755 },
         { path: dirname(layout.clamdConfFile), mode: 0o755 },
-        // freshclam runs as clamav (its DatabaseOwner) and writes here; clamd (as amavis) only reads the signatures.
-        { path: layout.clamdDb, mode: 0o755, owner: 'clamav', group: 'clamav' },
+        // freshclam runs as clamav (its DatabaseOwner) and writes here; clamd (as amavis) only reads the signatures,
+        // which may also come read-only from an updater elsewhere (freshclam then does not run: shared/src/start).
+        { path: layout.clamdDb, mode: 0o755, owner: 'clamav', group: 'clamav', mayBeReadOnly: true },
         { path: layout.amavisHome, mode: 0o750, ...amavis },
         { path: layout.amavisTmp, mode: 0o750, ...amavis },
         { path: layout.amavisDb, mode: 0o750, ...amavis },
