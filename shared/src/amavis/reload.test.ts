@@ -86,3 +86,10 @@ test('close drops a scheduled reload', async () => {
   await sleep(GAP + 100);
   assert.equal(at.length, 1);
 });
+
+test('amavis that has just started gets the rest of the gap before its first reload', async () => {
+  const { at, opts } = setup();
+  const t0 = monotonicMs();
+  assert.equal(await reloadAmavis({ ...opts, age: async () => 100 }), 'reloaded');
+  assert.ok((at[0] ?? 0) - t0 >= GAP - 100 - 5, `waited ${(at[0] ?? 0) - t0} ms`);
+});

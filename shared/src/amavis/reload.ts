@@ -5,15 +5,15 @@ import { lockFile } from '../lock.ts';
 import type { Logger } from '../log.ts';
 import type { MtaPaths } from '../paths.ts';
 import { coalesce } from '../schedule.ts';
-import { type DaemonRef, type SignalOutcome, signalDaemon } from '../signal.ts';
+import { type DaemonRef, daemonAgeMs, type SignalOutcome, signalDaemon } from '../signal.ts';
 import { sleep } from '../sleep.ts';
 import { amavisDaemon } from './daemon.ts';
 
 // amavis re-executes itself on SIGHUP, and a second SIGHUP before its handlers are back kills it (perl's default):
 // two reloads in a row (a fleet key rotation, rules from sa-update at the same moment, an operator) would take the
 // filter down. Every reload, from any process, therefore goes through reloadAmavis: one at a time (a lock under
-// run/mta), at least gapMs after the last signal whoever sent it (a stamp beside the lock), and a request that a
-// signal sent after it already covers sends none.
+// run/mta), at least gapMs after the last signal whoever sent it (a stamp beside the lock) and after amavis started,
+// and a request that a signal sent after it already covers sends none.
 export const AMAVIS_RELOAD_GAP_MS = 20_000;
 
 export type ReloadOutcome = 'reloaded' | 'covered' | 'not running';
@@ -29,6 +29,8 @@ export interface AmavisReloadOptions {
   signal?: AbortSignal;
   // Sends the SIGHUP (tests count them); default signalDaemon.
   send?: (daemon: DaemonRef) => Promise<SignalOutcome>;
+  // How long amavis has been running (tests); default daemonAgeMs.
+  age?: (daemon: DaemonRef) => Promise<number | undefined>;
 }
 
 // CLOCK_MONOTONIC in ms: the same clock in every process of the host, and unaffected by changes of the wall clock.
@@ -57,13 +59,15 @@ export async function reloadAmavis(o: AmavisReloadOptions): Promise<ReloadOutcom
       o.log.debug({ event: 'amavis.reload.covered', reason: o.reason }, 'amavis: a reload sent since covers this one');
       return 'covered';
     }
-    const wait = last + gap - monotonicMs();
+    const daemon = o.daemon ?? (await amavisDaemon(o.paths));
+    // amavis that has only just started is as fragile as one re-executing: its start opens a gap too.
+    const age = await (o.age ?? ((d) => daemonAgeMs(d, o.log)))(daemon);
+    const wait = Math.max(last + gap - monotonicMs(), age === undefined ? 0 : gap - age);
     if (wait > 0) {
       o.log.info({ event: 'amavis.reload.wait', reason: o.reason, ms: wait }, `amavis reload in ${Math.ceil(wait / 1000)} s (reloads are ${gap / 1000} s apart)`);
       await sleep(wait, o.signal);
       if (o.signal?.aborted) return 'not running';
     }
-    const daemon = o.daemon ?? (await amavisDaemon(o.paths));
     const at = monotonicMs();
     const via = await (o.send ?? ((d) => signalDaemon(d, 'SIGHUP', o.log)))(daemon);
     if (via === 'not running') {
@@ -94,7 +98,9 @@ export function spacedReload(o: Omit<AmavisReloadOptions, 'signal'>): SpacedRelo
   });
   return {
     reload: async () => {
-      if (monotonicMs() - (await lastReload(o.paths)) >= (o.gapMs ?? AMAVIS_RELOAD_GAP_MS)) return job.run();
+      const gap = o.gapMs ?? AMAVIS_RELOAD_GAP_MS;
+      const age = await (o.age ?? ((d) => daemonAgeMs(d, o.log)))(o.daemon ?? (await amavisDaemon(o.paths)));
+      if (monotonicMs() - (await lastReload(o.paths)) >= gap && (age === undefined || age >= gap)) return job.run();
       job.request();
     },
     close: async () => {
