@@ -60,6 +60,13 @@ export const CATALOG: Record<string, BenchInfo> = {
       'Tried and left: 2, 3, 4 or 5 children, BerkeleyDB off, flock locking and Bayes journaling each moved throughput less than the noise of the shared machine (±5%).',
     ],
   },
+  'razor-offline': {
+    measures:
+      "The time Razor adds to each message when its servers cannot be reached, the filter chain in a network namespace made for each case: Razor's server names do not resolve (NXDOMAIN), its cached servers sit at an address whose packets are dropped, the resolver itself drops the packets; without and with the bound (Razor skipped after a lookup got no answer), against the same chain with Razor off, messages one at a time.",
+    limits:
+      "SpamAssassin's razor_timeout (5 s) for dropped packets; the C resolver's own timeouts (5 s, 2 attempts) when the resolver is silent, which SpamAssassin's timer cannot interrupt. Bounded, one message per skip period (10 minutes, doubling while Razor stays unreachable, at most 6 hours) pays the failed lookup.",
+    targets: [atMost('costMs.nxdomain.bounded', 50, ' ms'), atMost('costMs.dropped.bounded', 50, ' ms'), atMost('costMs.silent-dns.bounded', 50, ' ms')],
+  },
   'seed-render': {
     measures:
       'The seed rendering and applying 1,000 MAIL_BOXES + 1,000 MAIL_ALIASES (validation, postfix staging, tables indexed, files written), on a first start and on an unchanged re-run, against writing the same two tables and running a plain `postmap` on each, in the same run.',

@@ -6,6 +6,7 @@ import { renderClamdConf } from './clamd-conf.ts';
 import { DEFAULT_PORTS, type FilterPorts, filterLayout } from './layout.ts';
 import { filterMaster, filterPostconf, needsBeforeQueue, publicSmtpEntry } from './postfix-wiring.ts';
 import { filterSettings } from './settings.ts';
+import { RAZOR_GATE_PM } from './razor-gate.ts';
 import { renderLocalCf } from './spamassassin.ts';
 
 // Test knobs; the seed uses the defaults.
@@ -74,6 +75,7 @@ export function filterRenderer(opts: FilterOptions = {}): Renderer {
           }),
         },
         { path: layout.saLocalCf, mode: 0o644, content: renderLocalCf(ctx.paths, layout) },
+        { path: layout.saRazorGate, mode: 0o644, content: RAZOR_GATE_PM },
         { path: layout.clamdConfFile, mode: 0o644, content: renderClamdConf({ layout, logFile: opts.clamdLogFile }) },
       ],
     };

@@ -30,9 +30,12 @@ export function filterLayout(paths: MtaPaths) {
     amavisPid: paths.amavisPid,
     amavisLock: paths.amavisLock,
     razorHome: join(paths.amavisHome, '.razor'),
+    // When no Razor server answered last (razor-gate.ts): written by amavis in Razor's home.
+    razorDown: join(paths.amavisHome, '.razor', 'mta-unreachable'),
     quarantine: paths.quarantine,
     saConfDir: r('etc/spamassassin'),
     saLocalCf: r('etc/spamassassin/local.cf'),
+    saRazorGate: r('etc/spamassassin/mta-razor-gate.pm'),
     clamdConfFile: r('etc/clamav/clamd.conf'),
     clamdDb: r('var/lib/clamav'),
     clamdRun: r('run/clamav'),
