@@ -116,7 +116,10 @@ export async function daemonAgeMs(d: DaemonRef, log?: Logger): Promise<number | 
   } else pid = (await verifiedPids(d, log))[0];
   if (!pid) return undefined;
   try {
-    const [stat, uptime] = await Promise.all([readFile(join(procRoot, String(pid), 'stat'), 'utf8'), readFile(join(procRoot, 'uptime'), 'utf8')]);
+    const [stat, uptime] = await Promise.all([
+      readFile(join(procRoot, String(pid), 'stat'), 'utf8'),
+      readFile(join(procRoot, 'uptime'), 'utf8'),
+    ]);
     // Field 22, start time in clock ticks since boot (100 per second on Linux), counted after the "(comm)" field.
     const started = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]) * 10;
     const now = Number(uptime.split(' ')[0]) * 1000;

@@ -3,9 +3,9 @@
 // hop. Prints one JSON line.
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { startFilterChain } from '../../../test/src/filter/chain.ts';
 import { startDns } from '../../../test/src/harness/dns.ts';
 import { eventually } from '../../../test/src/harness/net.ts';
-import { startFilterChain } from '../../../test/src/filter/chain.ts';
 
 const [which, gated, count] = process.argv.slice(2);
 const N = Number(count ?? 10);
@@ -39,7 +39,9 @@ try {
   const sorted = [...ms].sort((a, b) => a - b);
   const mean = Math.round(ms.reduce((a, b) => a + b, 0) / N);
   const skipped = /no Razor server answered; Razor is skipped/.test(c.amavis.output());
-  process.stdout.write(`${JSON.stringify({ case: which, gated: gated === '1', ms, meanMs: mean, medianMs: sorted[Math.floor(N / 2)], gateOpened: skipped })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ case: which, gated: gated === '1', ms, meanMs: mean, medianMs: sorted[Math.floor(N / 2)], gateOpened: skipped })}\n`,
+  );
 } finally {
   await c.stop();
   await dns.stop();

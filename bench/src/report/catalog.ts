@@ -65,7 +65,11 @@ export const CATALOG: Record<string, BenchInfo> = {
       "The time Razor adds to each message when its servers cannot be reached, the filter chain in a network namespace made for each case: Razor's server names do not resolve (NXDOMAIN), its cached servers sit at an address whose packets are dropped, the resolver itself drops the packets; without and with the bound (Razor skipped after a lookup got no answer), against the same chain with Razor off, messages one at a time.",
     limits:
       "SpamAssassin's razor_timeout (5 s) for dropped packets; the C resolver's own timeouts (5 s, 2 attempts) when the resolver is silent, which SpamAssassin's timer cannot interrupt. Bounded, one message per skip period (10 minutes, doubling while Razor stays unreachable, at most 6 hours) pays the failed lookup.",
-    targets: [atMost('costMs.nxdomain.bounded', 50, ' ms'), atMost('costMs.dropped.bounded', 50, ' ms'), atMost('costMs.silent-dns.bounded', 50, ' ms')],
+    targets: [
+      atMost('costMs.nxdomain.bounded', 50, ' ms'),
+      atMost('costMs.dropped.bounded', 50, ' ms'),
+      atMost('costMs.silent-dns.bounded', 50, ' ms'),
+    ],
   },
   'seed-render': {
     measures:

@@ -14,7 +14,12 @@ const SAID: Record<ReloadOutcome, string> = {
 export async function amavisReload(io: CliIo, o: { reason?: string } = {}): Promise<void> {
   requireDaemon('amavis', 'amavis reload', io);
   // Warnings (a pid file naming another process) as JSON lines on stderr; the outcome in words on stdout.
-  const log = createLogger({ sidecar: 'mta', node: io.env.HOSTNAME || 'mta', syslogLevel: 4, destination: { write: (l) => io.err(l.trimEnd()) } });
+  const log = createLogger({
+    sidecar: 'mta',
+    node: io.env.HOSTNAME || 'mta',
+    syslogLevel: 4,
+    destination: { write: (l) => io.err(l.trimEnd()) },
+  });
   const outcome = await reloadAmavis({ paths: mtaPaths(io.env.MTA_ROOT || '/'), log, reason: o.reason ?? 'cli' });
   io.out(SAID[outcome]);
 }

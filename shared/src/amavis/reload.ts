@@ -64,7 +64,10 @@ export async function reloadAmavis(o: AmavisReloadOptions): Promise<ReloadOutcom
     const age = await (o.age ?? ((d) => daemonAgeMs(d, o.log)))(daemon);
     const wait = Math.max(last + gap - monotonicMs(), age === undefined ? 0 : gap - age);
     if (wait > 0) {
-      o.log.info({ event: 'amavis.reload.wait', reason: o.reason, ms: wait }, `amavis reload in ${Math.ceil(wait / 1000)} s (reloads are ${gap / 1000} s apart)`);
+      o.log.info(
+        { event: 'amavis.reload.wait', reason: o.reason, ms: wait },
+        `amavis reload in ${Math.ceil(wait / 1000)} s (reloads are ${gap / 1000} s apart)`,
+      );
       await sleep(wait, o.signal);
       if (o.signal?.aborted) return 'not running';
     }

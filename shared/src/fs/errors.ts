@@ -4,8 +4,10 @@ import { ErrorCode, MtaError } from '../errors.ts';
 // they are about the volume, its owner or the disk, and the message says so.
 const FIX: Record<string, string> = {
   EROFS: 'the file system is read-only: mount the volume read-write (no :ro) or keep this path off it',
-  EACCES: 'permission denied: check the owner and mode of the path and of the directories above it (a volume made by another user, or a network share that maps root to nobody)',
-  EPERM: 'operation not permitted: the file system or the container refuses it (a host directory that does not allow changing owners, an immutable file, a dropped capability)',
+  EACCES:
+    'permission denied: check the owner and mode of the path and of the directories above it (a volume made by another user, or a network share that maps root to nobody)',
+  EPERM:
+    'operation not permitted: the file system or the container refuses it (a host directory that does not allow changing owners, an immutable file, a dropped capability)',
   ENOSPC: 'no space left on the device: free space on the volume or the host disk (docker system df)',
   EDQUOT: 'disk quota exceeded: free space or raise the quota of the volume',
   EIO: 'input/output error: the disk or the network file system failed',

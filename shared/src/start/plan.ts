@@ -34,7 +34,6 @@ export interface PlanInput {
   readOnly?: (path: string) => boolean;
 }
 
-
 const LOOPBACK = new Set(['127.0.0.1', 'localhost']);
 
 // The local bus, when NATS_URL names one server on loopback (the default).

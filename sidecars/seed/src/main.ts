@@ -48,9 +48,20 @@ async function seed(ctx: ReportContext): Promise<number> {
   } catch (e) {
     failure = describeError(e);
     const fs = isFsError(e) ? { path: e.path, op: e.op, errno: e.errno } : {};
-    log.error({ event: 'seed.failed', variant, code: MtaError.from(e).code, ...fs }, `seeding could not write the configuration: ${failure}`);
+    log.error(
+      { event: 'seed.failed', variant, code: MtaError.from(e).code, ...fs },
+      `seeding could not write the configuration: ${failure}`,
+    );
     process.stderr.write(`seed: ${failure}\n`);
-    result = { status: 'invalid', errors: [{ variable: 'seed', message: failure }], warnings: [], changed: [], domains: [], variant, durationMs: 0 };
+    result = {
+      status: 'invalid',
+      errors: [{ variable: 'seed', message: failure }],
+      warnings: [],
+      changed: [],
+      domains: [],
+      variant,
+      durationMs: 0,
+    };
   }
   const errors = result.errors.map(formatIssue);
   if (result.status === 'invalid' && !failure) {

@@ -75,7 +75,7 @@ export function rar(members: Members): Buffer {
     const rest = Buffer.concat([Buffer.from([type]), u16(flags), u16(7 + body.length), body]);
     return Buffer.concat([u16(crc32(rest) & 0xffff), rest]);
   };
-  const parts: Buffer[] = [Buffer.from("Rar!\x1a\x07\x00", "latin1"), block(0x73, 0, Buffer.alloc(6))];
+  const parts: Buffer[] = [Buffer.from('Rar!\x1a\x07\x00', 'latin1'), block(0x73, 0, Buffer.alloc(6))];
   for (const [name, data] of Object.entries(members)) {
     const n = Buffer.from(name);
     // packed and unpacked size, host OS Unix, CRC, DOS time, version 2.0, method "store", name length, mode

@@ -38,7 +38,12 @@ export const BANNED_CASES: readonly BannedCase[] = [
   { id: 'tar-pif', file: 'legacy.tar', content: () => tar({ 'readme.pif': text }), verdict: 'clean' },
   // Encrypted: the names are read without the password and checked; what cannot be opened is delivered, tagged.
   { id: 'zip-crypt-exe', file: 'secret.zip', content: () => sevenZip('zip', { 'invoice.exe': pe }, { password: 'pw' }), verdict: 'banned' },
-  { id: 'zip-crypt-txt', file: 'secret.zip', content: () => sevenZip('zip', { 'report.txt': text }, { password: 'pw' }), verdict: 'unchecked' },
+  {
+    id: 'zip-crypt-txt',
+    file: 'secret.zip',
+    content: () => sevenZip('zip', { 'report.txt': text }, { password: 'pw' }),
+    verdict: 'unchecked',
+  },
   {
     id: '7z-hidden-names',
     file: 'secret.7z',

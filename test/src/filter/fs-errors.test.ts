@@ -41,7 +41,11 @@ const seedEnv = (root: string) => ({
 function assertTold(r: Run, path: string, errno: string, fix: RegExp): void {
   assert.equal(r.code, 2, r.out);
   const line = r.out.split('\n').find((l) => l.startsWith('seed: cannot ')) ?? '';
-  assert.match(line, new RegExp(`^seed: cannot [a-z (0-9:)]+ ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\S*: .*\\(${errno}\\)$`), r.out);
+  assert.match(
+    line,
+    new RegExp(`^seed: cannot [a-z (0-9:)]+ ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\S*: .*\\(${errno}\\)$`),
+    r.out,
+  );
   assert.match(line, fix);
   assert.doesNotMatch(r.out, /environment variable/i);
 }
@@ -114,6 +118,10 @@ describe('file system errors name the path, the operation and what to fix', { ti
     });
     assert.notEqual(out.code, 0, out.out);
     const fatal = out.out.split('\n').find((l) => l.includes('"level":"fatal"')) ?? '';
-    assert.match(fatal, new RegExp(`cannot [a-z ]+ ${keys}\\S*: the file system is read-only: mount the volume read-write.*\\(EROFS\\)`), out.out);
+    assert.match(
+      fatal,
+      new RegExp(`cannot [a-z ]+ ${keys}\\S*: the file system is read-only: mount the volume read-write.*\\(EROFS\\)`),
+      out.out,
+    );
   });
 });

@@ -25,7 +25,11 @@ function cliReload(root: string, reason: string): Promise<{ code: number; out: s
 
 // Each SIGHUP that reached amavis (it then re-executes itself: "Re-exec server during HUP").
 const HUP = /Net::Server: Received a SIG HUP/;
-const hupLines = (c: FilterChain): string[] => c.amavis.output().split('\n').filter((l) => HUP.test(l));
+const hupLines = (c: FilterChain): string[] =>
+  c.amavis
+    .output()
+    .split('\n')
+    .filter((l) => HUP.test(l));
 
 describe('one spaced amavis reload for dkim-keys, sa-update and the CLI', { timeout: 180_000 }, () => {
   let c: FilterChain;

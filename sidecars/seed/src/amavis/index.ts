@@ -5,8 +5,8 @@ import { renderAmavisdConf } from './amavisd-conf.ts';
 import { renderClamdConf } from './clamd-conf.ts';
 import { DEFAULT_PORTS, type FilterPorts, filterLayout } from './layout.ts';
 import { filterMaster, filterPostconf, needsBeforeQueue, publicSmtpEntry } from './postfix-wiring.ts';
-import { filterSettings } from './settings.ts';
 import { RAZOR_GATE_PM } from './razor-gate.ts';
+import { filterSettings } from './settings.ts';
 import { renderLocalCf } from './spamassassin.ts';
 
 // Test knobs; the seed uses the defaults.
