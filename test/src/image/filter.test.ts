@@ -104,7 +104,7 @@ describe('image full: content filter', { skip, concurrency: false }, () => {
       writeFileSync(file, k.content());
       const r = mailIn(ns.name, 'sender@remote.test', 'info@example.test', id, [
         '--header',
-        `Message-ID: <${id}@mta-test>`,
+        `Message-Id: <${id}@mta-test>`,
         '--body',
         'see attachment',
         '--attach-type',
