@@ -107,3 +107,35 @@ describe('FINAL_BANNED_DESTINY=D_BOUNCE and D_REJECT', { timeout: 180_000 }, () 
     }
   });
 });
+
+describe('the operator extends and relaxes the rules in the local hook on /srv', { timeout: 180_000 }, () => {
+  it('more names banned, every encrypted archive banned, .exe allowed', async () => {
+    const crypt = BANNED_CASES.find((k) => k.id === 'zip-crypt-txt');
+    const exe = BANNED_CASES.find((k) => k.id === 'exe-name');
+    assert.ok(crypt && exe);
+    // The recipes of docs/content-filter.md, as they are written there (99-mta-local).
+    const c = await startFilterChain({
+      env: {},
+      amavisLocal: [
+        "push @$banned_filename_re, qr'.\\.(js|jse|lnk|hta|iso|img|vhd|msi)$'i;",
+        "unshift @$banned_filename_re, qr'^UNDECIPHERABLE$';",
+        "unshift @$banned_filename_re, [ qr'.\\.exe$'i => 0 ];",
+      ].join('\n'),
+    });
+    try {
+      const cases = [
+        { id: 'local-js', file: 'invoice.js', content: Buffer.from('var x = 1;\n'), verdict: 'banned' as const },
+        { id: 'local-crypt', file: crypt.file, content: crypt.content(), verdict: 'banned' as const },
+        { id: 'local-exe', file: exe.file, content: exe.content(), verdict: 'clean' as const },
+      ];
+      for (const k of cases) {
+        const r = await c.send('sender@remote.test', 'bob@example.com', message(k.id, k.file, k.content));
+        assert.equal(r.status, 0, r.output);
+        const line = await eventually(() => amavisLine(c, k.id), 60_000, `amavis verdict on ${k.id}`);
+        assert.match(line, verdictLine(k.verdict), line);
+      }
+    } finally {
+      await c.stop();
+    }
+  });
+});
