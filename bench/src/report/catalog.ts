@@ -89,6 +89,12 @@ export const CATALOG: Record<string, BenchInfo> = {
     limits: "sa-learn's Perl start-up per call; for the idle figures, node's own baseline heap.",
     targets: [atLeast('ratio', 20, '×'), atMost('idle.bundled.rssMB', 50, ' MB')],
   },
+  'type-check': {
+    measures:
+      "amavis's CPU per message and the chain's throughput with its content-type check (file(1) on every part, archives decoded by type) against the same chain without file(1), the pipeline corpus through two chains side by side in alternating chunks.",
+    limits: 'One file(1) run per message and decoding level (libmagic loading its database each time), and the archive programs for archives. No target: reported; the pipeline efficiency target covers the whole chain.',
+    targets: [],
+  },
   startup: {
     measures:
       "Cold start of the image to the SMTP 220 banner (mini and full), against the container runtime's own start of the same image, and the idle memory of every long-running sidecar.",
