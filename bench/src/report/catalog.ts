@@ -92,7 +92,8 @@ export const CATALOG: Record<string, BenchInfo> = {
   'type-check': {
     measures:
       "amavis's CPU per message and the chain's throughput with its content-type check (file(1) on every part, archives decoded by type) against the same chain without file(1), the pipeline corpus through two chains side by side in alternating chunks.",
-    limits: 'One file(1) run per message and decoding level (libmagic loading its database each time), and the archive programs for archives. No target: reported; the pipeline efficiency target covers the whole chain.',
+    limits:
+      'One file(1) run per message and decoding level (libmagic loading its database each time), and the archive programs for archives. No target: reported; the pipeline efficiency target covers the whole chain.',
     targets: [],
   },
   startup: {

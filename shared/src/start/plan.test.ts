@@ -7,10 +7,10 @@ import { localBus, renderStartEnv, startPlan } from './plan.ts';
 import { startSettings } from './settings.ts';
 
 const BUILT = ['acme-watch', 'dkim-keys', 'spamd-learn', 'guard', 'metrics'].map((n) => `/r/opt/mta/sidecars/${n}/bundle/main.js`);
-const plan = (variant: Variant, env: RawEnv, present: string[] = []) => {
+const plan = (variant: Variant, env: RawEnv, present: string[] = [], readOnly?: (path: string) => boolean) => {
   const have = new Set([...BUILT, ...present]);
   const parsed = parseEnv({ HOSTNAME: 'mx.example.test', ...env });
-  return startPlan({ env, settings: startSettings(env, parsed), variant, root: '/r', exists: (p) => have.has(p) });
+  return startPlan({ env, settings: startSettings(env, parsed), variant, root: '/r', exists: (p) => have.has(p), readOnly });
 };
 
 test('services follow the variant and the configured features, each skip with its reason', () => {
@@ -100,15 +100,7 @@ test('the shell reads back exactly what was decided, whatever the values hold', 
 });
 
 test('a read-only signature volume: freshclam is not started, with the reason', () => {
-  const env = {};
-  const p = startPlan({
-    env,
-    settings: startSettings(env, parseEnv({ HOSTNAME: 'mx.a.test' })),
-    variant: 'full',
-    root: '/r',
-    exists: (x) => BUILT.includes(x),
-    readOnly: (x) => x === '/r/var/lib/clamav',
-  });
+  const p = plan('full', {}, [], (x) => x === '/r/var/lib/clamav');
   assert.ok(p.services.includes('clamd'));
   assert.ok(!p.services.includes('freshclam'));
   assert.match(p.skipped.find((s) => s.name === 'freshclam')?.why ?? '', /^\/var\/lib\/clamav is read-only: /);
