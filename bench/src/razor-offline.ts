@@ -81,7 +81,10 @@ try {
     // Mean extra time per message with Razor unreachable: unbounded; bounded, for the one message whose lookup fails
     // (then once per skip period: 10 minutes, doubling to 6 hours) and for every message after it.
     costMs: Object.fromEntries(
-      Object.entries(cases).map(([k, v]) => [k, { unbounded: extra(v.ungated), boundedFirst: extra(v.gated, 0, 1), bounded: extra(v.gated, 1) }]),
+      Object.entries(cases).map(([k, v]) => [
+        k,
+        { unbounded: extra(v.ungated), boundedFirst: extra(v.gated, 0, 1), bounded: extra(v.gated, 1) },
+      ]),
     ),
     note: 'two filter chains in a network namespace, Razor as the case says and Razor off, a message to each in turn, one at a time; razor_timeout 5 s (SpamAssassin default), razor_fork on',
   });
