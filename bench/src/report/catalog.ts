@@ -62,11 +62,12 @@ export const CATALOG: Record<string, BenchInfo> = {
   },
   'razor-offline': {
     measures:
-      "The time Razor adds to each message when its servers cannot be reached, the filter chain in a network namespace made for each case: Razor's server names do not resolve (NXDOMAIN), its cached servers sit at an address whose packets are dropped, the resolver itself drops the packets; without and with the bound (Razor skipped after a lookup got no answer), against the same chain with Razor off, messages one at a time.",
+      "The time Razor adds to each message when its servers cannot be reached, the filter chain in a network namespace made for each case: Razor's server names do not resolve (NXDOMAIN), its cached servers sit at an address whose packets are dropped, the resolver itself drops the packets; without and with the bound (Razor skipped after a lookup got no answer), against a chain with Razor off beside it, a message to each in turn.",
     limits:
-      "SpamAssassin's razor_timeout (5 s) for dropped packets; the C resolver's own timeouts (5 s, 2 attempts) when the resolver is silent, which SpamAssassin's timer cannot interrupt. Bounded, one message per skip period (10 minutes, doubling while Razor stays unreachable, at most 6 hours) pays the failed lookup.",
+      "SpamAssassin's razor_timeout (5 s) for dropped packets; the C resolver's own timeouts (5 s, 2 attempts) when the resolver is silent, which SpamAssassin's timer cannot interrupt. Bounded, one message per skip period (10 minutes, doubling while Razor stays unreachable, at most 6 hours) pays the failed lookup; amavis's own SpamAssassin warm-up at start usually is that one.",
+    // NXDOMAIN costs little by itself; dropped packets and a silent resolver cost seconds until bounded.
     targets: [
-      atMost('costMs.nxdomain.bounded', 50, ' ms'),
+      atMost('costMs.nxdomain.unbounded', 50, ' ms'),
       atMost('costMs.dropped.bounded', 50, ' ms'),
       atMost('costMs.silent-dns.bounded', 50, ' ms'),
     ],
