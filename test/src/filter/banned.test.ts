@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../../../cli/src/program.ts';
 import { eventually } from '../harness/net.ts';
@@ -134,6 +135,26 @@ describe('the operator extends and relaxes the rules in the local hook on /srv',
         const line = await eventually(() => amavisLine(c, k.id), 60_000, `amavis verdict on ${k.id}`);
         assert.match(line, verdictLine(k.verdict), line);
       }
+    } finally {
+      await c.stop();
+    }
+  });
+});
+
+describe('the RAR decoder and hostile member names', { timeout: 180_000 }, () => {
+  it('a member named ../../… or /tmp/… is not written outside amavis’s scratch directory', async () => {
+    const mark = `mta-escape-${process.pid}`;
+    const c = await startFilterChain({ env: {} });
+    try {
+      const { rar } = await import('./archives.ts');
+      const content = rar({ [`../../${mark}`]: Buffer.from('outside?\n'), [`/tmp/${mark}`]: Buffer.from('outside?\n') });
+      const r = await c.send('sender@remote.test', 'bob@example.com', message('rar-escape', 'names.rar', content));
+      assert.equal(r.status, 0, r.output);
+      const line = await eventually(() => amavisLine(c, 'rar-escape'), 60_000, 'amavis verdict');
+      assert.match(line, /\b(Passed|Blocked) /, line);
+      // Other tests' temp files come and go meanwhile: find's complaints about them do not matter, its findings do.
+      const found = spawnSync('find', [c.root, '/tmp', '-xdev', '-name', mark], { encoding: 'utf8' }).stdout.trim();
+      assert.equal(found, '', `written outside: ${found}`);
     } finally {
       await c.stop();
     }
