@@ -21,8 +21,10 @@ const FIXTURE_DB = new URL('../fixtures/clamav/', import.meta.url).pathname;
 // Per-test differences; everything else comes from the renderer.
 export interface ChainOptions {
   env: Record<string, string>;
-  // Extra SpamAssassin rules for the test (written beside the rendered local.cf).
+  // Extra SpamAssassin rules for the test (written beside the rendered local.cf, read before it).
   saRules?: string;
+  // SpamAssassin settings read after local.cf (zz-test.cf), so they win over the rendered ones.
+  saRulesLast?: string;
   // Extra amavis Perl (the 99-mta-local hook).
   amavisLocal?: string;
   dns?: DnsServer;
@@ -140,6 +142,7 @@ export async function startFilterChain(opts: ChainOptions): Promise<FilterChain>
       copyFileSync(join('/etc/spamassassin', f), join(layout.saConfDir, f));
     // Only the test's DNS server is ever asked; Razor's discovery goes to a loopback port nobody listens on.
     writeFileSync(join(layout.saConfDir, '90-test.cf'), `dns_server 127.0.0.1:${dns.port}\ndns_available yes\n${opts.saRules ?? ''}\n`);
+    if (opts.saRulesLast) writeFileSync(join(layout.saConfDir, 'zz-test.cf'), `${opts.saRulesLast}\n`);
     writeFileSync(join(layout.razorHome, 'servers.discovery.lst'), '127.0.0.1\n');
     writeFileSync(
       join(layout.razorHome, 'razor-agent.conf'),
