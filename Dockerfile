@@ -130,10 +130,15 @@ RUN apt-get update \
 
 FROM base-pkgs AS full-pkgs
 ARG DEBIAN_FRONTEND=noninteractive
+# amavis's helpers (docs/filter-internals.md): libmagic in-process for content types (file(1) as the fallback amavis
+# lists); archive decoders it lists at start
+# (7zip: zip/7z/cab/iso/…, libarchive-tools: RAR, pax: tar/cpio, plus bzip2, xz, cabextract, tnef, arj, lzop).
+# The same names exist in bookworm and trixie.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       amavisd-new spamassassin razor clamav-daemon clamav-freshclam libmail-dkim-perl \
       libmail-spf-perl libnet-dns-perl libio-socket-ssl-perl gpg gpg-agent \
+      file libfile-libmagic-perl 7zip libarchive-tools pax bzip2 xz-utils cabextract tnef arj lzop \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
 

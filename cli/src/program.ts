@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerAmavis } from './commands/amavis.ts';
 import { configCheck } from './commands/config-check.ts';
 import { configExplain } from './commands/config-explain.ts';
 import { registerDhparam } from './commands/dhparam.ts';
@@ -67,6 +68,7 @@ export function buildProgram(io: CliIo): Command {
     .description('deliver a quarantined message to its recipients (like amavisd-release)')
     .action((id: string) => quarantineRelease(io, id));
 
+  registerAmavis(program, io);
   registerDhparam(program, io);
   registerDkim(program, io);
   registerDns(program, io);

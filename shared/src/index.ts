@@ -1,3 +1,4 @@
+export * from './amavis/index.ts';
 export * from './backoff.ts';
 export * from './bus.ts';
 export * from './bus-loop.ts';
@@ -9,6 +10,7 @@ export * from './fs/index.ts';
 export * from './guard-tables.ts';
 export * from './ip.ts';
 export * from './lifecycle.ts';
+export * from './lock.ts';
 export * from './log.ts';
 export * from './logs/index.ts';
 export * from './net.ts';

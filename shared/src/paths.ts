@@ -23,6 +23,12 @@ export function mtaPaths(root: string = process.env.MTA_ROOT ?? '/') {
     quarantine: p('var/amavis/quarantine'),
     // amavis AM.PDP socket: `mta quarantine release` (and amavisd-release) ask amavis to re-send from quarantine.
     amavisSocket: p('var/amavis/amavisd.sock'),
+    // amavis's run-time state (pid and lock file): per container, never on /srv. The one place that names them: the
+    // seed renders them into amavisd.conf, the amavis service passes them on its command line (start.env), and
+    // reloads read the pid file (only when /proc confirms it names amavis).
+    amavisRun: p('run/amavis'),
+    amavisPid: p('run/amavis/amavisd.pid'),
+    amavisLock: p('run/amavis/amavisd.lock'),
     dkim: p('var/db/dkim'),
     // acme-watch installs here (persisted): chain.pem = key + cert chain in ONE file for postfix
     // smtpd_tls_chain_files (a single rename swaps both atomically), cert.pem/key.pem for dovecot.

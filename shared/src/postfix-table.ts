@@ -1,6 +1,7 @@
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { run } from './exec.ts';
+import { fsOp } from './fs/errors.ts';
 import { fixOwnership } from './fs/owner.ts';
 import { fsyncDir, fsyncPath } from './fs/sync.ts';
 
@@ -68,7 +69,7 @@ export async function buildTable(t: TableWrite): Promise<BuiltTable> {
   };
   await discard();
   try {
-    await writeFile(tmp, content, { mode: t.mode, flush: true });
+    await fsOp('write', tmp, () => writeFile(tmp, content, { mode: t.mode, flush: true }));
     await fixOwnership(tmp, own, { kind: 'file' });
     await run('postmap', ['-c', t.configDir, ...(t.rhsIsFile ? ['-F'] : []), `${t.type}:${tmp}`]);
     await fixOwnership(tmpDb, own, { kind: 'file' });
@@ -79,8 +80,8 @@ export async function buildTable(t: TableWrite): Promise<BuiltTable> {
   }
   return {
     install: async () => {
-      await rename(tmpDb, db);
-      await rename(tmp, t.path);
+      await fsOp('replace', db, () => rename(tmpDb, db));
+      await fsOp('replace', t.path, () => rename(tmp, t.path));
       if (t.syncDir !== false) await fsyncDir(dirname(t.path));
       return true;
     },

@@ -10,6 +10,7 @@ import {
   secretValues,
 } from './env/index.ts';
 import { MtaError } from './errors.ts';
+import { describeError } from './fs/errors.ts';
 import { type Cleanup, type Lifecycle, lifecycle } from './lifecycle.ts';
 import { createLogger, type Logger } from './log.ts';
 import { sleep } from './sleep.ts';
@@ -72,8 +73,9 @@ export async function runSidecar(spec: SidecarSpec): Promise<void> {
     const close = await spec.service?.(full);
     if (close) ctx.life.onShutdown(close);
   } catch (e) {
-    const err = MtaError.from(e);
-    ctx.log.fatal({ event: spec.failEvent, code: err.code, err: err.message }, `${spec.name}: ${err.message}`);
+    // A file error names its path, the operation and what to fix (describeError), also one no wrapper caught.
+    const told = describeError(e);
+    ctx.log.fatal({ event: spec.failEvent, code: MtaError.from(e).code, err: told }, `${spec.name}: ${told}`);
     await ctx.life.shutdown(1, 'failed');
   }
 }

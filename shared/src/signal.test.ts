@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { createLogger } from './log.ts';
-import { signalDaemon, supervised } from './signal.ts';
+import { daemonAgeMs, signalDaemon, supervised } from './signal.ts';
 import { sleep } from './sleep.ts';
 
 // Stand-in daemons: copies of sleep(1) whose file name sets /proc/PID/comm; SIGHUP ends them (default action).
@@ -96,4 +96,14 @@ test('a service dir whose runsv is gone (supervise/ok left from an earlier start
     await signalDaemon({ service: svc, pidFiles: [real.pidFile], comm: /^amavisd/, uid: process.getuid?.() ?? 0 }, 'SIGHUP'),
     'signalled',
   );
+});
+
+test("a daemon's age comes from /proc, only for a pid file /proc confirms", async () => {
+  const d = daemon('amavisd-age');
+  await sleep(300);
+  const me = process.getuid?.() ?? 0;
+  const age = await daemonAgeMs({ pidFiles: [d.pidFile], comm: /^amavisd/, uid: me });
+  assert.ok(age !== undefined && age >= 200 && age < 10_000, `age ${age}`);
+  assert.equal(await daemonAgeMs({ pidFiles: [d.pidFile], comm: /^clamd/, uid: me }), undefined);
+  assert.equal(await daemonAgeMs({ pidFiles: [join(dir, 'none.pid')], comm: /^amavisd/, uid: me }), undefined);
 });

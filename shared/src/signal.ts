@@ -72,6 +72,20 @@ export async function signalDaemon(d: DaemonRef, signal: NodeJS.Signals, log?: L
     );
     return ok ? 'supervisor' : 'not running';
   }
+  for (const pid of await verifiedPids(d, log, signal)) {
+    try {
+      process.kill(pid, signal);
+      return 'signalled';
+    } catch {
+      // exited since we looked
+    }
+  }
+  return 'not running';
+}
+
+// The pids in the daemon's pid files that /proc confirms (command and uid); the others are logged and skipped.
+async function verifiedPids(d: DaemonRef, log?: Logger, signal?: NodeJS.Signals): Promise<number[]> {
+  const out: number[] = [];
   for (const file of d.pidFiles ?? []) {
     const text = await readFile(file, 'utf8').catch(() => '');
     if (!/^\s*\d+\s*$/.test(text)) continue;
@@ -81,17 +95,36 @@ export async function signalDaemon(d: DaemonRef, signal: NodeJS.Signals, log?: L
     if (!who) continue;
     if (!d.comm.test(who.comm) || who.uids.some((u) => u !== d.uid)) {
       log?.warn(
-        { event: 'signal.refused', pidFile: file, pid, comm: who.comm, uids: who.uids, signal },
-        `${file} names pid ${pid} (${who.comm}), not the expected daemon: not signalled`,
+        { event: 'signal.refused', pidFile: file, pid, comm: who.comm, uids: who.uids, ...(signal ? { signal } : {}) },
+        `${file} names pid ${pid} (${who.comm}), not the expected daemon${signal ? ': not signalled' : ''}`,
       );
       continue;
     }
-    try {
-      process.kill(pid, signal);
-      return 'signalled';
-    } catch {
-      // exited since we looked
-    }
+    out.push(pid);
   }
-  return 'not running';
+  return out;
+}
+
+// How long the daemon's process has been running (ms), or undefined when it is not: runit's record of its pid when
+// supervised, else a confirmed pid file. A daemon that re-executes itself keeps its pid, and so its age.
+export async function daemonAgeMs(d: DaemonRef, log?: Logger): Promise<number | undefined> {
+  const procRoot = d.procRoot ?? '/proc';
+  let pid: number | undefined;
+  if (d.service && supervised(d.service)) {
+    const text = await readFile(join(d.service, 'supervise', 'pid'), 'utf8').catch(() => '');
+    pid = /^\s*\d+\s*$/.test(text) ? Number(text) : undefined;
+  } else pid = (await verifiedPids(d, log))[0];
+  if (!pid) return undefined;
+  try {
+    const [stat, uptime] = await Promise.all([
+      readFile(join(procRoot, String(pid), 'stat'), 'utf8'),
+      readFile(join(procRoot, 'uptime'), 'utf8'),
+    ]);
+    // Field 22, start time in clock ticks since boot (100 per second on Linux), counted after the "(comm)" field.
+    const started = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]) * 10;
+    const now = Number(uptime.split(' ')[0]) * 1000;
+    return Number.isFinite(started) && Number.isFinite(now) ? Math.max(0, now - started) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -63,6 +63,19 @@ export const CATALOG: Record<string, BenchInfo> = {
       'Fixed: the smtp-amavis transport starts at as many connections as amavis has children (postfix starts every destination at 5, fewer than the children from 3 CPUs on); its maxproc and $max_servers were already equal.',
       "The reinjection hop: amavis waits ~3.5 ms per message for postfix's cleanup to queue the scanned copy (fsync), latency the other children cover.",
       'Tried and left: 2, 3, 4 or 5 children, BerkeleyDB off, flock locking and Bayes journaling each moved throughput less than the noise of the shared machine (±5%).',
+      "Added (2026-12-07): amavis's content-type check for banned attachments. file(1), forked per message and decoding level, cost 31 ms of CPU per message; libmagic inside each amavis child (File::LibMagic) costs 6 (bench type-check). Both phases keep Razor's lookup per message (a closed loopback port): the offline bound would otherwise skip it in both after the first message, and the chain's own work would weigh more in the ratio than on an online host.",
+    ],
+  },
+  'razor-offline': {
+    measures:
+      "The time Razor adds to each message when its servers cannot be reached, the filter chain in a network namespace made for each case: Razor's server names do not resolve (NXDOMAIN), its cached servers sit at an address whose packets are dropped, the resolver itself drops the packets; without and with the bound (Razor skipped after a lookup got no answer), against a chain with Razor off beside it, a message to each in turn.",
+    limits:
+      "SpamAssassin's razor_timeout (5 s) for dropped packets; the C resolver's own timeouts (5 s, 2 attempts) when the resolver is silent, which SpamAssassin's timer cannot interrupt. Bounded, one message per skip period (10 minutes, doubling while Razor stays unreachable, at most 6 hours) pays the failed lookup; amavis's own SpamAssassin warm-up at start usually is that one.",
+    // NXDOMAIN costs little by itself; dropped packets and a silent resolver cost seconds until bounded.
+    targets: [
+      atMost('costMs.nxdomain.unbounded', 50, ' ms'),
+      atMost('costMs.dropped.bounded', 50, ' ms'),
+      atMost('costMs.silent-dns.bounded', 50, ' ms'),
     ],
   },
   submission: {
@@ -89,6 +102,13 @@ export const CATALOG: Record<string, BenchInfo> = {
       "The seed's way of learning (one sa-learn per file) against the sidecar's batch (one sa-learn for all files, then one sync), same files, same run; and the idle memory and CPU of the sidecar as shipped.",
     limits: "sa-learn's Perl start-up per call; for the idle figures, node's own baseline heap.",
     targets: [atLeast('ratio', 20, '×'), atMost('idle.bundled.rssMB', 50, ' MB')],
+  },
+  'type-check': {
+    measures:
+      "amavis's CPU per message and the chain's throughput with its content-type check (file(1) on every part, archives decoded by type) against the same chain without file(1), the pipeline corpus through two chains side by side in alternating chunks.",
+    limits:
+      'One file(1) run per message and decoding level (libmagic loading its database each time), and the archive programs for archives. No target: reported; the pipeline efficiency target covers the whole chain.',
+    targets: [],
   },
   startup: {
     measures:

@@ -1,5 +1,6 @@
 import { lstat, mkdir, readlink } from 'node:fs/promises';
 import { dirname, isAbsolute } from 'node:path';
+import { fsError, fsOp } from './errors.ts';
 import { fixOwnership, type Ownership } from './owner.ts';
 
 // The target of a link only root could have made: owned by root, in a directory no other uid can write (the
@@ -7,9 +8,9 @@ import { fixOwnership, type Ownership } from './owner.ts';
 async function rootsLink(path: string): Promise<string | undefined> {
   const link = await lstat(path).catch(() => undefined);
   if (!link?.isSymbolicLink() || link.uid !== 0) return undefined;
-  const parent = await lstat(dirname(path));
+  const parent = await fsOp('inspect', dirname(path), () => lstat(dirname(path)));
   if (!parent.isDirectory() || parent.uid !== 0 || parent.mode & 0o022) return undefined;
-  const target = await readlink(path);
+  const target = await fsOp('read the link', path, () => readlink(path));
   return isAbsolute(target) ? target : undefined;
 }
 
@@ -19,14 +20,19 @@ async function rootsLink(path: string): Promise<string | undefined> {
 export async function ensureDir(path: string, want: Ownership & { mode: number }): Promise<boolean> {
   const target = await rootsLink(path);
   if (target) return ensureDir(target, want);
-  await mkdir(dirname(path), { recursive: true, mode: 0o755 });
+  await makeDirs(dirname(path));
   const created = await mkdir(path, { mode: want.mode }).then(
     () => true,
     (e: NodeJS.ErrnoException) => {
       if (e.code === 'EEXIST') return false;
-      throw e;
+      throw fsError('create the directory', path, e);
     },
   );
   await fixOwnership(path, want, { kind: 'dir' });
   return created;
+}
+
+// A directory and its missing parents (0755), for files root writes into a tree of its own.
+export async function makeDirs(path: string): Promise<void> {
+  await fsOp('create the directory', path, () => mkdir(path, { recursive: true, mode: 0o755 }));
 }

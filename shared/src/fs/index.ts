@@ -2,8 +2,10 @@
 // Rules: no symbolic link is followed (O_NOFOLLOW, lstat), hard links and non-regular files are refused where a file
 // is expected, ownership and mode change only through a handle, writes are atomic renames.
 export * from './dir.ts';
+export * from './errors.ts';
 export * from './open.ts';
 export * from './owner.ts';
+export * from './readonly.ts';
 export * from './refused.ts';
 export * from './stamp.ts';
 export * from './sync.ts';

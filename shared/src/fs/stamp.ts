@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { ErrorCode, MtaError } from '../errors.ts';
+import { fsError } from './errors.ts';
 import { stampOf } from './write.ts';
 
 // The stamp of a file (through links: acme.json may be a mounted ..data link), or undefined when it does not exist.
@@ -8,6 +8,6 @@ export async function fileStamp(path: string): Promise<string | undefined> {
     return stampOf(await stat(path));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw MtaError.from(e, ErrorCode.Io);
+    throw fsError('inspect', path, e);
   }
 }

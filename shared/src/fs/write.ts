@@ -2,7 +2,7 @@ import type { Stats } from 'node:fs';
 import { constants } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { ErrorCode, MtaError } from '../errors.ts';
+import { fsError } from './errors.ts';
 import { isUnsafe, openNoFollow, readNoFollow } from './open.ts';
 import { fixOwnership } from './owner.ts';
 import { fsyncDir } from './sync.ts';
@@ -29,22 +29,28 @@ export const isTempOf = (name: string, target: string): boolean => name.startsWi
 // fsync: readers see the old or the new file, never half, and a link planted at the target reaches nothing.
 export async function writeAtomic(path: string, data: string | Buffer, opts: WriteOptions = {}): Promise<void> {
   const tmp = tempName(path);
+  // What was being done when it failed, for the error: every step names itself.
+  let op = 'create a temporary file for';
   try {
     const fh = await openNoFollow(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o600);
     try {
+      op = 'write';
       await fh.writeFile(data);
+      op = 'change the owner of';
       if (opts.uid !== undefined && opts.gid !== undefined) await fh.chown(opts.uid, opts.gid);
+      op = 'change the mode of';
       await fh.chmod(opts.mode ?? 0o644);
+      op = 'write';
       await fh.sync();
     } finally {
       await fh.close();
     }
+    op = 'replace';
     await rename(tmp, path);
     if (opts.syncDir !== false) await fsyncDir(dirname(path));
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
-    if (isUnsafe(e)) throw e;
-    throw new MtaError(ErrorCode.Io, `cannot write ${path}: ${(e as Error).message}`, { cause: e });
+    throw fsError(op, path, e);
   }
 }
 
@@ -57,7 +63,7 @@ export async function writeIfChanged(path: string, data: string | Buffer, opts: 
     cur = (await readNoFollow(path)).data;
   } catch (e) {
     if (isUnsafe(e)) throw e;
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw MtaError.from(e, ErrorCode.Io);
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fsError('read', path, e);
   }
   if (cur?.equals(want)) {
     const owner = opts.uid !== undefined && opts.gid !== undefined ? { uid: opts.uid, gid: opts.gid } : {};

@@ -9,10 +9,10 @@ import { startSettings } from './settings.ts';
 const BUILT = ['acme-watch', 'dkim-keys', 'spamd-learn', 'guard', 'metrics', 'sender-milter'].map(
   (n) => `/r/opt/mta/sidecars/${n}/bundle/main.js`,
 );
-const plan = (variant: Variant, env: RawEnv, present: string[] = []) => {
+const plan = (variant: Variant, env: RawEnv, present: string[] = [], readOnly?: (path: string) => boolean) => {
   const have = new Set([...BUILT, ...present]);
   const parsed = parseEnv({ HOSTNAME: 'mx.example.test', ...env });
-  return startPlan({ env, settings: startSettings(env, parsed), variant, root: '/r', exists: (p) => have.has(p) });
+  return startPlan({ env, settings: startSettings(env, parsed), variant, root: '/r', exists: (p) => have.has(p), readOnly });
 };
 
 test('services follow the variant and the configured features, each skip with its reason', () => {
@@ -102,4 +102,20 @@ test('the shell reads back exactly what was decided, whatever the values hold', 
     out,
     `${p.services.join(' ')}|o'brien $(touch /tmp/x)|0|metrics (METRICS=no)\nspamd-learn (/var/lib/kopano/spamd does not exist)\n`,
   );
+});
+
+test('a read-only signature volume: freshclam is not started, with the reason', () => {
+  const p = plan('full', {}, [], (x) => x === '/r/var/lib/clamav');
+  assert.ok(p.services.includes('clamd'));
+  assert.ok(!p.services.includes('freshclam'));
+  assert.match(p.skipped.find((s) => s.name === 'freshclam')?.why ?? '', /^\/var\/lib\/clamav is read-only: /);
+  assert.ok(plan('full', {}).services.includes('freshclam'), 'a writable (or missing) directory keeps freshclam');
+});
+
+test("amavis's run-time files are named for the shell by the one list of paths", () => {
+  const out = execFileSync('bash', ['-c', 'eval "$PLAN"; printf "%s|%s|%s" "$MTA_AMAVIS_RUN" "$MTA_AMAVIS_PID" "$MTA_AMAVIS_LOCK"'], {
+    env: { PLAN: renderStartEnv(plan('full', {})), PATH: process.env.PATH },
+    encoding: 'utf8',
+  });
+  assert.equal(out, '/r/run/amavis|/r/run/amavis/amavisd.pid|/r/run/amavis/amavisd.lock');
 });

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RawEnv, Variant } from '../env/spec.ts';
+import { onReadOnlyFs } from '../fs/readonly.ts';
+import { mtaPaths } from '../paths.ts';
 import { seedGate } from './gate.ts';
 import { acmeWatched, SERVICES, type ServiceRule } from './services.ts';
 import type { StartSettings } from './settings.ts';
@@ -19,6 +21,8 @@ export interface StartPlan {
   bus: { port: number; node: string } | { why: string };
   // kopano-spamd's drop folder (spamd-learn reads it through the folder's group).
   spamdLib: string;
+  // amavis's run-time files: the amavis service passes them on its command line (shared/src/paths.ts names them).
+  amavis: { run: string; pid: string; lock: string };
 }
 
 export interface PlanInput {
@@ -27,6 +31,7 @@ export interface PlanInput {
   variant: Variant;
   root: string;
   exists?: (path: string) => boolean;
+  readOnly?: (path: string) => boolean;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost']);
@@ -42,12 +47,13 @@ export function localBus(urls: readonly string[], node: string): StartPlan['bus'
 // The plan of this start: pure but for the existence checks (given in tests).
 export function startPlan(i: PlanInput): StartPlan {
   const exists = i.exists ?? existsSync;
+  const readOnly = i.readOnly ?? onReadOnlyFs;
   const s = i.settings;
   const built = (name: string) => exists(join(i.root, 'opt/mta/sidecars', name, 'bundle/main.js'));
   const services: string[] = [];
   const skipped: StartPlan['skipped'] = [];
   const why = (r: ServiceRule): string | undefined =>
-    r.skip?.({ s, exists, root: i.root }) ?? (r.sidecar && !built(r.name) ? 'not built into this image' : undefined);
+    r.skip?.({ s, exists, readOnly, root: i.root }) ?? (r.sidecar && !built(r.name) ? 'not built into this image' : undefined);
   for (const r of SERVICES) {
     if (!r.variants.includes(i.variant)) continue;
     const reason = why(r);
@@ -61,7 +67,7 @@ export function startPlan(i: PlanInput): StartPlan {
         ? ''
         : s.ACME_SOURCE === 'fleet'
           ? ''
-          : (acmeWatched({ s, exists, root: i.root }) ?? true);
+          : (acmeWatched({ s, exists, readOnly, root: i.root }) ?? true);
   const dkim =
     i.variant !== 'full' ? '' : built('dkim-keys') ? true : 'dkim-keys is not built into this image; outgoing mail will not be DKIM-signed';
   return {
@@ -72,7 +78,14 @@ export function startPlan(i: PlanInput): StartPlan {
     entry: { dkimKeys: dkim, acmeWatch: acme === true ? true : '' },
     bus: localBus(s.NATS_URL, s.MTA_NODE ?? 'mta'),
     spamdLib: s.KOPANO_SPAMD_LIB,
+    amavis: amavisRunFiles(i.root),
   };
+}
+
+// In the container (root `/`): /run/amavis/amavisd.pid and so on.
+function amavisRunFiles(root: string): StartPlan['amavis'] {
+  const p = mtaPaths(root);
+  return { run: p.amavisRun, pid: p.amavisPid, lock: p.amavisLock };
 }
 
 const shq = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
@@ -93,6 +106,9 @@ export function renderStartEnv(p: StartPlan): string {
     ['MTA_LOCAL_BUS_WHY', 'why' in p.bus ? p.bus.why : ''],
     ['MTA_BUS_NODE', bus ? bus.node : ''],
     ['MTA_SPAMD_LIB', p.spamdLib],
+    ['MTA_AMAVIS_RUN', p.amavis.run],
+    ['MTA_AMAVIS_PID', p.amavis.pid],
+    ['MTA_AMAVIS_LOCK', p.amavis.lock],
   ];
   return `# Written by the seed at every container start (shared/src/start/plan.ts); read by the image's shell.\n${vars.map(([k, v]) => `${k}=${shq(v)}`).join('\n')}\n`;
 }

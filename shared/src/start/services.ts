@@ -17,8 +17,13 @@ export interface ServiceRule {
 export interface RuleInput {
   s: StartSettings;
   exists: (path: string) => boolean;
+  // True when the path is on a read-only file system (a `:ro` volume).
+  readOnly: (path: string) => boolean;
   root: string;
 }
+
+// The signatures clamd loads and freshclam updates (the image's /var/lib/clamav, linked to /srv/var/lib/clamav).
+export const CLAMAV_DB = 'var/lib/clamav';
 
 // Whether acme-watch has something to watch: the directory of ACME_FILE, or the fleet's certificates.
 export const acmeWatched = ({ s, exists }: RuleInput): string | undefined =>
@@ -43,7 +48,16 @@ export const SERVICES: readonly ServiceRule[] = [
   },
   { name: 'amavis', variants: FULL },
   { name: 'clamd', variants: FULL },
-  { name: 'freshclam', variants: FULL },
+  // A read-only signature volume belongs to an updater elsewhere (often one for a whole fleet): freshclam could not
+  // write there, and clamd picks up the updater's files by itself (SelfCheck).
+  {
+    name: 'freshclam',
+    variants: FULL,
+    skip: ({ readOnly, root }) =>
+      readOnly(join(root, CLAMAV_DB))
+        ? `/${CLAMAV_DB} is read-only: the signatures there are used as they are and clamd reloads them when their owner updates them`
+        : undefined,
+  },
   { name: 'sa-update', variants: FULL },
   { name: 'dkim-keys', variants: FULL, sidecar: true },
   {

@@ -11,6 +11,7 @@ import {
   RefusedPaths,
   seedGate,
   serial,
+  spacedReload,
 } from '@mta/shared';
 import type { DkimCore } from './core.ts';
 import { ensureKeys } from './ensure.ts';
@@ -18,7 +19,6 @@ import type { Publish } from './events.ts';
 import { DkimFleet, type FleetLink } from './fleet-sync.ts';
 import { KeyInfoCache } from './keycache.ts';
 import { inspectKey, type KeyInfo } from './keyinfo.ts';
-import { amavisDaemon, reloadAmavis, spacedReload } from './reload.ts';
 import { syncKeys } from './sync.ts';
 import { watchKeyDir } from './watch.ts';
 
@@ -36,7 +36,7 @@ export interface ServiceOptions {
   watch: boolean;
   // Set by the entrypoint, which knows whether this start seeds (the seed has removed the unlock file by then).
   seeding?: boolean;
-  // How to reach the running amavis for a reload (default: amavisDaemon).
+  // How to reach the running amavis for a reload (default: amavisDaemon from @mta/shared).
   amavis?: DaemonRef;
   // Least time between two amavis reloads (default AMAVIS_RELOAD_GAP_MS); tests of back-to-back key changes shorten it.
   reloadGapMs?: number;
@@ -63,11 +63,11 @@ export async function runDkimKeys(o: ServiceOptions): Promise<{ core: DkimCore; 
     if (!r.ok) throw new MtaError(ErrorCode.Validation, `DKIM_PRIVATEKEY: ${r.reason}`);
     envKey = { pem: config.DKIM_PRIVATEKEY, info: r.info };
   }
-  const amavis = o.amavis ?? (await amavisDaemon(paths));
   // Shared by the `--once` entry step and the service that follows it (run/ is per container start).
   const cacheDir = join(paths.run, 'dkim-keys');
   await mkdir(cacheDir, { recursive: true });
-  const amavisReload = spacedReload(() => reloadAmavis(amavis, log), o.reloadGapMs);
+  // amavis re-reads its config (and so the dkim_key lines) on SIGHUP; spaced from every other reload (sa-update, mta).
+  const amavisReload = spacedReload({ paths, log, reason: 'dkim-keys', daemon: o.amavis, gapMs: o.reloadGapMs });
   const core: DkimCore = {
     dir: paths.dkim,
     snippetPath: paths.amavisDkim,

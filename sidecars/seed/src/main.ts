@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  describeError,
   detectVariant,
-  ErrorCode,
   formatIssue,
+  isFsError,
   MtaError,
+  makeDirs,
   mtaPaths,
   type ReportContext,
   renderStartEnv,
@@ -21,6 +22,8 @@ import { registerSeedRazor } from './razor-step.ts';
 import { runSeed, type SeedResult } from './run.ts';
 
 const VARIANTS: readonly string[] = ['mini', 'base', 'full'];
+// Exit statuses image/entry.d/20-mta-seed tells apart: only `invalid` asks the user to fix variables.
+const SEED_EXIT = { invalid: 1, write: 2 } as const;
 
 const root = process.env.MTA_ROOT || '/';
 const variant = (VARIANTS.includes(process.env.MTA_VARIANT ?? '') ? process.env.MTA_VARIANT : detectVariant(root)) as Variant;
@@ -34,17 +37,25 @@ async function seed(ctx: ReportContext): Promise<number> {
   // them), computed even from an invalid environment so its errors still reach the bus.
   const plan = () => startPlan({ env, settings: startSettings(env, parsed), variant, root });
   const first = plan();
-  await mkdir(paths.run, { recursive: true, mode: 0o755 });
+  await makeDirs(paths.run);
   await writeAtomic(join(paths.run, 'start.env'), renderStartEnv(first), { mode: 0o644 });
   let result: SeedResult;
+  // Not a configuration problem: a file could not be written (a read-only volume, ownership, a full disk), told with
+  // its path, the operation and what to fix. The unlock file is still there, the next start seeds again.
+  let failure: string | undefined;
   try {
     result = await runSeed({ env, root, variant, log, parsed });
   } catch (e) {
-    // Writing failed half-way (disk full, permissions): the unlock file is still there, the next start retries.
-    const err = MtaError.from(e, ErrorCode.Io);
+    failure = describeError(e);
+    const fs = isFsError(e) ? { path: e.path, op: e.op, errno: e.errno } : {};
+    log.error(
+      { event: 'seed.failed', variant, code: MtaError.from(e).code, ...fs },
+      `seeding could not write the configuration: ${failure}`,
+    );
+    process.stderr.write(`seed: ${failure}\n`);
     result = {
       status: 'invalid',
-      errors: [{ variable: 'seed', message: err.message }],
+      errors: [{ variable: 'seed', message: failure }],
       warnings: [],
       changed: [],
       domains: [],
@@ -53,7 +64,7 @@ async function seed(ctx: ReportContext): Promise<number> {
     };
   }
   const errors = result.errors.map(formatIssue);
-  if (result.status === 'invalid') {
+  if (result.status === 'invalid' && !failure) {
     log.error({ event: 'seed.failed', variant, errors }, `seeding failed (${errors.length} errors); nothing more was written`);
     for (const e of errors) process.stderr.write(`seed: ${e}\n`);
   } else if (result.status === 'skipped') log.info({ event: 'seed.skipped', variant }, 'configuration locked; not seeding');
@@ -65,13 +76,26 @@ async function seed(ctx: ReportContext): Promise<number> {
   if ('port' in first.bus) await waitForTcp('127.0.0.1', first.bus.port, 2000);
   const subject = result.status === 'invalid' ? 'mta.seed.failed' : 'mta.seed.done';
   bus.publish(subject, { variant, status: result.status, domains: result.domains, errors, changed: result.changed.length });
-  return result.status === 'invalid' ? 1 : 0;
+  return failure ? SEED_EXIT.write : result.status === 'invalid' ? SEED_EXIT.invalid : 0;
+}
+
+// Whatever fails after the seed itself (the start plan, Razor, the bus) is told the same way, and never as a
+// configuration error.
+async function seedOrFail(ctx: ReportContext): Promise<number> {
+  try {
+    return await seed(ctx);
+  } catch (e) {
+    const told = describeError(e);
+    ctx.log.error({ event: 'seed.failed', variant, code: MtaError.from(e).code }, `seed: ${told}`);
+    process.stderr.write(`seed: ${told}\n`);
+    return SEED_EXIT.write;
+  }
 }
 
 await runSidecar({
   name: 'seed',
   failEvent: 'seed.failed',
   parse: { variant },
-  once: seed,
-  invalid: seed,
+  once: seedOrFail,
+  invalid: seedOrFail,
 });

@@ -18,6 +18,8 @@ export interface PlannedDir {
   mode: number;
   owner?: string;
   group?: string;
+  // May be a read-only mount (ClamAV signatures from an updater elsewhere): then it is left exactly as it is.
+  mayBeReadOnly?: boolean;
 }
 
 // A master.cf service line; replaces any entry with the same service name and type.

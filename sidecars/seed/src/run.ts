@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import {
   type EnvIssue,
   formatIssue,
+  fsOp,
   fsyncDir,
   type Logger,
   MAILBOX_SOURCES,
@@ -122,7 +123,7 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
   } finally {
     await staged.dispose();
   }
-  await rm(gate.unlockFile, { force: true });
+  await fsOp('remove', gate.unlockFile, () => rm(gate.unlockFile, { force: true }));
   await fsyncDir(dirname(gate.unlockFile)).catch(() => undefined);
   phase('commit');
   opts.log.debug({ event: 'seed.timing', phases }, 'seed phases (ms)');

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { mtaPaths } from '@mta/shared';
 import { type Daemon, startDaemon } from '../harness/index.ts';
 
 const exec = promisify(execFile);
@@ -43,14 +44,16 @@ export interface AmavisConfOptions {
 // Minimal amavisd.conf inside the temp root: no scanners, DKIM signing on, and our snippet included last.
 export async function writeAmavisConf(root: string, o: AmavisConfOptions = {}): Promise<string> {
   const home = join(root, 'var/amavis');
-  for (const d of ['tmp', 'db']) await mkdir(join(home, d), { recursive: true });
-  await exec('chown', ['-R', 'amavis:amavis', home]);
+  const run = mtaPaths(root);
+  for (const d of [join(home, 'tmp'), join(home, 'db'), run.amavisRun]) await mkdir(d, { recursive: true });
+  await exec('chown', ['-R', 'amavis:amavis', home, run.amavisRun]);
   const conf = join(root, 'amavisd.conf');
   const lines = [
     'use strict;',
     `$MYHOME = '${home}';`,
     `$TEMPBASE = "$MYHOME/tmp"; $db_home = "$MYHOME/db";`,
-    `$pid_file = "$MYHOME/amavisd.pid"; $lock_file = "$MYHOME/amavisd.lock";`,
+    // Where the sidecar looks for it (shared/src/paths.ts), as in the image.
+    `$pid_file = '${run.amavisPid}'; $lock_file = '${run.amavisLock}';`,
     `$daemon_user = 'amavis'; $daemon_group = 'amavis';`,
     `$mydomain = 'a.test'; $myhostname = 'mx.a.test';`,
     `$inet_socket_bind = '127.0.0.1'; $inet_socket_port = ${o.port ?? 10024};`,

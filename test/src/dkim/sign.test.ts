@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { mtaPaths } from '@mta/shared';
+import { AMAVIS_RELOAD_GAP_MS, mtaPaths } from '@mta/shared';
 import nodemailer from 'nodemailer';
 import { type Daemon, eventually, freePort, startDaemon, tempRoot, waitForPort } from '../harness/index.ts';
 import { type Sink, startSink } from '../harness/sink.ts';
@@ -75,7 +75,13 @@ describe('amavis signs with the keys dkim-keys manages', () => {
     await exec('openssl', ['genrsa', '-out', tmp, '2048']);
     await exec('cp', [tmp, join(paths().dkim, 'c.test.default.privkey.pem')]);
     await eventually(async () => (await readFile(paths().amavisDkim, 'utf8')).includes("dkim_key('c.test'"), 1000, 'snippet updated');
-    await eventually(() => sidecar.output().includes('"event":"amavis.reload"'), 2000, `amavis reloaded\n${sidecar.output()}`);
+    // amavis started moments ago: its first reload waits until it has been up for the gap (a SIGHUP while it starts
+    // would kill it, like one while it re-executes).
+    await eventually(
+      () => sidecar.output().includes('"event":"amavis.reload"'),
+      AMAVIS_RELOAD_GAP_MS + 10_000,
+      `amavis reloaded\n${sidecar.output()}`,
+    );
     await publish('c.test');
     // amavis re-executes itself on SIGHUP; once it listens again, the very next message must be signed with c.test.
     await waitForPort(amavisPort, '127.0.0.1', 30_000);

@@ -21,8 +21,10 @@ const FIXTURE_DB = new URL('../fixtures/clamav/', import.meta.url).pathname;
 // Per-test differences; everything else comes from the renderer.
 export interface ChainOptions {
   env: Record<string, string>;
-  // Extra SpamAssassin rules for the test (written beside the rendered local.cf).
+  // Extra SpamAssassin rules for the test (written beside the rendered local.cf, read before it).
   saRules?: string;
+  // SpamAssassin settings read after local.cf (zz-test.cf), so they win over the rendered ones.
+  saRulesLast?: string;
   // Extra amavis Perl (the 99-mta-local hook).
   amavisLocal?: string;
   dns?: DnsServer;
@@ -69,7 +71,7 @@ export interface FilterChain {
   // A plain text message from `from` to `to` (plainMail), sent like `send`.
   mail: (from: string, to: string, subject: string, body: string, extra?: string[]) => Promise<SwaksResult>;
   // A message with one attachment (attachmentMail), sent like `send`.
-  attach: (from: string, to: string, subject: string, name: string, content: string) => Promise<SwaksResult>;
+  attach: (from: string, to: string, subject: string, name: string, content: string | Buffer, type?: string) => Promise<SwaksResult>;
   queue: () => QueueEntry[];
   flush: () => void;
   stop: () => Promise<void>;
@@ -142,6 +144,7 @@ export async function startFilterChain(opts: ChainOptions): Promise<FilterChain>
       amavisLog,
       amavisPort,
       saRules: opts.saRules,
+      saRulesLast: opts.saRulesLast,
       amavisLocal: opts.amavisLocal,
       clamd: opts.clamd,
       beforeStart: opts.beforeStart,
@@ -164,7 +167,7 @@ export async function startFilterChain(opts: ChainOptions): Promise<FilterChain>
       clamd,
       send,
       mail: (from, to, subject, body, extra) => send(from, to, plainMail(from, to, subject, body), extra),
-      attach: (from, to, subject, name, content) => send(from, to, attachmentMail(from, to, subject, name, content)),
+      attach: (from, to, subject, name, content, type) => send(from, to, attachmentMail(from, to, subject, name, content, type)),
       queue: () =>
         execFileSync('postqueue', ['-c', conf, '-j'])
           .toString()
@@ -189,6 +192,7 @@ export async function startFilterDaemons(o: {
   amavisLog: string;
   amavisPort: number;
   saRules?: string;
+  saRulesLast?: string;
   amavisLocal?: string;
   clamd?: boolean;
   beforeStart?: (root: string) => void | Promise<void>;
@@ -199,6 +203,7 @@ export async function startFilterDaemons(o: {
     copyFileSync(join('/etc/spamassassin', f), join(layout.saConfDir, f));
   // Only the test's DNS server is ever asked; Razor's discovery goes to a loopback port nobody listens on.
   writeFileSync(join(layout.saConfDir, '90-test.cf'), `dns_server 127.0.0.1:${dns.port}\ndns_available yes\n${o.saRules ?? ''}\n`);
+  if (o.saRulesLast) writeFileSync(join(layout.saConfDir, 'zz-test.cf'), `${o.saRulesLast}\n`);
   writeFileSync(join(layout.razorHome, 'servers.discovery.lst'), '127.0.0.1\n');
   writeFileSync(
     join(layout.razorHome, 'razor-agent.conf'),

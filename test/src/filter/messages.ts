@@ -11,9 +11,17 @@ export const plainMail = (from: string, to: string, subject: string, body: strin
   `${head(from, to, subject, extra)}MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n${body}\r\n`;
 
 // multipart/mixed with one base64 attachment, so amavis decodes the part before clamd sees it.
-export function attachmentMail(from: string, to: string, subject: string, name: string, content: string): string {
+export function attachmentMail(
+  from: string,
+  to: string,
+  subject: string,
+  name: string,
+  content: string | Buffer,
+  type = 'application/octet-stream',
+): string {
   const b = 'mta-test-boundary';
-  return `${head(from, to, subject)}MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="${b}"\r\n\r\n--${b}\r\nContent-Type: text/plain\r\n\r\nsee attachment\r\n--${b}\r\nContent-Type: application/octet-stream; name="${name}"\r\nContent-Disposition: attachment; filename="${name}"\r\nContent-Transfer-Encoding: base64\r\n\r\n${Buffer.from(content).toString('base64')}\r\n--${b}--\r\n`;
+  const base64 = Buffer.from(content).toString('base64').replace(/.{76}/g, '$&\r\n');
+  return `${head(from, to, subject)}MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="${b}"\r\n\r\n--${b}\r\nContent-Type: text/plain\r\n\r\nsee attachment\r\n--${b}\r\nContent-Type: ${type}; name="${name}"\r\nContent-Disposition: attachment; filename="${name}"\r\nContent-Transfer-Encoding: base64\r\n\r\n${base64}\r\n--${b}--\r\n`;
 }
 
 // The header block of a delivered message, unfolded, for simple assertions.

@@ -1,4 +1,6 @@
 import { perlList, perlStr } from '@mta/shared';
+import { BANNED_RULES, UNDECIPHERABLE_TAG } from './banned.ts';
+import { renderDecoders } from './decoders.ts';
 import type { FilterLayout, FilterPorts } from './layout.ts';
 import type { FilterSettings } from './settings.ts';
 
@@ -31,8 +33,10 @@ $MYHOME = ${perlStr(l.amavisHome)};
 $helpers_home = $MYHOME;
 $TEMPBASE = ${perlStr(l.amavisTmp)};
 $db_home = ${perlStr(l.amavisDb)};
+# Run-time state under /run (the image's amavis service passes the same paths with -P/-L, also to the configs of
+# earlier versions, which had them on /srv where a killed container left them behind).
 $pid_file = ${perlStr(l.amavisPid)};
-$lock_file = ${perlStr(`${l.amavisHome}/amavisd.lock`)};
+$lock_file = ${perlStr(l.amavisLock)};
 $enable_db = 1;
 $enable_global_cache = 1;
 $max_servers = ${s.maxServers};
@@ -41,10 +45,13 @@ $max_servers = ${s.maxServers};
 $max_requests = 250;
 $child_timeout = 20 * 60;
 
-# Logging goes to stdout (docker logs), never to syslog.
+# Logging goes to stdout (docker logs), never to syslog. The start-up is logged at level 1 at least, so that it lists
+# file(1) and every decoder found ("Found decoder for .zip at ..."); mail is logged at LOG_LEVEL (every connection
+# starts from the base policy bank).
 $do_syslog = 0;
 $logfile = ${perlStr(o.logFile)};
-$log_level = ${s.logLevel};
+$log_level = ${Math.max(1, s.logLevel)};
+$policy_bank{''}{log_level} = ${s.logLevel};
 $sa_debug = ${s.saDebug ? 1 : 0};
 
 # Listeners: postfix hands mail over on loopback only; the unix socket serves amavisd-release / mta quarantine.
@@ -91,6 +98,13 @@ $virus_quarantine_method = 'local:virus-%m';
 $banned_files_quarantine_method = 'local:banned-%m';
 $spam_quarantine_method = 'local:spam-%m.gz';
 $bad_header_quarantine_method = 'local:badh-%m';
+
+# Helper programs and archive decoders (decoders.ts).
+${renderDecoders()}
+
+# Banned attachments (banned.ts); the local hook loaded last may change $banned_filename_re.
+${BANNED_RULES}
+$undecipherable_subject_tag = ${perlStr(UNDECIPHERABLE_TAG)};
 
 # ClamAV through clamd's unix socket. While clamd is down or still loading signatures the scan fails, amavis
 # answers 4xx and postfix keeps the mail deferred: nothing passes unscanned.

@@ -26,7 +26,8 @@ export function renderClamdConf(o: ClamdConfOptions): string {
     'ScanMail yes',
     'ScanArchive yes',
     'MaxThreads 4',
-    'SelfCheck 3600',
+    // Checks the signature directory for changed files (a read-only volume's updater, or freshclam) and reloads.
+    'SelfCheck 600',
     '',
   ].join('\n');
 }

@@ -130,6 +130,52 @@ describe('content filter renderer', () => {
     assert.match(part.errors?.[0]?.message ?? '', /D_PASS, D_BOUNCE, D_REJECT, D_DISCARD/);
   });
 
+  it('gives amavis a search path, file(1) and the decoders, and the stock banned rules', () => {
+    const conf = file(render({ MAIL_DOMAIN: 'example.com' }), 'amavisd.conf');
+    assert.match(conf, /^\$ENV\{PATH\} = \$path = '\/usr\/sbin:\/usr\/bin:\/sbin:\/bin';$/m);
+    assert.match(conf, /^\$file = 'file';$/m);
+    assert.match(conf, /^\$cabextract = 'cabextract';$/m);
+    assert.match(conf, /\['rar', \\&Mta::Decoders::bsdtar, 'bsdtar'\]/);
+    assert.match(conf, /\['7z', \\&Mta::Decoders::sevenzip, \['7zz', '7za', '7z'\]\]/);
+    assert.match(conf, /^\$banned_filename_re = new_RE\($/m);
+    assert.match(conf, /^ {2}qr'\^\\\.\(exe-ms\|dll\)\$',$/m);
+    assert.match(conf, /^ {2}\[ qr'\^\\\.\(rpm\|cpio\|tar\)\$' => 0 \],$/m);
+    assert.match(conf, /^\$undecipherable_subject_tag = '\*\*\*UNCHECKED\*\*\* ';$/m);
+    // The operator's hook is loaded after the rules, so it can change them.
+    assert.ok(conf.indexOf('$banned_filename_re') < conf.indexOf('include_optional_config_files('));
+  });
+
+  it('logs the start-up at level 1 at least (the decoders found), mail at LOG_LEVEL', () => {
+    const conf = file(render({ MAIL_DOMAIN: 'example.com' }), 'amavisd.conf');
+    assert.match(conf, /^\$log_level = 1;$/m);
+    assert.match(conf, /^\$policy_bank\{''\}\{log_level\} = 0;$/m);
+    const five = file(render({ MAIL_DOMAIN: 'example.com', LOG_LEVEL: '5' }), 'amavisd.conf');
+    assert.match(five, /^\$log_level = 5;$/m);
+    assert.match(five, /^\$policy_bank\{''\}\{log_level\} = 5;$/m);
+  });
+
+  it('keeps the pid and lock file under run/amavis', () => {
+    const part = render({ MAIL_DOMAIN: 'example.com' });
+    assert.match(file(part, 'amavisd.conf'), /^\$pid_file = '\/r\/run\/amavis\/amavisd\.pid';$/m);
+    assert.match(file(part, 'amavisd.conf'), /^\$lock_file = '\/r\/run\/amavis\/amavisd\.lock';$/m);
+    assert.deepEqual(
+      part.dirs?.find((d) => d.path === '/r/run/amavis'),
+      { path: '/r/run/amavis', mode: 0o750, owner: 'amavis', group: 'amavis' },
+    );
+  });
+
+  it('gives amavis a fully qualified host name, as postfix does, and says so when HOSTNAME has no domain', () => {
+    const host = (env: Record<string, string>) => {
+      const part = render(env);
+      return { name: /^\$myhostname = '([^']*)';$/m.exec(file(part, 'amavisd.conf'))?.[1], warnings: part.warnings ?? [] };
+    };
+    assert.deepEqual(host({ MAIL_DOMAIN: 'example.com' }), { name: 'mx.example.com', warnings: [] });
+    const bare = host({ HOSTNAME: 'c0ffee12ab34' });
+    assert.equal(bare.name, 'c0ffee12ab34.localdomain');
+    assert.match(bare.warnings.join('\n'), /HOSTNAME c0ffee12ab34 is not fully qualified: amavis uses c0ffee12ab34\.localdomain/);
+    assert.equal(host({ HOSTNAME: 'c0ffee', MAIL_DOMAIN: 'example.com' }).name, 'c0ffee.example.com');
+  });
+
   it('escapes quotes so no value can break out of a Perl string', async () => {
     const { perlStr } = await import('@mta/shared');
     assert.equal(perlStr("a'b\\"), "'a\\'b\\\\'");

@@ -5,6 +5,7 @@ import { renderAmavisdConf } from './amavisd-conf.ts';
 import { renderClamdConf } from './clamd-conf.ts';
 import { DEFAULT_PORTS, type FilterPorts, filterLayout } from './layout.ts';
 import { filterMaster, filterPostconf, needsBeforeQueue, publicSmtpEntry } from './postfix-wiring.ts';
+import { RAZOR_GATE_PM } from './razor-gate.ts';
 import { filterSettings } from './settings.ts';
 import { renderLocalCf } from './spamassassin.ts';
 
@@ -30,6 +31,13 @@ export function filterRenderer(opts: FilterOptions = {}): Renderer {
     const layout = filterLayout(ctx.paths);
     const amavis = { owner: 'amavis', group: 'amavis' };
     return {
+      ...(settings.hostnameNote
+        ? {
+            warnings: [
+              `${settings.hostnameNote}: amavis uses ${settings.hostname} (it refuses a name without a domain); set HOSTNAME (docker run --hostname mx.example.com)`,
+            ],
+          }
+        : {}),
       postconf: filterPostconf(ports, settings.maxServers),
       master: [
         ...filterMaster(ports, settings.maxServers),
@@ -40,8 +48,9 @@ export function filterRenderer(opts: FilterOptions = {}): Renderer {
         { path: layout.amavisConfD, mode: 0o755 },
         { path: layout.saConfDir, mode: 0o755 },
         { path: dirname(layout.clamdConfFile), mode: 0o755 },
-        // freshclam runs as clamav (its DatabaseOwner) and writes here; clamd (as amavis) only reads the signatures.
-        { path: layout.clamdDb, mode: 0o755, owner: 'clamav', group: 'clamav' },
+        // freshclam runs as clamav (its DatabaseOwner) and writes here; clamd (as amavis) only reads the signatures,
+        // which may also come read-only from an updater elsewhere (freshclam then does not run: shared/src/start).
+        { path: layout.clamdDb, mode: 0o755, owner: 'clamav', group: 'clamav', mayBeReadOnly: true },
         { path: layout.amavisHome, mode: 0o750, ...amavis },
         { path: layout.amavisTmp, mode: 0o750, ...amavis },
         { path: layout.amavisDb, mode: 0o750, ...amavis },
@@ -50,6 +59,7 @@ export function filterRenderer(opts: FilterOptions = {}): Renderer {
         { path: dirname(ctx.paths.bayes), mode: 0o700, ...amavis },
         { path: layout.quarantine, mode: 0o750, ...amavis },
         { path: layout.clamdRun, mode: 0o750, ...amavis },
+        { path: layout.amavisRun, mode: 0o750, ...amavis },
       ],
       files: [
         {
@@ -65,6 +75,7 @@ export function filterRenderer(opts: FilterOptions = {}): Renderer {
           }),
         },
         { path: layout.saLocalCf, mode: 0o644, content: renderLocalCf(ctx.paths, layout) },
+        { path: layout.saRazorGate, mode: 0o644, content: RAZOR_GATE_PM },
         { path: layout.clamdConfFile, mode: 0o644, content: renderClamdConf({ layout, logFile: opts.clamdLogFile }) },
       ],
     };

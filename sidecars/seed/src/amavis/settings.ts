@@ -6,7 +6,10 @@ const DESTINIES: readonly Destiny[] = ['D_PASS', 'D_BOUNCE', 'D_REJECT', 'D_DISC
 // a value that slipped past the schema must never reach amavisd.conf.
 export interface FilterSettings {
   domains: string[];
+  // amavis's $myhostname: always fully qualified (see amavisHostname).
   hostname: string;
+  // Why the hostname is not HOSTNAME itself, for the seed's log; undefined when it is.
+  hostnameNote?: string;
   destiny: { virus: Destiny; banned: Destiny; spam: Destiny; badHeader: Destiny };
   levels: { tag: number; tag2: number; kill: number };
   logLevel: number;
@@ -19,6 +22,18 @@ export interface FilterSettings {
 // CPU plus one keeps the CPUs busy through those waits (bench/pipeline: 2 CPUs, 3 children 0.76 of the scanners'
 // own rate, 5 children 0.84). Capped at 16: every child holds its own copy of SpamAssassin's per-message state.
 export const maxServersFor = (cpus: number, override?: number): number => override ?? Math.min(16, 2 * Math.max(1, Math.floor(cpus)) + 1);
+
+// amavis refuses to start without a fully qualified $myhostname ("You must explicitly assign a FQDN"), and then
+// every message stays deferred. Docker's default host name is the container id, without a domain: amavis then gets
+// the name postfix gives itself in that case, HOSTNAME.$mydomain (the primary MAIL_DOMAIN, else localdomain).
+export function amavisHostname(config: Pick<Config, 'HOSTNAME' | 'MAIL_DOMAIN'>): { hostname: string; note?: string } {
+  const domain = config.MAIL_DOMAIN?.[0];
+  const host = config.HOSTNAME;
+  if (!host) return { hostname: `mail.${domain ?? 'localdomain'}`, note: 'HOSTNAME is empty' };
+  if (/[^.]\.[^.]+\.?$/.test(host) || host.toLowerCase() === 'localhost') return { hostname: host };
+  const hostname = `${host.replace(/\.$/, '')}.${domain ?? 'localdomain'}`;
+  return { hostname, note: `HOSTNAME ${host} is not fully qualified` };
+}
 
 // Collects every problem at once, like the env parser; no settings means nothing may be written.
 export function filterSettings(config: Config, cpus: number): { settings?: FilterSettings; errors: EnvIssue[] } {
@@ -35,9 +50,11 @@ export function filterSettings(config: Config, cpus: number): { settings?: Filte
     errors.push({ variable, message: 'expected a number (e.g. 6.2)' });
     return 0;
   };
+  const host = amavisHostname(config);
   const settings: FilterSettings = {
     domains: config.MAIL_DOMAIN ?? [],
-    hostname: config.HOSTNAME ?? `mail.${config.MAIL_DOMAIN?.[0] ?? 'localdomain'}`,
+    hostname: host.hostname,
+    ...(host.note ? { hostnameNote: host.note } : {}),
     destiny: {
       virus: destiny('FINAL_VIRUS_DESTINY'),
       banned: destiny('FINAL_BANNED_DESTINY'),

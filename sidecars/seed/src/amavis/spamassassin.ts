@@ -1,5 +1,6 @@
 import type { MtaPaths } from '@mta/shared';
 import type { FilterLayout } from './layout.ts';
+import { razorGateConf } from './razor-gate.ts';
 
 // SpamAssassin's site config as amavis loads it. bayes_path is the contract with spamd-learn: sa-learn (run as
 // the amavis user) trains exactly the DB amavis reads.
@@ -17,7 +18,8 @@ bayes_auto_learn 1
 
 use_razor2 1
 razor_config ${layout.razorHome}/razor-agent.conf
-
+# Unreachable Razor servers cost each message up to razor_timeout: skipped for a while after a lookup got no answer.
+${razorGateConf(layout.saRazorGate, layout.razorDown)}
 # Scores: amavis decides what to do (FINAL_SPAM_DESTINY); SpamAssassin never rewrites the message.
 report_safe 0
 score SPF_FAIL 3.0

@@ -1,4 +1,4 @@
-import { lstat, mkdir, rm } from 'node:fs/promises';
+import { lstat, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
   type BuiltTable,
@@ -6,7 +6,9 @@ import {
   ensureDir,
   type Logger,
   type MtaPaths,
+  makeDirs,
   numericId,
+  onReadOnlyFs,
   RefusedPaths,
   syncDirs,
   type TableWrite,
@@ -23,8 +25,13 @@ const ids = (x: { owner?: string; group?: string }) => ({
 });
 
 // Planned dirs may sit in a tree another uid owns (amavis's home): one replaced by a link is refused and logged,
-// never followed, and the other dirs are still made.
-async function planDir(d: PlannedDir, refused: RefusedPaths): Promise<boolean> {
+// never followed, and the other dirs are still made. One that may be read-only (a signature volume) and is, is used
+// as it is: nothing tries to change it.
+async function planDir(d: PlannedDir, refused: RefusedPaths, log: Logger): Promise<boolean> {
+  if (d.mayBeReadOnly && (await lstat(d.path).catch(() => undefined)) && onReadOnlyFs(d.path)) {
+    log.info({ event: 'seed.read_only', path: d.path }, `${d.path} is read-only: used as it is (owner and mode left alone)`);
+    return false;
+  }
   try {
     return await ensureDir(d.path, { mode: d.mode, ...ids(d) });
   } catch (e) {
@@ -54,7 +61,7 @@ export async function prepareTables(files: readonly PlannedFile[], configDir: st
   const tables = files.filter((f): f is PlannedFile & { postmap: string } => Boolean(f.postmap) && !f.ifMissing);
   const settled = await Promise.allSettled(
     tables.map(async (f) => {
-      await mkdir(dirname(f.path), { recursive: true, mode: 0o755 });
+      await makeDirs(dirname(f.path));
       return [f.path, await buildTable(tableWrite(f, configDir))] as const;
     }),
   );
@@ -79,7 +86,7 @@ async function writeFilePlanned(f: PlannedFile, configDir: string, tables?: Prep
 
 // One planned file in its directory; resolves to its path when it was (re)written.
 async function writeFileStarted(f: PlannedFile, configDir: string, tables?: PreparedTables): Promise<string | undefined> {
-  await mkdir(dirname(f.path), { recursive: true, mode: 0o755 });
+  await makeDirs(dirname(f.path));
   return (await writeFilePlanned(f, configDir, tables)) ? f.path : undefined;
 }
 
@@ -128,13 +135,18 @@ export async function commitPlan(
   const done = new Set<string>();
   const startReady = () => {
     for (const f of plan.files)
-      if (!started.has(f) && plan.dirs.every((d) => !f.path.startsWith(`${d.path}/`) || done.has(d.path)))
-        started.set(f, writeFileStarted(f, postfix.configDir, tables));
+      if (!started.has(f) && plan.dirs.every((d) => !f.path.startsWith(`${d.path}/`) || done.has(d.path))) {
+        const write = writeFileStarted(f, postfix.configDir, tables);
+        // Awaited below (settleAll); until then a failure (a full disk) must not count as unhandled and end the seed
+        // before it could say what failed.
+        write.catch(() => undefined);
+        started.set(f, write);
+      }
   };
   startReady();
   try {
     for (const level of byDepth(plan.dirs)) {
-      const made = await settleAll(level.map(async (d) => ((await planDir(d, refused)) ? d.path : undefined)));
+      const made = await settleAll(level.map(async (d) => ((await planDir(d, refused, log)) ? d.path : undefined)));
       changed.push(...made.filter((p) => p !== undefined));
       for (const d of level) done.add(d.path);
       startReady();
@@ -145,7 +157,7 @@ export async function commitPlan(
   }
   const written = await settleAll(plan.files.map((f) => started.get(f) as Promise<string | undefined>));
   changed.push(...written.filter((p) => p !== undefined));
-  await mkdir(paths.postfixConf, { recursive: true, mode: 0o755 });
+  await makeDirs(paths.postfixConf);
   for (const [name, content] of [
     ['main.cf', postfix.main],
     ['master.cf', postfix.master],

@@ -1,5 +1,6 @@
 import { readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { fsOp } from '@mta/shared';
 
 const reEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -15,7 +16,7 @@ export async function removeStaleTemps(targets: readonly string[]): Promise<stri
       `^(?:(?:${names.map(reEscape).join('|')})\\.\\d+|\\.(?:${names.map(reEscape).join('|')})\\.(?:seed-tmp(?:\\..*)?|mta-tmp-\\d+-\\d+))$`,
     );
     for (const e of entries.filter((n) => stale.test(n))) {
-      await rm(join(dir, e), { force: true });
+      await fsOp('remove', join(dir, e), () => rm(join(dir, e), { force: true }));
       removed.push(join(dir, e));
     }
   }

@@ -1,0 +1,2 @@
+export * from './daemon.ts';
+export * from './reload.ts';

@@ -1,0 +1,114 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeAtomic } from '../fs/write.ts';
+import { lockFile } from '../lock.ts';
+import type { Logger } from '../log.ts';
+import type { MtaPaths } from '../paths.ts';
+import { coalesce } from '../schedule.ts';
+import { type DaemonRef, daemonAgeMs, type SignalOutcome, signalDaemon } from '../signal.ts';
+import { sleep } from '../sleep.ts';
+import { amavisDaemon } from './daemon.ts';
+
+// amavis re-executes itself on SIGHUP, and a second SIGHUP before its handlers are back kills it (perl's default):
+// two reloads in a row (a fleet key rotation, rules from sa-update at the same moment, an operator) would take the
+// filter down. Every reload, from any process, therefore goes through reloadAmavis: one at a time (a lock under
+// run/mta), at least gapMs after the last signal whoever sent it (a stamp beside the lock) and after amavis started,
+// and a request that a signal sent after it already covers sends none.
+export const AMAVIS_RELOAD_GAP_MS = 20_000;
+
+export type ReloadOutcome = 'reloaded' | 'covered' | 'not running';
+
+export interface AmavisReloadOptions {
+  paths: MtaPaths;
+  log: Logger;
+  // Who asks (logged): dkim-keys, sa-update, cli.
+  reason: string;
+  // Default: amavisDaemon(paths).
+  daemon?: DaemonRef;
+  gapMs?: number;
+  signal?: AbortSignal;
+  // Sends the SIGHUP (tests count them); default signalDaemon.
+  send?: (daemon: DaemonRef) => Promise<SignalOutcome>;
+  // How long amavis has been running (tests); default daemonAgeMs.
+  age?: (daemon: DaemonRef) => Promise<number | undefined>;
+}
+
+// CLOCK_MONOTONIC in ms: the same clock in every process of the host, and unaffected by changes of the wall clock.
+export const monotonicMs = (): number => Number(process.hrtime.bigint() / 1_000_000n);
+
+const lockPath = (paths: MtaPaths) => join(paths.run, 'amavis-reload.lock');
+const stampPath = (paths: MtaPaths) => join(paths.run, 'amavis-reload.last');
+
+// When the last SIGHUP went out (monotonic ms), or -Infinity; a stamp from before a reboot of the host (in the
+// future of this boot's clock) is no stamp.
+export async function lastReload(paths: MtaPaths): Promise<number> {
+  const at = Number((await readFile(stampPath(paths), 'utf8').catch(() => '')).trim());
+  return Number.isFinite(at) && at > 0 && at <= monotonicMs() ? at : Number.NEGATIVE_INFINITY;
+}
+
+// One reload of amavis, spaced from every other one: waits for the lock, then for the gap, then sends SIGHUP.
+export async function reloadAmavis(o: AmavisReloadOptions): Promise<ReloadOutcome> {
+  const asked = monotonicMs();
+  const gap = o.gapMs ?? AMAVIS_RELOAD_GAP_MS;
+  await mkdir(o.paths.run, { recursive: true, mode: 0o755 });
+  const release = await lockFile(lockPath(o.paths), { signal: o.signal });
+  try {
+    const last = await lastReload(o.paths);
+    // A SIGHUP sent after this request was made: amavis re-reads everything that was on disk when it was asked.
+    if (last >= asked) {
+      o.log.debug({ event: 'amavis.reload.covered', reason: o.reason }, 'amavis: a reload sent since covers this one');
+      return 'covered';
+    }
+    const daemon = o.daemon ?? (await amavisDaemon(o.paths));
+    // amavis that has only just started is as fragile as one re-executing: its start opens a gap too.
+    const age = await (o.age ?? ((d) => daemonAgeMs(d, o.log)))(daemon);
+    const wait = Math.max(last + gap - monotonicMs(), age === undefined ? 0 : gap - age);
+    if (wait > 0) {
+      o.log.info(
+        { event: 'amavis.reload.wait', reason: o.reason, ms: wait },
+        `amavis reload in ${Math.ceil(wait / 1000)} s (reloads are ${gap / 1000} s apart)`,
+      );
+      await sleep(wait, o.signal);
+      if (o.signal?.aborted) return 'not running';
+    }
+    const at = monotonicMs();
+    const via = await (o.send ?? ((d) => signalDaemon(d, 'SIGHUP', o.log)))(daemon);
+    if (via === 'not running') {
+      o.log.debug({ event: 'amavis.reload.skipped', reason: o.reason }, 'amavis not running; nothing to reload');
+      return 'not running';
+    }
+    await writeAtomic(stampPath(o.paths), `${at}\n`, { mode: 0o644 });
+    o.log.info({ event: 'amavis.reload', via, reason: o.reason }, `amavis reloaded (${o.reason})`);
+    return 'reloaded';
+  } finally {
+    await release();
+  }
+}
+
+export interface SpacedReload {
+  // Right after a quiet gap the reload runs now (and is awaited); within the gap it is scheduled, and requests
+  // meanwhile become one.
+  reload: () => Promise<void>;
+  close: () => Promise<void>;
+}
+
+// reloadAmavis for a long-running process whose callers must not wait out the gap (the dkim-keys service).
+export function spacedReload(o: Omit<AmavisReloadOptions, 'signal'>): SpacedReload {
+  const stop = new AbortController();
+  const job = coalesce(() => reloadAmavis({ ...o, signal: stop.signal }), {
+    signal: stop.signal,
+    onError: (e) => o.log.warn({ event: 'amavis.reload.failed', err: (e as Error).message }, 'amavis reload failed'),
+  });
+  return {
+    reload: async () => {
+      const gap = o.gapMs ?? AMAVIS_RELOAD_GAP_MS;
+      const age = await (o.age ?? ((d) => daemonAgeMs(d, o.log)))(o.daemon ?? (await amavisDaemon(o.paths)));
+      if (monotonicMs() - (await lastReload(o.paths)) >= gap && (age === undefined || age >= gap)) return job.run();
+      job.request();
+    },
+    close: async () => {
+      stop.abort();
+      await job.close();
+    },
+  };
+}
