@@ -1,0 +1,59 @@
+// The amavis side of learning, a POSIX shell loop run as the amavis user (it owns the Bayes DB). It runs sa-learn on
+// the DB and site config it was started with, and only on copies of one batch in its staging root; whoever writes
+// its requests (spamd-learn, which reads kopano's folders and must not be amavis) cannot make it read anything else.
+// Arguments: staging root, Bayes DB path, site config directory ('' = the packaged one), timeout in seconds.
+// Requests, one per line:
+//   learn <spam|ham> <max-size> <batch-name> <index>...   learns <staging>/<batch-name>/<index>.eml
+//   sync                                                   merges the journal into the DB
+// Reply to each: "<exit code> <stdout bytes> <stderr bytes>" on a line, then sa-learn's stdout and stderr.
+// A refused request is exit code 64. TERM (the parent died: setpriv --pdeathsig) stops a running sa-learn too.
+export const RUNNER_SCRIPT = `set -u
+staging=$1 db=$2 site=$3 limit=$4
+scratch=$(mktemp -d) || exit 70
+child=
+trap 'rm -rf "$scratch"' EXIT
+trap '[ -z "$child" ] || kill "$child" 2>/dev/null; exit 143' TERM INT HUP
+reply() {
+  printf '%s %s %s\n' "$1" "$(wc -c <"$scratch/out")" "$(wc -c <"$scratch/err")"
+  cat "$scratch/out" "$scratch/err"
+}
+refuse() {
+  : >"$scratch/out"
+  printf 'refused: %s\n' "$1" >"$scratch/err"
+  reply 64
+}
+salearn() {
+  if [ -n "$site" ]; then set -- --siteconfigpath "$site" "$@"; fi
+  timeout -k 10 "$limit" sa-learn --local --dbpath "$db" "$@" >"$scratch/out" 2>"$scratch/err" &
+  child=$!
+  wait "$child"
+  rc=$?
+  child=
+  reply "$rc"
+}
+while IFS=' ' read -r op kind max batch rest; do
+  case $op in
+  sync) salearn --sync; continue ;;
+  learn) ;;
+  *) refuse request; continue ;;
+  esac
+  case $kind in spam | ham) ;; *) refuse kind; continue ;; esac
+  case $max in '' | *[!0-9]*) refuse size; continue ;; esac
+  case $batch in batch- | batch-*[!A-Za-z0-9]*) refuse batch; continue ;; batch-*) ;; *) refuse batch; continue ;; esac
+  dir=$staging/$batch
+  if [ ! -d "$dir" ] || [ -h "$dir" ]; then refuse batch; continue; fi
+  set -f
+  set -- $rest
+  set +f
+  n=$#
+  bad=$((n == 0))
+  for i do
+    case $i in '' | *[!0-9]*) bad=1 ;; esac
+    if [ ! -f "$dir/$i.eml" ] || [ -h "$dir/$i.eml" ]; then bad=1; fi
+    set -- "$@" "$dir/$i.eml"
+  done
+  shift "$n"
+  if [ "$bad" = 1 ]; then refuse copies; continue; fi
+  salearn "--$kind" --no-sync "--max-size=$max" -- "$@"
+done
+`;
