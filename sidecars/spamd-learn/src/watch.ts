@@ -13,17 +13,19 @@ export interface WatchOptions {
 interface Seen {
   size: number;
   mtimeMs: number;
+  // A change of owner or mode too (kopano making an unreadable file readable): it is looked at again.
+  ctimeMs: number;
   ino: number;
   // When it last changed.
   since: number;
   reported: boolean;
 }
 
-const changed = (s: Seen, st: Stats) => s.size !== st.size || s.mtimeMs !== st.mtimeMs || s.ino !== st.ino;
+const changed = (s: Seen, st: Stats) => s.size !== st.size || s.mtimeMs !== st.mtimeMs || s.ctimeMs !== st.ctimeMs || s.ino !== st.ino;
 
 // Watches one drop folder through its handle (inotify on the directory itself, whatever its path becomes): every
-// entry that is not a temp name or a directory is reported once it stayed unchanged for stabilityMs, again after it
-// changed, and as gone when it disappears. Entries are only looked at (lstat); reading is the learn queue's, through
+// entry that is not a temp name or a directory is reported once it stayed unchanged (size, times, inode) for
+// stabilityMs, again after it changed, and as gone when it disappears. Entries are only looked at (lstat); reading is the learn queue's, through
 // the same handle. No timer runs while nothing is settling.
 export class FolderWatch {
   private readonly seen = new Map<string, Seen>();
@@ -87,7 +89,7 @@ export class FolderWatch {
       return;
     }
     if (!s || changed(s, st)) {
-      this.seen.set(name, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, since: now, reported: false });
+      this.seen.set(name, { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, since: now, reported: false });
       return;
     }
     if (!s.reported && now - s.since >= this.o.stabilityMs) {
