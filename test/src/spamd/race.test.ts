@@ -79,18 +79,23 @@ async function canaries(root: string, all: readonly string[]) {
 }
 
 const names = (n: number) => ({ spam: [...Array(n).keys()].map((i) => `S${i}.eml`), ham: [...Array(n).keys()].map((i) => `H${i}.eml`) });
+
+// A lib that kopano owns (it may rename what is in it), and the canaries for n messages of each kind.
+async function attackedLib(n: number) {
+  const root = await scope.dir('mta-spamd-race-');
+  const lib = await makeLib(root);
+  await chown(lib, KOPANO.uid, KOPANO.gid);
+  const named = names(n);
+  return { root, lib, n: named, ...(await canaries(root, [...named.spam, ...named.ham])) };
+}
+
 const asRoot = { skip: process.getuid?.() !== 0 && 'needs root (kopano and amavis are other uids)' };
 
 test(
   'spam/ and ham/ swapped for links continuously while messages arrive: nothing outside is read, moved or deleted; all learned',
   asRoot,
   async () => {
-    const root = await scope.dir('mta-spamd-race-');
-    const lib = await makeLib(root);
-    // kopano owns its volume: it may rename what is in it.
-    await chown(lib, KOPANO.uid, KOPANO.gid);
-    const n = names(N);
-    const { keys, decoy, intact } = await canaries(root, [...n.spam, ...n.ham]);
+    const { root, lib, n, keys, decoy, intact } = await attackedLib(N);
 
     const learner = startLearner(root, lib, { NATS_URL: 'nats://127.0.0.1:1', SPAMD_STABLE_MS: '200', SPAMD_BATCH_MS: '100' });
     scope.defer(() => learner.stop());
@@ -181,11 +186,7 @@ test(
   'spam/ and ham/ swapped for links between listing and reading: the listed files are learned from the real folders',
   asRoot,
   async () => {
-    const root = await scope.dir('mta-spamd-race-');
-    const lib = await makeLib(root);
-    await chown(lib, KOPANO.uid, KOPANO.gid);
-    const n = names(10);
-    const { keys, decoy, intact } = await canaries(root, [...n.spam, ...n.ham]);
+    const { root, lib, n, keys, decoy, intact } = await attackedLib(10);
     for (const kind of ['spam', 'ham'] as const)
       for (const [i, name] of n[kind].entries()) await drop(lib, kind, name, message(kind, i, 'listed'));
     const learner = startLearner(root, lib, { NATS_URL: 'nats://127.0.0.1:1', SPAMD_STABLE_MS: '3000', SPAMD_BATCH_MS: '100' });
