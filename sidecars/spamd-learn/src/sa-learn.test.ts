@@ -28,3 +28,8 @@ test('non-zero exit, missing summary and unexamined files fail; already-learned 
   const prefs = 'config: cannot create user preferences file /h/.spamassassin/user_prefs: Permission denied\n';
   assert.equal(judge({ exitCode: 0, stdout: 'Learned tokens from 1 message(s) (1 message(s) examined)', stderr: prefs }, 1), undefined);
 });
+
+test('a timeout and a refused request are named as such', () => {
+  assert.equal(judge({ exitCode: 124, stdout: '', stderr: '' }, 1), 'sa-learn timed out');
+  assert.equal(judge({ exitCode: 64, stdout: '', stderr: 'refused: batch\n' }, 1), 'sa-learn runner refused: batch');
+});

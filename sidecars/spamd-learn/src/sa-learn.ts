@@ -27,6 +27,7 @@ const firstMatchingLine = (stderr: string): string | undefined =>
 export function judge(out: SaOutput, expectedExamined?: number): string | undefined {
   const bad = firstMatchingLine(out.stderr);
   if (out.exitCode === 124) return 'sa-learn timed out';
+  if (out.exitCode === 64 && out.stderr.startsWith('refused: ')) return `sa-learn runner ${out.stderr.trim()}`;
   if (out.exitCode !== 0) return `sa-learn exit code ${out.exitCode}${bad ? `: ${bad}` : ''}`;
   if (bad) return `sa-learn: ${bad}`;
   if (expectedExamined === undefined) return undefined;
