@@ -558,17 +558,18 @@ for (const variant of VARIANTS) {
         const reader = id('passwd', 'spamd-learn');
         const amavisUid = id('passwd', 'amavis');
         const amavisGid = id('group', 'amavis');
-        // Each process's ids from /proc: the sidecar (the folder reader) and its sa-learn runner.
+        // Each process's ids from /proc: the sidecar (the folder reader) and its sa-learn runner (whose command line,
+        // a shell script, holds | too: it comes last).
         const procs = c
           .exec(
             'sh',
             '-c',
-            'for d in /proc/[0-9]*; do printf "%s|%s|%s\\n" "$(tr "\\0\\n" "  " <$d/cmdline)" "$(grep ^Uid: $d/status)" "$(grep ^Groups: $d/status)"; done 2>/dev/null',
+            'for d in /proc/[0-9]*; do printf "%s|%s|%s\\n" "$(grep ^Uid: $d/status)" "$(grep ^Groups: $d/status)" "$(tr "\\0\\n" "  " <$d/cmdline)"; done 2>/dev/null',
           )
           .out.split('\n');
         const ids = (marker: string) => {
           const line = procs.find((l) => l.includes(marker)) ?? '';
-          const [, uid = '', groups = ''] = line.split('|');
+          const [uid = '', groups = ''] = line.split('|');
           return { uids: uid.split(/\s+/).slice(1).map(Number), groups: groups.split(/\s+/).slice(1).filter(Boolean).map(Number) };
         };
         const sidecar = ids('spamd-learn/bundle/main.js');
