@@ -1,5 +1,5 @@
 import { basename, dirname, join, resolve } from 'node:path';
-import { DirHandle, ErrorCode, isUnsafe, MtaError, type RefusedPaths, rootOnlyDir, UnsafePathError } from '@mta/shared';
+import { DirHandle, ErrorCode, isUnsafe, type Logger, MtaError, type RefusedPaths, rootOnlyDir, UnsafePathError } from '@mta/shared';
 import { isKind, KINDS, type LearnKind } from './kind.ts';
 
 // KOPANO_SPAMD_LIB and its spam/ and ham/, each opened once. The reader uses the folders only through these handles.
@@ -20,7 +20,7 @@ const asConfig = (lib: string, e: UnsafePathError) =>
 // rootOnlyDir); KOPANO_SPAMD_LIB itself and everything in it may be kopano's. So the path is walked once, here, and
 // the lib and both folders are opened without following a link; after that nothing kopano renames or links changes
 // which directories are used. As root (at start) each folder is also prepared for the reader (prepareFolder).
-export async function openDropFolders(libPath: string, group: number, refused: RefusedPaths): Promise<DropFolders> {
+export async function openDropFolders(libPath: string, group: number, refused: RefusedPaths, log: Logger): Promise<DropFolders> {
   const abs = resolve(libPath);
   let lib: DirHandle;
   try {
@@ -40,7 +40,11 @@ export async function openDropFolders(libPath: string, group: number, refused: R
       }
       const dir = await lib.openDir(kind);
       dirs.set(kind, dir);
-      if (root) await prepareFolder(dir, group, refused);
+      // A file system that refuses (a squashed network mount): kopano's files must then be readable as they are.
+      if (root)
+        await prepareFolder(dir, group, refused).catch((err: NodeJS.ErrnoException) =>
+          log.warn({ event: 'spamd.prepare', kind, group, err: err.code ?? err.message }, `cannot give ${kind}/ the learn group`),
+        );
     } catch (e) {
       if (!refused.report(e)) throw e;
     }

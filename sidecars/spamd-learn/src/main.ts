@@ -40,7 +40,7 @@ await runSidecar({
       await adoptFromAmavis(keep, amavis.uid, reader);
       await ensureBayesDir(paths.bayes, amavis);
     }
-    const drop = await openDropFolders(lib, group, refused);
+    const drop = await openDropFolders(lib, group, refused, log);
     const runner = SaRunner.start({ user: amavis, stagingRoot, dbPath: paths.bayes, home: paths.amavisHome, log, signal: life.signal });
     if (dropPrivileges(reader, group))
       log.info({ event: 'spamd.privileges', uid: reader.uid, gids: process.getgroups?.() }, `running as ${reader.name}`);
