@@ -6,9 +6,9 @@ import { ensureDir, joinFleet, lookupUser, mtaPaths, RefusedPaths, runSidecar, s
 import { adoptFromAmavis } from './adopt.ts';
 import { dropPrivileges, ensureBayesDir, learnGroup, READER_USER } from './dirs.ts';
 import { closeDropFolders, openDropFolders, watchLib } from './drop-folders.ts';
-import { FleetInbox } from './inbox.ts';
+import type { FleetInbox } from './inbox.ts';
 import { dropItem } from './item.ts';
-import { LearnOutbox } from './outbox.ts';
+import type { LearnOutbox } from './outbox.ts';
 import { SaRunner } from './runner.ts';
 import { LearnQueue } from './service.ts';
 import { clearStaging } from './stage.ts';
@@ -63,9 +63,12 @@ await runSidecar({
       publish: (subject: string, payload: Record<string, unknown>) => bus.publish(subject, payload),
       maxMessageBytes: config.SPAMD_MAX_SIZE,
     };
-    const outbox = identity
-      ? new LearnOutbox({ ...shared, identity, dir: join(keep, 'outbox'), maxBytes: config.MTA_FLEET_OUTBOX_MB * 1024 * 1024 })
-      : undefined;
+    // The fleet's code is loaded in fleet mode only: an idle sidecar outside a fleet never holds it.
+    let outbox: LearnOutbox | undefined;
+    if (identity) {
+      const { LearnOutbox } = await import('./outbox.ts');
+      outbox = new LearnOutbox({ ...shared, identity, dir: join(keep, 'outbox'), maxBytes: config.MTA_FLEET_OUTBOX_MB * 1024 * 1024 });
+    }
     let inbox: FleetInbox | undefined;
     const queue = new LearnQueue({
       failedDir,
@@ -91,6 +94,7 @@ await runSidecar({
     });
     let stopBeat: (() => void) | undefined;
     if (identity && outbox) {
+      const { FleetInbox } = await import('./inbox.ts');
       inbox = new FleetInbox({ ...shared, identity, dir: join(state, 'fleet'), add: (item, mtimeMs) => queue.add(item, mtimeMs) });
       await inbox.start();
       outbox.start();
