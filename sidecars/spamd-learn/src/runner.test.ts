@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { lookupUser, type SystemUser } from '@mta/shared';
 import { EnvironmentFailure } from './bisect.ts';
 import { ensureBayesDir } from './dirs.ts';
@@ -41,13 +43,13 @@ after(async () => {
 const msg = (i: number) =>
   `From: s${i}@spam.example\nTo: u@mail.example\nSubject: offer ${i}\nDate: Wed, 25 Nov 2026 10:${String(i).padStart(2, '0')}:00 +0000\n\nwinner lottery ${i} prize${i * 7}\n`;
 
-async function batch(name: string, n: number): Promise<string[]> {
+async function batch(name: string, n: number, body = ''): Promise<string[]> {
   const dir = join(staging, name);
   await mkdir(dir, { mode: 0o750 });
   const files = [];
   for (let i = 0; i < n; i++) {
     const f = join(dir, `${i}.eml`);
-    await writeFile(f, msg(i), { mode: 0o640 });
+    await writeFile(f, `${msg(i)}${body}`, { mode: 0o640 });
     files.push(f);
   }
   return files;
@@ -109,4 +111,42 @@ test('once the sidecar stops (abort), the request in flight and later ones fail 
   abort.abort();
   await assert.rejects(pending, (e) => e instanceof EnvironmentFailure && e.reason === 'stopping');
   await assert.rejects(runner.sync(), (e) => e instanceof EnvironmentFailure);
+});
+
+// sa-learn processes whose command line mentions text (it names the copies it learns).
+const running = (text: string) =>
+  readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
+        return cmd.includes('sa-learn\0') && cmd.includes(text);
+      } catch {
+        return false;
+      }
+    });
+
+test('the runner and its sa-learn end soon after the process that started them left root and exited', asRoot, async () => {
+  // Long enough that sa-learn is still at it when its parent goes: large messages full of distinct words.
+  const words = Array.from({ length: 30_000 }, (_, i) => `w${i.toString(36)}x${(i * 7919).toString(36)}`).join(' ');
+  const files = await batch('batch-orphan', 150, `${words}\n`);
+  const opts = { user: amavis, stagingRoot: staging, dbPath, home: join(root, 'amavis') };
+  // A stand-in for spamd-learn: starts the runner as root, leaves root, asks for a long learn, exits when told to.
+  const code = `
+    const { SaRunner } = await import(${JSON.stringify(pathToFileURL(join(import.meta.dirname, 'runner.ts')).href)});
+    const r = SaRunner.start(${JSON.stringify(opts)});
+    process.setgroups([]); process.setgid(65534); process.setuid(65534);
+    r.learn('spam', ${JSON.stringify(files)}).catch(() => {});
+    process.stdin.on('end', () => process.exit(0)).resume();`;
+  const parent = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', code], {
+    stdio: ['pipe', 'inherit', 'inherit'],
+  });
+  const exited = new Promise((r) => parent.on('exit', r));
+  for (let i = 0; i < 100 && running('batch-orphan').length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(running('batch-orphan').length > 0, 'sa-learn runs');
+  parent.stdin.end();
+  await exited;
+  // sa-learn needs far longer for these; the runner notices within a second that its parent is gone.
+  for (let i = 0; i < 40 && running('batch-orphan').length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(running('batch-orphan'), [], 'no sa-learn left behind');
 });

@@ -65,8 +65,10 @@ export class SaRunner {
     o.signal?.addEventListener('abort', () => this.fail('stopping'), { once: true });
   }
 
-  // Starts the amavis process: as root through setpriv (amavis's uid and gid only, stopped with this process), or
-  // directly when this process already is that user.
+  // Starts the amavis process: as root through setpriv (amavis's uid and gid only), or directly when this process
+  // already is that user. It ends when this process closes its input or exits (after the sa-learn run in flight); the
+  // parent-death signal covers only a death while still root: once this process has left root, the kernel does not
+  // let it signal amavis's processes.
   static start(o: RunnerOptions): SaRunner {
     const me = process.getuid?.() ?? o.user.uid;
     const args = [o.stagingRoot, o.dbPath, o.siteConfigPath ?? '', String(Math.ceil((o.timeoutMs ?? 300_000) / 1000))];
@@ -104,7 +106,7 @@ export class SaRunner {
     return this.request('sync');
   }
 
-  // No more requests: the amavis process ends after the one in flight (or with this process: --pdeathsig).
+  // No more requests: the amavis process ends after the one in flight.
   close(): void {
     this.child.stdin.end();
   }
