@@ -2,10 +2,10 @@
 // then one journal sync), same files, same run, each into a fresh DB as the amavis user; plus the idle RSS and CPU
 // of the running sidecar. Writes bench/results/spamd-learn.json; targets in report/catalog.ts.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { chmodSync, chownSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ensureBayesDir, learnFiles, lookupUser, type SaTarget, saLearn, syncBayes } from '@mta/spamd-learn';
+import { ensureBayesDir, learnFiles, lookupUser, SaRunner, syncBayes } from '@mta/spamd-learn';
 import { type Daemon, eventually, startDaemon, tempRoot } from '@mta/test/harness/index';
 import { message } from '@mta/test/spamd/corpus';
 import { logLines, startLearner } from '@mta/test/spamd/learner';
@@ -26,36 +26,48 @@ for (let i = 0; i < FILES; i++) {
   await writeFile(f, message('spam', i, 'bench'), { mode: 0o644 });
   files.push(f);
 }
-const target = async (name: string): Promise<SaTarget> => {
+interface Target {
+  dbPath: string;
+  home: string;
+}
+const target = async (name: string): Promise<Target> => {
   const dbPath = join(root.dir, name, '.spamassassin/bayes');
   await ensureBayesDir(dbPath, user);
-  return { dbPath, user, home: join(root.dir, name) };
+  return { dbPath, home: join(root.dir, name) };
 };
-const nspam = (t: SaTarget) =>
+const asAmavis = ['setpriv', '--reuid=amavis', '--regid=amavis', '--clear-groups'] as const;
+const nspam = (t: Target) =>
   Number(
     /(\d+)\s+\d+\s+non-token data: nspam$/m.exec(
-      execFileSync(
-        'setpriv',
-        ['--reuid=amavis', '--regid=amavis', '--clear-groups', 'sa-learn', '--local', '--dbpath', t.dbPath, '--dump', 'magic'],
-        {
-          env: { ...process.env, HOME: t.home },
-        },
-      ).toString(),
+      execFileSync(asAmavis[0], [...asAmavis.slice(1), 'sa-learn', '--local', '--dbpath', t.dbPath, '--dump', 'magic'], {
+        env: { ...process.env, HOME: t.home },
+      }).toString(),
     )?.[1],
   );
 
 // The seed: `sa-learn --spam <file>` for every file, each run loading SpamAssassin and syncing on its own.
 const seed = await target('per-file');
 let t0 = performance.now();
-for (const f of files) await saLearn(['--local', '--dbpath', seed.dbPath, '--spam', f], seed);
+for (const f of files)
+  execFileSync(asAmavis[0], [...asAmavis.slice(1), 'sa-learn', '--local', '--dbpath', seed.dbPath, '--spam', f], {
+    env: { ...process.env, HOME: seed.home },
+  });
 const perFileMs = performance.now() - t0;
 
-// The sidecar's code path: copy + check, one sa-learn --no-sync for the batch, then one --sync.
+// The sidecar's code path: copy + check, one sa-learn --no-sync for the batch through the amavis runner, then one
+// --sync. The runner is started before the clock, as the sidecar starts it once.
 const batch = await target('batched');
+const stagingRoot = join(root.dir, 'staging');
+mkdirSync(stagingRoot, { mode: 0o750 });
+chownSync(stagingRoot, 0, user.gid);
+chmodSync(stagingRoot, 0o2750);
+const runner = SaRunner.start({ user, stagingRoot, dbPath: batch.dbPath, home: batch.home });
+const sources = files.map((f) => ({ label: f, read: async () => ({ data: await readFile(f) }) }));
 t0 = performance.now();
-const r = await learnFiles('spam', files, { target: batch, stagingRoot: join(root.dir, 'staging') });
-const unsynced = await syncBayes(batch);
+const r = await learnFiles('spam', sources, { runner, stagingRoot });
+const unsynced = await syncBayes(runner);
 const batchedMs = performance.now() - t0;
+runner.close();
 if (r.learned.length !== FILES || unsynced) throw new Error(`batch learned ${r.learned.length}/${FILES} ${unsynced ?? ''}`);
 const counts = { perFile: nspam(seed), batched: nspam(batch) };
 

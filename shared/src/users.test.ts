@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { numericId, parseGroup, parsePasswd } from './users.ts';
+import { gidHolders, numericId, parseGroup, parsePasswd } from './users.ts';
 
 const passwd = 'root:x:0:0:root:/root:/bin/bash\namavis:x:993:991:AMaViS system user:/var/lib/amavis:/bin/sh\n';
 
@@ -22,4 +22,11 @@ test('groups and numeric ids are found by exact name', () => {
   assert.equal(numericId('user', 'root'), 0);
   assert.equal(numericId('group', 'root'), 0);
   assert.throws(() => numericId('group', 'no-such-group-here'), /no group no-such-group-here/);
+});
+
+test('the holders of a gid: groups of that number and users whose primary group it is', () => {
+  const group = 'root:x:0:\namavis:x:991:clamav\nother:x:1991:\n';
+  assert.deepEqual(gidHolders(passwd, group, 991), ['group amavis', 'user amavis']);
+  assert.deepEqual(gidHolders(passwd, group, 0), ['group root', 'user root']);
+  assert.deepEqual(gidHolders(passwd, group, 4321), []);
 });

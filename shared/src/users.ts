@@ -30,6 +30,20 @@ export function parseGroup(text: string, name: string): number | undefined {
   return undefined;
 }
 
+// Who holds a gid in passwd(5)/group(5) text: the groups of that number and the users whose primary group it is.
+export function gidHolders(passwd: string, group: string, gid: number): string[] {
+  const out: string[] = [];
+  for (const line of group.split('\n')) {
+    const [n, , g] = line.split(':');
+    if (n && g !== undefined && /^\d+$/.test(g) && Number(g) === gid) out.push(`group ${n}`);
+  }
+  for (const line of passwd.split('\n')) {
+    const f = line.split(':');
+    if (f[0] && f.length >= 7 && /^\d+$/.test(f[3] ?? '') && Number(f[3]) === gid) out.push(`user ${f[0]}`);
+  }
+  return out;
+}
+
 const readDb = (file: string): string => {
   try {
     return readFileSync(file, 'utf8');
@@ -53,6 +67,11 @@ export async function lookupGroup(name: string, groupFile = '/etc/group'): Promi
   } catch {
     return undefined;
   }
+}
+
+// gidHolders on this system's databases.
+export function systemGidHolders(gid: number, files = { passwd: '/etc/passwd', group: '/etc/group' }): string[] {
+  return gidHolders(readDb(files.passwd), readDb(files.group), gid);
 }
 
 const idCache = new Map<string, number>();

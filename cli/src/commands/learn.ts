@@ -1,5 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { mtaPaths } from '@mta/shared';
+import { ensureDir, mtaPaths } from '@mta/shared';
 import type { Command } from 'commander';
 import { component } from '../component.ts';
 import { CliExit, type CliIo } from '../io.ts';
@@ -7,7 +8,11 @@ import { CliExit, type CliIo } from '../io.ts';
 // `mta learn spam|ham <files…>`: the sidecar's code path (copy, check, one sa-learn as amavis, bisect), without
 // deleting or moving the operator's files. Merges the journal at the end so amavis uses the result at once.
 export async function learn(io: CliIo, kind: string, files: readonly string[]): Promise<void> {
-  const { EnvironmentFailure, ensureBayesDir, isKind, learnFiles, lookupUser, syncBayes } = await component('spamd-learn', 'learn', io);
+  const { EnvironmentFailure, ensureBayesDir, isKind, learnFiles, lookupUser, SaRunner, syncBayes } = await component(
+    'spamd-learn',
+    'learn',
+    io,
+  );
   if (!isKind(kind)) {
     io.err(`mta learn: kind must be spam or ham, got ${JSON.stringify(kind)}`);
     throw new CliExit(2);
@@ -15,24 +20,29 @@ export async function learn(io: CliIo, kind: string, files: readonly string[]): 
   const paths = mtaPaths(io.env.MTA_ROOT ?? '/');
   const user = await lookupUser('amavis');
   await ensureBayesDir(paths.bayes, user);
-  const target = { dbPath: paths.bayes, user, home: paths.amavisHome };
+  // Copies under run/mta/learn-cli (root's, group amavis, setgid), not spamd-learn's dir; sa-learn as amavis reads them.
+  const stagingRoot = join(paths.run, 'learn-cli');
+  await ensureDir(stagingRoot, { mode: 0o2750, uid: 0, gid: user.gid });
+  const runner = SaRunner.start({ user, stagingRoot, dbPath: paths.bayes, home: paths.amavisHome });
+  // The operator's own paths: links followed.
+  const sources = files.map((f) => {
+    const label = resolve(f);
+    return { label, read: async () => ({ data: await readFile(label) }) };
+  });
   try {
-    const r = await learnFiles(
-      kind,
-      files.map((f) => resolve(f)),
-      // The operator's own paths (links followed); copies under run/mta/learn-cli, root's, not spamd-learn's dir.
-      { target, stagingRoot: join(paths.run, 'learn-cli'), trusted: true },
-    );
-    const unsynced = await syncBayes(target);
+    const r = await learnFiles(kind, sources, { runner, stagingRoot });
+    const unsynced = await syncBayes(runner);
     if (unsynced) io.err(`mta learn: journal not merged yet (${unsynced}); amavis sees the tokens after the next sync`);
-    for (const f of r.failed) io.err(`${f.path}: ${f.reason}`);
-    for (const f of r.vanished) io.err(`${f}: no such file`);
+    for (const f of r.failed) io.err(`${f.source.label}: ${f.reason}`);
+    for (const f of r.vanished) io.err(`${f.label}: no such file`);
     io.out(`learned ${r.learned.length} of ${files.length} file(s) as ${kind} into ${paths.bayes} (${r.durationMs} ms)`);
     if (r.failed.length + r.vanished.length > 0) throw new CliExit(1);
   } catch (e) {
     if (!(e instanceof EnvironmentFailure)) throw e;
     io.err(`mta learn: nothing learned: ${e.reason}`);
     throw new CliExit(1);
+  } finally {
+    runner.close();
   }
 }
 

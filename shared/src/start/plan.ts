@@ -19,7 +19,7 @@ export interface StartPlan {
   entry: { dkimKeys: true | string; acmeWatch: true | string };
   // The local nats-server (loopback, one URL): its port, or why there is none.
   bus: { port: number; node: string } | { why: string };
-  // kopano-spamd's drop folder (spamd-learn reads it through the folder's group).
+  // kopano-spamd's drop folder (spamd-learn reads it as its own user, through handles opened at start).
   spamdLib: string;
   // amavis's run-time files: the amavis service passes them on its command line (shared/src/paths.ts names them).
   amavis: { run: string; pid: string; lock: string };

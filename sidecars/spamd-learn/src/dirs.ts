@@ -1,7 +1,10 @@
-import { mkdir, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fixOwnership, openChecked, type RefusedPaths, type SystemUser } from '@mta/shared';
-import { KINDS, type LearnKind } from './kind.ts';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { ErrorCode, fixOwnership, MtaError, type SystemUser, systemGidHolders } from '@mta/shared';
+
+// The unprivileged user that reads the drop folders: its own group, in no group of the daemons (so not amavis, which
+// can read the DKIM private keys). Created by the image (image/lib/image-setup) and by scripts/install-deps.
+export const READER_USER = 'spamd-learn';
 
 // The Bayes directory must exist and belong to amavis before sa-learn (as amavis) can create the DB in it.
 // An existing directory is left as it is: the content-filter setup owns its permissions.
@@ -11,55 +14,28 @@ export async function ensureBayesDir(dbPath: string, user: SystemUser): Promise<
   if (made !== undefined) await fixOwnership(dir, { uid: user.uid, gid: user.gid }, { kind: 'dir' });
 }
 
-export interface DropFolders {
-  // The folders that are real directories (a link planted in place of one is refused, logged, not watched).
-  kinds: LearnKind[];
-  // Their group: spamd-learn reads kopano's 0660 files and removes learned ones through it (not root's group).
-  gid: number | undefined;
+// The group spamd-learn reads kopano's files and removes learned ones through: KOPANO_SPAMD_GID when the operator
+// names one, otherwise the reader's own. Never what kopano set on its folders, and never a group of this image other
+// than the reader's own: the reader would gain what that group may read (amavis: the DKIM private keys).
+export function learnGroup(gid: number | undefined, reader: SystemUser, holders = systemGidHolders): number {
+  if (gid === undefined || gid === reader.gid) return reader.gid;
+  const taken = holders(gid);
+  if (taken.length > 0)
+    throw new MtaError(
+      ErrorCode.Config,
+      `KOPANO_SPAMD_GID=${gid} is a group of this image (${taken.join(', ')}): spamd-learn would gain what it may read. ` +
+        `Give kopano-spamd's files a group number that is free here, or leave KOPANO_SPAMD_GID empty (the image's own group ${reader.gid}).`,
+    );
+  return gid;
 }
 
-const exists = (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EEXIST') return false;
-  throw e;
-};
-
-// kopano creates spam/ (and ham/ when learn_ham is on) itself; a missing one is created with the owner and mode of
-// <lib>. As root at start, each gets group read/write/search, so spamd-learn, as amavis in that group, can take
-// what kopano drops without being root. The lib itself is the operator's path (it may be a mount); its entries are
-// kopano's and are never followed.
-export async function ensureDropFolders(lib: string, refused: RefusedPaths): Promise<DropFolders> {
-  const st = await stat(lib);
-  const root = process.getuid?.() === 0;
-  const kinds: LearnKind[] = [];
-  let gid: number | undefined;
-  for (const k of KINDS) {
-    const dir = join(lib, k);
-    const made = await mkdir(dir, { mode: st.mode & 0o7777 }).then(() => true, exists);
-    try {
-      const { fh, st: d } = await openChecked(dir, { kind: 'dir' });
-      try {
-        if (made && root) await fh.chown(st.uid, st.gid);
-        const gidNow = made ? st.gid : d.gid;
-        if (root && gidNow !== 0 && (d.mode & 0o070) !== 0o070) await fh.chmod((d.mode & 0o7777) | 0o070);
-        if (gidNow !== 0) gid ??= gidNow;
-      } finally {
-        await fh.close();
-      }
-      kinds.push(k);
-    } catch (e) {
-      if (!refused.report(e)) throw e;
-    }
-  }
-  return { kinds, gid };
-}
-
-// Leaves root for good before any drop-folder file is read: amavis's uid and gid, plus the drop folders' group.
-// Returns false when there is nothing to leave (not started as root).
-export function dropPrivileges(user: SystemUser, extraGid: number | undefined): boolean {
+// Leaves root for good before any drop-folder file is read: the reader's uid and gid plus the learn group, no other
+// group. Returns false when there is nothing to leave (not started as root).
+export function dropPrivileges(reader: SystemUser, group: number): boolean {
   const { setgroups, setgid, setuid } = process;
-  if (process.getuid?.() !== 0 || user.uid === 0 || !setgroups || !setgid || !setuid) return false;
-  setgroups(extraGid === undefined ? [user.gid] : [user.gid, extraGid]);
-  setgid(user.gid);
-  setuid(user.uid);
+  if (process.getuid?.() !== 0 || reader.uid === 0 || !setgroups || !setgid || !setuid) return false;
+  setgroups(group === reader.gid ? [] : [group]);
+  setgid(reader.gid);
+  setuid(reader.uid);
   return true;
 }

@@ -1,4 +1,4 @@
-import { rm, unlink, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   busLoop,
@@ -12,8 +12,9 @@ import {
 } from '@mta/shared';
 import { type Assembled, Assembler } from './assemble.ts';
 import { deliveryTimeMs, type FleetLearnLink, fleetPath, learnLag } from './fleet.ts';
-import { KINDS, type LearnKind } from './kind.ts';
-import { absent, privateDir } from './private-dir.ts';
+import { fleetItem, type QueueItem } from './item.ts';
+import { KINDS } from './kind.ts';
+import { privateDir } from './private-dir.ts';
 
 type Conn = Parameters<typeof ensureLearnStream>[0];
 type JsMsg = LearnPart['msg'];
@@ -22,7 +23,7 @@ export interface InboxOptions extends FleetLearnLink {
   // Scratch: fleet messages wait here as files for the learn queue (redelivered after a restart, so cleared then).
   dir: string;
   // The learn queue: same batching, sa-learn runs, bisecting and journal syncs as the drop folders.
-  add: (path: string, kind: LearnKind, mtimeMs: number) => void;
+  add: (item: QueueItem, mtimeMs: number) => void;
   // Most stream messages held (delivered, not yet acked) at once.
   maxMessages?: number;
   retryMs?: number;
@@ -44,8 +45,9 @@ export class FleetInbox {
     });
   }
 
-  owns(path: string): boolean {
-    return path.startsWith(`${this.o.dir}/`);
+  // Whether a queue item is one of its messages (its key is the scratch path).
+  owns(item: Pick<QueueItem, 'key'>): boolean {
+    return item.key.startsWith(`${this.o.dir}/`);
   }
 
   // Fleet messages not learned here yet (plus local queue size given by the caller).
@@ -54,23 +56,23 @@ export class FleetInbox {
   }
 
   // In the DB now: ack, so this node's consumer never delivers them again.
-  learned(paths: readonly string[]): void {
-    for (const p of paths) {
-      for (const m of this.held.get(p) ?? []) m.ack();
-      this.held.delete(p);
+  learned(items: readonly Pick<QueueItem, 'key'>[]): void {
+    for (const { key } of items) {
+      for (const m of this.held.get(key) ?? []) m.ack();
+      this.held.delete(key);
     }
   }
 
   // Failed alone on a healthy DB: no node can learn it; terminate the delivery instead of retrying forever.
-  async failed(path: string, reason: string): Promise<boolean> {
-    if (!this.owns(path)) return false;
-    for (const m of this.held.get(path) ?? []) m.term(reason.slice(0, 200));
-    this.held.delete(path);
+  async failed(item: QueueItem, reason: string): Promise<boolean> {
+    if (!this.owns(item)) return false;
+    for (const m of this.held.get(item.key) ?? []) m.term(reason.slice(0, 200));
+    this.held.delete(item.key);
     this.o.log.warn(
-      { event: 'spamd.fleet.rejected', file: path.slice(this.o.dir.length + 1), reason },
+      { event: 'spamd.fleet.rejected', file: item.key.slice(this.o.dir.length + 1), reason },
       'fleet message not learnable; dropped',
     );
-    await unlink(path).catch(absent);
+    await item.remove();
     return true;
   }
 
@@ -113,7 +115,7 @@ export class FleetInbox {
     const path = fleetPath(o.dir, first.kind, a.message);
     await writeFile(path, a.message, { mode: 0o600 });
     this.held.set(path, [...(this.held.get(path) ?? []), ...msgs]);
-    o.add(path, first.kind, deliveryTimeMs(first.msg.info.timestampNanos));
+    o.add(fleetItem(path, first.kind), deliveryTimeMs(first.msg.info.timestampNanos));
   }
 
   private async follow(nc: Conn, signal: AbortSignal): Promise<void> {

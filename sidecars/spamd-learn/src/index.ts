@@ -5,4 +5,6 @@ export * from './bisect.ts';
 export * from './dirs.ts';
 export * from './kind.ts';
 export * from './learn.ts';
+export * from './runner.ts';
 export * from './sa-learn.ts';
+export * from './stage.ts';

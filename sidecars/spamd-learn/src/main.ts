@@ -1,13 +1,18 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureDir, joinFleet, lookupUser, mtaPaths, RefusedPaths, runSidecar, startHeartbeat } from '@mta/shared';
-import { dropPrivileges, ensureBayesDir, ensureDropFolders } from './dirs.ts';
-import { FleetInbox } from './inbox.ts';
-import { LearnOutbox } from './outbox.ts';
+import { adoptFromAmavis } from './adopt.ts';
+import { dropPrivileges, ensureBayesDir, learnGroup, READER_USER } from './dirs.ts';
+import { closeDropFolders, openDropFolders, watchLib } from './drop-folders.ts';
+import type { FleetInbox } from './inbox.ts';
+import { dropItem } from './item.ts';
+import type { LearnOutbox } from './outbox.ts';
+import { SaRunner } from './runner.ts';
 import { LearnQueue } from './service.ts';
-import { watchDropFolders } from './watch.ts';
+import { clearStaging } from './stage.ts';
+import { FolderWatch } from './watch.ts';
 
 await runSidecar({
   name: 'spamd-learn',
@@ -19,22 +24,35 @@ await runSidecar({
       await life.shutdown(0, 'no spamd lib');
     }
     const paths = mtaPaths();
-    const user = await lookupUser('amavis');
+    const amavis = await lookupUser('amavis');
+    const reader = await lookupUser(READER_USER);
+    const group = learnGroup(config.KOPANO_SPAMD_GID, reader);
     const refused = new RefusedPaths(log, 'spamd-learn');
-    // Root only for this: the dirs spamd-learn owns, the Bayes dir, the drop folders' group; then amavis for good.
-    const own = { mode: 0o750, uid: user.uid, gid: user.gid };
     const state = join(paths.run, 'spamd-learn');
+    // Batch copies for sa-learn: the reader's, group amavis (setgid), so the runner (amavis) can read them.
+    const stagingRoot = join(state, 'sidecar');
     const keep = join(paths.srvVar, 'spamd-learn');
-    if (process.getuid?.() === 0) for (const d of [state, keep]) await ensureDir(d, own);
-    await ensureBayesDir(paths.bayes, user);
-    const folders = await ensureDropFolders(lib, refused);
-    if (dropPrivileges(user, folders.gid))
-      log.info({ event: 'spamd.privileges', uid: user.uid, gids: process.getgroups?.() }, `running as ${user.name}`);
+    // Root only for this: the reader's dirs, the Bayes dir, the drop folders' group, the amavis runner; then the
+    // reader for good. It is neither amavis nor in its group: the DKIM private keys are out of its reach.
+    if (process.getuid?.() === 0) {
+      for (const d of [state, stagingRoot]) await ensureDir(d, { mode: 0o2750, uid: reader.uid, gid: amavis.gid });
+      await ensureDir(keep, { mode: 0o750, uid: reader.uid, gid: reader.gid });
+      await adoptFromAmavis(keep, amavis.uid, reader);
+      await ensureBayesDir(paths.bayes, amavis);
+    }
+    const drop = await openDropFolders(lib, group, refused, log);
+    const runner = SaRunner.start({ user: amavis, stagingRoot, dbPath: paths.bayes, home: paths.amavisHome, log, signal: life.signal });
+    if (dropPrivileges(reader, group))
+      log.info({ event: 'spamd.privileges', uid: reader.uid, gids: process.getgroups?.() }, `running as ${reader.name}`);
+    runner.exited.then((how) => {
+      if (life.signal.aborted) return;
+      log.error({ event: 'spamd.runner', exit: how }, 'the sa-learn runner stopped; restarting');
+      void life.shutdown(1, 'sa-learn runner gone');
+    });
+    // Copies left by a killed run are stale: their originals are still in the drop folders and will be learned again.
+    await clearStaging(stagingRoot, log);
     const failedDir = join(keep, 'failed');
     await mkdir(failedDir, { recursive: true, mode: 0o750 });
-    // Copies left by a killed run are stale: their originals are still in the drop folders and will be learned again.
-    const stagingRoot = join(state, 'sidecar');
-    await rm(stagingRoot, { recursive: true, force: true });
     // Fleet mode (NATS_URL + MTA_FLEET_KEY): what is learned here goes to MTA_LEARN, signed; what other trusted
     // nodes learned comes back.
     const identity = await joinFleet(config, env, log);
@@ -45,62 +63,76 @@ await runSidecar({
       publish: (subject: string, payload: Record<string, unknown>) => bus.publish(subject, payload),
       maxMessageBytes: config.SPAMD_MAX_SIZE,
     };
-    const outbox = identity
-      ? new LearnOutbox({ ...shared, identity, dir: join(keep, 'outbox'), maxBytes: config.MTA_FLEET_OUTBOX_MB * 1024 * 1024 })
-      : undefined;
+    // The fleet's code is loaded in fleet mode only: an idle sidecar outside a fleet never holds it.
+    let outbox: LearnOutbox | undefined;
+    if (identity) {
+      const { LearnOutbox } = await import('./outbox.ts');
+      outbox = new LearnOutbox({ ...shared, identity, dir: join(keep, 'outbox'), maxBytes: config.MTA_FLEET_OUTBOX_MB * 1024 * 1024 });
+    }
     let inbox: FleetInbox | undefined;
     const queue = new LearnQueue({
       failedDir,
       refused,
       batchMs: config.SPAMD_BATCH_MS,
       batchMax: config.SPAMD_BATCH_MAX,
-      target: { dbPath: paths.bayes, user, home: paths.amavisHome, log, signal: life.signal, maxSize: config.SPAMD_MAX_SIZE },
+      runner,
       stagingRoot,
+      maxSize: config.SPAMD_MAX_SIZE,
       log,
       bus,
       signal: life.signal,
       onLearned: fleet
-        ? async (kind, files) => {
-            inbox?.learned(files);
+        ? async (kind, part) => {
+            inbox?.learned(part.map((s) => s.source));
             await outbox?.put(
               kind,
-              files.filter((f) => !inbox?.owns(f)),
+              part.filter((s) => !inbox?.owns(s.source)).map((s) => s.file),
             );
           }
         : undefined,
-      onFailed: fleet ? async (file, reason) => (await inbox?.failed(file, reason)) ?? false : undefined,
+      onFailed: fleet ? async (item, reason) => (await inbox?.failed(item, reason)) ?? false : undefined,
     });
     let stopBeat: (() => void) | undefined;
     if (identity && outbox) {
-      inbox = new FleetInbox({
-        ...shared,
-        identity,
-        dir: join(state, 'fleet'),
-        add: (file, kind, mtimeMs) => queue.add(file, kind, mtimeMs),
-      });
+      const { FleetInbox } = await import('./inbox.ts');
+      inbox = new FleetInbox({ ...shared, identity, dir: join(state, 'fleet'), add: (item, mtimeMs) => queue.add(item, mtimeMs) });
       await inbox.start();
       outbox.start();
       const fleetInbox = inbox;
       // `mta fleet status`: learn lag = files queued here + fleet messages not learned here yet.
       stopBeat = startHeartbeat(bus, identity, () => ({ sidecar: 'spamd-learn', learnPending: fleetInbox.lag(queue.size) }));
     }
-    const watcher = watchDropFolders(
-      lib,
-      {
-        stabilityMs: config.SPAMD_STABLE_MS,
-        onFile: (path, kind, mtimeMs) => queue.add(path, kind, mtimeMs),
-        onGone: (path) => queue.remove(path),
-        onError: (err) => log.warn({ event: 'spamd.watch', err }, 'watcher error'),
-      },
-      folders.kinds,
+    const onError = (err: unknown) => log.warn({ event: 'spamd.watch', err }, 'watcher error');
+    const watches = [...drop.dirs].map(
+      ([kind, dir]) =>
+        new FolderWatch(dir, {
+          stabilityMs: config.SPAMD_STABLE_MS,
+          onFile: (name, mtimeMs) => queue.add(dropItem(dir, kind, name), mtimeMs),
+          onGone: (name) => queue.remove(`${kind}/${name}`),
+          onError,
+        }),
     );
-    watcher.on('ready', () => log.info({ event: 'spamd.ready', lib, bayes: paths.bayes, user: user.name }, 'watching spam/ and ham/'));
+    for (const w of watches) await w.start();
+    await watchLib(
+      drop,
+      refused,
+      (kind) => {
+        log.warn({ event: 'spamd.replaced', kind }, `${kind}/ was replaced by another directory; restarting to prepare it`);
+        void life.shutdown(0, 'drop folder replaced');
+      },
+      onError,
+    ).catch((err) =>
+      log.info({ event: 'spamd.watch', err }, 'cannot watch KOPANO_SPAMD_LIB; a replaced folder is taken up at the next start'),
+    );
+    log.info({ event: 'spamd.ready', lib, bayes: paths.bayes, user: reader.name, group }, 'watching spam/ and ham/');
     return async () => {
-      await watcher.close();
+      for (const w of watches) await w.close();
       await queue.stop();
       stopBeat?.();
       await outbox?.close();
       await inbox?.close();
+      await closeDropFolders(drop);
+      runner.close();
     };
   },
 });

@@ -4,7 +4,7 @@ import type { LearnKind } from './kind.ts';
 import { nextBatch, type Pending } from './plan.ts';
 
 let seq = 0;
-const p = (kind: LearnKind, name: string, mtimeMs: number): Pending => ({ path: `/l/${kind}/${name}`, kind, name, mtimeMs, seq: seq++ });
+const p = (kind: LearnKind, name: string, mtimeMs: number): Pending => ({ key: `${kind}/${name}`, kind, name, mtimeMs, seq: seq++ });
 
 test('nothing pending, no batch', () => {
   assert.equal(nextBatch([], 10), undefined);
@@ -23,8 +23,8 @@ test('a message moved spam -> ham: spam first, the ham copy waits for the next b
   const b = nextBatch([p('ham', 'm.eml', 10), p('spam', 'm.eml', 1)], 10);
   assert.equal(b?.kind, 'spam');
   assert.deepEqual(
-    b?.items.map((i) => i.path),
-    ['/l/spam/m.eml'],
+    b?.items.map((i) => i.key),
+    ['spam/m.eml'],
   );
 });
 

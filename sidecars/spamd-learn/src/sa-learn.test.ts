@@ -1,22 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { judge, learnArgs, parseSummary, syncArgs } from './sa-learn.ts';
-
-const t = { dbPath: '/srv/var/amavis/.spamassassin/bayes' };
-
-test('one sa-learn per batch: local, journal only, explicit DB, files after --', () => {
-  assert.deepEqual(learnArgs('ham', ['/s/0.eml', '/s/1.eml'], t), [
-    '--local',
-    '--dbpath',
-    t.dbPath,
-    '--ham',
-    '--no-sync',
-    '--',
-    '/s/0.eml',
-    '/s/1.eml',
-  ]);
-  assert.deepEqual(syncArgs({ ...t, siteConfigPath: '/x' }), ['--local', '--dbpath', t.dbPath, '--siteconfigpath', '/x', '--sync']);
-});
+import { judge, parseSummary } from './sa-learn.ts';
 
 test('summary line is parsed', () => {
   assert.deepEqual(parseSummary('Learned tokens from 3 message(s) (5 message(s) examined)\n'), { learned: 3, examined: 5 });
@@ -43,4 +27,9 @@ test('non-zero exit, missing summary and unexamined files fail; already-learned 
   assert.equal(judge({ exitCode: 0, stdout: 'bayes: synced databases from journal in 0 seconds', stderr: '' }), undefined);
   const prefs = 'config: cannot create user preferences file /h/.spamassassin/user_prefs: Permission denied\n';
   assert.equal(judge({ exitCode: 0, stdout: 'Learned tokens from 1 message(s) (1 message(s) examined)', stderr: prefs }, 1), undefined);
+});
+
+test('a timeout and a refused request are named as such', () => {
+  assert.equal(judge({ exitCode: 124, stdout: '', stderr: '' }, 1), 'sa-learn timed out');
+  assert.equal(judge({ exitCode: 64, stdout: '', stderr: 'refused: batch\n' }, 1), 'sa-learn runner refused: batch');
 });

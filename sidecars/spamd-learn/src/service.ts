@@ -1,13 +1,18 @@
-import { basename } from 'node:path';
 import { Backoff, type Bus, coalesce, type Logger, type RefusedPaths, sleep } from '@mta/shared';
 import { EnvironmentFailure } from './bisect.ts';
-import { deleteLearned, moveToFailed } from './dispose.ts';
+import { moveToFailed, printable } from './dispose.ts';
+import type { QueueItem } from './item.ts';
 import type { LearnKind } from './kind.ts';
 import { type LearnOptions, learnFiles, syncBayes } from './learn.ts';
 import { nextBatch, type Pending } from './plan.ts';
+import type { Staged } from './stage.ts';
 import { SyncPolicy } from './sync-policy.ts';
 
-export interface QueueOptions extends Omit<LearnOptions, 'onLearned' | 'trusted'> {
+interface Queued extends Pending {
+  item: QueueItem;
+}
+
+export interface QueueOptions extends Omit<LearnOptions<QueueItem>, 'onLearned'> {
   // spamd-learn's own directory for files that failed alone (kopano cannot write there).
   failedDir: string;
   // Links, hard links and other planted entries of the drop folders: logged once, left alone.
@@ -18,15 +23,15 @@ export interface QueueOptions extends Omit<LearnOptions, 'onLearned' | 'trusted'
   bus?: Bus;
   signal: AbortSignal;
   backoff?: Backoff;
-  // Fleet mode: runs when files are in the DB, before they are deleted (publish them, ack fleet deliveries).
-  onLearned?: (kind: LearnKind, paths: readonly string[]) => Promise<void>;
-  // Fleet mode: a file that failed alone; true = handled (not moved to <lib>/failed).
-  onFailed?: (path: string, reason: string) => Promise<boolean>;
+  // Fleet mode: runs when files are in the DB, before they are deleted (publish their copies, ack fleet deliveries).
+  onLearned?: (kind: LearnKind, part: readonly Staged<QueueItem>[]) => Promise<void>;
+  // Fleet mode: an item that failed alone; true = handled (not moved to failed/).
+  onFailed?: (item: QueueItem, reason: string) => Promise<boolean>;
 }
 
 // Collects complete files and learns them in batches, one at a time (sa-learn serialises on the DB lock anyway).
 export class LearnQueue {
-  private readonly pending = new Map<string, Pending>();
+  private readonly pending = new Map<string, Queued>();
   private readonly policy = new SyncPolicy();
   private readonly backoff: Backoff;
   private seq = 0;
@@ -37,14 +42,14 @@ export class LearnQueue {
     this.backoff = o.backoff ?? new Backoff();
   }
 
-  // A complete file appeared (or was rewritten) in a drop folder.
-  add(path: string, kind: LearnKind, mtimeMs: number): void {
-    this.pending.set(path, { path, kind, name: basename(path), mtimeMs, seq: this.seq++ });
+  // A complete file appeared (or was rewritten) in a drop folder, or came from the fleet.
+  add(item: QueueItem, mtimeMs: number): void {
+    this.pending.set(item.key, { key: item.key, kind: item.kind, name: item.name, mtimeMs, seq: this.seq++, item });
     this.kick();
   }
 
-  remove(path: string): void {
-    this.pending.delete(path);
+  remove(key: string): void {
+    this.pending.delete(key);
   }
 
   // Files waiting to be learned (fleet heartbeats report it as learn lag).
@@ -73,13 +78,13 @@ export class LearnQueue {
       if (!batch) break;
       try {
         if (this.policy.needsSyncBefore(batch.kind)) await this.sync();
-        for (const p of batch.items) this.pending.delete(p.path);
+        for (const p of batch.items) this.pending.delete(p.key);
         await this.learn(batch.kind, batch.items);
         this.backoff.reset();
       } catch (e) {
         const reason = e instanceof EnvironmentFailure ? e.reason : (e as Error).message;
         // Not learned, not deleted: back in the queue unless a newer event replaced them meanwhile.
-        for (const p of batch.items) if (!this.pending.has(p.path)) this.pending.set(p.path, p);
+        for (const p of batch.items) if (!this.pending.has(p.key)) this.pending.set(p.key, p);
         if (signal.aborted) break;
         const retryInMs = this.backoff.next();
         log.warn({ event: 'spamd.retry', kind: batch.kind, count: batch.items.length, reason, retryInMs }, 'learning failed; files kept');
@@ -96,31 +101,31 @@ export class LearnQueue {
   }
 
   private async sync(): Promise<void> {
-    const bad = await syncBayes(this.o.target);
+    const bad = await syncBayes(this.o.runner);
     if (bad) throw new EnvironmentFailure(bad);
     this.policy.synced();
   }
 
-  private async learn(kind: LearnKind, items: readonly Pending[]): Promise<void> {
+  private async learn(kind: LearnKind, items: readonly Queued[]): Promise<void> {
     const { log, bus, failedDir, refused } = this.o;
     // Marked before the run: a batch that fails halfway may still have journaled its first halves.
     this.policy.learned(kind);
     const r = await learnFiles(
       kind,
-      items.map((p) => p.path),
+      items.map((p) => p.item),
       {
         ...this.o,
-        onLearned: async (paths, ids) => {
-          await this.o.onLearned?.(kind, paths);
-          await deleteLearned(paths, ids);
+        onLearned: async (part) => {
+          await this.o.onLearned?.(kind, part);
+          for (const s of part) await s.source.remove(s.id);
         },
       },
     );
     for (const x of r.refused) refused.report(x.error);
     for (const f of r.failed) {
-      if (await this.o.onFailed?.(f.path, f.reason)) continue;
+      if (await this.o.onFailed?.(f.source, f.reason)) continue;
       const to = await moveToFailed(failedDir, kind, f);
-      log.warn({ event: 'spamd.rejected', kind, file: basename(f.path), movedTo: to, reason: f.reason }, 'file moved to failed/');
+      log.warn({ event: 'spamd.rejected', kind, file: printable(f.source.name), movedTo: to, reason: f.reason }, 'file moved to failed/');
     }
     log.info(
       {
@@ -138,7 +143,7 @@ export class LearnQueue {
       bus?.publish('mta.spamd.failed', {
         kind,
         count: r.failed.length,
-        files: r.failed.map((f) => ({ file: basename(f.path), reason: f.reason })),
+        files: r.failed.map((f) => ({ file: printable(f.source.name), reason: f.reason })),
       });
   }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { acmeV2, type Issued, issue, makeCa } from '@mta/acme-watch/testing';
@@ -117,6 +117,7 @@ for (const variant of VARIANTS) {
     let sink: ChildProcess | undefined;
     let sinkDir = '';
     let clamDir = '';
+    let spamdDir = '';
     // The certificate the full variant's acme.json holds (full only).
     let acmeCert: Issued | undefined;
     const cleanups: (() => unknown)[] = [];
@@ -150,10 +151,10 @@ for (const variant of VARIANTS) {
         chmodSync(join(acmeDir, 'acme.json'), 0o644);
         volumes.push(`${acmeDir}:/acme:ro`);
         // kopano-spamd's drop folder present: spamd-learn runs.
-        const spamd = join(tmp.dir, 'spamd');
-        mkdirSync(join(spamd, 'spam'), { recursive: true });
-        mkdirSync(join(spamd, 'ham'));
-        volumes.push(`${spamd}:/var/lib/kopano/spamd`);
+        spamdDir = join(tmp.dir, 'spamd');
+        mkdirSync(join(spamdDir, 'spam'), { recursive: true });
+        mkdirSync(join(spamdDir, 'ham'));
+        volumes.push(`${spamdDir}:/var/lib/kopano/spamd`);
         sinkDir = join(tmp.dir, 'sink');
         mkdirSync(sinkDir);
         sink = spawn(
@@ -654,6 +655,58 @@ for (const variant of VARIANTS) {
         assert.match(sig, /\bs=default;/);
       });
     }
+
+    if (variant === 'full')
+      it("spamd-learn: kopano's message is learned into amavis's Bayes DB; the folder reader is spamd-learn and cannot read a DKIM key", async () => {
+        // As kopano-spamd writes it: its own uid and group, umask 022.
+        const file = join(spamdDir, 'spam', `image-${tag}.eml`);
+        writeFileSync(file, `From: x@offers.example\nTo: info@example.test\nSubject: cheap pills ${tag}\n\nwinner lottery prize\n`);
+        chmodSync(file, 0o644);
+        chownSync(file, 4321, 4321);
+        await eventually(() => !existsSync(file), 60_000, 'learned and removed');
+        const magic = () =>
+          c.exec(
+            'setpriv',
+            '--reuid=amavis',
+            '--regid=amavis',
+            '--clear-groups',
+            'env',
+            'HOME=/var/amavis',
+            'sa-learn',
+            '--dbpath',
+            '/var/amavis/.spamassassin/bayes',
+            '--dump',
+            'magic',
+          ).out;
+        await eventually(() => Number(/(\d+)\s+\d+\s+non-token data: nspam$/m.exec(magic())?.[1]) >= 1, 30_000, 'nspam >= 1');
+        const id = (db: string, name: string) => Number(c.exec('getent', db, name).out.split(':')[2]);
+        const reader = id('passwd', 'spamd-learn');
+        const amavisUid = id('passwd', 'amavis');
+        const amavisGid = id('group', 'amavis');
+        // Each process's ids from /proc: the sidecar (the folder reader) and its sa-learn runner (whose command line,
+        // a shell script, holds | too: it comes last).
+        const procs = c
+          .exec(
+            'sh',
+            '-c',
+            'for d in /proc/[0-9]*; do printf "%s|%s|%s\\n" "$(grep ^Uid: $d/status)" "$(grep ^Groups: $d/status)" "$(tr "\\0\\n" "  " <$d/cmdline)"; done 2>/dev/null',
+          )
+          .out.split('\n');
+        const ids = (marker: string) => {
+          const line = procs.find((l) => l.includes(marker)) ?? '';
+          const [uid = '', groups = ''] = line.split('|');
+          return { uids: uid.split(/\s+/).slice(1).map(Number), groups: groups.split(/\s+/).slice(1).filter(Boolean).map(Number) };
+        };
+        const sidecar = ids('spamd-learn/bundle/main.js');
+        assert.deepEqual(sidecar.uids, [reader, reader, reader, reader], procs.join('\n'));
+        assert.ok(!sidecar.groups.includes(amavisGid), `groups ${sidecar.groups}`);
+        assert.deepEqual(ids('spamd-learn-runner').uids, [amavisUid, amavisUid, amavisUid, amavisUid]);
+        const key = c.exec('sh', '-c', 'ls /var/db/dkim/*.privkey.pem | head -1').out.trim();
+        assert.match(key, /privkey\.pem$/);
+        const read = c.exec('setpriv', '--reuid=spamd-learn', '--regid=spamd-learn', '--clear-groups', 'cat', key);
+        assert.notEqual(read.status, 0);
+        assert.match(read.out, /Permission denied/);
+      });
 
     let mainCf = '';
     let dkimKeys = '';

@@ -12,7 +12,16 @@ const REPO = resolve(import.meta.dirname, '../../..');
 export function startLearner(root: string, lib: string, env: Record<string, string> = {}): Daemon {
   return startDaemon(process.execPath, ['--conditions=source', '--import', 'tsx', 'sidecars/spamd-learn/src/main.ts'], {
     cwd: REPO,
-    env: { ...process.env, MTA_ROOT: root, KOPANO_SPAMD_LIB: lib, MTA_NODE: 'spamd-test', MAIL_DOMAIN: 'example.com', ...env },
+    env: {
+      ...process.env,
+      MTA_ROOT: root,
+      KOPANO_SPAMD_LIB: lib,
+      // kopano-spamd gives its files its own group (sa_group); the operator names that group's number.
+      KOPANO_SPAMD_GID: String(KOPANO.gid),
+      MTA_NODE: 'spamd-test',
+      MAIL_DOMAIN: 'example.com',
+      ...env,
+    },
   });
 }
 

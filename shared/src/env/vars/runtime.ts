@@ -80,6 +80,15 @@ export const runtimeVars = {
     example: '/var/lib/kopano/spamd',
     default: '/var/lib/kopano/spamd',
   }),
+  KOPANO_SPAMD_GID: defineVar({
+    schema: integer(1, 4294967294, 'a group number'),
+    topic: 'spamd learning',
+    variants: FULL,
+    description:
+      "Group number through which spamd-learn reads kopano-spamd's files and removes learned ones: the group kopano-spamd gives them (its sa_group, as a number). It must not be a group of this image. Unset: the image's own spamd-learn group, which spamd-learn sets on spam/ and ham/ (setgid) at start. spamd-learn never takes the group the folders happen to have.",
+    format: 'gid',
+    example: '1001',
+  }),
   SPAMD_BATCH_MS: defineVar({
     schema: integer(0, 600000, 'an integer'),
     topic: 'spamd learning',
