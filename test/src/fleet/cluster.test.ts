@@ -58,7 +58,7 @@ interface Node {
 // DKIM key and both sign with it; A's acme.json reaches B's postfix and A's spam (a 2 MB one too) reaches B's Bayes
 // DB; a rogue client, with and without credentials, changes nothing; all of it survives losing a server.
 describe('fleet on a 3-server TLS NATS cluster: two postfix+amavis nodes share DKIM, certificates and learning', {
-  timeout: 120_000,
+  timeout: 300_000,
 }, () => {
   let cluster: FleetNats;
   const keys: NodeKey[] = ['mx1', 'mx2'].map(nodeKey);
