@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
+import { healthChecks } from '@mta/cli/health/checks';
+import { probe } from '@mta/cli/health/probe';
 import { renderSrs, srsRenderer } from '@mta/seed/postfix/srs';
 import { renderers } from '@mta/seed/renderers';
 import { type Daemon, eventually, fileScope, freePort, type SeededPostfix, seededPostfix, startPostsrsd, swaks } from '../harness/index.ts';
@@ -124,4 +127,53 @@ test('forged, tampered and expired SRS addresses are refused at RCPT', () => {
     assert.notEqual(r.status, 0, `${what}: ${r.output}`);
     assert.match(r.output, /<\*\* 550 5\.1\.1 /, what);
   }
+});
+
+test('the container health check asks postsrsd through the reverse table postfix uses', async () => {
+  const maps = execFileSync('postconf', ['-c', a.paths.postfixConf, '-h', 'recipient_canonical_maps'], { encoding: 'utf8' }).trim();
+  const checks = healthChecks({
+    variant: 'mini',
+    contentFilter: '',
+    clamdConf: undefined,
+    queueDirectory: '',
+    saslEnabled: '',
+    saslPath: '',
+    masterParams: '',
+    recipientCanonicalMaps: maps,
+  }).slice(1);
+  assert.equal(checks.length, 1);
+  for (const c of checks) assert.equal(await probe(c.target, c.probe), undefined);
+});
+
+// Last: it stops postsrsd.
+// postsrsd forks a child per connection, and postfix keeps its table connections open: stopping the daemon means
+// stopping those children too (collected by parent pid before the parent goes).
+const children = (pid: number) =>
+  readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return (
+          readFileSync(`/proc/${d}/stat`, 'utf8')
+            .replace(/^.*\) /, '')
+            .split(' ')[1] === String(pid)
+        );
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+
+test('without postsrsd, mail for our domains is refused for now (451 4.3.0): never forwarded unrewritten, never bounced', async () => {
+  const kids = children(srsd.proc.pid ?? 0);
+  await srsd.stop();
+  for (const k of kids) process.kill(k, 'SIGTERM');
+  // postfix retries the table for about 10 s, then answers the recipient with a temporary error; the sender keeps it.
+  const bounce = sendTo(a, '<>', srs0(secret(), today(), 'b.test', 'alice', 'a.test'), 'srs-down-bounce-6');
+  const fwd = sendTo(a, 'carol@ext.test', 'fwd@a.test', 'srs-down-6');
+  for (const r of [bounce, fwd]) {
+    assert.match(r.output, /<\*\* 451 4\.3\.0 .*Temporary lookup failure/);
+    assert.doesNotMatch(r.output, /queued as/);
+  }
+  assert.doesNotMatch(readFileSync(join(a.root, 'maillog'), 'utf8'), /status=bounced/);
 });
