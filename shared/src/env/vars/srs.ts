@@ -1,6 +1,7 @@
 import { check, invalid, isDomain, q, yesNo } from '../checks.ts';
 import { isSet } from '../rule.ts';
 import { ALL, defineVar, type ParsedView, type VarRule } from '../spec.ts';
+import { MAILBOX_SOURCES, mailboxSources } from '../uses.ts';
 
 const domain = check((raw) => {
   const d = raw.trim().toLowerCase();
@@ -8,13 +9,16 @@ const domain = check((raw) => {
 });
 
 // Bounces come back to SRS0=…@<SRS_DOMAIN>: postfix must take mail for it, so it is one of ours, and there is none
-// to take without MAIL_DOMAIN.
+// to take without MAIL_DOMAIN, nor without a mailbox source (the domains are then not final destinations here: a
+// relay-only container forwards nothing).
 const srsDomainRule: VarRule = {
-  text: 'SRS needs MAIL_DOMAIN; SRS_DOMAIN must be one of the MAIL_DOMAIN domains',
+  text: `SRS needs MAIL_DOMAIN and a mailbox source (${MAILBOX_SOURCES.join(', ')}); SRS_DOMAIN must be one of the MAIL_DOMAIN domains`,
   check: (c: ParsedView) => {
     if (c.SRS !== true) return undefined;
     const domains = (c.MAIL_DOMAIN ?? []) as string[];
     if (!domains.length) return 'SRS=yes needs MAIL_DOMAIN: bounces to rewritten senders come back to it';
+    if (!mailboxSources(c).length)
+      return `SRS=yes needs a mailbox source (${MAILBOX_SOURCES.join(', ')}): without one MAIL_DOMAIN is not received here, so bounces to rewritten senders could not come back`;
     const d = c.SRS_DOMAIN as string | undefined;
     return d !== undefined && !domains.includes(d)
       ? `SRS_DOMAIN ${d} is not in MAIL_DOMAIN (${domains.join(' ')}): bounces to it would be refused`

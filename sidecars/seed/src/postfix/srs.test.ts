@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { plannedFile, testContext } from '../testing.ts';
 import { postsrsdArgs, renderSrs, srsRenderer, srsTransportTable } from './srs.ts';
 
-const ON = { MAIL_DOMAIN: 'a.test b.test', SRS: 'yes' };
+const ON = { MAIL_DOMAIN: 'a.test b.test', MAIL_BOXES: 'info@a.test', SRS: 'yes' };
 
 test('SRS=yes: the sender-dependent transport, the reverse table, the pass in master.cf, postsrsd args and a secret', () => {
   const p = renderSrs(testContext(ON));
