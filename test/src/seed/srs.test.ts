@@ -19,6 +19,19 @@ let srsd: Daemon;
 
 const fast = { SMTP_DNS_SUPPORT_LEVEL: 'disabled', QUEUE_RUN_DELAY: '2s', MINIMAL_BACKOFF_TIME: '2s', MAXIMAL_BACKOFF_TIME: '4s' };
 
+// A's environment; B's port is known once B runs.
+const aEnv = (over: Record<string, string> = {}) => ({
+  HOSTNAME: 'mx.a.test',
+  MAIL_DOMAIN: 'a.test a2.test',
+  MAIL_BOXES: 'box@a.test',
+  MAIL_ALIASES: 'fwd:bob@b.test both:box,bob@b.test',
+  MYNETWORKS: '127.0.0.1/32',
+  SRS: 'yes',
+  DEFAULT_TRANSPORT: `smtp:[127.0.0.1]:${b.port}`,
+  ...fast,
+  ...over,
+});
+
 before(async () => {
   b = scope.keep(
     await seededPostfix({
@@ -29,16 +42,7 @@ before(async () => {
   a = scope.keep(
     await seededPostfix({
       renderers: renderers.map((r) => (r === renderSrs ? srsRenderer(ports) : r)),
-      env: {
-        HOSTNAME: 'mx.a.test',
-        MAIL_DOMAIN: 'a.test a2.test',
-        MAIL_BOXES: 'box@a.test',
-        MAIL_ALIASES: 'fwd:bob@b.test both:box,bob@b.test',
-        MYNETWORKS: '127.0.0.1/32',
-        SRS: 'yes',
-        DEFAULT_TRANSPORT: `smtp:[127.0.0.1]:${b.port}`,
-        ...fast,
-      },
+      env: aEnv(),
     }),
   );
   srsd = scope.keep(await startPostsrsd(a.paths));
@@ -176,4 +180,17 @@ test('without postsrsd, mail for our domains is refused for now (451 4.3.0): nev
     assert.doesNotMatch(r.output, /queued as/);
   }
   assert.doesNotMatch(readFileSync(join(a.root, 'maillog'), 'utf8'), /status=bounced/);
+});
+
+// After the test above: postsrsd is gone, and SRS=no needs none.
+test('SRS=no on a later seeding unwires everything but the secret, which a later SRS=yes keeps', async () => {
+  const key = readFileSync(a.paths.srsSecret);
+  await a.reseed(aEnv({ SRS: 'no', FORCE_CONFIG: 'yes' }));
+  assert.equal(existsSync(a.paths.srsArgs), false);
+  const r = sendTo(a, 'carol@ext.test', 'fwd@a.test', 'srs-off-7');
+  assert.equal(r.status, 0, r.output);
+  assert.equal(returnPath(await eventually(() => message(b, 'bob@b.test', 'srs-off-7'), 20_000, 'forwarded as it is')), 'carol@ext.test');
+  await a.reseed(aEnv({ FORCE_CONFIG: 'yes' }));
+  assert.ok(existsSync(a.paths.srsArgs));
+  assert.deepEqual(readFileSync(a.paths.srsSecret), key);
 });
