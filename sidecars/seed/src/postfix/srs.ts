@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { MasterEntry, PlanPart, RenderContext, Renderer } from '../plan.ts';
+import { LOOPBACK_CLIENT, masterOptions as opts, REINJECT_SERVER } from './loopback.ts';
 
 // Loopback ports of the SRS pass: postsrsd's two tcp tables and the reinjection smtpd. Tests move them to free ports,
 // the image keeps postsrsd's own defaults.
@@ -17,11 +18,6 @@ export const SRS_CLEANUP = 'mta-srs-cleanup';
 // postsrsd's unprivileged user and its chroot, as the Debian package creates them.
 export const POSTSRSD_USER = 'postsrsd';
 export const POSTSRSD_CHROOT = '/var/lib/postsrsd';
-
-const opts = (o: Record<string, string>): string =>
-  Object.entries(o)
-    .map(([k, v]) => `  -o ${k}=${v}`)
-    .join('\n');
 
 const pcreQuote = (s: string): string => s.replace(/[.\\/^$|?*+()[\]{}]/g, (c) => `\\${c}`);
 
@@ -72,46 +68,16 @@ export function srsMaster(ports: SrsPorts): MasterEntry[] {
   const transport = `${SRS_TRANSPORT} unix - - n - - smtp
 ${opts({
   syslog_name: 'postfix/srs',
-  smtp_send_xforward_command: 'yes',
-  smtp_dns_support_level: 'disabled',
-  smtp_fallback_relay: '',
-  smtp_tls_security_level: 'none',
-  smtp_tls_wrappermode: 'no',
-  smtp_tls_policy_maps: '',
-  smtp_sasl_auth_enable: 'no',
-  smtp_generic_maps: '',
-  smtp_header_checks: '',
-  smtp_mime_header_checks: '',
-  smtp_body_checks: '',
+  ...LOOPBACK_CLIENT,
 })}`;
   const reinject = `127.0.0.1:${ports.reinject} inet n - n - - smtpd
 ${opts({
   syslog_name: 'postfix/srs-reinject',
+  // The SRS rewrite happens in this service's own cleanup; the original client's facts come by XFORWARD.
   cleanup_service_name: SRS_CLEANUP,
-  content_filter: '',
-  receive_override_options: 'no_unknown_recipient_checks,no_header_body_checks,no_milters',
-  local_recipient_maps: '',
-  relay_recipient_maps: '',
-  mynetworks: '127.0.0.0/8',
+  ...REINJECT_SERVER,
   smtpd_authorized_xforward_hosts: '127.0.0.0/8',
-  smtpd_restriction_classes: '',
-  smtpd_delay_reject: 'no',
-  smtpd_client_restrictions: 'permit_mynetworks,reject',
-  smtpd_helo_restrictions: '',
-  smtpd_sender_restrictions: '',
-  smtpd_relay_restrictions: 'permit_mynetworks,reject',
-  smtpd_recipient_restrictions: 'permit_mynetworks,reject',
-  smtpd_data_restrictions: 'reject_unauth_pipelining',
-  smtpd_end_of_data_restrictions: '',
-  smtpd_milters: '',
   smtpd_proxy_filter: '',
-  smtpd_tls_security_level: 'none',
-  smtpd_sasl_auth_enable: 'no',
-  smtpd_error_sleep_time: '0',
-  smtpd_soft_error_limit: '1001',
-  smtpd_hard_error_limit: '1000',
-  smtpd_client_connection_count_limit: '0',
-  smtpd_client_connection_rate_limit: '0',
 })}`;
   const cleanup = `${SRS_CLEANUP} unix n - n - 0 cleanup
 ${opts({
