@@ -15,7 +15,9 @@ import {
   startSettings,
   type Variant,
   waitForTcp,
+  warnPlainSecrets,
   writeAtomic,
+  writeProcessEnvs,
 } from '@mta/shared';
 import { agePostfixConf } from './apply/age.ts';
 import { registerSeedRazor } from './razor-step.ts';
@@ -38,6 +40,11 @@ async function seed(ctx: ReportContext): Promise<number> {
   const plan = () => startPlan({ env, settings: startSettings(env, parsed), variant, root });
   const first = plan();
   await makeDirs(paths.run);
+  // Each process's share of the environment, before anything is started from the plan (image/lib/clean-env).
+  if (parsed.ok) {
+    warnPlainSecrets(log, process.env);
+    await writeProcessEnvs({ root, raw: process.env, resolved: parsed.env, node: parsed.config.MTA_NODE });
+  }
   await writeAtomic(join(paths.run, 'start.env'), renderStartEnv(first), { mode: 0o644 });
   let result: SeedResult;
   // Not a configuration problem: a file could not be written (a read-only volume, ownership, a full disk), told with
