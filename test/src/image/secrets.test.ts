@@ -41,7 +41,7 @@ function processes(c: Container): Proc[] {
   const script =
     'for p in /proc/[0-9]*; do e=$(base64 -w0 < $p/environ 2>/dev/null) || continue; ' +
     'printf "%s|%s|%s|%s\\n" "$(basename $p)" "$(cat $p/comm)" "$e" "$(base64 -w0 < $p/cmdline)"; done';
-  const r = c.exec('env', '-i', '/bin/sh', '-c', script);
+  const r = c.exec('env', '-i', 'PATH=/usr/bin:/bin', '/bin/sh', '-c', script);
   assert.equal(r.status, 0, r.out);
   const b64 = (s = '') => Buffer.from(s, 'base64').toString('utf8');
   return r.out
