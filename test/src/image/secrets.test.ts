@@ -28,6 +28,9 @@ const SECRET = {
   nkey: bus.seed,
 };
 
+// runit, the entrypoint and the daemons' long-lived processes (comm is cut at 15 characters).
+const DAEMON_COMMS = ['runsvdir', 'runsv', 'svlogd', 'master', 'qmgr', 'pickup', 'dovecot', 'anvil', 'haproxy', 'nats-server'];
+
 interface Proc {
   pid: number;
   comm: string;
@@ -133,8 +136,10 @@ describe('secrets stay with the processes that need them', { skip, concurrency: 
         if (p.cmdline.includes(value)) leaks.push(`${what} on the command line of ${p.pid} ${p.comm}`);
       }
     assert.deepEqual(leaks, []);
-    // Nor any variable beyond a process's share: the configuration reaches sidecars only.
-    for (const p of procs.filter((x) => x.comm !== 'node')) {
+    // Nor any variable beyond a process's share: the configuration reaches sidecars only (and what they run).
+    const daemons = procs.filter((x) => DAEMON_COMMS.includes(x.comm) || x.pid === 1);
+    assert.ok(daemons.length >= 6, daemons.map((d) => d.comm).join(' '));
+    for (const p of daemons) {
       const env = envOf(p);
       for (const k of ['SMTPD_SASL_CLIENTAUTH', 'NATS_NKEY', 'MTA_FLEET_KEY', 'MAIL_DOMAIN', 'NATS_URL'])
         assert.equal(env[k], undefined, `${k} in the environment of ${p.pid} ${p.comm}`);
