@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { nodeKey } from '../harness/fleet-keys.ts';
 import { eventually, tempRoot } from '../harness/index.ts';
-import { buildImages, type Container, IMAGE_NAME, inNs, netns, skipReason, startContainer, state, VARIANTS } from './podman.ts';
+import { buildImages, type Container, greeting, IMAGE_NAME, inNs, netns, skipReason, startContainer, state, VARIANTS } from './podman.ts';
 
 // Secrets stay with the processes that need them (#27 item 8): a base container in fleet mode (NKEY to a JetStream
 // nats-server, signing key, trust list) with password-file SASL and relay credentials, most of them given as plain
@@ -42,15 +42,20 @@ interface Proc {
 // the container's configured variables: that is what the seed's warning is about).
 function processes(c: Container): Proc[] {
   const script =
-    'for p in /proc/[0-9]*; do e=$(base64 -w0 < $p/environ 2>/dev/null) || continue; ' +
+    'for p in /proc/[0-9]*; do [ -e $p/environ ] || continue; e=$(base64 -w0 < $p/environ 2>/dev/null) || e=unreadable; ' +
     'printf "%s|%s|%s|%s\\n" "$(basename $p)" "$(cat $p/comm)" "$e" "$(base64 -w0 < $p/cmdline)"; done';
   const r = c.exec('env', '-i', 'PATH=/usr/bin:/bin', '/bin/sh', '-c', script);
   assert.equal(r.status, 0, r.out);
   const b64 = (s = '') => Buffer.from(s, 'base64').toString('utf8');
-  return r.out
+  const procs = r.out
     .trim()
     .split('\n')
-    .map((l) => l.split('|'))
+    .map((l) => l.split('|'));
+  // A process whose environment cannot be read would pass unseen; a process gone meanwhile has no comm.
+  const unreadable = procs.filter(([, comm, environ]) => environ === 'unreadable' && comm);
+  assert.deepEqual(unreadable, [], 'every environment readable');
+  return procs
+    .filter(([, , environ]) => environ !== 'unreadable')
     .map(([pid, comm, environ, cmdline]) => ({ pid: Number(pid), comm: comm ?? '', environ: b64(environ), cmdline: b64(cmdline) }));
 }
 
@@ -102,6 +107,8 @@ describe('secrets stay with the processes that need them', { skip, concurrency: 
           METRICS: 'yes',
         },
         volumes: [`${relay}:/run/secrets/relay:ro`],
+        // The observer's right to read the environment of processes that changed their uid (postfix, dovecot children).
+        args: ['--cap-add', 'SYS_PTRACE'],
       });
       cleanups.push(() => c.remove());
       // Up once guard and metrics are connected to NATS: they authenticated with the NKEY from their files.
@@ -109,10 +116,10 @@ describe('secrets stay with the processes that need them', { skip, concurrency: 
         () => {
           if (!state(c.name).running) throw new Error(`container exited:\n${c.logs().slice(-4000)}`);
           const connz = inNs(NS, 'curl', ['-s', `http://127.0.0.1:${NATS_HTTP}/connz?limit=100`]).out;
-          return ['guard', 'metrics'].every((s) => connz.includes(`"mta-${s}@`));
+          return ['guard', 'metrics'].every((s) => connz.includes(`"mta-${s}@`)) && greeting(NS, 25).startsWith('220 ');
         },
         120_000,
-        'the sidecars connected to NATS',
+        'the sidecars connected to NATS and postfix up',
       );
     },
     { timeout: 45 * 60_000 },
@@ -127,7 +134,8 @@ describe('secrets stay with the processes that need them', { skip, concurrency: 
     const procs = processes(c);
     const names = new Set(procs.map((p) => p.comm));
     // The reading covers runit, the daemons and the sidecars, not only the shell reading it.
-    for (const want of ['runsvdir', 'runsv', 'master', 'dovecot', 'node']) assert.ok(names.has(want), `${want} in ${[...names]}`);
+    for (const want of ['runsvdir', 'runsv', 'master', 'dovecot']) assert.ok(names.has(want), `${want} in ${[...names]}`);
+    assert.ok(procs.filter((p) => p.cmdline.includes('/bundle/main.js')).length >= 3, 'the sidecars');
     assert.ok(procs.some((p) => p.pid === 1));
     const leaks: string[] = [];
     for (const p of procs)
