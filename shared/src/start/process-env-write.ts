@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RawEnv } from '../env/spec.ts';
 import { FleetIdentity } from '../fleet/identity.ts';
@@ -30,9 +30,11 @@ async function selfTrust(resolved: RawEnv, node: string): Promise<string | undef
 // (or a process that no longer needs it) leaves nothing behind. Directories 0700, files 0400/0600, all root's.
 export async function writeProcessEnvs(i: { root: string; raw: RawEnv; resolved: RawEnv; node: string }): Promise<void> {
   const trust = await selfTrust(i.resolved, i.node);
+  // The entries, not the directories: an operator may mount a tmpfs there (`--tmpfs /run/mta/secrets`).
   for (const dir of [secretsDir(i.root), processEnvDir(i.root)]) {
-    await fsOp('remove', dir, () => rm(dir, { recursive: true, force: true }));
     await ensureDir(dir, { mode: 0o700 });
+    for (const name of await fsOp('list', dir, () => readdir(dir)))
+      await fsOp('remove', join(dir, name), () => rm(join(dir, name), { recursive: true, force: true }));
   }
   for (const proc of Object.keys(PROCESS_ENV) as ProcessName[]) {
     const { env, files } = processEnv(proc, { raw: i.raw, resolved: i.resolved, root: i.root, selfTrust: trust });

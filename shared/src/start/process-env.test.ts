@@ -148,8 +148,11 @@ test('writeProcessEnvs: root-only directories and files, and nothing left of the
     assert.equal((await stat(processEnvFile(root, 'postfix'))).mode & 0o777, 0o600);
     const envText = await readFile(processEnvFile(root, 'dkim-keys'), 'utf8');
     for (const s of [key.seed, ...SECRETS]) assert.ok(!envText.includes(s), s);
+    const dirBefore = (await stat(join(root, 'run/mta/secrets'))).ino;
     await writeProcessEnvs({ root, raw: { MAIL_DOMAIN: 'x' }, resolved: { MAIL_DOMAIN: 'x' }, node: 'mx1' });
     await assert.rejects(stat(f), { code: 'ENOENT' });
+    // Emptied, not replaced: a tmpfs mounted there stays.
+    assert.equal((await stat(join(root, 'run/mta/secrets'))).ino, dirBefore);
   } finally {
     await rm(root, { recursive: true, force: true });
   }
