@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -7,13 +8,15 @@ import { nodeKey } from '../harness/fleet-keys.ts';
 import { eventually, tempRoot } from '../harness/index.ts';
 import { buildImages, type Container, greeting, IMAGE_NAME, inNs, netns, skipReason, startContainer, state, VARIANTS } from './podman.ts';
 
-// Secrets stay with the processes that need them (#27 item 8): a base container in fleet mode (NKEY to a JetStream
-// nats-server, signing key, trust list) with password-file SASL and relay credentials, most of them given as plain
-// variables, the way the seed README shows them. Every process in the container is read through /proc: no secret
+// Secrets stay with the processes that need them (#27 item 8): a full (else base) container in fleet mode (NKEY to a
+// JetStream nats-server, signing key, trust list) with password-file SASL, relay credentials and (full) a DKIM key,
+// most of them given as plain variables, the way the seed README shows them. Every process in the container is read through /proc: no secret
 // value in any environment or command line. The sidecars still get theirs (root-only files named by X__FILE): they
 // authenticate to NATS with the NKEY.
 
-const skip = skipReason() ?? (VARIANTS.includes('base') ? undefined : 'needs the base image');
+// full when it is built (amavis, clamd and dkim-keys with DKIM_PRIVATEKEY too), else base.
+const VARIANT = VARIANTS.includes('full') ? 'full' : 'base';
+const skip = skipReason() ?? (VARIANTS.includes(VARIANT) ? undefined : 'needs the base or full image');
 const NS = `mtasec${process.pid}`;
 const NATS_PORT = 4333;
 const NATS_HTTP = 8333;
@@ -21,15 +24,18 @@ const NATS_HTTP = 8333;
 const me = nodeKey('mx');
 const other = nodeKey('mx2');
 const bus = nodeKey('bus');
+const dkimKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
 const SECRET = {
   sasl: 'Sasl-Secret-7f3a9c',
   relay: 'Relay-Secret-2b8d41',
   fleetKey: me.seed,
   nkey: bus.seed,
 };
+// What must show nowhere; of the DKIM key a line of its body, what would show whatever the armour.
+const WATCHED: Record<string, string> = { ...SECRET, ...(VARIANT === 'full' ? { dkim: dkimKey.split('\n')[3] ?? '' } : {}) };
 
 // runit, the entrypoint and the daemons' long-lived processes (comm is cut at 15 characters).
-const DAEMON_COMMS = ['runsvdir', 'runsv', 'svlogd', 'master', 'qmgr', 'pickup', 'dovecot', 'anvil', 'haproxy', 'nats-server'];
+const DAEMON_COMMS = ['runsvdir', 'runsv', 'svlogd', 'master', 'qmgr', 'pickup', 'dovecot', 'anvil', 'haproxy', 'nats-server', 'clamd'];
 
 interface Proc {
   pid: number;
@@ -74,7 +80,7 @@ describe('secrets stay with the processes that need them', { skip, concurrency: 
 
   before(
     async () => {
-      await buildImages(['base']);
+      await buildImages([VARIANT]);
       const ns = netns(NS);
       cleanups.push(ns.remove);
       const { dir, cleanup } = await tempRoot('mta-secrets-');
@@ -90,7 +96,7 @@ describe('secrets stay with the processes that need them', { skip, concurrency: 
       cleanups.push(() => nats?.kill('SIGTERM'));
       c = startContainer({
         name: `${NS}-mx`,
-        image: `${IMAGE_NAME}:base`,
+        image: `${IMAGE_NAME}:${VARIANT}`,
         ns: NS,
         env: {
           MAIL_DOMAIN: 'example.com',
@@ -105,6 +111,7 @@ describe('secrets stay with the processes that need them', { skip, concurrency: 
           MTA_FLEET_KEY: SECRET.fleetKey,
           MTA_FLEET_TRUST: `${other.name}=${other.publicKey}`,
           METRICS: 'yes',
+          ...(VARIANT === 'full' ? { DKIM_PRIVATEKEY: dkimKey } : {}),
         },
         volumes: [`${relay}:/run/secrets/relay:ro`],
         // The observer's right to read the environment of processes that changed their uid (postfix, dovecot children).
@@ -116,7 +123,10 @@ describe('secrets stay with the processes that need them', { skip, concurrency: 
         () => {
           if (!state(c.name).running) throw new Error(`container exited:\n${c.logs().slice(-4000)}`);
           const connz = inNs(NS, 'curl', ['-s', `http://127.0.0.1:${NATS_HTTP}/connz?limit=100`]).out;
-          return ['guard', 'metrics'].every((s) => connz.includes(`"mta-${s}@`)) && greeting(NS, 25).startsWith('220 ');
+          return (
+            ['guard', 'metrics', ...(VARIANT === 'full' ? ['dkim-keys'] : [])].every((s) => connz.includes(`"mta-${s}@`)) &&
+            greeting(NS, 25).startsWith('220 ')
+          );
         },
         120_000,
         'the sidecars connected to NATS and postfix up',
@@ -139,7 +149,7 @@ describe('secrets stay with the processes that need them', { skip, concurrency: 
     assert.ok(procs.some((p) => p.pid === 1));
     const leaks: string[] = [];
     for (const p of procs)
-      for (const [what, value] of Object.entries(SECRET)) {
+      for (const [what, value] of Object.entries(WATCHED)) {
         if (p.environ.includes(value)) leaks.push(`${what} in the environment of ${p.pid} ${p.comm}`);
         if (p.cmdline.includes(value)) leaks.push(`${what} on the command line of ${p.pid} ${p.comm}`);
       }
@@ -164,6 +174,10 @@ describe('secrets stay with the processes that need them', { skip, concurrency: 
     assert.equal(byName.metrics?.NATS_NKEY__FILE, '/run/mta/secrets/metrics/NATS_NKEY');
     assert.equal(byName.metrics?.MTA_FLEET_KEY__FILE, undefined, 'metrics verifies heartbeats without the signing key');
     assert.match(byName.metrics?.MTA_FLEET_TRUST ?? '', new RegExp(me.publicKey), 'its own public key instead');
+    if (VARIANT === 'full') {
+      assert.equal(byName['dkim-keys']?.DKIM_PRIVATEKEY__FILE, '/run/mta/secrets/dkim-keys/DKIM_PRIVATEKEY');
+      assert.equal(byName.guard?.DKIM_PRIVATEKEY__FILE, undefined);
+    }
     for (const env of Object.values(byName)) {
       assert.equal(env.SMTPD_SASL_CLIENTAUTH__FILE, undefined);
       assert.equal(env.SMTP_RELAY_HOSTAUTH__FILE, undefined);
@@ -186,8 +200,9 @@ describe('secrets stay with the processes that need them', { skip, concurrency: 
       .filter((l) => l.includes('"config.plain_secrets"'));
     assert.equal(lines.length, 1, lines.join('\n'));
     const rec = JSON.parse(lines[0] as string) as { variables: string[]; msg: string };
-    assert.deepEqual([...rec.variables].sort(), ['MTA_FLEET_KEY', 'NATS_NKEY', 'SMTPD_SASL_CLIENTAUTH']);
+    const plain = ['MTA_FLEET_KEY', 'NATS_NKEY', 'SMTPD_SASL_CLIENTAUTH', ...(VARIANT === 'full' ? ['DKIM_PRIVATEKEY'] : [])];
+    assert.deepEqual([...rec.variables].sort(), plain.sort());
     assert.match(rec.msg, /__FILE/);
-    for (const value of Object.values(SECRET)) assert.ok(!c.logs().includes(value), 'no secret value in the logs');
+    for (const value of Object.values(WATCHED)) assert.ok(!c.logs().includes(value), 'no secret value in the logs');
   });
 });
