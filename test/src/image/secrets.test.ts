@@ -31,8 +31,9 @@ const SECRET = {
   fleetKey: me.seed,
   nkey: bus.seed,
 };
-// What must show nowhere; of the DKIM key a line of its body, what would show whatever the armour.
-const WATCHED: Record<string, string> = { ...SECRET, ...(VARIANT === 'full' ? { dkim: dkimKey.split('\n')[3] ?? '' } : {}) };
+// What must show nowhere; of the DKIM key a line from the end of its body (the private primes and exponents: its first
+// lines are the modulus, which the DNS record rightly shows), what would show whatever the armour.
+const WATCHED: Record<string, string> = { ...SECRET, ...(VARIANT === 'full' ? { dkim: dkimKey.trim().split('\n').at(-3) ?? '' } : {}) };
 
 // runit, the entrypoint and the daemons' long-lived processes (comm is cut at 15 characters).
 const DAEMON_COMMS = ['runsvdir', 'runsv', 'svlogd', 'master', 'qmgr', 'pickup', 'dovecot', 'anvil', 'haproxy', 'nats-server', 'clamd'];
@@ -203,6 +204,14 @@ describe('secrets stay with the processes that need them', { skip, concurrency: 
     const plain = ['MTA_FLEET_KEY', 'NATS_NKEY', 'SMTPD_SASL_CLIENTAUTH', ...(VARIANT === 'full' ? ['DKIM_PRIVATEKEY'] : [])];
     assert.deepEqual([...rec.variables].sort(), plain.sort());
     assert.match(rec.msg, /__FILE/);
-    for (const value of Object.values(WATCHED)) assert.ok(!c.logs().includes(value), 'no secret value in the logs');
+    const logs = c.logs();
+    for (const [what, value] of Object.entries(WATCHED))
+      assert.ok(
+        !logs.includes(value),
+        `${what} in the logs: ${logs
+          .split('\n')
+          .find((l) => l.includes(value))
+          ?.slice(0, 300)}`,
+      );
   });
 });
