@@ -14,6 +14,7 @@ import { describeError } from './fs/errors.ts';
 import { type Cleanup, type Lifecycle, lifecycle } from './lifecycle.ts';
 import { createLogger, type Logger } from './log.ts';
 import { sleep } from './sleep.ts';
+import { PROCESS_MARK } from './start/process-env.ts';
 import { startSettings } from './start/settings.ts';
 
 // What a sidecar reports through, valid environment or not.
@@ -53,7 +54,8 @@ export interface SidecarSpec {
 export async function runSidecar(spec: SidecarSpec): Promise<void> {
   restoreGlibcTunables();
   const env = spec.env ?? process.env;
-  const parsed = parseEnv(env, spec.parse);
+  // Started with its own share of the environment (image/lib/clean-env): the seed already checked the rules.
+  const parsed = parseEnv(env, { ...spec.parse, rules: spec.parse?.rules ?? env[PROCESS_MARK] === undefined });
   const once = !spec.service || (spec.argv ?? process.argv).includes('--once');
   const ctx = sidecarContext(spec.name, env, parsed, once ? 1 : 0);
   try {

@@ -88,7 +88,7 @@ function amavisRunFiles(root: string): StartPlan['amavis'] {
   return { run: p.amavisRun, pid: p.amavisPid, lock: p.amavisLock };
 }
 
-const shq = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
+export const shq = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
 
 // The plan as shell assignments (image/lib/start-plan sources it); one quoting rule, no logic left for the shell.
 export function renderStartEnv(p: StartPlan): string {

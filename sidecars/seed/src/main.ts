@@ -10,12 +10,15 @@ import {
   mtaPaths,
   type ReportContext,
   renderStartEnv,
+  resolveFileVars,
   runSidecar,
   startPlan,
   startSettings,
   type Variant,
   waitForTcp,
+  warnPlainSecrets,
   writeAtomic,
+  writeProcessEnvs,
 } from '@mta/shared';
 import { agePostfixConf } from './apply/age.ts';
 import { registerSeedRazor } from './razor-step.ts';
@@ -38,6 +41,11 @@ async function seed(ctx: ReportContext): Promise<number> {
   const plan = () => startPlan({ env, settings: startSettings(env, parsed), variant, root });
   const first = plan();
   await makeDirs(paths.run);
+  // Each process's share of the environment, before anything is started from the plan (image/lib/clean-env); also
+  // from an environment a locked container does not look at (its sidecars then report what fails for them).
+  warnPlainSecrets(log, process.env);
+  const resolved = parsed.ok ? parsed.env : resolveFileVars(process.env).env;
+  await writeProcessEnvs({ root, raw: process.env, resolved, node: startSettings(env, parsed).MTA_NODE ?? 'mta' });
   await writeAtomic(join(paths.run, 'start.env'), renderStartEnv(first), { mode: 0o644 });
   let result: SeedResult;
   // Not a configuration problem: a file could not be written (a read-only volume, ownership, a full disk), told with
