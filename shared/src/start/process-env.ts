@@ -32,6 +32,8 @@ export const PROCESS_ENV = {
   freshclam: DAEMON,
   'sa-update': DAEMON,
   'nats-server': DAEMON,
+  // Reads the SRS secret from /srv/var/srs/secret (root's, opened before it drops to postsrsd).
+  postsrsd: DAEMON,
   guard: { config: true, secrets: SIGNER },
   'acme-watch': { config: true, secrets: SIGNER },
   'spamd-learn': { config: true, secrets: SIGNER },
