@@ -1,4 +1,5 @@
 import { Bus } from './bus.ts';
+import { withEffective } from './effective/overlay.ts';
 import {
   type Config,
   type EnvIssue,
@@ -13,6 +14,7 @@ import { MtaError } from './errors.ts';
 import { describeError } from './fs/errors.ts';
 import { type Cleanup, type Lifecycle, lifecycle } from './lifecycle.ts';
 import { createLogger, type Logger } from './log.ts';
+import { mtaPaths, rootOf } from './paths.ts';
 import { sleep } from './sleep.ts';
 import { startSettings } from './start/settings.ts';
 
@@ -47,16 +49,27 @@ export interface SidecarSpec {
   env?: RawEnv;
   // How the environment is parsed (the seed checks the rules of its image variant).
   parse?: ParseOptions;
+  // The seed: works with the raw environment. Every other sidecar gets the seeded values from the effective
+  // configuration (what the daemons run on), the live variables and secrets from its environment.
+  rawEnv?: boolean;
 }
 
 // The one sidecar entry: environment parsed once, logger, bus and signal handling, then once or service.
 export async function runSidecar(spec: SidecarSpec): Promise<void> {
   restoreGlibcTunables();
   const env = spec.env ?? process.env;
-  const parsed = parseEnv(env, spec.parse);
+  let parsed = parseEnv(env, spec.parse);
+  // A broken effective configuration is told like any other fatal error, once the logger exists.
+  let unreadable: unknown;
+  if (!spec.rawEnv)
+    parsed = await withEffective(parsed, mtaPaths(rootOf(env)).effective).catch((e: unknown) => {
+      unreadable = e;
+      return parsed;
+    });
   const once = !spec.service || (spec.argv ?? process.argv).includes('--once');
   const ctx = sidecarContext(spec.name, env, parsed, once ? 1 : 0);
   try {
+    if (unreadable) throw unreadable;
     if (!parsed.ok) {
       if (!spec.invalid) return void (await ctx.life.shutdown(invalidEnv(ctx, parsed.errors), 'invalid configuration'));
       const code = await spec.invalid(ctx, parsed.errors);

@@ -1,4 +1,4 @@
-import { detectVariant, formatIssue, mailboxSources, parseEnv, type Variant } from '@mta/shared';
+import { detectVariant, formatIssue, mailboxSources, parseEnv, rootOf, type Variant } from '@mta/shared';
 import { CliExit, type CliIo } from '../io.ts';
 
 const VARIANTS: readonly string[] = ['mini', 'base', 'full'];
@@ -10,7 +10,7 @@ export function configCheck(io: CliIo, opts: { quiet?: boolean; variant?: string
     io.err(`mta config check: --variant must be one of ${VARIANTS.join(', ')}`);
     throw new CliExit(2);
   }
-  const variant = (opts.variant as Variant | undefined) ?? detectVariant(io.env.MTA_ROOT || '/');
+  const variant = (opts.variant as Variant | undefined) ?? detectVariant(rootOf(io.env));
   const r = parseEnv(io.env, { variant });
   for (const w of r.warnings) io.err(`warning: ${formatIssue(w)}`);
   if (!r.ok) {

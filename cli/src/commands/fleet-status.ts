@@ -1,4 +1,4 @@
-import { fleetSigners, HEARTBEAT_SUBJECT, mergeHeartbeats, type NodeStatus, openHeartbeat, parseEnv } from '@mta/shared';
+import { fleetSigners, HEARTBEAT_SUBJECT, mergeHeartbeats, type NodeStatus, openHeartbeat, parseEffective } from '@mta/shared';
 import type { CliIo } from '../io.ts';
 import { cliBus, connected } from './bus-connect.ts';
 
@@ -23,7 +23,7 @@ export function formatFleet(rows: readonly NodeStatus[]): string[] {
 export async function fleetStatus(io: CliIo, opts: { waitMs: number; json?: boolean }): Promise<void> {
   // cliBus exits on an invalid environment.
   const bus = cliBus(io, 'fleet-status');
-  const parsed = parseEnv(io.env);
+  const parsed = await parseEffective(io.env);
   const signers = parsed.ok ? await fleetSigners(parsed.config) : undefined;
   await connected(bus, io, Math.min(opts.waitMs, 5000));
   const beats: Record<string, unknown>[] = [];

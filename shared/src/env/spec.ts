@@ -59,6 +59,10 @@ export interface VarSpec<T = unknown> {
   // Default computed from the rest of the environment (MAIL_DOMAIN from HOSTNAME); documented by `defaultText`.
   readonly derive?: (env: RawEnv) => string | undefined;
   readonly defaultText?: string;
+  // Applies at every container start (read by the sidecars when they start): log levels, the bus, the guard's
+  // policy, … Every other variable applies only at seeding (unlock file or FORCE_CONFIG): the daemons run on the
+  // seeded files and every process reads the seeded value from the effective configuration (shared/src/effective/).
+  readonly live?: boolean;
   // Secrets are redacted in logs and may be given as X__FILE.
   readonly secret?: boolean;
   // An explicitly empty value means "off" instead of "use the default" (ACME_POSTHOOK=).

@@ -2,8 +2,7 @@
 import { watch } from 'node:fs';
 import { detectVariant, followMailLogs, GUARD_BUCKET, joinFleet, mtaPaths, openLedger, runSidecar, type SidecarContext } from '@mta/shared';
 import { GuardFleet } from './fleet-sync.ts';
-import { readMynetworks } from './mynetworks.ts';
-import { protectedNetworks } from './protect.ts';
+import { guardProtection } from './mynetworks.ts';
 import { GuardService } from './service.ts';
 import { BanStore } from './store.ts';
 import { BanTables, retireLegacyMaps } from './tables/index.ts';
@@ -29,12 +28,7 @@ async function prepare({ config, log, bus }: SidecarContext, service: boolean) {
     log.info({ event: 'guard.off' }, 'GUARD=no: no bans in force');
     return undefined;
   }
-  const protect = protectedNetworks({
-    // The variable, and what postfix was seeded with (they differ until the next seeding).
-    mynetworks: [...config.MYNETWORKS, ...(await readMynetworks(paths.postfixConf))],
-    proxies: config.TRUSTED_PROXIES ?? [],
-    ignore: config.GUARD_IGNORE ?? [],
-  });
+  const protect = await guardProtection(config, paths.postfixConf);
   const link: { fleet?: GuardFleet } = {};
   const guard = new GuardService({
     paths,

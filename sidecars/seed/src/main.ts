@@ -10,6 +10,7 @@ import {
   mtaPaths,
   type ReportContext,
   renderStartEnv,
+  rootOf,
   runSidecar,
   startPlan,
   startSettings,
@@ -25,7 +26,7 @@ const VARIANTS: readonly string[] = ['mini', 'base', 'full'];
 // Exit statuses image/entry.d/20-mta-seed tells apart: only `invalid` asks the user to fix variables.
 const SEED_EXIT = { invalid: 1, write: 2 } as const;
 
-const root = process.env.MTA_ROOT || '/';
+const root = rootOf(process.env);
 const variant = (VARIANTS.includes(process.env.MTA_VARIANT ?? '') ? process.env.MTA_VARIANT : detectVariant(root)) as Variant;
 
 // The seed one-shot of the image: seed when unlocked or forced, exit 1 with every error listed, announce the outcome.
@@ -96,6 +97,7 @@ await runSidecar({
   name: 'seed',
   failEvent: 'seed.failed',
   parse: { variant },
+  rawEnv: true,
   once: seedOrFail,
   invalid: seedOrFail,
 });

@@ -17,6 +17,7 @@ const natsUrls = check((raw) => {
 
 export const runtimeVars = {
   SYSLOG_LEVEL: defineVar({
+    live: true,
     schema: level(0, 7, 8, 'there is no level above 7 (debug)'),
     topic: 'logging',
     variants: ALL,
@@ -35,6 +36,7 @@ export const runtimeVars = {
     default: '0',
   }),
   ACME_FILE: defineVar({
+    live: true,
     schema: text,
     topic: 'acme',
     variants: BASE_UP,
@@ -44,6 +46,7 @@ export const runtimeVars = {
     default: '/acme/acme.json',
   }),
   ACME_POSTHOOK: defineVar({
+    live: true,
     schema: text,
     topic: 'acme',
     variants: BASE_UP,
@@ -55,6 +58,7 @@ export const runtimeVars = {
     emptyIsValue: true,
   }),
   ACME_RESOLVER: defineVar({
+    live: true,
     schema: text,
     topic: 'acme',
     variants: BASE_UP,
@@ -63,6 +67,7 @@ export const runtimeVars = {
     example: 'letsencrypt',
   }),
   ACME_SOURCE: defineVar({
+    live: true,
     schema: oneOf(['file', 'fleet'] as const),
     topic: 'fleet',
     variants: BASE_UP,
@@ -72,6 +77,7 @@ export const runtimeVars = {
     default: 'file',
   }),
   KOPANO_SPAMD_LIB: defineVar({
+    live: true,
     schema: text,
     topic: 'spamd learning',
     variants: FULL,
@@ -81,6 +87,7 @@ export const runtimeVars = {
     default: '/var/lib/kopano/spamd',
   }),
   KOPANO_SPAMD_GID: defineVar({
+    live: true,
     schema: integer(1, 4294967294, 'a group number'),
     topic: 'spamd learning',
     variants: FULL,
@@ -90,6 +97,7 @@ export const runtimeVars = {
     example: '1001',
   }),
   SPAMD_BATCH_MS: defineVar({
+    live: true,
     schema: integer(0, 600000, 'an integer'),
     topic: 'spamd learning',
     variants: FULL,
@@ -99,6 +107,7 @@ export const runtimeVars = {
     default: '1000',
   }),
   SPAMD_BATCH_MAX: defineVar({
+    live: true,
     schema: integer(1, 100000, 'an integer'),
     topic: 'spamd learning',
     variants: FULL,
@@ -108,6 +117,7 @@ export const runtimeVars = {
     default: '200',
   }),
   SPAMD_STABLE_MS: defineVar({
+    live: true,
     schema: integer(100, 60000, 'an integer'),
     topic: 'spamd learning',
     variants: FULL,
@@ -117,6 +127,7 @@ export const runtimeVars = {
     default: '2000',
   }),
   DOCKER_UNLOCK_FILE: defineVar({
+    live: true,
     schema: text,
     topic: 'seeding',
     variants: ALL,
@@ -126,6 +137,7 @@ export const runtimeVars = {
     default: '/srv/etc/.docker.unlock',
   }),
   FORCE_CONFIG: defineVar({
+    live: true,
     schema: text,
     topic: 'seeding',
     variants: ALL,
@@ -134,6 +146,7 @@ export const runtimeVars = {
     example: 'OVERWRITE',
   }),
   NATS_URL: defineVar({
+    live: true,
     schema: natsUrls,
     topic: 'fleet',
     variants: ALL,
@@ -160,6 +173,7 @@ export const runtimeVars = {
     defaultText: 'HOSTNAME',
   }),
   NATS_USER: defineVar({
+    live: true,
     schema: text,
     topic: 'fleet',
     variants: ALL,
@@ -169,6 +183,7 @@ export const runtimeVars = {
     rules: [requiredWhen(['NATS_PASSWORD'], 'NATS_USER')],
   }),
   NATS_PASSWORD: defineVar({
+    live: true,
     schema: text,
     topic: 'fleet',
     variants: ALL,
@@ -178,6 +193,7 @@ export const runtimeVars = {
     secret: true,
   }),
   NATS_TOKEN: defineVar({
+    live: true,
     schema: text,
     topic: 'fleet',
     variants: ALL,
@@ -188,6 +204,7 @@ export const runtimeVars = {
     rules: [oneCredentialKind('NATS_TOKEN')],
   }),
   NATS_CREDS: defineVar({
+    live: true,
     schema: text,
     topic: 'fleet',
     variants: ALL,
