@@ -45,6 +45,10 @@ export function mtaPaths(root: string = rootOf(process.env)) {
     // amavis conf.d snippet with dkim_key() lines, owned by the dkim-keys sidecar.
     amavisDkim: p('etc/amavis/conf.d/60-mta-dkim'),
     run: p('run/mta'),
+    // The start plan of this container start (shared/src/start/): JSON for the sidecars, shell assignments for the
+    // image's scripts (image/lib/start-plan), both from one plan.
+    startPlan: p('run/mta/start.json'),
+    startEnv: p('run/mta/start.env'),
     // The guard's bans, one file per address (persisted), and the tables it keeps from them for postfix (an lmdb
     // table for check_client_access, updated in place: <table>.lmdb) and dovecot (a deny passdb keyed by the client
     // address, one passwd-file per MD5 prefix of it in the directory).

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { type Config, type NetworkSet, parseMainCf } from '@mta/shared';
 import { parseMynetworks, protectedNetworks } from './protect.ts';
 
-// The networks postfix trusts for relaying, without running postconf: main.cf's explicit mynetworks, else what
-// postfix derives from this host's interfaces (mynetworks_style subnet, as the image sets it; host: the addresses).
+// The networks postfix trusts for relaying, without running postconf: main.cf's explicit mynetworks (the seed always
+// sets it), else what postfix derives from this host's interfaces (mynetworks_style: postfix's default subnet, or
+// host: the addresses).
 export async function readMynetworks(postfixConf: string): Promise<string[]> {
   const main = parseMainCf(await readFile(join(postfixConf, 'main.cf'), 'utf8').catch(() => ''));
   if (main.mynetworks !== undefined) return parseMynetworks(main.mynetworks);
