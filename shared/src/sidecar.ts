@@ -4,6 +4,7 @@ import {
   type Config,
   type EnvIssue,
   formatIssue,
+  nodeOf,
   type ParseOptions,
   type ParseResult,
   parseEnv,
@@ -101,7 +102,7 @@ function invalidEnv(ctx: ReportContext, errors: readonly EnvIssue[]): number {
 // Logger, bus and lifecycle of a sidecar; with an invalid environment the bus uses the NATS settings that parse.
 export function sidecarContext(name: string, env: RawEnv, parsed: ParseResult = parseEnv(env), signalExitCode = 0): ReportContext {
   const config = parsed.ok ? parsed.config : undefined;
-  const node = config?.MTA_NODE ?? (env.MTA_NODE || env.HOSTNAME || 'mta');
+  const node = config?.MTA_NODE ?? nodeOf(env);
   const log = createLogger({
     sidecar: name,
     node,

@@ -22,7 +22,7 @@ export function formatFleet(rows: readonly NodeStatus[]): string[] {
 // by a trusted key (MTA_FLEET_TRUST, or this node's MTA_FLEET_KEY) are shown; how many others came is said.
 export async function fleetStatus(io: CliIo, opts: { waitMs: number; json?: boolean }): Promise<void> {
   // cliBus exits on an invalid environment.
-  const bus = cliBus(io, 'fleet-status');
+  const bus = await cliBus(io, 'fleet-status');
   const parsed = await parseEffective(io.env);
   const signers = parsed.ok ? await fleetSigners(parsed.config) : undefined;
   await connected(bus, io, Math.min(opts.waitMs, 5000));

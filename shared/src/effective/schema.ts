@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VARIANTS } from '../env/spec.ts';
 
 // The effective configuration's format. A reader refuses any other version: the seed of this image writes it, so a
 // different one means an image was swapped under a /srv it did not seed, and the next seeding writes it again.
@@ -22,7 +23,7 @@ export const effectiveSchema = z.object({
   // the environment of the first start of this one.
   seededAt: z.string(),
   source: z.enum(['seeding', 'upgrade']),
-  variant: z.enum(['mini', 'base', 'full']),
+  variant: z.enum(VARIANTS),
   // The seeded (not live) variables, parsed, without secrets: variable name -> value as the parser returns it.
   config: z.record(z.string(), z.unknown()),
   // Secret variables that were set at seeding: names only. A process that needs one reads its own secret file,

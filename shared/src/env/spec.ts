@@ -1,8 +1,11 @@
 import type { EnvSchema } from './checks.ts';
 
 // Image variants, smallest first: a variable is documented for the variants whose daemons read it.
-export type Variant = 'mini' | 'base' | 'full';
-export const ALL: readonly Variant[] = ['mini', 'base', 'full'];
+// The one list of variants; every other list and schema is made from it.
+export const VARIANTS = ['mini', 'base', 'full'] as const;
+export type Variant = (typeof VARIANTS)[number];
+export const ALL: readonly Variant[] = VARIANTS;
+export const isVariant = (v: string | undefined): v is Variant => (VARIANTS as readonly string[]).includes(v ?? '');
 export const BASE_UP: readonly Variant[] = ['base', 'full'];
 export const FULL: readonly Variant[] = ['full'];
 

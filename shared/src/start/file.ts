@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VARIANTS } from '../env/spec.ts';
 import { MtaError } from '../errors.ts';
 import { makeDirs } from '../fs/dir.ts';
 import { readIfExists } from '../fs/open.ts';
@@ -8,7 +9,7 @@ import { renderStartEnv, type StartPlan } from './plan.ts';
 
 const decision = z.union([z.literal(true), z.string()]);
 const planSchema = z.object({
-  variant: z.enum(['mini', 'base', 'full']),
+  variant: z.enum(VARIANTS),
   seeding: z.boolean(),
   services: z.array(z.string()),
   skipped: z.array(z.object({ name: z.string(), why: z.string() })),

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RawEnv, Variant } from '../env/spec.ts';
+import { nodeOf } from '../env/vars/runtime.ts';
 import { onReadOnlyFs } from '../fs/readonly.ts';
 import { mtaPaths } from '../paths.ts';
 import { seedGate } from './gate.ts';
@@ -79,7 +80,7 @@ export function startPlan(i: PlanInput): StartPlan {
     services,
     skipped,
     entry: { dkimKeys: dkim, acmeWatch: acme === true ? true : '' },
-    bus: localBus(s.NATS_URL, s.MTA_NODE ?? 'mta'),
+    bus: localBus(s.NATS_URL, s.MTA_NODE ?? nodeOf(i.env)),
     spamdLib: s.KOPANO_SPAMD_LIB,
     amavis: amavisRunFiles(i.root),
     haproxyConf: mtaPaths(i.root).haproxyConf,

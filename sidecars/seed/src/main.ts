@@ -1,11 +1,10 @@
 #!/usr/bin/env node
-import { detectVariant, rootOf, runSidecar, type Variant } from '@mta/shared';
+import { detectVariant, isVariant, rootOf, runSidecar } from '@mta/shared';
 import { seedOrFail } from './seed-step.ts';
 import { startStepMain } from './start-step.ts';
 
-const VARIANTS: readonly string[] = ['mini', 'base', 'full'];
 const root = rootOf(process.env);
-const variant = (VARIANTS.includes(process.env.MTA_VARIANT ?? '') ? process.env.MTA_VARIANT : detectVariant(root)) as Variant;
+const variant = isVariant(process.env.MTA_VARIANT) ? process.env.MTA_VARIANT : detectVariant(root);
 
 // `--plan` / `--replan`: the start plan (entry steps 15 and 30); without a flag: seeding (entry step 20).
 const plan = process.argv.includes('--plan') ? 'first' : process.argv.includes('--replan') ? 'again' : undefined;

@@ -3,6 +3,7 @@ import {
   describeError,
   MtaError,
   mtaPaths,
+  nodeOf,
   type ParseResult,
   parseEffective,
   type RawEnv,
@@ -39,7 +40,7 @@ export async function runStartStep(i: StartStepInput): Promise<StartPlan> {
 
 // The step as a process: no bus (the local one starts from this very plan), one line when it fails.
 export async function startStepMain(env: RawEnv, root: string, variant: Variant, first: boolean): Promise<number> {
-  const log = createLogger({ sidecar: 'start', node: env.MTA_NODE || env.HOSTNAME || 'mta' });
+  const log = createLogger({ sidecar: 'start', node: nodeOf(env) });
   try {
     const plan = await runStartStep({ env, root, variant, first, parsed: await parseEffective(env, { variant }) });
     log.debug({ event: 'start.plan', services: plan.services, seeding: plan.seeding }, 'start plan written');

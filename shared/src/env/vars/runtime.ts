@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { check, integer, invalid, level, oneOf, q, text, words } from '../checks.ts';
 import { requiredWhen } from '../rule.ts';
-import { ALL, BASE_UP, defineVar, FULL } from '../spec.ts';
+import { ALL, BASE_UP, defineVar, FULL, type RawEnv } from '../spec.ts';
 import { oneCredentialKind } from './fleet.ts';
 
 // NATS_URL: one or several server URLs; bare host:port gets nats://.
@@ -14,6 +14,10 @@ const natsUrls = check((raw) => {
   }
   return out.length ? out : invalid('no URL given');
 });
+
+// The node name: MTA_NODE, else HOSTNAME, else the machine's host name. The one derivation (the variable's default,
+// and what a process says before its environment parsed).
+export const nodeOf = (env: RawEnv): string => env.MTA_NODE || env.HOSTNAME || hostname();
 
 export const runtimeVars = {
   SYSLOG_LEVEL: defineVar({
@@ -169,7 +173,7 @@ export const runtimeVars = {
     description: 'Name of this node in logs, events and the fleet.',
     format: 'string',
     example: 'mx1',
-    derive: (env) => env.HOSTNAME ?? hostname(),
+    derive: nodeOf,
     defaultText: 'HOSTNAME',
   }),
   NATS_USER: defineVar({
