@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { runCaptured } from '@mta/cli/testing';
 import { guardProtection } from '@mta/guard';
 import { runSeed } from '@mta/seed/run';
@@ -51,7 +52,20 @@ test('seeded variables changed without FORCE_CONFIG: reported once, and every pr
   assert.match(mynetworks, /198\.51\.100\.0\/24/);
   assert.doesNotMatch(mynetworks, /203\.0\.113/);
 
-  // The guard sidecar: runSidecar parses its environment through parseEffective's overlay, then guardProtection.
+  // Every sidecar's entry (runSidecar, as the guard's main) hands its pass the seeded values.
+  const entry = `import { runSidecar } from '@mta/shared';
+    await runSidecar({ name: 'probe', failEvent: 'probe.failed', once: async ({ config }) => {
+      process.stderr.write(JSON.stringify({ proxies: config.TRUSTED_PROXIES, networks: config.MYNETWORKS }));
+    } });`;
+  const probe = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', entry], {
+    env: { PATH: process.env.PATH, ...env(CHANGED) },
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    encoding: 'utf8',
+  });
+  assert.equal(probe.status, 0, probe.stderr);
+  assert.deepEqual(JSON.parse(probe.stderr), { proxies: ['192.0.2.10'], networks: ['127.0.0.0/8', '198.51.100.0/24'] });
+
+  // The guard's never-ban list, from that configuration.
   const parsed = await parseEffective(env(CHANGED));
   assert.ok(parsed.ok);
   const guard = await guardProtection(parsed.config, paths.postfixConf);
