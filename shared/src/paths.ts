@@ -5,7 +5,7 @@ export const rootOf = (env: Readonly<Record<string, string | undefined>>): strin
 
 // Where every daemon's files live. In the image root is `/`; tests point MTA_ROOT at a temp dir so nothing
 // touches the host's /etc. Persistent state is under srv/ and linked from the daemons' usual paths.
-export function mtaPaths(root: string = rootOf(process.env)) {
+export function mtaPaths(root: string) {
   const p = (...parts: string[]) => join(root, ...parts);
   return {
     root,

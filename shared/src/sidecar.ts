@@ -15,7 +15,7 @@ import { MtaError } from './errors.ts';
 import { describeError } from './fs/errors.ts';
 import { type Cleanup, type Lifecycle, lifecycle } from './lifecycle.ts';
 import { createLogger, type Logger } from './log.ts';
-import { mtaPaths, rootOf } from './paths.ts';
+import { type MtaPaths, mtaPaths, rootOf } from './paths.ts';
 import { sleep } from './sleep.ts';
 import { startSettings } from './start/settings.ts';
 
@@ -27,6 +27,8 @@ export interface ReportContext {
   log: Logger;
   bus: Bus;
   life: Lifecycle;
+  // Every path under this environment's root (MTA_ROOT): the one place a sidecar gets them from.
+  paths: MtaPaths;
 }
 
 export interface SidecarContext extends ReportContext {
@@ -113,7 +115,7 @@ export function sidecarContext(name: string, env: RawEnv, parsed: ParseResult = 
   // An environment that does not parse as a whole still names its bus (the seed reports on it); no credentials then.
   const bus = startBus(config ?? { ...startSettings(env, parsed), MTA_NODE: node }, `mta-${name}@${node}`, log);
   life.onShutdown(() => bus.close());
-  return { env: parsed.ok ? parsed.env : env, parsed, log, bus, life };
+  return { env: parsed.ok ? parsed.env : env, parsed, log, bus, life, paths: mtaPaths(rootOf(env)) };
 }
 
 type BusSettings = Pick<

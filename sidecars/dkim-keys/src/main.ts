@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { joinFleet, mtaPaths, readStartPlan, runSidecar, type SidecarContext, startHeartbeat } from '@mta/shared';
+import { joinFleet, readStartPlan, runSidecar, type SidecarContext, startHeartbeat } from '@mta/shared';
 import { fingerprints } from './core.ts';
 import { runDkimKeys, type ServiceOptions } from './service.ts';
 
@@ -7,7 +7,7 @@ import { runDkimKeys, type ServiceOptions } from './service.ts';
 // Whether this start seeds is the start plan's (decided before the seed removed the unlock file) for the entry step;
 // the service, and a run outside a container start (no plan), ask the seed's gate.
 const start = async (ctx: SidecarContext, watch: boolean, fleet?: ServiceOptions['fleet']) => {
-  const paths = mtaPaths();
+  const { paths } = ctx;
   return runDkimKeys({
     paths,
     config: ctx.config,

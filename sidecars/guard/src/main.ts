@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { watch } from 'node:fs';
-import { detectVariant, followMailLogs, GUARD_BUCKET, joinFleet, mtaPaths, openLedger, runSidecar, type SidecarContext } from '@mta/shared';
+import { detectVariant, followMailLogs, GUARD_BUCKET, joinFleet, openLedger, runSidecar, type SidecarContext } from '@mta/shared';
 import { GuardFleet } from './fleet-sync.ts';
 import { guardProtection } from './mynetworks.ts';
 import { GuardService } from './service.ts';
@@ -13,8 +13,7 @@ const RECONCILE_MS = 3_600_000;
 // `mta-guard --once` (entry step): drop expired bans and build the tables before the daemons start (GUARD=no: empty
 // tables). Without a flag (runit service): follow the daemons' logs, ban, expire, share with the fleet.
 // One start for both: the ban store, GUARD=no, and the tables built from the bans in force.
-async function prepare({ config, log, bus }: SidecarContext, service: boolean) {
-  const paths = mtaPaths();
+async function prepare({ config, log, bus, paths }: SidecarContext, service: boolean) {
   const dovecot = detectVariant(paths.root) !== 'mini';
   const store = new BanStore(paths.guardState);
   await store.ensure();

@@ -90,14 +90,17 @@ test('a /srv seeded by an earlier version gets its effective configuration at th
   const mainCf = readFileSync(join(paths.postfixConf, 'main.cf'), 'utf8');
   // What an operator changed in main.cf by hand stays: nothing is rendered again.
   writeFileSync(join(paths.postfixConf, 'main.cf'), `${mainCf}# kept\n`);
-  const start = await seed(SEEDED);
+  // The first start of this version, with the variables changed since that seeding: the relay trust and the proxies
+  // are read back from what postfix and haproxy run on, and the change is named.
+  const start = await seed(CHANGED);
   assert.equal(start.result.status, 'skipped');
   assert.deepEqual(start.result.changed, []);
   assert.ok(start.events.some((e) => e.event === 'seed.effective_written'));
-  assert.ok(!start.events.some((e) => e.event === 'seed.not_applied'));
+  assert.deepEqual(start.events.find((e) => e.event === 'seed.not_applied')?.variables, ['MYNETWORKS', 'TRUSTED_PROXIES']);
   assert.equal(readFileSync(join(paths.postfixConf, 'main.cf'), 'utf8'), `${mainCf}# kept\n`);
   const e = await readEffective(paths.effective);
   assert.equal(e?.source, 'upgrade');
   assert.deepEqual(e?.facts.trustedProxies, ['192.0.2.10']);
+  assert.deepEqual(e?.facts.mynetworks, ['127.0.0.0/8', '198.51.100.0/24']);
   assert.equal(e?.facts.services.proxyGate, true);
 });

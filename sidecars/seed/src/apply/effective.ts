@@ -8,6 +8,7 @@ import {
   type Variant,
   writeEffective,
 } from '@mta/shared';
+import { seededNetworks } from './seeded-networks.ts';
 
 export interface LockedStart {
   parsed: ParseResult;
@@ -19,22 +20,20 @@ export interface LockedStart {
 }
 
 // A start without seeding. A /srv seeded by an earlier version has no effective configuration yet: it gets one from
-// this environment, and nothing else is seeded again. Otherwise every seeded variable whose value changed since is
-// named once, as not applied: the daemons, and every process with them, keep the seeded value until FORCE_CONFIG.
-// Returns the variables not applied.
+// this environment, with the relay trust and proxies read back from the seeded files, and nothing else is seeded
+// again. Then every seeded variable whose value differs from the seeded one is named once, as not applied: the
+// daemons, and every process with them, keep the seeded value until FORCE_CONFIG. Returns the variables not applied.
 export async function lockedStart(s: LockedStart): Promise<string[]> {
-  const effective = await readEffective(s.paths.effective);
+  let effective = await readEffective(s.paths.effective);
   if (!s.parsed.ok) return [];
   if (!effective) {
-    await writeEffective(
-      s.paths.effective,
-      buildEffective({ config: s.parsed.config, variant: s.variant, root: s.root, now: s.now, source: 'upgrade' }),
-    );
+    const config = { ...s.parsed.config, ...(await seededNetworks(s.paths, s.parsed.config)) };
+    effective = buildEffective({ config, variant: s.variant, root: s.root, now: s.now, source: 'upgrade' });
+    await writeEffective(s.paths.effective, effective);
     s.log.info(
       { event: 'seed.effective_written', path: s.paths.effective },
-      'no effective configuration yet (seeded by an earlier version): written from this environment, nothing seeded again',
+      'no effective configuration yet (seeded by an earlier version): written from this environment and the seeded relay trust and proxies; nothing seeded again',
     );
-    return [];
   }
   const changed = notApplied(s.parsed.config, effective);
   if (changed.length)
