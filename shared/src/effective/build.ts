@@ -46,15 +46,6 @@ export function buildEffective(i: BuildInput): Effective {
       mynetworks: [...c.MYNETWORKS],
       services: { proxyGate: exists(p.haproxyConf), senderMilter: exists(p.senderMilterConf) },
     },
-    paths: {
-      root: p.root,
-      haproxyConf: p.haproxyConf,
-      trustedProxies: p.trustedProxies,
-      amavisRun: p.amavisRun,
-      amavisPid: p.amavisPid,
-      amavisLock: p.amavisLock,
-      dkim: p.dkim,
-      senderMilterConf: p.senderMilterConf,
-    },
+    paths: { ...p },
   };
 }

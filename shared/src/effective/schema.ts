@@ -5,17 +5,21 @@ import { VARIANTS } from '../env/spec.ts';
 // different one means an image was swapped under a /srv it did not seed, and the next seeding writes it again.
 export const EFFECTIVE_VERSION = 1;
 
-const paths = z.object({
-  // Filesystem root every other path lives under (`/` in the image).
-  root: z.string(),
-  haproxyConf: z.string(),
-  trustedProxies: z.string(),
-  amavisRun: z.string(),
-  amavisPid: z.string(),
-  amavisLock: z.string(),
-  dkim: z.string(),
-  senderMilterConf: z.string(),
-});
+// Every path of shared/src/paths.ts under the seeded root; the ones the shell and other processes look up are named.
+const paths = z
+  .object({
+    // Filesystem root every other path lives under (`/` in the image).
+    root: z.string(),
+    effective: z.string(),
+    haproxyConf: z.string(),
+    trustedProxies: z.string(),
+    amavisRun: z.string(),
+    amavisPid: z.string(),
+    amavisLock: z.string(),
+    dkim: z.string(),
+    senderMilterConf: z.string(),
+  })
+  .catchall(z.string());
 
 export const effectiveSchema = z.object({
   version: z.literal(EFFECTIVE_VERSION),
