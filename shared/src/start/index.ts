@@ -1,3 +1,4 @@
+export * from './file.ts';
 export * from './gate.ts';
 export * from './plan.ts';
 export * from './process-env.ts';

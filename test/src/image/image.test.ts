@@ -817,6 +817,9 @@ for (const variant of VARIANTS) {
       c = startContainer(o2);
       await eventually(() => greeting(ns.name, 25).startsWith('220 '), 60_000, '220 after re-create');
       assert.equal(c.exec('cat', '/etc/postfix/main.cf').out, mainCf, 'main.cf unchanged');
+      // The changed variable is named once as not applied; every process keeps the seeded value.
+      assert.equal((c.logs().match(/"event":"seed\.not_applied"[^\n]*"variables":\[[^\]]*"MAIL_BOXES"/g) ?? []).length, 1, c.logs());
+      assert.match(c.exec('cat', '/srv/etc/mta/effective.json').out, /"source": "seeding"/);
       assert.equal(c.exec('sh', '-c', 'cat /var/db/dkim/*.pem 2>/dev/null | sha256sum').out, dkimKeys, 'DKIM keys unchanged');
       if (variant === 'full') assert.notEqual(dkimKeys, c.exec('sh', '-c', 'printf "" | sha256sum').out, 'a DKIM key exists');
       assert.ok(queueIds(c).length > 0, 'the message is still queued after the re-create');
