@@ -79,9 +79,21 @@ test('written atomically and world-readable; read back typed; a foreign or broke
     const path = join(dir, 'srv/etc/mta/effective.json');
     assert.equal(await readEffective(path), undefined);
     const e = build({ MAIL_DOMAIN: 'a.test' });
-    await writeEffective(path, e);
+    assert.equal(await writeEffective(path, e), true);
     assert.deepEqual(await readEffective(path), e);
     assert.equal((await stat(path)).mode & 0o777, 0o644);
+    // The same configuration seeded again later: the file, its date and its mtime stay.
+    const mtime = (await stat(path)).mtimeMs;
+    const later = buildEffective({
+      config: config({ MAIL_DOMAIN: 'a.test' }),
+      variant: 'full',
+      root: '/r',
+      now: new Date(1e9),
+      source: 'seeding',
+    });
+    assert.equal(await writeEffective(path, later), false);
+    assert.deepEqual([await readEffective(path), (await stat(path)).mtimeMs], [e, mtime]);
+    assert.equal(await writeEffective(path, build({ MAIL_DOMAIN: 'b.test' })), true);
     await writeFile(path, JSON.stringify({ ...JSON.parse(await readFile(path, 'utf8')), version: 99 }));
     await assert.rejects(readEffective(path), (err: Error) => err.message.startsWith(`${path}: not an effective configuration`));
     await writeFile(path, '{');

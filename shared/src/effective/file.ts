@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { MtaError } from '../errors.ts';
 import { makeDirs } from '../fs/dir.ts';
 import { readIfExists } from '../fs/open.ts';
@@ -29,8 +30,12 @@ export async function readEffective(path: string): Promise<Effective | undefined
 }
 
 // Written by the seed only: atomically (readers see the old file or the new one), world-readable (it holds no secret;
-// sidecars that dropped root read it too).
-export async function writeEffective(path: string, effective: Effective): Promise<void> {
+// sidecars that dropped root read it too). A seeding that changes nothing leaves the file as it is (a forced re-seed
+// touches no file), so `seededAt` says when the configuration in effect was first written. Returns whether it wrote.
+export async function writeEffective(path: string, effective: Effective): Promise<boolean> {
+  const earlier = await readEffective(path).catch(() => undefined);
+  if (earlier && isDeepStrictEqual({ ...earlier, seededAt: '' }, { ...effective, seededAt: '' })) return false;
   await makeDirs(dirname(path));
   await writeAtomic(path, `${JSON.stringify(effective, null, 2)}\n`, { mode: 0o644 });
+  return true;
 }

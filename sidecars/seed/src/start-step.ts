@@ -1,6 +1,7 @@
 import {
   createLogger,
   describeError,
+  isFsError,
   MtaError,
   mtaPaths,
   nodeOf,
@@ -17,6 +18,7 @@ import {
   writeProcessEnvs,
   writeStartPlan,
 } from '@mta/shared';
+import { SEED_EXIT } from './seed-step.ts';
 
 export interface StartStepInput {
   env: RawEnv;
@@ -59,6 +61,11 @@ export async function startStepMain(env: RawEnv, root: string, variant: Variant,
   } catch (e) {
     const told = describeError(e);
     log.error({ event: 'start.failed', code: MtaError.from(e).code }, `start plan: ${told}`);
+    // The first write under /run/mta happens here: a file error is told as the seed tells it, with the same status.
+    if (isFsError(e)) {
+      process.stderr.write(`seed: ${told}\n`);
+      return SEED_EXIT.write;
+    }
     process.stderr.write(`start plan: ${told}\n`);
     return 1;
   }

@@ -25,8 +25,11 @@ const scope = fileScope();
 before(async () => {
   ns = createNetns(`mta-guard-gd-${process.pid}`, [GUESSER, OTHER, BOT, NEIGHBOUR]);
   scope.defer(() => ns.remove());
+  // Seeded as mx1: the node name is a seeded fact the guard reads from the effective configuration.
   stack = scope.keep(
     await startStack(ns, {
+      HOSTNAME: 'mx1.example.com',
+      MTA_NODE: 'mx1',
       MAIL_DOMAIN: 'example.com',
       MAIL_BOXES: 'alice@example.com',
       SMTPD_SASL_CLIENTAUTH: 'alice@example.com:{plain}secret',

@@ -98,10 +98,11 @@ describe('file system errors name the path, the operation and what to fix', { ti
 
   it('EACCES: a directory the process may not write', async () => {
     const r = await root();
-    // The seed as an unprivileged user, as on a volume owned by someone else: it cannot create run/mta.
+    // The start plan (the seed's first step, the first to write under run/mta) as an unprivileged user, as on a volume
+    // owned by someone else: it cannot create run/mta.
     mkdirSync(join(r, 'run'), { mode: 0o755 });
     chownSync(join(r, 'run'), 0, 0);
-    const denied = inMountNs('true', [...NODE, SEED_MAIN], seedEnv(r), 65534);
+    const denied = inMountNs('true', [...NODE, SEED_MAIN, '--plan'], seedEnv(r), 65534);
     assertTold(denied, join(r, 'run/mta'), 'EACCES', /permission denied: check the owner and mode/);
   });
 

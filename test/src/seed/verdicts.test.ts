@@ -166,6 +166,15 @@ const CASES: [string, Variant, RawEnv][] = [
   ['neighbour network in MYNETWORKS', 'full', { MYNETWORKS: '127.0.0.0/8 [::1]/128 172.18.0.0/16', MAIL_BOXES: 'info@example.com' }],
   ['one trusted proxy', 'mini', { TRUSTED_PROXIES: '172.30.0.10' }],
   ['a whole docker network as trusted proxies', 'base', { TRUSTED_PROXIES: '172.16.0.0/12 2001:db8::/48' }],
+  ['SRS without a domain', 'mini', { SRS: 'yes' }],
+  ['SRS without a mailbox source', 'mini', { SRS: 'yes', MAIL_DOMAIN: 'example.com' }],
+  [
+    'SRS domain outside MAIL_DOMAIN',
+    'mini',
+    { SRS: 'yes', MAIL_DOMAIN: 'example.com', MAIL_BOXES: 'info@example.com', SRS_DOMAIN: 'other.test' },
+  ],
+  ['SRS domain while SRS is off', 'mini', { MAIL_DOMAIN: 'example.com', MAIL_BOXES: 'info@example.com', SRS_DOMAIN: 'example.com' }],
+  ['SRS for forwarded mail', 'base', { SRS: 'yes', MAIL_DOMAIN: 'example.com', MAIL_BOXES: 'info@example.com', SRS_DOMAIN: 'example.com' }],
 ];
 
 // Every rule of every spec, by "NAME#index".
