@@ -19,13 +19,16 @@ import type { Publish } from './events.ts';
 import { DkimFleet, type FleetLink } from './fleet-sync.ts';
 import { KeyInfoCache } from './keycache.ts';
 import { inspectKey, type KeyInfo } from './keyinfo.ts';
+import { restartPostsrsd } from './srs-file.ts';
+import { SrsFleet } from './srs-fleet.ts';
 import { syncKeys } from './sync.ts';
 import { watchKeyDir } from './watch.ts';
 
 type DkimConfig = Pick<
   Config,
   'MAIL_DOMAIN' | 'DKIM_SELECTOR' | 'DKIM_KEYBITS' | 'DKIM_PRIVATEKEY' | 'FORCE_CONFIG' | 'DOCKER_UNLOCK_FILE'
->;
+> &
+  Partial<Pick<Config, 'SRS'>>;
 
 export interface ServiceOptions {
   paths: MtaPaths;
@@ -42,6 +45,8 @@ export interface ServiceOptions {
   reloadGapMs?: number;
   // Fleet mode (NATS_URL + MTA_FLEET_KEY): share keys through the KV bucket mta-dkim. Only for the watching service.
   fleet?: FleetLink;
+  // SRS=yes in fleet mode: how postsrsd re-reads an adopted secret (default: restartPostsrsd, runit).
+  restartPostsrsd?: () => Promise<void>;
 }
 
 // Owner for key files: root, group amavis (looked up now, the image may renumber it); none when not root.
@@ -95,6 +100,17 @@ export async function runDkimKeys(o: ServiceOptions): Promise<{ core: DkimCore; 
   const fleetFailed = (e: Error) =>
     log.warn({ event: 'dkim.fleet.unavailable', err: e.message }, 'fleet not reachable; keys stay local for now');
   if (inFleet) await fleet.preAdopt(domains).catch(fleetFailed);
+  // The SRS secret is a key the fleet shares too (postsrsd is restarted when the fleet's differs from ours).
+  const srs =
+    o.watch && o.fleet && config.SRS
+      ? new SrsFleet(
+          { secret: paths.srsSecret, restart: o.restartPostsrsd ?? (() => restartPostsrsd(paths.serviceDir, log)), log },
+          o.fleet,
+          run,
+          paths.fleetState,
+        )
+      : undefined;
+  if (srs && (await srs.open())) await srs.claim().catch(fleetFailed);
   const done = await ensureKeys(core, { domains, bits: config.DKIM_KEYBITS, envKey, seeding: o.seeding ?? isSeeding(paths, config) });
   const { keys } = await syncKeys(core, { announce: false });
   // Settle with the fleet before reporting ready, so a key that loses (e.g. minted by `--once`) is never announced.
@@ -113,9 +129,11 @@ export async function runDkimKeys(o: ServiceOptions): Promise<{ core: DkimCore; 
     log,
   );
   fleet?.start();
+  srs?.start();
   return {
     core,
     close: async () => {
+      await srs?.close();
       await fleet?.close();
       await watcher.close();
       await amavisReload.close();
