@@ -5,12 +5,11 @@ import {
   type Following,
   followSigned,
   type Logger,
-  openBucket,
   openLedger,
   reportRefusal,
   SRS_BUCKET,
 } from '@mta/shared';
-import type { FleetLink } from './fleet-sync.ts';
+import { type FleetLink, followLink, openAtStart } from './fleet-link.ts';
 import { readSecretFile, writeSecretFile } from './srs-file.ts';
 import { adoptedSecretFile, SRS_KEY, secretLines, secretProblem } from './srs-secret.ts';
 
@@ -44,18 +43,9 @@ export class SrsFleet {
 
   // One bounded attempt at the start, as for DKIM: false keeps the local secret for now (the follower retries).
   async open(): Promise<boolean> {
-    const log = this.local.log;
-    this.ledger ??= await openLedger(this.stateDir, SRS_BUCKET, this.link.identity, log);
-    const timeout = new Promise<undefined>((r) => setTimeout(() => r(undefined), this.link.startWaitMs ?? 3000).unref());
-    const nc = await Promise.race([this.link.connection(), timeout]);
-    if (!nc) return false;
-    try {
-      this.kv = await openBucket(nc, SRS_BUCKET);
-      return true;
-    } catch (e) {
-      log.warn({ event: 'srs.fleet.unavailable', err: (e as Error).message }, 'SRS fleet bucket not available yet');
-      return false;
-    }
+    this.ledger ??= await openLedger(this.stateDir, SRS_BUCKET, this.link.identity, this.local.log);
+    this.kv = await openAtStart(this.link, SRS_BUCKET, this.local.log, 'srs.fleet.unavailable');
+    return !!this.kv;
   }
 
   private refuse(reason: string, signer?: string): void {
@@ -96,13 +86,7 @@ export class SrsFleet {
     const ledger = this.ledger;
     if (!ledger) throw new Error('SrsFleet.start before open');
     this.following = followSigned({
-      connection: this.link.connection,
-      bucket: SRS_BUCKET,
-      log: this.local.log,
-      identity: this.link.identity,
-      ledger,
-      publish: this.link.publish,
-      retryMs: this.link.retryMs,
+      ...followLink(this.link, SRS_BUCKET, ledger, this.local.log),
       onOpen: async (kv) => {
         this.kv = kv;
         await this.run(() => this.claim());

@@ -5,16 +5,16 @@ import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { runDkimKeys } from '@mta/dkim-keys/service';
 import { postsrsdArgs } from '@mta/seed/postfix/srs';
-import { createLogger, FleetIdentity, initFleet, mtaPaths, openBucket, openEntry, SRS_BUCKET, seal } from '@mta/shared';
+import { createLogger, FleetIdentity, mtaPaths, openBucket, openEntry, SRS_BUCKET, seal } from '@mta/shared';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   type Daemon,
   eventually,
   type FleetNats,
   freePort,
+  initializedFleetNats,
   type NodeKey,
   nodeKey,
-  startFleetNats,
   startPostsrsd,
   tempRoot,
 } from '../harness/index.ts';
@@ -138,13 +138,8 @@ describe('the SRS secret in fleet mode', () => {
   let secretOldB: string;
 
   before(async () => {
-    const t = await tempRoot('mta-fleet-srs-nats-');
-    cleanups.push(t.cleanup);
-    nats = await startFleetNats(t.dir, 1);
+    nats = await initializedFleetNats('mta-fleet-srs-nats-');
     cleanups.push(() => nats.stop());
-    const admin = await nats.login('admin');
-    await initFleet(admin, 1);
-    await admin.close();
     a = await node('mx-a', 'mx1');
     b = await node('mx-b', 'mx2');
     secretA = (await lines(a))[0] ?? '';
