@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -27,8 +28,7 @@ import { watchKeyDir } from './watch.ts';
 type DkimConfig = Pick<
   Config,
   'MAIL_DOMAIN' | 'DKIM_SELECTOR' | 'DKIM_KEYBITS' | 'DKIM_PRIVATEKEY' | 'FORCE_CONFIG' | 'DOCKER_UNLOCK_FILE'
-> &
-  Partial<Pick<Config, 'SRS'>>;
+>;
 
 export interface ServiceOptions {
   paths: MtaPaths;
@@ -45,7 +45,7 @@ export interface ServiceOptions {
   reloadGapMs?: number;
   // Fleet mode (NATS_URL + MTA_FLEET_KEY): share keys through the KV bucket mta-dkim. Only for the watching service.
   fleet?: FleetLink;
-  // SRS=yes in fleet mode: how postsrsd re-reads an adopted secret (default: restartPostsrsd, runit).
+  // SRS in fleet mode: how postsrsd re-reads an adopted secret (default: restartPostsrsd, runit).
   restartPostsrsd?: () => Promise<void>;
 }
 
@@ -100,9 +100,10 @@ export async function runDkimKeys(o: ServiceOptions): Promise<{ core: DkimCore; 
   const fleetFailed = (e: Error) =>
     log.warn({ event: 'dkim.fleet.unavailable', err: e.message }, 'fleet not reachable; keys stay local for now');
   if (inFleet) await fleet.preAdopt(domains).catch(fleetFailed);
-  // The SRS secret is a key the fleet shares too (postsrsd is restarted when the fleet's differs from ours).
+  // The SRS secret is a key the fleet shares too, wherever postsrsd runs: when the seed wired SRS (its argument file,
+  // the postsrsd service's own rule). postsrsd is restarted when the fleet's secret differs from ours.
   const srs =
-    o.watch && o.fleet && config.SRS
+    o.watch && o.fleet && existsSync(paths.srsArgs)
       ? new SrsFleet(
           { secret: paths.srsSecret, restart: o.restartPostsrsd ?? (() => restartPostsrsd(paths.serviceDir, log)), log },
           o.fleet,

@@ -76,7 +76,6 @@ describe('the SRS secret in fleet mode', () => {
             DKIM_PRIVATEKEY: undefined,
             FORCE_CONFIG: undefined,
             DOCKER_UNLOCK_FILE: 'srv/etc/.docker.unlock',
-            SRS: true,
           },
           log: createLogger({ sidecar: 'dkim-keys', node: name, destination: { write: (s: string) => void logs.push(s) } }),
           publish,
