@@ -210,17 +210,54 @@ describe('the SRS secret in fleet mode', () => {
     }
   });
 
+  test('a newer secret a trusted node signs is adopted on top; the old signed entry put back later is a replay', async () => {
+    const nc = await nats.login('mx1');
+    try {
+      const kv = await openBucket(nc, SRS_BUCKET);
+      const recorded = (await kv.get('secret'))?.value;
+      assert.ok(recorded);
+      const adopted = b.restarts;
+      const next = randomBytes(32).toString('base64');
+      await kv.put('secret', seal(await identity('mx-a'), SRS_BUCKET, 'secret', Buffer.from(next)));
+      await eventually(async () => (await lines(b))[0] === next, 15_000, 'B signs with the new secret');
+      assert.deepEqual(await lines(b), [next, secretA, secretOldB]);
+      assert.deepEqual(await lines(a), [next, secretA]);
+      await eventually(() => b.restarts === adopted + 1, 15_000, 'postsrsd restarted once');
+      const restarts = b.restarts;
+      const before = srsRefusals().length;
+      await kv.put('secret', recorded);
+      await eventually(
+        () =>
+          srsRefusals()
+            .slice(before)
+            .some((e) => String(e.data.reason).includes('older')),
+        15_000,
+        'replay refused',
+      );
+      await eventually(async () => (await bucketSecret(nc)) === next, 15_000, 'the newest signed secret back in the bucket');
+      assert.equal((await lines(b))[0], next);
+      assert.equal(b.restarts, restarts, 'postsrsd not restarted for a replay');
+      // What A forwarded with the secret before still reverses on both.
+      assert.equal(await reverse(b, fromA), '200 carol@ext.example');
+      assert.equal(await reverse(a, fromA), '200 carol@ext.example');
+      secretA = next;
+    } finally {
+      await nc.close();
+    }
+  });
+
   test('a trusted node that signs something that is no secret is refused on its merits', async () => {
     const nc = await nats.login('mx1');
     try {
       const kv = await openBucket(nc, SRS_BUCKET);
+      const kept = await lines(b);
       await kv.put('secret', seal(await identity('mx-a'), SRS_BUCKET, 'secret', Buffer.from('two\nlines of secret text')));
       await eventually(
         () => events.some((x) => x.node === 'mx-b' && JSON.stringify(x.data).includes('not an SRS secret')),
         15_000,
         'refusal on its merits',
       );
-      assert.deepEqual(await lines(b), [secretA, secretOldB]);
+      assert.deepEqual(await lines(b), kept);
     } finally {
       await nc.close();
     }
