@@ -8,10 +8,11 @@ import {
   openLedger,
   reportRefusal,
   SRS_BUCKET,
+  SRS_KEY,
 } from '@mta/shared';
 import { type FleetLink, followLink, openAtStart } from './fleet-link.ts';
 import { readSecretFile, writeSecretFile } from './srs-file.ts';
-import { adoptedSecretFile, SRS_KEY, secretLines, secretProblem } from './srs-secret.ts';
+import { adoptedSecretFile, secretLines, secretProblem } from './srs-secret.ts';
 
 export interface SrsLocal {
   // /srv/var/srs/secret (mtaPaths().srsSecret).

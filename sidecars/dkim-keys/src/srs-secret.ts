@@ -1,9 +1,6 @@
 // The SRS secret file as postsrsd 1.10 reads it: one secret a line, the first signs new addresses, every line
 // verifies (checked on the real daemon by test/src/fleet/srs.test.ts). Pure, unit-tested.
 
-// The KV key of the fleet's secret in the bucket mta-srs (one secret per fleet: bounces may come back to any node).
-export const SRS_KEY = 'secret';
-
 // Lines kept after the fleet's secret: earlier local secrets still reverse what they signed (21 days). More than a
 // few means something rewrites the secret in a loop; the oldest then go.
 export const MAX_VERIFY_LINES = 4;

@@ -7,6 +7,7 @@ import { runDkimKeys } from '@mta/dkim-keys/service';
 import { postsrsdArgs } from '@mta/seed/postfix/srs';
 import { createLogger, FleetIdentity, mtaPaths, openBucket, openEntry, SRS_BUCKET, seal } from '@mta/shared';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { runCli } from '../../../cli/src/program.ts';
 import {
   type Daemon,
   eventually,
@@ -210,19 +211,34 @@ describe('the SRS secret in fleet mode', () => {
     }
   });
 
-  test('a newer secret a trusted node signs is adopted on top; the old signed entry put back later is a replay', async () => {
+  test('`mta fleet rotate srs`: every node signs with the new secret, the old ones still verify; the old entry replayed is refused', async () => {
     const nc = await nats.login('mx1');
     try {
       const kv = await openBucket(nc, SRS_BUCKET);
       const recorded = (await kv.get('secret'))?.value;
       assert.ok(recorded);
       const adopted = b.restarts;
-      const next = randomBytes(32).toString('base64');
-      await kv.put('secret', seal(await identity('mx-a'), SRS_BUCKET, 'secret', Buffer.from(next)));
+      // The operator on node a: the CLI over TLS with a's NATS login, signing with a's key.
+      const out: string[] = [];
+      const env = { HOSTNAME: 'mx.a.test', ...nats.nodeEnv('mx1'), MTA_NODE: 'mx1', MTA_FLEET_KEY: keys[0]?.seed ?? '' };
+      const code = await runCli(['fleet', 'rotate', 'srs'], { env, out: (l) => out.push(l), err: (l) => out.push(l) });
+      assert.equal(code, 0, out.join('\n'));
+      assert.match(out.join('\n'), /rotated mta-srs secret/);
+      const next = await eventually(async () => {
+        const v = await bucketSecret(nc);
+        return v && v !== secretA ? v : undefined;
+      });
+      assert.ok(!out.join('\n').includes(next), 'the CLI never prints the secret');
       await eventually(async () => (await lines(b))[0] === next, 15_000, 'B signs with the new secret');
       assert.deepEqual(await lines(b), [next, secretA, secretOldB]);
+      await eventually(async () => (await lines(a))[0] === next, 15_000, 'A signs with the new secret');
       assert.deepEqual(await lines(a), [next, secretA]);
       await eventually(() => b.restarts === adopted + 1, 15_000, 'postsrsd restarted once');
+      assert.equal(await mint(a, 'frank@ext.example'), await mint(b, 'frank@ext.example'));
+      // What A forwarded with the secret before still reverses on both.
+      assert.equal(await reverse(b, fromA), '200 carol@ext.example');
+      assert.equal(await reverse(a, fromA), '200 carol@ext.example');
+      // The entry of the old secret, recorded and put back: a replay.
       const restarts = b.restarts;
       const before = srsRefusals().length;
       await kv.put('secret', recorded);
@@ -237,9 +253,6 @@ describe('the SRS secret in fleet mode', () => {
       await eventually(async () => (await bucketSecret(nc)) === next, 15_000, 'the newest signed secret back in the bucket');
       assert.equal((await lines(b))[0], next);
       assert.equal(b.restarts, restarts, 'postsrsd not restarted for a replay');
-      // What A forwarded with the secret before still reverses on both.
-      assert.equal(await reverse(b, fromA), '200 carol@ext.example');
-      assert.equal(await reverse(a, fromA), '200 carol@ext.example');
       secretA = next;
     } finally {
       await nc.close();
