@@ -1,4 +1,4 @@
-// Bundles each long-running sidecar into sidecars/<name>/bundle/ (one ESM entry plus lazily loaded chunks) for the
+// Bundles each sidecar (the seed too: every sidecar starts the same way, image/lib/sidecar) into sidecars/<name>/bundle/ (one ESM entry plus lazily loaded chunks) for the
 // image. One file set instead of a node_modules walk, and code split at every dynamic import, so what an idle
 // sidecar never calls (the NATS client outside a fleet, execa) is never loaded: the bundled
 // spamd-learn idles at ~48 MB resident instead of ~64 MB for the compiled dist/ tree (bench/spamd-learn).
@@ -8,7 +8,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-export const LONG_RUNNING = ['dkim-keys', 'acme-watch', 'spamd-learn', 'guard', 'metrics', 'sender-milter'];
+export const BUNDLED = ['seed', 'dkim-keys', 'acme-watch', 'spamd-learn', 'guard', 'metrics', 'sender-milter'];
 const repo = fileURLToPath(new URL('..', import.meta.url));
 
 // Requires that load node builtins the sidecars never use at run time, made lazy: pino's transports (worker
@@ -88,5 +88,5 @@ export function launcher() {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const names = process.argv.slice(2);
-  for (const name of names.length ? names : LONG_RUNNING) console.log(`bundled ${await bundleSidecar(name)}`);
+  for (const name of names.length ? names : BUNDLED) console.log(`bundled ${await bundleSidecar(name)}`);
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { detectVariant } from '@mta/shared';
+import { detectVariant, rootOf } from '@mta/shared';
 import { CliExit, type CliIo } from './io.ts';
 
 // The sidecar packages some commands reuse ship only in some image variants (dkim-keys and spamd-learn in full):
@@ -25,7 +25,7 @@ export async function component<N extends ComponentName>(name: N, command: strin
     return (await loaders[name].load()) as Loaded<N>;
   } catch (e) {
     if (!isMissing(e, name)) throw e;
-    const variant = detectVariant(io.env.MTA_ROOT || '/');
+    const variant = detectVariant(rootOf(io.env));
     io.err(`mta ${command}: needs ${name}, which this image (${variant}) does not include; it is in: ${loaders[name].variants}`);
     throw new CliExit(2);
   }
@@ -39,7 +39,7 @@ const DAEMONS = { amavis: ['full'] } as const;
 export function requireDaemon(name: keyof typeof DAEMONS, command: string, io: CliIo): void {
   let variant: string;
   try {
-    variant = readFileSync(join(io.env.MTA_ROOT || '/', 'usr/share/mta/variant'), 'utf8').trim();
+    variant = readFileSync(join(rootOf(io.env), 'usr/share/mta/variant'), 'utf8').trim();
   } catch {
     return;
   }

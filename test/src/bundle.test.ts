@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { acmeV2, issue, makeCa } from '@mta/acme-watch/testing';
 import { mtaPaths } from '@mta/shared';
 // @ts-expect-error: a plain .mjs build script without type declarations
-import { bundleSidecar, LONG_RUNNING, launcher } from '../../scripts/bundle-sidecars.mjs';
+import { BUNDLED, bundleSidecar, launcher } from '../../scripts/bundle-sidecars.mjs';
 import { type Daemon, eventually, fleetEnv, nodeKey, startDaemon, startNats, tempRoot } from './harness/index.ts';
 import { message } from './spamd/corpus.ts';
 import { drop, KOPANO, logLines, makeLib } from './spamd/learner.ts';
@@ -43,7 +43,7 @@ describe('bundled sidecars, as the image runs them', { timeout: 120_000 }, () =>
 
   before(async () => {
     tmp = await tempRoot('mta-bundle-');
-    for (const name of LONG_RUNNING as string[]) entry[name] = await bundleSidecar(name, join(tmp.dir, 'bundles', name));
+    for (const name of BUNDLED as string[]) entry[name] = await bundleSidecar(name, join(tmp.dir, 'bundles', name));
   });
   after(async () => {
     for (const d of daemons) await d.stop();

@@ -1,11 +1,11 @@
-import { formatIssue, mtaPaths, parseEnv } from '@mta/shared';
+import { formatIssue, mtaPaths, parseEffective, rootOf } from '@mta/shared';
 import type { Command } from 'commander';
 import { component } from '../component.ts';
 import { CliExit, type CliIo } from '../io.ts';
 
 // `mta dns [domain]`: the MX, SPF, DKIM and DMARC records a user must publish, ready for a zone file.
 export async function dnsRecords(io: CliIo, domain: string | undefined): Promise<void> {
-  const parsed = parseEnv(io.env);
+  const parsed = await parseEffective(io.env);
   if (!parsed.ok) {
     for (const e of parsed.errors) io.err(formatIssue(e));
     throw new CliExit(1);
@@ -17,7 +17,7 @@ export async function dnsRecords(io: CliIo, domain: string | undefined): Promise
     throw new CliExit(1);
   }
   const { listKeys, renderDomainRecords } = await component('dkim-keys', 'dns', io);
-  const keys = await listKeys(mtaPaths(io.env.MTA_ROOT).dkim);
+  const keys = await listKeys(mtaPaths(rootOf(io.env)).dkim);
   const blocks = domains.map((d) => {
     const dkim = keys
       .filter((k) => k.domain === d && k.info)

@@ -10,7 +10,7 @@ import {
   newNkey,
   openBucket,
   openEntry,
-  parseEnv,
+  parseEffective,
   SRS_BUCKET,
   SRS_KEY,
   seal,
@@ -34,7 +34,7 @@ function certSerial(body: Buffer): string | undefined {
 
 // Runs `job` on a live bus connection, with the same NATS settings the sidecars use.
 async function withConnection<T>(io: CliIo, name: string, job: (nc: FleetConnection) => Promise<T>): Promise<T> {
-  const bus = cliBus(io, name);
+  const bus = await cliBus(io, name);
   try {
     await connected(bus, io, CONNECT_MS);
     const nc = await bus.connection();
@@ -59,7 +59,7 @@ export async function fleetInit(io: CliIo, o: { replicas: number }): Promise<voi
 
 // The environment and this node's signing identity (MTA_FLEET_KEY), for commands that write signed entries.
 async function fleetSigner(io: CliIo, cmd: string) {
-  const r = parseEnv(io.env);
+  const r = await parseEffective(io.env);
   if (!r.ok) {
     for (const e of r.errors) io.err(formatIssue(e));
     throw new CliExit(1);
@@ -113,7 +113,7 @@ export async function fleetRetire(io: CliIo, what: 'dkim' | 'cert', name: string
 // signing key from MTA_FLEET_KEY, as the other nodes list it in MTA_FLEET_TRUST.
 export async function fleetKeygen(io: CliIo, o: { public?: boolean }): Promise<void> {
   if (o.public) {
-    const r = parseEnv(io.env);
+    const r = await parseEffective(io.env);
     if (!r.ok || !r.config.MTA_FLEET_KEY) {
       io.err('mta fleet keygen --public: MTA_FLEET_KEY is not set (or the environment is invalid: mta config check)');
       throw new CliExit(1);

@@ -1,16 +1,17 @@
-import { type Ban, BanStore, BanTables, protectedNetworks, readMynetworks } from '@mta/guard';
-import { type Config, detectVariant, formatIssue, mtaPaths, normalizeIp, parseDuration, parseEnv } from '@mta/shared';
+import { type Ban, BanStore, BanTables, guardProtection } from '@mta/guard';
+import { type Config, detectVariant, formatIssue, mtaPaths, normalizeIp, parseDuration, parseEffective, rootOf } from '@mta/shared';
 import type { Command } from 'commander';
 import { CliExit, type CliIo } from '../io.ts';
 import { addLs } from './ls.ts';
 
-function context(io: CliIo): { config: Config; paths: ReturnType<typeof mtaPaths>; store: BanStore } {
-  const parsed = parseEnv(io.env);
+// The seeded values (MYNETWORKS, TRUSTED_PROXIES) from the effective configuration, as the guard sees them.
+async function context(io: CliIo): Promise<{ config: Config; paths: ReturnType<typeof mtaPaths>; store: BanStore }> {
+  const parsed = await parseEffective(io.env);
   if (!parsed.ok) {
     for (const e of parsed.errors) io.err(formatIssue(e));
     throw new CliExit(1);
   }
-  const paths = mtaPaths(io.env.MTA_ROOT || '/');
+  const paths = mtaPaths(rootOf(io.env));
   return { config: parsed.config, paths, store: new BanStore(paths.guardState) };
 }
 
@@ -22,7 +23,7 @@ const row = (b: Ban): string => [b.ip.padEnd(39), b.until.padEnd(24), `${b.origi
 
 // `mta guard ls`: the bans in force.
 export async function guardLs(io: CliIo, o: { json?: boolean }): Promise<void> {
-  const { store } = context(io);
+  const { store } = await context(io);
   const bans = (await store.list()).filter((b) => Date.parse(b.until) > Date.now());
   if (o.json) {
     for (const b of bans) io.out(JSON.stringify(b));
@@ -38,7 +39,7 @@ export async function guardLs(io: CliIo, o: { json?: boolean }): Promise<void> {
 
 // `mta guard ban <ip>`: refused for addresses the guard protects (loopback, MYNETWORKS, proxies, GUARD_IGNORE).
 export async function guardBan(io: CliIo, raw: string, o: { for?: string; reason?: string }): Promise<void> {
-  const { config, paths, store } = context(io);
+  const { config, paths, store } = await context(io);
   const ip = normalizeIp(raw);
   if (!ip) {
     io.err(`mta guard ban: ${JSON.stringify(raw)} is not an IP address`);
@@ -49,11 +50,7 @@ export async function guardBan(io: CliIo, raw: string, o: { for?: string; reason
     io.err(`mta guard ban: --for ${JSON.stringify(o.for)} is not a duration from 1 s to 365 d (e.g. 600, 10m, 1h, 7d)`);
     throw new CliExit(2);
   }
-  const protect = protectedNetworks({
-    mynetworks: [...config.MYNETWORKS, ...(await readMynetworks(paths.postfixConf))],
-    proxies: config.TRUSTED_PROXIES ?? [],
-    ignore: config.GUARD_IGNORE ?? [],
-  });
+  const protect = await guardProtection(config, paths.postfixConf);
   if (protect.has(ip)) {
     io.err(`mta guard ban: ${ip} is loopback, in MYNETWORKS, a trusted proxy or in GUARD_IGNORE; not banned`);
     throw new CliExit(1);
@@ -76,7 +73,7 @@ export async function guardBan(io: CliIo, raw: string, o: { for?: string; reason
 
 // `mta guard unban <ip>`.
 export async function guardUnban(io: CliIo, raw: string): Promise<void> {
-  const { paths, store } = context(io);
+  const { paths, store } = await context(io);
   const ip = normalizeIp(raw);
   if (!ip || !(await store.remove(ip))) {
     io.err(`mta guard unban: ${raw} is not banned`);

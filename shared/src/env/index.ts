@@ -10,4 +10,5 @@ export type { Destiny, RazorRegistration } from './vars/filter-dkim.ts';
 export type { TrustedKey } from './vars/fleet.ts';
 export type { Alias, Mailbox } from './vars/mail.ts';
 export type { RelayHostAuth, SmtpTlsLevel } from './vars/relay-tls.ts';
+export { nodeOf } from './vars/runtime.ts';
 export type { SaslClient, SenderPatterns } from './vars/sasl-ldap-mysql.ts';

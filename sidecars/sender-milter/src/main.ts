@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { mtaPaths, runSidecar } from '@mta/shared';
+import { runSidecar } from '@mta/shared';
 import { OwnershipCheck } from './check/ownership.ts';
 import { isSenderField } from './classes.ts';
 import { Reporter } from './report.ts';
@@ -12,8 +12,7 @@ import { decide } from './verdict.ts';
 await runSidecar({
   name: 'sender-milter',
   failEvent: 'sender-milter.fatal',
-  service: async ({ log, bus }) => {
-    const paths = mtaPaths();
+  service: async ({ log, bus, paths }) => {
     const settings = await readSettings(paths.senderMilterConf);
     const switched = await leaveRoot();
     const check = new OwnershipCheck({ socket: settings.check });
