@@ -45,8 +45,6 @@ export interface ServiceOptions {
   reloadGapMs?: number;
   // Fleet mode (NATS_URL + MTA_FLEET_KEY): share keys through the KV bucket mta-dkim. Only for the watching service.
   fleet?: FleetLink;
-  // SRS in fleet mode: how postsrsd re-reads an adopted secret (default: restartPostsrsd, runit).
-  restartPostsrsd?: () => Promise<void>;
 }
 
 // Owner for key files: root, group amavis (looked up now, the image may renumber it); none when not root.
@@ -105,7 +103,7 @@ export async function runDkimKeys(o: ServiceOptions): Promise<{ core: DkimCore; 
   const srs =
     o.watch && o.fleet && existsSync(paths.srsArgs)
       ? new SrsFleet(
-          { secret: paths.srsSecret, restart: o.restartPostsrsd ?? (() => restartPostsrsd(paths.serviceDir, log)), log },
+          { secret: paths.srsSecret, restart: () => restartPostsrsd(paths.serviceDir, log), log },
           o.fleet,
           run,
           paths.fleetState,

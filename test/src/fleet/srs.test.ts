@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runDkimKeys } from '@mta/dkim-keys/service';
 import { postsrsdArgs } from '@mta/seed/postfix/srs';
@@ -9,15 +11,15 @@ import { createLogger, FleetIdentity, mtaPaths, openBucket, openEntry, SRS_BUCKE
 import type { NatsConnection } from '@nats-io/transport-node';
 import { runCli } from '../../../cli/src/program.ts';
 import {
-  type Daemon,
   eventually,
   type FleetNats,
   freePort,
   initializedFleetNats,
   type NodeKey,
   nodeKey,
-  startPostsrsd,
+  startDaemon,
   tempRoot,
+  waitForPort,
 } from '../harness/index.ts';
 
 // Fleet SRS: two nodes (own temp roots, NATS users, signing keys and real postsrsd) share the secret through the
@@ -42,8 +44,8 @@ describe('the SRS secret in fleet mode', () => {
     name: string;
     paths: ReturnType<typeof mtaPaths>;
     ports: { forward: number; reverse: number };
-    srsd: () => Daemon;
-    restarts: number;
+    // postsrsd's pid as runsv records it: a restart changes it.
+    pid: () => Promise<string>;
     join: () => Promise<void>;
   }
 
@@ -57,14 +59,22 @@ describe('the SRS secret in fleet mode', () => {
     await mkdir(paths.postfixConf, { recursive: true });
     const ports = { forward: await freePort(), reverse: await freePort(), reinject: await freePort() };
     await writeFile(paths.srsArgs, postsrsdArgs(paths.srsSecret, { domain: 'a.test', excluded: [] }, ports));
-    let srsd = await startPostsrsd(paths);
-    cleanups.push(() => srsd.stop());
+    // postsrsd under runsv, with the image's run script (image/service/postsrsd/run) on this root's argument file,
+    // so the service restarts it with `sv restart` as in the image.
+    const svc = join(paths.serviceDir, 'postsrsd');
+    await mkdir(svc, { recursive: true });
+    const run = readFileSync(new URL('../../../image/service/postsrsd/run', import.meta.url), 'utf8');
+    await writeFile(join(svc, 'run'), run.replace('/etc/postfix/mta-postsrsd.args', paths.srsArgs), { mode: 0o755 });
+    const runsv = startDaemon('runsv', [svc]);
+    // runsv stops postsrsd when it gets SIGTERM itself.
+    cleanups.push(() => runsv.stop());
+    await waitForPort(ports.forward);
+    await waitForPort(ports.reverse);
     const n: Node = {
       name,
       paths,
       ports,
-      srsd: () => srsd,
-      restarts: 0,
+      pid: async () => (await readFile(join(svc, 'supervise', 'pid'), 'utf8')).trim(),
       join: async () => {
         const nc: NatsConnection = await nats.login(user, { name });
         const publish = (subject: string, data: Record<string, unknown>) => void events.push({ node: name, subject, data });
@@ -83,12 +93,6 @@ describe('the SRS secret in fleet mode', () => {
           watch: true,
           // No amavis here: its reloads find nothing to signal.
           amavis: { pidFiles: [], comm: /^amavisd/, uid: 0 },
-          // What runit does for the image: stop postsrsd, start it again with the same arguments.
-          restartPostsrsd: async () => {
-            await srsd.stop();
-            srsd = await startPostsrsd(paths);
-            n.restarts++;
-          },
           fleet: { connection: async () => nc, retryMs: 200, identity: await identity(name), publish },
         });
         cleanups.push(async () => {
@@ -100,8 +104,10 @@ describe('the SRS secret in fleet mode', () => {
     return n;
   }
 
-  // One postfix tcp_table lookup (what postfix asks postsrsd): the reply line.
-  const lookup = (port: number, key: string) =>
+  // One postfix tcp_table lookup (what postfix asks postsrsd): the reply line; retried while a restarted postsrsd is
+  // not listening yet (postfix defers meanwhile).
+  const lookup = (port: number, key: string) => eventually(() => lookupOnce(port, key).catch(() => undefined), 15_000, 'postsrsd answers');
+  const lookupOnce = (port: number, key: string) =>
     new Promise<string>((resolve, reject) => {
       const s = connect(port, '127.0.0.1');
       let out = '';
@@ -155,6 +161,7 @@ describe('the SRS secret in fleet mode', () => {
   });
 
   test('the first node publishes its signing secret, signed; it keeps its file and postsrsd as they were', async () => {
+    const pidA = await a.pid();
     await a.join();
     const nc = await nats.login('mx1');
     try {
@@ -163,18 +170,19 @@ describe('the SRS secret in fleet mode', () => {
       await nc.close();
     }
     assert.deepEqual(await lines(a), [secretA]);
-    assert.equal(a.restarts, 0);
+    assert.equal(await a.pid(), pidA, 'postsrsd not restarted');
     assert.ok(logs.some((l) => l.includes('"srs.fleet.published"')));
     assert.ok(!logs.some((l) => l.includes(secretA) || l.includes(secretOldB)), 'no secret in a log line');
   });
 
   test("a joining node adopts it (root 0600, its old secret kept to verify), restarts postsrsd, and reverses A's addresses", async () => {
+    const pidB = await b.pid();
     await b.join();
     assert.deepEqual(await lines(b), [secretA, secretOldB]);
     const st = await stat(b.paths.srsSecret);
     assert.equal(st.mode & 0o777, 0o600);
     assert.equal(st.uid, 0);
-    assert.equal(b.restarts, 1);
+    await eventually(async () => (await b.pid()) !== pidB, 15_000, 'postsrsd restarted by sv restart');
     // A bounce to what A forwarded reaches B: reversed.
     assert.equal(await reverse(b, fromA), '200 carol@ext.example');
     // What B forwarded before adopting still reverses on B (A never had that secret: it refuses the address).
@@ -188,7 +196,7 @@ describe('the SRS secret in fleet mode', () => {
   });
 
   test('a forged entry (untrusted signer, or unsigned) is refused, and the signed secret goes back in', async () => {
-    const restarts = b.restarts;
+    const pidB = await b.pid();
     const nc = await nats.login('mx2');
     try {
       const kv = await openBucket(nc, SRS_BUCKET);
@@ -203,7 +211,7 @@ describe('the SRS secret in fleet mode', () => {
       await eventually(async () => (await bucketSecret(nc)) === secretA, 15_000, 'the signed secret back in the bucket');
       assert.deepEqual(await lines(b), [secretA, secretOldB]);
       assert.deepEqual(await lines(a), [secretA]);
-      assert.equal(b.restarts, restarts, 'postsrsd not restarted for a forgery');
+      assert.equal(await b.pid(), pidB, 'postsrsd not restarted for a forgery');
       assert.equal(await reverse(b, fromA), '200 carol@ext.example');
       assert.ok(!logs.some((l) => l.includes(forged)), 'the forged value is never logged');
     } finally {
@@ -217,7 +225,7 @@ describe('the SRS secret in fleet mode', () => {
       const kv = await openBucket(nc, SRS_BUCKET);
       const recorded = (await kv.get('secret'))?.value;
       assert.ok(recorded);
-      const adopted = b.restarts;
+      const adopted = await b.pid();
       // The operator on node a: the CLI over TLS with a's NATS login, signing with a's key.
       const out: string[] = [];
       const env = { HOSTNAME: 'mx.a.test', ...nats.nodeEnv('mx1'), MTA_NODE: 'mx1', MTA_FLEET_KEY: keys[0]?.seed ?? '' };
@@ -233,13 +241,13 @@ describe('the SRS secret in fleet mode', () => {
       assert.deepEqual(await lines(b), [next, secretA, secretOldB]);
       await eventually(async () => (await lines(a))[0] === next, 15_000, 'A signs with the new secret');
       assert.deepEqual(await lines(a), [next, secretA]);
-      await eventually(() => b.restarts === adopted + 1, 15_000, 'postsrsd restarted once');
+      await eventually(async () => (await b.pid()) !== adopted, 15_000, 'postsrsd restarted');
       assert.equal(await mint(a, 'frank@ext.example'), await mint(b, 'frank@ext.example'));
       // What A forwarded with the secret before still reverses on both.
       assert.equal(await reverse(b, fromA), '200 carol@ext.example');
       assert.equal(await reverse(a, fromA), '200 carol@ext.example');
       // The entry of the old secret, recorded and put back: a replay.
-      const restarts = b.restarts;
+      const restarted = await b.pid();
       const before = srsRefusals().length;
       await kv.put('secret', recorded);
       await eventually(
@@ -252,7 +260,7 @@ describe('the SRS secret in fleet mode', () => {
       );
       await eventually(async () => (await bucketSecret(nc)) === next, 15_000, 'the newest signed secret back in the bucket');
       assert.equal((await lines(b))[0], next);
-      assert.equal(b.restarts, restarts, 'postsrsd not restarted for a replay');
+      assert.equal(await b.pid(), restarted, 'postsrsd not restarted for a replay');
       secretA = next;
     } finally {
       await nc.close();
