@@ -11,6 +11,8 @@ import {
   openBucket,
   openEntry,
   parseEffective,
+  SRS_BUCKET,
+  SRS_KEY,
   seal,
 } from '@mta/shared';
 import type { Command } from 'commander';
@@ -55,23 +57,43 @@ export async function fleetInit(io: CliIo, o: { replicas: number }): Promise<voi
   }
 }
 
-// `mta fleet retire dkim|cert`: a retirement signed with this node's MTA_FLEET_KEY replaces the entry. Nodes serving
-// the domain drop that DKIM key and the fleet settles on a new one; a retired certificate is never installed or
-// published again (the served one stays until its successor arrives).
-export async function fleetRetire(io: CliIo, what: 'dkim' | 'cert', name: string, o: { selector?: string }): Promise<void> {
+// The environment and this node's signing identity (MTA_FLEET_KEY), for commands that write signed entries.
+async function fleetSigner(io: CliIo, cmd: string) {
   const r = await parseEffective(io.env);
   if (!r.ok) {
     for (const e of r.errors) io.err(formatIssue(e));
     throw new CliExit(1);
   }
   if (!r.config.MTA_FLEET_KEY) {
-    io.err('mta fleet retire: needs MTA_FLEET_KEY (run it on a fleet node)');
+    io.err(`${cmd}: needs MTA_FLEET_KEY (run it on a fleet node)`);
     throw new CliExit(2);
   }
-  const identity = await FleetIdentity.load(r.config.MTA_FLEET_KEY, r.config.MTA_NODE, r.config.MTA_FLEET_TRUST ?? []);
+  return {
+    config: r.config,
+    identity: await FleetIdentity.load(r.config.MTA_FLEET_KEY, r.config.MTA_NODE, r.config.MTA_FLEET_TRUST ?? []),
+  };
+}
+
+// `mta fleet rotate srs`: a new random SRS secret, signed with this node's MTA_FLEET_KEY, replaces the fleet's. Every
+// node makes it its signing line and keeps the previous ones to verify (addresses already sent still reverse). The
+// secret is never printed.
+export async function fleetRotateSrs(io: CliIo): Promise<void> {
+  const { identity } = await fleetSigner(io, 'mta fleet rotate srs');
+  const secret = process.getBuiltinModule('node:crypto').randomBytes(32).toString('base64');
+  await withConnection(io, 'fleet-rotate', async (nc) => {
+    const kv = await openBucket(nc, SRS_BUCKET);
+    await kv.put(SRS_KEY, seal(identity, SRS_BUCKET, SRS_KEY, new TextEncoder().encode(secret)));
+  });
+  io.out(`rotated ${SRS_BUCKET} ${SRS_KEY} (signed by ${identity.node}); every node restarts postsrsd with the new secret`);
+}
+
+// `mta fleet retire dkim|cert`: a retirement signed with this node's MTA_FLEET_KEY replaces the entry. Nodes serving
+// the domain drop that DKIM key and the fleet settles on a new one; a retired certificate is never installed or
+// published again (the served one stays until its successor arrives).
+export async function fleetRetire(io: CliIo, what: 'dkim' | 'cert', name: string, o: { selector?: string }): Promise<void> {
+  const { config: r, identity } = await fleetSigner(io, 'mta fleet retire');
   const domain = name.toLowerCase();
-  const [bucket, key] =
-    what === 'dkim' ? [DKIM_BUCKET, kvKey(domain, o.selector ?? r.config.DKIM_SELECTOR)] : [CERTS_BUCKET, kvKey(domain)];
+  const [bucket, key] = what === 'dkim' ? [DKIM_BUCKET, kvKey(domain, o.selector ?? r.DKIM_SELECTOR)] : [CERTS_BUCKET, kvKey(domain)];
   await withConnection(io, 'fleet-retire', async (nc) => {
     const kv = await openBucket(nc, bucket);
     // A certificate retirement names the serial it retires (renewals may be backdated before it): the newest signed
@@ -121,6 +143,12 @@ export function registerFleetAdmin(fleet: Command, io: CliIo): void {
     .command('cert <main>')
     .description('never install or publish the current certificate of this main domain again')
     .action((main: string) => fleetRetire(io, 'cert', main, {}));
+  fleet
+    .command('rotate')
+    .description('replace a shared secret fleet-wide (signed with MTA_FLEET_KEY)')
+    .command('srs')
+    .description('a new SRS secret on every node; the previous ones still reverse what was sent with them')
+    .action(() => fleetRotateSrs(io));
   fleet
     .command('keygen')
     .description("print a new NKEY seed and public key (MTA_FLEET_KEY, NATS_NKEY); --public: this node's MTA_FLEET_TRUST entry")

@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { natsJetStream, natsKv } from '../nats-lazy.ts';
-import { BUCKET_HISTORY, CERTS_BUCKET, DKIM_BUCKET, GUARD_BUCKET } from './kv.ts';
+import { BUCKET_HISTORY, CERTS_BUCKET, DKIM_BUCKET, GUARD_BUCKET, SRS_BUCKET } from './kv.ts';
 import { LEARN_STREAM, learnStreamConfig } from './learn.ts';
 
 // `mta fleet init`: the operator creates the buckets and the stream once, with JetStream admin credentials that no
@@ -11,7 +11,7 @@ export async function initFleet(nc: NatsConnection, replicas: number): Promise<s
   const [{ jetstreamManager }, { Kvm }] = await Promise.all([natsJetStream(), natsKv()]);
   const jsm = await jetstreamManager(nc);
   const done: string[] = [];
-  for (const bucket of [DKIM_BUCKET, CERTS_BUCKET, GUARD_BUCKET]) {
+  for (const bucket of [DKIM_BUCKET, CERTS_BUCKET, GUARD_BUCKET, SRS_BUCKET]) {
     await new Kvm(nc).create(bucket, { history: BUCKET_HISTORY, replicas });
     const name = `KV_${bucket}`;
     const { config } = await jsm.streams.info(name);

@@ -19,6 +19,9 @@ export type FleetBucket = KV;
 export const DKIM_BUCKET = 'mta-dkim';
 export const CERTS_BUCKET = 'mta-certs';
 export const GUARD_BUCKET = 'mta-guard';
+export const SRS_BUCKET = 'mta-srs';
+// The one entry of mta-srs: the fleet's SRS secret (bounces may come back to any node).
+export const SRS_KEY = 'secret';
 
 // Opens a bucket, creating it on first use, so no node needs an admin step before joining. Created with 3 replicas
 // when the servers form a cluster (losing one server loses no key), else 1; an existing bucket is bound as it is.

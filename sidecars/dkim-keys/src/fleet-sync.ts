@@ -4,33 +4,21 @@ import {
   claimSigned,
   DKIM_BUCKET,
   type FleetBucket,
-  type FleetConnection,
-  type FleetIdentity,
   type FleetLedger,
   type Following,
   followSigned,
   kvKey,
-  openBucket,
   openLedger,
-  type Publish,
   reportRefusal,
 } from '@mta/shared';
 import type { DkimCore } from './core.ts';
 import { applyFleetKey, type FleetPolicy, readLocalKey, retireLocalKey } from './fleet.ts';
+import { type FleetLink, followLink, openAtStart } from './fleet-link.ts';
 import { listKeys } from './inventory.ts';
 import { inspectKey } from './keyinfo.ts';
 import { type KeyId, keyFileName, parseKeyFileName } from './names.ts';
 
-// How the service reaches the fleet: the bus's live connection (undefined once the bus closed first).
-export interface FleetLink {
-  connection: () => Promise<FleetConnection | undefined>;
-  identity: FleetIdentity;
-  publish?: Publish;
-  // How long the start waits for the fleet before generating a missing key locally (default 3 s).
-  startWaitMs?: number;
-  // First pause between attempts while the bucket cannot be opened (no JetStream yet, no permission …).
-  retryMs?: number;
-}
+export type { FleetLink } from './fleet-link.ts';
 
 // A key's public fingerprint, or undefined when the bytes are not a usable key.
 const fingerprintOf = (pem: Buffer): string | undefined => {
@@ -62,16 +50,8 @@ export class DkimFleet {
   // One bounded attempt at the start: connected and bucket open within startWaitMs, else undefined (keep going locally).
   async open(): Promise<boolean> {
     this.ledger ??= await openLedger(this.stateDir, DKIM_BUCKET, this.link.identity, this.core.log);
-    const timeout = new Promise<undefined>((r) => setTimeout(() => r(undefined), this.link.startWaitMs ?? 3000).unref());
-    const nc = await Promise.race([this.link.connection(), timeout]);
-    if (!nc) return false;
-    try {
-      this.kv = await openBucket(nc, DKIM_BUCKET);
-      return true;
-    } catch (e) {
-      this.core.log.warn({ event: 'dkim.fleet.unavailable', err: (e as Error).message }, 'DKIM fleet bucket not available yet');
-      return false;
-    }
+    this.kv = await openAtStart(this.link, DKIM_BUCKET, this.core.log, 'dkim.fleet.unavailable');
+    return !!this.kv;
   }
 
   private refuse(id: KeyId, reason: string, signer?: string): void {
@@ -178,13 +158,7 @@ export class DkimFleet {
     const ledger = this.ledger;
     if (!ledger) throw new Error('DkimFleet.start before open');
     this.following = followSigned({
-      connection: this.link.connection,
-      bucket: DKIM_BUCKET,
-      log: this.core.log,
-      identity: this.link.identity,
-      ledger,
-      publish: this.link.publish,
-      retryMs: this.link.retryMs,
+      ...followLink(this.link, DKIM_BUCKET, ledger, this.core.log),
       onOpen: async (kv) => {
         this.kv = kv;
         await this.run(() => this.publishLocal());

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -19,6 +20,8 @@ import type { Publish } from './events.ts';
 import { DkimFleet, type FleetLink } from './fleet-sync.ts';
 import { KeyInfoCache } from './keycache.ts';
 import { inspectKey, type KeyInfo } from './keyinfo.ts';
+import { restartPostsrsd } from './srs-file.ts';
+import { SrsFleet } from './srs-fleet.ts';
 import { syncKeys } from './sync.ts';
 import { watchKeyDir } from './watch.ts';
 
@@ -95,6 +98,18 @@ export async function runDkimKeys(o: ServiceOptions): Promise<{ core: DkimCore; 
   const fleetFailed = (e: Error) =>
     log.warn({ event: 'dkim.fleet.unavailable', err: e.message }, 'fleet not reachable; keys stay local for now');
   if (inFleet) await fleet.preAdopt(domains).catch(fleetFailed);
+  // The SRS secret is a key the fleet shares too, wherever postsrsd runs: when the seed wired SRS (its argument file,
+  // the postsrsd service's own rule). postsrsd is restarted when the fleet's secret differs from ours.
+  const srs =
+    o.watch && o.fleet && existsSync(paths.srsArgs)
+      ? new SrsFleet(
+          { secret: paths.srsSecret, restart: () => restartPostsrsd(paths.serviceDir, log), log },
+          o.fleet,
+          run,
+          paths.fleetState,
+        )
+      : undefined;
+  if (srs && (await srs.open())) await srs.claim().catch(fleetFailed);
   const done = await ensureKeys(core, { domains, bits: config.DKIM_KEYBITS, envKey, seeding: o.seeding ?? isSeeding(paths, config) });
   const { keys } = await syncKeys(core, { announce: false });
   // Settle with the fleet before reporting ready, so a key that loses (e.g. minted by `--once`) is never announced.
@@ -113,9 +128,11 @@ export async function runDkimKeys(o: ServiceOptions): Promise<{ core: DkimCore; 
     log,
   );
   fleet?.start();
+  srs?.start();
   return {
     core,
     close: async () => {
+      await srs?.close();
       await fleet?.close();
       await watcher.close();
       await amavisReload.close();

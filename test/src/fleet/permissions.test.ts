@@ -22,7 +22,13 @@ before(async () => {
   cleanup = t.cleanup;
   nats = await startFleetNats(t.dir, 1);
   const admin = await login('admin');
-  assert.deepEqual(await initFleet(admin, 1), ['bucket mta-dkim', 'bucket mta-certs', 'bucket mta-guard', `stream ${LEARN_STREAM}`]);
+  assert.deepEqual(await initFleet(admin, 1), [
+    'bucket mta-dkim',
+    'bucket mta-certs',
+    'bucket mta-guard',
+    'bucket mta-srs',
+    `stream ${LEARN_STREAM}`,
+  ]);
 });
 after(async () => {
   for (const c of conns) await c.close().catch(() => {});

@@ -1,11 +1,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { issue, makeCa, type TestCa } from '@mta/acme-watch/testing';
+import { initFleet } from '@mta/shared';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { createUser } from '@nats-io/nkeys';
 import { type ConnectionOptions, connect, type NatsConnection, nkeyAuthenticator } from '@nats-io/transport-node';
 import { type Daemon, startDaemon } from './daemon.ts';
 import { eventually, freePort, waitForPort } from './net.ts';
+import { tempRoot } from './tmp.ts';
 
 const EXAMPLE = new URL('../../../examples/fleet/nats-server.conf', import.meta.url);
 
@@ -116,5 +118,25 @@ export async function startFleetNats(dir: string, size = 3): Promise<FleetNats> 
       await waitForPort(ports[i] as number);
     },
     stop,
+  };
+}
+
+// One server of the example config in its own temp dir, with the buckets and the stream made as an operator makes
+// them (`mta fleet init` as the admin user), so nodes log in with least privilege. stop() also removes the dir.
+export async function initializedFleetNats(prefix: string): Promise<FleetNats> {
+  const t = await tempRoot(prefix);
+  const nats = await startFleetNats(t.dir, 1);
+  const admin = await nats.login('admin');
+  try {
+    await initFleet(admin, 1);
+  } finally {
+    await admin.close();
+  }
+  return {
+    ...nats,
+    stop: async () => {
+      await nats.stop();
+      await t.cleanup();
+    },
   };
 }
