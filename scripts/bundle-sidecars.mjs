@@ -2,8 +2,7 @@
 // image. One file set instead of a node_modules walk, and code split at every dynamic import, so what an idle
 // sidecar never calls (the NATS client outside a fleet, execa) is never loaded: the bundled
 // spamd-learn idles at ~48 MB resident instead of ~64 MB for the compiled dist/ tree (bench/spamd-learn).
-// Usage: node scripts/bundle-sidecars.mjs [name…]
-import { readFileSync } from 'node:fs';
+// Usage: node scripts/bundle-sidecars.mjs [--out DIR] [name…] (DIR/<name>/main.js instead of sidecars/<name>/bundle/)
 import { readFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -76,17 +75,10 @@ export async function bundleSidecar(name, outdir = `${repo}sidecars/${name}/bund
   return `${outdir}/main.js`;
 }
 
-// How image/lib/sidecar starts a bundle (node flags, malloc tuning), for tests and benches that run bundles the same way.
-export function launcher() {
-  const script = readFileSync(`${repo}image/lib/sidecar`, 'utf8');
-  const value = (name) => new RegExp(`^${name}="([^"]*)"`, 'm').exec(script)?.[1] ?? '';
-  return {
-    nodeFlags: value('NODE_FLAGS').split(' ').filter(Boolean),
-    env: { GLIBC_TUNABLES: value('NODE_MALLOC'), MTA_GLIBC_TUNABLES: process.env.GLIBC_TUNABLES ?? '' },
-  };
-}
-
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const names = process.argv.slice(2);
-  for (const name of names.length ? names : LONG_RUNNING) console.log(`bundled ${await bundleSidecar(name)}`);
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--out');
+  const out = at === -1 ? undefined : args.splice(at, 2)[1];
+  for (const name of args.length ? args : LONG_RUNNING)
+    console.log(`bundled ${await bundleSidecar(name, out === undefined ? undefined : `${out}/${name}`)}`);
 }

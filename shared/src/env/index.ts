@@ -3,6 +3,7 @@ export * from './parse.ts';
 export * from './redact.ts';
 export * from './rule.ts';
 export * from './schema.ts';
+export * from './secrets.ts';
 export * from './spec.ts';
 export * from './uses.ts';
 export { parseDuration } from './vars/defence.ts';

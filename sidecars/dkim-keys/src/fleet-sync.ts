@@ -9,17 +9,19 @@ import {
   type FleetLedger,
   type Following,
   followSigned,
+  type KeyId,
+  keyFileName,
   kvKey,
   openBucket,
   openLedger,
   type Publish,
+  parseKeyFileName,
   reportRefusal,
 } from '@mta/shared';
 import type { DkimCore } from './core.ts';
 import { applyFleetKey, type FleetPolicy, readLocalKey, retireLocalKey } from './fleet.ts';
 import { listKeys } from './inventory.ts';
 import { inspectKey } from './keyinfo.ts';
-import { type KeyId, keyFileName, parseKeyFileName } from './names.ts';
 
 // How the service reaches the fleet: the bus's live connection (undefined once the bus closed first).
 export interface FleetLink {

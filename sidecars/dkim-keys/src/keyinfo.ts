@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { dkimTxtValue } from './txt.ts';
+import { dkimTxtValue } from '@mta/shared';
 
 export const MIN_BITS = 1024;
 

@@ -1,8 +1,16 @@
 import { join } from 'node:path';
-import { fixOwnership, isUnsafe, type RefusedPaths, readIfExists, writeAtomic, writeIfChanged } from '@mta/shared';
+import {
+  fixOwnership,
+  isUnsafe,
+  type KeyId,
+  type RefusedPaths,
+  readIfExists,
+  renderTxtRecord,
+  txtFileName,
+  writeAtomic,
+  writeIfChanged,
+} from '@mta/shared';
 import type { KeyInfo } from './keyinfo.ts';
-import { type KeyId, txtFileName } from './names.ts';
-import { renderTxtRecord } from './txt.ts';
 
 export type Owner = { uid: number; gid: number } | undefined;
 

@@ -13,7 +13,7 @@ export interface Response {
   body: string;
 }
 
-const REASONS: Record<number, string> = {
+const SENDER_REASONS: Record<number, string> = {
   200: 'OK',
   400: 'Bad Request',
   404: 'Not Found',
@@ -62,7 +62,7 @@ export function serveHttp(host: string, port: number, handle: (r: Request) => Pr
       clearTimeout(headTimer);
       const body = req?.method === 'HEAD' ? '' : r.body;
       socket.end(
-        `HTTP/1.1 ${r.status} ${REASONS[r.status] ?? ''}\r\ncontent-type: ${r.type}\r\ncontent-length: ${Buffer.byteLength(r.body)}\r\n` +
+        `HTTP/1.1 ${r.status} ${SENDER_REASONS[r.status] ?? ''}\r\ncontent-type: ${r.type}\r\ncontent-length: ${Buffer.byteLength(r.body)}\r\n` +
           `cache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
       );
     };
