@@ -7,7 +7,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-export const LONG_RUNNING = ['dkim-keys', 'acme-watch', 'spamd-learn', 'guard', 'metrics', 'sender-milter'];
+const LONG_RUNNING = ['dkim-keys', 'acme-watch', 'spamd-learn', 'guard', 'metrics', 'sender-milter'];
 const repo = fileURLToPath(new URL('..', import.meta.url));
 
 // Requires that load node builtins the sidecars never use at run time, made lazy: pino's transports (worker
@@ -45,7 +45,7 @@ const lazyRequires = {
 };
 
 // Bundles one sidecar into `outdir` (default sidecars/<name>/bundle); returns the entry file.
-export async function bundleSidecar(name, outdir = `${repo}sidecars/${name}/bundle`) {
+async function bundleSidecar(name, outdir = `${repo}sidecars/${name}/bundle`) {
   await rm(outdir, { recursive: true, force: true });
   await build({
     entryPoints: { main: `${repo}sidecars/${name}/src/main.ts` },

@@ -17,7 +17,7 @@ import { CliExit, type CliIo } from './io.ts';
 import { VERSION } from './version.ts';
 
 // Builds the `mta` command tree; each command lives in commands/ and gets the injected io.
-export function buildProgram(io: CliIo): Command {
+function buildProgram(io: CliIo): Command {
   const program = new Command('mta')
     .description('Operator tool of the mta mail container (postfix, dovecot, amavis)')
     .version(VERSION, '-V, --version')

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { component } from '../component.ts';
 import { CliExit, type CliIo } from '../io.ts';
 
-export interface DkimShowOptions {
+interface DkimShowOptions {
   // host[:port] of a DNS server to ask instead of the system resolver.
   dns?: string;
   // Skip the DNS comparison (offline hosts).
@@ -25,7 +25,7 @@ async function lookup(dkim: DkimModule, resolver: Resolver, entry: KeyEntry): Pr
 }
 
 // `mta dkim show [domain]`: selector, bits, fingerprint and TXT value of each key, and whether DNS publishes it.
-export async function dkimShow(io: CliIo, domain: string | undefined, opts: DkimShowOptions): Promise<void> {
+async function dkimShow(io: CliIo, domain: string | undefined, opts: DkimShowOptions): Promise<void> {
   const parsed = parseEnv(io.env);
   if (!parsed.ok) {
     for (const e of parsed.errors) io.err(formatIssue(e));

@@ -4,7 +4,7 @@ import { component } from '../component.ts';
 import { CliExit, type CliIo } from '../io.ts';
 
 // `mta dns [domain]`: the MX, SPF, DKIM and DMARC records a user must publish, ready for a zone file.
-export async function dnsRecords(io: CliIo, domain: string | undefined): Promise<void> {
+async function dnsRecords(io: CliIo, domain: string | undefined): Promise<void> {
   const parsed = parseEnv(io.env);
   if (!parsed.ok) {
     for (const e of parsed.errors) io.err(formatIssue(e));

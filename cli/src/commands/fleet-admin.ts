@@ -44,7 +44,7 @@ async function withConnection<T>(io: CliIo, name: string, job: (nc: FleetConnect
 }
 
 // `mta fleet init`: the buckets and the stream, created once by the operator with admin credentials.
-export async function fleetInit(io: CliIo, o: { replicas: number }): Promise<void> {
+async function fleetInit(io: CliIo, o: { replicas: number }): Promise<void> {
   try {
     const done = await withConnection(io, 'fleet-init', (nc) => initFleet(nc, o.replicas));
     for (const d of done) io.out(`ready: ${d}`);
@@ -58,7 +58,7 @@ export async function fleetInit(io: CliIo, o: { replicas: number }): Promise<voi
 // `mta fleet retire dkim|cert`: a retirement signed with this node's MTA_FLEET_KEY replaces the entry. Nodes serving
 // the domain drop that DKIM key and the fleet settles on a new one; a retired certificate is never installed or
 // published again (the served one stays until its successor arrives).
-export async function fleetRetire(io: CliIo, what: 'dkim' | 'cert', name: string, o: { selector?: string }): Promise<void> {
+async function fleetRetire(io: CliIo, what: 'dkim' | 'cert', name: string, o: { selector?: string }): Promise<void> {
   const r = parseEnv(io.env);
   if (!r.ok) {
     for (const e of r.errors) io.err(formatIssue(e));
@@ -89,7 +89,7 @@ export async function fleetRetire(io: CliIo, what: 'dkim' | 'cert', name: string
 
 // `mta fleet keygen`: a new NKEY user seed, for MTA_FLEET_KEY (or NATS_NKEY); `--public` prints this node's public
 // signing key from MTA_FLEET_KEY, as the other nodes list it in MTA_FLEET_TRUST.
-export async function fleetKeygen(io: CliIo, o: { public?: boolean }): Promise<void> {
+async function fleetKeygen(io: CliIo, o: { public?: boolean }): Promise<void> {
   if (o.public) {
     const r = parseEnv(io.env);
     if (!r.ok || !r.config.MTA_FLEET_KEY) {

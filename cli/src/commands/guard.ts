@@ -21,7 +21,7 @@ const tables = (paths: ReturnType<typeof mtaPaths>) => new BanTables(paths, dete
 const row = (b: Ban): string => [b.ip.padEnd(39), b.until.padEnd(24), `${b.origin}@${b.node}`.padEnd(20), b.reason].join(' ');
 
 // `mta guard ls`: the bans in force.
-export async function guardLs(io: CliIo, o: { json?: boolean }): Promise<void> {
+async function guardLs(io: CliIo, o: { json?: boolean }): Promise<void> {
   const { store } = context(io);
   const bans = (await store.list()).filter((b) => Date.parse(b.until) > Date.now());
   if (o.json) {
@@ -37,7 +37,7 @@ export async function guardLs(io: CliIo, o: { json?: boolean }): Promise<void> {
 }
 
 // `mta guard ban <ip>`: refused for addresses the guard protects (loopback, MYNETWORKS, proxies, GUARD_IGNORE).
-export async function guardBan(io: CliIo, raw: string, o: { for?: string; reason?: string }): Promise<void> {
+async function guardBan(io: CliIo, raw: string, o: { for?: string; reason?: string }): Promise<void> {
   const { config, paths, store } = context(io);
   const ip = normalizeIp(raw);
   if (!ip) {
@@ -75,7 +75,7 @@ export async function guardBan(io: CliIo, raw: string, o: { for?: string; reason
 }
 
 // `mta guard unban <ip>`.
-export async function guardUnban(io: CliIo, raw: string): Promise<void> {
+async function guardUnban(io: CliIo, raw: string): Promise<void> {
   const { paths, store } = context(io);
   const ip = normalizeIp(raw);
   if (!ip || !(await store.remove(ip))) {

@@ -8,7 +8,4 @@ export * from './spec.ts';
 export * from './uses.ts';
 export { parseDuration } from './vars/defence.ts';
 export type { Destiny, RazorRegistration } from './vars/filter-dkim.ts';
-export type { TrustedKey } from './vars/fleet.ts';
-export type { Alias, Mailbox } from './vars/mail.ts';
-export type { RelayHostAuth, SmtpTlsLevel } from './vars/relay-tls.ts';
-export type { SaslClient, SenderPatterns } from './vars/sasl-ldap-mysql.ts';
+export type { SaslClient } from './vars/sasl-ldap-mysql.ts';

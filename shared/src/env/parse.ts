@@ -57,7 +57,7 @@ export function rawValue(name: VarName, env: RawEnv): string | undefined {
 }
 
 // Every rule of every spec, split by severity; each issue is reported on the variable that carries the rule.
-export function checkRules(config: Config, ctx: RuleContext): { errors: EnvIssue[]; warnings: EnvIssue[] } {
+function checkRules(config: Config, ctx: RuleContext): { errors: EnvIssue[]; warnings: EnvIssue[] } {
   const errors: EnvIssue[] = [];
   const warnings: EnvIssue[] = [];
   for (const [name, spec] of Object.entries(VARS) as [VarName, VarSpec][]) {

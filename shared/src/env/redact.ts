@@ -1,7 +1,7 @@
 import { SECRET_VARS, VARS, type VarName } from './schema.ts';
 import type { RawEnv, VarSpec } from './spec.ts';
 
-export const REDACTED = '[redacted]';
+const REDACTED = '[redacted]';
 
 // The environment as it may be logged: secret variables (and their __FILE paths' contents) never appear.
 export function redactedEnv(env: RawEnv): Record<string, string> {

@@ -7,7 +7,7 @@ import type { FleetLedger } from './ledger.ts';
 import { type Publish, reportRefusal } from './refusal.ts';
 import { betterValue, PutBacks } from './restore.ts';
 
-export type Accepted = Extract<Opened, { ok: true }>;
+type Accepted = Extract<Opened, { ok: true }>;
 
 export interface FollowSignedOptions extends Omit<FollowOptions, 'onEntry' | 'onDelete'> {
   identity: FleetIdentity;

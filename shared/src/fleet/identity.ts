@@ -7,7 +7,7 @@ const CONTEXT = 'mta-fleet-v1';
 
 // What one signature covers: the operation, where the entry lives (bucket/key or learn/kind), when, and the body's
 // SHA-256. Moving a signed value to another key, or replaying it as another operation, breaks it.
-export const signedText = (op: string, scope: string, at: string, digestHex: string): Uint8Array =>
+const signedText = (op: string, scope: string, at: string, digestHex: string): Uint8Array =>
   new TextEncoder().encode([CONTEXT, op, scope, at, digestHex].join('\n'));
 
 export const sha256Hex = (data: Uint8Array): string =>

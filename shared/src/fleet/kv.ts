@@ -9,7 +9,7 @@ import { betterValue, PutBacks } from './restore.ts';
 
 // JetStream requests of the fleet loops give up after this (the client's default is 5 s): during a cluster
 // failover a request to a server being replaced fails fast and the loop asks again.
-export const API_TIMEOUT_MS = 1000;
+const API_TIMEOUT_MS = 1000;
 
 // The connection and bucket the fleet loops hold, named here so sidecars need no NATS package of their own.
 export type FleetConnection = NatsConnection;

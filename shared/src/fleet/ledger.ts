@@ -28,7 +28,7 @@ export interface Newest {
   op: string;
 }
 
-export const LEDGER_MAX_RECORDS = 100_000;
+const LEDGER_MAX_RECORDS = 100_000;
 const PRUNE_EVERY_MS = 86_400_000;
 
 // A node's memory of one fleet bucket, kept on /srv so that a restart does not forget it: per key the newest signed

@@ -7,7 +7,7 @@ import { splitLine } from './line.ts';
 import { parsePostfix } from './postfix.ts';
 
 // The daemons whose log streams runit also keeps in a directory (image/lib/svlog): <logDir>/<daemon>/current.
-export const LOGGED_DAEMONS = ['postfix', 'dovecot', 'amavis'] as const;
+const LOGGED_DAEMONS = ['postfix', 'dovecot', 'amavis'] as const;
 export type LoggedDaemon = (typeof LOGGED_DAEMONS)[number];
 
 // One line of any daemon -> its event, or undefined; `daemon`: the stream it came from (lines that do not name it).

@@ -9,7 +9,7 @@ import { reloadPostfix } from './postfix-reload.ts';
 // only when main.cf changed. A reload restarts every postfix daemon, tlsmgr and anvil among them, and each smtpd
 // that was talking to the old ones waits a fixed second before it retries: a stall of new connections. New
 // certificate files need none: the rebuilt SNI table makes old smtpd processes exit before their next connection.
-export const DEFAULT_HOOK = 'postfix reload';
+const DEFAULT_HOOK = 'postfix reload';
 
 // What the daemons need after an install: dovecot (when this variant has it) re-reads its certificate only on a
 // reload; postfix needs one only for a changed main.cf.

@@ -23,7 +23,7 @@ export interface AcmeWatchOptions {
 }
 
 // The service from plain options; `reload: false` for the entry step, which runs before the daemons.
-export function acmeService(o: AcmeWatchOptions, reload = true): AcmeService {
+function acmeService(o: AcmeWatchOptions, reload = true): AcmeService {
   const names = wantedNames(o.hostname, o.mailDomains);
   o.log.info({ event: 'acme.start', file: o.file, names, resolver: o.resolver ?? null }, 'acme-watch starting');
   return new AcmeService({ ...o, names, reload });

@@ -51,7 +51,7 @@ async function keyOwner(): Promise<{ uid: number; gid: number } | undefined> {
 }
 
 // Seeding is when the user's variables win over files on disk: the seed's own gate.
-export const isSeeding = (paths: MtaPaths, config: DkimConfig): boolean =>
+const isSeeding = (paths: MtaPaths, config: DkimConfig): boolean =>
   seedGate({ FORCE_CONFIG: config.FORCE_CONFIG, DOCKER_UNLOCK_FILE: config.DOCKER_UNLOCK_FILE }, paths.root).run;
 
 // The sidecar without its process shell: validate, key every domain, render the amavis snippet, then watch.

@@ -15,7 +15,7 @@ import type { KeyInfo } from './keyinfo.ts';
 export type Owner = { uid: number; gid: number } | undefined;
 
 // Readable by the amavis group only; amavis loads keys after dropping privileges (and again on every reload).
-export const KEY_MODE = 0o640;
+const KEY_MODE = 0o640;
 
 // The bytes of a key file, or undefined when it does not exist or is refused (a planted link: logged once, and
 // the atomic write that follows replaces the link, never its target).

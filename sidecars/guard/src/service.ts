@@ -24,9 +24,9 @@ export interface GuardOptions {
   onChange?: (added: readonly Ban[], lifted: readonly Ban[]) => void;
 }
 
-export const BANNED_SUBJECT = 'mta.guard.banned';
-export const UNBANNED_SUBJECT = 'mta.guard.unbanned';
-export const CAPPED_SUBJECT = 'mta.guard.capped';
+const BANNED_SUBJECT = 'mta.guard.banned';
+const UNBANNED_SUBJECT = 'mta.guard.unbanned';
+const CAPPED_SUBJECT = 'mta.guard.capped';
 
 type Announce = { ban: Ban; what: 'banned' | 'lifted' | 'expired' };
 

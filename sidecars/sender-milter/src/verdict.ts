@@ -24,7 +24,7 @@ export interface Decision {
 }
 
 // At most this many distinct addresses are checked per message.
-export const MAX_ADDRESSES = 10;
+const MAX_ADDRESSES = 10;
 // XCLIENT's own words for "no login": a login of that name would be taken for none.
 const UNUSABLE_LOGIN = /^\[(?:UNAVAILABLE|TEMPUNAVAIL)\]$/i;
 

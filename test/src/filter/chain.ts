@@ -39,7 +39,7 @@ export interface ChainOptions {
 }
 
 // One line of `postqueue -j`.
-export interface QueueEntry {
+interface QueueEntry {
   queue_name: string;
   queue_id: string;
   sender: string;

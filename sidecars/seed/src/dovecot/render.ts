@@ -9,8 +9,6 @@ import { renderSqlPassdb } from './sql.ts';
 import { saslServices } from './submission.ts';
 import { dovecotTlsFiles, renderDovecotTls } from './tls.ts';
 
-export { DOVECOT_LMTP } from './sasl.ts';
-
 // Files only dovecot's auth process may read: they hold passwords.
 const secretFile = (path: string, content: string): PlannedFile => ({ path, content, mode: 0o640, owner: 'root', group: 'dovecot' });
 

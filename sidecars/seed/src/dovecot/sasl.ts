@@ -4,7 +4,7 @@ import type { Config } from '@mta/shared';
 export type SaslMethod = 'passwd-file' | 'ldap' | 'sql' | 'imap';
 
 // Dovecot takes final delivery (and so serves IMAP/POP3) when VIRTUAL_TRANSPORT names its LMTP socket.
-export const DOVECOT_LMTP = 'lmtp:unix:private/transport';
+const DOVECOT_LMTP = 'lmtp:unix:private/transport';
 export const dovecotDelivers = (c: Config): boolean => c.VIRTUAL_TRANSPORT.trim() === DOVECOT_LMTP;
 
 // A method is active when its variables are set; submission and smtps exist only if at least one is.

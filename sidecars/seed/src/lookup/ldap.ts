@@ -4,7 +4,7 @@ import type { PlannedFile, PlanPart, RenderContext } from '../plan.ts';
 import { cfFile } from './cf.ts';
 
 // Table file names of the seed, so existing volumes and docs keep matching.
-export const LDAP_TABLES = {
+const LDAP_TABLES = {
   users: 'ldap-users.cf',
   aliases: 'ldap-aliases.cf',
   groups: 'ldap-groups.cf',

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { PlannedFile, PlanPart, RenderContext } from '../plan.ts';
 import { cfFile } from './cf.ts';
 
-export const MYSQL_TABLES = { users: 'mysql-users.cf', aliases: 'mysql-aliases.cf' } as const;
+const MYSQL_TABLES = { users: 'mysql-users.cf', aliases: 'mysql-aliases.cf' } as const;
 
 // Postfix MySQL lookups on one connection, each switched on by its own query: mailboxes and aliases.
 export function renderMysqlLookups(ctx: RenderContext): PlanPart {

@@ -6,7 +6,7 @@ import { completeAddress } from './domains.ts';
 import { TABLE_TYPE, tableText, withIndex } from './tables.ts';
 
 // Files of the sender check, next to main.cf.
-export const senderFiles = (postfixConf: string) => ({
+const senderFiles = (postfixConf: string) => ({
   owners: join(postfixConf, 'sender_logins'),
   self: join(postfixConf, 'sender_logins_self.pcre'),
   classes: join(postfixConf, 'sender_login_classes'),

@@ -19,7 +19,7 @@ export const selfSignedFiles = (dir: string) => ({
   key: join(dir, 'key.pem'),
 });
 
-export function selfSignedPlan(dir: string, keyPem: string, certPem: string): PlannedFile[] {
+function selfSignedPlan(dir: string, keyPem: string, certPem: string): PlannedFile[] {
   const f = selfSignedFiles(dir);
   return [
     { path: f.key, content: keyPem, mode: 0o600 },

@@ -24,7 +24,7 @@ const isAtext = (c: number) =>
   c >= 0x80;
 
 // Folding: a line break followed by white space is white space; any other line break or control is an error.
-export function unfold(value: string): string {
+function unfold(value: string): string {
   return value.replace(/\r?\n(?=[ \t])/g, '').replace(/(?:\r?\n)+$/, '');
 }
 
