@@ -1,9 +1,9 @@
 import { Resolver } from 'node:dns/promises';
 import type { KeyEntry, Published } from '@mta/dkim-keys';
-import { formatIssue, mtaPaths, parseEnv } from '@mta/shared';
+import { ErrorCode, formatIssue, mtaPaths, parseEnv } from '@mta/shared';
 import type { Command } from 'commander';
 import { component } from '../component.ts';
-import { CliExit, type CliIo } from '../io.ts';
+import { type CliIo, failure } from '../io.ts';
 
 interface DkimShowOptions {
   // host[:port] of a DNS server to ask instead of the system resolver.
@@ -29,7 +29,7 @@ async function dkimShow(io: CliIo, domain: string | undefined, opts: DkimShowOpt
   const parsed = parseEnv(io.env);
   if (!parsed.ok) {
     for (const e of parsed.errors) io.err(formatIssue(e));
-    throw new CliExit(1);
+    throw failure(io, ErrorCode.Config);
   }
   const dkim = await component('dkim-keys', 'dkim show', io);
   const keys = await dkim.listKeys(mtaPaths(io.env.MTA_ROOT).dkim);
@@ -60,7 +60,7 @@ async function dkimShow(io: CliIo, domain: string | undefined, opts: DkimShowOpt
       io.out(`  dns          ${opts.offline ? 'not checked (--offline)' : dkim.describePublished(await lookup(dkim, resolver, k))}`);
     }
   }
-  if (missing) throw new CliExit(1);
+  if (missing) throw failure(io, ErrorCode.Io);
 }
 
 // Adds `dkim show` to the program.

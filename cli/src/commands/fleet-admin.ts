@@ -1,6 +1,7 @@
 import {
   CERTS_BUCKET,
   DKIM_BUCKET,
+  ErrorCode,
   type FleetConnection,
   FleetIdentity,
   formatIssue,
@@ -14,7 +15,7 @@ import {
   seal,
 } from '@mta/shared';
 import type { Command } from 'commander';
-import { CliExit, type CliIo } from '../io.ts';
+import { type CliIo, failure, wasTold } from '../io.ts';
 import { cliBus, connected } from './bus-connect.ts';
 
 const CONNECT_MS = 5000;
@@ -36,7 +37,7 @@ async function withConnection<T>(io: CliIo, name: string, job: (nc: FleetConnect
   try {
     await connected(bus, io, CONNECT_MS);
     const nc = await bus.connection();
-    if (!nc) throw new CliExit(2);
+    if (!nc) throw failure(io, ErrorCode.Unavailable);
     return await job(nc);
   } finally {
     await bus.close();
@@ -49,9 +50,8 @@ async function fleetInit(io: CliIo, o: { replicas: number }): Promise<void> {
     const done = await withConnection(io, 'fleet-init', (nc) => initFleet(nc, o.replicas));
     for (const d of done) io.out(`ready: ${d}`);
   } catch (e) {
-    if (e instanceof CliExit) throw e;
-    io.err(`mta fleet init: ${(e as Error).message} (needs JetStream admin credentials; see docs/fleet.md)`);
-    throw new CliExit(1);
+    if (wasTold(e)) throw e;
+    throw failure(io, ErrorCode.Exec, `mta fleet init: ${(e as Error).message} (needs JetStream admin credentials; see docs/fleet.md)`);
   }
 }
 
@@ -62,11 +62,10 @@ async function fleetRetire(io: CliIo, what: 'dkim' | 'cert', name: string, o: { 
   const r = parseEnv(io.env);
   if (!r.ok) {
     for (const e of r.errors) io.err(formatIssue(e));
-    throw new CliExit(1);
+    throw failure(io, ErrorCode.Config);
   }
   if (!r.config.MTA_FLEET_KEY) {
-    io.err('mta fleet retire: needs MTA_FLEET_KEY (run it on a fleet node)');
-    throw new CliExit(2);
+    throw failure(io, ErrorCode.Unavailable, 'mta fleet retire: needs MTA_FLEET_KEY (run it on a fleet node)');
   }
   const identity = await FleetIdentity.load(r.config.MTA_FLEET_KEY, r.config.MTA_NODE, r.config.MTA_FLEET_TRUST ?? []);
   const domain = name.toLowerCase();
@@ -93,8 +92,11 @@ async function fleetKeygen(io: CliIo, o: { public?: boolean }): Promise<void> {
   if (o.public) {
     const r = parseEnv(io.env);
     if (!r.ok || !r.config.MTA_FLEET_KEY) {
-      io.err('mta fleet keygen --public: MTA_FLEET_KEY is not set (or the environment is invalid: mta config check)');
-      throw new CliExit(1);
+      throw failure(
+        io,
+        ErrorCode.Config,
+        'mta fleet keygen --public: MTA_FLEET_KEY is not set (or the environment is invalid: mta config check)',
+      );
     }
     const id = await FleetIdentity.load(r.config.MTA_FLEET_KEY, r.config.MTA_NODE);
     io.out(`${id.node}=${id.publicKey}`);

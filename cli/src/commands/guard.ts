@@ -1,14 +1,14 @@
 import { type Ban, BanStore, BanTables, protectedNetworks, readMynetworks } from '@mta/guard';
-import { type Config, detectVariant, formatIssue, mtaPaths, normalizeIp, parseDuration, parseEnv } from '@mta/shared';
+import { type Config, detectVariant, ErrorCode, formatIssue, mtaPaths, normalizeIp, parseDuration, parseEnv } from '@mta/shared';
 import type { Command } from 'commander';
-import { CliExit, type CliIo } from '../io.ts';
+import { type CliIo, failure } from '../io.ts';
 import { addLs } from './ls.ts';
 
 function context(io: CliIo): { config: Config; paths: ReturnType<typeof mtaPaths>; store: BanStore } {
   const parsed = parseEnv(io.env);
   if (!parsed.ok) {
     for (const e of parsed.errors) io.err(formatIssue(e));
-    throw new CliExit(1);
+    throw failure(io, ErrorCode.Config);
   }
   const paths = mtaPaths(io.env.MTA_ROOT || '/');
   return { config: parsed.config, paths, store: new BanStore(paths.guardState) };
@@ -41,13 +41,15 @@ async function guardBan(io: CliIo, raw: string, o: { for?: string; reason?: stri
   const { config, paths, store } = context(io);
   const ip = normalizeIp(raw);
   if (!ip) {
-    io.err(`mta guard ban: ${JSON.stringify(raw)} is not an IP address`);
-    throw new CliExit(2);
+    throw failure(io, ErrorCode.Usage, `mta guard ban: ${JSON.stringify(raw)} is not an IP address`);
   }
   const seconds = o.for === undefined ? config.GUARD_BAN_TIME : parseDuration(o.for);
   if (!seconds || seconds > 365 * 86400) {
-    io.err(`mta guard ban: --for ${JSON.stringify(o.for)} is not a duration from 1 s to 365 d (e.g. 600, 10m, 1h, 7d)`);
-    throw new CliExit(2);
+    throw failure(
+      io,
+      ErrorCode.Usage,
+      `mta guard ban: --for ${JSON.stringify(o.for)} is not a duration from 1 s to 365 d (e.g. 600, 10m, 1h, 7d)`,
+    );
   }
   const protect = protectedNetworks({
     mynetworks: [...config.MYNETWORKS, ...(await readMynetworks(paths.postfixConf))],
@@ -55,8 +57,11 @@ async function guardBan(io: CliIo, raw: string, o: { for?: string; reason?: stri
     ignore: config.GUARD_IGNORE ?? [],
   });
   if (protect.has(ip)) {
-    io.err(`mta guard ban: ${ip} is loopback, in MYNETWORKS, a trusted proxy or in GUARD_IGNORE; not banned`);
-    throw new CliExit(1);
+    throw failure(
+      io,
+      ErrorCode.Validation,
+      `mta guard ban: ${ip} is loopback, in MYNETWORKS, a trusted proxy or in GUARD_IGNORE; not banned`,
+    );
   }
   const now = Date.now();
   const reason = (o.reason ?? 'banned by the operator').replace(/[\r\n]+/g, ' ').slice(0, 200);
@@ -79,8 +84,7 @@ async function guardUnban(io: CliIo, raw: string): Promise<void> {
   const { paths, store } = context(io);
   const ip = normalizeIp(raw);
   if (!ip || !(await store.remove(ip))) {
-    io.err(`mta guard unban: ${raw} is not banned`);
-    throw new CliExit(1);
+    throw failure(io, ErrorCode.Validation, `mta guard unban: ${raw} is not banned`);
   }
   await tables(paths).update([], [ip]);
   io.out(`unbanned ${ip}`);
