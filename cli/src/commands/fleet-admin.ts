@@ -45,9 +45,9 @@ async function withConnection<T>(io: CliIo, name: string, job: (nc: FleetConnect
 }
 
 // `mta fleet init`: the buckets and the stream, created once by the operator with admin credentials.
-async function fleetInit(io: CliIo, o: { replicas: number }): Promise<void> {
+async function fleetInit(io: CliIo, opts: { replicas: number }): Promise<void> {
   try {
-    const done = await withConnection(io, 'fleet-init', (nc) => initFleet(nc, o.replicas));
+    const done = await withConnection(io, 'fleet-init', (nc) => initFleet(nc, opts.replicas));
     for (const d of done) io.out(`ready: ${d}`);
   } catch (e) {
     if (wasTold(e)) throw e;
@@ -58,7 +58,7 @@ async function fleetInit(io: CliIo, o: { replicas: number }): Promise<void> {
 // `mta fleet retire dkim|cert`: a retirement signed with this node's MTA_FLEET_KEY replaces the entry. Nodes serving
 // the domain drop that DKIM key and the fleet settles on a new one; a retired certificate is never installed or
 // published again (the served one stays until its successor arrives).
-async function fleetRetire(io: CliIo, what: 'dkim' | 'cert', name: string, o: { selector?: string }): Promise<void> {
+async function fleetRetire(io: CliIo, what: 'dkim' | 'cert', name: string, opts: { selector?: string }): Promise<void> {
   const r = parseEnv(io.env);
   if (!r.ok) {
     for (const e of r.errors) io.err(formatIssue(e));
@@ -70,7 +70,7 @@ async function fleetRetire(io: CliIo, what: 'dkim' | 'cert', name: string, o: { 
   const identity = await FleetIdentity.load(r.config.MTA_FLEET_KEY, r.config.MTA_NODE, r.config.MTA_FLEET_TRUST ?? []);
   const domain = name.toLowerCase();
   const [bucket, key] =
-    what === 'dkim' ? [DKIM_BUCKET, kvKey(domain, o.selector ?? r.config.DKIM_SELECTOR)] : [CERTS_BUCKET, kvKey(domain)];
+    what === 'dkim' ? [DKIM_BUCKET, kvKey(domain, opts.selector ?? r.config.DKIM_SELECTOR)] : [CERTS_BUCKET, kvKey(domain)];
   await withConnection(io, 'fleet-retire', async (nc) => {
     const kv = await openBucket(nc, bucket);
     // A certificate retirement names the serial it retires (renewals may be backdated before it): the newest signed
@@ -88,8 +88,8 @@ async function fleetRetire(io: CliIo, what: 'dkim' | 'cert', name: string, o: { 
 
 // `mta fleet keygen`: a new NKEY user seed, for MTA_FLEET_KEY (or NATS_NKEY); `--public` prints this node's public
 // signing key from MTA_FLEET_KEY, as the other nodes list it in MTA_FLEET_TRUST.
-async function fleetKeygen(io: CliIo, o: { public?: boolean }): Promise<void> {
-  if (o.public) {
+async function fleetKeygen(io: CliIo, opts: { public?: boolean }): Promise<void> {
+  if (opts.public) {
     const r = parseEnv(io.env);
     if (!r.ok || !r.config.MTA_FLEET_KEY) {
       throw failure(

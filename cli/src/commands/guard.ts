@@ -21,10 +21,10 @@ const tables = (paths: ReturnType<typeof mtaPaths>) => new BanTables(paths, dete
 const row = (b: Ban): string => [b.ip.padEnd(39), b.until.padEnd(24), `${b.origin}@${b.node}`.padEnd(20), b.reason].join(' ');
 
 // `mta guard ls`: the bans in force.
-async function guardLs(io: CliIo, o: { json?: boolean }): Promise<void> {
+async function guardLs(io: CliIo, opts: { json?: boolean }): Promise<void> {
   const { store } = context(io);
   const bans = (await store.list()).filter((b) => Date.parse(b.until) > Date.now());
-  if (o.json) {
+  if (opts.json) {
     for (const b of bans) io.out(JSON.stringify(b));
     return;
   }
@@ -37,18 +37,18 @@ async function guardLs(io: CliIo, o: { json?: boolean }): Promise<void> {
 }
 
 // `mta guard ban <ip>`: refused for addresses the guard protects (loopback, MYNETWORKS, proxies, GUARD_IGNORE).
-async function guardBan(io: CliIo, raw: string, o: { for?: string; reason?: string }): Promise<void> {
+async function guardBan(io: CliIo, raw: string, opts: { for?: string; reason?: string }): Promise<void> {
   const { config, paths, store } = context(io);
   const ip = normalizeIp(raw);
   if (!ip) {
     throw failure(io, ErrorCode.Usage, `mta guard ban: ${JSON.stringify(raw)} is not an IP address`);
   }
-  const seconds = o.for === undefined ? config.GUARD_BAN_TIME : parseDuration(o.for);
+  const seconds = opts.for === undefined ? config.GUARD_BAN_TIME : parseDuration(opts.for);
   if (!seconds || seconds > 365 * 86400) {
     throw failure(
       io,
       ErrorCode.Usage,
-      `mta guard ban: --for ${JSON.stringify(o.for)} is not a duration from 1 s to 365 d (e.g. 600, 10m, 1h, 7d)`,
+      `mta guard ban: --for ${JSON.stringify(opts.for)} is not a duration from 1 s to 365 d (e.g. 600, 10m, 1h, 7d)`,
     );
   }
   const protect = protectedNetworks({
@@ -64,7 +64,7 @@ async function guardBan(io: CliIo, raw: string, o: { for?: string; reason?: stri
     );
   }
   const now = Date.now();
-  const reason = (o.reason ?? 'banned by the operator').replace(/[\r\n]+/g, ' ').slice(0, 200);
+  const reason = (opts.reason ?? 'banned by the operator').replace(/[\r\n]+/g, ' ').slice(0, 200);
   const ban: Ban = {
     ip,
     since: new Date(now).toISOString(),

@@ -1,5 +1,6 @@
 import type { KeyPair } from '@nats-io/nkeys';
 import type { TrustedKey } from '../env/vars/fleet.ts';
+import type { Outcome } from '../errors.ts';
 import { natsNkeys } from '../nats-lazy.ts';
 
 // Domain separation: these signatures can never be mistaken for anything else an NKEY signs (a NATS server nonce).
@@ -13,7 +14,7 @@ const signedText = (op: string, scope: string, at: string, digestHex: string): U
 export const sha256Hex = (data: Uint8Array): string =>
   process.getBuiltinModule('node:crypto').createHash('sha256').update(data).digest('hex');
 
-export type Verdict = { ok: true; signer: string } | { ok: false; reason: string };
+export type Verdict = Outcome<{ signer: string }>;
 
 // The public keys whose signatures this node accepts, by name. Verifying needs no private key: a process that only
 // reads fleet messages (metrics) holds none.

@@ -89,23 +89,24 @@ export async function claimSigned(
   bucket: string,
   key: string,
   local: Uint8Array | undefined,
-  o: ClaimOptions = {},
+  opts: ClaimOptions = {},
 ): Promise<ClaimOutcome> {
   for (let attempt = 0; ; attempt++) {
-    const { e, cur } = await currentSigned(kv, id, bucket, key, o.ledger, o.log);
-    if (cur?.ok && cur.op === 'put' && !o.superseded?.(cur.body)) {
+    const { e, cur } = await currentSigned(kv, id, bucket, key, opts.ledger, opts.log);
+    if (cur?.ok && cur.op === 'put' && !opts.superseded?.(cur.body)) {
       if (local && Buffer.from(local).equals(cur.body)) return { kind: 'same' };
       return { kind: 'adopt', value: cur.body, signer: cur.signer };
     }
     const retired = cur?.ok && cur.op === 'retire' ? cur.at : undefined;
-    if (retired && (!local || (o.localSince && Date.parse(retired) >= o.localSince.getTime()))) return { kind: 'retired', at: retired };
+    if (retired && (!local || (opts.localSince && Date.parse(retired) >= opts.localSince.getTime())))
+      return { kind: 'retired', at: retired };
     if (!local) return { kind: 'absent' };
     try {
       const now = new Date();
       const sealed = seal(id, bucket, key, local, now);
       if (e) await kv.update(key, sealed, e.revision);
       else await kv.create(key, sealed);
-      await o.ledger?.record(key, sealed, now.toISOString());
+      await opts.ledger?.record(key, sealed, now.toISOString());
       return { kind: 'published' };
     } catch (err) {
       // Someone wrote in between: read again and take theirs if it is good.

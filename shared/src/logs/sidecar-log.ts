@@ -25,7 +25,7 @@ function parseSidecarLine(raw: string): SidecarLogEvent | undefined {
 }
 
 // Follows the chosen sidecars' log directories and hands on their events.
-export function followSidecarLogs(o: {
+export function followSidecarLogs(opts: {
   logDir: string;
   sidecars: readonly LoggedSidecar[];
   onEvent: (e: SidecarLogEvent) => void;
@@ -33,13 +33,13 @@ export function followSidecarLogs(o: {
   onError?: (err: Error) => void;
 }): LogFollower {
   return followLogDirs(
-    o.sidecars.map((s) => join(o.logDir, s)),
+    opts.sidecars.map((s) => join(opts.logDir, s)),
     {
-      signal: o.signal,
-      onError: o.onError,
+      signal: opts.signal,
+      onError: opts.onError,
       onLine: (l) => {
         const e = parseSidecarLine(l);
-        if (e) o.onEvent(e);
+        if (e) opts.onEvent(e);
       },
     },
   );

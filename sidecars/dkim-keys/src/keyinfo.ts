@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { dkimTxtValue } from '@mta/shared';
+import { dkimTxtValue, type Outcome } from '@mta/shared';
 
 const MIN_BITS = 1024;
 
@@ -24,7 +24,7 @@ function publicInfo(spkiDer: Buffer, bits: number): KeyInfo {
 }
 
 // A key file's verdict: its public facts, or why amavis could not sign with it.
-export type Inspection = { ok: true; info: KeyInfo } | { ok: false; reason: string };
+export type Inspection = Outcome<{ info: KeyInfo }>;
 
 // Parses a PEM private key file as amavis would use it; the reason never quotes the key.
 export function inspectKey(pem: string | Buffer): Inspection {

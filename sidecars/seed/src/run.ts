@@ -48,7 +48,9 @@ export interface RunSeedOptions {
 export interface SeedResult {
   // skipped: locked (no unlock file, no FORCE_CONFIG); invalid: nothing was written; applied: config written.
   status: 'skipped' | 'invalid' | 'applied';
+  // invalid: the variables at fault, or (about no variable) what postfix or staging refused.
   errors: EnvIssue[];
+  failure?: string;
   warnings: string[];
   // Paths (re)written; empty when everything was already up to date.
   changed: string[];
@@ -78,6 +80,7 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
   const done = (r: Omit<SeedResult, 'variant' | 'durationMs'>): SeedResult => ({
     ...r,
     errors: r.errors.map((e) => ({ ...e, message: scrub(e.message, secrets) })),
+    ...(r.failure !== undefined && { failure: scrub(r.failure, secrets) }),
     variant: opts.variant,
     durationMs: Math.round(performance.now() - t0),
   });
@@ -107,15 +110,16 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
   const plan = mergeParts([...renderAll(opts.renderers ?? registry, ctx), renderPassthrough(ctx)]);
   plan.warnings.unshift(...envWarnings);
   plan.warnings.push(...gatewayWarnings(parsed.config, opts.gateways ?? defaultGateways()));
-  if (!base.base) plan.errors.push({ variable: 'postfix', message: `no main.cf/master.cf in ${base.source} to render from` });
-  if (plan.errors.length || !base.base)
-    return done({ status: 'invalid', errors: plan.errors, warnings: plan.warnings, changed: [], domains });
+  if (plan.errors.length || !base.base) {
+    const failure = base.base ? undefined : `no main.cf/master.cf in ${base.source} to render from`;
+    return done({ status: 'invalid', errors: plan.errors, ...(failure && { failure }), warnings: plan.warnings, changed: [], domains });
+  }
 
   phase('render');
   await clearStaleTemps(plan, paths, opts.log);
   // The tables are indexed under temp names while postfix validates the staged main.cf; a refused config drops them.
   const staged = await stagePostfix(base.base, plan.postconf, plan.master, (configDir) => prepareTables(plan.files, configDir));
-  if (!staged.ok) return done({ status: 'invalid', errors: staged.errors, warnings: plan.warnings, changed: [], domains });
+  if (!staged.ok) return done({ status: 'invalid', errors: [], failure: staged.reason, warnings: plan.warnings, changed: [], domains });
   phase('stage');
   let changed: string[];
   try {

@@ -28,8 +28,8 @@ function widerThanProxies(list: readonly string[]): string[] {
 const proxiesNarrow: VarRule = {
   text: 'a network wider than /24 (IPv4) or /64 (IPv6) gives a warning',
   severity: 'warning',
-  check: (c: ParsedView) => {
-    const wide = widerThanProxies((c.TRUSTED_PROXIES ?? []) as string[]);
+  check: (config: ParsedView) => {
+    const wide = widerThanProxies((config.TRUSTED_PROXIES ?? []) as string[]);
     return wide.length
       ? `${wide.join(', ')} wider than /24 (IPv4) or /64 (IPv6): every address in it may send a PROXY header naming any client (relay as a MYNETWORKS client, dodge bans); list the proxies themselves`
       : undefined;

@@ -17,27 +17,27 @@ const BANS_SOURCE =
   '# The bans of the mta guard sidecar are in mta-guard.lmdb, changed in place by the guard (mta guard ls|ban|unban),\n# never from this file.\n';
 
 // Per-client anvil limits; loopback and mynetworks are exempt (smtpd_client_event_limit_exceptions).
-function limits(c: Config): Record<string, string> {
+function limits(config: Config): Record<string, string> {
   return {
-    smtpd_client_connection_count_limit: String(c.SMTPD_CLIENT_CONNECTION_COUNT_LIMIT),
-    smtpd_client_connection_rate_limit: String(c.SMTPD_CLIENT_CONNECTION_RATE_LIMIT),
-    smtpd_client_message_rate_limit: String(c.SMTPD_CLIENT_MESSAGE_RATE_LIMIT),
-    smtpd_client_recipient_rate_limit: String(c.SMTPD_CLIENT_RECIPIENT_RATE_LIMIT),
-    smtpd_client_auth_rate_limit: String(c.SMTPD_CLIENT_AUTH_RATE_LIMIT),
+    smtpd_client_connection_count_limit: String(config.SMTPD_CLIENT_CONNECTION_COUNT_LIMIT),
+    smtpd_client_connection_rate_limit: String(config.SMTPD_CLIENT_CONNECTION_RATE_LIMIT),
+    smtpd_client_message_rate_limit: String(config.SMTPD_CLIENT_MESSAGE_RATE_LIMIT),
+    smtpd_client_recipient_rate_limit: String(config.SMTPD_CLIENT_RECIPIENT_RATE_LIMIT),
+    smtpd_client_auth_rate_limit: String(config.SMTPD_CLIENT_AUTH_RATE_LIMIT),
   };
 }
 
 // postscreen can only refuse for good or drop, so the guard's bans are not on its access list: a banned client
 // passes to smtpd, whose check_client_access answers with a temporary error.
-function postscreen(c: Config): Record<string, string> {
+function postscreen(config: Config): Record<string, string> {
   return {
     postscreen_access_list: 'permit_mynetworks',
     postscreen_denylist_action: 'drop',
-    postscreen_greet_action: c.POSTSCREEN_GREET_ACTION,
-    postscreen_dnsbl_action: c.POSTSCREEN_DNSBL_ACTION,
-    postscreen_dnsbl_threshold: String(c.POSTSCREEN_DNSBL_THRESHOLD),
-    postscreen_dnsbl_allowlist_threshold: String(c.POSTSCREEN_DNSBL_ALLOWLIST_THRESHOLD),
-    postscreen_dnsbl_sites: c.POSTSCREEN_DNSBL_SITES ?? '',
+    postscreen_greet_action: config.POSTSCREEN_GREET_ACTION,
+    postscreen_dnsbl_action: config.POSTSCREEN_DNSBL_ACTION,
+    postscreen_dnsbl_threshold: String(config.POSTSCREEN_DNSBL_THRESHOLD),
+    postscreen_dnsbl_allowlist_threshold: String(config.POSTSCREEN_DNSBL_ALLOWLIST_THRESHOLD),
+    postscreen_dnsbl_sites: config.POSTSCREEN_DNSBL_SITES ?? '',
     // data_directory is on /srv: verdicts survive re-creating the container.
     postscreen_cache_map: 'btree:$data_directory/postscreen_cache',
   };
@@ -45,10 +45,10 @@ function postscreen(c: Config): Record<string, string> {
 
 // Dovecot's side: failed-login delay; behind TRUSTED_PROXIES its public listeners move to loopback behind the gate,
 // and read the PROXY header only from the gate (dovecot would believe any header from the proxies themselves).
-function dovecotDefences(c: Config, gated: Record<DovecotGated, string> | undefined): string {
+function dovecotDefences(config: Config, gated: Record<DovecotGated, string> | undefined): string {
   const lines = [
     '# Rendered by the mta seed (defences): AUTH_FAILURE_DELAY, TRUSTED_PROXIES.',
-    `auth_failure_delay = ${c.AUTH_FAILURE_DELAY} secs`,
+    `auth_failure_delay = ${config.AUTH_FAILURE_DELAY} secs`,
   ];
   if (gated) {
     const [host] = gated.imap.split(/:(?=\d+$)/);
