@@ -6,6 +6,8 @@ export const ErrorCode = {
   Parse: 'E_PARSE',
   Validation: 'E_VALIDATION',
   Timeout: 'E_TIMEOUT',
+  // A peer broke its protocol (a milter packet, an SMTP reply that makes no sense) or hung up mid-conversation.
+  Protocol: 'E_PROTOCOL',
   // Asked for something that cannot be done as asked (a bad argument, an unknown id): the caller's to fix.
   Usage: 'E_USAGE',
   // Something the work needs is not there (a component this image lacks, an unreachable service).

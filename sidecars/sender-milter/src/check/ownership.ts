@@ -1,11 +1,15 @@
+import { ErrorCode, MtaError } from '@mta/shared';
 import { xtext } from '../address/external.ts';
 import { SmtpCheckError, type SmtpReply, SmtpSession } from './smtp-session.ts';
 
 // What postfix said about one address for one login.
 export type Ownership = { owned: true } | { owned: false; reply: string };
 
-export class CheckUnavailable extends Error {
-  readonly code = 'E_SENDER_CHECK';
+// The check service cannot answer now (the message is deferred, not refused).
+export class CheckUnavailable extends MtaError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.Unavailable, message, options);
+  }
 }
 
 export interface OwnershipOptions {
