@@ -59,12 +59,14 @@ export interface SeedResult {
   durationMs: number;
 }
 
-function renderAll(renderers: readonly Renderer[], ctx: Parameters<Renderer>[0]): PlanPart[] {
+// A renderer that throws is a fault of the seed, not of a variable: it is told as the result's failure.
+function renderAll(renderers: readonly Renderer[], ctx: Parameters<Renderer>[0], crashes: string[]): PlanPart[] {
   return renderers.map((r) => {
     try {
       return r(ctx);
     } catch (e) {
-      return { errors: [{ variable: r.name || 'renderer', message: `cannot render: ${(e as Error).message}` }] };
+      crashes.push(`${r.name || 'a renderer'} cannot render: ${(e as Error).message}`);
+      return {};
     }
   });
 }
@@ -107,11 +109,13 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
   ]);
   phase('facts');
   const ctx = renderContext({ config: parsed.config, env: parsed.env, paths, variant: opts.variant, postfixParams, dovecotParams, now });
-  const plan = mergeParts([...renderAll(opts.renderers ?? registry, ctx), renderPassthrough(ctx)]);
+  const crashes: string[] = [];
+  const plan = mergeParts([...renderAll(opts.renderers ?? registry, ctx, crashes), renderPassthrough(ctx)]);
   plan.warnings.unshift(...envWarnings);
   plan.warnings.push(...gatewayWarnings(parsed.config, opts.gateways ?? defaultGateways()));
-  if (plan.errors.length || !base.base) {
-    const failure = base.base ? undefined : `no main.cf/master.cf in ${base.source} to render from`;
+  if (!base.base) crashes.push(`no main.cf/master.cf in ${base.source} to render from`);
+  if (plan.errors.length || crashes.length || !base.base) {
+    const failure = crashes.length ? crashes.join('; ') : undefined;
     return done({ status: 'invalid', errors: plan.errors, ...(failure && { failure }), warnings: plan.warnings, changed: [], domains });
   }
 
