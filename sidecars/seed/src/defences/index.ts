@@ -69,11 +69,11 @@ function dovecotDefences(config: Config, gated: Record<DovecotGated, string> | u
 // gate (haproxy) in front of postfix's and dovecot's public ports.
 export function defenceRenderer(opts: DefenceOptions = {}): Renderer {
   return (ctx: RenderContext): PlanPart => {
-    const c = ctx.config;
+    const { config } = ctx;
     const { paths } = ctx;
     const bans = guardPostfixRef(paths);
-    const proxies = c.TRUSTED_PROXIES ?? [];
-    const sasl = ctx.variant !== 'mini' && saslMethods(c).length > 0;
+    const proxies = config.TRUSTED_PROXIES ?? [];
+    const sasl = ctx.variant !== 'mini' && saslMethods(config).length > 0;
     const files: PlannedFile[] = [
       { path: paths.guardPostfixTable, content: BANS_SOURCE, mode: 0o644, postmap: GUARD_TABLE_TYPE, ifMissing: true },
     ];
@@ -81,10 +81,10 @@ export function defenceRenderer(opts: DefenceOptions = {}): Renderer {
     const remove: string[] = [];
     const internal = { ...INTERNAL_ADDRESSES, ...opts.internal };
     // IMAP and POP3 exist when dovecot holds the mailboxes (LMTP delivery).
-    const mailboxes = ctx.variant !== 'mini' && c.VIRTUAL_TRANSPORT.trim() === 'lmtp:unix:private/transport';
+    const mailboxes = ctx.variant !== 'mini' && config.VIRTUAL_TRANSPORT.trim() === 'lmtp:unix:private/transport';
     if (ctx.variant !== 'mini') {
       const gated = proxies.length && mailboxes ? internal : undefined;
-      files.push({ path: join(paths.dovecotConf, 'conf.d', '50-mta-defences.conf'), content: dovecotDefences(c, gated), mode: 0o644 });
+      files.push({ path: join(paths.dovecotConf, 'conf.d', '50-mta-defences.conf'), content: dovecotDefences(config, gated), mode: 0o644 });
       // The guard fills it (mta-guard --once, before dovecot starts); dovecot's auth process must be able to read it.
       dirs.push({ path: paths.guardDovecotDir, mode: 0o755 });
     }
@@ -100,14 +100,14 @@ export function defenceRenderer(opts: DefenceOptions = {}): Renderer {
       );
     } else remove.push(paths.haproxyConf, paths.trustedProxies);
     return {
-      postconf: { ...limits(c), ...(c.POSTSCREEN ? postscreen(c) : {}) },
+      postconf: { ...limits(config), ...(config.POSTSCREEN ? postscreen(config) : {}) },
       postconfLists: { smtpd_client_restrictions: [`check_client_access ${bans}`] },
       // The plain smtpd on 25 that the filter may replace and postscreen may put itself in front of.
-      master: [{ service: 'smtp', type: 'inet', entry: 'smtp inet n - n - - smtpd' }, ...(c.POSTSCREEN ? POSTSCREEN_HELPERS : [])],
+      master: [{ service: 'smtp', type: 'inet', entry: 'smtp inet n - n - - smtpd' }, ...(config.POSTSCREEN ? POSTSCREEN_HELPERS : [])],
       rewriteMaster: (entries) => {
-        let out = c.POSTSCREEN ? putPostscreenInFront(entries) : [...entries];
-        out = limitSaslServices(out, c.SMTPD_AUTH_FAILURE_LIMIT, bans);
-        return proxies.length ? moveBehindGate(out, internal, c.MYNETWORKS) : out;
+        let out = config.POSTSCREEN ? putPostscreenInFront(entries) : [...entries];
+        out = limitSaslServices(out, config.SMTPD_AUTH_FAILURE_LIMIT, bans);
+        return proxies.length ? moveBehindGate(out, internal, config.MYNETWORKS) : out;
       },
       files,
       dirs: proxies.length ? [...dirs, { path: join(paths.haproxyConf, '..'), mode: 0o755 }] : dirs,

@@ -14,14 +14,14 @@ const secretFile = (path: string, content: string): PlannedFile => ({ path, cont
 
 // Dovecot for the base and full images: SASL for postfix, LMTP delivery, IMAP/POP3, plus the postfix services using it.
 export function renderDovecot(ctx: RenderContext): PlanPart {
-  const c = ctx.config;
-  const methods = saslMethods(c);
+  const { config } = ctx;
+  const methods = saslMethods(config);
   // SASL variables in mini: the env rules warn that 465/587 stay off.
   if (ctx.variant === 'mini') return {};
   const f = dovecotFiles(ctx.paths);
-  const delivery = dovecotDelivers(c);
-  const imapHost = c.SMTPD_SASL_IMAPHOST ? parseHostPort(c.SMTPD_SASL_IMAPHOST) : undefined;
-  const passwd = renderPasswdFile(c.SMTPD_SASL_CLIENTAUTH ?? []);
+  const delivery = dovecotDelivers(config);
+  const imapHost = config.SMTPD_SASL_IMAPHOST ? parseHostPort(config.SMTPD_SASL_IMAPHOST) : undefined;
+  const passwd = renderPasswdFile(config.SMTPD_SASL_CLIENTAUTH ?? []);
   const env = dovecotPassThrough(ctx.env, ctx.dovecotParams);
   const tls = dovecotTlsFiles(ctx);
   const part: Required<Pick<PlanPart, 'files' | 'dirs' | 'errors' | 'warnings' | 'master'>> = {
@@ -33,7 +33,7 @@ export function renderDovecot(ctx: RenderContext): PlanPart {
           methods,
           imapHost,
           delivery,
-          primaryDomain: c.MAIL_DOMAIN?.[0],
+          primaryDomain: config.MAIL_DOMAIN?.[0],
           denyArgs: guardDenyArgs(ctx.paths),
         }),
         mode: 0o644,
@@ -54,9 +54,9 @@ export function renderDovecot(ctx: RenderContext): PlanPart {
     master: [],
   };
   if (methods.includes('ldap')) {
-    part.files.push(secretFile(f.ldap, renderLdapPassdb(c)));
+    part.files.push(secretFile(f.ldap, renderLdapPassdb(config)));
   }
-  if (methods.includes('sql')) part.files.push(secretFile(f.sql, renderSqlPassdb(c)));
+  if (methods.includes('sql')) part.files.push(secretFile(f.sql, renderSqlPassdb(config)));
   if (methods.length) part.master.push(...saslServices());
   return part;
 }

@@ -64,11 +64,11 @@ const senderCheckEntry = (): MasterEntry => ({
 // own: the sender milter reads {auth_authen} and the headers and asks the check service. On with SASL and
 // SMTPD_SASL_SENDER_CHECK (the envelope rule it extends); the list stays defined (empty) whenever 465/587 exist.
 export function renderSenderMilter(ctx: RenderContext): PlanPart {
-  const c = ctx.config;
-  const methods = ctx.variant === 'mini' ? [] : saslMethods(c);
+  const { config } = ctx;
+  const methods = ctx.variant === 'mini' ? [] : saslMethods(config);
   const conf = ctx.paths.senderMilterConf;
   if (!methods.length) return { remove: [conf] };
-  if (!c.SMTPD_SASL_SENDER_CHECK) return { postconf: { [SUBMISSION_MILTERS]: '' }, remove: [conf] };
+  if (!config.SMTPD_SASL_SENDER_CHECK) return { postconf: { [SUBMISSION_MILTERS]: '' }, remove: [conf] };
   const settings = senderMilterSettings(ctx);
   return {
     postconf: { [SUBMISSION_MILTERS]: '' },
