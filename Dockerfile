@@ -2,7 +2,7 @@
 #
 # mta: Postfix (+ Dovecot, + amavis/SpamAssassin/ClamAV/DKIM) with TypeScript sidecars, supervised by runit.
 #
-#   docker build --target mini -t mta:mini .     postfix, seed, guard, metrics, nats-server, haproxy (PROXY gate), CLI
+#   docker build --target mini -t mta:mini .     postfix, seed, guard, metrics, nats-server, haproxy (PROXY gate), postsrsd (SRS), CLI
 #   docker build --target base -t mta:base .     + dovecot (SASL, IMAP/POP3, LMTP), acme-watch, sender-milter
 #   docker build -t mta:full .                   + amavis, SpamAssassin, Razor, ClamAV, DKIM, spamd-learn (default)
 #
@@ -108,7 +108,7 @@ RUN printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbi
  && apt-get update \
  && apt-get install -y --no-install-recommends \
       postfix postfix-ldap postfix-mysql postfix-pcre postfix-lmdb \
-      libsasl2-modules runit nats-server haproxy ca-certificates openssl \
+      libsasl2-modules runit nats-server haproxy postsrsd ca-certificates openssl \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
 # Metadata every variant shares, set once here (after the packages, so it never invalidates their layers).
@@ -168,7 +168,7 @@ COPY --from=builder /out/sidecars/dkim-keys /opt/mta/sidecars/dkim-keys
 COPY --from=builder /out/sidecars/spamd-learn /opt/mta/sidecars/spamd-learn
 
 #
-# mini: postfix, runit, nats-server, haproxy, node, the seed, the guard, metrics and the CLI.
+# mini: postfix, runit, nats-server, haproxy, postsrsd, node, the seed, the guard, metrics and the CLI.
 #
 FROM mini-pkgs AS mini-root
 COPY --from=files-mini / /

@@ -57,6 +57,12 @@ export function mtaPaths(root: string = process.env.MTA_ROOT ?? '/') {
     // header senders, and the directory of the milter socket smtpd connects to (made at every start, tmpfs).
     senderMilterConf: p('etc/postfix/mta-sender-milter.json'),
     senderMilterRun: p('run/mta/sender-milter'),
+    // SRS for forwarded mail (SRS=yes): postsrsd's arguments, written by the seed (no secret in them; the runit
+    // service runs postsrsd when the file exists), and its secret, generated once at the first seeding (root, 0600;
+    // postsrsd opens it as root before it drops to its own user).
+    srsArgs: p('etc/postfix/mta-postsrsd.args'),
+    srsState: p('srv/var/srs'),
+    srsSecret: p('srv/var/srs/secret'),
     serviceDir: p('etc/service'),
   } as const;
 }

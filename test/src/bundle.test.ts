@@ -10,7 +10,7 @@ import { mtaPaths } from '@mta/shared';
 import { bundleSidecars, launcher } from './harness/bundle.ts';
 import { type Daemon, eventually, fleetEnv, nodeKey, startDaemon, startNats, tempRoot } from './harness/index.ts';
 import { message } from './spamd/corpus.ts';
-import { drop, logLines, makeLib } from './spamd/learner.ts';
+import { drop, KOPANO, logLines, makeLib } from './spamd/learner.ts';
 
 // The flags and malloc tuning the image's launcher starts every sidecar with.
 const LAUNCHER = launcher();
@@ -68,11 +68,17 @@ describe('bundled sidecars, as the image runs them', { timeout: 120_000 }, () =>
   it('spamd-learn learns a dropped message with sa-learn (execa chunk) and removes it', async () => {
     const root = join(tmp.dir, 'spamd');
     const lib = await makeLib(root);
-    const d = run('spamd-learn', root, { KOPANO_SPAMD_LIB: lib, SPAMD_STABLE_MS: '200', SPAMD_BATCH_MS: '200' });
+    // kopano's files are group-readable by kopano's group, which the operator names (as in the image's compose).
+    const d = run('spamd-learn', root, {
+      KOPANO_SPAMD_LIB: lib,
+      KOPANO_SPAMD_GID: String(KOPANO.gid),
+      SPAMD_STABLE_MS: '200',
+      SPAMD_BATCH_MS: '200',
+    });
     await waitForEvent(d, 'spamd.ready');
     await drop(lib, 'spam', 'one.eml', message('spam', 1, 'bundle'));
     const learned = await waitForEvent(d, 'spamd.learned', 60_000);
-    assert.equal(learned.count, 1, JSON.stringify(learned));
+    assert.equal(learned.count, 1, `${JSON.stringify(learned)}\n${d.output()}`);
     await eventually(() => !existsSync(join(lib, 'spam', 'one.eml')), 10_000, 'file removed after learning');
   });
 

@@ -22,6 +22,8 @@ export interface HealthFacts {
   masterParams: string;
   // `postconf -h mta_submission_milters`: the milters 465/587 defer all mail without (base, full).
   submissionMilters?: string;
+  // `postconf -h recipient_canonical_maps`: with SRS=yes postsrsd's reverse table, asked at every RCPT (every variant).
+  recipientCanonicalMaps?: string;
 }
 
 const smtp = (what: string): ProbeOptions => ({ expect: /^220[ -]/m, what });
@@ -69,6 +71,16 @@ export function milterTargets(list: string): { target: NetConnectOpts; what: str
   return out;
 }
 
+// The tcp lookup tables of a postfix map list (tcp:host:port: postsrsd's, SRS=yes), as probe targets.
+export function tcpTableTargets(list: string): { target: NetConnectOpts; what: string }[] {
+  const out: { target: NetConnectOpts; what: string }[] = [];
+  for (const m of list.split(/[\s,]+/).filter(Boolean)) {
+    const t = /^tcp:\[?([^\]]+?)\]?:(\d+)$/.exec(m);
+    if (t?.[1]) out.push({ target: { host: t[1], port: Number(t[2]) }, what: `tcp table on ${t[1]}:${t[2]}` });
+  }
+  return out;
+}
+
 // The checks of this container: the things mail depends on answer, not merely "a process exists".
 export function healthChecks(f: HealthFacts): Check[] {
   const checks: Check[] = [{ target: { host: '127.0.0.1', port: 25 }, probe: smtp('postfix smtpd on 25') }];
@@ -78,6 +90,9 @@ export function healthChecks(f: HealthFacts): Check[] {
     const socket = f.clamdConf?.match(/^LocalSocket\s+(\S+)/m)?.[1] ?? '/run/clamav/clamd.ctl';
     checks.push({ target: { path: socket }, probe: { send: 'nPING\n', expect: /PONG/, what: `clamd on ${socket}` } });
   }
+  // A tcp table answers any key with 200 (found), 500 (not found) or 400 (error): postsrsd "500 Not an SRS address.".
+  for (const t of tcpTableTargets(f.recipientCanonicalMaps ?? ''))
+    checks.push({ target: t.target, probe: { send: 'get mta-healthcheck@invalid\n', expect: /^[245]00 /, what: t.what } });
   if (f.variant !== 'mini') {
     for (const path of saslSockets(f)) checks.push({ target: { path }, probe: { expect: /^VERSION\t/m, what: `dovecot auth on ${path}` } });
     for (const m of milterTargets(f.submissionMilters ?? ''))

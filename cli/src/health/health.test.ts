@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, test } from 'node:test';
-import { amavisPort, healthChecks, milterTargets, saslSockets } from './checks.ts';
+import { amavisPort, healthChecks, milterTargets, saslSockets, tcpTableTargets } from './checks.ts';
 import { probe } from './probe.ts';
 
 const base = { contentFilter: '', clamdConf: undefined, queueDirectory: '/q', saslEnabled: 'no', saslPath: '', masterParams: '' };
@@ -82,6 +82,20 @@ test('milters of the submission list are probed by their option negotiation', as
     (await probe({ host: '127.0.0.1', port: notMilter }, { ...probeOf, timeoutMs: 300 })) ?? '',
     /^milter on \/run\/m\.sock: no answer/,
   );
+});
+
+test('tcp tables of recipient_canonical_maps (postsrsd, SRS=yes) are probed in every variant', () => {
+  assert.deepEqual(tcpTableTargets('hash:/etc/postfix/x, tcp:127.0.0.1:10002 tcp:[::1]:7'), [
+    { target: { host: '127.0.0.1', port: 10002 }, what: 'tcp table on 127.0.0.1:10002' },
+    { target: { host: '::1', port: 7 }, what: 'tcp table on ::1:7' },
+  ]);
+  const checks = healthChecks({ ...base, variant: 'mini', recipientCanonicalMaps: 'tcp:127.0.0.1:10002' });
+  assert.deepEqual(
+    checks.map((c) => c.probe.what),
+    ['postfix smtpd on 25', 'tcp table on 127.0.0.1:10002'],
+  );
+  // An SMTP greeting is no table answer; a real postsrsd's is probed in test/src/seed/srs.test.ts.
+  assert.ok(!checks[1]?.probe.expect.test('220 mx ESMTP\r\n'));
 });
 
 const servers: Server[] = [];

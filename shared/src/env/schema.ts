@@ -8,10 +8,12 @@ import { metricsVars } from './vars/metrics.ts';
 import { relayTlsVars } from './vars/relay-tls.ts';
 import { runtimeVars } from './vars/runtime.ts';
 import { saslLdapMysqlVars } from './vars/sasl-ldap-mysql.ts';
+import { srsVars } from './vars/srs.ts';
 
 // The whole environment contract: every variable of the seed README plus ours, in documentation order.
 export const VARS = {
   ...mailVars,
+  ...srsVars,
   ...relayTlsVars,
   ...saslLdapMysqlVars,
   ...filterDkimVars,

@@ -93,15 +93,21 @@ export function followBucket(opts: FollowOptions): Following {
           applying = true;
           strikes = 0;
           if (e.operation !== 'PUT' || e.value.length === 0) await opts.onDelete?.(e, bucket).catch(() => undefined);
-          else
-            await opts
-              .onEntry(e, bucket, e.revision <= initialUpTo)
-              .catch((err: Error) =>
-                opts.log.error(
-                  { event: 'fleet.entry.failed', bucket: opts.bucket, entry: e.key, err: err.message },
-                  'applying a fleet entry failed',
-                ),
+          else {
+            const err = await opts.onEntry(e, bucket, e.revision <= initialUpTo).then(
+              () => undefined,
+              (x: Error) => x,
+            );
+            // A failure is mostly the cluster's (a timeout while a server dies): the entry would be lost until the
+            // next change of its key, so the watch starts over after the loop's backoff and delivers it again.
+            if (err) {
+              opts.log.error(
+                { event: 'fleet.entry.failed', bucket: opts.bucket, entry: e.key, err: err.message },
+                'applying a fleet entry failed; following the bucket again',
               );
+              throw err;
+            }
+          }
           applying = false;
         }
       } finally {

@@ -148,6 +148,11 @@ const CASES: Record<string, Row[]> = {
       exact: { kind: 'received', service: 'smtpd', queueId: '4Xq2Lk0Zb2z9', ip: '192.0.2.1' },
     },
     { line: pf('postfix/reinject/smtpd', '4Xq2Lk0Zb2zA: client=localhost[127.0.0.1]'), none: true },
+    { line: pf('postfix/srs-reinject/smtpd', '4Xq2Lk0Zb2zC: client=localhost[127.0.0.1], orig_queue_id=4Xq2Lk0Zb2z9'), none: true },
+    {
+      line: pf('postfix/srs-reinject/smtpd', 'disconnect from localhost[127.0.0.1] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5'),
+      none: true,
+    },
     {
       line: pf('postfix/pickup', '4Xq2Lk0Zb2zB: uid=0 from=<root>'),
       exact: { kind: 'received', service: 'pickup', queueId: '4Xq2Lk0Zb2zB' },
@@ -158,6 +163,10 @@ const CASES: Record<string, Row[]> = {
     },
     {
       line: sent('postfix/amavis/smtp', '127.0.0.1[127.0.0.1]:10024'),
+      exact: { kind: 'delivery', queueId: '4Xq2Lk0Zb2z9', status: 'sent', internal: true },
+    },
+    {
+      line: sent('postfix/srs/smtp', '127.0.0.1[127.0.0.1]:10027'),
       exact: { kind: 'delivery', queueId: '4Xq2Lk0Zb2z9', status: 'sent', internal: true },
     },
     {

@@ -6,8 +6,9 @@ import type { LogLine } from './line.ts';
 // it, before any text a client chose (HELO, addresses, command lines, which postfix prints only after it). Where
 // client text comes first (a delivery line's addresses), the address is matched by its grammar, never a wildcard.
 
-// Services whose traffic is internal: the hop to amavis and amavis's reinjection port.
-const INTERNAL = new Set(['amavis', 'reinject']);
+// Services whose traffic is internal: the hop to amavis and amavis's reinjection port, and the SRS pass (its
+// transport and loopback smtpd: syslog names of sidecars/seed/src/postfix/srs.ts).
+const INTERNAL = new Set(['amavis', 'reinject', 'srs', 'srs-reinject']);
 
 const IP = '[0-9A-Fa-f:.]+';
 // `name[addr]` (name: the verified hostname, or "unknown"; postfix allows letters, digits, '.', '-', '_'), with

@@ -27,6 +27,8 @@ test('services follow the variant and the configured features, each skip with it
   // The sender milter runs exactly when the seed wired it (its settings file), silently absent otherwise.
   assert.deepEqual(plan('base', {}, ['/r/etc/postfix/mta-sender-milter.json']).services, ['postfix', 'guard', 'dovecot', 'sender-milter']);
   assert.deepEqual(plan('mini', {}, ['/r/etc/postfix/mta-sender-milter.json']).services, ['postfix', 'guard']);
+  // postsrsd runs exactly when the seed wired SRS (its argument file), in every variant.
+  assert.deepEqual(plan('mini', {}, ['/r/etc/postfix/mta-postsrsd.args']).services, ['postfix', 'guard', 'postsrsd']);
   const full = plan('full', {}, ['/acme', '/var/lib/kopano/spamd']);
   assert.deepEqual(full.services, [
     'postfix',

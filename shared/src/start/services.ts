@@ -36,6 +36,9 @@ export const SERVICES: readonly ServiceRule[] = [
   { name: 'haproxy', variants: ALL, skip: ({ exists, root }) => (exists(join(root, 'etc/haproxy/mta.cfg')) ? undefined : '') },
   { name: 'guard', variants: ALL, sidecar: true, skip: ({ s }) => (s.GUARD ? undefined : 'GUARD=no') },
   { name: 'metrics', variants: ALL, sidecar: true, skip: ({ s }) => (s.METRICS ? undefined : 'METRICS=no') },
+  // SRS runs when the seed wired it (SRS=yes at seeding time: its argument file exists): postfix asks it for every
+  // recipient at RCPT and every forwarded sender, and defers that mail while it is down.
+  { name: 'postsrsd', variants: ALL, skip: ({ exists, root }) => (exists(join(root, 'etc/postfix/mta-postsrsd.args')) ? undefined : '') },
   { name: 'dovecot', variants: BASE_UP },
   { name: 'acme-watch', variants: BASE_UP, sidecar: true, skip: acmeWatched },
   // The submission sender check runs when the seed wired it (SASL with SMTPD_SASL_SENDER_CHECK at seeding time):

@@ -58,7 +58,7 @@ interface Node {
 // DKIM key and both sign with it; A's acme.json reaches B's postfix and A's spam (a 2 MB one too) reaches B's Bayes
 // DB; a rogue client, with and without credentials, changes nothing; all of it survives losing a server.
 describe('fleet on a 3-server TLS NATS cluster: two postfix+amavis nodes share DKIM, certificates and learning', {
-  timeout: 120_000,
+  timeout: 300_000,
 }, () => {
   let cluster: FleetNats;
   const keys: NodeKey[] = ['mx1', 'mx2'].map(nodeKey);
@@ -127,6 +127,8 @@ describe('fleet on a 3-server TLS NATS cluster: two postfix+amavis nodes share D
   // Waiting on that mtime (a stat) instead of polling sa-learn --dump keeps the measurement off B's 2 CPUs; one dump
   // then confirms the count (and is reported as an upper bound).
   const bayesToks = (n: Node) => `${mtaPaths(n.root).bayes}_toks`;
+  // `ms` bounds liveness, not speed (bench fleet-learn measures that): each of B's sa-learn runs takes 5-10 s on a
+  // loaded 2-core runner, and B may learn the 50 in several batches.
   const learnOnB = async (count: number, ms: number) => {
     const [base, learnedBase] = [await nspam(B()), learned(B())];
     const t0 = Date.now();
@@ -300,7 +302,7 @@ describe('fleet on a 3-server TLS NATS cluster: two postfix+amavis nodes share D
   });
 
   test('with all three servers: 50 spam dropped on A grow B nspam by exactly 50', async (t: TestContext) => {
-    const r = await learnOnB(50, 20_000);
+    const r = await learnOnB(50, 60_000);
     t.diagnostic(`B nspam +${r.grown}: ${r.detail}`);
     assert.equal(r.grown, 50);
   });
@@ -410,7 +412,7 @@ describe('fleet on a 3-server TLS NATS cluster: two postfix+amavis nodes share D
     // Failover time (JetStream leader elections, the watch noticing its consumer is gone) is not bounded by the issue.
     const c = await rotate(110, 30_000);
     t.diagnostic(`failover: B serves the rotated serial ${c.servedMs} ms after the rename: ${c.detail}`);
-    const r = await learnOnB(50, 30_000);
+    const r = await learnOnB(50, 60_000);
     t.diagnostic(`failover: B nspam +${r.grown}: ${r.detail}`);
     assert.equal(r.grown, 50);
   });
@@ -418,7 +420,7 @@ describe('fleet on a 3-server TLS NATS cluster: two postfix+amavis nodes share D
   test('on the two remaining servers: rotation and learning still reach B; every message learned exactly once per node', async (t: TestContext) => {
     const c = await rotate(120, 15_000);
     t.diagnostic(`two servers: B serves the new serial ${c.servedMs} ms after the rename: ${c.detail}`);
-    const r = await learnOnB(50, 20_000);
+    const r = await learnOnB(50, 60_000);
     t.diagnostic(`two servers: B nspam +${r.grown}: ${r.detail}`);
     assert.equal(r.grown, 50);
     await eventually(async () => (await nspam(A())) >= dropped, 15_000, `A nspam ${dropped}`).catch(withOutput);

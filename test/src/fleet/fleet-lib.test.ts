@@ -7,6 +7,7 @@ import {
   createLogger,
   ensureLearnStream,
   FleetIdentity,
+  followBucket,
   learnConsumer,
   learnPart,
   openBucket,
@@ -138,6 +139,36 @@ test('bus loop: a session is aborted when the client moves to another server, an
     assert.deepEqual(sessions.slice(0, 3), [sessions[0], 'aborted', sessions[0]]);
   } finally {
     await loop.close();
+    await bus.close();
+  }
+});
+
+test('follow: an entry whose apply fails (a timeout while a server dies) is delivered again, with the ones after it', async () => {
+  const bus = Bus.start({ servers: [nats.url], name: 'follow-test', node: 't' });
+  const log = createLogger({ sidecar: 'test', node: 't', syslogLevel: 0 });
+  const kv = await openBucket(await conn(), 'mta-follow-retry');
+  const applied: string[] = [];
+  let failures = 0;
+  const following = followBucket({
+    connection: () => bus.connection(),
+    bucket: 'mta-follow-retry',
+    log,
+    retryMs: 50,
+    onEntry: async (e) => {
+      const value = new TextDecoder().decode(e.value);
+      if (value === 'v2' && failures++ === 0) throw new Error('timeout');
+      applied.push(`${e.key}=${value}`);
+    },
+  });
+  try {
+    await kv.put('a', bytes('v1'));
+    await eventually(() => applied.includes('a=v1'), 5000, 'first value applied');
+    await kv.put('a', bytes('v2'));
+    await kv.put('b', bytes('w1'));
+    await eventually(() => applied.includes('a=v2') && applied.includes('b=w1'), 10_000, `after the failure: ${applied.join(', ')}`);
+    assert.equal(failures, 2, 'the failed entry was tried once more, and only once');
+  } finally {
+    await following.close();
     await bus.close();
   }
 });

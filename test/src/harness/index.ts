@@ -9,6 +9,7 @@ export * from './net.ts';
 export * from './netns.ts';
 export * from './openssl.ts';
 export * from './postfix.ts';
+export * from './postsrsd.ts';
 export * from './scope.ts';
 export * from './seeded-postfix.ts';
 export * from './sender-milter.ts';

@@ -404,6 +404,68 @@ for (const variant of VARIANTS) {
       });
     }
 
+    if (variant === 'mini') {
+      it('SRS=yes: postsrsd runs unprivileged with the secret from /srv; forwarded mail leaves with an SRS sender, its bounce comes back', async () => {
+        const srsNs = netns(`mta-srs-${tag}`);
+        cleanups.push(() => srsNs.remove());
+        const srsName = `${name}-srs`;
+        cleanups.push(() => podman('rm', '-f', '-v', '-t', '0', srsName));
+        cleanups.push(() => removeVolume(`${volume}-srs`));
+        const tmp = await tempRoot('mta-image-srs-');
+        cleanups.push(() => tmp.cleanup());
+        const dir = join(tmp.dir, 'sink');
+        mkdirSync(dir);
+        const srsSink = spawn(
+          'ip',
+          ['netns', 'exec', srsNs.name, process.execPath, ...tsxArgs(join(import.meta.dirname, 'sink.ts'), String(SINK_PORT), dir)],
+          { cwd: REPO, stdio: 'ignore' },
+        );
+        cleanups.push(() => srsSink.kill('SIGTERM'));
+        const s = startContainer({
+          ...opts,
+          name: srsName,
+          ns: srsNs.name,
+          env: {
+            ...opts.env,
+            MAIL_ALIASES: 'fwd:someone@elsewhere.test',
+            SRS: 'yes',
+            SMTP_RELAY_HOSTAUTH: `[127.0.0.1]:${SINK_PORT}`,
+          },
+          volumes: [`${volume}-srs:/srv`],
+        });
+        await eventually(() => greeting(srsNs.name, 25).startsWith('220 '), 60_000, '220 with SRS');
+        assert.match(s.exec('ls', '/etc/service').out, /^postsrsd$/m);
+        // Every postsrsd process (the listener and its per-connection children) runs as postsrsd.
+        const users = () =>
+          s.exec('sh', '-c', 'for d in /proc/[0-9]*; do [ "$(cat $d/comm 2>/dev/null)" = postsrsd ] && stat -c %U $d; done').out.trim();
+        await eventually(() => users(), 30_000, 'postsrsd running');
+        assert.match(users(), /^(postsrsd\n?)+$/);
+        assert.equal(s.exec('stat', '-c', '%a %U', '/srv/var/srs/secret').out.trim(), '600 root');
+        assert.equal(s.exec('test', '-e', '/etc/postsrsd.secret').status, 1, 'no secret baked into the image');
+        await eventually(() => /tcp table on 127\.0\.0\.1:10002/.test(s.exec('/usr/local/bin/healthcheck').out), 30_000, 'health');
+        // Forwarded: the queue manager's from= of the second pass is the SRS sender, then the relay takes it.
+        const token = `srs-${tag}-${Date.now()}`;
+        const r = mailIn(srsNs.name, 'carol@ext.test', 'fwd@example.test', token);
+        assert.equal(r.status, 0, r.out);
+        const srs = await eventually(
+          () => s.logs().match(/from=<(SRS0=[^=]+=[A-Z2-7]{2}=ext\.test=carol@example\.test)>/i)?.[1],
+          60_000,
+          'SRS sender in the log',
+        );
+        await eventually(
+          () => /to=<someone@elsewhere\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:2525.*status=sent/.test(s.logs()),
+          60_000,
+          'sent',
+        );
+        // The bounce: back to carol through the relay.
+        const b = swaksIn(srsNs.name, ['--from', '<>', '--to', srs, '--body', `bounce-${token}`]);
+        assert.equal(b.status, 0, b.out);
+        await eventually(() => /to=<carol@ext\.test>, orig_to=<SRS0=.*status=sent/.test(s.logs()), 60_000, 'bounce reversed');
+        const secret = s.exec('cat', '/srv/var/srs/secret').out.trim();
+        assert.ok(secret.length >= 40 && !s.logs().includes(secret), 'the secret is never logged');
+      });
+    }
+
     if (variant !== 'full') {
       it('TRUSTED_PROXIES: the PROXY gate takes 25/465/587, a real HAProxy passes the client address, others are refused', async () => {
         const pxNs = netns(`mta-tp-${tag}`);

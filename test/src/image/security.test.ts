@@ -95,10 +95,11 @@ describe('safe on the open internet', { skip, concurrency: false }, () => {
         SMTPD_CLIENT_CONNECTION_RATE_LIMIT: '0',
       };
       // A base mta on the bridge network, and one in the bridge's own namespace (host networking), both as a user
-      // starts them: nothing but the documented variables.
+      // starts them: nothing but the documented variables. The host one would ban the client after a few tricks
+      // (relay attempts are abuse), and a ban answers 421, not the relay rules' 5xx this suite is about.
       const runs: [string, string, string, Record<string, string>, string[]][] = [
         ['mx', peers.mx.ns, 'mx.example.com', env, lab.dnsArgs()],
-        ['host', lab.gateway.ns, 'host.example.com', { MAIL_BOXES: 'info@example.com' }, []],
+        ['host', lab.gateway.ns, 'host.example.com', { MAIL_BOXES: 'info@example.com', GUARD_IGNORE: HOSTS.client }, []],
       ];
       for (const [name, ns, hostname, e, args] of runs)
         containers.push(startContainer({ name: `${TAG}-${name}`, image: `${IMAGE_NAME}:base`, ns, hostname, env: e, args }));

@@ -1,10 +1,6 @@
 import type { MasterEntry } from '../plan.ts';
+import { LOOPBACK_CLIENT, masterOptions as opts, REINJECT_SERVER } from '../postfix/loopback.ts';
 import type { FilterPorts } from './layout.ts';
-
-const opts = (o: Record<string, string>): string =>
-  Object.entries(o)
-    .map(([k, v]) => `  -o ${k}=${v}`)
-    .join('\n');
 
 // Every queued message goes to amavis first. If amavis is down the smtp-amavis delivery fails with a temporary
 // error, so the mail stays deferred in the queue: it never bypasses the filter and never bounces.
@@ -53,44 +49,13 @@ export function filterMaster(ports: FilterPorts, maxServers: number): MasterEntr
 ${opts({
   syslog_name: 'postfix/amavis',
   smtp_data_done_timeout: '1200',
-  smtp_send_xforward_command: 'yes',
-  smtp_dns_support_level: 'disabled',
-  smtp_fallback_relay: '',
-  smtp_tls_security_level: 'none',
-  smtp_tls_wrappermode: 'no',
-  smtp_tls_policy_maps: '',
-  smtp_sasl_auth_enable: 'no',
-  smtp_generic_maps: '',
-  smtp_header_checks: '',
-  smtp_mime_header_checks: '',
-  smtp_body_checks: '',
+  ...LOOPBACK_CLIENT,
   max_use: '20',
 })}`;
   const reinject = `127.0.0.1:${ports.reinject} inet n - n - - smtpd
 ${opts({
   syslog_name: 'postfix/reinject',
-  content_filter: '',
-  receive_override_options: 'no_unknown_recipient_checks,no_header_body_checks,no_milters',
-  local_recipient_maps: '',
-  relay_recipient_maps: '',
-  mynetworks: '127.0.0.0/8',
-  smtpd_restriction_classes: '',
-  smtpd_delay_reject: 'no',
-  smtpd_client_restrictions: 'permit_mynetworks,reject',
-  smtpd_helo_restrictions: '',
-  smtpd_sender_restrictions: '',
-  smtpd_relay_restrictions: 'permit_mynetworks,reject',
-  smtpd_recipient_restrictions: 'permit_mynetworks,reject',
-  smtpd_data_restrictions: 'reject_unauth_pipelining',
-  smtpd_end_of_data_restrictions: '',
-  smtpd_milters: '',
-  smtpd_tls_security_level: 'none',
-  smtpd_sasl_auth_enable: 'no',
-  smtpd_error_sleep_time: '0',
-  smtpd_soft_error_limit: '1001',
-  smtpd_hard_error_limit: '1000',
-  smtpd_client_connection_count_limit: '0',
-  smtpd_client_connection_rate_limit: '0',
+  ...REINJECT_SERVER,
 })}`;
   return [
     { service: 'smtp-amavis', type: 'unix', entry: transport },

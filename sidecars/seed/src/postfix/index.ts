@@ -8,6 +8,7 @@ import { renderRelay } from './relay.ts';
 import { renderSenderLogins } from './sender-logins.ts';
 import { renderSenderMilter } from './sender-milter.ts';
 import { renderSizeLimit } from './size.ts';
+import { renderSrs } from './srs.ts';
 import { renderTlsInbound } from './tls-inbound.ts';
 import { renderTlsProtocols } from './tls-protocols.ts';
 import { renderTransport } from './transport.ts';
@@ -23,6 +24,7 @@ export const postfixRenderers: Renderer[] = [
   renderRelay,
   renderSenderLogins,
   renderSenderMilter,
+  renderSrs,
   renderTlsProtocols,
   renderTlsInbound,
   renderDhParams,
