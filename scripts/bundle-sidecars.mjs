@@ -1,4 +1,4 @@
-// Bundles each long-running sidecar into sidecars/<name>/bundle/ (one ESM entry plus lazily loaded chunks) for the
+// Bundles each sidecar (the seed too: every sidecar starts the same way, image/lib/sidecar) into sidecars/<name>/bundle/ (one ESM entry plus lazily loaded chunks) for the
 // image. One file set instead of a node_modules walk, and code split at every dynamic import, so what an idle
 // sidecar never calls (the NATS client outside a fleet, execa) is never loaded: the bundled
 // spamd-learn idles at ~48 MB resident instead of ~64 MB for the compiled dist/ tree (bench/spamd-learn).
@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-const LONG_RUNNING = ['dkim-keys', 'acme-watch', 'spamd-learn', 'guard', 'metrics', 'sender-milter'];
+const BUNDLED = ['seed', 'dkim-keys', 'acme-watch', 'spamd-learn', 'guard', 'metrics', 'sender-milter'];
 const repo = fileURLToPath(new URL('..', import.meta.url));
 
 // Modules the sidecars never use at run time, loaded lazily: pino's transports (thread-stream and worker threads; we
@@ -89,6 +89,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   const at = args.indexOf('--out');
   const out = at === -1 ? undefined : args.splice(at, 2)[1];
-  for (const name of args.length ? args : LONG_RUNNING)
+  for (const name of args.length ? args : BUNDLED)
     console.log(`bundled ${await bundleSidecar(name, out === undefined ? undefined : `${out}/${name}`)}`);
 }

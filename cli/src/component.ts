@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { detectVariant, ErrorCode } from '@mta/shared';
+import { detectVariant, ErrorCode, rootOf } from '@mta/shared';
 import { type CliIo, failure } from './io.ts';
 
 // The sidecar packages some commands reuse ship only in some image variants (dkim-keys and spamd-learn in full):
@@ -25,7 +25,7 @@ export async function component<N extends ComponentName>(name: N, command: strin
     return (await loaders[name].load()) as Loaded<N>;
   } catch (e) {
     if (!isMissing(e, name)) throw e;
-    const variant = detectVariant(io.env.MTA_ROOT || '/');
+    const variant = detectVariant(rootOf(io.env));
     throw failure(
       io,
       ErrorCode.Unavailable,
@@ -42,7 +42,7 @@ const DAEMONS = { amavis: ['full'] } as const;
 export function requireDaemon(name: keyof typeof DAEMONS, command: string, io: CliIo): void {
   let variant: string;
   try {
-    variant = readFileSync(join(io.env.MTA_ROOT || '/', 'usr/share/mta/variant'), 'utf8').trim();
+    variant = readFileSync(join(rootOf(io.env), 'usr/share/mta/variant'), 'utf8').trim();
   } catch {
     return;
   }

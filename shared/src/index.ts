@@ -3,6 +3,7 @@ export * from './backoff.ts';
 export * from './bus.ts';
 export * from './bus-loop.ts';
 export * from './dkim/index.ts';
+export * from './effective/index.ts';
 export * from './env/index.ts';
 export * from './errors.ts';
 export * from './exec.ts';

@@ -1,13 +1,18 @@
 import { join } from 'node:path';
 
+// The filesystem root of an environment: MTA_ROOT when set and not empty, else `/`. The one place that reads it.
+export const rootOf = (env: Readonly<Record<string, string | undefined>>): string => env.MTA_ROOT || '/';
+
 // Where every daemon's files live. In the image root is `/`; tests point MTA_ROOT at a temp dir so nothing
 // touches the host's /etc. Persistent state is under srv/ and linked from the daemons' usual paths.
-export function mtaPaths(root: string = process.env.MTA_ROOT ?? '/') {
+export function mtaPaths(root: string) {
   const p = (...parts: string[]) => join(root, ...parts);
   return {
     root,
     srvEtc: p('srv/etc'),
     srvVar: p('srv/var'),
+    // The effective configuration (shared/src/effective/): written by the seed once per seeding, read by every process.
+    effective: p('srv/etc/mta/effective.json'),
     // Pristine daemon configs shipped in the image; FORCE_CONFIG re-renders from these.
     pristine: p('usr/share/mta/pristine'),
     postfixConf: p('etc/postfix'),
@@ -40,6 +45,10 @@ export function mtaPaths(root: string = process.env.MTA_ROOT ?? '/') {
     // amavis conf.d snippet with dkim_key() lines, owned by the dkim-keys sidecar.
     amavisDkim: p('etc/amavis/conf.d/60-mta-dkim'),
     run: p('run/mta'),
+    // The start plan of this container start (shared/src/start/): JSON for the sidecars, shell assignments for the
+    // image's scripts (image/lib/start-plan), both from one plan.
+    startPlan: p('run/mta/start.json'),
+    startEnv: p('run/mta/start.env'),
     // The guard's bans, one file per address (persisted), and the tables it keeps from them for postfix (an lmdb
     // table for check_client_access, updated in place: <table>.lmdb) and dovecot (a deny passdb keyed by the client
     // address, one passwd-file per MD5 prefix of it in the directory).

@@ -1,8 +1,10 @@
 import { Bus } from './bus.ts';
+import { withEffective } from './effective/overlay.ts';
 import {
   type Config,
   type EnvIssue,
   formatIssue,
+  nodeOf,
   type ParseOptions,
   type ParseResult,
   parseEnv,
@@ -13,7 +15,9 @@ import { MtaError } from './errors.ts';
 import { describeError } from './fs/errors.ts';
 import { type Cleanup, type Lifecycle, lifecycle } from './lifecycle.ts';
 import { createLogger, type Logger } from './log.ts';
+import { type MtaPaths, mtaPaths, rootOf } from './paths.ts';
 import { sleep } from './sleep.ts';
+import { PROCESS_MARK } from './start/process-env.ts';
 import { startSettings } from './start/settings.ts';
 
 // What a sidecar reports through, valid environment or not.
@@ -24,6 +28,8 @@ export interface ReportContext {
   log: Logger;
   bus: Bus;
   life: Lifecycle;
+  // Every path under this environment's root (MTA_ROOT): the one place a sidecar gets them from.
+  paths: MtaPaths;
 }
 
 export interface SidecarContext extends ReportContext {
@@ -47,16 +53,28 @@ export interface SidecarSpec {
   env?: RawEnv;
   // How the environment is parsed (the seed checks the rules of its image variant).
   parse?: ParseOptions;
+  // The seed: works with the raw environment. Every other sidecar gets the seeded values from the effective
+  // configuration (what the daemons run on), the live variables and secrets from its environment.
+  rawEnv?: boolean;
 }
 
 // The one sidecar entry: environment parsed once, logger, bus and signal handling, then once or service.
 export async function runSidecar(spec: SidecarSpec): Promise<void> {
   restoreGlibcTunables();
   const env = spec.env ?? process.env;
-  const parsed = parseEnv(env, spec.parse);
+  // Started with its own share of the environment (image/lib/clean-env): the seed already checked the rules.
+  let parsed = parseEnv(env, { ...spec.parse, rules: spec.parse?.rules ?? env[PROCESS_MARK] === undefined });
+  // A broken effective configuration is told like any other fatal error, once the logger exists.
+  let unreadable: unknown;
+  if (!spec.rawEnv)
+    parsed = await withEffective(parsed, mtaPaths(rootOf(env)).effective).catch((e: unknown) => {
+      unreadable = e;
+      return parsed;
+    });
   const once = !spec.service || (spec.argv ?? process.argv).includes('--once');
   const ctx = sidecarContext(spec.name, env, parsed, once ? 1 : 0);
   try {
+    if (unreadable) throw unreadable;
     if (!parsed.ok) {
       if (!spec.invalid) return void (await ctx.life.shutdown(invalidEnv(ctx, parsed.errors), 'invalid configuration'));
       const code = await spec.invalid(ctx, parsed.errors);
@@ -88,7 +106,7 @@ function invalidEnv(ctx: ReportContext, errors: readonly EnvIssue[]): number {
 // Logger, bus and lifecycle of a sidecar; with an invalid environment the bus uses the NATS settings that parse.
 function sidecarContext(name: string, env: RawEnv, parsed: ParseResult = parseEnv(env), signalExitCode = 0): ReportContext {
   const config = parsed.ok ? parsed.config : undefined;
-  const node = config?.MTA_NODE ?? (env.MTA_NODE || env.HOSTNAME || 'mta');
+  const node = config?.MTA_NODE ?? nodeOf(env);
   const log = createLogger({
     sidecar: name,
     node,
@@ -99,7 +117,7 @@ function sidecarContext(name: string, env: RawEnv, parsed: ParseResult = parseEn
   // An environment that does not parse as a whole still names its bus (the seed reports on it); no credentials then.
   const bus = startBus(config ?? { ...startSettings(env, parsed), MTA_NODE: node }, `mta-${name}@${node}`, log);
   life.onShutdown(() => bus.close());
-  return { env: parsed.ok ? parsed.env : env, parsed, log, bus, life };
+  return { env: parsed.ok ? parsed.env : env, parsed, log, bus, life, paths: mtaPaths(rootOf(env)) };
 }
 
 type BusSettings = Pick<

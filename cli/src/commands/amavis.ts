@@ -1,4 +1,4 @@
-import { createLogger, mtaPaths, type ReloadOutcome, reloadAmavis } from '@mta/shared';
+import { createLogger, mtaPaths, type ReloadOutcome, reloadAmavis, rootOf } from '@mta/shared';
 import type { Command } from 'commander';
 import { requireDaemon } from '../component.ts';
 import type { CliIo } from '../io.ts';
@@ -20,7 +20,7 @@ export async function amavisReload(io: CliIo, opts: { reason?: string } = {}): P
     syslogLevel: 4,
     destination: { write: (l) => io.err(l.trimEnd()) },
   });
-  const outcome = await reloadAmavis({ paths: mtaPaths(io.env.MTA_ROOT || '/'), log, reason: opts.reason ?? 'cli' });
+  const outcome = await reloadAmavis({ paths: mtaPaths(rootOf(io.env)), log, reason: opts.reason ?? 'cli' });
   io.out(SAID[outcome]);
 }
 

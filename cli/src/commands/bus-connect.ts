@@ -1,9 +1,9 @@
-import { type Bus, ErrorCode, formatIssue, parseEnv, startBus } from '@mta/shared';
+import { type Bus, ErrorCode, formatIssue, parseEffective, startBus } from '@mta/shared';
 import { type CliIo, failure } from '../io.ts';
 
-// CLI commands reach the bus with the same NATS settings the sidecars use.
-export function cliBus(io: CliIo, name: string): Bus {
-  const r = parseEnv(io.env);
+// CLI commands reach the bus with the same NATS settings the sidecars use, under the seeded node name.
+export async function cliBus(io: CliIo, name: string): Promise<Bus> {
+  const r = await parseEffective(io.env);
   if (!r.ok) {
     for (const e of r.errors) io.err(formatIssue(e));
     throw failure(io, ErrorCode.Config);

@@ -1,15 +1,13 @@
-import { detectVariant, ErrorCode, formatIssue, mailboxSources, parseEnv, type Variant } from '@mta/shared';
+import { detectVariant, ErrorCode, formatIssue, isVariant, mailboxSources, parseEnv, rootOf, VARIANTS } from '@mta/shared';
 import { type CliIo, failure } from '../io.ts';
-
-const VARIANTS: readonly string[] = ['mini', 'base', 'full'];
 
 // `mta config check`: the seed's verdict on the environment without seeding (the same parser and rules, for this
 // image's variant unless --variant names another): every problem on stderr, exit 1. Prints nothing secret.
 export function configCheck(io: CliIo, opts: { quiet?: boolean; variant?: string }): void {
-  if (opts.variant !== undefined && !VARIANTS.includes(opts.variant)) {
+  if (opts.variant !== undefined && !isVariant(opts.variant)) {
     throw failure(io, ErrorCode.Usage, `mta config check: --variant must be one of ${VARIANTS.join(', ')}`);
   }
-  const variant = (opts.variant as Variant | undefined) ?? detectVariant(io.env.MTA_ROOT || '/');
+  const variant = isVariant(opts.variant) ? opts.variant : detectVariant(rootOf(io.env));
   const r = parseEnv(io.env, { variant });
   for (const w of r.warnings) io.err(`warning: ${formatIssue(w)}`);
   if (!r.ok) {

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { mtaPaths, run, writeAtomic } from '@mta/shared';
+import { mtaPaths, rootOf, run, writeAtomic } from '@mta/shared';
 import type { Command } from 'commander';
 import { component } from '../component.ts';
 import type { CliIo } from '../io.ts';
@@ -13,7 +13,7 @@ interface DhparamOptions {
 // `mta dhparam` (alias `run update_postfix_dhparam`): fresh DH parameters for postfix's EDH ciphers, written
 // atomically (postfix never reads half a file), named in main.cf, postfix reloaded when it runs.
 export async function dhparam(io: CliIo, opts: DhparamOptions): Promise<void> {
-  const paths = mtaPaths(io.env.MTA_ROOT || '/');
+  const paths = mtaPaths(rootOf(io.env));
   const { dhparamPath } = await component('seed', 'dhparam', io);
   const out = dhparamPath(paths);
   io.out(`generating ${opts.bits}-bit DH parameters (this can take a while)`);

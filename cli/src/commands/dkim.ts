@@ -1,6 +1,6 @@
 import { Resolver } from 'node:dns/promises';
 import type { KeyEntry, Published } from '@mta/dkim-keys';
-import { ErrorCode, formatIssue, mtaPaths, parseEnv } from '@mta/shared';
+import { ErrorCode, formatIssue, mtaPaths, parseEffective, rootOf } from '@mta/shared';
 import type { Command } from 'commander';
 import { component } from '../component.ts';
 import { type CliIo, failure } from '../io.ts';
@@ -26,13 +26,13 @@ async function lookup(dkim: DkimModule, resolver: Resolver, entry: KeyEntry): Pr
 
 // `mta dkim show [domain]`: selector, bits, fingerprint and TXT value of each key, and whether DNS publishes it.
 async function dkimShow(io: CliIo, domain: string | undefined, opts: DkimShowOptions): Promise<void> {
-  const parsed = parseEnv(io.env);
+  const parsed = await parseEffective(io.env);
   if (!parsed.ok) {
     for (const e of parsed.errors) io.err(formatIssue(e));
     throw failure(io, ErrorCode.Config);
   }
   const dkim = await component('dkim-keys', 'dkim show', io);
-  const keys = await dkim.listKeys(mtaPaths(io.env.MTA_ROOT).dkim);
+  const keys = await dkim.listKeys(mtaPaths(rootOf(io.env)).dkim);
   const domains = domain ? [domain.toLowerCase()] : [...new Set([...(parsed.config.MAIL_DOMAIN ?? []), ...keys.map((k) => k.domain)])];
   const resolver = new Resolver({ timeout: 2000, tries: 1 });
   if (opts.dns) resolver.setServers([opts.dns]);

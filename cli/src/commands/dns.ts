@@ -1,11 +1,11 @@
-import { ErrorCode, formatIssue, mtaPaths, parseEnv } from '@mta/shared';
+import { ErrorCode, formatIssue, mtaPaths, parseEffective, rootOf } from '@mta/shared';
 import type { Command } from 'commander';
 import { component } from '../component.ts';
 import { type CliIo, failure } from '../io.ts';
 
 // `mta dns [domain]`: the MX, SPF, DKIM and DMARC records a user must publish, ready for a zone file.
 async function dnsRecords(io: CliIo, domain: string | undefined): Promise<void> {
-  const parsed = parseEnv(io.env);
+  const parsed = await parseEffective(io.env);
   if (!parsed.ok) {
     for (const e of parsed.errors) io.err(formatIssue(e));
     throw failure(io, ErrorCode.Config);
@@ -16,7 +16,7 @@ async function dnsRecords(io: CliIo, domain: string | undefined): Promise<void> 
     throw failure(io, ErrorCode.Config, 'no domain: give one or set MAIL_DOMAIN');
   }
   const { listKeys, renderDomainRecords } = await component('dkim-keys', 'dns', io);
-  const keys = await listKeys(mtaPaths(io.env.MTA_ROOT).dkim);
+  const keys = await listKeys(mtaPaths(rootOf(io.env)).dkim);
   const blocks = domains.map((d) => {
     const dkim = keys
       .filter((k) => k.domain === d && k.info)

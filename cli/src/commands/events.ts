@@ -3,7 +3,7 @@ import { cliBus, connected } from './bus-connect.ts';
 
 // `mta events`: prints every event on the bus as one JSON line, live, until interrupted or --count reached.
 export async function events(io: CliIo, opts: { subject: string; count?: number; timeout: number; signal?: AbortSignal }): Promise<void> {
-  const bus = cliBus(io, 'events');
+  const bus = await cliBus(io, 'events');
   await connected(bus, io, opts.timeout);
   let seen = 0;
   await new Promise<void>((resolve) => {

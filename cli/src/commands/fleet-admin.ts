@@ -11,7 +11,7 @@ import {
   newNkey,
   openBucket,
   openEntry,
-  parseEnv,
+  parseEffective,
   seal,
 } from '@mta/shared';
 import type { Command } from 'commander';
@@ -33,7 +33,7 @@ function certSerial(body: Buffer): string | undefined {
 
 // Runs `job` on a live bus connection, with the same NATS settings the sidecars use.
 async function withConnection<T>(io: CliIo, name: string, job: (nc: FleetConnection) => Promise<T>): Promise<T> {
-  const bus = cliBus(io, name);
+  const bus = await cliBus(io, name);
   try {
     await connected(bus, io, CONNECT_MS);
     const nc = await bus.connection();
@@ -59,7 +59,7 @@ async function fleetInit(io: CliIo, opts: { replicas: number }): Promise<void> {
 // the domain drop that DKIM key and the fleet settles on a new one; a retired certificate is never installed or
 // published again (the served one stays until its successor arrives).
 async function fleetRetire(io: CliIo, what: 'dkim' | 'cert', name: string, opts: { selector?: string }): Promise<void> {
-  const r = parseEnv(io.env);
+  const r = await parseEffective(io.env);
   if (!r.ok) {
     for (const e of r.errors) io.err(formatIssue(e));
     throw failure(io, ErrorCode.Config);
@@ -90,7 +90,7 @@ async function fleetRetire(io: CliIo, what: 'dkim' | 'cert', name: string, opts:
 // signing key from MTA_FLEET_KEY, as the other nodes list it in MTA_FLEET_TRUST.
 async function fleetKeygen(io: CliIo, opts: { public?: boolean }): Promise<void> {
   if (opts.public) {
-    const r = parseEnv(io.env);
+    const r = await parseEffective(io.env);
     if (!r.ok || !r.config.MTA_FLEET_KEY) {
       throw failure(
         io,

@@ -1,4 +1,4 @@
-import { fleetSigners, HEARTBEAT_SUBJECT, mergeHeartbeats, type NodeStatus, openHeartbeat, parseEnv } from '@mta/shared';
+import { fleetSigners, HEARTBEAT_SUBJECT, mergeHeartbeats, type NodeStatus, openHeartbeat, parseEffective } from '@mta/shared';
 import type { CliIo } from '../io.ts';
 import { cliBus, connected } from './bus-connect.ts';
 
@@ -22,8 +22,8 @@ function formatFleet(rows: readonly NodeStatus[]): string[] {
 // by a trusted key (MTA_FLEET_TRUST, or this node's MTA_FLEET_KEY) are shown; how many others came is said.
 export async function fleetStatus(io: CliIo, opts: { waitMs: number; json?: boolean }): Promise<void> {
   // cliBus exits on an invalid environment.
-  const bus = cliBus(io, 'fleet-status');
-  const parsed = parseEnv(io.env);
+  const bus = await cliBus(io, 'fleet-status');
+  const parsed = await parseEffective(io.env);
   const signers = parsed.ok ? await fleetSigners(parsed.config) : undefined;
   await connected(bus, io, Math.min(opts.waitMs, 5000));
   const beats: Record<string, unknown>[] = [];

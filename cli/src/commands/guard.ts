@@ -1,16 +1,27 @@
-import { type Ban, BanStore, BanTables, protectedNetworks, readMynetworks } from '@mta/guard';
-import { type Config, detectVariant, ErrorCode, formatIssue, mtaPaths, normalizeIp, parseDuration, parseEnv } from '@mta/shared';
+import { type Ban, BanStore, BanTables, guardProtection } from '@mta/guard';
+import {
+  type Config,
+  detectVariant,
+  ErrorCode,
+  formatIssue,
+  mtaPaths,
+  normalizeIp,
+  parseDuration,
+  parseEffective,
+  rootOf,
+} from '@mta/shared';
 import type { Command } from 'commander';
 import { type CliIo, failure } from '../io.ts';
 import { addLs } from './ls.ts';
 
-function context(io: CliIo): { config: Config; paths: ReturnType<typeof mtaPaths>; store: BanStore } {
-  const parsed = parseEnv(io.env);
+// The seeded values (MYNETWORKS, TRUSTED_PROXIES) from the effective configuration, as the guard sees them.
+async function context(io: CliIo): Promise<{ config: Config; paths: ReturnType<typeof mtaPaths>; store: BanStore }> {
+  const parsed = await parseEffective(io.env);
   if (!parsed.ok) {
     for (const e of parsed.errors) io.err(formatIssue(e));
     throw failure(io, ErrorCode.Config);
   }
-  const paths = mtaPaths(io.env.MTA_ROOT || '/');
+  const paths = mtaPaths(rootOf(io.env));
   return { config: parsed.config, paths, store: new BanStore(paths.guardState) };
 }
 
@@ -22,7 +33,7 @@ const row = (b: Ban): string => [b.ip.padEnd(39), b.until.padEnd(24), `${b.origi
 
 // `mta guard ls`: the bans in force.
 async function guardLs(io: CliIo, opts: { json?: boolean }): Promise<void> {
-  const { store } = context(io);
+  const { store } = await context(io);
   const bans = (await store.list()).filter((b) => Date.parse(b.until) > Date.now());
   if (opts.json) {
     for (const b of bans) io.out(JSON.stringify(b));
@@ -38,7 +49,7 @@ async function guardLs(io: CliIo, opts: { json?: boolean }): Promise<void> {
 
 // `mta guard ban <ip>`: refused for addresses the guard protects (loopback, MYNETWORKS, proxies, GUARD_IGNORE).
 async function guardBan(io: CliIo, raw: string, opts: { for?: string; reason?: string }): Promise<void> {
-  const { config, paths, store } = context(io);
+  const { config, paths, store } = await context(io);
   const ip = normalizeIp(raw);
   if (!ip) {
     throw failure(io, ErrorCode.Usage, `mta guard ban: ${JSON.stringify(raw)} is not an IP address`);
@@ -51,11 +62,7 @@ async function guardBan(io: CliIo, raw: string, opts: { for?: string; reason?: s
       `mta guard ban: --for ${JSON.stringify(opts.for)} is not a duration from 1 s to 365 d (e.g. 600, 10m, 1h, 7d)`,
     );
   }
-  const protect = protectedNetworks({
-    mynetworks: [...config.MYNETWORKS, ...(await readMynetworks(paths.postfixConf))],
-    proxies: config.TRUSTED_PROXIES ?? [],
-    ignore: config.GUARD_IGNORE ?? [],
-  });
+  const protect = await guardProtection(config, paths.postfixConf);
   if (protect.has(ip)) {
     throw failure(
       io,
@@ -81,7 +88,7 @@ async function guardBan(io: CliIo, raw: string, opts: { for?: string; reason?: s
 
 // `mta guard unban <ip>`.
 async function guardUnban(io: CliIo, raw: string): Promise<void> {
-  const { paths, store } = context(io);
+  const { paths, store } = await context(io);
   const ip = normalizeIp(raw);
   if (!ip || !(await store.remove(ip))) {
     throw failure(io, ErrorCode.Validation, `mta guard unban: ${raw} is not banned`);

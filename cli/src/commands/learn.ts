@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ErrorCode, ensureDir, mtaPaths } from '@mta/shared';
+import { ErrorCode, ensureDir, mtaPaths, rootOf } from '@mta/shared';
 import type { Command } from 'commander';
 import { component } from '../component.ts';
 import { type CliIo, failure } from '../io.ts';
@@ -16,7 +16,7 @@ export async function learn(io: CliIo, kind: string, files: readonly string[]): 
   if (!isKind(kind)) {
     throw failure(io, ErrorCode.Usage, `mta learn: kind must be spam or ham, got ${JSON.stringify(kind)}`);
   }
-  const paths = mtaPaths(io.env.MTA_ROOT ?? '/');
+  const paths = mtaPaths(rootOf(io.env));
   const user = await lookupUser('amavis');
   await ensureBayesDir(paths.bayes, user);
   // Copies under run/mta/learn-cli (root's, group amavis, setgid), not spamd-learn's dir; sa-learn as amavis reads them.

@@ -1,4 +1,4 @@
-import { ErrorCode, MtaError, mtaPaths } from '@mta/shared';
+import { ErrorCode, MtaError, mtaPaths, rootOf } from '@mta/shared';
 import { requireDaemon } from '../component.ts';
 import { type CliIo, failure } from '../io.ts';
 import { pdpRequest } from './am-pdp.ts';
@@ -7,7 +7,7 @@ import { formatEntries, listQuarantine } from './quarantine-entries.ts';
 // `mta quarantine ls` (alias amavis-ls): what amavis blocked and kept, newest file order is amavis's id order.
 export function quarantineLs(io: CliIo, opts: { json?: boolean } = {}): void {
   requireDaemon('amavis', 'quarantine ls', io);
-  const entries = listQuarantine(mtaPaths(io.env.MTA_ROOT ?? '/').quarantine);
+  const entries = listQuarantine(mtaPaths(rootOf(io.env)).quarantine);
   if (opts.json) for (const e of entries) io.out(JSON.stringify(e));
   else if (entries.length) for (const l of formatEntries(entries)) io.out(l);
   else io.out('quarantine is empty');
@@ -17,7 +17,7 @@ export function quarantineLs(io: CliIo, opts: { json?: boolean } = {}): void {
 // through the reinjection port, so it is delivered without being filtered again.
 export async function quarantineRelease(io: CliIo, id: string): Promise<void> {
   requireDaemon('amavis', 'quarantine release', io);
-  const paths = mtaPaths(io.env.MTA_ROOT ?? '/');
+  const paths = mtaPaths(rootOf(io.env));
   const entry = listQuarantine(paths.quarantine).find((e) => e.id === id || e.file === id || e.file.endsWith(`/${id}`));
   if (!entry) {
     throw failure(

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { detectVariant, MAILBOX_SOURCES, mtaPaths, parseEnv, run, scrub, secretValues, seedGate } from '@mta/shared';
+import { detectVariant, MAILBOX_SOURCES, mtaPaths, parseEffective, rootOf, run, scrub, secretValues, seedGate } from '@mta/shared';
 import type { CliIo } from '../io.ts';
 import { certificateStatus } from './status-cert.ts';
 import { daemonVersions, debianRelease } from './status-versions.ts';
@@ -41,9 +41,9 @@ function delivery(postfixConf: string): string | undefined {
 
 // `mta status`: variant, Debian release, daemon versions, node, domains, whether seeding is pending, and the
 // supervised services.
-export async function status(io: CliIo, root = io.env.MTA_ROOT ?? '/'): Promise<void> {
+export async function status(io: CliIo, root = rootOf(io.env)): Promise<void> {
   const paths = mtaPaths(root);
-  const parsed = parseEnv(io.env);
+  const parsed = await parseEffective(io.env);
   const versions = daemonVersions(root);
   io.out(`variant: ${detectVariant(root)}`);
   const debian = debianRelease(root);

@@ -35,6 +35,12 @@ export function entryFields(name: string, spec: VarSpec): EntryField[] {
   if (spec.example !== undefined) fields.push({ label: 'example', value: code(`${name}=${spec.example}`) });
   fields.push({ label: 'variants', value: spec.variants.join(', ') });
   fields.push({
+    label: 'applies',
+    value: spec.live
+      ? 'at every start'
+      : `at seeding (first start, or ${code('FORCE_CONFIG')}); changed later, it is named at start as not applied`,
+  });
+  fields.push({
     label: 'secret',
     value: spec.secret ? `yes: redacted in logs; may be given as ${code(`${name}__FILE=/run/secrets/…`)}` : 'no',
   });

@@ -8,4 +8,5 @@ export * from './spec.ts';
 export * from './uses.ts';
 export { parseDuration } from './vars/defence.ts';
 export type { Destiny, RazorRegistration } from './vars/filter-dkim.ts';
+export { nodeOf } from './vars/runtime.ts';
 export type { SaslClient } from './vars/sasl-ldap-mysql.ts';

@@ -1,8 +1,11 @@
 import type { EnvSchema } from './checks.ts';
 
 // Image variants, smallest first: a variable is documented for the variants whose daemons read it.
-export type Variant = 'mini' | 'base' | 'full';
-export const ALL: readonly Variant[] = ['mini', 'base', 'full'];
+// The one list of variants; every other list and schema is made from it.
+export const VARIANTS = ['mini', 'base', 'full'] as const;
+export type Variant = (typeof VARIANTS)[number];
+export const ALL: readonly Variant[] = VARIANTS;
+export const isVariant = (v: string | undefined): v is Variant => (VARIANTS as readonly string[]).includes(v ?? '');
 export const BASE_UP: readonly Variant[] = ['base', 'full'];
 export const FULL: readonly Variant[] = ['full'];
 
@@ -59,6 +62,10 @@ export interface VarSpec<T = unknown> {
   // Default computed from the rest of the environment (MAIL_DOMAIN from HOSTNAME); documented by `defaultText`.
   readonly derive?: (env: RawEnv) => string | undefined;
   readonly defaultText?: string;
+  // Applies at every container start (read by the sidecars when they start): log levels, the bus, the guard's
+  // policy, … Every other variable applies only at seeding (unlock file or FORCE_CONFIG): the daemons run on the
+  // seeded files and every process reads the seeded value from the effective configuration (shared/src/effective/).
+  readonly live?: boolean;
   // Secrets are redacted in logs and may be given as X__FILE.
   readonly secret?: boolean;
   // An explicitly empty value means "off" instead of "use the default" (ACME_POSTHOOK=).

@@ -94,7 +94,7 @@ test('the shell reads back exactly what was decided, whatever the values hold', 
   const text = renderStartEnv(p);
   const out = execFileSync(
     'bash',
-    ['-c', `set -eu; eval "$PLAN"; printf '%s|' "$MTA_SERVICES" "$MTA_BUS_NODE" "$MTA_SEEDING"; printf '%s\\n' "$MTA_SKIPPED"`],
+    ['-c', `set -eu; eval "$PLAN"; printf '%s|' "$MTA_SERVICES" "$MTA_BUS_NODE" "$MTA_HAPROXY_CONF"; printf '%s\\n' "$MTA_SKIPPED"`],
     {
       env: { PLAN: text, PATH: process.env.PATH },
       encoding: 'utf8',
@@ -102,7 +102,7 @@ test('the shell reads back exactly what was decided, whatever the values hold', 
   );
   assert.equal(
     out,
-    `${p.services.join(' ')}|o'brien $(touch /tmp/x)|0|metrics (METRICS=no)\nspamd-learn (/var/lib/kopano/spamd does not exist)\n`,
+    `${p.services.join(' ')}|o'brien $(touch /tmp/x)|/r/etc/haproxy/mta.cfg|metrics (METRICS=no)\nspamd-learn (/var/lib/kopano/spamd does not exist)\n`,
   );
 });
 

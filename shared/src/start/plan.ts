@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RawEnv, Variant } from '../env/spec.ts';
+import { nodeOf } from '../env/vars/runtime.ts';
 import { onReadOnlyFs } from '../fs/readonly.ts';
 import { mtaPaths } from '../paths.ts';
 import { seedGate } from './gate.ts';
@@ -10,7 +11,8 @@ import type { StartSettings } from './settings.ts';
 // Every decision the image's shell acts on at a container start, made here once (the shell only reads it).
 export interface StartPlan {
   variant: Variant;
-  // This start seeds (unlock file or FORCE_CONFIG): DKIM_PRIVATEKEY may replace a key file.
+  // This start seeds (unlock file or FORCE_CONFIG): DKIM_PRIVATEKEY may replace a key file. Decided once, by the
+  // first plan of the start (before the seed removes the unlock file); read by dkim-keys from start.json.
   seeding: boolean;
   // runit services to link into $SVDIR, and the ones left out with the reason.
   services: string[];
@@ -23,6 +25,8 @@ export interface StartPlan {
   spamdLib: string;
   // amavis's run-time files: the amavis service passes them on its command line (shared/src/paths.ts names them).
   amavis: { run: string; pid: string; lock: string };
+  // The PROXY gate's config, which the haproxy service runs.
+  haproxyConf: string;
 }
 
 export interface PlanInput {
@@ -76,9 +80,10 @@ export function startPlan(i: PlanInput): StartPlan {
     services,
     skipped,
     entry: { dkimKeys: dkim, acmeWatch: acme === true ? true : '' },
-    bus: localBus(s.NATS_URL, s.MTA_NODE ?? 'mta'),
+    bus: localBus(s.NATS_URL, s.MTA_NODE ?? nodeOf(i.env)),
     spamdLib: s.KOPANO_SPAMD_LIB,
     amavis: amavisRunFiles(i.root),
+    haproxyConf: mtaPaths(i.root).haproxyConf,
   };
 }
 
@@ -88,14 +93,13 @@ function amavisRunFiles(root: string): StartPlan['amavis'] {
   return { run: p.amavisRun, pid: p.amavisPid, lock: p.amavisLock };
 }
 
-const shq = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
+export const shq = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
 
 // The plan as shell assignments (image/lib/start-plan sources it); one quoting rule, no logic left for the shell.
 export function renderStartEnv(p: StartPlan): string {
   const bus = 'port' in p.bus ? p.bus : undefined;
   const vars: [string, string][] = [
     ['MTA_VARIANT', p.variant],
-    ['MTA_SEEDING', p.seeding ? '1' : '0'],
     ['MTA_SERVICES', p.services.join(' ')],
     ['MTA_SKIPPED', p.skipped.map((x) => `${x.name} (${x.why})`).join('\n')],
     ['MTA_ENTRY_DKIM', p.entry.dkimKeys === true ? '1' : '0'],
@@ -109,6 +113,7 @@ export function renderStartEnv(p: StartPlan): string {
     ['MTA_AMAVIS_RUN', p.amavis.run],
     ['MTA_AMAVIS_PID', p.amavis.pid],
     ['MTA_AMAVIS_LOCK', p.amavis.lock],
+    ['MTA_HAPROXY_CONF', p.haproxyConf],
   ];
   return `# Written by the seed at every container start (shared/src/start/plan.ts); read by the image's shell.\n${vars.map(([k, v]) => `${k}=${shq(v)}`).join('\n')}\n`;
 }

@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
 import { ALL, BASE_UP, FULL, type Variant } from '../env/spec.ts';
+import { mtaPaths } from '../paths.ts';
 import type { StartSettings } from './settings.ts';
 
 // One runit service of the image (image/service/<name>) and when a container runs it. A new sidecar service is one
@@ -33,7 +34,7 @@ export const SERVICES: readonly ServiceRule[] = [
   { name: 'postfix', variants: ALL },
   // The PROXY-protocol gate exists when the seed rendered it (TRUSTED_PROXIES at seeding time): postfix then listens
   // on loopback only, so the gate must run whatever the environment says now.
-  { name: 'haproxy', variants: ALL, skip: ({ exists, root }) => (exists(join(root, 'etc/haproxy/mta.cfg')) ? undefined : '') },
+  { name: 'haproxy', variants: ALL, skip: ({ exists, root }) => (exists(mtaPaths(root).haproxyConf) ? undefined : '') },
   { name: 'guard', variants: ALL, sidecar: true, skip: ({ s }) => (s.GUARD ? undefined : 'GUARD=no') },
   { name: 'metrics', variants: ALL, sidecar: true, skip: ({ s }) => (s.METRICS ? undefined : 'METRICS=no') },
   // SRS runs when the seed wired it (SRS=yes at seeding time: its argument file exists): postfix asks it for every
@@ -47,7 +48,7 @@ export const SERVICES: readonly ServiceRule[] = [
     name: 'sender-milter',
     variants: BASE_UP,
     sidecar: true,
-    skip: ({ exists, root }) => (exists(join(root, 'etc/postfix/mta-sender-milter.json')) ? undefined : ''),
+    skip: ({ exists, root }) => (exists(mtaPaths(root).senderMilterConf) ? undefined : ''),
   },
   { name: 'amavis', variants: FULL },
   { name: 'clamd', variants: FULL },

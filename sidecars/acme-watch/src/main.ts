@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { CERTS_BUCKET, joinFleet, MtaError, mtaPaths, openLedger, runSidecar, type SidecarContext, startHeartbeat } from '@mta/shared';
+import { CERTS_BUCKET, joinFleet, MtaError, openLedger, runSidecar, type SidecarContext, startHeartbeat } from '@mta/shared';
 import { CertPublisher, startFleetCerts } from './fleet-sync.ts';
 import { installOnce, startAcmeWatch } from './start.ts';
 
@@ -7,10 +7,9 @@ import { installOnce, startAcmeWatch } from './start.ts';
 // Fleet mode (NATS_URL + MTA_FLEET_KEY): ACME_SOURCE=file also publishes to KV mta-certs, ACME_SOURCE=fleet
 // installs from it.
 // `--once`: the entry step, one pass before the daemons start.
-const paths = mtaPaths();
-const seenFile = join(paths.run, 'acme-watch', 'seen.json');
+const seenFile = (ctx: SidecarContext) => join(ctx.paths.run, 'acme-watch', 'seen.json');
 
-const common = ({ config, log, bus }: SidecarContext) => ({
+const common = ({ config, log, bus, paths }: SidecarContext) => ({
   hostname: config.HOSTNAME,
   mailDomains: config.MAIL_DOMAIN ?? [],
   resolver: config.ACME_RESOLVER || undefined,
@@ -25,7 +24,7 @@ await runSidecar({
   name: 'acme-watch',
   failEvent: 'acme.fatal',
   once: async (ctx) => {
-    const outcome = await installOnce({ ...common(ctx), file: ctx.config.ACME_FILE, seenFile }).catch((e) => {
+    const outcome = await installOnce({ ...common(ctx), file: ctx.config.ACME_FILE, seenFile: seenFile(ctx) }).catch((e) => {
       // Not fatal: the daemons start with the configured certificate and the service tries again.
       const err = MtaError.from(e);
       ctx.log.error({ event: 'acme.failed', code: err.code, err: err.message }, 'certificate not installed at start');
@@ -40,14 +39,19 @@ await runSidecar({
     const identity = await joinFleet(config, env, log);
     if (config.ACME_SOURCE === 'fleet' && !identity)
       log.warn({ event: 'acme.source' }, 'ACME_SOURCE=fleet needs NATS_URL (fleet mode); watching ACME_FILE instead');
-    const ledger = identity && (await openLedger(paths.fleetState, CERTS_BUCKET, identity, log));
+    const ledger = identity && (await openLedger(ctx.paths.fleetState, CERTS_BUCKET, identity, log));
     const publish = (s: string, p: Record<string, unknown>) => bus.publish(s, p);
     const publisher =
       identity && ledger && config.ACME_SOURCE !== 'fleet' ? new CertPublisher(connection, log, identity, ledger, publish) : undefined;
     const running =
       identity && ledger && config.ACME_SOURCE === 'fleet'
         ? startFleetCerts({ ...common(ctx), connection, identity, ledger, fleetCa: config.MTA_FLEET_CA })
-        : startAcmeWatch({ ...common(ctx), file: config.ACME_FILE, seenFile, onServed: publisher && ((c) => publisher.offer(c)) });
+        : startAcmeWatch({
+            ...common(ctx),
+            file: config.ACME_FILE,
+            seenFile: seenFile(ctx),
+            onServed: publisher && ((c) => publisher.offer(c)),
+          });
     // `mta fleet status`: which certificate this node serves (public facts only).
     const stopBeat = identity
       ? startHeartbeat(bus, identity, () => ({

@@ -1,19 +1,23 @@
 #!/usr/bin/env node
-import { joinFleet, mtaPaths, runSidecar, type SidecarContext, startHeartbeat } from '@mta/shared';
+import { joinFleet, readStartPlan, runSidecar, type SidecarContext, startHeartbeat } from '@mta/shared';
 import { fingerprints } from './core.ts';
 import { runDkimKeys, type ServiceOptions } from './service.ts';
 
 // `--once`: entry step (seeding); without it the long-running service that also watches the key dir.
-const start = (ctx: SidecarContext, watch: boolean, fleet?: ServiceOptions['fleet']) =>
-  runDkimKeys({
-    paths: mtaPaths(),
+// Whether this start seeds is the start plan's (decided before the seed removed the unlock file) for the entry step;
+// the service, and a run outside a container start (no plan), ask the seed's gate.
+const start = async (ctx: SidecarContext, watch: boolean, fleet?: ServiceOptions['fleet']) => {
+  const { paths } = ctx;
+  return runDkimKeys({
+    paths,
     config: ctx.config,
     log: ctx.log,
     publish: (s, p) => ctx.bus.publish(s, p),
     watch,
-    seeding: process.env.MTA_SEEDING === undefined ? undefined : process.env.MTA_SEEDING === '1',
+    seeding: watch ? undefined : (await readStartPlan(paths.startPlan))?.seeding,
     fleet,
   });
+};
 
 await runSidecar({
   name: 'dkim-keys',

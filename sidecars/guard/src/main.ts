@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 import { watch } from 'node:fs';
-import { detectVariant, followMailLogs, GUARD_BUCKET, joinFleet, mtaPaths, openLedger, runSidecar, type SidecarContext } from '@mta/shared';
+import { detectVariant, followMailLogs, GUARD_BUCKET, joinFleet, openLedger, runSidecar, type SidecarContext } from '@mta/shared';
 import { GuardFleet } from './fleet-sync.ts';
-import { readMynetworks } from './mynetworks.ts';
-import { protectedNetworks } from './protect.ts';
+import { guardProtection } from './mynetworks.ts';
 import { GuardService } from './service.ts';
 import { BanStore } from './store.ts';
 import { BanTables, retireLegacyMaps } from './tables/index.ts';
@@ -14,8 +13,7 @@ const RECONCILE_MS = 3_600_000;
 // `mta-guard --once` (entry step): drop expired bans and build the tables before the daemons start (GUARD=no: empty
 // tables). Without a flag (runit service): follow the daemons' logs, ban, expire, share with the fleet.
 // One start for both: the ban store, GUARD=no, and the tables built from the bans in force.
-async function prepare({ config, log, bus }: SidecarContext, service: boolean) {
-  const paths = mtaPaths();
+async function prepare({ config, log, bus, paths }: SidecarContext, service: boolean) {
   const dovecot = detectVariant(paths.root) !== 'mini';
   const store = new BanStore(paths.guardState);
   await store.ensure();
@@ -29,12 +27,7 @@ async function prepare({ config, log, bus }: SidecarContext, service: boolean) {
     log.info({ event: 'guard.off' }, 'GUARD=no: no bans in force');
     return undefined;
   }
-  const protect = protectedNetworks({
-    // The variable, and what postfix was seeded with (they differ until the next seeding).
-    mynetworks: [...config.MYNETWORKS, ...(await readMynetworks(paths.postfixConf))],
-    proxies: config.TRUSTED_PROXIES ?? [],
-    ignore: config.GUARD_IGNORE ?? [],
-  });
+  const protect = await guardProtection(config, paths.postfixConf);
   const link: { fleet?: GuardFleet } = {};
   const guard = new GuardService({
     paths,

@@ -9,7 +9,6 @@ import {
   followSidecarLogs,
   HEARTBEAT_SUBJECT,
   type LoggedDaemon,
-  mtaPaths,
   runSidecar,
 } from '@mta/shared';
 import { countSidecarEvent, heardFrom, type Peers } from './bus-events.ts';
@@ -26,9 +25,8 @@ const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 await runSidecar({
   name: 'metrics',
   failEvent: 'metrics.fatal',
-  service: async ({ config, env, log, bus, life }) => {
+  service: async ({ config, env, log, bus, life, paths }) => {
     const cleanups: (() => unknown)[] = [];
-    const paths = mtaPaths();
     const variant = detectVariant(paths.root);
     const families = createFamilies();
     const peers: Peers = new Map();

@@ -1,102 +1,20 @@
 #!/usr/bin/env node
-import { join } from 'node:path';
-import {
-  describeError,
-  detectVariant,
-  formatIssue,
-  isFsError,
-  MtaError,
-  makeDirs,
-  mtaPaths,
-  type ReportContext,
-  renderStartEnv,
-  runSidecar,
-  startPlan,
-  startSettings,
-  type Variant,
-  waitForTcp,
-  writeAtomic,
-} from '@mta/shared';
-import { agePostfixConf } from './apply/age.ts';
-import { registerSeedRazor } from './razor-step.ts';
-import { runSeed, type SeedResult } from './run.ts';
+import { detectVariant, isVariant, rootOf, runSidecar } from '@mta/shared';
+import { seedOrFail } from './seed-step.ts';
+import { startStepMain } from './start-step.ts';
 
-const VARIANTS: readonly string[] = ['mini', 'base', 'full'];
-// Exit statuses image/entry.d/20-mta-seed tells apart: only `invalid` asks the user to fix variables.
-const SEED_EXIT = { invalid: 1, write: 2 } as const;
+const root = rootOf(process.env);
+const variant = isVariant(process.env.MTA_VARIANT) ? process.env.MTA_VARIANT : detectVariant(root);
 
-const root = process.env.MTA_ROOT || '/';
-const variant = (VARIANTS.includes(process.env.MTA_VARIANT ?? '') ? process.env.MTA_VARIANT : detectVariant(root)) as Variant;
-
-// The seed one-shot of the image: seed when unlocked or forced, exit 1 with every error listed, announce the outcome.
-// An invalid environment is reported the same way (on a locked container it is not even looked at).
-async function seed(ctx: ReportContext): Promise<number> {
-  const { env, log, bus, parsed } = ctx;
-  const paths = mtaPaths(root);
-  // First, before the unlock file goes: the decisions of this start for the image's shell (the local bus waits for
-  // them), computed even from an invalid environment so its errors still reach the bus.
-  const plan = () => startPlan({ env, settings: startSettings(env, parsed), variant, root });
-  const first = plan();
-  await makeDirs(paths.run);
-  await writeAtomic(join(paths.run, 'start.env'), renderStartEnv(first), { mode: 0o644 });
-  let result: SeedResult;
-  // Not a configuration problem: a file could not be written (a read-only volume, ownership, a full disk), told with
-  // its path, the operation and what to fix. The unlock file is still there, the next start seeds again.
-  let failure: string | undefined;
-  try {
-    result = await runSeed({ env, root, variant, log, parsed });
-  } catch (e) {
-    failure = describeError(e);
-    const fs = isFsError(e) ? { path: e.path, op: e.op, errno: e.errno } : {};
-    log.error(
-      { event: 'seed.failed', variant, code: MtaError.from(e).code, ...fs },
-      `seeding could not write the configuration: ${failure}`,
-    );
-    process.stderr.write(`seed: ${failure}\n`);
-    result = {
-      status: 'invalid',
-      errors: [],
-      failure,
-      warnings: [],
-      changed: [],
-      domains: [],
-      variant,
-      durationMs: 0,
-    };
-  }
-  const errors = [...result.errors.map(formatIssue), ...(result.failure === undefined ? [] : [result.failure])];
-  if (result.status === 'invalid' && !failure) {
-    log.error({ event: 'seed.failed', variant, errors }, `seeding failed (${errors.length} errors); nothing more was written`);
-    for (const e of errors) process.stderr.write(`seed: ${e}\n`);
-  } else if (result.status === 'skipped') log.info({ event: 'seed.skipped', variant }, 'configuration locked; not seeding');
-  if (result.status === 'applied' && variant === 'full' && parsed.ok) await registerSeedRazor(parsed.config, root, log);
-  if (result.status !== 'invalid') await agePostfixConf(paths.postfixConf, 3000);
-  // Again, for what seeding itself decided (the PROXY-protocol gate it rendered); this start stays a seeding one.
-  await writeAtomic(join(paths.run, 'start.env'), renderStartEnv({ ...plan(), seeding: first.seeding }), { mode: 0o644 });
-  // The local bus starts once the plan is written: give it a moment rather than report it unreachable.
-  if ('port' in first.bus) await waitForTcp('127.0.0.1', first.bus.port, 2000);
-  const subject = result.status === 'invalid' ? 'mta.seed.failed' : 'mta.seed.done';
-  bus.publish(subject, { variant, status: result.status, domains: result.domains, errors, changed: result.changed.length });
-  return failure ? SEED_EXIT.write : result.status === 'invalid' ? SEED_EXIT.invalid : 0;
-}
-
-// Whatever fails after the seed itself (the start plan, Razor, the bus) is told the same way, and never as a
-// configuration error.
-async function seedOrFail(ctx: ReportContext): Promise<number> {
-  try {
-    return await seed(ctx);
-  } catch (e) {
-    const told = describeError(e);
-    ctx.log.error({ event: 'seed.failed', variant, code: MtaError.from(e).code }, `seed: ${told}`);
-    process.stderr.write(`seed: ${told}\n`);
-    return SEED_EXIT.write;
-  }
-}
-
-await runSidecar({
-  name: 'seed',
-  failEvent: 'seed.failed',
-  parse: { variant },
-  once: seedOrFail,
-  invalid: seedOrFail,
-});
+// `--plan` / `--replan`: the start plan (entry steps 15 and 30); without a flag: seeding (entry step 20).
+const plan = process.argv.includes('--plan') ? 'first' : process.argv.includes('--replan') ? 'again' : undefined;
+if (plan) process.exitCode = await startStepMain(process.env, root, variant, plan === 'first');
+else
+  await runSidecar({
+    name: 'seed',
+    failEvent: 'seed.failed',
+    parse: { variant },
+    rawEnv: true,
+    once: (ctx) => seedOrFail(ctx, root, variant),
+    invalid: (ctx) => seedOrFail(ctx, root, variant),
+  });

@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
+  buildEffective,
   type EnvIssue,
   formatIssue,
   fsOp,
@@ -16,9 +17,11 @@ import {
   secretValues,
   seedGate,
   type Variant,
+  writeEffective,
 } from '@mta/shared';
 import { postfixBase } from './apply/base.ts';
 import { clearStaleTemps, commitPlan, prepareTables } from './apply/commit.ts';
+import { lockedStart } from './apply/effective.ts';
 import { dovecotParamNames, postfixParamNames } from './apply/facts.ts';
 import { stagePostfix } from './apply/stage.ts';
 import { renderContext } from './context.ts';
@@ -94,11 +97,12 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
     lap = t;
   };
   const gate = seedGate(opts.env, opts.root);
+  const parsed = opts.parsed ?? parseEnv(opts.env, { variant: opts.variant });
   if (!gate.run) {
     const changed = await renewSelfSignedIfDue(paths, now, opts.log);
+    await lockedStart({ parsed, paths, variant: opts.variant, root: opts.root, now, log: opts.log });
     return done({ status: 'skipped', errors: [], warnings: [], changed, domains: [] });
   }
-  const parsed = opts.parsed ?? parseEnv(opts.env, { variant: opts.variant });
   const envWarnings = parsed.warnings.map(formatIssue);
   if (!parsed.ok) return done({ status: 'invalid', errors: parsed.errors, warnings: envWarnings, changed: [], domains: [] });
   const domains = parsed.config.MAIL_DOMAIN ?? [];
@@ -131,6 +135,11 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
   } finally {
     await staged.dispose();
   }
+  // Before the unlock file goes: killed in between, the next start seeds again and writes it then.
+  await writeEffective(
+    paths.effective,
+    buildEffective({ config: parsed.config, variant: opts.variant, root: opts.root, now, source: 'seeding' }),
+  );
   await fsOp('remove', gate.unlockFile, () => rm(gate.unlockFile, { force: true }));
   await fsyncDir(dirname(gate.unlockFile)).catch(() => undefined);
   phase('commit');

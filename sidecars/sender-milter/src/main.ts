@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { isSenderField, mtaPaths, runSidecar } from '@mta/shared';
+import { isSenderField, runSidecar } from '@mta/shared';
 import { OwnershipCheck } from './check/ownership.ts';
 import { Reporter } from './report.ts';
 import { startMilterServer } from './server.ts';
@@ -11,8 +11,7 @@ import { decide } from './verdict.ts';
 await runSidecar({
   name: 'sender-milter',
   failEvent: 'sender-milter.fatal',
-  service: async ({ log, bus }) => {
-    const paths = mtaPaths();
+  service: async ({ log, bus, paths }) => {
     const settings = await readSettings(paths.senderMilterConf);
     const switched = await leaveRoot();
     const check = new OwnershipCheck({ socket: settings.check });

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ensureDir, joinFleet, lookupUser, mtaPaths, RefusedPaths, runSidecar, startHeartbeat } from '@mta/shared';
+import { ensureDir, joinFleet, lookupUser, RefusedPaths, runSidecar, startHeartbeat } from '@mta/shared';
 import { adoptFromAmavis } from './adopt.ts';
 import { dropPrivileges, ensureBayesDir, learnGroup, READER_USER } from './dirs.ts';
 import { closeDropFolders, openDropFolders, watchLib } from './drop-folders.ts';
@@ -17,13 +17,12 @@ import { FolderWatch } from './watch.ts';
 await runSidecar({
   name: 'spamd-learn',
   failEvent: 'spamd.fatal',
-  service: async ({ config, env, log, bus, life }) => {
+  service: async ({ config, env, log, bus, life, paths }) => {
     const lib = config.KOPANO_SPAMD_LIB;
     if (!existsSync(lib)) {
       log.info({ event: 'spamd.absent', lib }, 'KOPANO_SPAMD_LIB does not exist; nothing to learn');
       await life.shutdown(0, 'no spamd lib');
     }
-    const paths = mtaPaths();
     const amavis = await lookupUser('amavis');
     const reader = await lookupUser(READER_USER);
     const group = learnGroup(config.KOPANO_SPAMD_GID, reader);

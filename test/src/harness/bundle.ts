@@ -5,7 +5,7 @@ import { join } from 'node:path';
 const REPO = join(import.meta.dirname, '..', '..', '..');
 
 // Bundles sidecars into `outdir`/<name> as the image build does (the build script run as a process, so tests and
-// benches never import build scripts); returns each sidecar's entry file by name. No names: every long-running one.
+// benches never import build scripts); returns each sidecar's entry file by name. No names: every sidecar.
 export function bundleSidecars(outdir: string, names: readonly string[] = []): Record<string, string> {
   const out = execFileSync(process.execPath, [join(REPO, 'scripts/bundle-sidecars.mjs'), '--out', outdir, ...names], {
     encoding: 'utf8',

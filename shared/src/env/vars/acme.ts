@@ -4,6 +4,7 @@ import { BASE_UP, defineVar } from '../spec.ts';
 // acme-watch tuning beyond the seed's ACME_FILE/ACME_POSTHOOK (those live in runtime.ts).
 export const acmeVars = {
   ACME_POSTHOOK_TIMEOUT: defineVar({
+    live: true,
     schema: integer(1, 3600, 'a number of seconds'),
     topic: 'acme',
     variants: BASE_UP,

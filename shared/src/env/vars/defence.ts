@@ -206,6 +206,7 @@ export const defenceVars = {
     default: '2',
   }),
   GUARD: defineVar({
+    live: true,
     schema: yesNo,
     topic: 'defences',
     variants: ALL,
@@ -216,6 +217,7 @@ export const defenceVars = {
     default: 'yes',
   }),
   GUARD_AUTH_FAILURES: defineVar({
+    live: true,
     schema: integer(1, 10000),
     topic: 'defences',
     variants: BASE_UP,
@@ -225,6 +227,7 @@ export const defenceVars = {
     default: '5',
   }),
   GUARD_REJECTS: defineVar({
+    live: true,
     schema: integer(1, 10000),
     topic: 'defences',
     variants: ALL,
@@ -235,6 +238,7 @@ export const defenceVars = {
     default: '10',
   }),
   GUARD_WINDOW: defineVar({
+    live: true,
     schema: duration(10, 7 * 86400),
     topic: 'defences',
     variants: ALL,
@@ -244,6 +248,7 @@ export const defenceVars = {
     default: '10m',
   }),
   GUARD_BAN_TIME: defineVar({
+    live: true,
     schema: duration(60, 365 * 86400),
     topic: 'defences',
     variants: ALL,
@@ -253,6 +258,7 @@ export const defenceVars = {
     default: '1h',
   }),
   GUARD_MAX_BANS_PER_MINUTE: defineVar({
+    live: true,
     schema: integer(1, 100000),
     topic: 'defences',
     variants: ALL,
@@ -263,6 +269,7 @@ export const defenceVars = {
     default: '600',
   }),
   GUARD_MAX_BANS: defineVar({
+    live: true,
     schema: integer(1, 10000000),
     topic: 'defences',
     variants: ALL,
@@ -273,6 +280,7 @@ export const defenceVars = {
     default: '1000000',
   }),
   GUARD_IGNORE: defineVar({
+    live: true,
     schema: networkList(true),
     topic: 'defences',
     variants: ALL,

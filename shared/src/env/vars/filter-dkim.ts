@@ -81,6 +81,7 @@ export const filterDkimVars = {
     example: '4',
   }),
   DKIM_KEYBITS: defineVar({
+    live: true,
     schema: integer(1024, 8192, 'a key size in bits'),
     topic: 'dkim',
     variants: FULL,
@@ -90,6 +91,7 @@ export const filterDkimVars = {
     default: '2048',
   }),
   DKIM_SELECTOR: defineVar({
+    live: true,
     schema: selector,
     topic: 'dkim',
     variants: FULL,
@@ -99,6 +101,7 @@ export const filterDkimVars = {
     default: 'default',
   }),
   DKIM_PRIVATEKEY: defineVar({
+    live: true,
     schema: privateKey,
     topic: 'dkim',
     variants: FULL,

@@ -48,6 +48,7 @@ export function oneCredentialKind(self: (typeof NATS_CREDENTIALS)[number]): VarR
 // Fleet transport (TLS, NKEY) and integrity (node signing keys, trust list, fleet CA) and the learn limits.
 export const fleetVars = {
   NATS_NKEY: defineVar({
+    live: true,
     schema: userSeed,
     topic: 'fleet',
     variants: ALL,
@@ -58,6 +59,7 @@ export const fleetVars = {
     rules: [oneCredentialKind('NATS_NKEY')],
   }),
   NATS_TLS_CA: defineVar({
+    live: true,
     schema: pem(/CERTIFICATE/, 'a CA certificate'),
     topic: 'fleet',
     variants: ALL,
@@ -66,6 +68,7 @@ export const fleetVars = {
     example: '-----BEGIN CERTIFICATE-----MIIB…-----END CERTIFICATE-----',
   }),
   NATS_TLS_CERT: defineVar({
+    live: true,
     schema: pem(/CERTIFICATE/, 'a certificate'),
     topic: 'fleet',
     variants: ALL,
@@ -75,6 +78,7 @@ export const fleetVars = {
     rules: [requiredWhen(['NATS_TLS_KEY'], 'NATS_TLS_CERT')],
   }),
   NATS_TLS_KEY: defineVar({
+    live: true,
     schema: pem(/PRIVATE KEY/, 'a private key'),
     topic: 'fleet',
     variants: ALL,
@@ -85,6 +89,7 @@ export const fleetVars = {
     rules: [requiredWhen(['NATS_TLS_CERT'], 'NATS_TLS_KEY')],
   }),
   MTA_FLEET_KEY: defineVar({
+    live: true,
     schema: userSeed,
     topic: 'fleet',
     variants: ALL,
@@ -104,6 +109,7 @@ export const fleetVars = {
     ],
   }),
   MTA_FLEET_TRUST: defineVar({
+    live: true,
     schema: trustList,
     topic: 'fleet',
     variants: ALL,
@@ -113,6 +119,7 @@ export const fleetVars = {
     example: 'mx2=UBLHZWXJEIQAKBBHR5GXQTIROU46BUWYRU2QSXXMKRIOJJK4OOAFRZ47 mx3=UAY5TWUZJ7J4ROAALTH7MNGMIREHP525E3HFTRBLZMB7GRI22VOHCKZN',
   }),
   MTA_FLEET_CA: defineVar({
+    live: true,
     schema: pem(/CERTIFICATE/, 'a CA certificate'),
     topic: 'fleet',
     variants: BASE_UP,
@@ -121,6 +128,7 @@ export const fleetVars = {
     example: '-----BEGIN CERTIFICATE-----MIIB…-----END CERTIFICATE-----',
   }),
   SPAMD_MAX_SIZE: defineVar({
+    live: true,
     schema: integer(1024, 64 * 1024 * 1024, 'a size in bytes'),
     topic: 'spamd learning',
     variants: FULL,
@@ -131,6 +139,7 @@ export const fleetVars = {
     default: '512000',
   }),
   MTA_FLEET_OUTBOX_MB: defineVar({
+    live: true,
     schema: integer(1, 100_000, 'a size in MB'),
     topic: 'fleet',
     variants: FULL,

@@ -11,6 +11,7 @@ const listen = check((raw) => {
 
 export const metricsVars = {
   METRICS: defineVar({
+    live: true,
     schema: yesNo,
     topic: 'metrics',
     variants: ALL,
@@ -20,6 +21,7 @@ export const metricsVars = {
     default: 'no',
   }),
   METRICS_LISTEN: defineVar({
+    live: true,
     schema: listen,
     topic: 'metrics',
     variants: ALL,
@@ -30,6 +32,7 @@ export const metricsVars = {
     default: '127.0.0.1:9154',
   }),
   METRICS_SCRAPE_CACHE: defineVar({
+    live: true,
     schema: duration(0, 300),
     topic: 'metrics',
     variants: ALL,

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { check, integer, invalid, level, oneOf, q, text, words } from '../checks.ts';
 import { requiredWhen } from '../rule.ts';
-import { ALL, BASE_UP, defineVar, FULL } from '../spec.ts';
+import { ALL, BASE_UP, defineVar, FULL, type RawEnv } from '../spec.ts';
 import { oneCredentialKind } from './fleet.ts';
 
 // NATS_URL: one or several server URLs; bare host:port gets nats://.
@@ -15,8 +15,13 @@ const natsUrls = check((raw) => {
   return out.length ? out : invalid('no URL given');
 });
 
+// The node name: MTA_NODE, else HOSTNAME, else the machine's host name. The one derivation (the variable's default,
+// and what a process says before its environment parsed).
+export const nodeOf = (env: RawEnv): string => env.MTA_NODE || env.HOSTNAME || hostname();
+
 export const runtimeVars = {
   SYSLOG_LEVEL: defineVar({
+    live: true,
     schema: level(0, 7, 8, 'there is no level above 7 (debug)'),
     topic: 'logging',
     variants: ALL,
@@ -35,6 +40,7 @@ export const runtimeVars = {
     default: '0',
   }),
   ACME_FILE: defineVar({
+    live: true,
     schema: text,
     topic: 'acme',
     variants: BASE_UP,
@@ -44,6 +50,7 @@ export const runtimeVars = {
     default: '/acme/acme.json',
   }),
   ACME_POSTHOOK: defineVar({
+    live: true,
     schema: text,
     topic: 'acme',
     variants: BASE_UP,
@@ -55,6 +62,7 @@ export const runtimeVars = {
     emptyIsValue: true,
   }),
   ACME_RESOLVER: defineVar({
+    live: true,
     schema: text,
     topic: 'acme',
     variants: BASE_UP,
@@ -63,6 +71,7 @@ export const runtimeVars = {
     example: 'letsencrypt',
   }),
   ACME_SOURCE: defineVar({
+    live: true,
     schema: oneOf(['file', 'fleet'] as const),
     topic: 'fleet',
     variants: BASE_UP,
@@ -72,6 +81,7 @@ export const runtimeVars = {
     default: 'file',
   }),
   KOPANO_SPAMD_LIB: defineVar({
+    live: true,
     schema: text,
     topic: 'spamd learning',
     variants: FULL,
@@ -81,6 +91,7 @@ export const runtimeVars = {
     default: '/var/lib/kopano/spamd',
   }),
   KOPANO_SPAMD_GID: defineVar({
+    live: true,
     schema: integer(1, 4294967294, 'a group number'),
     topic: 'spamd learning',
     variants: FULL,
@@ -90,6 +101,7 @@ export const runtimeVars = {
     example: '1001',
   }),
   SPAMD_BATCH_MS: defineVar({
+    live: true,
     schema: integer(0, 600000, 'an integer'),
     topic: 'spamd learning',
     variants: FULL,
@@ -99,6 +111,7 @@ export const runtimeVars = {
     default: '1000',
   }),
   SPAMD_BATCH_MAX: defineVar({
+    live: true,
     schema: integer(1, 100000, 'an integer'),
     topic: 'spamd learning',
     variants: FULL,
@@ -108,6 +121,7 @@ export const runtimeVars = {
     default: '200',
   }),
   SPAMD_STABLE_MS: defineVar({
+    live: true,
     schema: integer(100, 60000, 'an integer'),
     topic: 'spamd learning',
     variants: FULL,
@@ -117,6 +131,7 @@ export const runtimeVars = {
     default: '2000',
   }),
   DOCKER_UNLOCK_FILE: defineVar({
+    live: true,
     schema: text,
     topic: 'seeding',
     variants: ALL,
@@ -126,6 +141,7 @@ export const runtimeVars = {
     default: '/srv/etc/.docker.unlock',
   }),
   FORCE_CONFIG: defineVar({
+    live: true,
     schema: text,
     topic: 'seeding',
     variants: ALL,
@@ -134,6 +150,7 @@ export const runtimeVars = {
     example: 'OVERWRITE',
   }),
   NATS_URL: defineVar({
+    live: true,
     schema: natsUrls,
     topic: 'fleet',
     variants: ALL,
@@ -156,10 +173,11 @@ export const runtimeVars = {
     description: 'Name of this node in logs, events and the fleet.',
     format: 'string',
     example: 'mx1',
-    derive: (env) => env.HOSTNAME ?? hostname(),
+    derive: nodeOf,
     defaultText: 'HOSTNAME',
   }),
   NATS_USER: defineVar({
+    live: true,
     schema: text,
     topic: 'fleet',
     variants: ALL,
@@ -169,6 +187,7 @@ export const runtimeVars = {
     rules: [requiredWhen(['NATS_PASSWORD'], 'NATS_USER')],
   }),
   NATS_PASSWORD: defineVar({
+    live: true,
     schema: text,
     topic: 'fleet',
     variants: ALL,
@@ -178,6 +197,7 @@ export const runtimeVars = {
     secret: true,
   }),
   NATS_TOKEN: defineVar({
+    live: true,
     schema: text,
     topic: 'fleet',
     variants: ALL,
@@ -188,6 +208,7 @@ export const runtimeVars = {
     rules: [oneCredentialKind('NATS_TOKEN')],
   }),
   NATS_CREDS: defineVar({
+    live: true,
     schema: text,
     topic: 'fleet',
     variants: ALL,

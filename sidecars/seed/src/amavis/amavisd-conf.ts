@@ -1,4 +1,4 @@
-import { perlList, perlStr } from '@mta/shared';
+import { perlList, perlStr, primaryDomain } from '@mta/shared';
 import { BANNED_RULES, UNDECIPHERABLE_TAG } from './banned.ts';
 import { renderDecoders } from './decoders.ts';
 import type { FilterLayout, FilterPorts } from './layout.ts';
@@ -23,7 +23,7 @@ export function renderAmavisdConf(s: FilterSettings, opts: AmavisConfOptions): s
 use strict;
 
 $myhostname = ${perlStr(s.hostname)};
-$mydomain = ${perlStr(s.domains[0] ?? 'localdomain')};
+$mydomain = ${perlStr(primaryDomain({ MAIL_DOMAIN: s.domains }))};
 @local_domains_maps = ([${domains.map(perlStr).join(', ')}]);
 @mynetworks = ${perlList(s.mynetworks)};
 

@@ -1,4 +1,5 @@
 import type { Config, Destiny, EnvIssue } from '@mta/shared';
+import { primaryDomain } from '@mta/shared';
 
 const DESTINIES: readonly Destiny[] = ['D_PASS', 'D_BOUNCE', 'D_REJECT', 'D_DISCARD'];
 
@@ -27,11 +28,10 @@ const maxServersFor = (cpus: number, override?: number): number => override ?? M
 // every message stays deferred. Docker's default host name is the container id, without a domain: amavis then gets
 // the name postfix gives itself in that case, HOSTNAME.$mydomain (the primary MAIL_DOMAIN, else localdomain).
 function amavisHostname(config: Pick<Config, 'HOSTNAME' | 'MAIL_DOMAIN'>): { hostname: string; note?: string } {
-  const domain = config.MAIL_DOMAIN?.[0];
   const host = config.HOSTNAME;
-  if (!host) return { hostname: `mail.${domain ?? 'localdomain'}`, note: 'HOSTNAME is empty' };
+  if (!host) return { hostname: `mail.${primaryDomain(config)}`, note: 'HOSTNAME is empty' };
   if (/[^.]\.[^.]+\.?$/.test(host) || host.toLowerCase() === 'localhost') return { hostname: host };
-  const hostname = `${host.replace(/\.$/, '')}.${domain ?? 'localdomain'}`;
+  const hostname = `${host.replace(/\.$/, '')}.${primaryDomain(config)}`;
   return { hostname, note: `HOSTNAME ${host} is not fully qualified` };
 }
 

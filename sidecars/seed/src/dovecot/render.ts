@@ -1,4 +1,4 @@
-import { guardDenyArgs, parseHostPort } from '@mta/shared';
+import { configuredDomain, guardDenyArgs, parseHostPort } from '@mta/shared';
 import type { PlannedFile, PlanPart, RenderContext } from '../plan.ts';
 import { dovecotFiles, renderDovecotConf } from './conf.ts';
 import { renderLdapPassdb } from './ldap.ts';
@@ -33,7 +33,7 @@ export function renderDovecot(ctx: RenderContext): PlanPart {
           methods,
           imapHost,
           delivery,
-          primaryDomain: config.MAIL_DOMAIN?.[0],
+          primaryDomain: configuredDomain(config),
           denyArgs: guardDenyArgs(ctx.paths),
         }),
         mode: 0o644,

@@ -1,3 +1,4 @@
+import { configuredDomain } from '@mta/shared';
 import type { PlanPart, RenderContext } from '../plan.ts';
 import { postfixTables } from './tables.ts';
 
@@ -25,7 +26,7 @@ export const POSTFIX_INSTALL = {
 // Postfix basics every variant needs: where it keeps state, who it is, and that it is not an open relay.
 export function renderPostfixCore(ctx: RenderContext): PlanPart {
   const { paths, config } = ctx;
-  const primary = config.MAIL_DOMAIN?.[0];
+  const primary = configuredDomain(config);
   const routing = postfixTables(paths).routing;
   const host = config.HOSTNAME;
   return {

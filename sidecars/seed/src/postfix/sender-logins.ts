@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { configuredDomain } from '@mta/shared';
 import { saslMethods } from '../dovecot/sasl.ts';
 import { cfFile } from '../lookup/cf.ts';
 import type { PlannedFile, PlanPart, RenderContext } from '../plan.ts';
@@ -38,7 +39,7 @@ export function renderSenderLogins(ctx: RenderContext): PlanPart {
   const stale = [...withIndex(f.owners), f.self, ...withIndex(f.classes), f.ldapUsers, f.ldapAliases, f.mysqlAliases];
   if (!config.SMTPD_SASL_SENDER_CHECK || !methods.length)
     return { postconf: { smtpd_sender_login_maps: '', smtpd_sender_restrictions: '', smtpd_restriction_classes: '' }, remove: stale };
-  const primary = config.MAIL_DOMAIN?.[0];
+  const primary = configuredDomain(config);
   const files: PlannedFile[] = [];
   const maps: string[] = [];
 

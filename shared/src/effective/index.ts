@@ -1,0 +1,5 @@
+export * from './build.ts';
+export * from './domain.ts';
+export * from './file.ts';
+export * from './overlay.ts';
+export * from './schema.ts';

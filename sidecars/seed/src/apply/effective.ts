@@ -1,0 +1,45 @@
+import {
+  buildEffective,
+  type Logger,
+  type MtaPaths,
+  notApplied,
+  type ParseResult,
+  readEffective,
+  type Variant,
+  writeEffective,
+} from '@mta/shared';
+import { seededNetworks } from './seeded-networks.ts';
+
+export interface LockedStart {
+  parsed: ParseResult;
+  paths: MtaPaths;
+  variant: Variant;
+  root: string;
+  now: Date;
+  log: Logger;
+}
+
+// A start without seeding. A /srv seeded by an earlier version has no effective configuration yet: it gets one from
+// this environment, with the relay trust and proxies read back from the seeded files, and nothing else is seeded
+// again. Then every seeded variable whose value differs from the seeded one is named once, as not applied: the
+// daemons, and every process with them, keep the seeded value until FORCE_CONFIG. Returns the variables not applied.
+export async function lockedStart(s: LockedStart): Promise<string[]> {
+  let effective = await readEffective(s.paths.effective);
+  if (!s.parsed.ok) return [];
+  if (!effective) {
+    const config = { ...s.parsed.config, ...(await seededNetworks(s.paths, s.parsed.config)) };
+    effective = buildEffective({ config, variant: s.variant, root: s.root, now: s.now, source: 'upgrade' });
+    await writeEffective(s.paths.effective, effective);
+    s.log.info(
+      { event: 'seed.effective_written', path: s.paths.effective },
+      'no effective configuration yet (seeded by an earlier version): written from this environment and the seeded relay trust and proxies; nothing seeded again',
+    );
+  }
+  const changed = notApplied(s.parsed.config, effective);
+  if (changed.length)
+    s.log.warn(
+      { event: 'seed.not_applied', variables: changed, seededAt: effective.seededAt },
+      `${changed.join(', ')} changed since seeding and ${changed.length > 1 ? 'are' : 'is'} not applied: the daemons and every process keep the seeded ${changed.length > 1 ? 'values' : 'value'}; set FORCE_CONFIG=OVERWRITE to seed again`,
+    );
+  return changed;
+}

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { runCaptured } from '@mta/cli/testing';
+import { guardProtection } from '@mta/guard';
+import { runSeed } from '@mta/seed/run';
+import { mtaPaths, parseEffective, readEffective } from '@mta/shared';
+import { memoryLogger, prepareSeedRoot, testInstanceEnv } from '../harness/seeded-postfix.ts';
+import { tempRoot } from '../harness/tmp.ts';
+
+// The seeded values are what every process works with: changed without FORCE_CONFIG, TRUSTED_PROXIES and MYNETWORKS
+// are named once at start as not applied, and haproxy, postfix, the guard and `mta guard` keep agreeing on the
+// seeded ones (a guard that trusted the new proxy while haproxy did not could be made to never ban anyone).
+let root: { dir: string; cleanup: () => Promise<void> };
+const SEEDED = { TRUSTED_PROXIES: '192.0.2.10', MYNETWORKS: '127.0.0.0/8 198.51.100.0/24' };
+const CHANGED = { TRUSTED_PROXIES: '192.0.2.99', MYNETWORKS: '127.0.0.0/8 203.0.113.0/24' };
+const env = (vars: Record<string, string>) => ({ ...testInstanceEnv(root.dir), MTA_ROOT: root.dir, MAIL_DOMAIN: 'example.com', ...vars });
+const seed = async (vars: Record<string, string>) => {
+  const lines: string[] = [];
+  const result = await runSeed({ env: env(vars), root: root.dir, variant: 'mini', log: memoryLogger(lines), gateways: [] });
+  return { result, events: lines.map((l) => JSON.parse(l) as { event: string; variables?: string[]; msg: string }) };
+};
+
+before(async () => {
+  root = await tempRoot('mta-effective-');
+  prepareSeedRoot(root.dir);
+});
+after(() => root.cleanup());
+
+test('seeded variables changed without FORCE_CONFIG: reported once, and every process keeps the seeded values', async () => {
+  const paths = mtaPaths(root.dir);
+  const first = await seed(SEEDED);
+  assert.equal(first.result.status, 'applied', JSON.stringify(first.result.errors));
+  const written = await readEffective(paths.effective);
+  assert.equal(written?.source, 'seeding');
+  assert.deepEqual(written?.facts.trustedProxies, ['192.0.2.10']);
+
+  const next = await seed(CHANGED);
+  assert.equal(next.result.status, 'skipped');
+  const told = next.events.filter((e) => e.event === 'seed.not_applied');
+  assert.equal(told.length, 1);
+  assert.deepEqual(told[0]?.variables, ['MYNETWORKS', 'TRUSTED_PROXIES']);
+  assert.match(told[0]?.msg ?? '', /^MYNETWORKS, TRUSTED_PROXIES changed since seeding and are not applied: .*FORCE_CONFIG=OVERWRITE/);
+
+  // haproxy and postfix run on the seeded files.
+  assert.equal(readFileSync(paths.trustedProxies, 'utf8'), '192.0.2.10\n');
+  assert.match(readFileSync(paths.haproxyConf, 'utf8'), /mta-trusted-proxies\.lst/);
+  const mynetworks = execFileSync('postconf', ['-c', paths.postfixConf, '-h', 'mynetworks'], { encoding: 'utf8' });
+  assert.match(mynetworks, /198\.51\.100\.0\/24/);
+  assert.doesNotMatch(mynetworks, /203\.0\.113/);
+
+  // Every sidecar's entry (runSidecar, as the guard's main) hands its pass the seeded values.
+  const entry = `import { runSidecar } from '@mta/shared';
+    await runSidecar({ name: 'probe', failEvent: 'probe.failed', once: async ({ config }) => {
+      process.stderr.write(JSON.stringify({ proxies: config.TRUSTED_PROXIES, networks: config.MYNETWORKS }));
+    } });`;
+  const probe = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', entry], {
+    env: { PATH: process.env.PATH, ...env(CHANGED) },
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    encoding: 'utf8',
+  });
+  assert.equal(probe.status, 0, probe.stderr);
+  assert.deepEqual(JSON.parse(probe.stderr), { proxies: ['192.0.2.10'], networks: ['127.0.0.0/8', '198.51.100.0/24'] });
+
+  // The guard's never-ban list, from that configuration.
+  const parsed = await parseEffective(env(CHANGED));
+  assert.ok(parsed.ok);
+  const guard = await guardProtection(parsed.config, paths.postfixConf);
+  assert.ok(guard.has('192.0.2.10') && guard.has('198.51.100.7'));
+  assert.ok(!guard.has('192.0.2.99') && !guard.has('203.0.113.7'));
+
+  // `mta guard ban` refuses exactly what the guard protects.
+  for (const ip of ['192.0.2.10', '198.51.100.7']) {
+    const r = await runCaptured(['guard', 'ban', ip], env(CHANGED));
+    assert.equal(r.code, 1, `${ip}: ${r.out}${r.err}`);
+    assert.match(r.err, /a trusted proxy or in GUARD_IGNORE; not banned/);
+  }
+  for (const ip of ['192.0.2.99', '203.0.113.7']) {
+    const r = await runCaptured(['guard', 'ban', ip], env(CHANGED));
+    assert.equal(r.code, 0, `${ip}: ${r.err}`);
+  }
+});
+
+test('a /srv seeded by an earlier version gets its effective configuration at the first start, nothing seeded again', async () => {
+  const paths = mtaPaths(root.dir);
+  rmSync(paths.effective);
+  const mainCf = readFileSync(join(paths.postfixConf, 'main.cf'), 'utf8');
+  // What an operator changed in main.cf by hand stays: nothing is rendered again.
+  writeFileSync(join(paths.postfixConf, 'main.cf'), `${mainCf}# kept\n`);
+  // The first start of this version, with the variables changed since that seeding: the relay trust and the proxies
+  // are read back from what postfix and haproxy run on, and the change is named.
+  const start = await seed(CHANGED);
+  assert.equal(start.result.status, 'skipped');
+  assert.deepEqual(start.result.changed, []);
+  assert.ok(start.events.some((e) => e.event === 'seed.effective_written'));
+  assert.deepEqual(start.events.find((e) => e.event === 'seed.not_applied')?.variables, ['MYNETWORKS', 'TRUSTED_PROXIES']);
+  assert.equal(readFileSync(join(paths.postfixConf, 'main.cf'), 'utf8'), `${mainCf}# kept\n`);
+  const e = await readEffective(paths.effective);
+  assert.equal(e?.source, 'upgrade');
+  assert.deepEqual(e?.facts.trustedProxies, ['192.0.2.10']);
+  assert.deepEqual(e?.facts.mynetworks, ['127.0.0.0/8', '198.51.100.0/24']);
+  assert.equal(e?.facts.services.proxyGate, true);
+});
