@@ -2,52 +2,58 @@
 // image. One file set instead of a node_modules walk, and code split at every dynamic import, so what an idle
 // sidecar never calls (the NATS client outside a fleet, execa) is never loaded: the bundled
 // spamd-learn idles at ~48 MB resident instead of ~64 MB for the compiled dist/ tree (bench/spamd-learn).
-// Usage: node scripts/bundle-sidecars.mjs [name…]
-import { readFileSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+// Usage: node scripts/bundle-sidecars.mjs [--out DIR] [name…] (DIR/<name>/main.js instead of sidecars/<name>/bundle/)
+import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-export const BUNDLED = ['seed', 'dkim-keys', 'acme-watch', 'spamd-learn', 'guard', 'metrics', 'sender-milter'];
+const BUNDLED = ['seed', 'dkim-keys', 'acme-watch', 'spamd-learn', 'guard', 'metrics', 'sender-milter'];
 const repo = fileURLToPath(new URL('..', import.meta.url));
 
-// Requires that load node builtins the sidecars never use at run time, made lazy: pino's transports (worker
-// threads; we log synchronously to stdout) and sonic-boom's assert (one sanity check). Each builtin costs resident
-// memory in every process. A pattern that no longer matches fails the build, so a dependency update is noticed.
-const LAZY_REQUIRES = {
-  'pino/pino.js': [
-    [
-      "module.exports.transport = require('./lib/transport')",
-      "Object.defineProperty(module.exports, 'transport', { enumerable: true, get: () => require('./lib/transport') })",
-    ],
-  ],
-  'pino/lib/tools.js': [
-    ["const { isMainThread } = require('worker_threads')", ''],
-    ['&& isMainThread', "&& require('worker_threads').isMainThread"],
-    ["const transport = require('./transport')", "const transport = (...a) => require('./transport')(...a)"],
-  ],
-  'sonic-boom/index.js': [["const assert = require('assert')", "const assert = (...a) => require('assert')(...a)"]],
-};
+// Modules the sidecars never use at run time, loaded lazily: pino's transports (thread-stream and worker threads; we
+// log synchronously to stdout), the worker_threads builtin pino's tools read at load, and sonic-boom's assert (one
+// sanity check). Each loaded module costs resident memory in every process (~0.9 MB together for the metrics sidecar).
+// No dependency source is edited: these imports resolve to small stand-ins, which load the real module on first use.
+const STAND_INS = [
+  // pino.transport() and the transport option: the real module, initialised when first called.
+  { from: /[\\/]pino[\\/](pino|lib[\\/]tools)\.js$/, request: /^\.\/(lib\/)?transport$/, stand: 'lazy-call' },
+  // pino only asks whether it runs on the main thread, to flush an asynchronous destination at exit: the sidecars log
+  // synchronously and start no worker threads (their logs are never built inside one).
+  { from: /[\\/]pino[\\/]lib[\\/]tools\.js$/, request: /^worker_threads$/, stand: 'main-thread' },
+  // sonic-boom calls assert() once, when closing.
+  { from: /[\\/]sonic-boom[\\/]index\.js$/, request: /^assert$/, stand: 'lazy-assert' },
+];
 
-const lazyRequires = {
-  name: 'lazy-requires',
+// `seen` collects the rules that applied.
+const standIns = (seen) => ({
+  name: 'stand-ins',
   setup(b) {
-    b.onLoad({ filter: /[\\/]node_modules[\\/](pino|sonic-boom)[\\/].*\.js$/ }, async ({ path }) => {
-      const file = Object.keys(LAZY_REQUIRES).find((f) => path.endsWith(`/node_modules/${f}`));
-      if (!file) return undefined;
-      let src = await readFile(path, 'utf8');
-      for (const [from, to] of LAZY_REQUIRES[file]) {
-        if (!src.includes(from)) throw new Error(`${file}: expected \`${from}\`; update LAZY_REQUIRES for this version`);
-        src = src.replace(from, to);
-      }
-      return { contents: src, loader: 'js' };
+    b.onResolve({ filter: /^(\.\/(lib\/)?transport|worker_threads|assert)$/ }, async ({ path, importer, resolveDir, kind, pluginData }) => {
+      const rule = pluginData === 'real' ? undefined : STAND_INS.find((r) => r.request.test(path) && r.from.test(importer));
+      if (!rule) return undefined;
+      seen.add(rule);
+      if (rule.stand !== 'lazy-call') return { path: rule.stand, namespace: 'stand-in' };
+      const real = await b.resolve(path, { importer, resolveDir, kind, pluginData: 'real' });
+      return { path: real.path, namespace: 'stand-in', pluginData: 'lazy-call' };
+    });
+    // What the stand-ins require: the real transport file, or a builtin (left to node).
+    b.onResolve({ filter: /.*/, namespace: 'stand-in' }, ({ path }) => (path.startsWith('node:') ? { path, external: true } : { path }));
+    b.onLoad({ filter: /.*/, namespace: 'stand-in' }, ({ path, pluginData }) => {
+      const contents =
+        pluginData === 'lazy-call'
+          ? `module.exports = (...a) => require(${JSON.stringify(path)})(...a);`
+          : path === 'main-thread'
+            ? 'module.exports = { isMainThread: true };'
+            : "module.exports = (...a) => require('node:assert')(...a);";
+      return { contents, loader: 'js', resolveDir: '/' };
     });
   },
-};
+});
 
 // Bundles one sidecar into `outdir` (default sidecars/<name>/bundle); returns the entry file.
-export async function bundleSidecar(name, outdir = `${repo}sidecars/${name}/bundle`) {
+async function bundleSidecar(name, outdir = `${repo}sidecars/${name}/bundle`) {
   await rm(outdir, { recursive: true, force: true });
+  const seen = new Set();
   await build({
     entryPoints: { main: `${repo}sidecars/${name}/src/main.ts` },
     outdir,
@@ -57,7 +63,7 @@ export async function bundleSidecar(name, outdir = `${repo}sidecars/${name}/bund
     platform: 'node',
     target: 'node24',
     conditions: ['source'],
-    plugins: [lazyRequires],
+    plugins: [standIns(seen)],
     // CommonJS dependencies (pino) require() node builtins only: process.getBuiltinModule serves them without loading
     // node:module (and its source-map support), ~0.6 MB resident in every sidecar.
     banner: {
@@ -73,20 +79,16 @@ export async function bundleSidecar(name, outdir = `${repo}sidecars/${name}/bund
     minifySyntax: true,
     logLevel: 'warning',
   });
+  // A dependency update that moves these imports would silently bring the memory back: fail the build instead.
+  const missing = STAND_INS.filter((r) => !seen.has(r)).map((r) => `${r.request} from ${r.from}`);
+  if (missing.length) throw new Error(`${name}: stand-ins not used, update STAND_INS for this version: ${missing.join('; ')}`);
   return `${outdir}/main.js`;
 }
 
-// How image/lib/sidecar starts a bundle (node flags, malloc tuning), for tests and benches that run bundles the same way.
-export function launcher() {
-  const script = readFileSync(`${repo}image/lib/sidecar`, 'utf8');
-  const value = (name) => new RegExp(`^${name}="([^"]*)"`, 'm').exec(script)?.[1] ?? '';
-  return {
-    nodeFlags: value('NODE_FLAGS').split(' ').filter(Boolean),
-    env: { GLIBC_TUNABLES: value('NODE_MALLOC'), MTA_GLIBC_TUNABLES: process.env.GLIBC_TUNABLES ?? '' },
-  };
-}
-
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const names = process.argv.slice(2);
-  for (const name of names.length ? names : BUNDLED) console.log(`bundled ${await bundleSidecar(name)}`);
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--out');
+  const out = at === -1 ? undefined : args.splice(at, 2)[1];
+  for (const name of args.length ? args : BUNDLED)
+    console.log(`bundled ${await bundleSidecar(name, out === undefined ? undefined : `${out}/${name}`)}`);
 }

@@ -8,7 +8,7 @@
 // about a minute.
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { startFilterChain } from '../../test/src/filter/chain.ts';
+import { startFilterChain } from '@mta/test/filter/chain';
 import { makeCorpus } from './pipeline/corpus.ts';
 import { Deliveries, rate } from './pipeline/deliveries.ts';
 import { cpuMeter, idleMeter } from './pipeline/proc-cpu.ts';

@@ -6,11 +6,10 @@ import { chmodSync, chownSync, mkdirSync, readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureBayesDir, learnFiles, lookupUser, SaRunner, syncBayes } from '@mta/spamd-learn';
+import { bundleSidecars, launcher } from '@mta/test/harness/bundle';
 import { type Daemon, eventually, startDaemon, tempRoot } from '@mta/test/harness/index';
 import { message } from '@mta/test/spamd/corpus';
 import { logLines, startLearner } from '@mta/test/spamd/learner';
-// @ts-expect-error: a plain .mjs build script without type declarations
-import { bundleSidecar, launcher } from '../../scripts/bundle-sidecars.mjs';
 import { resultHeader } from './report/header.ts';
 import { writeResult } from './report/write.ts';
 
@@ -97,8 +96,8 @@ async function idle(d: Daemon): Promise<{ rssMB: number; cpuPercent: number }> {
 
 const viaTsx = await idle(startLearner(root.dir, lib, env));
 // The shipped form: the image's bundle, started with the flags of the image's sidecar launcher.
-const bundle = await bundleSidecar('spamd-learn', join(root.dir, 'bundle'));
-const { nodeFlags, env: launcherEnv } = launcher() as { nodeFlags: string[]; env: Record<string, string> };
+const bundle = bundleSidecars(join(root.dir, 'bundle'), ['spamd-learn'])['spamd-learn'] as string;
+const { nodeFlags, env: launcherEnv } = launcher();
 const bundled = await idle(
   startDaemon(process.execPath, [...nodeFlags, bundle], {
     env: { ...process.env, ...launcherEnv, MTA_ROOT: root.dir, KOPANO_SPAMD_LIB: lib, MAIL_DOMAIN: 'example.com', ...env },

@@ -5,7 +5,7 @@
 // measures file(1) instead of libmagic.
 // Writes bench/results/type-check.json: amavis CPU per message and throughput of each, and their difference.
 import { availableParallelism, loadavg } from 'node:os';
-import { startFilterChain } from '../../test/src/filter/chain.ts';
+import { startFilterChain } from '@mta/test/filter/chain';
 import { makeCorpus } from './pipeline/corpus.ts';
 import { Deliveries, rate } from './pipeline/deliveries.ts';
 import { cpuMeter } from './pipeline/proc-cpu.ts';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { detectVariant, rootOf } from '@mta/shared';
-import { CliExit, type CliIo } from './io.ts';
+import { detectVariant, ErrorCode, rootOf } from '@mta/shared';
+import { type CliIo, failure } from './io.ts';
 
 // The sidecar packages some commands reuse ship only in some image variants (dkim-keys and spamd-learn in full):
 // they are loaded when such a command runs, never at start, so `mta` itself works in every variant.
@@ -26,8 +26,11 @@ export async function component<N extends ComponentName>(name: N, command: strin
   } catch (e) {
     if (!isMissing(e, name)) throw e;
     const variant = detectVariant(rootOf(io.env));
-    io.err(`mta ${command}: needs ${name}, which this image (${variant}) does not include; it is in: ${loaders[name].variants}`);
-    throw new CliExit(2);
+    throw failure(
+      io,
+      ErrorCode.Unavailable,
+      `mta ${command}: needs ${name}, which this image (${variant}) does not include; it is in: ${loaders[name].variants}`,
+    );
   }
 }
 
@@ -45,6 +48,9 @@ export function requireDaemon(name: keyof typeof DAEMONS, command: string, io: C
   }
   const has: readonly string[] = DAEMONS[name];
   if (has.includes(variant)) return;
-  io.err(`mta ${command}: needs ${name}, which this image (${variant}) does not include; it is in: ${has.join(', ')}`);
-  throw new CliExit(2);
+  throw failure(
+    io,
+    ErrorCode.Unavailable,
+    `mta ${command}: needs ${name}, which this image (${variant}) does not include; it is in: ${has.join(', ')}`,
+  );
 }

@@ -1,3 +1,4 @@
+import { MtaError } from '@mta/shared';
 import { Command, CommanderError } from 'commander';
 import { registerAmavis } from './commands/amavis.ts';
 import { configCheck } from './commands/config-check.ts';
@@ -13,11 +14,11 @@ import { registerLearn } from './commands/learn.ts';
 import { addLs } from './commands/ls.ts';
 import { quarantineLs, quarantineRelease } from './commands/quarantine.ts';
 import { status } from './commands/status.ts';
-import { CliExit, type CliIo } from './io.ts';
+import { type CliIo, exitStatus, wasTold } from './io.ts';
 import { VERSION } from './version.ts';
 
 // Builds the `mta` command tree; each command lives in commands/ and gets the injected io.
-export function buildProgram(io: CliIo): Command {
+function buildProgram(io: CliIo): Command {
   const program = new Command('mta')
     .description('Operator tool of the mta mail container (postfix, dovecot, amavis)')
     .version(VERSION, '-V, --version')
@@ -85,9 +86,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (e) {
-    if (e instanceof CliExit) return e.exitCode;
     if (e instanceof CommanderError) return e.exitCode;
-    io.err(`mta: ${(e as Error).message}`);
-    return 1;
+    const error = MtaError.from(e);
+    if (!wasTold(error)) io.err(`mta: ${error.message}`);
+    return exitStatus(error.code);
   }
 }

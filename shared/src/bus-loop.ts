@@ -37,28 +37,28 @@ async function abortOnReconnect(nc: NatsConnection, ac: AbortController): Promis
 
 // The supervised bus loop: connect -> session (consume, watch, publish) -> retry with backoff -> stop. Every fleet
 // feed and publisher is one of these; failures are logged once per outage, never thrown.
-export function busLoop(o: BusLoopOptions): Supervised {
+export function busLoop(opts: BusLoopOptions): Supervised {
   return supervise({
-    follow: o.follow,
-    firstMs: o.firstMs,
-    maxMs: o.maxMs,
+    follow: opts.follow,
+    firstMs: opts.firstMs,
+    maxMs: opts.maxMs,
     run: async (signal) => {
-      const nc = await untilAborted(o.connection(), signal);
+      const nc = await untilAborted(opts.connection(), signal);
       if (!nc || signal.aborted) return 'stop';
       const session = new AbortController();
       const onAbort = () => session.abort();
       signal.addEventListener('abort', onAbort, { once: true });
       void abortOnReconnect(nc, session);
       try {
-        return await o.session(nc, session.signal);
+        return await opts.session(nc, session.signal);
       } finally {
         signal.removeEventListener('abort', onAbort);
         session.abort();
       }
     },
     onError: (err, failures) => {
-      if (failures === 1) o.log.warn({ event: o.unavailable.event, ...o.facts, err: err.message }, o.unavailable.msg);
-      else o.log.debug({ event: o.unavailable.event, ...o.facts, err: err.message, failures }, o.unavailable.msg);
+      if (failures === 1) opts.log.warn({ event: opts.unavailable.event, ...opts.facts, err: err.message }, opts.unavailable.msg);
+      else opts.log.debug({ event: opts.unavailable.event, ...opts.facts, err: err.message, failures }, opts.unavailable.msg);
     },
   });
 }

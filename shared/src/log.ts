@@ -30,7 +30,7 @@ const GENERIC_SECRET_FIELDS = [
   'creds',
   'authorization',
 ];
-export const REDACT_KEYS = new RegExp(`^(${[...GENERIC_SECRET_FIELDS, ...SECRET_VARS].join('|')})$`, 'i');
+const REDACT_KEYS = new RegExp(`^(${[...GENERIC_SECRET_FIELDS, ...SECRET_VARS].join('|')})$`, 'i');
 
 // Replaces key material and every registered secret value inside a string.
 export function scrub(text: string, secrets: readonly string[]): string {

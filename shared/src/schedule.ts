@@ -25,13 +25,13 @@ export interface Coalesced {
 }
 
 // "Serialize and coalesce": the one scheduler for watchers, queues and retry timers.
-export function coalesce(job: () => Promise<unknown>, o: CoalesceOptions = {}): Coalesced {
+export function coalesce(job: () => Promise<unknown>, opts: CoalesceOptions = {}): Coalesced {
   let timer: NodeJS.Timeout | undefined;
   let due = Number.POSITIVE_INFINITY;
   let running: Promise<void> | undefined;
   let again = false;
   let closed = false;
-  const stopped = () => closed || !!o.signal?.aborted;
+  const stopped = () => closed || !!opts.signal?.aborted;
 
   const start = (): Promise<void> => {
     running = (async () => {
@@ -41,8 +41,8 @@ export function coalesce(job: () => Promise<unknown>, o: CoalesceOptions = {}): 
           try {
             await job();
           } catch (e) {
-            if (!o.onError) throw e;
-            o.onError(e);
+            if (!opts.onError) throw e;
+            opts.onError(e);
           }
         } while (again && !stopped());
       } finally {
@@ -70,7 +70,7 @@ export function coalesce(job: () => Promise<unknown>, o: CoalesceOptions = {}): 
     request(delayMs = 0) {
       if (stopped()) return;
       const at = Date.now() + delayMs;
-      if (timer && !o.debounce && due <= at) return;
+      if (timer && !opts.debounce && due <= at) return;
       clearTimeout(timer);
       due = at;
       timer = setTimeout(fire, delayMs);

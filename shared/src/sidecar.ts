@@ -37,7 +37,7 @@ export interface SidecarContext extends ReportContext {
 }
 
 // How long a one-shot gives its last events to reach NATS before it exits; NATS being down must not hold up the start.
-export const BUS_FLUSH_MS = 1500;
+const BUS_FLUSH_MS = 1500;
 
 // The parts of the sidecar entry: a one-shot pass (an entry step: `--once`, or a sidecar that has no service), a
 // long-running service (returns its cleanup), and what to do when the environment is invalid (default: every error
@@ -104,7 +104,7 @@ function invalidEnv(ctx: ReportContext, errors: readonly EnvIssue[]): number {
 }
 
 // Logger, bus and lifecycle of a sidecar; with an invalid environment the bus uses the NATS settings that parse.
-export function sidecarContext(name: string, env: RawEnv, parsed: ParseResult = parseEnv(env), signalExitCode = 0): ReportContext {
+function sidecarContext(name: string, env: RawEnv, parsed: ParseResult = parseEnv(env), signalExitCode = 0): ReportContext {
   const config = parsed.ok ? parsed.config : undefined;
   const node = config?.MTA_NODE ?? nodeOf(env);
   const log = createLogger({
@@ -135,7 +135,7 @@ type BusSettings = Pick<
 >;
 
 // Gives buffered events up to ms to reach NATS, then closes the bus.
-export async function flushBus(bus: Bus, ms = BUS_FLUSH_MS): Promise<void> {
+async function flushBus(bus: Bus, ms = BUS_FLUSH_MS): Promise<void> {
   const timeout = new AbortController();
   await Promise.race([bus.connection().catch(() => undefined), sleep(ms, timeout.signal)]);
   timeout.abort();

@@ -33,7 +33,7 @@ const SV_COMMAND: Partial<Record<NodeJS.Signals, string>> = {
 };
 
 // What /proc says about a pid: its command name and real/effective uids, or undefined when it is gone.
-export async function procIdentity(pid: number, procRoot = '/proc'): Promise<{ comm: string; uids: number[] } | undefined> {
+async function procIdentity(pid: number, procRoot = '/proc'): Promise<{ comm: string; uids: number[] } | undefined> {
   try {
     const [comm, status] = await Promise.all([
       readFile(join(procRoot, String(pid), 'comm'), 'utf8'),

@@ -30,12 +30,12 @@ export interface Supervised {
 
 // The one retry loop of the project: runs `run` again and again (follow) or on demand, with capped exponential
 // backoff after failures, one run at a time, and a prompt stop. Bus connections and fleet loops are built on it.
-export function supervise(o: SuperviseOptions): Supervised {
+export function supervise(opts: SuperviseOptions): Supervised {
   const stop = new AbortController();
-  let wanted = o.follow;
+  let wanted = opts.follow;
   let wake: (() => void) | undefined;
   let current: AbortController | undefined;
-  const first = o.firstMs ?? 250;
+  const first = opts.firstMs ?? 250;
   const done = (async () => {
     let failures = 0;
     while (!stop.signal.aborted) {
@@ -46,21 +46,21 @@ export function supervise(o: SuperviseOptions): Supervised {
         wake = undefined;
         continue;
       }
-      wanted = o.follow;
+      wanted = opts.follow;
       const run = new AbortController();
       current = run;
       try {
-        const r = await o.run(run.signal);
-        if (failures) o.onRecover?.();
+        const r = await opts.run(run.signal);
+        if (failures) opts.onRecover?.();
         failures = 0;
         if (r === 'stop') return;
-        if (o.follow) await pause(first, stop.signal);
+        if (opts.follow) await pause(first, stop.signal);
       } catch (e) {
         if (stop.signal.aborted) return;
         failures++;
         wanted = true;
-        o.onError?.(e instanceof Error ? e : new Error(String(e)), failures);
-        await pause(Math.min(first * 2 ** (failures - 1), o.maxMs ?? 5000), stop.signal);
+        opts.onError?.(e instanceof Error ? e : new Error(String(e)), failures);
+        await pause(Math.min(first * 2 ** (failures - 1), opts.maxMs ?? 5000), stop.signal);
       } finally {
         current = undefined;
       }

@@ -7,14 +7,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { acmeV2, issue, makeCa } from '@mta/acme-watch/testing';
 import { mtaPaths } from '@mta/shared';
-// @ts-expect-error: a plain .mjs build script without type declarations
-import { BUNDLED, bundleSidecar, launcher } from '../../scripts/bundle-sidecars.mjs';
+import { bundleSidecars, launcher } from './harness/bundle.ts';
 import { type Daemon, eventually, fleetEnv, nodeKey, startDaemon, startNats, tempRoot } from './harness/index.ts';
 import { message } from './spamd/corpus.ts';
 import { drop, KOPANO, logLines, makeLib } from './spamd/learner.ts';
 
 // The flags and malloc tuning the image's launcher starts every sidecar with.
-const LAUNCHER: { nodeFlags: string[]; env: Record<string, string> } = launcher();
+const LAUNCHER = launcher();
 const NODE_FLAGS = LAUNCHER.nodeFlags;
 
 // The image runs the sidecars from their bundles, not from dist/ or through tsx: what only a bundle can get wrong
@@ -22,7 +21,7 @@ const NODE_FLAGS = LAUNCHER.nodeFlags;
 // those chunks (key writing, sa-learn, the NATS client and its KV).
 describe('bundled sidecars, as the image runs them', { timeout: 120_000 }, () => {
   let tmp: Awaited<ReturnType<typeof tempRoot>>;
-  const entry: Record<string, string> = {};
+  let entry: Record<string, string> = {};
   const daemons: Daemon[] = [];
   const env = (root: string, extra: Record<string, string> = {}) => ({
     ...process.env,
@@ -43,7 +42,7 @@ describe('bundled sidecars, as the image runs them', { timeout: 120_000 }, () =>
 
   before(async () => {
     tmp = await tempRoot('mta-bundle-');
-    for (const name of BUNDLED as string[]) entry[name] = await bundleSidecar(name, join(tmp.dir, 'bundles', name));
+    entry = bundleSidecars(join(tmp.dir, 'bundles'));
   });
   after(async () => {
     for (const d of daemons) await d.stop();

@@ -2,8 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { sleep } from '@mta/shared';
+import type { FilterChain } from '@mta/test/filter/chain';
 import nodemailer from 'nodemailer';
-import type { FilterChain } from '../../../test/src/filter/chain.ts';
 import type { CorpusMessage } from './corpus.ts';
 import { pool } from './scanners.ts';
 

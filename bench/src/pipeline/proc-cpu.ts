@@ -44,7 +44,7 @@ export function treeCpuMs(stats: readonly ProcStat[], root: number): number {
 }
 
 // Every process's stat now (processes that vanish while being read are skipped).
-export function readStats(): ProcStat[] {
+function readStats(): ProcStat[] {
   const out: ProcStat[] = [];
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;

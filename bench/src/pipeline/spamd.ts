@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
-import type { FilterChain } from '../../../test/src/filter/chain.ts';
-import { startDaemon } from '../../../test/src/harness/daemon.ts';
-import { freePort, waitForPort } from '../../../test/src/harness/net.ts';
+import type { FilterChain } from '@mta/test/filter/chain';
+import { startDaemon } from '@mta/test/harness/daemon';
+import { freePort, waitForPort } from '@mta/test/harness/net';
 
 // spamd with the very SpamAssassin config amavis loads (same site dir, Bayes, test DNS), one child per CPU: the
 // scanners-alone baseline.

@@ -3,9 +3,9 @@
 // timed from the first SMTP byte to the next hop; so both see the same host load. Prints one JSON line.
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type FilterChain, startFilterChain } from '../../../test/src/filter/chain.ts';
-import { startDns } from '../../../test/src/harness/dns.ts';
-import { eventually } from '../../../test/src/harness/net.ts';
+import { type FilterChain, startFilterChain } from '@mta/test/filter/chain';
+import { startDns } from '@mta/test/harness/dns';
+import { eventually } from '@mta/test/harness/net';
 
 const [which, gated, count] = process.argv.slice(2);
 const N = Number(count ?? 10);

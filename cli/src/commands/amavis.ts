@@ -11,7 +11,7 @@ const SAID: Record<ReloadOutcome, string> = {
 
 // `mta amavis reload`: amavis re-reads its configuration, spaced from every other reload (dkim-keys, sa-update): a
 // second SIGHUP while amavis re-executes would kill it. Waits up to the gap (20 s) when one was just sent.
-export async function amavisReload(io: CliIo, o: { reason?: string } = {}): Promise<void> {
+export async function amavisReload(io: CliIo, opts: { reason?: string } = {}): Promise<void> {
   requireDaemon('amavis', 'amavis reload', io);
   // Warnings (a pid file naming another process) as JSON lines on stderr; the outcome in words on stdout.
   const log = createLogger({
@@ -20,7 +20,7 @@ export async function amavisReload(io: CliIo, o: { reason?: string } = {}): Prom
     syslogLevel: 4,
     destination: { write: (l) => io.err(l.trimEnd()) },
   });
-  const outcome = await reloadAmavis({ paths: mtaPaths(rootOf(io.env)), log, reason: o.reason ?? 'cli' });
+  const outcome = await reloadAmavis({ paths: mtaPaths(rootOf(io.env)), log, reason: opts.reason ?? 'cli' });
   io.out(SAID[outcome]);
 }
 

@@ -1,12 +1,12 @@
-import { type Bus, formatIssue, parseEffective, startBus } from '@mta/shared';
-import { CliExit, type CliIo } from '../io.ts';
+import { type Bus, ErrorCode, formatIssue, parseEffective, startBus } from '@mta/shared';
+import { type CliIo, failure } from '../io.ts';
 
 // CLI commands reach the bus with the same NATS settings the sidecars use, under the seeded node name.
 export async function cliBus(io: CliIo, name: string): Promise<Bus> {
   const r = await parseEffective(io.env);
   if (!r.ok) {
     for (const e of r.errors) io.err(formatIssue(e));
-    throw new CliExit(1);
+    throw failure(io, ErrorCode.Config);
   }
   return startBus(r.config, `mta-cli-${name}`);
 }
@@ -20,6 +20,6 @@ export async function connected(bus: Bus, io: CliIo, timeoutMs: number): Promise
   if (!ok) {
     io.err(`mta: the event bus (NATS) is not reachable within ${timeoutMs} ms; is nats-server running? (NATS_URL)`);
     await bus.close();
-    throw new CliExit(2);
+    throw failure(io, ErrorCode.Unavailable);
   }
 }

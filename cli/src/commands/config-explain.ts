@@ -1,10 +1,10 @@
-import { isVarName, VARS } from '@mta/shared';
+import { ErrorCode, isVarName, VARS } from '@mta/shared';
 import { entryFields } from '../docs/entry.ts';
 import { firstSentence, plain } from '../docs/markup.ts';
 import { GENERIC_RULES } from '../docs/rules.ts';
 import { suggest } from '../docs/suggest.ts';
 import { groupByTopic, topicTitle } from '../docs/topics.ts';
-import { CliExit, type CliIo } from '../io.ts';
+import { type CliIo, failure } from '../io.ts';
 
 function listAll(io: CliIo): void {
   const width = Math.max(...Object.keys(VARS).map((n) => n.length));
@@ -49,6 +49,9 @@ export function configExplain(io: CliIo, input?: string): void {
   const close = suggest(name, Object.keys(VARS));
   io.err(`mta config explain: unknown variable ${JSON.stringify(input)}`);
   if (close.length) io.err(`did you mean: ${close.join(', ')}?`);
-  io.err('UPPERCASE postfix parameters are passed to postconf as they are; `mta config explain` lists the known variables.');
-  throw new CliExit(1);
+  throw failure(
+    io,
+    ErrorCode.Validation,
+    'UPPERCASE postfix parameters are passed to postconf as they are; `mta config explain` lists the known variables.',
+  );
 }

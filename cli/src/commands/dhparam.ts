@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { component } from '../component.ts';
 import type { CliIo } from '../io.ts';
 
-export interface DhparamOptions {
+interface DhparamOptions {
   bits: number;
   reload: boolean;
 }

@@ -1,11 +1,11 @@
 import { Resolver } from 'node:dns/promises';
 import type { KeyEntry, Published } from '@mta/dkim-keys';
-import { formatIssue, mtaPaths, parseEffective, rootOf } from '@mta/shared';
+import { ErrorCode, formatIssue, mtaPaths, parseEffective, rootOf } from '@mta/shared';
 import type { Command } from 'commander';
 import { component } from '../component.ts';
-import { CliExit, type CliIo } from '../io.ts';
+import { type CliIo, failure } from '../io.ts';
 
-export interface DkimShowOptions {
+interface DkimShowOptions {
   // host[:port] of a DNS server to ask instead of the system resolver.
   dns?: string;
   // Skip the DNS comparison (offline hosts).
@@ -25,11 +25,11 @@ async function lookup(dkim: DkimModule, resolver: Resolver, entry: KeyEntry): Pr
 }
 
 // `mta dkim show [domain]`: selector, bits, fingerprint and TXT value of each key, and whether DNS publishes it.
-export async function dkimShow(io: CliIo, domain: string | undefined, opts: DkimShowOptions): Promise<void> {
+async function dkimShow(io: CliIo, domain: string | undefined, opts: DkimShowOptions): Promise<void> {
   const parsed = await parseEffective(io.env);
   if (!parsed.ok) {
     for (const e of parsed.errors) io.err(formatIssue(e));
-    throw new CliExit(1);
+    throw failure(io, ErrorCode.Config);
   }
   const dkim = await component('dkim-keys', 'dkim show', io);
   const keys = await dkim.listKeys(mtaPaths(rootOf(io.env)).dkim);
@@ -60,7 +60,7 @@ export async function dkimShow(io: CliIo, domain: string | undefined, opts: Dkim
       io.out(`  dns          ${opts.offline ? 'not checked (--offline)' : dkim.describePublished(await lookup(dkim, resolver, k))}`);
     }
   }
-  if (missing) throw new CliExit(1);
+  if (missing) throw failure(io, ErrorCode.Io);
 }
 
 // Adds `dkim show` to the program.

@@ -1,20 +1,19 @@
-import { formatIssue, mtaPaths, parseEffective, rootOf } from '@mta/shared';
+import { ErrorCode, formatIssue, mtaPaths, parseEffective, rootOf } from '@mta/shared';
 import type { Command } from 'commander';
 import { component } from '../component.ts';
-import { CliExit, type CliIo } from '../io.ts';
+import { type CliIo, failure } from '../io.ts';
 
 // `mta dns [domain]`: the MX, SPF, DKIM and DMARC records a user must publish, ready for a zone file.
-export async function dnsRecords(io: CliIo, domain: string | undefined): Promise<void> {
+async function dnsRecords(io: CliIo, domain: string | undefined): Promise<void> {
   const parsed = await parseEffective(io.env);
   if (!parsed.ok) {
     for (const e of parsed.errors) io.err(formatIssue(e));
-    throw new CliExit(1);
+    throw failure(io, ErrorCode.Config);
   }
   const { config } = parsed;
   const domains = domain ? [domain.toLowerCase()] : (config.MAIL_DOMAIN ?? []);
   if (!domains.length) {
-    io.err('no domain: give one or set MAIL_DOMAIN');
-    throw new CliExit(1);
+    throw failure(io, ErrorCode.Config, 'no domain: give one or set MAIL_DOMAIN');
   }
   const { listKeys, renderDomainRecords } = await component('dkim-keys', 'dns', io);
   const keys = await listKeys(mtaPaths(rootOf(io.env)).dkim);

@@ -1,6 +1,7 @@
 import {
   CERTS_BUCKET,
   DKIM_BUCKET,
+  ErrorCode,
   type FleetConnection,
   FleetIdentity,
   formatIssue,
@@ -16,7 +17,7 @@ import {
   seal,
 } from '@mta/shared';
 import type { Command } from 'commander';
-import { CliExit, type CliIo } from '../io.ts';
+import { type CliIo, failure, wasTold } from '../io.ts';
 import { cliBus, connected } from './bus-connect.ts';
 
 const CONNECT_MS = 5000;
@@ -38,7 +39,7 @@ async function withConnection<T>(io: CliIo, name: string, job: (nc: FleetConnect
   try {
     await connected(bus, io, CONNECT_MS);
     const nc = await bus.connection();
-    if (!nc) throw new CliExit(2);
+    if (!nc) throw failure(io, ErrorCode.Unavailable);
     return await job(nc);
   } finally {
     await bus.close();
@@ -46,14 +47,13 @@ async function withConnection<T>(io: CliIo, name: string, job: (nc: FleetConnect
 }
 
 // `mta fleet init`: the buckets and the stream, created once by the operator with admin credentials.
-export async function fleetInit(io: CliIo, o: { replicas: number }): Promise<void> {
+async function fleetInit(io: CliIo, opts: { replicas: number }): Promise<void> {
   try {
-    const done = await withConnection(io, 'fleet-init', (nc) => initFleet(nc, o.replicas));
+    const done = await withConnection(io, 'fleet-init', (nc) => initFleet(nc, opts.replicas));
     for (const d of done) io.out(`ready: ${d}`);
   } catch (e) {
-    if (e instanceof CliExit) throw e;
-    io.err(`mta fleet init: ${(e as Error).message} (needs JetStream admin credentials; see docs/fleet.md)`);
-    throw new CliExit(1);
+    if (wasTold(e)) throw e;
+    throw failure(io, ErrorCode.Exec, `mta fleet init: ${(e as Error).message} (needs JetStream admin credentials; see docs/fleet.md)`);
   }
 }
 
@@ -62,12 +62,9 @@ async function fleetSigner(io: CliIo, cmd: string) {
   const r = await parseEffective(io.env);
   if (!r.ok) {
     for (const e of r.errors) io.err(formatIssue(e));
-    throw new CliExit(1);
+    throw failure(io, ErrorCode.Config);
   }
-  if (!r.config.MTA_FLEET_KEY) {
-    io.err(`${cmd}: needs MTA_FLEET_KEY (run it on a fleet node)`);
-    throw new CliExit(2);
-  }
+  if (!r.config.MTA_FLEET_KEY) throw failure(io, ErrorCode.Unavailable, `${cmd}: needs MTA_FLEET_KEY (run it on a fleet node)`);
   return {
     config: r.config,
     identity: await FleetIdentity.load(r.config.MTA_FLEET_KEY, r.config.MTA_NODE, r.config.MTA_FLEET_TRUST ?? []),
@@ -77,7 +74,7 @@ async function fleetSigner(io: CliIo, cmd: string) {
 // `mta fleet rotate srs`: a new random SRS secret, signed with this node's MTA_FLEET_KEY, replaces the fleet's. Every
 // node makes it its signing line and keeps the previous ones to verify (addresses already sent still reverse). The
 // secret is never printed.
-export async function fleetRotateSrs(io: CliIo): Promise<void> {
+async function fleetRotateSrs(io: CliIo): Promise<void> {
   const { identity } = await fleetSigner(io, 'mta fleet rotate srs');
   const secret = process.getBuiltinModule('node:crypto').randomBytes(32).toString('base64');
   await withConnection(io, 'fleet-rotate', async (nc) => {
@@ -90,10 +87,11 @@ export async function fleetRotateSrs(io: CliIo): Promise<void> {
 // `mta fleet retire dkim|cert`: a retirement signed with this node's MTA_FLEET_KEY replaces the entry. Nodes serving
 // the domain drop that DKIM key and the fleet settles on a new one; a retired certificate is never installed or
 // published again (the served one stays until its successor arrives).
-export async function fleetRetire(io: CliIo, what: 'dkim' | 'cert', name: string, o: { selector?: string }): Promise<void> {
-  const { config: r, identity } = await fleetSigner(io, 'mta fleet retire');
+async function fleetRetire(io: CliIo, what: 'dkim' | 'cert', name: string, opts: { selector?: string }): Promise<void> {
+  const { config, identity } = await fleetSigner(io, 'mta fleet retire');
   const domain = name.toLowerCase();
-  const [bucket, key] = what === 'dkim' ? [DKIM_BUCKET, kvKey(domain, o.selector ?? r.DKIM_SELECTOR)] : [CERTS_BUCKET, kvKey(domain)];
+  const [bucket, key] =
+    what === 'dkim' ? [DKIM_BUCKET, kvKey(domain, opts.selector ?? config.DKIM_SELECTOR)] : [CERTS_BUCKET, kvKey(domain)];
   await withConnection(io, 'fleet-retire', async (nc) => {
     const kv = await openBucket(nc, bucket);
     // A certificate retirement names the serial it retires (renewals may be backdated before it): the newest signed
@@ -111,12 +109,15 @@ export async function fleetRetire(io: CliIo, what: 'dkim' | 'cert', name: string
 
 // `mta fleet keygen`: a new NKEY user seed, for MTA_FLEET_KEY (or NATS_NKEY); `--public` prints this node's public
 // signing key from MTA_FLEET_KEY, as the other nodes list it in MTA_FLEET_TRUST.
-export async function fleetKeygen(io: CliIo, o: { public?: boolean }): Promise<void> {
-  if (o.public) {
+async function fleetKeygen(io: CliIo, opts: { public?: boolean }): Promise<void> {
+  if (opts.public) {
     const r = await parseEffective(io.env);
     if (!r.ok || !r.config.MTA_FLEET_KEY) {
-      io.err('mta fleet keygen --public: MTA_FLEET_KEY is not set (or the environment is invalid: mta config check)');
-      throw new CliExit(1);
+      throw failure(
+        io,
+        ErrorCode.Config,
+        'mta fleet keygen --public: MTA_FLEET_KEY is not set (or the environment is invalid: mta config check)',
+      );
     }
     const id = await FleetIdentity.load(r.config.MTA_FLEET_KEY, r.config.MTA_NODE);
     io.out(`${id.node}=${id.publicKey}`);

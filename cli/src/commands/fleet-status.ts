@@ -5,7 +5,7 @@ import { cliBus, connected } from './bus-connect.ts';
 const short = (s: string | undefined, n = 16) => (s && s.length > n ? `${s.slice(0, n)}…` : (s ?? '-'));
 
 // Renders the fleet table: one line per node with what its sidecars reported.
-export function formatFleet(rows: readonly NodeStatus[]): string[] {
+function formatFleet(rows: readonly NodeStatus[]): string[] {
   if (!rows.length) return ['no nodes seen (no heartbeats on the bus)'];
   const lines = ['NODE\tLAST SEEN\tCERT SERIAL\tCERT EXPIRES\tDKIM\tLEARN PENDING'];
   for (const r of rows) {

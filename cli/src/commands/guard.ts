@@ -1,7 +1,17 @@
 import { type Ban, BanStore, BanTables, guardProtection } from '@mta/guard';
-import { type Config, detectVariant, formatIssue, mtaPaths, normalizeIp, parseDuration, parseEffective, rootOf } from '@mta/shared';
+import {
+  type Config,
+  detectVariant,
+  ErrorCode,
+  formatIssue,
+  mtaPaths,
+  normalizeIp,
+  parseDuration,
+  parseEffective,
+  rootOf,
+} from '@mta/shared';
 import type { Command } from 'commander';
-import { CliExit, type CliIo } from '../io.ts';
+import { type CliIo, failure } from '../io.ts';
 import { addLs } from './ls.ts';
 
 // The seeded values (MYNETWORKS, TRUSTED_PROXIES) from the effective configuration, as the guard sees them.
@@ -9,7 +19,7 @@ async function context(io: CliIo): Promise<{ config: Config; paths: ReturnType<t
   const parsed = await parseEffective(io.env);
   if (!parsed.ok) {
     for (const e of parsed.errors) io.err(formatIssue(e));
-    throw new CliExit(1);
+    throw failure(io, ErrorCode.Config);
   }
   const paths = mtaPaths(rootOf(io.env));
   return { config: parsed.config, paths, store: new BanStore(paths.guardState) };
@@ -22,10 +32,10 @@ const tables = (paths: ReturnType<typeof mtaPaths>) => new BanTables(paths, dete
 const row = (b: Ban): string => [b.ip.padEnd(39), b.until.padEnd(24), `${b.origin}@${b.node}`.padEnd(20), b.reason].join(' ');
 
 // `mta guard ls`: the bans in force.
-export async function guardLs(io: CliIo, o: { json?: boolean }): Promise<void> {
+async function guardLs(io: CliIo, opts: { json?: boolean }): Promise<void> {
   const { store } = await context(io);
   const bans = (await store.list()).filter((b) => Date.parse(b.until) > Date.now());
-  if (o.json) {
+  if (opts.json) {
     for (const b of bans) io.out(JSON.stringify(b));
     return;
   }
@@ -38,25 +48,30 @@ export async function guardLs(io: CliIo, o: { json?: boolean }): Promise<void> {
 }
 
 // `mta guard ban <ip>`: refused for addresses the guard protects (loopback, MYNETWORKS, proxies, GUARD_IGNORE).
-export async function guardBan(io: CliIo, raw: string, o: { for?: string; reason?: string }): Promise<void> {
+async function guardBan(io: CliIo, raw: string, opts: { for?: string; reason?: string }): Promise<void> {
   const { config, paths, store } = await context(io);
   const ip = normalizeIp(raw);
   if (!ip) {
-    io.err(`mta guard ban: ${JSON.stringify(raw)} is not an IP address`);
-    throw new CliExit(2);
+    throw failure(io, ErrorCode.Usage, `mta guard ban: ${JSON.stringify(raw)} is not an IP address`);
   }
-  const seconds = o.for === undefined ? config.GUARD_BAN_TIME : parseDuration(o.for);
+  const seconds = opts.for === undefined ? config.GUARD_BAN_TIME : parseDuration(opts.for);
   if (!seconds || seconds > 365 * 86400) {
-    io.err(`mta guard ban: --for ${JSON.stringify(o.for)} is not a duration from 1 s to 365 d (e.g. 600, 10m, 1h, 7d)`);
-    throw new CliExit(2);
+    throw failure(
+      io,
+      ErrorCode.Usage,
+      `mta guard ban: --for ${JSON.stringify(opts.for)} is not a duration from 1 s to 365 d (e.g. 600, 10m, 1h, 7d)`,
+    );
   }
   const protect = await guardProtection(config, paths.postfixConf);
   if (protect.has(ip)) {
-    io.err(`mta guard ban: ${ip} is loopback, in MYNETWORKS, a trusted proxy or in GUARD_IGNORE; not banned`);
-    throw new CliExit(1);
+    throw failure(
+      io,
+      ErrorCode.Validation,
+      `mta guard ban: ${ip} is loopback, in MYNETWORKS, a trusted proxy or in GUARD_IGNORE; not banned`,
+    );
   }
   const now = Date.now();
-  const reason = (o.reason ?? 'banned by the operator').replace(/[\r\n]+/g, ' ').slice(0, 200);
+  const reason = (opts.reason ?? 'banned by the operator').replace(/[\r\n]+/g, ' ').slice(0, 200);
   const ban: Ban = {
     ip,
     since: new Date(now).toISOString(),
@@ -72,12 +87,11 @@ export async function guardBan(io: CliIo, raw: string, o: { for?: string; reason
 }
 
 // `mta guard unban <ip>`.
-export async function guardUnban(io: CliIo, raw: string): Promise<void> {
+async function guardUnban(io: CliIo, raw: string): Promise<void> {
   const { paths, store } = await context(io);
   const ip = normalizeIp(raw);
   if (!ip || !(await store.remove(ip))) {
-    io.err(`mta guard unban: ${raw} is not banned`);
-    throw new CliExit(1);
+    throw failure(io, ErrorCode.Validation, `mta guard unban: ${raw} is not banned`);
   }
   await tables(paths).update([], [ip]);
   io.out(`unbanned ${ip}`);

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ensureDir, mtaPaths, rootOf } from '@mta/shared';
+import { ErrorCode, ensureDir, mtaPaths, rootOf } from '@mta/shared';
 import type { Command } from 'commander';
 import { component } from '../component.ts';
-import { CliExit, type CliIo } from '../io.ts';
+import { type CliIo, failure } from '../io.ts';
 
 // `mta learn spam|ham <files…>`: the sidecar's code path (copy, check, one sa-learn as amavis, bisect), without
 // deleting or moving the operator's files. Merges the journal at the end so amavis uses the result at once.
@@ -14,8 +14,7 @@ export async function learn(io: CliIo, kind: string, files: readonly string[]): 
     io,
   );
   if (!isKind(kind)) {
-    io.err(`mta learn: kind must be spam or ham, got ${JSON.stringify(kind)}`);
-    throw new CliExit(2);
+    throw failure(io, ErrorCode.Usage, `mta learn: kind must be spam or ham, got ${JSON.stringify(kind)}`);
   }
   const paths = mtaPaths(rootOf(io.env));
   const user = await lookupUser('amavis');
@@ -36,11 +35,10 @@ export async function learn(io: CliIo, kind: string, files: readonly string[]): 
     for (const f of r.failed) io.err(`${f.source.label}: ${f.reason}`);
     for (const f of r.vanished) io.err(`${f.label}: no such file`);
     io.out(`learned ${r.learned.length} of ${files.length} file(s) as ${kind} into ${paths.bayes} (${r.durationMs} ms)`);
-    if (r.failed.length + r.vanished.length > 0) throw new CliExit(1);
+    if (r.failed.length + r.vanished.length > 0) throw failure(io, ErrorCode.Exec);
   } catch (e) {
     if (!(e instanceof EnvironmentFailure)) throw e;
-    io.err(`mta learn: nothing learned: ${e.reason}`);
-    throw new CliExit(1);
+    throw failure(io, ErrorCode.Exec, `mta learn: nothing learned: ${e.reason}`);
   } finally {
     runner.close();
   }

@@ -1,6 +1,6 @@
 import { ErrorCode, MtaError, mtaPaths, rootOf } from '@mta/shared';
 import { requireDaemon } from '../component.ts';
-import { CliExit, type CliIo } from '../io.ts';
+import { type CliIo, failure } from '../io.ts';
 import { pdpRequest } from './am-pdp.ts';
 import { formatEntries, listQuarantine } from './quarantine-entries.ts';
 
@@ -20,8 +20,11 @@ export async function quarantineRelease(io: CliIo, id: string): Promise<void> {
   const paths = mtaPaths(rootOf(io.env));
   const entry = listQuarantine(paths.quarantine).find((e) => e.id === id || e.file === id || e.file.endsWith(`/${id}`));
   if (!entry) {
-    io.err(`mta quarantine release: no quarantined message with id ${JSON.stringify(id)} (see: mta quarantine ls)`);
-    throw new CliExit(2);
+    throw failure(
+      io,
+      ErrorCode.Usage,
+      `mta quarantine release: no quarantined message with id ${JSON.stringify(id)} (see: mta quarantine ls)`,
+    );
   }
   const reply = await pdpRequest(paths.amavisSocket, [
     ['request', 'release'],

@@ -47,38 +47,38 @@ export async function lastReload(paths: MtaPaths): Promise<number> {
 }
 
 // One reload of amavis, spaced from every other one: waits for the lock, then for the gap, then sends SIGHUP.
-export async function reloadAmavis(o: AmavisReloadOptions): Promise<ReloadOutcome> {
+export async function reloadAmavis(opts: AmavisReloadOptions): Promise<ReloadOutcome> {
   const asked = monotonicMs();
-  const gap = o.gapMs ?? AMAVIS_RELOAD_GAP_MS;
-  await mkdir(o.paths.run, { recursive: true, mode: 0o755 });
-  const release = await lockFile(lockPath(o.paths), { signal: o.signal });
+  const gap = opts.gapMs ?? AMAVIS_RELOAD_GAP_MS;
+  await mkdir(opts.paths.run, { recursive: true, mode: 0o755 });
+  const release = await lockFile(lockPath(opts.paths), { signal: opts.signal });
   try {
-    const last = await lastReload(o.paths);
+    const last = await lastReload(opts.paths);
     // A SIGHUP sent after this request was made: amavis re-reads everything that was on disk when it was asked.
     if (last >= asked) {
-      o.log.debug({ event: 'amavis.reload.covered', reason: o.reason }, 'amavis: a reload sent since covers this one');
+      opts.log.debug({ event: 'amavis.reload.covered', reason: opts.reason }, 'amavis: a reload sent since covers this one');
       return 'covered';
     }
-    const daemon = o.daemon ?? (await amavisDaemon(o.paths));
+    const daemon = opts.daemon ?? (await amavisDaemon(opts.paths));
     // amavis that has only just started is as fragile as one re-executing: its start opens a gap too.
-    const age = await (o.age ?? ((d) => daemonAgeMs(d, o.log)))(daemon);
+    const age = await (opts.age ?? ((d) => daemonAgeMs(d, opts.log)))(daemon);
     const wait = Math.max(last + gap - monotonicMs(), age === undefined ? 0 : gap - age);
     if (wait > 0) {
-      o.log.info(
-        { event: 'amavis.reload.wait', reason: o.reason, ms: wait },
+      opts.log.info(
+        { event: 'amavis.reload.wait', reason: opts.reason, ms: wait },
         `amavis reload in ${Math.ceil(wait / 1000)} s (reloads are ${gap / 1000} s apart)`,
       );
-      await sleep(wait, o.signal);
-      if (o.signal?.aborted) return 'not running';
+      await sleep(wait, opts.signal);
+      if (opts.signal?.aborted) return 'not running';
     }
     const at = monotonicMs();
-    const via = await (o.send ?? ((d) => signalDaemon(d, 'SIGHUP', o.log)))(daemon);
+    const via = await (opts.send ?? ((d) => signalDaemon(d, 'SIGHUP', opts.log)))(daemon);
     if (via === 'not running') {
-      o.log.debug({ event: 'amavis.reload.skipped', reason: o.reason }, 'amavis not running; nothing to reload');
+      opts.log.debug({ event: 'amavis.reload.skipped', reason: opts.reason }, 'amavis not running; nothing to reload');
       return 'not running';
     }
-    await writeAtomic(stampPath(o.paths), `${at}\n`, { mode: 0o644 });
-    o.log.info({ event: 'amavis.reload', via, reason: o.reason }, `amavis reloaded (${o.reason})`);
+    await writeAtomic(stampPath(opts.paths), `${at}\n`, { mode: 0o644 });
+    opts.log.info({ event: 'amavis.reload', via, reason: opts.reason }, `amavis reloaded (${opts.reason})`);
     return 'reloaded';
   } finally {
     await release();
@@ -93,17 +93,17 @@ export interface SpacedReload {
 }
 
 // reloadAmavis for a long-running process whose callers must not wait out the gap (the dkim-keys service).
-export function spacedReload(o: Omit<AmavisReloadOptions, 'signal'>): SpacedReload {
+export function spacedReload(opts: Omit<AmavisReloadOptions, 'signal'>): SpacedReload {
   const stop = new AbortController();
-  const job = coalesce(() => reloadAmavis({ ...o, signal: stop.signal }), {
+  const job = coalesce(() => reloadAmavis({ ...opts, signal: stop.signal }), {
     signal: stop.signal,
-    onError: (e) => o.log.warn({ event: 'amavis.reload.failed', err: (e as Error).message }, 'amavis reload failed'),
+    onError: (e) => opts.log.warn({ event: 'amavis.reload.failed', err: (e as Error).message }, 'amavis reload failed'),
   });
   return {
     reload: async () => {
-      const gap = o.gapMs ?? AMAVIS_RELOAD_GAP_MS;
-      const age = await (o.age ?? ((d) => daemonAgeMs(d, o.log)))(o.daemon ?? (await amavisDaemon(o.paths)));
-      if (monotonicMs() - (await lastReload(o.paths)) >= gap && (age === undefined || age >= gap)) return job.run();
+      const gap = opts.gapMs ?? AMAVIS_RELOAD_GAP_MS;
+      const age = await (opts.age ?? ((d) => daemonAgeMs(d, opts.log)))(opts.daemon ?? (await amavisDaemon(opts.paths)));
+      if (monotonicMs() - (await lastReload(opts.paths)) >= gap && (age === undefined || age >= gap)) return job.run();
       job.request();
     },
     close: async () => {

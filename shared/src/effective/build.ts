@@ -22,28 +22,28 @@ export interface BuildInput {
 
 // The effective configuration of one seeding: the seeded values (no secret), every fact derived from them, every path.
 export function buildEffective(i: BuildInput): Effective {
-  const c = i.config;
+  const { config } = i;
   const exists = i.exists ?? existsSync;
   const p = mtaPaths(i.root);
-  const config: Record<string, unknown> = {};
-  for (const name of SEEDED_VARS) if (c[name] !== undefined) config[name] = c[name];
-  const domains = c.MAIL_DOMAIN ?? [];
+  const seeded: Record<string, unknown> = {};
+  for (const name of SEEDED_VARS) if (config[name] !== undefined) seeded[name] = config[name];
+  const domains = config.MAIL_DOMAIN ?? [];
   return {
     version: EFFECTIVE_VERSION,
     seededAt: i.now.toISOString(),
     source: i.source,
     variant: i.variant,
-    config,
-    secrets: (Object.keys(VARS) as VarName[]).filter((n) => VARS[n].secret && c[n] !== undefined),
+    config: seeded,
+    secrets: (Object.keys(VARS) as VarName[]).filter((n) => VARS[n].secret && config[n] !== undefined),
     facts: {
-      node: c.MTA_NODE,
-      hostname: c.HOSTNAME,
-      primaryDomain: primaryDomain(c),
-      domains: configuredDomain(c) === undefined ? [] : [...domains],
+      node: config.MTA_NODE,
+      hostname: config.HOSTNAME,
+      primaryDomain: primaryDomain(config),
+      domains: configuredDomain(config) === undefined ? [] : [...domains],
       dkimDomains: i.variant === 'full' ? [...domains] : [],
-      relayOnly: mailboxSources(c).length === 0,
-      trustedProxies: [...(c.TRUSTED_PROXIES ?? [])],
-      mynetworks: [...c.MYNETWORKS],
+      relayOnly: mailboxSources(config).length === 0,
+      trustedProxies: [...(config.TRUSTED_PROXIES ?? [])],
+      mynetworks: [...config.MYNETWORKS],
       services: { proxyGate: exists(p.haproxyConf), senderMilter: exists(p.senderMilterConf) },
     },
     paths: { ...p },

@@ -98,7 +98,8 @@ export function parseHostPort(raw: string): { host: string; port?: number } | un
   return port === undefined ? { host: m[1] } : { host: m[1], port };
 }
 
-export const hostPort = check((raw) => parseHostPort(raw) ?? invalid(`${q(raw)} is not host or host:port`));
+// host or host:port, kept as written (the renderers put it into postfix and dovecot settings as it is).
+export const hostPort = check((raw) => (parseHostPort(raw) ? raw.trim() : invalid(`${q(raw)} is not host or host:port`)));
 
 export const domainList = check((raw) => {
   const list = words(raw.replace(/,/g, ' ').toLowerCase());

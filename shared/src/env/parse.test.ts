@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { test } from 'node:test';
 import { formatIssue, parseEnv } from './parse.ts';
-import { isSecretName, redactedEnv, secretValues } from './redact.ts';
+import { isSecretName, redactedEnv } from './redact.ts';
+import { secretValues } from './secrets.ts';
 
 const base = { HOSTNAME: 'mx1.example.com' };
 const errorsOf = (env: Record<string, string>) => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Mapped } from './checks.ts';
-import { secretValues } from './redact.ts';
+import { secretValuesIn } from './redact.ts';
 import { type Config, isVarName, VARS, type VarName } from './schema.ts';
 import type { RawEnv, RuleContext, VarSpec } from './spec.ts';
 
@@ -60,7 +60,7 @@ export function rawValue(name: VarName, env: RawEnv): string | undefined {
 }
 
 // Every rule of every spec, split by severity; each issue is reported on the variable that carries the rule.
-export function checkRules(config: Config, ctx: RuleContext): { errors: EnvIssue[]; warnings: EnvIssue[] } {
+function checkRules(config: Config, ctx: RuleContext): { errors: EnvIssue[]; warnings: EnvIssue[] } {
   const errors: EnvIssue[] = [];
   const warnings: EnvIssue[] = [];
   for (const [name, spec] of Object.entries(VARS) as [VarName, VarSpec][]) {
@@ -111,7 +111,7 @@ export function parseEnv(input: RawEnv, opts: ParseOptions = {}): ParseResult {
 
 // Belt and braces: even a careless message can never carry a secret's value.
 function scrubIssues(errors: EnvIssue[], env: RawEnv): EnvIssue[] {
-  const secrets = secretValues(env);
+  const secrets = secretValuesIn(env);
   return errors.map((e) => ({
     ...e,
     message: secrets.reduce((m, s) => m.split(s).join('[redacted]'), e.message),

@@ -1,8 +1,7 @@
-import { resolveFileVars } from './parse.ts';
 import { SECRET_VARS, VARS, type VarName } from './schema.ts';
 import type { RawEnv, VarSpec } from './spec.ts';
 
-export const REDACTED = '[redacted]';
+const REDACTED = '[redacted]';
 
 // The environment as it may be logged: secret variables (and their __FILE paths' contents) never appear.
 export function redactedEnv(env: RawEnv): Record<string, string> {
@@ -19,10 +18,10 @@ export function isSecretName(name: string): boolean {
   return SECRET_VARS.includes(name.replace(/__FILE$/, '') as VarName);
 }
 
-// The values to scrub from every log line and error of this process: secret variables, given directly or as X__FILE
-// (read here, so a file's content is scrubbed too), and the secret parts of other values (credentials in NATS_URL).
-export function secretValues(input: RawEnv, read?: (path: string) => string): string[] {
-  const { env } = resolveFileVars(input, read);
+// The values to scrub from every log line and error of an environment whose X__FILE variables are already resolved:
+// secret variables and the secret parts of other values (credentials in NATS_URL). `secretValues` (secrets.ts) takes
+// the raw environment.
+export function secretValuesIn(env: RawEnv): string[] {
   const out = new Set<string>();
   for (const [name, spec] of Object.entries(VARS) as [VarName, VarSpec][]) {
     const v = env[name];

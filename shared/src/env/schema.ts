@@ -1,4 +1,3 @@
-import type { EnvSchema } from './checks.ts';
 import type { VarSpec } from './spec.ts';
 import { acmeVars } from './vars/acme.ts';
 import { defenceVars } from './vars/defence.ts';
@@ -43,4 +42,3 @@ export type Config = {
 
 export const SECRET_VARS: readonly VarName[] = (Object.keys(VARS) as VarName[]).filter((k) => VARS[k].secret);
 export const isVarName = (name: string): name is VarName => Object.hasOwn(VARS, name);
-export type AnySchema = EnvSchema<unknown>;

@@ -3,13 +3,13 @@ import type { ParsedView } from './spec.ts';
 
 // The variables that switch on each LDAP and MySQL use, as in the seed: a use is on when its own variables are set,
 // whatever the other uses do. The rules on the specs check that an use's required variables are complete.
-export const LDAP_USES = {
+const LDAP_USES = {
   mailboxes: ['LDAP_QUERY_FILTER_USER'],
   aliases: ['LDAP_QUERY_FILTER_ALIAS'],
   groups: ['LDAP_QUERY_FILTER_GROUP', 'LDAP_QUERY_FILTER_EXPAND'],
   sasl: ['LDAP_QUERY_ATTRS_PASS'],
 } as const;
-export const MYSQL_USES = {
+const MYSQL_USES = {
   mailboxes: ['MYSQL_QUERY_USER'],
   aliases: ['MYSQL_QUERY_ALIAS'],
   sasl: ['MYSQL_QUERY_PASS'],
@@ -26,8 +26,6 @@ const on = (c: ParsedView, uses: Readonly<Record<string, readonly string[]>>): L
 
 // The LDAP uses this environment switches on.
 export const ldapUses = (c: ParsedView): LookupUse[] => on(c, LDAP_USES);
-// The MySQL uses this environment switches on.
-export const mysqlUses = (c: ParsedView): LookupUse[] => on(c, MYSQL_USES);
 
 // The variables that make domains local (mail for them is delivered here); without any, the container only relays.
 export const MAILBOX_SOURCES = ['MAIL_BOXES', 'LDAP_QUERY_FILTER_USER', 'MYSQL_QUERY_USER'] as const;

@@ -1,3 +1,4 @@
+import type { Outcome } from '../errors.ts';
 import { type FleetIdentity, sha256Hex } from './identity.ts';
 
 // A fleet KV value: the body (a PEM key, a certificate record) or a retirement, signed by the node that wrote it.
@@ -10,11 +11,12 @@ interface Envelope {
   body?: string;
 }
 
-export type Opened =
-  | { ok: true; op: 'put' | 'retire'; body: Buffer; at: string; signer: string; self: boolean }
-  // replay: validly signed by a trusted node, but older than what this node applied for the key. untrusted: signed
-  // by a key this node does not trust (another node may: MTA_FLEET_TRUST lists can differ during a change).
-  | { ok: false; reason: string; signer?: string; replay?: true; untrusted?: true };
+// replay: validly signed by a trusted node, but older than what this node applied for the key. untrusted: signed by a
+// key this node does not trust (another node may: MTA_FLEET_TRUST lists can differ during a change).
+export type Opened = Outcome<
+  { op: 'put' | 'retire'; body: Buffer; at: string; signer: string; self: boolean },
+  { signer?: string; replay?: true; untrusted?: true }
+>;
 
 // Entries signed further ahead than this are refused: a trusted node's wrong clock must not pin a key for years.
 const MAX_SKEW_MS = 10 * 60_000;

@@ -7,7 +7,7 @@ import type { FleetLedger } from './ledger.ts';
 import { type Publish, reportRefusal } from './refusal.ts';
 import { betterValue, PutBacks } from './restore.ts';
 
-export type Accepted = Extract<Opened, { ok: true }>;
+type Accepted = Extract<Opened, { ok: true }>;
 
 export interface FollowSignedOptions extends Omit<FollowOptions, 'onEntry' | 'onDelete'> {
   identity: FleetIdentity;
@@ -37,38 +37,38 @@ export interface FollowSignedOptions extends Omit<FollowOptions, 'onEntry' | 'on
 // (compare-and-set), so the bucket heals. A value the node has not applied before, met when the watch starts (a
 // restart, a node joining with an empty /srv), is first compared with the key's retained history: a newer signed
 // revision there goes back in instead. What the node serves stays as it was.
-export function followSigned(o: FollowSignedOptions): Following {
-  const { ledger, identity, bucket } = o;
-  const putBacks = new PutBacks(o.log, bucket);
+export function followSigned(opts: FollowSignedOptions): Following {
+  const { ledger, identity, bucket } = opts;
+  const putBacks = new PutBacks(opts.log, bucket);
   const refuse = (entry: string, reason: string, signer?: string) =>
-    reportRefusal(o.log, o.publish, { source: bucket, entry, reason, ...(signer ? { signer } : {}) });
+    reportRefusal(opts.log, opts.publish, { source: bucket, entry, reason, ...(signer ? { signer } : {}) });
   // The newest this node knows (or, for a forgery it has no record of, the key's history) goes back over `e`.
   const restore = async (kv: KV, e: KvWatchEntry, cur: Opened | undefined) => {
     const better = await betterValue(kv, identity, bucket, e.key, cur, await ledger.newest(e.key), !cur?.ok && !cur?.signer);
     return better ? putBacks.put(kv, e.key, better, e.revision, cur) : 'none';
   };
   return followBucket({
-    ...o,
+    ...opts,
     onEntry: async (e, kv, initial) => {
       const known = await ledger.newest(e.key);
       const r = openEntry(identity, bucket, e.key, e.value, known?.at);
       if (!r.ok) {
         refuse(e.key, r.reason, r.signer);
         const done = await restore(kv, e, r);
-        if (!r.signer && done === 'none') await o.onForged?.(e.key);
+        if (!r.signer && done === 'none') await opts.onForged?.(e.key);
         return;
       }
       // Retired content is refused even under a newer signature. The newest this node knows is not put back over it
       // (that is older, and a node that has not seen the retirement would put the content back in turn); onForged
       // may write something newer (DKIM: this node's current key).
-      const stale = await o.superseded?.(e.key, r);
+      const stale = await opts.superseded?.(e.key, r);
       if (stale) {
         refuse(e.key, stale, r.signer);
-        return o.onForged?.(e.key);
+        return opts.onForged?.(e.key);
       }
       // New to this node at the start of a watch (a restart, a node joining with an empty /srv): replays may have
       // pushed a newer signed revision back into the key's history; that one goes back in and is applied instead.
-      if (initial && known?.at !== r.at && (o.consequential?.(e.key, r) ?? true)) {
+      if (initial && known?.at !== r.at && (opts.consequential?.(e.key, r) ?? true)) {
         const better = await betterValue(kv, identity, bucket, e.key, r, known, true);
         if (better) {
           refuse(e.key, `older than the entry signed at ${better.at} in the bucket's history (a replay)`, r.signer);
@@ -76,13 +76,13 @@ export function followSigned(o: FollowSignedOptions): Following {
           return;
         }
       }
-      const reason = await o.onEntry(e.key, r);
+      const reason = await opts.onEntry(e.key, r);
       if (reason) return refuse(e.key, reason, r.signer);
-      await ledger.record(e.key, e.value, r.at, o.retain?.(e.key, r));
+      await ledger.record(e.key, e.value, r.at, opts.retain?.(e.key, r));
     },
     onDelete: async (e, kv) => {
       refuse(e.key, `unsigned ${e.operation === 'DEL' ? 'delete' : 'purge'} (retire with \`mta fleet retire\`)`);
-      if ((await restore(kv, e, undefined)) === 'none') await o.onForged?.(e.key);
+      if ((await restore(kv, e, undefined)) === 'none') await opts.onForged?.(e.key);
     },
   });
 }

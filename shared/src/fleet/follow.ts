@@ -39,20 +39,20 @@ async function lastRevision(kv: KV): Promise<number> {
 
 // Follows a KV bucket in the background until closed: opens it, replays current values, then changes; reopens
 // after errors, reconnects and stalls, so a node that was cut off catches up. Never throws.
-export function followBucket(o: FollowOptions): Following {
+export function followBucket(opts: FollowOptions): Following {
   let kv: KV | undefined;
   const loop = busLoop({
-    connection: o.connection,
+    connection: opts.connection,
     follow: true,
-    log: o.log,
+    log: opts.log,
     unavailable: { event: 'fleet.unavailable', msg: 'fleet bucket unavailable; retrying' },
-    facts: { bucket: o.bucket },
-    firstMs: o.retryMs ?? 250,
+    facts: { bucket: opts.bucket },
+    firstMs: opts.retryMs ?? 250,
     maxMs: 1000,
     session: async (nc, signal) => {
       try {
-        kv ??= await openBucket(nc, o.bucket);
-        await o.onOpen?.(kv);
+        kv ??= await openBucket(nc, opts.bucket);
+        await opts.onOpen?.(kv);
       } catch (e) {
         kv = undefined;
         throw e;
@@ -79,27 +79,30 @@ export function followBucket(o: FollowOptions): Following {
           .then(() => {
             checking = false;
             if (strikes < 2) return;
-            o.log.warn({ event: 'fleet.watch.stalled', bucket: o.bucket, delivered }, 'fleet bucket watch fell behind; restarting it');
+            opts.log.warn(
+              { event: 'fleet.watch.stalled', bucket: opts.bucket, delivered },
+              'fleet bucket watch fell behind; restarting it',
+            );
             it.stop();
           });
-      }, o.checkMs ?? 1000);
-      o.log.info({ event: 'fleet.following', bucket: o.bucket }, `following the fleet bucket ${o.bucket}`);
+      }, opts.checkMs ?? 1000);
+      opts.log.info({ event: 'fleet.following', bucket: opts.bucket }, `following the fleet bucket ${opts.bucket}`);
       try {
         for await (const e of it) {
           delivered = Math.max(delivered, e.revision);
           applying = true;
           strikes = 0;
-          if (e.operation !== 'PUT' || e.value.length === 0) await o.onDelete?.(e, bucket).catch(() => undefined);
+          if (e.operation !== 'PUT' || e.value.length === 0) await opts.onDelete?.(e, bucket).catch(() => undefined);
           else {
-            const err = await o.onEntry(e, bucket, e.revision <= initialUpTo).then(
+            const err = await opts.onEntry(e, bucket, e.revision <= initialUpTo).then(
               () => undefined,
               (x: Error) => x,
             );
             // A failure is mostly the cluster's (a timeout while a server dies): the entry would be lost until the
             // next change of its key, so the watch starts over after the loop's backoff and delivers it again.
             if (err) {
-              o.log.error(
-                { event: 'fleet.entry.failed', bucket: o.bucket, entry: e.key, err: err.message },
+              opts.log.error(
+                { event: 'fleet.entry.failed', bucket: opts.bucket, entry: e.key, err: err.message },
                 'applying a fleet entry failed; following the bucket again',
               );
               throw err;

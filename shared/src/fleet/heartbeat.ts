@@ -1,4 +1,5 @@
 import type { Bus } from '../bus.ts';
+import type { Outcome } from '../errors.ts';
 import { type FleetIdentity, sha256Hex, type TrustedSigners } from './identity.ts';
 
 export const HEARTBEAT_SUBJECT = 'mta.fleet.heartbeat';
@@ -40,9 +41,13 @@ export function signHeartbeat(id: FleetIdentity, beat: NodeHeartbeat, now = new 
 export const HEARTBEAT_MAX_AGE_MS = 5 * 60_000;
 const MAX_SKEW_MS = 10 * 60_000;
 
-export type OpenedHeartbeat =
-  | { ok: true; signer: string; name: string; node: string; signedAt: number; beat: NodeHeartbeat & { node: string } }
-  | { ok: false; reason: string };
+export type OpenedHeartbeat = Outcome<{
+  signer: string;
+  name: string;
+  node: string;
+  signedAt: number;
+  beat: NodeHeartbeat & { node: string };
+}>;
 
 // A bus message -> the heartbeat a trusted node signed, recently; anything else is refused with the reason.
 export function openHeartbeat(signers: TrustedSigners, data: Record<string, unknown>, now = Date.now()): OpenedHeartbeat {

@@ -1,5 +1,6 @@
 import type { KeyPair } from '@nats-io/nkeys';
 import type { TrustedKey } from '../env/vars/fleet.ts';
+import type { Outcome } from '../errors.ts';
 import { natsNkeys } from '../nats-lazy.ts';
 
 // Domain separation: these signatures can never be mistaken for anything else an NKEY signs (a NATS server nonce).
@@ -7,13 +8,13 @@ const CONTEXT = 'mta-fleet-v1';
 
 // What one signature covers: the operation, where the entry lives (bucket/key or learn/kind), when, and the body's
 // SHA-256. Moving a signed value to another key, or replaying it as another operation, breaks it.
-export const signedText = (op: string, scope: string, at: string, digestHex: string): Uint8Array =>
+const signedText = (op: string, scope: string, at: string, digestHex: string): Uint8Array =>
   new TextEncoder().encode([CONTEXT, op, scope, at, digestHex].join('\n'));
 
 export const sha256Hex = (data: Uint8Array): string =>
   process.getBuiltinModule('node:crypto').createHash('sha256').update(data).digest('hex');
 
-export type Verdict = { ok: true; signer: string } | { ok: false; reason: string };
+export type Verdict = Outcome<{ signer: string }>;
 
 // The public keys whose signatures this node accepts, by name. Verifying needs no private key: a process that only
 // reads fleet messages (metrics) holds none.

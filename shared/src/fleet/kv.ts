@@ -9,7 +9,7 @@ import { betterValue, PutBacks } from './restore.ts';
 
 // JetStream requests of the fleet loops give up after this (the client's default is 5 s): during a cluster
 // failover a request to a server being replaced fails fast and the loop asks again.
-export const API_TIMEOUT_MS = 1000;
+const API_TIMEOUT_MS = 1000;
 
 // The connection and bucket the fleet loops hold, named here so sidecars need no NATS package of their own.
 export type FleetConnection = NatsConnection;
@@ -92,23 +92,24 @@ export async function claimSigned(
   bucket: string,
   key: string,
   local: Uint8Array | undefined,
-  o: ClaimOptions = {},
+  opts: ClaimOptions = {},
 ): Promise<ClaimOutcome> {
   for (let attempt = 0; ; attempt++) {
-    const { e, cur } = await currentSigned(kv, id, bucket, key, o.ledger, o.log);
-    if (cur?.ok && cur.op === 'put' && !o.superseded?.(cur.body)) {
+    const { e, cur } = await currentSigned(kv, id, bucket, key, opts.ledger, opts.log);
+    if (cur?.ok && cur.op === 'put' && !opts.superseded?.(cur.body)) {
       if (local && Buffer.from(local).equals(cur.body)) return { kind: 'same' };
       return { kind: 'adopt', value: cur.body, signer: cur.signer };
     }
     const retired = cur?.ok && cur.op === 'retire' ? cur.at : undefined;
-    if (retired && (!local || (o.localSince && Date.parse(retired) >= o.localSince.getTime()))) return { kind: 'retired', at: retired };
+    if (retired && (!local || (opts.localSince && Date.parse(retired) >= opts.localSince.getTime())))
+      return { kind: 'retired', at: retired };
     if (!local) return { kind: 'absent' };
     try {
       const now = new Date();
       const sealed = seal(id, bucket, key, local, now);
       if (e) await kv.update(key, sealed, e.revision);
       else await kv.create(key, sealed);
-      await o.ledger?.record(key, sealed, now.toISOString());
+      await opts.ledger?.record(key, sealed, now.toISOString());
       return { kind: 'published' };
     } catch (err) {
       // Someone wrote in between: read again and take theirs if it is good.

@@ -5,11 +5,11 @@ import { natsCore, natsJetStream } from '../nats-lazy.ts';
 import type { FleetIdentity, Verdict } from './identity.ts';
 
 export const LEARN_STREAM = 'MTA_LEARN';
-export const LEARN_SUBJECTS = ['mta-fleet.learn.spam', 'mta-fleet.learn.ham'];
+const LEARN_SUBJECTS = ['mta-fleet.learn.spam', 'mta-fleet.learn.ham'];
 export type LearnKind = 'spam' | 'ham';
 
 // Content hash that identifies a learn request fleet-wide: same message + same verdict = same id.
-export const learnId = (kind: LearnKind, message: Uint8Array): string =>
+const learnId = (kind: LearnKind, message: Uint8Array): string =>
   process.getBuiltinModule('node:crypto').createHash('sha256').update(kind).update('\0').update(message).digest('hex');
 
 // The stream's settings, for the node that may create it and for `mta fleet init`: a week of messages (a node that
@@ -131,4 +131,4 @@ export async function learnConsumer(nc: NatsConnection, node: string) {
 }
 
 // The consumer a node uses (its NATS permissions name it).
-export const learnDurable = (node: string): string => `learn-${subjectToken(node)}`;
+const learnDurable = (node: string): string => `learn-${subjectToken(node)}`;

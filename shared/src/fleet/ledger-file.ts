@@ -10,13 +10,13 @@ export interface LedgerFile {
   retired?: Retirement[];
 }
 
-export interface Retirement {
+interface Retirement {
   id: string;
   at: string;
 }
 
 // Retirements remembered per key; the oldest go first (a key retired this often is being rotated on purpose).
-export const MAX_RETIRED = 32;
+const MAX_RETIRED = 32;
 
 // The envelope fields the ledger orders by, read without verifying (the file is root's own, the value was verified
 // when it was recorded).

@@ -28,7 +28,7 @@ export interface Newest {
   op: string;
 }
 
-export const LEDGER_MAX_RECORDS = 100_000;
+const LEDGER_MAX_RECORDS = 100_000;
 const PRUNE_EVERY_MS = 86_400_000;
 
 // A node's memory of one fleet bucket, kept on /srv so that a restart does not forget it: per key the newest signed
@@ -43,14 +43,14 @@ export class FleetLedger {
   private readonly max: number;
   private readonly now: () => number;
 
-  private constructor(private readonly o: LedgerOptions) {
-    this.max = o.maxRecords ?? LEDGER_MAX_RECORDS;
-    this.now = o.now ?? Date.now;
+  private constructor(private readonly opts: LedgerOptions) {
+    this.max = opts.maxRecords ?? LEDGER_MAX_RECORDS;
+    this.now = opts.now ?? Date.now;
   }
 
-  static async open(o: LedgerOptions): Promise<FleetLedger> {
-    const ledger = new FleetLedger(o);
-    await ensureDir(o.dir, { mode: 0o700 });
+  static async open(opts: LedgerOptions): Promise<FleetLedger> {
+    const ledger = new FleetLedger(opts);
+    await ensureDir(opts.dir, { mode: 0o700 });
     ledger.count = await ledger.countFiles();
     // A minute after the start (out of the way of the first sync), then daily: a sidecar restarted more often than
     // daily still prunes.
@@ -68,11 +68,11 @@ export class FleetLedger {
   }
 
   get bucket(): string {
-    return this.o.bucket;
+    return this.opts.bucket;
   }
 
   private path(key: string): string {
-    return join(this.o.dir, ledgerFileName(key));
+    return join(this.opts.dir, ledgerFileName(key));
   }
 
   private async load(key: string): Promise<LedgerFile | undefined> {
@@ -80,8 +80,8 @@ export class FleetLedger {
       const data = await readIfExists(this.path(key));
       return data ? parseLedgerFile(data.toString('utf8'), key) : undefined;
     } catch (e) {
-      this.o.log.warn(
-        { event: 'fleet.ledger.unreadable', bucket: this.o.bucket, entry: key, err: (e as Error).message },
+      this.opts.log.warn(
+        { event: 'fleet.ledger.unreadable', bucket: this.opts.bucket, entry: key, err: (e as Error).message },
         'fleet ledger record unreadable; ignored',
       );
       return undefined;
@@ -100,7 +100,7 @@ export class FleetLedger {
     if (!rec?.value) return undefined;
     const value = Buffer.from(rec.value, 'base64');
     const facts = envelopeFacts(value);
-    if (!facts || !this.o.identity.trusts(facts.signer)) return undefined;
+    if (!facts || !this.opts.identity.trusts(facts.signer)) return undefined;
     return { value, at: facts.at, op: facts.op };
   }
 
@@ -128,7 +128,7 @@ export class FleetLedger {
 
   private async countFiles(): Promise<number> {
     let n = 0;
-    for await (const d of await opendir(this.o.dir)) if (d.isFile() && d.name.endsWith('.json')) n++;
+    for await (const d of await opendir(this.opts.dir)) if (d.isFile() && d.name.endsWith('.json')) n++;
     return n;
   }
 
@@ -144,9 +144,9 @@ export class FleetLedger {
     const now = this.now();
     const kept: { name: string; at: number }[] = [];
     let expired = 0;
-    for await (const d of await opendir(this.o.dir)) {
+    for await (const d of await opendir(this.opts.dir)) {
       if (!d.isFile()) continue;
-      const file = join(this.o.dir, d.name);
+      const file = join(this.opts.dir, d.name);
       if (d.name.startsWith('.') && d.name.includes('.mta-tmp-')) {
         await rm(file, { force: true });
         continue;
@@ -173,16 +173,17 @@ export class FleetLedger {
     if (kept.length > this.max) {
       kept.sort((a, b) => a.at - b.at);
       for (const k of kept.slice(0, kept.length - Math.floor(this.max * 0.9))) {
-        await rm(join(this.o.dir, k.name), { force: true });
+        await rm(join(this.opts.dir, k.name), { force: true });
         evicted++;
       }
-      this.o.log.warn(
-        { event: 'fleet.ledger.full', bucket: this.o.bucket, evicted, max: this.max },
-        `fleet ledger of ${this.o.bucket} is full: forgot the ${evicted} oldest records`,
+      this.opts.log.warn(
+        { event: 'fleet.ledger.full', bucket: this.opts.bucket, evicted, max: this.max },
+        `fleet ledger of ${this.opts.bucket} is full: forgot the ${evicted} oldest records`,
       );
     }
     this.count = kept.length - evicted;
-    if (expired) this.o.log.info({ event: 'fleet.ledger.pruned', bucket: this.o.bucket, expired }, 'fleet ledger: expired records dropped');
+    if (expired)
+      this.opts.log.info({ event: 'fleet.ledger.pruned', bucket: this.opts.bucket, expired }, 'fleet ledger: expired records dropped');
   }
 
   close(): void {

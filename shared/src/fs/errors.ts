@@ -22,13 +22,13 @@ const FIX: Record<string, string> = {
 };
 
 // The errno of a Node error, e.g. EROFS.
-export const errnoOf = (e: unknown): string | undefined => {
+const errnoOf = (e: unknown): string | undefined => {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? code : undefined;
 };
 
 // True for errors that a change of the environment variables would not fix: the disk, a volume, ownership.
-export const isStorageErrno = (errno: string | undefined): boolean =>
+const isStorageErrno = (errno: string | undefined): boolean =>
   errno !== undefined && ['EROFS', 'EACCES', 'EPERM', 'ENOSPC', 'EDQUOT', 'EIO'].includes(errno);
 
 const describe = (op: string, path: string, errno: string | undefined, cause: unknown): string => {

@@ -37,7 +37,7 @@ export interface KindRule {
 }
 
 // Why an opened path must not be used, or undefined: only what this project writes or is handed in drop folders.
-export function unsafeKind(st: Stats, rule: KindRule = {}): string | undefined {
+function unsafeKind(st: Stats, rule: KindRule = {}): string | undefined {
   const kind = rule.kind ?? 'file';
   if (st.isDirectory()) return kind === 'file' ? 'it is a directory' : undefined;
   if (kind === 'dir') return 'it is not a directory';

@@ -18,11 +18,8 @@ export interface WriteOptions {
 const { O_CREAT, O_EXCL, O_WRONLY } = constants;
 let counter = 0;
 
-// The temp name of an atomic write next to its target; a killed run leaves it behind (see isTempOf).
+// The temp name of an atomic write next to its target; a killed run leaves it behind.
 export const tempName = (path: string): string => join(dirname(path), `.${basename(path)}.mta-tmp-${process.pid}-${++counter}`);
-
-// True when `name` is a temp file writeAtomic left for `target` (a killed run).
-export const isTempOf = (name: string, target: string): boolean => name.startsWith(`.${basename(target)}.mta-tmp-`);
 
 // Temp file created exclusively in the same directory (O_EXCL|O_NOFOLLOW: nothing planted is opened), owner and mode
 // set on the handle, fsync, rename over the target (which replaces a link instead of writing through it), directory

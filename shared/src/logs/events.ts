@@ -16,7 +16,7 @@ export type RejectClass =
 
 export type PostscreenTest = 'pregreet' | 'dnsbl' | 'denylist' | 'hangup' | 'protocol';
 
-export type DeliveryStatus = 'sent' | 'bounced' | 'deferred' | 'expired';
+type DeliveryStatus = 'sent' | 'bounced' | 'deferred' | 'expired';
 
 export type AmavisVerdict = 'clean' | 'spam' | 'virus' | 'banned' | 'bad-header' | 'unchecked' | 'other';
 

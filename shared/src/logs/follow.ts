@@ -34,7 +34,7 @@ async function endsWithNewline(fh: FileHandle, size: number): Promise<boolean> {
 
 // Follows `<dir>/current` as svlogd writes and rotates it (current is renamed to @<stamp>.s and a new one created):
 // lines left in the rotated file are read before switching, so nothing is lost or read twice across rotations.
-export function followLogDir(dir: string, o: FollowLogOptions): LogFollower {
+export function followLogDir(dir: string, opts: FollowLogOptions): LogFollower {
   const path = join(dir, 'current');
   let fh: FileHandle | undefined;
   let ino = -1;
@@ -58,7 +58,7 @@ export function followLogDir(dir: string, o: FollowLogOptions): LogFollower {
       partial = '';
       skipping = true;
     }
-    for (const l of lines) if (l) o.onLine(l, dir);
+    for (const l of lines) if (l) opts.onLine(l, dir);
   };
 
   // One small buffer per follower, reused: an idle follower holds nothing else.
@@ -85,7 +85,7 @@ export function followLogDir(dir: string, o: FollowLogOptions): LogFollower {
       fh = await open(path, 'r');
       const real = await fh.stat();
       ino = real.ino;
-      pos = first && !o.fromStart ? real.size : 0;
+      pos = first && !opts.fromStart ? real.size : 0;
       // Following from the end of a file whose last line is still being written: its rest is not a line.
       if (pos > 0 && !(await endsWithNewline(fh, pos))) skipping = true;
     }
@@ -97,11 +97,11 @@ export function followLogDir(dir: string, o: FollowLogOptions): LogFollower {
   };
 
   // One read at a time; a trigger during a read schedules exactly one more.
-  const reads = coalesce(step, { signal: o.signal, onError: (e) => o.onError?.(e as Error) });
+  const reads = coalesce(step, { signal: opts.signal, onError: (e) => opts.onError?.(e as Error) });
   const poll = (): Promise<void> => reads.run();
 
   const startWatch = () => {
-    if (watcher || o.signal.aborted) return;
+    if (watcher || opts.signal.aborted) return;
     try {
       watcher = watch(dir, { persistent: false }, () => void poll());
       watcher.on('error', () => {
@@ -117,20 +117,20 @@ export function followLogDir(dir: string, o: FollowLogOptions): LogFollower {
   const timer = setInterval(() => {
     startWatch();
     void poll();
-  }, o.pollMs ?? 2000);
+  }, opts.pollMs ?? 2000);
   timer.unref();
   const close = () => {
     clearInterval(timer);
     watcher?.close();
     void reads.close().finally(() => fh?.close());
   };
-  o.signal.addEventListener('abort', close, { once: true });
+  opts.signal.addEventListener('abort', close, { once: true });
   return { ready: poll(), poll, close };
 }
 
 // Several directories followed as one: ready when all are, polled and closed together.
-export function followLogDirs(dirs: readonly string[], o: FollowLogOptions): LogFollower {
-  const followers = dirs.map((d) => followLogDir(d, o));
+export function followLogDirs(dirs: readonly string[], opts: FollowLogOptions): LogFollower {
+  const followers = dirs.map((d) => followLogDir(d, opts));
   return {
     ready: Promise.all(followers.map((f) => f.ready)).then(() => undefined),
     poll: () => Promise.all(followers.map((f) => f.poll())).then(() => undefined),

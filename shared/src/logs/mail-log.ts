@@ -7,7 +7,7 @@ import { splitLine } from './line.ts';
 import { parsePostfix } from './postfix.ts';
 
 // The daemons whose log streams runit also keeps in a directory (image/lib/svlog): <logDir>/<daemon>/current.
-export const LOGGED_DAEMONS = ['postfix', 'dovecot', 'amavis'] as const;
+const LOGGED_DAEMONS = ['postfix', 'dovecot', 'amavis'] as const;
 export type LoggedDaemon = (typeof LOGGED_DAEMONS)[number];
 
 // One line of any daemon -> its event, or undefined; `daemon`: the stream it came from (lines that do not name it).
@@ -31,14 +31,14 @@ export interface MailLogOptions {
 
 // Follows the chosen daemons' log directories and hands on what their lines mean. Lines that mean nothing to us
 // cost one regex test; the daemons never wait for the reader (svlogd writes whether anyone reads or not).
-export function followMailLogs(o: MailLogOptions): LogFollower {
-  const daemonOf = new Map(o.daemons.map((d) => [o.dirs?.[d] ?? join(o.logDir ?? '/run/mta/log', d), d] as const));
+export function followMailLogs(opts: MailLogOptions): LogFollower {
+  const daemonOf = new Map(opts.daemons.map((d) => [opts.dirs?.[d] ?? join(opts.logDir ?? '/run/mta/log', d), d] as const));
   return followLogDirs([...daemonOf.keys()], {
-    signal: o.signal,
-    onError: o.onError,
+    signal: opts.signal,
+    onError: opts.onError,
     onLine: (l, dir) => {
       const e = parseMailLog(l, daemonOf.get(dir));
-      if (e) o.onEvent(e);
+      if (e) opts.onEvent(e);
     },
   });
 }

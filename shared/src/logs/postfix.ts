@@ -73,7 +73,7 @@ const PHRASES: [string, RejectClass][] = [
 // from postfix's reason, which follows the bracketed address (`<x@y>: Relay access denied`): the address is client
 // text and may itself hold `>: Relay access denied`, so a reason is taken only when exactly one of postfix's reasons
 // follows a `>: ` in the whole reply; a client that adds another gets the generic class for its own reject.
-export function rejectClass(dsn: string | undefined, text: string): RejectClass {
+function rejectClass(dsn: string | undefined, text: string): RejectClass {
   const detail = dsn?.slice(2);
   if (detail === '1.1') return 'unknown-recipient';
   if (detail === '3.4' || detail === '2.3') return 'size';

@@ -3,7 +3,7 @@ import { followLogDirs, type LogFollower } from './follow.ts';
 
 // The sidecars whose JSON lines runit also keeps in <logDir>/<sidecar>/ (image/lib/svlog), for the metrics sidecar:
 // what they did is counted there without the NATS client in memory.
-export const LOGGED_SIDECARS = ['acme-watch', 'spamd-learn', 'sender-milter', 'guard'] as const;
+const LOGGED_SIDECARS = ['acme-watch', 'spamd-learn', 'sender-milter', 'guard'] as const;
 export type LoggedSidecar = (typeof LOGGED_SIDECARS)[number];
 
 export interface SidecarLogEvent {
@@ -13,7 +13,7 @@ export interface SidecarLogEvent {
 }
 
 // One pino JSON line -> its event, or undefined (not JSON, no event field).
-export function parseSidecarLine(raw: string): SidecarLogEvent | undefined {
+function parseSidecarLine(raw: string): SidecarLogEvent | undefined {
   if (!raw.startsWith('{')) return undefined;
   try {
     const data = JSON.parse(raw) as Record<string, unknown>;
@@ -25,7 +25,7 @@ export function parseSidecarLine(raw: string): SidecarLogEvent | undefined {
 }
 
 // Follows the chosen sidecars' log directories and hands on their events.
-export function followSidecarLogs(o: {
+export function followSidecarLogs(opts: {
   logDir: string;
   sidecars: readonly LoggedSidecar[];
   onEvent: (e: SidecarLogEvent) => void;
@@ -33,13 +33,13 @@ export function followSidecarLogs(o: {
   onError?: (err: Error) => void;
 }): LogFollower {
   return followLogDirs(
-    o.sidecars.map((s) => join(o.logDir, s)),
+    opts.sidecars.map((s) => join(opts.logDir, s)),
     {
-      signal: o.signal,
-      onError: o.onError,
+      signal: opts.signal,
+      onError: opts.onError,
       onLine: (l) => {
         const e = parseSidecarLine(l);
-        if (e) o.onEvent(e);
+        if (e) opts.onEvent(e);
       },
     },
   );

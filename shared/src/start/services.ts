@@ -24,7 +24,7 @@ export interface RuleInput {
 }
 
 // The signatures clamd loads and freshclam updates (the image's /var/lib/clamav, linked to /srv/var/lib/clamav).
-export const CLAMAV_DB = 'var/lib/clamav';
+const CLAMAV_DB = 'var/lib/clamav';
 
 // Whether acme-watch has something to watch: the directory of ACME_FILE, or the fleet's certificates.
 export const acmeWatched = ({ s, exists }: RuleInput): string | undefined =>

@@ -1,9 +1,10 @@
 import { once } from 'node:events';
+import type { Outcome } from '@mta/shared';
 
 // node:tls and node:stream on first use (acme-watch outside a fleet never needs them).
 const tls = () => process.getBuiltinModule('node:tls');
 
-export type ChainVerdict = { ok: true } | { ok: false; reason: string };
+export type ChainVerdict = Outcome;
 
 // The trust store of a fleet certificate: the system CAs (Node's bundled ones where the system has none), plus the
 // operator's fleet CA for a private PKI.

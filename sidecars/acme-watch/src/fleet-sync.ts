@@ -173,15 +173,15 @@ export interface FleetCertsOptions extends Omit<AcmeWatchOptions, 'file'> {
 // ACME_SOURCE=fleet: follow mta-certs and install through the same AcmeService path as a local acme.json change.
 // An entry counts only when a trusted node signed it, its chain verifies against the trust store, and it covers a
 // name this node serves; anything else is refused with an event and the served certificate stays.
-export function startFleetCerts(o: FleetCertsOptions): { service: AcmeService; close: () => Promise<void> } {
-  const names = wantedNames(o.hostname, o.mailDomains);
+export function startFleetCerts(opts: FleetCertsOptions): { service: AcmeService; close: () => Promise<void> } {
+  const names = wantedNames(opts.hostname, opts.mailDomains);
   const file = `nats:${CERTS_BUCKET}`;
-  o.log.info(
-    { event: 'acme.start', source: 'fleet', bucket: CERTS_BUCKET, names, resolver: o.resolver ?? null },
+  opts.log.info(
+    { event: 'acme.start', source: 'fleet', bucket: CERTS_BUCKET, names, resolver: opts.resolver ?? null },
     'acme-watch following the fleet',
   );
-  const service = new AcmeService({ ...o, file, names });
-  const ca = trustStore(o.fleetCa);
+  const service = new AcmeService({ ...opts, file, names });
+  const ca = trustStore(opts.fleetCa);
   const entries = new Map<string, AcmeEntry & { serial: string }>();
   let timer: NodeJS.Timeout | undefined;
   let chain: Promise<unknown> = Promise.resolve();
@@ -190,24 +190,24 @@ export function startFleetCerts(o: FleetCertsOptions): { service: AcmeService; c
     chain = chain
       .then(() => service.offer([...entries.values()]))
       .catch((e: Error) => {
-        o.log.error({ event: 'acme.failed', source: 'fleet', err: e.message }, 'installing the fleet certificate failed; will retry');
+        opts.log.error({ event: 'acme.failed', source: 'fleet', err: e.message }, 'installing the fleet certificate failed; will retry');
         timer = setTimeout(offer, 5000);
       });
   };
   const following: Following = followSigned({
-    connection: o.connection,
+    connection: opts.connection,
     bucket: CERTS_BUCKET,
-    log: o.log,
-    identity: o.identity,
-    ledger: o.ledger,
-    publish: (s, p) => o.bus.publish(s, p),
-    superseded: (key, e) => retiredCert(o.ledger, key, e),
+    log: opts.log,
+    identity: opts.identity,
+    ledger: opts.ledger,
+    publish: (s, p) => opts.bus.publish(s, p),
+    superseded: (key, e) => retiredCert(opts.ledger, key, e),
     onEntry: async (key, e) => {
       if (e.op === 'retire') {
         // The served certificate stays until a newer one arrives; a retired one is never installed again.
-        const serial = await rememberRetired(o.ledger, key, e.body, e.at);
+        const serial = await rememberRetired(opts.ledger, key, e.body, e.at);
         if (!serial || entries.get(key)?.serial === serial) entries.delete(key);
-        o.log.info({ event: 'acme.fleet.retired', entry: key, serial, by: e.signer }, 'fleet certificate retired');
+        opts.log.info({ event: 'acme.fleet.retired', entry: key, serial, by: e.signer }, 'fleet certificate retired');
         return undefined;
       }
       const c = parseFleetCert(e.body);
@@ -216,10 +216,10 @@ export function startFleetCerts(o: FleetCertsOptions): { service: AcmeService; c
       if (!names.some((n) => leaf.checkHost(n))) return `covers none of the names this node serves (${names.join(', ')})`;
       const v = await verifyChain(c.certPem, c.keyPem, ca);
       if (!v.ok) return v.reason;
-      o.log.debug({ event: 'acme.fleet.entry', entry: key, serial: c.serial, from: e.signer }, 'fleet certificate seen');
+      opts.log.debug({ event: 'acme.fleet.entry', entry: key, serial: c.serial, from: e.signer }, 'fleet certificate seen');
       entries.set(key, c);
       clearTimeout(timer);
-      timer = setTimeout(offer, o.debounceMs ?? 50);
+      timer = setTimeout(offer, opts.debounceMs ?? 50);
       return undefined;
     },
   });
@@ -229,7 +229,7 @@ export function startFleetCerts(o: FleetCertsOptions): { service: AcmeService; c
       clearTimeout(timer);
       await following.close();
       await chain;
-      o.ledger.close();
+      opts.ledger.close();
     },
   };
 }

@@ -30,7 +30,7 @@ export interface Inspected {
 const CERT_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 // DNS names from node's "DNS:a, DNS:b, IP Address:…" rendering.
-export function dnsNames(cert: X509Certificate): string[] {
+function dnsNames(cert: X509Certificate): string[] {
   const alt = cert.subjectAltName ?? '';
   const names = alt
     .split(/,\s*/)
@@ -42,7 +42,7 @@ export function dnsNames(cert: X509Certificate): string[] {
 }
 
 // Public facts of a certificate, for logs and events.
-export function certInfo(cert: X509Certificate): CertInfo {
+function certInfo(cert: X509Certificate): CertInfo {
   return {
     subject: cert.subject.replace(/\n/g, ', '),
     issuer: cert.issuer.replace(/\n/g, ', '),

@@ -47,24 +47,24 @@ export class AcmeService {
   private installedTargets: Seen['targets'] | undefined;
   retryInMs: number | undefined;
 
-  constructor(private readonly o: ServiceOptions) {
-    this.store = new SeenStore(o.seenFile, o.log);
+  constructor(private readonly opts: ServiceOptions) {
+    this.store = new SeenStore(opts.seenFile, opts.log);
   }
 
   async pass(): Promise<PassOutcome> {
-    const { o } = this;
+    const { opts } = this;
     this.retryInMs = undefined;
     this.installedTargets = undefined;
     // Stamped before reading: a write during the pass leaves a stamp that differs at the next pass.
-    const acme = await fileStamp(o.file).catch(() => undefined);
-    const targets = await targetStamps(o.targets);
+    const acme = await fileStamp(opts.file).catch(() => undefined);
+    const targets = await targetStamps(opts.targets);
     if (!this.started) {
       this.started = true;
       // Fleet publishing needs the certificate itself, so only a plain watcher trusts the last process's pass.
-      const saved = o.onServed ? undefined : await this.store.load();
+      const saved = opts.onServed ? undefined : await this.store.load();
       if (acme && saved?.acme === acme && sameTargets(saved.targets, targets)) {
         this.seen = saved;
-        o.log.info({ event: 'acme.unchanged', file: o.file }, 'certificate unchanged since it was installed');
+        opts.log.info({ event: 'acme.unchanged', file: opts.file }, 'certificate unchanged since it was installed');
         return 'current';
       }
     }
@@ -74,24 +74,25 @@ export class AcmeService {
     }
     let text: string;
     try {
-      text = await readFile(o.file, 'utf8');
+      text = await readFile(opts.file, 'utf8');
     } catch (e) {
-      if (!this.missingLogged) o.log.info({ event: 'acme.waiting', file: o.file, err: (e as Error).message }, 'acme file not readable yet');
+      if (!this.missingLogged)
+        opts.log.info({ event: 'acme.waiting', file: opts.file, err: (e as Error).message }, 'acme file not readable yet');
       this.missingLogged = true;
       this.seen = undefined;
       return 'missing';
     }
     this.missingLogged = false;
-    o.log.debug({ event: 'acme.read', bytes: text.length }, 'acme file changed');
+    opts.log.debug({ event: 'acme.read', bytes: text.length }, 'acme file changed');
     let entries: AcmeEntry[];
     try {
-      entries = parseAcmeJson(text, o.file);
+      entries = parseAcmeJson(text, opts.file);
     } catch (e) {
       if (text !== this.badText) {
         // Maybe half-written: judge only once the same content was seen again after settleMs.
         this.badText = text;
-        this.retryInMs = o.settleMs ?? 1000;
-        o.log.debug({ event: 'acme.settling', file: o.file }, 'acme file does not parse yet; waiting for it to settle');
+        this.retryInMs = opts.settleMs ?? 1000;
+        opts.log.debug({ event: 'acme.settling', file: opts.file }, 'acme file does not parse yet; waiting for it to settle');
         return 'settling';
       }
       this.reject({ reason: MtaError.from(e).message });
@@ -127,19 +128,23 @@ export class AcmeService {
   }
 
   private async choose(entries: AcmeEntry[]): Promise<PassOutcome> {
-    const { o } = this;
+    const { opts } = this;
     if (!entries.length) {
       // Traefik has not obtained anything yet (empty file, null Certificates): nothing to reject.
-      o.log.info({ event: 'acme.empty', file: o.file }, 'acme file holds no certificates yet');
+      opts.log.info({ event: 'acme.empty', file: opts.file }, 'acme file holds no certificates yet');
       return 'empty';
     }
-    const { chosen, rejected } = chooseCertificate(entries, { names: o.names, resolver: o.resolver, now: (o.now ?? (() => new Date()))() });
+    const { chosen, rejected } = chooseCertificate(entries, {
+      names: opts.names,
+      resolver: opts.resolver,
+      now: (opts.now ?? (() => new Date()))(),
+    });
     // Rejections matter when nothing is servable, or when they would have beaten the chosen certificate.
     const notable = rejected.filter((r) => !chosen?.info || !r.notAfter || r.notAfter > chosen.info.notAfter);
     for (const r of notable) this.reject(r);
     if (!chosen?.info || !chosen.keyPem || !chosen.chainPem) {
-      const from = o.resolver ? ` from resolver ${o.resolver}` : '';
-      if (!notable.length) this.reject({ reason: `no certificate for ${o.names.join(', ') || '(no names)'}${from}` });
+      const from = opts.resolver ? ` from resolver ${opts.resolver}` : '';
+      if (!notable.length) this.reject({ reason: `no certificate for ${opts.names.join(', ') || '(no names)'}${from}` });
       return 'rejected';
     }
     const { keyPem, chainPem, info, entry, name } = chosen;
@@ -147,28 +152,28 @@ export class AcmeService {
   }
 
   private async install(c: Servable & { name: string }): Promise<PassOutcome> {
-    const { o } = this;
-    const r = await installFiles(o.targets, c, o.file, o.log);
-    this.installedTargets = await targetStamps(o.targets);
+    const { opts } = this;
+    const r = await installFiles(opts.targets, c, opts.file, opts.log);
+    this.installedTargets = await targetStamps(opts.targets);
     this.current = c;
-    o.onServed?.(c);
+    opts.onServed?.(c);
     if (!r.filesChanged && !r.postfixChanged && !r.sniChanged && !r.dovecotChanged) {
-      o.log.debug({ event: 'acme.current', serial: c.info.serial }, 'certificate already installed');
+      opts.log.debug({ event: 'acme.current', serial: c.info.serial }, 'certificate already installed');
       return 'current';
     }
     if (r.filesChanged) {
       const { serial, notAfter, notBefore, fingerprint, sans } = c.info;
-      const facts = { file: o.file, name: c.name, domains: sans, main: c.main, serial, notAfter, resolver: c.resolver ?? null };
-      o.log.info({ event: 'acme.cert.installed', ...facts }, 'certificate installed');
-      o.bus.publish('mta.acme.cert.installed', { ...facts, notBefore, fingerprint });
+      const facts = { file: opts.file, name: c.name, domains: sans, main: c.main, serial, notAfter, resolver: c.resolver ?? null };
+      opts.log.info({ event: 'acme.cert.installed', ...facts }, 'certificate installed');
+      opts.bus.publish('mta.acme.cert.installed', { ...facts, notBefore, fingerprint });
     }
-    if (o.reload !== false) await reloadDaemons(o, { dovecot: r.dovecotChanged !== undefined, postfixConfig: r.postfixChanged });
+    if (opts.reload !== false) await reloadDaemons(opts, { dovecot: r.dovecotChanged !== undefined, postfixConfig: r.postfixChanged });
     return 'installed';
   }
 
   private reject(r: Partial<Rejected> & { reason: string }): void {
-    const payload = { file: this.o.file, ...r, domains: r.main ? [r.main] : [] };
-    this.o.log.warn({ event: 'acme.cert.rejected', ...payload }, `certificate rejected: ${r.reason}`);
-    this.o.bus.publish('mta.acme.cert.rejected', payload);
+    const payload = { file: this.opts.file, ...r, domains: r.main ? [r.main] : [] };
+    this.opts.log.warn({ event: 'acme.cert.rejected', ...payload }, `certificate rejected: ${r.reason}`);
+    this.opts.bus.publish('mta.acme.cert.rejected', payload);
   }
 }

@@ -23,16 +23,16 @@ export interface AcmeWatchOptions {
 }
 
 // The service from plain options; `reload: false` for the entry step, which runs before the daemons.
-export function acmeService(o: AcmeWatchOptions, reload = true): AcmeService {
-  const names = wantedNames(o.hostname, o.mailDomains);
-  o.log.info({ event: 'acme.start', file: o.file, names, resolver: o.resolver ?? null }, 'acme-watch starting');
-  return new AcmeService({ ...o, names, reload });
+function acmeService(opts: AcmeWatchOptions, reload = true): AcmeService {
+  const names = wantedNames(opts.hostname, opts.mailDomains);
+  opts.log.info({ event: 'acme.start', file: opts.file, names, resolver: opts.resolver ?? null }, 'acme-watch starting');
+  return new AcmeService({ ...opts, names, reload });
 }
 
 // One pass before the daemons start, so postfix and dovecot come up with the certificate (`acme-watch --once`).
 // A file still being written gets a few more looks; any other outcome is final here, the service goes on.
-export async function installOnce(o: AcmeWatchOptions): Promise<PassOutcome> {
-  const service = acmeService(o, false);
+export async function installOnce(opts: AcmeWatchOptions): Promise<PassOutcome> {
+  const service = acmeService(opts, false);
   let outcome = await service.pass();
   for (let i = 0; i < 5 && service.retryInMs !== undefined; i++) {
     await new Promise((r) => setTimeout(r, service.retryInMs));

@@ -58,22 +58,22 @@ export interface IssueOptions {
   client?: boolean;
 }
 
-export function issue(ca: TestCa, o: IssueOptions): Issued {
+export function issue(ca: TestCa, opts: IssueOptions): Issued {
   const k = rsaKey();
   const cert = forge.pki.createCertificate();
   cert.publicKey = k.forgePub;
   const serial = newSerial();
   cert.serialNumber = serial;
-  cert.validity.notBefore = o.notBefore ?? new Date(Date.now() - DAY_MS);
-  cert.validity.notAfter = o.notAfter ?? new Date(Date.now() + 90 * DAY_MS);
-  cert.setSubject([{ name: 'commonName', value: o.cn }]);
+  cert.validity.notBefore = opts.notBefore ?? new Date(Date.now() - DAY_MS);
+  cert.validity.notAfter = opts.notAfter ?? new Date(Date.now() + 90 * DAY_MS);
+  cert.setSubject([{ name: 'commonName', value: opts.cn }]);
   cert.setIssuer(ca.cert.subject.attributes);
-  const sans = o.sans ?? [o.cn];
+  const sans = opts.sans ?? [opts.cn];
   const ext: object[] = [
     { name: 'basicConstraints', cA: false },
-    { name: 'extKeyUsage', serverAuth: true, clientAuth: !!o.client },
+    { name: 'extKeyUsage', serverAuth: true, clientAuth: !!opts.client },
   ];
-  const alt = [...sans.map((value) => ({ type: 2, value })), ...(o.ips ?? []).map((ip) => ({ type: 7, ip }))];
+  const alt = [...sans.map((value) => ({ type: 2, value })), ...(opts.ips ?? []).map((ip) => ({ type: 7, ip }))];
   if (alt.length) ext.push({ name: 'subjectAltName', altNames: alt });
   cert.setExtensions(ext);
   cert.sign(ca.key, forge.md.sha256.create());

@@ -17,7 +17,7 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const strList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : []);
 
 // Traefik stores base64 of the PEM text; tolerate plain PEM too (hand-made files).
-export function decodePem(value: unknown): string {
+function decodePem(value: unknown): string {
   const s = str(value).trim();
   const pem = s.startsWith('-----BEGIN') ? s : Buffer.from(s, 'base64').toString('utf8');
   return pem.replace(/\r\n/g, '\n').trim();

@@ -21,8 +21,8 @@ export interface Watching {
 
 // Watches the DIRECTORY of the file: it may not exist yet, be replaced by rename, or sit on a read-only mount.
 // Passes never overlap; events during a pass cause exactly one more pass.
-export function watchAcme(service: AcmeService, o: WatchOptions): Watching {
-  const dir = dirname(o.file);
+export function watchAcme(service: AcmeService, opts: WatchOptions): Watching {
+  const dir = dirname(opts.file);
   let watcher: FSWatcher | undefined;
   const passes = coalesce(
     async () => {
@@ -30,14 +30,14 @@ export function watchAcme(service: AcmeService, o: WatchOptions): Watching {
         await service.pass();
       } catch (e) {
         const err = MtaError.from(e);
-        o.log.error({ event: 'acme.failed', code: err.code, err: err.message }, 'certificate update failed; will retry');
+        opts.log.error({ event: 'acme.failed', code: err.code, err: err.message }, 'certificate update failed; will retry');
         schedule(5000);
       }
       if (service.retryInMs !== undefined) schedule(service.retryInMs);
     },
     { debounce: true },
   );
-  const schedule = (ms = o.debounceMs ?? 25) => passes.request(ms);
+  const schedule = (ms = opts.debounceMs ?? 25) => passes.request(ms);
 
   const startWatcher = () => {
     if (passes.closed || watcher) return;
@@ -47,14 +47,14 @@ export function watchAcme(service: AcmeService, o: WatchOptions): Watching {
     watcher.on('all', () => schedule());
     // With ignoreInitial, a file that appears during chokidar's initial scan emits nothing: look once it is ready.
     watcher.on('ready', () => schedule(0));
-    watcher.on('error', (e) => o.log.warn({ event: 'acme.watch.error', err: (e as Error).message }, 'watch error'));
-    o.log.info({ event: 'acme.watching', file: o.file }, 'watching acme file');
+    watcher.on('error', (e) => opts.log.warn({ event: 'acme.watch.error', err: (e as Error).message }, 'watch error'));
+    opts.log.info({ event: 'acme.watching', file: opts.file }, 'watching acme file');
   };
 
   const rescan = setInterval(() => {
     startWatcher();
     schedule(0);
-  }, o.rescanMs ?? 10_000);
+  }, opts.rescanMs ?? 10_000);
   // The directory itself may appear later (a volume mounted after start).
   const dirPoll = setInterval(() => {
     if (watcher) return;

@@ -1,12 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { keyFileName } from '@mta/shared';
 import type { DkimCore } from './core.ts';
 import { decideKey, type Existing } from './decide.ts';
 import { keyEvent, rejectEvent } from './events.ts';
 import { generateRsaKey } from './generate.ts';
 import { inspectKeyFile } from './keycache.ts';
 import { inspectKey, type KeyInfo } from './keyinfo.ts';
-import { keyFileName } from './names.ts';
 import { backupKey, contentMark, readKeyBytes, writeKey } from './store.ts';
 
 export interface EnsureInput {

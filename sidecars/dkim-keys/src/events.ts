@@ -1,6 +1,5 @@
-import type { Logger } from '@mta/shared';
+import type { KeyId, Logger } from '@mta/shared';
 import type { KeyInfo } from './keyinfo.ts';
-import type { KeyId } from './names.ts';
 
 export type Publish = (subject: string, payload: Record<string, unknown>) => void;
 

@@ -7,8 +7,11 @@ import {
   type FleetLedger,
   type Following,
   followSigned,
+  type KeyId,
+  keyFileName,
   kvKey,
   openLedger,
+  parseKeyFileName,
   reportRefusal,
 } from '@mta/shared';
 import type { DkimCore } from './core.ts';
@@ -16,7 +19,6 @@ import { applyFleetKey, type FleetPolicy, readLocalKey, retireLocalKey } from '.
 import { type FleetLink, followLink, openAtStart } from './fleet-link.ts';
 import { listKeys } from './inventory.ts';
 import { inspectKey } from './keyinfo.ts';
-import { type KeyId, keyFileName, parseKeyFileName } from './names.ts';
 
 export type { FleetLink } from './fleet-link.ts';
 

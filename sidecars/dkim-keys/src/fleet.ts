@@ -1,10 +1,9 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeAtomic } from '@mta/shared';
+import { type KeyId, keyFileName, writeAtomic } from '@mta/shared';
 import type { DkimCore } from './core.ts';
 import { keyEvent } from './events.ts';
 import { type Inspection, inspectKey } from './keyinfo.ts';
-import { type KeyId, keyFileName } from './names.ts';
 import { backupKey, readKeyBytes, writeKey } from './store.ts';
 import { syncKeys } from './sync.ts';
 

@@ -1,8 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isUnsafe, readNoFollow } from '@mta/shared';
+import { isUnsafe, type KeyId, parseKeyFileName, readNoFollow } from '@mta/shared';
 import { inspectKey, type KeyInfo } from './keyinfo.ts';
-import { type KeyId, parseKeyFileName } from './names.ts';
 
 export interface KeyEntry extends KeyId {
   file: string;

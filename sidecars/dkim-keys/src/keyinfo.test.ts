@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { test } from 'node:test';
+import { dkimPublicKey } from '@mta/shared';
 import { generateRsaKey } from './generate.ts';
 import { inspectKey, inspectPublicKey } from './keyinfo.ts';
-import { dkimPublicKey } from './txt.ts';
 
 test('a generated key is PKCS#1 PEM with the asked size, and its DNS value holds its public key', async () => {
   const pem = await generateRsaKey(1024);

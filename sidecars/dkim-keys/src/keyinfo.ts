@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
-import { dkimTxtValue } from './txt.ts';
+import { dkimTxtValue, type Outcome } from '@mta/shared';
 
-export const MIN_BITS = 1024;
+const MIN_BITS = 1024;
 
 // Everything public about a key: what events, logs, the CLI and the TXT file may show.
 export interface KeyInfo {
@@ -17,14 +17,14 @@ export interface KeyInfo {
 const crypto = () => process.getBuiltinModule('node:crypto');
 
 // Public facts of any RSA public key (from a private key or from a DNS p= tag).
-export function publicInfo(spkiDer: Buffer, bits: number): KeyInfo {
+function publicInfo(spkiDer: Buffer, bits: number): KeyInfo {
   const publicKey = spkiDer.toString('base64');
   const fingerprint = `SHA256:${crypto().createHash('sha256').update(spkiDer).digest('base64').replace(/=+$/, '')}`;
   return { bits, publicKey, fingerprint, dnsValue: dkimTxtValue(publicKey) };
 }
 
 // A key file's verdict: its public facts, or why amavis could not sign with it.
-export type Inspection = { ok: true; info: KeyInfo } | { ok: false; reason: string };
+export type Inspection = Outcome<{ info: KeyInfo }>;
 
 // Parses a PEM private key file as amavis would use it; the reason never quotes the key.
 export function inspectKey(pem: string | Buffer): Inspection {

@@ -1,5 +1,5 @@
+import { dkimPublicKey } from '@mta/shared';
 import { inspectPublicKey } from './keyinfo.ts';
-import { dkimPublicKey } from './txt.ts';
 
 export type Published =
   | { state: 'match' }

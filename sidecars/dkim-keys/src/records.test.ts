@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { dkimTxtValue } from '@mta/shared';
 import { generateRsaKey } from './generate.ts';
 import { inspectKey } from './keyinfo.ts';
 import { comparePublished, describePublished, lookupFailure } from './published.ts';
 import { renderDomainRecords } from './records.ts';
-import { dkimTxtValue } from './txt.ts';
 
 test('renderDomainRecords lists MX, SPF, DKIM and DMARC in zone-file syntax', () => {
   const out = renderDomainRecords({

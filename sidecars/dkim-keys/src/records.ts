@@ -1,4 +1,4 @@
-import { renderTxtRecord } from './txt.ts';
+import { renderTxtRecord } from '@mta/shared';
 
 export interface DomainRecords {
   domain: string;

@@ -54,12 +54,12 @@ async function keyOwner(): Promise<{ uid: number; gid: number } | undefined> {
 }
 
 // Seeding is when the user's variables win over files on disk: the seed's own gate.
-export const isSeeding = (paths: MtaPaths, config: DkimConfig): boolean =>
+const isSeeding = (paths: MtaPaths, config: DkimConfig): boolean =>
   seedGate({ FORCE_CONFIG: config.FORCE_CONFIG, DOCKER_UNLOCK_FILE: config.DOCKER_UNLOCK_FILE }, paths.root).run;
 
 // The sidecar without its process shell: validate, key every domain, render the amavis snippet, then watch.
-export async function runDkimKeys(o: ServiceOptions): Promise<{ core: DkimCore; close: () => Promise<void> }> {
-  const { paths, config, log } = o;
+export async function runDkimKeys(opts: ServiceOptions): Promise<{ core: DkimCore; close: () => Promise<void> }> {
+  const { paths, config, log } = opts;
   let envKey: { pem: string; info: KeyInfo } | undefined;
   if (config.DKIM_PRIVATEKEY) {
     const r = inspectKey(config.DKIM_PRIVATEKEY);
@@ -70,14 +70,14 @@ export async function runDkimKeys(o: ServiceOptions): Promise<{ core: DkimCore; 
   const cacheDir = join(paths.run, 'dkim-keys');
   await mkdir(cacheDir, { recursive: true });
   // amavis re-reads its config (and so the dkim_key lines) on SIGHUP; spaced from every other reload (sa-update, mta).
-  const amavisReload = spacedReload({ paths, log, reason: 'dkim-keys', daemon: o.amavis, gapMs: o.reloadGapMs });
+  const amavisReload = spacedReload({ paths, log, reason: 'dkim-keys', daemon: opts.amavis, gapMs: opts.reloadGapMs });
   const core: DkimCore = {
     dir: paths.dkim,
     snippetPath: paths.amavisDkim,
     selector: config.DKIM_SELECTOR,
     owner: await keyOwner(),
     log,
-    publish: o.publish,
+    publish: opts.publish,
     reload: amavisReload.reload,
     known: new Map(),
     refused: new RefusedPaths(log, 'dkim-keys'),
@@ -92,7 +92,7 @@ export async function runDkimKeys(o: ServiceOptions): Promise<{ core: DkimCore; 
     // Same file name, same snippet: amavis still has to load the new key.
     if (!(await syncKeys(core, { announce: true })).snippetChanged) await core.reload();
   };
-  const fleet = o.watch && o.fleet ? new DkimFleet(core, o.fleet, run, policy, regenerate, paths.fleetState) : undefined;
+  const fleet = opts.watch && opts.fleet ? new DkimFleet(core, opts.fleet, run, policy, regenerate, paths.fleetState) : undefined;
   // Adopt before generating: a node joining the fleet must not mint a key the others would have to drop.
   const inFleet = !!fleet && (await fleet.open());
   const fleetFailed = (e: Error) =>
@@ -101,21 +101,21 @@ export async function runDkimKeys(o: ServiceOptions): Promise<{ core: DkimCore; 
   // The SRS secret is a key the fleet shares too, wherever postsrsd runs: when the seed wired SRS (its argument file,
   // the postsrsd service's own rule). postsrsd is restarted when the fleet's secret differs from ours.
   const srs =
-    o.watch && o.fleet && existsSync(paths.srsArgs)
+    opts.watch && opts.fleet && existsSync(paths.srsArgs)
       ? new SrsFleet(
           { secret: paths.srsSecret, restart: () => restartPostsrsd(paths.serviceDir, log), log },
-          o.fleet,
+          opts.fleet,
           run,
           paths.fleetState,
         )
       : undefined;
   if (srs && (await srs.open())) await srs.claim().catch(fleetFailed);
-  const done = await ensureKeys(core, { domains, bits: config.DKIM_KEYBITS, envKey, seeding: o.seeding ?? isSeeding(paths, config) });
+  const done = await ensureKeys(core, { domains, bits: config.DKIM_KEYBITS, envKey, seeding: opts.seeding ?? isSeeding(paths, config) });
   const { keys } = await syncKeys(core, { announce: false });
   // Settle with the fleet before reporting ready, so a key that loses (e.g. minted by `--once`) is never announced.
   if (inFleet) await fleet.publishLocal().catch(fleetFailed);
   log.info({ event: 'dkim.ready', done, keys: keys.length }, 'dkim keys ready');
-  if (!o.watch) return { core, close: () => amavisReload.close() };
+  if (!opts.watch) return { core, close: () => amavisReload.close() };
   const watcher = await watchKeyDir(
     core.dir,
     () =>

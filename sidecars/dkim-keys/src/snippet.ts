@@ -1,5 +1,5 @@
+import type { KeyId } from '@mta/shared';
 import { perlStr } from '@mta/shared';
-import type { KeyId } from './names.ts';
 
 export interface SnippetKey extends KeyId {
   file: string;

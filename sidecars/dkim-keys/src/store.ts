@@ -1,13 +1,21 @@
 import { join } from 'node:path';
-import { fixOwnership, isUnsafe, type RefusedPaths, readIfExists, writeAtomic, writeIfChanged } from '@mta/shared';
+import {
+  fixOwnership,
+  isUnsafe,
+  type KeyId,
+  type RefusedPaths,
+  readIfExists,
+  renderTxtRecord,
+  txtFileName,
+  writeAtomic,
+  writeIfChanged,
+} from '@mta/shared';
 import type { KeyInfo } from './keyinfo.ts';
-import { type KeyId, txtFileName } from './names.ts';
-import { renderTxtRecord } from './txt.ts';
 
 export type Owner = { uid: number; gid: number } | undefined;
 
 // Readable by the amavis group only; amavis loads keys after dropping privileges (and again on every reload).
-export const KEY_MODE = 0o640;
+const KEY_MODE = 0o640;
 
 // The bytes of a key file, or undefined when it does not exist or is refused (a planted link: logged once, and
 // the atomic write that follows replaces the link, never its target).

@@ -1,10 +1,9 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { writeIfChanged } from '@mta/shared';
+import { isKeyFileName, parseKeyFileName, writeIfChanged } from '@mta/shared';
 import type { DkimCore } from './core.ts';
 import { keyEvent, rejectEvent } from './events.ts';
 import { inspectKeyFile } from './keycache.ts';
-import { isKeyFileName, parseKeyFileName } from './names.ts';
 import { renderAmavisSnippet, type SnippetKey } from './snippet.ts';
 import { contentMark, fixKeyPerms, writeTxt } from './store.ts';
 

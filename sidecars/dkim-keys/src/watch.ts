@@ -1,7 +1,6 @@
 import { basename } from 'node:path';
-import { coalesce, type Logger } from '@mta/shared';
+import { coalesce, isKeyFileName, type Logger } from '@mta/shared';
 import { watch } from 'chokidar';
-import { isKeyFileName } from './names.ts';
 
 export interface KeyWatcher {
   close: () => Promise<void>;

@@ -31,21 +31,21 @@ export interface GuardFleetOptions {
 // New bans from the fleet count against this node's caps like its own.
 export class GuardFleet {
   private following: Following | undefined;
-  constructor(private readonly o: GuardFleetOptions) {}
+  constructor(private readonly opts: GuardFleetOptions) {}
 
   start(): void {
     this.following = followSigned({
-      connection: this.o.connection,
+      connection: this.opts.connection,
       bucket: GUARD_BUCKET,
-      identity: this.o.identity,
-      ledger: this.o.ledger,
-      publish: this.o.publish,
-      log: this.o.log,
+      identity: this.opts.identity,
+      ledger: this.opts.ledger,
+      publish: this.opts.publish,
+      log: this.opts.log,
       // Our bans the fleet has not seen yet (made while NATS was away); the rest is in the bucket already.
       onOpen: async () => {
-        for (const b of this.o.guard.list()) {
+        for (const b of this.opts.guard.list()) {
           if (b.origin === 'fleet') continue;
-          const known = await this.o.ledger.newest(kvKey(b.ip));
+          const known = await this.opts.ledger.newest(kvKey(b.ip));
           if (!known || Date.parse(known.at) < Date.parse(b.since)) await this.put(b, new Date(b.since));
         }
       },
@@ -65,7 +65,7 @@ export class GuardFleet {
         // A ban over this node's caps waits (per minute) or is dropped (total), reported by the guard
         // (mta.guard.capped, counted and rate-limited), not once per entry as a refusal: a flood of entries must
         // not flood the bus in turn.
-        const r = await this.o.guard.adopt({ ...ban, node: entry.signer });
+        const r = await this.opts.guard.adopt({ ...ban, node: entry.signer });
         return r === 'protected' ? `${ban.ip} is protected on this node` : undefined;
       },
     });
@@ -76,20 +76,20 @@ export class GuardFleet {
     const now = new Date().toISOString();
     void (async () => {
       for (const b of added) if (b.origin !== 'fleet') await this.put(b, new Date(b.since));
-      for (const b of lifted) await this.put({ ...b, until: now, origin: 'operator', node: this.o.identity.node }, new Date(now));
-    })().catch((err: Error) => this.o.log.warn({ event: 'guard.fleet.put', err: err.message }, 'could not share a ban with the fleet'));
+      for (const b of lifted) await this.put({ ...b, until: now, origin: 'operator', node: this.opts.identity.node }, new Date(now));
+    })().catch((err: Error) => this.opts.log.warn({ event: 'guard.fleet.put', err: err.message }, 'could not share a ban with the fleet'));
   }
 
   private async put(b: Ban, at: Date): Promise<void> {
     const kv = this.following?.bucket();
     if (!kv) return;
     const key = kvKey(b.ip);
-    await kv.put(key, seal(this.o.identity, GUARD_BUCKET, key, new TextEncoder().encode(JSON.stringify(b)), at));
+    await kv.put(key, seal(this.opts.identity, GUARD_BUCKET, key, new TextEncoder().encode(JSON.stringify(b)), at));
   }
 
   async close(): Promise<void> {
     await this.following?.close();
-    this.o.ledger.close();
+    this.opts.ledger.close();
   }
 }
 

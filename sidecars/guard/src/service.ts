@@ -24,9 +24,9 @@ export interface GuardOptions {
   onChange?: (added: readonly Ban[], lifted: readonly Ban[]) => void;
 }
 
-export const BANNED_SUBJECT = 'mta.guard.banned';
-export const UNBANNED_SUBJECT = 'mta.guard.unbanned';
-export const CAPPED_SUBJECT = 'mta.guard.capped';
+const BANNED_SUBJECT = 'mta.guard.banned';
+const UNBANNED_SUBJECT = 'mta.guard.unbanned';
+const CAPPED_SUBJECT = 'mta.guard.capped';
 
 type Announce = { ban: Ban; what: 'banned' | 'lifted' | 'expired' };
 
@@ -64,12 +64,12 @@ export class GuardService {
   private readonly waiting = new Map<string, Ban>();
   private drainTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly o: GuardOptions) {
-    this.set = new BanSet(o.dovecot);
-    this.tally = new Tally(o.policy);
-    this.caps = new BanCaps(o.caps);
-    this.now = o.now ?? Date.now;
-    this.tables = new BanTables(o.paths, o.dovecot);
+  constructor(private readonly opts: GuardOptions) {
+    this.set = new BanSet(opts.dovecot);
+    this.tally = new Tally(opts.policy);
+    this.caps = new BanCaps(opts.caps);
+    this.now = opts.now ?? Date.now;
+    this.tables = new BanTables(opts.paths, opts.dovecot);
     this.reporter = new CapReporter((r) => this.reportCapped(r), this.now);
   }
 
@@ -82,11 +82,11 @@ export class GuardService {
   // `lazy` (the service, started right after `mta-guard --once` built the tables from the same files): the rebuild
   // waits for the first change, unless a ban ended meanwhile or the tables are missing; an idle guard never starts a
   // process.
-  async start(o: { lazy?: boolean } = {}): Promise<void> {
+  async start(opts: { lazy?: boolean } = {}): Promise<void> {
     const now = this.now();
     let ended = false;
-    const onDisk = await this.o.store.list((f) =>
-      this.o.log.warn({ event: 'guard.bad_file', file: f }, `ignored unreadable ban file ${f}`),
+    const onDisk = await this.opts.store.list((f) =>
+      this.opts.log.warn({ event: 'guard.bad_file', file: f }, `ignored unreadable ban file ${f}`),
     );
     const first = !this.started;
     this.started = true;
@@ -97,7 +97,7 @@ export class GuardService {
         continue;
       }
       if (!isActive(b, now)) {
-        await this.o.store.remove(b.ip);
+        await this.opts.store.remove(b.ip);
         ended = true;
         continue;
       }
@@ -110,8 +110,8 @@ export class GuardService {
     }
     for (const b of this.set.values())
       if (!seen.has(b.ip) && !this.busy(b.ip)) this.drop(b, isActive(b, now) ? 'lifted' : 'expired', false);
-    if (first && this.set.size) this.o.log.info({ event: 'guard.restored', bans: this.set.size }, `${this.set.size} ban(s) in force`);
-    if (first && o.lazy && !ended && postfixTablePresent(this.o.paths)) this.arm();
+    if (first && this.set.size) this.opts.log.info({ event: 'guard.restored', bans: this.set.size }, `${this.set.size} ban(s) in force`);
+    if (first && opts.lazy && !ended && postfixTablePresent(this.opts.paths)) this.arm();
     else await this.passes.run();
   }
 
@@ -119,17 +119,17 @@ export class GuardService {
   async onEvent(e: MailLogEvent): Promise<Ban | undefined> {
     if (!('ip' in e) || !e.ip) return undefined;
     const ip = normalizeIp(e.ip);
-    if (!ip || this.set.has(ip) || this.o.protect.has(ip)) return undefined;
+    if (!ip || this.set.has(ip) || this.opts.protect.has(ip)) return undefined;
     const now = this.now();
     const offence = this.tally.record(ip, e, now);
     if (!offence || !this.admit('guard')) return undefined;
     const ban: Ban = {
       ip,
       since: new Date(now).toISOString(),
-      until: new Date(now + this.o.banMs).toISOString(),
+      until: new Date(now + this.opts.banMs).toISOString(),
       reason: offence.reason,
       origin: 'guard',
-      node: this.o.node,
+      node: this.opts.node,
     };
     this.put(ban);
     await this.passes.run();
@@ -155,7 +155,7 @@ export class GuardService {
       this.drop(mine, 'lifted');
       return 'lifted';
     }
-    if (this.o.protect.has(ban.ip)) return 'protected';
+    if (this.opts.protect.has(ban.ip)) return 'protected';
     if (mine && mine.until >= ban.until) return 'ignored';
     if (!mine) {
       const cap = this.caps.take(this.set.size, now);
@@ -184,7 +184,7 @@ export class GuardService {
     const now = this.now();
     let taken = false;
     for (const [ip, b] of this.waiting) {
-      if (!isActive(b, now) || this.set.has(ip) || this.o.protect.has(ip)) {
+      if (!isActive(b, now) || this.set.has(ip) || this.opts.protect.has(ip)) {
         this.waiting.delete(ip);
         continue;
       }
@@ -207,9 +207,9 @@ export class GuardService {
   // match memory and change nothing). Without a name (the watcher could not say), everything is read again.
   async fileChanged(name: string | null | undefined): Promise<void> {
     if (!name) return this.start();
-    const ip = this.o.store.ipOf(name);
+    const ip = this.opts.store.ipOf(name);
     if (!ip || this.busy(ip)) return;
-    const onDisk = await this.o.store.get(ip);
+    const onDisk = await this.opts.store.get(ip);
     // A decision of this service came in while the file was read: memory is ahead of the file.
     if (this.busy(ip)) return;
     const now = this.now();
@@ -255,11 +255,11 @@ export class GuardService {
 
   private reportCapped(r: CapReport): void {
     const what = r.cap === 'total' ? `${r.limit} bans in force` : `${r.limit} new bans within a minute`;
-    this.o.log.warn(
+    this.opts.log.warn(
       { event: 'guard.capped', cap: r.cap, limit: r.limit, refused: r.refused, origin: r.origin },
       `${r.refused} new ban(s) refused: ${what} (GUARD_MAX_BANS${r.cap === 'total' ? '' : '_PER_MINUTE'})`,
     );
-    this.o.bus?.publish(CAPPED_SUBJECT, { cap: r.cap, limit: r.limit, refused: r.refused, origin: r.origin });
+    this.opts.bus?.publish(CAPPED_SUBJECT, { cap: r.cap, limit: r.limit, refused: r.refused, origin: r.origin });
   }
 
   private busy(ip: string): boolean {
@@ -315,7 +315,7 @@ export class GuardService {
         this.rebuild = true;
         for (const ip of own) this.own.add(ip);
         this.announce.unshift(...announce);
-        this.o.log.error({ event: 'guard.tables_failed', err: (err as Error).message }, 'could not update the ban tables; retrying');
+        this.opts.log.error({ event: 'guard.tables_failed', err: (err as Error).message }, 'could not update the ban tables; retrying');
         clearTimeout(this.retry);
         this.retry = setTimeout(() => void this.passes.run(), RETRY_MS);
         this.retry.unref();
@@ -337,15 +337,15 @@ export class GuardService {
         const b = this.set.get(ip);
         try {
           if (b) {
-            await this.o.store.put(b, { syncDir: false });
+            await this.opts.store.put(b, { syncDir: false });
             wrote = true;
-          } else await this.o.store.remove(ip);
+          } else await this.opts.store.remove(ip);
         } catch (err) {
-          this.o.log.error({ event: 'guard.ban_failed', ip, err: (err as Error).message }, `could not write the ban file of ${ip}`);
+          this.opts.log.error({ event: 'guard.ban_failed', ip, err: (err as Error).message }, `could not write the ban file of ${ip}`);
         }
       }),
     );
-    if (wrote) await this.o.store.syncDir();
+    if (wrote) await this.opts.store.syncDir();
   }
 
   private publish(announce: readonly Announce[]): void {
@@ -354,18 +354,25 @@ export class GuardService {
     for (const { ban: b, what } of announce) {
       if (what === 'banned') {
         added.push(b);
-        this.o.log.warn(
+        this.opts.log.warn(
           { event: 'guard.banned', ip: b.ip, until: b.until, reason: b.reason, origin: b.origin, by: b.node },
           `banned ${b.ip} until ${b.until}: ${b.reason}`,
         );
-        this.o.bus?.publish(BANNED_SUBJECT, { ip: b.ip, until: b.until, since: b.since, reason: b.reason, origin: b.origin, by: b.node });
+        this.opts.bus?.publish(BANNED_SUBJECT, {
+          ip: b.ip,
+          until: b.until,
+          since: b.since,
+          reason: b.reason,
+          origin: b.origin,
+          by: b.node,
+        });
         continue;
       }
       if (what === 'lifted') lifted.push(b);
-      this.o.log.info({ event: 'guard.unbanned', ip: b.ip, why: what }, `unbanned ${b.ip} (${what})`);
-      this.o.bus?.publish(UNBANNED_SUBJECT, { ip: b.ip, why: what, reason: b.reason });
+      this.opts.log.info({ event: 'guard.unbanned', ip: b.ip, why: what }, `unbanned ${b.ip} (${what})`);
+      this.opts.bus?.publish(UNBANNED_SUBJECT, { ip: b.ip, why: what, reason: b.reason });
     }
-    if (added.length || lifted.length) this.o.onChange?.(added, lifted);
+    if (added.length || lifted.length) this.opts.onChange?.(added, lifted);
   }
 
   // Wakes up at the next expiry.

@@ -1,5 +1,4 @@
-import { REASONS, SENDER_FIELDS } from '@mta/sender-milter/classes';
-import { type FreshHeartbeats, openHeartbeat, type SidecarLogEvent, type TrustedSigners } from '@mta/shared';
+import { type FreshHeartbeats, openHeartbeat, SENDER_FIELDS, SENDER_REASONS, type SidecarLogEvent, type TrustedSigners } from '@mta/shared';
 import type { Families } from './families.ts';
 
 const KINDS = new Set(['spam', 'ham']);
@@ -42,8 +41,8 @@ export function countSidecarEvent(f: Families, e: SidecarLogEvent): void {
   } else if (e.event === 'spamd.retry') f.learnFailed.inc({ kind }, num(data.count));
   else if (e.event === 'acme.cert.rejected') f.acmeRejected.inc({ reason: acmeReasonClass(String(data.reason ?? '')) });
   else if (e.event === 'submission.refused')
-    f.submissionRefused.inc({ reason: oneOf(REASONS, data.reason), field: oneOf(SENDER_FIELDS, data.field, 'none') });
-  else if (e.event === 'submission.deferred') f.submissionDeferred.inc({ reason: oneOf(REASONS, data.reason) });
+    f.submissionRefused.inc({ reason: oneOf(SENDER_REASONS, data.reason), field: oneOf(SENDER_FIELDS, data.field, 'none') });
+  else if (e.event === 'submission.deferred') f.submissionDeferred.inc({ reason: oneOf(SENDER_REASONS, data.reason) });
   else if (e.event === 'guard.banned') f.guardBans.inc({ origin: oneOf(ORIGINS, data.origin) });
   else if (e.event === 'guard.capped') f.guardCapped.inc({ cap: oneOf(CAPS, data.cap) }, num(data.refused));
 }

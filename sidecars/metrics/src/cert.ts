@@ -48,7 +48,7 @@ export function notAfter(pem: string): number | undefined {
 }
 
 // The file postfix serves its certificate from: the first of smtpd_tls_chain_files, else smtpd_tls_cert_file.
-export async function servedCertFile(paths: MtaPaths): Promise<string | undefined> {
+async function servedCertFile(paths: MtaPaths): Promise<string | undefined> {
   const main = parseMainCf(await readFile(join(paths.postfixConf, 'main.cf'), 'utf8').catch(() => ''));
   const chain = (main.smtpd_tls_chain_files ?? '').split(/[\s,]+/).find(Boolean);
   return chain || main.smtpd_tls_cert_file || undefined;

@@ -19,17 +19,17 @@ export interface CollectOptions {
 }
 
 // The state gauges, read at scrape time (queue, certificate, keys, services, fleet); counters move with events.
-export async function readState(o: CollectOptions, now = Date.now()): Promise<void> {
-  const f = o.families;
-  await scanQueue(f, o.paths.postfixQueue, now);
-  await certGauges(f, o.paths, now);
-  if (o.variant === 'full') {
-    o.keys.current = await dkimKeys(o.paths.dkim, o.domains);
-    dkimGauges(f, o.keys.current, o.domains);
+export async function readState(opts: CollectOptions, now = Date.now()): Promise<void> {
+  const f = opts.families;
+  await scanQueue(f, opts.paths.postfixQueue, now);
+  await certGauges(f, opts.paths, now);
+  if (opts.variant === 'full') {
+    opts.keys.current = await dkimKeys(opts.paths.dkim, opts.domains);
+    dkimGauges(f, opts.keys.current, opts.domains);
   }
-  await serviceGauges(f, o.paths.serviceDir);
-  fleetGauges(f, o.peers, now);
-  f.buildInfo.replace([[{ version: o.version, variant: o.variant }, 1]]);
+  await serviceGauges(f, opts.paths.serviceDir);
+  fleetGauges(f, opts.peers, now);
+  f.buildInfo.replace([[{ version: opts.version, variant: opts.variant }, 1]]);
 }
 
 // The exposition of every family as it stands.

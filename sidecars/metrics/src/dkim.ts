@@ -1,8 +1,7 @@
 import type { Resolver } from 'node:dns/promises';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseKeyFileName, txtFileName } from '@mta/dkim-keys/names';
-import { dkimPublicKey, parseTxtRecord } from '@mta/dkim-keys/txt';
+import { dkimPublicKey, parseKeyFileName, parseTxtRecord, txtFileName } from '@mta/shared';
 import type { Families } from './families.ts';
 
 export interface DkimKey {

@@ -202,7 +202,7 @@ export const SPECS = {
   },
 } as const satisfies Record<string, FamilySpec>;
 
-export type FamilyName = keyof typeof SPECS;
+type FamilyName = keyof typeof SPECS;
 export type Families = Record<FamilyName, Family>;
 
 // A fresh registry with every family.

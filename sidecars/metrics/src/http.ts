@@ -13,7 +13,7 @@ export interface Response {
   body: string;
 }
 
-const REASONS: Record<number, string> = {
+const SENDER_REASONS: Record<number, string> = {
   200: 'OK',
   400: 'Bad Request',
   404: 'Not Found',
@@ -24,14 +24,14 @@ const REASONS: Record<number, string> = {
 const MAX_HEAD = 8192;
 // Prometheus needs one or two connections; more are refused at once, so a client opening many cannot make the
 // sidecar hold sockets (or scrapes) for all of them.
-export const MAX_CONNECTIONS = 16;
+const MAX_CONNECTIONS = 16;
 // From accept: the whole request head within HEAD_MS (not per packet: a byte every few seconds does not keep a
 // connection), and nothing, answered or not, stays open past LIFETIME_MS.
 const HEAD_MS = 5000;
 const LIFETIME_MS = 60_000;
 
 // The request line and headers of one HTTP/1.x request head ("GET /metrics HTTP/1.1\r\nAccept: …\r\n\r\n").
-export function parseHead(head: string): Request | undefined {
+function parseHead(head: string): Request | undefined {
   const [line = '', ...rest] = head.split('\r\n');
   const m = /^([A-Z]{1,10}) (\/[^\s]*) HTTP\/1\.[01]$/.exec(line);
   if (!m) return undefined;
@@ -62,7 +62,7 @@ export function serveHttp(host: string, port: number, handle: (r: Request) => Pr
       clearTimeout(headTimer);
       const body = req?.method === 'HEAD' ? '' : r.body;
       socket.end(
-        `HTTP/1.1 ${r.status} ${REASONS[r.status] ?? ''}\r\ncontent-type: ${r.type}\r\ncontent-length: ${Buffer.byteLength(r.body)}\r\n` +
+        `HTTP/1.1 ${r.status} ${SENDER_REASONS[r.status] ?? ''}\r\ncontent-type: ${r.type}\r\ncontent-length: ${Buffer.byteLength(r.body)}\r\n` +
           `cache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
       );
     };

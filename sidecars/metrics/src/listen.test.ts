@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { createConnection, createServer, type Server } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { createConnection, createServer, Server } from 'node:net';
 import { test } from 'node:test';
 import { listenLean } from './listen.ts';
 
@@ -26,4 +27,24 @@ test('a port in use rejects with EADDRINUSE instead of throwing later', async ()
   const first = await listenLean(echo(), '127.0.0.1', 0);
   await assert.rejects(listenLean(echo(), '127.0.0.1', portOf(first)), { code: 'EADDRINUSE' });
   await close(first);
+});
+
+// listenLean leans on node's private _listen2 (bench: the documented listen() costs the metrics sidecar ~1.3 MB
+// resident through node:cluster, over its 50 MB target). When a node update renames or drops it, this fails, so the
+// fallback is noticed and measured again instead of silently costing memory.
+test('node still has the private listening step, and an IP literal listens without loading node:cluster', () => {
+  assert.equal(typeof (Server.prototype as unknown as { _listen2?: unknown })._listen2, 'function', 'net.Server#_listen2 is gone');
+  const code = [
+    `const { listenLean } = await import(${JSON.stringify(new URL('./listen.ts', import.meta.url).href)});`,
+    "const { createServer } = await import('node:net');",
+    // tsx itself loads some of these: only what listening adds counts.
+    'const before = new Set(process.moduleLoadList);',
+    "const s = await listenLean(createServer(), '127.0.0.1', 0);",
+    'console.log(JSON.stringify(process.moduleLoadList.filter((m) => !before.has(m) && /\\b(cluster|dgram|child_process)\\b/.test(m))));',
+    's.close();',
+  ].join('\n');
+  const out = execFileSync(process.execPath, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', code], {
+    encoding: 'utf8',
+  });
+  assert.deepEqual(JSON.parse(out), []);
 });

@@ -1,17 +1,36 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { generateSelfSigned } from '@mta/seed/postfix/self-signed';
 import { acmeReasonClass } from './bus-events.ts';
 import { notAfter } from './cert.ts';
 import { createFamilies } from './families.ts';
 import { arrivalTime, scanQueue } from './queue.ts';
 
 test('notAfter read from the DER agrees with node:crypto', () => {
-  const { certPem } = generateSelfSigned(['mx.example.com'], 2048, new Date('2026-01-01T00:00:00Z'));
+  // openssl, not the seed's generator: metrics depends on shared only.
+  const certPem = execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      '/dev/null',
+      '-subj',
+      '/CN=mx.example.com',
+      '-days',
+      '30',
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   assert.equal(notAfter(certPem), Date.parse(new X509Certificate(certPem).validTo));
   assert.equal(notAfter('-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n'), undefined);
   assert.equal(notAfter('-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n'), undefined);

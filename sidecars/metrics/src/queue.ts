@@ -2,7 +2,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Families } from './families.ts';
 
-export const QUEUES = ['active', 'deferred', 'hold', 'incoming', 'maildrop'] as const;
+const QUEUES = ['active', 'deferred', 'hold', 'incoming', 'maildrop'] as const;
 
 // Files below a queue directory (deferred and defer are hashed one level deep; the others may be too).
 async function files(dir: string): Promise<string[]> {

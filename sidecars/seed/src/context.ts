@@ -12,7 +12,7 @@ const readOrUndefined = (p: string): Buffer | undefined => {
 
 // Builds a RenderContext; tests pass fakes for the machine facts and the file reader.
 export function renderContext(
-  c: { config: Config; env: RawEnv; paths: MtaPaths; variant: Variant } & Partial<
+  facts: { config: Config; env: RawEnv; paths: MtaPaths; variant: Variant } & Partial<
     Omit<RenderContext, 'config' | 'env' | 'paths' | 'variant'>
   >,
 ): RenderContext {
@@ -21,6 +21,6 @@ export function renderContext(
     dovecotParams: new Set(),
     readFile: readOrUndefined,
     now: new Date(),
-    ...c,
+    ...facts,
   };
 }

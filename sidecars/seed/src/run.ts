@@ -51,7 +51,9 @@ export interface RunSeedOptions {
 export interface SeedResult {
   // skipped: locked (no unlock file, no FORCE_CONFIG); invalid: nothing was written; applied: config written.
   status: 'skipped' | 'invalid' | 'applied';
+  // invalid: the variables at fault, or (about no variable) what postfix or staging refused.
   errors: EnvIssue[];
+  failure?: string;
   warnings: string[];
   // Paths (re)written; empty when everything was already up to date.
   changed: string[];
@@ -60,12 +62,14 @@ export interface SeedResult {
   durationMs: number;
 }
 
-function renderAll(renderers: readonly Renderer[], ctx: Parameters<Renderer>[0]): PlanPart[] {
+// A renderer that throws is a fault of the seed, not of a variable: it is told as the result's failure.
+function renderAll(renderers: readonly Renderer[], ctx: Parameters<Renderer>[0], crashes: string[]): PlanPart[] {
   return renderers.map((r) => {
     try {
       return r(ctx);
     } catch (e) {
-      return { errors: [{ variable: r.name || 'renderer', message: `cannot render: ${(e as Error).message}` }] };
+      crashes.push(`${r.name || 'a renderer'} cannot render: ${(e as Error).message}`);
+      return {};
     }
   });
 }
@@ -81,6 +85,7 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
   const done = (r: Omit<SeedResult, 'variant' | 'durationMs'>): SeedResult => ({
     ...r,
     errors: r.errors.map((e) => ({ ...e, message: scrub(e.message, secrets) })),
+    ...(r.failure !== undefined && { failure: scrub(r.failure, secrets) }),
     variant: opts.variant,
     durationMs: Math.round(performance.now() - t0),
   });
@@ -108,18 +113,21 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
   ]);
   phase('facts');
   const ctx = renderContext({ config: parsed.config, env: parsed.env, paths, variant: opts.variant, postfixParams, dovecotParams, now });
-  const plan = mergeParts([...renderAll(opts.renderers ?? registry, ctx), renderPassthrough(ctx)]);
+  const crashes: string[] = [];
+  const plan = mergeParts([...renderAll(opts.renderers ?? registry, ctx, crashes), renderPassthrough(ctx)]);
   plan.warnings.unshift(...envWarnings);
   plan.warnings.push(...gatewayWarnings(parsed.config, opts.gateways ?? defaultGateways()));
-  if (!base.base) plan.errors.push({ variable: 'postfix', message: `no main.cf/master.cf in ${base.source} to render from` });
-  if (plan.errors.length || !base.base)
-    return done({ status: 'invalid', errors: plan.errors, warnings: plan.warnings, changed: [], domains });
+  if (!base.base) crashes.push(`no main.cf/master.cf in ${base.source} to render from`);
+  if (plan.errors.length || crashes.length || !base.base) {
+    const failure = crashes.length ? crashes.join('; ') : undefined;
+    return done({ status: 'invalid', errors: plan.errors, ...(failure && { failure }), warnings: plan.warnings, changed: [], domains });
+  }
 
   phase('render');
   await clearStaleTemps(plan, paths, opts.log);
   // The tables are indexed under temp names while postfix validates the staged main.cf; a refused config drops them.
   const staged = await stagePostfix(base.base, plan.postconf, plan.master, (configDir) => prepareTables(plan.files, configDir));
-  if (!staged.ok) return done({ status: 'invalid', errors: staged.errors, warnings: plan.warnings, changed: [], domains });
+  if (!staged.ok) return done({ status: 'invalid', errors: [], failure: staged.reason, warnings: plan.warnings, changed: [], domains });
   phase('stage');
   let changed: string[];
   try {

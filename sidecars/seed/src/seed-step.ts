@@ -37,7 +37,8 @@ async function seed(ctx: ReportContext, root: string, variant: Variant): Promise
     process.stderr.write(`seed: ${failure}\n`);
     result = {
       status: 'invalid',
-      errors: [{ variable: 'seed', message: failure }],
+      errors: [],
+      failure,
       warnings: [],
       changed: [],
       domains: [],
@@ -45,7 +46,7 @@ async function seed(ctx: ReportContext, root: string, variant: Variant): Promise
       durationMs: 0,
     };
   }
-  const errors = result.errors.map(formatIssue);
+  const errors = [...result.errors.map(formatIssue), ...(result.failure === undefined ? [] : [result.failure])];
   if (result.status === 'invalid' && !failure) {
     log.error({ event: 'seed.failed', variant, errors }, `seeding failed (${errors.length} errors); nothing more was written`);
     for (const e of errors) process.stderr.write(`seed: ${e}\n`);

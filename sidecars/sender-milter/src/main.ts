@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-import { runSidecar } from '@mta/shared';
+import { isSenderField, runSidecar } from '@mta/shared';
 import { OwnershipCheck } from './check/ownership.ts';
-import { isSenderField } from './classes.ts';
 import { Reporter } from './report.ts';
 import { startMilterServer } from './server.ts';
 import { leaveRoot, readSettings } from './settings.ts';

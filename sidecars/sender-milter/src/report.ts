@@ -1,11 +1,10 @@
-import type { Bus, Logger } from '@mta/shared';
-import type { Reason } from './classes.ts';
+import type { Bus, Logger, SenderReason } from '@mta/shared';
 import type { Decision } from './verdict.ts';
 
 // Every decision that is not an acceptance: one log line (with the login and address, for the operator) and one bus
 // event with classes and running counts only.
 export class Reporter {
-  private readonly totals = new Map<Reason, number>();
+  private readonly totals = new Map<SenderReason, number>();
 
   constructor(
     private readonly log: Logger,

@@ -16,31 +16,31 @@ export interface MilterServerOptions {
 
 // The milter's unix socket: one MilterSession per MTA connection. A connection that breaks the protocol is closed;
 // postfix then defers its message (milter_default_action = tempfail).
-export async function startMilterServer(o: MilterServerOptions): Promise<Server> {
-  await removeStaleSocket(o.socket);
-  const server = createServer((sock) => serve(sock, o));
-  server.maxConnections = o.maxConnections ?? 256;
+export async function startMilterServer(opts: MilterServerOptions): Promise<Server> {
+  await removeStaleSocket(opts.socket);
+  const server = createServer((sock) => serve(sock, opts));
+  server.maxConnections = opts.maxConnections ?? 256;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(o.socket, () => {
+    server.listen(opts.socket, () => {
       server.off('error', reject);
       resolve();
     });
   });
   // The directory (the milter's own, group postfix, 0750) decides who may connect.
-  await chmod(o.socket, 0o666);
+  await chmod(opts.socket, 0o666);
   return server;
 }
 
-function serve(sock: Socket, o: MilterServerOptions): void {
-  const reader = new PacketReader(o.maxPacket ?? 1024 * 1024);
-  const session = new MilterSession((b) => void sock.write(b), o.session);
+function serve(sock: Socket, opts: MilterServerOptions): void {
+  const reader = new PacketReader(opts.maxPacket ?? 1024 * 1024);
+  const session = new MilterSession((b) => void sock.write(b), opts.session);
   let chain = Promise.resolve();
   const drop = (why: string) => {
-    o.onDrop?.(why);
+    opts.onDrop?.(why);
     sock.destroy();
   };
-  sock.setTimeout(o.idleMs ?? 10 * 60_000, () => drop('idle'));
+  sock.setTimeout(opts.idleMs ?? 10 * 60_000, () => drop('idle'));
   sock.on('error', () => sock.destroy());
   sock.on('data', (chunk: Buffer) => {
     let packets: ReturnType<PacketReader['push']>;

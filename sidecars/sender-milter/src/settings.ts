@@ -28,7 +28,7 @@ export async function readSettings(file: string): Promise<MilterSettings> {
 
 // The milter's own user (image/lib/image-setup; scripts/install-deps on a test machine), and postdrop for postfix's
 // public/ directory where the check service listens.
-export const MILTER_USER = 'mta-milter';
+const MILTER_USER = 'mta-milter';
 
 // Started as root (the environment's __FILE secrets are root's to read), the milter becomes MILTER_USER before it
 // reads anything a client wrote. Returns whether it switched.

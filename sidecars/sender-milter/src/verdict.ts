@@ -1,9 +1,9 @@
+import { SENDER_FIELDS, type SenderField, type SenderReason } from '@mta/shared';
 import { amavisAddressList, amavisUnquote } from './address/amavis.ts';
 import { externalForm, internalForm } from './address/external.ts';
 import { AddressSyntaxError } from './address/lexer.ts';
 import { type Mailbox, parseMailboxList } from './address/mailbox-list.ts';
 import type { Ownership } from './check/ownership.ts';
-import { type Reason, SENDER_FIELDS, type SenderField } from './classes.ts';
 import { type MessageFacts, TEMPFAIL, type Verdict } from './milter/session.ts';
 
 const FIELD_NAME: Record<SenderField, string> = {
@@ -16,7 +16,7 @@ const FIELD_NAME: Record<SenderField, string> = {
 export interface Decision {
   verdict: Verdict;
   // Set when the message is not accepted.
-  reason?: Reason;
+  reason?: SenderReason;
   field?: SenderField;
   // For the log line only: the address refused and postfix's answer.
   address?: string;
@@ -24,13 +24,13 @@ export interface Decision {
 }
 
 // At most this many distinct addresses are checked per message.
-export const MAX_ADDRESSES = 10;
+const MAX_ADDRESSES = 10;
 // XCLIENT's own words for "no login": a login of that name would be taken for none.
 const UNUSABLE_LOGIN = /^\[(?:UNAVAILABLE|TEMPUNAVAIL)\]$/i;
 
 const hasControl = (s: string) => [...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
 
-const refuse = (reason: Reason, text: string, extra: Partial<Decision> = {}): Decision => ({
+const refuse = (reason: SenderReason, text: string, extra: Partial<Decision> = {}): Decision => ({
   verdict: { action: 'reject', code: 550, dsn: '5.7.1', text },
   reason,
   ...extra,

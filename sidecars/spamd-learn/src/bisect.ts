@@ -1,8 +1,8 @@
+import { ErrorCode, MtaError } from '@mta/shared';
 // Thrown when the failure is not any file's fault (DB not writable, lock held, sa-learn missing): keep all files, retry later.
-export class EnvironmentFailure extends Error {
+export class EnvironmentFailure extends MtaError {
   constructor(readonly reason: string) {
-    super(reason);
-    this.name = 'EnvironmentFailure';
+    super(ErrorCode.Unavailable, reason);
   }
 }
 

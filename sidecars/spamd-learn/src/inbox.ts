@@ -38,16 +38,16 @@ export class FleetInbox {
   private lagInfo: { num_pending?: number; num_ack_pending?: number } | undefined;
   private readonly assembler: Assembler;
 
-  constructor(private readonly o: InboxOptions) {
+  constructor(private readonly opts: InboxOptions) {
     // An evicted half message comes again after a while (its chunks stay unacked).
-    this.assembler = new Assembler(o.maxMessageBytes, (parts) => {
+    this.assembler = new Assembler(opts.maxMessageBytes, (parts) => {
       for (const p of parts) p.msg.nak(30_000);
     });
   }
 
   // Whether a queue item is one of its messages (its key is the scratch path).
   owns(item: Pick<QueueItem, 'key'>): boolean {
-    return item.key.startsWith(`${this.o.dir}/`);
+    return item.key.startsWith(`${this.opts.dir}/`);
   }
 
   // Fleet messages not learned here yet (plus local queue size given by the caller).
@@ -68,8 +68,8 @@ export class FleetInbox {
     if (!this.owns(item)) return false;
     for (const m of this.held.get(item.key) ?? []) m.term(reason.slice(0, 200));
     this.held.delete(item.key);
-    this.o.log.warn(
-      { event: 'spamd.fleet.rejected', file: item.key.slice(this.o.dir.length + 1), reason },
+    this.opts.log.warn(
+      { event: 'spamd.fleet.rejected', file: item.key.slice(this.opts.dir.length + 1), reason },
       'fleet message not learnable; dropped',
     );
     await item.remove();
@@ -77,14 +77,14 @@ export class FleetInbox {
   }
 
   async start(): Promise<void> {
-    await rm(this.o.dir, { recursive: true, force: true });
-    for (const k of KINDS) await privateDir(join(this.o.dir, k));
+    await rm(this.opts.dir, { recursive: true, force: true });
+    for (const k of KINDS) await privateDir(join(this.opts.dir, k));
     this.loop = busLoop({
-      connection: this.o.connection,
+      connection: this.opts.connection,
       follow: true,
-      log: this.o.log,
+      log: this.opts.log,
       unavailable: { event: 'spamd.fleet.unavailable', msg: 'fleet learn stream unavailable; retrying' },
-      firstMs: this.o.retryMs ?? 250,
+      firstMs: this.opts.retryMs ?? 250,
       maxMs: 1000,
       session: (nc, signal) => this.follow(nc, signal),
     });
@@ -97,33 +97,33 @@ export class FleetInbox {
   private refuse(msgs: readonly JsMsg[], reason: string, facts: Record<string, unknown> = {}): void {
     for (const m of msgs) m.term(reason.slice(0, 200));
     const first = msgs[0];
-    reportRefusal(this.o.log, this.o.publish, { source: 'MTA_LEARN', entry: String(first?.seq ?? '?'), reason, ...facts });
+    reportRefusal(this.opts.log, this.opts.publish, { source: 'MTA_LEARN', entry: String(first?.seq ?? '?'), reason, ...facts });
   }
 
   private async take(a: Assembled): Promise<void> {
-    const { o } = this;
+    const { opts } = this;
     const msgs = a.parts.map((p) => p.msg);
     const first = a.parts[0] as LearnPart;
-    if (a.kind === 'too-large') return this.refuse(msgs, `larger than SPAMD_MAX_SIZE (${o.maxMessageBytes} bytes)`);
-    const v = verifyLearn(o.identity, first, a.message);
+    if (a.kind === 'too-large') return this.refuse(msgs, `larger than SPAMD_MAX_SIZE (${opts.maxMessageBytes} bytes)`);
+    const v = verifyLearn(opts.identity, first, a.message);
     if (!v.ok) return this.refuse(msgs, v.reason);
     // Learned here before it was published: acknowledge, do not learn it twice.
-    if (o.identity.isSelf(first.signer)) {
+    if (opts.identity.isSelf(first.signer)) {
       for (const m of msgs) m.ack();
       return;
     }
-    const path = fleetPath(o.dir, first.kind, a.message);
+    const path = fleetPath(opts.dir, first.kind, a.message);
     await writeFile(path, a.message, { mode: 0o600 });
     this.held.set(path, [...(this.held.get(path) ?? []), ...msgs]);
-    o.add(fleetItem(path, first.kind), deliveryTimeMs(first.msg.info.timestampNanos));
+    opts.add(fleetItem(path, first.kind), deliveryTimeMs(first.msg.info.timestampNanos));
   }
 
   private async follow(nc: Conn, signal: AbortSignal): Promise<void> {
-    const { o } = this;
+    const { opts } = this;
     await ensureLearnStream(nc);
-    const consumer = await learnConsumer(nc, o.identity.node);
+    const consumer = await learnConsumer(nc, opts.identity.node);
     // Short pull expiry: missed heartbeats (a consumer leader moved after a server died) are noticed in seconds.
-    const msgs = await consumer.consume({ max_messages: o.maxMessages ?? 256, expires: 5000 });
+    const msgs = await consumer.consume({ max_messages: opts.maxMessages ?? 256, expires: 5000 });
     const stop = () => msgs.stop();
     signal.addEventListener('abort', stop, { once: true });
     if (signal.aborted) msgs.stop();
@@ -133,7 +133,7 @@ export class FleetInbox {
         () => {},
       );
     }, 2000);
-    o.log.info({ event: 'spamd.fleet.following', node: o.identity.node }, 'learning from the fleet stream');
+    opts.log.info({ event: 'spamd.fleet.following', node: opts.identity.node }, 'learning from the fleet stream');
     try {
       for await (const m of msgs) {
         const p = learnPart(m);

@@ -26,37 +26,37 @@ export class LearnOutbox {
   private usage: { files: Record<string, number>; bytes: number } | undefined;
   private readonly attempts = new Map<string, number>();
 
-  constructor(private readonly o: OutboxOptions) {
+  constructor(private readonly opts: OutboxOptions) {
     this.loop = busLoop({
-      connection: o.connection,
+      connection: opts.connection,
       follow: false,
-      log: o.log,
+      log: opts.log,
       unavailable: { event: 'spamd.fleet.unavailable', msg: 'publishing to the fleet failed; retrying' },
-      firstMs: o.retryMs ?? 500,
+      firstMs: opts.retryMs ?? 500,
       session: (nc, signal) => this.flush(nc, signal),
     });
   }
 
   async put(kind: LearnKind, paths: readonly string[]): Promise<void> {
-    const dir = join(this.o.dir, kind);
+    const dir = join(this.opts.dir, kind);
     await privateDir(dir);
     const usage = await this.measure();
     for (const p of paths) {
       const data = await readFile(p).catch(absent);
       if (!data) continue;
       const facts = { source: 'MTA_LEARN', kind, bytes: data.length };
-      if (data.length > this.o.maxMessageBytes) {
-        reportDropped(this.o.log, this.o.publish, {
+      if (data.length > this.opts.maxMessageBytes) {
+        reportDropped(this.opts.log, this.opts.publish, {
           ...facts,
-          reason: `larger than SPAMD_MAX_SIZE (${this.o.maxMessageBytes} bytes)`,
+          reason: `larger than SPAMD_MAX_SIZE (${this.opts.maxMessageBytes} bytes)`,
         });
         continue;
       }
-      if ((usage.files[kind] ?? 0) >= (this.o.maxFiles ?? 10_000) || usage.bytes + data.length > this.o.maxBytes) {
-        reportDropped(this.o.log, this.o.publish, { ...facts, reason: 'fleet outbox full (MTA_FLEET_OUTBOX_MB); learned here only' });
+      if ((usage.files[kind] ?? 0) >= (this.opts.maxFiles ?? 10_000) || usage.bytes + data.length > this.opts.maxBytes) {
+        reportDropped(this.opts.log, this.opts.publish, { ...facts, reason: 'fleet outbox full (MTA_FLEET_OUTBOX_MB); learned here only' });
         continue;
       }
-      await writeFile(fleetPath(this.o.dir, kind, data), data, { mode: 0o600 });
+      await writeFile(fleetPath(this.opts.dir, kind, data), data, { mode: 0o600 });
       usage.files[kind] = (usage.files[kind] ?? 0) + 1;
       usage.bytes += data.length;
     }
@@ -77,8 +77,8 @@ export class LearnOutbox {
     if (this.usage) return this.usage;
     const usage = { files: {} as Record<string, number>, bytes: 0 };
     for (const kind of KINDS)
-      for (const name of await readdir(join(this.o.dir, kind)).catch(() => [] as string[])) {
-        const st = await stat(join(this.o.dir, kind, name)).catch(absent);
+      for (const name of await readdir(join(this.opts.dir, kind)).catch(() => [] as string[])) {
+        const st = await stat(join(this.opts.dir, kind, name)).catch(absent);
         if (!st) continue;
         usage.files[kind] = (usage.files[kind] ?? 0) + 1;
         usage.bytes += st.size;
@@ -88,7 +88,7 @@ export class LearnOutbox {
   }
 
   private async remove(kind: LearnKind, name: string, bytes: number): Promise<void> {
-    await unlink(join(this.o.dir, kind, name)).catch(absent);
+    await unlink(join(this.opts.dir, kind, name)).catch(absent);
     this.attempts.delete(name);
     const usage = await this.measure();
     usage.files[kind] = Math.max(0, (usage.files[kind] ?? 0) - 1);
@@ -96,23 +96,23 @@ export class LearnOutbox {
   }
 
   private async flush(nc: Conn, signal: AbortSignal): Promise<void> {
-    const { o } = this;
+    const { opts } = this;
     await ensureLearnStream(nc);
     const sent: Record<string, number> = {};
     try {
       for (const kind of KINDS) {
-        const dir = join(o.dir, kind);
+        const dir = join(opts.dir, kind);
         for (const name of await readdir(dir).catch(() => [] as string[])) {
           if (signal.aborted) return;
           const data = await readFile(join(dir, name)).catch(absent);
           if (!data) continue;
           try {
-            await publishLearn(nc, o.identity, kind, data);
+            await publishLearn(nc, opts.identity, kind, data);
           } catch (e) {
             const n = (this.attempts.get(name) ?? 0) + 1;
             this.attempts.set(name, n);
             if (n < MAX_ATTEMPTS || nc.isClosed()) throw e;
-            reportDropped(o.log, o.publish, {
+            reportDropped(opts.log, opts.publish, {
               source: 'MTA_LEARN',
               kind,
               bytes: data.length,
@@ -126,7 +126,7 @@ export class LearnOutbox {
         }
       }
     } finally {
-      if (Object.keys(sent).length) o.log.info({ event: 'spamd.fleet.published', ...sent }, 'learned messages published to the fleet');
+      if (Object.keys(sent).length) opts.log.info({ event: 'spamd.fleet.published', ...sent }, 'learned messages published to the fleet');
     }
   }
 }

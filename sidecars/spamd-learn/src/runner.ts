@@ -47,10 +47,12 @@ export class SaRunner {
 
   private constructor(
     private readonly child: ChildProcessWithoutNullStreams,
-    private readonly o: RunnerOptions,
+    private readonly opts: RunnerOptions,
   ) {
     child.stdout.on('data', (d: Buffer) => this.take(d));
-    child.stderr.on('data', (d: Buffer) => o.log?.warn({ event: 'spamd.runner', stderr: d.toString().slice(0, 500) }, 'sa-learn runner'));
+    child.stderr.on('data', (d: Buffer) =>
+      opts.log?.warn({ event: 'spamd.runner', stderr: d.toString().slice(0, 500) }, 'sa-learn runner'),
+    );
     child.stdin.on('error', () => {});
     this.exited = new Promise((resolve) => {
       child.on('error', (e) => {
@@ -62,32 +64,32 @@ export class SaRunner {
         resolve(signal ?? code ?? -1);
       });
     });
-    o.signal?.addEventListener('abort', () => this.fail('stopping'), { once: true });
+    opts.signal?.addEventListener('abort', () => this.fail('stopping'), { once: true });
   }
 
   // Starts the amavis process: as root through setpriv (amavis's uid and gid only), or directly when this process
   // already is that user. It ends when this process closes its input or exits (after the sa-learn run in flight); the
   // parent-death signal covers only a death while still root: once this process has left root, the kernel does not
   // let it signal amavis's processes.
-  static start(o: RunnerOptions): SaRunner {
-    const me = process.getuid?.() ?? o.user.uid;
-    const args = [o.stagingRoot, o.dbPath, o.siteConfigPath ?? '', String(Math.ceil((o.timeoutMs ?? 300_000) / 1000))];
+  static start(opts: RunnerOptions): SaRunner {
+    const me = process.getuid?.() ?? opts.user.uid;
+    const args = [opts.stagingRoot, opts.dbPath, opts.siteConfigPath ?? '', String(Math.ceil((opts.timeoutMs ?? 300_000) / 1000))];
     const sh = ['/bin/sh', '-c', RUNNER_SCRIPT, 'spamd-learn-runner', ...args];
     let argv: string[];
-    if (me === o.user.uid) argv = sh;
+    if (me === opts.user.uid) argv = sh;
     else if (me === 0)
-      argv = ['setpriv', `--reuid=${o.user.uid}`, `--regid=${o.user.gid}`, '--clear-groups', '--pdeathsig=TERM', '--', ...sh];
+      argv = ['setpriv', `--reuid=${opts.user.uid}`, `--regid=${opts.user.gid}`, '--clear-groups', '--pdeathsig=TERM', '--', ...sh];
     else
       throw new MtaError(
         ErrorCode.Config,
-        `cannot run sa-learn as ${o.user.name}: this process (uid ${me}) is neither root nor ${o.user.name}`,
+        `cannot run sa-learn as ${opts.user.name}: this process (uid ${me}) is neither root nor ${opts.user.name}`,
       );
     const [file, ...rest] = argv as [string, ...string[]];
     const child = spawn(file, rest, {
-      env: { HOME: o.home, LANG: 'C', PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin' },
+      env: { HOME: opts.home, LANG: 'C', PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin' },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    return new SaRunner(child, o);
+    return new SaRunner(child, opts);
   }
 
   // One sa-learn run (journal only) over staged copies: <stagingRoot>/batch-*/<n>.eml.
@@ -95,7 +97,7 @@ export class SaRunner {
     const batch = basename(dirname(files[0] ?? ''));
     const indices = files.map((f) => {
       const m = /^(\d+)\.eml$/.exec(basename(f));
-      if (!m || dirname(f) !== `${this.o.stagingRoot}/${batch}`) throw new MtaError(ErrorCode.Internal, `not a staged copy: ${f}`);
+      if (!m || dirname(f) !== `${this.opts.stagingRoot}/${batch}`) throw new MtaError(ErrorCode.Internal, `not a staged copy: ${f}`);
       return m[1];
     });
     return this.request(`learn ${kind} ${maxSize} ${batch} ${indices.join(' ')}`);

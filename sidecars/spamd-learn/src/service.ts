@@ -38,8 +38,8 @@ export class LearnQueue {
   // One drain at a time; the batch window opens with the first file and closes early when a batch is full.
   private readonly runs = coalesce(() => this.drain());
 
-  constructor(private readonly o: QueueOptions) {
-    this.backoff = o.backoff ?? new Backoff();
+  constructor(private readonly opts: QueueOptions) {
+    this.backoff = opts.backoff ?? new Backoff();
   }
 
   // A complete file appeared (or was rewritten) in a drop folder, or came from the fleet.
@@ -67,14 +67,14 @@ export class LearnQueue {
   }
 
   private kick(): void {
-    if (this.o.signal.aborted) return;
-    this.runs.request(this.pending.size >= this.o.batchMax ? 0 : this.o.batchMs);
+    if (this.opts.signal.aborted) return;
+    this.runs.request(this.pending.size >= this.opts.batchMax ? 0 : this.opts.batchMs);
   }
 
   private async drain(): Promise<void> {
-    const { signal, log } = this.o;
+    const { signal, log } = this.opts;
     while (!signal.aborted) {
-      const batch = nextBatch(this.pending.values(), this.o.batchMax);
+      const batch = nextBatch(this.pending.values(), this.opts.batchMax);
       if (!batch) break;
       try {
         if (this.policy.needsSyncBefore(batch.kind)) await this.sync();
@@ -88,7 +88,7 @@ export class LearnQueue {
         if (signal.aborted) break;
         const retryInMs = this.backoff.next();
         log.warn({ event: 'spamd.retry', kind: batch.kind, count: batch.items.length, reason, retryInMs }, 'learning failed; files kept');
-        this.o.bus?.publish('mta.spamd.failed', { kind: batch.kind, count: batch.items.length, reason, retryInMs });
+        this.opts.bus?.publish('mta.spamd.failed', { kind: batch.kind, count: batch.items.length, reason, retryInMs });
         await sleep(retryInMs, signal);
       }
     }
@@ -101,29 +101,29 @@ export class LearnQueue {
   }
 
   private async sync(): Promise<void> {
-    const bad = await syncBayes(this.o.runner);
+    const bad = await syncBayes(this.opts.runner);
     if (bad) throw new EnvironmentFailure(bad);
     this.policy.synced();
   }
 
   private async learn(kind: LearnKind, items: readonly Queued[]): Promise<void> {
-    const { log, bus, failedDir, refused } = this.o;
+    const { log, bus, failedDir, refused } = this.opts;
     // Marked before the run: a batch that fails halfway may still have journaled its first halves.
     this.policy.learned(kind);
     const r = await learnFiles(
       kind,
       items.map((p) => p.item),
       {
-        ...this.o,
+        ...this.opts,
         onLearned: async (part) => {
-          await this.o.onLearned?.(kind, part);
+          await this.opts.onLearned?.(kind, part);
           for (const s of part) await s.source.remove(s.id);
         },
       },
     );
     for (const x of r.refused) refused.report(x.error);
     for (const f of r.failed) {
-      if (await this.o.onFailed?.(f.source, f.reason)) continue;
+      if (await this.opts.onFailed?.(f.source, f.reason)) continue;
       const to = await moveToFailed(failedDir, kind, f);
       log.warn({ event: 'spamd.rejected', kind, file: printable(f.source.name), movedTo: to, reason: f.reason }, 'file moved to failed/');
     }

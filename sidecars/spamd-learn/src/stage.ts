@@ -25,7 +25,7 @@ export interface Staged<T> {
   id?: FileId;
 }
 
-export interface StageResult<T> {
+export interface StagedBatch<T> {
   dir: string;
   staged: Staged<T>[];
   // Not a message, or unreadable: the bytes read (if any) go along to the failed folder.
@@ -67,9 +67,9 @@ async function batchDir(root: string): Promise<string> {
 // runner. The copies pin the content learned (kopano's originals may change) and are the only thing the runner may
 // read. Each source reads itself: drop-folder entries only as regular files with one name, through their folder's
 // handle. Copies are created exclusively (O_EXCL|O_NOFOLLOW), so nothing planted there is written through.
-export async function stage<T extends LearnSource>(sources: readonly T[], root: string): Promise<StageResult<T>> {
+export async function stage<T extends LearnSource>(sources: readonly T[], root: string): Promise<StagedBatch<T>> {
   const dir = await batchDir(root);
-  const out: StageResult<T> = { dir, staged: [], invalid: [], refused: [], vanished: [] };
+  const out: StagedBatch<T> = { dir, staged: [], invalid: [], refused: [], vanished: [] };
   try {
     let i = 0;
     for (const source of sources) {
@@ -106,7 +106,7 @@ export async function stage<T extends LearnSource>(sources: readonly T[], root: 
 }
 
 // Removes a batch's copies by the names stage gave them, then the directory: never a recursive delete.
-export async function unstage<T>(st: StageResult<T>): Promise<void> {
+export async function unstage<T>(st: StagedBatch<T>): Promise<void> {
   const gone = (e: NodeJS.ErrnoException) => {
     if (e.code !== 'ENOENT') throw e;
   };

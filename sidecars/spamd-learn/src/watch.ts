@@ -35,9 +35,9 @@ export class FolderWatch {
 
   constructor(
     private readonly dir: DirHandle,
-    private readonly o: WatchOptions,
+    private readonly opts: WatchOptions,
   ) {
-    this.runs = coalesce(() => this.sweep(), { onError: o.onError });
+    this.runs = coalesce(() => this.sweep(), { onError: opts.onError });
   }
 
   // Starts watching and reports what is there already.
@@ -46,7 +46,7 @@ export class FolderWatch {
       if (name === null) this.rescan = true;
       else if (!isTempName(name)) this.dirty.add(name);
       this.runs.request(0);
-    }, this.o.onError);
+    }, this.opts.onError);
     this.runs.request(0);
   }
 
@@ -66,12 +66,12 @@ export class FolderWatch {
       for (const name of this.seen.keys()) this.dirty.add(name);
     }
     const now = Date.now();
-    for (const [name, s] of this.seen) if (!s.reported && now - s.since >= this.o.stabilityMs) this.dirty.add(name);
+    for (const [name, s] of this.seen) if (!s.reported && now - s.since >= this.opts.stabilityMs) this.dirty.add(name);
     const names = [...this.dirty];
     this.dirty.clear();
-    for (const name of names) await this.look(name, now).catch(this.o.onError);
+    for (const name of names) await this.look(name, now).catch(this.opts.onError);
     let next = Number.POSITIVE_INFINITY;
-    for (const s of this.seen.values()) if (!s.reported) next = Math.min(next, s.since + this.o.stabilityMs);
+    for (const s of this.seen.values()) if (!s.reported) next = Math.min(next, s.since + this.opts.stabilityMs);
     if (next < Number.POSITIVE_INFINITY) this.runs.request(Math.max(0, next - Date.now()));
   }
 
@@ -84,7 +84,7 @@ export class FolderWatch {
     if (!st || st.isDirectory()) {
       if (s) {
         this.seen.delete(name);
-        this.o.onGone(name);
+        this.opts.onGone(name);
       }
       return;
     }
@@ -92,9 +92,9 @@ export class FolderWatch {
       this.seen.set(name, { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, since: now, reported: false });
       return;
     }
-    if (!s.reported && now - s.since >= this.o.stabilityMs) {
+    if (!s.reported && now - s.since >= this.opts.stabilityMs) {
       s.reported = true;
-      this.o.onFile(name, st.mtimeMs);
+      this.opts.onFile(name, st.mtimeMs);
     }
   }
 }

@@ -7,11 +7,11 @@ import { mtaPaths } from '@mta/shared';
 import { type Daemon, startDaemon } from '../harness/index.ts';
 
 const exec = promisify(execFile);
-export const SIDECAR_MAIN = fileURLToPath(new URL('../../../sidecars/dkim-keys/src/main.ts', import.meta.url));
+const SIDECAR_MAIN = fileURLToPath(new URL('../../../sidecars/dkim-keys/src/main.ts', import.meta.url));
 const NODE_ARGS = ['--conditions=source', '--import', 'tsx'];
 
 // Sidecar env for a temp root: no NATS unless given, never the host's paths.
-export const sidecarEnv = (root: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv => ({
+const sidecarEnv = (root: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv => ({
   PATH: process.env.PATH,
   MTA_ROOT: root,
   HOSTNAME: 'mx.a.test',

@@ -3,8 +3,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:cry
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { parseTxtRecord } from '@mta/dkim-keys';
-import { mtaPaths } from '@mta/shared';
+import { mtaPaths, parseTxtRecord } from '@mta/shared';
 import { tempRoot } from '../harness/index.ts';
 import { startTxtServer, type TxtServer } from './dns.ts';
 import { amavisd, opensslPublicKey, runOnce, writeAmavisConf } from './helpers.ts';

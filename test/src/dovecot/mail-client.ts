@@ -2,7 +2,7 @@ import { connect } from 'node:tls';
 
 // A scripted TLS conversation: sends each command once the previous answer ends with `done(answer)`; returns the
 // transcript. Enough for IMAPS/POP3S checks without an IMAP library.
-export async function tlsConversation(
+async function tlsConversation(
   port: number,
   steps: { send?: string; done: (buffer: string) => boolean }[],
   timeoutMs = 10_000,

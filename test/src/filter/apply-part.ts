@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { PlanPart } from '../../../sidecars/seed/src/plan.ts';
+import type { PlanPart } from '@mta/seed/plan';
 
 const ids = (user?: string, group?: string) => ({
   uid: user ? Number(execFileSync('id', ['-u', user]).toString()) : undefined,

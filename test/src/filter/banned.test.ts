@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../../../cli/src/program.ts';
+import { runCli } from '@mta/cli/program';
 import { eventually } from '../harness/net.ts';
 import { BANNED_CASES, DECODER_TYPES, decoderLine, verdictLine } from './banned-cases.ts';
 import { type FilterChain, startFilterChain } from './chain.ts';

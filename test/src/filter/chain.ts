@@ -2,10 +2,10 @@ import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { filterRenderer } from '@mta/seed/amavis/index';
+import { type FilterLayout, filterLayout } from '@mta/seed/amavis/layout';
+import type { RenderContext } from '@mta/seed/plan';
 import { mtaPaths, parseEnv } from '@mta/shared';
-import { filterRenderer } from '../../../sidecars/seed/src/amavis/index.ts';
-import { type FilterLayout, filterLayout } from '../../../sidecars/seed/src/amavis/layout.ts';
-import type { RenderContext } from '../../../sidecars/seed/src/plan.ts';
 import { type Daemon, startDaemon } from '../harness/daemon.ts';
 import { type DnsServer, startDns } from '../harness/dns.ts';
 import { eventually, freePort, waitForPort } from '../harness/net.ts';
@@ -39,7 +39,7 @@ export interface ChainOptions {
 }
 
 // One line of `postqueue -j`.
-export interface QueueEntry {
+interface QueueEntry {
   queue_name: string;
   queue_id: string;
   sender: string;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../../../cli/src/program.ts';
+import { runCli } from '@mta/cli/program';
 import { eventually } from '../harness/net.ts';
 import { type FilterChain, startFilterChain } from './chain.ts';
 import { EICAR, GTUBE, headerOf } from './messages.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { runCli } from '@mta/cli/program';
 import { Bus, FleetIdentity, startHeartbeat } from '@mta/shared';
-import { runCli } from '../../../cli/src/program.ts';
 import { freePort, type NatsServer, nodeKey, startNats } from '../harness/index.ts';
 
 let nats: NatsServer;

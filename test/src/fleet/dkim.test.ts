@@ -3,10 +3,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { runCli } from '@mta/cli/program';
 import { runDkimKeys } from '@mta/dkim-keys/service';
 import { createLogger, DKIM_BUCKET, FleetIdentity, initFleet, mtaPaths, openBucket, openEntry, seal } from '@mta/shared';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { runCli } from '../../../cli/src/program.ts';
 import { runOnce, startSidecarProcess } from '../dkim/helpers.ts';
 import {
   type Daemon,

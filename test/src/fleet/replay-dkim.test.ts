@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
+import { runCli } from '@mta/cli/program';
 import { DKIM_BUCKET, FleetIdentity, mtaPaths, seal } from '@mta/shared';
-import { runCli } from '../../../cli/src/program.ts';
 import { startSidecarProcess } from '../dkim/helpers.ts';
 import { eventually, fileScope, type NodeKey } from '../harness/index.ts';
 import {

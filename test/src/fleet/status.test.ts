@@ -4,9 +4,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { acmeV2, issue, makeCa } from '@mta/acme-watch/testing';
+import { runCli } from '@mta/cli/program';
 import { inspectKey } from '@mta/dkim-keys';
 import { mtaPaths } from '@mta/shared';
-import { runCli } from '../../../cli/src/program.ts';
 import { startAcmeSidecar } from '../acme/sidecar.ts';
 import { startSidecarProcess } from '../dkim/helpers.ts';
 import {

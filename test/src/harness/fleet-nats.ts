@@ -12,7 +12,7 @@ import { tempRoot } from './tmp.ts';
 const EXAMPLE = new URL('../../../examples/fleet/nats-server.conf', import.meta.url);
 
 // A NATS user of the example config: its NKEY seed (what a node gets as NATS_NKEY) and public key.
-export interface NatsUser {
+interface NatsUser {
   seed: string;
   publicKey: string;
 }

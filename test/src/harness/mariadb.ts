@@ -5,7 +5,7 @@ import { type Daemon, startDaemon, whenReady } from './daemon.ts';
 import { eventually, freePort, waitForPort, waitForPortIn } from './net.ts';
 import type { ListenIn } from './slapd.ts';
 
-export const MYSQL_FIXTURE = new URL('../fixtures/mysql/postfix.sql', import.meta.url).pathname;
+const MYSQL_FIXTURE = new URL('../fixtures/mysql/postfix.sql', import.meta.url).pathname;
 // The lookup account the fixture creates (the password has a '#' on purpose).
 export const MYSQL_READER = { user: 'mailer', password: 'my#sql-pw', database: 'postfix' };
 // The seed README's lookup variables for the fixture's database, through the reader account.

@@ -18,7 +18,7 @@ export const postfixIds = () => ({
 
 // The settings every test instance needs: private queue/data dirs, loopback only, no chroot. The log goes to a
 // file: postlogd cannot open /dev/stdout when stdout is a socket, which is what Node's child pipes are.
-export function instanceSettings(root: string, port: number): Record<string, string> {
+function instanceSettings(root: string, port: number): Record<string, string> {
   return {
     compatibility_level: '3.6',
     queue_directory: join(root, 'spool'),

@@ -101,7 +101,8 @@ export async function seededPostfix(opts: SeededPostfixOptions): Promise<SeededP
   const seedWith = async (env: RawEnv) => {
     const logFile = opts.logDir ? { MAILLOG_FILE: join(paths.logDir, 'postfix', 'current') } : {};
     const r = await runSeed({ env: { ...testInstanceEnv(root), ...logFile, ...env }, root, variant, log, renderers: opts.renderers });
-    if (r.status === 'invalid') throw new Error(`seed failed:\n${r.errors.map((e) => `${e.variable}: ${e.message}`).join('\n')}`);
+    if (r.status === 'invalid')
+      throw new Error(`seed failed:\n${[...r.errors.map((e) => `${e.variable}: ${e.message}`), r.failure ?? ''].join('\n')}`);
     await adaptPorts(paths.postfixConf, ports, () => freePort());
     await agePostfixConf(paths.postfixConf, 60_000);
     await syncMilter();

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
 // One delivered message as the next hop saw it.
-export interface SunkMail {
+interface SunkMail {
   from: string;
   to: string[];
   raw: string;

@@ -7,7 +7,7 @@ import { freePort, waitForPort, waitForPortIn } from './net.ts';
 export const LDAP_BASE = 'dc=example,dc=com';
 // The lookup account of fixtures/ldap/directory.ldif (the password has a space and a '#' on purpose).
 export const LDAP_READER = { dn: `cn=reader,${LDAP_BASE}`, password: 'read#er pw' };
-export const LDAP_FIXTURE = new URL('../fixtures/ldap/directory.ldif', import.meta.url).pathname;
+const LDAP_FIXTURE = new URL('../fixtures/ldap/directory.ldif', import.meta.url).pathname;
 // The seed's LDAP lookup variables for the fixture's directory (users, aliases, groups and their expansion).
 export const LDAP_LOOKUP_ENV = {
   LDAP_USER_BASE: `ou=people,${LDAP_BASE}`,

@@ -11,9 +11,9 @@ import { inNs, netns, REPO, type Run, sh } from './podman.ts';
 // A container joins with `podman run --network ns:<peer.path>`; a container sharing the gateway namespace is a
 // host-network mta reached through the bridge address.
 
-export const LAB_PREFIX = 24;
+const LAB_PREFIX = 24;
 export const LAB_GATEWAY = '10.89.0.1';
-export const LAB_DOMAIN = 'example.com';
+const LAB_DOMAIN = 'example.com';
 export const LAB_SUBNET = `10.89.0.0/${LAB_PREFIX}`;
 
 export interface LabPeer {

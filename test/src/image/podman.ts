@@ -47,7 +47,7 @@ export function podman(...args: string[]): Run {
   return sh('podman', ['--runtime', 'runc', ...args]);
 }
 
-export function imageExists(ref: string): boolean {
+function imageExists(ref: string): boolean {
   return podman('image', 'exists', ref).status === 0;
 }
 
@@ -163,12 +163,6 @@ export function state(name: string): { running: boolean; exitCode: number; healt
 
 export function removeVolume(name: string): void {
   podman('volume', 'rm', '-f', name);
-}
-
-// Waits until the container exits (podman wait); returns its exit code.
-export function waitExit(name: string, timeoutMs = 60_000): number {
-  const r = sh('podman', ['--runtime', 'runc', 'wait', name], { timeoutMs });
-  return Number(r.out.trim().split('\n').pop());
 }
 
 export interface ProcStat {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { amavisAddressList, amavisUnquote } from '../../../sidecars/sender-milter/src/address/amavis.ts';
-import { fuzzStrings } from '../../../sidecars/sender-milter/src/testing.ts';
-import { readField } from '../../../sidecars/sender-milter/src/verdict.ts';
+import { amavisAddressList, amavisUnquote } from '@mta/sender-milter/address/amavis';
+import { fuzzStrings } from '@mta/sender-milter/testing';
+import { readField } from '@mta/sender-milter/verdict';
 
 // amavisd-new's own parser (the Perl module the image's amavis runs), fed one JSON string per line.
 const PERL = `

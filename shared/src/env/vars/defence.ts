@@ -4,7 +4,7 @@ import { ALL, BASE_UP, defineVar, type ParsedView, type VarRule } from '../spec.
 
 // A list of addresses and networks (IPv4, IPv6, CIDR), separated by spaces or commas. `/0` (every address) is refused
 // where trusting everyone defeats the list (a proxy list that lets any client claim any address).
-export const networkList = (allowEveryone: boolean) =>
+const networkList = (allowEveryone: boolean) =>
   check((raw) => {
     const list = words(raw.replace(/,/g, ' '));
     const bad = list.filter((n) => !parseCidr(n));
@@ -16,7 +16,7 @@ export const networkList = (allowEveryone: boolean) =>
 
 // Networks wider than a /24 (IPv4, IPv4-mapped IPv6 too) or a /64 (IPv6): more than one site's proxies, usually a
 // whole docker or cloud subnet whose other members could then claim to be any client.
-export function widerThanProxies(list: readonly string[]): string[] {
+function widerThanProxies(list: readonly string[]): string[] {
   return list.filter((n) => {
     const c = parseCidr(n);
     if (!c) return false;
@@ -28,8 +28,8 @@ export function widerThanProxies(list: readonly string[]): string[] {
 const proxiesNarrow: VarRule = {
   text: 'a network wider than /24 (IPv4) or /64 (IPv6) gives a warning',
   severity: 'warning',
-  check: (c: ParsedView) => {
-    const wide = widerThanProxies((c.TRUSTED_PROXIES ?? []) as string[]);
+  check: (config: ParsedView) => {
+    const wide = widerThanProxies((config.TRUSTED_PROXIES ?? []) as string[]);
     return wide.length
       ? `${wide.join(', ')} wider than /24 (IPv4) or /64 (IPv6): every address in it may send a PROXY header naming any client (relay as a MYNETWORKS client, dodge bans); list the proxies themselves`
       : undefined;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createUser } from '@nats-io/nkeys';
 import { formatIssue, parseEnv } from '../parse.ts';
-import { secretValues } from '../redact.ts';
+import { secretValues } from '../secrets.ts';
 
 const base = { HOSTNAME: 'mx1.example.com' };
 const seed = () => new TextDecoder().decode(createUser().getSeed());

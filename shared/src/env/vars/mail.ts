@@ -83,9 +83,9 @@ const bareAliases = (c: ParsedView): boolean =>
 
 const domainRule: VarRule = {
   text: `required when a mailbox source (${MAILBOX_SOURCES.join(', ')}) is set or MAIL_ALIASES has bare local parts; derived from the host name`,
-  check: (c: ParsedView) => {
-    if (isSet(c, 'MAIL_DOMAIN')) return undefined;
-    const by = [...mailboxSources(c), ...(bareAliases(c) ? ['MAIL_ALIASES'] : [])];
+  check: (config: ParsedView) => {
+    if (isSet(config, 'MAIL_DOMAIN')) return undefined;
+    const by = [...mailboxSources(config), ...(bareAliases(config) ? ['MAIL_ALIASES'] : [])];
     if (!by.length) return undefined;
     return `not set and the host name has no domain part; ${by.join(', ')} ${by.length > 1 ? 'need' : 'needs'} one: set MAIL_DOMAIN or --hostname mx.example.com`;
   },
@@ -95,10 +95,10 @@ const domainRule: VarRule = {
 const boxesInDomains: VarRule = {
   text: 'each address should be in MAIL_DOMAIN (warning)',
   severity: 'warning',
-  check: (c: ParsedView) => {
-    const domains = (c.MAIL_DOMAIN ?? []) as string[];
+  check: (config: ParsedView) => {
+    const domains = (config.MAIL_DOMAIN ?? []) as string[];
     if (!domains.length) return undefined;
-    const out = ((c.MAIL_BOXES ?? []) as Mailbox[]).filter((b) => !domains.includes(b.address.slice(b.address.lastIndexOf('@') + 1)));
+    const out = ((config.MAIL_BOXES ?? []) as Mailbox[]).filter((b) => !domains.includes(b.address.slice(b.address.lastIndexOf('@') + 1)));
     return out.length
       ? `${out.map((b) => b.address).join(', ')} not in MAIL_DOMAIN, so mail to ${out.length > 1 ? 'them' : 'it'} is refused`
       : undefined;

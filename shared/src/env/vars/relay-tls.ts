@@ -20,7 +20,7 @@ const relayHostAuth = check((raw) => {
 
 const tlsLevels = ['none', 'may', 'encrypt', 'dane', 'dane-only', 'fingerprint', 'verify', 'secure'] as const;
 export type SmtpTlsLevel = (typeof tlsLevels)[number];
-export const ENCRYPTING_LEVELS: readonly SmtpTlsLevel[] = ['encrypt', 'dane-only', 'fingerprint', 'verify', 'secure'];
+const ENCRYPTING_LEVELS: readonly SmtpTlsLevel[] = ['encrypt', 'dane-only', 'fingerprint', 'verify', 'secure'];
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/;
 const IPV6 = /^\[([0-9a-f:.]+)\](?:\/(\d{1,3}))?$|^([0-9a-f:.]*:[0-9a-f:.]*)\/(\d{1,3})$/i;

@@ -1,4 +1,4 @@
-import { check, invalid, isDomain, isEmail, parseHostPort, q, text, words, yesNo } from '../checks.ts';
+import { check, hostPort, invalid, isDomain, isEmail, parseHostPort, q, text, words, yesNo } from '../checks.ts';
 import { ignoredWithout, isSet, needsVariant, requiredWhen } from '../rule.ts';
 import { ALL, BASE_UP, defineVar, type VarRule } from '../spec.ts';
 import { LDAP_SWITCHES, MYSQL_SWITCHES } from '../uses.ts';
@@ -78,8 +78,6 @@ const ldapFilter = check((raw) => {
   return t.startsWith('(') && depth === 0 ? t : invalid(`${q(raw)} is not a parenthesised LDAP filter`);
 });
 
-const hostPortText = check((raw) => (parseHostPort(raw) ? raw.trim() : invalid(`${q(raw)} is not host or host:port`)));
-
 type Extra = { secret?: boolean; format?: string; rules?: readonly VarRule[] };
 const ldap = (description: string, example: string, schema = text, extra: Extra = {}) =>
   defineVar({ schema, topic: 'ldap', variants: ALL, description, format: extra.format ?? 'string', example, ...extra });
@@ -153,7 +151,7 @@ export const saslLdapMysqlVars = {
     ],
   }),
   SMTPD_SASL_IMAPHOST: defineVar({
-    schema: hostPortText,
+    schema: hostPort,
     topic: 'sasl',
     variants: BASE_UP,
     description: 'Authenticate SASL users against this remote IMAP server.',
@@ -213,7 +211,7 @@ export const saslLdapMysqlVars = {
     example: '(&(objectclass=posixAccount)(uid=%u))',
     rules: [passFilterDerivable],
   }),
-  MYSQL_HOST: mysql('MySQL/MariaDB server for mailbox and alias lookups.', 'db:3306', hostPortText, {
+  MYSQL_HOST: mysql('MySQL/MariaDB server for mailbox and alias lookups.', 'db:3306', hostPort, {
     format: 'host or host:port',
     rules: [requiredWhen(MYSQL_ANY, 'MYSQL_HOST'), ignoredWithout(MYSQL_SWITCHES, MYSQL_WHAT, 'MYSQL_HOST')],
   }),

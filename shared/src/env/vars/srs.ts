@@ -13,13 +13,13 @@ const domain = check((raw) => {
 // relay-only container forwards nothing).
 const srsDomainRule: VarRule = {
   text: `SRS needs MAIL_DOMAIN and a mailbox source (${MAILBOX_SOURCES.join(', ')}); SRS_DOMAIN must be one of the MAIL_DOMAIN domains`,
-  check: (c: ParsedView) => {
-    if (c.SRS !== true) return undefined;
-    const domains = (c.MAIL_DOMAIN ?? []) as string[];
+  check: (config: ParsedView) => {
+    if (config.SRS !== true) return undefined;
+    const domains = (config.MAIL_DOMAIN ?? []) as string[];
     if (!domains.length) return 'SRS=yes needs MAIL_DOMAIN: bounces to rewritten senders come back to it';
-    if (!mailboxSources(c).length)
+    if (!mailboxSources(config).length)
       return `SRS=yes needs a mailbox source (${MAILBOX_SOURCES.join(', ')}): without one MAIL_DOMAIN is not received here, so bounces to rewritten senders could not come back`;
-    const d = c.SRS_DOMAIN as string | undefined;
+    const d = config.SRS_DOMAIN as string | undefined;
     return d !== undefined && !domains.includes(d)
       ? `SRS_DOMAIN ${d} is not in MAIL_DOMAIN (${domains.join(' ')}): bounces to it would be refused`
       : undefined;

@@ -22,7 +22,7 @@ const HEADER = '# Bans of the mta guard sidecar (mta guard ls); rewritten by it,
 export const denyKey = (ip: string): string => process.getBuiltinModule('node:crypto').createHash('md5').update(ip).digest('hex');
 export const shardOf = (ip: string): string => denyKey(ip).slice(0, DIGITS);
 
-export function renderShard(entries: Iterable<DenyEntry>): string {
+function renderShard(entries: Iterable<DenyEntry>): string {
   let out = HEADER;
   for (const e of entries) out += `# ${e.ip} until ${e.until}\n${e.key ?? denyKey(e.ip)}:\n`;
   return out;
@@ -60,7 +60,7 @@ async function writeShard(path: string, content: string): Promise<void> {
   }
 }
 
-export const shardPath = (paths: MtaPaths, shard: string): string => join(paths.guardDovecotDir, shard);
+const shardPath = (paths: MtaPaths, shard: string): string => join(paths.guardDovecotDir, shard);
 
 // Rewrites one shard with exactly these entries.
 export const putShard = (paths: MtaPaths, shard: string, entries: Iterable<DenyEntry>): Promise<void> =>

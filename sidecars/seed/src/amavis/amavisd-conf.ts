@@ -16,8 +16,8 @@ export interface AmavisConfOptions {
 }
 
 // The one amavisd.conf amavis is started with (-c): everything it needs, no reliance on the distribution's conf.d.
-export function renderAmavisdConf(s: FilterSettings, o: AmavisConfOptions): string {
-  const { layout: l, ports: p } = o;
+export function renderAmavisdConf(s: FilterSettings, opts: AmavisConfOptions): string {
+  const { layout: l, ports: p } = opts;
   const domains = s.domains.map((d) => `.${d}`);
   return `# Rendered by the mta seed from the environment; edits are lost on FORCE_CONFIG (use ${l.amavisLocal}).
 use strict;
@@ -49,7 +49,7 @@ $child_timeout = 20 * 60;
 # file(1) and every decoder found ("Found decoder for .zip at ..."); mail is logged at LOG_LEVEL (every connection
 # starts from the base policy bank).
 $do_syslog = 0;
-$logfile = ${perlStr(o.logFile)};
+$logfile = ${perlStr(opts.logFile)};
 $log_level = ${Math.max(1, s.logLevel)};
 $policy_bank{''}{log_level} = ${s.logLevel};
 $sa_debug = ${s.saDebug ? 1 : 0};
@@ -116,7 +116,7 @@ $undecipherable_subject_tag = ${perlStr(UNDECIPHERABLE_TAG)};
 # Without this amavis passes mail UNCHECKED when clamd is unreachable.
 $virus_scanners_failure_is_fatal = 1;
 
-include_optional_config_files(${perlStr(o.dkimSnippet)}, ${perlStr(l.amavisLocal)});
+include_optional_config_files(${perlStr(opts.dkimSnippet)}, ${perlStr(l.amavisLocal)});
 1;
 `;
 }

@@ -9,8 +9,8 @@ export interface ClamdConfOptions {
 
 // clamd runs as amavis: it must read amavis's private temp files, and one user avoids group juggling in the image.
 // Foreground so runit (or a test) supervises it; only the unix socket, never TCP.
-export function renderClamdConf(o: ClamdConfOptions): string {
-  const l = o.layout;
+export function renderClamdConf(opts: ClamdConfOptions): string {
+  const l = opts.layout;
   return [
     '# Rendered by the mta seed.',
     'Foreground yes',
@@ -21,7 +21,7 @@ export function renderClamdConf(o: ClamdConfOptions): string {
     `DatabaseDirectory ${l.clamdDb}`,
     `PidFile ${l.clamdRun}/clamd.pid`,
     `TemporaryDirectory ${l.amavisTmp}`,
-    o.logFile ? `LogFile ${o.logFile}` : 'LogSyslog no',
+    opts.logFile ? `LogFile ${opts.logFile}` : 'LogSyslog no',
     'LogTime yes',
     'ScanMail yes',
     'ScanArchive yes',

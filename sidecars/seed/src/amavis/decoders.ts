@@ -11,10 +11,10 @@
 // RAR: amavis expects RARLAB's non-free unrar; Debian main has none (unrar-free speaks another command line and
 // Debian's 7-Zip is built without the RAR code), and neither ClamAV there. libarchive reads RAR 4 and 5, so a RAR
 // is unpacked by bsdtar through the decoder below, with amavis's own limits (file count, storage quota).
-export const HELPER_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
+const HELPER_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
 
 // Names amavis searches in $path (amavis's variables; its defaults elsewhere are kept).
-export const HELPERS: readonly [variable: string, program: string][] = [
+const HELPERS: readonly [variable: string, program: string][] = [
   ['file', 'file'],
   ['gzip', 'gzip'],
   ['bzip2', 'bzip2'],
@@ -34,7 +34,7 @@ export const HELPERS: readonly [variable: string, program: string][] = [
 // amavis expects, so amavis took the unreadable archive for a plain file and passed it CLEAN. With an empty password
 // it fails at once, and the archive is marked undecipherable (encrypted); anything else goes to amavis's own 7-Zip
 // decoder.
-export const DECODERS_PERL = String.raw`{
+const DECODERS_PERL = String.raw`{
   package Mta::Decoders;
   use strict;
   sub bsdtar {

@@ -4,8 +4,8 @@
 // SpamAssassin's timer cannot stop it), bench/src/razor-offline.ts. This SpamAssassin plugin is the bound: once a
 // lookup got no answer, Razor is skipped by every amavis child for RAZOR_SKIP_SECONDS, doubled after each failed
 // retry up to RAZOR_SKIP_MAX_SECONDS; then one message tries again. A success clears it at once.
-export const RAZOR_SKIP_SECONDS = 600;
-export const RAZOR_SKIP_MAX_SECONDS = 6 * 3600;
+const RAZOR_SKIP_SECONDS = 600;
+const RAZOR_SKIP_MAX_SECONDS = 6 * 3600;
 
 // The plugin (SpamAssassin, Perl, inside amavis in taint mode). Hooks: check_start (per message, before any rule)
 // answers Razor's result itself while Razor is skipped; process_razor_result (the Razor2 plugin's report of each

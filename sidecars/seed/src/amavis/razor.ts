@@ -38,51 +38,51 @@ const RAZOR_ADMIN = [
 ].join(' ');
 
 // The registration command: what runs (and shows in ps) and the environment that carries the password.
-export function razorCommand(o: Pick<RazorRegisterOptions, 'registration' | 'home' | 'server'>): {
+export function razorCommand(opts: Pick<RazorRegisterOptions, 'registration' | 'home' | 'server'>): {
   file: string;
   args: string[];
   env: Record<string, string>;
 } {
-  const { user, password } = o.registration;
-  const args = ['-MRazor2::Client::Agent', '-e', RAZOR_ADMIN, '--', `-home=${o.home}`, '-register'];
+  const { user, password } = opts.registration;
+  const args = ['-MRazor2::Client::Agent', '-e', RAZOR_ADMIN, '--', `-home=${opts.home}`, '-register'];
   if (user) args.push(`-user=${user}`);
-  if (o.server) args.push('-rs', o.server);
+  if (opts.server) args.push('-rs', opts.server);
   return { file: 'perl', args, env: password ? { MTA_RAZOR_PASS: password } : {} };
 }
 
 // RAZOR_REGISTRATION: registers an identity once. The Razor servers are often unreachable (offline hosts, tests),
 // which must not stop the container: one warning, and checks keep working without an identity.
-export async function registerRazor(o: RazorRegisterOptions): Promise<RazorOutcome> {
-  if (hasIdentity(o.home)) return 'already';
+export async function registerRazor(opts: RazorRegisterOptions): Promise<RazorOutcome> {
+  if (hasIdentity(opts.home)) return 'already';
   // The home sits in amavis's tree: a link in its place is refused (logged once), never followed.
-  const refused = new RefusedPaths(o.log, 'seed');
+  const refused = new RefusedPaths(opts.log, 'seed');
   try {
-    await ensureDir(o.home, { mode: 0o750, ...o.owner });
+    await ensureDir(opts.home, { mode: 0o750, ...opts.owner });
   } catch (e) {
     if (refused.report(e)) return 'refused';
     throw e;
   }
-  const { user, password } = o.registration;
+  const { user, password } = opts.registration;
   // As amavis when we are root: razor-admin writes into amavis's directory with amavis's rights only.
-  const cmd = razorCommand(o);
-  const drop = o.owner && process.getuid?.() === 0 && o.owner.uid !== 0;
+  const cmd = razorCommand(opts);
+  const drop = opts.owner && process.getuid?.() === 0 && opts.owner.uid !== 0;
   const [file, args] =
-    drop && o.owner
-      ? ['setpriv', [`--reuid=${o.owner.uid}`, `--regid=${o.owner.gid}`, '--clear-groups', cmd.file, ...cmd.args]]
+    drop && opts.owner
+      ? ['setpriv', [`--reuid=${opts.owner.uid}`, `--regid=${opts.owner.gid}`, '--clear-groups', cmd.file, ...cmd.args]]
       : [cmd.file, cmd.args];
   try {
-    await run(file, args, { env: cmd.env, timeoutMs: o.timeoutMs ?? 30_000, secrets: password ? [password] : [], log: o.log });
-    o.log.info({ event: 'razor.registered', user: user || '(assigned)' }, 'Razor identity registered');
+    await run(file, args, { env: cmd.env, timeoutMs: opts.timeoutMs ?? 30_000, secrets: password ? [password] : [], log: opts.log });
+    opts.log.info({ event: 'razor.registered', user: user || '(assigned)' }, 'Razor identity registered');
     return 'registered';
   } catch (e) {
     const err = e as ExecError;
-    o.log.warn(
+    opts.log.warn(
       { event: 'razor.register.failed', reason: err.stderrTail || err.message },
       'RAZOR_REGISTRATION: Razor servers unreachable, continuing without a registered identity (spam reports disabled)',
     );
     return 'unreachable';
   } finally {
     // Entries an older image's razor-admin made as root; links among them are skipped, never followed.
-    if (o.owner) for (const e of (await fixOwnershipShallow(o.home, o.owner)).refused) refused.report(e);
+    if (opts.owner) for (const e of (await fixOwnershipShallow(opts.home, opts.owner)).refused) refused.report(e);
   }
 }

@@ -22,12 +22,12 @@ export interface FilterSettings {
 // amavis children are mostly CPU bound (SpamAssassin) but each also waits on clamd, DNS and the reinjection; two per
 // CPU plus one keeps the CPUs busy through those waits (bench/pipeline: 2 CPUs, 3 children 0.76 of the scanners'
 // own rate, 5 children 0.84). Capped at 16: every child holds its own copy of SpamAssassin's per-message state.
-export const maxServersFor = (cpus: number, override?: number): number => override ?? Math.min(16, 2 * Math.max(1, Math.floor(cpus)) + 1);
+const maxServersFor = (cpus: number, override?: number): number => override ?? Math.min(16, 2 * Math.max(1, Math.floor(cpus)) + 1);
 
 // amavis refuses to start without a fully qualified $myhostname ("You must explicitly assign a FQDN"), and then
 // every message stays deferred. Docker's default host name is the container id, without a domain: amavis then gets
 // the name postfix gives itself in that case, HOSTNAME.$mydomain (the primary MAIL_DOMAIN, else localdomain).
-export function amavisHostname(config: Pick<Config, 'HOSTNAME' | 'MAIL_DOMAIN'>): { hostname: string; note?: string } {
+function amavisHostname(config: Pick<Config, 'HOSTNAME' | 'MAIL_DOMAIN'>): { hostname: string; note?: string } {
   const host = config.HOSTNAME;
   if (!host) return { hostname: `mail.${primaryDomain(config)}`, note: 'HOSTNAME is empty' };
   if (/[^.]\.[^.]+\.?$/.test(host) || host.toLowerCase() === 'localhost') return { hostname: host };

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type EnvIssue, run } from '@mta/shared';
+import { type Outcome, run } from '@mta/shared';
 import { applyMainSettings, mainValue } from '../main-cf.ts';
 import { applyMasterEntries, disableChroot, hasMasterEntry } from '../master-cf.ts';
 import type { MasterEntry } from '../plan.ts';
@@ -14,9 +14,14 @@ export interface PostfixBase {
 
 // On success the scratch dir stays until dispose(): postmap needs a main.cf (`-c configDir`) while tables are built.
 // `prepared` is what the caller's work alongside the validation produced.
-export type StageResult<T = undefined> =
-  | { ok: true; main: string; master: string; configDir: string; prepared: T | undefined; dispose: () => Promise<void> }
-  | { ok: false; errors: EnvIssue[] };
+// A refusal is about the whole configuration, not one variable: its reason says what postfix (or staging) objected to.
+export type PostfixStage<T = undefined> = Outcome<{
+  main: string;
+  master: string;
+  configDir: string;
+  prepared: T | undefined;
+  dispose: () => Promise<void>;
+}>;
 
 // Work that needs only the staged config dir (indexing tables under temp names) and can be undone.
 export interface Discardable {
@@ -52,7 +57,7 @@ export async function stagePostfix<T extends Discardable = Discardable>(
   postconf: Record<string, string>,
   master: readonly MasterEntry[],
   alongside?: (configDir: string) => Promise<T>,
-): Promise<StageResult<T>> {
+): Promise<PostfixStage<T>> {
   const dir = await mkdtemp(join(tmpdir(), 'mta-seed-stage-'));
   const dispose = () => rm(dir, { recursive: true, force: true });
   let keep = false;
@@ -60,7 +65,7 @@ export async function stagePostfix<T extends Discardable = Discardable>(
     const main = applyMainSettings(base.main, postconf);
     const masterCf = disableChroot(applyMasterEntries(base.master, master));
     const problem = postlogProblem(main, masterCf);
-    if (problem) return { ok: false, errors: [{ variable: 'postfix', message: `configuration rejected by postfix: ${problem}` }] };
+    if (problem) return { ok: false, reason: `configuration rejected by postfix: ${problem}` };
 
     // Validated against a copy whose queue, data and daemon dirs are scratch dirs: nothing of the live instance is read.
     const [etc, check, queue, data, daemon] = ['etc', 'check', 'queue', 'data', 'libexec'].map((d) => join(dir, d)) as string[] as [
@@ -85,14 +90,13 @@ export async function stagePostfix<T extends Discardable = Discardable>(
     const prepared = side.status === 'fulfilled' ? side.value : undefined;
     if (validated.status === 'rejected' || validated.value || side.status === 'rejected') await prepared?.discard();
     if (validated.status === 'rejected') throw validated.reason;
-    if (validated.value)
-      return { ok: false, errors: [{ variable: 'postfix', message: `configuration rejected by postfix: ${validated.value}` }] };
+    if (validated.value) return { ok: false, reason: `configuration rejected by postfix: ${validated.value}` };
     if (side.status === 'rejected') throw side.reason;
     keep = true;
     return { ok: true, main, master: masterCf, configDir: etc, prepared, dispose };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    return { ok: false, errors: [{ variable: 'postfix', message: `cannot stage configuration: ${msg}` }] };
+    return { ok: false, reason: `cannot stage configuration: ${msg}` };
   } finally {
     if (!keep) await dispose();
   }

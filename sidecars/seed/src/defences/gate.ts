@@ -2,7 +2,7 @@ import { setOption } from '../master-cf.ts';
 import type { MasterEntry } from '../plan.ts';
 
 // The public services the PROXY gate can front, and the loopback addresses they move to behind it.
-export const POSTFIX_GATED = ['smtp', 'submission', 'smtps'] as const;
+const POSTFIX_GATED = ['smtp', 'submission', 'smtps'] as const;
 export const DOVECOT_GATED = ['imap', 'imaps', 'pop3', 'pop3s'] as const;
 export type PostfixGated = (typeof POSTFIX_GATED)[number];
 export type DovecotGated = (typeof DOVECOT_GATED)[number];
@@ -33,8 +33,7 @@ export const NOT_A_CLIENT = ['127.0.0.0/8', '::1', '::ffff:127.0.0.0/104', '0.0.
 
 // The same networks as postfix writes them, excluded from mynetworks ahead of the operator's list (first match wins).
 const bracket = (n: string): string => (n.includes(':') ? n.replace(/^([^/]+)(\/\d+)?$/, (_, a: string, p = '') => `[${a}]${p}`) : n);
-export const GATED_MYNETWORKS = (mynetworks: readonly string[]): string =>
-  [...NOT_A_CLIENT.map((n) => `!${bracket(n)}`), ...mynetworks].join(',');
+const GATED_MYNETWORKS = (mynetworks: readonly string[]): string => [...NOT_A_CLIENT.map((n) => `!${bracket(n)}`), ...mynetworks].join(',');
 
 const command = (e: MasterEntry): string | undefined => e.entry.split('\n')[0]?.trim().split(/\s+/)[7];
 

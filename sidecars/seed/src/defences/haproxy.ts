@@ -7,7 +7,7 @@ export interface GateConfig {
 }
 
 // Why the gate refused a connection, as its log line says it ("refused:<reason>").
-export const REFUSALS = {
+const REFUSALS = {
   untrusted: 'not-a-trusted-proxy',
   loopback: 'proxy-header-names-loopback',
   noAddress: 'proxy-header-without-client-address',

@@ -17,27 +17,27 @@ const BANS_SOURCE =
   '# The bans of the mta guard sidecar are in mta-guard.lmdb, changed in place by the guard (mta guard ls|ban|unban),\n# never from this file.\n';
 
 // Per-client anvil limits; loopback and mynetworks are exempt (smtpd_client_event_limit_exceptions).
-function limits(c: Config): Record<string, string> {
+function limits(config: Config): Record<string, string> {
   return {
-    smtpd_client_connection_count_limit: String(c.SMTPD_CLIENT_CONNECTION_COUNT_LIMIT),
-    smtpd_client_connection_rate_limit: String(c.SMTPD_CLIENT_CONNECTION_RATE_LIMIT),
-    smtpd_client_message_rate_limit: String(c.SMTPD_CLIENT_MESSAGE_RATE_LIMIT),
-    smtpd_client_recipient_rate_limit: String(c.SMTPD_CLIENT_RECIPIENT_RATE_LIMIT),
-    smtpd_client_auth_rate_limit: String(c.SMTPD_CLIENT_AUTH_RATE_LIMIT),
+    smtpd_client_connection_count_limit: String(config.SMTPD_CLIENT_CONNECTION_COUNT_LIMIT),
+    smtpd_client_connection_rate_limit: String(config.SMTPD_CLIENT_CONNECTION_RATE_LIMIT),
+    smtpd_client_message_rate_limit: String(config.SMTPD_CLIENT_MESSAGE_RATE_LIMIT),
+    smtpd_client_recipient_rate_limit: String(config.SMTPD_CLIENT_RECIPIENT_RATE_LIMIT),
+    smtpd_client_auth_rate_limit: String(config.SMTPD_CLIENT_AUTH_RATE_LIMIT),
   };
 }
 
 // postscreen can only refuse for good or drop, so the guard's bans are not on its access list: a banned client
 // passes to smtpd, whose check_client_access answers with a temporary error.
-function postscreen(c: Config): Record<string, string> {
+function postscreen(config: Config): Record<string, string> {
   return {
     postscreen_access_list: 'permit_mynetworks',
     postscreen_denylist_action: 'drop',
-    postscreen_greet_action: c.POSTSCREEN_GREET_ACTION,
-    postscreen_dnsbl_action: c.POSTSCREEN_DNSBL_ACTION,
-    postscreen_dnsbl_threshold: String(c.POSTSCREEN_DNSBL_THRESHOLD),
-    postscreen_dnsbl_allowlist_threshold: String(c.POSTSCREEN_DNSBL_ALLOWLIST_THRESHOLD),
-    postscreen_dnsbl_sites: c.POSTSCREEN_DNSBL_SITES ?? '',
+    postscreen_greet_action: config.POSTSCREEN_GREET_ACTION,
+    postscreen_dnsbl_action: config.POSTSCREEN_DNSBL_ACTION,
+    postscreen_dnsbl_threshold: String(config.POSTSCREEN_DNSBL_THRESHOLD),
+    postscreen_dnsbl_allowlist_threshold: String(config.POSTSCREEN_DNSBL_ALLOWLIST_THRESHOLD),
+    postscreen_dnsbl_sites: config.POSTSCREEN_DNSBL_SITES ?? '',
     // data_directory is on /srv: verdicts survive re-creating the container.
     postscreen_cache_map: 'btree:$data_directory/postscreen_cache',
   };
@@ -45,10 +45,10 @@ function postscreen(c: Config): Record<string, string> {
 
 // Dovecot's side: failed-login delay; behind TRUSTED_PROXIES its public listeners move to loopback behind the gate,
 // and read the PROXY header only from the gate (dovecot would believe any header from the proxies themselves).
-function dovecotDefences(c: Config, gated: Record<DovecotGated, string> | undefined): string {
+function dovecotDefences(config: Config, gated: Record<DovecotGated, string> | undefined): string {
   const lines = [
     '# Rendered by the mta seed (defences): AUTH_FAILURE_DELAY, TRUSTED_PROXIES.',
-    `auth_failure_delay = ${c.AUTH_FAILURE_DELAY} secs`,
+    `auth_failure_delay = ${config.AUTH_FAILURE_DELAY} secs`,
   ];
   if (gated) {
     const [host] = gated.imap.split(/:(?=\d+$)/);
@@ -69,11 +69,11 @@ function dovecotDefences(c: Config, gated: Record<DovecotGated, string> | undefi
 // gate (haproxy) in front of postfix's and dovecot's public ports.
 export function defenceRenderer(opts: DefenceOptions = {}): Renderer {
   return (ctx: RenderContext): PlanPart => {
-    const c = ctx.config;
+    const { config } = ctx;
     const { paths } = ctx;
     const bans = guardPostfixRef(paths);
-    const proxies = c.TRUSTED_PROXIES ?? [];
-    const sasl = ctx.variant !== 'mini' && saslMethods(c).length > 0;
+    const proxies = config.TRUSTED_PROXIES ?? [];
+    const sasl = ctx.variant !== 'mini' && saslMethods(config).length > 0;
     const files: PlannedFile[] = [
       { path: paths.guardPostfixTable, content: BANS_SOURCE, mode: 0o644, postmap: GUARD_TABLE_TYPE, ifMissing: true },
     ];
@@ -81,10 +81,10 @@ export function defenceRenderer(opts: DefenceOptions = {}): Renderer {
     const remove: string[] = [];
     const internal = { ...INTERNAL_ADDRESSES, ...opts.internal };
     // IMAP and POP3 exist when dovecot holds the mailboxes (LMTP delivery).
-    const mailboxes = ctx.variant !== 'mini' && c.VIRTUAL_TRANSPORT.trim() === 'lmtp:unix:private/transport';
+    const mailboxes = ctx.variant !== 'mini' && config.VIRTUAL_TRANSPORT.trim() === 'lmtp:unix:private/transport';
     if (ctx.variant !== 'mini') {
       const gated = proxies.length && mailboxes ? internal : undefined;
-      files.push({ path: join(paths.dovecotConf, 'conf.d', '50-mta-defences.conf'), content: dovecotDefences(c, gated), mode: 0o644 });
+      files.push({ path: join(paths.dovecotConf, 'conf.d', '50-mta-defences.conf'), content: dovecotDefences(config, gated), mode: 0o644 });
       // The guard fills it (mta-guard --once, before dovecot starts); dovecot's auth process must be able to read it.
       dirs.push({ path: paths.guardDovecotDir, mode: 0o755 });
     }
@@ -100,14 +100,14 @@ export function defenceRenderer(opts: DefenceOptions = {}): Renderer {
       );
     } else remove.push(paths.haproxyConf, paths.trustedProxies);
     return {
-      postconf: { ...limits(c), ...(c.POSTSCREEN ? postscreen(c) : {}) },
+      postconf: { ...limits(config), ...(config.POSTSCREEN ? postscreen(config) : {}) },
       postconfLists: { smtpd_client_restrictions: [`check_client_access ${bans}`] },
       // The plain smtpd on 25 that the filter may replace and postscreen may put itself in front of.
-      master: [{ service: 'smtp', type: 'inet', entry: 'smtp inet n - n - - smtpd' }, ...(c.POSTSCREEN ? POSTSCREEN_HELPERS : [])],
+      master: [{ service: 'smtp', type: 'inet', entry: 'smtp inet n - n - - smtpd' }, ...(config.POSTSCREEN ? POSTSCREEN_HELPERS : [])],
       rewriteMaster: (entries) => {
-        let out = c.POSTSCREEN ? putPostscreenInFront(entries) : [...entries];
-        out = limitSaslServices(out, c.SMTPD_AUTH_FAILURE_LIMIT, bans);
-        return proxies.length ? moveBehindGate(out, internal, c.MYNETWORKS) : out;
+        let out = config.POSTSCREEN ? putPostscreenInFront(entries) : [...entries];
+        out = limitSaslServices(out, config.SMTPD_AUTH_FAILURE_LIMIT, bans);
+        return proxies.length ? moveBehindGate(out, internal, config.MYNETWORKS) : out;
       },
       files,
       dirs: proxies.length ? [...dirs, { path: join(paths.haproxyConf, '..'), mode: 0o755 }] : dirs,

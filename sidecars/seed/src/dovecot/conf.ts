@@ -27,7 +27,7 @@ export interface DovecotConfInput {
 }
 
 // ECDHE with AES-GCM or ChaCha20 (TLS 1.2); TLS 1.3 suites are all strong and come first anyway.
-export const DOVECOT_CIPHERS = 'ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL:!MD5:!SHA1';
+const DOVECOT_CIPHERS = 'ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL:!MD5:!SHA1';
 
 // %d, or the primary domain when the user name has none (dovecot's %{if} expansion).
 const homeDomain = (primary: string | undefined): string => (primary ? `%{if;%d;eq;;${primary};%d}` : '%d');

@@ -9,21 +9,19 @@ import { renderSqlPassdb } from './sql.ts';
 import { saslServices } from './submission.ts';
 import { dovecotTlsFiles, renderDovecotTls } from './tls.ts';
 
-export { DOVECOT_LMTP } from './sasl.ts';
-
 // Files only dovecot's auth process may read: they hold passwords.
 const secretFile = (path: string, content: string): PlannedFile => ({ path, content, mode: 0o640, owner: 'root', group: 'dovecot' });
 
 // Dovecot for the base and full images: SASL for postfix, LMTP delivery, IMAP/POP3, plus the postfix services using it.
 export function renderDovecot(ctx: RenderContext): PlanPart {
-  const c = ctx.config;
-  const methods = saslMethods(c);
+  const { config } = ctx;
+  const methods = saslMethods(config);
   // SASL variables in mini: the env rules warn that 465/587 stay off.
   if (ctx.variant === 'mini') return {};
   const f = dovecotFiles(ctx.paths);
-  const delivery = dovecotDelivers(c);
-  const imapHost = c.SMTPD_SASL_IMAPHOST ? parseHostPort(c.SMTPD_SASL_IMAPHOST) : undefined;
-  const passwd = renderPasswdFile(c.SMTPD_SASL_CLIENTAUTH ?? []);
+  const delivery = dovecotDelivers(config);
+  const imapHost = config.SMTPD_SASL_IMAPHOST ? parseHostPort(config.SMTPD_SASL_IMAPHOST) : undefined;
+  const passwd = renderPasswdFile(config.SMTPD_SASL_CLIENTAUTH ?? []);
   const env = dovecotPassThrough(ctx.env, ctx.dovecotParams);
   const tls = dovecotTlsFiles(ctx);
   const part: Required<Pick<PlanPart, 'files' | 'dirs' | 'errors' | 'warnings' | 'master'>> = {
@@ -35,7 +33,7 @@ export function renderDovecot(ctx: RenderContext): PlanPart {
           methods,
           imapHost,
           delivery,
-          primaryDomain: configuredDomain(c),
+          primaryDomain: configuredDomain(config),
           denyArgs: guardDenyArgs(ctx.paths),
         }),
         mode: 0o644,
@@ -56,9 +54,9 @@ export function renderDovecot(ctx: RenderContext): PlanPart {
     master: [],
   };
   if (methods.includes('ldap')) {
-    part.files.push(secretFile(f.ldap, renderLdapPassdb(c)));
+    part.files.push(secretFile(f.ldap, renderLdapPassdb(config)));
   }
-  if (methods.includes('sql')) part.files.push(secretFile(f.sql, renderSqlPassdb(c)));
+  if (methods.includes('sql')) part.files.push(secretFile(f.sql, renderSqlPassdb(config)));
   if (methods.length) part.master.push(...saslServices());
   return part;
 }

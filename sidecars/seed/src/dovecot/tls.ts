@@ -8,12 +8,14 @@ export interface TlsFiles {
 
 // The certificate postfix serves, so IMAPS/POP3S present the same one; the same precedence as the postfix renderer.
 export function dovecotTlsFiles(ctx: RenderContext): TlsFiles | undefined {
-  const c = ctx.config;
-  if (c.SMTPD_TLS_CERT_FILE && c.SMTPD_TLS_KEY_FILE) return { cert: c.SMTPD_TLS_CERT_FILE, key: c.SMTPD_TLS_KEY_FILE };
-  if (c.SMTPD_TLS_ECCERT_FILE && c.SMTPD_TLS_ECKEY_FILE) return { cert: c.SMTPD_TLS_ECCERT_FILE, key: c.SMTPD_TLS_ECKEY_FILE };
-  if (c.SMTPD_TLS_DCERT_FILE && c.SMTPD_TLS_DKEY_FILE) return { cert: c.SMTPD_TLS_DCERT_FILE, key: c.SMTPD_TLS_DKEY_FILE };
+  const { config } = ctx;
+  if (config.SMTPD_TLS_CERT_FILE && config.SMTPD_TLS_KEY_FILE) return { cert: config.SMTPD_TLS_CERT_FILE, key: config.SMTPD_TLS_KEY_FILE };
+  if (config.SMTPD_TLS_ECCERT_FILE && config.SMTPD_TLS_ECKEY_FILE)
+    return { cert: config.SMTPD_TLS_ECCERT_FILE, key: config.SMTPD_TLS_ECKEY_FILE };
+  if (config.SMTPD_TLS_DCERT_FILE && config.SMTPD_TLS_DKEY_FILE)
+    return { cert: config.SMTPD_TLS_DCERT_FILE, key: config.SMTPD_TLS_DKEY_FILE };
   // Chain files are key first, then the certificate chain (one combined file works for both settings).
-  const chain = c.SMTPD_TLS_CHAIN_FILES;
+  const chain = config.SMTPD_TLS_CHAIN_FILES;
   if (chain?.length) return { key: chain[0]!, cert: chain[1] ?? chain[0]! };
   if (wantsSelfSigned(ctx)) {
     const f = selfSignedFiles(ctx.paths.selfSignedDir);

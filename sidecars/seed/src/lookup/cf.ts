@@ -1,7 +1,7 @@
 import type { PlannedFile } from '../plan.ts';
 
 // Postfix *_table(5) files are `key = value` lines; a value may not span lines, so a newline is a bug upstream.
-export function renderCf(settings: Record<string, string | undefined>): string {
+function renderCf(settings: Record<string, string | undefined>): string {
   const lines = ['# Rendered by the mta seed from the environment; FORCE_CONFIG re-renders it.'];
   for (const [k, v] of Object.entries(settings)) {
     if (v === undefined) continue;

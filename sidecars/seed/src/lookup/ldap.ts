@@ -4,7 +4,7 @@ import type { PlannedFile, PlanPart, RenderContext } from '../plan.ts';
 import { cfFile } from './cf.ts';
 
 // Table file names of the seed, so existing volumes and docs keep matching.
-export const LDAP_TABLES = {
+const LDAP_TABLES = {
   users: 'ldap-users.cf',
   aliases: 'ldap-aliases.cf',
   groups: 'ldap-groups.cf',
@@ -21,16 +21,16 @@ export function expandQuery(hostname: string | undefined, filter: string): [stri
 // Postfix LDAP lookups, each switched on by its own variables: mailboxes, aliases, and groups whose memberUid values
 // are expanded to mail. LDAP used for SASL only has no postfix table.
 export function renderLdapLookups(ctx: RenderContext): PlanPart {
-  const c = ctx.config;
-  const uses = ldapUses(c);
-  if (!c.LDAP_HOST || !c.LDAP_USER_BASE) return {};
-  const bind = c.LDAP_BIND_DN ? { bind: 'yes', bind_dn: c.LDAP_BIND_DN, bind_pw: c.LDAP_BIND_PW ?? '' } : { bind: 'no' };
-  const secret = !!c.LDAP_BIND_DN && !!c.LDAP_BIND_PW;
+  const { config } = ctx;
+  const uses = ldapUses(config);
+  if (!config.LDAP_HOST || !config.LDAP_USER_BASE) return {};
+  const bind = config.LDAP_BIND_DN ? { bind: 'yes', bind_dn: config.LDAP_BIND_DN, bind_pw: config.LDAP_BIND_PW ?? '' } : { bind: 'no' };
+  const secret = !!config.LDAP_BIND_DN && !!config.LDAP_BIND_PW;
   const table = (name: string, base: string, attr: string, filter: string, extra: Record<string, string> = {}) =>
     cfFile(
       join(ctx.paths.postfixConf, name),
       {
-        server_host: c.LDAP_HOST,
+        server_host: config.LDAP_HOST,
         search_base: base,
         version: '3',
         scope: 'sub',
@@ -44,19 +44,19 @@ export function renderLdapLookups(ctx: RenderContext): PlanPart {
   const ref = (name: string) => `ldap:${join(ctx.paths.postfixConf, name)}`;
   const files: PlannedFile[] = [];
   const postconfLists: Record<string, string[]> = {};
-  if (uses.includes('mailboxes') && c.LDAP_QUERY_FILTER_USER) {
-    files.push(table(LDAP_TABLES.users, c.LDAP_USER_BASE, c.LDAP_QUERY_ATTRS_USER ?? 'mail', c.LDAP_QUERY_FILTER_USER));
+  if (uses.includes('mailboxes') && config.LDAP_QUERY_FILTER_USER) {
+    files.push(table(LDAP_TABLES.users, config.LDAP_USER_BASE, config.LDAP_QUERY_ATTRS_USER ?? 'mail', config.LDAP_QUERY_FILTER_USER));
     postconfLists.virtual_mailbox_maps = [ref(LDAP_TABLES.users)];
   }
   const aliasMaps: string[] = [];
-  if (c.LDAP_QUERY_FILTER_ALIAS) {
-    files.push(table(LDAP_TABLES.aliases, c.LDAP_USER_BASE, 'mail', c.LDAP_QUERY_FILTER_ALIAS));
+  if (config.LDAP_QUERY_FILTER_ALIAS) {
+    files.push(table(LDAP_TABLES.aliases, config.LDAP_USER_BASE, 'mail', config.LDAP_QUERY_FILTER_ALIAS));
     aliasMaps.push(ref(LDAP_TABLES.aliases));
   }
-  if (c.LDAP_QUERY_FILTER_GROUP && c.LDAP_QUERY_FILTER_EXPAND) {
-    const groupBase = c.LDAP_GROUP_BASE ?? c.LDAP_USER_BASE;
-    files.push(table(LDAP_TABLES.groups, groupBase, 'memberUid', c.LDAP_QUERY_FILTER_GROUP));
-    files.push(table(LDAP_TABLES.expand, c.LDAP_USER_BASE, 'mail', ...expandQuery(c.HOSTNAME, c.LDAP_QUERY_FILTER_EXPAND)));
+  if (config.LDAP_QUERY_FILTER_GROUP && config.LDAP_QUERY_FILTER_EXPAND) {
+    const groupBase = config.LDAP_GROUP_BASE ?? config.LDAP_USER_BASE;
+    files.push(table(LDAP_TABLES.groups, groupBase, 'memberUid', config.LDAP_QUERY_FILTER_GROUP));
+    files.push(table(LDAP_TABLES.expand, config.LDAP_USER_BASE, 'mail', ...expandQuery(config.HOSTNAME, config.LDAP_QUERY_FILTER_EXPAND)));
     aliasMaps.push(ref(LDAP_TABLES.groups), ref(LDAP_TABLES.expand));
   }
   if (aliasMaps.length) postconfLists.virtual_alias_maps = aliasMaps;

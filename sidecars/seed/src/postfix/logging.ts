@@ -1,7 +1,7 @@
 import type { PlanPart, RenderContext } from '../plan.ts';
 
 // The postlogd service that writes maillog_file; without it postfix refuses a maillog_file setting.
-export const POSTLOG_ENTRY = 'postlog   unix-dgram n  -       n       -       1       postlogd';
+const POSTLOG_ENTRY = 'postlog   unix-dgram n  -       n       -       1       postlogd';
 
 // Postfix logs to the container's stdout (docker logs) through postlogd; SYSLOG_LEVEL 7 adds TLS session detail,
 // since postfix itself has no level filter.

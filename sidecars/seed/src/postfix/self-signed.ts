@@ -4,7 +4,7 @@ import forge from 'node-forge';
 import { certDnsNames, parseCert, parseKey, pemBlocks } from './pem.ts';
 
 // Lifetime of a generated certificate, and how long before expiry it is replaced.
-export const SELF_SIGNED_DAYS = 365;
+const SELF_SIGNED_DAYS = 365;
 export const RENEW_BEFORE_DAYS = 30;
 
 export interface SelfSigned {

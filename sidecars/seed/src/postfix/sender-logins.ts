@@ -7,7 +7,7 @@ import { completeAddress } from './domains.ts';
 import { TABLE_TYPE, tableText, withIndex } from './tables.ts';
 
 // Files of the sender check, next to main.cf.
-export const senderFiles = (postfixConf: string) => ({
+const senderFiles = (postfixConf: string) => ({
   owners: join(postfixConf, 'sender_logins'),
   self: join(postfixConf, 'sender_logins_self.pcre'),
   classes: join(postfixConf, 'sender_login_classes'),
@@ -33,20 +33,20 @@ function ownersOf(address: string, primary: string | undefined): string[] {
 // table), LDAP (the login attribute of the entry holding the address), and otherwise an address owned by the login
 // of the same name (pcre). Password-file logins (applications) are free unless SMTPD_SASL_SENDERS restricts them.
 export function renderSenderLogins(ctx: RenderContext): PlanPart {
-  const c = ctx.config;
+  const { config } = ctx;
   const f = senderFiles(ctx.paths.postfixConf);
-  const methods = ctx.variant === 'mini' ? [] : saslMethods(c);
+  const methods = ctx.variant === 'mini' ? [] : saslMethods(config);
   const stale = [...withIndex(f.owners), f.self, ...withIndex(f.classes), f.ldapUsers, f.ldapAliases, f.mysqlAliases];
-  if (!c.SMTPD_SASL_SENDER_CHECK || !methods.length)
+  if (!config.SMTPD_SASL_SENDER_CHECK || !methods.length)
     return { postconf: { smtpd_sender_login_maps: '', smtpd_sender_restrictions: '', smtpd_restriction_classes: '' }, remove: stale };
-  const primary = configuredDomain(c);
+  const primary = configuredDomain(config);
   const files: PlannedFile[] = [];
   const maps: string[] = [];
 
   const owners = new Map<string, Set<string>>();
   const add = (address: string, logins: string[]) => owners.set(address, new Set([...(owners.get(address) ?? []), ...logins]));
-  for (const b of c.MAIL_BOXES) add(b.address, ownersOf(b.address, primary));
-  for (const a of c.MAIL_ALIASES) {
+  for (const b of config.MAIL_BOXES) add(b.address, ownersOf(b.address, primary));
+  for (const a of config.MAIL_ALIASES) {
     if (a.alias.startsWith('@') || !primary) continue;
     const alias = completeAddress(a.alias, primary);
     add(
@@ -65,37 +65,37 @@ export function renderSenderLogins(ctx: RenderContext): PlanPart {
   }
 
   // LDAP logins (auth binds) are the entry's login attribute; the entry holding an address or alias owns it.
-  if (methods.includes('ldap') && c.LDAP_HOST && c.LDAP_USER_BASE && c.LDAP_QUERY_ATTRS_PASS) {
-    const bind = c.LDAP_BIND_DN ? { bind: 'yes', bind_dn: c.LDAP_BIND_DN, bind_pw: c.LDAP_BIND_PW ?? '' } : { bind: 'no' };
-    const secret = !!c.LDAP_BIND_DN;
+  if (methods.includes('ldap') && config.LDAP_HOST && config.LDAP_USER_BASE && config.LDAP_QUERY_ATTRS_PASS) {
+    const bind = config.LDAP_BIND_DN ? { bind: 'yes', bind_dn: config.LDAP_BIND_DN, bind_pw: config.LDAP_BIND_PW ?? '' } : { bind: 'no' };
+    const secret = !!config.LDAP_BIND_DN;
     const table = (path: string, filter: string) =>
       cfFile(
         path,
         {
-          server_host: c.LDAP_HOST,
-          search_base: c.LDAP_USER_BASE,
+          server_host: config.LDAP_HOST,
+          search_base: config.LDAP_USER_BASE,
           version: '3',
           scope: 'sub',
           query_filter: filter,
-          result_attribute: `${c.LDAP_QUERY_ATTRS_PASS?.attribute}, mail`,
+          result_attribute: `${config.LDAP_QUERY_ATTRS_PASS?.attribute}, mail`,
           ...bind,
         },
         secret,
       );
-    if (c.LDAP_QUERY_FILTER_USER) {
-      files.push(table(f.ldapUsers, c.LDAP_QUERY_FILTER_USER));
+    if (config.LDAP_QUERY_FILTER_USER) {
+      files.push(table(f.ldapUsers, config.LDAP_QUERY_FILTER_USER));
       maps.push(`ldap:${f.ldapUsers}`);
     }
-    if (c.LDAP_QUERY_FILTER_ALIAS) {
-      files.push(table(f.ldapAliases, c.LDAP_QUERY_FILTER_ALIAS));
+    if (config.LDAP_QUERY_FILTER_ALIAS) {
+      files.push(table(f.ldapAliases, config.LDAP_QUERY_FILTER_ALIAS));
       maps.push(`ldap:${f.ldapAliases}`);
     }
   }
 
   // SQL logins: an alias from MYSQL_QUERY_ALIAS belongs to its targets (logins named like the target address).
-  if (methods.includes('sql') && c.MYSQL_HOST && c.MYSQL_DATABASE && c.MYSQL_QUERY_ALIAS) {
-    const conn = { hosts: c.MYSQL_HOST, dbname: c.MYSQL_DATABASE, user: c.MYSQL_USER, password: c.MYSQL_PASSWORD };
-    files.push(cfFile(f.mysqlAliases, { ...conn, query: c.MYSQL_QUERY_ALIAS }, !!c.MYSQL_PASSWORD));
+  if (methods.includes('sql') && config.MYSQL_HOST && config.MYSQL_DATABASE && config.MYSQL_QUERY_ALIAS) {
+    const conn = { hosts: config.MYSQL_HOST, dbname: config.MYSQL_DATABASE, user: config.MYSQL_USER, password: config.MYSQL_PASSWORD };
+    files.push(cfFile(f.mysqlAliases, { ...conn, query: config.MYSQL_QUERY_ALIAS }, !!config.MYSQL_PASSWORD));
     maps.push(`mysql:${f.mysqlAliases}`);
   }
 
@@ -114,11 +114,11 @@ export function renderSenderLogins(ctx: RenderContext): PlanPart {
   // Logins listed in SMTPD_SASL_SENDERS (any method: password file, LDAP, SQL, remote IMAP) may use exactly their
   // patterns; the other password-file logins (applications) are free. check_sasl_access answers before the ownership
   // check, with OK or a class that accepts or refuses the sender.
-  const patterned = new Map((c.SMTPD_SASL_SENDERS ?? []).map((s) => [s.login, s.patterns]));
+  const patterned = new Map((config.SMTPD_SASL_SENDERS ?? []).map((s) => [s.login, s.patterns]));
   const classes: string[] = [];
   const classRows: (readonly [string, string])[] = [];
   const postconf: Record<string, string> = {};
-  for (const { user } of c.SMTPD_SASL_CLIENTAUTH ?? []) if (!patterned.has(user)) classRows.push([user, 'OK']);
+  for (const { user } of config.SMTPD_SASL_CLIENTAUTH ?? []) if (!patterned.has(user)) classRows.push([user, 'OK']);
   for (const [user, patterns] of patterned) {
     const n = classes.length + 1;
     const name = `mta_senders_${n}`;

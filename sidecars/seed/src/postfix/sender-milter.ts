@@ -5,17 +5,17 @@ import type { MasterEntry, PlanPart, RenderContext } from '../plan.ts';
 // The internal smtpd the sender milter asks whether a login owns an address: postfix's own envelope rules
 // (smtpd_sender_restrictions, smtpd_sender_login_maps, SMTPD_SASL_SENDERS classes from main.cf), given the login by
 // XCLIENT LOGIN. A unix socket in public/ (group postdrop); it takes no mail at all.
-export const SENDER_CHECK_SERVICE = 'mta-sender-check';
+const SENDER_CHECK_SERVICE = 'mta-sender-check';
 // The main.cf list the submission services' smtpd_milters expand; more milters (DKIM, DMARC) join the same list.
 export const SUBMISSION_MILTERS = 'mta_submission_milters';
 
 // What the sender-milter sidecar reads at start: where smtpd finds it, and where it finds the check service.
-export interface SenderMilterSettings {
+interface SenderMilterSettings {
   socket: string;
   check: string;
 }
 
-export const senderMilterSettings = (ctx: Pick<RenderContext, 'paths'>): SenderMilterSettings => ({
+const senderMilterSettings = (ctx: Pick<RenderContext, 'paths'>): SenderMilterSettings => ({
   socket: join(ctx.paths.senderMilterRun, 'milter.sock'),
   check: join(ctx.paths.postfixQueue, 'public', SENDER_CHECK_SERVICE),
 });
@@ -54,7 +54,7 @@ const CHECK_OPTIONS: Record<string, string> = {
   smtpd_client_auth_rate_limit: '0',
 };
 
-export const senderCheckEntry = (): MasterEntry => ({
+const senderCheckEntry = (): MasterEntry => ({
   service: SENDER_CHECK_SERVICE,
   type: 'unix',
   entry: [`${SENDER_CHECK_SERVICE} unix n - n - - smtpd`, ...Object.entries(CHECK_OPTIONS).map(([k, v]) => `  -o ${k}=${v}`)].join('\n'),
@@ -64,11 +64,11 @@ export const senderCheckEntry = (): MasterEntry => ({
 // own: the sender milter reads {auth_authen} and the headers and asks the check service. On with SASL and
 // SMTPD_SASL_SENDER_CHECK (the envelope rule it extends); the list stays defined (empty) whenever 465/587 exist.
 export function renderSenderMilter(ctx: RenderContext): PlanPart {
-  const c = ctx.config;
-  const methods = ctx.variant === 'mini' ? [] : saslMethods(c);
+  const { config } = ctx;
+  const methods = ctx.variant === 'mini' ? [] : saslMethods(config);
   const conf = ctx.paths.senderMilterConf;
   if (!methods.length) return { remove: [conf] };
-  if (!c.SMTPD_SASL_SENDER_CHECK) return { postconf: { [SUBMISSION_MILTERS]: '' }, remove: [conf] };
+  if (!config.SMTPD_SASL_SENDER_CHECK) return { postconf: { [SUBMISSION_MILTERS]: '' }, remove: [conf] };
   const settings = senderMilterSettings(ctx);
   return {
     postconf: { [SUBMISSION_MILTERS]: '' },

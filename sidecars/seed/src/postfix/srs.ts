@@ -24,10 +24,10 @@ const pcreQuote = (s: string): string => s.replace(/[.\\/^$|?*+()[\]{}]/g, (c) =
 // The domains whose senders are never rewritten: the SRS domain first (postsrsd's -d), then the other MAIL_DOMAIN
 // domains (-X). postsrsd compares them exactly, as the transport map below does.
 export function srsDomains(ctx: Pick<RenderContext, 'config'>): { domain: string; excluded: string[] } | undefined {
-  const c = ctx.config;
-  const domains = c.MAIL_DOMAIN ?? [];
-  const domain = c.SRS_DOMAIN ?? domains[0];
-  if (!c.SRS || !domain) return undefined;
+  const { config } = ctx;
+  const domains = config.MAIL_DOMAIN ?? [];
+  const domain = config.SRS_DOMAIN ?? domains[0];
+  if (!config.SRS || !domain) return undefined;
   return { domain, excluded: domains.filter((d) => d !== domain) };
 }
 

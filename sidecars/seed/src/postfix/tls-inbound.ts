@@ -19,7 +19,7 @@ export const selfSignedFiles = (dir: string) => ({
   key: join(dir, 'key.pem'),
 });
 
-export function selfSignedPlan(dir: string, keyPem: string, certPem: string): PlannedFile[] {
+function selfSignedPlan(dir: string, keyPem: string, certPem: string): PlannedFile[] {
   const f = selfSignedFiles(dir);
   return [
     { path: f.key, content: keyPem, mode: 0o600 },
@@ -67,10 +67,10 @@ function fromFiles(ctx: RenderContext, postconf: Record<string, string>, errors:
 // logins or mailboxes: AUTH on 465/587 and IMAP/POP3 logins never happen without TLS, and without a certificate they
 // could not happen at all.
 export function wantsSelfSigned(ctx: RenderContext): boolean {
-  const c = ctx.config;
-  if (c.SMTPD_USE_TLS) return true;
+  const { config } = ctx;
+  if (config.SMTPD_USE_TLS) return true;
   if (ctx.variant === 'mini') return false;
-  return saslMethods(c).length > 0 || dovecotDelivers(c);
+  return saslMethods(config).length > 0 || dovecotDelivers(config);
 }
 
 // Inbound TLS: user files when given, else a self-signed certificate for HOSTNAME + every MAIL_DOMAIN when

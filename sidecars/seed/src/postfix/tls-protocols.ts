@@ -2,7 +2,7 @@ import type { PlanPart } from '../plan.ts';
 
 // What no TLS session of ours may use: anonymous and NULL suites, export and single-DES, RC4, 3DES, MD5, static RSA
 // key exchange (no forward secrecy), and the exotic ones (PSK, SRP, IDEA, SEED, CAMELLIA, ARIA, DSS).
-export const TLS_EXCLUDED = 'aNULL, eNULL, EXPORT, DES, RC4, 3DES, MD5, PSK, SRP, IDEA, SEED, CAMELLIA, ARIA, aDSS, kRSA';
+const TLS_EXCLUDED = 'aNULL, eNULL, EXPORT, DES, RC4, 3DES, MD5, PSK, SRP, IDEA, SEED, CAMELLIA, ARIA, aDSS, kRSA';
 
 // The TLS profile of the SMTP server and client (LMTP inherits the client's): TLS 1.2 and later, strong suites only,
 // the server's cipher order, no client-initiated renegotiation. 465/587 use the mandatory settings (TLS required), port

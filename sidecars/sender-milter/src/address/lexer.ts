@@ -1,3 +1,4 @@
+import { ErrorCode, MtaError } from '@mta/shared';
 // Tokens of an RFC 5322 address header, read strictly: what a sender header needs (words, quoted strings, dots,
 // "<", ">", "@", ","), comments and folding skipped. Everything that only routing, groups or domain literals use
 // (":", ";", "[", "]") and every control character is refused here, so the parser never sees it.
@@ -7,8 +8,11 @@ export type Token =
   | { kind: 'quoted'; text: string; spaceBefore: boolean }
   | { kind: 'special'; text: '<' | '>' | '@' | ',' | '.'; spaceBefore: boolean };
 
-export class AddressSyntaxError extends Error {
-  readonly code = 'E_ADDRESS_SYNTAX';
+// An MtaError (E_PARSE) of its own class, so the parser's callers can tell a bad address from a bug.
+export class AddressSyntaxError extends MtaError {
+  constructor(message: string) {
+    super(ErrorCode.Parse, message);
+  }
 }
 
 // Nested comments deeper than this are refused (RFC 5322 sets no bound; nobody needs one).
@@ -24,7 +28,7 @@ const isAtext = (c: number) =>
   c >= 0x80;
 
 // Folding: a line break followed by white space is white space; any other line break or control is an error.
-export function unfold(value: string): string {
+function unfold(value: string): string {
   return value.replace(/\r?\n(?=[ \t])/g, '').replace(/(?:\r?\n)+$/, '');
 }
 

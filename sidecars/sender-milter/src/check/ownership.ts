@@ -1,11 +1,15 @@
+import { ErrorCode, MtaError } from '@mta/shared';
 import { xtext } from '../address/external.ts';
 import { SmtpCheckError, type SmtpReply, SmtpSession } from './smtp-session.ts';
 
 // What postfix said about one address for one login.
 export type Ownership = { owned: true } | { owned: false; reply: string };
 
-export class CheckUnavailable extends Error {
-  readonly code = 'E_SENDER_CHECK';
+// The check service cannot answer now (the message is deferred, not refused).
+export class CheckUnavailable extends MtaError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.Unavailable, message, options);
+  }
 }
 
 export interface OwnershipOptions {
@@ -34,7 +38,7 @@ export class OwnershipCheck {
   private waiters: ((p: Pooled | undefined) => void)[] = [];
   private closed = false;
 
-  constructor(private readonly o: OwnershipOptions) {}
+  constructor(private readonly opts: OwnershipOptions) {}
 
   // `addresses` in SMTP (external) form; one answer per address, in order.
   async owns(login: string, addresses: readonly string[]): Promise<Ownership[]> {
@@ -89,14 +93,14 @@ export class OwnershipCheck {
       this.open--;
       return this.acquire();
     }
-    if (this.open >= (this.o.sessions ?? 4)) {
+    if (this.open >= (this.opts.sessions ?? 4)) {
       const next = await new Promise<Pooled | undefined>((r) => this.waiters.push(r));
       if (!next) throw new CheckUnavailable('no session to the check service');
       return next;
     }
     this.open++;
     try {
-      const smtp = await SmtpSession.open(this.o.socket, this.o.timeoutMs ?? 15_000);
+      const smtp = await SmtpSession.open(this.opts.socket, this.opts.timeoutMs ?? 15_000);
       expect(await smtp.reply(), 220, 'greeting');
       expect(await smtp.command('EHLO sender-milter'), 250, 'EHLO');
       return { smtp };
@@ -115,7 +119,7 @@ export class OwnershipCheck {
     s.idle = setTimeout(() => {
       this.idle = this.idle.filter((x) => x !== s);
       this.discard(s);
-    }, this.o.idleMs ?? 60_000);
+    }, this.opts.idleMs ?? 60_000);
     s.idle.unref();
     this.idle.push(s);
   }

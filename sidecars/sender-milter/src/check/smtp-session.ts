@@ -1,12 +1,16 @@
 import { createConnection, type Socket } from 'node:net';
+import { ErrorCode, MtaError } from '@mta/shared';
 
 export interface SmtpReply {
   code: number;
   text: string;
 }
 
-export class SmtpCheckError extends Error {
-  readonly code = 'E_SENDER_CHECK';
+// The session to the check service broke (closed, timed out, a reply that makes no sense): worth one new session.
+export class SmtpCheckError extends MtaError {
+  constructor(message: string) {
+    super(ErrorCode.Protocol, message);
+  }
 }
 
 const MAX_REPLY = 64 * 1024;

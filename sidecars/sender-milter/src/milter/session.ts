@@ -65,7 +65,7 @@ export class MilterSession {
 
   constructor(
     private readonly send: (b: Buffer) => void,
-    private readonly o: SessionOptions,
+    private readonly opts: SessionOptions,
   ) {}
 
   // Handles one packet; resolves once its reply (if any) is sent. Throws MilterProtocolError on nonsense.
@@ -133,9 +133,9 @@ export class MilterSession {
   private onHeader(data: Buffer): void {
     const [rawName = '', value = ''] = cstrings(data);
     const name = rawName.trim().toLowerCase();
-    if (!this.o.keep(name)) return;
-    if (this.fields.length >= this.o.maxFields) this.overflow ??= 'count';
-    else if (value.length > this.o.maxFieldBytes) this.overflow ??= 'length';
+    if (!this.opts.keep(name)) return;
+    if (this.fields.length >= this.opts.maxFields) this.overflow ??= 'count';
+    else if (value.length > this.opts.maxFieldBytes) this.overflow ??= 'length';
     else this.fields.push({ name, value });
   }
 
@@ -143,9 +143,9 @@ export class MilterSession {
     const login = LOGIN_MACROS.map((n) => this.macros.get(n)).find((v) => v !== undefined && v !== '');
     const queueId = QUEUE_ID_MACROS.map((n) => this.macros.get(n)).find((v) => v !== undefined && v !== '');
     try {
-      return await this.o.decide({ login, queueId, headers: this.fields, overflow: this.overflow });
+      return await this.opts.decide({ login, queueId, headers: this.fields, overflow: this.overflow });
     } catch (e) {
-      this.o.onError?.(e as Error);
+      this.opts.onError?.(e as Error);
       return TEMPFAIL;
     }
   }

@@ -1,3 +1,4 @@
+import { ErrorCode, MtaError } from '@mta/shared';
 // The Sendmail milter protocol as postfix speaks it (protocol version 6; postfix's milter8.c and libmilter's
 // mfdef.h are the references). A packet is a 32-bit big-endian length, a command byte and length-1 bytes of data.
 
@@ -76,8 +77,11 @@ export interface Packet {
   data: Buffer;
 }
 
-export class MilterProtocolError extends Error {
-  readonly code = 'E_MILTER_PROTOCOL';
+// postfix sent what the milter protocol does not allow: the connection is dropped.
+export class MilterProtocolError extends MtaError {
+  constructor(message: string) {
+    super(ErrorCode.Protocol, message);
+  }
 }
 
 // Cuts a byte stream into packets. A length of zero or above `maxPacket` cannot be resynchronised: it throws, and

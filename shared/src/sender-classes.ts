@@ -6,7 +6,7 @@ export const SENDER_FIELDS = ['from', 'sender', 'resent-from', 'resent-sender'] 
 export type SenderField = (typeof SENDER_FIELDS)[number];
 
 // Why a message was refused (5.7.1) or deferred (4.7.1).
-export const REASONS = [
+export const SENDER_REASONS = [
   'not-owned',
   'several-fields',
   'several-addresses',
@@ -17,6 +17,6 @@ export const REASONS = [
   'no-login',
   'check-unavailable',
 ] as const;
-export type Reason = (typeof REASONS)[number];
+export type SenderReason = (typeof SENDER_REASONS)[number];
 
 export const isSenderField = (name: string): name is SenderField => (SENDER_FIELDS as readonly string[]).includes(name);

@@ -1,4 +1,4 @@
-import { isDnsLabel, isDomain } from '@mta/shared';
+import { isDnsLabel, isDomain } from '../env/checks.ts';
 
 const KEY_SUFFIX = '.privkey.pem';
 
