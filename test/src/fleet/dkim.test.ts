@@ -233,7 +233,7 @@ describe('dkim-keys in fleet mode', () => {
     for (const n of [f, g]) assert.equal(await readFile(keyFile(n.root, 'f.test'), 'utf8'), mine, `${n.name} kept its key`);
     await assert.rejects(readFile(keyFile(g.root, 'other.test')), /ENOENT/);
     // The nodes wrote their signed key back over the forgeries.
-    await eventually(async () => (await bucketValue(f.nc, 'f.test.default')) === mine, 5000, 'bucket healed');
+    await eventually(async () => (await bucketValue(f.nc, 'f.test.default')) === mine, 15_000, 'bucket healed');
   });
 
   test('`mta fleet retire` of a key: every node drops it and the fleet settles on one new key', async () => {

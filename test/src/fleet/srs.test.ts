@@ -5,11 +5,11 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { runCli } from '@mta/cli/program';
 import { runDkimKeys } from '@mta/dkim-keys/service';
 import { postsrsdArgs } from '@mta/seed/postfix/srs';
 import { createLogger, FleetIdentity, mtaPaths, openBucket, openEntry, SRS_BUCKET, seal } from '@mta/shared';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { runCli } from '../../../cli/src/program.ts';
 import {
   eventually,
   type FleetNats,
