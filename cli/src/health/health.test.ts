@@ -3,6 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { after, test } from 'node:test';
 import { amavisPort, healthChecks, milterTargets, saslSockets, tcpTableTargets } from './checks.ts';
 import { probe } from './probe.ts';
+import { healthVariant } from './variant.ts';
 
 const base = { contentFilter: '', clamdConf: undefined, queueDirectory: '/q', saslEnabled: 'no', saslPath: '', masterParams: '' };
 
@@ -125,4 +126,14 @@ test('probe: a greeting passes, a wrong one, silence and a refused port fail nam
   assert.match((await probe({ host: '127.0.0.1', port: silent }, { ...smtp, timeoutMs: 100 })) ?? '', /no answer within 100 ms/);
   assert.equal(await probe({ host: '127.0.0.1', port: pong }, { send: 'nPING\n', expect: /PONG/, what: 'clamd' }), undefined);
   assert.match((await probe({ path: '/nonexistent/sock' }, smtp)) ?? '', /^smtp: ENOENT/);
+});
+
+test('the variant comes from the effective configuration, else from the image marker', () => {
+  const files = (f: Record<string, string>) => (path: string) => f[path];
+  const marker = { '/usr/share/mta/variant': 'full\n' };
+  assert.equal(healthVariant(files({ ...marker, '/srv/etc/mta/effective.json': '{"variant":"base"}' })), 'base');
+  assert.equal(healthVariant(files(marker)), 'full');
+  assert.equal(healthVariant(files({ ...marker, '/srv/etc/mta/effective.json': '{' })), 'full');
+  assert.equal(healthVariant(files({ ...marker, '/srv/etc/mta/effective.json': '{"variant":7}' })), 'full');
+  assert.equal(healthVariant(files({})), 'mini');
 });

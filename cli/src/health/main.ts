@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { healthChecks } from './checks.ts';
 import { probe } from './probe.ts';
+import { healthVariant } from './variant.ts';
 
 const postconf = (...args: string[]): string => {
   try {
@@ -21,7 +22,7 @@ const read = (path: string): string | undefined => {
   }
 };
 
-const variant = read('/usr/share/mta/variant')?.trim() ?? 'mini';
+const variant = healthVariant(read);
 const checks = healthChecks({
   variant,
   contentFilter: variant === 'full' ? postconf('-h', 'content_filter') : '',
