@@ -13,6 +13,8 @@ export function mtaPaths(root: string) {
     srvVar: p('srv/var'),
     // The effective configuration (shared/src/effective/): written by the seed once per seeding, read by every process.
     effective: p('srv/etc/mta/effective.json'),
+    // Digests of what seeding applied that the effective file cannot hold (secrets, pass-through variables): root 0600.
+    seededInputs: p('srv/etc/mta/seeded-inputs.json'),
     // Pristine daemon configs shipped in the image; FORCE_CONFIG re-renders from these.
     pristine: p('usr/share/mta/pristine'),
     postfixConf: p('etc/postfix'),

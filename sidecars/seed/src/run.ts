@@ -23,6 +23,7 @@ import { postfixBase } from './apply/base.ts';
 import { clearStaleTemps, commitPlan, prepareTables } from './apply/commit.ts';
 import { lockedStart } from './apply/effective.ts';
 import { dovecotParamNames, postfixParamNames } from './apply/facts.ts';
+import { seededInputValues, writeSeededInputs } from './apply/seeded-inputs.ts';
 import { stagePostfix } from './apply/stage.ts';
 import { renderContext } from './context.ts';
 import { passesToDovecot } from './dovecot/passthrough.ts';
@@ -100,7 +101,7 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
   const parsed = opts.parsed ?? parseEnv(opts.env, { variant: opts.variant });
   if (!gate.run) {
     const changed = await renewSelfSignedIfDue(paths, now, opts.log);
-    await lockedStart({ parsed, paths, variant: opts.variant, root: opts.root, now, log: opts.log });
+    await lockedStart({ parsed, paths, variant: opts.variant, root: opts.root, now, log: opts.log, postfixParams: postfixParamNames });
     return done({ status: 'skipped', errors: [], warnings: [], changed, domains: [] });
   }
   const envWarnings = parsed.warnings.map(formatIssue);
@@ -140,6 +141,7 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
     paths.effective,
     buildEffective({ config: parsed.config, variant: opts.variant, root: opts.root, now, source: 'seeding' }),
   );
+  await writeSeededInputs(paths.seededInputs, seededInputValues(parsed.config, parsed.env, postfixParams));
   await fsOp('remove', gate.unlockFile, () => rm(gate.unlockFile, { force: true }));
   await fsyncDir(dirname(gate.unlockFile)).catch(() => undefined);
   phase('commit');

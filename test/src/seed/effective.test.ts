@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -103,4 +103,54 @@ test('a /srv seeded by an earlier version gets its effective configuration at th
   assert.deepEqual(e?.facts.trustedProxies, ['192.0.2.10']);
   assert.deepEqual(e?.facts.mynetworks, ['127.0.0.0/8', '198.51.100.0/24']);
   assert.equal(e?.facts.services.proxyGate, true);
+});
+
+test('a changed secret or pass-through variable is named as not applied, by name only; the digests are root-only', async () => {
+  const r = await tempRoot('mta-effective-inputs-');
+  try {
+    prepareSeedRoot(r.dir);
+    const vars = (relayPassword: string, extra: Record<string, string>) => ({
+      ...testInstanceEnv(r.dir),
+      MTA_ROOT: r.dir,
+      MAIL_DOMAIN: 'example.com',
+      RELAYHOST: '[relay.example.net]:587',
+      SMTP_RELAY_HOSTAUTH: `[relay.example.net]:587 mx:${relayPassword}`,
+      DISABLE_VRFY_COMMAND: 'yes',
+      ...extra,
+    });
+    const run = async (e: Record<string, string>) => {
+      const lines: string[] = [];
+      const result = await runSeed({ env: e, root: r.dir, variant: 'mini', log: memoryLogger(lines), gateways: [] });
+      return {
+        result,
+        lines,
+        told: lines.map((l) => JSON.parse(l) as { event: string; variables?: string[] }).find((l) => l.event === 'seed.not_applied'),
+      };
+    };
+    const first = await run(vars('first-secret-31', {}));
+    assert.equal(first.result.status, 'applied', JSON.stringify(first.result));
+    const file = mtaPaths(r.dir).seededInputs;
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    const digests = readFileSync(file, 'utf8');
+    assert.ok(!digests.includes('first-secret-31'));
+    // Seeded secrets and every variable that passed through to postfix (the test instance's own among them); never ours.
+    const names = Object.keys(JSON.parse(digests).digests);
+    for (const n of ['DISABLE_VRFY_COMMAND', 'RELAYHOST', 'SMTP_RELAY_HOSTAUTH']) assert.ok(names.includes(n), names.join());
+    assert.ok(!names.includes('MAIL_DOMAIN'));
+
+    // The same environment again: nothing to tell.
+    assert.equal((await run(vars('first-secret-31', {}))).told, undefined);
+    // The relay password changed, a pass-through variable changed and one added: named, never their values.
+    const next = await run(vars('second-secret-32', { DISABLE_VRFY_COMMAND: 'no', SMTPD_HELO_REQUIRED: 'yes' }));
+    assert.equal(next.result.status, 'skipped');
+    assert.deepEqual(next.told?.variables, ['DISABLE_VRFY_COMMAND', 'SMTPD_HELO_REQUIRED', 'SMTP_RELAY_HOSTAUTH']);
+    assert.ok(!next.lines.join('\n').includes('second-secret-32'));
+    // postfix still runs on the seeded password until FORCE_CONFIG.
+    assert.match(readFileSync(join(mtaPaths(r.dir).postfixConf, 'sasl_passwd'), 'utf8'), /mx:first-secret-31/);
+    const forced = await run(vars('second-secret-32', { DISABLE_VRFY_COMMAND: 'no', SMTPD_HELO_REQUIRED: 'yes', FORCE_CONFIG: 'yes' }));
+    assert.equal(forced.result.status, 'applied');
+    assert.equal((await run(vars('second-secret-32', { DISABLE_VRFY_COMMAND: 'no', SMTPD_HELO_REQUIRED: 'yes' }))).told, undefined);
+  } finally {
+    await r.cleanup();
+  }
 });

@@ -8,6 +8,7 @@ import {
   type Variant,
   writeEffective,
 } from '@mta/shared';
+import { changedInputs, readSeededInputs, seededInputValues, writeSeededInputs } from './seeded-inputs.ts';
 import { seededNetworks } from './seeded-networks.ts';
 
 export interface LockedStart {
@@ -17,6 +18,19 @@ export interface LockedStart {
   root: string;
   now: Date;
   log: Logger;
+  // The postfix parameter names (`postconf -d`): which variables pass through to postfix.
+  postfixParams: () => Promise<ReadonlySet<string>>;
+}
+
+// Secrets and pass-through variables changed since seeding, by name. A /srv without the digests (seeded before they
+// were kept) gets them from this environment.
+async function changedSinceSeeding(s: LockedStart): Promise<string[]> {
+  if (!s.parsed.ok) return [];
+  const values = seededInputValues(s.parsed.config, s.parsed.env, await s.postfixParams());
+  const seeded = await readSeededInputs(s.paths.seededInputs);
+  if (seeded) return changedInputs(seeded, values);
+  await writeSeededInputs(s.paths.seededInputs, values);
+  return [];
 }
 
 // A start without seeding. A /srv seeded by an earlier version has no effective configuration yet: it gets one from
@@ -35,7 +49,7 @@ export async function lockedStart(s: LockedStart): Promise<string[]> {
       'no effective configuration yet (seeded by an earlier version): written from this environment and the seeded relay trust and proxies; nothing seeded again',
     );
   }
-  const changed = notApplied(s.parsed.config, effective);
+  const changed = [...notApplied(s.parsed.config, effective), ...(await changedSinceSeeding(s))].sort();
   if (changed.length)
     s.log.warn(
       { event: 'seed.not_applied', variables: changed, seededAt: effective.seededAt },

@@ -6,6 +6,10 @@ const PREFIX = 'DOVECOT_';
 const passed = (name: string, value: string | undefined): value is string =>
   name.startsWith(PREFIX) && value !== undefined && !name.endsWith('__FILE');
 
+// The variables meant for dovecot (DOVECOT_X), known setting or not.
+export const dovecotPassed = (env: RawEnv): [name: string, value: string][] =>
+  Object.entries(env).filter((e): e is [string, string] => passed(e[0], e[1]));
+
 // Whether any variable is meant for dovecot: only then does the seed need dovecot's setting names (a process start).
 export const passesToDovecot = (env: RawEnv): boolean => Object.entries(env).some(([n, v]) => passed(n, v));
 

@@ -1,4 +1,4 @@
-import { isVarName } from '@mta/shared';
+import { isVarName, type RawEnv } from '@mta/shared';
 import type { PlanPart, RenderContext } from '../plan.ts';
 
 // Parameters postfix computes itself or that would move the config out from under the seed.
@@ -6,15 +6,21 @@ const RESERVED = new Set(['config_directory', 'process_id', 'process_name', 'mai
 
 // The seed's generic rule: any UPPERCASE variable whose lowercase name is a postfix parameter is applied as is.
 // Our own variables (MAIL_*, SMTPD_USE_TLS, MESSAGE_SIZE_LIMIT, …) are excluded: their renderers handle them.
+export function postfixPassthrough(env: RawEnv, postfixParams: ReadonlySet<string>): [name: string, value: string][] {
+  return Object.entries(env).filter((e): e is [string, string] => {
+    const [name, value] = e;
+    if (value === undefined || !/^[A-Z][A-Z0-9_]*$/.test(name) || isVarName(name)) return false;
+    const param = name.toLowerCase();
+    return postfixParams.has(param) && !RESERVED.has(param);
+  });
+}
+
 export function renderPassthrough(ctx: RenderContext): PlanPart {
   const postconf: Record<string, string> = {};
   const errors: PlanPart['errors'] = [];
-  for (const [name, value] of Object.entries(ctx.env)) {
-    if (value === undefined || !/^[A-Z][A-Z0-9_]*$/.test(name) || isVarName(name)) continue;
-    const param = name.toLowerCase();
-    if (!ctx.postfixParams.has(param) || RESERVED.has(param)) continue;
+  for (const [name, value] of postfixPassthrough(ctx.env, ctx.postfixParams)) {
     if (/[\r\n]/.test(value)) errors.push({ variable: name, message: 'contains a line break; expected a single-line postfix value' });
-    else postconf[param] = value.trim();
+    else postconf[name.toLowerCase()] = value.trim();
   }
   return { postconf, errors };
 }
