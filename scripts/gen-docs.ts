@@ -1,10 +1,11 @@
 // `npm run docs` writes the generated pages (docs/configuration.md from the env schema, docs/metrics.md from the
-// metrics sidecar's families, docs/benchmarks.md and the
+// metrics sidecar's families, docs/benchmarks.md with its curves as docs/bench/*.svg, and the
 // README's figures block from bench/results); `--check` exits 1 naming each stale page, so CI fails when a committed page drifts.
 // Usage: gen-docs.ts [--check] [--dir docsDir] [--bench resultsDir]
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { type BenchResult, renderBenchmarksMd } from '../bench/src/report/benchmarks.ts';
+import { curvePages } from '../bench/src/report/curve-pages.ts';
 import { renderReadmeFigures, spliceReadme } from '../bench/src/report/readme-figures.ts';
 import { docsDrift, renderConfigurationMd } from '../cli/src/docs/markdown.ts';
 import { renderMetricsMd } from '../cli/src/docs/metrics.ts';
@@ -45,6 +46,8 @@ const pages = [
     path: join(dir, 'metrics.md'),
     text: renderMetricsMd(Object.values(SPECS), readFileSync(join(root, 'examples/prometheus/alerts.yml'), 'utf8')),
   },
+  // The scale curves as pictures (docs/bench/*.svg), linked from docs/benchmarks.md.
+  ...curvePages(benchResults()).map((c) => ({ path: join(dir, c.file), text: c.text })),
   ...(readmeText === undefined || dir !== join(root, 'docs') ? [] : [{ path: readmePath, text: readmeText }]),
 ];
 const shown = (p: string) => relative(process.cwd(), p) || p;
@@ -65,7 +68,9 @@ if (args.includes('--check')) {
   if (stale.length) process.exit(1);
   process.stdout.write(`${pages.map((p) => shown(p.path)).join(', ')} up to date\n`);
 } else {
-  mkdirSync(dir, { recursive: true });
-  for (const p of pages) writeFileSync(p.path, p.text);
+  for (const p of pages) {
+    mkdirSync(dirname(p.path), { recursive: true });
+    writeFileSync(p.path, p.text);
+  }
   process.stdout.write(`wrote ${pages.map((p) => shown(p.path)).join(', ')}\n`);
 }

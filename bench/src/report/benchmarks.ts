@@ -1,5 +1,6 @@
 import { cell, code } from '@mta/cli/docs/markup';
 import { type BenchInfo, CATALOG } from './catalog.ts';
+import { curveFile, curvesOf } from './curve-pages.ts';
 import { judge } from './targets.ts';
 
 // One bench/results/*.json as written by a benchmark: `bench` names it, `at` dates it, the rest are its figures.
@@ -28,6 +29,16 @@ function section(name: string, info: BenchInfo | undefined, found?: { file: stri
       '| target | value | required | met |',
       '|---|---|---|---|',
       ...verdicts.map((v) => `| ${cell(v.figure)} | ${v.value ?? 'missing'} | ${cell(v.target)} | ${v.met ? 'yes' : '**no**'} |`),
+      '',
+    );
+  const curves = curvesOf(data);
+  if (curves.length)
+    out.push(
+      ...curves.map(([n, c]) => `![${c.valueLabel} against ${c.sizeLabel}: exponent ${c.exponent}](${curveFile(name, n)})`),
+      '',
+      '| curve | size | median | runs |',
+      '|---|---|---|---|',
+      ...curves.flatMap(([n, c]) => c.points.map((p) => `| ${cell(n)} | ${p.size} | ${p.value} | ${cell(p.runs.join(', '))} |`)),
       '',
     );
   const rows = figures(data).filter(([k]) => !['bench', 'at', 'conditions', 'meetsTargets'].includes(k));

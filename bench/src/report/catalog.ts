@@ -46,6 +46,19 @@ export const CATALOG: Record<string, BenchInfo> = {
       atMost('postfixReloads', 0),
     ],
   },
+  'guard-scale': {
+    measures:
+      "How the guard's cost grows with the bans in force (100, 10,000 and 100,000): applying one more ban (written as `mta guard ban` writes it) until postfix's own table answers for it, postfix's lookup per key in that table, the guard's cold start, and its peak RSS. Each curve's growth exponent is the slope of log cost against log size.",
+    limits:
+      'Applying a ban is one `postmap -i` into an lmdb table (a B+tree: a lookup or an insert is logarithmic) and one dovecot shard; the start reads every ban file once and builds both tables in one bulk transaction each.',
+    targets: [
+      atMost('curves.applyBan.exponent', 0.2),
+      atMost('curves.lookup.exponent', 0.2),
+      atMost('curves.coldStart.exponent', 1.1),
+      atMost('curves.peakRss.exponent', 1.1),
+      atMost('largest.peakRssMB', 100, ' MB'),
+    ],
+  },
   'image-sizes': {
     measures: 'The size of each image variant, written by scripts/build-image.',
     limits: 'The Debian packages each variant needs (Perl, SpamAssassin and ClamAV in full). No target: reported.',
@@ -95,6 +108,18 @@ export const CATALOG: Record<string, BenchInfo> = {
       'Before (3.4× on the first start): 15 process starts per run (postconf -d, doveconf -d, postconf -e for the check copy, `postfix status` under script(1): script, bash, postfix, postfix-script, postconf, master -t and postlog; postconf -h and postconf -M for the postlog check; one postmap per table) and two fsyncs per written file, one file after the other.',
       'Now: postconf -d (doveconf -d only when a DOVECOT_* variable is set), one postfix run whose postfix-script is true(1) in the scratch copy (the same parameter checks; script(1) only to report why a config was rejected), the postlog check and the check copy written in-process; the changed tables indexed under temp names while postfix validates (one postmap each, side by side; a refused config drops them); files written side by side, each as soon as its directories exist, with one fsync each plus one per directory.',
       'An unchanged re-run validates the same way and compares every file and table by content: nothing is written, no postmap runs.',
+    ],
+  },
+  'seed-scale': {
+    measures:
+      'How seeding grows with the tables: the seed as shipped (bundle, launcher flags, one process per run), with 1,000, 10,000 and 100,000 mailboxes plus as many aliases given as MAIL_BOXES__FILE / MAIL_ALIASES__FILE, on a fresh root (first start) and again with FORCE_CONFIG and nothing changed; each against a plain `postmap` of the same two table sources in the same run, and its peak RSS.',
+    limits:
+      "Parsing and validating every address, postfix's staged check, and `postmap` of the two tables under temp names (the floor the ratio is taken against); an unchanged re-run renders and compares but writes nothing. At 1,000 the process start (~0.1 s) dominates, so the ratio there says little; the target is at the largest size.",
+    targets: [
+      atMost('curves.firstStart.exponent', 1.1),
+      atMost('curves.unchangedRerun.exponent', 1.1),
+      atMost('largest.firstVsPostmap', 3, '×'),
+      atMost('largest.peakRssMB', 100, ' MB'),
     ],
   },
   'spamd-learn': {
