@@ -38,6 +38,12 @@ const HEADLINES: Record<string, (j: Json) => string> = {
     `fleet learning, node A publishes → node B learned: p50 ${num(j, 'latencyMs.p50')} ms, p99 ${num(j, 'latencyMs.p99')} ms`,
   'fleet-failover': (j) =>
     `fleet failover, one of three NATS servers killed → every node watching again: p50 ${num(j, 'failoverMs.p50')} ms, p99 ${num(j, 'failoverMs.p99')} ms over ${num(j, 'rounds')} failovers (target max ${target('fleet-failover', 'failoverMs.max')})`,
+  'guard-scale': (j) =>
+    `guard with up to ${num(j, 'largest.bans')} bans in force, growth exponents: one ban applied ${num(j, 'curves.applyBan.exponent')}, postfix lookup ${num(j, 'curves.lookup.exponent')} (targets ${target('guard-scale', 'curves.applyBan.exponent')}), cold start ${num(j, 'curves.coldStart.exponent')}; peak RSS ${num(j, 'largest.peakRssMB')} MB (target ${target('guard-scale', 'largest.peakRssMB')})`,
+  'seed-scale': (j) =>
+    `seed of up to ${num(j, 'largest.mailboxes')} mailboxes + as many aliases: growth exponent ${num(j, 'curves.firstStart.exponent')} (target ${target('seed-scale', 'curves.firstStart.exponent')}), ${num(j, 'largest.firstVsPostmap')}× a plain postmap at the largest (target ${target('seed-scale', 'largest.firstVsPostmap')}); peak RSS ${num(j, 'largest.peakRssMB')} MB (target ${target('seed-scale', 'largest.peakRssMB')})`,
+  'metrics-scale': (j) =>
+    `/metrics with up to ${num(j, 'largest.deferred')} deferred messages, cache off: growth exponent ${num(j, 'curves.scrape.exponent')} (target ${target('metrics-scale', 'curves.scrape.exponent')}), ${num(j, 'largest.scrapeMs')} ms at the largest (target ${target('metrics-scale', 'largest.scrapeMs')}); peak RSS ${num(j, 'largest.peakRssMB')} MB`,
   startup: (j) =>
     `cold start to SMTP 220: mini ${num(j, 'variants.mini.medianMs')} ms (target ${target('startup', 'variants.mini.medianMs')}), full ${num(j, 'variants.full.medianMs')} ms (target ${target('startup', 'variants.full.medianMs')}); idle RSS in the image: acme-watch ${num(j, 'idle.sidecars.acme-watch.rssMB')} MB, dkim-keys ${num(j, 'idle.sidecars.dkim-keys.rssMB')} MB, spamd-learn ${num(j, 'idle.sidecars.spamd-learn.rssMB')} MB (bare node ${num(j, 'idle.bareNodeMB')} MB, target ${target('startup', 'idle.sidecars.spamd-learn.rssMB')})`,
   submission: (j) =>
