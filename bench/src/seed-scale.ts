@@ -1,6 +1,6 @@
 // bench/seed-scale: how seeding grows with the tables (1,000, 10,000 and 100,000 mailboxes plus as many aliases, by
 // default). The seed runs as shipped (the image's bundle, the launcher's flags, a process per run, the lists given as
-// MAIL_BOXES__FILE / MAIL_ALIASES__FILE as an operator with that many would), on a fresh root: the first start, then
+// MAIL_BOXES__FILE / MAIL_ALIASES__FILE as an operator with that many would, a local bus up), on a fresh root: the first start, then
 // an unchanged re-run with FORCE_CONFIG; the baseline of the same run is a plain `postmap` of the same two table
 // sources. Wall time and peak RSS per process from /usr/bin/time. Each curve gets its growth exponent (curves.ts).
 // Writes bench/results/seed-scale.json; targets in report/catalog.ts.
@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleSidecars, launcher } from '@mta/test/harness/bundle';
-import { prepareSeedRoot, tempRoot, testInstanceEnv } from '@mta/test/harness/index';
+import { prepareSeedRoot, startNats, tempRoot, testInstanceEnv } from '@mta/test/harness/index';
 import { curveOf, median } from './report/curves.ts';
 import { resultHeader } from './report/header.ts';
 import { writeResult } from './report/write.ts';
@@ -19,6 +19,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const work = await tempRoot('mta-bench-seed-scale-');
 const SEED = bundleSidecars(join(work.dir, 'bundle'), ['seed']).seed as string;
 const { nodeFlags, env: launcherEnv } = launcher();
+// The local bus, as in the image (the seed announces its outcome on it; with no bus it waits for one before exiting).
+const nats = await startNats();
 
 // One process under /usr/bin/time: its wall time (ms) and peak RSS (MB).
 function timed(cmd: string[], env: Record<string, string>): { ms: number; rssMB: number } {
@@ -56,7 +58,7 @@ try {
         ...testInstanceEnv(root),
         MTA_ROOT: root,
         MTA_VARIANT: 'full',
-        NATS_URL: 'nats://127.0.0.1:1',
+        NATS_URL: nats.url,
         MAIL_DOMAIN: 'example.com example.net',
         MAIL_BOXES__FILE: join(lists, 'boxes'),
         MAIL_ALIASES__FILE: join(lists, 'aliases'),
@@ -88,6 +90,7 @@ try {
     console.log(`seed-scale: ${size} mailboxes + ${size} aliases done`);
   }
 } finally {
+  await nats.stop();
   await work.cleanup();
 }
 

@@ -125,7 +125,7 @@ export const CATALOG: Record<string, BenchInfo> = {
     measures:
       'How seeding grows with the tables: the seed as shipped (bundle, launcher flags, one process per run), with 1,000, 10,000 and 100,000 mailboxes plus as many aliases given as MAIL_BOXES__FILE / MAIL_ALIASES__FILE, on a fresh root (first start) and again with FORCE_CONFIG and nothing changed; each against a plain `postmap` of the same two table sources in the same run, and its peak RSS.',
     limits:
-      "Parsing and validating every address, postfix's staged check, and `postmap` of the two tables under temp names (the floor the ratio is taken against); an unchanged re-run renders and compares but writes nothing. A fixed ~2 s per process dominates up to 10,000 (2.1 s at 1,000 against 0.05 s of postmap; not profiled yet: the seed's bus connection and Razor steps are the suspects), so the target is judged at the largest size, where it is still missed (7.7×), as is the peak RSS (208 MB: every address held as parsed objects).",
+      "Parsing and validating every address, postfix's staged check, and `postmap` of the two tables under temp names (the floor the ratio is taken against); an unchanged re-run renders and compares but writes nothing. A fixed ~0.65 s per process (node start, postconf -d, the staged postfix check, the announcement on the local bus; without a bus the seed waited 1.4 s more for one) dominates up to 10,000, so the target is judged at the largest size, where it is still missed (6.2×), as is the peak RSS (208 MB: every address held as parsed objects, not profiled yet).",
     targets: [
       atMost('curves.firstStart.exponent', 1.1),
       atMost('curves.unchangedRerun.exponent', 1.1),
