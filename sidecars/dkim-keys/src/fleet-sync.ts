@@ -128,9 +128,11 @@ export class DkimFleet {
     return {
       ledger: this.ledger,
       log: this.core.log,
+      // A retired key, or one this node would refuse (unusable, below DKIM_KEYBITS): our key may go over it.
       superseded: (body: Buffer) => {
-        const fp = retired.size ? fingerprintOf(body) : undefined;
-        return !!fp && retired.has(fp);
+        const r = inspectKey(body);
+        if (!r.ok || r.info.bits < this.policy.minBits) return true;
+        return retired.has(r.info.fingerprint);
       },
     };
   }
@@ -168,7 +170,14 @@ export class DkimFleet {
       onEntry: async (key, e) => {
         const id = parseKeyFileName(`${key}.privkey.pem`);
         if (!id) return 'entry name is not <domain>.<selector>';
-        if (e.op === 'put') return this.run(() => this.adopt(id, e.body));
+        if (e.op === 'put') {
+          const reason = await this.run(() => this.adopt(id, e.body));
+          // A key this node will not sign with (unusable, below DKIM_KEYBITS) for a domain it serves, even from a
+          // trusted node: ours goes over it, so the bucket does not keep a key the serving nodes refuse (a node that
+          // does not serve the domain may put it back from the key's history after a forgery).
+          if (reason && this.policy.served.has(id.domain.toLowerCase())) await this.run(() => this.publishLocal());
+          return reason;
+        }
         // A retirement of a domain served elsewhere only is none of this node's business.
         if (!this.policy.served.has(id.domain.toLowerCase())) return undefined;
         await this.run(() => this.retire(id, key, e.at));
