@@ -137,11 +137,14 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
     await staged.dispose();
   }
   // Before the unlock file goes: killed in between, the next start seeds again and writes it then.
-  await writeEffective(
-    paths.effective,
-    buildEffective({ config: parsed.config, variant: opts.variant, root: opts.root, now, source: 'seeding' }),
-  );
-  await writeSeededInputs(paths.seededInputs, seededInputValues(parsed.config, parsed.env, postfixParams));
+  // Side by side: each is its own atomic write and fsync, and neither depends on the other.
+  await Promise.all([
+    writeEffective(
+      paths.effective,
+      buildEffective({ config: parsed.config, variant: opts.variant, root: opts.root, now, source: 'seeding' }),
+    ),
+    writeSeededInputs(paths.seededInputs, seededInputValues(parsed.config, parsed.env, postfixParams)),
+  ]);
   await fsOp('remove', gate.unlockFile, () => rm(gate.unlockFile, { force: true }));
   await fsyncDir(dirname(gate.unlockFile)).catch(() => undefined);
   phase('commit');
