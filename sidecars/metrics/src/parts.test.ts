@@ -5,10 +5,11 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { arrivalTime } from './arrivals.ts';
 import { acmeReasonClass } from './bus-events.ts';
 import { notAfter } from './cert.ts';
 import { createFamilies } from './families.ts';
-import { arrivalTime, scanQueue } from './queue.ts';
+import { scanQueue } from './queue.ts';
 
 test('notAfter read from the DER agrees with node:crypto', () => {
   // openssl, not the seed's generator: metrics depends on shared only.

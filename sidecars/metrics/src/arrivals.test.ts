@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'node:test';
+import { Arrivals } from './arrivals.ts';
+
+const rec = (type: string, data: string) => Buffer.concat([Buffer.from(type), Buffer.from([data.length]), Buffer.from(data)]);
+const queued = (path: string, atMs: number) => writeFileSync(path, rec('T', `${atMs / 1000} 0`));
+
+test('the oldest arrival is checked against the file now under its name; files seen before are not read again', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mta-arrivals-'));
+  try {
+    const t = Date.parse('2026-01-01T12:00:00Z');
+    const [a, b, c] = ['A1', 'B1', 'C1'].map((n) => join(dir, n)) as [string, string, string];
+    queued(a, t - 3_600_000);
+    queued(b, t - 600_000);
+    const arrivals = new Arrivals();
+    assert.equal(await arrivals.oldest([a, b]), t - 3_600_000);
+
+    // B1's content changes in place (same inode): a file seen before is not read again, so the earlier arrival stays.
+    queued(b, t - 60_000);
+    assert.equal(await arrivals.oldest([a, b]), t - 3_600_000);
+
+    // A1 is delivered and a new message gets its name (a new inode): the oldest is read again, not taken from memory.
+    const fresh = join(dir, 'fresh');
+    queued(fresh, t - 1_000);
+    const before = statSync(a).ino;
+    renameSync(fresh, a);
+    assert.notEqual(statSync(a).ino, before);
+    assert.equal(await arrivals.oldest([a, b]), t - 600_000);
+
+    // Gone from the listing: forgotten; a file that vanished between listing and reading counts for nothing.
+    queued(c, t - 7_200_000);
+    assert.equal(await arrivals.oldest([a, b, c]), t - 7_200_000);
+    rmSync(c);
+    assert.equal(await arrivals.oldest([a, b, c]), t - 600_000);
+    assert.equal(await arrivals.oldest([]), undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
