@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { linkSync, mkdtempSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
@@ -36,6 +37,24 @@ test('the oldest arrival is checked against the file now under its name; files s
     rmSync(c);
     assert.equal(await arrivals.oldest([a, b, c]), t - 600_000);
     assert.equal(await arrivals.oldest([]), undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a link, a hard link or a FIFO the postfix uid plants in the queue is not read (no hang, no arrival from elsewhere)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mta-arrivals-'));
+  try {
+    const t = Date.parse('2026-01-01T12:00:00Z');
+    const outside = join(dir, 'outside');
+    queued(outside, t - 86_400_000);
+    const [real, sym, hard, fifo] = ['R1', 'S1', 'H1', 'F1'].map((n) => join(dir, n)) as [string, string, string, string];
+    queued(real, t - 600_000);
+    symlinkSync(outside, sym);
+    linkSync(outside, hard);
+    execFileSync('mkfifo', [fifo]);
+    const arrivals = new Arrivals();
+    assert.equal(await arrivals.oldest([real, sym, hard, fifo]), t - 600_000);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
