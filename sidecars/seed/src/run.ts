@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   buildEffective,
+  type DaemonVersions,
   type EnvIssue,
   formatIssue,
   fsOp,
@@ -13,6 +14,7 @@ import {
   type ParseResult,
   parseEnv,
   type RawEnv,
+  readDaemonFact,
   scrub,
   secretValues,
   seedGate,
@@ -47,6 +49,8 @@ export interface RunSeedOptions {
   parsed?: ParseResult;
   // The container's default gateways (read from /proc/net when not given).
   gateways?: readonly string[];
+  // The installed postfix and dovecot versions (read from the programs on `/` when not given).
+  daemons?: DaemonVersions;
 }
 
 export interface SeedResult {
@@ -101,16 +105,27 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
   const parsed = opts.parsed ?? parseEnv(opts.env, { variant: opts.variant });
   if (!gate.run) {
     const changed = await renewSelfSignedIfDue(paths, now, opts.log);
-    await lockedStart({ parsed, paths, variant: opts.variant, root: opts.root, now, log: opts.log, postfixParams: postfixParamNames });
+    const daemons = opts.daemons ?? (await readDaemonFact());
+    await lockedStart({
+      parsed,
+      paths,
+      variant: opts.variant,
+      root: opts.root,
+      now,
+      log: opts.log,
+      postfixParams: postfixParamNames,
+      daemons,
+    });
     return done({ status: 'skipped', errors: [], warnings: [], changed, domains: [] });
   }
   const envWarnings = parsed.warnings.map(formatIssue);
   if (!parsed.ok) return done({ status: 'invalid', errors: parsed.errors, warnings: envWarnings, changed: [], domains: [] });
   const domains = parsed.config.MAIL_DOMAIN ?? [];
-  const [postfixParams, dovecotParams, base] = await Promise.all([
+  const [postfixParams, dovecotParams, base, daemons] = await Promise.all([
     postfixParamNames(),
     passesToDovecot(parsed.env) ? dovecotParamNames() : new Set<string>(),
     postfixBase(paths),
+    opts.daemons ?? readDaemonFact(),
   ]);
   phase('facts');
   const ctx = renderContext({ config: parsed.config, env: parsed.env, paths, variant: opts.variant, postfixParams, dovecotParams, now });
@@ -139,7 +154,7 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
   // Before the unlock file goes: killed in between, the next start seeds again and writes it then.
   await writeEffective(
     paths.effective,
-    buildEffective({ config: parsed.config, variant: opts.variant, root: opts.root, now, source: 'seeding' }),
+    buildEffective({ config: parsed.config, variant: opts.variant, root: opts.root, now, source: 'seeding', daemons }),
   );
   await writeSeededInputs(paths.seededInputs, seededInputValues(parsed.config, parsed.env, postfixParams));
   await fsOp('remove', gate.unlockFile, () => rm(gate.unlockFile, { force: true }));

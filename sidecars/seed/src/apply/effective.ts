@@ -1,5 +1,6 @@
 import {
   buildEffective,
+  type DaemonVersions,
   type Logger,
   type MtaPaths,
   notApplied,
@@ -20,6 +21,9 @@ export interface LockedStart {
   log: Logger;
   // The postfix parameter names (`postconf -d`): which variables pass through to postfix.
   postfixParams: () => Promise<ReadonlySet<string>>;
+  // The installed postfix and dovecot versions. Not written into an effective configuration made for a /srv seeded by
+  // an earlier version: its files were rendered for the daemons of that image, which the missing fact stands for.
+  daemons: DaemonVersions;
 }
 
 // Secrets and pass-through variables changed since seeding, by name. A /srv without the digests (seeded before they
