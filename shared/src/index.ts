@@ -4,6 +4,7 @@ export * from './bus.ts';
 export * from './bus-loop.ts';
 export * from './daemons/index.ts';
 export * from './dkim/index.ts';
+export * from './dovecot-tls.ts';
 export * from './effective/index.ts';
 export * from './env/index.ts';
 export * from './errors.ts';

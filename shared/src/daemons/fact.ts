@@ -45,3 +45,8 @@ export const postfixAtLeast = (d: DaemonVersions | undefined, min: string): bool
 // Dovecot 2.4 refuses 2.3's configuration (and 2.3 does not know 2.4's): which one to render.
 export const isDovecot24 = (d: DaemonVersions | undefined): boolean => dovecotAtLeast(d, '2.4');
 export const isPostfix310 = (d: DaemonVersions | undefined): boolean => postfixAtLeast(d, '3.10');
+
+// The configuration language of the installed dovecot: 2.4 renamed most settings, named every passdb/userdb and
+// replaced the one-letter %variables; each refuses the other's.
+export type DovecotSyntax = '2.3' | '2.4';
+export const dovecotSyntax = (d: DaemonVersions | undefined): DovecotSyntax => (isDovecot24(d) ? '2.4' : '2.3');

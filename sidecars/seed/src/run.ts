@@ -27,6 +27,7 @@ import { lockedStart } from './apply/effective.ts';
 import { dovecotParamNames, postfixParamNames } from './apply/facts.ts';
 import { seededInputValues, writeSeededInputs } from './apply/seeded-inputs.ts';
 import { stagePostfix } from './apply/stage.ts';
+import { checkDovecot } from './apply/stage-dovecot.ts';
 import { renderContext } from './context.ts';
 import { passesToDovecot } from './dovecot/passthrough.ts';
 import { defaultGateways, gatewayWarnings } from './gateway.ts';
@@ -128,7 +129,16 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
     opts.daemons ?? readDaemonFact(),
   ]);
   phase('facts');
-  const ctx = renderContext({ config: parsed.config, env: parsed.env, paths, variant: opts.variant, postfixParams, dovecotParams, now });
+  const ctx = renderContext({
+    config: parsed.config,
+    env: parsed.env,
+    paths,
+    variant: opts.variant,
+    postfixParams,
+    dovecotParams,
+    daemons,
+    now,
+  });
   const crashes: string[] = [];
   const plan = mergeParts([...renderAll(opts.renderers ?? registry, ctx, crashes), renderPassthrough(ctx)]);
   plan.warnings.unshift(...envWarnings);
@@ -140,6 +150,10 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
   }
 
   phase('render');
+  // Dovecot's parser first (tens of ms): a refusal writes nothing, as postfix's does below.
+  const dovecotRefused = await checkDovecot(plan.files, paths);
+  if (dovecotRefused)
+    return done({ status: 'invalid', errors: [], failure: dovecotRefused, warnings: plan.warnings, changed: [], domains });
   await clearStaleTemps(plan, paths, opts.log);
   // The tables are indexed under temp names while postfix validates the staged main.cf; a refused config drops them.
   const staged = await stagePostfix(base.base, plan.postconf, plan.master, (configDir) => prepareTables(plan.files, configDir));
