@@ -79,7 +79,11 @@ export function renderPassdbs24(i: Passdbs24Input): { text: string; errors: EnvI
       ...block('passdb sql', [
         'driver = sql',
         'sql_driver = mysql',
-        ...settingLines({ mysql_host: s.host, mysql_port: s.port, mysql_dbname: s.dbname, mysql_user: s.user, mysql_password: s.password }),
+        // 2.4 connects to each `mysql <host>` named filter (the name is the host).
+        ...block(
+          `mysql ${dq(s.host ?? 'localhost')}`,
+          settingLines({ mysql_port: s.port, mysql_dbname: s.dbname, mysql_user: s.user, mysql_password: s.password }),
+        ),
         'default_password_scheme = CRYPT',
         `query = ${dq(vars('MYSQL_QUERY_PASS', s.query))}`,
       ]),
