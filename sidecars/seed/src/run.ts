@@ -50,7 +50,8 @@ export interface RunSeedOptions {
   parsed?: ParseResult;
   // The container's default gateways (read from /proc/net when not given).
   gateways?: readonly string[];
-  // The installed postfix and dovecot versions (read from the programs on `/` when not given).
+  // The installed postfix and dovecot versions (read from the programs on `/` when not given). Given, the seed
+  // renders for them and does not ask the installed doveconf (tests of a /srv seeded by another release).
   daemons?: DaemonVersions;
 }
 
@@ -150,8 +151,9 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
   }
 
   phase('render');
-  // Dovecot's parser first (tens of ms): a refusal writes nothing, as postfix's does below.
-  const dovecotRefused = await checkDovecot(plan.files, paths);
+  // Dovecot's parser first (tens of ms): a refusal writes nothing, as postfix's does below. Versions given by the
+  // caller (a test seeding for another release's dovecot) name a dovecot whose parser is not here to ask.
+  const dovecotRefused = opts.daemons ? undefined : await checkDovecot(plan.files, paths);
   if (dovecotRefused)
     return done({ status: 'invalid', errors: [], failure: dovecotRefused, warnings: plan.warnings, changed: [], domains });
   await clearStaleTemps(plan, paths, opts.log);
