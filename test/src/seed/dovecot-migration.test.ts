@@ -21,9 +21,9 @@ const ENV = {
   SMTPD_USE_TLS: 'yes',
   SMTPD_SASL_CLIENTAUTH: 'app:{plain}app-secret',
 };
-const seed = async (daemons?: (typeof OTHER)[keyof typeof OTHER]) => {
+const seed = async (daemons?: (typeof OTHER)[keyof typeof OTHER], extra: Record<string, string> = {}) => {
   const lines: string[] = [];
-  const env = { ...testInstanceEnv(root.dir), MTA_ROOT: root.dir, ...ENV };
+  const env = { ...testInstanceEnv(root.dir), MTA_ROOT: root.dir, ...ENV, ...extra };
   const result = await runSeed({
     env,
     root: root.dir,
@@ -32,7 +32,10 @@ const seed = async (daemons?: (typeof OTHER)[keyof typeof OTHER]) => {
     gateways: [],
     ...(daemons && { daemons }),
   });
-  return { result, events: lines.map((l) => JSON.parse(l) as { event: string; from?: string; to?: string; files?: string[] }) };
+  return {
+    result,
+    events: lines.map((l) => JSON.parse(l) as { event: string; from?: string; to?: string; files?: string[]; variables?: string[] }),
+  };
 };
 
 // Every file under the root: path -> digest of mode and content.
@@ -69,11 +72,14 @@ test("a /srv seeded for the other dovecot: only dovecot's files are rendered aga
   assert.equal(dovecotSyntax((await readEffective(paths.effective))?.facts.daemons), installed === '2.4' ? '2.3' : '2.4');
   const before = snapshot(root.dir);
 
-  const start = await seed();
+  // A secret changed since seeding: never written down, so the migrated files can only have this start's.
+  const changedSecret = { SMTPD_SASL_CLIENTAUTH: 'app:{plain}app-secret-2' };
+  const start = await seed(undefined, changedSecret);
   assert.equal(start.result.status, 'skipped');
   const migrated = start.events.filter((e) => e.event === 'seed.dovecot_migrated');
   assert.equal(migrated.length, 1, JSON.stringify(start.events));
   assert.deepEqual([migrated[0]?.from, migrated[0]?.to], [installed === '2.4' ? '2.3' : '2.4', installed]);
+  assert.deepEqual(start.events.find((e) => e.event === 'seed.dovecot_migrated_changed')?.variables, ['SMTPD_SASL_CLIENTAUTH']);
   const after = snapshot(root.dir);
   const changed = [...new Set([...before.keys(), ...after.keys()])].filter((p) => before.get(p) !== after.get(p)).sort();
   const outside = changed.filter((p) => !p.startsWith(`${paths.dovecotConf}/`) && p !== paths.effective);
@@ -86,7 +92,7 @@ test("a /srv seeded for the other dovecot: only dovecot's files are rendered aga
   execFileSync('doveconf', ['-n', '-c', conf], { stdio: 'pipe' });
 
   // Migrated once: the next start finds the files in the installed syntax and changes nothing.
-  const again = await seed();
+  const again = await seed(undefined, changedSecret);
   assert.equal(again.events.filter((e) => e.event === 'seed.dovecot_migrated').length, 0);
   assert.deepEqual(snapshot(root.dir), after);
 });

@@ -6,7 +6,9 @@ import {
   notApplied,
   type ParseResult,
   readEffective,
+  VARS,
   type Variant,
+  type VarName,
   writeEffective,
 } from '@mta/shared';
 import { migrateDovecot } from './migrate-dovecot.ts';
@@ -56,7 +58,7 @@ export async function lockedStart(s: LockedStart): Promise<string[]> {
       'no effective configuration yet (seeded by an earlier version): written from this environment and the seeded relay trust and proxies; nothing seeded again',
     );
   }
-  await migrateDovecot({
+  const migrated = await migrateDovecot({
     config: s.parsed.config,
     env: s.parsed.env,
     paths: s.paths,
@@ -71,6 +73,14 @@ export async function lockedStart(s: LockedStart): Promise<string[]> {
     s.log.warn(
       { event: 'seed.not_applied', variables: changed, seededAt: effective.seededAt },
       `${changed.join(', ')} changed since seeding and ${changed.length > 1 ? 'are' : 'is'} not applied: the daemons and every process keep the seeded ${changed.length > 1 ? 'values' : 'value'}; set FORCE_CONFIG=OVERWRITE to seed again`,
+    );
+  // The migration renders with this start's secrets and DOVECOT_* (never written down): those of them that changed
+  // since seeding did reach dovecot after all.
+  const reached = changed.filter((n) => n.startsWith('DOVECOT_') || VARS[n as VarName]?.secret);
+  if (migrated.length && reached.length)
+    s.log.warn(
+      { event: 'seed.dovecot_migrated_changed', variables: reached },
+      `${reached.join(', ')} changed since seeding: dovecot's migrated files use this start's ${reached.length > 1 ? 'values' : 'value'}`,
     );
   return changed;
 }
