@@ -1,9 +1,20 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { detectVariant, MAILBOX_SOURCES, mtaPaths, parseEffective, rootOf, run, scrub, secretValues, seedGate } from '@mta/shared';
+import {
+  daemonVersions,
+  debianRelease,
+  detectVariant,
+  MAILBOX_SOURCES,
+  mtaPaths,
+  parseEffective,
+  rootOf,
+  run,
+  scrub,
+  secretValues,
+  seedGate,
+} from '@mta/shared';
 import type { CliIo } from '../io.ts';
 import { certificateStatus } from './status-cert.ts';
-import { daemonVersions, debianRelease } from './status-versions.ts';
 
 // runit's view of every service: one line each ("run: postfix: (pid 12) 300s").
 async function services(serviceDir: string): Promise<string[]> {

@@ -11,7 +11,7 @@ export const GENERIC_RULES: readonly { title: string; body: string }[] = [
   },
   {
     title: 'Dovecot settings (DOVECOT_*)',
-    body: `\`DOVECOT_X\` is applied as the dovecot setting \`x\` when dovecot knows it (as \`doveconf\` reports), e.g. \`DOVECOT_AUTH_USERNAME_FORMAT=%Ln\`. Only in the base and full variants.`,
+    body: `\`DOVECOT_X\` is applied as the dovecot setting \`x\` when dovecot knows it (as \`doveconf\` reports), e.g. \`DOVECOT_AUTH_USERNAME_FORMAT=%Ln\`. Only in the base and full variants. With Dovecot 2.4 (Debian trixie) a variable named after a 2.3 setting that 2.4 renamed is carried over where the meaning is the same (\`DOVECOT_DISABLE_PLAINTEXT_AUTH=yes\` becomes \`auth_allow_cleartext = no\`, \`DOVECOT_SSL_CERT=</path\` \`ssl_server_cert_file = /path\`, \`DOVECOT_MAIL_LOCATION=maildir:~/Maildir\` \`mail_driver\` and \`mail_path\`), with a warning to use the 2.4 name, else refused naming the 2.4 setting; 2.3 variables in values (\`%Ln\`, \`'%u'\` in \`MYSQL_QUERY_PASS\` and the LDAP filters) become 2.4's (\`%{user | username | lower}\`), and one with no 2.4 form (\`%2Mu\`) is refused. The seed checks the rendered dovecot configuration, and any \`conf.d/*-mta-*.conf\` of your own, with \`doveconf -n\` before writing anything: a refusal names the file.`,
   },
   {
     title: 'Secrets from files (X__FILE)',

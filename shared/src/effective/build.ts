@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { DaemonVersions } from '../daemons/fact.ts';
 import type { Config, VarName } from '../env/schema.ts';
 import { VARS } from '../env/schema.ts';
 import type { Variant } from '../env/spec.ts';
@@ -18,6 +19,8 @@ export interface BuildInput {
   source: Effective['source'];
   // Whether a seeded file exists (the PROXY gate, the sender milter's settings); tests pass their own.
   exists?: (path: string) => boolean;
+  // The installed postfix and dovecot versions (readDaemonFact), when known.
+  daemons?: DaemonVersions;
 }
 
 // The effective configuration of one seeding: the seeded values (no secret), every fact derived from them, every path.
@@ -45,6 +48,7 @@ export function buildEffective(i: BuildInput): Effective {
       trustedProxies: [...(config.TRUSTED_PROXIES ?? [])],
       mynetworks: [...config.MYNETWORKS],
       services: { proxyGate: exists(p.haproxyConf), senderMilter: exists(p.senderMilterConf) },
+      ...(i.daemons && { daemons: { ...i.daemons } }),
     },
     paths: { ...p },
   };

@@ -44,6 +44,17 @@ test('the effective configuration holds the seeded values and the derived facts,
   assert.equal(e.paths.haproxyConf, '/r/etc/haproxy/mta.cfg');
   assert.equal(e.paths.amavisPid, '/r/run/amavis/amavisd.pid');
   assert.equal(e.facts.node, 'mx.a.test');
+  assert.equal(e.facts.daemons, undefined, 'versions not known: no fact');
+  const versions = { postfix: '3.10.13', dovecot: '2.4.1-4' };
+  const withDaemons = buildEffective({
+    config: config({}),
+    variant: 'mini',
+    root: '/',
+    now: new Date(0),
+    source: 'seeding',
+    daemons: versions,
+  });
+  assert.deepEqual(withDaemons.facts.daemons, versions);
 });
 
 test('no domain: the one fallback is postfix own localdomain', () => {

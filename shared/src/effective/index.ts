@@ -1,4 +1,5 @@
 export * from './build.ts';
+export * from './daemons.ts';
 export * from './domain.ts';
 export * from './file.ts';
 export * from './overlay.ts';

@@ -48,6 +48,10 @@ export const effectiveSchema = z.object({
     mynetworks: z.array(z.string()),
     // Services that run because seeding wired them, whatever the environment says later.
     services: z.object({ proxyGate: z.boolean(), senderMilter: z.boolean() }),
+    // The postfix and dovecot versions installed when seeding rendered their configuration (shared/src/daemons):
+    // which syntax the seeded files are in. Absent in a file written before the fact existed, whose dovecot files
+    // are in 2.3 syntax (every earlier image was bookworm); an absent daemon (mini's dovecot) is absent here.
+    daemons: z.object({ postfix: z.string().optional(), dovecot: z.string().optional() }).optional(),
   }),
   paths,
 });

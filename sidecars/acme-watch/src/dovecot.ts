@@ -1,14 +1,19 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ExecError, type Logger, run, writeIfChanged } from '@mta/shared';
+import { type DovecotSyntax, ExecError, type Logger, run, writeIfChanged } from '@mta/shared';
 import { dovecotTlsConf } from './render.ts';
 
 // Rewrites the TLS include; undefined when this variant has no dovecot (no conf.d directory).
-export async function ensureDovecotTls(tlsConf: string, certPath: string, keyPath: string): Promise<boolean | undefined> {
+export async function ensureDovecotTls(
+  tlsConf: string,
+  certPath: string,
+  keyPath: string,
+  syntax: DovecotSyntax = '2.3',
+): Promise<boolean | undefined> {
   if (!existsSync(dirname(tlsConf))) return undefined;
   const existing = await readFile(tlsConf, 'utf8').catch(() => undefined);
-  return writeIfChanged(tlsConf, dovecotTlsConf(existing, certPath, keyPath), { mode: 0o644 });
+  return writeIfChanged(tlsConf, dovecotTlsConf(existing, certPath, keyPath, syntax), { mode: 0o644 });
 }
 
 export type DovecotReload = 'reloaded' | 'not running' | 'absent';

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '@mta/shared';
+import type { DovecotSyntax, Logger } from '@mta/shared';
 import { tableIndex, writeIfChanged } from '@mta/shared';
 import { ensureDovecotTls } from './dovecot.ts';
 import type { CertInfo } from './inspect.ts';
@@ -13,6 +13,8 @@ export interface Targets {
   postfixConf: string;
   dovecotTls: string;
   dovecotConf: string;
+  // The syntax of the seeded dovecot files (seededDovecotSyntax); 2.3 when not given.
+  dovecotSyntax?: DovecotSyntax;
 }
 
 export interface Servable {
@@ -56,6 +58,6 @@ export async function installFiles(t: Targets, c: Servable, source: string, log?
   const state = { ...c.info, source, resolver: c.resolver ?? null, main: c.main };
   await writeIfChanged(f.state, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o644 });
   const pf = await ensurePostfixTls(t.postfixConf, f, sniTableSource(c.info.sans, f.chain, sha256(chainText)), log);
-  const dovecotChanged = await ensureDovecotTls(t.dovecotTls, f.cert, f.key);
+  const dovecotChanged = await ensureDovecotTls(t.dovecotTls, f.cert, f.key, t.dovecotSyntax);
   return { filesChanged: key || cert || chain, postfixChanged: pf.mainCf, sniChanged: pf.table, dovecotChanged };
 }

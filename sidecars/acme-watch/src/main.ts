@@ -1,5 +1,15 @@
 import { join } from 'node:path';
-import { CERTS_BUCKET, joinFleet, MtaError, openLedger, runSidecar, type SidecarContext, startHeartbeat } from '@mta/shared';
+import {
+  CERTS_BUCKET,
+  type DovecotSyntax,
+  joinFleet,
+  MtaError,
+  openLedger,
+  runSidecar,
+  type SidecarContext,
+  seededDovecotSyntax,
+  startHeartbeat,
+} from '@mta/shared';
 import { CertPublisher, startFleetCerts } from './fleet-sync.ts';
 import { installOnce, startAcmeWatch } from './start.ts';
 
@@ -9,13 +19,20 @@ import { installOnce, startAcmeWatch } from './start.ts';
 // `--once`: the entry step, one pass before the daemons start.
 const seenFile = (ctx: SidecarContext) => join(ctx.paths.run, 'acme-watch', 'seen.json');
 
-const common = ({ config, log, bus, paths }: SidecarContext) => ({
+// dovecotSyntax: the seeded dovecot files' (the effective configuration's daemons fact), read once per process.
+const common = ({ config, log, bus, paths }: SidecarContext, dovecotSyntax: DovecotSyntax) => ({
   hostname: config.HOSTNAME,
   mailDomains: config.MAIL_DOMAIN ?? [],
   resolver: config.ACME_RESOLVER || undefined,
   hook: config.ACME_POSTHOOK,
   hookTimeoutMs: config.ACME_POSTHOOK_TIMEOUT * 1000,
-  targets: { acmeDir: paths.acmeDir, postfixConf: paths.postfixConf, dovecotTls: paths.dovecotTls, dovecotConf: paths.dovecotConf },
+  targets: {
+    acmeDir: paths.acmeDir,
+    postfixConf: paths.postfixConf,
+    dovecotTls: paths.dovecotTls,
+    dovecotConf: paths.dovecotConf,
+    dovecotSyntax,
+  },
   log,
   bus,
 });
@@ -24,7 +41,11 @@ await runSidecar({
   name: 'acme-watch',
   failEvent: 'acme.fatal',
   once: async (ctx) => {
-    const outcome = await installOnce({ ...common(ctx), file: ctx.config.ACME_FILE, seenFile: seenFile(ctx) }).catch((e) => {
+    const outcome = await installOnce({
+      ...common(ctx, await seededDovecotSyntax(ctx.paths)),
+      file: ctx.config.ACME_FILE,
+      seenFile: seenFile(ctx),
+    }).catch((e) => {
       // Not fatal: the daemons start with the configured certificate and the service tries again.
       const err = MtaError.from(e);
       ctx.log.error({ event: 'acme.failed', code: err.code, err: err.message }, 'certificate not installed at start');
@@ -35,6 +56,7 @@ await runSidecar({
   },
   service: async (ctx) => {
     const { config, env, log, bus } = ctx;
+    const seeded = common(ctx, await seededDovecotSyntax(ctx.paths));
     const connection = () => bus.connection();
     const identity = await joinFleet(config, env, log);
     if (config.ACME_SOURCE === 'fleet' && !identity)
@@ -45,9 +67,9 @@ await runSidecar({
       identity && ledger && config.ACME_SOURCE !== 'fleet' ? new CertPublisher(connection, log, identity, ledger, publish) : undefined;
     const running =
       identity && ledger && config.ACME_SOURCE === 'fleet'
-        ? startFleetCerts({ ...common(ctx), connection, identity, ledger, fleetCa: config.MTA_FLEET_CA })
+        ? startFleetCerts({ ...seeded, connection, identity, ledger, fleetCa: config.MTA_FLEET_CA })
         : startAcmeWatch({
-            ...common(ctx),
+            ...seeded,
             file: config.ACME_FILE,
             seenFile: seenFile(ctx),
             onServed: publisher && ((c) => publisher.offer(c)),

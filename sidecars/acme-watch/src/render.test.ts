@@ -63,18 +63,31 @@ describe('dovecotTlsConf', () => {
     );
     assert.equal(
       out,
-      '# ssl_cert/ssl_key are maintained by acme-watch\nssl = required\nssl_min_protocol = TLSv1.2\nssl_cert = </a/cert.pem\nssl_key = </a/key.pem\n',
+      '# the certificate and key lines are maintained by acme-watch\nssl = required\nssl_min_protocol = TLSv1.2\nssl_cert = </a/cert.pem\nssl_key = </a/key.pem\n',
     );
   });
   it('turns TLS on when the seed had no certificate (ssl = no, plaintext logins allowed)', () => {
     const out = dovecotTlsConf('# seed\nssl = no\ndisable_plaintext_auth = no\n', '/a/cert.pem', '/a/key.pem');
     assert.equal(
       out,
-      '# ssl_cert/ssl_key are maintained by acme-watch\n# seed\nssl = yes\nssl_cert = </a/cert.pem\nssl_key = </a/key.pem\n',
+      '# the certificate and key lines are maintained by acme-watch\n# seed\nssl = yes\nssl_cert = </a/cert.pem\nssl_key = </a/key.pem\n',
     );
   });
   it('is stable: rendering its own output changes nothing', () => {
     const once = dovecotTlsConf(undefined, '/a/cert.pem', '/a/key.pem');
     assert.equal(dovecotTlsConf(once, '/a/cert.pem', '/a/key.pem'), once);
+    const once24 = dovecotTlsConf(undefined, '/a/cert.pem', '/a/key.pem', '2.4');
+    assert.equal(dovecotTlsConf(once24, '/a/cert.pem', '/a/key.pem', '2.4'), once24);
+  });
+  it('Dovecot 2.4: the *_file settings with the path itself; a 2.3 include is rewritten whole', () => {
+    const seeded24 = '# seed\nssl = no\n';
+    assert.equal(
+      dovecotTlsConf(seeded24, '/a/cert.pem', '/a/key.pem', '2.4'),
+      '# the certificate and key lines are maintained by acme-watch\n# seed\nssl = yes\nssl_server_cert_file = /a/cert.pem\nssl_server_key_file = /a/key.pem\n',
+    );
+    const seeded23 = '# seed\nssl = yes\nssl_cert = </self/cert.pem\nssl_key = </self/key.pem\nauth_allow_cleartext = yes\n';
+    const out = dovecotTlsConf(seeded23, '/a/cert.pem', '/a/key.pem', '2.4');
+    assert.doesNotMatch(out, /ssl_cert =|ssl_key =|auth_allow_cleartext/);
+    assert.match(out, /^ssl_server_cert_file = \/a\/cert\.pem\nssl_server_key_file = \/a\/key\.pem\n$/m);
   });
 });

@@ -1,18 +1,21 @@
+import { DOVECOT_CLEARTEXT_LINE, DOVECOT_TLS_FILE_LINE, type DovecotSyntax, dovecotTlsLines } from '@mta/shared';
+
 // postfix smtpd_tls_chain_files wants the key first, then leaf and intermediates, in one file.
 export function chainFile(keyPem: string, chainPem: string): string {
   return `${keyPem.trim()}\n${chainPem.trim()}\n`;
 }
 
-// Points dovecot at our files, keeping every other line of the seed's TLS include (ssl = required, protocols…).
-// A seed without any certificate wrote `ssl = no` and allowed plaintext logins; with a certificate both flip.
-export function dovecotTlsConf(existing: string | undefined, certPath: string, keyPath: string): string {
-  const want = [`ssl_cert = <${certPath}`, `ssl_key = <${keyPath}`];
+// Points dovecot at our files, keeping every other line of the seed's TLS include (ssl = required, protocols…), in the
+// seeded dovecot's syntax (a certificate line of the other syntax is dropped too). A seed without any certificate
+// wrote `ssl = no` and may have allowed plaintext logins; with a certificate both flip.
+export function dovecotTlsConf(existing: string | undefined, certPath: string, keyPath: string, syntax: DovecotSyntax = '2.3'): string {
+  const want = dovecotTlsLines(syntax, certPath, keyPath);
   const lines = (existing ?? '').split('\n').filter((l, i, all) => l !== '' || i < all.length - 1);
   const rest = lines
-    .filter((l) => !/^\s*ssl_(cert|key)\s*=/.test(l) && !/^\s*disable_plaintext_auth\s*=\s*no\s*$/.test(l))
+    .filter((l) => !DOVECOT_TLS_FILE_LINE.test(l) && !DOVECOT_CLEARTEXT_LINE.test(l))
     .map((l) => (/^\s*ssl\s*=\s*no\s*$/.test(l) ? 'ssl = yes' : l));
   if (!rest.some((l) => /^\s*ssl\s*=/.test(l))) rest.push('ssl = yes');
-  if (!rest.some((l) => /^\s*#.*acme-watch/.test(l))) rest.unshift('# ssl_cert/ssl_key are maintained by acme-watch');
+  if (!rest.some((l) => /^\s*#.*acme-watch/.test(l))) rest.unshift('# the certificate and key lines are maintained by acme-watch');
   return `${[...rest, ...want].join('\n')}\n`;
 }
 

@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   buildEffective,
+  type DaemonVersions,
   type EnvIssue,
   formatIssue,
   fsOp,
@@ -13,6 +14,7 @@ import {
   type ParseResult,
   parseEnv,
   type RawEnv,
+  readDaemonFact,
   scrub,
   secretValues,
   seedGate,
@@ -25,6 +27,7 @@ import { lockedStart } from './apply/effective.ts';
 import { dovecotParamNames, postfixParamNames } from './apply/facts.ts';
 import { seededInputValues, writeSeededInputs } from './apply/seeded-inputs.ts';
 import { stagePostfix } from './apply/stage.ts';
+import { checkDovecot } from './apply/stage-dovecot.ts';
 import { renderContext } from './context.ts';
 import { passesToDovecot } from './dovecot/passthrough.ts';
 import { defaultGateways, gatewayWarnings } from './gateway.ts';
@@ -47,6 +50,9 @@ export interface RunSeedOptions {
   parsed?: ParseResult;
   // The container's default gateways (read from /proc/net when not given).
   gateways?: readonly string[];
+  // The installed postfix and dovecot versions (read from the programs on `/` when not given). Given, the seed
+  // renders for them and does not ask the installed doveconf (tests of a /srv seeded by another release).
+  daemons?: DaemonVersions;
 }
 
 export interface SeedResult {
@@ -101,19 +107,39 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
   const parsed = opts.parsed ?? parseEnv(opts.env, { variant: opts.variant });
   if (!gate.run) {
     const changed = await renewSelfSignedIfDue(paths, now, opts.log);
-    await lockedStart({ parsed, paths, variant: opts.variant, root: opts.root, now, log: opts.log, postfixParams: postfixParamNames });
+    const daemons = opts.daemons ?? (await readDaemonFact());
+    await lockedStart({
+      parsed,
+      paths,
+      variant: opts.variant,
+      root: opts.root,
+      now,
+      log: opts.log,
+      postfixParams: postfixParamNames,
+      daemons,
+    });
     return done({ status: 'skipped', errors: [], warnings: [], changed, domains: [] });
   }
   const envWarnings = parsed.warnings.map(formatIssue);
   if (!parsed.ok) return done({ status: 'invalid', errors: parsed.errors, warnings: envWarnings, changed: [], domains: [] });
   const domains = parsed.config.MAIL_DOMAIN ?? [];
-  const [postfixParams, dovecotParams, base] = await Promise.all([
+  const [postfixParams, dovecotParams, base, daemons] = await Promise.all([
     postfixParamNames(),
     passesToDovecot(parsed.env) ? dovecotParamNames() : new Set<string>(),
     postfixBase(paths),
+    opts.daemons ?? readDaemonFact(),
   ]);
   phase('facts');
-  const ctx = renderContext({ config: parsed.config, env: parsed.env, paths, variant: opts.variant, postfixParams, dovecotParams, now });
+  const ctx = renderContext({
+    config: parsed.config,
+    env: parsed.env,
+    paths,
+    variant: opts.variant,
+    postfixParams,
+    dovecotParams,
+    daemons,
+    now,
+  });
   const crashes: string[] = [];
   const plan = mergeParts([...renderAll(opts.renderers ?? registry, ctx, crashes), renderPassthrough(ctx)]);
   plan.warnings.unshift(...envWarnings);
@@ -125,6 +151,11 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
   }
 
   phase('render');
+  // Dovecot's parser first (tens of ms): a refusal writes nothing, as postfix's does below. Versions given by the
+  // caller (a test seeding for another release's dovecot) name a dovecot whose parser is not here to ask.
+  const dovecotRefused = opts.daemons ? undefined : await checkDovecot(plan.files, paths);
+  if (dovecotRefused)
+    return done({ status: 'invalid', errors: [], failure: dovecotRefused, warnings: plan.warnings, changed: [], domains });
   await clearStaleTemps(plan, paths, opts.log);
   // The tables are indexed under temp names while postfix validates the staged main.cf; a refused config drops them.
   const staged = await stagePostfix(base.base, plan.postconf, plan.master, (configDir) => prepareTables(plan.files, configDir));
@@ -141,7 +172,7 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
   await Promise.all([
     writeEffective(
       paths.effective,
-      buildEffective({ config: parsed.config, variant: opts.variant, root: opts.root, now, source: 'seeding' }),
+      buildEffective({ config: parsed.config, variant: opts.variant, root: opts.root, now, source: 'seeding', daemons }),
     ),
     writeSeededInputs(paths.seededInputs, seededInputValues(parsed.config, parsed.env, postfixParams)),
   ]);

@@ -7,6 +7,7 @@ import { DAY_MS } from '@mta/shared';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   type Daemon,
+  dovecotTlsInclude,
   eventually,
   freePort,
   type NatsServer,
@@ -15,7 +16,7 @@ import {
   startNats,
   startPostfix,
 } from '../harness/index.ts';
-import { scaffoldDovecot } from './dovecot.ts';
+import { scaffoldDovecot, seedEffective } from './dovecot.ts';
 import { collectEvents, type Event, startAcmeSidecar } from './sidecar.ts';
 import { type AcmeRoot, acmeRoot, HOST } from './stage.ts';
 import { implicitTlsCert, opensslServedSerial, smtpStartTlsCert } from './tls.ts';
@@ -44,8 +45,9 @@ describe('acme-watch with real postfix and dovecot', { timeout: 60_000 }, () => 
       join(root.dir, 'etc/dovecot'),
       join(root.dir, 'dovecot'),
       imapsPort,
-      `ssl_min_protocol = TLSv1.2\nssl_cert = <${root.selfDir}/cert.pem\nssl_key = <${root.selfDir}/key.pem\n`,
+      `ssl_min_protocol = TLSv1.2\n${dovecotTlsInclude(`${root.selfDir}/cert.pem`, `${root.selfDir}/key.pem`)}`,
     );
+    await seedEffective(root.dir, HOST);
     postfix = await startPostfix(root.pfEtc, smtpPort);
     sidecar = startAcmeSidecar({
       MTA_ROOT: root.dir,
@@ -71,8 +73,10 @@ describe('acme-watch with real postfix and dovecot', { timeout: 60_000 }, () => 
     await eventually(async () => (await smtpStartTlsCert(smtpPort)).serial === a.serial, 10_000, 'postfix serving a');
     const include = readFileSync(join(root.dir, 'etc/dovecot/conf.d/99-mta-tls.conf'), 'utf8');
     assert.match(include, /^ssl_min_protocol = TLSv1\.2$/m);
-    assert.match(include, new RegExp(`^ssl_cert = <${join(root.dir, 'srv/etc/ssl/acme/cert.pem')}$`, 'm'));
-    assert.match(include, new RegExp(`^ssl_key = <${join(root.dir, 'srv/etc/ssl/acme/key.pem')}$`, 'm'));
+    assert.ok(
+      include.endsWith(dovecotTlsInclude(join(root.dir, 'srv/etc/ssl/acme/cert.pem'), join(root.dir, 'srv/etc/ssl/acme/key.pem'))),
+      `the acme files, in the installed dovecot's syntax:\n${include}`,
+    );
     dovecot = await startLoopbackDovecot(dovecotConf, imapsPort);
     assert.equal((await implicitTlsCert(imapsPort)).serial, a.serial);
     assert.ok(!/dovecot.*failed/i.test(sidecar.output()), 'a stopped dovecot is not an error');

@@ -5,7 +5,16 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { connect } from 'node:tls';
-import { eventually, fileScope, opensslSelfSigned, type SeededPostfix, seededPostfix, sendMail, swaksAuth } from '../harness/index.ts';
+import {
+  dovecotTlsInclude,
+  eventually,
+  fileScope,
+  opensslSelfSigned,
+  type SeededPostfix,
+  seededPostfix,
+  sendMail,
+  swaksAuth,
+} from '../harness/index.ts';
 import { type Mariadb, MYSQL_READER, startMariadb } from '../harness/mariadb.ts';
 import { imapsFetchAll, pop3sRetrFirst } from './mail-client.ts';
 import { DOVECOT_DELIVERY, type Dovecot, startDovecot } from './start-dovecot.ts';
@@ -80,7 +89,7 @@ describe('dovecot LMTP delivery, IMAPS and POP3S', () => {
     // What acme-watch does: new files, the one include rewritten, `doveadm reload`.
     const dir = mta.root;
     opensslSelfSigned(dir, 'new', 'new.example.com', { days: 2 });
-    writeFileSync(mta.paths.dovecotTls, `ssl = yes\nssl_cert = <${join(dir, 'new.crt')}\nssl_key = <${join(dir, 'new.key')}\n`);
+    writeFileSync(mta.paths.dovecotTls, `ssl = yes\n${dovecotTlsInclude(join(dir, 'new.crt'), join(dir, 'new.key'))}`);
     execFileSync('doveadm', ['-c', dovecot.conf, 'reload']);
     const want = new X509Certificate(readFileSync(join(dir, 'new.crt'))).fingerprint256;
     await eventually(async () => (await peerCert(dovecot.ports.imaps)).fingerprint256 === want, 10_000, 'new IMAPS certificate');

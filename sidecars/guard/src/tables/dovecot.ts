@@ -2,10 +2,10 @@ import { chmod, lutimes, mkdir, readdir, readFile, rename, rm, stat, writeFile }
 import { join } from 'node:path';
 import { GUARD_DENY_SHARD_DIGITS, type MtaPaths, tempName } from '@mta/shared';
 
-// dovecot's side (guardDenyArgs): a deny passdb keyed by MD5(client address), as username_format=%M{rip} computes it
-// (passwd-file keys cannot hold an IPv6 address's colons). dovecot re-reads a passwd-file whole when it changes,
-// so the bans are spread over 256 files by the hash's first two hex digits (%2M{rip} in the path): one ban rewrites
-// one small file, whatever the number of bans.
+// dovecot's side (guardDenyLookup): a deny passdb keyed by MD5(client address) in hex, as 2.3's %M{rip} and 2.4's
+// %{remote_ip | md5 | hexlify} both compute it (passwd-file keys cannot hold an IPv6 address's colons), so these files
+// serve either dovecot. dovecot re-reads a passwd-file whole when it changes, so the bans are spread over 256 files by
+// the hash's first two hex digits (the passdb's file name): one ban rewrites one small file, whatever the number of bans.
 const DIGITS = GUARD_DENY_SHARD_DIGITS;
 export const SHARDS = Array.from({ length: 16 ** DIGITS }, (_, i) => i.toString(16).padStart(DIGITS, '0'));
 

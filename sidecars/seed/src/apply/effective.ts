@@ -1,13 +1,17 @@
 import {
   buildEffective,
+  type DaemonVersions,
   type Logger,
   type MtaPaths,
   notApplied,
   type ParseResult,
   readEffective,
+  VARS,
   type Variant,
+  type VarName,
   writeEffective,
 } from '@mta/shared';
+import { migrateDovecot } from './migrate-dovecot.ts';
 import { changedInputs, readSeededInputs, seededInputValues, writeSeededInputs } from './seeded-inputs.ts';
 import { seededNetworks } from './seeded-networks.ts';
 
@@ -20,6 +24,10 @@ export interface LockedStart {
   log: Logger;
   // The postfix parameter names (`postconf -d`): which variables pass through to postfix.
   postfixParams: () => Promise<ReadonlySet<string>>;
+  // The installed postfix and dovecot versions. Not written into an effective configuration made for a /srv seeded by
+  // an earlier version: its files were rendered for the daemons of that image, which the missing fact stands for;
+  // dovecot's files seeded for another dovecot syntax are rendered again (migrateDovecot), which records them.
+  daemons: DaemonVersions;
 }
 
 // Secrets and pass-through variables changed since seeding, by name. A /srv without the digests (seeded before they
@@ -35,8 +43,9 @@ async function changedSinceSeeding(s: LockedStart): Promise<string[]> {
 
 // A start without seeding. A /srv seeded by an earlier version has no effective configuration yet: it gets one from
 // this environment, with the relay trust and proxies read back from the seeded files, and nothing else is seeded
-// again. Then every seeded variable whose value differs from the seeded one is named once, as not applied: the
-// daemons, and every process with them, keep the seeded value until FORCE_CONFIG. Returns the variables not applied.
+// again. Dovecot's files seeded for another dovecot syntax are rendered again (migrateDovecot). Then every seeded
+// variable whose value differs from the seeded one is named once, as not applied: the daemons, and every process
+// with them, keep the seeded value until FORCE_CONFIG. Returns the variables not applied.
 export async function lockedStart(s: LockedStart): Promise<string[]> {
   let effective = await readEffective(s.paths.effective);
   if (!s.parsed.ok) return [];
@@ -49,11 +58,29 @@ export async function lockedStart(s: LockedStart): Promise<string[]> {
       'no effective configuration yet (seeded by an earlier version): written from this environment and the seeded relay trust and proxies; nothing seeded again',
     );
   }
+  const migrated = await migrateDovecot({
+    config: s.parsed.config,
+    env: s.parsed.env,
+    paths: s.paths,
+    variant: s.variant,
+    effective,
+    daemons: s.daemons,
+    now: s.now,
+    log: s.log,
+  });
   const changed = [...notApplied(s.parsed.config, effective), ...(await changedSinceSeeding(s))].sort();
   if (changed.length)
     s.log.warn(
       { event: 'seed.not_applied', variables: changed, seededAt: effective.seededAt },
       `${changed.join(', ')} changed since seeding and ${changed.length > 1 ? 'are' : 'is'} not applied: the daemons and every process keep the seeded ${changed.length > 1 ? 'values' : 'value'}; set FORCE_CONFIG=OVERWRITE to seed again`,
+    );
+  // The migration renders with this start's secrets and DOVECOT_* (never written down): those of them that changed
+  // since seeding did reach dovecot after all.
+  const reached = changed.filter((n) => n.startsWith('DOVECOT_') || VARS[n as VarName]?.secret);
+  if (migrated.length && reached.length)
+    s.log.warn(
+      { event: 'seed.dovecot_migrated_changed', variables: reached },
+      `${reached.join(', ')} changed since seeding: dovecot's migrated files use this start's ${reached.length > 1 ? 'values' : 'value'}`,
     );
   return changed;
 }

@@ -1,3 +1,4 @@
+import { type DovecotSyntax, dovecotTlsLines } from '@mta/shared';
 import type { RenderContext } from '../plan.ts';
 import { selfSignedFiles, wantsSelfSigned } from '../postfix/tls-inbound.ts';
 
@@ -24,11 +25,11 @@ export function dovecotTlsFiles(ctx: RenderContext): TlsFiles | undefined {
   return undefined;
 }
 
-// The one include naming the TLS files (paths.dovecotTls); acme-watch rewrites it in the same shape and reloads dovecot.
-// Without a certificate dovecot serves nothing over the network (no SASL, no mailboxes): ssl stays off, and
-// plaintext logins stay refused (dovecot.conf).
-export function renderDovecotTls(files: TlsFiles | undefined): string {
+// The one include naming the TLS files (paths.dovecotTls), in the installed dovecot's syntax; acme-watch rewrites it
+// in the same shape and reloads dovecot. Without a certificate dovecot serves nothing over the network (no SASL, no
+// mailboxes): ssl stays off, and plaintext logins stay refused (dovecot.conf).
+export function renderDovecotTls(files: TlsFiles | undefined, syntax: DovecotSyntax): string {
   const head = '# TLS files of IMAPS/POP3S: written by the mta seed, rewritten by acme-watch.\n';
   if (!files) return `${head}ssl = no\n`;
-  return `${head}ssl = yes\nssl_cert = <${files.cert}\nssl_key = <${files.key}\n`;
+  return `${head}ssl = yes\n${dovecotTlsLines(syntax, files.cert, files.key).join('\n')}\n`;
 }

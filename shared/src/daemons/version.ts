@@ -1,6 +1,6 @@
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
-import { run } from '@mta/shared';
+import { run } from '../exec.ts';
 
 // How a daemon reports its own version: its program (the first that exists under the root), the arguments, and
 // where the version stands in what it prints.
@@ -29,6 +29,9 @@ export const PROBES: readonly VersionProbe[] = [
   { name: 'nats-server', bins: ['usr/sbin/nats-server', 'usr/bin/nats-server'], args: ['--version'], version: /^nats-server: v(\d\S*)/m },
 ];
 
+// What a daemon that is installed but does not say its version is reported as.
+export const UNKNOWN_VERSION = 'unknown';
+
 const executable = (file: string): boolean => {
   try {
     accessSync(file, constants.X_OK);
@@ -43,32 +46,22 @@ export function parseVersion(probe: VersionProbe, output: string): string | unde
   return probe.version.exec(output.trim())?.[1];
 }
 
-// "postfix 3.10.13" for each daemon installed under root, asked at run time (all at once: the Perl ones take ~0.5 s);
-// "dovecot unknown" when a daemon is there but does not say.
-export async function daemonVersions(root = '/'): Promise<string[]> {
-  const present = PROBES.flatMap((p) => {
-    const bin = p.bins.map((b) => join(root, b)).find(executable);
-    return bin ? [{ probe: p, bin }] : [];
-  });
-  return Promise.all(
-    present.map(async ({ probe, bin }) => {
-      try {
-        const r = await run(bin, probe.args, { timeoutMs: 10_000, okExitCodes: probe.okExitCodes });
-        return `${probe.name} ${parseVersion(probe, `${r.stdout}\n${r.stderr}`) ?? 'unknown'}`;
-      } catch {
-        return `${probe.name} unknown`;
-      }
-    }),
-  );
+// The one reader of a daemon's version, asked at run time: undefined when the daemon is not installed under root,
+// UNKNOWN_VERSION when it is but does not say.
+export async function readDaemonVersion(probe: VersionProbe, root = '/'): Promise<string | undefined> {
+  const bin = probe.bins.map((b) => join(root, b)).find(executable);
+  if (!bin) return undefined;
+  try {
+    const r = await run(bin, probe.args, { timeoutMs: 10_000, okExitCodes: probe.okExitCodes });
+    return parseVersion(probe, `${r.stdout}\n${r.stderr}`) ?? UNKNOWN_VERSION;
+  } catch {
+    return UNKNOWN_VERSION;
+  }
 }
 
-// "13.1 (trixie)": the Debian point release and code name of the root, or undefined outside Debian.
-export function debianRelease(root = '/'): string | undefined {
-  try {
-    const point = readFileSync(join(root, 'etc/debian_version'), 'utf8').trim();
-    const name = /^VERSION_CODENAME=(\S+)/m.exec(readFileSync(join(root, 'etc/os-release'), 'utf8'))?.[1];
-    return name ? `${point} (${name})` : point;
-  } catch {
-    return undefined;
-  }
+// "postfix 3.10.13" for each daemon installed under root, all asked at once (the Perl ones take ~0.5 s);
+// "dovecot unknown" when a daemon is there but does not say.
+export async function daemonVersions(root = '/'): Promise<string[]> {
+  const found = await Promise.all(PROBES.map(async (p) => [p.name, await readDaemonVersion(p, root)] as const));
+  return found.flatMap(([name, v]) => (v === undefined ? [] : [`${name} ${v}`]));
 }

@@ -4,7 +4,9 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { daemonVersions, debianRelease, PROBES, parseVersion } from './status-versions.ts';
+import { dovecotAtLeast, isDovecot24, isPostfix310, postfixAtLeast, readDaemonFact, versionAtLeast } from './fact.ts';
+import { debianRelease } from './release.ts';
+import { daemonVersions, PROBES, parseVersion } from './version.ts';
 
 const probe = (name: string) => PROBES.find((p) => p.name === name) ?? assert.fail(`no probe ${name}`);
 
@@ -72,6 +74,7 @@ test('a daemon that does not say its version is "unknown"; one that is not insta
     script('nats-server', 'echo "nats-server: v2.10.27"');
     writeFileSync(join(root, 'usr/sbin/postconf'), 'not executable');
     assert.deepEqual(await daemonVersions(root), ['dovecot 2.4.1-4', 'haproxy unknown', 'nats-server 2.10.27']);
+    assert.deepEqual(await readDaemonFact(root), { dovecot: '2.4.1-4' }, 'postfix is not installed there: absent');
     assert.equal(debianRelease(root), undefined);
     writeFileSync(join(root, 'etc/debian_version'), '13.2\n');
     writeFileSync(join(root, 'etc/os-release'), 'PRETTY_NAME="Debian GNU/Linux 13 (trixie)"\nVERSION_CODENAME=trixie\n');
@@ -79,4 +82,19 @@ test('a daemon that does not say its version is "unknown"; one that is not insta
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+test('the daemon versions fact answers which syntax to render', () => {
+  assert.ok(versionAtLeast('2.4.1-4 (7d8c0e5759)', '2.4'));
+  assert.ok(versionAtLeast('2.4', '2.4.0'));
+  assert.ok(!versionAtLeast('2.3.19.1', '2.4'));
+  assert.ok(versionAtLeast('3.10.13', '3.7'), 'numeric, not lexical');
+  assert.ok(!versionAtLeast('3.7.11', '3.10'));
+  assert.ok(!versionAtLeast('unknown', '2.4'));
+  assert.ok(!versionAtLeast(undefined, '0'));
+  const trixie = { postfix: '3.10.13', dovecot: '2.4.1-4' };
+  const bookworm = { postfix: '3.7.11', dovecot: '2.3.19.1' };
+  assert.deepEqual([isDovecot24(trixie), isPostfix310(trixie), isDovecot24(bookworm), isPostfix310(bookworm)], [true, true, false, false]);
+  assert.ok(dovecotAtLeast(trixie, '2.4.1') && !dovecotAtLeast(trixie, '2.4.2') && postfixAtLeast(bookworm, '3.7'));
+  assert.ok(!isDovecot24({ postfix: '3.10.13' }) && !isDovecot24(undefined), 'no dovecot (mini) or no fact: not 2.4');
 });

@@ -1,0 +1,3 @@
+export * from './fact.ts';
+export * from './release.ts';
+export * from './version.ts';
