@@ -6,6 +6,7 @@ export * from './schema.ts';
 export * from './secrets.ts';
 export * from './spec.ts';
 export * from './uses.ts';
+export { DMARC_POLICIES, type DmarcPolicy, filterBeforeQueue } from './vars/dmarc.ts';
 export { parseDuration } from './vars/defence.ts';
 export type { Destiny, RazorRegistration } from './vars/filter-dkim.ts';
 export { nodeOf } from './vars/runtime.ts';

@@ -1,3 +1,5 @@
+import type { DmarcPolicySeen, DmarcResult } from './dmarc.ts';
+
 // What the daemons' log lines mean, as the guard and the metrics sidecar consume it. Every field is bounded
 // (classes, not free text) except `ip`, `queueId` and `key`, which callers must never turn into metric labels.
 export type RejectClass =
@@ -21,6 +23,9 @@ type DeliveryStatus = 'sent' | 'bounced' | 'deferred' | 'expired';
 export type AmavisVerdict = 'clean' | 'spam' | 'virus' | 'banned' | 'bad-header' | 'unchecked' | 'other';
 
 export type MailLogEvent =
+  // OpenDMARC's verdict on one message of port 25 (logs/dmarc.ts); `refused`: rejected in the session (p=reject).
+  // `domain` is the From domain, client-chosen: never a metric label.
+  | { kind: 'dmarc'; queueId: string; result: DmarcResult; policy: DmarcPolicySeen; refused: boolean; domain: string }
   // A wrong password or unknown user: SMTP AUTH (postfix) or an IMAP/POP3 login (dovecot); `count` attempts.
   | { kind: 'auth-failed'; daemon: 'postfix' | 'dovecot'; service: string; ip: string; count: number }
   // postscreen found a bot-like client (or one on the guard's ban list).

@@ -1,17 +1,22 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { renderDmarc } from '@mta/seed/dmarc/render';
 import { postfixRenderers } from '@mta/seed/postfix/index';
+import { type MailLogEvent, parseMailLog } from '@mta/shared';
+import { collectEvents } from '../acme/sidecar.ts';
+import { startGuard } from '../defences/guard-process.ts';
 import { dkimSign } from '../filter/dkim-tools.ts';
 import { headerOf, plainMail } from '../filter/messages.ts';
 import {
   createNetns,
   type Daemon,
   eventually,
+  type NatsServer,
   type SeededPostfix,
   seededPostfix,
+  startNats,
   startNsDns,
   type TestNetns,
   tempRoot,
@@ -30,6 +35,9 @@ let mta: SeededPostfix;
 let milters: Milters;
 let cleanup: () => Promise<void>;
 let keyFile: (d: Signer) => string;
+let nats: NatsServer;
+let guard: Daemon;
+let events: Awaited<ReturnType<typeof collectEvents>>;
 
 before(async () => {
   const tmp = await tempRoot('mta-dmarc-keys-');
@@ -46,9 +54,17 @@ before(async () => {
     logDir: true,
   });
   milters = await startMilters(ns, mta.paths);
+  // The guard, which follows postfix's log in the image, puts the verdicts on the bus.
+  nats = await startNats();
+  events = await collectEvents(nats.url);
+  mkdirSync(join(mta.paths.logDir, 'dovecot'), { recursive: true });
+  guard = await startGuard({ MTA_ROOT: mta.root, HOSTNAME: 'mx.example.com', NATS_URL: nats.url });
 });
 
 after(async () => {
+  await guard?.stop();
+  await events?.nc.close();
+  await nats?.stop();
   await milters?.stop();
   await mta?.stop();
   await dns?.stop();
@@ -56,7 +72,6 @@ after(async () => {
   await cleanup?.();
 });
 
-export const mailLog = (m: SeededPostfix): string => readFileSync(join(m.paths.logDir, 'postfix', 'current'), 'utf8');
 const mailbox = () => (existsSync(join(mta.paths.mail, BOX)) ? readFileSync(join(mta.paths.mail, BOX), 'utf8') : '');
 
 interface Sent {
@@ -196,5 +211,59 @@ describe('DMARC verdicts before the queue (DMARC_POLICY=enforce)', { timeout: 24
     assert.ok(!results(local).some((h) => /dmarc=/.test(h)), results(local).join('\n'));
     const ignored = await delivered(await send({ from: 'list@ignored.example' }));
     assert.ok(!results(ignored).some((h) => /dmarc=/.test(h)), results(ignored).join('\n'));
+  });
+});
+
+// What postfix logged, read as the guard and the metrics sidecar read it: the DMARC verdicts in order.
+type Verdict = Extract<MailLogEvent, { kind: 'dmarc' }>;
+const verdicts = (): Verdict[] =>
+  readFileSync(join(mta.paths.logDir, 'postfix', 'current'), 'utf8')
+    .split('\n')
+    .map((l) => parseMailLog(l, 'postfix'))
+    .filter((e): e is Verdict => e?.kind === 'dmarc');
+
+describe('DMARC verdicts in the log and on the bus', { timeout: 120_000 }, () => {
+  test('each verdict is one event (mta.dmarc.*), and a HELO imitating a verdict fakes none', async () => {
+    const fake = (result: string, domain: string) => `x>: mta-dmarc result=${result} policy=none disposition=none domain=${domain}`;
+    const before = verdicts().length;
+    refused(await send({ from: 'mallory@reject.example', helo: fake('pass', 'reject.example') }));
+    await delivered(await send({ from: 'alice@pass.example', signer: 'pass.example', helo: fake('fail', 'pass.example') }));
+    await delivered(await send({ from: 'dave@quar.example' }));
+    const expected = [
+      { result: 'fail', policy: 'reject', refused: true, domain: 'reject.example' },
+      { result: 'pass', policy: 'reject', refused: false, domain: 'pass.example' },
+      { result: 'fail', policy: 'quarantine', refused: false, domain: 'quar.example' },
+    ];
+    const logged = await eventually(
+      () => (verdicts().length >= before + 3 ? verdicts().slice(before) : undefined),
+      10_000,
+      'verdicts logged',
+    );
+    assert.deepEqual(
+      logged.map(({ result, policy, refused, domain }) => ({ result, policy, refused, domain })),
+      expected,
+    );
+    // The guard follows the log at its own pace: the events of these three messages, by queue id.
+    const ids = logged.map((e) => e.queueId);
+    const bus = await eventually(
+      () => {
+        const d = events.events.filter((e) => e.subject.startsWith('mta.dmarc.') && ids.includes(String(e.data.queueId)));
+        return d.length >= 3 ? d : undefined;
+      },
+      20_000,
+      'mta.dmarc events',
+    );
+    assert.deepEqual(
+      bus.map((e) => e.subject),
+      ['mta.dmarc.refused', 'mta.dmarc.pass', 'mta.dmarc.fail'],
+    );
+    assert.deepEqual(
+      bus.map(({ data: { result, policy, refused, domain } }) => ({ result, policy, refused, domain })),
+      expected,
+    );
+    assert.deepEqual(
+      bus.map((e) => e.data.queueId),
+      logged.map((e) => e.queueId),
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { check, domainList, invalid, isDomain, oneOf, q } from '../checks.ts';
-import { defineVar, FULL } from '../spec.ts';
+import { defineVar, FULL, type ParsedView } from '../spec.ts';
 
 export const DMARC_POLICIES = ['enforce', 'tag', 'off'] as const;
 export type DmarcPolicy = (typeof DMARC_POLICIES)[number];
@@ -8,6 +8,11 @@ const authservId = check((raw) => {
   const d = raw.trim().toLowerCase();
   return isDomain(d) ? d : invalid(`${q(raw)} is not a domain name`);
 });
+
+// Any D_REJECT destiny hands port 25's mail to amavis before the queue (smtpd_proxy_filter), and postfix then gives
+// milters no message content there, so nothing could be judged: the seed wires no DMARC milter in that case.
+const DESTINIES = ['FINAL_VIRUS_DESTINY', 'FINAL_BANNED_DESTINY', 'FINAL_SPAM_DESTINY', 'FINAL_BAD_HEADER_DESTINY'];
+export const filterBeforeQueue = (c: ParsedView): boolean => DESTINIES.some((d) => c[d] === 'D_REJECT');
 
 // DMARC runs before the queue on port 25 in the variants with the content filter: quarantine verdicts go where the
 // spam destiny sends them, and amavis is what carries that out.
@@ -21,6 +26,16 @@ export const dmarcVars = {
     format: DMARC_POLICIES.join(' | '),
     example: 'tag',
     default: 'enforce',
+    rules: [
+      {
+        text: 'not checked while a D_REJECT destiny puts amavis before the queue on port 25 (warning)',
+        severity: 'warning',
+        check: (c, ctx) =>
+          c.DMARC_POLICY !== 'off' && filterBeforeQueue(c) && (!ctx.variant || FULL.includes(ctx.variant))
+            ? 'a FINAL_*_DESTINY of D_REJECT puts amavis before the queue on port 25, where postfix gives milters no message content: DMARC is not checked (use D_PASS/D_BOUNCE/D_DISCARD, or set DMARC_POLICY=off to silence this)'
+            : undefined,
+      },
+    ],
   }),
   DMARC_IGNORE_DOMAINS: defineVar({
     schema: domainList,

@@ -58,3 +58,9 @@ test('off, or a variant without the content filter: no milter, and the files of 
     assert.ok(part.remove?.some((f) => f.endsWith('mta-opendmarc.conf')));
   }
 });
+
+test('a D_REJECT destiny (amavis before the queue, no milter content there): no milter, and the variable warns', () => {
+  const part = full({ FINAL_BANNED_DESTINY: 'D_REJECT' });
+  assert.equal(part.postconfLists, undefined);
+  assert.ok(part.remove?.some((f) => f.endsWith('mta-opendkim.conf')));
+});

@@ -1,3 +1,4 @@
+import { DMARC_LOG_TAG } from '@mta/shared';
 import type { DmarcSettings } from './settings.ts';
 
 const reQuote = (s: string): string => s.replace(/[.\\/^$|?*+()[\]{}]/g, (c) => `\\${c}`);
@@ -5,13 +6,11 @@ const reQuote = (s: string): string => s.replace(/[.\\/^$|?*+()[\]{}]/g, (c) => 
 // The name of the SpamAssassin rule a failure under a quarantine policy (or reject, while only tagging) hits.
 export const DMARC_SA_RULE = 'MTA_DMARC_POLICY_FAIL';
 
-// The text postfix's cleanup appends to its milter-header-warning line for OpenDMARC's verdict header: the one line
-// per judged message the log parsers read, at the very end of the line, after everything the client chose (HELO,
-// addresses). Postfix cuts the header itself short in the log, so the verdict is restated here in full.
-export const DMARC_LOG_TAG = 'mta-dmarc';
-
-// milter_header_checks: only headers a milter added are checked here, never the client's own, and opendkim removed
-// every incoming one with our authserv-id before OpenDMARC ran. The domain is restricted to domain characters.
+// milter_header_checks: postfix's cleanup logs OpenDMARC's verdict header (WARN), restating the verdict at the very
+// end of its line, after everything the client chose (HELO, addresses): the one line per delivered message the log
+// parsers read (shared/src/logs/dmarc.ts); postfix cuts the header itself short in the log. Only headers a milter
+// added are checked here, never the client's own, and opendkim removed every incoming one with our authserv-id
+// before OpenDMARC ran. The domain is restricted to domain characters.
 export function milterHeaderChecks(s: DmarcSettings): string {
   return `# Rendered by the mta seed (DMARC_POLICY): OpenDMARC's verdict in the mail log.
 /^Authentication-Results: ${reQuote(s.authservId)}; dmarc=([a-z]+) \\(p=([a-z]+) dis=([a-z]+)\\) header\\.from=([-.a-z0-9_]+)$/ WARN ${DMARC_LOG_TAG} result=$1 policy=$2 disposition=$3 domain=$4

@@ -1,3 +1,4 @@
+import { DMARC_REJECT_TEXT } from '@mta/shared';
 import type { DmarcSettings } from './settings.ts';
 
 // Debian's public suffix list (package publicsuffix): the organizational domain is found offline.
@@ -5,8 +6,6 @@ export const PUBLIC_SUFFIX_LIST = '/usr/share/publicsuffix/public_suffix_list.da
 // The milters' unprivileged users, as the Debian packages create them.
 export const OPENDKIM_USER = 'opendkim';
 export const OPENDMARC_USER = 'opendmarc';
-// OpenDMARC's reply to a refused message (its %s is the From domain). The log parsers anchor on the text before it.
-export const DMARC_REJECT_TEXT = 'message refused: it fails DMARC and the From domain publishes p=reject';
 
 const lines = (o: Record<string, string>): string =>
   `${Object.entries(o)
@@ -66,6 +65,7 @@ ${lines({
   SPFSelfValidate: 'true',
   SPFIgnoreResults: 'true',
   RejectFailures: s.enforce ? 'true' : 'false',
+  // The log parsers anchor on this text, which comes before the From domain (%s).
   RejectString: `${DMARC_REJECT_TEXT}: %s`,
   HoldQuarantinedMessages: 'false',
   RequiredHeaders: 'false',

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
-import type { Config, MtaPaths, Variant } from '@mta/shared';
+import { type Config, filterBeforeQueue, type MtaPaths, type Variant } from '@mta/shared';
 
 // What the DMARC renderers need, decided once from the configuration; undefined when DMARC is off (DMARC_POLICY=off,
-// or a variant without the content filter, which carries out the quarantine verdicts).
+// a variant without the content filter, which carries out the quarantine verdicts, or amavis before the queue on
+// port 25, where milters see no content: the variable's rule warns about that).
 export interface DmarcSettings {
   enforce: boolean;
   authservId: string;
@@ -20,7 +21,7 @@ export interface DmarcSettings {
 const unbracket = (net: string): string => net.replace(/^\[([^\]]+)\]/, '$1');
 
 export function dmarcSettings(config: Config, paths: MtaPaths, variant: Variant): DmarcSettings | undefined {
-  if (variant !== 'full' || config.DMARC_POLICY === 'off') return undefined;
+  if (variant !== 'full' || config.DMARC_POLICY === 'off' || filterBeforeQueue(config)) return undefined;
   return {
     enforce: config.DMARC_POLICY === 'enforce',
     // One id for the whole fleet: the domain every node shares, never the node's own name.
