@@ -28,6 +28,7 @@ import { FORWARDER_IP, SELECTOR, SENDER_IP, type Signer, world } from './world.t
 // and the test DNS server on port 53 of a private namespace, where the senders' addresses live too. Every DKIM
 // signature is real (Mail::DKIM, keys made for this run and published on the test DNS).
 const BOX = 'bob@example.com';
+const ENV = { INET_INTERFACES: 'all', MAIL_DOMAIN: 'example.com', MAIL_BOXES: BOX, DMARC_IGNORE_DOMAINS: 'ignored.example' };
 
 let ns: TestNetns;
 let dns: Daemon;
@@ -47,7 +48,7 @@ before(async () => {
   ns = createNetns(`mta-dmarc-${process.pid}`, [SENDER_IP, FORWARDER_IP]);
   dns = await startNsDns(ns, w.records);
   mta = await seededPostfix({
-    env: { INET_INTERFACES: 'all', MAIL_DOMAIN: 'example.com', MAIL_BOXES: BOX, DMARC_IGNORE_DOMAINS: 'ignored.example' },
+    env: ENV,
     variant: 'full',
     renderers: [...postfixRenderers, renderDmarc],
     ns,
@@ -115,6 +116,7 @@ async function delivered(s: Sent): Promise<string> {
 }
 const refused = (s: Sent) =>
   assert.match(s.out, /<\*\* 550 5\.7\.1 message refused: it fails DMARC and the From domain publishes p=reject: /, s.out);
+const refusedNone = (s: Sent) => assert.match(s.out, /<- {2}250 2\.0\.0 Ok: queued as/, s.out);
 const results = (msg: string) => headerOf(msg, 'Authentication-Results');
 // The one result of `method` under our authserv-id.
 function result(msg: string, method: 'spf' | 'dkim' | 'dmarc'): string {
@@ -265,5 +267,20 @@ describe('DMARC verdicts in the log and on the bus', { timeout: 120_000 }, () =>
       bus.map((e) => e.data.queueId),
       logged.map((e) => e.queueId),
     );
+  });
+});
+
+describe('DMARC_POLICY=tag', { timeout: 120_000 }, () => {
+  test('a p=reject failure is delivered, marked as failed for the spam path; nothing is refused', async () => {
+    const r = await mta.reseed({ ...ENV, DMARC_POLICY: 'tag', FORCE_CONFIG: 'yes' });
+    assert.equal(r.status, 'applied');
+    await milters.stop();
+    milters = await startMilters(ns, mta.paths);
+    const msg = await delivered(await send({ from: 'mallory@reject.example' }));
+    assert.ok(
+      results(msg).some((h) => /^example\.com; dmarc=fail \(p=reject dis=none\) header\.from=reject\.example$/.test(h)),
+      results(msg).join('\n'),
+    );
+    refusedNone(await send({ from: 'gina@strict.example', signer: 'mail.strict.example' }));
   });
 });
