@@ -51,7 +51,7 @@ export const dmarcVars = {
     topic: 'content filter',
     variants: FULL,
     description:
-      'The authserv-id of the Authentication-Results headers (RFC 8601) this server adds. Every node of a fleet must use the same one: an incoming header with this id is treated as forged and removed, and a header added by another node of the fleet is then recognised as ours.',
+      'The authserv-id of the Authentication-Results headers (RFC 8601) this server adds. Every node of a fleet must use the same one, so that an incoming header with this id is treated as forged and removed whichever node receives it, and the verdicts of all nodes read the same to mail clients and filters.',
     format: 'domain name',
     example: 'example.com',
     defaultText: 'the primary MAIL_DOMAIN, else HOSTNAME',
