@@ -208,6 +208,18 @@ describe('DMARC verdicts before the queue (DMARC_POLICY=enforce)', { timeout: 24
     );
   });
 
+  test('the milters run as their own users, not root', () => {
+    for (const [d, user] of [
+      [milters.opendkim, 'opendkim'],
+      [milters.opendmarc, 'opendmarc'],
+    ] as const) {
+      const uid = /^Uid:\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${d.proc.pid}/status`, 'utf8'));
+      const expected = new RegExp(`^${user}:[^:]*:(\\d+):`, 'm').exec(readFileSync('/etc/passwd', 'utf8'))?.[1];
+      assert.ok(expected, user);
+      assert.deepEqual([uid?.[1], uid?.[2]], [expected, expected], user);
+    }
+  });
+
   test('mail from MYNETWORKS and from DMARC_IGNORE_DOMAINS is not judged', async () => {
     const local = await delivered(await send({ from: 'app@reject.example', ip: '127.0.0.1' }));
     assert.ok(!results(local).some((h) => /dmarc=/.test(h)), results(local).join('\n'));
