@@ -9,6 +9,7 @@ import { collectEvents } from '../acme/sidecar.ts';
 import { startGuard } from '../defences/guard-process.ts';
 import { dkimSign } from '../filter/dkim-tools.ts';
 import { headerOf, plainMail } from '../filter/messages.ts';
+import type { DnsRecords } from '../harness/dns.ts';
 import {
   createNetns,
   type Daemon,
@@ -36,6 +37,7 @@ let mta: SeededPostfix;
 let milters: Milters;
 let cleanup: () => Promise<void>;
 let keyFile: (d: Signer) => string;
+let records: DnsRecords;
 let nats: NatsServer;
 let guard: Daemon;
 let events: Awaited<ReturnType<typeof collectEvents>>;
@@ -46,7 +48,8 @@ before(async () => {
   const w = world(tmp.dir);
   keyFile = w.keyFile;
   ns = createNetns(`mta-dmarc-${process.pid}`, [SENDER_IP, FORWARDER_IP]);
-  dns = await startNsDns(ns, w.records);
+  records = w.records;
+  dns = await startNsDns(ns, records);
   mta = await seededPostfix({
     env: ENV,
     variant: 'full',
@@ -279,6 +282,18 @@ describe('DMARC verdicts in the log and on the bus', { timeout: 120_000 }, () =>
       bus.map((e) => e.data.queueId),
       logged.map((e) => e.queueId),
     );
+  });
+});
+
+describe('DNS unreachable (enforce)', { timeout: 120_000 }, () => {
+  test('OpenDMARC finds no record and nothing is refused: DMARC fails open, and says dmarc=none', async () => {
+    await dns.stop();
+    try {
+      const msg = await delivered(await send({ from: 'mallory@reject.example' }));
+      assert.equal(result(msg, 'dmarc'), 'none');
+    } finally {
+      dns = await startNsDns(ns, records);
+    }
   });
 });
 
