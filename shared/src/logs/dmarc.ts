@@ -1,4 +1,4 @@
-import type { MailLogEvent } from './events.ts';
+import type { DmarcPolicySeen, DmarcResult, MailLogEvent } from './events.ts';
 
 // DMARC verdicts (DMARC_POLICY, sidecars/seed/src/dmarc/) as postfix's cleanup logs them, one line per judged message:
 // - delivered: the milter-header-warning line for OpenDMARC's Authentication-Results header, which the seed's
@@ -8,10 +8,8 @@ import type { MailLogEvent } from './events.ts';
 //   follows it, then the envelope.
 // Both start at the queue id, where only postfix writes, and a client cannot make cleanup log either line for a
 // header it sent (milter_header_checks sees only milter-added headers; opendkim removed incoming ones with our id).
-export const DMARC_RESULTS = ['pass', 'fail', 'none', 'temperror', 'permerror'] as const;
-export type DmarcResult = (typeof DMARC_RESULTS)[number] | 'other';
-export const DMARC_POLICIES_SEEN = ['none', 'quarantine', 'reject'] as const;
-export type DmarcPolicySeen = (typeof DMARC_POLICIES_SEEN)[number] | 'other';
+const DMARC_RESULTS: readonly DmarcResult[] = ['pass', 'fail', 'none', 'temperror', 'permerror'];
+const DMARC_POLICIES_SEEN: readonly DmarcPolicySeen[] = ['none', 'quarantine', 'reject'];
 
 // The words the seed puts into postfix's and OpenDMARC's configuration (sidecars/seed/src/dmarc/), for these parsers.
 export const DMARC_LOG_TAG = 'mta-dmarc';

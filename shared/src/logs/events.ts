@@ -1,5 +1,3 @@
-import type { DmarcPolicySeen, DmarcResult } from './dmarc.ts';
-
 // What the daemons' log lines mean, as the guard and the metrics sidecar consume it. Every field is bounded
 // (classes, not free text) except `ip`, `queueId` and `key`, which callers must never turn into metric labels.
 export type RejectClass =
@@ -19,6 +17,10 @@ export type RejectClass =
 export type PostscreenTest = 'pregreet' | 'dnsbl' | 'denylist' | 'hangup' | 'protocol';
 
 type DeliveryStatus = 'sent' | 'bounced' | 'deferred' | 'expired';
+
+// OpenDMARC's result and the policy the From domain publishes, as logs/dmarc.ts reads them; anything else is other.
+export type DmarcResult = 'pass' | 'fail' | 'none' | 'temperror' | 'permerror' | 'other';
+export type DmarcPolicySeen = 'none' | 'quarantine' | 'reject' | 'other';
 
 export type AmavisVerdict = 'clean' | 'spam' | 'virus' | 'banned' | 'bad-header' | 'unchecked' | 'other';
 
