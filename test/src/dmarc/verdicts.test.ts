@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { healthChecks } from '@mta/cli/health/checks';
+import { probe } from '@mta/cli/health/probe';
 import { renderDmarc } from '@mta/seed/dmarc/render';
 import { postfixRenderers } from '@mta/seed/postfix/index';
 import { type MailLogEvent, parseMailLog } from '@mta/shared';
@@ -221,6 +224,22 @@ describe('DMARC verdicts before the queue (DMARC_POLICY=enforce)', { timeout: 24
       assert.ok(expected, user);
       assert.deepEqual([uid?.[1], uid?.[2]], [expected, expected], user);
     }
+  });
+
+  test('the healthcheck probes both milters of smtpd_milters, and both answer', async () => {
+    const smtpdMilters = execFileSync('postconf', ['-c', mta.paths.postfixConf, '-h', 'smtpd_milters'], { encoding: 'utf8' });
+    const facts = {
+      variant: 'full',
+      contentFilter: '',
+      clamdConf: undefined,
+      queueDirectory: '',
+      saslEnabled: '',
+      saslPath: '',
+      masterParams: '',
+    };
+    const checks = healthChecks({ ...facts, smtpdMilters }).filter((c) => c.probe.what.startsWith('milter on'));
+    assert.equal(checks.length, 2, smtpdMilters);
+    for (const c of checks) assert.equal(await probe(c.target, c.probe), undefined, c.probe.what);
   });
 
   test('mail from MYNETWORKS and from DMARC_IGNORE_DOMAINS is not judged', async () => {
