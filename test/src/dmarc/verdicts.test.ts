@@ -202,6 +202,10 @@ describe('DMARC verdicts before the queue (DMARC_POLICY=enforce)', { timeout: 24
     const forged = (d: string) =>
       `Authentication-Results: example.com; dkim=pass header.d=${d}; spf=pass smtp.mailfrom=${d}; dmarc=pass header.from=${d}\r\n`;
     refused(await send({ from: 'mallory@reject.example', extra: forged('reject.example') }));
+    // Nor is an SPF result that arrives with the message believed: OpenDMARC checks SPF itself.
+    const spf =
+      'Received-SPF: pass (example.com: domain of mallory@reject.example designates 192.0.2.10 as permitted sender) client-ip=192.0.2.10; envelope-from=mallory@reject.example;\r\n';
+    refused(await send({ from: 'mallory@reject.example', extra: spf }));
     const other = 'Authentication-Results: relay.other.example; spf=pass smtp.mailfrom=pass.example\r\n';
     const msg = await delivered(
       await send({ from: 'alice@pass.example', signer: 'pass.example', extra: `${forged('pass.example')}${other}` }),
