@@ -199,9 +199,11 @@ describe('DMARC verdicts before the queue (DMARC_POLICY=enforce)', { timeout: 24
   });
 
   test('an incoming Authentication-Results header with our authserv-id is removed before DMARC reads it', async () => {
-    const forged = (d: string) =>
-      `Authentication-Results: example.com; dkim=pass header.d=${d}; spf=pass smtp.mailfrom=${d}; dmarc=pass header.from=${d}\r\n`;
-    refused(await send({ from: 'mallory@reject.example', extra: forged('reject.example') }));
+    const forged = (d: string, id = 'example.com') =>
+      `Authentication-Results: ${id}; dkim=pass header.d=${d}; spf=pass smtp.mailfrom=${d}; dmarc=pass header.from=${d}\r\n`;
+    // Our id as written, in other letter cases, and folded or with a comment (RFC 8601 allows both).
+    for (const id of ['example.com', 'EXAMPLE.Com', '\r\n\texample.com', '(ours) example.com'])
+      refused(await send({ from: 'mallory@reject.example', extra: forged('reject.example', id) }));
     // Nor is an SPF result that arrives with the message believed: OpenDMARC checks SPF itself.
     const spf =
       'Received-SPF: pass (example.com: domain of mallory@reject.example designates 192.0.2.10 as permitted sender) client-ip=192.0.2.10; envelope-from=mallory@reject.example;\r\n';
