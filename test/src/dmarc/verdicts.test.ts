@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { healthChecks } from '@mta/cli/health/checks';
@@ -220,15 +220,15 @@ describe('DMARC verdicts before the queue (DMARC_POLICY=enforce)', { timeout: 24
     );
   });
 
-  test('the milters run as their own users, not root', () => {
-    for (const [d, user] of [
-      [milters.opendkim, 'opendkim'],
-      [milters.opendmarc, 'opendmarc'],
-    ] as const) {
-      const uid = /^Uid:\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${d.proc.pid}/status`, 'utf8'));
-      const expected = new RegExp(`^${user}:[^:]*:(\\d+):`, 'm').exec(readFileSync('/etc/passwd', 'utf8'))?.[1];
-      assert.ok(expected, user);
-      assert.deepEqual([uid?.[1], uid?.[2]], [expected, expected], user);
+  test('the milters run as their own users, not root; their socket directories admit only them and postfix', () => {
+    for (const name of ['opendkim', 'opendmarc'] as const) {
+      const uid = /^Uid:\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${milters.pid(name)}/status`, 'utf8'));
+      const expected = new RegExp(`^${name}:[^:]*:(\\d+):`, 'm').exec(readFileSync('/etc/passwd', 'utf8'))?.[1];
+      assert.ok(expected, name);
+      assert.deepEqual([uid?.[1], uid?.[2]], [expected, expected], name);
+      const dir = statSync(name === 'opendkim' ? mta.paths.opendkimRun : mta.paths.opendmarcRun);
+      const postfix = /^postfix:[^:]*:(\d+):/m.exec(readFileSync('/etc/group', 'utf8'))?.[1];
+      assert.deepEqual([dir.uid, dir.gid, dir.mode & 0o777], [Number(expected), Number(postfix), 0o750], name);
     }
   });
 
