@@ -138,6 +138,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       amavisd-new spamassassin razor clamav-daemon clamav-freshclam libmail-dkim-perl \
       libmail-spf-perl libnet-dns-perl libio-socket-ssl-perl gpg gpg-agent \
+      opendkim opendmarc publicsuffix \
       file libfile-libmagic-perl 7zip libarchive-tools pax bzip2 xz-utils cabextract tnef arj lzop \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log

@@ -74,6 +74,17 @@ export function mtaPaths(root: string) {
     srsArgs: p('etc/postfix/mta-postsrsd.args'),
     srsState: p('srv/var/srs'),
     srsSecret: p('srv/var/srs/secret'),
+    // DMARC before the queue (DMARC_POLICY, full variant): opendkim (verify only) and OpenDMARC as milters of the
+    // port-25 smtpd. Their configs are the seed's (each service runs when its file exists); the socket directories
+    // are made at every start by the run scripts, entered only by the milter's user and group postfix.
+    opendkimConf: p('etc/postfix/mta-opendkim.conf'),
+    opendmarcConf: p('etc/postfix/mta-opendmarc.conf'),
+    dmarcIgnoreHosts: p('etc/postfix/mta-dmarc-ignore-hosts'),
+    opendkimRun: p('run/mta/opendkim'),
+    // opendkim's resolver (libunbound) configuration, written by its run script from resolv.conf at every start;
+    // root's, outside the directory opendkim owns.
+    opendkimResolver: p('run/mta/opendkim-resolver.conf'),
+    opendmarcRun: p('run/mta/opendmarc'),
     serviceDir: p('etc/service'),
   } as const;
 }

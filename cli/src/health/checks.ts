@@ -22,6 +22,8 @@ export interface HealthFacts {
   masterParams: string;
   // `postconf -h mta_submission_milters`: the milters 465/587 defer all mail without (base, full).
   submissionMilters?: string;
+  // `postconf -h smtpd_milters`: port 25's milters (DMARC: opendkim, OpenDMARC; full), without which it defers all mail.
+  smtpdMilters?: string;
   // `postconf -h recipient_canonical_maps`: with SRS=yes postsrsd's reverse table, asked at every RCPT (every variant).
   recipientCanonicalMaps?: string;
 }
@@ -89,6 +91,8 @@ export function healthChecks(f: HealthFacts): Check[] {
     checks.push({ target: { host: '127.0.0.1', port }, probe: smtp(`amavis on ${port}`) });
     const socket = f.clamdConf?.match(/^LocalSocket\s+(\S+)/m)?.[1] ?? '/run/clamav/clamd.ctl';
     checks.push({ target: { path: socket }, probe: { send: 'nPING\n', expect: /PONG/, what: `clamd on ${socket}` } });
+    for (const m of milterTargets(f.smtpdMilters ?? ''))
+      checks.push({ target: m.target, probe: { send: MILTER_HELLO, expect: /^[\s\S]{4}O/, what: m.what } });
   }
   // A tcp table answers any key with 200 (found), 500 (not found) or 400 (error): postsrsd "500 Not an SRS address.".
   for (const t of tcpTableTargets(f.recipientCanonicalMaps ?? ''))

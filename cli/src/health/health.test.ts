@@ -85,6 +85,16 @@ test('milters of the submission list are probed by their option negotiation', as
   );
 });
 
+test('the DMARC milters of port 25 (full) are probed like the submission ones', () => {
+  const smtpdMilters = 'unix:/run/mta/opendkim/opendkim.sock, unix:/run/mta/opendmarc/opendmarc.sock';
+  const full = healthChecks({ ...base, variant: 'full', smtpdMilters });
+  assert.deepEqual(
+    full.map((c) => c.probe.what).filter((w) => w.startsWith('milter')),
+    ['milter on /run/mta/opendkim/opendkim.sock', 'milter on /run/mta/opendmarc/opendmarc.sock'],
+  );
+  assert.ok(full.filter((c) => c.probe.what.startsWith('milter')).every((c) => c.probe.send instanceof Buffer));
+});
+
 test('tcp tables of recipient_canonical_maps (postsrsd, SRS=yes) are probed in every variant', () => {
   assert.deepEqual(tcpTableTargets('hash:/etc/postfix/x, tcp:127.0.0.1:10002 tcp:[::1]:7'), [
     { target: { host: '127.0.0.1', port: 10002 }, what: 'tcp table on 127.0.0.1:10002' },

@@ -33,6 +33,7 @@ const checks = healthChecks({
   saslPath: variant === 'mini' ? '' : postconf('-h', 'smtpd_sasl_path'),
   masterParams: variant === 'mini' ? '' : postconf('-P'),
   submissionMilters: variant === 'mini' ? '' : postconf('-h', 'mta_submission_milters'),
+  smtpdMilters: variant === 'full' ? postconf('-h', 'smtpd_milters') : '',
   recipientCanonicalMaps: postconf('-h', 'recipient_canonical_maps'),
 });
 const failures = (await Promise.all(checks.map((c) => probe(c.target, c.probe)))).filter((f) => f !== undefined);

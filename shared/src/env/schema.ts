@@ -1,6 +1,7 @@
 import type { VarSpec } from './spec.ts';
 import { acmeVars } from './vars/acme.ts';
 import { defenceVars } from './vars/defence.ts';
+import { dmarcVars } from './vars/dmarc.ts';
 import { filterDkimVars } from './vars/filter-dkim.ts';
 import { fleetVars } from './vars/fleet.ts';
 import { mailVars } from './vars/mail.ts';
@@ -17,6 +18,7 @@ export const VARS = {
   ...relayTlsVars,
   ...saslLdapMysqlVars,
   ...filterDkimVars,
+  ...dmarcVars,
   ...runtimeVars,
   ...fleetVars,
   ...acmeVars,

@@ -18,9 +18,16 @@ export type PostscreenTest = 'pregreet' | 'dnsbl' | 'denylist' | 'hangup' | 'pro
 
 type DeliveryStatus = 'sent' | 'bounced' | 'deferred' | 'expired';
 
+// OpenDMARC's result and the policy the From domain publishes, as logs/dmarc.ts reads them; anything else is other.
+export type DmarcResult = 'pass' | 'fail' | 'none' | 'temperror' | 'permerror' | 'other';
+export type DmarcPolicySeen = 'none' | 'quarantine' | 'reject' | 'other';
+
 export type AmavisVerdict = 'clean' | 'spam' | 'virus' | 'banned' | 'bad-header' | 'unchecked' | 'other';
 
 export type MailLogEvent =
+  // OpenDMARC's verdict on one message of port 25 (logs/dmarc.ts); `refused`: rejected in the session (p=reject).
+  // `domain` is the From domain, client-chosen: never a metric label.
+  | { kind: 'dmarc'; queueId: string; result: DmarcResult; policy: DmarcPolicySeen; refused: boolean; domain: string }
   // A wrong password or unknown user: SMTP AUTH (postfix) or an IMAP/POP3 login (dovecot); `count` attempts.
   | { kind: 'auth-failed'; daemon: 'postfix' | 'dovecot'; service: string; ip: string; count: number }
   // postscreen found a bot-like client (or one on the guard's ban list).

@@ -1,4 +1,5 @@
 export * from './amavis.ts';
+export * from './dmarc.ts';
 export * from './dovecot.ts';
 export * from './events.ts';
 export * from './follow.ts';

@@ -1,4 +1,5 @@
 import { normalizeIp } from '../ip.ts';
+import { parseDmarc } from './dmarc.ts';
 import type { MailLogEvent, PostscreenTest, RejectClass } from './events.ts';
 import type { LogLine } from './line.ts';
 
@@ -148,6 +149,10 @@ function parse(line: LogLine): MailLogEvent | undefined {
         : { kind: 'postscreen', test, ip: m[1] as string };
     }
     return undefined;
+  }
+  if (program === 'cleanup') {
+    const dmarc = parseDmarc(text);
+    if (dmarc) return dmarc;
   }
   if (program === 'pickup') {
     const m = PICKUP.exec(text);

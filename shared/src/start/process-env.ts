@@ -34,6 +34,9 @@ export const PROCESS_ENV = {
   'nats-server': DAEMON,
   // Reads the SRS secret from /srv/var/srs/secret (root's, opened before it drops to postsrsd).
   postsrsd: DAEMON,
+  // DKIM and DMARC milters of the port-25 smtpd (DMARC_POLICY): the seed's config files, no secret.
+  opendkim: DAEMON,
+  opendmarc: DAEMON,
   guard: { config: true, secrets: SIGNER },
   'acme-watch': { config: true, secrets: SIGNER },
   'spamd-learn': { config: true, secrets: SIGNER },

@@ -50,6 +50,10 @@ export const SERVICES: readonly ServiceRule[] = [
     sidecar: true,
     skip: ({ exists, root }) => (exists(mtaPaths(root).senderMilterConf) ? undefined : ''),
   },
+  // The DMARC milters run when the seed wired them (DMARC_POLICY enforce or tag at seeding time): the public smtpd
+  // then defers mail while they are down (milter_default_action=tempfail), whatever the environment says now.
+  { name: 'opendkim', variants: FULL, skip: ({ exists, root }) => (exists(mtaPaths(root).opendkimConf) ? undefined : '') },
+  { name: 'opendmarc', variants: FULL, skip: ({ exists, root }) => (exists(mtaPaths(root).opendmarcConf) ? undefined : '') },
   { name: 'amavis', variants: FULL },
   { name: 'clamd', variants: FULL },
   // A read-only signature volume belongs to an updater elsewhere (often one for a whole fleet): freshclam could not

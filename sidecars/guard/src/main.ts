@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { watch } from 'node:fs';
 import { detectVariant, followMailLogs, GUARD_BUCKET, joinFleet, openLedger, runSidecar, type SidecarContext } from '@mta/shared';
+import { publishDmarc } from './dmarc-events.ts';
 import { GuardFleet } from './fleet-sync.ts';
 import { guardProtection } from './mynetworks.ts';
 import { GuardService } from './service.ts';
@@ -65,7 +66,8 @@ await runSidecar({
       logDir: paths.logDir,
       daemons: dovecot ? ['postfix', 'dovecot'] : ['postfix'],
       signal: life.signal,
-      onEvent: (e) => void guard.onEvent(e).catch(failed),
+      // DMARC verdicts only go on the bus: they name no client to ban.
+      onEvent: (e) => (e.kind === 'dmarc' ? publishDmarc(bus, e) : void guard.onEvent(e).catch(failed)),
       onError: (err) => log.warn({ event: 'guard.follow', err: err.message }, 'reading the daemon logs failed; retrying'),
     });
     const prune = setInterval(() => guard.prune(), 60_000);

@@ -64,6 +64,13 @@ export const SPECS = {
     labels: ['verdict', 'blocked'],
     source: 'amavis log',
   },
+  dmarc: {
+    name: 'mta_dmarc_verdicts',
+    kind: 'counter',
+    help: 'DMARC verdicts on inbound mail of port 25 by result (pass, fail, none, temperror, permerror, other), the policy the From domain publishes (none, quarantine, reject, other) and whether the message was refused in the session; never a domain.',
+    labels: ['result', 'policy', 'refused'],
+    source: 'postfix log',
+  },
   scannerErrors: {
     name: 'mta_amavis_scanner_errors',
     kind: 'counter',

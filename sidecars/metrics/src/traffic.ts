@@ -38,6 +38,9 @@ export function countLogEvent(f: Families, e: MailLogEvent): void {
       f.verdicts.inc({ verdict: e.verdict, blocked: e.blocked ? 'true' : 'false' });
       if (e.ms !== undefined) f.scanSeconds.observe({}, e.ms / 1000);
       return;
+    case 'dmarc':
+      f.dmarc.inc({ result: e.result, policy: e.policy, refused: e.refused ? 'true' : 'false' });
+      return;
     case 'scanner-error':
       f.scannerErrors.inc({ scope: e.all ? 'all' : 'one' });
       return;

@@ -175,6 +175,7 @@ const CASES: [string, Variant, RawEnv][] = [
   ],
   ['SRS domain while SRS is off', 'mini', { MAIL_DOMAIN: 'example.com', MAIL_BOXES: 'info@example.com', SRS_DOMAIN: 'example.com' }],
   ['SRS for forwarded mail', 'base', { SRS: 'yes', MAIL_DOMAIN: 'example.com', MAIL_BOXES: 'info@example.com', SRS_DOMAIN: 'example.com' }],
+  ['DMARC while amavis runs before the queue', 'full', { FINAL_SPAM_DESTINY: 'D_REJECT' }],
 ];
 
 // Every rule of every spec, by "NAME#index".

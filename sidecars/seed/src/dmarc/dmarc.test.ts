@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { plannedFile, testContext } from '../testing.ts';
+import { renderDmarc } from './render.ts';
+
+const ENV = { HOSTNAME: 'mx1.example.com', MAIL_DOMAIN: 'example.com example.net' };
+const full = (env: Record<string, string> = {}) => renderDmarc(testContext({ ...ENV, ...env }, { variant: 'full' }));
+const setting = (conf: string, name: string): string | undefined => new RegExp(`^${name} (.*)$`, 'm').exec(conf)?.[1];
+
+test('enforce by default: both milters on the public smtpd, OpenDMARC refuses failures, one authserv-id: the primary domain', () => {
+  const part = full();
+  const { paths } = testContext(ENV);
+  assert.deepEqual(part.postconfLists?.smtpd_milters, [
+    'unix:/r/run/mta/opendkim/opendkim.sock',
+    'unix:/r/run/mta/opendmarc/opendmarc.sock',
+  ]);
+  const dkim = plannedFile(part, paths.opendkimConf)?.content as string;
+  const dmarc = plannedFile(part, paths.opendmarcConf)?.content as string;
+  assert.equal(setting(dmarc, 'RejectFailures'), 'true');
+  // Not the node's name: every node of a fleet writes and removes the same id.
+  for (const conf of [dkim, dmarc]) assert.equal(setting(conf, 'AuthservID'), 'example.com');
+  assert.equal(setting(dkim, 'RemoveARFrom'), 'example.com');
+  assert.equal(setting(dkim, 'Mode'), 'v');
+  assert.equal(setting(dmarc, 'TrustedAuthservIDs'), 'example.com');
+  assert.equal(setting(dmarc, 'SPFIgnoreResults'), 'true');
+  assert.equal(setting(dmarc, 'PublicSuffixList'), '/usr/share/publicsuffix/public_suffix_list.dat');
+});
+
+test('tag refuses nothing; AUTHSERV_ID and DMARC_IGNORE_DOMAINS are passed on; MYNETWORKS without brackets', () => {
+  const part = full({
+    DMARC_POLICY: 'tag',
+    AUTHSERV_ID: 'Auth.Example.org',
+    DMARC_IGNORE_DOMAINS: 'lists.example.org,b.example',
+    MYNETWORKS: '10.0.0.0/8 [::1]/128',
+  });
+  const { paths } = testContext(ENV);
+  const dmarc = plannedFile(part, paths.opendmarcConf)?.content as string;
+  assert.equal(setting(dmarc, 'RejectFailures'), 'false');
+  assert.equal(setting(dmarc, 'AuthservID'), 'auth.example.org');
+  assert.equal(setting(dmarc, 'IgnoreMailFrom'), 'lists.example.org,b.example');
+  assert.match(plannedFile(part, paths.dmarcIgnoreHosts)?.content as string, /^10\.0\.0\.0\/8\n::1\/128\n$/m);
+});
+
+test('the SpamAssassin rule scores past the kill level and reads only our own header', () => {
+  const part = full({ SA_KILL_LEVEL_DEFLT: '9.5' });
+  const rules = part.files?.find((f) => f.path.endsWith('/etc/spamassassin/mta-dmarc.cf'))?.content as string;
+  assert.match(
+    rules,
+    /^header {3}MTA_DMARC_POLICY_FAIL Authentication-Results =~ \/\^example\\\.com; dmarc=fail \\\(p=\(\?:quarantine\|reject\) \/m$/m,
+  );
+  assert.match(rules, /^score {4}MTA_DMARC_POLICY_FAIL 20$/m);
+});
+
+test('off, or a variant without the content filter: no milter, and the files of an earlier seeding go', () => {
+  for (const part of [full({ DMARC_POLICY: 'off' }), renderDmarc(testContext(ENV, { variant: 'base' }))]) {
+    assert.equal(part.postconfLists, undefined);
+    assert.equal(part.files, undefined);
+    assert.ok(part.remove?.some((f) => f.endsWith('mta-opendmarc.conf')));
+  }
+});
+
+test('a D_REJECT destiny (amavis before the queue, no milter content there): no milter, and the variable warns', () => {
+  const part = full({ FINAL_BANNED_DESTINY: 'D_REJECT' });
+  assert.equal(part.postconfLists, undefined);
+  assert.ok(part.remove?.some((f) => f.endsWith('mta-opendkim.conf')));
+});

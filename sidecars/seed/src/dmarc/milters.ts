@@ -1,0 +1,78 @@
+import { DMARC_REJECT_TEXT } from '@mta/shared';
+import type { DmarcSettings } from './settings.ts';
+
+// Debian's public suffix list (package publicsuffix): the organizational domain is found offline.
+export const PUBLIC_SUFFIX_LIST = '/usr/share/publicsuffix/public_suffix_list.dat';
+// The milters' unprivileged users, as the Debian packages create them.
+export const OPENDKIM_USER = 'opendkim';
+export const OPENDMARC_USER = 'opendmarc';
+
+const lines = (o: Record<string, string>): string =>
+  `${Object.entries(o)
+    .map(([k, v]) => `${k} ${v}`)
+    .join('\n')}\n`;
+
+// opendkim in verify mode only (amavis signs outbound mail): it writes the dkim= result OpenDMARC reads. It runs
+// first, so it is the one that removes every incoming Authentication-Results header that names our authserv-id
+// (RemoveARAll with RemoveARFrom): a forged "dkim=pass" never reaches OpenDMARC or the mailbox. A signer's broken DNS
+// or key is a dkim= result, never a deferral. UMask 0: the socket's directory (opendkim:postfix 0750) is the gate.
+export function opendkimConf(s: DmarcSettings): string {
+  return `# Rendered by the mta seed (DMARC_POLICY): DKIM verification before the queue on port 25.
+${lines({
+  Mode: 'v',
+  Socket: `local:${s.opendkimSocket}`,
+  UMask: '0000',
+  UserID: `${OPENDKIM_USER}:${OPENDKIM_USER}`,
+  Background: 'no',
+  Syslog: 'no',
+  SoftwareHeader: 'no',
+  // libunbound's configuration: the container's resolvers (image/lib/unbound-forward, run at every start).
+  ResolverConfiguration: s.resolver,
+  AuthservID: s.authservId,
+  AlwaysAddARHeader: 'yes',
+  RemoveARAll: 'yes',
+  RemoveARFrom: s.authservId,
+  'On-Default': 'accept',
+  'On-BadSignature': 'accept',
+  'On-DNSError': 'accept',
+  'On-KeyNotFound': 'accept',
+  'On-NoSignature': 'accept',
+  'On-SignatureError': 'accept',
+  'On-Security': 'accept',
+  'On-InternalError': 'tempfail',
+})}`;
+}
+
+// OpenDMARC judges the From domain from opendkim's header (TrustedAuthservIDs: ours only, and opendkim removed
+// every forged one) and its own SPF check of the client and envelope sender (SPFIgnoreResults: a Received-SPF
+// header from outside is never believed). Quarantine is not held in postfix: the header goes on and SpamAssassin
+// scores it, so the spam destiny decides. No history file, no failure reports: nothing is sent anywhere.
+export function opendmarcConf(s: DmarcSettings, ignoreHostsFile: string): string {
+  return `# Rendered by the mta seed (DMARC_POLICY=${s.enforce ? 'enforce' : 'tag'}): DMARC verdicts before the queue on port 25.
+${lines({
+  Socket: `local:${s.opendmarcSocket}`,
+  UMask: '0000',
+  UserID: `${OPENDMARC_USER}:${OPENDMARC_USER}`,
+  Background: 'false',
+  Syslog: 'false',
+  SoftwareHeader: 'false',
+  AuthservID: s.authservId,
+  TrustedAuthservIDs: s.authservId,
+  PublicSuffixList: PUBLIC_SUFFIX_LIST,
+  IgnoreHosts: ignoreHostsFile,
+  IgnoreAuthenticatedClients: 'true',
+  ...(s.ignoreDomains.length ? { IgnoreMailFrom: s.ignoreDomains.join(',') } : {}),
+  SPFSelfValidate: 'true',
+  SPFIgnoreResults: 'true',
+  RejectFailures: s.enforce ? 'true' : 'false',
+  // The log parsers anchor on this text, which comes before the From domain (%s).
+  RejectString: `${DMARC_REJECT_TEXT}: %s`,
+  HoldQuarantinedMessages: 'false',
+  RequiredHeaders: 'false',
+  FailureReports: 'false',
+})}`;
+}
+
+// Hosts whose mail is not judged: MYNETWORKS, one a line.
+export const ignoreHostsFile = (s: DmarcSettings): string =>
+  `# Rendered by the mta seed: MYNETWORKS, whose mail DMARC does not judge.\n${s.ignoreHosts.join('\n')}\n`;

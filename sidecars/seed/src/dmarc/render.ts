@@ -1,0 +1,31 @@
+import { join } from 'node:path';
+import { filterLayout } from '../amavis/layout.ts';
+import type { PlanPart, RenderContext } from '../plan.ts';
+import { milterHeaderChecks, spamAssassinRules } from './headers.ts';
+import { ignoreHostsFile, opendkimConf, opendmarcConf } from './milters.ts';
+import { dmarcSettings } from './settings.ts';
+
+// DMARC before the queue on port 25 (DMARC_POLICY=enforce|tag, full variant): opendkim then OpenDMARC as the public
+// smtpd's milters (main.cf smtpd_milters; submission, the loopback reinjections and the internal services set their
+// own), the verdict header logged by cleanup, and the SpamAssassin rule that sends quarantine failures down the spam
+// path. With DMARC_POLICY=off every file goes, so the services do not run.
+export function renderDmarc(ctx: RenderContext): PlanPart {
+  const { paths } = ctx;
+  const headerChecks = join(paths.postfixConf, 'mta-dmarc-header-checks.pcre');
+  const { saConfDir } = filterLayout(paths);
+  const saRules = join(saConfDir, 'mta-dmarc.cf');
+  const s = dmarcSettings(ctx.config, paths, ctx.variant);
+  if (!s) return { remove: [paths.opendkimConf, paths.opendmarcConf, paths.dmarcIgnoreHosts, headerChecks, saRules] };
+  return {
+    postconf: { milter_header_checks: `pcre:${headerChecks}` },
+    postconfLists: { smtpd_milters: [`unix:${s.opendkimSocket}`, `unix:${s.opendmarcSocket}`] },
+    dirs: [{ path: saConfDir, mode: 0o755 }],
+    files: [
+      { path: paths.opendkimConf, content: opendkimConf(s), mode: 0o644 },
+      { path: paths.opendmarcConf, content: opendmarcConf(s, paths.dmarcIgnoreHosts), mode: 0o644 },
+      { path: paths.dmarcIgnoreHosts, content: ignoreHostsFile(s), mode: 0o644 },
+      { path: headerChecks, content: milterHeaderChecks(s), mode: 0o644 },
+      { path: saRules, content: spamAssassinRules(s), mode: 0o644 },
+    ],
+  };
+}

@@ -1,0 +1,45 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { MtaPaths } from '@mta/shared';
+import { type Daemon, eventually, type TestNetns } from '../harness/index.ts';
+
+// opendkim and OpenDMARC under runsv with the image's run scripts (image/service/{opendkim,opendmarc}/run), their
+// paths moved under the test root: the resolver configuration from resolv.conf, the socket directories, the seed's
+// configs. Inside the test's namespace, so their resolvers ask the test DNS server on 127.0.0.1:53.
+export interface Milters {
+  // The milter processes (runsv's child), for their pid.
+  pid: (name: 'opendkim' | 'opendmarc') => number;
+  stop: () => Promise<void>;
+}
+
+const REPO = new URL('../../../', import.meta.url).pathname;
+
+function runScript(name: string, paths: MtaPaths): string {
+  return readFileSync(join(REPO, 'image/service', name, 'run'), 'utf8')
+    .replaceAll('/usr/local/lib/mta/', join(REPO, 'image/lib/'))
+    .replaceAll('/run/mta/', `${join(paths.logDir, '..')}/`)
+    .replaceAll('/etc/postfix/', `${paths.postfixConf}/`);
+}
+
+async function supervise(ns: TestNetns, paths: MtaPaths, name: 'opendkim' | 'opendmarc', socket: string): Promise<Daemon> {
+  const svc = join(paths.serviceDir, name);
+  mkdirSync(svc, { recursive: true });
+  writeFileSync(join(svc, 'run'), runScript(name, paths), { mode: 0o755 });
+  const runsv = ns.start('runsv', [svc]);
+  await eventually(() => existsSync(socket), 15_000, `${name} socket`).catch((e: Error) => {
+    throw new Error(`${e.message}\n${runsv.output()}`);
+  });
+  return runsv;
+}
+
+export async function startMilters(ns: TestNetns, paths: MtaPaths): Promise<Milters> {
+  const dkim = await supervise(ns, paths, 'opendkim', join(paths.opendkimRun, 'opendkim.sock'));
+  const dmarc = await supervise(ns, paths, 'opendmarc', join(paths.opendmarcRun, 'opendmarc.sock'));
+  return {
+    pid: (name) => Number(readFileSync(join(paths.serviceDir, name, 'supervise', 'pid'), 'utf8')),
+    stop: async () => {
+      await dmarc.stop();
+      await dkim.stop();
+    },
+  };
+}
