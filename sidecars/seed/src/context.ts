@@ -19,6 +19,8 @@ export function renderContext(
   return {
     postfixParams: new Set(),
     dovecotParams: new Set(),
+    // No version known: the syntax of the default release (bookworm's Dovecot 2.3).
+    daemons: {},
     readFile: readOrUndefined,
     now: new Date(),
     ...facts,

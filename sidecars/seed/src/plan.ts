@@ -1,4 +1,4 @@
-import type { Config, EnvIssue, MtaPaths, RawEnv, Variant } from '@mta/shared';
+import type { Config, DaemonVersions, EnvIssue, MtaPaths, RawEnv, Variant } from '@mta/shared';
 
 // One file the seed will write: content is final, owner/mode are what the daemon expects.
 export interface PlannedFile {
@@ -63,6 +63,8 @@ export interface RenderContext {
   postfixParams: ReadonlySet<string>;
   // Names of all dovecot settings (`doveconf -d`), for DOVECOT_* pass-through.
   dovecotParams: ReadonlySet<string>;
+  // The installed postfix and dovecot versions (the effective configuration's facts.daemons): which syntax to render.
+  daemons: DaemonVersions;
   // Files the renderer needs to read (cert files etc.), injected for tests.
   readFile: (path: string) => Buffer | undefined;
   now: Date;

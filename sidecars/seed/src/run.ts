@@ -128,9 +128,19 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
     opts.daemons ?? readDaemonFact(),
   ]);
   phase('facts');
-  const ctx = renderContext({ config: parsed.config, env: parsed.env, paths, variant: opts.variant, postfixParams, dovecotParams, now });
+  const ctx = renderContext({
+    config: parsed.config,
+    env: parsed.env,
+    paths,
+    variant: opts.variant,
+    postfixParams,
+    dovecotParams,
+    daemons,
+    now,
+  });
   const crashes: string[] = [];
-  const plan = mergeParts([...renderAll(opts.renderers ?? registry, ctx, crashes), renderPassthrough(ctx)]);
+  const parts = renderAll(opts.renderers ?? registry, ctx, crashes);
+  const plan = mergeParts([...parts, renderPassthrough(ctx, Object.assign({}, ...parts.map((p) => p.postconf)))]);
   plan.warnings.unshift(...envWarnings);
   plan.warnings.push(...gatewayWarnings(parsed.config, opts.gateways ?? defaultGateways()));
   if (!base.base) crashes.push(`no main.cf/master.cf in ${base.source} to render from`);

@@ -104,6 +104,7 @@ export async function startFilterChain(opts: ChainOptions): Promise<FilterChain>
       variant: 'full',
       postfixParams: new Set(),
       dovecotParams: new Set(),
+      daemons: {},
       readFile: () => undefined,
       now: new Date(),
     };

@@ -12,6 +12,7 @@ export function contextFor(env: RawEnv, root = '/r'): RenderContext {
     variant: 'full',
     postfixParams: new Set(),
     dovecotParams: new Set(),
+    daemons: {},
     readFile: () => undefined,
     now: new Date(0),
   };
