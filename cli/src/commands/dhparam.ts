@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { mtaPaths, rootOf, run, writeAtomic } from '@mta/shared';
+import { mtaPaths, readEffective, rootOf, run, writeAtomic } from '@mta/shared';
 import type { Command } from 'commander';
 import { component } from '../component.ts';
 import type { CliIo } from '../io.ts';
@@ -11,10 +11,18 @@ interface DhparamOptions {
 }
 
 // `mta dhparam` (alias `run update_postfix_dhparam`): fresh DH parameters for postfix's EDH ciphers, written
-// atomically (postfix never reads half a file), named in main.cf, postfix reloaded when it runs.
+// atomically (postfix never reads half a file), named in main.cf, postfix reloaded when it runs. Postfix 3.9 and later
+// (the effective configuration's daemons fact) deprecated the parameter for their built-in groups: nothing to do there.
 export async function dhparam(io: CliIo, opts: DhparamOptions): Promise<void> {
   const paths = mtaPaths(rootOf(io.env));
-  const { dhparamPath } = await component('seed', 'dhparam', io);
+  const { dhparamPath, dhparamDeprecated } = await component('seed', 'dhparam', io);
+  const daemons = (await readEffective(paths.effective).catch(() => undefined))?.facts.daemons;
+  if (dhparamDeprecated(daemons ?? {})) {
+    io.out(
+      `postfix ${daemons?.postfix} uses its built-in DH groups (smtpd_tls_dh1024_param_file is deprecated since 3.9): nothing to generate`,
+    );
+    return;
+  }
   const out = dhparamPath(paths);
   io.out(`generating ${opts.bits}-bit DH parameters (this can take a while)`);
   const { stdout } = await run('openssl', ['dhparam', String(opts.bits)], { timeoutMs: 30 * 60_000 });

@@ -12,6 +12,9 @@ export function imitations(victim: string): string[] {
     `DNSBL rank 9 for [${v}]:25`,
     `NON-SMTP COMMAND from [${v}]:25 after CONNECT: GET /`,
     `Info: Disconnected (auth failed, 9 attempts in 2 secs): user=<x>, method=PLAIN, rip=${v}, lip=127.0.0.1, session=<x>`,
+    // Postfix 3.10's SASL failure, Dovecot 2.4's login failure
+    `warning: x[${v}]: SASL PLAIN authentication failed: (reason unavailable), sasl_username=x`,
+    `Info: Login aborted: Logged out (auth failed, 9 attempts in 2 secs) (auth_failed): user=<x>, method=PLAIN, rip=${v}, lip=127.0.0.1, secured, session=<x>`,
     `1A2B3C: client=x[${v}]`,
     `disconnect from x[${v}] ehlo=1 mail=1 rcpt=0/99 quit=1 commands=3/101`,
   ];

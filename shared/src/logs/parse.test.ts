@@ -239,6 +239,107 @@ const CASES: Record<string, Row[]> = {
       partial: { verdict: 'clean', ms: 5 },
     },
   ],
+  // Written by trixie's Postfix 3.10.13 and Dovecot 2.4.1 (and, where the wording differs, bookworm's 3.7.11 and
+  // 2.3.19.1) in a test root (the client address replaced by a documentation one): auth failures (wrong password,
+  // unknown user, an unknown mechanism), rate limits, postscreen, rejects (3.10 adds the SASL fields to a reject).
+  'Postfix 3.10 and Dovecot 2.4 (trixie), as the daemons wrote them': [
+    {
+      line: 'Dec  7 15:18:53 mx postfix/smtpd[287]: warning: localhost[192.0.2.20]: SASL PLAIN authentication failed: (reason unavailable), sasl_username=alice@example.com',
+      exact: { kind: 'auth-failed', daemon: 'postfix', service: 'smtpd', ip: '192.0.2.20', count: 1 },
+    },
+    {
+      line: "Dec  7 15:18:53 mx postfix/smtpd[287]: warning: localhost[192.0.2.20]: SASL NOSUCH authentication failed: Invalid authentication mechanism: 'NOSUCH', sasl_username=bob@example.com",
+      partial: { kind: 'auth-failed', ip: '192.0.2.20' },
+    },
+    {
+      line: 'Dec  7 15:18:53 mx postfix/smtpd[29196]: warning: localhost[192.0.2.20]: SASL NOSUCH authentication failed: Invalid authentication mechanism, sasl_username=bob@example.com',
+      partial: { kind: 'auth-failed', ip: '192.0.2.20' },
+      why: 'the same on 3.7 (without the mechanism)',
+    },
+    {
+      line: 'Dec  7 15:18:53 mx postfix/submission/smtpd[288]: warning: localhost[192.0.2.20]: SASL LOGIN authentication failed: (reason unavailable), sasl_username=bob@example.com',
+      exact: { kind: 'auth-failed', daemon: 'postfix', service: 'submission', ip: '192.0.2.20', count: 1 },
+    },
+    {
+      line: 'Dec  7 15:18:53 mx postfix/smtpd[287]: warning: AUTH command rate limit exceeded: 5 from localhost[192.0.2.20] for service smtp',
+      exact: { kind: 'rate-limit', service: 'smtpd', ip: '192.0.2.20', limit: 'auth command rate' },
+    },
+    {
+      line: 'Dec  7 15:18:53 mx postfix/smtpd[295]: warning: Connection rate limit exceeded: 16 from localhost[192.0.2.20] for service smtp',
+      exact: { kind: 'rate-limit', service: 'smtpd', ip: '192.0.2.20', limit: 'connection rate' },
+    },
+    {
+      line: 'Dec  7 15:18:53 mx postfix/submission/smtpd[292]: NOQUEUE: reject: RCPT from localhost[192.0.2.20]: 550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown in virtual mailbox table; from=<alice@example.com> to=<nobody@example.com> proto=ESMTP helo=<x> sasl_method=PLAIN sasl_username=alice@example.com',
+      partial: { kind: 'reject', service: 'submission', ip: '192.0.2.20', stage: 'RCPT', code: 550, reason: 'unknown-recipient' },
+    },
+    {
+      line: 'Dec  7 15:18:53 mx postfix/smtpd[287]: NOQUEUE: reject: RCPT from localhost[192.0.2.20]: 554 5.7.1 <x@elsewhere.test>: Relay access denied; from=<a@sender.test> to=<x@elsewhere.test> proto=ESMTP helo=<client.test>',
+      partial: { kind: 'reject', ip: '192.0.2.20', code: 554, reason: 'relay' },
+    },
+    {
+      line: 'Dec  7 15:18:53 mx postfix/smtpd[295]: NOQUEUE: reject: RCPT from localhost[192.0.2.20]: 501 5.5.2 <bad..helo>: Helo command rejected: Invalid name; from=<a@sender.test> to=<alice@example.com> proto=SMTP helo=<bad..helo>',
+      partial: { kind: 'reject', code: 501, reason: 'helo' },
+    },
+    {
+      line: 'Dec  7 15:18:53 mx postfix/postscreen[299]: PREGREET 17 after 0 from [192.0.2.20]:40604: EHLO early.test\\r\\n',
+      exact: { kind: 'postscreen', test: 'pregreet', ip: '192.0.2.20' },
+    },
+    {
+      line: 'Dec  7 15:18:53 mx postfix/postscreen[299]: HANGUP after 3.5 from [192.0.2.20]:40604 in tests after SMTP handshake',
+      exact: { kind: 'postscreen', test: 'hangup', ip: '192.0.2.20' },
+    },
+    {
+      line: 'Dec  7 15:18:53 mx postfix/postscreen[299]: COMMAND PIPELINING from [192.0.2.20]:53888 after MAIL: RCPT TO:<alice@example.com>\\r\\n',
+      exact: { kind: 'postscreen', test: 'protocol', ip: '192.0.2.20' },
+    },
+    {
+      line: 'Dec  7 15:18:53 mx postfix/postscreen[299]: NON-SMTP COMMAND from [192.0.2.20]:53902 after EHLO: GET / HTTP/1.1',
+      exact: { kind: 'postscreen', test: 'protocol', ip: '192.0.2.20' },
+    },
+    {
+      line: 'Dec  7 15:18:53 mx postfix/postscreen[299]: NOQUEUE: reject: RCPT from [192.0.2.20]:53888: 550 5.5.1 Protocol error; from=<a@b.test>, to=<alice@example.com>, proto=ESMTP, helo=<x.test>',
+      partial: { kind: 'reject', service: 'postscreen', ip: '192.0.2.20', reason: 'protocol' },
+    },
+    {
+      line: 'Dec  7 15:18:53 mx postfix/smtpd[287]: disconnect from localhost[192.0.2.20] ehlo=1 mail=1 rcpt=1/3 quit=1 commands=4/6',
+      exact: { kind: 'disconnect', service: 'smtpd', ip: '192.0.2.20', rcptAccepted: 1, rcptTotal: 3 },
+    },
+    {
+      line: 'Dec  7 15:18:53 mx postfix/submission/smtpd[288]: NOQUEUE: lost connection after AUTH from localhost[192.0.2.20]',
+      none: true,
+    },
+    {
+      line: 'Dec  7 15:18:53 mx postfix/smtpd[295]: 8BC42145: lost connection after DATA (0 bytes) from localhost[192.0.2.20]',
+      none: true,
+    },
+    { line: 'Dec  7 15:18:53 mx postfix/cleanup[297]: 8BC42145: removed (canceled)', none: true },
+    {
+      line: 'Dec 07 15:19:02 imap-login: Info: Login aborted: Logged out (auth failed, 2 attempts in 0 secs) (auth_failed): user=<bob@example.com>, method=PLAIN, rip=192.0.2.21, lip=127.0.0.1, secured, session=<UnwFxwxiooJ/AAAB>',
+      exact: { kind: 'auth-failed', daemon: 'dovecot', service: 'imap', ip: '192.0.2.21', count: 2 },
+    },
+    {
+      line: 'Dec 07 15:19:02 imap-login: Info: Login aborted: Logged out (auth failed, 1 attempts in 0 secs) (auth_failed): user=<alice@example.com>, method=PLAIN, rip=192.0.2.21, lip=127.0.0.1, TLS, session=<F84KxwxisMF/AAAB>',
+      exact: { kind: 'auth-failed', daemon: 'dovecot', service: 'imap', ip: '192.0.2.21', count: 1 },
+    },
+    {
+      line: 'Dec 07 15:19:02 pop3-login: Info: Login aborted: Logged out (auth failed, 2 attempts in 0 secs) (auth_failed): user=<x>, method=PLAIN, rip=2001:db8::21, lip=127.0.0.1, secured, session=<VkELxwxidNF/AAAB>',
+      exact: { kind: 'auth-failed', daemon: 'dovecot', service: 'pop3', ip: '2001:db8::21', count: 2 },
+    },
+    {
+      line: 'Dec 07 15:19:02 imap-login: Info: Disconnected: Aborted login by logging out (auth failed, 2 attempts in 1 secs): user=<bob@example.com>, method=PLAIN, rip=192.0.2.21, lip=127.0.0.1, secured, session=<FDXQwgxiurB/AAAB>',
+      exact: { kind: 'auth-failed', daemon: 'dovecot', service: 'imap', ip: '192.0.2.21', count: 2 },
+      why: 'the same on 2.3',
+    },
+    {
+      line: 'Dec 07 15:19:02 imap-login: Info: Login aborted: Connection closed (disconnected before auth was ready, waited 0 secs) (auth_process_not_ready): user=<>, rip=192.0.2.21, lip=127.0.0.1, secured, session=<dpNnwAxi4LF/AAAB>',
+      none: true,
+    },
+    {
+      line: 'Dec 07 15:19:02 pop3-login: Info: Login aborted: Connection closed (no auth attempts in 0 secs) (no_auth_attempts): user=<>, rip=192.0.2.21, lip=127.0.0.1, secured, session=<SoJlvgxiFIx/AAAB>',
+      none: true,
+    },
+    { line: 'Dec 07 15:18:43 master: Info: Dovecot v2.4.1-4 (7d8c0e5759) starting up for imap, pop3 (core dumps disabled)', none: true },
+  ],
   'JSON lines of the sidecars and foreign text are ignored': [
     { line: '{"level":"info","msg":"x"}', none: true },
     { line: 'warning: no timestamp', none: true },
@@ -274,6 +375,18 @@ const TEMPLATES: [string, (t: string) => string][] = [
   ['postfix/postscreen', (t) => `PREGREET 40 after 0.1 from [${A}]:4000: ${t}`],
   ['postfix/postscreen', (t) => `NON-SMTP COMMAND from [${A}]:4000 after CONNECT: ${t}`],
   ['postfix/postscreen', (t) => `COMMAND PIPELINING from [${A}]:4000 after EHLO: ${t}`],
+  // Postfix 3.10: the SASL user name and an unknown mechanism's name end the failure line; the SASL fields end a reject.
+  ['postfix/submission/smtpd', (t) => `warning: unknown[${A}]: SASL PLAIN authentication failed: (reason unavailable), sasl_username=${t}`],
+  [
+    'postfix/smtpd',
+    (t) => `warning: unknown[${A}]: SASL X authentication failed: Invalid authentication mechanism: '${t}', sasl_username=${t}`,
+  ],
+  [
+    'postfix/submission/smtpd',
+    (t) =>
+      `NOQUEUE: reject: RCPT from unknown[${A}]: 553 5.7.1 <${t}>: Sender address rejected: not owned by user ${t}; from=<${t}> to=<${t}> proto=ESMTP helo=<${t}> sasl_method=PLAIN sasl_username=${t}`,
+  ],
+  ['postfix/smtpd', (t) => `NOQUEUE: lost connection after AUTH from unknown[${A}]: ${t}`],
 ];
 const DOVECOT: ((t: string) => string)[] = [
   (t) => `Info: Disconnected (auth failed, 1 attempts in 2 secs): user=<${t}>, method=PLAIN, rip=${A}, lip=127.0.0.1, TLS, session=<x>`,
@@ -281,6 +394,11 @@ const DOVECOT: ((t: string) => string)[] = [
     `Info: Login aborted: Connection closed (auth failed, 1 attempts in 2 secs) (auth_failed): user=<${t}>, method=PLAIN, rip=${A}, lip=127.0.0.1, session=<x>`,
   (t) => `Info: Login: user=<${t}>, method=PLAIN, rip=${A}, lip=127.0.0.1, mpid=7, TLS, session=<x>`,
   (t) => `Info: Disconnected (no auth attempts in 0 secs): user=<${t}>, rip=${A}, lip=127.0.0.1, session=<x>`,
+  // Dovecot 2.4
+  (t) =>
+    `Info: Login aborted: Logged out (auth failed, 2 attempts in 0 secs) (auth_failed): user=<${t}>, method=PLAIN, rip=${A}, lip=127.0.0.1, secured, session=<x>`,
+  (t) =>
+    `Info: Login aborted: Connection closed (no auth attempts in 0 secs) (no_auth_attempts): user=<${t}>, rip=${A}, lip=127.0.0.1, TLS, session=<x>`,
 ];
 
 test('client text that imitates any parsed line is never attributed to the address it names', () => {

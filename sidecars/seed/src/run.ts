@@ -141,7 +141,8 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
     now,
   });
   const crashes: string[] = [];
-  const plan = mergeParts([...renderAll(opts.renderers ?? registry, ctx, crashes), renderPassthrough(ctx)]);
+  const parts = renderAll(opts.renderers ?? registry, ctx, crashes);
+  const plan = mergeParts([...parts, renderPassthrough(ctx, Object.assign({}, ...parts.map((p) => p.postconf)))]);
   plan.warnings.unshift(...envWarnings);
   plan.warnings.push(...gatewayWarnings(parsed.config, opts.gateways ?? defaultGateways()));
   if (!base.base) crashes.push(`no main.cf/master.cf in ${base.source} to render from`);

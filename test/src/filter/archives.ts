@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, gzipSync } from 'node:zlib';
 
-// Attachments for the banned-attachment tests, built at run time from real tools (7zz, tar) or by hand where no
+// Attachments for the banned-attachment tests, built at run time from real tools (7-Zip, tar) or by hand where no
 // free tool writes the format (RAR).
 
 // The smallest file file(1) calls "PE32 executable (GUI) Intel 80386, for MS Windows": amavis's type `exe-ms`.
@@ -43,6 +43,9 @@ function inScratch(members: Members, build: (dir: string) => string): Buffer {
   }
 }
 
+// Debian's full 7-Zip: `7zz` in bookworm's 7zip package, `7z` in trixie's (which no longer has the 7zz name).
+const sevenZipProgram = (): string => ['7zz', '7z'].find((p) => !spawnSync(p, ['i'], { stdio: 'ignore' }).error) ?? '7zz';
+
 // 7-Zip: `zip` or `7z`; a password encrypts the content (zip: names stay visible), `hideNames` the 7z headers too.
 export function sevenZip(type: 'zip' | '7z', members: Members, o: { password?: string; hideNames?: boolean } = {}): Buffer {
   return inScratch(members, (dir) => {
@@ -50,7 +53,7 @@ export function sevenZip(type: 'zip' | '7z', members: Members, o: { password?: s
     const args = ['a', '-bd', '-y', `-t${type}`, out, ...Object.keys(members)];
     if (o.password) args.push(`-p${o.password}`);
     if (o.hideNames) args.push('-mhe=on');
-    execFileSync('7zz', args, { cwd: dir, stdio: 'ignore' });
+    execFileSync(sevenZipProgram(), args, { cwd: dir, stdio: 'ignore' });
     return out;
   });
 }

@@ -86,7 +86,9 @@ describe('content filter fallback: mail waits in the queue, never bypasses the f
     assert.equal(c.sink.mails.filter((m) => m.raw.includes('bq-down')).length, 0, 'nothing delivered unscanned');
 
     await c.amavis.start();
-    const again = await c.send('alice@remote.test', 'bob@example.com', mail);
+    // The first message after amavis starts waits for a child's first scan before the client gets its reply (more than
+    // swaks's 10 s on trixie's slower start under load); a real client waits up to smtpd_proxy_timeout (600 s).
+    const again = await c.send('alice@remote.test', 'bob@example.com', mail, ['--timeout', '120']);
     assert.equal(again.status, 0, again.output);
     const m = await eventually(() => c.sink.mails.find((x) => x.raw.includes('bq-down')), 30_000, 'delivered on the retry');
     assert.equal(headerOf(m.raw, 'X-Virus-Scanned').length, 1);

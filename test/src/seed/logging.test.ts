@@ -8,8 +8,9 @@ import { eventually, fileScope, freePort, memoryLogger, prepareSeedRoot, swaks, 
 
 const cleanups = fileScope();
 
-// Seeds a root with the image's logging (maillog_file=/dev/stdout) and runs postfix with stdout on a file, the
-// way runit hands it a pipe to docker's log: what postfix logs must arrive there.
+// Seeds a root with the image's logging (maillog_file=/dev/stdout) and runs postfix with stdout on a pipe, as runit
+// hands it one (to svlogd, then docker's log): what postfix logs must arrive at the other end. Postfix 3.10 opens
+// /dev/stdout again by name (the postfix command itself, then postlogd): a pipe allows that, a socket does not.
 async function postfixOnStdout(env: Record<string, string>): Promise<{ port: number; log: () => string }> {
   const dir = await cleanups.dir('mta-seed-');
   prepareSeedRoot(dir);
@@ -28,7 +29,8 @@ async function postfixOnStdout(env: Record<string, string>): Promise<{ port: num
   execFileSync('postconf', ['-c', etc, '-M', `${port}/inet=${port} inet n - n - - smtpd`]);
   const logFile = join(dir, 'stdout.log');
   const fd = openSync(logFile, 'a');
-  const child = spawn('postfix', ['-c', etc, 'start-fg'], { stdio: ['ignore', fd, fd] });
+  // A shell pipeline is a pipe(2), like runsv's to its log service (node's own stdio pipes are sockets).
+  const child = spawn('sh', ['-c', 'postfix -c "$1" start-fg 2>&1 | cat', 'sh', etc], { stdio: ['ignore', fd, fd] });
   closeSync(fd);
   cleanups.defer(async () => {
     execFileSync('postfix', ['-c', etc, 'stop'], { stdio: 'ignore' });

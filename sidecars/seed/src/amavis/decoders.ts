@@ -2,7 +2,7 @@
 //
 // amavis has no search path of its own: without $path it finds neither file(1) nor any decoder, and then neither
 // recognises a PE executable by its content nor opens an archive (the seed's amavis had Alpine's defaults). The
-// programs come from Debian main (Dockerfile, scripts/install-deps): file, 7zip (7zz: zip, 7z, cab, iso, xz, …), bzip2,
+// programs come from Debian main (Dockerfile, scripts/install-deps): file, 7zip (zip, 7z, cab, iso, xz, …), bzip2,
 // xz-utils, pax (tar, cpio), cabextract, tnef, arj, lzop and libarchive-tools (bsdtar). zip, gz and tnef also have
 // decoders inside amavis. Content types come from libmagic inside each amavis child (File::LibMagic, Debian's
 // libfile-libmagic-perl), which amavis prefers when it is installed: file(1) forked per message and decoding level
@@ -33,7 +33,8 @@ const HELPERS: readonly [variable: string, program: string][] = [
 // sevenzip (7z): current 7-Zip asks for the password of an archive with encrypted headers instead of failing as
 // amavis expects, so amavis took the unreadable archive for a plain file and passed it CLEAN. With an empty password
 // it fails at once, and the archive is marked undecipherable (encrypted); anything else goes to amavis's own 7-Zip
-// decoder.
+// decoder. The full 7-Zip first: `7zz` in bookworm's 7zip package, `7z` in trixie's (7zz is gone there); `7za`, the
+// standalone one with fewer formats, last.
 const DECODERS_PERL = String.raw`{
   package Mta::Decoders;
   use strict;
@@ -87,7 +88,7 @@ const DECODERS_PERL = String.raw`{
 }
 unshift(@decoders,
   ['rar', \&Mta::Decoders::bsdtar, 'bsdtar'],
-  ['7z', \&Mta::Decoders::sevenzip, ['7zz', '7za', '7z']],
+  ['7z', \&Mta::Decoders::sevenzip, ['7zz', '7z', '7za']],
 );`;
 
 export function renderDecoders(): string {

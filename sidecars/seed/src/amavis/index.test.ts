@@ -136,7 +136,7 @@ describe('content filter renderer', () => {
     assert.match(conf, /^\$file = 'file';$/m);
     assert.match(conf, /^\$cabextract = 'cabextract';$/m);
     assert.match(conf, /\['rar', \\&Mta::Decoders::bsdtar, 'bsdtar'\]/);
-    assert.match(conf, /\['7z', \\&Mta::Decoders::sevenzip, \['7zz', '7za', '7z'\]\]/);
+    assert.match(conf, /\['7z', \\&Mta::Decoders::sevenzip, \['7zz', '7z', '7za'\]\]/);
     assert.match(conf, /^\$banned_filename_re = new_RE\($/m);
     assert.match(conf, /^ {2}qr'\^\\\.\(exe-ms\|dll\)\$',$/m);
     assert.match(conf, /^ {2}\[ qr'\^\\\.\(rpm\|cpio\|tar\)\$' => 0 \],$/m);

@@ -6,6 +6,7 @@ import { applyMainSettings, mainValue } from '../main-cf.ts';
 import { applyMasterEntries, disableChroot, hasMasterEntry } from '../master-cf.ts';
 import type { MasterEntry } from '../plan.ts';
 import { agePostfixConf } from './age.ts';
+import { checkMaillog, maillogProblem } from './maillog-check.ts';
 
 export interface PostfixBase {
   main: string;
@@ -35,19 +36,39 @@ export function postlogProblem(main: string, master: string): string | undefined
   return undefined;
 }
 
-// The postfix command validates every parameter (types, lengths, host names) before it runs postfix-script. The
-// check copy's postfix-script is true(1), so the verdict is postfix's own exit status from one short process (the
-// real script's `status` starts master -t, postconf and postlog). Only a rejected config is run again under
-// script(1), for the reason: postfix prints its fatal errors to a terminal only.
-async function postfixValidate(dir: string): Promise<string | undefined> {
-  const first = await run('postfix', ['-c', dir, 'status'], { timeoutMs: 30_000, okExitCodes: [1] });
-  if (first.exitCode === 0) return undefined;
-  const r = await run('script', ['-qec', `postfix -c '${dir}' status`, '/dev/null'], { timeoutMs: 30_000, okExitCodes: [1] });
-  const fatal = r.stdout
+// Postfix's fatal lines in what it printed, without the rest.
+export function fatalLines(output: string): string | undefined {
+  const fatal = output
     .split(/\r?\n/)
     .filter((l) => /fatal:/.test(l))
     .map((l) => l.trim());
-  return fatal.length ? fatal.join('; ') : r.stdout.trim() || `exit code ${first.exitCode}`;
+  return fatal.length ? fatal.join('; ') : undefined;
+}
+
+// Postfix 3.7 prints its fatal errors to a terminal only: the rejected config is run again under script(1). Without
+// script(1) (or when it fails) the caller falls back to what it has.
+async function underTerminal(dir: string): Promise<string | undefined> {
+  try {
+    const r = await run('script', ['-qec', `postfix -c '${dir}' status`, '/dev/null'], { timeoutMs: 30_000, okExitCodes: [1] });
+    return fatalLines(r.stdout) ?? (r.stdout.trim() || undefined);
+  } catch {
+    return undefined;
+  }
+}
+
+// The postfix command validates every parameter (types, lengths, host names) before it runs postfix-script. The
+// check copy's postfix-script is true(1), so the verdict is postfix's own exit status from one short process (the
+// real script's `status` starts master -t, postconf and postlog). A refusal always carries postfix's own words:
+// 3.8 and later print them on stderr whatever it is, 3.7 only to a terminal.
+async function postfixValidate(dir: string): Promise<string | undefined> {
+  const first = await run('postfix', ['-c', dir, 'status'], { timeoutMs: 30_000, okExitCodes: [1] });
+  if (first.exitCode === 0) return undefined;
+  return fatalLines(first.stderr) ?? (await underTerminal(dir)) ?? (first.stderr.trim() || `exit code ${first.exitCode}`);
+}
+
+// The check copy's verdict, then the maillog_file rule on the real values, which the check copy does not see.
+async function validate(etc: string, check: string): Promise<string | undefined> {
+  return (await postfixValidate(check)) ?? (await maillogProblem(etc));
 }
 
 // Renders main.cf/master.cf and lets postfix validate them in a scratch dir: nothing live is touched. `alongside`
@@ -76,7 +97,12 @@ export async function stagePostfix<T extends Discardable = Discardable>(
       string,
     ];
     await Promise.all([etc, check, queue, data, daemon].map((d) => mkdir(d)));
-    const checkMain = applyMainSettings(main, { queue_directory: queue, data_directory: data, daemon_directory: daemon });
+    const checkMain = applyMainSettings(main, {
+      queue_directory: queue,
+      data_directory: data,
+      daemon_directory: daemon,
+      ...(mainValue(main, 'maillog_file') ? checkMaillog(check) : {}),
+    });
     await Promise.all([
       writeFile(join(etc, 'main.cf'), main),
       writeFile(join(etc, 'master.cf'), masterCf),
@@ -86,7 +112,7 @@ export async function stagePostfix<T extends Discardable = Discardable>(
     ]);
     // Scratch files dated back, so validation and postmap -c do not wait for postfix to trust them.
     await Promise.all([etc, check].map((d) => agePostfixConf(d, 60_000)));
-    const [validated, side] = await Promise.allSettled([postfixValidate(check), alongside?.(etc)]);
+    const [validated, side] = await Promise.allSettled([validate(etc, check), alongside?.(etc)]);
     const prepared = side.status === 'fulfilled' ? side.value : undefined;
     if (validated.status === 'rejected' || validated.value || side.status === 'rejected') await prepared?.discard();
     if (validated.status === 'rejected') throw validated.reason;

@@ -5,6 +5,7 @@ import { renderDomains } from './domains.ts';
 import { renderLogging } from './logging.ts';
 import { renderRegexAlias } from './regex-alias.ts';
 import { renderRelay } from './relay.ts';
+import { renderReleaseDefaults } from './release-defaults.ts';
 import { renderSenderLogins } from './sender-logins.ts';
 import { renderSenderMilter } from './sender-milter.ts';
 import { renderSizeLimit } from './size.ts';
@@ -28,5 +29,6 @@ export const postfixRenderers: Renderer[] = [
   renderTlsProtocols,
   renderTlsInbound,
   renderDhParams,
+  renderReleaseDefaults,
   renderLogging,
 ];

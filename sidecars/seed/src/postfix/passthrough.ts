@@ -1,5 +1,6 @@
 import { isVarName, type RawEnv } from '@mta/shared';
 import type { PlanPart, RenderContext } from '../plan.ts';
+import { replaceDeprecated } from './deprecated.ts';
 
 // Parameters postfix computes itself or that would move the config out from under the seed.
 const RESERVED = new Set(['config_directory', 'process_id', 'process_name', 'mail_version', 'mail_release_date', 'daemon_directory']);
@@ -15,12 +16,14 @@ export function postfixPassthrough(env: RawEnv, postfixParams: ReadonlySet<strin
   });
 }
 
-export function renderPassthrough(ctx: RenderContext): PlanPart {
-  const postconf: Record<string, string> = {};
+// `rendered`: the postconf values of the seed's own renderers, which decide what a deprecated parameter becomes.
+export function renderPassthrough(ctx: RenderContext, rendered: Readonly<Record<string, string>> = {}): PlanPart {
+  const given: Record<string, string> = {};
   const errors: PlanPart['errors'] = [];
   for (const [name, value] of postfixPassthrough(ctx.env, ctx.postfixParams)) {
     if (/[\r\n]/.test(value)) errors.push({ variable: name, message: 'contains a line break; expected a single-line postfix value' });
-    else postconf[name.toLowerCase()] = value.trim();
+    else given[name.toLowerCase()] = value.trim();
   }
-  return { postconf, errors };
+  const { postconf, warnings } = replaceDeprecated(given, rendered);
+  return { postconf, errors, warnings };
 }

@@ -74,4 +74,11 @@ test('DH parameters from `mta dhparam` are kept in main.cf once the file exists'
   assert.deepEqual(renderDhParams(testContext({ MAIL_DOMAIN: 'e.com' })), {});
   const p = renderDhParams(testContext({ MAIL_DOMAIN: 'e.com' }, { readFile: (x) => (x === path ? Buffer.from('dh') : undefined) }));
   assert.equal(p.postconf?.smtpd_tls_dh1024_param_file, path);
+  const trixie = renderDhParams(
+    testContext(
+      { MAIL_DOMAIN: 'e.com' },
+      { daemons: { postfix: '3.10.13' }, readFile: (x) => (x === path ? Buffer.from('dh') : undefined) },
+    ),
+  );
+  assert.deepEqual(trixie, {}, 'postfix 3.9+ deprecated the parameter (postconf warns): its built-in groups are used');
 });
