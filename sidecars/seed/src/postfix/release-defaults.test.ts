@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { mergeParts } from '../merge.ts';
 import { testContext } from '../testing.ts';
+import { renderPassthrough } from './passthrough.ts';
 import { renderReleaseDefaults } from './release-defaults.ts';
 
 const BOOKWORM = { postfix: '3.7.11', dovecot: '2.3.19.1' };
@@ -25,4 +27,16 @@ test('parameters a release does not know are rendered only where it knows them',
   const trixie = renderReleaseDefaults(testContext({}, { daemons: TRIXIE })).postconf ?? {};
   assert.equal(trixie.smtpd_client_ipv6_prefix_length, '128', 'limits per client, as on 3.7');
   assert.equal(trixie.tls_required_enable, 'no', 'a sender cannot lower the relay TLS level');
+});
+
+test("the variables named in the upgrade notes give postfix's own values back (the pass-through is merged last)", () => {
+  const env = { SMTPD_FORBID_BARE_NEWLINE: 'no', SMTPD_FORBID_UNAUTH_PIPELINING: 'no' };
+  const ctx = testContext(env, {
+    daemons: BOOKWORM,
+    postfixParams: new Set(['smtpd_forbid_bare_newline', 'smtpd_forbid_unauth_pipelining']),
+  });
+  const plan = mergeParts([renderReleaseDefaults(ctx), renderPassthrough(ctx)]);
+  assert.equal(plan.postconf.smtpd_forbid_bare_newline, 'no');
+  assert.equal(plan.postconf.smtpd_forbid_unauth_pipelining, 'no');
+  assert.deepEqual(plan.errors, []);
 });
