@@ -17,6 +17,7 @@ import {
   createNetns,
   type Daemon,
   eventually,
+  healthFacts,
   type NatsServer,
   type SeededPostfix,
   seededPostfix,
@@ -234,16 +235,7 @@ describe('DMARC verdicts before the queue (DMARC_POLICY=enforce)', { timeout: 24
 
   test('the healthcheck probes both milters of smtpd_milters, and both answer', async () => {
     const smtpdMilters = execFileSync('postconf', ['-c', mta.paths.postfixConf, '-h', 'smtpd_milters'], { encoding: 'utf8' });
-    const facts = {
-      variant: 'full',
-      contentFilter: '',
-      clamdConf: undefined,
-      queueDirectory: '',
-      saslEnabled: '',
-      saslPath: '',
-      masterParams: '',
-    };
-    const checks = healthChecks({ ...facts, smtpdMilters }).filter((c) => c.probe.what.startsWith('milter on'));
+    const checks = healthChecks(healthFacts({ variant: 'full', smtpdMilters })).filter((c) => c.probe.what.startsWith('milter on'));
     assert.equal(checks.length, 2, smtpdMilters);
     for (const c of checks) assert.equal(await probe(c.target, c.probe), undefined, c.probe.what);
   });

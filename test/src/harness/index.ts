@@ -2,6 +2,7 @@ export * from './daemon.ts';
 export * from './dovecot.ts';
 export * from './fleet-keys.ts';
 export * from './fleet-nats.ts';
+export * from './health.ts';
 export * from './mariadb.ts';
 export * from './milter-client.ts';
 export * from './nats.ts';

@@ -8,7 +8,17 @@ import { healthChecks } from '@mta/cli/health/checks';
 import { probe } from '@mta/cli/health/probe';
 import { renderSrs, srsRenderer } from '@mta/seed/postfix/srs';
 import { renderers } from '@mta/seed/renderers';
-import { type Daemon, eventually, fileScope, freePort, type SeededPostfix, seededPostfix, startPostsrsd, swaks } from '../harness/index.ts';
+import {
+  type Daemon,
+  eventually,
+  fileScope,
+  freePort,
+  healthFacts,
+  type SeededPostfix,
+  seededPostfix,
+  startPostsrsd,
+  swaks,
+} from '../harness/index.ts';
 
 // Two seeded postfix instances on loopback: a.test (SRS=yes, the forwarder) and b.test (the external domain its
 // alias forwards to, where alice and bob have mailboxes). Every mail A sends to another domain goes to B.
@@ -146,16 +156,7 @@ test('forged, tampered and expired SRS addresses are refused at RCPT', () => {
 
 test('the container health check asks postsrsd through the reverse table postfix uses', async () => {
   const maps = execFileSync('postconf', ['-c', a.paths.postfixConf, '-h', 'recipient_canonical_maps'], { encoding: 'utf8' }).trim();
-  const checks = healthChecks({
-    variant: 'mini',
-    contentFilter: '',
-    clamdConf: undefined,
-    queueDirectory: '',
-    saslEnabled: '',
-    saslPath: '',
-    masterParams: '',
-    recipientCanonicalMaps: maps,
-  }).slice(1);
+  const checks = healthChecks(healthFacts({ variant: 'mini', recipientCanonicalMaps: maps })).slice(1);
   assert.equal(checks.length, 1);
   for (const c of checks) assert.equal(await probe(c.target, c.probe), undefined);
 });

@@ -8,24 +8,12 @@ import { passesToDovecot } from './passthrough.ts';
 import { dq } from './quote.ts';
 import { renderDovecot } from './render.ts';
 import { saslMethods } from './sasl.ts';
+import { ALL, LDAP, MYSQL } from './sasl-env.test-helper.ts';
 
 // The renderer's context with a primary domain, as every case here needs one.
 const ctx = (env: RawEnv, variant: Variant = 'full', dovecotParams: string[] = []): RenderContext =>
   testContext({ MAIL_DOMAIN: 'example.com', ...env }, { variant, dovecotParams: new Set(dovecotParams) });
 
-const LDAP = {
-  LDAP_HOST: 'ldap://auth:389',
-  LDAP_USER_BASE: 'ou=people,dc=example,dc=com',
-  LDAP_QUERY_FILTER_USER: '(&(objectclass=posixAccount)(mail=%s))',
-  LDAP_QUERY_ATTRS_PASS: 'uid=user',
-};
-const MYSQL = {
-  MYSQL_HOST: 'db:3307',
-  MYSQL_DATABASE: 'postfix',
-  MYSQL_QUERY_USER: 'select 1',
-  MYSQL_QUERY_PASS: "select user, password from users where user='%u'",
-};
-const ALL = { ...LDAP, ...MYSQL, SMTPD_SASL_CLIENTAUTH: 'c1:{plain}p1', SMTPD_SASL_IMAPHOST: 'app:1143' };
 const text = (part: PlanPart, path: string) => {
   const f = plannedFile(part, path);
   assert.ok(f, `${path} planned`);

@@ -4,6 +4,7 @@ import type { RawEnv } from '@mta/shared';
 import type { PlanPart, RenderContext } from '../plan.ts';
 import { plannedFile, testContext } from '../testing.ts';
 import { renderDovecot } from './render.ts';
+import { ALL, LDAP, MYSQL } from './sasl-env.test-helper.ts';
 import { toDovecot24Vars } from './vars-24.ts';
 
 const TRIXIE = { postfix: '3.10.13', dovecot: '2.4.1-4 (7d8c0e5759)' };
@@ -17,19 +18,6 @@ const text = (part: PlanPart, path: string) => {
 };
 const CONF = '/r/etc/dovecot/dovecot.conf';
 const PASSDBS = '/r/etc/dovecot/mta-passdbs.conf.ext';
-const LDAP = {
-  LDAP_HOST: 'ldap://auth:389',
-  LDAP_USER_BASE: 'ou=people,dc=example,dc=com',
-  LDAP_QUERY_FILTER_USER: '(&(objectclass=posixAccount)(mail=%s))',
-  LDAP_QUERY_ATTRS_PASS: 'uid=user',
-};
-const MYSQL = {
-  MYSQL_HOST: 'db:3307',
-  MYSQL_DATABASE: 'postfix',
-  MYSQL_QUERY_USER: 'select 1',
-  MYSQL_QUERY_PASS: "select user, password from users where user='%u'",
-};
-const ALL = { ...LDAP, ...MYSQL, SMTPD_SASL_CLIENTAUTH: 'c1:{plain}p1', SMTPD_SASL_IMAPHOST: 'app:1143' };
 
 test('the installed dovecot picks the syntax: 2.3 on bookworm, 2.4 on trixie, 2.3 without a version', () => {
   assert.match(text(renderDovecot(ctx({}, BOOKWORM)), CONF), /^mail_location = maildir:~$/m);
