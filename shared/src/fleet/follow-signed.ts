@@ -29,6 +29,9 @@ export interface FollowSignedOptions extends Omit<FollowOptions, 'onEntry' | 'on
   // After a forged entry (unsigned, untrusted or tampered; not one refused on its merits) that nothing was put back
   // over, or retired content: e.g. write our own signed value over it.
   onForged?: (key: string) => Promise<void>;
+  // After an entry onEntry refused on its merits, once the refusal is reported: e.g. a DKIM key a serving node will
+  // not sign with (below DKIM_KEYBITS), which its own key then goes over.
+  onRefused?: (key: string, entry: Accepted) => Promise<void>;
 }
 
 // followBucket for entries that must be authentic and current: unsigned, untrusted, misplaced and unsigned deletes
@@ -77,7 +80,10 @@ export function followSigned(opts: FollowSignedOptions): Following {
         }
       }
       const reason = await opts.onEntry(e.key, r);
-      if (reason) return refuse(e.key, reason, r.signer);
+      if (reason) {
+        refuse(e.key, reason, r.signer);
+        return opts.onRefused?.(e.key, r);
+      }
       await ledger.record(e.key, e.value, r.at, opts.retain?.(e.key, r));
     },
     onDelete: async (e, kv) => {

@@ -2,6 +2,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { natsJetStream, natsKv } from '../nats-lazy.ts';
 import { BUCKET_HISTORY, CERTS_BUCKET, DKIM_BUCKET, GUARD_BUCKET, SRS_BUCKET } from './kv.ts';
 import { LEARN_STREAM, learnStreamConfig } from './learn.ts';
+import { whilePlacing } from './placement.ts';
 
 // `mta fleet init`: the operator creates the buckets and the stream once, with JetStream admin credentials that no
 // node holds. Idempotent; existing ones are kept. The stream refuses purge and message delete through the API
@@ -12,7 +13,7 @@ export async function initFleet(nc: NatsConnection, replicas: number): Promise<s
   const jsm = await jetstreamManager(nc);
   const done: string[] = [];
   for (const bucket of [DKIM_BUCKET, CERTS_BUCKET, GUARD_BUCKET, SRS_BUCKET]) {
-    await new Kvm(nc).create(bucket, { history: BUCKET_HISTORY, replicas });
+    await whilePlacing(() => new Kvm(nc).create(bucket, { history: BUCKET_HISTORY, replicas }));
     const name = `KV_${bucket}`;
     const { config } = await jsm.streams.info(name);
     if (!config.deny_delete) await jsm.streams.update(name, { ...config, deny_delete: true });
@@ -21,7 +22,7 @@ export async function initFleet(nc: NatsConnection, replicas: number): Promise<s
   try {
     await jsm.streams.info(LEARN_STREAM);
   } catch {
-    await jsm.streams.add(learnStreamConfig(replicas));
+    await whilePlacing(() => jsm.streams.add(learnStreamConfig(replicas)));
   }
   done.push(`stream ${LEARN_STREAM}`);
   return done;

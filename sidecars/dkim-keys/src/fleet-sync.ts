@@ -170,14 +170,7 @@ export class DkimFleet {
       onEntry: async (key, e) => {
         const id = parseKeyFileName(`${key}.privkey.pem`);
         if (!id) return 'entry name is not <domain>.<selector>';
-        if (e.op === 'put') {
-          const reason = await this.run(() => this.adopt(id, e.body));
-          // A key this node will not sign with (unusable, below DKIM_KEYBITS) for a domain it serves, even from a
-          // trusted node: ours goes over it, so the bucket does not keep a key the serving nodes refuse (a node that
-          // does not serve the domain may put it back from the key's history after a forgery).
-          if (reason && this.policy.served.has(id.domain.toLowerCase())) await this.run(() => this.publishLocal());
-          return reason;
-        }
+        if (e.op === 'put') return this.run(() => this.adopt(id, e.body));
         // A retirement of a domain served elsewhere only is none of this node's business.
         if (!this.policy.served.has(id.domain.toLowerCase())) return undefined;
         await this.run(() => this.retire(id, key, e.at));
@@ -190,6 +183,13 @@ export class DkimFleet {
       },
       // A forged or deleted entry: our signed key goes back in (the bucket heals itself).
       onForged: () => this.run(() => this.publishLocal()),
+      // A key this node will not sign with (unusable, below DKIM_KEYBITS) for a domain it serves, even from a trusted
+      // node: ours goes over it, so the bucket does not keep a key the serving nodes refuse (a node that does not serve
+      // the domain may put it back from the key's history after a forgery).
+      onRefused: async (key) => {
+        const id = parseKeyFileName(`${key}.privkey.pem`);
+        if (id && this.policy.served.has(id.domain.toLowerCase())) await this.run(() => this.publishLocal());
+      },
     });
   }
 

@@ -239,6 +239,8 @@ for (const variant of VARIANTS) {
           'freshclam',
           'guard',
           'metrics',
+          'opendkim',
+          'opendmarc',
           'postfix',
           'sa-update',
           'sender-milter',
