@@ -117,3 +117,20 @@ test('written atomically and world-readable; read back typed; a foreign or broke
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a seeding that changes nothing leaves the file alone whatever the order of its keys', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'mta-effective-'));
+  try {
+    const path = join(dir, 'effective.json');
+    const e = build({ MAIL_DOMAIN: 'a.test' });
+    assert.equal(await writeEffective(path, { ...e, facts: { ...e.facts, daemons: { postfix: '3.7.11', dovecot: '2.3.19' } } }), true);
+    const reordered = {
+      ...e,
+      seededAt: new Date(Date.now() + 60_000).toISOString(),
+      facts: { ...e.facts, daemons: { dovecot: '2.3.19', postfix: '3.7.11' } },
+    };
+    assert.equal(await writeEffective(path, reordered), false);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

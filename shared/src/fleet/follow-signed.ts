@@ -29,9 +29,10 @@ export interface FollowSignedOptions extends Omit<FollowOptions, 'onEntry' | 'on
   // After a forged entry (unsigned, untrusted or tampered; not one refused on its merits) that nothing was put back
   // over, or retired content: e.g. write our own signed value over it.
   onForged?: (key: string) => Promise<void>;
-  // After an entry onEntry refused on its merits, once the refusal is reported: e.g. a DKIM key a serving node will
-  // not sign with (below DKIM_KEYBITS), which its own key then goes over.
-  onRefused?: (key: string, entry: Accepted) => Promise<void>;
+  // Whether this node puts a value back over a forged or deleted entry of this key (default: yes). DKIM: only the
+  // nodes serving the domain, whose memory holds the key they sign with; another node would put back the newest
+  // signed value of the key's history, which may be one the serving nodes refuse (below their DKIM_KEYBITS).
+  restores?: (key: string) => boolean;
 }
 
 // followBucket for entries that must be authentic and current: unsigned, untrusted, misplaced and unsigned deletes
@@ -57,6 +58,7 @@ export function followSigned(opts: FollowSignedOptions): Following {
       const r = openEntry(identity, bucket, e.key, e.value, known?.at);
       if (!r.ok) {
         refuse(e.key, r.reason, r.signer);
+        if (opts.restores?.(e.key) === false) return;
         const done = await restore(kv, e, r);
         if (!r.signer && done === 'none') await opts.onForged?.(e.key);
         return;
@@ -80,14 +82,12 @@ export function followSigned(opts: FollowSignedOptions): Following {
         }
       }
       const reason = await opts.onEntry(e.key, r);
-      if (reason) {
-        refuse(e.key, reason, r.signer);
-        return opts.onRefused?.(e.key, r);
-      }
+      if (reason) return refuse(e.key, reason, r.signer);
       await ledger.record(e.key, e.value, r.at, opts.retain?.(e.key, r));
     },
     onDelete: async (e, kv) => {
       refuse(e.key, `unsigned ${e.operation === 'DEL' ? 'delete' : 'purge'} (retire with \`mta fleet retire\`)`);
+      if (opts.restores?.(e.key) === false) return;
       if ((await restore(kv, e, undefined)) === 'none') await opts.onForged?.(e.key);
     },
   });

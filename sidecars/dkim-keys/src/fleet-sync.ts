@@ -183,12 +183,10 @@ export class DkimFleet {
       },
       // A forged or deleted entry: our signed key goes back in (the bucket heals itself).
       onForged: () => this.run(() => this.publishLocal()),
-      // A key this node will not sign with (unusable, below DKIM_KEYBITS) for a domain it serves, even from a trusted
-      // node: ours goes over it, so the bucket does not keep a key the serving nodes refuse (a node that does not serve
-      // the domain may put it back from the key's history after a forgery).
-      onRefused: async (key) => {
+      // Only the nodes serving a domain put its key back after a forgery (see restores in followSigned).
+      restores: (key) => {
         const id = parseKeyFileName(`${key}.privkey.pem`);
-        if (id && this.policy.served.has(id.domain.toLowerCase())) await this.run(() => this.publishLocal());
+        return !!id && this.policy.served.has(id.domain.toLowerCase());
       },
     });
   }
