@@ -11,14 +11,18 @@ const FACT_DAEMONS = ['postfix', 'dovecot'] as const;
 
 // Read at run time from the installed programs under root (`/` in the image and in the test roots of other releases).
 export async function readDaemonFact(root = '/'): Promise<DaemonVersions> {
-  const out: DaemonVersions = {};
-  await Promise.all(
+  const versions = await Promise.all(
     FACT_DAEMONS.map(async (name) => {
       const probe = PROBES.find((p) => p.name === name);
-      const v = probe && (await readDaemonVersion(probe, root));
-      if (v !== undefined) out[name] = v;
+      return probe && readDaemonVersion(probe, root);
     }),
   );
+  // Built in a fixed order, whichever probe answers first: the fact is written into effective.json.
+  const out: DaemonVersions = {};
+  FACT_DAEMONS.forEach((name, i) => {
+    const v = versions[i];
+    if (v !== undefined) out[name] = v;
+  });
   return out;
 }
 
