@@ -15,6 +15,9 @@ export function mtaPaths(root: string) {
     effective: p('srv/etc/mta/effective.json'),
     // Digests of what seeding applied that the effective file cannot hold (secrets, pass-through variables): root 0600.
     seededInputs: p('srv/etc/mta/seeded-inputs.json'),
+    // The seeded values of the table variables (MAIL_BOXES, MAIL_ALIASES), which the effective file names by digest:
+    // root 0600, read by the seed only.
+    effectiveTables: p('srv/etc/mta/effective-tables.json'),
     // Pristine daemon configs shipped in the image; FORCE_CONFIG re-renders from these.
     pristine: p('usr/share/mta/pristine'),
     postfixConf: p('etc/postfix'),

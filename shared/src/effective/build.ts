@@ -7,6 +7,7 @@ import { mailboxSources } from '../env/uses.ts';
 import { mtaPaths } from '../paths.ts';
 import { configuredDomain, primaryDomain } from './domain.ts';
 import { EFFECTIVE_VERSION, type Effective } from './schema.ts';
+import { TABLE_VARS, type TableDigest, type TableValues, type TableVar, tableFile } from './tables.ts';
 
 // Variables that apply only at seeding and may be written down: neither live nor secret.
 export const SEEDED_VARS: readonly VarName[] = (Object.keys(VARS) as VarName[]).filter((n) => !VARS[n].live && !VARS[n].secret);
@@ -21,7 +22,13 @@ export interface BuildInput {
   exists?: (path: string) => boolean;
   // The installed postfix and dovecot versions (readDaemonFact), when known.
   daemons?: DaemonVersions;
+  // The digests of the table variables, when the caller made the tables file already (seededTables).
+  tables?: Partial<Record<TableVar, TableDigest>>;
 }
+
+// The table variables' values as seeded, for the tables file (tables.ts).
+export const seededTables = (config: Config): TableValues =>
+  Object.fromEntries(TABLE_VARS.filter((n) => config[n] !== undefined).map((n) => [n, config[n] as unknown[]]));
 
 // The effective configuration of one seeding: the seeded values (no secret), every fact derived from them, every path.
 export function buildEffective(i: BuildInput): Effective {
@@ -29,7 +36,8 @@ export function buildEffective(i: BuildInput): Effective {
   const exists = i.exists ?? existsSync;
   const p = mtaPaths(i.root);
   const seeded: Record<string, unknown> = {};
-  for (const name of SEEDED_VARS) if (config[name] !== undefined) seeded[name] = config[name];
+  for (const name of SEEDED_VARS)
+    if (config[name] !== undefined && !(TABLE_VARS as readonly string[]).includes(name)) seeded[name] = config[name];
   const domains = config.MAIL_DOMAIN ?? [];
   return {
     version: EFFECTIVE_VERSION,
@@ -37,6 +45,7 @@ export function buildEffective(i: BuildInput): Effective {
     source: i.source,
     variant: i.variant,
     config: seeded,
+    tables: i.tables ?? tableFile(seededTables(config)).digests,
     secrets: (Object.keys(VARS) as VarName[]).filter((n) => VARS[n].secret && config[n] !== undefined),
     facts: {
       node: config.MTA_NODE,

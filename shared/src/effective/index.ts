@@ -4,3 +4,4 @@ export * from './domain.ts';
 export * from './file.ts';
 export * from './overlay.ts';
 export * from './schema.ts';
+export * from './tables.ts';

@@ -30,6 +30,9 @@ export const effectiveSchema = z.object({
   variant: z.enum(VARIANTS),
   // The seeded (not live) variables, parsed, without secrets: variable name -> value as the parser returns it.
   config: z.record(z.string(), z.unknown()),
+  // The seeded table variables (tables.ts: MAIL_BOXES, MAIL_ALIASES) by entry count and digest; their values are in
+  // the root-only tables file (paths.effectiveTables). Absent in a file that holds them inline in `config`.
+  tables: z.record(z.string(), z.object({ entries: z.number().int(), sha256: z.string() })).optional(),
   // Secret variables that were set at seeding: names only. A process that needs one reads its own secret file,
   // /run/mta/secrets/<process>/<VAR>; no value is ever written here.
   secrets: z.array(z.string()),

@@ -83,9 +83,19 @@ const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;
 export const isDomain = (s: string): boolean => s.length <= 253 && s.includes('.') && s.split('.').every((l) => LABEL.test(l));
 export const isDnsLabel = (s: string): boolean => LABEL.test(s);
 const LOCAL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$/;
+// A list of many addresses names few domains: each is checked once (a bounded memo, emptied when full).
+const domainChecked = new Map<string, boolean>();
+function knownDomain(d: string): boolean {
+  let ok = domainChecked.get(d);
+  if (ok === undefined) {
+    if (domainChecked.size >= 1024) domainChecked.clear();
+    domainChecked.set(d, (ok = isDomain(d)));
+  }
+  return ok;
+}
 export const isEmail = (s: string): boolean => {
   const at = s.lastIndexOf('@');
-  return at > 0 && LOCAL.test(s.slice(0, at)) && isDomain(s.slice(at + 1));
+  return at > 0 && LOCAL.test(s.slice(0, at)) && knownDomain(s.slice(at + 1));
 };
 export const isLocalPart = (s: string): boolean => LOCAL.test(s);
 

@@ -1,7 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
-  buildEffective,
   type DaemonVersions,
   type EnvIssue,
   formatIssue,
@@ -19,11 +18,11 @@ import {
   secretValues,
   seedGate,
   type Variant,
-  writeEffective,
 } from '@mta/shared';
 import { postfixBase } from './apply/base.ts';
 import { clearStaleTemps, commitPlan, prepareTables } from './apply/commit.ts';
 import { lockedStart } from './apply/effective.ts';
+import { writeEffectiveFiles } from './apply/effective-files.ts';
 import { dovecotParamNames, postfixParamNames } from './apply/facts.ts';
 import { seededInputValues, writeSeededInputs } from './apply/seeded-inputs.ts';
 import { stagePostfix } from './apply/stage.ts';
@@ -171,10 +170,7 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
   // Before the unlock file goes: killed in between, the next start seeds again and writes it then.
   // Side by side: each is its own atomic write and fsync, and neither depends on the other.
   await Promise.all([
-    writeEffective(
-      paths.effective,
-      buildEffective({ config: parsed.config, variant: opts.variant, root: opts.root, now, source: 'seeding', daemons }),
-    ),
+    writeEffectiveFiles(paths, { config: parsed.config, variant: opts.variant, root: opts.root, now, source: 'seeding', daemons }),
     writeSeededInputs(paths.seededInputs, seededInputValues(parsed.config, parsed.env, postfixParams)),
   ]);
   await fsOp('remove', gate.unlockFile, () => rm(gate.unlockFile, { force: true }));

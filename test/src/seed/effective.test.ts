@@ -154,3 +154,35 @@ test('a changed secret or pass-through variable is named as not applied, by name
     await r.cleanup();
   }
 });
+
+test('mailboxes and aliases stay out of the world-readable effective file; a changed list is still named', async () => {
+  const r = await tempRoot('mta-effective-tables-');
+  try {
+    prepareSeedRoot(r.dir);
+    const paths = mtaPaths(r.dir);
+    const vars = (boxes: string) => ({
+      ...testInstanceEnv(r.dir),
+      MTA_ROOT: r.dir,
+      MAIL_DOMAIN: 'example.com',
+      MAIL_BOXES: boxes,
+      MAIL_ALIASES: 'postmaster:info',
+    });
+    const run = async (e: Record<string, string>) => {
+      const lines: string[] = [];
+      const result = await runSeed({ env: e, root: r.dir, variant: 'mini', log: memoryLogger(lines), gateways: [] });
+      return { result, events: lines.map((l) => JSON.parse(l) as { event: string; variables?: string[] }) };
+    };
+    assert.equal((await run(vars('info@example.com secret-user@example.com'))).result.status, 'applied');
+    assert.doesNotMatch(readFileSync(paths.effective, 'utf8'), /secret-user/);
+    assert.equal(statSync(paths.effectiveTables).mode & 0o777, 0o600);
+    assert.match(readFileSync(paths.effectiveTables, 'utf8'), /secret-user@example\.com/);
+    assert.equal((await readEffective(paths.effective))?.tables?.MAIL_BOXES?.entries, 2);
+    const next = await run(vars('info@example.com'));
+    assert.equal(next.result.status, 'skipped');
+    assert.deepEqual(next.events.find((e) => e.event === 'seed.not_applied')?.variables, ['MAIL_BOXES']);
+    const same = await run(vars('info@example.com secret-user@example.com'));
+    assert.equal(same.events.find((e) => e.event === 'seed.not_applied'), undefined);
+  } finally {
+    await r.cleanup();
+  }
+});

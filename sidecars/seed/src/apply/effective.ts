@@ -1,5 +1,4 @@
 import {
-  buildEffective,
   type DaemonVersions,
   type Logger,
   type MtaPaths,
@@ -9,8 +8,8 @@ import {
   VARS,
   type Variant,
   type VarName,
-  writeEffective,
 } from '@mta/shared';
+import { writeEffectiveFiles } from './effective-files.ts';
 import { migrateDovecot } from './migrate-dovecot.ts';
 import { changedInputs, readSeededInputs, seededInputValues, writeSeededInputs } from './seeded-inputs.ts';
 import { seededNetworks } from './seeded-networks.ts';
@@ -51,8 +50,7 @@ export async function lockedStart(s: LockedStart): Promise<string[]> {
   if (!s.parsed.ok) return [];
   if (!effective) {
     const config = { ...s.parsed.config, ...(await seededNetworks(s.paths, s.parsed.config)) };
-    effective = buildEffective({ config, variant: s.variant, root: s.root, now: s.now, source: 'upgrade' });
-    await writeEffective(s.paths.effective, effective);
+    ({ effective } = await writeEffectiveFiles(s.paths, { config, variant: s.variant, root: s.root, now: s.now, source: 'upgrade' }));
     s.log.info(
       { event: 'seed.effective_written', path: s.paths.effective },
       'no effective configuration yet (seeded by an earlier version): written from this environment and the seeded relay trust and proxies; nothing seeded again',

@@ -13,6 +13,7 @@ import {
   makeDirs,
   numericId,
   type RawEnv,
+  readEffectiveTables,
   type Variant,
   writeEffective,
   writeIfChanged,
@@ -46,7 +47,7 @@ export async function migrateDovecot(m: DovecotMigration): Promise<string[]> {
   const to = dovecotSyntax(m.daemons);
   const f = dovecotFiles(m.paths);
   if (from === to || m.variant === 'mini' || !existsSync(f.conf)) return [];
-  const config = effectiveConfig(m.config, m.effective);
+  const config = effectiveConfig(m.config, m.effective, await readEffectiveTables(m.paths.effectiveTables));
   const dovecotParams = passesToDovecot(m.env) ? await dovecotParamNames() : new Set<string>();
   const ctx = renderContext({ config, env: m.env, paths: m.paths, variant: m.variant, dovecotParams, daemons: m.daemons, now: m.now });
   const part = renderDovecot(ctx);

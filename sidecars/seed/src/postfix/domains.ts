@@ -32,31 +32,35 @@ export function renderDomains(ctx: RenderContext): PlanPart {
   };
 
   const boxes = new Map<string, string>();
-  for (const b of config.MAIL_BOXES) {
-    if (boxes.has(b.address)) warnings.push(`MAIL_BOXES: ${b.address} listed twice; the first entry is used`);
-    else boxes.set(b.address, b.path ?? b.address);
-  }
   // `addr:dir/box` (as the seed allowed): virtual(8) creates neither the mailbox's parent directory nor its lock file
-  // there, so every parent exists, owned by vmail, before the first delivery.
+  // there, so every parent exists, owned by vmail, before the first delivery. (An address as path has no parent.)
   const parents = new Set<string>();
-  for (const path of boxes.values()) {
-    const segments = path.split('/').filter(Boolean);
+  for (const b of config.MAIL_BOXES) {
+    if (boxes.has(b.address)) {
+      warnings.push(`MAIL_BOXES: ${b.address} listed twice; the first entry is used`);
+      continue;
+    }
+    boxes.set(b.address, b.path ?? b.address);
+    if (!b.path?.includes('/')) continue;
+    const segments = b.path.split('/').filter(Boolean);
     for (let i = 1; i < segments.length; i++) parents.add(segments.slice(0, i).join('/'));
   }
   for (const p of [...parents].sort()) part.dirs.push({ path: join(paths.mail, p), mode: 0o750, owner: VMAIL.user, group: VMAIL.user });
   if (boxes.size) {
-    part.files.push({ path: tables.mailboxes, content: tableText([...boxes]), mode: 0o644, postmap: TABLE_TYPE });
+    part.files.push({ path: tables.mailboxes, content: tableText(boxes), mode: 0o644, postmap: TABLE_TYPE });
     part.postconfLists.virtual_mailbox_maps = [`${TABLE_TYPE}:${tables.mailboxes}`];
   } else part.remove.push(...withIndex(tables.mailboxes));
 
-  const aliases = new Map<string, string[]>();
+  // One set per alias, filled in place: at 100,000 aliases a fresh array per entry was most of the seed's time.
+  const aliases = new Map<string, Set<string>>();
   for (const a of config.MAIL_ALIASES) {
     const key = a.alias.startsWith('@') ? a.alias : completeAddress(a.alias, primary);
-    const targets = a.targets.map((t) => completeAddress(t.toLowerCase(), primary));
-    aliases.set(key, [...new Set([...(aliases.get(key) ?? []), ...targets])]);
+    let targets = aliases.get(key);
+    if (!targets) aliases.set(key, (targets = new Set()));
+    for (const t of a.targets) targets.add(completeAddress(t.toLowerCase(), primary));
   }
   if (aliases.size) {
-    const rows = [...aliases].map(([k, t]) => [k, t.join(', ')] as const);
+    const rows = [...aliases].map(([k, t]) => [k, [...t].join(', ')] as const);
     part.files.push({ path: tables.aliases, content: tableText(rows), mode: 0o644, postmap: TABLE_TYPE });
     part.postconfLists.virtual_alias_maps = [`${TABLE_TYPE}:${tables.aliases}`];
   } else part.remove.push(...withIndex(tables.aliases));

@@ -23,4 +23,4 @@ export function postfixTables(paths: MtaPaths) {
 export const withIndex = (path: string): string[] => [path, `${path}.db`];
 
 // One `key<TAB>value` line per entry; postmap reads this format.
-export const tableText = (rows: readonly (readonly [string, string])[]): string => rows.map(([k, v]) => `${k}\t${v}\n`).join('');
+export const tableText = (rows: Iterable<readonly [string, string]>): string => Array.from(rows, ([k, v]) => `${k}\t${v}\n`).join('');

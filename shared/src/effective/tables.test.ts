@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parseEnv } from '../env/parse.ts';
+import type { Config } from '../env/schema.ts';
+import type { RawEnv } from '../env/spec.ts';
+import { buildEffective, seededTables } from './build.ts';
+import { effectiveConfig, notApplied } from './overlay.ts';
+import { readEffectiveTables, tableFile, writeEffectiveTables } from './tables.ts';
+
+const config = (env: RawEnv): Config => {
+  const r = parseEnv({ HOSTNAME: 'mx.a.test', MAIL_DOMAIN: 'a.test', ...env });
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  return r.config;
+};
+const seeded = { MAIL_BOXES: 'info@a.test bob@a.test', MAIL_ALIASES: 'root:info' };
+const build = (c: Config) => buildEffective({ config: c, variant: 'full', root: '/r', now: new Date(0), source: 'seeding' });
+
+test('mailboxes and aliases are named by digest in the effective configuration, not held in it', () => {
+  const e = build(config(seeded));
+  assert.equal(e.config.MAIL_BOXES, undefined);
+  assert.equal(e.config.MAIL_ALIASES, undefined);
+  assert.deepEqual(e.tables?.MAIL_BOXES?.entries, 2);
+  assert.match(e.tables?.MAIL_ALIASES?.sha256 ?? '', /^[0-9a-f]{64}$/);
+  assert.doesNotMatch(JSON.stringify(e), /bob@a\.test/);
+  assert.deepEqual(e.config.MAIL_DOMAIN, ['a.test'], 'every other seeded value stays inline');
+});
+
+test('a changed mailbox list is reported as not applied by its digest; the same list is not', () => {
+  const e = build(config(seeded));
+  assert.deepEqual(notApplied(config(seeded), e), []);
+  assert.deepEqual(notApplied(config({ ...seeded, MAIL_BOXES: 'info@a.test' }), e), ['MAIL_BOXES']);
+  assert.deepEqual(notApplied(config({ ...seeded, MAIL_ALIASES: '' }), e), ['MAIL_ALIASES']);
+});
+
+test('the seeded lists reach a process only from the tables file; a file that holds them inline still works', () => {
+  const c = config(seeded);
+  const e = build(c);
+  const now = config({ MAIL_BOXES: 'eve@a.test' });
+  const values = seededTables(c);
+  assert.deepEqual(effectiveConfig(now, e, values).MAIL_BOXES, c.MAIL_BOXES);
+  assert.deepEqual(effectiveConfig(now, e).MAIL_BOXES, now.MAIL_BOXES, 'not read: this start value, never a guess');
+  const inline = { ...e, tables: undefined, config: { ...e.config, MAIL_BOXES: c.MAIL_BOXES, MAIL_ALIASES: c.MAIL_ALIASES } };
+  assert.deepEqual(effectiveConfig(now, inline).MAIL_BOXES, c.MAIL_BOXES);
+  assert.deepEqual(notApplied(now, inline).sort(), ['MAIL_ALIASES', 'MAIL_BOXES']);
+});
+
+test('the tables file: root only, rewritten only when it changes, and a foreign file is an error naming it', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'mta-tables-'));
+  try {
+    const path = join(dir, 'srv/etc/mta/effective-tables.json');
+    assert.deepEqual(await readEffectiveTables(path), {});
+    const { text, digests } = tableFile(seededTables(config(seeded)));
+    assert.deepEqual(digests, build(config(seeded)).tables);
+    assert.equal(await writeEffectiveTables(path, text), true);
+    assert.equal((await stat(path)).mode & 0o777, 0o600);
+    const mtime = (await stat(path)).mtimeMs;
+    assert.equal(await writeEffectiveTables(path, text), false);
+    assert.equal((await stat(path)).mtimeMs, mtime);
+    assert.deepEqual(await readEffectiveTables(path), seededTables(config(seeded)));
+    assert.deepEqual(JSON.parse(await readFile(path, 'utf8')).MAIL_ALIASES, [{ alias: 'root', targets: ['info'] }]);
+    await writeFile(path, '{"MAIL_BOXES":{}}');
+    await assert.rejects(readEffectiveTables(path), (e: Error) => e.message.startsWith(`${path}: MAIL_BOXES is not a list`));
+    await writeFile(path, '{"SMTP_RELAY_HOSTAUTH":[]}');
+    await assert.rejects(readEffectiveTables(path), (e: Error) => e.message.includes('unknown member SMTP_RELAY_HOSTAUTH'));
+    await writeFile(path, '[');
+    await assert.rejects(readEffectiveTables(path), (e: Error) => e.message.startsWith(`${path}: not JSON`));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
