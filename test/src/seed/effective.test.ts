@@ -181,7 +181,10 @@ test('mailboxes and aliases stay out of the world-readable effective file; a cha
     assert.equal(next.result.status, 'skipped');
     assert.deepEqual(next.events.find((e) => e.event === 'seed.not_applied')?.variables, ['MAIL_BOXES']);
     const same = await run(vars('info@example.com secret-user@example.com'));
-    assert.equal(same.events.find((e) => e.event === 'seed.not_applied'), undefined);
+    assert.equal(
+      same.events.find((e) => e.event === 'seed.not_applied'),
+      undefined,
+    );
   } finally {
     await r.cleanup();
   }
