@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { lockFile } from './lock.ts';
 import { sleep } from './sleep.ts';
+import { tempTree } from './temp-tree.test-helper.ts';
 
-let dir = '';
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'mta-lock-'));
-});
-after(() => rm(dir, { recursive: true, force: true }));
+const dir = tempTree('mta-lock-');
 
 test('one holder at a time; the next one gets the lock when it is released', async () => {
   const file = join(dir, 'a.lock');

@@ -1,26 +1,20 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { link, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { link, readdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
+import { tempTree } from '../temp-tree.test-helper.ts';
 import { DirHandle } from './dir-handle.ts';
 import { isUnsafe } from './open.ts';
 
 // A "drop folder" another uid owns and an outside directory with the same entry names: whatever is done to the
 // folder's path after it was opened, reads, listings and removals through the handle stay in the folder.
-let root = '';
-let folder = '';
-let outside = '';
+const root = tempTree('mta-dirhandle-', 'spam', 'outside');
+const folder = join(root, 'spam');
+const outside = join(root, 'outside');
 before(async () => {
-  root = await mkdtemp(join(tmpdir(), 'mta-dirhandle-'));
-  folder = join(root, 'spam');
-  outside = join(root, 'outside');
-  await mkdir(folder);
-  await mkdir(outside);
   for (const d of [folder, outside]) await writeFile(join(d, 'a.eml'), d === folder ? 'inside\n' : 'outside\n');
 });
-after(() => rm(root, { recursive: true, force: true }));
 
 const outsideIntact = async () => {
   assert.deepEqual(await readdir(outside), ['a.eml']);

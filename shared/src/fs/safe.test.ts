@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmod, chown, link, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, chown, link, lstat, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import { createLogger } from '../log.ts';
+import { tempTree } from '../temp-tree.test-helper.ts';
 import { ensureDir } from './dir.ts';
 import { isUnsafe, readNoFollow } from './open.ts';
 import { fixOwnership, fixOwnershipShallow } from './owner.ts';
@@ -13,17 +13,11 @@ import { writeAtomic, writeIfChanged } from './write.ts';
 
 // Each attack plants a link (or hard link, FIFO) in a "shared" dir towards a stand-in target outside it, and shows the
 // target is neither read, changed nor re-owned.
-let root = '';
-let shared = '';
-let outside = '';
-let target = '';
+const root = tempTree('mta-safe-', 'shared', 'outside');
+const shared = join(root, 'shared');
+const outside = join(root, 'outside');
+const target = join(outside, 'target');
 before(async () => {
-  root = await mkdtemp(join(tmpdir(), 'mta-safe-'));
-  shared = join(root, 'shared');
-  outside = join(root, 'outside');
-  await mkdir(shared);
-  await mkdir(outside);
-  target = join(outside, 'target');
   await writeFile(target, 'precious\n', { mode: 0o600 });
   // Owned by "another user", so a chown through a link would show; the shared dir is that user's, as amavis's home.
   if (process.getuid?.() === 0) {
@@ -32,7 +26,6 @@ before(async () => {
   }
 });
 const targetUid = () => (process.getuid?.() === 0 ? 4321 : process.getuid?.());
-after(() => rm(root, { recursive: true, force: true }));
 
 const untouched = async () => {
   const st = await stat(target);

@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, open, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, mock, test } from 'node:test';
+import { mock, test } from 'node:test';
+import { tempTree } from '../temp-tree.test-helper.ts';
 import { syncDirs, writeAtomic, writeIfChanged } from './write.ts';
 
-let dir = '';
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'mta-files-'));
-});
-after(() => rm(dir, { recursive: true, force: true }));
+const dir = tempTree('mta-files-');
 
 test('writeAtomic writes content with the requested mode and leaves no temp file', async () => {
   const p = join(dir, 'secret.txt');

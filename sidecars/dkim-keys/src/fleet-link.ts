@@ -33,13 +33,30 @@ export async function openAtStart(link: FleetLink, bucket: string, log: Logger, 
   }
 }
 
-// The options of followSigned that every bucket of this sidecar sets the same way.
-export const followLink = (link: FleetLink, bucket: string, ledger: FleetLedger, log: Logger) => ({
-  connection: link.connection,
-  bucket,
-  log,
-  identity: link.identity,
-  ledger,
-  publish: link.publish,
-  retryMs: link.retryMs,
-});
+// The options of followSigned that every bucket of this sidecar sets the same way. Each (re)open hands the bucket to
+// `opened` and runs `putOurs` (this node's own entries go in); a forged or deleted entry runs it again, so the bucket
+// heals itself. Without a ledger the fleet was never opened: a bug in the caller, so it throws.
+export const followLink = (
+  link: FleetLink,
+  bucket: string,
+  ledger: FleetLedger | undefined,
+  log: Logger,
+  opened: (kv: FleetBucket) => void,
+  putOurs: () => Promise<void>,
+) => {
+  if (!ledger) throw new Error(`fleet bucket ${bucket} followed before it was opened`);
+  return {
+    connection: link.connection,
+    bucket,
+    log,
+    identity: link.identity,
+    ledger,
+    publish: link.publish,
+    retryMs: link.retryMs,
+    onOpen: async (kv: FleetBucket) => {
+      opened(kv);
+      await putOurs();
+    },
+    onForged: putOurs,
+  };
+};

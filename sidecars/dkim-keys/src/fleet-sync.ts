@@ -157,16 +157,13 @@ export class DkimFleet {
   }
 
   // Background: follow the bucket (reopened after errors, reconnects and stalls); each (re)start first publishes
-  // our keys, then every entry (current ones first) is checked and applied.
+  // our keys (and a forged or deleted entry publishes them again), then every entry (current ones first) is checked
+  // and applied.
   start(): void {
-    const ledger = this.ledger;
-    if (!ledger) throw new Error('DkimFleet.start before open');
+    const putOurs = () => this.run(() => this.publishLocal());
+    const follow = followLink(this.link, DKIM_BUCKET, this.ledger, this.core.log, (kv) => (this.kv = kv), putOurs);
     this.following = followSigned({
-      ...followLink(this.link, DKIM_BUCKET, ledger, this.core.log),
-      onOpen: async (kv) => {
-        this.kv = kv;
-        await this.run(() => this.publishLocal());
-      },
+      ...follow,
       onEntry: async (key, e) => {
         const id = parseKeyFileName(`${key}.privkey.pem`);
         if (!id) return 'entry name is not <domain>.<selector>';
@@ -179,10 +176,8 @@ export class DkimFleet {
       superseded: async (key, e) => {
         if (e.op !== 'put') return undefined;
         const fp = fingerprintOf(e.body);
-        return fp && (await ledger.retired(key)).has(fp) ? `DKIM key ${fp} was retired` : undefined;
+        return fp && (await follow.ledger.retired(key)).has(fp) ? `DKIM key ${fp} was retired` : undefined;
       },
-      // A forged or deleted entry: our signed key goes back in (the bucket heals itself).
-      onForged: () => this.run(() => this.publishLocal()),
       // Only the nodes serving a domain put its key back after a forgery (see restores in followSigned).
       restores: (key) => {
         const id = parseKeyFileName(`${key}.privkey.pem`);

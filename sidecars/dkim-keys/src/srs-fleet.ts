@@ -82,24 +82,18 @@ export class SrsFleet {
     }
   }
 
-  // Background: follow the bucket; each (re)open first claims, then every entry is checked and applied.
+  // Background: follow the bucket; each (re)open first claims (and a forged or deleted entry claims again: our signed
+  // secret goes back in), then every entry is checked and applied.
   start(): void {
-    const ledger = this.ledger;
-    if (!ledger) throw new Error('SrsFleet.start before open');
+    const putOurs = () => this.run(() => this.claim());
     this.following = followSigned({
-      ...followLink(this.link, SRS_BUCKET, ledger, this.local.log),
-      onOpen: async (kv) => {
-        this.kv = kv;
-        await this.run(() => this.claim());
-      },
+      ...followLink(this.link, SRS_BUCKET, this.ledger, this.local.log, (kv) => (this.kv = kv), putOurs),
       onEntry: async (key, e) => {
         if (key !== SRS_KEY) return 'not the SRS secret entry';
         // No retirement for the SRS secret: a new one goes in by hand (see docs/srs.md), so old addresses still reverse.
         if (e.op !== 'put') return 'the SRS secret is not retired through the fleet';
         return this.run(() => this.adopt(e.body, e.signer));
       },
-      // A forged or deleted entry: our signed secret goes back in.
-      onForged: () => this.run(() => this.claim()),
     });
   }
 

@@ -14,6 +14,7 @@ import {
   type Daemon,
   eventually,
   fleetEnv,
+  fleetKeys,
   heartbeatOf,
   type NatsServer,
   type NodeKey,
@@ -27,8 +28,7 @@ import {
 // Node A reads Traefik's acme.json; node B (ACME_SOURCE=fleet, real postfix) must serve the same certificate. The
 // certificates come from a private CA that the nodes trust through MTA_FLEET_CA.
 describe('fleet certificates: acme.json on one node, served by another', { timeout: 60_000 }, () => {
-  const keys: NodeKey[] = ['mx-a', 'mx-b', 'mx-c'].map(nodeKey);
-  const keyOf = (name: string) => keys.find((k) => k.name === name) as NodeKey;
+  const { keys, keyOf } = fleetKeys(['mx-a', 'mx-b', 'mx-c']);
   const identity = (k: NodeKey) => FleetIdentity.load(k.seed, k.name);
   let nats: NatsServer;
   let ca: TestCa;

@@ -3,24 +3,13 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { mtaPaths } from '@mta/shared';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import {
-  type Daemon,
-  eventually,
-  fleetEnv,
-  heartbeatOf,
-  type NatsServer,
-  type NodeKey,
-  nodeKey,
-  startNats,
-  tempRoot,
-} from '../harness/index.ts';
+import { type Daemon, eventually, fleetEnv, fleetKeys, heartbeatOf, type NatsServer, startNats, tempRoot } from '../harness/index.ts';
 import { message } from '../spamd/corpus.ts';
 import { bayesCounts, countFiles, drop, logLines, makeLib, startLearner } from '../spamd/learner.ts';
 
 // Two nodes (real spamd-learn processes, own temp roots and Bayes DBs, real sa-learn as amavis) share MTA_LEARN.
 describe('fleet learning: every node learns every message exactly once', { timeout: 120_000 }, () => {
-  const keys: NodeKey[] = ['mx-a', 'mx-b'].map(nodeKey);
-  const keyOf = (name: string) => keys.find((k) => k.name === name) as NodeKey;
+  const { keys, keyOf } = fleetKeys(['mx-a', 'mx-b']);
   let nats: NatsServer;
   let nc: NatsConnection;
   const cleanups: (() => Promise<unknown>)[] = [];

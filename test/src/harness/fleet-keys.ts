@@ -12,6 +12,12 @@ export function nodeKey(name: string): NodeKey {
   return { name, seed: new TextDecoder().decode(kp.getSeed()), publicKey: kp.getPublicKey() };
 }
 
+// A test fleet's keys, one a node name, and the key of a node by its name.
+export function fleetKeys(names: readonly string[]): { keys: NodeKey[]; keyOf: (name: string) => NodeKey } {
+  const keys = names.map(nodeKey);
+  return { keys, keyOf: (name) => keys.find((k) => k.name === name) as NodeKey };
+}
+
 // The fleet variables of one node that trusts every other key listed.
 export const fleetEnv = (me: NodeKey, all: readonly NodeKey[]): Record<string, string> => ({
   MTA_FLEET_KEY: me.seed,

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { block, DOVECOT_CIPHERS, type DovecotConfInput, dovecotFiles, HEADER, services } from './conf-parts.ts';
+import { block, type DovecotConfInput, dovecotFiles, HEADER, tlsServicesIncludes } from './conf-parts.ts';
 
 // %d, or the primary domain when the user name has none (dovecot's %{if} expansion).
 const homeDomain = (primary: string | undefined): string => (primary ? `%{if;%d;eq;;${primary};%d}` : '%d');
@@ -44,15 +44,7 @@ export function renderDovecotConf23(input: DovecotConfInput): string {
       `args = uid=vmail gid=vmail home=${join(input.paths.mail, homeDomain(input.primaryDomain), '%n')} allow_all_users=yes`,
     ]),
     'mail_location = maildir:~',
-    // TLS profile of IMAPS/POP3S (and STARTTLS on 143/110): TLS 1.2 or newer, forward-secret AEAD suites only, the
-    // server's order; no password crosses the network in clear. The certificate lines are in the TLS include.
-    'ssl_min_protocol = TLSv1.2',
-    `ssl_cipher_list = ${DOVECOT_CIPHERS}`,
-    'ssl_prefer_server_ciphers = yes',
-    'disable_plaintext_auth = yes',
-    ...services(input),
-    // Only our own includes: the packaged conf.d snippets would add a PAM passdb and their own mail_location.
-    `!include_try ${f.confD}/*-mta-*.conf`,
+    ...tlsServicesIncludes(input, ['ssl_prefer_server_ciphers = yes', 'disable_plaintext_auth = yes']),
   ];
   return `${lines.join('\n')}\n`;
 }

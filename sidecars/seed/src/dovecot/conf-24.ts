@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { block, DOVECOT_CIPHERS, type DovecotConfInput, dovecotFiles, HEADER, services } from './conf-parts.ts';
+import { block, type DovecotConfInput, dovecotFiles, HEADER, tlsServicesIncludes } from './conf-parts.ts';
 
 // The configuration language dovecot.conf is written in: 2.4.0's defaults, whatever 2.4.x reads it (a later 2.4
 // keeps them for a file that says 2.4.0).
@@ -42,15 +42,7 @@ export function renderDovecotConf24(input: DovecotConfInput): string {
     ]),
     'mail_driver = maildir',
     'mail_path = ~',
-    // TLS profile of IMAPS/POP3S (and STARTTLS on 143/110): TLS 1.2 or newer, forward-secret AEAD suites only, the
-    // server's order; no password crosses the network in clear. The certificate lines are in the TLS include.
-    'ssl_min_protocol = TLSv1.2',
-    `ssl_cipher_list = ${DOVECOT_CIPHERS}`,
-    'ssl_server_prefer_ciphers = server',
-    'auth_allow_cleartext = no',
-    ...services(input),
-    // Only our own includes: the packaged conf.d snippets would add a PAM passdb and their own mail settings.
-    `!include_try ${f.confD}/*-mta-*.conf`,
+    ...tlsServicesIncludes(input, ['ssl_server_prefer_ciphers = server', 'auth_allow_cleartext = no']),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -58,3 +58,15 @@ export function services(input: DovecotConfInput): string[] {
     );
   return out;
 }
+
+// How both variants end. The TLS profile of IMAPS/POP3S (and STARTTLS on 143/110): TLS 1.2 or newer, forward-secret
+// AEAD suites only, the server's order, no password across the network in clear (`tls`: those last two in the
+// variant's own settings); the certificate lines are in the TLS include. Then the services, and only our own
+// includes: the packaged conf.d snippets would add a PAM passdb and their own mail settings.
+export const tlsServicesIncludes = (input: DovecotConfInput, tls: [serverOrder: string, noCleartext: string]): string[] => [
+  'ssl_min_protocol = TLSv1.2',
+  `ssl_cipher_list = ${DOVECOT_CIPHERS}`,
+  ...tls,
+  ...services(input),
+  `!include_try ${dovecotFiles(input.paths).confD}/*-mta-*.conf`,
+];

@@ -53,69 +53,42 @@ export function amavisAddressList(field: string): string[] {
       i = run(i, '()\\');
       continue;
     }
-    if (inQ && ch === '"') {
-      inQ = false;
-      append(ch);
-      i++;
-      continue;
-    }
-    if (inQ && ch === '>') {
-      inQ = false;
-      inAngle = false;
-      afterAt = false;
-      append(ch);
-      i++;
-      continue;
-    }
-    if (!comm && !inQ && !inLit && ch === '"') {
-      inQ = true;
-      append(ch);
-      i++;
-      continue;
-    }
-    if (inQ && ch === '\\' && i + 1 < str.length) {
-      append(str.slice(i, i + 2));
-      i += 2;
-      continue;
-    }
-    if (inQ && ch !== '"' && ch !== '\\' && ch !== '>') {
-      const j = run(i, '"\\>');
-      append(str.slice(i, j));
-      i = j;
-      continue;
-    }
-    if (inLit && ch === ']') {
-      inLit = false;
-      append(ch);
-      i++;
-      continue;
-    }
-    if (inLit && ch === '>') {
-      inLit = false;
-      inAngle = false;
-      afterAt = false;
-      append(ch);
-      i++;
-      continue;
-    }
-    if (!comm && !inQ && ch === '[') {
-      if (afterAt) inLit = true;
-      append(ch);
-      i++;
-      continue;
-    }
-    if (inLit && ch === '\\' && i + 1 < str.length) {
-      append(str.slice(i, i + 2));
-      i += 2;
-      continue;
-    }
-    if (inLit && ch !== ']' && ch !== '\\' && ch !== '>') {
-      const j = run(i, ']\\>');
-      append(str.slice(i, j));
-      i = j;
-      continue;
+    // Inside a quoted string or a domain literal (never both, and never in a comment): its closing character ends
+    // it, ">" ends the address as well, a backslash quotes the next character, anything else runs to one of those.
+    if (inQ || inLit) {
+      const close = inQ ? '"' : ']';
+      if (ch === close || ch === '>') {
+        inQ = false;
+        inLit = false;
+        if (ch === '>') {
+          inAngle = false;
+          afterAt = false;
+        }
+        append(ch);
+        i++;
+        continue;
+      }
+      if (ch === '\\' && i + 1 < str.length) {
+        append(str.slice(i, i + 2));
+        i += 2;
+        continue;
+      }
+      if (ch !== '\\') {
+        const j = run(i, `${close}\\>`);
+        append(str.slice(i, j));
+        i = j;
+        continue;
+      }
     }
     if (!comm && !inQ && !inLit) {
+      if (ch === '"' || ch === '[') {
+        // A "[" opens a domain literal only after an "@"; elsewhere it is just a character.
+        if (ch === '"') inQ = true;
+        else if (afterAt) inLit = true;
+        append(ch);
+        i++;
+        continue;
+      }
       if (!inAngle && ch === '<') {
         inAngle = true;
         afterAt = false;
