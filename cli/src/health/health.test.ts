@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, test } from 'node:test';
-import { amavisPort, healthChecks, milterTargets, saslSockets, tcpTableTargets } from './checks.ts';
+import { amavisPort, type Check, healthChecks, milterTargets, saslSockets, tcpTableTargets } from './checks.ts';
 import { probe } from './probe.ts';
 import { healthVariant } from './variant.ts';
+
+// What each check probes, in order.
+const probed = (checks: Check[]) => checks.map((c) => c.probe.what);
 
 const base = { contentFilter: '', clamdConf: undefined, queueDirectory: '/q', saslEnabled: 'no', saslPath: '', masterParams: '' };
 
 test('the checks follow the variant and the configuration', () => {
-  assert.deepEqual(
-    healthChecks({ ...base, variant: 'mini' }).map((c) => c.probe.what),
-    ['postfix smtpd on 25'],
-  );
+  assert.deepEqual(probed(healthChecks({ ...base, variant: 'mini' })), ['postfix smtpd on 25']);
   const full = healthChecks({
     ...base,
     variant: 'full',
@@ -20,10 +20,7 @@ test('the checks follow the variant and the configuration', () => {
     masterParams:
       'submission/inet/smtpd_sasl_auth_enable = yes\nsubmission/inet/smtpd_sasl_path = private/auth\nsmtps/inet/smtpd_tls_wrappermode = yes\n',
   });
-  assert.deepEqual(
-    full.map((c) => c.probe.what),
-    ['postfix smtpd on 25', 'amavis on 10034', 'clamd on /run/c.sock', 'dovecot auth on /q/private/auth'],
-  );
+  assert.deepEqual(probed(full), ['postfix smtpd on 25', 'amavis on 10034', 'clamd on /run/c.sock', 'dovecot auth on /q/private/auth']);
   assert.equal(amavisPort(''), 10024);
 });
 
@@ -67,10 +64,7 @@ test('milters of the submission list are probed by their option negotiation', as
     { target: { host: '::1', port: 8893 }, what: 'milter on ::1:8893' },
   ]);
   const checks = healthChecks({ ...base, variant: 'base', submissionMilters: 'unix:/run/m.sock' });
-  assert.deepEqual(
-    checks.map((c) => c.probe.what),
-    ['postfix smtpd on 25', 'milter on /run/m.sock'],
-  );
+  assert.deepEqual(probed(checks), ['postfix smtpd on 25', 'milter on /run/m.sock']);
   // A milter answers the negotiation with its own "O" packet; an SMTP server's greeting is not one.
   const milter = await serve((s) =>
     s.on('data', () => s.write(Buffer.from([0, 0, 0, 13, 0x4f, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0x02, 0xbf]))),
@@ -89,7 +83,7 @@ test('the DMARC milters of port 25 (full) are probed like the submission ones', 
   const smtpdMilters = 'unix:/run/mta/opendkim/opendkim.sock, unix:/run/mta/opendmarc/opendmarc.sock';
   const full = healthChecks({ ...base, variant: 'full', smtpdMilters });
   assert.deepEqual(
-    full.map((c) => c.probe.what).filter((w) => w.startsWith('milter')),
+    probed(full).filter((w) => w.startsWith('milter')),
     ['milter on /run/mta/opendkim/opendkim.sock', 'milter on /run/mta/opendmarc/opendmarc.sock'],
   );
   assert.ok(full.filter((c) => c.probe.what.startsWith('milter')).every((c) => c.probe.send instanceof Buffer));
@@ -101,10 +95,7 @@ test('tcp tables of recipient_canonical_maps (postsrsd, SRS=yes) are probed in e
     { target: { host: '::1', port: 7 }, what: 'tcp table on ::1:7' },
   ]);
   const checks = healthChecks({ ...base, variant: 'mini', recipientCanonicalMaps: 'tcp:127.0.0.1:10002' });
-  assert.deepEqual(
-    checks.map((c) => c.probe.what),
-    ['postfix smtpd on 25', 'tcp table on 127.0.0.1:10002'],
-  );
+  assert.deepEqual(probed(checks), ['postfix smtpd on 25', 'tcp table on 127.0.0.1:10002']);
   // An SMTP greeting is no table answer; a real postsrsd's is probed in test/src/seed/srs.test.ts.
   assert.ok(!checks[1]?.probe.expect.test('220 mx ESMTP\r\n'));
 });

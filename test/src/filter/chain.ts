@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { filterRenderer } from '@mta/seed/amavis/index';
 import { type FilterLayout, filterLayout } from '@mta/seed/amavis/layout';
-import type { RenderContext } from '@mta/seed/plan';
+import type { RenderContext, Renderer } from '@mta/seed/plan';
 import { mtaPaths, parseEnv } from '@mta/shared';
 import { type Daemon, startDaemon } from '../harness/daemon.ts';
 import { type DnsServer, startDns } from '../harness/dns.ts';
@@ -182,6 +182,15 @@ export async function startFilterChain(opts: ChainOptions): Promise<FilterChain>
     await stop();
     throw e;
   }
+}
+
+// The filter of a seeded full postfix (seededPostfix) on free ports, logging to amavis.log and clamd.log in `dir`: its
+// renderer, and what startFilterDaemons needs to know of it.
+export async function amavisFilter(dir: string): Promise<{ renderer: Renderer; amavisLog: string; amavisPort: number }> {
+  const ports = { amavis: await freePort(), originating: await freePort(), reinject: await freePort() };
+  const amavisLog = join(dir, 'amavis.log');
+  const renderer = filterRenderer({ cpus: 2, ports, amavisLogFile: amavisLog, clamdLogFile: join(dir, 'clamd.log') });
+  return { renderer, amavisLog, amavisPort: ports.amavis };
 }
 
 // The content filter's daemons on a rendered root: SpamAssassin asks only the test DNS, Razor nobody, clamd loads the

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { filterRenderer, renderFilter } from '@mta/seed/amavis/index';
+import { renderFilter } from '@mta/seed/amavis/index';
 import { filterLayout } from '@mta/seed/amavis/layout';
 import { renderSrs, srsRenderer } from '@mta/seed/postfix/srs';
 import { renderers } from '@mta/seed/renderers';
 import { freePort } from '@mta/shared';
 import { startDns } from '../harness/dns.ts';
 import { eventually, fileScope, type SeededPostfix, type Sink, seededPostfix, startPostsrsd, startSink, swaks } from '../harness/index.ts';
-import { startFilterDaemons } from './chain.ts';
+import { amavisFilter, startFilterDaemons } from './chain.ts';
 import { headerOf } from './messages.ts';
 
 const cleanups = fileScope();
@@ -22,20 +22,12 @@ describe('SRS behind the content filter (real amavis)', { timeout: 300_000 }, ()
   before(async () => {
     const dns = cleanups.keep(await startDns());
     sink = cleanups.keep(await startSink());
-    const ports = { amavis: await freePort(), originating: await freePort(), reinject: await freePort() };
     const srs = { forward: await freePort(), reverse: await freePort(), reinject: await freePort() };
-    const dir = await cleanups.dir();
-    const amavisLog = join(dir, 'amavis.log');
+    const filter = await amavisFilter(await cleanups.dir());
     mta = cleanups.keep(
       await seededPostfix({
         variant: 'full',
-        renderers: renderers.map((r) =>
-          r === renderFilter
-            ? filterRenderer({ cpus: 2, ports, amavisLogFile: amavisLog, clamdLogFile: join(dir, 'clamd.log') })
-            : r === renderSrs
-              ? srsRenderer(srs)
-              : r,
-        ),
+        renderers: renderers.map((r) => (r === renderFilter ? filter.renderer : r === renderSrs ? srsRenderer(srs) : r)),
         env: {
           MAIL_DOMAIN: 'example.com',
           MAIL_BOXES: 'box@example.com',
@@ -50,7 +42,13 @@ describe('SRS behind the content filter (real amavis)', { timeout: 300_000 }, ()
       }),
     );
     cleanups.keep(await startPostsrsd(mta.paths));
-    const daemons = await startFilterDaemons({ root: mta.root, layout: filterLayout(mta.paths), dns, amavisLog, amavisPort: ports.amavis });
+    const daemons = await startFilterDaemons({
+      root: mta.root,
+      layout: filterLayout(mta.paths),
+      dns,
+      amavisLog: filter.amavisLog,
+      amavisPort: filter.amavisPort,
+    });
     cleanups.defer(() => daemons.clamd.stop());
     cleanups.defer(() => daemons.amavis.stop());
   });

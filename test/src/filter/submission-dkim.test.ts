@@ -6,15 +6,15 @@ import { before, describe, test } from 'node:test';
 import { generateRsaKey } from '@mta/dkim-keys/generate';
 import { inspectKey } from '@mta/dkim-keys/keyinfo';
 import { renderAmavisSnippet } from '@mta/dkim-keys/snippet';
-import { filterRenderer, renderFilter } from '@mta/seed/amavis/index';
+import { renderFilter } from '@mta/seed/amavis/index';
 import { filterLayout } from '@mta/seed/amavis/layout';
 import { renderers } from '@mta/seed/renderers';
-import { dkimRecordName, freePort, keyFileName } from '@mta/shared';
+import { dkimRecordName, keyFileName } from '@mta/shared';
 import { startDovecot } from '../dovecot/start-dovecot.ts';
 import { startDns } from '../harness/dns.ts';
 import { eventually, fileScope, type SeededPostfix, seededPostfix, startSink } from '../harness/index.ts';
 import { dataReply, type Login, submit } from '../submission/submit.ts';
-import { startFilterDaemons } from './chain.ts';
+import { amavisFilter, startFilterDaemons } from './chain.ts';
 import { dkimVerify } from './dkim-tools.ts';
 import { headerOf } from './messages.ts';
 
@@ -34,16 +34,11 @@ describe('DKIM on submission: nothing is signed for a domain the login may not u
     const dns = cleanups.keep(await startDns());
     dnsPort = dns.port;
     sink = cleanups.keep(await startSink());
-    const ports = { amavis: await freePort(), originating: await freePort(), reinject: await freePort() };
-    const dir = await cleanups.dir();
-    const amavisLog = join(dir, 'amavis.log');
+    const filter = await amavisFilter(await cleanups.dir());
     mta = cleanups.keep(
       await seededPostfix({
         variant: 'full',
-        renderers: [
-          ...renderers.filter((r) => r !== renderFilter),
-          filterRenderer({ cpus: 2, ports, amavisLogFile: amavisLog, clamdLogFile: join(dir, 'clamd.log') }),
-        ],
+        renderers: [...renderers.filter((r) => r !== renderFilter), filter.renderer],
         env: {
           MAIL_DOMAIN: `${KEYED.join(' ')} nokey.test`,
           SMTPD_USE_TLS: 'yes',
@@ -64,8 +59,8 @@ describe('DKIM on submission: nothing is signed for a domain the login may not u
       root: mta.root,
       layout,
       dns,
-      amavisLog,
-      amavisPort: ports.amavis,
+      amavisLog: filter.amavisLog,
+      amavisPort: filter.amavisPort,
       beforeStart: async () => {
         mkdirSync(mta.paths.dkim, { recursive: true, mode: 0o755 });
         const amavisGid = Number(execFileSync('id', ['-g', 'amavis']).toString());

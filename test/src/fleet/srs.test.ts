@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { runCli } from '@mta/cli/program';
 import { runDkimKeys } from '@mta/dkim-keys/service';
 import { postsrsdArgs } from '@mta/seed/postfix/srs';
-import { createLogger, FleetIdentity, mtaPaths, openBucket, openEntry, SRS_BUCKET, seal } from '@mta/shared';
+import { createLogger, type FleetBucket, FleetIdentity, mtaPaths, openBucket, openEntry, SRS_BUCKET, seal } from '@mta/shared';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   eventually,
@@ -136,6 +136,16 @@ describe('the SRS secret in fleet mode', () => {
     return r?.ok ? r.body.toString('utf8') : undefined;
   };
 
+  // A job given the mta-srs bucket through a connection as `user`, closed after it.
+  const withBucket = async (user: keyof FleetNats['users'], job: (kv: FleetBucket, nc: NatsConnection) => Promise<void>) => {
+    const nc = await nats.login(user);
+    try {
+      await job(await openBucket(nc, SRS_BUCKET), nc);
+    } finally {
+      await nc.close();
+    }
+  };
+
   let a: Node;
   let b: Node;
   let fromA: string;
@@ -163,12 +173,7 @@ describe('the SRS secret in fleet mode', () => {
   test('the first node publishes its signing secret, signed; it keeps its file and postsrsd as they were', async () => {
     const pidA = await a.pid();
     await a.join();
-    const nc = await nats.login('mx1');
-    try {
-      assert.equal(await bucketSecret(nc), secretA);
-    } finally {
-      await nc.close();
-    }
+    await withBucket('mx1', async (_kv, nc) => assert.equal(await bucketSecret(nc), secretA));
     assert.deepEqual(await lines(a), [secretA]);
     assert.equal(await a.pid(), pidA, 'postsrsd not restarted');
     assert.ok(logs.some((l) => l.includes('"srs.fleet.published"')));
@@ -197,9 +202,7 @@ describe('the SRS secret in fleet mode', () => {
 
   test('a forged entry (untrusted signer, or unsigned) is refused, and the signed secret goes back in', async () => {
     const pidB = await b.pid();
-    const nc = await nats.login('mx2');
-    try {
-      const kv = await openBucket(nc, SRS_BUCKET);
+    await withBucket('mx2', async (kv, nc) => {
       const forged = randomBytes(32).toString('base64');
       const before = srsRefusals().length;
       // Signed by a key no node trusts.
@@ -214,15 +217,11 @@ describe('the SRS secret in fleet mode', () => {
       assert.equal(await b.pid(), pidB, 'postsrsd not restarted for a forgery');
       assert.equal(await reverse(b, fromA), '200 carol@ext.example');
       assert.ok(!logs.some((l) => l.includes(forged)), 'the forged value is never logged');
-    } finally {
-      await nc.close();
-    }
+    });
   });
 
   test('`mta fleet rotate srs`: every node signs with the new secret, the old ones still verify; the old entry replayed is refused', async () => {
-    const nc = await nats.login('mx1');
-    try {
-      const kv = await openBucket(nc, SRS_BUCKET);
+    await withBucket('mx1', async (kv, nc) => {
       const recorded = (await kv.get('secret'))?.value;
       assert.ok(recorded);
       const adopted = await b.pid();
@@ -262,15 +261,11 @@ describe('the SRS secret in fleet mode', () => {
       assert.equal((await lines(b))[0], next);
       assert.equal(await b.pid(), restarted, 'postsrsd not restarted for a replay');
       secretA = next;
-    } finally {
-      await nc.close();
-    }
+    });
   });
 
   test('a trusted node that signs something that is no secret is refused on its merits', async () => {
-    const nc = await nats.login('mx1');
-    try {
-      const kv = await openBucket(nc, SRS_BUCKET);
+    await withBucket('mx1', async (kv) => {
       const kept = await lines(b);
       await kv.put('secret', seal(await identity('mx-a'), SRS_BUCKET, 'secret', Buffer.from('two\nlines of secret text')));
       await eventually(
@@ -279,8 +274,6 @@ describe('the SRS secret in fleet mode', () => {
         'refusal on its merits',
       );
       assert.deepEqual(await lines(b), kept);
-    } finally {
-      await nc.close();
-    }
+    });
   });
 });

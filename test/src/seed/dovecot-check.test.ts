@@ -1,33 +1,33 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import { runSeed } from '@mta/seed/run';
 import { mtaPaths } from '@mta/shared';
 import { installedDovecotSyntax } from '../harness/dovecot.ts';
+import { fileScope } from '../harness/scope.ts';
 import { memoryLogger, prepareSeedRoot, testInstanceEnv } from '../harness/seeded-postfix.ts';
-import { tempRoot } from '../harness/tmp.ts';
 
 // The seed asks dovecot's own parser (doveconf -n) about the staged configuration, as it asks postfix: an operator's
 // drop-in in conf.d that the installed dovecot refuses (one written for the other release) stops the seed with
 // doveconf's reason naming that file, and nothing is written.
-let root: { dir: string; cleanup: () => Promise<void> };
+const scope = fileScope();
+let root = '';
 
 before(async () => {
-  root = await tempRoot('mta-dovecot-check-');
-  prepareSeedRoot(root.dir);
+  root = await scope.dir('mta-dovecot-check-');
+  prepareSeedRoot(root);
 });
-after(() => root.cleanup());
 
 test("a drop-in the installed dovecot refuses: the seed's error names it and doveconf's reason; nothing is written", async () => {
-  const paths = mtaPaths(root.dir);
+  const paths = mtaPaths(root);
   const confD = join(paths.dovecotConf, 'conf.d');
   mkdirSync(confD, { recursive: true });
   const dropIn = join(confD, '60-mta-local.conf');
   // A setting of the other release's dovecot: 2.4 has no disable_plaintext_auth, 2.3 no auth_allow_cleartext.
   writeFileSync(dropIn, installedDovecotSyntax() === '2.4' ? 'disable_plaintext_auth = no\n' : 'auth_allow_cleartext = yes\n');
-  const env = { ...testInstanceEnv(root.dir), MTA_ROOT: root.dir, MAIL_DOMAIN: 'example.com', SMTPD_SASL_CLIENTAUTH: 'app:{plain}pw' };
-  const r = await runSeed({ env, root: root.dir, variant: 'base', log: memoryLogger([]), gateways: [] });
+  const env = { ...testInstanceEnv(root), MTA_ROOT: root, MAIL_DOMAIN: 'example.com', SMTPD_SASL_CLIENTAUTH: 'app:{plain}pw' };
+  const r = await runSeed({ env, root, variant: 'base', log: memoryLogger([]), gateways: [] });
   assert.equal(r.status, 'invalid');
   assert.match(r.failure ?? '', /^configuration rejected by dovecot \(doveconf -n\): /);
   assert.ok(r.failure?.includes(dropIn), `names the file: ${r.failure}`);
@@ -35,5 +35,5 @@ test("a drop-in the installed dovecot refuses: the seed's error names it and dov
   assert.ok(!r.failure?.includes('mta-seed-dovecot-'), 'no scratch path');
   assert.ok(!existsSync(join(paths.dovecotConf, 'dovecot.conf')), 'nothing written');
   assert.ok(!existsSync(join(paths.postfixConf, 'main.cf')));
-  assert.ok(existsSync(join(root.dir, 'srv/etc/.docker.unlock')), 'still to be seeded');
+  assert.ok(existsSync(join(root, 'srv/etc/.docker.unlock')), 'still to be seeded');
 });
