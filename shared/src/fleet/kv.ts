@@ -20,6 +20,8 @@ export const DKIM_BUCKET = 'mta-dkim';
 export const CERTS_BUCKET = 'mta-certs';
 export const GUARD_BUCKET = 'mta-guard';
 export const SRS_BUCKET = 'mta-srs';
+// DMARC aggregate reports: each node's verdicts of a day, and which node sent a domain's report of a day.
+export const DMARC_BUCKET = 'mta-dmarc';
 // The one entry of mta-srs: the fleet's SRS secret (bounces may come back to any node).
 export const SRS_KEY = 'secret';
 

@@ -27,6 +27,7 @@ before(async () => {
     'bucket mta-certs',
     'bucket mta-guard',
     'bucket mta-srs',
+    'bucket mta-dmarc',
     `stream ${LEARN_STREAM}`,
   ]);
 });
