@@ -135,6 +135,18 @@ export function parseHistory(text: string): { verdicts: Verdict[]; dropped: numb
   return { verdicts, dropped };
 }
 
+// The numeric lines after rua, in OpenDMARC's order, and the verdict field each one fills.
+const TAIL: readonly [string, keyof Verdict][] = [
+  ['pct', 'pct'],
+  ['adkim', 'adkim'],
+  ['aspf', 'aspf'],
+  ['p', 'p'],
+  ['sp', 'sp'],
+  ['align_dkim', 'alignDkim'],
+  ['align_spf', 'alignSpf'],
+  ['action', 'action'],
+];
+
 // A verdict written back in the history file's own form. Verdicts that come from elsewhere (other nodes' records)
 // are read through parseHistory(toHistory(...)), so they pass the very checks OpenDMARC's lines do.
 export function toHistory(v: Verdict): string {
@@ -149,14 +161,7 @@ export function toHistory(v: Verdict): string {
     `pdomain ${v.pdomain}`,
     `policy ${v.policy}`,
     ...(v.rua.length ? v.rua.map((r) => `rua ${r}`) : ['rua -']),
-    `pct ${v.pct}`,
-    `adkim ${v.adkim}`,
-    `aspf ${v.aspf}`,
-    `p ${v.p}`,
-    `sp ${v.sp}`,
-    `align_dkim ${v.alignDkim}`,
-    `align_spf ${v.alignSpf}`,
-    `action ${v.action}`,
+    ...TAIL.map(([key, field]) => `${key} ${String(v[field])}`),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -12,21 +12,36 @@ await runSidecar({
   service: async ({ config, env, paths, log, bus, life }) => {
     if (!config.DMARC_REPORTS) return void (await life.shutdown(0, 'DMARC_REPORTS=no'));
     const resolver = new Resolver({ timeout: 5_000, tries: 2 });
-    // Fleet mode: the day's records of every node go into one report per domain, sent by one node.
+    // Fleet mode: the day's records of every node go into one report per domain, sent by one node. The bucket is
+    // opened in the background (asked again at every pass until it is): collecting never waits for NATS.
     const identity = await joinFleet(config, env, log);
-    const nc = identity ? await bus.connection() : undefined;
-    const fleet =
-      identity && nc
-        ? new ReportFleet(await openBucket(nc, DMARC_BUCKET), identity, log, (entry, reason) =>
-            reportRefusal(log, (s, p) => bus.publish(s, p), { source: DMARC_BUCKET, entry, reason }),
+    let fleet: ReportFleet | undefined;
+    let opening = false;
+    const open = async () => {
+      const nc = await bus.connection();
+      if (!nc || !identity) return undefined;
+      const refused = (entry: string, reason: string) =>
+        reportRefusal(log, (s, p) => bus.publish(s, p), { source: DMARC_BUCKET, entry, reason });
+      return new ReportFleet(await openBucket(nc, DMARC_BUCKET), identity, log, refused);
+    };
+    const fleetNow = () => {
+      if (!fleet && !opening) {
+        opening = true;
+        void open()
+          .then(
+            (f) => void (fleet = f),
+            (e: Error) => log.warn({ event: 'dmarc.fleet_unavailable', err: e.message }, 'the DMARC bucket cannot be opened yet'),
           )
-        : undefined;
+          .finally(() => void (opening = false));
+      }
+      return fleet;
+    };
     const service = await ReportService.start({
       paths,
       log,
       bus,
       reporter: { org: dmarcReportOrg(config), email: dmarcReportFrom(config), node: config.MTA_NODE },
-      fleet,
+      ...(identity ? { fleet: fleetNow } : {}),
       node: config.MTA_NODE,
       txt: async (name) =>
         (

@@ -21,8 +21,9 @@ export interface ServiceOptions {
   pslFile?: string;
   // The clock (ms), for tests that report a day that is over.
   now?: () => number;
-  // Fleet mode: records shared and reports sent once for the whole fleet.
-  fleet?: ReportFleet;
+  // Fleet mode: records shared and reports sent once for the whole fleet. Until it answers with the bucket, records
+  // are collected and nothing is sent (a report built from this node's records alone would be a second one).
+  fleet?: () => ReportFleet | undefined;
   node?: string;
 }
 
@@ -62,7 +63,9 @@ export class ReportService {
     const nowMs = this.o.now?.() ?? Date.now();
     try {
       await collect(this.dir, this.store, nowMs, this.o.log, this.refused);
-      if (this.o.fleet) await this.share(Math.floor(nowMs / 1000));
+      const fleet = this.o.fleet?.();
+      if (this.o.fleet && !fleet) return;
+      if (fleet) await this.share(fleet, Math.floor(nowMs / 1000));
       await reportDue(
         {
           store: this.store,
@@ -72,7 +75,7 @@ export class ReportService {
           submit: (raw, from, to) => submit(raw, from, to, this.o.paths.postfixConf),
           log: this.o.log,
           bus: this.o.bus,
-          fleet: this.o.fleet,
+          fleet,
           node: this.o.node,
         },
         Math.floor(nowMs / 1000),
@@ -88,10 +91,10 @@ export class ReportService {
   }
 
   // This node's records of yesterday and today go to the fleet (each only when it changed).
-  private async share(now: number): Promise<void> {
+  private async share(fleet: ReportFleet, now: number): Promise<void> {
     for (const day of [dayOf(now - DAY_S), dayOf(now)]) {
       const verdicts = await this.store.verdicts(day);
-      if (verdicts.length) await this.o.fleet?.publish(day, verdicts);
+      if (verdicts.length) await fleet.publish(day, verdicts);
     }
   }
 

@@ -110,7 +110,7 @@ describe('DMARC aggregate reports in a fleet', { timeout: 180_000 }, () => {
       reporter: { org: 'Example Fleet', email: 'noreply-dmarc@example.com', node: key.name },
       txt: async (name) => (await resolver.resolveTxt(name).catch(() => [] as string[][])).map((c) => c.join('')),
       now: () => clock,
-      fleet,
+      fleet: () => fleet,
       node: key.name,
     });
     cleanups.push(() => svc.close());
