@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Resolver } from 'node:dns/promises';
-import { existsSync, readdirSync, symlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ReportService } from '@mta/dmarc-reports/service';
@@ -141,6 +141,13 @@ describe('DMARC aggregate reports, one node', { timeout: 240_000 }, () => {
     s = await service(() => clock);
     assert.equal(readdirSync(mta.paths.dmarcHistory).length, 0, 'the history was collected');
     assert.deepEqual(events('dmarc.history_dropped'), []);
+    // Every verdict, also of the domain without a record (it asks for no report).
+    const dayDir = join(mta.paths.dmarcState, 'records', new Date(start).toISOString().slice(0, 10));
+    const stored = readdirSync(dayDir).flatMap((f) => JSON.parse(readFileSync(join(dayDir, f), 'utf8')) as { from: string }[]);
+    assert.deepEqual(
+      stored.map((v) => v.from).sort(),
+      [...Array(6).fill('pass.example'), 'reject.example', 'quar.example', 'pct.example', 'none.example'].sort(),
+    );
     // A link planted in OpenDMARC's directory is refused, never read.
     symlinkSync('/etc/passwd', join(mta.paths.dmarcHistory, 'taken.0000000000001'));
     await s.runOnce();

@@ -46,9 +46,9 @@ ${lines({
 // OpenDMARC judges the From domain from opendkim's header (TrustedAuthservIDs: ours only, and opendkim removed
 // every forged one) and its own SPF check of the client and envelope sender (SPFIgnoreResults: a Received-SPF
 // header from outside is never believed). Quarantine is not held in postfix: the header goes on and SpamAssassin
-// scores it, so the spam destiny decides. No failure reports. With DMARC_REPORTS=yes every verdict of a domain that
-// publishes a record goes to the history file (HistoryFile; not RecordAllMessages: a domain without a record asks
-// for no report), which the dmarc-reports sidecar collects; OpenDMARC defers a message it cannot record.
+// scores it, so the spam destiny decides. No failure reports. With DMARC_REPORTS=yes every verdict goes to the
+// history file (HistoryFile, RecordAllMessages: also those of domains without a record, which ask for no report but
+// are kept with the rest), which the dmarc-reports sidecar collects; OpenDMARC defers a message it cannot record.
 export function opendmarcConf(s: DmarcSettings, ignoreHostsFile: string): string {
   return `# Rendered by the mta seed (DMARC_POLICY=${s.enforce ? 'enforce' : 'tag'}): DMARC verdicts before the queue on port 25.
 ${lines({
@@ -72,7 +72,7 @@ ${lines({
   HoldQuarantinedMessages: 'false',
   RequiredHeaders: 'false',
   FailureReports: 'false',
-  ...(s.historyFile ? { HistoryFile: s.historyFile } : {}),
+  ...(s.historyFile ? { HistoryFile: s.historyFile, RecordAllMessages: 'true' } : {}),
 })}`;
 }
 
