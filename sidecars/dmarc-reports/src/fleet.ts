@@ -3,8 +3,9 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { DMARC_BUCKET, type FleetBucket, type FleetIdentity, type Logger, openEntry, seal } from '@mta/shared';
 import { type Verdict, verdictsFromJson } from './history.ts';
 
-// A day's records of one node are one signed entry; a value larger than NATS takes is not shared (logged).
-const MAX_ENTRY_BYTES = 900 * 1024;
+// A day's records of one node are one signed entry, its body base64 in the envelope (4/3): past this the entry would
+// exceed NATS's default 1 MB message, and is not shared (logged).
+const MAX_ENTRY_BYTES = 700 * 1024;
 // The node first in line for a domain sends at the usual time; each next one waits this much longer, so a node that
 // is down does not keep the report from going.
 export const FALLBACK_S = 2 * 3600;
@@ -22,11 +23,12 @@ const signerOf = (bytes: Uint8Array): string | undefined => {
 // The fleet's side of the reports (KV bucket mta-dmarc). Every node puts its own verdicts of a day under
 // rec.<day>.<its public key>, signed; the report of a domain is built from the entries of that day under the trusted
 // nodes' keys (MTA_FLEET_TRUST and this node). A forged entry there (no trusted signature), one signed by another
-// node than its key names, or one moved from another key or day, is refused; a replayed older entry of a node holds a subset of what it holds now, and a message is
-// counted once however many entries name it: nothing can raise a count. One node sends each report: the nodes that
-// have records of the day are ranked per domain (rendezvous hashing), the first sends after the grace time, the next
-// FALLBACK_S later, and so on; whoever sends first creates sent.<day>.<domain> (compare-and-set), which stops
-// every other node, also one that comes back later with records of that day.
+// node than its key names, or one moved from another key or day, is refused; a replayed older entry of a node holds
+// a subset of what it holds now, and a message is counted once however many entries name it: nothing can raise a
+// count. One node sends each report: the nodes that have records of the day are ranked per domain (rendezvous
+// hashing), the first sends after the grace time, the next FALLBACK_S later, and so on; whoever sends first creates
+// sent.<day>.<domain> (compare-and-set), which stops every other node, also one that comes back later with records
+// of that day.
 export class ReportFleet {
   // Refusals already told (key and revision): each pass reads the day again.
   private readonly told = new Set<string>();
