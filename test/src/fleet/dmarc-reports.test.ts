@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Resolver } from 'node:dns/promises';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -28,7 +28,7 @@ import {
 // goes out once, from one node, through a real postfix to a local mailbox. The history files are written here as
 // OpenDMARC writes them (test/src/dmarc/reports.test.ts runs OpenDMARC itself).
 const AGG = 'agg@vendor.example';
-const DOMAINS = ['pass.example', 'quar.example', 'late.example'];
+const DOMAINS = ['pass.example', 'quar.example', 'late.example', 'alone.example'];
 
 describe('DMARC aggregate reports in a fleet', { timeout: 180_000 }, () => {
   let nats: FleetNats;
@@ -50,6 +50,8 @@ describe('DMARC aggregate reports in a fleet', { timeout: 180_000 }, () => {
     key: NodeKey;
     fleet: ReportFleet;
     history: (lines: string) => void;
+    // Days with records on the node's /srv.
+    storedDays: () => string[];
     pass: (at: number) => Promise<void>;
   }
 
@@ -85,7 +87,8 @@ describe('DMARC aggregate reports in a fleet', { timeout: 180_000 }, () => {
     return [await node(keys[0] as NodeKey, 'mx1', keys), await node(keys[1] as NodeKey, 'mx2', keys), keys];
   }
 
-  async function node(key: NodeKey, user: 'mx1' | 'mx2', keys: NodeKey[]): Promise<Node> {
+  // offline: the node never gets the bucket (as while NATS is down at its start).
+  async function node(key: NodeKey, user: 'mx1' | 'mx2', keys: NodeKey[], offline = false): Promise<Node> {
     const t = await tempRoot(`mta-fleet-dmarc-${key.name}-`);
     cleanups.push(t.cleanup);
     const paths = mtaPaths(t.dir);
@@ -110,7 +113,7 @@ describe('DMARC aggregate reports in a fleet', { timeout: 180_000 }, () => {
       reporter: { org: 'Example Fleet', email: 'noreply-dmarc@example.com', node: key.name },
       txt: async (name) => (await resolver.resolveTxt(name).catch(() => [] as string[][])).map((c) => c.join('')),
       now: () => clock,
-      fleet: () => fleet,
+      fleet: () => (offline ? undefined : fleet),
       node: key.name,
     });
     cleanups.push(() => svc.close());
@@ -120,6 +123,7 @@ describe('DMARC aggregate reports in a fleet', { timeout: 180_000 }, () => {
       key,
       fleet,
       history: (lines) => writeFileSync(join(paths.dmarcHistory, 'history'), lines, { flag: 'a' }),
+      storedDays: () => (existsSync(join(paths.dmarcState, 'records')) ? readdirSync(join(paths.dmarcState, 'records')) : []),
       // Two passes 10 s apart: the history is moved aside, then read and shared.
       pass: async (at) => {
         clock = at + n++;
@@ -244,5 +248,17 @@ describe('DMARC aggregate reports in a fleet', { timeout: 180_000 }, () => {
     const late = reports().filter((r) => r.fileName.includes(`!${domain}!`));
     assert.equal(late.length, 1);
     assert.equal(count(late[0]?.xml ?? ''), 2);
+  });
+
+  test('a node in fleet mode that has not reached the bucket collects, and sends nothing on its own', async () => {
+    const keys = ['mx-e', 'mx-f'].map(nodeKey);
+    const e = await node(keys[0] as NodeKey, 'mx1', keys, true);
+    e.history(record('alone.example', '192.0.2.10', true));
+    await e.pass(start);
+    assert.deepEqual(e.storedDays(), [day]);
+    await e.pass(dayEnd + 5 * H);
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal(reports().filter((r) => r.fileName.includes('!alone.example!')).length, 0);
+    assert.ok(!logs.some((l) => l.includes('"domain":"alone.example"')));
   });
 });
