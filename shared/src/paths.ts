@@ -88,6 +88,13 @@ export function mtaPaths(root: string) {
     // root's, outside the directory opendkim owns.
     opendkimResolver: p('run/mta/opendkim-resolver.conf'),
     opendmarcRun: p('run/mta/opendmarc'),
+    // DMARC aggregate reports (DMARC_REPORTS=yes): OpenDMARC appends every verdict to history/history (the
+    // directory is opendmarc's, made by its run script under this root-only one); the dmarc-reports sidecar moves
+    // the file aside, reads it strictly and keeps the records in records/<day>/ (root), what it sent in sent/<day>/.
+    dmarcState: p('srv/var/dmarc'),
+    // The seed's mark that reports are on (DMARC_REPORTS=yes at seeding): the start plan runs the sidecar while it exists.
+    dmarcReportsConf: p('etc/postfix/mta-dmarc-reports.conf'),
+    dmarcHistory: p('srv/var/dmarc/history'),
     serviceDir: p('etc/service'),
   } as const;
 }

@@ -50,3 +50,14 @@ test('dns with an invalid environment names the variable and exits 1', async () 
   assert.equal(r.code, 1);
   assert.match(r.err, /DKIM_SELECTOR/);
 });
+
+test('with DMARC_REPORTS=yes the DMARC record names the report address, and its zone is told to accept (7.1)', async () => {
+  const r = await cli(['dns'], { DMARC_REPORTS: 'yes', DMARC_REPORT_FROM: 'dmarc@reports.a.test' });
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^_dmarc\.a\.test\.\t3600\tIN\tTXT\t"v=DMARC1; p=quarantine; rua=mailto:dmarc@reports\.a\.test"$/m);
+  // Under a.test itself: nothing more to publish; b.test's reports go to another domain, which must agree.
+  assert.doesNotMatch(r.out, /a\.test\._report\._dmarc/);
+  assert.match(r.out, /^b\.test\._report\._dmarc\.reports\.a\.test\.\t3600\tIN\tTXT\t"v=DMARC1"$/m);
+  const off = await cli(['dns']);
+  assert.match(off.out, /rua=mailto:postmaster@a\.test"$/m);
+});

@@ -1,4 +1,4 @@
-import { ErrorCode, formatIssue, mtaPaths, parseEffective, rootOf } from '@mta/shared';
+import { dmarcReportFrom, ErrorCode, formatIssue, mtaPaths, parseEffective, rootOf } from '@mta/shared';
 import type { Command } from 'commander';
 import { component } from '../component.ts';
 import { type CliIo, failure } from '../io.ts';
@@ -23,7 +23,9 @@ async function dnsRecords(io: CliIo, domain: string | undefined): Promise<void> 
       // The key amavis signs with (DKIM_SELECTOR) first.
       .sort((a, b) => Number(b.selector === config.DKIM_SELECTOR) - Number(a.selector === config.DKIM_SELECTOR))
       .map((k) => ({ selector: k.selector, dnsValue: k.info?.dnsValue ?? '' }));
-    return renderDomainRecords({ domain: d, mx: config.HOSTNAME ?? 'localhost', dkim });
+    // With DMARC_REPORTS=yes the report address also takes the reports others send about our domains.
+    const rua = config.DMARC_REPORTS ? { rua: dmarcReportFrom(config) } : {};
+    return renderDomainRecords({ domain: d, mx: config.HOSTNAME ?? 'localhost', dkim, ...rua });
   });
   io.out(blocks.join('\n\n'));
 }

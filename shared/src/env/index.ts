@@ -7,7 +7,7 @@ export * from './secrets.ts';
 export * from './spec.ts';
 export * from './uses.ts';
 export { parseDuration } from './vars/defence.ts';
-export { DMARC_POLICIES, type DmarcPolicy, filterBeforeQueue } from './vars/dmarc.ts';
+export { DMARC_POLICIES, type DmarcPolicy, dmarcReportFrom, dmarcReportOrg, filterBeforeQueue } from './vars/dmarc.ts';
 export type { Destiny, RazorRegistration } from './vars/filter-dkim.ts';
 export { nodeOf } from './vars/runtime.ts';
 export type { SaslClient } from './vars/sasl-ldap-mysql.ts';

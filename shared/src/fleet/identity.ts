@@ -40,6 +40,11 @@ export class TrustedSigners {
     return this.trusted.has(signer);
   }
 
+  // Every trusted public key: where a bucket holds one entry per node, only these are looked up.
+  keys(): string[] {
+    return [...this.trusted.keys()];
+  }
+
   // The signer's name when the key is trusted and the signature holds.
   verify(signer: string, sig: string, op: string, scope: string, at: string, digestHex: string): Verdict {
     const name = this.trusted.get(signer);

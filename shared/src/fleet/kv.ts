@@ -20,6 +20,11 @@ export const DKIM_BUCKET = 'mta-dkim';
 export const CERTS_BUCKET = 'mta-certs';
 export const GUARD_BUCKET = 'mta-guard';
 export const SRS_BUCKET = 'mta-srs';
+// DMARC aggregate reports: each node's verdicts of a day, and which node sent a domain's report of a day. Its entries
+// expire (a node keeps its records 7 days, so nothing older is reported), every other bucket's are kept.
+export const DMARC_BUCKET = 'mta-dmarc';
+const BUCKET_TTL_MS: Readonly<Record<string, number>> = { [DMARC_BUCKET]: 8 * 86_400_000 };
+export const bucketOptions = (name: string): { ttl?: number } => (BUCKET_TTL_MS[name] ? { ttl: BUCKET_TTL_MS[name] } : {});
 // The one entry of mta-srs: the fleet's SRS secret (bounces may come back to any node).
 export const SRS_KEY = 'secret';
 
@@ -30,9 +35,9 @@ export async function openBucket(nc: NatsConnection, name: string, history = BUC
   const [{ Kvm }, { jetstream }] = await Promise.all([natsKv(), natsJetStream()]);
   const kvm = new Kvm(jetstream(nc, { timeout: API_TIMEOUT_MS }));
   try {
-    return await kvm.create(name, { history, replicas: 3 });
+    return await kvm.create(name, { history, replicas: 3, ...bucketOptions(name) });
   } catch {
-    return kvm.create(name, { history }).catch((e: Error) => {
+    return kvm.create(name, { history, ...bucketOptions(name) }).catch((e: Error) => {
       throw new Error(`bucket ${name} cannot be opened or created here (${e.message}); run \`mta fleet init\``);
     });
   }

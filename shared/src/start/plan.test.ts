@@ -6,7 +6,7 @@ import type { RawEnv, Variant } from '../env/spec.ts';
 import { localBus, renderStartEnv, startPlan } from './plan.ts';
 import { startSettings } from './settings.ts';
 
-const BUILT = ['acme-watch', 'dkim-keys', 'spamd-learn', 'guard', 'metrics', 'sender-milter'].map(
+const BUILT = ['acme-watch', 'dkim-keys', 'spamd-learn', 'guard', 'metrics', 'sender-milter', 'dmarc-reports'].map(
   (n) => `/r/opt/mta/sidecars/${n}/bundle/main.js`,
 );
 const plan = (variant: Variant, env: RawEnv, present: string[] = [], readOnly?: (path: string) => boolean) => {
@@ -34,6 +34,11 @@ test('services follow the variant and the configured features, each skip with it
   assert.ok(['opendkim', 'opendmarc'].every((s) => plan('full', {}, milters).services.includes(s)));
   assert.ok(!plan('full', {}).services.includes('opendkim'));
   assert.deepEqual(plan('base', {}, milters).services, ['postfix', 'guard', 'dovecot']);
+  // The report sidecar runs exactly when the seed left its mark (DMARC_REPORTS=yes at seeding), full image only.
+  const mark = '/r/etc/postfix/mta-dmarc-reports.conf';
+  assert.ok(plan('full', {}, [...milters, mark]).services.includes('dmarc-reports'));
+  assert.ok(!plan('full', {}, milters).services.includes('dmarc-reports'));
+  assert.ok(!plan('base', {}, [mark]).services.includes('dmarc-reports'));
   const full = plan('full', {}, ['/acme', '/var/lib/kopano/spamd']);
   assert.deepEqual(full.services, [
     'postfix',

@@ -54,6 +54,13 @@ export const SERVICES: readonly ServiceRule[] = [
   // then defers mail while they are down (milter_default_action=tempfail), whatever the environment says now.
   { name: 'opendkim', variants: FULL, skip: ({ exists, root }) => (exists(mtaPaths(root).opendkimConf) ? undefined : '') },
   { name: 'opendmarc', variants: FULL, skip: ({ exists, root }) => (exists(mtaPaths(root).opendmarcConf) ? undefined : '') },
+  // DMARC aggregate reports (DMARC_REPORTS=yes at seeding time: the seed's mark exists): collects OpenDMARC's history.
+  {
+    name: 'dmarc-reports',
+    variants: FULL,
+    sidecar: true,
+    skip: ({ exists, root }) => (exists(mtaPaths(root).dmarcReportsConf) ? undefined : ''),
+  },
   { name: 'amavis', variants: FULL },
   { name: 'clamd', variants: FULL },
   // A read-only signature volume belongs to an updater elsewhere (often one for a whole fleet): freshclam could not

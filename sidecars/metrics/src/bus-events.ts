@@ -45,7 +45,15 @@ export function countSidecarEvent(f: Families, e: SidecarLogEvent): void {
   else if (e.event === 'submission.deferred') f.submissionDeferred.inc({ reason: oneOf(SENDER_REASONS, data.reason) });
   else if (e.event === 'guard.banned') f.guardBans.inc({ origin: oneOf(ORIGINS, data.origin) });
   else if (e.event === 'guard.capped') f.guardCapped.inc({ cap: oneOf(CAPS, data.cap) }, num(data.refused));
+  else if (REPORT_OUTCOMES[e.event]) f.dmarcReports.inc({ outcome: REPORT_OUTCOMES[e.event] as string });
 }
+
+const REPORT_OUTCOMES: Record<string, string> = {
+  'dmarc.report_sent': 'sent',
+  'dmarc.report_failed': 'failed',
+  'dmarc.report_unverified': 'unverified',
+  'dmarc.report_too_large': 'too-large',
+};
 
 // A label value from a known set only (log lines are text; a label never carries anything else).
 const oneOf = (known: readonly string[], v: unknown, fallback = 'other'): string =>

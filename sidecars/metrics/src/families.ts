@@ -160,6 +160,13 @@ export const SPECS = {
     labels: ['cap'],
     source: 'guard log (guard.capped)',
   },
+  dmarcReports: {
+    name: 'mta_dmarc_reports',
+    kind: 'counter',
+    help: 'DMARC aggregate reports by outcome: sent (handed to postfix), failed (DNS or postfix failed; tried again), unverified (the rua destination did not agree to take them, RFC 7489 7.1), too-large (over the destination size limit); never a domain or address.',
+    labels: ['outcome'],
+    source: 'dmarc-reports log (dmarc.report_sent, _failed, _unverified, _too_large)',
+  },
   dkimKeys: {
     name: 'mta_dkim_keys',
     kind: 'gauge',

@@ -48,7 +48,7 @@ await runSidecar({
           ? ['guard']
           : variant === 'base'
             ? ['guard', 'acme-watch', 'sender-milter']
-            : ['guard', 'acme-watch', 'spamd-learn', 'sender-milter'],
+            : ['guard', 'acme-watch', 'spamd-learn', 'sender-milter', 'dmarc-reports'],
       signal: life.signal,
       onEvent: (e) => countSidecarEvent(families, e),
     });

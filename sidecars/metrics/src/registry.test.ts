@@ -28,6 +28,8 @@ function busy() {
   ev('submission.deferred', { reason: 'check-unavailable' });
   ev('guard.banned', { origin: 'fleet', ip: '192.0.2.1' });
   ev('guard.capped', { cap: 'per-minute', refused: 7 });
+  ev('dmarc.report_sent', { domain: 'bank.example', day: '2026-01-01', messages: 3 });
+  ev('dmarc.report_unverified', { domain: 'bank.example' });
   fleetGauges(f, new Map([['UMX2', 0]]), 30_000);
   f.queue.set({ queue: 'deferred' }, 2);
   f.oldestDeferred.set({}, 60);
@@ -54,7 +56,9 @@ test('no label carries an address or free text: unknown values become "other"', 
   assert.match(text, /^mta_submission_refused_messages_total\{reason="not-owned",field="from"\} 1$/m);
   assert.match(text, /^mta_submission_refused_messages_total\{reason="other",field="none"\} 1$/m);
   assert.match(text, /^mta_submission_deferred_messages_total\{reason="check-unavailable"\} 1$/m);
-  assert.doesNotMatch(text, /alice|other\.test/);
+  assert.doesNotMatch(text, /alice|other\.test|bank\.example/);
+  assert.match(text, /^mta_dmarc_reports_total\{outcome="sent"\} 1$/m);
+  assert.match(text, /^mta_dmarc_reports_total\{outcome="unverified"\} 1$/m);
   assert.match(text, /^mta_spamd_failed_messages_total\{kind="ham"\} 2$/m);
   assert.match(text, /^mta_fleet_peers 1$/m);
   assert.match(text, /^mta_fleet_last_sync_age_seconds 30$/m);

@@ -18,7 +18,8 @@ function runScript(name: string, paths: MtaPaths): string {
   return readFileSync(join(REPO, 'image/service', name, 'run'), 'utf8')
     .replaceAll('/usr/local/lib/mta/', join(REPO, 'image/lib/'))
     .replaceAll('/run/mta/', `${join(paths.logDir, '..')}/`)
-    .replaceAll('/etc/postfix/', `${paths.postfixConf}/`);
+    .replaceAll('/etc/postfix/', `${paths.postfixConf}/`)
+    .replaceAll('/srv/var/dmarc', paths.dmarcState);
 }
 
 async function supervise(ns: TestNetns, paths: MtaPaths, name: 'opendkim' | 'opendmarc', socket: string): Promise<Daemon> {

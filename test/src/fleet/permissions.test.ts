@@ -27,8 +27,13 @@ before(async () => {
     'bucket mta-certs',
     'bucket mta-guard',
     'bucket mta-srs',
+    'bucket mta-dmarc',
     `stream ${LEARN_STREAM}`,
   ]);
+  // The DMARC records expire (8 days, in nanoseconds); the key buckets keep theirs.
+  const jsm = await jetstreamManager(admin);
+  assert.equal((await jsm.streams.info('KV_mta-dmarc')).config.max_age, 8 * 86_400 * 1e9);
+  assert.equal((await jsm.streams.info('KV_mta-dkim')).config.max_age, 0);
 });
 after(async () => {
   for (const c of conns) await c.close().catch(() => {});

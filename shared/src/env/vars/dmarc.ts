@@ -1,4 +1,4 @@
-import { check, domainList, invalid, isDomain, oneOf, q } from '../checks.ts';
+import { check, domainList, invalid, isDomain, isEmail, oneOf, q, yesNo } from '../checks.ts';
 import { defineVar, FULL, type ParsedView } from '../spec.ts';
 
 export const DMARC_POLICIES = ['enforce', 'tag', 'off'] as const;
@@ -9,10 +9,28 @@ const authservId = check((raw) => {
   return isDomain(d) ? d : invalid(`${q(raw)} is not a domain name`);
 });
 
+const reportFrom = check((raw) => {
+  const t = raw.trim();
+  return isEmail(t) ? t : invalid(`${q(raw)} is not an email address`);
+});
+
+const reportOrg = check((raw) => {
+  const t = raw.trim();
+  // The org_name of every report, and named in its text part: one printable line.
+  return t && t.length <= 200 && !/\p{Cc}/u.test(t) ? t : invalid(`${q(raw)} is not a name of at most 200 printable characters`);
+});
+
 // Any D_REJECT destiny hands port 25's mail to amavis before the queue (smtpd_proxy_filter), and postfix then gives
 // milters no message content there, so nothing could be judged: the seed wires no DMARC milter in that case.
 const DESTINIES = ['FINAL_VIRUS_DESTINY', 'FINAL_BANNED_DESTINY', 'FINAL_SPAM_DESTINY', 'FINAL_BAD_HEADER_DESTINY'];
 export const filterBeforeQueue = (c: ParsedView): boolean => DESTINIES.some((d) => c[d] === 'D_REJECT');
+
+// The From of DMARC aggregate reports: DMARC_REPORT_FROM, else noreply-dmarc@ the primary domain (the seed's
+// default authserv-id: the domain every node of a fleet shares).
+export const dmarcReportFrom = (c: ParsedView): string =>
+  (c.DMARC_REPORT_FROM as string | undefined) ?? `noreply-dmarc@${primaryDomain(c)}`;
+export const dmarcReportOrg = (c: ParsedView): string => (c.DMARC_REPORT_ORG as string | undefined) ?? primaryDomain(c);
+const primaryDomain = (c: ParsedView): string => (c.MAIL_DOMAIN as string[] | undefined)?.[0] ?? (c.HOSTNAME as string);
 
 // DMARC runs before the queue on port 25 in the variants with the content filter: quarantine verdicts go where the
 // spam destiny sends them, and amavis is what carries that out.
@@ -55,5 +73,44 @@ export const dmarcVars = {
     format: 'domain name',
     example: 'example.com',
     defaultText: 'the primary MAIL_DOMAIN, else HOSTNAME',
+  }),
+  DMARC_REPORTS: defineVar({
+    schema: yesNo,
+    topic: 'content filter',
+    variants: FULL,
+    description:
+      "DMARC aggregate reports (RFC 7489, opt-in): every verdict is recorded, and once a day each domain whose DMARC record asks for them (rua=mailto:) gets a gzipped XML report of yesterday's (UTC) mail from it, sent through the local postfix. A rua address outside the domain's organisational domain gets reports only when its domain publishes <domain>._report._dmarc.<its domain> (RFC 7489 7.1). In a fleet, one node sends each domain's report, built from every node's records (KV bucket mta-dmarc).",
+    format: 'yes | no',
+    example: 'yes',
+    default: 'no',
+    rules: [
+      {
+        text: 'needs DMARC_POLICY enforce or tag (warning)',
+        severity: 'warning',
+        check: (c) =>
+          c.DMARC_REPORTS === true && c.DMARC_POLICY === 'off'
+            ? 'DMARC_POLICY=off judges nothing, so there is nothing to report'
+            : undefined,
+      },
+    ],
+  }),
+  DMARC_REPORT_ORG: defineVar({
+    schema: reportOrg,
+    topic: 'content filter',
+    variants: FULL,
+    description: 'The reporting organisation named in DMARC aggregate reports (org_name).',
+    format: 'text',
+    example: 'Example Mail',
+    defaultText: 'the primary MAIL_DOMAIN, else HOSTNAME',
+  }),
+  DMARC_REPORT_FROM: defineVar({
+    schema: reportFrom,
+    topic: 'content filter',
+    variants: FULL,
+    description:
+      "The From and envelope sender of DMARC aggregate reports, and the contact address in them (email). Bounces of reports come back to it, so it should be a mailbox or alias that exists (or is discarded on purpose). Its domain's DKIM key signs the reports when this server signs for that domain.",
+    format: 'email address',
+    example: 'dmarc-reports@example.com',
+    defaultText: 'noreply-dmarc@ the primary MAIL_DOMAIN, else HOSTNAME',
   }),
 };

@@ -64,3 +64,15 @@ test('a D_REJECT destiny (amavis before the queue, no milter content there): no 
   assert.equal(part.postconfLists, undefined);
   assert.ok(part.remove?.some((f) => f.endsWith('mta-opendkim.conf')));
 });
+
+test('DMARC_REPORTS=yes: OpenDMARC records every verdict in the history file the sidecar collects; off by default', () => {
+  const { paths } = testContext(ENV);
+  const conf = (env: Record<string, string>) => plannedFile(full(env), paths.opendmarcConf)?.content as string;
+  assert.equal(setting(conf({}), 'HistoryFile'), undefined);
+  assert.equal(setting(conf({ DMARC_REPORTS: 'yes' }), 'HistoryFile'), '/r/srv/var/dmarc/history/history');
+  assert.equal(setting(conf({ DMARC_REPORTS: 'yes' }), 'RecordAllMessages'), 'true');
+  // The start plan runs the report sidecar by the seed's mark, which goes when reports are off.
+  assert.ok(plannedFile(full({ DMARC_REPORTS: 'yes' }), paths.dmarcReportsConf));
+  assert.ok(full({}).remove?.includes(paths.dmarcReportsConf));
+  assert.ok(full({ DMARC_POLICY: 'off', DMARC_REPORTS: 'yes' }).remove?.includes(paths.dmarcReportsConf));
+});

@@ -46,7 +46,9 @@ ${lines({
 // OpenDMARC judges the From domain from opendkim's header (TrustedAuthservIDs: ours only, and opendkim removed
 // every forged one) and its own SPF check of the client and envelope sender (SPFIgnoreResults: a Received-SPF
 // header from outside is never believed). Quarantine is not held in postfix: the header goes on and SpamAssassin
-// scores it, so the spam destiny decides. No history file, no failure reports: nothing is sent anywhere.
+// scores it, so the spam destiny decides. No failure reports. With DMARC_REPORTS=yes every verdict goes to the
+// history file (HistoryFile, RecordAllMessages: also those of domains without a record, which ask for no report but
+// are kept with the rest), which the dmarc-reports sidecar collects; OpenDMARC defers a message it cannot record.
 export function opendmarcConf(s: DmarcSettings, ignoreHostsFile: string): string {
   return `# Rendered by the mta seed (DMARC_POLICY=${s.enforce ? 'enforce' : 'tag'}): DMARC verdicts before the queue on port 25.
 ${lines({
@@ -70,6 +72,7 @@ ${lines({
   HoldQuarantinedMessages: 'false',
   RequiredHeaders: 'false',
   FailureReports: 'false',
+  ...(s.historyFile ? { HistoryFile: s.historyFile, RecordAllMessages: 'true' } : {}),
 })}`;
 }
 

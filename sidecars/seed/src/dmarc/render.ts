@@ -5,6 +5,8 @@ import { milterHeaderChecks, spamAssassinRules } from './headers.ts';
 import { ignoreHostsFile, opendkimConf, opendmarcConf } from './milters.ts';
 import { dmarcSettings } from './settings.ts';
 
+const REPORTS_MARK = '# Rendered by the mta seed (DMARC_REPORTS=yes): OpenDMARC records its verdicts and the dmarc-reports sidecar runs.\n';
+
 // DMARC before the queue on port 25 (DMARC_POLICY=enforce|tag, full variant): opendkim then OpenDMARC as the public
 // smtpd's milters (main.cf smtpd_milters; submission, the loopback reinjections and the internal services set their
 // own), the verdict header logged by cleanup, and the SpamAssassin rule that sends quarantine failures down the spam
@@ -15,7 +17,12 @@ export function renderDmarc(ctx: RenderContext): PlanPart {
   const { saConfDir } = filterLayout(paths);
   const saRules = join(saConfDir, 'mta-dmarc.cf');
   const s = dmarcSettings(ctx.config, paths, ctx.variant);
-  if (!s) return { remove: [paths.opendkimConf, paths.opendmarcConf, paths.dmarcIgnoreHosts, headerChecks, saRules] };
+  if (!s)
+    return { remove: [paths.opendkimConf, paths.opendmarcConf, paths.dmarcIgnoreHosts, headerChecks, saRules, paths.dmarcReportsConf] };
+  // DMARC_REPORTS: the mark the start plan runs the dmarc-reports sidecar by (OpenDMARC's HistoryFile is in its config).
+  const reports = s.historyFile
+    ? { files: [{ path: paths.dmarcReportsConf, content: REPORTS_MARK, mode: 0o644 }] }
+    : { remove: [paths.dmarcReportsConf] };
   return {
     postconf: { milter_header_checks: `pcre:${headerChecks}` },
     postconfLists: { smtpd_milters: [`unix:${s.opendkimSocket}`, `unix:${s.opendmarcSocket}`] },
@@ -26,6 +33,8 @@ export function renderDmarc(ctx: RenderContext): PlanPart {
       { path: paths.dmarcIgnoreHosts, content: ignoreHostsFile(s), mode: 0o644 },
       { path: headerChecks, content: milterHeaderChecks(s), mode: 0o644 },
       { path: saRules, content: spamAssassinRules(s), mode: 0o644 },
+      ...(reports.files ?? []),
     ],
+    ...(reports.remove ? { remove: reports.remove } : {}),
   };
 }

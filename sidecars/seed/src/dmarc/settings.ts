@@ -16,6 +16,8 @@ export interface DmarcSettings {
   opendkimSocket: string;
   opendmarcSocket: string;
   resolver: string;
+  // DMARC_REPORTS=yes: where OpenDMARC appends each verdict (the dmarc-reports sidecar collects it).
+  historyFile?: string;
 }
 
 const unbracket = (net: string): string => net.replace(/^\[([^\]]+)\]/, '$1');
@@ -32,5 +34,6 @@ export function dmarcSettings(config: Config, paths: MtaPaths, variant: Variant)
     opendkimSocket: join(paths.opendkimRun, 'opendkim.sock'),
     opendmarcSocket: join(paths.opendmarcRun, 'opendmarc.sock'),
     resolver: paths.opendkimResolver,
+    ...(config.DMARC_REPORTS ? { historyFile: join(paths.dmarcHistory, 'history') } : {}),
   };
 }
