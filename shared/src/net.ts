@@ -1,3 +1,4 @@
+import { lstat, unlink } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { sleep } from './sleep.ts';
 
@@ -27,4 +28,13 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   const { port } = srv.address() as { port: number };
   await new Promise((r) => srv.close(r));
   return port;
+}
+
+// A unix socket left by an earlier run is removed before listening again; anything else at that path is an error,
+// never deleted.
+export async function removeStaleSocket(path: string): Promise<void> {
+  const st = await lstat(path).catch(() => undefined);
+  if (!st) return;
+  if (!st.isSocket()) throw new Error(`${path} exists and is not a socket`);
+  await unlink(path);
 }

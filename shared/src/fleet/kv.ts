@@ -20,6 +20,8 @@ export const DKIM_BUCKET = 'mta-dkim';
 export const CERTS_BUCKET = 'mta-certs';
 export const GUARD_BUCKET = 'mta-guard';
 export const SRS_BUCKET = 'mta-srs';
+// MTA-STS policies as one node fetched them (key: the destination domain), so every node enforces them at once.
+export const STS_BUCKET = 'mta-sts';
 // The one entry of mta-srs: the fleet's SRS secret (bounces may come back to any node).
 export const SRS_KEY = 'secret';
 

@@ -44,6 +44,8 @@ export const PROCESS_ENV = {
   // metrics only verifies heartbeats: its own node's public key is added to its trust list instead of the seed.
   metrics: { config: true, secrets: BUS },
   'sender-milter': { config: true, secrets: BUS },
+  // Fleet mode shares the policy cache through the bus (signed entries).
+  'mta-sts': { config: true, secrets: SIGNER },
 } as const satisfies Record<string, ProcessNeeds>;
 export type ProcessName = keyof typeof PROCESS_ENV;
 export const isProcessName = (name: string): name is ProcessName => Object.hasOwn(PROCESS_ENV, name);

@@ -1,5 +1,6 @@
-import { chmod, lstat, unlink } from 'node:fs/promises';
+import { chmod } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
+import { removeStaleSocket } from '@mta/shared';
 import { MilterSession, type SessionOptions } from './milter/session.ts';
 import { MilterProtocolError, PacketReader } from './milter/wire.ts';
 
@@ -59,12 +60,4 @@ function serve(sock: Socket, opts: MilterServerOptions): void {
         }
       });
   });
-}
-
-// A socket left by an earlier run is removed; anything else at that path is an error, never deleted.
-async function removeStaleSocket(path: string): Promise<void> {
-  const st = await lstat(path).catch(() => undefined);
-  if (!st) return;
-  if (!st.isSocket()) throw new Error(`${path} exists and is not a socket`);
-  await unlink(path);
 }
