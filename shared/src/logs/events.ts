@@ -53,6 +53,9 @@ export type MailLogEvent =
   // One recipient's delivery attempt; `internal` is the hop to the content filter. `tlsPolicy`: deferred because the
   // TLS policy (MTA-STS, DANE, an override) was not met, by class, from postfix's own reason text.
   | { kind: 'delivery'; queueId: string; status: DeliveryStatus; internal: boolean; tlsPolicy?: TlsPolicyDeferral }
+  // The smtp client skipped an MX host whose name is outside the destination's MTA-STS patterns (postfix ≥ 3.10.5;
+  // with no other MX the delivery is deferred as "server unavailable").
+  | { kind: 'sts-mx-refused' }
   // An outbound TLS connection of the smtp client, by how the server was authenticated.
   | { kind: 'tls-connection'; trust: OutboundTlsTrust }
   // amavis's verdict on one message, with the time it took.

@@ -188,11 +188,21 @@ const CASES: Record<string, Row[]> = {
       partial: { tlsPolicy: 'certificate' },
     },
     {
-      line: pf('postfix/smtp', 'Verified TLS connection established to mx.b.example[192.0.2.8]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)'),
+      line: pf('postfix/smtp', "warning: MX name 'evil.b.example' does not match STS MX pattern for 'b.example'"),
+      exact: { kind: 'sts-mx-refused' },
+    },
+    {
+      line: pf(
+        'postfix/smtp',
+        'Verified TLS connection established to mx.b.example[192.0.2.8]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)',
+      ),
       exact: { kind: 'tls-connection', trust: 'verified' },
     },
     {
-      line: pf('postfix/smtp', 'Untrusted TLS connection established to mx.b.example[192.0.2.8]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)'),
+      line: pf(
+        'postfix/smtp',
+        'Untrusted TLS connection established to mx.b.example[192.0.2.8]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)',
+      ),
       exact: { kind: 'tls-connection', trust: 'untrusted' },
     },
     {

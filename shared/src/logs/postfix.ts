@@ -56,10 +56,12 @@ const DELIVERY = new RegExp(
 const TLS_POLICY: [RegExp, TlsPolicyDeferral][] = [
   [/^TLS is required, but was not offered by host /, 'not-offered'],
   [/^Server certificate not (?:verified|trusted)/, 'certificate'],
-  [/^MX name '[^']*' does not match STS MX pattern/, 'mx-pattern'],
   [/^TLS is required, but /, 'other'],
 ];
 
+// The smtp client's warning when an MX name is outside the MTA-STS patterns (the name comes from DNS: only the
+// wording around it is matched, anchored at the start).
+const STS_MX = /^warning: MX name '[^']*' does not match STS MX pattern for '/;
 // The smtp client's line for each TLS session, from its own wording at the start of the line.
 const TLS_CONNECTION = /^(Anonymous|Untrusted|Trusted|Verified) TLS connection established to /;
 
@@ -170,6 +172,7 @@ function parse(line: LogLine): MailLogEvent | undefined {
     const m = PICKUP.exec(text);
     return m ? { kind: 'received', service: 'pickup', queueId: m[1] as string } : undefined;
   }
+  if (program === 'smtp' && STS_MX.test(text)) return { kind: 'sts-mx-refused' };
   const tls = program === 'smtp' && !INTERNAL.has(service) ? TLS_CONNECTION.exec(text) : null;
   if (tls) return { kind: 'tls-connection', trust: (tls[1] as string).toLowerCase() as OutboundTlsTrust };
   const d = DELIVERY.exec(text);

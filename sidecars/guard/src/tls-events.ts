@@ -5,4 +5,5 @@ import type { Bus, MailLogEvent } from '@mta/shared';
 // and no address: the postfix line in docker logs has them.
 export function publishTlsDeferral(bus: Bus | undefined, e: MailLogEvent): void {
   if (e.kind === 'delivery' && e.tlsPolicy) bus?.publish('mta.mtasts.deferred', { reason: e.tlsPolicy, queueId: e.queueId });
+  else if (e.kind === 'sts-mx-refused') bus?.publish('mta.mtasts.deferred', { reason: 'mx-pattern' });
 }

@@ -23,6 +23,9 @@ export function countLogEvent(f: Families, e: MailLogEvent): void {
       if (!e.internal) f.deliveries.inc({ status: e.status });
       if (e.tlsPolicy) f.tlsPolicyDeferrals.inc({ reason: e.tlsPolicy });
       return;
+    case 'sts-mx-refused':
+      f.tlsPolicyDeferrals.inc({ reason: 'mx-pattern' });
+      return;
     case 'tls-connection':
       f.outboundTls.inc({ trust: e.trust });
       return;

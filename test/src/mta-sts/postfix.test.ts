@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type Outbound, startOutbound } from '@mta/mta-sts';
 import { postfixRenderers } from '@mta/seed/postfix/index';
-import { readDaemonFact, versionAtLeast } from '@mta/shared';
+import { parseMailLog, readDaemonFact, versionAtLeast } from '@mta/shared';
 import { type DnsServer, startDns } from '../harness/dns.ts';
 import {
   createNetns,
@@ -78,7 +78,8 @@ before(async () => {
   sinks.good = await sink('good', GOOD_IP, srv.issue(['mx.good.test', 'mx.mxpat.test']));
   sinks.wrong = await sink('wrong', WRONG_IP, srv.issue(['mx.other.test']));
   sinks.plain = await sink('plain', PLAIN_IP);
-  mta = await seededPostfix({ env: { MAIL_DOMAIN: 'example.com' }, variant: 'mini', renderers: postfixRenderers, ns });
+  // SYSLOG_LEVEL 7: postfix logs each TLS session (what mta_postfix_outbound_tls_connections counts).
+  mta = await seededPostfix({ env: { MAIL_DOMAIN: 'example.com', SYSLOG_LEVEL: '7' }, variant: 'mini', renderers: postfixRenderers, ns });
   const caFile = join(mta.root, 'test-ca.pem');
   writeFileSync(caFile, srv.ca.certPem);
   // The test CA instead of the system's, and retries that come fast.
@@ -146,8 +147,14 @@ const deferred = (to: string, reason: RegExp) =>
   );
 
 test('the seed wires the overrides, then the MTA-STS socketmap, into smtp_tls_policy_maps', () => {
-  const maps = mta.postfix.postconf('-h', 'smtp_tls_policy_maps').trim();
-  assert.equal(maps, `texthash:${mta.paths.tlsPolicyOverrides} socketmap:unix:${join(mta.paths.mtaStsRun, 'policy.sock')}:mta-sts`);
+  const maps = mta.postfix
+    .postconf('-h', 'smtp_tls_policy_maps')
+    .trim()
+    .split(/[\s,]+/);
+  assert.deepEqual(maps, [
+    `texthash:${mta.paths.tlsPolicyOverrides}`,
+    `socketmap:unix:${join(mta.paths.mtaStsRun, 'policy.sock')}:mta-sts`,
+  ]);
 });
 
 test('enforce with a certificate that verifies and names the MX: delivered over TLS', async () => {
@@ -183,4 +190,20 @@ test('postfix ≥ 3.10.5 refuses an MX host outside the policy patterns even whe
   await deferred('user@mxpat.test', /./);
   assert.match(mta.postfix.output(), /does not match STS MX pattern/);
   assert.equal(received('good', 'user@mxpat.test'), undefined);
+});
+
+test("the log parser reads postfix's own lines: deferrals by class, skipped MX hosts, verified TLS connections", (t) => {
+  const events = mta.postfix
+    .output()
+    .split('\n')
+    .map((l) => parseMailLog(l, 'postfix'))
+    .filter((e) => e !== undefined);
+  const deferrals = new Set(events.flatMap((e) => (e.kind === 'delivery' && e.tlsPolicy ? [e.tlsPolicy] : [])));
+  assert.deepEqual([...deferrals].sort(), ['certificate', 'not-offered']);
+  assert.ok(
+    events.some((e) => e.kind === 'tls-connection' && e.trust === 'verified'),
+    'the enforce delivery was verified',
+  );
+  if (!versionAtLeast(postfixVersion, '3.10.5')) return t.skip('no MX pattern check before postfix 3.10.5');
+  assert.ok(events.some((e) => e.kind === 'sts-mx-refused'));
 });
