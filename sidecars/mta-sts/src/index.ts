@@ -4,6 +4,7 @@ export * from './dns.ts';
 export * from './fetch.ts';
 export * from './fleet.ts';
 export * from './fleet-sync.ts';
+export * from './netstring.ts';
 export * from './policy.ts';
 export * from './publish.ts';
 export * from './record.ts';
