@@ -33,26 +33,36 @@ export async function dnsQuery(server: DnsServerAddress, name: string, type: num
   return overTcp(server, query, id, timeoutMs, `${name}/${type}`, opts.signal);
 }
 
-function overUdp(
-  server: DnsServerAddress,
-  query: Buffer,
-  id: number,
+// One exchange: settles once, with the answer, an error, the timeout or the abort, and then closes its socket.
+function exchange(
   ms: number,
   what: string,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
+  run: (done: (err: Error | undefined, r?: DnsResponse) => void) => { close: () => void },
 ): Promise<DnsResponse> {
   return new Promise((resolve, reject) => {
-    const sock = createSocket(server.host.includes(':') ? 'udp6' : 'udp4');
+    let sock: { close: () => void } | undefined;
+    let settled = false;
     const done = (err: Error | undefined, r?: DnsResponse) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      sock.close();
+      sock?.close();
       if (err) reject(err);
       else resolve(r as DnsResponse);
     };
     const onAbort = () => done(new DnsTimeoutError(`${what} (aborted)`));
     const timer = setTimeout(() => done(new DnsTimeoutError(what)), ms);
     signal?.addEventListener('abort', onAbort, { once: true });
+    sock = run(done);
+    if (settled) sock.close();
+  });
+}
+
+function overUdp(server: DnsServerAddress, query: Buffer, id: number, ms: number, what: string, signal?: AbortSignal) {
+  return exchange(ms, what, signal, (done) => {
+    const sock = createSocket(server.host.includes(':') ? 'udp6' : 'udp4');
     sock.on('error', (e) => done(e));
     sock.on('message', (msg, rinfo) => {
       if (rinfo.port !== server.port) return;
@@ -65,30 +75,14 @@ function overUdp(
       if (r.id === id) done(undefined, r);
     });
     sock.send(query, server.port, server.host);
+    return { close: () => sock.close() };
   });
 }
 
-function overTcp(
-  server: DnsServerAddress,
-  query: Buffer,
-  id: number,
-  ms: number,
-  what: string,
-  signal?: AbortSignal,
-): Promise<DnsResponse> {
-  return new Promise((resolve, reject) => {
+function overTcp(server: DnsServerAddress, query: Buffer, id: number, ms: number, what: string, signal?: AbortSignal) {
+  return exchange(ms, what, signal, (done) => {
     const sock = connect({ host: server.host, port: server.port });
     let buf = Buffer.alloc(0);
-    const done = (err: Error | undefined, r?: DnsResponse) => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      sock.destroy();
-      if (err) reject(err);
-      else resolve(r as DnsResponse);
-    };
-    const onAbort = () => done(new DnsTimeoutError(`${what} (aborted)`));
-    const timer = setTimeout(() => done(new DnsTimeoutError(what)), ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
     sock.on('error', (e) => done(e));
     sock.on('connect', () => {
       const len = Buffer.alloc(2);
@@ -106,6 +100,7 @@ function overTcp(
       }
     });
     sock.on('end', () => done(new MtaError(ErrorCode.Protocol, `DNS server closed the TCP connection for ${what}`)));
+    return { close: () => sock.destroy() };
   });
 }
 

@@ -1,6 +1,5 @@
-import { chmod } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { removeStaleSocket } from '@mta/shared';
+import { listenUnix } from '@mta/shared';
 import { encodeNetstring, NetstringReader } from './netstring.ts';
 
 export interface SocketmapOptions {
@@ -23,7 +22,6 @@ export interface Socketmap {
 }
 
 export async function startSocketmap(opts: SocketmapOptions): Promise<Socketmap> {
-  await removeStaleSocket(opts.socket);
   const open = new Set<Socket>();
   const server = createServer((sock) => {
     open.add(sock);
@@ -57,15 +55,8 @@ export async function startSocketmap(opts: SocketmapOptions): Promise<Socketmap>
     });
   });
   server.maxConnections = opts.maxConnections ?? 512;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.socket, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
   // The directory (root:postfix 0750) decides who may connect.
-  await chmod(opts.socket, 0o666);
+  await listenUnix(server, opts.socket);
   return {
     server,
     close: () =>

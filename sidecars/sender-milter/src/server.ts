@@ -1,6 +1,5 @@
-import { chmod } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { removeStaleSocket } from '@mta/shared';
+import { listenUnix } from '@mta/shared';
 import { MilterSession, type SessionOptions } from './milter/session.ts';
 import { MilterProtocolError, PacketReader } from './milter/wire.ts';
 
@@ -18,19 +17,10 @@ export interface MilterServerOptions {
 // The milter's unix socket: one MilterSession per MTA connection. A connection that breaks the protocol is closed;
 // postfix then defers its message (milter_default_action = tempfail).
 export async function startMilterServer(opts: MilterServerOptions): Promise<Server> {
-  await removeStaleSocket(opts.socket);
   const server = createServer((sock) => serve(sock, opts));
   server.maxConnections = opts.maxConnections ?? 256;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.socket, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
   // The directory (the milter's own, group postfix, 0750) decides who may connect.
-  await chmod(opts.socket, 0o666);
-  return server;
+  return listenUnix(server, opts.socket);
 }
 
 function serve(sock: Socket, opts: MilterServerOptions): void {
