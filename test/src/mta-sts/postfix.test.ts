@@ -79,7 +79,13 @@ before(async () => {
   sinks.wrong = await sink('wrong', WRONG_IP, srv.issue(['mx.other.test']));
   sinks.plain = await sink('plain', PLAIN_IP);
   // SYSLOG_LEVEL 7: postfix logs each TLS session (what mta_postfix_outbound_tls_connections counts).
-  mta = await seededPostfix({ env: { MAIL_DOMAIN: 'example.com', SYSLOG_LEVEL: '7' }, variant: 'mini', renderers: postfixRenderers, ns });
+  mta = await seededPostfix({
+    env: { MAIL_DOMAIN: 'example.com', SYSLOG_LEVEL: '7' },
+    variant: 'mini',
+    renderers: postfixRenderers,
+    ns,
+    ownMtaSts: true,
+  });
   const caFile = join(mta.root, 'test-ca.pem');
   writeFileSync(caFile, srv.ca.certPem);
   // The test CA instead of the system's, and retries that come fast.
