@@ -5,6 +5,8 @@ import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { healthChecks } from '@mta/cli/health/checks';
+import { probe } from '@mta/cli/health/probe';
 import { encodeNetstring, NetstringReader } from '@mta/mta-sts';
 import { mtaPaths } from '@mta/shared';
 import { type Daemon, eventually, freePort, startDaemon, tempRoot } from '../harness/index.ts';
@@ -70,4 +72,19 @@ test('postfix gets NOTFOUND for a destination without a policy (DNS unreachable)
   await eventually(() => replies.length === 2, 15_000, 'two replies');
   c.destroy();
   assert.deepEqual(replies, ['NOTFOUND ', 'NOTFOUND ']);
+});
+
+test("the container's health check finds it answering, from postfix's map list", async () => {
+  const checks = healthChecks({
+    variant: 'mini',
+    contentFilter: '',
+    clamdConf: undefined,
+    queueDirectory: '',
+    saslEnabled: '',
+    saslPath: '',
+    masterParams: '',
+    tlsPolicyMaps: `texthash:/x, socketmap:unix:${socket}:mta-sts`,
+  }).slice(1);
+  assert.equal(checks.length, 1);
+  for (const c of checks) assert.equal(await probe(c.target, c.probe), undefined);
 });
