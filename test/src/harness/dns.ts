@@ -11,6 +11,8 @@ export interface DnsRecords {
   tlsa?: Record<string, string[]>;
   // Names whose answers carry the AD bit, as a validating resolver sets it for a signed zone (no DNSSEC is done here).
   ad?: string[];
+  // The TTL of every answer (default 60 s).
+  ttl?: number;
 }
 
 // Records may be added while running (e.g. a key generated after start).
@@ -37,13 +39,13 @@ function readName(buf: Buffer, start: number): { name: string; end: number } {
   return { name: labels.join('.'), end: i + 1 };
 }
 
-function rr(type: number, rdata: Buffer): Buffer {
-  // Name as a pointer to the question (offset 12), class IN, TTL 60.
+function rr(type: number, rdata: Buffer, ttl = 60): Buffer {
+  // Name as a pointer to the question (offset 12), class IN, the given TTL.
   const h = Buffer.alloc(12);
   h.writeUInt16BE(0xc00c, 0);
   h.writeUInt16BE(type, 2);
   h.writeUInt16BE(1, 4);
-  h.writeUInt32BE(60, 6);
+  h.writeUInt32BE(ttl, 6);
   h.writeUInt16BE(rdata.length, 10);
   return Buffer.concat([h, rdata]);
 }
@@ -68,18 +70,21 @@ export function answer(query: Buffer, records: Required<DnsRecords>): Buffer {
   const key = name.toLowerCase();
   const known = key in records.txt || key in records.a || key in records.mx || key in records.tlsa;
   const answers: Buffer[] = [];
-  if (qtype === TYPE_TXT) for (const t of records.txt[key] ?? []) answers.push(rr(TYPE_TXT, txtData(t)));
-  if (qtype === TYPE_A) for (const ip of records.a[key] ?? []) answers.push(rr(TYPE_A, Buffer.from(ip.split('.').map(Number))));
+  if (qtype === TYPE_TXT) for (const t of records.txt[key] ?? []) answers.push(rr(TYPE_TXT, txtData(t), records.ttl));
+  if (qtype === TYPE_A)
+    for (const ip of records.a[key] ?? []) answers.push(rr(TYPE_A, Buffer.from(ip.split('.').map(Number)), records.ttl));
   if (qtype === TYPE_MX)
     (records.mx[key] ?? []).forEach((host, i) => {
       const pref = Buffer.alloc(2);
       pref.writeUInt16BE(10 * (i + 1));
-      answers.push(rr(TYPE_MX, Buffer.concat([pref, nameData(host)])));
+      answers.push(rr(TYPE_MX, Buffer.concat([pref, nameData(host)]), records.ttl));
     });
   if (qtype === TYPE_TLSA)
     for (const t of records.tlsa[key] ?? []) {
       const [u, s, m, hex] = t.split(' ');
-      answers.push(rr(TYPE_TLSA, Buffer.concat([Buffer.from([Number(u), Number(s), Number(m)]), Buffer.from(hex ?? '', 'hex')])));
+      answers.push(
+        rr(TYPE_TLSA, Buffer.concat([Buffer.from([Number(u), Number(s), Number(m)]), Buffer.from(hex ?? '', 'hex')]), records.ttl),
+      );
     }
   const ad = records.ad.includes(key) ? 0x0020 : 0;
   const header = Buffer.alloc(12);
@@ -98,6 +103,7 @@ export async function startDns(records: DnsRecords = {}, fixedPort?: number): Pr
     mx: lower(records.mx ?? {}),
     tlsa: lower(records.tlsa ?? {}),
     ad: (records.ad ?? []).map((n) => n.toLowerCase()),
+    ttl: records.ttl ?? 60,
   };
   const queries: string[] = [];
   const sock = createSocket('udp4');

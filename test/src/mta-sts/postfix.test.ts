@@ -36,13 +36,15 @@ const sinks: Record<string, Daemon> = {};
 const log: string[] = [];
 let postfixVersion: string | undefined;
 
-const policies: Record<string, { mode: string; mx: string[] }> = {
+const policies: Record<string, { mode: string; mx: string[]; maxAge?: number }> = {
   'good.test': { mode: 'enforce', mx: ['mx.good.test'] },
   'wrong.test': { mode: 'enforce', mx: ['mx.wrong.test'] },
   'plain.test': { mode: 'enforce', mx: ['mx.plain.test'] },
   'testing.test': { mode: 'testing', mx: ['mx.testing.test'] },
   // The MX record names a host outside the policy's patterns (whose certificate still names an allowed one).
   'mxpat.test': { mode: 'enforce', mx: ['mx.mxpat.test'] },
+  // Its policy lives 2 s; its MX offers no STARTTLS.
+  'short.test': { mode: 'enforce', mx: ['mx.short.test'], maxAge: 2 },
 };
 
 async function sink(name: string, host: string, cert?: { keyPem: string; chainPem: string }): Promise<Daemon> {
@@ -63,6 +65,7 @@ before(async () => {
       'plain.test': ['mx.plain.test'],
       'testing.test': ['mx.testing.test'],
       'mxpat.test': ['evil.mxpat.test'],
+      'short.test': ['mx.short.test'],
     },
     a: {
       'mx.good.test': [GOOD_IP],
@@ -70,11 +73,13 @@ before(async () => {
       'mx.plain.test': [PLAIN_IP],
       'mx.testing.test': [PLAIN_IP],
       'evil.mxpat.test': [GOOD_IP],
+      'mx.short.test': [PLAIN_IP],
     },
   });
   srv = await startPolicyServer(Object.keys(policies).map((d) => `mta-sts.${d}`));
-  dns = await startDns({ txt: Object.fromEntries(Object.keys(policies).map((d) => [`_mta-sts.${d}`, ['v=STSv1; id=1']])) });
-  for (const [d, p] of Object.entries(policies)) srv.served.set(d, { body: policyText(p.mode, p.mx, 86400) });
+  // A 1 s TTL: the policy source asks DNS again a second later (a changed id is seen at once).
+  dns = await startDns({ ttl: 1, txt: Object.fromEntries(Object.keys(policies).map((d) => [`_mta-sts.${d}`, ['v=STSv1; id=1']])) });
+  for (const [d, p] of Object.entries(policies)) srv.served.set(d, { body: policyText(p.mode, p.mx, p.maxAge ?? 86400) });
   sinks.good = await sink('good', GOOD_IP, srv.issue(['mx.good.test', 'mx.mxpat.test']));
   sinks.wrong = await sink('wrong', WRONG_IP, srv.issue(['mx.other.test']));
   sinks.plain = await sink('plain', PLAIN_IP);
@@ -104,6 +109,7 @@ before(async () => {
     node: 'mx1',
     log: memoryLogger(log),
     fetch: { ca: [srv.ca.certPem], port: srv.port, lookup: srv.lookup },
+    minRecheckMs: 0,
   });
   ns.run('postfix', ['-c', mta.paths.postfixConf, 'reload']);
 });
@@ -212,4 +218,23 @@ test("the log parser reads postfix's own lines: deferrals by class, skipped MX h
   );
   if (!versionAtLeast(postfixVersion, '3.10.5')) return t.skip('no MX pattern check before postfix 3.10.5');
   assert.ok(events.some((e) => e.kind === 'sts-mx-refused'));
+});
+
+test('a changed policy id refetches: a new policy that no longer names the MX defers the next message', async () => {
+  srv.served.set('good.test', { body: policyText('enforce', ['mx2.good.test'], 86400) });
+  dns.records.txt['_mta-sts.good.test'] = ['v=STSv1; id=2'];
+  await new Promise((r) => setTimeout(r, 1200));
+  send('again@good.test');
+  // The certificate names mx.good.test only (and, from 3.10.5 on, the MX name is outside the new pattern too).
+  await deferred('again@good.test', /./);
+  assert.equal(srv.hits.get('good.test'), 2);
+  assert.equal(received('good', 'again@good.test'), undefined);
+});
+
+test('a short max_age expires: once the policy server is gone and 2 s passed, the mail leaves as before (in the clear)', async () => {
+  send('user@short.test');
+  await deferred('user@short.test', /TLS is required, but was not offered/);
+  srv.served.delete('short.test');
+  const m = await eventually(() => received('plain', 'user@short.test'), 30_000, 'delivered once the policy expired');
+  assert.equal(m.tls, false);
 });
