@@ -9,7 +9,7 @@ import { healthChecks } from '@mta/cli/health/checks';
 import { probe } from '@mta/cli/health/probe';
 import { encodeNetstring, NetstringReader } from '@mta/mta-sts';
 import { mtaPaths } from '@mta/shared';
-import { type Daemon, eventually, freePort, startDaemon, tempRoot } from '../harness/index.ts';
+import { type Daemon, eventually, freePort, healthFacts, startDaemon, tempRoot } from '../harness/index.ts';
 
 // The sidecar as the image runs it (main.ts, its own process, the seed's settings file): the socketmap postfix asks
 // and the policy endpoint, with their start events.
@@ -75,16 +75,7 @@ test('postfix gets NOTFOUND for a destination without a policy (DNS unreachable)
 });
 
 test("the container's health check finds it answering, from postfix's map list", async () => {
-  const checks = healthChecks({
-    variant: 'mini',
-    contentFilter: '',
-    clamdConf: undefined,
-    queueDirectory: '',
-    saslEnabled: '',
-    saslPath: '',
-    masterParams: '',
-    tlsPolicyMaps: `texthash:/x, socketmap:unix:${socket}:mta-sts`,
-  }).slice(1);
+  const checks = healthChecks(healthFacts({ variant: 'mini', tlsPolicyMaps: `texthash:/x, socketmap:unix:${socket}:mta-sts` })).slice(1);
   assert.equal(checks.length, 1);
   for (const c of checks) assert.equal(await probe(c.target, c.probe), undefined);
 });
