@@ -1,6 +1,4 @@
-import { request } from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { rootCertificates } from 'node:tls';
 import type { Outcome } from '@mta/shared';
 import { POLICY_MAX_BYTES } from './policy.ts';
 
@@ -21,7 +19,9 @@ export type FetchResult = Outcome<{ text: string }, { failure: FetchFailure }>;
 // GET https://mta-sts.<domain>/.well-known/mta-sts.txt as RFC 8461 §3.3 asks: the certificate must verify against
 // the trust store and name mta-sts.<domain> (node's own checks, SNI set), a 200 with text/plain, no redirect
 // followed, at most 64 KiB, within the timeout (connect to last byte).
-export function fetchPolicy(domain: string, opts: FetchOptions = {}): Promise<FetchResult> {
+export async function fetchPolicy(domain: string, opts: FetchOptions = {}): Promise<FetchResult> {
+  // Loaded on the first fetch: an idle sidecar (or one that only publishes) never holds the HTTPS client.
+  const [{ request }, { rootCertificates }] = await Promise.all([import('node:https'), import('node:tls')]);
   const host = `mta-sts.${domain}`;
   const timeoutMs = opts.timeoutMs ?? 10_000;
   return new Promise((resolve) => {

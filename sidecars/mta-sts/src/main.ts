@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { joinFleet, openLedger, ownPolicy, resolverOf, run, runSidecar, STS_BUCKET, seededPostfixVersion } from '@mta/shared';
-import { StsFleet } from './fleet-sync.ts';
+import { joinFleet, openLedger, ownPolicy, resolverOf, runSidecar, STS_BUCKET, seededPostfixVersion } from '@mta/shared';
+import type { StsFleet } from './fleet-sync.ts';
 import { startPolicyEndpoint } from './publish.ts';
 import { startOutbound } from './service.ts';
-import { readSettings } from './settings.ts';
+import { dnsSupportLevel, readSettings } from './settings.ts';
 
 // MTA-STS: the TLS policy source postfix asks for every destination (outbound, RFC 8461), and the endpoint that
 // serves our own policy (MTA_STS_PUBLISH) behind a proxy that terminates TLS.
@@ -32,9 +32,7 @@ await runSidecar({
         host: '127.0.0.1',
         port: 53,
       };
-      const level = await run('postconf', ['-c', paths.postfixConf, '-h', 'smtp_dns_support_level'], { log, timeoutMs: 15_000 })
-        .then((r) => r.stdout.trim())
-        .catch(() => '');
+      const level = dnsSupportLevel(await readFile(join(paths.postfixConf, 'main.cf'), 'utf8').catch(() => ''));
       const link: { fleet?: StsFleet } = {};
       const outbound = await startOutbound({
         socket: settings.socket,
@@ -58,6 +56,8 @@ await runSidecar({
       const identity = await joinFleet(config, env, log);
       if (identity) {
         const ledger = await openLedger(paths.fleetState, STS_BUCKET, identity, log);
+        // Loaded in fleet mode only: a single node never holds the fleet code.
+        const { StsFleet } = await import('./fleet-sync.ts');
         link.fleet = new StsFleet({
           connection: () => bus.connection(),
           identity,

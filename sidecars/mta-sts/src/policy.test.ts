@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { socketmapReply } from './answer.ts';
 import { formatPolicy, mxMatches, parsePolicy } from './policy.ts';
 import { parseStsRecords } from './record.ts';
+import { dnsSupportLevel } from './settings.ts';
 
 const GOOD = 'version: STSv1\r\nmode: enforce\r\nmx: mx1.example.com\r\nmx: *.example.net\r\nmax_age: 86400\r\n';
 
@@ -60,4 +61,9 @@ test('socketmap replies: secure with the match list and SNI; the MTA-STS attribu
   );
   assert.equal(socketmapReply({ kind: 'dane', domain: 'example.com' }, true), 'OK dane-only');
   assert.equal(socketmapReply({ kind: 'none' }, true), 'NOTFOUND ');
+});
+
+test("smtp_dns_support_level from main.cf: the last setting wins, none is ''", () => {
+  assert.equal(dnsSupportLevel('a = b\nsmtp_dns_support_level = enabled\nsmtp_dns_support_level = dnssec\n'), 'dnssec');
+  assert.equal(dnsSupportLevel('# smtp_dns_support_level = dnssec\n'), '');
 });

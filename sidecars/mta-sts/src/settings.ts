@@ -14,3 +14,11 @@ export async function readSettings(path: string): Promise<StsSettings> {
   if (!!s.socket !== !!s.map) throw new MtaError(ErrorCode.Config, `${path}: socket and map go together`);
   return s;
 }
+
+// smtp_dns_support_level as main.cf sets it (the seed writes it; the last setting wins, as in postfix), read from the
+// file instead of `postconf`: starting a command would cost this small process its largest module.
+export function dnsSupportLevel(mainCf: string): string {
+  let level = '';
+  for (const m of mainCf.matchAll(/^smtp_dns_support_level\s*=\s*(\S*)\s*$/gm)) level = m[1] ?? '';
+  return level;
+}
