@@ -45,6 +45,7 @@ COPY sidecars/guard/package.json sidecars/guard/
 COPY sidecars/metrics/package.json sidecars/metrics/
 COPY sidecars/sender-milter/package.json sidecars/sender-milter/
 COPY sidecars/dmarc-reports/package.json sidecars/dmarc-reports/
+COPY sidecars/mta-sts/package.json sidecars/mta-sts/
 COPY cli/package.json cli/
 COPY test/package.json test/
 COPY bench/package.json bench/
@@ -83,14 +84,15 @@ COPY --from=builder /build/sidecars/guard/package.json sidecars/guard/
 COPY --from=builder /build/sidecars/metrics/package.json sidecars/metrics/
 COPY --from=builder /build/sidecars/sender-milter/package.json sidecars/sender-milter/
 COPY --from=builder /build/sidecars/dmarc-reports/package.json sidecars/dmarc-reports/
+COPY --from=builder /build/sidecars/mta-sts/package.json sidecars/mta-sts/
 COPY --from=builder /build/cli/package.json cli/
 COPY --from=builder /build/test/package.json test/
 COPY --from=builder /build/bench/package.json bench/
 RUN npm ci --omit=dev --ignore-scripts \
-      -w shared -w sidecars/seed -w sidecars/dkim-keys -w sidecars/acme-watch -w sidecars/spamd-learn -w sidecars/guard -w sidecars/metrics -w sidecars/sender-milter -w sidecars/dmarc-reports -w cli \
+      -w shared -w sidecars/seed -w sidecars/dkim-keys -w sidecars/acme-watch -w sidecars/spamd-learn -w sidecars/guard -w sidecars/metrics -w sidecars/sender-milter -w sidecars/dmarc-reports -w sidecars/mta-sts -w cli \
  && rm -rf node_modules/@mta node_modules/.package-lock.json test bench \
  && mkdir -p node_modules/@mta \
- && for p in shared cli sidecars/seed sidecars/dkim-keys sidecars/acme-watch sidecars/spamd-learn sidecars/guard sidecars/metrics sidecars/sender-milter sidecars/dmarc-reports; do \
+ && for p in shared cli sidecars/seed sidecars/dkim-keys sidecars/acme-watch sidecars/spamd-learn sidecars/guard sidecars/metrics sidecars/sender-milter sidecars/dmarc-reports sidecars/mta-sts; do \
       ln -s "../../$p" "node_modules/@mta/${p##*/}"; \
     done \
  && find node_modules \( -name '*.md' -o -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \
@@ -155,6 +157,7 @@ COPY --from=builder /out/shared /opt/mta/shared
 COPY --from=builder /out/sidecars/seed /opt/mta/sidecars/seed
 COPY --from=builder /out/sidecars/guard /opt/mta/sidecars/guard
 COPY --from=builder /out/sidecars/metrics /opt/mta/sidecars/metrics
+COPY --from=builder /out/sidecars/mta-sts /opt/mta/sidecars/mta-sts
 COPY --from=builder /out/cli /opt/mta/cli
 COPY image/bin/ /usr/local/bin/
 COPY image/lib/ /usr/local/lib/mta/

@@ -1,4 +1,5 @@
-import { connect, createServer } from 'node:net';
+import { chmod, lstat, unlink } from 'node:fs/promises';
+import { connect, createServer, type Server } from 'node:net';
 import { sleep } from './sleep.ts';
 
 // Resolves true once host:port accepts a TCP connection, false after ms: a just-started local daemon is awaited
@@ -27,4 +28,28 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   const { port } = srv.address() as { port: number };
   await new Promise((r) => srv.close(r));
   return port;
+}
+
+// A unix socket left by an earlier run is removed before listening again; anything else at that path is an error,
+// never deleted.
+export async function removeStaleSocket(path: string): Promise<void> {
+  const st = await lstat(path).catch(() => undefined);
+  if (!st) return;
+  if (!st.isSocket()) throw new Error(`${path} exists and is not a socket`);
+  await unlink(path);
+}
+
+// Listens on a unix socket path (a stale socket there is removed first) that every uid may connect to: the directory
+// around it (made by the service's run script, e.g. root:postfix 0750) decides who may.
+export async function listenUnix(server: Server, path: string): Promise<Server> {
+  await removeStaleSocket(path);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  await chmod(path, 0o666);
+  return server;
 }

@@ -75,6 +75,14 @@ export function mtaPaths(root: string) {
     // service runs postsrsd when the file exists), and its secret, generated once at the first seeding (root, 0600;
     // postsrsd opens it as root before it drops to its own user).
     srsArgs: p('etc/postfix/mta-postsrsd.args'),
+    // MTA-STS (the mta-sts sidecar): its settings, written by the seed when postfix asks it for outbound policies or
+    // our own policy is published (the service runs when the file exists); the socketmap socket's directory (made at
+    // every start, root:postfix 0750); the policy cache on /srv; the operator's TLS policy overrides (texthash,
+    // first in smtp_tls_policy_maps: created empty once, then the operator's).
+    mtaStsConf: p('etc/postfix/mta-sts.json'),
+    mtaStsRun: p('run/mta/mta-sts'),
+    mtaStsCache: p('srv/var/mta-sts'),
+    tlsPolicyOverrides: p('etc/postfix/mta-tls-policy'),
     srsState: p('srv/var/srs'),
     srsSecret: p('srv/var/srs/secret'),
     // DMARC before the queue (DMARC_POLICY, full variant): opendkim (verify only) and OpenDMARC as milters of the

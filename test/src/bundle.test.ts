@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { acmeV2, issue, makeCa } from '@mta/acme-watch/testing';
 import { mtaPaths } from '@mta/shared';
 import { bundleSidecars, launcher } from './harness/bundle.ts';
-import { type Daemon, eventually, fleetEnv, nodeKey, startDaemon, startNats, tempRoot } from './harness/index.ts';
+import { type Daemon, eventually, fleetEnv, freePort, nodeKey, startDaemon, startNats, tempRoot } from './harness/index.ts';
 import { message } from './spamd/corpus.ts';
 import { drop, KOPANO, logLines, makeLib } from './spamd/learner.ts';
 
@@ -128,6 +129,36 @@ describe('bundled sidecars, as the image runs them', { timeout: 120_000 }, () =>
       'dovecot deny shard',
     );
     await waitForEvent(d, 'fleet.following');
+  });
+
+  it('mta-sts serves our policy and answers postfix over its socketmap (the HTTP server, the postconf run)', async () => {
+    const root = join(tmp.dir, 'mta-sts');
+    const paths = mtaPaths(root);
+    mkdirSync(paths.mtaStsRun, { recursive: true });
+    mkdirSync(paths.postfixConf, { recursive: true });
+    const socket = join(paths.mtaStsRun, 'policy.sock');
+    writeFileSync(paths.mtaStsConf, JSON.stringify({ socket, map: 'mta-sts' }));
+    const port = await freePort();
+    const d = run('mta-sts', root, { MTA_STS_PUBLISH: 'testing', MTA_STS_LISTEN: `127.0.0.1:${port}` });
+    await waitForEvent(d, 'mtasts.ready');
+    const policy = await new Promise<string>((resolve, reject) =>
+      httpGet({ host: '127.0.0.1', port, path: '/.well-known/mta-sts.txt', headers: { host: 'mta-sts.example.com' } }, (res) => {
+        let b = '';
+        res.on('data', (c) => (b += c));
+        res.on('end', () => resolve(b));
+      }).on('error', reject),
+    );
+    assert.match(policy, /^version: STSv1\r\nmode: testing\r\n/);
+    const reply = await new Promise<string>((resolve, reject) => {
+      const s = connect(socket);
+      s.on('error', reject);
+      s.on('data', (b) => {
+        s.destroy();
+        resolve(b.toString());
+      });
+      s.write('9:mta-sts .,');
+    });
+    assert.equal(reply, '9:NOTFOUND ,');
   });
 
   it('sender-milter refuses a From its login does not own (the milter socket, the check session) and reports on the bus', async () => {

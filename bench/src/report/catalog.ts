@@ -75,6 +75,13 @@ export const CATALOG: Record<string, BenchInfo> = {
     ],
     targets: [atMost('curves.scrape.exponent', 1.1), atMost('largest.scrapeMs', 1000, ' ms'), atMost('largest.peakRssMB', 100, ' MB')],
   },
+  'mta-sts': {
+    measures:
+      "Outbound MTA-STS from postfix's side: a policy lookup over the socketmap, cached (the policy on /srv and in memory) and uncached (TXT lookup on the test DNS server plus an HTTPS fetch from a local policy server), p50/p99; and postfix's delivery rate to a loopback sink with the policy map on against off, alternating rounds in one run (ratio).",
+    limits:
+      'A cached lookup is one netstring round trip on a unix socket and a map lookup; an uncached one waits for DNS and a TLS handshake (loopback here, the network in the world). On the delivery path postfix asks once per delivery attempt per next hop (the bench relays to a bracketed next hop, answered NOTFOUND without DNS).',
+    targets: [atMost('lookupMs.cached.p99', 5, ' ms'), atLeast('throughputRatio', 0.9, '×')],
+  },
   pipeline: {
     measures:
       'Messages per second through postfix → amavis (SpamAssassin + clamd) → postfix → next hop, against the scanners alone (spamd CHECK + clamd INSTREAM per message, concurrency = cores), alternating chunk by chunk in one run (efficiency = chain / scanners); the CPU each process tree spends per message in each phase; then 10,000 messages at concurrency 50 that must all be delivered or quarantined.',

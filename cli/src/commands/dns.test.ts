@@ -61,3 +61,20 @@ test('with DMARC_REPORTS=yes the DMARC record names the report address, and its 
   const off = await cli(['dns']);
   assert.match(off.out, /rua=mailto:postmaster@a\.test"$/m);
 });
+
+test('dns prints the _mta-sts record when our policy is published, its id following the policy, and _smtp._tls always', async () => {
+  const off = await cli(['dns', 'a.test']);
+  assert.doesNotMatch(off.out, /_mta-sts/);
+  assert.match(off.out, /^_smtp\._tls\.a\.test\.\t3600\tIN\tTXT\t"v=TLSRPTv1; rua=mailto:postmaster@a\.test"$/m);
+  const id = async (env: Record<string, string>) => {
+    const r = await cli(['dns', 'a.test'], env);
+    assert.equal(r.code, 0, r.err);
+    return /^_mta-sts\.a\.test\.\t3600\tIN\tTXT\t"v=STSv1; id=([0-9a-f]{20})"$/m.exec(r.out)?.[1];
+  };
+  const testing = await id({ MTA_STS_PUBLISH: 'testing' });
+  assert.ok(testing);
+  assert.equal(await id({ MTA_STS_PUBLISH: 'testing' }), testing, 'the same policy keeps its id');
+  assert.notEqual(await id({ MTA_STS_PUBLISH: 'enforce' }), testing);
+  assert.notEqual(await id({ MTA_STS_PUBLISH: 'testing', MTA_STS_MX: 'mx1.a.test mx2.a.test' }), testing);
+  assert.notEqual(await id({ MTA_STS_PUBLISH: 'testing', MTA_STS_MAX_AGE: '86400' }), testing);
+});

@@ -26,6 +26,8 @@ export interface HealthFacts {
   smtpdMilters?: string;
   // `postconf -h recipient_canonical_maps`: with SRS=yes postsrsd's reverse table, asked at every RCPT (every variant).
   recipientCanonicalMaps?: string;
+  // `postconf -h smtp_tls_policy_maps`: the MTA-STS socketmap, asked before every outbound delivery (every variant).
+  tlsPolicyMaps?: string;
 }
 
 const smtp = (what: string): ProbeOptions => ({ expect: /^220[ -]/m, what });
@@ -83,6 +85,19 @@ export function tcpTableTargets(list: string): { target: NetConnectOpts; what: s
   return out;
 }
 
+// The socketmaps of a postfix map list (socketmap:unix:/path:name: the MTA-STS policy source), as probe targets,
+// each with the request that asks it about "." (never a destination: answered without DNS).
+export function socketmapTargets(list: string): { target: NetConnectOpts; what: string; send: string }[] {
+  const out: { target: NetConnectOpts; what: string; send: string }[] = [];
+  for (const m of list.split(/[\s,]+/).filter(Boolean)) {
+    const t = /^socketmap:unix:(\/[^:]+):(\S+)$/.exec(m);
+    if (!t?.[1] || !t[2]) continue;
+    const request = `${t[2]} .`;
+    out.push({ target: { path: t[1] }, what: `socketmap ${t[2]} on ${t[1]}`, send: `${Buffer.byteLength(request)}:${request},` });
+  }
+  return out;
+}
+
 // The checks of this container: the things mail depends on answer, not merely "a process exists".
 export function healthChecks(f: HealthFacts): Check[] {
   const checks: Check[] = [{ target: { host: '127.0.0.1', port: 25 }, probe: smtp('postfix smtpd on 25') }];
@@ -97,6 +112,9 @@ export function healthChecks(f: HealthFacts): Check[] {
   // A tcp table answers any key with 200 (found), 500 (not found) or 400 (error): postsrsd "500 Not an SRS address.".
   for (const t of tcpTableTargets(f.recipientCanonicalMaps ?? ''))
     checks.push({ target: t.target, probe: { send: 'get mta-healthcheck@invalid\n', expect: /^[245]00 /, what: t.what } });
+  // Without an answer from the MTA-STS source postfix defers every outbound delivery.
+  for (const t of socketmapTargets(f.tlsPolicyMaps ?? ''))
+    checks.push({ target: t.target, probe: { send: t.send, expect: /^\d+:(?:OK|NOTFOUND|TEMP|TIMEOUT|PERM)/, what: t.what } });
   if (f.variant !== 'mini') {
     for (const path of saslSockets(f)) checks.push({ target: { path }, probe: { expect: /^VERSION\t/m, what: `dovecot auth on ${path}` } });
     for (const m of milterTargets(f.submissionMilters ?? ''))

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, test } from 'node:test';
-import { amavisPort, type Check, healthChecks, milterTargets, saslSockets, tcpTableTargets } from './checks.ts';
+import { amavisPort, type Check, healthChecks, milterTargets, saslSockets, socketmapTargets, tcpTableTargets } from './checks.ts';
 import { probe } from './probe.ts';
 import { healthVariant } from './variant.ts';
 
@@ -137,4 +137,19 @@ test('the variant comes from the effective configuration, else from the image ma
   assert.equal(healthVariant(files({ ...marker, '/srv/etc/mta/effective.json': '{' })), 'full');
   assert.equal(healthVariant(files({ ...marker, '/srv/etc/mta/effective.json': '{"variant":7}' })), 'full');
   assert.equal(healthVariant(files({})), 'mini');
+});
+
+test('the MTA-STS socketmap is probed with a request about "." (no DNS), and only a socketmap reply counts', async () => {
+  const list = 'texthash:/etc/postfix/mta-tls-policy, socketmap:unix:/run/mta/mta-sts/policy.sock:mta-sts hash:/x';
+  assert.deepEqual(socketmapTargets(list), [
+    { target: { path: '/run/mta/mta-sts/policy.sock' }, what: 'socketmap mta-sts on /run/mta/mta-sts/policy.sock', send: '9:mta-sts .,' },
+  ]);
+  const checks = healthChecks({ ...base, variant: 'mini', tlsPolicyMaps: list });
+  assert.deepEqual(
+    checks.map((c) => c.probe.what),
+    ['postfix smtpd on 25', 'socketmap mta-sts on /run/mta/mta-sts/policy.sock'],
+  );
+  const expect = checks[1]?.probe.expect;
+  assert.ok(expect?.test('9:NOTFOUND ,'));
+  assert.ok(!expect?.test('220 mx ESMTP\r\n'));
 });

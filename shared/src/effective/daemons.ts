@@ -9,3 +9,9 @@ export async function seededDovecotSyntax(paths: Pick<MtaPaths, 'effective'>): P
   const effective = await readEffective(paths.effective).catch(() => undefined);
   return dovecotSyntax(effective?.facts.daemons);
 }
+
+// The postfix version the seeded main.cf was rendered for (the daemons fact), or undefined (no file or no fact).
+export async function seededPostfixVersion(paths: Pick<MtaPaths, 'effective'>): Promise<string | undefined> {
+  const effective = await readEffective(paths.effective).catch(() => undefined);
+  return effective?.facts.daemons?.postfix;
+}

@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { natsJetStream, natsKv } from '../nats-lazy.ts';
-import { BUCKET_HISTORY, bucketOptions, CERTS_BUCKET, DKIM_BUCKET, DMARC_BUCKET, GUARD_BUCKET, SRS_BUCKET } from './kv.ts';
+import { BUCKET_HISTORY, bucketOptions, CERTS_BUCKET, DKIM_BUCKET, DMARC_BUCKET, GUARD_BUCKET, SRS_BUCKET, STS_BUCKET } from './kv.ts';
 import { LEARN_STREAM, learnStreamConfig } from './learn.ts';
 import { whilePlacing } from './placement.ts';
 
@@ -12,7 +12,7 @@ export async function initFleet(nc: NatsConnection, replicas: number): Promise<s
   const [{ jetstreamManager }, { Kvm }] = await Promise.all([natsJetStream(), natsKv()]);
   const jsm = await jetstreamManager(nc);
   const done: string[] = [];
-  for (const bucket of [DKIM_BUCKET, CERTS_BUCKET, GUARD_BUCKET, SRS_BUCKET, DMARC_BUCKET]) {
+  for (const bucket of [DKIM_BUCKET, CERTS_BUCKET, GUARD_BUCKET, SRS_BUCKET, DMARC_BUCKET, STS_BUCKET]) {
     await whilePlacing(() => new Kvm(nc).create(bucket, { history: BUCKET_HISTORY, replicas, ...bucketOptions(bucket) }));
     const name = `KV_${bucket}`;
     const { config } = await jsm.streams.info(name);

@@ -20,6 +20,8 @@ export const DKIM_BUCKET = 'mta-dkim';
 export const CERTS_BUCKET = 'mta-certs';
 export const GUARD_BUCKET = 'mta-guard';
 export const SRS_BUCKET = 'mta-srs';
+// MTA-STS policies as one node fetched them (key: the destination domain), so every node enforces them at once.
+export const STS_BUCKET = 'mta-sts';
 // DMARC aggregate reports: each node's verdicts of a day, and which node sent a domain's report of a day. Its entries
 // expire (a node keeps its records 7 days, so nothing older is reported), every other bucket's are kept.
 export const DMARC_BUCKET = 'mta-dmarc';

@@ -17,6 +17,12 @@ export type RejectClass =
 export type PostscreenTest = 'pregreet' | 'dnsbl' | 'denylist' | 'hangup' | 'protocol';
 
 type DeliveryStatus = 'sent' | 'bounced' | 'deferred' | 'expired';
+export const TLS_POLICY_DEFERRALS = ['not-offered', 'certificate', 'mx-pattern', 'other'] as const;
+export type TlsPolicyDeferral = (typeof TLS_POLICY_DEFERRALS)[number];
+// How postfix's smtp client authenticated a server it delivered to over TLS (its own words, lower-cased): verified
+// (DANE or a policy's certificate check passed), trusted (the chain verified, the name not checked), untrusted,
+// anonymous.
+export type OutboundTlsTrust = 'anonymous' | 'untrusted' | 'trusted' | 'verified';
 
 // OpenDMARC's result and the policy the From domain publishes, as logs/dmarc.ts reads them; anything else is other.
 export type DmarcResult = 'pass' | 'fail' | 'none' | 'temperror' | 'permerror' | 'other';
@@ -44,8 +50,14 @@ export type MailLogEvent =
   | { kind: 'received'; service: string; queueId: string; ip?: string }
   // An SMTP session ended: how many recipients it offered and how many were accepted.
   | { kind: 'disconnect'; service: string; ip: string; rcptAccepted: number; rcptTotal: number }
-  // One recipient's delivery attempt; `internal` is the hop to the content filter.
-  | { kind: 'delivery'; queueId: string; status: DeliveryStatus; internal: boolean }
+  // One recipient's delivery attempt; `internal` is the hop to the content filter. `tlsPolicy`: deferred because the
+  // TLS policy (MTA-STS, DANE, an override) was not met, by class, from postfix's own reason text.
+  | { kind: 'delivery'; queueId: string; status: DeliveryStatus; internal: boolean; tlsPolicy?: TlsPolicyDeferral }
+  // The smtp client skipped an MX host whose name is outside the destination's MTA-STS patterns (postfix ≥ 3.10.5;
+  // with no other MX the delivery is deferred as "server unavailable").
+  | { kind: 'sts-mx-refused' }
+  // An outbound TLS connection of the smtp client, by how the server was authenticated.
+  | { kind: 'tls-connection'; trust: OutboundTlsTrust }
   // amavis's verdict on one message, with the time it took.
   | { kind: 'verdict'; verdict: AmavisVerdict; blocked: boolean; ms?: number }
   // A virus scanner (or all of them) failed on a message.

@@ -176,6 +176,46 @@ const CASES: Record<string, Row[]> = {
     {
       line: pf(
         'postfix/smtp',
+        '4Xq4: to=<a@b.example>, relay=mx.b.example[192.0.2.8]:25, delay=1, delays=1/0/0/0, dsn=4.7.4, status=deferred (TLS is required, but was not offered by host mx.b.example[192.0.2.8])',
+      ),
+      exact: { kind: 'delivery', queueId: '4Xq4', status: 'deferred', internal: false, tlsPolicy: 'not-offered' },
+    },
+    {
+      line: pf(
+        'postfix/smtp',
+        '4Xq5: to=<a@b.example>, relay=mx.b.example[192.0.2.8]:25, delay=1, dsn=4.7.5, status=deferred (Server certificate not verified)',
+      ),
+      partial: { tlsPolicy: 'certificate' },
+    },
+    {
+      line: pf('postfix/smtp', "warning: MX name 'evil.b.example' does not match STS MX pattern for 'b.example'"),
+      exact: { kind: 'sts-mx-refused' },
+    },
+    {
+      line: pf(
+        'postfix/smtp',
+        'Verified TLS connection established to mx.b.example[192.0.2.8]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)',
+      ),
+      exact: { kind: 'tls-connection', trust: 'verified' },
+    },
+    {
+      line: pf(
+        'postfix/smtp',
+        'Untrusted TLS connection established to mx.b.example[192.0.2.8]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)',
+      ),
+      exact: { kind: 'tls-connection', trust: 'untrusted' },
+    },
+    {
+      // A remote server's text that imitates the reason is not postfix's: no class.
+      line: pf(
+        'postfix/smtp',
+        '4Xq6: to=<a@b.example>, relay=mx.b.example[192.0.2.8]:25, delay=1, dsn=4.0.0, status=deferred (host mx.b.example[192.0.2.8] said: 450 Server certificate not verified (in reply to RCPT TO command))',
+      ),
+      exact: { kind: 'delivery', queueId: '4Xq6', status: 'deferred', internal: false },
+    },
+    {
+      line: pf(
+        'postfix/smtp',
         '4Xq3: to=<"x, relay=none, delay=1, delays=1/0/0/0, dsn=5.0.0, status=bounced (x"@b.example>, orig_to=<o@b.example>, relay=mx.b.example[192.0.2.8]:25, conn_use=2, delay=0.4, delays=0.1/0/0.1/0.2, dsn=2.0.0, status=sent (250 ok, status=bounced (x))',
       ),
       partial: { queueId: '4Xq3', status: 'sent' },

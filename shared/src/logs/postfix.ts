@@ -1,6 +1,6 @@
 import { normalizeIp } from '../ip.ts';
 import { parseDmarc } from './dmarc.ts';
-import type { MailLogEvent, PostscreenTest, RejectClass } from './events.ts';
+import type { MailLogEvent, OutboundTlsTrust, PostscreenTest, RejectClass, TlsPolicyDeferral } from './events.ts';
 import type { LogLine } from './line.ts';
 
 // Every pattern here is anchored on postfix's own wording, and the client address is captured where postfix writes
@@ -50,6 +50,20 @@ const DISCONNECT = new RegExp(`^disconnect from ${CLIENT}((?: [a-z]+=\\d+(?:/\\d
 const DELIVERY = new RegExp(
   `^([0-9A-Za-z]+): to=<${ADDR}>, (?:orig_to=<${ADDR}>, )?relay=[^\\s,]+, (?:conn_use=\\d+, )?delay=[\\d.]+, (?:delays=[\\d./]+, )?dsn=\\d\\.\\d{1,3}\\.\\d{1,3}, status=(sent|bounced|deferred|expired)(?: \\(|$)`,
 );
+
+// The smtp client's own reasons for not delivering under a TLS policy, at the start of the text in parentheses (a
+// remote server's words start with "host … said:", so they never match).
+const TLS_POLICY: [RegExp, TlsPolicyDeferral][] = [
+  [/^TLS is required, but was not offered by host /, 'not-offered'],
+  [/^Server certificate not (?:verified|trusted)/, 'certificate'],
+  [/^TLS is required, but /, 'other'],
+];
+
+// The smtp client's warning when an MX name is outside the MTA-STS patterns (the name comes from DNS: only the
+// wording around it is matched, anchored at the start).
+const STS_MX = /^warning: MX name '[^']*' does not match STS MX pattern for '/;
+// The smtp client's line for each TLS session, from its own wording at the start of the line.
+const TLS_CONNECTION = /^(Anonymous|Untrusted|Trusted|Verified) TLS connection established to /;
 
 const DNSBL = new RegExp(`^Service unavailable; (?:Client host|client) \\[${IP}\\] blocked using `);
 // postfix's reasons, as they follow the bracketed address (`<x@y>: Relay access denied`) or start the text.
@@ -158,10 +172,15 @@ function parse(line: LogLine): MailLogEvent | undefined {
     const m = PICKUP.exec(text);
     return m ? { kind: 'received', service: 'pickup', queueId: m[1] as string } : undefined;
   }
+  if (program === 'smtp' && STS_MX.test(text)) return { kind: 'sts-mx-refused' };
+  const tls = program === 'smtp' && !INTERNAL.has(service) ? TLS_CONNECTION.exec(text) : null;
+  if (tls) return { kind: 'tls-connection', trust: (tls[1] as string).toLowerCase() as OutboundTlsTrust };
   const d = DELIVERY.exec(text);
   if (d) {
     const status = d[2] as 'sent' | 'bounced' | 'deferred' | 'expired';
-    return { kind: 'delivery', queueId: d[1] as string, status, internal: INTERNAL.has(service) };
+    const reason = status === 'deferred' ? text.slice(d[0].length) : '';
+    const tlsPolicy = reason ? TLS_POLICY.find(([re]) => re.test(reason))?.[1] : undefined;
+    return { kind: 'delivery', queueId: d[1] as string, status, internal: INTERNAL.has(service), ...(tlsPolicy ? { tlsPolicy } : {}) };
   }
   return undefined;
 }

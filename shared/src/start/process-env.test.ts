@@ -24,9 +24,9 @@ import { warnPlainSecrets, writeProcessEnvs } from './process-env-write.ts';
 import { SERVICES } from './services.ts';
 
 const REPO = join(import.meta.dirname, '..', '..', '..');
-const SIDECARS = ['guard', 'acme-watch', 'spamd-learn', 'dkim-keys', 'metrics', 'sender-milter', 'dmarc-reports'];
+const SIDECARS = ['guard', 'acme-watch', 'spamd-learn', 'dkim-keys', 'metrics', 'sender-milter', 'dmarc-reports', 'mta-sts'];
 const BUS = ['NATS_URL', 'NATS_PASSWORD', 'NATS_TOKEN', 'NATS_CREDS', 'NATS_NKEY', 'NATS_TLS_KEY'];
-const SIGNERS = ['guard', 'acme-watch', 'spamd-learn', 'dkim-keys', 'dmarc-reports'];
+const SIGNERS = ['guard', 'acme-watch', 'spamd-learn', 'dkim-keys', 'dmarc-reports', 'mta-sts'];
 
 test('every runit service of the image has a row; daemons get no configuration and no secret', () => {
   const dirs = readdirSync(join(REPO, 'image/service'));

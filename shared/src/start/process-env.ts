@@ -15,7 +15,7 @@ export interface ProcessNeeds {
 
 // Credentials of the event bus: every sidecar publishes events. NATS_URL is listed because it may carry a password.
 const BUS: readonly VarName[] = ['NATS_URL', 'NATS_PASSWORD', 'NATS_TOKEN', 'NATS_CREDS', 'NATS_NKEY', 'NATS_TLS_KEY'];
-// Signs fleet entries: only the sidecars that publish DKIM keys, certificates, bans and learned messages.
+// Signs fleet entries: only the sidecars that publish DKIM keys, certificates, bans, learned messages and MTA-STS policies.
 const SIGNER: readonly VarName[] = [...BUS, 'MTA_FLEET_KEY'];
 // The daemons read their secrets from files the seed renders (postfix's sasl_passwd, dovecot's passdb, the LDAP and
 // SQL maps, amavis's razor identity): their environment carries nothing of the configuration.
@@ -46,6 +46,8 @@ export const PROCESS_ENV = {
   'sender-milter': { config: true, secrets: BUS },
   // Reads OpenDMARC's history and sends reports through postfix's sendmail; in a fleet it signs its day's records.
   'dmarc-reports': { config: true, secrets: SIGNER },
+  // Fleet mode shares the policy cache through the bus (signed entries).
+  'mta-sts': { config: true, secrets: SIGNER },
 } as const satisfies Record<string, ProcessNeeds>;
 export type ProcessName = keyof typeof PROCESS_ENV;
 export const isProcessName = (name: string): name is ProcessName => Object.hasOwn(PROCESS_ENV, name);

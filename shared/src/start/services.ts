@@ -40,6 +40,9 @@ export const SERVICES: readonly ServiceRule[] = [
   // SRS runs when the seed wired it (SRS=yes at seeding time: its argument file exists): postfix asks it for every
   // recipient at RCPT and every forwarded sender, and defers that mail while it is down.
   { name: 'postsrsd', variants: ALL, skip: ({ exists, root }) => (exists(join(root, 'etc/postfix/mta-postsrsd.args')) ? undefined : '') },
+  // MTA-STS runs when the seed wired it (MTA_STS without a relay, or a published policy, at seeding time): postfix
+  // then asks it for the TLS policy of every destination and defers mail while it is down.
+  { name: 'mta-sts', variants: ALL, sidecar: true, skip: ({ exists, root }) => (exists(mtaPaths(root).mtaStsConf) ? undefined : '') },
   { name: 'dovecot', variants: BASE_UP },
   { name: 'acme-watch', variants: BASE_UP, sidecar: true, skip: acmeWatched },
   // The submission sender check runs when the seed wired it (SASL with SMTPD_SASL_SENDER_CHECK at seeding time):

@@ -4,6 +4,8 @@ import type { Families } from './families.ts';
 const KINDS = new Set(['spam', 'ham']);
 const ORIGINS = ['guard', 'operator', 'fleet'];
 const CAPS = ['per-minute', 'total'];
+const STS_RESULTS = ['enforce', 'testing', 'none', 'tls', 'status', 'content-type', 'too-large', 'timeout', 'network', 'invalid'];
+const STS_ANSWERS = ['enforce', 'dane', 'testing', 'none'];
 
 // acme-watch's reasons are sentences; the metric keeps their class.
 export function acmeReasonClass(reason: string): string {
@@ -46,6 +48,9 @@ export function countSidecarEvent(f: Families, e: SidecarLogEvent): void {
   else if (e.event === 'guard.banned') f.guardBans.inc({ origin: oneOf(ORIGINS, data.origin) });
   else if (e.event === 'guard.capped') f.guardCapped.inc({ cap: oneOf(CAPS, data.cap) }, num(data.refused));
   else if (REPORT_OUTCOMES[e.event]) f.dmarcReports.inc({ outcome: REPORT_OUTCOMES[e.event] as string });
+  else if (e.event === 'mtasts.fetched') f.mtastsFetches.inc({ result: oneOf(STS_RESULTS, data.mode) });
+  else if (e.event === 'mtasts.fetch_failed') f.mtastsFetches.inc({ result: oneOf(STS_RESULTS, data.failure) });
+  else if (e.event === 'mtasts.policy') f.mtastsAnswers.inc({ answer: oneOf(STS_ANSWERS, data.answer) });
 }
 
 const REPORT_OUTCOMES: Record<string, string> = {

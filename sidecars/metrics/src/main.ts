@@ -45,10 +45,10 @@ await runSidecar({
       logDir: paths.logDir,
       sidecars:
         variant === 'mini'
-          ? ['guard']
+          ? ['guard', 'mta-sts']
           : variant === 'base'
-            ? ['guard', 'acme-watch', 'sender-milter']
-            : ['guard', 'acme-watch', 'spamd-learn', 'sender-milter', 'dmarc-reports'],
+            ? ['guard', 'acme-watch', 'sender-milter', 'mta-sts']
+            : ['guard', 'acme-watch', 'spamd-learn', 'sender-milter', 'dmarc-reports', 'mta-sts'],
       signal: life.signal,
       onEvent: (e) => countSidecarEvent(families, e),
     });

@@ -13,6 +13,8 @@ function busy() {
   countLogEvent(f, { kind: 'received', service: 'weird"service\n', queueId: 'B' });
   countLogEvent(f, { kind: 'delivery', queueId: 'A', status: 'sent', internal: false });
   countLogEvent(f, { kind: 'delivery', queueId: 'A', status: 'sent', internal: true });
+  countLogEvent(f, { kind: 'delivery', queueId: 'C', status: 'deferred', internal: false, tlsPolicy: 'not-offered' });
+  countLogEvent(f, { kind: 'tls-connection', trust: 'verified' });
   countLogEvent(f, { kind: 'reject', service: 'smtpd', ip: '192.0.2.1', stage: 'RCPT', code: 554, reason: 'relay', key: 'k' });
   countLogEvent(f, { kind: 'postscreen', test: 'pregreet', ip: '192.0.2.1' });
   countLogEvent(f, { kind: 'rate-limit', service: 'smtpd', ip: '192.0.2.1', limit: 'connection rate' });
@@ -30,6 +32,10 @@ function busy() {
   ev('guard.capped', { cap: 'per-minute', refused: 7 });
   ev('dmarc.report_sent', { domain: 'bank.example', day: '2026-01-01', messages: 3 });
   ev('dmarc.report_unverified', { domain: 'bank.example' });
+  ev('mtasts.fetched', { mode: 'enforce', domain: 'dest.example', changed: true });
+  ev('mtasts.fetch_failed', { failure: 'tls', domain: 'dest.example', reason: 'mta-sts.dest.example: CERT_HAS_EXPIRED' });
+  ev('mtasts.fetch_failed', { failure: 'mta-sts.dest.example' });
+  ev('mtasts.policy', { answer: 'dane', domain: 'dest.example' });
   fleetGauges(f, new Map([['UMX2', 0]]), 30_000);
   f.queue.set({ queue: 'deferred' }, 2);
   f.oldestDeferred.set({}, 60);
@@ -56,9 +62,15 @@ test('no label carries an address or free text: unknown values become "other"', 
   assert.match(text, /^mta_submission_refused_messages_total\{reason="not-owned",field="from"\} 1$/m);
   assert.match(text, /^mta_submission_refused_messages_total\{reason="other",field="none"\} 1$/m);
   assert.match(text, /^mta_submission_deferred_messages_total\{reason="check-unavailable"\} 1$/m);
-  assert.doesNotMatch(text, /alice|other\.test|bank\.example/);
+  assert.doesNotMatch(text, /alice|other\.test|bank\.example|dest\.example/);
   assert.match(text, /^mta_dmarc_reports_total\{outcome="sent"\} 1$/m);
   assert.match(text, /^mta_dmarc_reports_total\{outcome="unverified"\} 1$/m);
+  assert.match(text, /^mta_mtasts_policy_fetches_total\{result="enforce"\} 1$/m);
+  assert.match(text, /^mta_mtasts_policy_fetches_total\{result="tls"\} 1$/m);
+  assert.match(text, /^mta_mtasts_policy_fetches_total\{result="other"\} 1$/m);
+  assert.match(text, /^mta_postfix_outbound_tls_connections_total\{trust="verified"\} 1$/m);
+  assert.match(text, /^mta_postfix_tls_policy_deferrals_total\{reason="not-offered"\} 1$/m);
+  assert.match(text, /^mta_mtasts_policy_changes_total\{answer="dane"\} 1$/m);
   assert.match(text, /^mta_spamd_failed_messages_total\{kind="ham"\} 2$/m);
   assert.match(text, /^mta_fleet_peers 1$/m);
   assert.match(text, /^mta_fleet_last_sync_age_seconds 30$/m);

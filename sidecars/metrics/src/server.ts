@@ -1,6 +1,6 @@
 import type { Server } from 'node:net';
+import { serveHttp } from '@mta/shared';
 import type { Readiness } from './health.ts';
-import { serveHttp } from './http.ts';
 import { CONTENT_TYPE, OPENMETRICS_TYPE } from './registry.ts';
 
 export interface ServerOptions {

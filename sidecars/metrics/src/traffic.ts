@@ -21,6 +21,13 @@ export function countLogEvent(f: Families, e: MailLogEvent): void {
       return;
     case 'delivery':
       if (!e.internal) f.deliveries.inc({ status: e.status });
+      if (e.tlsPolicy) f.tlsPolicyDeferrals.inc({ reason: e.tlsPolicy });
+      return;
+    case 'sts-mx-refused':
+      f.tlsPolicyDeferrals.inc({ reason: 'mx-pattern' });
+      return;
+    case 'tls-connection':
+      f.outboundTls.inc({ trust: e.trust });
       return;
     case 'reject':
       f.rejects.inc({ reason: e.reason, code_class: e.code >= 500 ? '5xx' : '4xx' });

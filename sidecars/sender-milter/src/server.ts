@@ -1,5 +1,5 @@
-import { chmod, lstat, unlink } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
+import { listenUnix } from '@mta/shared';
 import { MilterSession, type SessionOptions } from './milter/session.ts';
 import { MilterProtocolError, PacketReader } from './milter/wire.ts';
 
@@ -17,19 +17,10 @@ export interface MilterServerOptions {
 // The milter's unix socket: one MilterSession per MTA connection. A connection that breaks the protocol is closed;
 // postfix then defers its message (milter_default_action = tempfail).
 export async function startMilterServer(opts: MilterServerOptions): Promise<Server> {
-  await removeStaleSocket(opts.socket);
   const server = createServer((sock) => serve(sock, opts));
   server.maxConnections = opts.maxConnections ?? 256;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.socket, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
   // The directory (the milter's own, group postfix, 0750) decides who may connect.
-  await chmod(opts.socket, 0o666);
-  return server;
+  return listenUnix(server, opts.socket);
 }
 
 function serve(sock: Socket, opts: MilterServerOptions): void {
@@ -59,12 +50,4 @@ function serve(sock: Socket, opts: MilterServerOptions): void {
         }
       });
   });
-}
-
-// A socket left by an earlier run is removed; anything else at that path is an error, never deleted.
-async function removeStaleSocket(path: string): Promise<void> {
-  const st = await lstat(path).catch(() => undefined);
-  if (!st) return;
-  if (!st.isSocket()) throw new Error(`${path} exists and is not a socket`);
-  await unlink(path);
 }

@@ -5,6 +5,7 @@ import { agePostfixConf } from '@mta/seed/apply/age';
 import type { Renderer } from '@mta/seed/plan';
 import { runSeed, type SeedResult } from '@mta/seed/run';
 import { createLogger, type Logger, type MtaPaths, mtaPaths, type RawEnv, type Variant } from '@mta/shared';
+import { type MtaStsSource, startMtaStsSource } from './mta-sts.ts';
 import { freePort } from './net.ts';
 import type { TestNetns } from './netns.ts';
 import { type Postfix, startPostfix } from './postfix.ts';
@@ -80,6 +81,8 @@ export interface SeededPostfixOptions {
   waitPort?: number;
   // Log to <root>/run/mta/log/postfix/current, where the guard and metrics sidecars read it in the image.
   logDir?: boolean;
+  // The test runs the MTA-STS policy source itself (its own DNS records and policy server).
+  ownMtaSts?: boolean;
 }
 
 export async function seededPostfix(opts: SeededPostfixOptions): Promise<SeededPostfix> {
@@ -90,6 +93,12 @@ export async function seededPostfix(opts: SeededPostfixOptions): Promise<SeededP
   const variant = opts.variant ?? 'base';
   const ports: Record<string, number> = {};
   let milter: SenderMilter | undefined;
+  let sts: MtaStsSource | undefined;
+  // Outbound MTA-STS, wherever the seed wired it: postfix defers every outbound delivery while nobody answers.
+  const syncSts = async () => {
+    await sts?.stop();
+    sts = opts.ownMtaSts ? undefined : await startMtaStsSource(paths);
+  };
   const syncMilter = async () => {
     const wanted = existsSync(paths.senderMilterConf);
     if (wanted && !milter) milter = await startSenderMilter(root);
@@ -106,6 +115,7 @@ export async function seededPostfix(opts: SeededPostfixOptions): Promise<SeededP
     await adaptPorts(paths.postfixConf, ports, () => freePort());
     await agePostfixConf(paths.postfixConf, 60_000);
     await syncMilter();
+    await syncSts();
     return r;
   };
   try {
@@ -132,11 +142,13 @@ export async function seededPostfix(opts: SeededPostfixOptions): Promise<SeededP
       stop: async () => {
         await postfix.stop();
         await milter?.stop();
+        await sts?.stop();
         await cleanup();
       },
     };
   } catch (e) {
     await milter?.stop();
+    await sts?.stop();
     await cleanup();
     throw e;
   }

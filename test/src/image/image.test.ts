@@ -228,8 +228,8 @@ for (const variant of VARIANTS) {
 
     it('supervises one runit service per daemon, only for configured features', async () => {
       const expected: Record<Variant, string[]> = {
-        mini: ['guard', 'postfix'],
-        base: ['dovecot', 'guard', 'postfix', 'sender-milter'],
+        mini: ['guard', 'mta-sts', 'postfix'],
+        base: ['dovecot', 'guard', 'mta-sts', 'postfix', 'sender-milter'],
         full: [
           'acme-watch',
           'amavis',
@@ -239,6 +239,7 @@ for (const variant of VARIANTS) {
           'freshclam',
           'guard',
           'metrics',
+          'mta-sts',
           'opendkim',
           'opendmarc',
           'postfix',
@@ -292,7 +293,7 @@ for (const variant of VARIANTS) {
         const rss = sidecarRss(c);
         assert.deepEqual(
           Object.keys(rss).sort(),
-          ['acme-watch', 'dkim-keys', 'guard', 'metrics', 'sender-milter', 'spamd-learn'],
+          ['acme-watch', 'dkim-keys', 'guard', 'metrics', 'mta-sts', 'sender-milter', 'spamd-learn'],
           'the bundled sidecars run',
         );
         // A guard against losing the bundle's lazy loading (the unbundled tree idles at ~70 MB); figures: npm run bench startup.

@@ -14,7 +14,7 @@ for (const [name, ip] of Object.entries(JSON.parse(json) as Record<string, strin
   a[name.toLowerCase()] = [ip];
   a[`${name.toLowerCase()}.example.com`] = [ip];
 }
-const records = { a, txt: {} };
+const records = { a, txt: {}, mx: {}, tlsa: {}, ad: [], ttl: 60 };
 const sock = createSocket('udp4');
 sock.on('message', (msg, rinfo) => {
   try {

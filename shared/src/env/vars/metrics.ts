@@ -3,7 +3,7 @@ import { ALL, defineVar } from '../spec.ts';
 import { duration } from './defence.ts';
 
 // host:port with a port; IPv6 in brackets.
-const listen = check((raw) => {
+export const listen = check((raw) => {
   const hp = parseHostPort(raw);
   if (!hp?.port) return invalid(`${q(raw)} is not host:port (e.g. 127.0.0.1:9154 or 0.0.0.0:9154)`);
   return { host: hp.host.replace(/^\[|\]$/g, ''), port: hp.port };

@@ -3,6 +3,7 @@ import { renderPostfixCore } from './core.ts';
 import { renderDhParams } from './dhparam.ts';
 import { renderDomains } from './domains.ts';
 import { renderLogging } from './logging.ts';
+import { renderMtaSts, renderTlsOverrides } from './mta-sts.ts';
 import { renderRegexAlias } from './regex-alias.ts';
 import { renderRelay } from './relay.ts';
 import { renderReleaseDefaults } from './release-defaults.ts';
@@ -22,10 +23,12 @@ export const postfixRenderers: Renderer[] = [
   renderRegexAlias,
   renderTransport,
   renderSizeLimit,
+  renderTlsOverrides,
   renderRelay,
   renderSenderLogins,
   renderSenderMilter,
   renderSrs,
+  renderMtaSts,
   renderTlsProtocols,
   renderTlsInbound,
   renderDhParams,

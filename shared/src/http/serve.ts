@@ -1,13 +1,13 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { listenLean } from './listen.ts';
 
-export interface Request {
+export interface HttpRequest {
   method: string;
   path: string;
   headers: Record<string, string>;
 }
 
-export interface Response {
+export interface HttpResponse {
   status: number;
   type: string;
   body: string;
@@ -22,8 +22,8 @@ const SENDER_REASONS: Record<number, string> = {
   503: 'Service Unavailable',
 };
 const MAX_HEAD = 8192;
-// Prometheus needs one or two connections; more are refused at once, so a client opening many cannot make the
-// sidecar hold sockets (or scrapes) for all of them.
+// Prometheus needs one or two connections (a policy endpoint behind a proxy a few more); more are refused at once,
+// so a client opening many cannot make the sidecar hold sockets (or requests) for all of them.
 const MAX_CONNECTIONS = 16;
 // From accept: the whole request head within HEAD_MS (not per packet: a byte every few seconds does not keep a
 // connection), and nothing, answered or not, stays open past LIFETIME_MS.
@@ -31,7 +31,7 @@ const HEAD_MS = 5000;
 const LIFETIME_MS = 60_000;
 
 // The request line and headers of one HTTP/1.x request head ("GET /metrics HTTP/1.1\r\nAccept: …\r\n\r\n").
-function parseHead(head: string): Request | undefined {
+function parseHead(head: string): HttpRequest | undefined {
   const [line = '', ...rest] = head.split('\r\n');
   const m = /^([A-Z]{1,10}) (\/[^\s]*) HTTP\/1\.[01]$/.exec(line);
   if (!m) return undefined;
@@ -43,10 +43,15 @@ function parseHead(head: string): Request | undefined {
   return { method: m[1] as string, path: (m[2] as string).split('?')[0] as string, headers };
 }
 
-// A minimal HTTP/1.1 server for three GET endpoints: one request per connection (Connection: close), no request
-// body read, heads over 8 KB or slower than 5 s refused, at most MAX_CONNECTIONS at once. node:http would cost this
-// sidecar ~5 MB of its 50.
-export function serveHttp(host: string, port: number, handle: (r: Request) => Promise<Response>): Promise<Server> {
+// A minimal HTTP/1.1 server for a few GET endpoints (metrics, the MTA-STS policy): one request per connection
+// (Connection: close), no request body read, heads over 8 KB or slower than 5 s refused, at most maxConnections at
+// once. node:http would cost the metrics sidecar ~5 MB of its 50.
+export function serveHttp(
+  host: string,
+  port: number,
+  handle: (r: HttpRequest) => Promise<HttpResponse>,
+  maxConnections = MAX_CONNECTIONS,
+): Promise<Server> {
   const server = createServer((socket: Socket) => {
     let head = '';
     let done = false;
@@ -57,7 +62,7 @@ export function serveHttp(host: string, port: number, handle: (r: Request) => Pr
       clearTimeout(lifeTimer);
     });
     socket.on('error', () => socket.destroy());
-    const reply = (req: Request | undefined, r: Response) => {
+    const reply = (req: HttpRequest | undefined, r: HttpResponse) => {
       done = true;
       clearTimeout(headTimer);
       const body = req?.method === 'HEAD' ? '' : r.body;
@@ -84,6 +89,6 @@ export function serveHttp(host: string, port: number, handle: (r: Request) => Pr
       );
     });
   });
-  server.maxConnections = MAX_CONNECTIONS;
+  server.maxConnections = maxConnections;
   return listenLean(server, host, port);
 }

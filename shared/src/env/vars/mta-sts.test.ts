@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { formatIssue, parseEnv } from '../parse.ts';
+
+const parse = (env: Record<string, string>) => parseEnv({ HOSTNAME: 'mx.example.com', ...env });
+const errorsOf = (env: Record<string, string>) => {
+  const r = parse(env);
+  return r.ok ? [] : r.errors.map(formatIssue);
+};
+
+test('outbound MTA-STS is on by default; publishing is off, with safe values for when it is turned on', () => {
+  const r = parse({});
+  assert.ok(r.ok);
+  assert.equal(r.config.MTA_STS, true);
+  assert.equal(r.config.MTA_STS_PUBLISH, 'off');
+  assert.equal(r.config.MTA_STS_MX, undefined);
+  assert.equal(r.config.MTA_STS_MAX_AGE, 604800);
+  assert.deepEqual(r.config.MTA_STS_LISTEN, { host: '0.0.0.0', port: 8461 });
+});
+
+test('publishing needs MAIL_DOMAIN; MX names are host names or *.domain; max_age within RFC 8461 bounds', () => {
+  assert.deepEqual(errorsOf({ MTA_STS_PUBLISH: 'testing', MAIL_DOMAIN: 'a.test', MTA_STS_MX: 'mx1.a.test, *.mx.a.test' }), []);
+  assert.match(errorsOf({ MTA_STS_PUBLISH: 'enforce', HOSTNAME: 'mx' }).join('\n'), /needs MAIL_DOMAIN/);
+  assert.match(errorsOf({ MTA_STS_PUBLISH: 'strict' }).join('\n'), /MTA_STS_PUBLISH/);
+  assert.match(errorsOf({ MTA_STS_MX: 'mx1.a.test a.*.test' }).join('\n'), /a\.\*\.test/);
+  assert.match(errorsOf({ MTA_STS_MAX_AGE: '60' }).join('\n'), /from 86400 to 31557600/);
+  assert.match(errorsOf({ MTA_STS_LISTEN: '8461' }).join('\n'), /host:port/);
+});

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { plannedFile, testContext } from '../testing.ts';
+import { renderMtaSts, renderTlsOverrides } from './mta-sts.ts';
+
+const SOCKETMAP = 'socketmap:unix:/r/run/mta/mta-sts/policy.sock:mta-sts';
+const STS_PARAMS = new Set(['smtp_tls_enforce_sts_mx_patterns']);
+
+test('by default postfix asks the mta-sts service, verifies with the system CAs, and checks MX patterns where it can', () => {
+  const p = renderMtaSts(testContext({ MAIL_DOMAIN: 'a.test' }, { postfixParams: STS_PARAMS }));
+  assert.deepEqual(p.postconfLists, { smtp_tls_policy_maps: [SOCKETMAP] });
+  assert.deepEqual(p.postconf, { smtp_tls_CAfile: '/etc/ssl/certs/ca-certificates.crt', smtp_tls_enforce_sts_mx_patterns: 'yes' });
+  assert.deepEqual(JSON.parse(String(plannedFile(p, '/r/etc/postfix/mta-sts.json')?.content)), {
+    socket: '/r/run/mta/mta-sts/policy.sock',
+    map: 'mta-sts',
+  });
+  // A postfix without the parameter (before 3.10.5) is not given it.
+  assert.equal(renderMtaSts(testContext({ MAIL_DOMAIN: 'a.test' })).postconf?.smtp_tls_enforce_sts_mx_patterns, undefined);
+});
+
+test('relayed mail is not subject to MTA-STS; MTA_STS=no wires nothing; publishing alone runs the service without the map', () => {
+  for (const env of [{ SMTP_RELAY_HOSTAUTH: '[smtp.provider.test]:587' }, { RELAYHOST: '[smtp.provider.test]' }, { MTA_STS: 'no' }]) {
+    const p = renderMtaSts(testContext({ MAIL_DOMAIN: 'a.test', ...env }));
+    assert.equal(p.postconfLists, undefined, JSON.stringify(env));
+    assert.deepEqual(p.remove, ['/r/etc/postfix/mta-sts.json']);
+  }
+  const p = renderMtaSts(testContext({ MAIL_DOMAIN: 'a.test', MTA_STS: 'no', MTA_STS_PUBLISH: 'testing' }));
+  assert.equal(p.postconfLists, undefined);
+  assert.deepEqual(JSON.parse(String(plannedFile(p, '/r/etc/postfix/mta-sts.json')?.content)), {});
+});
+
+test("the operator's override table comes first in smtp_tls_policy_maps and is created once, never rewritten", () => {
+  const p = renderTlsOverrides(testContext({ MAIL_DOMAIN: 'a.test' }));
+  assert.deepEqual(p.postconfLists, { smtp_tls_policy_maps: ['texthash:/r/etc/postfix/mta-tls-policy'] });
+  const f = plannedFile(p, '/r/etc/postfix/mta-tls-policy');
+  assert.equal(f?.ifMissing, true);
+  assert.match(String(f?.content), /^# /);
+});

@@ -1,0 +1,240 @@
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { type Outbound, startOutbound } from '@mta/mta-sts';
+import { postfixRenderers } from '@mta/seed/postfix/index';
+import { parseMailLog, readDaemonFact, versionAtLeast } from '@mta/shared';
+import { type DnsServer, startDns } from '../harness/dns.ts';
+import {
+  createNetns,
+  type Daemon,
+  eventually,
+  memoryLogger,
+  type SeededPostfix,
+  seededPostfix,
+  startNsDns,
+  type TestNetns,
+  tsxArgs,
+} from '../harness/index.ts';
+import { type PolicyServer, policyText, startPolicyServer } from './policy-server.ts';
+
+// Outbound MTA-STS end to end: postfix (the seed's configuration) looks up MX records on the test DNS server of a
+// private namespace and delivers to MX hosts there; it asks the mta-sts policy source over its socketmap, which reads
+// the _mta-sts records from the test DNS server and fetches policies from a local HTTPS server with a test CA.
+const GOOD_IP = '127.0.0.21';
+const WRONG_IP = '127.0.0.22';
+const PLAIN_IP = '127.0.0.23';
+
+let ns: TestNetns;
+let nsDns: Daemon;
+let dns: DnsServer;
+let srv: PolicyServer;
+let mta: SeededPostfix;
+let outbound: Outbound;
+const sinks: Record<string, Daemon> = {};
+const log: string[] = [];
+let postfixVersion: string | undefined;
+
+const policies: Record<string, { mode: string; mx: string[]; maxAge?: number }> = {
+  'good.test': { mode: 'enforce', mx: ['mx.good.test'] },
+  'wrong.test': { mode: 'enforce', mx: ['mx.wrong.test'] },
+  'plain.test': { mode: 'enforce', mx: ['mx.plain.test'] },
+  'testing.test': { mode: 'testing', mx: ['mx.testing.test'] },
+  // The MX record names a host outside the policy's patterns (whose certificate still names an allowed one).
+  'mxpat.test': { mode: 'enforce', mx: ['mx.mxpat.test'] },
+  // Its policy lives 2 s; its MX offers no STARTTLS.
+  'short.test': { mode: 'enforce', mx: ['mx.short.test'], maxAge: 2 },
+};
+
+async function sink(name: string, host: string, cert?: { keyPem: string; chainPem: string }): Promise<Daemon> {
+  const script = new URL('./mx-sink.ts', import.meta.url).pathname;
+  const o = JSON.stringify({ host, port: 25, key: cert?.keyPem, cert: cert?.chainPem });
+  const d = ns.start(process.execPath, tsxArgs(script, o));
+  await eventually(() => d.output().includes('ready') || d.proc.exitCode !== null, 20_000, `${name} sink`);
+  if (!d.output().includes('ready')) throw new Error(`${name} sink: ${d.output()}`);
+  return d;
+}
+
+before(async () => {
+  ns = createNetns(`mta-sts-${process.pid}`, [GOOD_IP, WRONG_IP, PLAIN_IP]);
+  nsDns = await startNsDns(ns, {
+    mx: {
+      'good.test': ['mx.good.test'],
+      'wrong.test': ['mx.wrong.test'],
+      'plain.test': ['mx.plain.test'],
+      'testing.test': ['mx.testing.test'],
+      'mxpat.test': ['evil.mxpat.test'],
+      'short.test': ['mx.short.test'],
+    },
+    a: {
+      'mx.good.test': [GOOD_IP],
+      'mx.wrong.test': [WRONG_IP],
+      'mx.plain.test': [PLAIN_IP],
+      'mx.testing.test': [PLAIN_IP],
+      'evil.mxpat.test': [GOOD_IP],
+      'mx.short.test': [PLAIN_IP],
+    },
+  });
+  srv = await startPolicyServer(Object.keys(policies).map((d) => `mta-sts.${d}`));
+  // A 1 s TTL: the policy source asks DNS again a second later (a changed id is seen at once).
+  dns = await startDns({ ttl: 1, txt: Object.fromEntries(Object.keys(policies).map((d) => [`_mta-sts.${d}`, ['v=STSv1; id=1']])) });
+  for (const [d, p] of Object.entries(policies)) srv.served.set(d, { body: policyText(p.mode, p.mx, p.maxAge ?? 86400) });
+  sinks.good = await sink('good', GOOD_IP, srv.issue(['mx.good.test', 'mx.mxpat.test']));
+  sinks.wrong = await sink('wrong', WRONG_IP, srv.issue(['mx.other.test']));
+  sinks.plain = await sink('plain', PLAIN_IP);
+  // SYSLOG_LEVEL 7: postfix logs each TLS session (what mta_postfix_outbound_tls_connections counts).
+  mta = await seededPostfix({
+    env: { MAIL_DOMAIN: 'example.com', SYSLOG_LEVEL: '7' },
+    variant: 'mini',
+    renderers: postfixRenderers,
+    ns,
+    ownMtaSts: true,
+  });
+  const caFile = join(mta.root, 'test-ca.pem');
+  writeFileSync(caFile, srv.ca.certPem);
+  // The test CA instead of the system's, and retries that come fast.
+  mta.postfix.postconf('-e', `smtp_tls_CAfile=${caFile}`, 'queue_run_delay=2s', 'minimal_backoff_time=2s', 'maximal_backoff_time=4s');
+  // As the run script makes it (postfix must reach the socket).
+  mkdirSync(mta.paths.mtaStsRun, { recursive: true });
+  for (const d of [mta.paths.run, mta.paths.mtaStsRun]) chmodSync(d, 0o755);
+  postfixVersion = (await readDaemonFact('/')).postfix;
+  outbound = await startOutbound({
+    socket: join(mta.paths.mtaStsRun, 'policy.sock'),
+    map: 'mta-sts',
+    cacheDir: mta.paths.mtaStsCache,
+    dns: { host: '127.0.0.1', port: dns.port },
+    daneCheck: false,
+    postfixVersion,
+    node: 'mx1',
+    log: memoryLogger(log),
+    fetch: { ca: [srv.ca.certPem], port: srv.port, lookup: srv.lookup },
+    minRecheckMs: 0,
+  });
+  ns.run('postfix', ['-c', mta.paths.postfixConf, 'reload']);
+});
+
+after(async () => {
+  await outbound?.close();
+  await mta?.stop();
+  for (const s of Object.values(sinks)) await s.stop();
+  await nsDns?.stop();
+  await dns?.stop();
+  await srv?.stop();
+  ns?.remove();
+});
+
+const send = (to: string) => {
+  const r = ns.run('swaks', [
+    '--hide-informational',
+    '--timeout',
+    '15',
+    '--server',
+    '127.0.0.1',
+    '--port',
+    String(mta.port),
+    '--from',
+    'app@example.com',
+    '--to',
+    to,
+  ]);
+  assert.match(`${r.stdout}${r.stderr}`, /<- {2}250 2\.0\.0 Ok: queued as/, `${r.stdout}${r.stderr}`);
+};
+const received = (s: string, to: string) =>
+  sinks[s]
+    ?.output()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { to: string[]; tls: boolean })
+    .find((m) => m.to.includes(to));
+const deferred = (to: string, reason: RegExp) =>
+  eventually(
+    () =>
+      mta.postfix
+        .output()
+        .split('\n')
+        .find((l) => l.includes(`to=<${to}>`) && l.includes('status=deferred') && reason.test(l)),
+    30_000,
+    `${to} deferred`,
+  );
+
+test('the seed wires the overrides, then the MTA-STS socketmap, into smtp_tls_policy_maps', () => {
+  const maps = mta.postfix
+    .postconf('-h', 'smtp_tls_policy_maps')
+    .trim()
+    .split(/[\s,]+/);
+  assert.deepEqual(maps, [
+    `texthash:${mta.paths.tlsPolicyOverrides}`,
+    `socketmap:unix:${join(mta.paths.mtaStsRun, 'policy.sock')}:mta-sts`,
+  ]);
+});
+
+test('enforce with a certificate that verifies and names the MX: delivered over TLS', async () => {
+  send('user@good.test');
+  const m = await eventually(() => received('good', 'user@good.test'), 30_000, 'delivered to the good MX');
+  assert.equal(m.tls, true);
+  assert.match(log.join(''), /"event":"mtasts\.fetched","domain":"good\.test","mode":"enforce"/);
+});
+
+test('enforce with a certificate for another name: deferred, never sent', async () => {
+  send('user@wrong.test');
+  await deferred('user@wrong.test', /certificate|verif/i);
+  assert.equal(received('wrong', 'user@wrong.test'), undefined);
+});
+
+test('enforce with an MX that offers no STARTTLS: deferred, never sent in the clear', async () => {
+  send('user@plain.test');
+  await deferred('user@plain.test', /TLS is required, but was not offered/);
+  assert.equal(received('plain', 'user@plain.test'), undefined);
+});
+
+test('testing: delivered as usual (here without TLS), and logged', async () => {
+  send('user@testing.test');
+  const m = await eventually(() => received('plain', 'user@testing.test'), 30_000, 'delivered under a testing policy');
+  assert.equal(m.tls, false);
+  assert.match(log.join(''), /"event":"mtasts\.policy","domain":"testing\.test","answer":"testing"/);
+});
+
+test('postfix ≥ 3.10.5 refuses an MX host outside the policy patterns even when its certificate matches', async (t) => {
+  if (!versionAtLeast(postfixVersion, '3.10.5'))
+    return t.skip(`postfix ${postfixVersion} does not check MTA-STS MX patterns (3.10.5 and later do)`);
+  send('user@mxpat.test');
+  await deferred('user@mxpat.test', /./);
+  assert.match(mta.postfix.output(), /does not match STS MX pattern/);
+  assert.equal(received('good', 'user@mxpat.test'), undefined);
+});
+
+test("the log parser reads postfix's own lines: deferrals by class, skipped MX hosts, verified TLS connections", (t) => {
+  const events = mta.postfix
+    .output()
+    .split('\n')
+    .map((l) => parseMailLog(l, 'postfix'))
+    .filter((e) => e !== undefined);
+  const deferrals = new Set(events.flatMap((e) => (e.kind === 'delivery' && e.tlsPolicy ? [e.tlsPolicy] : [])));
+  assert.deepEqual([...deferrals].sort(), ['certificate', 'not-offered']);
+  assert.ok(
+    events.some((e) => e.kind === 'tls-connection' && e.trust === 'verified'),
+    'the enforce delivery was verified',
+  );
+  if (!versionAtLeast(postfixVersion, '3.10.5')) return t.skip('no MX pattern check before postfix 3.10.5');
+  assert.ok(events.some((e) => e.kind === 'sts-mx-refused'));
+});
+
+test('a changed policy id refetches: a new policy that no longer names the MX defers the next message', async () => {
+  srv.served.set('good.test', { body: policyText('enforce', ['mx2.good.test'], 86400) });
+  dns.records.txt['_mta-sts.good.test'] = ['v=STSv1; id=2'];
+  await new Promise((r) => setTimeout(r, 1200));
+  send('again@good.test');
+  // The certificate names mx.good.test only (and, from 3.10.5 on, the MX name is outside the new pattern too).
+  await deferred('again@good.test', /./);
+  assert.equal(srv.hits.get('good.test'), 2);
+  assert.equal(received('good', 'again@good.test'), undefined);
+});
+
+test('a short max_age expires: once the policy server is gone and 2 s passed, the mail leaves as before (in the clear)', async () => {
+  send('user@short.test');
+  await deferred('user@short.test', /TLS is required, but was not offered/);
+  srv.served.delete('short.test');
+  const m = await eventually(() => received('plain', 'user@short.test'), 30_000, 'delivered once the policy expired');
+  assert.equal(m.tls, false);
+});
