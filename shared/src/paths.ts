@@ -85,6 +85,12 @@ export function mtaPaths(root: string) {
     // root's, outside the directory opendkim owns.
     opendkimResolver: p('run/mta/opendkim-resolver.conf'),
     opendmarcRun: p('run/mta/opendmarc'),
+    // DANE (SMTP_DANE, direct delivery): the validating resolver's configuration is the seed's (the unbound service
+    // runs when it exists); its forwarders are written from resolv.conf at every start (image/lib/resolver-setup),
+    // and the root trust anchor it keeps current (RFC 5011) lives on /srv, owned by unbound.
+    unboundConf: p('etc/postfix/mta-unbound.conf'),
+    unboundForward: p('run/mta/unbound-forward.conf'),
+    unboundState: p('srv/var/lib/unbound'),
     serviceDir: p('etc/service'),
   } as const;
 }

@@ -9,5 +9,7 @@ export * from './uses.ts';
 export { parseDuration } from './vars/defence.ts';
 export { DMARC_POLICIES, type DmarcPolicy, filterBeforeQueue } from './vars/dmarc.ts';
 export type { Destiny, RazorRegistration } from './vars/filter-dkim.ts';
+export type { SenderRelay, TlsPolicyEntry } from './vars/outbound.ts';
+export type { SmtpTlsLevel } from './vars/relay-tls.ts';
 export { nodeOf } from './vars/runtime.ts';
 export type { SaslClient } from './vars/sasl-ldap-mysql.ts';

@@ -6,6 +6,7 @@ import { filterDkimVars } from './vars/filter-dkim.ts';
 import { fleetVars } from './vars/fleet.ts';
 import { mailVars } from './vars/mail.ts';
 import { metricsVars } from './vars/metrics.ts';
+import { outboundVars } from './vars/outbound.ts';
 import { relayTlsVars } from './vars/relay-tls.ts';
 import { runtimeVars } from './vars/runtime.ts';
 import { saslLdapMysqlVars } from './vars/sasl-ldap-mysql.ts';
@@ -16,6 +17,7 @@ export const VARS = {
   ...mailVars,
   ...srsVars,
   ...relayTlsVars,
+  ...outboundVars,
   ...saslLdapMysqlVars,
   ...filterDkimVars,
   ...dmarcVars,

@@ -22,6 +22,12 @@ type DeliveryStatus = 'sent' | 'bounced' | 'deferred' | 'expired';
 export type DmarcResult = 'pass' | 'fail' | 'none' | 'temperror' | 'permerror' | 'other';
 export type DmarcPolicySeen = 'none' | 'quarantine' | 'reject' | 'other';
 
+// The outcome of one outgoing TLS session or its refusal, as postfix's SMTP client logs it (logs/outbound-tls.ts):
+// verified (DANE or verify level), trusted (a CA-signed chain, name not checked), untrusted or anonymous
+// (opportunistic), not-verified (a TLSA record or required verification did not match: deferred), tlsa-error
+// (the TLSA lookup failed or was bogus: deferred).
+export type OutboundTlsClass = 'verified' | 'trusted' | 'untrusted' | 'anonymous' | 'not-verified' | 'tlsa-error';
+
 export type AmavisVerdict = 'clean' | 'spam' | 'virus' | 'banned' | 'bad-header' | 'unchecked' | 'other';
 
 export type MailLogEvent =
@@ -44,9 +50,12 @@ export type MailLogEvent =
   | { kind: 'received'; service: string; queueId: string; ip?: string }
   // An SMTP session ended: how many recipients it offered and how many were accepted.
   | { kind: 'disconnect'; service: string; ip: string; rcptAccepted: number; rcptTotal: number }
-  // One recipient's delivery attempt; `internal` is the hop to the content filter.
-  | { kind: 'delivery'; queueId: string; status: DeliveryStatus; internal: boolean }
+  // One recipient's delivery attempt; `internal` is the hop to the content filter; `tls` when postfix deferred it for
+  // a TLS reason (a TLSA record that did not match, a failed TLSA lookup).
+  | { kind: 'delivery'; queueId: string; status: DeliveryStatus; internal: boolean; tls?: OutboundTlsClass }
   // amavis's verdict on one message, with the time it took.
   | { kind: 'verdict'; verdict: AmavisVerdict; blocked: boolean; ms?: number }
+  // postfix's SMTP client and the TLS of one delivery attempt: never the peer's name (a destination's domain).
+  | { kind: 'outbound-tls'; tls: OutboundTlsClass }
   // A virus scanner (or all of them) failed on a message.
   | { kind: 'scanner-error'; all: boolean };

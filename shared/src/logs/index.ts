@@ -5,5 +5,6 @@ export * from './events.ts';
 export * from './follow.ts';
 export * from './line.ts';
 export * from './mail-log.ts';
+export * from './outbound-tls.ts';
 export * from './postfix.ts';
 export * from './sidecar-log.ts';

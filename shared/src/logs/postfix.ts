@@ -2,6 +2,7 @@ import { normalizeIp } from '../ip.ts';
 import { parseDmarc } from './dmarc.ts';
 import type { MailLogEvent, PostscreenTest, RejectClass } from './events.ts';
 import type { LogLine } from './line.ts';
+import { outboundTlsClass } from './outbound-tls.ts';
 
 // Every pattern here is anchored on postfix's own wording, and the client address is captured where postfix writes
 // it, before any text a client chose (HELO, addresses, command lines, which postfix prints only after it). Where
@@ -158,10 +159,14 @@ function parse(line: LogLine): MailLogEvent | undefined {
     const m = PICKUP.exec(text);
     return m ? { kind: 'received', service: 'pickup', queueId: m[1] as string } : undefined;
   }
+  const tls = program === 'smtp' && !INTERNAL.has(service) ? outboundTlsClass(text) : undefined;
   const d = DELIVERY.exec(text);
   if (d) {
     const status = d[2] as 'sent' | 'bounced' | 'deferred' | 'expired';
-    return { kind: 'delivery', queueId: d[1] as string, status, internal: INTERNAL.has(service) };
+    const delivery = { kind: 'delivery', queueId: d[1] as string, status, internal: INTERNAL.has(service) } as const;
+    // A deferral for TLS reasons (DANE) carries its class; the line is one delivery all the same.
+    return tls ? { ...delivery, tls } : delivery;
   }
+  if (tls) return { kind: 'outbound-tls', tls };
   return undefined;
 }

@@ -7,6 +7,7 @@ import { guardProtection } from './mynetworks.ts';
 import { GuardService } from './service.ts';
 import { BanStore } from './store.ts';
 import { BanTables, retireLegacyMaps } from './tables/index.ts';
+import { publishOutboundTls } from './tls-events.ts';
 
 // Everything is read again this often, in case the directory watcher missed a change (it cannot say so).
 const RECONCILE_MS = 3_600_000;
@@ -66,8 +67,13 @@ await runSidecar({
       logDir: paths.logDir,
       daemons: dovecot ? ['postfix', 'dovecot'] : ['postfix'],
       signal: life.signal,
-      // DMARC verdicts only go on the bus: they name no client to ban.
-      onEvent: (e) => (e.kind === 'dmarc' ? publishDmarc(bus, e) : void guard.onEvent(e).catch(failed)),
+      // DMARC verdicts and outgoing TLS classes only go on the bus: they name no client to ban.
+      onEvent: (e) => {
+        if (e.kind === 'dmarc') return publishDmarc(bus, e);
+        if (e.kind === 'outbound-tls') return publishOutboundTls(bus, e);
+        if (e.kind === 'delivery') publishOutboundTls(bus, e);
+        void guard.onEvent(e).catch(failed);
+      },
       onError: (err) => log.warn({ event: 'guard.follow', err: err.message }, 'reading the daemon logs failed; retrying'),
     });
     const prune = setInterval(() => guard.prune(), 60_000);

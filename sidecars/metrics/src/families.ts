@@ -71,6 +71,13 @@ export const SPECS = {
     labels: ['result', 'policy', 'refused'],
     source: 'postfix log',
   },
+  outboundTls: {
+    name: 'mta_outbound_tls_sessions',
+    kind: 'counter',
+    help: 'Outgoing SMTP sessions by TLS class: verified (DANE or verify), trusted, untrusted or anonymous (opportunistic), and deliveries deferred because a TLSA record did not match (not-verified) or its lookup failed (tlsa-error); never a destination.',
+    labels: ['tls'],
+    source: 'postfix log',
+  },
   scannerErrors: {
     name: 'mta_amavis_scanner_errors',
     kind: 'counter',

@@ -21,6 +21,10 @@ export function countLogEvent(f: Families, e: MailLogEvent): void {
       return;
     case 'delivery':
       if (!e.internal) f.deliveries.inc({ status: e.status });
+      if (e.tls) f.outboundTls.inc({ tls: e.tls });
+      return;
+    case 'outbound-tls':
+      f.outboundTls.inc({ tls: e.tls });
       return;
     case 'reject':
       f.rejects.inc({ reason: e.reason, code_class: e.code >= 500 ? '5xx' : '4xx' });

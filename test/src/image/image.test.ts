@@ -228,8 +228,9 @@ for (const variant of VARIANTS) {
 
     it('supervises one runit service per daemon, only for configured features', async () => {
       const expected: Record<Variant, string[]> = {
-        mini: ['guard', 'postfix'],
-        base: ['dovecot', 'guard', 'postfix', 'sender-milter'],
+        // unbound: DANE's resolver, for direct delivery (full sends through SMTP_RELAY_HOSTAUTH).
+        mini: ['guard', 'postfix', 'unbound'],
+        base: ['dovecot', 'guard', 'postfix', 'sender-milter', 'unbound'],
         full: [
           'acme-watch',
           'amavis',

@@ -18,7 +18,7 @@ const relayHostAuth = check((raw) => {
   return { relayhost: host, user: cred.slice(0, i), password: cred.slice(i + 1) };
 });
 
-const tlsLevels = ['none', 'may', 'encrypt', 'dane', 'dane-only', 'fingerprint', 'verify', 'secure'] as const;
+export const tlsLevels = ['none', 'may', 'encrypt', 'dane', 'dane-only', 'fingerprint', 'verify', 'secure'] as const;
 export type SmtpTlsLevel = (typeof tlsLevels)[number];
 const ENCRYPTING_LEVELS: readonly SmtpTlsLevel[] = ['encrypt', 'dane-only', 'fingerprint', 'verify', 'secure'];
 

@@ -6,11 +6,13 @@ import { renderLogging } from './logging.ts';
 import { renderRegexAlias } from './regex-alias.ts';
 import { renderRelay } from './relay.ts';
 import { renderReleaseDefaults } from './release-defaults.ts';
+import { renderResolver } from './resolver.ts';
 import { renderSenderLogins } from './sender-logins.ts';
 import { renderSenderMilter } from './sender-milter.ts';
 import { renderSizeLimit } from './size.ts';
 import { renderSrs } from './srs.ts';
 import { renderTlsInbound } from './tls-inbound.ts';
+import { renderTlsOutbound } from './tls-outbound.ts';
 import { renderTlsProtocols } from './tls-protocols.ts';
 import { renderTransport } from './transport.ts';
 
@@ -23,6 +25,8 @@ export const postfixRenderers: Renderer[] = [
   renderTransport,
   renderSizeLimit,
   renderRelay,
+  renderTlsOutbound,
+  renderResolver,
   renderSenderLogins,
   renderSenderMilter,
   renderSrs,
