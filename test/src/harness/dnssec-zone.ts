@@ -83,7 +83,9 @@ export async function startDnssecResolver(
   const unboundFile = join(dir, 'unbound.conf');
   const anchors = written.flatMap(({ anchor }) => (anchor ? [`  trust-anchor-file: "${anchor}"`] : []));
   const stubs = zones.flatMap((z) => ['stub-zone:', `  name: "${z.origin}"`, `  stub-addr: 127.0.0.1@${NSD_PORT}`]);
-  writeFileSync(unboundFile, unboundConf({ directory: dir, anchor: anchors.join('\n'), extra: stubs.join('\n') }));
+  // unbound answers the special-use domains (RFC 6761: test., invalid., …) itself unless told not to.
+  const local = [...new Set(zones.map((z) => z.origin.split('.').at(-1)))].map((tld) => `  local-zone: "${tld}." nodefault`);
+  writeFileSync(unboundFile, unboundConf({ directory: dir, server: [...anchors, ...local], extra: stubs.join('\n') }));
   execFileSync('unbound-checkconf', [unboundFile]);
   let unbound: Daemon;
   try {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { before, test } from 'node:test';
+import { parseMailLog } from '@mta/shared';
 import { drill, startDnssecResolver, tlsa311 } from '../harness/dnssec-zone.ts';
 import {
   createNetns,
@@ -134,4 +135,23 @@ test('an unsigned zone: its TLSA record is ignored, opportunistic TLS delivers',
   assert.equal(m.host, MX3);
   assert.equal(m.tls, true);
   assert.match(mta.postfix.output(), /Untrusted TLS connection established to mx3\.plain\.test\[127\.0\.0\.23\]:25/);
+});
+
+test("postfix's own lines of these sessions are what the metrics and events count: verified, not-verified, untrusted", () => {
+  const classes = mta.postfix
+    .output()
+    .split('\n')
+    .map((l) => parseMailLog(l))
+    .flatMap((e) => (e && (e.kind === 'outbound-tls' || e.kind === 'delivery') && e.tls ? [e.tls] : []));
+  for (const c of ['verified', 'not-verified', 'untrusted']) assert.ok(classes.includes(c as never), `${c} in ${classes.join(' ')}`);
+});
+
+test('SMTP_DANE=no: no DNSSEC, level may: the held message leaves over unverified TLS (so DANE was what held it)', async () => {
+  await mta.reseed({ MAIL_DOMAIN: 'example.com', SMTP_DANE: 'no', FORCE_CONFIG: 'yes' });
+  assert.equal(mta.postfix.postconf('-h', 'smtp_tls_security_level').trim(), 'may');
+  assert.equal(existsSync(mta.paths.unboundConf), false);
+  ns.run('postqueue', ['-c', mta.paths.postfixConf, '-f']);
+  const m = await eventually(() => received().find((x) => x.raw.includes('dane-bad')), 30_000, 'delivery to mx2 without DANE');
+  assert.equal(m.host, MX2);
+  assert.equal(m.tls, true);
 });

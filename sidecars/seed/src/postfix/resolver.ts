@@ -5,14 +5,15 @@ import { outboundTls } from './dane.ts';
 export interface UnboundConfOptions {
   // Where unbound keeps its state (the root trust anchor it keeps current).
   directory: string;
-  // The trust anchor line(s): the image's auto-updated root anchor, a test zone's anchor in the tests.
-  anchor: string;
+  // More `server:` lines, the trust anchors among them: the image's auto-updated root anchor; in the tests a test
+  // zone's anchor (and the special-use test. domain, which unbound otherwise answers itself).
+  server: string[];
   // The forwarders, written from resolv.conf at every start (image/lib/unbound-forward); absent: recurse.
   include?: string;
   port?: number;
   // The user unbound drops to after binding port 53 (empty: stays who it is, as in the tests).
   user?: string;
-  // More configuration after `server:` (tests: stub zones).
+  // Clauses after `server:` (tests: stub zones).
   extra?: string;
 }
 
@@ -38,7 +39,7 @@ export function unboundConf(o: UnboundConfOptions): string {
     '  module-config: "validator iterator"',
     '  harden-dnssec-stripped: yes',
     '  do-not-query-localhost: no',
-    o.anchor,
+    ...o.server,
     ...(o.extra ? [o.extra] : []),
     ...(o.include ? [`include: "${o.include}"`] : []),
   ];
@@ -55,7 +56,7 @@ export function renderResolver(ctx: RenderContext): PlanPart {
     '# Written by the seed (SMTP_DANE=yes, direct delivery): the validating resolver of /etc/resolv.conf.',
     unboundConf({
       directory: image.unboundState,
-      anchor: `  auto-trust-anchor-file: "${image.unboundState}/root.key"`,
+      server: [`  auto-trust-anchor-file: "${image.unboundState}/root.key"`],
       include: image.unboundForward,
       user: 'unbound',
     }),
