@@ -1,6 +1,7 @@
 import { mtaPaths } from '@mta/shared';
 import type { PlanPart, RenderContext } from '../plan.ts';
 import { outboundTls } from './dane.ts';
+import { configuredHostNames } from './resolver-names.ts';
 
 export interface UnboundConfOptions {
   // Where unbound keeps its state (the root trust anchor it keeps current).
@@ -56,7 +57,10 @@ export function renderResolver(ctx: RenderContext): PlanPart {
     '# Written by the seed (SMTP_DANE=yes, direct delivery): the validating resolver of /etc/resolv.conf.',
     unboundConf({
       directory: image.unboundState,
-      server: [`  auto-trust-anchor-file: "${image.unboundState}/root.key"`],
+      server: [
+        `  auto-trust-anchor-file: "${image.unboundState}/root.key"`,
+        ...configuredHostNames(ctx.config).map((n) => `  domain-insecure: "${n}"`),
+      ],
       include: image.unboundForward,
       user: 'unbound',
     }),
