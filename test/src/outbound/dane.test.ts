@@ -92,6 +92,13 @@ const send = (to: string, token: string) => {
   assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
 };
 
+// The message with `token` arrived at `host`, over TLS.
+async function deliveredOver(token: string, host: string): Promise<void> {
+  const m = await eventually(() => received().find((x) => x.raw.includes(token)), 30_000, `delivery of ${token} to ${host}`);
+  assert.equal(m.host, host);
+  assert.equal(m.tls, true);
+}
+
 test('the test zone validates (AD) through the namespace resolver; the unsigned zone does not', () => {
   assert.match(drill(ns, 'good.dane.test', 'MX'), /;; flags: .*\bad\b/);
   assert.match(drill(ns, '_25._tcp.mx1.dane.test', 'TLSA'), /;; flags: .*\bad\b/);
@@ -107,9 +114,7 @@ test('the seed renders DANE for direct delivery: level dane, DNSSEC lookups', ()
 
 test('a matching TLSA record: delivered over verified TLS', async () => {
   send('user@good.dane.test', 'dane-good');
-  const m = await eventually(() => received().find((x) => x.raw.includes('dane-good')), 30_000, 'delivery to mx1');
-  assert.equal(m.host, MX1);
-  assert.equal(m.tls, true);
+  await deliveredOver('dane-good', MX1);
   assert.match(mta.postfix.output(), /Verified TLS connection established to mx1\.dane\.test\[127\.0\.0\.21\]:25/);
 });
 
@@ -131,9 +136,7 @@ test('a mismatching TLSA record: deferred, never sent (neither in clear nor over
 
 test('an unsigned zone: its TLSA record is ignored, opportunistic TLS delivers', async () => {
   send('user@plain.test', 'plain-opportunistic');
-  const m = await eventually(() => received().find((x) => x.raw.includes('plain-opportunistic')), 30_000, 'delivery to mx3');
-  assert.equal(m.host, MX3);
-  assert.equal(m.tls, true);
+  await deliveredOver('plain-opportunistic', MX3);
   assert.match(mta.postfix.output(), /Untrusted TLS connection established to mx3\.plain\.test\[127\.0\.0\.23\]:25/);
 });
 
@@ -151,7 +154,5 @@ test('SMTP_DANE=no: no DNSSEC, level may: the held message leaves over unverifie
   assert.equal(mta.postfix.postconf('-h', 'smtp_tls_security_level').trim(), 'may');
   assert.equal(existsSync(mta.paths.unboundConf), false);
   ns.run('postqueue', ['-c', mta.paths.postfixConf, '-f']);
-  const m = await eventually(() => received().find((x) => x.raw.includes('dane-bad')), 30_000, 'delivery to mx2 without DANE');
-  assert.equal(m.host, MX2);
-  assert.equal(m.tls, true);
+  await deliveredOver('dane-bad', MX2);
 });
