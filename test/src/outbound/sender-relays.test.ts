@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { eventually, fileScope, seededPostfix, sendMail } from '../harness/index.ts';
+import { renderSrs, srsRenderer } from '@mta/seed/postfix/srs';
+import { renderers } from '@mta/seed/renderers';
+import { eventually, fileScope, freePort, seededPostfix, sendMail, startPostsrsd } from '../harness/index.ts';
 import { startSink } from '../harness/sink.ts';
 
 const cleanups = fileScope();
@@ -90,4 +92,38 @@ test('SMTP_RELAY_SENDER_HOSTAUTH: each sender reaches its own relay with its own
     assert.doesNotMatch(mta.seedLog.join(''), new RegExp(p));
     assert.doesNotMatch(mta.postfix.output(), new RegExp(p));
   }
+});
+
+// Forwarding with SRS: the first pass goes to the SRS transport whatever relay the original sender has (its explicit
+// next hop wins); the rewritten message is from the SRS domain and leaves through that domain's relay and login.
+test('SRS and sender relays: forwarded mail leaves through the relay of the SRS domain, not that of the original sender', async () => {
+  const [ours, theirs] = await Promise.all([
+    startSink({ auth: { user: 'alice', pass: PASS_A } }),
+    startSink({ auth: { user: 'x', pass: PASS_B } }),
+  ]);
+  for (const s of [ours, theirs]) cleanups.defer(s.stop);
+  const ports = { forward: await freePort(), reverse: await freePort(), reinject: await freePort() };
+  const mta = await seededPostfix({
+    renderers: renderers.map((r) => (r === renderSrs ? srsRenderer(ports) : r)),
+    env: {
+      MAIL_DOMAIN: 'a.test',
+      MAIL_BOXES: 'box@a.test',
+      MAIL_ALIASES: 'fwd:bob@far-away.test',
+      MYNETWORKS: '127.0.0.0/8',
+      SRS: 'yes',
+      SMTP_RELAY_SENDER_HOSTAUTH: `@a.test [127.0.0.1]:${ours.port} alice:${PASS_A} none, @ext.example [127.0.0.1]:${theirs.port} x:${PASS_B} none`,
+    },
+  });
+  cleanups.defer(mta.stop);
+  cleanups.keep(await startPostsrsd(mta.paths));
+  const r = sendMail(mta.port, 'carol@ext.example', 'fwd@a.test', 'forwarded-srs');
+  assert.equal(r.status, 0, r.output);
+  const m = await eventually(
+    () => ours.mails.find((x) => x.raw.includes('forwarded-srs')),
+    30_000,
+    'forwarded mail at the SRS domain relay',
+  );
+  assert.match(m.from, /^SRS0=[^@]+=ext\.example=carol@a\.test$/);
+  assert.equal(m.user, 'alice');
+  assert.equal(theirs.mails.length, 0);
 });
