@@ -91,7 +91,7 @@ export const relayTlsVars = {
     topic: 'relay',
     variants: ALL,
     description:
-      "TLS policy of the postfix SMTP client (outgoing mail): may (the default) encrypts whenever the peer offers STARTTLS, encrypt refuses to send without TLS, verify and dane check the peer; none sends in clear (the seed's default).",
+      "TLS policy of the postfix SMTP client (outgoing mail): may (the default) encrypts whenever the peer offers STARTTLS, and becomes dane for direct delivery with SMTP_DANE (verified TLS where the destination publishes DNSSEC-signed TLSA records); encrypt refuses to send without TLS, verify and dane check the peer; none sends in clear (the seed's default).",
     format: tlsLevels.join(' | '),
     example: 'encrypt',
     default: 'may',
