@@ -56,3 +56,14 @@ test('resolver-setup: resolv.conf names the local unbound, docker resolvers beco
   assert.equal(run().status, 0);
   assert.equal(readFileSync(resolv, 'utf8'), 'nameserver 127.0.0.1\nnameserver 192.0.2.53\n');
 });
+
+test('resolver-setup: a read-only resolv.conf is said once and does not stop the container', async () => {
+  const root = await scope.dir('mta-resolver-ro-');
+  mkdirSync(join(root, 'etc/postfix'), { recursive: true });
+  writeFileSync(join(root, 'etc/postfix/mta-unbound.conf'), 'server:\n');
+  // A directory where the file should be: not writable as a file, even for root.
+  mkdirSync(join(root, 'etc/resolv.conf'));
+  const r = spawnSync('sh', [SCRIPT, root], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /is not writable: DANE is inactive/);
+});
