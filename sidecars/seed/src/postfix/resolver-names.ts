@@ -5,9 +5,8 @@ import { type Config, parseHostPort } from '@mta/shared';
 // proves they do not exist, so a validating resolver forwarding to docker's would call docker's answer bogus and
 // the lookup would fail. The resolver skips validation for exactly these names (unbound `domain-insecure`); every
 // other name, the destinations DANE protects among them, is validated.
-type NameSource = Pick<
-  Config,
-  'LDAP_HOST' | 'MYSQL_HOST' | 'SMTPD_SASL_IMAPHOST' | 'NATS_URL' | 'VIRTUAL_TRANSPORT' | 'SMTP_RELAY_SENDER_HOSTAUTH'
+type NameSource = Partial<
+  Pick<Config, 'LDAP_HOST' | 'MYSQL_HOST' | 'SMTPD_SASL_IMAPHOST' | 'NATS_URL' | 'VIRTUAL_TRANSPORT' | 'SMTP_RELAY_SENDER_HOSTAUTH'>
 >;
 
 const URL_HOST = /\/\/(?:[^@/\s,]*@)?(\[[^\]]+\]|[^:/\s,]+)/g;
