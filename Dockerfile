@@ -112,7 +112,7 @@ RUN printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbi
  && apt-get update \
  && apt-get install -y --no-install-recommends \
       postfix postfix-ldap postfix-mysql postfix-pcre postfix-lmdb \
-      libsasl2-modules runit nats-server haproxy postsrsd ca-certificates openssl \
+      libsasl2-modules runit nats-server haproxy postsrsd ca-certificates openssl unbound dns-root-data \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
 # Metadata every variant shares, set once here (after the packages, so it never invalidates their layers).

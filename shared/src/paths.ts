@@ -77,12 +77,10 @@ export function mtaPaths(root: string) {
     srsArgs: p('etc/postfix/mta-postsrsd.args'),
     // MTA-STS (the mta-sts sidecar): its settings, written by the seed when postfix asks it for outbound policies or
     // our own policy is published (the service runs when the file exists); the socketmap socket's directory (made at
-    // every start, root:postfix 0750); the policy cache on /srv; the operator's TLS policy overrides (texthash,
-    // first in smtp_tls_policy_maps: created empty once, then the operator's).
+    // every start, root:postfix 0750); the policy cache on /srv. (One destination's override: SMTP_TLS_POLICY.)
     mtaStsConf: p('etc/postfix/mta-sts.json'),
     mtaStsRun: p('run/mta/mta-sts'),
     mtaStsCache: p('srv/var/mta-sts'),
-    tlsPolicyOverrides: p('etc/postfix/mta-tls-policy'),
     srsState: p('srv/var/srs'),
     srsSecret: p('srv/var/srs/secret'),
     // DMARC before the queue (DMARC_POLICY, full variant): opendkim (verify only) and OpenDMARC as milters of the
@@ -103,6 +101,12 @@ export function mtaPaths(root: string) {
     // The seed's mark that reports are on (DMARC_REPORTS=yes at seeding): the start plan runs the sidecar while it exists.
     dmarcReportsConf: p('etc/postfix/mta-dmarc-reports.conf'),
     dmarcHistory: p('srv/var/dmarc/history'),
+    // DANE (SMTP_DANE, direct delivery): the validating resolver's configuration is the seed's (the unbound service
+    // runs when it exists); its forwarders are written from resolv.conf at every start (image/lib/resolver-setup),
+    // and the root trust anchor it keeps current (RFC 5011) lives on /srv, owned by unbound.
+    unboundConf: p('etc/postfix/mta-unbound.conf'),
+    unboundForward: p('run/mta/unbound-forward.conf'),
+    unboundState: p('srv/var/lib/unbound'),
     serviceDir: p('etc/service'),
   } as const;
 }

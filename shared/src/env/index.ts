@@ -10,5 +10,7 @@ export { parseDuration } from './vars/defence.ts';
 export { DMARC_POLICIES, type DmarcPolicy, dmarcReportFrom, dmarcReportOrg, filterBeforeQueue } from './vars/dmarc.ts';
 export type { Destiny, RazorRegistration } from './vars/filter-dkim.ts';
 export { STS_PUBLISH_MODES } from './vars/mta-sts.ts';
+export type { SenderRelay, TlsPolicyEntry } from './vars/outbound.ts';
+export type { SmtpTlsLevel } from './vars/relay-tls.ts';
 export { nodeOf } from './vars/runtime.ts';
 export type { SaslClient } from './vars/sasl-ldap-mysql.ts';

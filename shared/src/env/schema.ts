@@ -7,6 +7,7 @@ import { fleetVars } from './vars/fleet.ts';
 import { mailVars } from './vars/mail.ts';
 import { metricsVars } from './vars/metrics.ts';
 import { mtaStsVars } from './vars/mta-sts.ts';
+import { outboundVars } from './vars/outbound.ts';
 import { relayTlsVars } from './vars/relay-tls.ts';
 import { runtimeVars } from './vars/runtime.ts';
 import { saslLdapMysqlVars } from './vars/sasl-ldap-mysql.ts';
@@ -18,6 +19,7 @@ export const VARS = {
   ...srsVars,
   ...relayTlsVars,
   ...mtaStsVars,
+  ...outboundVars,
   ...saslLdapMysqlVars,
   ...filterDkimVars,
   ...dmarcVars,

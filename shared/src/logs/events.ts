@@ -17,7 +17,7 @@ export type RejectClass =
 export type PostscreenTest = 'pregreet' | 'dnsbl' | 'denylist' | 'hangup' | 'protocol';
 
 type DeliveryStatus = 'sent' | 'bounced' | 'deferred' | 'expired';
-export const TLS_POLICY_DEFERRALS = ['not-offered', 'certificate', 'mx-pattern', 'other'] as const;
+export const TLS_POLICY_DEFERRALS = ['not-offered', 'certificate', 'tlsa-error', 'mx-pattern', 'other'] as const;
 export type TlsPolicyDeferral = (typeof TLS_POLICY_DEFERRALS)[number];
 // How postfix's smtp client authenticated a server it delivered to over TLS (its own words, lower-cased): verified
 // (DANE or a policy's certificate check passed), trusted (the chain verified, the name not checked), untrusted,

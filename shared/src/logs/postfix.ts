@@ -56,6 +56,8 @@ const DELIVERY = new RegExp(
 const TLS_POLICY: [RegExp, TlsPolicyDeferral][] = [
   [/^TLS is required, but was not offered by host /, 'not-offered'],
   [/^Server certificate not (?:verified|trusted)/, 'certificate'],
+  // DANE: the TLSA records could not be looked up securely (bogus, SERVFAIL): no delivery without them.
+  [/^TLSA lookup error for /, 'tlsa-error'],
   [/^TLS is required, but /, 'other'],
 ];
 

@@ -29,6 +29,8 @@ test('services follow the variant and the configured features, each skip with it
   assert.deepEqual(plan('mini', {}, ['/r/etc/postfix/mta-sender-milter.json']).services, ['postfix', 'guard']);
   // postsrsd runs exactly when the seed wired SRS (its argument file), in every variant.
   assert.deepEqual(plan('mini', {}, ['/r/etc/postfix/mta-postsrsd.args']).services, ['postfix', 'guard', 'postsrsd']);
+  // DANE's resolver runs exactly when the seed wrote its configuration, in every variant.
+  assert.deepEqual(plan('mini', {}, ['/r/etc/postfix/mta-unbound.conf']).services, ['unbound', 'postfix', 'guard']);
   // The DMARC milters run exactly when the seed wrote their configurations, in the full image only.
   const milters = ['/r/etc/postfix/mta-opendkim.conf', '/r/etc/postfix/mta-opendmarc.conf'];
   assert.ok(['opendkim', 'opendmarc'].every((s) => plan('full', {}, milters).services.includes(s)));

@@ -37,6 +37,8 @@ export const PROCESS_ENV = {
   // DKIM and DMARC milters of the port-25 smtpd (DMARC_POLICY): the seed's config files, no secret.
   opendkim: DAEMON,
   opendmarc: DAEMON,
+  // DANE's validating resolver (SMTP_DANE): the seed's config file and the forwarders of the entry step, no secret.
+  unbound: DAEMON,
   guard: { config: true, secrets: SIGNER },
   'acme-watch': { config: true, secrets: SIGNER },
   'spamd-learn': { config: true, secrets: SIGNER },

@@ -31,6 +31,9 @@ export const acmeWatched = ({ s, exists }: RuleInput): string | undefined =>
   exists(dirname(s.ACME_FILE)) || s.ACME_SOURCE === 'fleet' ? undefined : `${dirname(s.ACME_FILE)} does not exist`;
 
 export const SERVICES: readonly ServiceRule[] = [
+  // DANE's validating resolver runs when the seed wired it (SMTP_DANE=yes with direct delivery at seeding time):
+  // postfix's resolv.conf names it (entry step 28-mta-resolver), so DNS fails without it, whatever the environment says now.
+  { name: 'unbound', variants: ALL, skip: ({ exists, root }) => (exists(mtaPaths(root).unboundConf) ? undefined : '') },
   { name: 'postfix', variants: ALL },
   // The PROXY-protocol gate exists when the seed rendered it (TRUSTED_PROXIES at seeding time): postfix then listens
   // on loopback only, so the gate must run whatever the environment says now.

@@ -7,7 +7,7 @@ import { guardProtection } from './mynetworks.ts';
 import { GuardService } from './service.ts';
 import { BanStore } from './store.ts';
 import { BanTables, retireLegacyMaps } from './tables/index.ts';
-import { publishTlsDeferral } from './tls-events.ts';
+import { publishOutboundTls } from './tls-events.ts';
 
 // Everything is read again this often, in case the directory watcher missed a change (it cannot say so).
 const RECONCILE_MS = 3_600_000;
@@ -67,10 +67,10 @@ await runSidecar({
       logDir: paths.logDir,
       daemons: dovecot ? ['postfix', 'dovecot'] : ['postfix'],
       signal: life.signal,
-      // DMARC verdicts and TLS policy deferrals only go on the bus: they name no client to ban.
+      // DMARC verdicts, outbound TLS sessions and TLS policy deferrals only go on the bus: they name no client to ban.
       onEvent: (e) => {
         if (e.kind === 'dmarc') return publishDmarc(bus, e);
-        publishTlsDeferral(bus, e);
+        publishOutboundTls(bus, e);
         void guard.onEvent(e).catch(failed);
       },
       onError: (err) => log.warn({ event: 'guard.follow', err: err.message }, 'reading the daemon logs failed; retrying'),

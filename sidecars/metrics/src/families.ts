@@ -170,14 +170,14 @@ export const SPECS = {
   tlsPolicyDeferrals: {
     name: 'mta_postfix_tls_policy_deferrals',
     kind: 'counter',
-    help: 'Deliveries deferred because the TLS policy of the destination (MTA-STS enforce, DANE, an override) was not met: not-offered (no STARTTLS), certificate (not verified or not matching), mx-pattern (an MX host skipped: its name is outside the MTA-STS patterns), other.',
+    help: 'Deliveries deferred because the TLS policy of the destination (MTA-STS enforce, DANE, an override) was not met: not-offered (no STARTTLS), certificate (not verified or not matching: a TLSA record or the policy names), tlsa-error (DANE: the TLSA records could not be looked up securely), mx-pattern (an MX host skipped: its name is outside the MTA-STS patterns), other.',
     labels: ['reason'],
     source: 'postfix log',
   },
   outboundTls: {
     name: 'mta_postfix_outbound_tls_connections',
     kind: 'counter',
-    help: "Outbound TLS connections by how the server was authenticated, in postfix's words: verified (DANE, or an MTA-STS or other policy's certificate check), trusted, untrusted, anonymous. Postfix logs TLS sessions only with SYSLOG_LEVEL=7.",
+    help: "Outbound TLS connections by how the server was authenticated, in postfix's words: verified (DANE, or an MTA-STS or other policy's certificate check), trusted, untrusted, anonymous (postfix logs each one: smtp_tls_loglevel=1).",
     labels: ['trust'],
     source: 'postfix log',
   },

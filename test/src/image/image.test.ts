@@ -228,8 +228,9 @@ for (const variant of VARIANTS) {
 
     it('supervises one runit service per daemon, only for configured features', async () => {
       const expected: Record<Variant, string[]> = {
-        mini: ['guard', 'mta-sts', 'postfix'],
-        base: ['dovecot', 'guard', 'mta-sts', 'postfix', 'sender-milter'],
+        // unbound: DANE's resolver, for direct delivery (full sends through SMTP_RELAY_HOSTAUTH).
+        mini: ['guard', 'mta-sts', 'postfix', 'unbound'],
+        base: ['dovecot', 'guard', 'mta-sts', 'postfix', 'sender-milter', 'unbound'],
         full: [
           'acme-watch',
           'amavis',

@@ -158,15 +158,12 @@ const deferred = (to: string, reason: RegExp) =>
     `${to} deferred`,
   );
 
-test('the seed wires the overrides, then the MTA-STS socketmap, into smtp_tls_policy_maps', () => {
+test('the seed wires the MTA-STS socketmap into smtp_tls_policy_maps (no override or relay table here)', () => {
   const maps = mta.postfix
     .postconf('-h', 'smtp_tls_policy_maps')
     .trim()
     .split(/[\s,]+/);
-  assert.deepEqual(maps, [
-    `texthash:${mta.paths.tlsPolicyOverrides}`,
-    `socketmap:unix:${join(mta.paths.mtaStsRun, 'policy.sock')}:mta-sts`,
-  ]);
+  assert.deepEqual(maps, [`socketmap:unix:${join(mta.paths.mtaStsRun, 'policy.sock')}:mta-sts`]);
 });
 
 test('enforce with a certificate that verifies and names the MX: delivered over TLS', async () => {

@@ -31,6 +31,16 @@ const CASES: [string, Variant, RawEnv][] = [
     },
   ],
   [
+    'relays by sender with their TLS levels, TLS policy overrides, DANE',
+    'mini',
+    {
+      MAIL_DOMAIN: 'example.com',
+      MAIL_BOXES: 'info@example.com',
+      SMTP_RELAY_SENDER_HOSTAUTH: '@example.com [smtp.a.example]:587 u:p, info@example.com [smtp.b.example]:25 none',
+      SMTP_TLS_POLICY: 'broken.example may, partner.example encrypt protocols=>=TLSv1.3',
+    },
+  ],
+  [
     'deprecated postfix parameters given as pass-through variables',
     'base',
     { MAIL_DOMAIN: 'example.com', MAIL_BOXES: 'info@example.com', DISABLE_DNS_LOOKUPS: 'yes', SMTP_USE_TLS: 'yes', LMTP_ENFORCE_TLS: 'no' },

@@ -18,7 +18,7 @@ const relayHostAuth = check((raw) => {
   return { relayhost: host, user: cred.slice(0, i), password: cred.slice(i + 1) };
 });
 
-const tlsLevels = ['none', 'may', 'encrypt', 'dane', 'dane-only', 'fingerprint', 'verify', 'secure'] as const;
+export const tlsLevels = ['none', 'may', 'encrypt', 'dane', 'dane-only', 'fingerprint', 'verify', 'secure'] as const;
 export type SmtpTlsLevel = (typeof tlsLevels)[number];
 const ENCRYPTING_LEVELS: readonly SmtpTlsLevel[] = ['encrypt', 'dane-only', 'fingerprint', 'verify', 'secure'];
 
@@ -91,7 +91,7 @@ export const relayTlsVars = {
     topic: 'relay',
     variants: ALL,
     description:
-      "TLS policy of the postfix SMTP client (outgoing mail): may (the default) encrypts whenever the peer offers STARTTLS, encrypt refuses to send without TLS, verify and dane check the peer; none sends in clear (the seed's default).",
+      "TLS policy of the postfix SMTP client (outgoing mail): may (the default) encrypts whenever the peer offers STARTTLS, and becomes dane for direct delivery with SMTP_DANE (verified TLS where the destination publishes DNSSEC-signed TLSA records); encrypt refuses to send without TLS, verify and dane check the peer; none sends in clear (the seed's default).",
     format: tlsLevels.join(' | '),
     example: 'encrypt',
     default: 'may',

@@ -3,15 +3,17 @@ import { renderPostfixCore } from './core.ts';
 import { renderDhParams } from './dhparam.ts';
 import { renderDomains } from './domains.ts';
 import { renderLogging } from './logging.ts';
-import { renderMtaSts, renderTlsOverrides } from './mta-sts.ts';
+import { renderMtaSts } from './mta-sts.ts';
 import { renderRegexAlias } from './regex-alias.ts';
 import { renderRelay } from './relay.ts';
 import { renderReleaseDefaults } from './release-defaults.ts';
+import { renderResolver } from './resolver.ts';
 import { renderSenderLogins } from './sender-logins.ts';
 import { renderSenderMilter } from './sender-milter.ts';
 import { renderSizeLimit } from './size.ts';
 import { renderSrs } from './srs.ts';
 import { renderTlsInbound } from './tls-inbound.ts';
+import { renderTlsOutbound } from './tls-outbound.ts';
 import { renderTlsProtocols } from './tls-protocols.ts';
 import { renderTransport } from './transport.ts';
 
@@ -23,8 +25,9 @@ export const postfixRenderers: Renderer[] = [
   renderRegexAlias,
   renderTransport,
   renderSizeLimit,
-  renderTlsOverrides,
   renderRelay,
+  renderTlsOutbound,
+  renderResolver,
   renderSenderLogins,
   renderSenderMilter,
   renderSrs,

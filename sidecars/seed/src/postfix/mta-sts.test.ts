@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { plannedFile, testContext } from '../testing.ts';
-import { renderMtaSts, renderTlsOverrides } from './mta-sts.ts';
+import { renderMtaSts } from './mta-sts.ts';
+import { renderTlsOutbound } from './tls-outbound.ts';
 
 const SOCKETMAP = 'socketmap:unix:/r/run/mta/mta-sts/policy.sock:mta-sts';
 const STS_PARAMS = new Set(['smtp_tls_enforce_sts_mx_patterns']);
 
 test('by default postfix asks the mta-sts service, verifies with the system CAs, and checks MX patterns where it can', () => {
   const p = renderMtaSts(testContext({ MAIL_DOMAIN: 'a.test' }, { postfixParams: STS_PARAMS }));
-  assert.deepEqual(p.postconfLists, { smtp_tls_policy_maps: [SOCKETMAP] });
+  assert.equal(renderTlsOutbound(testContext({ MAIL_DOMAIN: 'a.test' })).postconf?.smtp_tls_policy_maps, SOCKETMAP);
   assert.deepEqual(p.postconf, { smtp_tls_CAfile: '/etc/ssl/certs/ca-certificates.crt', smtp_tls_enforce_sts_mx_patterns: 'yes' });
   assert.deepEqual(JSON.parse(String(plannedFile(p, '/r/etc/postfix/mta-sts.json')?.content)), {
     socket: '/r/run/mta/mta-sts/policy.sock',
@@ -29,10 +30,14 @@ test('relayed mail is not subject to MTA-STS; MTA_STS=no wires nothing; publishi
   assert.deepEqual(JSON.parse(String(plannedFile(p, '/r/etc/postfix/mta-sts.json')?.content)), {});
 });
 
-test("the operator's override table comes first in smtp_tls_policy_maps and is created once, never rewritten", () => {
-  const p = renderTlsOverrides(testContext({ MAIL_DOMAIN: 'a.test' }));
-  assert.deepEqual(p.postconfLists, { smtp_tls_policy_maps: ['texthash:/r/etc/postfix/mta-tls-policy'] });
-  const f = plannedFile(p, '/r/etc/postfix/mta-tls-policy');
-  assert.equal(f?.ifMissing, true);
-  assert.match(String(f?.content), /^# /);
+test('the MTA-STS socketmap is the last TLS policy map, after the overrides and the relays; none when relayed', () => {
+  const maps = (env: Record<string, string>) =>
+    renderTlsOutbound(testContext({ MAIL_DOMAIN: 'a.test', ...env })).postconf?.smtp_tls_policy_maps;
+  assert.equal(
+    maps({ SMTP_TLS_POLICY: 'partner.example encrypt', SMTP_RELAY_SENDER_HOSTAUTH: '@b.test [relay.b.test]:587' }),
+    'hash:/r/etc/postfix/mta-tls-policy, hash:/r/etc/postfix/mta-relay-tls-policy, socketmap:unix:/r/run/mta/mta-sts/policy.sock:mta-sts',
+  );
+  assert.equal(maps({}), 'socketmap:unix:/r/run/mta/mta-sts/policy.sock:mta-sts');
+  assert.equal(maps({ MTA_STS: 'no' }), '');
+  assert.equal(maps({ RELAYHOST: '[relay.a.test]:587' }), '');
 });

@@ -4,13 +4,14 @@ import { testContext } from '../testing.ts';
 import { renderLogging } from './logging.ts';
 import { renderPassthrough } from './passthrough.ts';
 import { renderRelay } from './relay.ts';
+import { renderTlsOutbound } from './tls-outbound.ts';
 import { renderTlsProtocols } from './tls-protocols.ts';
 
 test('SMTP_RELAY_HOSTAUTH without credentials: relayhost only, no SASL', () => {
   const p = renderRelay(testContext({ MAIL_DOMAIN: 'e.com', SMTP_RELAY_HOSTAUTH: '[relay.example]:587' }));
   assert.equal(p.postconf?.relayhost, '[relay.example]:587');
   assert.equal(p.postconf?.smtp_sasl_auth_enable, undefined);
-  assert.equal(p.files, undefined);
+  assert.deepEqual(p.files, []);
 });
 
 test('SMTP_RELAY_HOSTAUTH with credentials: 0600 hashed sasl_passwd, SASL on, password only in the file', () => {
@@ -23,13 +24,13 @@ test('SMTP_RELAY_HOSTAUTH with credentials: 0600 hashed sasl_passwd, SASL on, pa
 });
 
 test('SMTP_TLS_SECURITY_LEVEL / SMTP_TLS_WRAPPERMODE reach the smtp client', () => {
-  const p = renderRelay(testContext({ MAIL_DOMAIN: 'e.com', SMTP_TLS_SECURITY_LEVEL: 'encrypt', SMTP_TLS_WRAPPERMODE: 'yes' }));
-  assert.equal(p.postconf?.smtp_tls_security_level, 'encrypt');
-  assert.equal(p.postconf?.smtp_tls_wrappermode, 'yes');
+  const env = { MAIL_DOMAIN: 'e.com', SMTP_TLS_SECURITY_LEVEL: 'encrypt', SMTP_TLS_WRAPPERMODE: 'yes' };
+  assert.equal(renderTlsOutbound(testContext(env)).postconf?.smtp_tls_security_level, 'encrypt');
+  assert.equal(renderRelay(testContext(env)).postconf?.smtp_tls_wrappermode, 'yes');
   assert.equal(
-    renderRelay(testContext({ MAIL_DOMAIN: 'e.com' })).postconf?.smtp_tls_security_level,
+    renderTlsOutbound(testContext({ MAIL_DOMAIN: 'e.com', SMTP_DANE: 'no' })).postconf?.smtp_tls_security_level,
     'may',
-    'opportunistic TLS by default (issue 17)',
+    'opportunistic TLS by default (issue 17); with DANE on it is dane, which is may where no TLSA record validates',
   );
 });
 

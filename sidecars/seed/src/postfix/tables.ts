@@ -15,6 +15,10 @@ export function postfixTables(paths: MtaPaths) {
     aliases: t('virtual_alias'),
     regexAlias: t('regex_alias'),
     saslPasswd: t('sasl_passwd'),
+    senderRelay: t('mta-sender-relay'),
+    // smtp_tls_policy_maps sources (tls-policy-maps.ts): the operator's overrides, then the relays' levels.
+    tlsPolicy: t('mta-tls-policy'),
+    relayTlsPolicy: t('mta-relay-tls-policy'),
     routing: t('recipient_routing'),
   } as const;
 }
