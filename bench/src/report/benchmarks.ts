@@ -65,9 +65,9 @@ export function renderBenchmarksMd(
     "bench runs inside the test root of the image's release. `BENCH_RELEASES=bookworm,trixie npm run bench [name]` runs",
     'each bench on both releases in one run (startup alternates the two images run by run; the others run once per',
     'release and round, `BENCH_RELEASE_ROUNDS`, the order flipping every round): the result keeps every run under',
-    '`releases` and the ratio of each figure, every further release over the first one named, under `releaseRatio`',
-    "(`trixie/bookworm`); its top level and targets are",
-    "the Dockerfile's release. dkim-keygen and type-check involve no Debian package and run once.",
+    '`releases`, and under `releaseRatio` each figure of every further release over the first one named',
+    "(`trixie/bookworm`); its top level and targets are the Dockerfile's release's. dkim-keygen and type-check involve",
+    'no Debian package and run once.',
     '',
   ];
   const byName = new Map(results.map((r) => [typeof r.data.bench === 'string' ? r.data.bench : r.file.replace(/\.json$/, ''), r]));
