@@ -167,14 +167,17 @@ export function delivered(c: Container, token: string): string {
   return r.status === 0 ? r.out.trim() : '';
 }
 
-// The ids of the messages in postfix's queue.
-export function queueIds(c: Container): string[] {
+// The messages in postfix's queue (postqueue -j): id and queue (active, deferred, hold…).
+export function queue(c: Container): { queue_id: string; queue_name: string }[] {
   return c
     .exec('postqueue', '-j')
     .out.split('\n')
     .filter((l) => l.startsWith('{'))
-    .map((l) => (JSON.parse(l) as { queue_id: string }).queue_id);
+    .map((l) => JSON.parse(l) as { queue_id: string; queue_name: string });
 }
+
+// The ids of the messages in postfix's queue.
+export const queueIds = (c: Container): string[] => queue(c).map((m) => m.queue_id);
 
 export function state(name: string): { running: boolean; exitCode: number; health: string } {
   const r = podman('inspect', name, '--format', '{{.State.Running}} {{.State.ExitCode}} {{.State.Health.Status}}');
