@@ -36,8 +36,10 @@ const tmp = mkdtempSync(join(tmpdir(), 'mta-bench-startup-'));
 const ns = P.netns(`mta-bench-${process.pid}`);
 
 // What full mounts so that acme-watch and spamd-learn run besides dkim-keys.
+// Once per release: each call gets directories of its own.
 function fullVolumes(): string[] {
-  const acme = join(tmp, 'acme');
+  const dir = mkdtempSync(join(tmp, 'full-'));
+  const acme = join(dir, 'acme');
   mkdirSync(acme, { mode: 0o755 });
   const host = 'mx.example.test';
   writeFileSync(
@@ -47,7 +49,7 @@ function fullVolumes(): string[] {
       mode: 0o644,
     },
   );
-  const spamd = join(tmp, 'spamd');
+  const spamd = join(dir, 'spamd');
   mkdirSync(join(spamd, 'spam'), { recursive: true });
   mkdirSync(join(spamd, 'ham'));
   return [`${acme}:/acme:ro`, `${spamd}:/var/lib/kopano/spamd`];
