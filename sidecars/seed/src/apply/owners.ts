@@ -113,6 +113,8 @@ const idsFile = (paths: MtaPaths) => join(paths.srvEtc, 'mta/ids.json');
 // /srv/etc/mta/ids.json; none recorded: a bookworm image, unless /srv is this image's fresh skeleton) is re-owned to
 // this image's ids, and this image's ids recorded. Returns the number of files re-owned.
 export async function migrateOwners(root: string, paths: MtaPaths, unlockFile: string, log: Logger): Promise<number> {
+  // A root without its own accounts (a test's directory, not an image): nothing names the numbers.
+  if (!existsSync(join(root, 'etc/passwd')) || !existsSync(join(root, 'etc/group')) || !existsSync(join(root, 'srv'))) return 0;
   const now = parseIdTable(await readFile(join(root, 'etc/passwd'), 'utf8'), await readFile(join(root, 'etc/group'), 'utf8'));
   const file = idsFile(paths);
   const recorded = existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as IdTable) : undefined;
