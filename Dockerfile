@@ -18,8 +18,8 @@
 # VOLUME (the classic builder would silently drop such writes).
 
 # The Debian release, named here once: scripts/build-image, scripts/install-deps and the test runner read this line
-# (docs/image.md lists what it ships). `--build-arg DEBIAN_RELEASE=trixie` builds on Debian 13.
-ARG DEBIAN_RELEASE=bookworm
+# (docs/image.md lists what it ships). `--build-arg DEBIAN_RELEASE=bookworm` builds the previous release, Debian 12.
+ARG DEBIAN_RELEASE=trixie
 ARG DEBIAN_IMAGE=debian:${DEBIAN_RELEASE}-slim
 ARG NODE_IMAGE=node:24-${DEBIAN_RELEASE}-slim
 

@@ -2,12 +2,14 @@
 // the container runtime's own start of the same image in the same run, and the idle memory and CPU of every
 // long-running sidecar (full with an acme.json and kopano's drop folder mounted, so all three run) against a bare node
 // in the same container. Needs root, podman, buildah and ip (MTA_INSTALL_IMAGE_TOOLS=1 scripts/install-deps); builds
-// missing images with scripts/build-image, reuses existing ones (BENCH_REBUILD=1 rebuilds).
-// Writes bench/results/startup.json; targets in report/catalog.ts.
+// missing images with scripts/build-image, reuses existing ones (BENCH_REBUILD=1 rebuilds). BENCH_RELEASES=bookworm,trixie
+// measures the images of both releases, alternating them run by run (report/releases.ts: each release's figures and
+// their ratio). Writes bench/results/startup.json; targets in report/catalog.ts.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resultHeader } from './report/header.ts';
+import { benchReleases, combineReleases, roundOrder } from './report/releases.ts';
 import { writeResult } from './report/write.ts';
 
 process.env.MTA_TEST_IMAGE = '1';
@@ -25,7 +27,8 @@ if (why) {
   console.error(`bench startup: ${why}`);
   process.exit(2);
 }
-await P.buildImages(VARIANTS);
+const RELEASES = benchReleases() ?? [P.RELEASE];
+for (const release of RELEASES) await P.buildImages(VARIANTS, release);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -33,8 +36,10 @@ const tmp = mkdtempSync(join(tmpdir(), 'mta-bench-startup-'));
 const ns = P.netns(`mta-bench-${process.pid}`);
 
 // What full mounts so that acme-watch and spamd-learn run besides dkim-keys.
+// Once per release: each call gets directories of its own.
 function fullVolumes(): string[] {
-  const acme = join(tmp, 'acme');
+  const dir = mkdtempSync(join(tmp, 'full-'));
+  const acme = join(dir, 'acme');
   mkdirSync(acme, { mode: 0o755 });
   const host = 'mx.example.test';
   writeFileSync(
@@ -44,7 +49,7 @@ function fullVolumes(): string[] {
       mode: 0o644,
     },
   );
-  const spamd = join(tmp, 'spamd');
+  const spamd = join(dir, 'spamd');
   mkdirSync(join(spamd, 'spam'), { recursive: true });
   mkdirSync(join(spamd, 'ham'));
   return [`${acme}:/acme:ro`, `${spamd}:/var/lib/kopano/spamd`];
@@ -61,6 +66,7 @@ function runtimeStartMs(image: string): number {
 // A fresh /srv volume each time (first start: seeding included), timed from `podman run` to the 220 banner.
 async function coldStart(
   variant: Variant,
+  image: string,
   name: string,
   extraVolumes: string[],
 ): Promise<{ ms: number; c: import('@mta/test/image/podman').Container }> {
@@ -69,7 +75,7 @@ async function coldStart(
   const t0 = performance.now();
   const c = P.startContainer({
     name,
-    image: `${P.IMAGE_NAME}:${variant}`,
+    image,
     ns: ns.name,
     // METRICS=yes and a SASL login on full: every long-running sidecar runs (guard by default, acme-watch and
     // spamd-learn by the mounts, sender-milter with submission).
@@ -115,44 +121,67 @@ async function idleSidecars(c: import('@mta/test/image/podman').Container) {
   return { sidecars: out, bareNodeMB: bare ? Number((bare.rssKB / 1024).toFixed(1)) : null };
 }
 
-const variants: Record<string, unknown> = {};
-let idle: Awaited<ReturnType<typeof idleSidecars>> | undefined;
+// Per release: the start-up figures of each variant and the idle sidecars of full.
+const byRelease = Object.fromEntries(
+  RELEASES.map((r) => [
+    r,
+    { variants: {} as Record<string, unknown>, idle: undefined as Awaited<ReturnType<typeof idleSidecars>> | undefined },
+  ]),
+);
 try {
   for (const variant of VARIANTS) {
-    const image = `${P.IMAGE_NAME}:${variant}`;
-    const runtimeMs: number[] = [];
-    const startMs: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      runtimeMs.push(runtimeStartMs(image));
-      const name = `mta-bench-${process.pid}-${variant}-${i}`;
-      const { ms, c } = await coldStart(variant, name, variant === 'full' && i === RUNS - 1 ? fullVolumes() : []);
-      startMs.push(ms);
-      try {
-        if (variant === 'full' && i === RUNS - 1) idle = await idleSidecars(c);
-      } finally {
-        c.remove();
-        P.removeVolume(`${name}-srv`);
+    const runtimeMs: Record<string, number[]> = {};
+    const startMs: Record<string, number[]> = {};
+    // Run by run, every release in turn (the order flips each run): each release's runs see the same host load.
+    for (let i = 0; i < RUNS; i++)
+      for (const release of roundOrder(RELEASES, i)) {
+        const image = P.imageRef(variant, release);
+        (runtimeMs[release] ??= []).push(runtimeStartMs(image));
+        const name = `mta-bench-${process.pid}-${variant}-${release}-${i}`;
+        const last = variant === 'full' && i === RUNS - 1;
+        const { ms, c } = await coldStart(variant, image, name, last ? fullVolumes() : []);
+        (startMs[release] ??= []).push(ms);
+        try {
+          const slot = byRelease[release];
+          if (last && slot) slot.idle = await idleSidecars(c);
+        } finally {
+          c.remove();
+          P.removeVolume(`${name}-srv`);
+        }
       }
+    for (const release of RELEASES) {
+      const starts = startMs[release] ?? [];
+      const runtime = runtimeMs[release] ?? [];
+      const m = median(starts);
+      const slot = byRelease[release];
+      if (slot)
+        slot.variants[variant] = {
+          startupMs: starts.map(Math.round),
+          medianMs: Math.round(m),
+          runtimeStartMs: Math.round(median(runtime)),
+          // How many times the runtime's own start our start-up (entry steps, seeding, daemons) takes.
+          vsRuntimeStart: Number((m / median(runtime)).toFixed(1)),
+        };
     }
-    const m = median(startMs);
-    variants[variant] = {
-      startupMs: startMs.map(Math.round),
-      medianMs: Math.round(m),
-      runtimeStartMs: Math.round(median(runtimeMs)),
-      // How many times the runtime's own start our start-up (entry steps, seeding, daemons) takes.
-      vsRuntimeStart: Number((m / median(runtimeMs)).toFixed(1)),
-    };
   }
 } finally {
   ns.remove();
   rmSync(tmp, { recursive: true, force: true });
 }
 
-const result = {
+const resultOf = (release: string) => ({
   ...resultHeader('startup'),
+  release,
+  image: P.imageRef('full', release).replace(/:full-/, ':<variant>-'),
   runs: RUNS,
-  variants,
-  idle: { ...idle, windowMs: IDLE_MS },
+  variants: byRelease[release]?.variants,
+  idle: { ...byRelease[release]?.idle, windowMs: IDLE_MS },
   note: 'podman run (fresh /srv volume, first start with seeding) to the 220 banner on port 25, median of runs; runtimeStartMs = podman run --rm of the same image with /bin/true; idle = long-running sidecars of full (acme.json and the kopano drop folder mounted) after start-up settled, vs a bare node in the same container',
-};
-writeResult('startup', result);
+});
+const headline = RELEASES.includes(P.DEFAULT_RELEASE) ? P.DEFAULT_RELEASE : (RELEASES[0] as string);
+writeResult(
+  'startup',
+  RELEASES.length > 1
+    ? combineReleases(Object.fromEntries(RELEASES.map((r) => [r, [resultOf(r)]])), RELEASES, headline)
+    : resultOf(headline),
+);

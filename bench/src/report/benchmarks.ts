@@ -61,6 +61,14 @@ export function renderBenchmarksMd(
     'its figures next to their targets; ratios compare against a baseline measured in the same run, so a loaded',
     'machine moves both sides. A result records the conditions it was taken under (`MTA_BENCH_NOTE`).',
     '',
+    "The daemons are those of the image's Debian release (`debian` in each result): on a host of another release, a",
+    "bench runs inside the test root of the image's release. `BENCH_RELEASES=bookworm,trixie npm run bench [name]` runs",
+    'each bench on both releases in one run (startup alternates the two images run by run; the others run once per',
+    'release and round, `BENCH_RELEASE_ROUNDS`, the order flipping every round): the result keeps every run under',
+    '`releases`, and under `releaseRatio` each figure of every further release over the first one named',
+    "(`trixie/bookworm`); its top level and targets are the Dockerfile's release's. dkim-keygen and type-check involve",
+    'no Debian package and run once.',
+    '',
   ];
   const byName = new Map(results.map((r) => [typeof r.data.bench === 'string' ? r.data.bench : r.file.replace(/\.json$/, ''), r]));
   const names = [...new Set([...Object.keys(catalog), ...byName.keys()])].sort();

@@ -4,7 +4,7 @@ import { figures } from './benchmarks.ts';
 import { CATALOG } from './catalog.ts';
 import { formatVerdict, judge } from './targets.ts';
 
-const HEADER = new Set(['bench', 'at', 'node', 'cpu']);
+const HEADER = new Set(['bench', 'at', 'node', 'cpu', 'debian']);
 
 // Where a bench's result lives.
 export const resultPath = (bench: string): string => fileURLToPath(new URL(`../../results/${bench}.json`, import.meta.url));

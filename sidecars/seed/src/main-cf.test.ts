@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { applyMainSettings, mainValue } from './main-cf.ts';
+import { applyMainSettings, mainValue, removeMainSettings } from './main-cf.ts';
 
 const base = '# comment\nmyhostname = old\n  continued\n#relayhost = x\nmydestination = a\n';
 
@@ -23,4 +23,11 @@ test('mainValue reads what postconf -h would: last assignment, continuations joi
   assert.equal(mainValue('a = 1\na = /var/log/x\n', 'a'), '/var/log/x');
   assert.equal(mainValue('#maillog_file = /x\nmaillog_file_prefixes = /var\n', 'maillog_file'), '');
   assert.equal(mainValue('a =\n', 'a'), '');
+});
+
+test('removeMainSettings drops every assignment of a name with its continuation lines, nothing else', () => {
+  assert.equal(removeMainSettings(base, ['myhostname']), '# comment\n#relayhost = x\nmydestination = a\n');
+  assert.equal(removeMainSettings('a = 1\nb = 2\na = 3\n', ['a', 'missing']), 'b = 2\n');
+  assert.equal(removeMainSettings(base, []), base);
+  assert.equal(mainValue(removeMainSettings(base, ['mydestination']), 'mydestination'), '');
 });

@@ -42,3 +42,21 @@ export function mainValue(text: string, name: string): string {
   }
   return value;
 }
+
+// Removes main.cf parameters the way `postconf -X` does (every assignment, continuation lines included), so postfix
+// falls back to its own default; comments and everything else stay as they are.
+export function removeMainSettings(text: string, names: readonly string[]): string {
+  if (!names.length) return text;
+  const drop = new Set(names);
+  const lines = text.split('\n');
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const name = PARAM.exec(lines[i] ?? '')?.[1];
+    if (name === undefined || !drop.has(name)) {
+      out.push(lines[i] ?? '');
+      continue;
+    }
+    while (i + 1 < lines.length && CONTINUATION.test(lines[i + 1] ?? '')) i++;
+  }
+  return out.join('\n');
+}

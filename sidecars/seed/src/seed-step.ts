@@ -6,10 +6,12 @@ import {
   mtaPaths,
   type ReportContext,
   readStartPlan,
+  seedGate,
   type Variant,
   waitForTcp,
 } from '@mta/shared';
 import { agePostfixConf } from './apply/age.ts';
+import { migrateOwners } from './apply/owners.ts';
 import { registerSeedRazor } from './razor-step.ts';
 import { runSeed, type SeedResult } from './run.ts';
 
@@ -26,6 +28,8 @@ async function seed(ctx: ReportContext, root: string, variant: Variant): Promise
   // its path, the operation and what to fix. The unlock file is still there, the next start seeds again.
   let failure: string | undefined;
   try {
+    // Before anything reads or writes /srv: its files re-owned if another image's accounts wrote them.
+    await migrateOwners(root, paths, seedGate(env, root).unlockFile, log);
     result = await runSeed({ env, root, variant, log, parsed });
   } catch (e) {
     failure = describeError(e);

@@ -91,17 +91,21 @@ function sessions(t: string, n: number): Session[] {
     },
     { from: from(8), port: smtps!, tls: 'implicit', servername: oneLine, lines: ['EHLO x', `AUTH PLAIN ${b64(`${t}\0${t}\0wrong`)}`] },
     { from: from(9), port: smtp, tls: 'starttls-smtp', servername: oneLine, lines: ['EHLO x', 'QUIT'] },
-    // IMAP and POP3 logins (quoted, and as a literal that may hold a newline), SNI, and a request line
+    // IMAP and POP3 logins (quoted, and as a literal that may hold a newline) and a request line; SNI on sessions of
+    // its own: Dovecot 2.4 ends the handshake when the SNI is not a DNS name ("TLS SNI servername sent by client is not
+    // a valid DNS name"), so a login after it would never reach 2.4 (2.3 takes any SNI).
     {
       from: from(10),
       port: d.imap,
       tls: 'starttls-imap',
-      servername: oneLine,
       lines: [`a LOGIN "${oneLine}" "wrong"`, `b LOGIN {${Buffer.byteLength(t, 'latin1')}+}\r\n${t} "wrong"`, `c ${oneLine}`],
     },
-    { from: from(11), port: d.imaps, tls: 'implicit', servername: oneLine, lines: [`a AUTHENTICATE PLAIN ${b64(`\0${t}\0wrong`)}`] },
-    { from: from(12), port: d.pop3, tls: 'starttls-pop3', servername: oneLine, lines: [`USER ${oneLine}`, 'PASS wrong'] },
-    { from: from(13), port: d.pop3s, tls: 'implicit', servername: oneLine, lines: [`AUTH PLAIN ${b64(`\0${t}\0wrong`)}`] },
+    { from: from(11), port: d.imaps, tls: 'implicit', lines: [`a AUTHENTICATE PLAIN ${b64(`\0${t}\0wrong`)}`] },
+    { from: from(12), port: d.pop3, tls: 'starttls-pop3', lines: [`USER ${oneLine}`, 'PASS wrong'] },
+    { from: from(13), port: d.pop3s, tls: 'implicit', lines: [`AUTH PLAIN ${b64(`\0${t}\0wrong`)}`] },
+    { from: from(14), port: d.imap, tls: 'starttls-imap', servername: oneLine, lines: ['a LOGOUT'] },
+    { from: from(15), port: d.imaps, tls: 'implicit', servername: oneLine, lines: ['a LOGOUT'] },
+    { from: from(16), port: d.pop3s, tls: 'implicit', servername: oneLine, lines: ['QUIT'] },
   ];
 }
 

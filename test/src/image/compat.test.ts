@@ -11,7 +11,7 @@ import { createLab, LAB_SUBNET, type Lab, type LabPeer } from './lab.ts';
 import {
   buildImages,
   type Container,
-  IMAGE_NAME,
+  imageRef,
   podman,
   removeVolume,
   skipReason,
@@ -112,7 +112,7 @@ describe('seed compatibility: the seed test suite scenarios', { skip, concurrenc
     running.get(role)?.remove();
     const c = startContainer({
       name,
-      image: `${IMAGE_NAME}:${variant}`,
+      image: imageRef(variant),
       ns: peers[`test-${role}`].ns,
       hostname: `test-${role}.example.com`,
       env: { ...SEED_TEST_ENV, ...env },
@@ -225,7 +225,7 @@ describe('seed compatibility: the seed test suite scenarios', { skip, concurrenc
     for (const variant of VARIANTS) {
       const name = `${TAG}-smoke`;
       // No --hostname: the container id, without a domain part, as in `docker run <image>`.
-      const c = startContainer({ name, image: `${IMAGE_NAME}:${variant}`, ns: peers['test-srv'].ns, hostname: '', env: {} });
+      const c = startContainer({ name, image: imageRef(variant), ns: peers['test-srv'].ns, hostname: '', env: {} });
       running.set('smoke', c);
       try {
         if (variant === 'full') clamSignatures(c);

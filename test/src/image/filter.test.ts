@@ -8,7 +8,7 @@ import { eventually, tempRoot } from '../harness/index.ts';
 import {
   buildImages,
   type Container,
-  IMAGE_NAME,
+  imageRef,
   mailIn,
   netns,
   podman,
@@ -76,7 +76,7 @@ describe('image full: content filter', { skip, concurrency: false }, () => {
     cleanups.push(() => removeVolume(`${name}-srv`));
     c = startContainer({
       name,
-      image: `${IMAGE_NAME}:full`,
+      image: imageRef('full'),
       ns: ns.name,
       env: { MAIL_BOXES: 'info@example.test', MYNETWORKS: '127.0.0.0/8' },
       // Read-only where users mount them; the image links /var/lib/clamav into /srv.
@@ -202,7 +202,7 @@ describe('image full: read-only signatures at /srv/var/lib/clamav', { skip, conc
       chmodSync(sigs, 0o777);
       const c = startContainer({
         name,
-        image: `${IMAGE_NAME}:full`,
+        image: imageRef('full'),
         ns: ns.name,
         env: { MAIL_BOXES: 'info@example.test' },
         volumes: [`${name}-srv:/srv`, `${sigs}:/srv/var/lib/clamav:ro`],

@@ -11,14 +11,16 @@ import {
   buildImages,
   type Container,
   container,
+  delivered,
   greeting,
-  IMAGE_NAME,
+  imageRef,
   inNs,
   mailIn,
   netns,
   podman,
   podmanRunArgs,
   procStats,
+  queueIds,
   REPO,
   type RunOptions,
   removeVolume,
@@ -76,20 +78,6 @@ function envFor(variant: Variant): Record<string, string> {
   return env;
 }
 
-// The mail store holding a message with this token, or '' (any layout: postfix virtual mbox or dovecot maildir).
-function delivered(c: Container, token: string): string {
-  const r = c.exec('grep', '-rl', token, '/var/mail/');
-  return r.status === 0 ? r.out.trim() : '';
-}
-
-function queueIds(c: Container): string[] {
-  const r = c.exec('postqueue', '-j');
-  return r.out
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => (JSON.parse(l) as { queue_id: string }).queue_id);
-}
-
 // Resident memory of each long-running Node sidecar in the container, in MB.
 function sidecarRss(c: Container): Record<string, number> {
   return Object.fromEntries(Object.entries(procStats(c, SIDECAR_PROCS)).map(([name, p]) => [name, Math.round(p.rssKB / 1024)]));
@@ -108,7 +96,7 @@ function jsonLines(text: string): Record<string, unknown>[] {
 
 for (const variant of VARIANTS) {
   describe(`image ${variant}`, { skip, concurrency: false }, () => {
-    const image = `${IMAGE_NAME}:${variant}`;
+    const image = imageRef(variant);
     const tag = `${process.pid}-${variant}`;
     const volume = `mta-test-${tag}`;
     const name = `mta-test-${tag}`;
@@ -867,7 +855,7 @@ for (const variant of VARIANTS) {
         const r = podman(
           ...podmanRunArgs({
             name,
-            image: `${IMAGE_NAME}:${variant}`,
+            image: imageRef(variant),
             ns: ns.name,
             env: { MAIL_BOXES: 'info@example.test', SYSLOG_LEVEL: '9', MESSAGE_SIZE_LIMIT: 'lots' },
             detach: false,

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 // Helpers for the image tests: podman containers in a network namespace of their own, so the container's postfix
@@ -7,6 +7,12 @@ import { dirname, join } from 'node:path';
 
 export const REPO = join(import.meta.dirname, '..', '..', '..');
 export const IMAGE_NAME = process.env.MTA_IMAGE_NAME ?? 'mta';
+// The Dockerfile's `ARG DEBIAN_RELEASE` (named there once), and the release under test: MTA_DEBIAN_RELEASE or that.
+export const DEFAULT_RELEASE = /^ARG DEBIAN_RELEASE=(\S+)$/m.exec(readFileSync(join(REPO, 'Dockerfile'), 'utf8'))?.[1] ?? '';
+export const RELEASE = process.env.MTA_DEBIAN_RELEASE || DEFAULT_RELEASE;
+// Always the release's own tag (scripts/build-image: `<name>:<target>-<release>`): a test that builds another release
+// (the upgrade test's previous one) never changes what the others run.
+export const imageRef = (variant: Variant, release = RELEASE): string => `${IMAGE_NAME}:${variant}-${release}`;
 export const VARIANTS = (process.env.MTA_TEST_IMAGE_VARIANTS ?? 'mini base full').split(/[\s,]+/).filter(Boolean) as Variant[];
 export type Variant = 'mini' | 'base' | 'full';
 
@@ -51,29 +57,29 @@ function imageExists(ref: string): boolean {
   return podman('image', 'exists', ref).status === 0;
 }
 
-// Builds the variants with scripts/build-image (layers are cached; MTA_TEST_IMAGE_REUSE=1 skips existing images).
-// Every image test file calls this, each in its own process of the same test run: one build per run, under a lock,
-// so the files neither build the same tags at once nor rebuild what the first one just built.
-export async function buildImages(variants: readonly Variant[]): Promise<void> {
-  const todo = process.env.MTA_TEST_IMAGE_REUSE === '1' ? variants.filter((v) => !imageExists(`${IMAGE_NAME}:${v}`)) : [...variants];
+// Builds the variants of a release with scripts/build-image (layers are cached; MTA_TEST_IMAGE_REUSE=1 skips
+// existing images). Every image test file calls this, each in its own process of the same test run: one build per
+// run and release, under one lock, so the files neither build at once (two CPUs) nor rebuild what another just built.
+export async function buildImages(variants: readonly Variant[], release = RELEASE): Promise<void> {
+  const todo = process.env.MTA_TEST_IMAGE_REUSE === '1' ? variants.filter((v) => !imageExists(imageRef(v, release))) : [...variants];
   if (!todo.length) return;
   const cache = join(REPO, '.image');
   mkdirSync(cache, { recursive: true });
   // The test runner is the parent of every test file's process: its pid names this run.
-  const stamp = join(cache, `built-${IMAGE_NAME}-${process.ppid}`);
+  const stamp = join(cache, `built-${IMAGE_NAME}-${release}-${process.ppid}`);
   const script = `for v in "$@"; do grep -qx "$v" "$STAMP" 2>/dev/null || todo="$todo $v"; done
 [ -z "$todo" ] && exit 0
 scripts/build-image $todo && printf '%s\n' $todo >>"$STAMP"`;
   const child = spawn('flock', [join(cache, `build-${IMAGE_NAME}.lock`), 'bash', '-c', script, 'build', ...todo], {
     cwd: REPO,
-    env: { ...process.env, STAMP: stamp },
+    env: { ...process.env, STAMP: stamp, MTA_DEBIAN_RELEASE: release },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
   const code = await new Promise<number>((r) => child.once('exit', (c) => r(c ?? -1)));
-  if (code !== 0) throw new Error(`scripts/build-image ${todo.join(' ')} failed (exit ${code}):\n${out.slice(-4000)}`);
+  if (code !== 0) throw new Error(`scripts/build-image ${todo.join(' ')} (${release}) failed (exit ${code}):\n${out.slice(-4000)}`);
 }
 
 // A network namespace with only loopback up; removed by its cleanup.
@@ -154,6 +160,24 @@ export function container(name: string): Container {
     remove: () => void podman('rm', '-f', '-v', '-t', '0', name),
   };
 }
+
+// The mail store holding a message with this token, or '' (any layout: postfix virtual mbox or dovecot maildir).
+export function delivered(c: Container, token: string): string {
+  const r = c.exec('grep', '-rl', token, '/var/mail/');
+  return r.status === 0 ? r.out.trim() : '';
+}
+
+// The messages in postfix's queue (postqueue -j): id and queue (active, deferred, hold…).
+export function queue(c: Container): { queue_id: string; queue_name: string }[] {
+  return c
+    .exec('postqueue', '-j')
+    .out.split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { queue_id: string; queue_name: string });
+}
+
+// The ids of the messages in postfix's queue.
+export const queueIds = (c: Container): string[] => queue(c).map((m) => m.queue_id);
 
 export function state(name: string): { running: boolean; exitCode: number; health: string } {
   const r = podman('inspect', name, '--format', '{{.State.Running}} {{.State.ExitCode}} {{.State.Health.Status}}');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { nodeKey } from '../harness/fleet-keys.ts';
 import { eventually, tempRoot } from '../harness/index.ts';
-import { buildImages, type Container, greeting, IMAGE_NAME, inNs, netns, skipReason, startContainer, state, VARIANTS } from './podman.ts';
+import { buildImages, type Container, greeting, imageRef, inNs, netns, skipReason, startContainer, state, VARIANTS } from './podman.ts';
 
 // Secrets stay with the processes that need them (#27 item 8): a full (else base) container in fleet mode (NKEY to a
 // JetStream nats-server, signing key, trust list) with password-file SASL, relay credentials and (full) a DKIM key,
@@ -97,7 +97,7 @@ describe('secrets stay with the processes that need them', { skip, concurrency: 
       cleanups.push(() => nats?.kill('SIGTERM'));
       c = startContainer({
         name: `${NS}-mx`,
-        image: `${IMAGE_NAME}:${VARIANT}`,
+        image: imageRef(VARIANT),
         ns: NS,
         env: {
           MAIL_DOMAIN: 'example.com',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { eventually, tempRoot } from '../harness/index.ts';
 import { createLab, LAB_GATEWAY, type Lab, type LabPeer } from './lab.ts';
-import { buildImages, type Container, IMAGE_NAME, skipReason, startContainer, state, VARIANTS } from './podman.ts';
+import { buildImages, type Container, imageRef, skipReason, startContainer, state, VARIANTS } from './podman.ts';
 
 // The image as the open internet and its neighbours see it: relay tricks from a client on the same bridge network,
 // against an mta on that network and against a host-network mta reached through the bridge address; relaying from
@@ -102,7 +102,7 @@ describe('safe on the open internet', { skip, concurrency: false }, () => {
         ['host', lab.gateway.ns, 'host.example.com', { MAIL_BOXES: 'info@example.com', GUARD_IGNORE: HOSTS.client }, []],
       ];
       for (const [name, ns, hostname, e, args] of runs)
-        containers.push(startContainer({ name: `${TAG}-${name}`, image: `${IMAGE_NAME}:base`, ns, hostname, env: e, args }));
+        containers.push(startContainer({ name: `${TAG}-${name}`, image: imageRef('base'), ns, hostname, env: e, args }));
       for (const [c, ip] of [
         [containers[0], MX],
         [containers[1], LAB_GATEWAY],

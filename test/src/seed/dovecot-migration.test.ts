@@ -4,15 +4,17 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { mainValue, removeMainSettings } from '@mta/seed/main-cf';
 import { runSeed } from '@mta/seed/run';
 import { dovecotSyntax, mtaPaths, readDaemonFact, readEffective } from '@mta/shared';
 import { installedDovecotSyntax } from '../harness/dovecot.ts';
 import { memoryLogger, prepareSeedRoot, testInstanceEnv } from '../harness/seeded-postfix.ts';
 import { tempRoot } from '../harness/tmp.ts';
 
-// Upgrade in place: a /srv seeded for the other Dovecot (a bookworm image's 2.3 files under trixie's 2.4; on a
-// bookworm host the same the other way round) gets dovecot's files rendered again at the next locked start, in the
-// installed dovecot's syntax, and nothing else seeded again.
+// Upgrade in place: a /srv seeded for the other release (a bookworm image's Dovecot 2.3 files and Postfix 3.7 main.cf
+// under trixie's 2.4 and 3.10; on a bookworm host the same the other way round, a rollback) gets dovecot's files
+// rendered again at the next locked start, in the installed dovecot's syntax, and main.cf's release-dependent rows
+// those of the installed postfix, and nothing else seeded again.
 let root: { dir: string; cleanup: () => Promise<void> };
 const OTHER = { '2.4': { postfix: '3.7.11', dovecot: '2.3.19.1' }, '2.3': { postfix: '3.10.13', dovecot: '2.4.1-4' } } as const;
 const ENV = {
@@ -61,7 +63,7 @@ before(async () => {
 });
 after(() => root.cleanup());
 
-test("a /srv seeded for the other dovecot: only dovecot's files are rendered again, once, and the installed dovecot accepts them", async () => {
+test("a /srv seeded for the other release: only dovecot's files and main.cf's release rows change, once, and the installed daemons accept them", async () => {
   const paths = mtaPaths(root.dir);
   const installed = installedDovecotSyntax();
   const other = OTHER[installed];
@@ -71,6 +73,8 @@ test("a /srv seeded for the other dovecot: only dovecot's files are rendered aga
   assert.equal(/^dovecot_config_version/m.test(readFileSync(conf, 'utf8')), installed === '2.3', 'seeded in the other syntax');
   assert.equal(dovecotSyntax((await readEffective(paths.effective))?.facts.daemons), installed === '2.4' ? '2.3' : '2.4');
   const before = snapshot(root.dir);
+  const mainCf = join(paths.postfixConf, 'main.cf');
+  const mainBefore = readFileSync(mainCf, 'utf8');
 
   // A secret changed since seeding: never written down, so the migrated files can only have this start's.
   const changedSecret = { SMTPD_SASL_CLIENTAUTH: 'app:{plain}app-secret-2' };
@@ -82,8 +86,20 @@ test("a /srv seeded for the other dovecot: only dovecot's files are rendered aga
   assert.deepEqual(start.events.find((e) => e.event === 'seed.dovecot_migrated_changed')?.variables, ['SMTPD_SASL_CLIENTAUTH']);
   const after = snapshot(root.dir);
   const changed = [...new Set([...before.keys(), ...after.keys()])].filter((p) => before.get(p) !== after.get(p)).sort();
-  const outside = changed.filter((p) => !p.startsWith(`${paths.dovecotConf}/`) && p !== paths.effective);
-  assert.deepEqual(outside, [], "nothing but dovecot's files and the effective configuration changes");
+  const outside = changed.filter((p) => !p.startsWith(`${paths.dovecotConf}/`) && p !== paths.effective && p !== mainCf);
+  assert.deepEqual(outside, [], "nothing but dovecot's files, main.cf and the effective configuration changes");
+  // main.cf: the rows postfix 3.10 needs (release-defaults.ts) where it is installed, none of them on 3.7; nothing else.
+  const ROWS = ['smtpd_client_ipv6_prefix_length', 'tls_required_enable'];
+  const mainAfter = readFileSync(mainCf, 'utf8');
+  const want = installed === '2.4' ? ['128', 'no'] : ['', ''];
+  assert.deepEqual(
+    [mainValue(mainBefore, ROWS[0] ?? ''), mainValue(mainBefore, ROWS[1] ?? '')],
+    installed === '2.4' ? ['', ''] : ['128', 'no'],
+  );
+  assert.deepEqual([mainValue(mainAfter, ROWS[0] ?? ''), mainValue(mainAfter, ROWS[1] ?? '')], want);
+  assert.equal(removeMainSettings(mainAfter, ROWS).trimEnd(), removeMainSettings(mainBefore, ROWS).trimEnd());
+  const pf = start.events.find((e) => e.event === 'seed.postfix_migrated') as { from?: string; to?: string } | undefined;
+  assert.deepEqual([pf?.from, pf?.to], [other.postfix, (await readDaemonFact()).postfix]);
   assert.ok(changed.includes(conf), changed.join('\n'));
   const passdbs = join(paths.dovecotConf, 'mta-passdbs.conf.ext');
   assert.equal(after.has(passdbs), installed === '2.4', '2.4 keeps its passdbs in their own file, 2.3 has none');
@@ -93,6 +109,6 @@ test("a /srv seeded for the other dovecot: only dovecot's files are rendered aga
 
   // Migrated once: the next start finds the files in the installed syntax and changes nothing.
   const again = await seed(undefined, changedSecret);
-  assert.equal(again.events.filter((e) => e.event === 'seed.dovecot_migrated').length, 0);
+  assert.equal(again.events.filter((e) => e.event === 'seed.dovecot_migrated' || e.event === 'seed.postfix_migrated').length, 0);
   assert.deepEqual(snapshot(root.dir), after);
 });

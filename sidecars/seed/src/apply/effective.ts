@@ -8,9 +8,11 @@ import {
   VARS,
   type Variant,
   type VarName,
+  writeEffective,
 } from '@mta/shared';
 import { writeEffectiveFiles } from './effective-files.ts';
 import { migrateDovecot } from './migrate-dovecot.ts';
+import { migratePostfix } from './migrate-postfix.ts';
 import { changedInputs, readSeededInputs, seededInputValues, writeSeededInputs } from './seeded-inputs.ts';
 import { seededNetworks } from './seeded-networks.ts';
 
@@ -25,7 +27,8 @@ export interface LockedStart {
   postfixParams: () => Promise<ReadonlySet<string>>;
   // The installed postfix and dovecot versions. Not written into an effective configuration made for a /srv seeded by
   // an earlier version: its files were rendered for the daemons of that image, which the missing fact stands for;
-  // dovecot's files seeded for another dovecot syntax are rendered again (migrateDovecot), which records them.
+  // dovecot's files seeded for another dovecot syntax are rendered again (migrateDovecot), main.cf's release rows
+  // seeded for another postfix are those of the installed one (migratePostfix); either records them.
   daemons: DaemonVersions;
 }
 
@@ -42,7 +45,8 @@ async function changedSinceSeeding(s: LockedStart): Promise<string[]> {
 
 // A start without seeding. A /srv seeded by an earlier version has no effective configuration yet: it gets one from
 // this environment, with the relay trust and proxies read back from the seeded files, and nothing else is seeded
-// again. Dovecot's files seeded for another dovecot syntax are rendered again (migrateDovecot). Then every seeded
+// again. Dovecot's files seeded for another dovecot syntax are rendered again (migrateDovecot), main.cf's
+// release-dependent rows seeded for another postfix become the installed one's (migratePostfix). Then every seeded
 // variable whose value differs from the seeded one is named once, as not applied: the daemons, and every process
 // with them, keep the seeded value until FORCE_CONFIG. Returns the variables not applied.
 export async function lockedStart(s: LockedStart): Promise<string[]> {
@@ -56,7 +60,7 @@ export async function lockedStart(s: LockedStart): Promise<string[]> {
       'no effective configuration yet (seeded by an earlier version): written from this environment and the seeded relay trust and proxies; nothing seeded again',
     );
   }
-  const migrated = await migrateDovecot({
+  const migration = {
     config: s.parsed.config,
     env: s.parsed.env,
     paths: s.paths,
@@ -65,7 +69,13 @@ export async function lockedStart(s: LockedStart): Promise<string[]> {
     daemons: s.daemons,
     now: s.now,
     log: s.log,
-  });
+  };
+  // Both compare with the versions the effective configuration records, so it is written after both: the next start
+  // finds the installed versions there and migrates nothing.
+  const postfixMigrated = await migratePostfix(migration);
+  const migrated = await migrateDovecot(migration);
+  if (postfixMigrated || migrated.length)
+    await writeEffective(s.paths.effective, { ...effective, facts: { ...effective.facts, daemons: { ...s.daemons } } });
   const changed = [...notApplied(s.parsed.config, effective), ...(await changedSinceSeeding(s))].sort();
   if (changed.length)
     s.log.warn(

@@ -1,48 +1,21 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import {
-  type Config,
-  type DaemonVersions,
-  dovecotSyntax,
-  type Effective,
-  effectiveConfig,
-  type Logger,
-  MtaError,
-  type MtaPaths,
-  makeDirs,
-  numericId,
-  type RawEnv,
-  readEffectiveTables,
-  type Variant,
-  writeEffective,
-  writeIfChanged,
-} from '@mta/shared';
+import { dovecotSyntax, effectiveConfig, MtaError, makeDirs, numericId, readEffectiveTables, writeIfChanged } from '@mta/shared';
 import { renderContext } from '../context.ts';
 import { dovecotFiles } from '../dovecot/conf.ts';
 import { passesToDovecot } from '../dovecot/passthrough.ts';
 import { renderDovecot } from '../dovecot/render.ts';
 import { dovecotParamNames } from './facts.ts';
+import type { Migration } from './migration.ts';
 import { checkDovecot } from './stage-dovecot.ts';
-
-export interface DovecotMigration {
-  config: Config;
-  env: RawEnv;
-  paths: MtaPaths;
-  variant: Variant;
-  effective: Effective;
-  // The installed versions; the effective configuration's say what the seeded files were rendered for.
-  daemons: DaemonVersions;
-  now: Date;
-  log: Logger;
-}
 
 // A /srv seeded for another dovecot (a bookworm image's 2.3 files under a trixie image's 2.4, which refuses them, or
 // back): at a locked start the seed renders dovecot's files again, and only those, from what was seeded (the
 // effective configuration's values; secrets and DOVECOT_* from this start, as they are never written down), checks
-// them with the installed doveconf, writes them, and records the new versions in the effective configuration. Every
-// other seeded file stays as it is. Returns the files written; [] when the syntax did not change.
-export async function migrateDovecot(m: DovecotMigration): Promise<string[]> {
+// them with the installed doveconf and writes them (the caller records the new versions in the effective
+// configuration). Every other seeded file stays as it is. Returns the files written; [] when the syntax did not change.
+export async function migrateDovecot(m: Migration): Promise<string[]> {
   const from = dovecotSyntax(m.effective.facts.daemons);
   const to = dovecotSyntax(m.daemons);
   const f = dovecotFiles(m.paths);
@@ -74,7 +47,6 @@ export async function migrateDovecot(m: DovecotMigration): Promise<string[]> {
       )
     )
       changed.push(p);
-  await writeEffective(m.paths.effective, { ...m.effective, facts: { ...m.effective.facts, daemons: { ...m.daemons } } });
   m.log.info(
     { event: 'seed.dovecot_migrated', from, to, files: changed },
     `dovecot's files were seeded for Dovecot ${from} and this image has ${to}: rendered again in ${to} syntax from the seeded configuration; nothing else seeded again`,
