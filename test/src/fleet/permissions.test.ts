@@ -28,6 +28,7 @@ before(async () => {
     'bucket mta-guard',
     'bucket mta-srs',
     'bucket mta-dmarc',
+    'bucket mta-sts',
     `stream ${LEARN_STREAM}`,
   ]);
   // The DMARC records expire (8 days, in nanoseconds); the key buckets keep theirs.

@@ -176,6 +176,9 @@ const CASES: [string, Variant, RawEnv][] = [
   ['SRS domain while SRS is off', 'mini', { MAIL_DOMAIN: 'example.com', MAIL_BOXES: 'info@example.com', SRS_DOMAIN: 'example.com' }],
   ['SRS for forwarded mail', 'base', { SRS: 'yes', MAIL_DOMAIN: 'example.com', MAIL_BOXES: 'info@example.com', SRS_DOMAIN: 'example.com' }],
   ['DMARC while amavis runs before the queue', 'full', { FINAL_SPAM_DESTINY: 'D_REJECT' }],
+  ['DMARC reports with DMARC off', 'full', { DMARC_POLICY: 'off', DMARC_REPORTS: 'yes', MAIL_DOMAIN: 'example.com' }],
+  ['our MTA-STS policy published without a domain', 'mini', { HOSTNAME: 'mx', MTA_STS_PUBLISH: 'testing' }],
+  ['DANE level without the validating resolver', 'mini', { SMTP_DANE: 'no', SMTP_TLS_SECURITY_LEVEL: 'dane' }],
 ];
 
 // Every rule of every spec, by "NAME#index".
