@@ -371,13 +371,15 @@ describe('seed compatibility: the seed test suite scenarios', { skip, concurrenc
       { ...RELAY_CLIENT, DKIM_SELECTOR: 'default', MAIL_DOMAIN: 'example.com', SMTPD_USE_TLS: 'yes' },
       { volume: true },
     );
-    // freshclam (as clamav) can create files in the image's own signature directory.
+    // freshclam (as clamav) can create files in the image's own signature directory. setpriv, as runit's chpst does
+    // for the services, not su: trixie ships the clamav account expired, which PAM (su) refuses.
     for (const c of [srv, cli]) {
       const probe = c.exec(
-        'su',
-        '-s',
-        '/bin/sh',
-        'clamav',
+        'setpriv',
+        '--reuid=clamav',
+        '--regid=clamav',
+        '--init-groups',
+        'sh',
         '-c',
         'mktemp -d /var/lib/clamav/probe.XXXXXX && rm -r /var/lib/clamav/probe.*',
       );
