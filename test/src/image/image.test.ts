@@ -216,7 +216,8 @@ for (const variant of VARIANTS) {
 
     it('supervises one runit service per daemon, only for configured features', async () => {
       const expected: Record<Variant, string[]> = {
-        // unbound: DANE's resolver, for direct delivery (full sends through SMTP_RELAY_HOSTAUTH).
+        // unbound (DANE's resolver) and mta-sts (outbound MTA-STS): direct delivery only; full sends through
+        // SMTP_RELAY_HOSTAUTH, whose relay is trusted with the destination's TLS.
         mini: ['guard', 'mta-sts', 'postfix', 'unbound'],
         base: ['dovecot', 'guard', 'mta-sts', 'postfix', 'sender-milter', 'unbound'],
         full: [
@@ -228,7 +229,6 @@ for (const variant of VARIANTS) {
           'freshclam',
           'guard',
           'metrics',
-          'mta-sts',
           'opendkim',
           'opendmarc',
           'postfix',
@@ -282,7 +282,7 @@ for (const variant of VARIANTS) {
         const rss = sidecarRss(c);
         assert.deepEqual(
           Object.keys(rss).sort(),
-          ['acme-watch', 'dkim-keys', 'guard', 'metrics', 'mta-sts', 'sender-milter', 'spamd-learn'],
+          ['acme-watch', 'dkim-keys', 'guard', 'metrics', 'sender-milter', 'spamd-learn'],
           'the bundled sidecars run',
         );
         // A guard against losing the bundle's lazy loading (the unbundled tree idles at ~70 MB); figures: npm run bench startup.
