@@ -41,7 +41,7 @@ export const matchesDigest = (value: unknown, digest: TableDigest): boolean => s
 // files). Written before the effective configuration that names its digests, and only when its text changed.
 export async function writeEffectiveTables(path: string, text: string): Promise<boolean> {
   const earlier = await readIfExists(path).catch(() => undefined);
-  if (earlier && sha256(earlier.toString('utf8')) === sha256(text)) return false;
+  if (earlier?.equals(Buffer.from(text))) return false;
   await makeDirs(dirname(path));
   await writeAtomic(path, text, { mode: 0o600 });
   return true;

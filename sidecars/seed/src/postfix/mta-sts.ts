@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { PlanPart, RenderContext } from '../plan.ts';
+import { hasGlobalRelay } from './dane.ts';
 
 // The map name postfix asks the mta-sts sidecar for (socketmap:unix:<socket>:<name>).
 export const STS_MAP = 'mta-sts';
@@ -11,23 +12,20 @@ export interface MtaStsSettings {
   map?: string;
 }
 
-// Mail through a relay host is the relay's to deliver: its policy lookups would name the relay, not the destination.
-export const relayed = (ctx: Pick<RenderContext, 'config' | 'env'>): boolean =>
-  !!ctx.config.SMTP_RELAY_HOSTAUTH || !!ctx.env.RELAYHOST?.trim();
-
 const stsSocket = (paths: RenderContext['paths']): string => join(paths.mtaStsRun, 'policy.sock');
 
 // The last of the TLS policy maps (tls-policy-maps.ts), when outbound MTA-STS is on: postfix asks the sidecar per
 // next-hop domain.
 export const mtaStsMap = (ctx: Pick<RenderContext, 'config' | 'env' | 'paths'>): string | undefined =>
-  ctx.config.MTA_STS && !relayed(ctx) ? `socketmap:unix:${stsSocket(ctx.paths)}:${STS_MAP}` : undefined;
+  ctx.config.MTA_STS && !hasGlobalRelay(ctx.config, ctx.env) ? `socketmap:unix:${stsSocket(ctx.paths)}:${STS_MAP}` : undefined;
 
 // Outbound MTA-STS: the sidecar's settings and what its answers need from the smtp client. Verification needs the
 // system trust store (the `secure` level). From postfix 3.10.5 on, postfix itself also checks each MX host name
 // against the policy's patterns (smtp_tls_enforce_sts_mx_patterns), with the attributes the sidecar adds.
 export function renderMtaSts(ctx: RenderContext): PlanPart {
   const { config, paths } = ctx;
-  const outbound = config.MTA_STS && !relayed(ctx);
+  // Mail through a relay host is the relay's to deliver: its policy lookups would name the relay, not the destination.
+  const outbound = config.MTA_STS && !hasGlobalRelay(config, ctx.env);
   const publish = config.MTA_STS_PUBLISH !== 'off';
   if (!outbound && !publish) return { remove: [paths.mtaStsConf] };
   const settings: MtaStsSettings = outbound ? { socket: stsSocket(paths), map: STS_MAP } : {};
