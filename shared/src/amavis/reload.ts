@@ -31,19 +31,30 @@ export interface AmavisReloadOptions {
   send?: (daemon: DaemonRef) => Promise<SignalOutcome>;
   // How long amavis has been running (tests); default daemonAgeMs.
   age?: (daemon: DaemonRef) => Promise<number | undefined>;
+  // Default: shared sleep (tests give one whose timer fires early).
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-// CLOCK_MONOTONIC in ms: the same clock in every process of the host, and unaffected by changes of the wall clock.
-export const monotonicMs = (): number => Number(process.hrtime.bigint() / 1_000_000n);
+// CLOCK_MONOTONIC in ms, to the ns: the same clock in every process of the host, unaffected by changes of the wall
+// clock, and fine enough that a signal and a request never share a stamp ("covered" compares them).
+export const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 const lockPath = (paths: MtaPaths) => join(paths.run, 'amavis-reload.lock');
 const stampPath = (paths: MtaPaths) => join(paths.run, 'amavis-reload.last');
 
-// When the last SIGHUP went out (monotonic ms), or -Infinity; a stamp from before a reboot of the host (in the
-// future of this boot's clock) is no stamp.
-export async function lastReload(paths: MtaPaths): Promise<number> {
-  const at = Number((await readFile(stampPath(paths), 'utf8').catch(() => '')).trim());
-  return Number.isFinite(at) && at > 0 && at <= monotonicMs() ? at : Number.NEGATIVE_INFINITY;
+// When the last SIGHUP was being sent (monotonic ms): `from` is taken before the signal and `to` after it, so a
+// request counts as covered only when made before the signal for sure, and the gap runs from its end. A stamp from
+// before a reboot of the host (in the future of this boot's clock) is no stamp.
+export interface ReloadStamp {
+  from: number;
+  to: number;
+}
+const NO_STAMP: ReloadStamp = { from: Number.NEGATIVE_INFINITY, to: Number.NEGATIVE_INFINITY };
+
+export async function lastReload(paths: MtaPaths): Promise<ReloadStamp> {
+  const [from = 0, to = from] = (await readFile(stampPath(paths), 'utf8').catch(() => '')).trim().split(' ').map(Number);
+  const valid = (at: number) => Number.isFinite(at) && at > 0 && at <= monotonicMs();
+  return valid(from) && valid(to) && from <= to ? { from, to } : NO_STAMP;
 }
 
 // One reload of amavis, spaced from every other one: waits for the lock, then for the gap, then sends SIGHUP.
@@ -55,29 +66,35 @@ export async function reloadAmavis(opts: AmavisReloadOptions): Promise<ReloadOut
   try {
     const last = await lastReload(opts.paths);
     // A SIGHUP sent after this request was made: amavis re-reads everything that was on disk when it was asked.
-    if (last >= asked) {
+    if (last.from >= asked) {
       opts.log.debug({ event: 'amavis.reload.covered', reason: opts.reason }, 'amavis: a reload sent since covers this one');
       return 'covered';
     }
     const daemon = opts.daemon ?? (await amavisDaemon(opts.paths));
     // amavis that has only just started is as fragile as one re-executing: its start opens a gap too.
     const age = await (opts.age ?? ((d) => daemonAgeMs(d, opts.log)))(daemon);
-    const wait = Math.max(last + gap - monotonicMs(), age === undefined ? 0 : gap - age);
-    if (wait > 0) {
+    const now = monotonicMs();
+    const ready = now + Math.max(last.to + gap - now, age === undefined ? 0 : gap - age);
+    if (ready > now) {
       opts.log.info(
-        { event: 'amavis.reload.wait', reason: opts.reason, ms: wait },
-        `amavis reload in ${Math.ceil(wait / 1000)} s (reloads are ${gap / 1000} s apart)`,
+        { event: 'amavis.reload.wait', reason: opts.reason, ms: Math.round(ready - now) },
+        `amavis reload in ${Math.ceil((ready - now) / 1000)} s (reloads are ${gap / 1000} s apart)`,
       );
-      await sleep(wait, opts.signal);
-      if (opts.signal?.aborted) return 'not running';
+      // libuv's timers run on CLOCK_MONOTONIC_COARSE, a tick behind this clock, and may fire that much early; the
+      // gap is what keeps amavis alive, so the wait ends by this clock.
+      const wait = opts.sleep ?? sleep;
+      while (monotonicMs() < ready) {
+        await wait(ready - monotonicMs(), opts.signal);
+        if (opts.signal?.aborted) return 'not running';
+      }
     }
-    const at = monotonicMs();
+    const from = monotonicMs();
     const via = await (opts.send ?? ((d) => signalDaemon(d, 'SIGHUP', opts.log)))(daemon);
     if (via === 'not running') {
       opts.log.debug({ event: 'amavis.reload.skipped', reason: opts.reason }, 'amavis not running; nothing to reload');
       return 'not running';
     }
-    await writeAtomic(stampPath(opts.paths), `${at}\n`, { mode: 0o644 });
+    await writeAtomic(stampPath(opts.paths), `${from} ${monotonicMs()}\n`, { mode: 0o644 });
     opts.log.info({ event: 'amavis.reload', via, reason: opts.reason }, `amavis reloaded (${opts.reason})`);
     return 'reloaded';
   } finally {
@@ -103,7 +120,7 @@ export function spacedReload(opts: Omit<AmavisReloadOptions, 'signal'>): SpacedR
     reload: async () => {
       const gap = opts.gapMs ?? AMAVIS_RELOAD_GAP_MS;
       const age = await (opts.age ?? ((d) => daemonAgeMs(d, opts.log)))(opts.daemon ?? (await amavisDaemon(opts.paths)));
-      if (monotonicMs() - (await lastReload(opts.paths)) >= gap && (age === undefined || age >= gap)) return job.run();
+      if (monotonicMs() - (await lastReload(opts.paths)).to >= gap && (age === undefined || age >= gap)) return job.run();
       job.request();
     },
     close: async () => {
