@@ -11,11 +11,20 @@ const listed = (...paths: string[]) => paths.map((p) => ({ dir: dirname(p), name
 
 const rec = (type: string, data: string) => Buffer.concat([Buffer.from(type), Buffer.from([data.length]), Buffer.from(data)]);
 const queued = (path: string, atMs: number) => writeFileSync(path, rec('T', `${atMs / 1000} 0`));
+const t = Date.parse('2026-01-01T12:00:00Z');
 
-test('the oldest arrival is checked against the file now under its name; files seen before are not read again', async () => {
+// A test body in a fresh temp dir, removed after.
+async function inTempDir(body: (dir: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mta-arrivals-'));
   try {
-    const t = Date.parse('2026-01-01T12:00:00Z');
+    await body(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('the oldest arrival is checked against the file now under its name; files seen before are not read again', () =>
+  inTempDir(async (dir) => {
     const [a, b, c] = ['A1', 'B1', 'C1'].map((n) => join(dir, n)) as [string, string, string];
     queued(a, t - 3_600_000);
     queued(b, t - 600_000);
@@ -40,15 +49,10 @@ test('the oldest arrival is checked against the file now under its name; files s
     rmSync(c);
     assert.equal(await arrivals.oldest(listed(a, b, c)), t - 600_000);
     assert.equal(await arrivals.oldest(listed()), undefined);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('a link, a hard link or a FIFO the postfix uid plants in the queue is not read (no hang, no arrival from elsewhere)', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mta-arrivals-'));
-  try {
-    const t = Date.parse('2026-01-01T12:00:00Z');
+test('a link, a hard link or a FIFO the postfix uid plants in the queue is not read (no hang, no arrival from elsewhere)', () =>
+  inTempDir(async (dir) => {
     const outside = join(dir, 'outside');
     queued(outside, t - 86_400_000);
     const [real, sym, hard, fifo] = ['R1', 'S1', 'H1', 'F1'].map((n) => join(dir, n)) as [string, string, string, string];
@@ -58,15 +62,10 @@ test('a link, a hard link or a FIFO the postfix uid plants in the queue is not r
     execFileSync('mkfifo', [fifo]);
     const arrivals = new Arrivals();
     assert.equal(await arrivals.oldest(listed(real, sym, hard, fifo)), t - 600_000);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('the same name in two directories is two files', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mta-arrivals-'));
-  try {
-    const t = Date.parse('2026-01-01T12:00:00Z');
+test('the same name in two directories is two files', () =>
+  inTempDir(async (dir) => {
     mkdirSync(join(dir, 'A'));
     mkdirSync(join(dir, 'B'));
     queued(join(dir, 'A', 'Q1'), t - 600_000);
@@ -74,7 +73,4 @@ test('the same name in two directories is two files', async () => {
     const arrivals = new Arrivals();
     assert.equal(await arrivals.oldest(listed(join(dir, 'A', 'Q1'), join(dir, 'B', 'Q1'))), t - 3_600_000);
     assert.equal(await arrivals.oldest(listed(join(dir, 'A', 'Q1'))), t - 600_000);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
