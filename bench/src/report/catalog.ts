@@ -51,6 +51,9 @@ export const CATALOG: Record<string, BenchInfo> = {
       "How the guard's cost grows with the bans in force (100, 10,000 and 100,000): applying one more ban (written as `mta guard ban` writes it) until postfix's own table answers for it, postfix's lookup per key in that table, the guard's cold start, and its peak RSS. Each curve's growth exponent is the slope of log cost against log size.",
     limits:
       'Applying a ban is one `postmap -i` into an lmdb table (a B+tree: a lookup or an insert is logarithmic) and one dovecot shard; the start reads every ban file once and builds both tables in one bulk transaction each.',
+    profile: [
+      "Fixed (peak RSS at 100,000 bans, VmHWM of the bundled guard started as this bench starts it, off-image on a loaded machine: 125 → 85-91 MB): the postfix table's source was one string of every line (with its array and its Buffer, ~20 MB), the ban heap an object and a boxed number per ban (now two parallel arrays, 6 MB), the ban directory a list of every name (now read as a stream of entries), and a first start kept a set of every address read and touched (a pending rebuild covers them). Left: what stays is each ban's parsed object and strings (~190 bytes a ban) and node's own ~45 MB.",
+    ],
     targets: [
       atMost('curves.applyBan.exponent', 0.2),
       atMost('curves.lookup.exponent', 0.2),
@@ -71,6 +74,7 @@ export const CATALOG: Record<string, BenchInfo> = {
       'One readdir per queue directory and one stat per deferred file (the arrival time is read once per queue file and kept by inode), so a scrape is linear in the deferred queue; the scrape cache (1 s by default) makes a burst of scrapes cost one walk.',
     profile: [
       'The stats went through the promise API, ~50 µs each (a thread-pool round trip) and one after the other: 10,000 deferred took 0.58 s, 30,000 took 1.3 s. They are now synchronous (~5 µs each) in slices of 2,000 between turns of the event loop: on a synthetic queue 10,000 take 0.11 s and 100,000 take 1.2 s (statSync alone 0.47 s, readdir 0.1 s). On the real queue of this bench a scrape still costs ~35 µs per deferred file (3.1–3.9 s at 100,000): the target is missed, and where the rest goes (the per-path cache of 100,000 entries, garbage collection at a 161 MB peak) is not profiled yet.',
+      'Fixed (peak RSS at 100,000 deferred files, VmHWM of the bundled sidecar scraped as this bench scrapes it, on a synthetic queue of as many files, off-image: 103 → 79-82 MB; scrapes 1.5-2× faster there): the queue was listed as a path string per file at every scrape and the arrivals kept by path; both are now by directory then name.',
       'Left: skipping the directories that did not change since the last walk (their mtime older than a second, so a change within one clock tick is never missed) would spare an idle queue its stats; not done yet.',
     ],
     targets: [atMost('curves.scrape.exponent', 1.1), atMost('largest.scrapeMs', 1000, ' ms'), atMost('largest.peakRssMB', 100, ' MB')],
@@ -133,6 +137,9 @@ export const CATALOG: Record<string, BenchInfo> = {
       'How seeding grows with the tables: the seed as shipped (bundle, launcher flags, one process per run), with 1,000, 10,000 and 100,000 mailboxes plus as many aliases given as MAIL_BOXES__FILE / MAIL_ALIASES__FILE, on a fresh root (first start) and again with FORCE_CONFIG and nothing changed; each against a plain `postmap` of the same two table sources in the same run, and its peak RSS.',
     limits:
       "Parsing and validating every address, postfix's staged check, and `postmap` of the two tables under temp names (the floor the ratio is taken against); an unchanged re-run renders and compares but writes nothing. A fixed ~0.65 s per process (node start, postconf -d, the staged postfix check, the announcement on the local bus; without a bus the seed waited 1.4 s more for one) dominates up to 10,000, so the target is judged at the largest size, where it is still missed (6.2×), as is the peak RSS (208 MB: every address held as parsed objects, not profiled yet).",
+    profile: [
+      "Fixed (peak RSS at 100,000 mailboxes + 100,000 aliases, /usr/bin/time as this bench takes it, off-image on a loaded machine: 190 → 172 MB): classic zod in every bundle (~8 MB, see startup), a set per alias while rendering virtual_alias (~40 MB live; each alias's targets are now kept as their joined table value), and two table-sized Buffers encoded for nothing at commit. Left: the parsed environment alone is ~50 MB of heap at 100,000 + 100,000 entries (the raw lists, an object per mailbox and alias, their strings), 107 MB resident before rendering starts; under 100 MB needs the tables streamed from the list files to postmap's sources instead of held as parsed objects.",
+    ],
     targets: [
       atMost('curves.firstStart.exponent', 1.1),
       atMost('curves.unchangedRerun.exponent', 1.1),
@@ -157,6 +164,9 @@ export const CATALOG: Record<string, BenchInfo> = {
     measures:
       "Cold start of the image to the SMTP 220 banner (mini and full), against the container runtime's own start of the same image, and the idle memory of every long-running sidecar.",
     limits: "The seed (one-shot) and postfix's start in mini; in full, amavis loading SpamAssassin's rules before it listens.",
+    profile: [
+      "Fixed (idle sidecars 51-57 MB against 49 MB on 1 Dec): the effective-configuration and start-plan schemas (7 Dec) imported classic zod, which put every zod locale into each sidecar's main chunk (+600 KB, 8-11 MB resident each: bundled guard 62 → 54.5 MB, acme-watch 62 → 51.6, dkim-keys 69 → 59.6, metrics 55 → 52, off-image, against 50.7 / 50.6 / 57.5 / 51.7 for the 1 Dec bundles); they use zod/mini now, English messages load on a failed parse only, and lint refuses 'zod'. Left: the guard's 4 MB over 1 Dec is its own growth since (ban caps, fleet ledger, dovecot tables, more variables).",
+    ],
     targets: [
       atMost('variants.mini.medianMs', 3000, ' ms'),
       atMost('variants.full.medianMs', 8000, ' ms'),

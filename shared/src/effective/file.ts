@@ -4,6 +4,7 @@ import { MtaError } from '../errors.ts';
 import { makeDirs } from '../fs/dir.ts';
 import { readIfExists } from '../fs/open.ts';
 import { writeAtomic } from '../fs/write.ts';
+import { firstIssue } from '../schema-issue.ts';
 import { type Effective, effectiveSchema } from './schema.ts';
 
 // The one reader: undefined when the file does not exist yet (a /srv the seed has not seen); anything else that is
@@ -19,11 +20,10 @@ export async function readEffective(path: string): Promise<Effective | undefined
   }
   const r = effectiveSchema.safeParse(json);
   if (!r.success) {
-    const first = r.error.issues[0];
-    const where = first?.path.length ? first.path.join('.') : 'the file';
+    const first = await firstIssue(effectiveSchema, json);
     throw new MtaError(
       'E_CONFIG',
-      `${path}: not an effective configuration of this version (${where}: ${first?.message}); seed again with FORCE_CONFIG=OVERWRITE`,
+      `${path}: not an effective configuration of this version (${first.where || 'the file'}: ${first.message}); seed again with FORCE_CONFIG=OVERWRITE`,
     );
   }
   return r.data;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { VARIANTS } from '../env/spec.ts';
 
 // The effective configuration's format. A reader refuses any other version: the seed of this image writes it, so a
@@ -6,8 +6,8 @@ import { VARIANTS } from '../env/spec.ts';
 export const EFFECTIVE_VERSION = 1;
 
 // Every path of shared/src/paths.ts under the seeded root; the ones the shell and other processes look up are named.
-const paths = z
-  .object({
+const paths = z.catchall(
+  z.object({
     // Filesystem root every other path lives under (`/` in the image).
     root: z.string(),
     effective: z.string(),
@@ -18,8 +18,9 @@ const paths = z
     amavisLock: z.string(),
     dkim: z.string(),
     senderMilterConf: z.string(),
-  })
-  .catchall(z.string());
+  }),
+  z.string(),
+);
 
 export const effectiveSchema = z.object({
   version: z.literal(EFFECTIVE_VERSION),
@@ -32,7 +33,7 @@ export const effectiveSchema = z.object({
   config: z.record(z.string(), z.unknown()),
   // The seeded table variables (tables.ts: MAIL_BOXES, MAIL_ALIASES) by entry count and digest; their values are in
   // the root-only tables file (paths.effectiveTables). Absent in a file that holds them inline in `config`.
-  tables: z.record(z.string(), z.object({ entries: z.number().int(), sha256: z.string() })).optional(),
+  tables: z.optional(z.record(z.string(), z.object({ entries: z.int(), sha256: z.string() }))),
   // Secret variables that were set at seeding: names only. A process that needs one reads its own secret file,
   // /run/mta/secrets/<process>/<VAR>; no value is ever written here.
   secrets: z.array(z.string()),
@@ -54,7 +55,7 @@ export const effectiveSchema = z.object({
     // The postfix and dovecot versions installed when seeding rendered their configuration (shared/src/daemons):
     // which syntax the seeded files are in. Absent in a file written before the fact existed, whose dovecot files
     // are in 2.3 syntax (every earlier image was bookworm); an absent daemon (mini's dovecot) is absent here.
-    daemons: z.object({ postfix: z.string().optional(), dovecot: z.string().optional() }).optional(),
+    daemons: z.optional(z.object({ postfix: z.optional(z.string()), dovecot: z.optional(z.string()) })),
   }),
   paths,
 });

@@ -41,7 +41,8 @@ export const matchesDigest = (value: unknown, digest: TableDigest): boolean => s
 // files). Written before the effective configuration that names its digests, and only when its text changed.
 export async function writeEffectiveTables(path: string, text: string): Promise<boolean> {
   const earlier = await readIfExists(path).catch(() => undefined);
-  if (earlier?.equals(Buffer.from(text))) return false;
+  // The text is encoded to compare only when the sizes match (MB at 100,000 mailboxes).
+  if (earlier?.length === Buffer.byteLength(text) && earlier.equals(Buffer.from(text))) return false;
   await makeDirs(dirname(path));
   await writeAtomic(path, text, { mode: 0o600 });
   return true;

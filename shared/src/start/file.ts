@@ -1,10 +1,11 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { VARIANTS } from '../env/spec.ts';
 import { MtaError } from '../errors.ts';
 import { makeDirs } from '../fs/dir.ts';
 import { readIfExists } from '../fs/open.ts';
 import { writeAtomic } from '../fs/write.ts';
 import type { MtaPaths } from '../paths.ts';
+import { firstIssue } from '../schema-issue.ts';
 import { renderStartEnv, type StartPlan } from './plan.ts';
 
 const decision = z.union([z.literal(true), z.string()]);
@@ -18,7 +19,7 @@ const planSchema = z.object({
   spamdLib: z.string(),
   amavis: z.object({ run: z.string(), pid: z.string(), lock: z.string() }),
   haproxyConf: z.string(),
-}) satisfies z.ZodType<StartPlan>;
+}) satisfies z.ZodMiniType<StartPlan>;
 
 // The plan of this start, for the sidecars (JSON) and the image's shell (start.env); the JSON first, so whoever sees
 // start.env (the local bus, the entry steps) finds both.
@@ -32,7 +33,9 @@ export async function writeStartPlan(paths: Pick<MtaPaths, 'run' | 'startPlan' |
 export async function readStartPlan(path: string): Promise<StartPlan | undefined> {
   const data = await readIfExists(path);
   if (data === undefined) return undefined;
-  const r = planSchema.safeParse(JSON.parse(data.toString('utf8')));
-  if (!r.success) throw new MtaError('E_CONFIG', `${path}: not a start plan of this version (${r.error.issues[0]?.message})`);
-  return r.data;
+  const json: unknown = JSON.parse(data.toString('utf8'));
+  const r = planSchema.safeParse(json);
+  if (r.success) return r.data;
+  const first = await firstIssue(planSchema, json);
+  throw new MtaError('E_CONFIG', `${path}: not a start plan of this version (${first.where ? `${first.where}: ` : ''}${first.message})`);
 }

@@ -30,57 +30,79 @@ interface Arrival {
   scan: number;
 }
 
+// A directory's queue files, by name (as readdir gives them).
+export interface Listing {
+  dir: string;
+  names: readonly string[];
+}
+
 // Files read per turn of the event loop, so /metrics and the log followers keep answering through a cold scan.
 const SLICE = 500;
 
-// Arrival times of the deferred queue's files, remembered by path and inode. A scrape reads only the files it has not
-// seen; of the others only the one holding the oldest arrival is stat'ed, to check that it is still the file that was
-// read (postfix may give a new file a name freed earlier). Stating every file cost a scrape of 100,000 deferred
-// messages ~3 s; a stale entry that is not the oldest changes nothing, and is checked once it becomes the oldest.
+// Arrival times of the deferred queue's files, remembered by directory, name and inode. A scrape reads only the files
+// it has not seen; of the others only the one holding the oldest arrival is stat'ed, to check that it is still the file
+// that was read (postfix may give a new file a name freed earlier). Stating every file cost a scrape of 100,000
+// deferred messages ~3 s; a stale entry that is not the oldest changes nothing, and is checked once it becomes the
+// oldest. Kept by directory then name, never by a path string per file: at 100,000 files those paths (built again at
+// every scrape, and one per entry kept) were ~20 MB of the sidecar's peak.
 export class Arrivals {
-  private readonly known = new Map<string, Arrival>();
+  private readonly known = new Map<string, Map<string, Arrival>>();
   private scan = 0;
 
   // The oldest arrival among these files (the whole deferred queue, as listed now), or undefined when none is readable.
   // One lookup per listed file and one pass over what is known: the sidecars run in V8's lite mode, where every
   // operation per file counts at 100,000 files.
-  async oldest(paths: readonly string[]): Promise<number | undefined> {
+  async oldest(listing: readonly Listing[]): Promise<number | undefined> {
     const scan = ++this.scan;
-    const unseen: string[] = [];
-    for (const p of paths) {
-      const a = this.known.get(p);
-      if (a) a.scan = scan;
-      else unseen.push(p);
+    const unseen: Listing[] = [];
+    for (const { dir, names } of listing) {
+      const known = this.known.get(dir);
+      const fresh = known ? names.filter((n) => !this.mark(known, n, scan)) : names;
+      if (fresh.length) unseen.push({ dir, names: fresh });
     }
-    for (const [p, a] of this.known) if (a.scan !== scan) this.known.delete(p);
+    for (const [dir, known] of this.known) {
+      for (const [name, a] of known) if (a.scan !== scan) known.delete(name);
+      if (!known.size) this.known.delete(dir);
+    }
     const head = Buffer.alloc(512);
-    for (let i = 0; i < unseen.length; i += SLICE) {
-      if (i) await new Promise((r) => setImmediate(r));
-      for (const p of unseen.slice(i, i + SLICE)) this.read(p, head);
-    }
+    let done = 0;
+    for (const { dir, names } of unseen)
+      for (let i = 0; i < names.length; i++, done++) {
+        if (done && done % SLICE === 0) await new Promise((r) => setImmediate(r));
+        this.read(dir, names[i] as string, head);
+      }
     // Each round drops or re-reads one entry; a bound keeps a name replaced over and over from holding the scrape.
     for (let round = 0; round <= 16; round++) {
       const first = this.first();
       if (!first) return undefined;
-      const [path, a] = first;
-      const st = statSync(path, { throwIfNoEntry: false });
+      const { dir, name, a } = first;
+      const st = statSync(`${dir}/${name}`, { throwIfNoEntry: false });
       if (st?.ino === a.ino) return a.at;
-      this.known.delete(path);
-      if (st) this.read(path, Buffer.alloc(512));
+      this.known.get(dir)?.delete(name);
+      if (st) this.read(dir, name, Buffer.alloc(512));
     }
-    return this.first()?.[1].at;
+    return this.first()?.a.at;
   }
 
-  private first(): [string, Arrival] | undefined {
-    let min: [string, Arrival] | undefined;
-    for (const e of this.known) if (!min || e[1].at < min[1].at) min = e;
+  // Marks a known file as listed by this scan; false when it is not known.
+  private mark(known: Map<string, Arrival>, name: string, scan: number): boolean {
+    const a = known.get(name);
+    if (a) a.scan = scan;
+    return a !== undefined;
+  }
+
+  private first(): { dir: string; name: string; a: Arrival } | undefined {
+    let min: { dir: string; name: string; a: Arrival } | undefined;
+    for (const [dir, known] of this.known) for (const [name, a] of known) if (!min || a.at < min.a.at) min = { dir, name, a };
     return min;
   }
 
   // Synchronous: a promise round trip per file cost more than the open and read themselves. A link or a FIFO planted by
   // the postfix uid is not followed (readHeadSync), and a file gone since the listing counts for nothing.
-  private read(path: string, head: Buffer): void {
-    const r = readHeadSync(path, head);
-    if (r) this.known.set(path, { ino: r.st.ino, at: arrivalTime(head.subarray(0, r.bytes)) ?? r.st.mtimeMs, scan: this.scan });
+  private read(dir: string, name: string, head: Buffer): void {
+    const r = readHeadSync(`${dir}/${name}`, head);
+    if (!r) return;
+    const known = this.known.get(dir) ?? this.known.set(dir, new Map()).get(dir);
+    known?.set(name, { ino: r.st.ino, at: arrivalTime(head.subarray(0, r.bytes)) ?? r.st.mtimeMs, scan: this.scan });
   }
 }

@@ -19,7 +19,9 @@ export class BanTables {
   async rebuild(bans: readonly Ban[]): Promise<void> {
     await postfixRebuild(
       this.paths,
-      bans.map((b) => b.ip),
+      (function* () {
+        for (const b of bans) yield b.ip;
+      })(),
     );
     if (this.dovecot) await dovecotRebuild(this.paths, bans);
   }

@@ -6,6 +6,20 @@ import { postfixTables, TABLE_TYPE, tableText, VMAIL, withIndex } from './tables
 // A bare local part means "at the primary domain", as in the seed's MAIL_ALIASES="root:info,…".
 export const completeAddress = (s: string, primary: string): string => (s.includes('@') ? s : `${s}@${primary}`);
 
+// An alias's targets as its table value: each once, in first-seen order, joined. Kept joined (targets never hold a
+// comma): an array or a set per alias was ~40 MB of the seed's peak at 100,000 aliases. An alias listed again (rare)
+// is merged from its joined value.
+function addTargets(joined: string | undefined, targets: readonly string[]): string {
+  const list = joined === undefined ? [] : joined.split(', ');
+  const seen = list.length + targets.length > 32 ? new Set(list) : undefined;
+  for (const t of targets)
+    if (!(seen ? seen.has(t) : list.includes(t))) {
+      list.push(t);
+      seen?.add(t);
+    }
+  return list.join(', ');
+}
+
 // MAIL_DOMAIN as virtual mailbox domains, MAIL_BOXES/MAIL_ALIASES as hashed tables. Unknown recipients are
 // rejected at RCPT because smtpd checks these maps (smtpd_reject_unlisted_recipient). As in the seed, domains are
 // local only when a mailbox source exists: without one the container is a plain relay, and mail for its own domain
@@ -51,17 +65,20 @@ export function renderDomains(ctx: RenderContext): PlanPart {
     part.postconfLists.virtual_mailbox_maps = [`${TABLE_TYPE}:${tables.mailboxes}`];
   } else part.remove.push(...withIndex(tables.mailboxes));
 
-  // One set per alias, filled in place: at 100,000 aliases a fresh array per entry was most of the seed's time.
-  const aliases = new Map<string, Set<string>>();
+  // One joined value per alias (addTargets); at 100,000 aliases a fresh array per entry was most of the seed's time.
+  const aliases = new Map<string, string>();
   for (const a of config.MAIL_ALIASES) {
     const key = a.alias.startsWith('@') ? a.alias : completeAddress(a.alias, primary);
-    let targets = aliases.get(key);
-    if (!targets) aliases.set(key, (targets = new Set()));
-    for (const t of a.targets) targets.add(completeAddress(t.toLowerCase(), primary));
+    aliases.set(
+      key,
+      addTargets(
+        aliases.get(key),
+        a.targets.map((t) => completeAddress(t.toLowerCase(), primary)),
+      ),
+    );
   }
   if (aliases.size) {
-    const rows = [...aliases].map(([k, t]) => [k, [...t].join(', ')] as const);
-    part.files.push({ path: tables.aliases, content: tableText(rows), mode: 0o644, postmap: TABLE_TYPE });
+    part.files.push({ path: tables.aliases, content: tableText(aliases), mode: 0o644, postmap: TABLE_TYPE });
     part.postconfLists.virtual_alias_maps = [`${TABLE_TYPE}:${tables.aliases}`];
   } else part.remove.push(...withIndex(tables.aliases));
   return { ...part, warnings };

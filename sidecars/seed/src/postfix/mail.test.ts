@@ -90,6 +90,18 @@ test('MAIL_ALIASES: bare locals complete to the primary domain, repeated aliases
   assert.equal(completeAddress('a@b.c', 'x.y'), 'a@b.c');
 });
 
+test('MAIL_ALIASES: a long alias list repeated keeps each target once, in first-seen order', () => {
+  const targets = Array.from({ length: 40 }, (_, i) => `t${i}`);
+  const p = renderDomains(
+    testContext({
+      MAIL_DOMAIN: 'example.com',
+      MAIL_ALIASES: `list:${targets.join(',')} list:t39,T0,extra,t5`,
+    }),
+  );
+  const want = [...targets, 'extra'].map((t) => `${t}@example.com`).join(', ');
+  assert.equal(plannedFile(p, '/r/etc/postfix/virtual_alias')?.content, `list@example.com\t${want}\n`);
+});
+
 test('REGEX_ALIAS: regexp table appended to the alias maps; empty renders nothing', () => {
   const p = renderRegexAlias(testContext({ MAIL_DOMAIN: 'example.com', REGEX_ALIAS: '/([^+]+)[+-].*@(.+)/ $1@$2' }));
   assert.equal(p.files?.[0]?.content, '/([^+]+)[+-].*@(.+)/ $1@$2\n');
