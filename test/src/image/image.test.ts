@@ -13,6 +13,7 @@ import {
   container,
   delivered,
   greeting,
+  healthy,
   imageRef,
   inNs,
   mailIn,
@@ -31,6 +32,7 @@ import {
   swaksIn,
   VARIANTS,
   type Variant,
+  whileRunning,
 } from './podman.ts';
 
 // The image, end to end: build every variant with scripts/build-image, run it with podman (runc) in a network
@@ -171,29 +173,13 @@ for (const variant of VARIANTS) {
 
     it('starts, seeds and answers 220 on port 25 (start-up times: npm run bench startup)', async () => {
       c = startContainer(opts);
-      const banner = await eventually(
-        () => {
-          const st = state(name);
-          if (!st.running) throw new Error(`container exited (${st.exitCode}):\n${c.logs()}`);
-          return greeting(ns.name, 25).match(/^220 .*/)?.[0];
-        },
-        60_000,
-        '220 banner',
-      );
+      const banner = await whileRunning(c, () => greeting(ns.name, 25).match(/^220 .*/)?.[0], 60_000, '220 banner');
       assert.match(banner, /^220 mx\.example\.test /);
       assert.equal(c.exec('test', '-e', '/srv/etc/.docker.unlock').status, 1, 'the unlock file is removed after seeding');
     });
 
     it('reports healthy through the image HEALTHCHECK', async () => {
-      await eventually(
-        () => {
-          const r = podman('healthcheck', 'run', name);
-          if (r.status !== 0) throw new Error(r.out.trim());
-          return true;
-        },
-        variant === 'full' ? 180_000 : 60_000,
-        'healthy',
-      );
+      await healthy(c, variant === 'full' ? 180_000 : 60_000, 'healthy');
       // The check is real: it names what it probes when run by hand.
       const out = c.exec('/usr/local/bin/healthcheck').out;
       assert.match(out, /^healthy: postfix smtpd on 25/m);
@@ -834,15 +820,7 @@ for (const variant of VARIANTS) {
       const before = c.exec('sh', '-c', 'ls /etc/service').out;
       const r = podman('restart', '-t', '10', c.name);
       assert.equal(r.status, 0, r.out);
-      await eventually(
-        () => {
-          const st = state(c.name);
-          if (!st.running) throw new Error(`container exited (${st.exitCode}):\n${c.logs().slice(-3000)}`);
-          return greeting(ns.name, 25).startsWith('220 ');
-        },
-        60_000,
-        '220 after restart',
-      );
+      await whileRunning(c, () => greeting(ns.name, 25).startsWith('220 '), 60_000, '220 after restart');
       assert.equal(c.exec('sh', '-c', 'ls /etc/service').out, before);
     });
   });

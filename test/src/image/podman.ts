@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { eventually } from '../harness/net.ts';
 
 // Helpers for the image tests: podman containers in a network namespace of their own, so the container's postfix
 // binds port 25 there and nothing of the host. Talking to it: commands run inside the namespace (`ip netns exec`).
@@ -184,6 +185,33 @@ export function state(name: string): { running: boolean; exitCode: number; healt
   const [running, code, health] = r.out.trim().split(/\s+/);
   return { running: running === 'true', exitCode: Number(code), health: health ?? '' };
 }
+
+// `ready`'s first truthy value, asked while the container runs; once it exited, the wait fails with its exit code
+// and the tail of its log.
+export function whileRunning<T>(c: Container, ready: () => T, ms: number, what: string): Promise<NonNullable<T>> {
+  return eventually(
+    () => {
+      const st = state(c.name);
+      if (!st.running) throw new Error(`${c.name} exited (${st.exitCode}):\n${c.logs().slice(-4000)}`);
+      return ready();
+    },
+    ms,
+    what,
+  );
+}
+
+// The image's HEALTHCHECK passes (podman runs it as the engine would).
+export const healthy = (c: Container, ms = 240_000, what = `${c.name} healthy`): Promise<true> =>
+  whileRunning(
+    c,
+    () => {
+      const r = podman('healthcheck', 'run', c.name);
+      if (r.status !== 0) throw new Error(r.out.trim());
+      return true as const;
+    },
+    ms,
+    what,
+  );
 
 export function removeVolume(name: string): void {
   podman('volume', 'rm', '-f', name);

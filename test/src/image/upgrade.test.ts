@@ -11,6 +11,7 @@ import {
   type Container,
   delivered,
   greeting,
+  healthy,
   imageRef,
   inNs,
   mailIn,
@@ -27,6 +28,7 @@ import {
   startContainer,
   state,
   VARIANTS,
+  whileRunning,
 } from './podman.ts';
 
 // Upgrade in place (#30): a /srv seeded and used by the previous release's full image (bookworm: Postfix 3.7, Dovecot
@@ -143,25 +145,7 @@ describe(`upgrade in place: a /srv of the ${PREVIOUS} full image on the ${RELEAS
       volumes: [`${volume}:/srv`, `${clamDir}:/srv/var/lib/clamav`, ...extra],
     });
   const up = (c: Container, ns: string, what: string) =>
-    eventually(
-      () => {
-        const st = state(c.name);
-        if (!st.running) throw new Error(`${what}: container exited (${st.exitCode}):\n${c.logs().slice(-4000)}`);
-        return greeting(ns, 25).startsWith('220 ');
-      },
-      90_000,
-      `220 from ${what}`,
-    );
-  const healthy = (c: Container, what: string) =>
-    eventually(
-      () => {
-        const r = podman('healthcheck', 'run', c.name);
-        if (r.status !== 0) throw new Error(r.out.trim());
-        return true;
-      },
-      240_000,
-      `${what} healthy`,
-    );
+    whileRunning(c, () => greeting(ns, 25).startsWith('220 '), 90_000, `220 from ${what}`);
 
   before(
     async () => {
@@ -204,7 +188,7 @@ describe(`upgrade in place: a /srv of the ${PREVIOUS} full image on the ${RELEAS
     b = start(names.b, nsB, volB, PREVIOUS, ENV_B);
     await Promise.all([up(a, nsA, `${PREVIOUS} A`), up(b, nsB, `${PREVIOUS} B`)]);
     assert.match(a.exec('mta', 'status').out, /^daemons: postfix 3\.7\.\d+, dovecot 2\.3\./m);
-    await Promise.all([healthy(a, `${PREVIOUS} A`), healthy(b, `${PREVIOUS} B`)]);
+    await Promise.all([healthy(a, undefined, `${PREVIOUS} A healthy`), healthy(b, undefined, `${PREVIOUS} B healthy`)]);
 
     seen.tokenA = `up-a-${TAG}-${Date.now()}`;
     seen.tokenB = `up-b-${TAG}-${Date.now()}`;
@@ -275,7 +259,7 @@ describe(`upgrade in place: a /srv of the ${PREVIOUS} full image on the ${RELEAS
     a = start(names.a, nsA, volA, RELEASE, ENV_A);
     b = start(names.b, nsB, volB, RELEASE, ENV_B);
     await Promise.all([up(a, nsA, `${RELEASE} A`), up(b, nsB, `${RELEASE} B`)]);
-    await Promise.all([healthy(a, `${RELEASE} A`), healthy(b, `${RELEASE} B`)]);
+    await Promise.all([healthy(a, undefined, `${RELEASE} A healthy`), healthy(b, undefined, `${RELEASE} B healthy`)]);
     const status = a.exec('mta', 'status').out;
     assert.match(status, /^daemons: postfix 3\.(?:[89]|\d\d)\.\d+, dovecot 2\.4\./m, status);
     for (const [c, etc, dovecot] of [
