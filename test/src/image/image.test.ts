@@ -10,6 +10,7 @@ import { eventually, tempRoot, tsxArgs } from '../harness/index.ts';
 import {
   buildImages,
   type Container,
+  clientIn,
   container,
   delivered,
   greeting,
@@ -26,6 +27,7 @@ import {
   type RunOptions,
   removeVolume,
   SIDECAR_PROCS,
+  servedCert,
   skipReason,
   startContainer,
   state,
@@ -287,25 +289,8 @@ for (const variant of VARIANTS) {
       assert.match(kept, /postfix\/smtpd\[\d+\]: connect from localhost\[127\.0\.0\.1\]/);
       assert.match(c.exec('stat', '-c', '%a %U', '/run/mta/log/postfix').out, /^750 root$/m);
       // A client address of the namespace (the container shares it) the operator bans by hand.
-      inNs(ns.name, 'ip', ['addr', 'add', '192.0.2.99/32', 'dev', 'lo']);
-      const from99 = () =>
-        inNs(ns.name, 'swaks', [
-          '--hide-informational',
-          '--timeout',
-          '10',
-          '--local-interface',
-          '192.0.2.99',
-          '--server',
-          '127.0.0.1',
-          '--port',
-          '25',
-          '--from',
-          'someone@sender.test',
-          '--to',
-          'info@example.test',
-          '--quit-after',
-          'RCPT',
-        ]);
+      const client99 = clientIn(ns.name, '192.0.2.99');
+      const from99 = () => client99(['--from', 'someone@sender.test', '--to', 'info@example.test', '--quit-after', 'RCPT']);
       assert.equal(from99().status, 0, 'not banned yet');
       const ban = c.exec('mta', 'guard', 'ban', '192.0.2.99', '--for', '10m', '--reason', 'image test');
       assert.equal(ban.status, 0, ban.out);
@@ -583,18 +568,9 @@ for (const variant of VARIANTS) {
         // reloading.
         const served = await eventually(
           () => {
-            const r = inNs(
-              ns.name,
-              'bash',
-              [
-                '-c',
-                'timeout 10 openssl s_client -connect 127.0.0.1:25 -starttls smtp -servername mx.example.test </dev/null 2>/dev/null' +
-                  ' | openssl x509 -noout -serial -subject -issuer',
-              ],
-              { timeoutMs: 15_000 },
-            );
-            if (!r.out.includes(`serial=${serial}`)) throw new Error(`served instead:\n${r.out.trim()}`);
-            return r.out;
+            const out = servedCert(ns.name, 'mx.example.test');
+            if (!out.includes(`serial=${serial}`)) throw new Error(`served instead:\n${out}`);
+            return out;
           },
           30_000,
           'the acme.json certificate on port 25',

@@ -111,6 +111,26 @@ export function swaksIn(ns: string, args: string[]): Run {
   });
 }
 
+// A client address of the namespace (the container shares it): swaks from there, as postfix's client at that address.
+export function clientIn(ns: string, ip: string): (args: string[]) => Run {
+  inNs(ns, 'ip', ['addr', 'add', `${ip}/32`, 'dev', 'lo']);
+  return (args) => swaksIn(ns, ['--local-interface', ip, ...args]);
+}
+
+// The certificate postfix presents on port 25 after STARTTLS, decoded by the host's openssl: its serial=, subject=
+// and issuer= lines ('' when none came).
+export const servedCert = (ns: string, servername?: string): string =>
+  inNs(
+    ns,
+    'bash',
+    [
+      '-c',
+      `timeout 10 openssl s_client -connect 127.0.0.1:25 -starttls smtp${servername ? ` -servername ${servername}` : ''} </dev/null 2>/dev/null` +
+        ' | openssl x509 -noout -serial -subject -issuer',
+    ],
+    { timeoutMs: 15_000 },
+  ).out.trim();
+
 // One message with `token` as its subject (and, unless other swaks options are given, its body) into port 25.
 export function mailIn(ns: string, from: string, to: string, token: string, extra: string[] = ['--body', token]): Run {
   return swaksIn(ns, ['--from', from, '--to', to, '--header', `Subject: ${token}`, ...extra]);

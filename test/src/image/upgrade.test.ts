@@ -9,11 +9,11 @@ import { eventually, tempRoot, tsxArgs } from '../harness/index.ts';
 import {
   buildImages,
   type Container,
+  clientIn,
   delivered,
   greeting,
   healthy,
   imageRef,
-  inNs,
   mailIn,
   netns,
   podman,
@@ -23,6 +23,7 @@ import {
   REPO,
   type Run,
   removeVolume,
+  servedCert,
   sh,
   skipReason,
   startContainer,
@@ -99,13 +100,6 @@ const bayes = (c: Container) => {
 // has only SMTP logins): what a mail client gets, read through dovecot's storage and indexes.
 const imap = (c: Container, user: string, commands: string[]) =>
   execIn(c, `${commands.map((cmd, i) => `a${i} ${cmd}\r\n`).join('')}z LOGOUT\r\n`, 'doveadm', 'exec', 'imap', '-u', user).out;
-const servedSerial = (ns: string) =>
-  inNs(
-    ns,
-    'bash',
-    ['-c', 'timeout 10 openssl s_client -connect 127.0.0.1:25 -starttls smtp </dev/null 2>/dev/null | openssl x509 -noout -serial'],
-    { timeoutMs: 15_000 },
-  ).out.trim();
 const events = (c: Container, event: string) =>
   c
     .logs()
@@ -232,7 +226,7 @@ describe(`upgrade in place: a /srv of the ${PREVIOUS} full image on the ${RELEAS
     assert.match(a.exec('mta', 'guard', 'ls').out, new RegExp(`^${BANNED.replaceAll('.', '\\.')} `, 'm'));
     seen.dkim = dkimDigest(a);
     assert.match(a.exec('sh', '-c', 'ls /var/db/dkim/').out, /example\.test/);
-    assert.match(await eventually(() => servedSerial(nsA) || undefined, 30_000, 'certificate'), new RegExp(`serial=${acmeCert.serial}`));
+    assert.match(await eventually(() => servedCert(nsA) || undefined, 30_000, 'certificate'), new RegExp(`serial=${acmeCert.serial}`));
     seen.effectiveA = JSON.parse(a.exec('cat', '/srv/etc/mta/effective.json').out);
 
     for (const c of [a, b]) {
@@ -330,12 +324,8 @@ describe(`upgrade in place: a /srv of the ${PREVIOUS} full image on the ${RELEAS
     await eventually(() => queueIds(a).length === 0, 30_000, 'queue empty');
 
     assert.match(a.exec('mta', 'guard', 'ls').out, new RegExp(`^${BANNED.replaceAll('.', '\\.')} .*upgrade test`, 'm'));
-    inNs(nsA, 'ip', ['addr', 'add', `${BANNED}/32`, 'dev', 'lo']);
-    const banned = inNs(nsA, 'swaks', [
-      ...['--hide-informational', '--timeout', '10', '--local-interface', BANNED, '--server', '127.0.0.1'],
-      ...['--from', 'someone@sender.test', '--to', 'info@example.test', '--quit-after', 'RCPT'],
-    ]).out;
+    const banned = clientIn(nsA, BANNED)(['--from', 'someone@sender.test', '--to', 'info@example.test', '--quit-after', 'RCPT']).out;
     assert.match(banned, /<\*\* +421 4\.7\.0 .*Temporarily blocked/, banned);
-    assert.match(servedSerial(nsA), new RegExp(`serial=${acmeCert.serial}`), 'the ACME certificate from /srv, without /acme');
+    assert.match(servedCert(nsA), new RegExp(`serial=${acmeCert.serial}`), 'the ACME certificate from /srv, without /acme');
   });
 });
