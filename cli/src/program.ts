@@ -47,8 +47,8 @@ function buildProgram(io: CliIo): Command {
     .description('print bus events live as JSON lines (default subject mta.>)')
     .option('-n, --count <n>', 'exit after n events', Number)
     .option('--timeout <ms>', 'how long to wait for the bus', Number, 5000)
-    .action((subject: string | undefined, o: { count?: number; timeout: number }) =>
-      events(io, { subject: subject ?? 'mta.>', count: o.count, timeout: o.timeout }),
+    .action((subject: string | undefined, opts: { count?: number; timeout: number }) =>
+      events(io, { subject: subject ?? 'mta.>', count: opts.count, timeout: opts.timeout }),
     );
 
   const fleet = program.command('fleet').description('fleet mode (several MX nodes on one NATS cluster)');
@@ -58,11 +58,11 @@ function buildProgram(io: CliIo): Command {
     .description('nodes seen, their certificate serial, DKIM fingerprints and learn backlog')
     .option('--wait <ms>', 'how long to collect heartbeats', Number, 12_000)
     .option('--json', 'print JSON')
-    .action((o: { wait: number; json?: boolean }) => fleetStatus(io, { waitMs: o.wait, json: o.json }));
+    .action((opts: { wait: number; json?: boolean }) => fleetStatus(io, { waitMs: opts.wait, json: opts.json }));
 
   const quarantine = program.command('quarantine').description('messages amavis blocked and kept (virus, spam, banned)');
-  addLs(quarantine, 'list quarantined messages: id, date, sender, recipients, subject, reason (alias: amavis-ls)', (o) =>
-    quarantineLs(io, o),
+  addLs(quarantine, 'list quarantined messages: id, date, sender, recipients, subject, reason (alias: amavis-ls)', (opts) =>
+    quarantineLs(io, opts),
   );
   quarantine
     .command('release <id>')

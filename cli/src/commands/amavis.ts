@@ -31,5 +31,5 @@ export function registerAmavis(program: Command, io: CliIo): void {
     .command('reload')
     .description('make amavis re-read its configuration, at least 20 s after any other reload')
     .option('--reason <who>', 'who asks, for the log (the run scripts name themselves)')
-    .action((o: { reason?: string }) => amavisReload(io, o));
+    .action((opts: { reason?: string }) => amavisReload(io, opts));
 }

@@ -44,5 +44,5 @@ export function registerDhparam(program: Command, io: CliIo): void {
     .description('generate DH parameters for postfix (the seed image\'s "run update_postfix_dhparam")')
     .option('--bits <n>', 'prime size in bits', (v) => Number.parseInt(v, 10), 2048)
     .option('--no-reload', 'do not reload a running postfix')
-    .action((o: DhparamOptions) => dhparam(io, o));
+    .action((opts: DhparamOptions) => dhparam(io, opts));
 }

@@ -133,13 +133,13 @@ export function registerFleetAdmin(fleet: Command, io: CliIo): void {
     .command('init')
     .description('create the fleet buckets and stream (once, with JetStream admin credentials)')
     .option('--replicas <n>', 'copies of each on the cluster (1 on a single server)', Number, 3)
-    .action((o: { replicas: number }) => fleetInit(io, o));
+    .action((opts: { replicas: number }) => fleetInit(io, opts));
   const retire = fleet.command('retire').description('retire an entry fleet-wide (signed with MTA_FLEET_KEY)');
   retire
     .command('dkim <domain>')
     .description("drop the domain's DKIM key on every node; the fleet settles on a new one (publish its TXT record)")
     .option('--selector <s>', 'selector (default DKIM_SELECTOR)')
-    .action((domain: string, o: { selector?: string }) => fleetRetire(io, 'dkim', domain, o));
+    .action((domain: string, opts: { selector?: string }) => fleetRetire(io, 'dkim', domain, opts));
   retire
     .command('cert <main>')
     .description('never install or publish the current certificate of this main domain again')
@@ -154,5 +154,5 @@ export function registerFleetAdmin(fleet: Command, io: CliIo): void {
     .command('keygen')
     .description("print a new NKEY seed and public key (MTA_FLEET_KEY, NATS_NKEY); --public: this node's MTA_FLEET_TRUST entry")
     .option('--public', "print this node's public signing key")
-    .action((o: { public?: boolean }) => fleetKeygen(io, o));
+    .action((opts: { public?: boolean }) => fleetKeygen(io, opts));
 }

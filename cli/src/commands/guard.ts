@@ -100,13 +100,13 @@ async function guardUnban(io: CliIo, raw: string): Promise<void> {
 // Registers `mta guard ls|ban|unban`.
 export function registerGuard(program: Command, io: CliIo): void {
   const guard = program.command('guard').description('client addresses banned for failed logins and refusals (postfix and dovecot)');
-  addLs(guard, 'bans in force: address, until, who banned it, why', (o) => guardLs(io, o));
+  addLs(guard, 'bans in force: address, until, who banned it, why', (opts) => guardLs(io, opts));
   guard
     .command('ban <ip>')
     .description('ban an address now (never loopback, MYNETWORKS, TRUSTED_PROXIES or GUARD_IGNORE)')
     .option('--for <duration>', 'how long (600, 10m, 1h, 7d); default GUARD_BAN_TIME')
     .option('--reason <text>', 'shown by mta guard ls and in the event')
-    .action((ip: string, o: { for?: string; reason?: string }) => guardBan(io, ip, o));
+    .action((ip: string, opts: { for?: string; reason?: string }) => guardBan(io, ip, opts));
   guard
     .command('unban <ip>')
     .description('lift a ban now (in fleet mode, on every node)')

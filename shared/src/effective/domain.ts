@@ -5,6 +5,6 @@ export const NO_DOMAIN = 'localdomain';
 
 // The primary domain: the first MAIL_DOMAIN, or undefined when none is configured (a relay on a host name without a
 // domain part). Renderers that need a name either way use `primaryDomainOr`.
-export const configuredDomain = (c: Pick<Config, 'MAIL_DOMAIN'>): string | undefined => c.MAIL_DOMAIN?.[0];
+export const configuredDomain = (config: Pick<Config, 'MAIL_DOMAIN'>): string | undefined => config.MAIL_DOMAIN?.[0];
 
-export const primaryDomain = (c: Pick<Config, 'MAIL_DOMAIN'>): string => configuredDomain(c) ?? NO_DOMAIN;
+export const primaryDomain = (config: Pick<Config, 'MAIL_DOMAIN'>): string => configuredDomain(config) ?? NO_DOMAIN;

@@ -1,8 +1,8 @@
 import type { ParsedView, Variant, VarRule } from './spec.ts';
 
 // Whether a variable has a value that switches something on: unset, empty text and empty lists do not.
-export function isSet(c: ParsedView, name: string): boolean {
-  const v = c[name];
+export function isSet(config: ParsedView, name: string): boolean {
+  const v = config[name];
   return v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0);
 }
 

@@ -46,7 +46,7 @@ export interface VarRule {
   // A warning is printed and seeding goes on; an error stops it.
   readonly severity?: 'error' | 'warning';
   // The problem with this environment, or undefined when the rule holds.
-  readonly check: (c: ParsedView, ctx: RuleContext) => string | undefined;
+  readonly check: (config: ParsedView, ctx: RuleContext) => string | undefined;
 }
 
 // Declarative description of one variable: the parser, the docs generator and `mta config explain` all read it.

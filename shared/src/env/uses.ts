@@ -19,16 +19,16 @@ export type LookupUse = 'mailboxes' | 'aliases' | 'groups' | 'sasl';
 export const LDAP_SWITCHES: readonly string[] = Object.values(LDAP_USES).flat();
 export const MYSQL_SWITCHES: readonly string[] = Object.values(MYSQL_USES).flat();
 
-const on = (c: ParsedView, uses: Readonly<Record<string, readonly string[]>>): LookupUse[] =>
+const on = (config: ParsedView, uses: Readonly<Record<string, readonly string[]>>): LookupUse[] =>
   Object.entries(uses)
-    .filter(([, vars]) => vars.some((v) => isSet(c, v)))
+    .filter(([, vars]) => vars.some((v) => isSet(config, v)))
     .map(([use]) => use as LookupUse);
 
 // The LDAP uses this environment switches on.
-export const ldapUses = (c: ParsedView): LookupUse[] => on(c, LDAP_USES);
+export const ldapUses = (config: ParsedView): LookupUse[] => on(config, LDAP_USES);
 
 // The variables that make domains local (mail for them is delivered here); without any, the container only relays.
 export const MAILBOX_SOURCES = ['MAIL_BOXES', 'LDAP_QUERY_FILTER_USER', 'MYSQL_QUERY_USER'] as const;
 
 // The mailbox sources this environment configures; empty means relay only.
-export const mailboxSources = (c: ParsedView): string[] => MAILBOX_SOURCES.filter((v) => isSet(c, v));
+export const mailboxSources = (config: ParsedView): string[] => MAILBOX_SOURCES.filter((v) => isSet(config, v));

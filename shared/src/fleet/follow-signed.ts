@@ -35,6 +35,10 @@ export interface FollowSignedOptions extends Omit<FollowOptions, 'onEntry' | 'on
   restores?: (key: string) => boolean;
 }
 
+// What a sidecar's follower of one bucket is handed by its main: the bus's connection, this node's identity, its
+// ledger of the bucket, its logger and where refusals are reported.
+export type SignedLink = Pick<FollowSignedOptions, 'connection' | 'identity' | 'ledger' | 'log' | 'publish'>;
+
 // followBucket for entries that must be authentic and current: unsigned, untrusted, misplaced and unsigned deletes
 // are refused with an event, and so is a validly signed entry older than the one this node applied for the key (a
 // replay), also after a restart: the ledger on /srv remembers. The node then puts the newest it knows back

@@ -112,15 +112,30 @@ export async function claimSigned(
       return { kind: 'retired', at: retired };
     if (!local) return { kind: 'absent' };
     try {
-      const now = new Date();
-      const sealed = seal(id, bucket, key, local, now);
-      if (e) await kv.update(key, sealed, e.revision);
-      else await kv.create(key, sealed);
-      await opts.ledger?.record(key, sealed, now.toISOString());
+      await writeSigned(kv, id, bucket, key, local, { ledger: opts.ledger, over: e });
       return { kind: 'published' };
     } catch (err) {
       // Someone wrote in between: read again and take theirs if it is good.
       if (attempt >= 2) throw err;
     }
   }
+}
+
+// Signs `body` as this node's value of `key` and writes it: over `over` (the entry read before) by compare-and-set
+// on its revision, without it as a new key (both fail when another node wrote in between), or with 'any' over
+// whatever is there (last writer wins). The ledger remembers it as the newest this node applied.
+export async function writeSigned(
+  kv: KV,
+  id: FleetIdentity,
+  bucket: string,
+  key: string,
+  body: Uint8Array,
+  opts: { ledger?: FleetLedger; over?: { revision: number } | null | 'any' },
+): Promise<void> {
+  const now = new Date();
+  const sealed = seal(id, bucket, key, body, now);
+  if (opts.over === 'any') await kv.put(key, sealed);
+  else if (opts.over) await kv.update(key, sealed, opts.over.revision);
+  else await kv.create(key, sealed);
+  await opts.ledger?.record(key, sealed, now.toISOString());
 }

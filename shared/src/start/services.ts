@@ -11,7 +11,7 @@ export interface ServiceRule {
   // A Node sidecar: runs only when its bundle is built into this image.
   sidecar?: boolean;
   // Why this container does not need it (a feature not configured), or undefined; '' leaves it out unmentioned.
-  skip?: (c: RuleInput) => string | undefined;
+  skip?: (config: RuleInput) => string | undefined;
 }
 
 // What a rule may look at: the start settings, and files (absolute container paths, or under root).

@@ -13,7 +13,7 @@ import {
   openBucket,
   type Publish,
   type Supervised,
-  seal,
+  writeSigned,
 } from '@mta/shared';
 import { trustStore, verifyChain } from './chain.ts';
 import { parseFleetCert, shouldPublish, toFleetCert } from './fleet.ts';
@@ -107,17 +107,8 @@ export class CertPublisher {
       this.log.debug({ event: 'acme.fleet.current', ...facts }, 'the fleet already has this or a later certificate');
       return;
     }
-    const now = new Date();
-    const sealed = seal(
-      this.identity,
-      CERTS_BUCKET,
-      key,
-      new TextEncoder().encode(JSON.stringify(toFleetCert(c, this.identity.node))),
-      now,
-    );
-    if (e) await kv.update(key, sealed, e.revision);
-    else await kv.create(key, sealed);
-    await this.ledger.record(key, sealed, now.toISOString());
+    const body = new TextEncoder().encode(JSON.stringify(toFleetCert(c, this.identity.node)));
+    await writeSigned(kv, this.identity, CERTS_BUCKET, key, body, { ledger: this.ledger, over: e });
     this.log.info({ event: 'acme.fleet.published', ...facts }, 'certificate published to the fleet');
   }
 

@@ -1,26 +1,10 @@
-import {
-  type FleetConnection,
-  type FleetIdentity,
-  type FleetLedger,
-  type Following,
-  followSigned,
-  GUARD_BUCKET,
-  kvKey,
-  type Logger,
-  type Publish,
-  seal,
-} from '@mta/shared';
+import { type Following, followSigned, GUARD_BUCKET, kvKey, type SignedLink, seal } from '@mta/shared';
 import { type Ban, parseBan } from './ban.ts';
 import type { GuardService } from './service.ts';
 
-export interface GuardFleetOptions {
-  connection: () => Promise<FleetConnection | undefined>;
-  identity: FleetIdentity;
-  // This node's memory of mta-guard on /srv: a lifted ban replayed later (after a restart too) stays lifted.
-  ledger: FleetLedger;
+// The ledger is this node's memory of mta-guard on /srv: a lifted ban replayed later (after a restart too) stays lifted.
+export interface GuardFleetOptions extends SignedLink {
   guard: GuardService;
-  log: Logger;
-  publish?: Publish;
 }
 
 // Bans shared across the fleet through the KV bucket mta-guard, one signed entry per address: this node's bans (and

@@ -1,28 +1,11 @@
-import {
-  type FleetBucket,
-  type FleetConnection,
-  type FleetIdentity,
-  type FleetLedger,
-  type Following,
-  followSigned,
-  kvKey,
-  type Logger,
-  type Publish,
-  STS_BUCKET,
-  seal,
-} from '@mta/shared';
+import { type Following, followSigned, kvKey, type SignedLink, STS_BUCKET, writeSigned } from '@mta/shared';
 import type { PolicyCache, PolicyEntry } from './cache.ts';
 import { fleetBody, judgeFleetEntry } from './fleet.ts';
 import type { StsResolver } from './resolve.ts';
 
-export interface StsFleetOptions {
-  connection: () => Promise<FleetConnection | undefined>;
-  identity: FleetIdentity;
-  ledger: FleetLedger;
+export interface StsFleetOptions extends SignedLink {
   cache: PolicyCache;
   resolver: StsResolver;
-  log: Logger;
-  publish?: Publish;
 }
 
 // The fleet's shared policy cache: what one node fetches is signed into the bucket mta-sts and applied by the others
@@ -31,29 +14,29 @@ export interface StsFleetOptions {
 export class StsFleet {
   private following: Following | undefined;
 
-  constructor(private readonly o: StsFleetOptions) {}
+  constructor(private readonly opts: StsFleetOptions) {}
 
   start(): void {
-    const { o } = this;
+    const { opts } = this;
     this.following = followSigned({
-      connection: o.connection,
+      connection: opts.connection,
       bucket: STS_BUCKET,
-      log: o.log,
-      identity: o.identity,
-      ledger: o.ledger,
-      publish: o.publish,
+      log: opts.log,
+      identity: opts.identity,
+      ledger: opts.ledger,
+      publish: opts.publish,
       onEntry: async (key, e) => {
         if (e.op !== 'put') return 'MTA-STS policies are not retired through the fleet';
         if (e.self) return undefined;
-        const v = judgeFleetEntry(key, e.body, e.signer, o.cache.get(key), Date.now());
+        const v = judgeFleetEntry(key, e.body, e.signer, opts.cache.get(key), Date.now());
         if (v.kind === 'refuse') return v.reason;
         if (v.kind === 'verify') {
-          void o.resolver.check(key, true).catch(() => undefined);
+          void opts.resolver.check(key, true).catch(() => undefined);
           return `${v.reason}: this node fetches the policy itself`;
         }
         if (v.kind === 'adopt') {
-          await o.resolver.adopt(v.entry);
-          o.log.info(
+          await opts.resolver.adopt(v.entry);
+          opts.log.info(
             { event: 'mtasts.fleet.adopted', domain: key, signer: e.signer, mode: v.entry.policy.mode },
             `MTA-STS policy of ${key} from ${e.signer}`,
           );
@@ -67,17 +50,13 @@ export class StsFleet {
 
   // A policy this node fetched goes to the bucket (last writer wins: the other nodes judge it on arrival).
   async share(e: PolicyEntry): Promise<void> {
-    const kv: FleetBucket | undefined = this.following?.bucket();
+    const kv = this.following?.bucket();
     if (!kv) return;
-    const key = kvKey(e.domain);
-    const now = new Date();
-    const sealed = seal(this.o.identity, STS_BUCKET, key, fleetBody(e), now);
-    await kv.put(key, sealed);
-    await this.o.ledger.record(key, sealed, now.toISOString());
+    await writeSigned(kv, this.opts.identity, STS_BUCKET, kvKey(e.domain), fleetBody(e), { ledger: this.opts.ledger, over: 'any' });
   }
 
   async close(): Promise<void> {
     await this.following?.close();
-    this.o.ledger.close();
+    this.opts.ledger.close();
   }
 }

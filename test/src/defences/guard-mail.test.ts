@@ -4,20 +4,19 @@ import { before, describe, test } from 'node:test';
 import { runCaptured } from '@mta/cli/testing';
 import { BAN_REPLY, postfixLookup } from '@mta/guard';
 import {
-  createNetns,
   type Daemon,
   eventually,
   fileScope,
   freePort,
+  netnsWithDns,
   type Postfix,
   scaffoldConfig,
-  startNsDns,
   startPostfix,
   type TestNetns,
   toSink,
 } from '../harness/index.ts';
 import { startGuard } from './guard-process.ts';
-import { logOf, type Stack, startStack, swaksFrom, talk } from './stack.ts';
+import { dnsblName, logOf, type Stack, startStack, swaksFrom, talk } from './stack.ts';
 
 // A ban never loses mail, and what counts as abuse, at the default settings (GUARD_REJECTS=10, GUARD_WINDOW=10m).
 // LIST is a real postfix of a mailing list with stale addresses; the others are clients that deserve a ban.
@@ -26,7 +25,6 @@ const HARVESTER = '192.0.2.71';
 const RELAYER = '192.0.2.72';
 const LISTED = '192.0.2.73';
 const SENTINEL = '192.0.2.74';
-const rev = (ip: string) => ip.split('.').reverse().join('.');
 
 let ns: TestNetns;
 let stack: Stack;
@@ -36,9 +34,9 @@ let env: Record<string, string>;
 const scope = fileScope();
 
 before(async () => {
-  ns = createNetns(`mta-guard-ml-${process.pid}`, [LIST, HARVESTER, RELAYER, LISTED, SENTINEL]);
-  scope.defer(() => ns.remove());
-  scope.keep(await startNsDns(ns, { a: { [`${rev(LISTED)}.bl.mta.test`]: ['127.0.0.2'] } }));
+  ns = await netnsWithDns(scope, `mta-guard-ml-${process.pid}`, [LIST, HARVESTER, RELAYER, LISTED, SENTINEL], {
+    a: { [dnsblName(LISTED, 'bl.mta.test')]: ['127.0.0.2'] },
+  });
   const settings = {
     MAIL_DOMAIN: 'example.com',
     MAIL_BOXES: 'alice@example.com',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { createNetns, type Daemon, eventually, startNsDns, type TestNetns } from '../harness/index.ts';
-import { logOf, type Stack, startStack, swaksFrom, talk } from './stack.ts';
+import { before, describe, test } from 'node:test';
+import { eventually, fileScope, netnsWithDns, type TestNetns } from '../harness/index.ts';
+import { dnsblName, logOf, type Stack, startStack, swaksFrom, talk } from './stack.ts';
 
 // Clients "on the internet" and what the test DNS server says about them: LISTED is on the block list, GOOD is on
 // both the block list and the allow list (the allow list wins), CLEAN on none, BOT talks before the greeting.
@@ -9,19 +9,17 @@ const LISTED = '192.0.2.20';
 const GOOD = '192.0.2.21';
 const CLEAN = '192.0.2.22';
 const BOT = '192.0.2.23';
-const rev = (ip: string) => ip.split('.').reverse().join('.');
 
 let ns: TestNetns;
-let dns: Daemon;
 let stack: Stack;
+const scope = fileScope();
 
 before(async () => {
-  ns = createNetns(`mta-guard-ps-${process.pid}`, [LISTED, GOOD, CLEAN, BOT]);
-  dns = await startNsDns(ns, {
+  ns = await netnsWithDns(scope, `mta-guard-ps-${process.pid}`, [LISTED, GOOD, CLEAN, BOT], {
     a: {
-      [`${rev(LISTED)}.bl.mta.test`]: ['127.0.0.2'],
-      [`${rev(GOOD)}.bl.mta.test`]: ['127.0.0.2'],
-      [`${rev(GOOD)}.wl.mta.test`]: ['127.0.10.2'],
+      [dnsblName(LISTED, 'bl.mta.test')]: ['127.0.0.2'],
+      [dnsblName(GOOD, 'bl.mta.test')]: ['127.0.0.2'],
+      [dnsblName(GOOD, 'wl.mta.test')]: ['127.0.10.2'],
     },
   });
   stack = await startStack(
@@ -37,12 +35,7 @@ before(async () => {
     },
     { dovecot: false },
   );
-});
-
-after(async () => {
-  await stack?.stop();
-  await dns?.stop();
-  ns?.remove();
+  scope.keep(stack);
 });
 
 const send = (from: string) =>

@@ -139,3 +139,6 @@ export const INTERNET = ['192.0.2.66', '192.0.2.67', '192.0.2.68'] as const;
 export const NEIGHBOUR = '10.9.0.5';
 
 export const RELAY_PROBE = ['--to', 'x@elsewhere.test', '--from', 'a@sender.test', '--quit-after', 'RCPT'];
+
+// The name a DNSBL zone lists an IPv4 address under (its octets reversed).
+export const dnsblName = (ip: string, zone: string): string => `${ip.split('.').reverse().join('.')}.${zone}`;

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { runCli } from '@mta/cli/program';
 import { eventually } from '../harness/net.ts';
 import { BANNED_CASES, DECODER_TYPES, decoderLine, verdictLine } from './banned-cases.ts';
-import { type FilterChain, startFilterChain } from './chain.ts';
+import { type FilterChain, startFilterChain, withFilterChain } from './chain.ts';
 import { attachmentMail, headerOf } from './messages.ts';
 
 async function quarantineLs(c: FilterChain): Promise<{ id: string; subject: string; reason: string }[]> {
@@ -74,8 +74,7 @@ describe('FINAL_BANNED_DESTINY=D_BOUNCE and D_REJECT', { timeout: 180_000 }, () 
   assert.ok(zip);
 
   it('D_BOUNCE: the recipient gets nothing, the sender a non-delivery report naming the banned part', async () => {
-    const c = await startFilterChain({ env: { FINAL_BANNED_DESTINY: 'D_BOUNCE' } });
-    try {
+    await withFilterChain({ env: { FINAL_BANNED_DESTINY: 'D_BOUNCE' } }, async (c) => {
       const r = await c.send('sender@remote.test', 'bob@example.com', message('bounce', zip.file, zip.content()));
       assert.equal(r.status, 0, r.output);
       const dsn = await eventually(
@@ -87,14 +86,11 @@ describe('FINAL_BANNED_DESTINY=D_BOUNCE and D_REJECT', { timeout: 180_000 }, () 
       assert.match(dsn.raw, /invoice\.pdf\.exe/);
       assert.match(amavisLine(c, 'bounce') ?? '', /Blocked BANNED .*\{Bounced(?:Inbound|Internal),Quarantined\}/);
       assert.equal(c.sink.mails.filter((m) => m.to.includes('bob@example.com')).length, 0);
-    } finally {
-      await c.stop();
-    }
+    });
   });
 
   it('D_REJECT: the sending client gets a 554 in its session, nothing is queued or bounced here', async () => {
-    const c = await startFilterChain({ env: { FINAL_BANNED_DESTINY: 'D_REJECT' } });
-    try {
+    await withFilterChain({ env: { FINAL_BANNED_DESTINY: 'D_REJECT' } }, async (c) => {
       const r = await c.send('sender@remote.test', 'bob@example.com', message('reject', zip.file, zip.content()));
       assert.notEqual(r.status, 0, r.output);
       assert.match(r.output, /<\*\* 554 5\.7\.0 Reject, id=\S+ - BANNED: \S*invoice\.pdf\.exe/);
@@ -103,9 +99,7 @@ describe('FINAL_BANNED_DESTINY=D_BOUNCE and D_REJECT', { timeout: 180_000 }, () 
       await new Promise((res) => setTimeout(res, 1000));
       assert.equal(c.sink.mails.length, 0);
       assert.deepEqual(c.queue(), []);
-    } finally {
-      await c.stop();
-    }
+    });
   });
 });
 
@@ -115,37 +109,36 @@ describe('the operator extends and relaxes the rules in the local hook on /srv',
     const exe = BANNED_CASES.find((k) => k.id === 'exe-name');
     assert.ok(crypt && exe);
     // The recipes of docs/content-filter.md, as they are written there (99-mta-local).
-    const c = await startFilterChain({
-      env: {},
-      amavisLocal: [
-        "push @$banned_filename_re, qr'.\\.(js|jse|lnk|hta|iso|img|vhd|msi)$'i;",
-        "unshift @$banned_filename_re, qr'^UNDECIPHERABLE$';",
-        "unshift @$banned_filename_re, [ qr'.\\.exe$'i => 0 ];",
-      ].join('\n'),
-    });
-    try {
-      const cases = [
-        { id: 'local-js', file: 'invoice.js', content: Buffer.from('var x = 1;\n'), verdict: 'banned' as const },
-        { id: 'local-crypt', file: crypt.file, content: crypt.content(), verdict: 'banned' as const },
-        { id: 'local-exe', file: exe.file, content: exe.content(), verdict: 'clean' as const },
-      ];
-      for (const k of cases) {
-        const r = await c.send('sender@remote.test', 'bob@example.com', message(k.id, k.file, k.content));
-        assert.equal(r.status, 0, r.output);
-        const line = await eventually(() => amavisLine(c, k.id), 60_000, `amavis verdict on ${k.id}`);
-        assert.match(line, verdictLine(k.verdict), line);
-      }
-    } finally {
-      await c.stop();
-    }
+    await withFilterChain(
+      {
+        env: {},
+        amavisLocal: [
+          "push @$banned_filename_re, qr'.\\.(js|jse|lnk|hta|iso|img|vhd|msi)$'i;",
+          "unshift @$banned_filename_re, qr'^UNDECIPHERABLE$';",
+          "unshift @$banned_filename_re, [ qr'.\\.exe$'i => 0 ];",
+        ].join('\n'),
+      },
+      async (c) => {
+        const cases = [
+          { id: 'local-js', file: 'invoice.js', content: Buffer.from('var x = 1;\n'), verdict: 'banned' as const },
+          { id: 'local-crypt', file: crypt.file, content: crypt.content(), verdict: 'banned' as const },
+          { id: 'local-exe', file: exe.file, content: exe.content(), verdict: 'clean' as const },
+        ];
+        for (const k of cases) {
+          const r = await c.send('sender@remote.test', 'bob@example.com', message(k.id, k.file, k.content));
+          assert.equal(r.status, 0, r.output);
+          const line = await eventually(() => amavisLine(c, k.id), 60_000, `amavis verdict on ${k.id}`);
+          assert.match(line, verdictLine(k.verdict), line);
+        }
+      },
+    );
   });
 });
 
 describe('the RAR decoder and hostile member names', { timeout: 180_000 }, () => {
   it('a member named ../../… or /tmp/… is not written outside amavis’s scratch directory', async () => {
     const mark = `mta-escape-${process.pid}`;
-    const c = await startFilterChain({ env: {} });
-    try {
+    await withFilterChain({ env: {} }, async (c) => {
       const { rar } = await import('./archives.ts');
       const content = rar({ [`../../${mark}`]: Buffer.from('outside?\n'), [`/tmp/${mark}`]: Buffer.from('outside?\n') });
       const r = await c.send('sender@remote.test', 'bob@example.com', message('rar-escape', 'names.rar', content));
@@ -155,8 +148,6 @@ describe('the RAR decoder and hostile member names', { timeout: 180_000 }, () =>
       // Other tests' temp files come and go meanwhile: find's complaints about them do not matter, its findings do.
       const found = spawnSync('find', [c.root, '/tmp', '-xdev', '-name', mark], { encoding: 'utf8' }).stdout.trim();
       assert.equal(found, '', `written outside: ${found}`);
-    } finally {
-      await c.stop();
-    }
+    });
   });
 });

@@ -186,6 +186,16 @@ export async function startFilterChain(opts: ChainOptions): Promise<FilterChain>
 
 // The filter of a seeded full postfix (seededPostfix) on free ports, logging to amavis.log and clamd.log in `dir`: its
 // renderer, and what startFilterDaemons needs to know of it.
+// A chain for one test: started, handed to `use`, and stopped whatever `use` did.
+export async function withFilterChain<T>(opts: ChainOptions, use: (c: FilterChain) => Promise<T>): Promise<T> {
+  const c = await startFilterChain(opts);
+  try {
+    return await use(c);
+  } finally {
+    await c.stop();
+  }
+}
+
 export async function amavisFilter(dir: string): Promise<{ renderer: Renderer; amavisLog: string; amavisPort: number }> {
   const ports = { amavis: await freePort(), originating: await freePort(), reinject: await freePort() };
   const amavisLog = join(dir, 'amavis.log');

@@ -1,6 +1,7 @@
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { type Daemon, startDaemon } from './daemon.ts';
+import type { FileScope } from './scope.ts';
 
 // A private network namespace for tests that need addresses other than loopback (clients "from the internet",
 // a proxy, neighbours in MYNETWORKS) and a DNS server on port 53 (postfix's resolver has no port setting): the
@@ -59,4 +60,18 @@ export async function startNsDns(ns: TestNetns, records: import('./dns.ts').DnsR
     await new Promise((r) => setTimeout(r, 50));
   }
   return d;
+}
+
+// A namespace holding these addresses with the test DNS server in it: what tests of clients "on the internet" and of
+// DNS-driven decisions start from. Both are taken down after the file's tests (`scope`).
+export async function netnsWithDns(
+  scope: FileScope,
+  name: string,
+  addresses: readonly string[],
+  records: import('./dns.ts').DnsRecords,
+): Promise<TestNetns> {
+  const ns = createNetns(name, addresses);
+  scope.defer(() => ns.remove());
+  scope.keep(await startNsDns(ns, records));
+  return ns;
 }

@@ -9,6 +9,7 @@ import { type MtaStsSource, startMtaStsSource } from './mta-sts.ts';
 import { freePort } from './net.ts';
 import type { TestNetns } from './netns.ts';
 import { type Postfix, startPostfix } from './postfix.ts';
+import type { FileScope } from './scope.ts';
 import { type SenderMilter, startSenderMilter } from './sender-milter.ts';
 import { tempRoot } from './tmp.ts';
 
@@ -38,6 +39,13 @@ export function prepareSeedRoot(root: string): void {
   copyFileSync('/etc/postfix/master.cf.proto', join(pristine, 'master.cf'));
   mkdirSync(join(root, 'srv/etc'), { recursive: true });
   writeFileSync(join(root, 'srv/etc/.docker.unlock'), '');
+}
+
+// A temp root prepared for the seed (prepareSeedRoot), removed after the file's tests.
+export async function seedRoot(scope: FileScope, prefix = 'mta-seed-'): Promise<string> {
+  const dir = await scope.dir(prefix);
+  prepareSeedRoot(dir);
+  return dir;
 }
 
 // Test-only postfix parameters, given the way a user would: UPPERCASE variables the seed passes through.

@@ -11,14 +11,15 @@ import { createLab, LAB_SUBNET, type Lab, type LabPeer } from './lab.ts';
 import {
   buildImages,
   type Container,
+  healthy,
   imageRef,
   podman,
   removeVolume,
   skipReason,
   startContainer,
-  state,
   VARIANTS,
   type Variant,
+  whileRunning,
 } from './podman.ts';
 
 // The seed image's own test suite (mlan/docker-postfix-amavis test/Makefile, summarised in the repository's
@@ -132,26 +133,9 @@ describe('seed compatibility: the seed test suite scenarios', { skip, concurrenc
       .out.trim();
 
   async function up(c: Container, host: string, full = false): Promise<void> {
-    await eventually(
-      () => {
-        const st = state(c.name);
-        if (!st.running) throw new Error(`${c.name} exited (${st.exitCode}):\n${c.logs().slice(-4000)}`);
-        return /^220 /.test(banner(host, 25));
-      },
-      60_000,
-      `${c.name}: 220 on ${host}:25`,
-    );
+    await whileRunning(c, () => /^220 /.test(banner(host, 25)), 60_000, `${c.name}: 220 on ${host}:25`);
     // The full image filters through amavis and clamd: mail sent before they run would be deferred for minutes.
-    if (full)
-      await eventually(
-        () => {
-          const r = podman('healthcheck', 'run', c.name);
-          if (r.status !== 0) throw new Error(r.out.trim());
-          return true;
-        },
-        240_000,
-        `${c.name} healthy`,
-      );
+    if (full) await healthy(c);
   }
 
   // A one-signature ClamAV database, copied in (not mounted: the image's own directory is what freshclam writes).

@@ -8,6 +8,7 @@ import { eventually, tempRoot } from '../harness/index.ts';
 import {
   buildImages,
   type Container,
+  healthy,
   imageRef,
   mailIn,
   netns,
@@ -15,7 +16,6 @@ import {
   removeVolume,
   skipReason,
   startContainer,
-  state,
   VARIANTS,
 } from './podman.ts';
 
@@ -33,19 +33,6 @@ before(
   },
   { timeout: 45 * 60_000 },
 );
-
-const healthy = (c: Container, ms = 240_000) =>
-  eventually(
-    () => {
-      const st = state(c.name);
-      if (!st.running) throw new Error(`${c.name} exited (${st.exitCode}):\n${c.logs().slice(-4000)}`);
-      const r = podman('healthcheck', 'run', c.name);
-      if (r.status !== 0) throw new Error(r.out.trim());
-      return true;
-    },
-    ms,
-    `${c.name} healthy`,
-  );
 
 // amavis's verdict on one message, from docker logs.
 const verdictOf = (c: Container, id: string) =>

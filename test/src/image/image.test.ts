@@ -10,9 +10,11 @@ import { eventually, tempRoot, tsxArgs } from '../harness/index.ts';
 import {
   buildImages,
   type Container,
+  clientIn,
   container,
   delivered,
   greeting,
+  healthy,
   imageRef,
   inNs,
   mailIn,
@@ -25,12 +27,14 @@ import {
   type RunOptions,
   removeVolume,
   SIDECAR_PROCS,
+  servedCert,
   skipReason,
   startContainer,
   state,
   swaksIn,
   VARIANTS,
   type Variant,
+  whileRunning,
 } from './podman.ts';
 
 // The image, end to end: build every variant with scripts/build-image, run it with podman (runc) in a network
@@ -171,29 +175,13 @@ for (const variant of VARIANTS) {
 
     it('starts, seeds and answers 220 on port 25 (start-up times: npm run bench startup)', async () => {
       c = startContainer(opts);
-      const banner = await eventually(
-        () => {
-          const st = state(name);
-          if (!st.running) throw new Error(`container exited (${st.exitCode}):\n${c.logs()}`);
-          return greeting(ns.name, 25).match(/^220 .*/)?.[0];
-        },
-        60_000,
-        '220 banner',
-      );
+      const banner = await whileRunning(c, () => greeting(ns.name, 25).match(/^220 .*/)?.[0], 60_000, '220 banner');
       assert.match(banner, /^220 mx\.example\.test /);
       assert.equal(c.exec('test', '-e', '/srv/etc/.docker.unlock').status, 1, 'the unlock file is removed after seeding');
     });
 
     it('reports healthy through the image HEALTHCHECK', async () => {
-      await eventually(
-        () => {
-          const r = podman('healthcheck', 'run', name);
-          if (r.status !== 0) throw new Error(r.out.trim());
-          return true;
-        },
-        variant === 'full' ? 180_000 : 60_000,
-        'healthy',
-      );
+      await healthy(c, variant === 'full' ? 180_000 : 60_000, 'healthy');
       // The check is real: it names what it probes when run by hand.
       const out = c.exec('/usr/local/bin/healthcheck').out;
       assert.match(out, /^healthy: postfix smtpd on 25/m);
@@ -301,25 +289,8 @@ for (const variant of VARIANTS) {
       assert.match(kept, /postfix\/smtpd\[\d+\]: connect from localhost\[127\.0\.0\.1\]/);
       assert.match(c.exec('stat', '-c', '%a %U', '/run/mta/log/postfix').out, /^750 root$/m);
       // A client address of the namespace (the container shares it) the operator bans by hand.
-      inNs(ns.name, 'ip', ['addr', 'add', '192.0.2.99/32', 'dev', 'lo']);
-      const from99 = () =>
-        inNs(ns.name, 'swaks', [
-          '--hide-informational',
-          '--timeout',
-          '10',
-          '--local-interface',
-          '192.0.2.99',
-          '--server',
-          '127.0.0.1',
-          '--port',
-          '25',
-          '--from',
-          'someone@sender.test',
-          '--to',
-          'info@example.test',
-          '--quit-after',
-          'RCPT',
-        ]);
+      const client99 = clientIn(ns.name, '192.0.2.99');
+      const from99 = () => client99(['--from', 'someone@sender.test', '--to', 'info@example.test', '--quit-after', 'RCPT']);
       assert.equal(from99().status, 0, 'not banned yet');
       const ban = c.exec('mta', 'guard', 'ban', '192.0.2.99', '--for', '10m', '--reason', 'image test');
       assert.equal(ban.status, 0, ban.out);
@@ -597,18 +568,9 @@ for (const variant of VARIANTS) {
         // reloading.
         const served = await eventually(
           () => {
-            const r = inNs(
-              ns.name,
-              'bash',
-              [
-                '-c',
-                'timeout 10 openssl s_client -connect 127.0.0.1:25 -starttls smtp -servername mx.example.test </dev/null 2>/dev/null' +
-                  ' | openssl x509 -noout -serial -subject -issuer',
-              ],
-              { timeoutMs: 15_000 },
-            );
-            if (!r.out.includes(`serial=${serial}`)) throw new Error(`served instead:\n${r.out.trim()}`);
-            return r.out;
+            const out = servedCert(ns.name, 'mx.example.test');
+            if (!out.includes(`serial=${serial}`)) throw new Error(`served instead:\n${out}`);
+            return out;
           },
           30_000,
           'the acme.json certificate on port 25',
@@ -834,15 +796,7 @@ for (const variant of VARIANTS) {
       const before = c.exec('sh', '-c', 'ls /etc/service').out;
       const r = podman('restart', '-t', '10', c.name);
       assert.equal(r.status, 0, r.out);
-      await eventually(
-        () => {
-          const st = state(c.name);
-          if (!st.running) throw new Error(`container exited (${st.exitCode}):\n${c.logs().slice(-3000)}`);
-          return greeting(ns.name, 25).startsWith('220 ');
-        },
-        60_000,
-        '220 after restart',
-      );
+      await whileRunning(c, () => greeting(ns.name, 25).startsWith('220 '), 60_000, '220 after restart');
       assert.equal(c.exec('sh', '-c', 'ls /etc/service').out, before);
     });
   });

@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { eventually } from '../harness/net.ts';
 
 // Helpers for the image tests: podman containers in a network namespace of their own, so the container's postfix
 // binds port 25 there and nothing of the host. Talking to it: commands run inside the namespace (`ip netns exec`).
@@ -110,6 +111,26 @@ export function swaksIn(ns: string, args: string[]): Run {
   });
 }
 
+// A client address of the namespace (the container shares it): swaks from there, as postfix's client at that address.
+export function clientIn(ns: string, ip: string): (args: string[]) => Run {
+  inNs(ns, 'ip', ['addr', 'add', `${ip}/32`, 'dev', 'lo']);
+  return (args) => swaksIn(ns, ['--local-interface', ip, ...args]);
+}
+
+// The certificate postfix presents on port 25 after STARTTLS, decoded by the host's openssl: its serial=, subject=
+// and issuer= lines ('' when none came).
+export const servedCert = (ns: string, servername?: string): string =>
+  inNs(
+    ns,
+    'bash',
+    [
+      '-c',
+      `timeout 10 openssl s_client -connect 127.0.0.1:25 -starttls smtp${servername ? ` -servername ${servername}` : ''} </dev/null 2>/dev/null` +
+        ' | openssl x509 -noout -serial -subject -issuer',
+    ],
+    { timeoutMs: 15_000 },
+  ).out.trim();
+
 // One message with `token` as its subject (and, unless other swaks options are given, its body) into port 25.
 export function mailIn(ns: string, from: string, to: string, token: string, extra: string[] = ['--body', token]): Run {
   return swaksIn(ns, ['--from', from, '--to', to, '--header', `Subject: ${token}`, ...extra]);
@@ -184,6 +205,33 @@ export function state(name: string): { running: boolean; exitCode: number; healt
   const [running, code, health] = r.out.trim().split(/\s+/);
   return { running: running === 'true', exitCode: Number(code), health: health ?? '' };
 }
+
+// `ready`'s first truthy value, asked while the container runs; once it exited, the wait fails with its exit code
+// and the tail of its log.
+export function whileRunning<T>(c: Container, ready: () => T, ms: number, what: string): Promise<NonNullable<T>> {
+  return eventually(
+    () => {
+      const st = state(c.name);
+      if (!st.running) throw new Error(`${c.name} exited (${st.exitCode}):\n${c.logs().slice(-4000)}`);
+      return ready();
+    },
+    ms,
+    what,
+  );
+}
+
+// The image's HEALTHCHECK passes (podman runs it as the engine would).
+export const healthy = (c: Container, ms = 240_000, what = `${c.name} healthy`): Promise<true> =>
+  whileRunning(
+    c,
+    () => {
+      const r = podman('healthcheck', 'run', c.name);
+      if (r.status !== 0) throw new Error(r.out.trim());
+      return true as const;
+    },
+    ms,
+    what,
+  );
 
 export function removeVolume(name: string): void {
   podman('volume', 'rm', '-f', name);

@@ -5,8 +5,19 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { nodeKey } from '../harness/fleet-keys.ts';
-import { eventually, tempRoot } from '../harness/index.ts';
-import { buildImages, type Container, greeting, imageRef, inNs, netns, skipReason, startContainer, state, VARIANTS } from './podman.ts';
+import { tempRoot } from '../harness/index.ts';
+import {
+  buildImages,
+  type Container,
+  greeting,
+  imageRef,
+  inNs,
+  netns,
+  skipReason,
+  startContainer,
+  VARIANTS,
+  whileRunning,
+} from './podman.ts';
 
 // Secrets stay with the processes that need them (#27 item 8): a full (else base) container in fleet mode (NKEY to a
 // JetStream nats-server, signing key, trust list) with password-file SASL, relay credentials and (full) a DKIM key,
@@ -120,9 +131,9 @@ describe('secrets stay with the processes that need them', { skip, concurrency: 
       });
       cleanups.push(() => c.remove());
       // Up once guard and metrics are connected to NATS: they authenticated with the NKEY from their files.
-      await eventually(
+      await whileRunning(
+        c,
         () => {
-          if (!state(c.name).running) throw new Error(`container exited:\n${c.logs().slice(-4000)}`);
           const connz = inNs(NS, 'curl', ['-s', `http://127.0.0.1:${NATS_HTTP}/connz?limit=100`]).out;
           return (
             ['guard', 'metrics', ...(VARIANT === 'full' ? ['dkim-keys'] : [])].every((s) => connz.includes(`"mta-${s}@`)) &&

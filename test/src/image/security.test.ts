@@ -3,9 +3,9 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { eventually, tempRoot } from '../harness/index.ts';
+import { tempRoot } from '../harness/index.ts';
 import { createLab, LAB_GATEWAY, type Lab, type LabPeer } from './lab.ts';
-import { buildImages, type Container, imageRef, skipReason, startContainer, state, VARIANTS } from './podman.ts';
+import { buildImages, type Container, imageRef, skipReason, startContainer, VARIANTS, whileRunning } from './podman.ts';
 
 // The image as the open internet and its neighbours see it: relay tricks from a client on the same bridge network,
 // against an mta on that network and against a host-network mta reached through the bridge address; relaying from
@@ -103,19 +103,13 @@ describe('safe on the open internet', { skip, concurrency: false }, () => {
       ];
       for (const [name, ns, hostname, e, args] of runs)
         containers.push(startContainer({ name: `${TAG}-${name}`, image: imageRef('base'), ns, hostname, env: e, args }));
+      const greeted = (ip: string) =>
+        peers.client.exec('timeout', ['3', 'bash', '-c', `exec 3<>/dev/tcp/${ip}/25 && head -n1 <&3`]).out.startsWith('220 ');
       for (const [c, ip] of [
         [containers[0], MX],
         [containers[1], LAB_GATEWAY],
       ] as const)
-        await eventually(
-          () => {
-            const st = state(c?.name ?? '');
-            if (!st.running) throw new Error(`${c?.name} exited:\n${c?.logs().slice(-3000)}`);
-            return peers.client.exec('timeout', ['3', 'bash', '-c', `exec 3<>/dev/tcp/${ip}/25 && head -n1 <&3`]).out.startsWith('220 ');
-          },
-          60_000,
-          `220 from ${ip}`,
-        );
+        if (c) await whileRunning(c, () => greeted(ip), 60_000, `220 from ${ip}`);
     },
     { timeout: 45 * 60_000 },
   );

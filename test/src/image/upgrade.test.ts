@@ -9,10 +9,11 @@ import { eventually, tempRoot, tsxArgs } from '../harness/index.ts';
 import {
   buildImages,
   type Container,
+  clientIn,
   delivered,
   greeting,
+  healthy,
   imageRef,
-  inNs,
   mailIn,
   netns,
   podman,
@@ -22,11 +23,13 @@ import {
   REPO,
   type Run,
   removeVolume,
+  servedCert,
   sh,
   skipReason,
   startContainer,
   state,
   VARIANTS,
+  whileRunning,
 } from './podman.ts';
 
 // Upgrade in place (#30): a /srv seeded and used by the previous release's full image (bookworm: Postfix 3.7, Dovecot
@@ -97,13 +100,6 @@ const bayes = (c: Container) => {
 // has only SMTP logins): what a mail client gets, read through dovecot's storage and indexes.
 const imap = (c: Container, user: string, commands: string[]) =>
   execIn(c, `${commands.map((cmd, i) => `a${i} ${cmd}\r\n`).join('')}z LOGOUT\r\n`, 'doveadm', 'exec', 'imap', '-u', user).out;
-const servedSerial = (ns: string) =>
-  inNs(
-    ns,
-    'bash',
-    ['-c', 'timeout 10 openssl s_client -connect 127.0.0.1:25 -starttls smtp </dev/null 2>/dev/null | openssl x509 -noout -serial'],
-    { timeoutMs: 15_000 },
-  ).out.trim();
 const events = (c: Container, event: string) =>
   c
     .logs()
@@ -143,25 +139,7 @@ describe(`upgrade in place: a /srv of the ${PREVIOUS} full image on the ${RELEAS
       volumes: [`${volume}:/srv`, `${clamDir}:/srv/var/lib/clamav`, ...extra],
     });
   const up = (c: Container, ns: string, what: string) =>
-    eventually(
-      () => {
-        const st = state(c.name);
-        if (!st.running) throw new Error(`${what}: container exited (${st.exitCode}):\n${c.logs().slice(-4000)}`);
-        return greeting(ns, 25).startsWith('220 ');
-      },
-      90_000,
-      `220 from ${what}`,
-    );
-  const healthy = (c: Container, what: string) =>
-    eventually(
-      () => {
-        const r = podman('healthcheck', 'run', c.name);
-        if (r.status !== 0) throw new Error(r.out.trim());
-        return true;
-      },
-      240_000,
-      `${what} healthy`,
-    );
+    whileRunning(c, () => greeting(ns, 25).startsWith('220 '), 90_000, `220 from ${what}`);
 
   before(
     async () => {
@@ -204,7 +182,7 @@ describe(`upgrade in place: a /srv of the ${PREVIOUS} full image on the ${RELEAS
     b = start(names.b, nsB, volB, PREVIOUS, ENV_B);
     await Promise.all([up(a, nsA, `${PREVIOUS} A`), up(b, nsB, `${PREVIOUS} B`)]);
     assert.match(a.exec('mta', 'status').out, /^daemons: postfix 3\.7\.\d+, dovecot 2\.3\./m);
-    await Promise.all([healthy(a, `${PREVIOUS} A`), healthy(b, `${PREVIOUS} B`)]);
+    await Promise.all([healthy(a, undefined, `${PREVIOUS} A healthy`), healthy(b, undefined, `${PREVIOUS} B healthy`)]);
 
     seen.tokenA = `up-a-${TAG}-${Date.now()}`;
     seen.tokenB = `up-b-${TAG}-${Date.now()}`;
@@ -248,7 +226,7 @@ describe(`upgrade in place: a /srv of the ${PREVIOUS} full image on the ${RELEAS
     assert.match(a.exec('mta', 'guard', 'ls').out, new RegExp(`^${BANNED.replaceAll('.', '\\.')} `, 'm'));
     seen.dkim = dkimDigest(a);
     assert.match(a.exec('sh', '-c', 'ls /var/db/dkim/').out, /example\.test/);
-    assert.match(await eventually(() => servedSerial(nsA) || undefined, 30_000, 'certificate'), new RegExp(`serial=${acmeCert.serial}`));
+    assert.match(await eventually(() => servedCert(nsA) || undefined, 30_000, 'certificate'), new RegExp(`serial=${acmeCert.serial}`));
     seen.effectiveA = JSON.parse(a.exec('cat', '/srv/etc/mta/effective.json').out);
 
     for (const c of [a, b]) {
@@ -275,7 +253,7 @@ describe(`upgrade in place: a /srv of the ${PREVIOUS} full image on the ${RELEAS
     a = start(names.a, nsA, volA, RELEASE, ENV_A);
     b = start(names.b, nsB, volB, RELEASE, ENV_B);
     await Promise.all([up(a, nsA, `${RELEASE} A`), up(b, nsB, `${RELEASE} B`)]);
-    await Promise.all([healthy(a, `${RELEASE} A`), healthy(b, `${RELEASE} B`)]);
+    await Promise.all([healthy(a, undefined, `${RELEASE} A healthy`), healthy(b, undefined, `${RELEASE} B healthy`)]);
     const status = a.exec('mta', 'status').out;
     assert.match(status, /^daemons: postfix 3\.(?:[89]|\d\d)\.\d+, dovecot 2\.4\./m, status);
     for (const [c, etc, dovecot] of [
@@ -346,12 +324,8 @@ describe(`upgrade in place: a /srv of the ${PREVIOUS} full image on the ${RELEAS
     await eventually(() => queueIds(a).length === 0, 30_000, 'queue empty');
 
     assert.match(a.exec('mta', 'guard', 'ls').out, new RegExp(`^${BANNED.replaceAll('.', '\\.')} .*upgrade test`, 'm'));
-    inNs(nsA, 'ip', ['addr', 'add', `${BANNED}/32`, 'dev', 'lo']);
-    const banned = inNs(nsA, 'swaks', [
-      ...['--hide-informational', '--timeout', '10', '--local-interface', BANNED, '--server', '127.0.0.1'],
-      ...['--from', 'someone@sender.test', '--to', 'info@example.test', '--quit-after', 'RCPT'],
-    ]).out;
+    const banned = clientIn(nsA, BANNED)(['--from', 'someone@sender.test', '--to', 'info@example.test', '--quit-after', 'RCPT']).out;
     assert.match(banned, /<\*\* +421 4\.7\.0 .*Temporarily blocked/, banned);
-    assert.match(servedSerial(nsA), new RegExp(`serial=${acmeCert.serial}`), 'the ACME certificate from /srv, without /acme');
+    assert.match(servedCert(nsA), new RegExp(`serial=${acmeCert.serial}`), 'the ACME certificate from /srv, without /acme');
   });
 });

@@ -6,7 +6,7 @@ import { runSeed } from '@mta/seed/run';
 import { mtaPaths } from '@mta/shared';
 import { installedDovecotSyntax } from '../harness/dovecot.ts';
 import { fileScope } from '../harness/scope.ts';
-import { memoryLogger, prepareSeedRoot, testInstanceEnv } from '../harness/seeded-postfix.ts';
+import { memoryLogger, seedRoot, testInstanceEnv } from '../harness/seeded-postfix.ts';
 
 // The seed asks dovecot's own parser (doveconf -n) about the staged configuration, as it asks postfix: an operator's
 // drop-in in conf.d that the installed dovecot refuses (one written for the other release) stops the seed with
@@ -15,8 +15,7 @@ const scope = fileScope();
 let root = '';
 
 before(async () => {
-  root = await scope.dir('mta-dovecot-check-');
-  prepareSeedRoot(root);
+  root = await seedRoot(scope, 'mta-dovecot-check-');
 });
 
 test("a drop-in the installed dovecot refuses: the seed's error names it and doveconf's reason; nothing is written", async () => {

@@ -3,19 +3,20 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import { mainValue, removeMainSettings } from '@mta/seed/main-cf';
 import { runSeed } from '@mta/seed/run';
 import { dovecotSyntax, mtaPaths, readDaemonFact, readEffective } from '@mta/shared';
 import { installedDovecotSyntax } from '../harness/dovecot.ts';
-import { memoryLogger, prepareSeedRoot, testInstanceEnv } from '../harness/seeded-postfix.ts';
-import { tempRoot } from '../harness/tmp.ts';
+import { fileScope } from '../harness/scope.ts';
+import { memoryLogger, seedRoot, testInstanceEnv } from '../harness/seeded-postfix.ts';
 
 // Upgrade in place: a /srv seeded for the other release (a bookworm image's Dovecot 2.3 files and Postfix 3.7 main.cf
 // under trixie's 2.4 and 3.10; on a bookworm host the same the other way round, a rollback) gets dovecot's files
 // rendered again at the next locked start, in the installed dovecot's syntax, and main.cf's release-dependent rows
 // those of the installed postfix, and nothing else seeded again.
-let root: { dir: string; cleanup: () => Promise<void> };
+const scope = fileScope();
+let root = '';
 const OTHER = { '2.4': { postfix: '3.7.11', dovecot: '2.3.19.1' }, '2.3': { postfix: '3.10.13', dovecot: '2.4.1-4' } } as const;
 const ENV = {
   MAIL_DOMAIN: 'example.com',
@@ -25,10 +26,10 @@ const ENV = {
 };
 const seed = async (daemons?: (typeof OTHER)[keyof typeof OTHER], extra: Record<string, string> = {}) => {
   const lines: string[] = [];
-  const env = { ...testInstanceEnv(root.dir), MTA_ROOT: root.dir, ...ENV, ...extra };
+  const env = { ...testInstanceEnv(root), MTA_ROOT: root, ...ENV, ...extra };
   const result = await runSeed({
     env,
-    root: root.dir,
+    root,
     variant: 'base',
     log: memoryLogger(lines),
     gateways: [],
@@ -58,13 +59,11 @@ function snapshot(dir: string, out = new Map<string, string>()): Map<string, str
 }
 
 before(async () => {
-  root = await tempRoot('mta-dovecot-migration-');
-  prepareSeedRoot(root.dir);
+  root = await seedRoot(scope, 'mta-dovecot-migration-');
 });
-after(() => root.cleanup());
 
 test("a /srv seeded for the other release: only dovecot's files and main.cf's release rows change, once, and the installed daemons accept them", async () => {
-  const paths = mtaPaths(root.dir);
+  const paths = mtaPaths(root);
   const installed = installedDovecotSyntax();
   const other = OTHER[installed];
   const seeded = await seed(other);
@@ -72,7 +71,7 @@ test("a /srv seeded for the other release: only dovecot's files and main.cf's re
   const conf = join(paths.dovecotConf, 'dovecot.conf');
   assert.equal(/^dovecot_config_version/m.test(readFileSync(conf, 'utf8')), installed === '2.3', 'seeded in the other syntax');
   assert.equal(dovecotSyntax((await readEffective(paths.effective))?.facts.daemons), installed === '2.4' ? '2.3' : '2.4');
-  const before = snapshot(root.dir);
+  const before = snapshot(root);
   const mainCf = join(paths.postfixConf, 'main.cf');
   const mainBefore = readFileSync(mainCf, 'utf8');
 
@@ -84,7 +83,7 @@ test("a /srv seeded for the other release: only dovecot's files and main.cf's re
   assert.equal(migrated.length, 1, JSON.stringify(start.events));
   assert.deepEqual([migrated[0]?.from, migrated[0]?.to], [installed === '2.4' ? '2.3' : '2.4', installed]);
   assert.deepEqual(start.events.find((e) => e.event === 'seed.dovecot_migrated_changed')?.variables, ['SMTPD_SASL_CLIENTAUTH']);
-  const after = snapshot(root.dir);
+  const after = snapshot(root);
   const changed = [...new Set([...before.keys(), ...after.keys()])].filter((p) => before.get(p) !== after.get(p)).sort();
   const outside = changed.filter((p) => !p.startsWith(`${paths.dovecotConf}/`) && p !== paths.effective && p !== mainCf);
   assert.deepEqual(outside, [], "nothing but dovecot's files, main.cf and the effective configuration changes");
@@ -110,5 +109,5 @@ test("a /srv seeded for the other release: only dovecot's files and main.cf's re
   // Migrated once: the next start finds the files in the installed syntax and changes nothing.
   const again = await seed(undefined, changedSecret);
   assert.equal(again.events.filter((e) => e.event === 'seed.dovecot_migrated' || e.event === 'seed.postfix_migrated').length, 0);
-  assert.deepEqual(snapshot(root.dir), after);
+  assert.deepEqual(snapshot(root), after);
 });

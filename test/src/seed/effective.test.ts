@@ -2,36 +2,36 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runCaptured } from '@mta/cli/testing';
 import { guardProtection } from '@mta/guard';
 import { runSeed } from '@mta/seed/run';
 import { mtaPaths, parseEffective, readEffective } from '@mta/shared';
-import { memoryLogger, prepareSeedRoot, testInstanceEnv } from '../harness/seeded-postfix.ts';
+import { fileScope } from '../harness/scope.ts';
+import { memoryLogger, prepareSeedRoot, seedRoot, testInstanceEnv } from '../harness/seeded-postfix.ts';
 import { tempRoot } from '../harness/tmp.ts';
 
 // The seeded values are what every process works with: changed without FORCE_CONFIG, TRUSTED_PROXIES and MYNETWORKS
 // are named once at start as not applied, and haproxy, postfix, the guard and `mta guard` keep agreeing on the
 // seeded ones (a guard that trusted the new proxy while haproxy did not could be made to never ban anyone).
-let root: { dir: string; cleanup: () => Promise<void> };
+const scope = fileScope();
+let root = '';
 const SEEDED = { TRUSTED_PROXIES: '192.0.2.10', MYNETWORKS: '127.0.0.0/8 198.51.100.0/24' };
 const CHANGED = { TRUSTED_PROXIES: '192.0.2.99', MYNETWORKS: '127.0.0.0/8 203.0.113.0/24' };
-const env = (vars: Record<string, string>) => ({ ...testInstanceEnv(root.dir), MTA_ROOT: root.dir, MAIL_DOMAIN: 'example.com', ...vars });
+const env = (vars: Record<string, string>) => ({ ...testInstanceEnv(root), MTA_ROOT: root, MAIL_DOMAIN: 'example.com', ...vars });
 const seed = async (vars: Record<string, string>) => {
   const lines: string[] = [];
-  const result = await runSeed({ env: env(vars), root: root.dir, variant: 'mini', log: memoryLogger(lines), gateways: [] });
+  const result = await runSeed({ env: env(vars), root, variant: 'mini', log: memoryLogger(lines), gateways: [] });
   return { result, events: lines.map((l) => JSON.parse(l) as { event: string; variables?: string[]; msg: string }) };
 };
 
 before(async () => {
-  root = await tempRoot('mta-effective-');
-  prepareSeedRoot(root.dir);
+  root = await seedRoot(scope, 'mta-effective-');
 });
-after(() => root.cleanup());
 
 test('seeded variables changed without FORCE_CONFIG: reported once, and every process keeps the seeded values', async () => {
-  const paths = mtaPaths(root.dir);
+  const paths = mtaPaths(root);
   const first = await seed(SEEDED);
   assert.equal(first.result.status, 'applied', JSON.stringify(first.result.errors));
   const written = await readEffective(paths.effective);
@@ -85,7 +85,7 @@ test('seeded variables changed without FORCE_CONFIG: reported once, and every pr
 });
 
 test('a /srv seeded by an earlier version gets its effective configuration at the first start, nothing seeded again', async () => {
-  const paths = mtaPaths(root.dir);
+  const paths = mtaPaths(root);
   rmSync(paths.effective);
   const mainCf = readFileSync(join(paths.postfixConf, 'main.cf'), 'utf8');
   // What an operator changed in main.cf by hand stays: nothing is rendered again.

@@ -4,7 +4,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runSeed } from '@mta/seed/run';
-import { eventually, fileScope, freePort, memoryLogger, prepareSeedRoot, swaks, testInstanceEnv, waitForPort } from '../harness/index.ts';
+import { eventually, fileScope, freePort, memoryLogger, seedRoot, swaks, testInstanceEnv, waitForPort } from '../harness/index.ts';
 
 const cleanups = fileScope();
 
@@ -12,8 +12,7 @@ const cleanups = fileScope();
 // hands it one (to svlogd, then docker's log): what postfix logs must arrive at the other end. Postfix 3.10 opens
 // /dev/stdout again by name (the postfix command itself, then postlogd): a pipe allows that, a socket does not.
 async function postfixOnStdout(env: Record<string, string>): Promise<{ port: number; log: () => string }> {
-  const dir = await cleanups.dir('mta-seed-');
-  prepareSeedRoot(dir);
+  const dir = await seedRoot(cleanups);
   const { MAILLOG_FILE: _f, MAILLOG_FILE_PREFIXES: _p, ...instance } = testInstanceEnv(dir);
   const r = await runSeed({
     env: { ...instance, MAIL_DOMAIN: 'example.com', MAIL_BOXES: 'info@example.com', ...env },

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Bus } from '@mta/shared';
-import { eventually, fileScope, prepareSeedRoot, startNats, testInstanceEnv } from '../harness/index.ts';
+import { eventually, fileScope, seedRoot, startNats, testInstanceEnv } from '../harness/index.ts';
 import { seedProcess } from './snapshot.ts';
 
 const cleanups = fileScope();
@@ -16,8 +16,7 @@ test('the seed process announces mta.seed.done / mta.seed.failed on the bus, wit
   bus.subscribe('mta.seed.>', (data, subject) => got.push({ subject, data }));
   await bus.connection();
 
-  const dir = await cleanups.dir('mta-seed-');
-  prepareSeedRoot(dir);
+  const dir = await seedRoot(cleanups);
   mkdirSync(join(dir, 'tmp'));
   const env = {
     ...testInstanceEnv(dir),

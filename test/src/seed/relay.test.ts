@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runSeed } from '@mta/seed/run';
-import { eventually, fileScope, memoryLogger, prepareSeedRoot, seededPostfix, sendMail, swaks, testInstanceEnv } from '../harness/index.ts';
+import { eventually, fileScope, memoryLogger, seededPostfix, seedRoot, sendMail, swaks, testInstanceEnv } from '../harness/index.ts';
 import { startSink } from '../harness/sink.ts';
 
 const cleanups = fileScope();
@@ -51,8 +51,7 @@ test('a relay that refuses the credentials gets no mail (the sink really checks 
 });
 
 test('SMTP_TLS_WRAPPERMODE=yes with a level below encrypt is a validation error; nothing is written', async () => {
-  const dir = await cleanups.dir('mta-seed-');
-  prepareSeedRoot(dir);
+  const dir = await seedRoot(cleanups);
   const r = await runSeed({
     env: { ...testInstanceEnv(dir), MAIL_DOMAIN: 'example.com', SMTP_TLS_WRAPPERMODE: 'yes', SMTP_TLS_SECURITY_LEVEL: 'may' },
     root: dir,
@@ -65,8 +64,7 @@ test('SMTP_TLS_WRAPPERMODE=yes with a level below encrypt is a validation error;
 });
 
 test('MYNETWORKS or TRUSTED_PROXIES covering the default gateway: one warning line each at seeding, naming the variable', async () => {
-  const dir = await cleanups.dir('mta-seed-');
-  prepareSeedRoot(dir);
+  const dir = await seedRoot(cleanups);
   const lines: string[] = [];
   const r = await runSeed({
     env: { ...testInstanceEnv(dir), MAIL_DOMAIN: 'example.com', MYNETWORKS: '127.0.0.0/8 172.18.0.0/16', TRUSTED_PROXIES: '172.18.0.0/24' },

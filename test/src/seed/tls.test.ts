@@ -9,9 +9,9 @@ import {
   fileScope,
   memoryLogger,
   opensslSelfSigned,
-  prepareSeedRoot,
   type SeededPostfix,
   seededPostfix,
+  seedRoot,
   swaks,
   testInstanceEnv,
 } from '../harness/index.ts';
@@ -78,8 +78,7 @@ test('SMTPD_USE_TLS=yes: self-signed certificate with SANs for the host and ever
 });
 
 test('a locked start renews a self-signed certificate that is about to expire, keeping its names', async () => {
-  const dir = await cleanups.dir('mta-seed-');
-  prepareSeedRoot(dir);
+  const dir = await seedRoot(cleanups);
   const env = { ...testInstanceEnv(dir), MAIL_DOMAIN: 'example.com example.net', SMTPD_USE_TLS: 'yes' };
   assert.equal((await runSeed({ env, root: dir, variant: 'full', log: memoryLogger([]) })).status, 'applied');
   const certPath = join(dir, 'srv/etc/ssl/self/cert.pem');
@@ -118,8 +117,7 @@ test('SMTPD_TLS_CHAIN_FILES: key then certificate, served', async () => {
 });
 
 test('mismatched or unreadable TLS files are validation errors naming the variable; nothing is written', async () => {
-  const dir = await cleanups.dir('mta-seed-');
-  prepareSeedRoot(dir);
+  const dir = await seedRoot(cleanups);
   writeFileSync(join(certs, 'chain-bad.pem'), readFileSync(join(certs, 'a.key'), 'utf8') + readFileSync(join(certs, 'b.crt'), 'utf8'));
   const r = await runSeed({
     env: {

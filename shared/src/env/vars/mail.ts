@@ -78,8 +78,8 @@ const hostName = check((raw) =>
 );
 
 // Bare local parts in MAIL_ALIASES are completed with the primary domain, so they need one.
-const bareAliases = (c: ParsedView): boolean =>
-  ((c.MAIL_ALIASES ?? []) as Alias[]).some((a) => [a.alias, ...a.targets].some((x) => !x.includes('@')));
+const bareAliases = (config: ParsedView): boolean =>
+  ((config.MAIL_ALIASES ?? []) as Alias[]).some((a) => [a.alias, ...a.targets].some((x) => !x.includes('@')));
 
 const domainRule: VarRule = {
   text: `required when a mailbox source (${MAILBOX_SOURCES.join(', ')}) is set or MAIL_ALIASES has bare local parts; derived from the host name`,

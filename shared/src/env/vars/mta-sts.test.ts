@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatIssue, parseEnv } from '../parse.ts';
-
-const parse = (env: Record<string, string>) => parseEnv({ HOSTNAME: 'mx.example.com', ...env });
-const errorsOf = (env: Record<string, string>) => {
-  const r = parse(env);
-  return r.ok ? [] : r.errors.map(formatIssue);
-};
+import { errorsOf, parse } from './parse.test-helper.ts';
 
 test('outbound MTA-STS is on by default; publishing is off, with safe values for when it is turned on', () => {
   const r = parse({});

@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatIssue, parseEnv } from '../parse.ts';
+import { formatIssue } from '../parse.ts';
 import { secretValuesIn } from '../redact.ts';
-
-const parse = (env: Record<string, string>) => parseEnv({ HOSTNAME: 'mx.example.com', ...env });
-const errorsOf = (env: Record<string, string>) => {
-  const r = parse(env);
-  return r.ok ? [] : r.errors.map(formatIssue);
-};
+import { errorsOf, parse } from './parse.test-helper.ts';
 
 test('SMTP_RELAY_SENDER_HOSTAUTH: entries by comma or by line, credentials and TLS level optional', () => {
   const r = parse({

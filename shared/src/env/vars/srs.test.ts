@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatIssue, parseEnv } from '../parse.ts';
-
-const parse = (env: Record<string, string>) => parseEnv({ HOSTNAME: 'mx.example.com', ...env });
-const errorsOf = (env: Record<string, string>) => {
-  const r = parse(env);
-  return r.ok ? [] : r.errors.map(formatIssue);
-};
+import { formatIssue } from '../parse.ts';
+import { errorsOf, parse } from './parse.test-helper.ts';
 
 test('SRS is off by default; SRS_DOMAIN defaults to nothing (the renderer takes the primary domain)', () => {
   const r = parse({});

@@ -48,20 +48,27 @@ test('without a mailbox source no domain is local: a plain relay whose domain on
   assert.equal(renderPostfixCore(testContext({ HOSTNAME: 'a1b2c3' })).postconf?.mydomain, undefined);
 });
 
+// The table renderDomains writes for this environment, checked to be hashed and named in its map list.
+function hashedTable(env: Record<string, string>, name: 'virtual_mailbox' | 'virtual_alias') {
+  const p = renderDomains(testContext(env));
+  const f = plannedFile(p, `/r/etc/postfix/${name}`);
+  assert.equal(f?.postmap, 'hash');
+  assert.deepEqual(p.postconfLists?.[`${name}_maps`], [`hash:/r/etc/postfix/${name}`]);
+  return { p, content: f?.content };
+}
+
 test('MAIL_BOXES: hashed table, addr:path for a path (trailing / = maildir), parents of a path made, duplicates warned', () => {
-  const p = renderDomains(
-    testContext({
+  const { p, content } = hashedTable(
+    {
       MAIL_DOMAIN: 'example.com',
       MAIL_BOXES: 'info@example.com box@example.com:b/box/ info@example.com x@other.org r@example.com:my-domain.org/r',
-    }),
+    },
+    'virtual_mailbox',
   );
-  const f = plannedFile(p, '/r/etc/postfix/virtual_mailbox');
   assert.equal(
-    f?.content,
+    content,
     'info@example.com\tinfo@example.com\nbox@example.com\tb/box/\nx@other.org\tx@other.org\nr@example.com\tmy-domain.org/r\n',
   );
-  assert.equal(f?.postmap, 'hash');
-  assert.deepEqual(p.postconfLists?.virtual_mailbox_maps, ['hash:/r/etc/postfix/virtual_mailbox']);
   assert.deepEqual(p.warnings, ['MAIL_BOXES: info@example.com listed twice; the first entry is used']);
   // virtual(8) writes its lock file next to the mailbox: the parent directory must exist and belong to vmail.
   assert.deepEqual(
@@ -75,18 +82,14 @@ test('MAIL_BOXES: hashed table, addr:path for a path (trailing / = maildir), par
 });
 
 test('MAIL_ALIASES: bare locals complete to the primary domain, repeated aliases merge, catch-all kept', () => {
-  const p = renderDomains(
-    testContext({
-      MAIL_DOMAIN: 'example.com example.net',
-      MAIL_ALIASES: 'root:info,info@example.com postmaster:root root:abuse @example.net:info',
-    }),
+  const { content } = hashedTable(
+    { MAIL_DOMAIN: 'example.com example.net', MAIL_ALIASES: 'root:info,info@example.com postmaster:root root:abuse @example.net:info' },
+    'virtual_alias',
   );
-  const f = plannedFile(p, '/r/etc/postfix/virtual_alias');
   assert.equal(
-    f?.content,
+    content,
     'root@example.com\tinfo@example.com, abuse@example.com\npostmaster@example.com\troot@example.com\n@example.net\tinfo@example.com\n',
   );
-  assert.deepEqual(p.postconfLists?.virtual_alias_maps, ['hash:/r/etc/postfix/virtual_alias']);
   assert.equal(completeAddress('a@b.c', 'x.y'), 'a@b.c');
 });
 
