@@ -152,7 +152,8 @@ export class MilterSession {
     const mta = parseOptNeg(data);
     if (mta.version < 2) throw new MilterProtocolError(`milter protocol version ${mta.version} is too old`);
     const message = this.opts.stage === 'message';
-    this.protocol = (message ? WANTED_MESSAGE : WANTED) & mta.protocol;
+    // A 'message' session that never wants the body is not sent one.
+    this.protocol = (message ? WANTED_MESSAGE | (this.opts.wantBody ? 0 : Proto.NoBody) : WANTED) & mta.protocol;
     this.negotiated = true;
     const version = Math.min(mta.version, MILTER_VERSION);
     // The login (and queue id) where they are needed, whatever milter_*_macros say.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { sealMessage } from 'mailauth/lib/arc';
+import { sealMessage } from 'mailauth/lib/arc/index.js';
 import { lookupOf, split, testSealer } from './testing.ts';
 import { verifyArc } from './verify.ts';
 
