@@ -2,23 +2,12 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { renderDmarc } from '@mta/seed/dmarc/render';
-import { postfixRenderers } from '@mta/seed/postfix/index';
 import { sealMessage } from 'mailauth/lib/arc/index.js';
 import { dkimSign } from '../filter/dkim-tools.ts';
 import { headerOf, plainMail } from '../filter/messages.ts';
-import {
-  createNetns,
-  type Daemon,
-  eventually,
-  type SeededPostfix,
-  seededPostfix,
-  startNsDns,
-  type TestNetns,
-  tempRoot,
-} from '../harness/index.ts';
-import { type Milters, startMilters } from './milters.ts';
-import { ARC_SELECTOR, FORWARDER_IP, SELECTOR, SENDER_IP, type Sealer, world } from './world.ts';
+import { eventually } from '../harness/index.ts';
+import { type DmarcNode, startDmarcNode } from './node.ts';
+import { ARC_SELECTOR, FORWARDER_IP, SELECTOR, type Sealer } from './world.ts';
 
 // ARC (RFC 8617) on port 25 with real postfix, opendkim, OpenDMARC, the arc-milter and the test DNS server. Every
 // message is From a p=reject domain and fails DMARC the way list mail does: signed by its domain, then changed by a
@@ -29,29 +18,12 @@ const ENV = { INET_INTERFACES: 'all', MAIL_DOMAIN: 'example.com', MAIL_BOXES: BO
 const PASSED = (s: Sealer) =>
   `${s}; dkim=pass header.d=pass.example; spf=pass smtp.mailfrom=pass.example; dmarc=pass header.from=pass.example`;
 
-let ns: TestNetns;
-let dns: Daemon;
-let mta: SeededPostfix;
-let milters: Milters;
-let cleanup: () => Promise<void>;
-let w: ReturnType<typeof world>;
-
+let node: DmarcNode;
 before(async () => {
-  const tmp = await tempRoot('mta-arc-keys-');
-  cleanup = tmp.cleanup;
-  w = world(tmp.dir);
-  ns = createNetns(`mta-arc-${process.pid}`, [SENDER_IP, FORWARDER_IP]);
-  dns = await startNsDns(ns, w.records);
-  mta = await seededPostfix({ env: ENV, variant: 'full', renderers: [...postfixRenderers, renderDmarc], ns, logDir: true });
-  milters = await startMilters(ns, mta.paths);
+  node = await startDmarcNode('arc', ENV);
 });
-
 after(async () => {
-  await milters?.stop();
-  await mta?.stop();
-  await dns?.stop();
-  ns?.remove();
-  await cleanup?.();
+  await node?.stop();
 });
 
 let n = 0;
@@ -61,7 +33,7 @@ async function listMessage(extra = ''): Promise<{ raw: string; subject: string }
   const signed = await dkimSign(plainMail('news@pass.example', BOX, subject, `news ${n}`, extra), {
     domain: 'pass.example',
     selector: SELECTOR,
-    keyFile: w.keyFile('pass.example'),
+    keyFile: node.world.keyFile('pass.example'),
   });
   return { raw: `${signed}-- \r\nthe list's footer\r\n`, subject };
 }
@@ -70,7 +42,7 @@ async function seal(raw: string, sealer: Sealer, authResults = PASSED(sealer)): 
   const h = await sealMessage(Buffer.from(raw), {
     signingDomain: sealer,
     selector: ARC_SELECTOR,
-    privateKey: w.sealKey(sealer),
+    privateKey: node.world.sealKey(sealer),
     authResults,
   });
   assert.ok(h.length, 'sealed');
@@ -78,7 +50,7 @@ async function seal(raw: string, sealer: Sealer, authResults = PASSED(sealer)): 
 }
 
 function send(raw: string): string {
-  const r = ns.run(
+  const r = node.ns.run(
     'swaks',
     [
       '--hide-informational',
@@ -89,14 +61,14 @@ function send(raw: string): string {
       '--server',
       '127.0.0.1',
       '--port',
-      String(mta.port),
+      String(node.mta.port),
     ].concat(['--from', 'list-bounces@lists.example.org', '--to', BOX, '--helo', 'lists.example.org', '--data', '-']),
     { input: raw, timeoutMs: 60_000 },
   );
   return `${r.stdout}${r.stderr}`;
 }
 
-const mailbox = () => (existsSync(join(mta.paths.mail, BOX)) ? readFileSync(join(mta.paths.mail, BOX), 'utf8') : '');
+const mailbox = () => (existsSync(join(node.mta.paths.mail, BOX)) ? readFileSync(join(node.mta.paths.mail, BOX), 'utf8') : '');
 const delivered = (out: string, subject: string): Promise<string> => {
   assert.match(out, /<- {2}250 2\.0\.0 Ok: queued as/, out);
   const find = () =>
@@ -112,7 +84,7 @@ const refused = (out: string, subject: string) => {
 const ours = (msg: string) => headerOf(msg, 'Authentication-Results').filter((h) => h.startsWith('example.com;'));
 // The arc-milter's log events for this subject's queue id are not known; its lines in order are.
 const arcEvents = (event: string) =>
-  milters
+  node.milters
     .arcOutput()
     .split('\n')
     .filter((l) => l.includes(`"event":"${event}"`))
@@ -164,7 +136,7 @@ describe('ARC: a p=reject DMARC failure and the trusted sealer (ARC_TRUSTED_SEAL
     const twice = await sealMessage(Buffer.from(once), {
       signingDomain: 'lists.example.org',
       selector: ARC_SELECTOR,
-      privateKey: w.sealKey('lists.example.org'),
+      privateKey: node.world.sealKey('lists.example.org'),
       authResults: PASSED('lists.example.org'),
       cv: 'fail',
     });
@@ -199,7 +171,7 @@ describe('ARC: a p=reject DMARC failure and the trusted sealer (ARC_TRUSTED_SEAL
   });
 
   test('the arc-milter left root before it served', () => {
-    const uid = /^Uid:\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${milters.pid('arc-milter')}/status`, 'utf8'));
+    const uid = /^Uid:\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${node.milters.pid('arc-milter')}/status`, 'utf8'));
     assert.ok(uid && uid[1] !== '0' && uid[2] !== '0', uid?.[0]);
   });
 });
