@@ -45,6 +45,7 @@ COPY sidecars/guard/package.json sidecars/guard/
 COPY sidecars/metrics/package.json sidecars/metrics/
 COPY sidecars/sender-milter/package.json sidecars/sender-milter/
 COPY sidecars/dmarc-reports/package.json sidecars/dmarc-reports/
+COPY sidecars/arc-milter/package.json sidecars/arc-milter/
 COPY sidecars/mta-sts/package.json sidecars/mta-sts/
 COPY cli/package.json cli/
 COPY test/package.json test/
@@ -84,15 +85,16 @@ COPY --from=builder /build/sidecars/guard/package.json sidecars/guard/
 COPY --from=builder /build/sidecars/metrics/package.json sidecars/metrics/
 COPY --from=builder /build/sidecars/sender-milter/package.json sidecars/sender-milter/
 COPY --from=builder /build/sidecars/dmarc-reports/package.json sidecars/dmarc-reports/
+COPY --from=builder /build/sidecars/arc-milter/package.json sidecars/arc-milter/
 COPY --from=builder /build/sidecars/mta-sts/package.json sidecars/mta-sts/
 COPY --from=builder /build/cli/package.json cli/
 COPY --from=builder /build/test/package.json test/
 COPY --from=builder /build/bench/package.json bench/
 RUN npm ci --omit=dev --ignore-scripts \
-      -w shared -w sidecars/seed -w sidecars/dkim-keys -w sidecars/acme-watch -w sidecars/spamd-learn -w sidecars/guard -w sidecars/metrics -w sidecars/sender-milter -w sidecars/dmarc-reports -w sidecars/mta-sts -w cli \
+      -w shared -w sidecars/seed -w sidecars/dkim-keys -w sidecars/acme-watch -w sidecars/spamd-learn -w sidecars/guard -w sidecars/metrics -w sidecars/sender-milter -w sidecars/dmarc-reports -w sidecars/arc-milter -w sidecars/mta-sts -w cli \
  && rm -rf node_modules/@mta node_modules/.package-lock.json test bench \
  && mkdir -p node_modules/@mta \
- && for p in shared cli sidecars/seed sidecars/dkim-keys sidecars/acme-watch sidecars/spamd-learn sidecars/guard sidecars/metrics sidecars/sender-milter sidecars/dmarc-reports sidecars/mta-sts; do \
+ && for p in shared cli sidecars/seed sidecars/dkim-keys sidecars/acme-watch sidecars/spamd-learn sidecars/guard sidecars/metrics sidecars/sender-milter sidecars/dmarc-reports sidecars/arc-milter sidecars/mta-sts; do \
       ln -s "../../$p" "node_modules/@mta/${p##*/}"; \
     done \
  && find node_modules \( -name '*.md' -o -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \
@@ -173,6 +175,7 @@ FROM files-base AS files-full
 COPY --from=builder /out/sidecars/dkim-keys /opt/mta/sidecars/dkim-keys
 COPY --from=builder /out/sidecars/spamd-learn /opt/mta/sidecars/spamd-learn
 COPY --from=builder /out/sidecars/dmarc-reports /opt/mta/sidecars/dmarc-reports
+COPY --from=builder /out/sidecars/arc-milter /opt/mta/sidecars/arc-milter
 
 #
 # mini: postfix, runit, nats-server, haproxy, postsrsd, node, the seed, the guard, metrics and the CLI.

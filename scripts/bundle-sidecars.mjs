@@ -7,7 +7,18 @@ import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-const BUNDLED = ['seed', 'dkim-keys', 'acme-watch', 'spamd-learn', 'guard', 'metrics', 'sender-milter', 'dmarc-reports', 'mta-sts'];
+const BUNDLED = [
+  'seed',
+  'dkim-keys',
+  'acme-watch',
+  'spamd-learn',
+  'guard',
+  'metrics',
+  'sender-milter',
+  'dmarc-reports',
+  'arc-milter',
+  'mta-sts',
+];
 const repo = fileURLToPath(new URL('..', import.meta.url));
 
 // Modules the sidecars never use at run time, loaded lazily: pino's transports (thread-stream and worker threads; we

@@ -19,6 +19,7 @@ export * from './lifecycle.ts';
 export * from './lock.ts';
 export * from './log.ts';
 export * from './logs/index.ts';
+export * from './milter/index.ts';
 export * from './mta-sts.ts';
 export * from './net.ts';
 export * from './paths.ts';

@@ -71,6 +71,10 @@ export function mtaPaths(root: string) {
     // header senders, and the directory of the milter socket smtpd connects to (made at every start, tmpfs).
     senderMilterConf: p('etc/postfix/mta-sender-milter.json'),
     senderMilterRun: p('run/mta/sender-milter'),
+    // ARC on port 25 (arc-milter sidecar, DMARC_POLICY enforce|tag): its settings, written by the seed (the service
+    // runs when the file exists), and its sockets' directory (made at every start, mta-arc:postfix 0750).
+    arcMilterConf: p('etc/postfix/mta-arc-milter.json'),
+    arcMilterRun: p('run/mta/arc-milter'),
     // SRS for forwarded mail (SRS=yes): postsrsd's arguments, written by the seed (no secret in them; the runit
     // service runs postsrsd when the file exists), and its secret, generated once at the first seeding (root, 0600;
     // postsrsd opens it as root before it drops to its own user).

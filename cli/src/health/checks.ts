@@ -22,7 +22,8 @@ export interface HealthFacts {
   masterParams: string;
   // `postconf -h mta_submission_milters`: the milters 465/587 defer all mail without (base, full).
   submissionMilters?: string;
-  // `postconf -h smtpd_milters`: port 25's milters (DMARC: opendkim, OpenDMARC; full), without which it defers all mail.
+  // `postconf -h smtpd_milters`: port 25's milters (DMARC: the arc-milter's two steps, opendkim, OpenDMARC; full), without
+  // which it defers all mail.
   smtpdMilters?: string;
   // `postconf -h recipient_canonical_maps`: with SRS=yes postsrsd's reverse table, asked at every RCPT (every variant).
   recipientCanonicalMaps?: string;

@@ -3,7 +3,7 @@ import { followLogDirs, type LogFollower } from './follow.ts';
 
 // The sidecars whose JSON lines runit also keeps in <logDir>/<sidecar>/ (image/lib/svlog), for the metrics sidecar:
 // what they did is counted there without the NATS client in memory.
-const LOGGED_SIDECARS = ['acme-watch', 'spamd-learn', 'sender-milter', 'guard', 'dmarc-reports', 'mta-sts'] as const;
+const LOGGED_SIDECARS = ['acme-watch', 'spamd-learn', 'sender-milter', 'guard', 'dmarc-reports', 'arc-milter', 'mta-sts'] as const;
 export type LoggedSidecar = (typeof LOGGED_SIDECARS)[number];
 
 export interface SidecarLogEvent {

@@ -24,7 +24,7 @@ import { warnPlainSecrets, writeProcessEnvs } from './process-env-write.ts';
 import { SERVICES } from './services.ts';
 
 const REPO = join(import.meta.dirname, '..', '..', '..');
-const SIDECARS = ['guard', 'acme-watch', 'spamd-learn', 'dkim-keys', 'metrics', 'sender-milter', 'dmarc-reports', 'mta-sts'];
+const SIDECARS = ['guard', 'acme-watch', 'spamd-learn', 'dkim-keys', 'metrics', 'sender-milter', 'arc-milter', 'dmarc-reports', 'mta-sts'];
 const BUS = ['NATS_URL', 'NATS_PASSWORD', 'NATS_TOKEN', 'NATS_CREDS', 'NATS_NKEY', 'NATS_TLS_KEY'];
 const SIGNERS = ['guard', 'acme-watch', 'spamd-learn', 'dkim-keys', 'dmarc-reports', 'mta-sts'];
 

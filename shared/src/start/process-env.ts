@@ -46,6 +46,8 @@ export const PROCESS_ENV = {
   // metrics only verifies heartbeats: its own node's public key is added to its trust list instead of the seed.
   metrics: { config: true, secrets: BUS },
   'sender-milter': { config: true, secrets: BUS },
+  // ARC on port 25: the seed's settings file; publishes its overrides on the bus.
+  'arc-milter': { config: true, secrets: BUS },
   // Reads OpenDMARC's history and sends reports through postfix's sendmail; in a fleet it signs its day's records.
   'dmarc-reports': { config: true, secrets: SIGNER },
   // Fleet mode shares the policy cache through the bus (signed entries).

@@ -58,6 +58,12 @@ export const SERVICES: readonly ServiceRule[] = [
   },
   // The DMARC milters run when the seed wired them (DMARC_POLICY enforce or tag at seeding time): the public smtpd
   // then defers mail while they are down (milter_default_action=tempfail), whatever the environment says now.
+  {
+    name: 'arc-milter',
+    variants: FULL,
+    sidecar: true,
+    skip: ({ exists, root }) => (exists(mtaPaths(root).arcMilterConf) ? undefined : ''),
+  },
   { name: 'opendkim', variants: FULL, skip: ({ exists, root }) => (exists(mtaPaths(root).opendkimConf) ? undefined : '') },
   { name: 'opendmarc', variants: FULL, skip: ({ exists, root }) => (exists(mtaPaths(root).opendmarcConf) ? undefined : '') },
   // DMARC aggregate reports (DMARC_REPORTS=yes at seeding time: the seed's mark exists): collects OpenDMARC's history.

@@ -6,6 +6,8 @@ const ORIGINS = ['guard', 'operator', 'fleet'];
 const CAPS = ['per-minute', 'total'];
 const STS_RESULTS = ['enforce', 'testing', 'none', 'tls', 'status', 'content-type', 'too-large', 'timeout', 'network', 'invalid'];
 const STS_ANSWERS = ['enforce', 'dane', 'testing', 'none'];
+const ARC_RESULTS = ['none', 'pass', 'fail'];
+const DMARC_POLICIES = ['reject', 'quarantine'];
 
 // acme-watch's reasons are sentences; the metric keeps their class.
 export function acmeReasonClass(reason: string): string {
@@ -51,6 +53,9 @@ export function countSidecarEvent(f: Families, e: SidecarLogEvent): void {
   else if (e.event === 'mtasts.fetched') f.mtastsFetches.inc({ result: oneOf(STS_RESULTS, data.mode) });
   else if (e.event === 'mtasts.fetch_failed') f.mtastsFetches.inc({ result: oneOf(STS_RESULTS, data.failure) });
   else if (e.event === 'mtasts.policy') f.mtastsAnswers.inc({ answer: oneOf(STS_ANSWERS, data.answer) });
+  else if (e.event === 'arc.verdict')
+    f.arcVerdicts.inc({ result: oneOf(ARC_RESULTS, data.result), trusted: data.trustedSealer ? 'true' : 'false' });
+  else if (e.event === 'arc.override') f.arcOverrides.inc({ policy: oneOf(DMARC_POLICIES, data.policy) });
 }
 
 const REPORT_OUTCOMES: Record<string, string> = {

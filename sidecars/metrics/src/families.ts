@@ -71,6 +71,20 @@ export const SPECS = {
     labels: ['result', 'policy', 'refused'],
     source: 'postfix log',
   },
+  arcVerdicts: {
+    name: 'mta_arc_verdicts',
+    kind: 'counter',
+    help: 'ARC chain results (RFC 8617) on inbound mail of port 25 (none, pass, fail, other) and whether a trusted sealer (ARC_TRUSTED_SEALERS) vouched for the From domain; never a domain.',
+    labels: ['result', 'trusted'],
+    source: 'arc-milter log (arc.verdict)',
+  },
+  arcOverrides: {
+    name: 'mta_arc_overrides',
+    kind: 'counter',
+    help: 'DMARC failures delivered on the word of a trusted ARC sealer, by the policy that was overridden (reject, quarantine, other); never a domain.',
+    labels: ['policy'],
+    source: 'arc-milter log (arc.override)',
+  },
   scannerErrors: {
     name: 'mta_amavis_scanner_errors',
     kind: 'counter',

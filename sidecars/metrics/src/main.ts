@@ -48,7 +48,7 @@ await runSidecar({
           ? ['guard', 'mta-sts']
           : variant === 'base'
             ? ['guard', 'acme-watch', 'sender-milter', 'mta-sts']
-            : ['guard', 'acme-watch', 'spamd-learn', 'sender-milter', 'dmarc-reports', 'mta-sts'],
+            : ['guard', 'acme-watch', 'spamd-learn', 'sender-milter', 'dmarc-reports', 'arc-milter', 'mta-sts'],
       signal: life.signal,
       onEvent: (e) => countSidecarEvent(families, e),
     });

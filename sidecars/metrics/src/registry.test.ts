@@ -36,6 +36,10 @@ function busy() {
   ev('mtasts.fetch_failed', { failure: 'tls', domain: 'dest.example', reason: 'mta-sts.dest.example: CERT_HAS_EXPIRED' });
   ev('mtasts.fetch_failed', { failure: 'mta-sts.dest.example' });
   ev('mtasts.policy', { answer: 'dane', domain: 'dest.example' });
+  ev('arc.verdict', { result: 'pass', trustedSealer: 'lists.example.org', domain: 'bank.example' });
+  ev('arc.verdict', { result: 'fail', reason: 'ams.1 body changed' });
+  ev('arc.verdict', { result: 'arc=pass forged' });
+  ev('arc.override', { sealer: 'lists.example.org', domain: 'bank.example', policy: 'reject' });
   fleetGauges(f, new Map([['UMX2', 0]]), 30_000);
   f.queue.set({ queue: 'deferred' }, 2);
   f.oldestDeferred.set({}, 60);
@@ -73,6 +77,11 @@ test('no label carries an address or free text: unknown values become "other"', 
   assert.match(text, /^mta_mtasts_policy_changes_total\{answer="dane"\} 1$/m);
   assert.match(text, /^mta_spamd_failed_messages_total\{kind="ham"\} 2$/m);
   assert.match(text, /^mta_fleet_peers 1$/m);
+  assert.match(text, /^mta_arc_verdicts_total\{result="pass",trusted="true"\} 1$/m);
+  assert.match(text, /^mta_arc_verdicts_total\{result="fail",trusted="false"\} 1$/m);
+  assert.match(text, /^mta_arc_verdicts_total\{result="other",trusted="false"\} 1$/m);
+  assert.match(text, /^mta_arc_overrides_total\{policy="reject"\} 1$/m);
+  assert.doesNotMatch(text, /lists\.example\.org/);
   assert.match(text, /^mta_fleet_last_sync_age_seconds 30$/m);
   for (const s of Object.values(SPECS)) assert.match(text, new RegExp(`^# HELP ${s.name}${s.kind === 'counter' ? '_total' : ''} `, 'm'));
 });

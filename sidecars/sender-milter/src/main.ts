@@ -1,8 +1,7 @@
 #!/usr/bin/env node
-import { isSenderField, runSidecar } from '@mta/shared';
+import { isSenderField, runSidecar, startMilterServer } from '@mta/shared';
 import { OwnershipCheck } from './check/ownership.ts';
 import { Reporter } from './report.ts';
-import { startMilterServer } from './server.ts';
 import { leaveRoot, readSettings } from './settings.ts';
 import { decide } from './verdict.ts';
 

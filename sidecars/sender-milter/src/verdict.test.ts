@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { MessageFacts } from '@mta/shared';
 import type { Ownership } from './check/ownership.ts';
-import type { MessageFacts } from './milter/session.ts';
 import { fuzzStrings } from './testing.ts';
 import { type AskOwner, decide, readField } from './verdict.ts';
 
@@ -19,6 +19,7 @@ const msg = (headers: [string, string][], login: string | null = 'alice'): Messa
   queueId: 'Q1',
   headers: headers.map(([name, value]) => ({ name, value })),
   overflow: undefined,
+  macros: {},
 });
 
 test('owned From, Sender and Resent-* pass; one question per distinct address', async () => {

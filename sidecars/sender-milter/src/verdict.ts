@@ -1,10 +1,16 @@
-import { SENDER_FIELDS, type SenderField, type SenderReason } from '@mta/shared';
+import {
+  type MessageFacts,
+  SENDER_FIELDS,
+  type SenderField,
+  type SenderReason,
+  TEMPFAIL,
+  type MilterVerdict as Verdict,
+} from '@mta/shared';
 import { amavisAddressList, amavisUnquote } from './address/amavis.ts';
 import { externalForm, internalForm } from './address/external.ts';
 import { AddressSyntaxError } from './address/lexer.ts';
 import { type Mailbox, parseMailboxList } from './address/mailbox-list.ts';
 import type { Ownership } from './check/ownership.ts';
-import { type MessageFacts, TEMPFAIL, type Verdict } from './milter/session.ts';
 
 const FIELD_NAME: Record<SenderField, string> = {
   from: 'From',

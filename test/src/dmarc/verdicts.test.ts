@@ -230,10 +230,10 @@ describe('DMARC verdicts before the queue (DMARC_POLICY=enforce)', { timeout: 24
     }
   });
 
-  test('the healthcheck probes both milters of smtpd_milters, and both answer', async () => {
+  test('the healthcheck probes every milter of smtpd_milters (the two ARC steps, opendkim, OpenDMARC), and all answer', async () => {
     const smtpdMilters = execFileSync('postconf', ['-c', mta.paths.postfixConf, '-h', 'smtpd_milters'], { encoding: 'utf8' });
     const checks = healthChecks(healthFacts({ variant: 'full', smtpdMilters })).filter((c) => c.probe.what.startsWith('milter on'));
-    assert.equal(checks.length, 2, smtpdMilters);
+    assert.equal(checks.length, 4, smtpdMilters);
     for (const c of checks) assert.equal(await probe(c.target, c.probe), undefined, c.probe.what);
   });
 

@@ -15,7 +15,12 @@ export const SELECTOR = 'sel';
 
 const spf = (ip: string) => [`v=spf1 ip4:${ip} -all`];
 
-export function world(dir: string): { records: DnsRecords; keyFile: (d: Signer) => string } {
+// ARC sealers (selector `arc`): the list host ARC_TRUSTED_SEALERS names, and one it does not.
+export const SEALERS = ['lists.example.org', 'other-list.example'] as const;
+export type Sealer = (typeof SEALERS)[number];
+export const ARC_SELECTOR = 'arc';
+
+export function world(dir: string): { records: DnsRecords; keyFile: (d: Signer) => string; sealKey: (d: Sealer) => string } {
   const txt: Record<string, string[]> = {
     // Aligned SPF and DKIM; p=reject, so anything that does not pass is refused.
     'pass.example': spf(SENDER_IP),
@@ -49,5 +54,11 @@ export function world(dir: string): { records: DnsRecords; keyFile: (d: Signer) 
     writeFileSync(join(dir, `${d}.pem`), privateKey.export({ type: 'pkcs1', format: 'pem' }));
     txt[`${SELECTOR}._domainkey.${d}`] = [`v=DKIM1; k=rsa; p=${publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`];
   }
-  return { records: { txt }, keyFile: (d) => join(dir, `${d}.pem`) };
+  const sealKeys = new Map<Sealer, string>();
+  for (const d of SEALERS) {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    sealKeys.set(d, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+    txt[`${ARC_SELECTOR}._domainkey.${d}`] = [`v=DKIM1; k=rsa; p=${publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`];
+  }
+  return { records: { txt }, keyFile: (d) => join(dir, `${d}.pem`), sealKey: (d) => sealKeys.get(d) as string };
 }

@@ -211,6 +211,7 @@ for (const variant of VARIANTS) {
         full: [
           'acme-watch',
           'amavis',
+          'arc-milter',
           'clamd',
           'dkim-keys',
           'dovecot',
@@ -270,9 +271,12 @@ for (const variant of VARIANTS) {
         const rss = sidecarRss(c);
         assert.deepEqual(
           Object.keys(rss).sort(),
-          ['acme-watch', 'dkim-keys', 'guard', 'metrics', 'sender-milter', 'spamd-learn'],
+          ['acme-watch', 'arc-milter', 'dkim-keys', 'guard', 'metrics', 'sender-milter', 'spamd-learn'],
           'the bundled sidecars run',
         );
+        // The ARC milter reads every inbound message: its own user, no root.
+        const arc = procStats(c, SIDECAR_PROCS)['arc-milter']?.pid;
+        assert.equal(c.exec('stat', '-c', '%U', `/proc/${arc}`).out.trim(), 'mta-arc');
         // A guard against losing the bundle's lazy loading (the unbundled tree idles at ~70 MB); figures: npm run bench startup.
         for (const [sc, mb] of Object.entries(rss)) assert.ok(mb <= 64, `${sc} uses ${mb} MB`);
       }

@@ -64,6 +64,15 @@ export const dmarcVars = {
     format: 'space separated domain names',
     example: 'lists.example.org',
   }),
+  ARC_TRUSTED_SEALERS: defineVar({
+    schema: domainList,
+    topic: 'content filter',
+    variants: FULL,
+    description:
+      'ARC sealers (RFC 8617; ARC-Seal d=, e.g. a mailing list host) whose word may override a DMARC failure: a message that fails DMARC is delivered as if it passed when its ARC chain validates, its newest set was sealed by one of these domains, and that sealer recorded dmarc=pass (or an aligned dkim or spf pass) for the From domain. Every override is logged (arc.override) and published as mta.dmarc.arc-override. Compared exactly, case-insensitively.',
+    format: 'space separated domain names',
+    example: 'lists.example.org',
+  }),
   AUTHSERV_ID: defineVar({
     schema: authservId,
     topic: 'content filter',

@@ -7,19 +7,33 @@ const ENV = { HOSTNAME: 'mx1.example.com', MAIL_DOMAIN: 'example.com example.net
 const full = (env: Record<string, string> = {}) => renderDmarc(testContext({ ...ENV, ...env }, { variant: 'full' }));
 const setting = (conf: string, name: string): string | undefined => new RegExp(`^${name} (.*)$`, 'm').exec(conf)?.[1];
 
-test('enforce by default: both milters on the public smtpd, OpenDMARC refuses failures, one authserv-id: the primary domain', () => {
+test('enforce by default: the ARC steps around both milters on the public smtpd, OpenDMARC refuses failures, one authserv-id: the primary domain', () => {
   const part = full();
   const { paths } = testContext(ENV);
   assert.deepEqual(part.postconfLists?.smtpd_milters, [
+    'unix:/r/run/mta/arc-milter/verify.sock',
     'unix:/r/run/mta/opendkim/opendkim.sock',
     'unix:/r/run/mta/opendmarc/opendmarc.sock',
+    'unix:/r/run/mta/arc-milter/enforce.sock',
   ]);
   const dkim = plannedFile(part, paths.opendkimConf)?.content as string;
   const dmarc = plannedFile(part, paths.opendmarcConf)?.content as string;
   assert.equal(setting(dmarc, 'RejectFailures'), 'true');
   // Not the node's name: every node of a fleet writes and removes the same id.
   for (const conf of [dkim, dmarc]) assert.equal(setting(conf, 'AuthservID'), 'example.com');
-  assert.equal(setting(dkim, 'RemoveARFrom'), 'example.com');
+  // The arc-milter removes forged headers before opendkim runs; opendkim must keep the arc= one it added.
+  assert.equal(setting(dkim, 'RemoveARFrom'), undefined);
+  assert.equal(setting(dkim, 'RemoveARAll'), undefined);
+  // No trusted sealer: OpenDMARC overrides nothing on ARC.
+  assert.equal(setting(dmarc, 'DomainWhitelist'), undefined);
+  assert.deepEqual(JSON.parse(plannedFile(part, paths.arcMilterConf)?.content as string), {
+    authservId: 'example.com',
+    trustedSealers: [],
+    enforce: true,
+    verifySocket: '/r/run/mta/arc-milter/verify.sock',
+    enforceSocket: '/r/run/mta/arc-milter/enforce.sock',
+    user: 'mta-arc',
+  });
   assert.equal(setting(dkim, 'Mode'), 'v');
   assert.equal(setting(dmarc, 'TrustedAuthservIDs'), 'example.com');
   assert.equal(setting(dmarc, 'SPFIgnoreResults'), 'true');
@@ -39,6 +53,22 @@ test('tag refuses nothing; AUTHSERV_ID and DMARC_IGNORE_DOMAINS are passed on; M
   assert.equal(setting(dmarc, 'AuthservID'), 'auth.example.org');
   assert.equal(setting(dmarc, 'IgnoreMailFrom'), 'lists.example.org,b.example');
   assert.match(plannedFile(part, paths.dmarcIgnoreHosts)?.content as string, /^10\.0\.0\.0\/8\n::1\/128\n$/m);
+  assert.equal(JSON.parse(plannedFile(part, paths.arcMilterConf)?.content as string).enforce, false);
+});
+
+test("ARC_TRUSTED_SEALERS: OpenDMARC's DomainWhitelist and the arc-milter's list", () => {
+  const part = full({ ARC_TRUSTED_SEALERS: 'lists.example.org groups.example.net' });
+  const { paths } = testContext(ENV);
+  assert.equal(
+    setting(plannedFile(part, paths.opendmarcConf)?.content as string, 'DomainWhitelist'),
+    'lists.example.org,groups.example.net',
+  );
+  assert.deepEqual(JSON.parse(plannedFile(part, paths.arcMilterConf)?.content as string).trustedSealers, [
+    'lists.example.org',
+    'groups.example.net',
+  ]);
+  // Off: the service's file goes with the rest.
+  assert.ok(full({ DMARC_POLICY: 'off' }).remove?.includes(paths.arcMilterConf));
 });
 
 test('the SpamAssassin rule scores past the kill level and reads only our own header', () => {
@@ -46,8 +76,11 @@ test('the SpamAssassin rule scores past the kill level and reads only our own he
   const rules = part.files?.find((f) => f.path.endsWith('/etc/spamassassin/mta-dmarc.cf'))?.content as string;
   assert.match(
     rules,
-    /^header {3}MTA_DMARC_POLICY_FAIL Authentication-Results =~ \/\^example\\\.com; dmarc=fail \\\(p=\(\?:quarantine\|reject\) \/m$/m,
+    /^header {3}__MTA_DMARC_POLICY_FAIL Authentication-Results =~ \/\^example\\\.com; dmarc=fail \\\(p=\(\?:quarantine\|reject\) \/m$/m,
   );
+  // Not when a trusted ARC sealer overrode the failure (the arc-milter's mark).
+  assert.match(rules, /^meta {5}MTA_DMARC_POLICY_FAIL __MTA_DMARC_POLICY_FAIL && !__MTA_DMARC_POLICY_FAIL_ARC$/m);
+  assert.match(rules, /^header {3}__MTA_DMARC_POLICY_FAIL_ARC X-MTA-DMARC-Override =~ \/\^arc \/$/m);
   assert.match(rules, /^score {4}MTA_DMARC_POLICY_FAIL 20$/m);
 });
 

@@ -12,10 +12,10 @@ const lines = (o: Record<string, string>): string =>
     .map(([k, v]) => `${k} ${v}`)
     .join('\n')}\n`;
 
-// opendkim in verify mode only (amavis signs outbound mail): it writes the dkim= result OpenDMARC reads. It runs
-// first, so it is the one that removes every incoming Authentication-Results header that names our authserv-id
-// (RemoveARAll with RemoveARFrom): a forged "dkim=pass" never reaches OpenDMARC or the mailbox. A signer's broken DNS
-// or key is a dkim= result, never a deferral. UMask 0: the socket's directory (opendkim:postfix 0750) is the gate.
+// opendkim in verify mode only (amavis signs outbound mail): it writes the dkim= result OpenDMARC reads. It removes no
+// Authentication-Results header: the arc-milter, which runs before it, already removed every incoming one that names
+// our authserv-id, and the one it added (arc=) must reach OpenDMARC. A signer's broken DNS or key is a dkim= result,
+// never a deferral. UMask 0: the socket's directory (opendkim:postfix 0750) is the gate.
 export function opendkimConf(s: DmarcSettings): string {
   return `# Rendered by the mta seed (DMARC_POLICY): DKIM verification before the queue on port 25.
 ${lines({
@@ -30,8 +30,6 @@ ${lines({
   ResolverConfiguration: s.resolver,
   AuthservID: s.authservId,
   AlwaysAddARHeader: 'yes',
-  RemoveARAll: 'yes',
-  RemoveARFrom: s.authservId,
   'On-Default': 'accept',
   'On-BadSignature': 'accept',
   'On-DNSError': 'accept',
@@ -49,6 +47,9 @@ ${lines({
 // scores it, so the spam destiny decides. No failure reports. With DMARC_REPORTS=yes every verdict goes to the
 // history file (HistoryFile, RecordAllMessages: also those of domains without a record, which ask for no report but
 // are kept with the rest), which the dmarc-reports sidecar collects; OpenDMARC defers a message it cannot record.
+// ARC: OpenDMARC 1.4.2 accepts a failure it would refuse when a trusted header (ours: the arc-milter's) says arc=pass
+// with an arc.chain whose every domain is in DomainWhitelist (ARC_TRUSTED_SEALERS); the arc-milter writes arc.chain
+// only for a trusted newest sealer that saw the From domain pass.
 export function opendmarcConf(s: DmarcSettings, ignoreHostsFile: string): string {
   return `# Rendered by the mta seed (DMARC_POLICY=${s.enforce ? 'enforce' : 'tag'}): DMARC verdicts before the queue on port 25.
 ${lines({
@@ -73,9 +74,26 @@ ${lines({
   RequiredHeaders: 'false',
   FailureReports: 'false',
   ...(s.historyFile ? { HistoryFile: s.historyFile, RecordAllMessages: 'true' } : {}),
+  ...(s.trustedSealers.length ? { DomainWhitelist: s.trustedSealers.join(',') } : {}),
 })}`;
 }
 
 // Hosts whose mail is not judged: MYNETWORKS, one a line.
 export const ignoreHostsFile = (s: DmarcSettings): string =>
   `# Rendered by the mta seed: MYNETWORKS, whose mail DMARC does not judge.\n${s.ignoreHosts.join('\n')}\n`;
+
+// The arc-milter's settings (sidecars/arc-milter/src/settings.ts); its service runs when the file exists.
+export const ARC_MILTER_USER = 'mta-arc';
+export const arcMilterSettings = (s: DmarcSettings): string =>
+  `${JSON.stringify(
+    {
+      authservId: s.authservId,
+      trustedSealers: s.trustedSealers,
+      enforce: s.enforce,
+      verifySocket: s.arcVerifySocket,
+      enforceSocket: s.arcEnforceSocket,
+      user: ARC_MILTER_USER,
+    },
+    null,
+    2,
+  )}\n`;

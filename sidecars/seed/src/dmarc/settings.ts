@@ -15,6 +15,11 @@ export interface DmarcSettings {
   spamScore: number;
   opendkimSocket: string;
   opendmarcSocket: string;
+  // The arc-milter's two steps: first of port 25's milters (verify), last (enforce).
+  arcVerifySocket: string;
+  arcEnforceSocket: string;
+  // ARC_TRUSTED_SEALERS: OpenDMARC's DomainWhitelist, and the sealers the arc-milter names in arc.chain.
+  trustedSealers: string[];
   resolver: string;
   // DMARC_REPORTS=yes: where OpenDMARC appends each verdict (the dmarc-reports sidecar collects it).
   historyFile?: string;
@@ -33,6 +38,9 @@ export function dmarcSettings(config: Config, paths: MtaPaths, variant: Variant)
     spamScore: Math.ceil(config.SA_KILL_LEVEL_DEFLT) + 10,
     opendkimSocket: join(paths.opendkimRun, 'opendkim.sock'),
     opendmarcSocket: join(paths.opendmarcRun, 'opendmarc.sock'),
+    arcVerifySocket: join(paths.arcMilterRun, 'verify.sock'),
+    arcEnforceSocket: join(paths.arcMilterRun, 'enforce.sock'),
+    trustedSealers: config.ARC_TRUSTED_SEALERS ?? [],
     resolver: paths.opendkimResolver,
     ...(config.DMARC_REPORTS ? { historyFile: join(paths.dmarcHistory, 'history') } : {}),
   };

@@ -1,4 +1,4 @@
-import { ErrorCode, MtaError } from '@mta/shared';
+import { ErrorCode, MtaError } from '../errors.ts';
 // The Sendmail milter protocol as postfix speaks it (protocol version 6; postfix's milter8.c and libmilter's
 // mfdef.h are the references). A packet is a 32-bit big-endian length, a command byte and length-1 bytes of data.
 
@@ -31,7 +31,13 @@ export const Reply = {
   TempFail: 't',
   ReplyCode: 'y',
   OptNeg: 'O',
+  AddHeader: 'h',
+  InsertHeader: 'i',
+  ChangeHeader: 'm',
 } as const;
+
+// Actions a milter may take at end of message (SMFIF_*), asked for in its option reply.
+export const Action = { AddHeaders: 0x1, ChangeHeaders: 0x10 } as const;
 
 // Protocol bits: events the milter does not want (NO*), events it will not answer (NR_*).
 export const Proto = {
@@ -164,3 +170,16 @@ export function replyCode(code: number, dsn: string, text: string): Buffer {
   const safe = text.replace(/[^\x20-\x7e]|%/g, '?');
   return packet(Reply.ReplyCode, Buffer.from(`${code} ${dsn} ${safe}\0`, 'latin1'));
 }
+
+const field = (name: string, value: string): Buffer => Buffer.from(`${name}\0${value}\0`, 'latin1');
+const indexed = (cmd: string, index: number, name: string, value: string): Buffer => {
+  const i = Buffer.alloc(4);
+  i.writeUInt32BE(index, 0);
+  return packet(cmd, Buffer.concat([i, field(name, value)]));
+};
+
+// Header edits, at end of message only. `index` counts the fields of that name from 1 (change; an empty value
+// deletes the field), or all fields from 0 (insert: 0 puts it on top).
+export const addHeader = (name: string, value: string): Buffer => packet(Reply.AddHeader, field(name, value));
+export const insertHeader = (index: number, name: string, value: string): Buffer => indexed(Reply.InsertHeader, index, name, value);
+export const changeHeader = (index: number, name: string, value: string): Buffer => indexed(Reply.ChangeHeader, index, name, value);

@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { listenUnix } from '@mta/shared';
-import { MilterSession, type SessionOptions } from './milter/session.ts';
-import { MilterProtocolError, PacketReader } from './milter/wire.ts';
+import { listenUnix } from '../net.ts';
+import { MilterSession, type SessionOptions } from './session.ts';
+import { MilterProtocolError, PacketReader } from './wire.ts';
 
 export interface MilterServerOptions {
   socket: string;

@@ -4,8 +4,8 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { Cmd, cstrings, PacketReader, packet } from './milter/wire.ts';
 import { startMilterServer } from './server.ts';
+import { Cmd, cstrings, PacketReader, packet } from './wire.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mta-milter-srv-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

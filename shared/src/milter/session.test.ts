@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type MessageFacts, MilterSession, type Verdict } from './session.ts';
+import { type MessageFacts, MilterSession, type MilterVerdict, type SessionOptions } from './session.ts';
 import { Cmd, cstrings, MilterProtocolError, PacketReader, Proto, packet } from './wire.ts';
 
 const optneg = (protocol = 0x1fffff, version = 6) => {
@@ -23,7 +23,12 @@ const macros = (cmd: string, pairs: Record<string, string>) =>
 const header = (name: string, value: string) => packet(Cmd.Header, Buffer.from(`${name}\0${value}\0`, 'latin1'));
 
 // Runs packets through a session; returns the replies (command + text) and what decide saw.
-async function run(packets: Buffer[], verdict: Verdict = { action: 'accept' }, protocol?: number) {
+async function run(
+  packets: Buffer[],
+  verdict: MilterVerdict = { action: 'accept' },
+  protocol?: number,
+  more: Partial<SessionOptions> = {},
+) {
   const sent: string[] = [];
   const seen: MessageFacts[] = [];
   const s = new MilterSession(
@@ -38,6 +43,7 @@ async function run(packets: Buffer[], verdict: Verdict = { action: 'accept' }, p
         seen.push(structuredClone(m));
         return verdict;
       },
+      ...more,
     },
   );
   const reader = new PacketReader(1 << 20);
@@ -69,6 +75,7 @@ test('one message: login from the macros, the sender fields only, one answer at 
         { name: 'sender', value: 'alice@a.test' },
       ],
       overflow: undefined,
+      macros: {},
     },
   ]);
 });
@@ -130,4 +137,44 @@ test('decide failing defers the message; nonsense before negotiation or unknown 
   assert.match(sent.at(-1) ?? '', /^y451 4\.7\.1 /);
   await assert.rejects(s.handle({ cmd: 'Z', data: Buffer.alloc(0) }), MilterProtocolError);
   await assert.rejects(s.handle({ cmd: Cmd.OptNeg, data: Buffer.alloc(3) }), MilterProtocolError);
+});
+
+test('stage message: the body when asked for, macros, header edits before the final answer', async () => {
+  const body = (t: string) => packet(Cmd.Body, Buffer.from(t, 'latin1'));
+  const { sent, seen } = await run(
+    [
+      macros('M', {}),
+      packet(Cmd.Mail, Buffer.from('<a@a.test>\0', 'latin1')),
+      header('From', 'a@a.test'),
+      packet(Cmd.EndOfHeaders),
+      body('line 1\r\n'),
+      body('line 2\r\n'),
+      macros('E', { i: 'Q1', '{client_addr}': '192.0.2.1' }),
+      packet(Cmd.EndOfBody),
+      packet(Cmd.Quit),
+    ],
+    {
+      action: 'accept',
+      edits: [
+        { op: 'change', index: 2, name: 'Authentication-Results', value: '' },
+        { op: 'insert', index: 0, name: 'Authentication-Results', value: 'x; arc=none' },
+      ],
+    },
+    undefined,
+    { stage: 'message', wantBody: () => true, macros: ['{client_addr}'], rawNames: true },
+  );
+  // MAIL, end of headers answered; body chunks not (NR_BODY); the edits, then accept.
+  assert.deepEqual(sent, ['O', 'c', 'c', 'm\x02Authentication-Results', 'iAuthentication-Resultsx; arc=none', 'a']);
+  // structuredClone made the Buffer a Uint8Array.
+  assert.equal(Buffer.from(seen[0]?.body as Uint8Array).toString(), 'line 1\r\nline 2\r\n');
+  assert.deepEqual(seen[0]?.macros, { '{client_addr}': '192.0.2.1' });
+  assert.deepEqual(seen[0]?.headers, [{ name: 'from', value: 'a@a.test', rawName: 'From' }]);
+});
+
+test('stage message: no body unless wantBody, and a body past the limit is only flagged', async () => {
+  const msg = [header('From', 'a@a.test'), packet(Cmd.EndOfHeaders), packet(Cmd.Body, Buffer.alloc(20, 'x')), packet(Cmd.EndOfBody)];
+  const none = await run(msg, undefined, undefined, { stage: 'message', wantBody: () => false });
+  assert.equal(none.seen[0]?.body, undefined);
+  const big = await run(msg, undefined, undefined, { stage: 'message', wantBody: () => true, maxBodyBytes: 10 });
+  assert.equal(big.seen[0]?.body, 'too-large');
 });

@@ -1,0 +1,3 @@
+export * from './server.ts';
+export * from './session.ts';
+export * from './wire.ts';
