@@ -2,5 +2,6 @@
 export * from './days.ts';
 export * from './due.ts';
 export * from './fleet.ts';
+export * from './mail.ts';
 export * from './sendmail.ts';
 export * from './store.ts';
