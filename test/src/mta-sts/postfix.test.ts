@@ -15,9 +15,9 @@ import {
   seededPostfix,
   startNsDns,
   type TestNetns,
-  tsxArgs,
 } from '../harness/index.ts';
 import { type PolicyServer, policyText, startPolicyServer } from './policy-server.ts';
+import { deferredLine, sendThrough, sinkMessages, startSink } from './sinks.ts';
 
 // Outbound MTA-STS end to end: postfix (the seed's configuration) looks up MX records on the test DNS server of a
 // private namespace and delivers to MX hosts there; it asks the mta-sts policy source over its socketmap, which reads
@@ -47,14 +47,7 @@ const policies: Record<string, { mode: string; mx: string[]; maxAge?: number }> 
   'short.test': { mode: 'enforce', mx: ['mx.short.test'], maxAge: 2 },
 };
 
-async function sink(name: string, host: string, cert?: { keyPem: string; chainPem: string }): Promise<Daemon> {
-  const script = new URL('./mx-sink.ts', import.meta.url).pathname;
-  const o = JSON.stringify({ host, port: 25, key: cert?.keyPem, cert: cert?.chainPem });
-  const d = ns.start(process.execPath, tsxArgs(script, o));
-  await eventually(() => d.output().includes('ready') || d.proc.exitCode !== null, 20_000, `${name} sink`);
-  if (!d.output().includes('ready')) throw new Error(`${name} sink: ${d.output()}`);
-  return d;
-}
+const sink = (name: string, host: string, cert?: { keyPem: string; chainPem: string }) => startSink(ns, name, host, cert);
 
 before(async () => {
   ns = createNetns(`mta-sts-${process.pid}`, [GOOD_IP, WRONG_IP, PLAIN_IP]);
@@ -124,39 +117,9 @@ after(async () => {
   ns?.remove();
 });
 
-const send = (to: string) => {
-  const r = ns.run('swaks', [
-    '--hide-informational',
-    '--timeout',
-    '15',
-    '--server',
-    '127.0.0.1',
-    '--port',
-    String(mta.port),
-    '--from',
-    'app@example.com',
-    '--to',
-    to,
-  ]);
-  assert.match(`${r.stdout}${r.stderr}`, /<- {2}250 2\.0\.0 Ok: queued as/, `${r.stdout}${r.stderr}`);
-};
-const received = (s: string, to: string) =>
-  sinks[s]
-    ?.output()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as { to: string[]; tls: boolean })
-    .find((m) => m.to.includes(to));
-const deferred = (to: string, reason: RegExp) =>
-  eventually(
-    () =>
-      mta.postfix
-        .output()
-        .split('\n')
-        .find((l) => l.includes(`to=<${to}>`) && l.includes('status=deferred') && reason.test(l)),
-    30_000,
-    `${to} deferred`,
-  );
+const send = (to: string) => sendThrough(ns, mta, to);
+const received = (s: string, to: string) => sinkMessages(sinks[s]).find((m) => m.to.includes(to));
+const deferred = (to: string, reason: RegExp) => deferredLine(mta, to, reason);
 
 test('the seed wires the MTA-STS socketmap into smtp_tls_policy_maps (no override or relay table here)', () => {
   const maps = mta.postfix
