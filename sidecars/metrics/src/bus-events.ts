@@ -1,4 +1,12 @@
-import { type FreshHeartbeats, openHeartbeat, SENDER_FIELDS, SENDER_REASONS, type SidecarLogEvent, type TrustedSigners } from '@mta/shared';
+import {
+  type FreshHeartbeats,
+  openHeartbeat,
+  SENDER_FIELDS,
+  SENDER_REASONS,
+  type SidecarLogEvent,
+  TLSRPT_RESULT_TYPES,
+  type TrustedSigners,
+} from '@mta/shared';
 import type { Families } from './families.ts';
 
 const KINDS = new Set(['spam', 'ham']);
@@ -6,6 +14,8 @@ const ORIGINS = ['guard', 'operator', 'fleet'];
 const CAPS = ['per-minute', 'total'];
 const STS_RESULTS = ['enforce', 'testing', 'none', 'tls', 'status', 'content-type', 'too-large', 'timeout', 'network', 'invalid'];
 const STS_ANSWERS = ['enforce', 'dane', 'testing', 'none'];
+const RPT_POLICIES = ['sts', 'tlsa', 'no-policy-found'];
+const RPT_RESULTS = ['success', ...Object.values(TLSRPT_RESULT_TYPES)];
 
 // acme-watch's reasons are sentences; the metric keeps their class.
 export function acmeReasonClass(reason: string): string {
@@ -51,6 +61,10 @@ export function countSidecarEvent(f: Families, e: SidecarLogEvent): void {
   else if (e.event === 'mtasts.fetched') f.mtastsFetches.inc({ result: oneOf(STS_RESULTS, data.mode) });
   else if (e.event === 'mtasts.fetch_failed') f.mtastsFetches.inc({ result: oneOf(STS_RESULTS, data.failure) });
   else if (e.event === 'mtasts.policy') f.mtastsAnswers.inc({ answer: oneOf(STS_ANSWERS, data.answer) });
+  else if (e.event === 'tlsrpt.sessions')
+    f.tlsRptSessions.inc({ policy: oneOf(RPT_POLICIES, data.policy), result: oneOf(RPT_RESULTS, data.result) }, num(data.count));
+  else if (e.event === 'tlsrpt.report_sent') f.tlsRptReports.inc({ outcome: 'sent' });
+  else if (e.event === 'tlsrpt.report_failed') f.tlsRptReports.inc({ outcome: 'failed' });
 }
 
 const REPORT_OUTCOMES: Record<string, string> = {

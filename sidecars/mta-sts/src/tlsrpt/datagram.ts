@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { TLSRPT_RESULT_TYPES } from '@mta/shared';
 
 // libtlsrpt's datagram (protocol version "dpv" 1, libtlsrpt.c): one JSON object per TLS attempt of postfix's smtp
 // client, {"dpv":"1","d":<recipient domain>,"pr":<its _smtp._tls record>,"policies":[{"policy-type":<1|2|9>,
@@ -11,20 +12,7 @@ import { isIP } from 'node:net';
 export type PolicyType = 'tlsa' | 'sts' | 'no-policy-found';
 export const POLICY_TYPES: Record<number, PolicyType> = { 1: 'tlsa', 2: 'sts', 9: 'no-policy-found' };
 
-// RFC 8460 §4.3 result types by libtlsrpt's codes (tlsrpt.h).
-const RESULT_TYPES: Record<number, string> = {
-  201: 'starttls-not-supported',
-  202: 'certificate-host-mismatch',
-  203: 'certificate-not-trusted',
-  204: 'certificate-expired',
-  205: 'validation-failure',
-  301: 'sts-policy-fetch-error',
-  302: 'sts-policy-invalid',
-  303: 'sts-webpki-invalid',
-  304: 'tlsa-invalid',
-  305: 'dnssec-invalid',
-  306: 'dane-required',
-};
+const RESULT_TYPES = TLSRPT_RESULT_TYPES;
 export const resultTypes = (): string[] => Object.values(RESULT_TYPES);
 
 export interface Policy {
