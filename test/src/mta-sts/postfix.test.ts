@@ -1,23 +1,12 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { type Outbound, startOutbound } from '@mta/mta-sts';
-import { postfixRenderers } from '@mta/seed/postfix/index';
+import type { Outbound } from '@mta/mta-sts';
 import { parseMailLog, readDaemonFact, versionAtLeast } from '@mta/shared';
 import { type DnsServer, startDns } from '../harness/dns.ts';
-import {
-  createNetns,
-  type Daemon,
-  eventually,
-  memoryLogger,
-  type SeededPostfix,
-  seededPostfix,
-  startNsDns,
-  type TestNetns,
-} from '../harness/index.ts';
+import { createNetns, type Daemon, eventually, type SeededPostfix, startNsDns, type TestNetns } from '../harness/index.ts';
 import { type PolicyServer, policyText, startPolicyServer } from './policy-server.ts';
-import { deferredLine, sendThrough, sinkMessages, startSink } from './sinks.ts';
+import { deferredLine, sendThrough, sinkMessages, startSink, stsOutbound, stsPostfix } from './sts-net.ts';
 
 // Outbound MTA-STS end to end: postfix (the seed's configuration) looks up MX records on the test DNS server of a
 // private namespace and delivers to MX hosts there; it asks the mta-sts policy source over its socketmap, which reads
@@ -77,33 +66,9 @@ before(async () => {
   sinks.wrong = await sink('wrong', WRONG_IP, srv.issue(['mx.other.test']));
   sinks.plain = await sink('plain', PLAIN_IP);
   // SYSLOG_LEVEL 7: postfix logs each TLS session (what mta_postfix_outbound_tls_connections counts).
-  mta = await seededPostfix({
-    env: { MAIL_DOMAIN: 'example.com', SYSLOG_LEVEL: '7' },
-    variant: 'mini',
-    renderers: postfixRenderers,
-    ns,
-    ownMtaSts: true,
-  });
-  const caFile = join(mta.root, 'test-ca.pem');
-  writeFileSync(caFile, srv.ca.certPem);
-  // The test CA instead of the system's, and retries that come fast.
-  mta.postfix.postconf('-e', `smtp_tls_CAfile=${caFile}`, 'queue_run_delay=2s', 'minimal_backoff_time=2s', 'maximal_backoff_time=4s');
-  // As the run script makes it (postfix must reach the socket).
-  mkdirSync(mta.paths.mtaStsRun, { recursive: true });
-  for (const d of [mta.paths.run, mta.paths.mtaStsRun]) chmodSync(d, 0o755);
+  mta = await stsPostfix(ns, srv, { MAIL_DOMAIN: 'example.com', SYSLOG_LEVEL: '7' });
   postfixVersion = (await readDaemonFact('/')).postfix;
-  outbound = await startOutbound({
-    socket: join(mta.paths.mtaStsRun, 'policy.sock'),
-    map: 'mta-sts',
-    cacheDir: mta.paths.mtaStsCache,
-    dns: { host: '127.0.0.1', port: dns.port },
-    daneCheck: false,
-    postfixVersion,
-    node: 'mx1',
-    log: memoryLogger(log),
-    fetch: { ca: [srv.ca.certPem], port: srv.port, lookup: srv.lookup },
-    minRecheckMs: 0,
-  });
+  outbound = await stsOutbound(mta, dns, srv, log, { postfixVersion });
   ns.run('postfix', ['-c', mta.paths.postfixConf, 'reload']);
 });
 

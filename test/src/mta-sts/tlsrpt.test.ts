@@ -1,27 +1,17 @@
 import assert from 'node:assert/strict';
 import { Resolver } from 'node:dns/promises';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { type Outbound, startOutbound } from '@mta/mta-sts';
+import type { Outbound } from '@mta/mta-sts';
 import { type Relay, startRelay } from '@mta/mta-sts/tlsrpt/relay';
 import { TlsRptService } from '@mta/mta-sts/tlsrpt/service';
-import { postfixRenderers } from '@mta/seed/postfix/index';
 import { readDaemonFact, submitMail } from '@mta/shared';
 import { type DnsServer, startDns } from '../harness/dns.ts';
-import {
-  createNetns,
-  type Daemon,
-  eventually,
-  memoryLogger,
-  type SeededPostfix,
-  seededPostfix,
-  startNsDns,
-  type TestNetns,
-} from '../harness/index.ts';
+import { createNetns, type Daemon, eventually, memoryLogger, type SeededPostfix, startNsDns, type TestNetns } from '../harness/index.ts';
 import { type PolicyServer, policyText, startPolicyServer } from './policy-server.ts';
-import { deferredLine, sendThrough, sinkMessages, startSink } from './sinks.ts';
+import { deferredLine, sendThrough, sinkMessages, startSink, stopAll, stsOutbound, stsPostfix } from './sts-net.ts';
 
 // TLS-RPT end to end: the seed turns postfix's libtlsrpt on (TLSRPT_REPORTS=yes); postfix delivers under MTA-STS
 // enforce policies to MX hosts in a private namespace, one of which shows a certificate for another name; the Perl
@@ -33,14 +23,11 @@ const RUA_IP = '127.0.0.33';
 const RUA = 'tls@reports.test';
 const TLSRPT = `v=TLSRPTv1; rua=mailto:${RUA}`;
 
+// What the file starts once (before) and stops (after).
 let ns: TestNetns;
-let nsDns: Daemon;
-let dns: DnsServer;
-let srv: PolicyServer;
 let mta: SeededPostfix;
-let outbound: Outbound;
-let relay: Relay;
-let service: TlsRptService;
+let srv: PolicyServer;
+const up: { nsDns?: Daemon; dns?: DnsServer; outbound?: Outbound; relay?: Relay; service?: TlsRptService } = {};
 const sinks: Record<string, Daemon> = {};
 const log: string[] = [];
 let clock = Date.now();
@@ -48,43 +35,29 @@ let clock = Date.now();
 before(async () => {
   ns = createNetns(`tlsrpt-${process.pid}`, [GOOD_IP, WRONG_IP, RUA_IP]);
   const txt = { '_smtp._tls.good.test': [TLSRPT], '_smtp._tls.wrong.test': [TLSRPT] };
-  nsDns = await startNsDns(ns, {
+  up.nsDns = await startNsDns(ns, {
     mx: { 'good.test': ['mx.good.test'], 'wrong.test': ['mx.wrong.test'], 'reports.test': ['mx.reports.test'] },
     a: { 'mx.good.test': [GOOD_IP], 'mx.wrong.test': [WRONG_IP], 'mx.reports.test': [RUA_IP] },
     txt,
   });
   srv = await startPolicyServer(['mta-sts.good.test', 'mta-sts.wrong.test']);
-  dns = await startDns({ ttl: 60, txt: { ...txt, '_mta-sts.good.test': ['v=STSv1; id=1'], '_mta-sts.wrong.test': ['v=STSv1; id=1'] } });
+  const dns = await startDns({
+    ttl: 60,
+    txt: { ...txt, '_mta-sts.good.test': ['v=STSv1; id=1'], '_mta-sts.wrong.test': ['v=STSv1; id=1'] },
+  });
+  up.dns = dns;
   srv.served.set('good.test', { body: policyText('enforce', ['mx.good.test'], 86400) });
   srv.served.set('wrong.test', { body: policyText('enforce', ['mx.wrong.test'], 86400) });
   sinks.good = await startSink(ns, 'good', GOOD_IP, srv.issue(['mx.good.test']));
   sinks.wrong = await startSink(ns, 'wrong', WRONG_IP, srv.issue(['mx.other.test']));
   sinks.rua = await startSink(ns, 'rua', RUA_IP, undefined, true);
-  mta = await seededPostfix({
-    env: { MAIL_DOMAIN: 'example.com', TLSRPT_REPORTS: 'yes' },
-    variant: 'mini',
-    renderers: postfixRenderers,
-    ns,
-    ownMtaSts: true,
-  });
-  const caFile = join(mta.root, 'test-ca.pem');
-  writeFileSync(caFile, srv.ca.certPem);
-  // The test CA; fast retries; every handshake reported (postfix skips resumed TLS sessions by default, and the
-  // three deliveries below would resume the first one's).
-  mta.postfix.postconf(
-    '-e',
-    `smtp_tls_CAfile=${caFile}`,
-    'queue_run_delay=2s',
-    'minimal_backoff_time=2s',
-    'maximal_backoff_time=4s',
-    'smtp_tlsrpt_skip_reused_handshakes=no',
-  );
-  mkdirSync(mta.paths.mtaStsRun, { recursive: true });
-  for (const d of [mta.paths.run, mta.paths.mtaStsRun]) chmodSync(d, 0o755);
+  // Every handshake reported: postfix skips resumed TLS sessions by default, and the three deliveries below would
+  // resume the first one's.
+  mta = await stsPostfix(ns, srv, { MAIL_DOMAIN: 'example.com', TLSRPT_REPORTS: 'yes' }, ['smtp_tlsrpt_skip_reused_handshakes=no']);
   const settings = JSON.parse(readFileSync(mta.paths.mtaStsConf, 'utf8')) as { tlsrpt?: string };
   const resolver = new Resolver({ timeout: 2000, tries: 1 });
   resolver.setServers([`127.0.0.1:${dns.port}`]);
-  service = new TlsRptService({
+  const service = new TlsRptService({
     stateDir: mta.paths.tlsRptState,
     reporter: { org: 'Example Mail', email: 'tls-reports@example.com', node: 'mx1' },
     log: memoryLogger(log),
@@ -95,34 +68,16 @@ before(async () => {
     node: 'mx1',
     passMs: 3_600_000,
   });
+  up.service = service;
   await service.start();
-  relay = startRelay(settings.tlsrpt ?? 'unset', (d) => service.take(d), memoryLogger(log));
-  await relay.ready;
-  outbound = await startOutbound({
-    socket: join(mta.paths.mtaStsRun, 'policy.sock'),
-    map: 'mta-sts',
-    cacheDir: mta.paths.mtaStsCache,
-    dns: { host: '127.0.0.1', port: dns.port },
-    daneCheck: false,
-    postfixVersion: (await readDaemonFact('/')).postfix,
-    node: 'mx1',
-    log: memoryLogger(log),
-    fetch: { ca: [srv.ca.certPem], port: srv.port, lookup: srv.lookup },
-    minRecheckMs: 0,
-    tlsrpt: true,
-  });
+  up.relay = startRelay(settings.tlsrpt ?? 'unset', (d) => service.take(d), memoryLogger(log));
+  await up.relay.ready;
+  up.outbound = await stsOutbound(mta, dns, srv, log, { postfixVersion: (await readDaemonFact('/')).postfix, tlsrpt: true });
   ns.run('postfix', ['-c', mta.paths.postfixConf, 'reload']);
 });
 
 after(async () => {
-  await outbound?.close();
-  await relay?.close();
-  await service?.close();
-  await mta?.stop();
-  for (const s of Object.values(sinks)) await s.stop();
-  await nsDns?.stop();
-  await dns?.stop();
-  await srv?.stop();
+  await stopAll(up.outbound, up.relay, up.service, mta, ...Object.values(sinks), up.nsDns, up.dns, srv);
   ns?.remove();
 });
 
@@ -168,10 +123,10 @@ test("a day's sessions: three verified deliveries and a name mismatch under enfo
     .output()
     .split('\n')
     .filter((l) => l.includes('to=<user@wrong.test>') && l.includes('status=deferred')).length;
-  await service.runOnce();
+  await up.service?.runOnce();
   // The day is over: the reports go out (through postfix, to mx.reports.test).
   clock += 86_400_000;
-  await service.runOnce();
+  await up.service?.runOnce();
   const reports = await eventually(
     () => {
       const got = sinkMessages(sinks.rua).filter((m) => m.to.includes(RUA) && m.data);
@@ -209,7 +164,7 @@ test("a day's sessions: three verified deliveries and a name mismatch under enfo
     JSON.stringify(details),
   );
   // Sent once: another pass (or a restart) sends nothing more.
-  await service.runOnce();
+  await up.service?.runOnce();
   await new Promise((r) => setTimeout(r, 2000));
   assert.equal(sinkMessages(sinks.rua).filter((m) => m.to.includes(RUA)).length, 2);
   assert.match(log.join(''), /"event":"tlsrpt\.report_sent","domain":"good\.test"/);
