@@ -134,7 +134,10 @@ test("a day's sessions: three verified deliveries and a name mismatch under enfo
     },
     30_000,
     'two reports at the rua mailbox',
-  );
+  ).catch((e: Error) => {
+    // What the service and postfix said, to see which step it was.
+    throw new Error(`${e.message}\n${log.join('').slice(-4000)}\n${mta.postfix.output().slice(-4000)}`);
+  });
   const byDomain = Object.fromEntries(reports.map((r) => [/^TLS-Report-Domain: (.*)$/m.exec(r.head)?.[1], r]));
   assert.deepEqual(Object.keys(byDomain).sort(), ['good.test', 'wrong.test']);
   const good = byDomain['good.test'];

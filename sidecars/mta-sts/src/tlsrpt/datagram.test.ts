@@ -41,6 +41,8 @@ test("libtlsrpt's datagrams: policy type, strings, MX patterns, success or the f
       code: 'X509_V_ERR',
     },
   ]);
+  // libtlsrpt before 0.5.0 (trixie's 0.5.0rc1): the same, without "dpv".
+  assert.deepEqual(parse(STS_OK.replace('"dpv": "1",', '')), ok);
   // DANE (tlsa) and no policy: no MX patterns are kept for them; an unknown failure code is a validation-failure.
   const dane = parse(
     '{"dpv":"1","d":"d.example","policies":[{"policy-type":1,"policy-string":["3 1 1 AB"],"mx-host":["x.example"],"failure-details":[{"c":999}],"t":1,"f":1}]}',

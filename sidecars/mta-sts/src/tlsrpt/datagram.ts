@@ -1,11 +1,11 @@
 import { isIP } from 'node:net';
 import { TLSRPT_RESULT_TYPES } from '@mta/shared';
 
-// libtlsrpt's datagram (protocol version "dpv" 1, libtlsrpt.c): one JSON object per TLS attempt of postfix's smtp
-// client, {"dpv":"1","d":<recipient domain>,"pr":<its _smtp._tls record>,"policies":[{"policy-type":<1|2|9>,
+// libtlsrpt's datagram (libtlsrpt.c): one JSON object per TLS attempt of postfix's smtp client, {"dpv":"1","d":<recipient domain>,"pr":<its _smtp._tls record>,"policies":[{"policy-type":<1|2|9>,
 // "policy-domain":…,"policy-string":[…],"mx-host":[…],"failure-details":[{"c":<code>,"s":<sending ip>,
 // "n":<mx name>,"h":<mx helo>,"r":<receiving ip>,"a":<additional information>,"f":<failure reason code>}],
-// "t":<failure count>,"f":<0 success|1 failure>}]}. Everything in it but the codes may come from a remote party (the
+// "t":<failure count>,"f":<0 success|1 failure>}]}. "dpv" (datagram protocol version) came with libtlsrpt 0.5.0;
+// trixie's 0.5.0rc1 sends the same object without it. Everything in it but the codes may come from a remote party (the
 // MX names from DNS, the HELO name and the reason from the receiving server): it is bounded, checked and kept out of
 // log fields and labels.
 
@@ -117,7 +117,7 @@ export function parseDatagram(buf: Uint8Array): { ok: true; attempt: Attempt } |
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, reason: 'not an object' };
   const r = raw as Record<string, unknown>;
-  if (r.dpv !== '1') return { ok: false, reason: 'unknown protocol version' };
+  if (r.dpv !== undefined && r.dpv !== '1') return { ok: false, reason: 'unknown protocol version' };
   const domain = domainName(r.d);
   if (!domain) return { ok: false, reason: 'no recipient domain' };
   if (!Array.isArray(r.policies) || r.policies.length === 0 || r.policies.length > LIMITS.policies)
