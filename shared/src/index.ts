@@ -26,6 +26,7 @@ export * from './paths.ts';
 export * from './perl.ts';
 export * from './postfix-master.ts';
 export * from './postfix-table.ts';
+export * from './reports/index.ts';
 export * from './schedule.ts';
 export * from './sender-classes.ts';
 export * from './sidecar.ts';

@@ -29,3 +29,19 @@ export function stsZoneLines(domain: string, policy: OwnPolicy | undefined, ttl 
   lines.push(`_smtp._tls.${domain}.\t${ttl}\tIN\tTXT\t"v=TLSRPTv1; rua=mailto:postmaster@${domain}"`);
   return lines;
 }
+
+// RFC 8460 §4.3 result types by libtlsrpt's failure codes (tlsrpt.h): what TLS reports and the metric
+// mta_tlsrpt_sessions name a failure by.
+export const TLSRPT_RESULT_TYPES: Readonly<Record<number, string>> = {
+  201: 'starttls-not-supported',
+  202: 'certificate-host-mismatch',
+  203: 'certificate-not-trusted',
+  204: 'certificate-expired',
+  205: 'validation-failure',
+  301: 'sts-policy-fetch-error',
+  302: 'sts-policy-invalid',
+  303: 'sts-webpki-invalid',
+  304: 'tlsa-invalid',
+  305: 'dnssec-invalid',
+  306: 'dane-required',
+};

@@ -85,6 +85,8 @@ export function mtaPaths(root: string) {
     mtaStsConf: p('etc/postfix/mta-sts.json'),
     mtaStsRun: p('run/mta/mta-sts'),
     mtaStsCache: p('srv/var/mta-sts'),
+    // TLS-RPT (TLSRPT_REPORTS): the day's session counts and the sent marks, the mta-sts sidecar's like its cache.
+    tlsRptState: p('srv/var/tlsrpt'),
     srsState: p('srv/var/srs'),
     srsSecret: p('srv/var/srs/secret'),
     // DMARC before the queue (DMARC_POLICY, full variant): opendkim (verify only) and OpenDMARC as milters of the

@@ -9,7 +9,7 @@ export * from './uses.ts';
 export { parseDuration } from './vars/defence.ts';
 export { DMARC_POLICIES, type DmarcPolicy, dmarcReportFrom, dmarcReportOrg, filterBeforeQueue } from './vars/dmarc.ts';
 export type { Destiny, RazorRegistration } from './vars/filter-dkim.ts';
-export { STS_PUBLISH_MODES } from './vars/mta-sts.ts';
+export { STS_PUBLISH_MODES, tlsRptFrom, tlsRptOrg } from './vars/mta-sts.ts';
 export type { SenderRelay, TlsPolicyEntry } from './vars/outbound.ts';
 export type { SmtpTlsLevel } from './vars/relay-tls.ts';
 export { nodeOf } from './vars/runtime.ts';

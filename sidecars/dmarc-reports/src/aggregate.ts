@@ -1,3 +1,4 @@
+import { DAY_S, dayOf, dayStart } from '@mta/shared';
 import { aligned, alignmentMode, disposition, dkimResult, publishedPolicy, spfResult } from './codes.ts';
 import type { Verdict } from './history.ts';
 
@@ -23,9 +24,7 @@ export interface Row {
   spfResult: { domain: string; result: string };
 }
 
-export const DAY_S = 86_400;
-export const dayOf = (unixSeconds: number): string => new Date(unixSeconds * 1000).toISOString().slice(0, 10);
-export const dayStart = (day: string): number => Date.parse(`${day}T00:00:00Z`) / 1000;
+export { DAY_S, dayOf, dayStart } from '@mta/shared';
 
 function rowOf(v: Verdict): Row {
   return {

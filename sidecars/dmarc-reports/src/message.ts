@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { reportMessage } from '@mta/shared';
 import type { Report } from './aggregate.ts';
 import { domainOf } from './rua.ts';
 import { type Reporter, reportXml } from './xml.ts';
@@ -21,36 +21,24 @@ export interface ReportMail {
   id: string;
 }
 
-const wrap = (b64: string): string => b64.replace(/.{1,76}/g, '$&\r\n');
-
 // RFC 7489 7.2.1.1 (subject) and 7.2.1 (the report as a gzip attachment).
 export function reportMail(report: Report, reporter: Reporter, to: string, now: Date): ReportMail {
   const id = reportId(report, reporter);
   const gz = gzipSync(reportXml(report, reporter, id));
   const fileName = reportFileName(report, reporter);
-  const boundary = `=_mta_dmarc_${randomBytes(12).toString('hex')}`;
   const submitter = domainOf(reporter.email);
-  const lines = [
-    `From: ${reporter.email}`,
-    `To: ${to}`,
-    `Subject: Report Domain: ${report.domain} Submitter: ${submitter} Report-ID: <${id}>`,
-    `Date: ${now.toUTCString().replace('GMT', '+0000')}`,
-    `Message-ID: <${randomBytes(16).toString('hex')}@${submitter}>`,
-    'MIME-Version: 1.0',
-    `Content-Type: multipart/mixed; boundary="${boundary}"`,
-    '',
-    `--${boundary}`,
-    'Content-Type: text/plain; charset=us-ascii',
-    '',
-    `DMARC aggregate report for ${report.domain} from ${reporter.org}: ${report.rows.reduce((n, r) => n + r.count, 0)} messages,`,
-    `${new Date(report.begin * 1000).toISOString()} to ${new Date(report.end * 1000).toISOString()}.`,
-    '',
-    `--${boundary}`,
-    `Content-Type: application/gzip; name="${fileName}"`,
-    'Content-Transfer-Encoding: base64',
-    `Content-Disposition: attachment; filename="${fileName}"`,
-    '',
-  ];
-  const raw = `${lines.join('\r\n')}\r\n${wrap(gz.toString('base64'))}--${boundary}--\r\n`;
+  const raw = reportMessage({
+    from: reporter.email,
+    to,
+    subject: `Report Domain: ${report.domain} Submitter: ${submitter} Report-ID: <${id}>`,
+    multipart: 'multipart/mixed',
+    text: [
+      `DMARC aggregate report for ${report.domain} from ${reporter.org}: ${report.rows.reduce((n, r) => n + r.count, 0)} messages,`,
+      `${new Date(report.begin * 1000).toISOString()} to ${new Date(report.end * 1000).toISOString()}.`,
+    ].join('\r\n'),
+    attachment: { contentType: 'application/gzip', fileName, body: gz },
+    idDomain: submitter,
+    now,
+  });
   return { raw, gzipBytes: gz.length, fileName, id };
 }

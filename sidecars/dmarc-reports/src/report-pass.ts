@@ -1,16 +1,14 @@
-import type { Bus, Logger } from '@mta/shared';
-import { aggregate, DAY_S, dayStart, domainsOf, type Report } from './aggregate.ts';
-import { FALLBACK_S, type ReportFleet } from './fleet.ts';
+import { type Bus, type Logger, RETRY_S, sendDue } from '@mta/shared';
+import { aggregate, domainsOf, type Report } from './aggregate.ts';
+import { type ReportFleet, verdictsOfEntries } from './fleet.ts';
+import type { Verdict } from './history.ts';
 import { reportMail } from './message.ts';
 import type { SuffixList } from './psl.ts';
 import { parseRua, verifiedDestination } from './rua.ts';
 import type { RecordStore } from './store.ts';
 import type { Reporter } from './xml.ts';
 
-// A day is reported this long after it ended (UTC): the last minute's verdicts are collected by then.
-export const GRACE_S = 600;
-// A report that could not be sent (DNS or postfix failure) is tried again after this.
-export const RETRY_S = 900;
+export { GRACE_S, RETRY_S } from '@mta/shared';
 
 export interface ReportDeps {
   store: RecordStore;
@@ -21,7 +19,7 @@ export interface ReportDeps {
   log: Logger;
   bus?: Bus;
   // Fleet mode: the day's verdicts of every node, which node sends, and the claim that stops the others.
-  fleet?: Pick<ReportFleet, 'day' | 'rank' | 'claim'>;
+  fleet?: Pick<ReportFleet, 'day' | 'rank' | 'claim' | 'refused'>;
   node?: string;
 }
 
@@ -30,46 +28,40 @@ export interface PassResult {
   failed: number;
 }
 
-// Every (day, policy domain) whose day is over and whose report has not gone: aggregated, checked against each rua
-// destination (7.1 permission, size limit) and handed to postfix; marked sent once every destination was dealt with,
-// so a restart or the next pass never sends it twice. A failure leaves it unmarked for a later pass.
+// Every (day, policy domain) whose day is over and whose report has not gone (sendDue): aggregated, checked against
+// each rua destination (7.1 permission, size limit) and handed to postfix; marked sent once every destination was
+// dealt with. A failure leaves it unmarked for a later pass.
 export async function reportDue(deps: ReportDeps, now: number, retryAt: Map<string, number>): Promise<PassResult> {
-  const { store, log } = deps;
+  const { log } = deps;
   const out: PassResult = { sent: 0, failed: 0 };
-  for (const day of await store.days()) {
-    if (dayStart(day) + DAY_S + GRACE_S > now) continue;
-    const local = await store.verdicts(day);
-    const shared = deps.fleet ? await deps.fleet.day(day) : undefined;
-    const verdicts = shared ? [...local, ...shared.verdicts] : local;
-    for (const domain of domainsOf(verdicts, day)) {
-      const key = `${day}/${domain}`;
-      if ((retryAt.get(key) ?? 0) > now || (await store.wasSent(day, domain))) continue;
-      if (deps.fleet && shared) {
-        const rank = deps.fleet.rank(domain, shared.nodes);
-        if (rank < 0 || dayStart(day) + DAY_S + GRACE_S + rank * FALLBACK_S > now) continue;
-      }
-      const report = aggregate(domain, day, verdicts);
-      if (!report) continue;
-      try {
-        if (deps.fleet && !(await deps.fleet.claim(day, domain, deps.node ?? ''))) {
-          await store.markSent(day, domain, 'sent by another node');
-          continue;
-        }
+  const done = await sendDue<Verdict[]>(
+    {
+      store: deps.store,
+      fleet: deps.fleet,
+      node: deps.node,
+      merge: (day, local, shared) => [
+        ...(local.flat() as Verdict[]),
+        ...(shared ? verdictsOfEntries(deps.fleet, day, shared).verdicts : []),
+      ],
+      domains: (verdicts, day) => domainsOf(verdicts, day),
+      send: async (domain, day, verdicts) => {
+        const report = aggregate(domain, day, verdicts);
+        if (!report) return 'no records';
         const notes = await deliver(deps, report, now, out);
-        await store.markSent(day, domain, notes.join(' ') || 'no mailto rua');
-        retryAt.delete(key);
-      } catch (e) {
-        out.failed++;
-        retryAt.set(key, now + RETRY_S);
-        const err = (e as Error).message;
+        return notes.join(' ') || 'no mailto rua';
+      },
+      failed: (domain, day, e) => {
         log.warn(
-          { event: 'dmarc.report_failed', domain, day, err },
+          { event: 'dmarc.report_failed', domain, day, err: e.message },
           `a DMARC aggregate report could not be sent; trying again in ${RETRY_S / 60} minutes`,
         );
         deps.bus?.publish('mta.dmarc.report.failed', { domain, day });
-      }
-    }
-  }
+      },
+    },
+    now,
+    retryAt,
+  );
+  out.failed = done.failed;
   return out;
 }
 

@@ -1,10 +1,9 @@
-import { type Bus, coalesce, DirHandle, type Logger, type MtaPaths, RefusedPaths, sleep } from '@mta/shared';
+import { type Bus, coalesce, DirHandle, type Logger, type MtaPaths, RefusedPaths, sleep, submitMail } from '@mta/shared';
 import { DAY_S, dayOf } from './aggregate.ts';
 import { collect } from './collect.ts';
 import type { ReportFleet } from './fleet.ts';
 import { loadSuffixList, type SuffixList } from './psl.ts';
 import { reportDue } from './report-pass.ts';
-import { submit } from './send.ts';
 import { RecordStore } from './store.ts';
 import type { Reporter } from './xml.ts';
 
@@ -72,7 +71,7 @@ export class ReportService {
           reporter: this.o.reporter,
           psl: this.psl,
           txt: this.o.txt,
-          submit: (raw, from, to) => submit(raw, from, to, this.o.paths.postfixConf),
+          submit: (raw, from, to) => submitMail(raw, from, to, this.o.paths.postfixConf),
           log: this.o.log,
           bus: this.o.bus,
           fleet,

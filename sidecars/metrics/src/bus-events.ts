@@ -1,4 +1,12 @@
-import { type FreshHeartbeats, openHeartbeat, SENDER_FIELDS, SENDER_REASONS, type SidecarLogEvent, type TrustedSigners } from '@mta/shared';
+import {
+  type FreshHeartbeats,
+  openHeartbeat,
+  SENDER_FIELDS,
+  SENDER_REASONS,
+  type SidecarLogEvent,
+  TLSRPT_RESULT_TYPES,
+  type TrustedSigners,
+} from '@mta/shared';
 import type { Families } from './families.ts';
 
 const KINDS = new Set(['spam', 'ham']);
@@ -8,6 +16,8 @@ const STS_RESULTS = ['enforce', 'testing', 'none', 'tls', 'status', 'content-typ
 const STS_ANSWERS = ['enforce', 'dane', 'testing', 'none'];
 const ARC_RESULTS = ['none', 'pass', 'fail'];
 const DMARC_POLICIES = ['reject', 'quarantine'];
+const RPT_POLICIES = ['sts', 'tlsa', 'no-policy-found'];
+const RPT_RESULTS = ['success', ...Object.values(TLSRPT_RESULT_TYPES)];
 
 // acme-watch's reasons are sentences; the metric keeps their class.
 export function acmeReasonClass(reason: string): string {
@@ -56,6 +66,10 @@ export function countSidecarEvent(f: Families, e: SidecarLogEvent): void {
   else if (e.event === 'arc.verdict')
     f.arcVerdicts.inc({ result: oneOf(ARC_RESULTS, data.result), trusted: data.trustedSealer ? 'true' : 'false' });
   else if (e.event === 'arc.override') f.arcOverrides.inc({ policy: oneOf(DMARC_POLICIES, data.policy) });
+  else if (e.event === 'tlsrpt.sessions')
+    f.tlsRptSessions.inc({ policy: oneOf(RPT_POLICIES, data.policy), result: oneOf(RPT_RESULTS, data.result) }, num(data.count));
+  else if (e.event === 'tlsrpt.report_sent') f.tlsRptReports.inc({ outcome: 'sent' });
+  else if (e.event === 'tlsrpt.report_failed') f.tlsRptReports.inc({ outcome: 'failed' });
 }
 
 const REPORT_OUTCOMES: Record<string, string> = {

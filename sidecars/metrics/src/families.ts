@@ -209,6 +209,20 @@ export const SPECS = {
     labels: ['answer'],
     source: 'mta-sts log (mtasts.policy)',
   },
+  tlsRptSessions: {
+    name: 'mta_tlsrpt_sessions',
+    kind: 'counter',
+    help: 'Outbound TLS sessions as postfix reports them for TLS reports (TLSRPT_REPORTS), by policy (sts: MTA-STS, tlsa: DANE, no-policy-found) and result (success, or the RFC 8460 result type: certificate-host-mismatch, certificate-not-trusted, certificate-expired, starttls-not-supported, validation-failure, tlsa-invalid, dnssec-invalid, dane-required, sts-*); never a destination.',
+    labels: ['policy', 'result'],
+    source: 'mta-sts log (tlsrpt.sessions)',
+  },
+  tlsRptReports: {
+    name: 'mta_tlsrpt_reports',
+    kind: 'counter',
+    help: 'TLS reports (RFC 8460) by outcome: sent (to every rua destination), failed (DNS, postfix or the https endpoint failed; tried again); never a domain or address.',
+    labels: ['outcome'],
+    source: 'mta-sts log (tlsrpt.report_sent, tlsrpt.report_failed)',
+  },
   dkimKeys: {
     name: 'mta_dkim_keys',
     kind: 'gauge',

@@ -40,6 +40,10 @@ function busy() {
   ev('arc.verdict', { result: 'fail', reason: 'ams.1 body changed' });
   ev('arc.verdict', { result: 'arc=pass forged' });
   ev('arc.override', { sealer: 'lists.example.org', domain: 'bank.example', policy: 'reject' });
+  ev('tlsrpt.sessions', { policy: 'tlsa', result: 'success', count: 5 });
+  ev('tlsrpt.sessions', { policy: 'sts', result: 'certificate-host-mismatch', count: 2 });
+  ev('tlsrpt.sessions', { policy: 'dest.example', result: 'mx.dest.example', count: 1 });
+  ev('tlsrpt.report_sent', { domain: 'dest.example', day: '2026-01-01', ok: 5, fail: 2 });
   fleetGauges(f, new Map([['UMX2', 0]]), 30_000);
   f.queue.set({ queue: 'deferred' }, 2);
   f.oldestDeferred.set({}, 60);
@@ -75,6 +79,10 @@ test('no label carries an address or free text: unknown values become "other"', 
   assert.match(text, /^mta_postfix_outbound_tls_connections_total\{trust="verified"\} 1$/m);
   assert.match(text, /^mta_postfix_tls_policy_deferrals_total\{reason="not-offered"\} 1$/m);
   assert.match(text, /^mta_mtasts_policy_changes_total\{answer="dane"\} 1$/m);
+  assert.match(text, /^mta_tlsrpt_sessions_total\{policy="tlsa",result="success"\} 5$/m);
+  assert.match(text, /^mta_tlsrpt_sessions_total\{policy="sts",result="certificate-host-mismatch"\} 2$/m);
+  assert.match(text, /^mta_tlsrpt_sessions_total\{policy="other",result="other"\} 1$/m);
+  assert.match(text, /^mta_tlsrpt_reports_total\{outcome="sent"\} 1$/m);
   assert.match(text, /^mta_spamd_failed_messages_total\{kind="ham"\} 2$/m);
   assert.match(text, /^mta_fleet_peers 1$/m);
   assert.match(text, /^mta_arc_verdicts_total\{result="pass",trusted="true"\} 1$/m);

@@ -1,8 +1,19 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { joinFleet, openLedger, ownPolicy, resolverOf, runSidecar, STS_BUCKET, seededPostfixVersion } from '@mta/shared';
+import {
+  joinFleet,
+  openLedger,
+  ownPolicy,
+  resolverOf,
+  runSidecar,
+  STS_BUCKET,
+  seededPostfixVersion,
+  tlsRptFrom,
+  tlsRptOrg,
+} from '@mta/shared';
 import type { StsFleet } from './fleet-sync.ts';
+import { leaveRoot } from './privileges.ts';
 import { startPolicyEndpoint } from './publish.ts';
 import { startOutbound } from './service.ts';
 import { dnsSupportLevel, readSettings } from './settings.ts';
@@ -14,6 +25,10 @@ await runSidecar({
   failEvent: 'mtasts.fatal',
   service: async ({ config, env, log, bus, paths }) => {
     const settings = await readSettings(paths.mtaStsConf);
+    const outboundOn = !!(settings.socket && settings.map);
+    // Fleet mode: the key is root's to read; everything after the policy endpoint runs as the sidecar's own user.
+    const identity = outboundOn ? await joinFleet(config, env, log) : undefined;
+    const tlsrpt = outboundOn && config.TLSRPT_REPORTS ? settings.tlsrpt : undefined;
     const closers: (() => Promise<void>)[] = [];
     const policy = ownPolicy(config);
     if (policy) {
@@ -26,7 +41,27 @@ await runSidecar({
         `serving our MTA-STS policy on ${host}:${port}`,
       );
     }
+    // The policy endpoint is bound first (MTA_STS_LISTEN may name a port below 1024).
+    const user = await leaveRoot([
+      paths.mtaStsCache,
+      ...(tlsrpt ? [paths.tlsRptState] : []),
+      ...(identity ? [join(paths.fleetState, STS_BUCKET)] : []),
+    ]);
+    if (user) log.info({ event: 'mtasts.privileges', uid: user.uid }, 'running as mta-sts');
     if (settings.socket && settings.map) {
+      if (tlsrpt) {
+        // Loaded only with TLSRPT_REPORTS: without it, none of the report code is held.
+        const { startTlsRpt } = await import('./tlsrpt/start.ts');
+        const reports = await startTlsRpt({
+          socket: tlsrpt,
+          paths,
+          reporter: { org: tlsRptOrg(config), email: tlsRptFrom(config), node: config.MTA_NODE },
+          log,
+          bus,
+          identity,
+        });
+        closers.push(reports.close);
+      }
       // The resolver postfix asks (its first nameserver), and whether postfix validates DNSSEC through it.
       const dns = resolverOf(await readFile(join(paths.root, 'etc/resolv.conf'), 'utf8').catch(() => '')) ?? {
         host: '127.0.0.1',
@@ -41,6 +76,7 @@ await runSidecar({
         dns,
         daneCheck: level === 'dnssec',
         postfixVersion: await seededPostfixVersion(paths),
+        tlsrpt: !!tlsrpt,
         node: config.MTA_NODE,
         log,
         bus,
@@ -53,7 +89,6 @@ await runSidecar({
       });
       closers.push(outbound.close);
       // Fleet mode: the policy cache is shared through the bucket mta-sts.
-      const identity = await joinFleet(config, env, log);
       if (identity) {
         const ledger = await openLedger(paths.fleetState, STS_BUCKET, identity, log);
         // Loaded in fleet mode only: a single node never holds the fleet code.

@@ -59,6 +59,11 @@ test('socketmap replies: secure with the match list and SNI; the MTA-STS attribu
     socketmapReply(d, true),
     'OK secure match=mx1.example.com:.example.net servername=hostname policy_type=sts policy_domain=example.com mx_host_pattern=mx1.example.com mx_host_pattern=*.example.net policy_ttl=3600',
   );
+  // TLS reports: the policy text, one { policy_string = line } each.
+  assert.match(
+    socketmapReply(d, true, true),
+    / policy_ttl=3600 \{ policy_string = version: STSv1 \} \{ policy_string = mode: enforce \} \{ policy_string = mx: mx1\.example\.com \} \{ policy_string = mx: \*\.example\.net \} \{ policy_string = max_age: 86400 \}$/,
+  );
   assert.equal(socketmapReply({ kind: 'dane', domain: 'example.com' }, true), 'OK dane-only');
   assert.equal(socketmapReply({ kind: 'none' }, true), 'NOTFOUND ');
 });

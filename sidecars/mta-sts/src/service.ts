@@ -22,6 +22,8 @@ export interface OutboundOptions {
   minRecheckMs?: number;
   // How often the cache is looked over for policies due to be refreshed.
   refreshEveryMs?: number;
+  // TLSRPT_REPORTS: answers carry the policy text for libtlsrpt.
+  tlsrpt?: boolean;
   // A policy this node fetched (fleet mode shares it).
   onStored?: (e: PolicyEntry) => void;
 }
@@ -51,7 +53,7 @@ export async function startOutbound(o: OutboundOptions): Promise<Outbound> {
   const socketmap = await startSocketmap({
     socket: o.socket,
     name: o.map,
-    lookup: async (key) => socketmapReply(await resolver.decide(key), sts),
+    lookup: async (key) => socketmapReply(await resolver.decide(key), sts, o.tlsrpt),
     onError: (err) => o.log.error({ event: 'mtasts.lookup_failed', err: err.message }, 'a policy lookup failed; postfix defers that mail'),
   });
   const refresh = setInterval(

@@ -5,12 +5,14 @@ import { ErrorCode, MtaError } from '@mta/shared';
 export interface StsSettings {
   socket?: string;
   map?: string;
+  // TLSRPT_REPORTS: the datagram socket postfix reports each TLS attempt to.
+  tlsrpt?: string;
 }
 
 export async function readSettings(path: string): Promise<StsSettings> {
   const raw = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
-  const s = { socket: str(raw.socket), map: str(raw.map) };
+  const s = { socket: str(raw.socket), map: str(raw.map), tlsrpt: str(raw.tlsrpt) };
   if (!!s.socket !== !!s.map) throw new MtaError(ErrorCode.Config, `${path}: socket and map go together`);
   return s;
 }

@@ -65,6 +65,8 @@ function envFor(variant: Variant): Record<string, string> {
     // The internet-facing setup: a ban then drops the client at postscreen.
     POSTSCREEN: 'yes',
   };
+  // Direct delivery (mini, base): TLS reports on, so the mta-sts sidecar runs its datagram receiver too.
+  if (variant !== 'full') env.TLSRPT_REPORTS = 'yes';
   if (variant !== 'mini') {
     // SASL active (password file) and TLS: submission/smtps run and the healthcheck includes dovecot's auth socket.
     // app2 may send only as noreply@example.test (envelope and headers): the sender milter runs.
@@ -280,6 +282,41 @@ for (const variant of VARIANTS) {
         // A guard against losing the bundle's lazy loading (the unbundled tree idles at ~70 MB); figures: npm run bench startup.
         for (const [sc, mb] of Object.entries(rss)) assert.ok(mb <= 64, `${sc} uses ${mb} MB`);
       }
+    });
+
+    it('mta-sts runs as its own user: its sockets (policy map, TLS-RPT datagrams) are reachable by postfix only; postfix answers through it', async (t) => {
+      if (variant === 'full') return t.skip('full relays: no mta-sts');
+      const procs = procStats(c, SIDECAR_PROCS);
+      const pid = procs['mta-sts']?.pid;
+      assert.ok(pid, 'mta-sts runs');
+      assert.equal(c.exec('stat', '-c', '%U', `/proc/${pid}`).out.trim(), 'mta-sts');
+      // Every id (real, effective, saved, fs) and no supplementary group but its own.
+      const status = c.exec('cat', `/proc/${pid}/status`).out;
+      const uid = c.exec('id', '-u', 'mta-sts').out.trim();
+      assert.match(status, new RegExp(`^Uid:\\s+${uid}\\s+${uid}\\s+${uid}\\s+${uid}$`, 'm'));
+      assert.match(status, new RegExp(`^Groups:\\s+${c.exec('id', '-g', 'mta-sts').out.trim()}\\s*$`, 'm'));
+      await eventually(() => c.exec('test', '-S', '/run/mta/mta-sts/tlsrpt.sock').status === 0, 30_000, 'the TLS-RPT socket');
+      assert.equal(c.exec('stat', '-c', '%U:%G %a', '/run/mta/mta-sts').out.trim(), 'mta-sts:postfix 750');
+      assert.equal(
+        c.exec('stat', '-c', '%U', '/run/mta/mta-sts/policy.sock', '/run/mta/mta-sts/tlsrpt.sock').out.trim(),
+        'mta-sts\nmta-sts',
+      );
+      assert.equal(c.exec('stat', '-c', '%U %a', '/srv/var/mta-sts').out.trim(), 'mta-sts 700');
+      assert.equal(c.exec('stat', '-c', '%U %a', '/srv/var/tlsrpt').out.trim(), 'mta-sts 700');
+      // The Perl receiver is its child, as the same user.
+      const perl = c.exec(
+        'sh',
+        '-c',
+        `for p in $(cat /proc/${pid}/task/*/children); do stat -c %U /proc/$p; cat /proc/$p/cmdline | tr '\\0' ' '; echo; done`,
+      ).out;
+      assert.match(perl, /^mta-sts\nperl -e /m, perl);
+      // The map answers (postmap as postfix would ask it); another user cannot even reach the socket.
+      const q = c.exec('postmap', '-q', 'example.invalid', 'socketmap:unix:/run/mta/mta-sts/policy.sock:mta-sts');
+      assert.notEqual(q.out, undefined);
+      assert.doesNotMatch(q.out, /fatal|error/i, q.out);
+      const nobody = c.exec('setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', 'test', '-r', '/run/mta/mta-sts/policy.sock');
+      assert.notEqual(nobody.status, 0);
+      console.log(`# mta-sts idle RSS (${variant}): ${Math.round((procs['mta-sts']?.rssKB ?? 0) / 1024)} MB`);
     });
 
     it('daemon lines reach docker logs and the guard (svlogd); a ban from mta guard defers the client on 25 (421), without a reload', async () => {

@@ -1,9 +1,10 @@
 // An MX host for the MTA-STS tests, run inside the test network namespace (`ip netns exec … node … mx-sink.ts JSON`):
 // an SMTP server on host:port that offers STARTTLS with the given certificate (or none without one), keeps nothing,
-// and prints one JSON line per message ({ to, tls }). Prints "ready" once it listens.
+// and prints one JSON line per message ({ to, tls }, and with keep the message itself as base64 in data). Prints
+// "ready" once it listens.
 import { SMTPServer } from 'smtp-server';
 
-const o = JSON.parse(process.argv[2] ?? '{}') as { host: string; port: number; key?: string; cert?: string };
+const o = JSON.parse(process.argv[2] ?? '{}') as { host: string; port: number; key?: string; cert?: string; keep?: boolean };
 const server = new SMTPServer({
   secure: false,
   ...(o.key && o.cert ? { key: o.key, cert: o.cert } : {}),
@@ -11,9 +12,11 @@ const server = new SMTPServer({
   authOptional: true,
   logger: false,
   onData(stream, session, cb) {
-    stream.resume();
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => o.keep && chunks.push(c));
     stream.on('end', () => {
-      process.stdout.write(`${JSON.stringify({ to: session.envelope.rcptTo.map((r) => r.address), tls: session.secure })}\n`);
+      const data = o.keep ? { data: Buffer.concat(chunks).toString('base64') } : {};
+      process.stdout.write(`${JSON.stringify({ to: session.envelope.rcptTo.map((r) => r.address), tls: session.secure, ...data })}\n`);
       cb();
     });
   },

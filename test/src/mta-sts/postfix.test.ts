@@ -1,23 +1,12 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { type Outbound, startOutbound } from '@mta/mta-sts';
-import { postfixRenderers } from '@mta/seed/postfix/index';
+import type { Outbound } from '@mta/mta-sts';
 import { parseMailLog, readDaemonFact, versionAtLeast } from '@mta/shared';
 import { type DnsServer, startDns } from '../harness/dns.ts';
-import {
-  createNetns,
-  type Daemon,
-  eventually,
-  memoryLogger,
-  type SeededPostfix,
-  seededPostfix,
-  startNsDns,
-  type TestNetns,
-  tsxArgs,
-} from '../harness/index.ts';
+import { createNetns, type Daemon, eventually, type SeededPostfix, startNsDns, type TestNetns } from '../harness/index.ts';
 import { type PolicyServer, policyText, startPolicyServer } from './policy-server.ts';
+import { deferredLine, sendThrough, sinkMessages, startSink, stsOutbound, stsPostfix } from './sts-net.ts';
 
 // Outbound MTA-STS end to end: postfix (the seed's configuration) looks up MX records on the test DNS server of a
 // private namespace and delivers to MX hosts there; it asks the mta-sts policy source over its socketmap, which reads
@@ -47,14 +36,7 @@ const policies: Record<string, { mode: string; mx: string[]; maxAge?: number }> 
   'short.test': { mode: 'enforce', mx: ['mx.short.test'], maxAge: 2 },
 };
 
-async function sink(name: string, host: string, cert?: { keyPem: string; chainPem: string }): Promise<Daemon> {
-  const script = new URL('./mx-sink.ts', import.meta.url).pathname;
-  const o = JSON.stringify({ host, port: 25, key: cert?.keyPem, cert: cert?.chainPem });
-  const d = ns.start(process.execPath, tsxArgs(script, o));
-  await eventually(() => d.output().includes('ready') || d.proc.exitCode !== null, 20_000, `${name} sink`);
-  if (!d.output().includes('ready')) throw new Error(`${name} sink: ${d.output()}`);
-  return d;
-}
+const sink = (name: string, host: string, cert?: { keyPem: string; chainPem: string }) => startSink(ns, name, host, cert);
 
 before(async () => {
   ns = createNetns(`mta-sts-${process.pid}`, [GOOD_IP, WRONG_IP, PLAIN_IP]);
@@ -84,33 +66,9 @@ before(async () => {
   sinks.wrong = await sink('wrong', WRONG_IP, srv.issue(['mx.other.test']));
   sinks.plain = await sink('plain', PLAIN_IP);
   // SYSLOG_LEVEL 7: postfix logs each TLS session (what mta_postfix_outbound_tls_connections counts).
-  mta = await seededPostfix({
-    env: { MAIL_DOMAIN: 'example.com', SYSLOG_LEVEL: '7' },
-    variant: 'mini',
-    renderers: postfixRenderers,
-    ns,
-    ownMtaSts: true,
-  });
-  const caFile = join(mta.root, 'test-ca.pem');
-  writeFileSync(caFile, srv.ca.certPem);
-  // The test CA instead of the system's, and retries that come fast.
-  mta.postfix.postconf('-e', `smtp_tls_CAfile=${caFile}`, 'queue_run_delay=2s', 'minimal_backoff_time=2s', 'maximal_backoff_time=4s');
-  // As the run script makes it (postfix must reach the socket).
-  mkdirSync(mta.paths.mtaStsRun, { recursive: true });
-  for (const d of [mta.paths.run, mta.paths.mtaStsRun]) chmodSync(d, 0o755);
+  mta = await stsPostfix(ns, srv, { MAIL_DOMAIN: 'example.com', SYSLOG_LEVEL: '7' });
   postfixVersion = (await readDaemonFact('/')).postfix;
-  outbound = await startOutbound({
-    socket: join(mta.paths.mtaStsRun, 'policy.sock'),
-    map: 'mta-sts',
-    cacheDir: mta.paths.mtaStsCache,
-    dns: { host: '127.0.0.1', port: dns.port },
-    daneCheck: false,
-    postfixVersion,
-    node: 'mx1',
-    log: memoryLogger(log),
-    fetch: { ca: [srv.ca.certPem], port: srv.port, lookup: srv.lookup },
-    minRecheckMs: 0,
-  });
+  outbound = await stsOutbound(mta, dns, srv, log, { postfixVersion });
   ns.run('postfix', ['-c', mta.paths.postfixConf, 'reload']);
 });
 
@@ -124,39 +82,9 @@ after(async () => {
   ns?.remove();
 });
 
-const send = (to: string) => {
-  const r = ns.run('swaks', [
-    '--hide-informational',
-    '--timeout',
-    '15',
-    '--server',
-    '127.0.0.1',
-    '--port',
-    String(mta.port),
-    '--from',
-    'app@example.com',
-    '--to',
-    to,
-  ]);
-  assert.match(`${r.stdout}${r.stderr}`, /<- {2}250 2\.0\.0 Ok: queued as/, `${r.stdout}${r.stderr}`);
-};
-const received = (s: string, to: string) =>
-  sinks[s]
-    ?.output()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as { to: string[]; tls: boolean })
-    .find((m) => m.to.includes(to));
-const deferred = (to: string, reason: RegExp) =>
-  eventually(
-    () =>
-      mta.postfix
-        .output()
-        .split('\n')
-        .find((l) => l.includes(`to=<${to}>`) && l.includes('status=deferred') && reason.test(l)),
-    30_000,
-    `${to} deferred`,
-  );
+const send = (to: string) => sendThrough(ns, mta, to);
+const received = (s: string, to: string) => sinkMessages(sinks[s]).find((m) => m.to.includes(to));
+const deferred = (to: string, reason: RegExp) => deferredLine(mta, to, reason);
 
 test('the seed wires the MTA-STS socketmap into smtp_tls_policy_maps (no override or relay table here)', () => {
   const maps = mta.postfix

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { healthChecks } from '@mta/cli/health/checks';
 import { probe } from '@mta/cli/health/probe';
 import { encodeNetstring, NetstringReader } from '@mta/mta-sts';
-import { mtaPaths } from '@mta/shared';
+import { lookupUser, mtaPaths } from '@mta/shared';
 import { type Daemon, eventually, freePort, healthFacts, startDaemon, tempRoot } from '../harness/index.ts';
 
 // The sidecar as the image runs it (main.ts, its own process, the seed's settings file): the socketmap postfix asks
@@ -25,6 +25,12 @@ before(async () => {
   socket = join(paths.mtaStsRun, 'policy.sock');
   mkdirSync(paths.mtaStsRun, { recursive: true });
   mkdirSync(paths.postfixConf, { recursive: true });
+  // As root it becomes mta-sts: its socket directory as the run script makes it, in a tree that user may walk.
+  if (process.getuid?.() === 0) {
+    const user = await lookupUser('mta-sts');
+    for (const d of [root.dir, paths.run]) chmodSync(d, 0o755);
+    chownSync(paths.mtaStsRun, user.uid, user.gid);
+  }
   writeFileSync(paths.mtaStsConf, JSON.stringify({ socket, map: 'mta-sts' }));
   // Nobody answers DNS there: lookups fail, which leaves every destination without a policy.
   mkdirSync(join(root.dir, 'etc'), { recursive: true });
@@ -43,6 +49,7 @@ before(async () => {
     cwd: join(MAIN, '../../../..'),
   });
   await eventually(() => sidecar.output().includes('"mtasts.ready"') || sidecar.proc.exitCode !== null, 30_000, 'the sidecar ready');
+  assert.match(sidecar.output(), /"mtasts\.ready"/, sidecar.output());
 });
 after(async () => {
   await sidecar?.stop();
@@ -78,4 +85,13 @@ test("the container's health check finds it answering, from postfix's map list",
   const checks = healthChecks(healthFacts({ variant: 'mini', tlsPolicyMaps: `texthash:/x, socketmap:unix:${socket}:mta-sts` })).slice(1);
   assert.equal(checks.length, 1);
   for (const c of checks) assert.equal(await probe(c.target, c.probe), undefined);
+});
+
+test('started as root, it runs as its own user mta-sts (every uid), after binding the policy endpoint', async (t) => {
+  if (process.getuid?.() !== 0) return t.skip('not root');
+  const user = await lookupUser('mta-sts');
+  const status = readFileSync(`/proc/${sidecar.proc.pid}/status`, 'utf8');
+  assert.match(status, new RegExp(`^Uid:\\s+${user.uid}\\s+${user.uid}\\s+${user.uid}\\s+${user.uid}$`, 'm'));
+  assert.match(status, new RegExp(`^Gid:\\s+${user.gid}\\s+${user.gid}\\s+${user.gid}\\s+${user.gid}$`, 'm'));
+  assert.match(sidecar.output(), /"event":"mtasts\.privileges"/);
 });

@@ -9,12 +9,12 @@ const authservId = check((raw) => {
   return isDomain(d) ? d : invalid(`${q(raw)} is not a domain name`);
 });
 
-const reportFrom = check((raw) => {
+export const reportFrom = check((raw) => {
   const t = raw.trim();
   return isEmail(t) ? t : invalid(`${q(raw)} is not an email address`);
 });
 
-const reportOrg = check((raw) => {
+export const reportOrg = check((raw) => {
   const t = raw.trim();
   // The org_name of every report, and named in its text part: one printable line.
   return t && t.length <= 200 && !/\p{Cc}/u.test(t) ? t : invalid(`${q(raw)} is not a name of at most 200 printable characters`);
@@ -30,7 +30,7 @@ export const filterBeforeQueue = (c: ParsedView): boolean => DESTINIES.some((d) 
 export const dmarcReportFrom = (c: ParsedView): string =>
   (c.DMARC_REPORT_FROM as string | undefined) ?? `noreply-dmarc@${primaryDomain(c)}`;
 export const dmarcReportOrg = (c: ParsedView): string => (c.DMARC_REPORT_ORG as string | undefined) ?? primaryDomain(c);
-const primaryDomain = (c: ParsedView): string => (c.MAIL_DOMAIN as string[] | undefined)?.[0] ?? (c.HOSTNAME as string);
+export const primaryDomain = (c: ParsedView): string => (c.MAIL_DOMAIN as string[] | undefined)?.[0] ?? (c.HOSTNAME as string);
 
 // DMARC runs before the queue on port 25 in the variants with the content filter: quarantine verdicts go where the
 // spam destiny sends them, and amavis is what carries that out.

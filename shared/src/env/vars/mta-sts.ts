@@ -1,5 +1,6 @@
 import { check, integer, invalid, isDomain, oneOf, q, words, yesNo } from '../checks.ts';
-import { ALL, defineVar } from '../spec.ts';
+import { ALL, defineVar, type ParsedView } from '../spec.ts';
+import { primaryDomain, reportFrom, reportOrg } from './dmarc.ts';
 import { listen } from './metrics.ts';
 
 export const STS_PUBLISH_MODES = ['off', 'none', 'testing', 'enforce'] as const;
@@ -11,6 +12,11 @@ const mxPatterns = check((raw) => {
   if (bad !== undefined) return invalid(`${q(bad)} is not a host name or *.host name`);
   return list.length ? list : invalid('no MX name given');
 });
+
+// Who sends TLS reports (RFC 8460): TLSRPT_REPORT_FROM, else noreply-tlsrpt@ the primary domain (every node of a
+// fleet shares it); the organisation named in them.
+export const tlsRptFrom = (c: ParsedView): string => (c.TLSRPT_REPORT_FROM as string | undefined) ?? `noreply-tlsrpt@${primaryDomain(c)}`;
+export const tlsRptOrg = (c: ParsedView): string => (c.TLSRPT_REPORT_ORG as string | undefined) ?? primaryDomain(c);
 
 export const mtaStsVars = {
   MTA_STS: defineVar({
@@ -68,5 +74,44 @@ export const mtaStsVars = {
     format: 'host:port',
     example: '0.0.0.0:8461',
     default: '0.0.0.0:8461',
+  }),
+  TLSRPT_REPORTS: defineVar({
+    schema: yesNo,
+    topic: 'tls',
+    variants: ALL,
+    description:
+      "TLS reports (RFC 8460, opt-in): postfix hands every outbound TLS attempt (its policy: MTA-STS, DANE or none, and success or the failure's result type) to the mta-sts service, which counts them per recipient domain and day on /srv and, once a day, sends each domain that publishes a _smtp._tls record (v=TLSRPTv1; rua=mailto: or https:) a gzipped JSON report of yesterday's (UTC) sessions to it. Only domains this server tried to deliver to get one. In a fleet, one node sends each domain's report, built from every node's counts (KV bucket mta-dmarc, keys tlsrpt.*).",
+    format: 'yes | no',
+    example: 'yes',
+    default: 'no',
+    rules: [
+      {
+        text: 'needs outbound MTA-STS and direct delivery (warning)',
+        severity: 'warning',
+        check: (c) =>
+          c.TLSRPT_REPORTS === true && (c.MTA_STS === false || c.SMTP_RELAY_HOSTAUTH !== undefined)
+            ? 'TLSRPT_REPORTS needs MTA_STS=yes and direct delivery (no relay): the mta-sts service, which collects the sessions, runs only then'
+            : undefined,
+      },
+    ],
+  }),
+  TLSRPT_REPORT_ORG: defineVar({
+    schema: reportOrg,
+    topic: 'tls',
+    variants: ALL,
+    description: 'The organisation named in TLS reports (organization-name).',
+    format: 'text',
+    example: 'Example Mail',
+    defaultText: 'the primary MAIL_DOMAIN, else HOSTNAME',
+  }),
+  TLSRPT_REPORT_FROM: defineVar({
+    schema: reportFrom,
+    topic: 'tls',
+    variants: ALL,
+    description:
+      "The From and envelope sender of TLS reports, and their contact-info; its domain is the report's submitter (TLS-Report-Submitter). Bounces of reports come back to it. Its domain's DKIM key signs the reports when this server signs for that domain.",
+    format: 'email address',
+    example: 'tls-reports@example.com',
+    defaultText: 'noreply-tlsrpt@ the primary MAIL_DOMAIN, else HOSTNAME',
   }),
 };

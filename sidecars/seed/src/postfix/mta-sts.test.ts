@@ -41,3 +41,19 @@ test('the MTA-STS socketmap is the last TLS policy map, after the overrides and 
   assert.equal(maps({ MTA_STS: 'no' }), '');
   assert.equal(maps({ RELAYHOST: '[relay.a.test]:587' }), '');
 });
+
+test('TLSRPT_REPORTS: postfix reports each TLS attempt to the sidecar socket, where its postfix has libtlsrpt', () => {
+  const params = new Set([...STS_PARAMS, 'smtp_tlsrpt_enable']);
+  const p = renderMtaSts(testContext({ MAIL_DOMAIN: 'a.test', TLSRPT_REPORTS: 'yes' }, { postfixParams: params }));
+  assert.equal(p.postconf?.smtp_tlsrpt_enable, 'yes');
+  assert.equal(p.postconf?.smtp_tlsrpt_socket_name, '/r/run/mta/mta-sts/tlsrpt.sock');
+  assert.equal(JSON.parse(String(plannedFile(p, '/r/etc/postfix/mta-sts.json')?.content)).tlsrpt, '/r/run/mta/mta-sts/tlsrpt.sock');
+  // Off by default (said explicitly: a /srv seeded with it on turns it off again).
+  const off = renderMtaSts(testContext({ MAIL_DOMAIN: 'a.test' }, { postfixParams: params }));
+  assert.equal(off.postconf?.smtp_tlsrpt_enable, 'no');
+  assert.equal(JSON.parse(String(plannedFile(off, '/r/etc/postfix/mta-sts.json')?.content)).tlsrpt, undefined);
+  // A postfix without libtlsrpt support (bookworm's 3.7) is not given the parameters.
+  const old = renderMtaSts(testContext({ MAIL_DOMAIN: 'a.test', TLSRPT_REPORTS: 'yes' }));
+  assert.equal(old.postconf?.smtp_tlsrpt_enable, undefined);
+  assert.equal(JSON.parse(String(plannedFile(old, '/r/etc/postfix/mta-sts.json')?.content)).tlsrpt, undefined);
+});
