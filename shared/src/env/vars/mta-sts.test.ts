@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { errorsOf, parse } from './parse.test-helper.ts';
 import { tlsRptFrom, tlsRptOrg } from './mta-sts.ts';
+import { errorsOf, parse } from './parse.test-helper.ts';
 
 test('outbound MTA-STS is on by default; publishing is off, with safe values for when it is turned on', () => {
   const r = parse({});
