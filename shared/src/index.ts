@@ -11,6 +11,7 @@ export * from './env/index.ts';
 export * from './errors.ts';
 export * from './exec.ts';
 export * from './fleet/index.ts';
+export * from './frames.ts';
 export * from './fs/index.ts';
 export * from './guard-tables.ts';
 export * from './http/index.ts';

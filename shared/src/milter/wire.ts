@@ -1,4 +1,5 @@
 import { ErrorCode, MtaError } from '../errors.ts';
+import { StreamFramer } from '../frames.ts';
 // The Sendmail milter protocol as postfix speaks it (protocol version 6; postfix's milter8.c and libmilter's
 // mfdef.h are the references). A packet is a 32-bit big-endian length, a command byte and length-1 bytes of data.
 
@@ -92,28 +93,15 @@ export class MilterProtocolError extends MtaError {
 
 // Cuts a byte stream into packets. A length of zero or above `maxPacket` cannot be resynchronised: it throws, and
 // the connection is dropped (postfix then applies milter_default_action).
-export class PacketReader {
-  private buf: Buffer = Buffer.alloc(0);
-  constructor(private readonly maxPacket: number) {}
-
-  push(chunk: Buffer): Packet[] {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
-    const out: Packet[] = [];
-    while (this.buf.length >= 4) {
-      const len = this.buf.readUInt32BE(0);
-      if (len < 1 || len > this.maxPacket) throw new MilterProtocolError(`packet length ${len} outside 1..${this.maxPacket}`);
-      if (this.buf.length < 4 + len) break;
-      out.push({ cmd: String.fromCharCode(this.buf[4] as number), data: this.buf.subarray(5, 4 + len) });
-      this.buf = this.buf.subarray(4 + len);
-    }
-    // Do not keep a large consumed buffer alive through a small remainder.
-    if (this.buf.length && this.buf.byteOffset > 65536) this.buf = Buffer.from(this.buf);
-    return out;
-  }
-
-  // Bytes of an incomplete packet still waiting.
-  get pending(): number {
-    return this.buf.length;
+export class PacketReader extends StreamFramer<Packet> {
+  constructor(maxPacket: number) {
+    super((buf) => {
+      if (buf.length < 4) return undefined;
+      const len = buf.readUInt32BE(0);
+      if (len < 1 || len > maxPacket) throw new MilterProtocolError(`packet length ${len} outside 1..${maxPacket}`);
+      if (buf.length < 4 + len) return undefined;
+      return { frame: { cmd: String.fromCharCode(buf[4] as number), data: buf.subarray(5, 4 + len) }, used: 4 + len };
+    });
   }
 }
 

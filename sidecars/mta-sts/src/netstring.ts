@@ -1,4 +1,4 @@
-import { ErrorCode, MtaError } from '@mta/shared';
+import { ErrorCode, MtaError, StreamFramer } from '@mta/shared';
 
 // Postfix's socketmap protocol frames requests and replies as netstrings ("<length>:<bytes>,"), djb's format.
 export const encodeNetstring = (s: string): Buffer => {
@@ -14,29 +14,22 @@ export class NetstringError extends MtaError {
 }
 
 // Takes bytes as they arrive and hands out whole netstrings; a malformed or oversized one throws (the caller hangs up).
-export class NetstringReader {
-  private buf: Buffer = Buffer.alloc(0);
-
-  constructor(private readonly max: number) {}
-
-  push(chunk: Buffer): string[] {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
-    const out: string[] = [];
-    for (;;) {
-      const colon = this.buf.indexOf(0x3a);
+export class NetstringReader extends StreamFramer<string> {
+  constructor(max: number) {
+    super((buf) => {
+      const colon = buf.indexOf(0x3a);
       if (colon < 0) {
-        if (this.buf.length > 10) throw new NetstringError('netstring length too long');
-        if (!/^\d*$/.test(this.buf.toString('latin1'))) throw new NetstringError('netstring length is not a number');
-        return out;
+        if (buf.length > 10) throw new NetstringError('netstring length too long');
+        if (!/^\d*$/.test(buf.toString('latin1'))) throw new NetstringError('netstring length is not a number');
+        return undefined;
       }
-      const head = this.buf.subarray(0, colon).toString('latin1');
+      const head = buf.subarray(0, colon).toString('latin1');
       if (!/^\d{1,10}$/.test(head)) throw new NetstringError('netstring length is not a number');
       const len = Number(head);
-      if (len > this.max) throw new NetstringError(`netstring longer than ${this.max} bytes`);
-      if (this.buf.length < colon + 1 + len + 1) return out;
-      if (this.buf[colon + 1 + len] !== 0x2c) throw new NetstringError('netstring without its comma');
-      out.push(this.buf.subarray(colon + 1, colon + 1 + len).toString('utf8'));
-      this.buf = this.buf.subarray(colon + 2 + len);
-    }
+      if (len > max) throw new NetstringError(`netstring longer than ${max} bytes`);
+      if (buf.length < colon + 1 + len + 1) return undefined;
+      if (buf[colon + 1 + len] !== 0x2c) throw new NetstringError('netstring without its comma');
+      return { frame: buf.subarray(colon + 1, colon + 1 + len).toString('utf8'), used: colon + 2 + len };
+    });
   }
 }

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { type Logger, supervise } from '@mta/shared';
+import { type Logger, StreamFramer, supervise } from '@mta/shared';
 import { MAX_DATAGRAM } from './datagram.ts';
 
 // Node has no UNIX datagram sockets (node:dgram is UDP only), and libtlsrpt sends one datagram per TLS attempt. This
@@ -32,27 +32,27 @@ while (1) {
 
 // The relay's stdout -> whole datagrams. After the ready byte "R", frames: length, then that many bytes.
 export class FrameReader {
-  private buf: Buffer = Buffer.alloc(0);
   ready = false;
+  private readonly framer: StreamFramer<Buffer | undefined>;
 
-  constructor(private readonly max = MAX_DATAGRAM + 1) {}
+  constructor(max = MAX_DATAGRAM + 1) {
+    this.framer = new StreamFramer((buf) => {
+      if (!this.ready) {
+        if (!buf.length) return undefined;
+        if (buf[0] !== 0x52) throw new Error('the TLS-RPT relay did not start as expected');
+        this.ready = true;
+        return { frame: undefined, used: 1 };
+      }
+      if (buf.length < 4) return undefined;
+      const len = buf.readUInt32BE(0);
+      if (len > max) throw new Error('the TLS-RPT relay sent a frame larger than it reads');
+      if (buf.length < 4 + len) return undefined;
+      return { frame: Buffer.from(buf.subarray(4, 4 + len)), used: 4 + len };
+    });
+  }
 
   push(chunk: Buffer): Buffer[] {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
-    if (!this.ready && this.buf.length) {
-      if (this.buf[0] !== 0x52) throw new Error('the TLS-RPT relay did not start as expected');
-      this.ready = true;
-      this.buf = this.buf.subarray(1);
-    }
-    const out: Buffer[] = [];
-    while (this.buf.length >= 4) {
-      const len = this.buf.readUInt32BE(0);
-      if (len > this.max) throw new Error('the TLS-RPT relay sent a frame larger than it reads');
-      if (this.buf.length < 4 + len) break;
-      out.push(Buffer.from(this.buf.subarray(4, 4 + len)));
-      this.buf = this.buf.subarray(4 + len);
-    }
-    return out;
+    return this.framer.push(chunk).filter((f): f is Buffer => f !== undefined);
   }
 }
 
