@@ -1,8 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type MtaPaths, mtaPaths } from '@mta/shared';
-import { type Daemon, eventually, type TestNetns } from '../harness/index.ts';
+import { type Daemon, eventually, startSidecarSource, type TestNetns } from '../harness/index.ts';
 
 // opendkim and OpenDMARC under runsv with the image's run scripts (image/service/{opendkim,opendmarc}/run), their
 // paths moved under the test root: the resolver configuration from resolv.conf, the socket directories, the seed's
@@ -16,41 +15,8 @@ export interface Milters {
   stop: () => Promise<void>;
 }
 
-const ARC_MAIN = new URL('../../../sidecars/arc-milter/src/main.ts', import.meta.url).pathname;
-const id = (flag: string, name: string) => Number(execFileSync('id', [flag, name]).toString());
-// The image's user (mta-arc) is made by scripts/install-deps; a test root made before it existed has the sender
-// milter's, which serves as well here: the test checks that the milter left root, not which name it took.
-const arcUser = (): string => {
-  try {
-    execFileSync('id', ['-u', 'mta-arc'], { stdio: 'ignore' });
-    return 'mta-arc';
-  } catch {
-    return 'mta-milter';
-  }
-};
-
 async function startArcMilter(ns: TestNetns, root: string): Promise<Daemon> {
-  const paths = mtaPaths(root);
-  const settings = JSON.parse(readFileSync(paths.arcMilterConf, 'utf8')) as { user: string };
-  const user = arcUser();
-  writeFileSync(paths.arcMilterConf, JSON.stringify({ ...settings, user }));
-  // As the run script makes it at every start.
-  mkdirSync(paths.arcMilterRun, { recursive: true });
-  chownSync(paths.arcMilterRun, id('-u', user), id('-g', 'postfix'));
-  chmodSync(paths.arcMilterRun, 0o750);
-  const d = ns.start(process.execPath, ['--conditions=source', '--import', 'tsx', ARC_MAIN], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', MTA_ROOT: root, SYSLOG_LEVEL: '7', NATS_URL: 'nats://127.0.0.1:1' },
-    cwd: REPO,
-  });
-  await eventually(
-    () => {
-      if (d.proc.exitCode !== null) throw new Error(`arc-milter exited:\n${d.output()}`);
-      return d.output().includes('"arc-milter.ready"');
-    },
-    30_000,
-    'arc-milter ready',
-  );
-  return d;
+  return startSidecarSource({ name: 'arc-milter', root, runDir: mtaPaths(root).arcMilterRun, user: 'mta-arc', launch: ns.start });
 }
 
 const REPO = new URL('../../../', import.meta.url).pathname;

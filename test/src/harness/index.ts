@@ -14,6 +14,7 @@ export * from './postsrsd.ts';
 export * from './scope.ts';
 export * from './seeded-postfix.ts';
 export * from './sender-milter.ts';
+export * from './sidecar-source.ts';
 export * from './sink.ts';
 export * from './slapd.ts';
 export * from './swaks.ts';
