@@ -29,6 +29,8 @@ export interface HealthFacts {
   recipientCanonicalMaps?: string;
   // `postconf -h smtp_tls_policy_maps`: the MTA-STS socketmap, asked before every outbound delivery (every variant).
   tlsPolicyMaps?: string;
+  // /etc/resolv.conf: names the container's own validating unbound when image/lib/resolver-setup wrote it (SMTP_DANE).
+  resolvConf?: string;
 }
 
 const smtp = (what: string): ProbeOptions => ({ expect: /^220[ -]/m, what });
@@ -99,6 +101,13 @@ export function socketmapTargets(list: string): { target: NetConnectOpts; what: 
   return out;
 }
 
+// The line image/lib/resolver-setup writes at the top of a resolv.conf that names our unbound.
+export const OWN_RESOLVER_MARK = "# mta: the container's validating resolver";
+// "localhost. IN A" over TCP (length first), id "MT": unbound answers it from its own default local zone, so a
+// healthy resolver answers within the probe's time even with no network; the reply repeats the id with QR set.
+const DNS_LOCALHOST = Buffer.from([0, 27, 0x4d, 0x54, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 9, ...Buffer.from('localhost'), 0, 0, 1, 0, 1]);
+const DNS_ANSWER = /^[\s\S]{2}MT[\x80-\xff]/;
+
 // The checks of this container: the things mail depends on answer, not merely "a process exists".
 export function healthChecks(f: HealthFacts): Check[] {
   const checks: Check[] = [{ target: { host: '127.0.0.1', port: 25 }, probe: smtp('postfix smtpd on 25') }];
@@ -116,6 +125,13 @@ export function healthChecks(f: HealthFacts): Check[] {
   // Without an answer from the MTA-STS source postfix defers every outbound delivery.
   for (const t of socketmapTargets(f.tlsPolicyMaps ?? ''))
     checks.push({ target: t.target, probe: { send: t.send, expect: /^\d+:(?:OK|NOTFOUND|TEMP|TIMEOUT|PERM)/, what: t.what } });
+  // Every lookup of the container (postfix's MX and TLSA, the milters', SpamAssassin's) goes to our unbound when it
+  // runs: without it mail neither arrives checked nor leaves.
+  if (f.resolvConf?.includes(OWN_RESOLVER_MARK))
+    checks.push({
+      target: { host: '127.0.0.1', port: 53 },
+      probe: { send: DNS_LOCALHOST, expect: DNS_ANSWER, what: 'unbound on 127.0.0.1:53' },
+    });
   if (f.variant !== 'mini') {
     for (const path of saslSockets(f)) checks.push({ target: { path }, probe: { expect: /^VERSION\t/m, what: `dovecot auth on ${path}` } });
     for (const m of milterTargets(f.submissionMilters ?? ''))

@@ -36,6 +36,7 @@ const checks = healthChecks({
   smtpdMilters: variant === 'full' ? postconf('-h', 'smtpd_milters') : '',
   recipientCanonicalMaps: postconf('-h', 'recipient_canonical_maps'),
   tlsPolicyMaps: postconf('-h', 'smtp_tls_policy_maps'),
+  resolvConf: read('/etc/resolv.conf'),
 });
 const failures = (await Promise.all(checks.map((c) => probe(c.target, c.probe)))).filter((f) => f !== undefined);
 for (const f of failures) console.log(`unhealthy: ${f}`);

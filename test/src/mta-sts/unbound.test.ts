@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { healthChecks, OWN_RESOLVER_MARK } from '@mta/cli/health/checks';
+import { probe } from '@mta/cli/health/probe';
 import { stsDns } from '@mta/mta-sts';
 import { dnsQuery, RR } from '@mta/shared';
 import { type Daemon, eventually, freePort, startDaemon, tempRoot } from '../harness/index.ts';
@@ -79,4 +81,30 @@ test('records no DNSSEC validated (no AD bit) never make a domain DANE', async (
   const mx = await dnsQuery({ host: '127.0.0.1', port }, 'a.test', RR.MX);
   assert.equal(mx.ad, false);
   assert.equal(await stsDns({ host: '127.0.0.1', port }).dane('a.test'), false);
+});
+
+test("the HEALTHCHECK's resolver probe: unbound answers localhost. from its own local zone; a port without it fails", async () => {
+  const mini = {
+    variant: 'mini',
+    contentFilter: '',
+    clamdConf: undefined,
+    queueDirectory: '',
+    saslEnabled: '',
+    saslPath: '',
+    masterParams: '',
+  };
+  const checks = healthChecks({
+    ...mini,
+    resolvConf: `${OWN_RESOLVER_MARK} (unbound, SMTP_DANE)\nnameserver 127.0.0.1\noptions trust-ad\n`,
+  });
+  const check = checks.find((c) => c.probe.what.startsWith('unbound'));
+  assert.ok(check, 'a resolv.conf naming our unbound gets the probe');
+  assert.equal(await probe({ host: '127.0.0.1', port }, check.probe), undefined);
+  const closed = await freePort();
+  assert.match(
+    (await probe({ host: '127.0.0.1', port: closed }, { ...check.probe, timeoutMs: 1000 })) ?? '',
+    /^unbound on 127\.0\.0\.1:53: ECONNREFUSED/,
+  );
+  const docker = healthChecks({ ...mini, resolvConf: 'nameserver 127.0.0.11\n' });
+  assert.ok(!docker.some((c) => c.probe.what.startsWith('unbound')), "docker's own resolver is not ours to probe");
 });
