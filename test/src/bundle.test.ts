@@ -13,6 +13,8 @@ import { type Daemon, eventually, fleetEnv, freePort, nodeKey, startDaemon, star
 import { message } from './spamd/corpus.ts';
 import { drop, KOPANO, logLines, makeLib } from './spamd/learner.ts';
 
+const uid = (flag: string, name: string) => Number(spawnSync('id', [flag, name], { encoding: 'utf8' }).stdout);
+
 // The flags and malloc tuning the image's launcher starts every sidecar with.
 const LAUNCHER = launcher();
 const NODE_FLAGS = LAUNCHER.nodeFlags;
@@ -136,6 +138,10 @@ describe('bundled sidecars, as the image runs them', { timeout: 120_000 }, () =>
     const paths = mtaPaths(root);
     mkdirSync(paths.mtaStsRun, { recursive: true });
     mkdirSync(paths.postfixConf, { recursive: true });
+    // It becomes mta-sts before it listens, as in the image: its socket directory as the run script makes it, in a
+    // tree that user may walk.
+    for (const dir of [root, paths.run]) chmodSync(dir, 0o755);
+    chownSync(paths.mtaStsRun, uid('-u', 'mta-sts'), uid('-g', 'mta-sts'));
     const socket = join(paths.mtaStsRun, 'policy.sock');
     writeFileSync(paths.mtaStsConf, JSON.stringify({ socket, map: 'mta-sts' }));
     const port = await freePort();
@@ -169,7 +175,6 @@ describe('bundled sidecars, as the image runs them', { timeout: 120_000 }, () =>
     mkdirSync(paths.senderMilterRun, { recursive: true });
     mkdirSync(paths.postfixConf, { recursive: true });
     // It becomes mta-milter before it listens, as in the image.
-    const uid = (flag: string, name: string) => Number(spawnSync('id', [flag, name], { encoding: 'utf8' }).stdout);
     chownSync(paths.senderMilterRun, uid('-u', 'mta-milter'), uid('-g', 'postfix'));
     // A stand-in for postfix's check smtpd: nobody owns anything.
     const check = join(root, 'check.sock');
