@@ -6,6 +6,7 @@ import { healthChecks, OWN_RESOLVER_MARK } from '@mta/cli/health/checks';
 import { probe } from '@mta/cli/health/probe';
 import { stsDns } from '@mta/mta-sts';
 import { dnsQuery, RR } from '@mta/shared';
+import { healthFacts } from '../harness/health.ts';
 import { type Daemon, eventually, freePort, startDaemon, tempRoot } from '../harness/index.ts';
 
 // The DNS client against a real resolver (unbound, serving local data): what it parses is what a resolver sends
@@ -84,20 +85,8 @@ test('records no DNSSEC validated (no AD bit) never make a domain DANE', async (
 });
 
 test("the HEALTHCHECK's resolver probe: unbound answers localhost. from its own local zone; a port without it fails", async () => {
-  const mini = {
-    variant: 'mini',
-    contentFilter: '',
-    clamdConf: undefined,
-    queueDirectory: '',
-    saslEnabled: '',
-    saslPath: '',
-    masterParams: '',
-  };
-  const checks = healthChecks({
-    ...mini,
-    resolvConf: `${OWN_RESOLVER_MARK} (unbound, SMTP_DANE)\nnameserver 127.0.0.1\noptions trust-ad\n`,
-  });
-  const check = checks.find((c) => c.probe.what.startsWith('unbound'));
+  const ours = `${OWN_RESOLVER_MARK} (unbound, SMTP_DANE)\nnameserver 127.0.0.1\noptions trust-ad\n`;
+  const check = healthChecks(healthFacts({ variant: 'mini', resolvConf: ours })).find((c) => c.probe.what.startsWith('unbound'));
   assert.ok(check, 'a resolv.conf naming our unbound gets the probe');
   assert.equal(await probe({ host: '127.0.0.1', port }, check.probe), undefined);
   const closed = await freePort();
@@ -105,6 +94,6 @@ test("the HEALTHCHECK's resolver probe: unbound answers localhost. from its own 
     (await probe({ host: '127.0.0.1', port: closed }, { ...check.probe, timeoutMs: 1000 })) ?? '',
     /^unbound on 127\.0\.0\.1:53: ECONNREFUSED/,
   );
-  const docker = healthChecks({ ...mini, resolvConf: 'nameserver 127.0.0.11\n' });
+  const docker = healthChecks(healthFacts({ variant: 'mini', resolvConf: 'nameserver 127.0.0.11\n' }));
   assert.ok(!docker.some((c) => c.probe.what.startsWith('unbound')), "docker's own resolver is not ours to probe");
 });
