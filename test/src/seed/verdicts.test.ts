@@ -179,6 +179,7 @@ const CASES: [string, Variant, RawEnv][] = [
   ['DMARC reports with DMARC off', 'full', { DMARC_POLICY: 'off', DMARC_REPORTS: 'yes', MAIL_DOMAIN: 'example.com' }],
   ['our MTA-STS policy published without a domain', 'mini', { HOSTNAME: 'mx', MTA_STS_PUBLISH: 'testing' }],
   ['DANE level without the validating resolver', 'mini', { SMTP_DANE: 'no', SMTP_TLS_SECURITY_LEVEL: 'dane' }],
+  ['TLS reports with outbound MTA-STS off', 'mini', { MAIL_DOMAIN: 'example.com', TLSRPT_REPORTS: 'yes', MTA_STS: 'no' }],
 ];
 
 // Every rule of every spec, by "NAME#index".
