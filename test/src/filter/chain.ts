@@ -80,6 +80,17 @@ export interface FilterChain {
 // postfix -> amavis (SpamAssassin, clamd) -> postfix -> sink, all real daemons in one temp root, configured
 // only by what the content filter renderer produced from `env`.
 export async function startFilterChain(opts: ChainOptions): Promise<FilterChain> {
+  // A port taken between its pick and amavis's bind (by a parallel test) is the one failure a fresh set of ports fixes.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startFilterChainOnce(opts);
+    } catch (e) {
+      if (attempt >= 3 || !/not as amavis/.test((e as Error).message)) throw e;
+    }
+  }
+}
+
+async function startFilterChainOnce(opts: ChainOptions): Promise<FilterChain> {
   const tmp = await tempRoot('mta-filter-');
   const root = tmp.dir;
   const cleanups: (() => Promise<void>)[] = [tmp.cleanup];
@@ -252,7 +263,13 @@ ${o.amavisLocal ?? ''}
   );
   const amavis = service(
     () => startDaemon('amavisd', ['-c', layout.amavisConfFile, 'foreground']),
-    () => waitForPort(o.amavisPort, '127.0.0.1', 40_000),
+    // Its own greeting, not just an open port: a free port picked here can be taken by a parallel test's daemon before
+    // amavis binds it, and amavis then exits while the port answers.
+    async () => {
+      await waitForPort(o.amavisPort, '127.0.0.1', 40_000);
+      const hello = await greeting(o.amavisPort);
+      if (!/amavis/i.test(hello)) throw new Error(`port ${o.amavisPort} answers, but not as amavis: ${JSON.stringify(hello)}`);
+    },
     () => readLog(amavisLog),
   );
   try {
@@ -294,6 +311,25 @@ function swaksAsync(args: string[]): Promise<SwaksResult> {
     p.stdout.on('data', (d) => (output += d));
     p.stderr.on('data', (d) => (output += d));
     p.on('close', (code) => resolve({ status: code ?? -1, output }));
+  });
+}
+
+// The first line a server on 127.0.0.1:port says (SMTP greets first).
+function greeting(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const sock = connect(port, '127.0.0.1');
+    let got = '';
+    const done = () => {
+      sock.destroy();
+      resolve(got.split('\n')[0] ?? '');
+    };
+    sock.setTimeout(10_000, done);
+    sock.on('data', (d) => {
+      got += d;
+      if (got.includes('\n')) done();
+    });
+    sock.on('error', done);
+    sock.on('close', done);
   });
 }
 
