@@ -153,6 +153,18 @@ export const CATALOG: Record<string, BenchInfo> = {
     limits: "sa-learn's Perl start-up per call; for the idle figures, node's own baseline heap.",
     targets: [atLeast('ratio', 20, '×'), atMost('idle.bundled.rssMB', 50, ' MB')],
   },
+  'spamd-learn-scale': {
+    measures:
+      "How learning grows with the files kopano drops at once (200, 2,000 and 20,000 spam messages): the real sidecar as shipped, on a fresh Bayes DB each run, timed until it has learned every file and until the DB holds them all after the journal sync (read with sa-learn as amavis), and the sidecar's peak RSS.",
+    limits:
+      "sa-learn's own work per message (tokenising, the Bayes journal) in batches of SPAMD_BATCH_MAX files, one batch at a time; the sidecar copies each file into its staging directory before the batch is learned.",
+    targets: [
+      atMost('curves.learned.exponent', 1.1),
+      atMost('curves.synced.exponent', 1.1),
+      atMost('curves.peakRss.exponent', 1.1),
+      atMost('largest.peakRssMB', 100, ' MB'),
+    ],
+  },
   'type-check': {
     measures:
       "amavis's CPU per message and the chain's throughput with its content-type check (file(1) on every part, archives decoded by type) against the same chain without file(1), the pipeline corpus through two chains side by side in alternating chunks.",
