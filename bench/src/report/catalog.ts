@@ -18,6 +18,13 @@ export const CATALOG: Record<string, BenchInfo> = {
       "acme-watch's watch → extract → install path and what installing costs postfix: a rotation replaces chain.pem and the SNI table without a reload (a reload restarted tlsmgr and anvil, and smtpd waited a fixed second to reconnect to them).",
     targets: [atMost('latencyMs.p50', 100, ' ms'), atMost('handshakeP99Ratio', 2, '×'), atMost('failedHandshakes', 0)],
   },
+  'cold-start-scale': {
+    measures:
+      "How the image's cold start grows with what /srv holds: 1,000, 10,000 and 100,000 mailboxes plus as many aliases, and a deferred queue of a tenth as many messages. The first start seeds a fresh /srv; then new containers of the same image start on that /srv (as after an upgrade), each timed from `podman run` to the 220 banner.",
+    limits:
+      'The first start seeds the tables of every mailbox and alias; a new container on a seeded /srv runs the entry steps (the seed at a locked start, the guard tables, the certificates) before postfix answers.',
+    targets: [atMost('curves.restart.exponent', 1.1), atMost('curves.firstStart.exponent', 1.1)],
+  },
   'dkim-keygen': {
     measures: 'Generating a 2048-bit DKIM key with node:crypto against node-forge, same machine, same run (ratio).',
     limits: 'Prime search for the RSA modulus: native OpenSSL against JavaScript big-number arithmetic.',
