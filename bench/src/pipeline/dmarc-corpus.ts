@@ -23,7 +23,9 @@ export async function dmarcCorpus(corpus: readonly CorpusMessage[], w: DmarcWorl
     const from = m.from.replace(/@.*$/, `@${domain}`);
     let raw = m.raw.replace(/^From: <[^>]*>/m, `From: <${from}>`).replace(/^(Message-ID: <)bench-/m, '$1dmarc-');
     if (domain === 'pass.example') {
-      const signed = await dkimSign(raw, { signingDomain: domain, selector: SELECTOR, privateKey: key });
+      const signature = { signingDomain: domain, selector: SELECTOR, privateKey: key };
+      const signed = await dkimSign(raw, { ...signature, signatureData: [signature] });
+      if (!signed.signatures) throw new Error(`DKIM signing failed: ${JSON.stringify(signed.errors)}`);
       raw = signed.signatures + raw;
       if (i % 5 === 0) {
         const sealer = 'lists.example.org';
