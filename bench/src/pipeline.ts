@@ -185,6 +185,8 @@ try {
     efficiencyWithMilters: Number((milterChain.perSec / scanners.perSec).toFixed(3)),
     milterCorpus:
       'From pass.example (p=reject) DKIM-signed 80% (1 in 5 of those ARC-sealed), none.example (no record) 10%, pct.example (fails, pct=0) 10%; sent as 192.0.2.10',
+    // Our dkim= and dmarc= results on the delivered messages of (3), warm-up included.
+    milterVerdicts: deliveries.milterVerdicts,
     // CPU per message of opendkim, OpenDMARC and the arc-milter (their process trees, from /proc) during (3). The
     // arc-milter runs from its sources (tsx) at SYSLOG_LEVEL 7, as the tests start it: one log line per message more
     // than the image's default level writes.

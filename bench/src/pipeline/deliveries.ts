@@ -67,10 +67,20 @@ export class Deliveries {
 
   constructor(private readonly c: FilterChain) {}
 
+  // Our dkim= and dmarc= results on the milter corpus's delivered messages (Message-ID <dmarc-…>), counted by pair:
+  // the milters did the work the bench means them to.
+  readonly milterVerdicts: Record<string, number> = {};
+
   collect(): void {
     for (const m of this.c.sink.mails.splice(0)) {
       const id = headerId(m.raw);
       if (id) this.delivered.add(id);
+      if (id?.startsWith('<dmarc-')) {
+        const head = m.raw.split(/\r?\n\r?\n/, 1)[0] ?? '';
+        const ours = (method: string) => new RegExp(`^Authentication-Results: example\\.com; ${method}=(\\w+)`, 'm').exec(head)?.[1];
+        const key = `dkim=${ours('dkim') ?? '?'} dmarc=${ours('dmarc') ?? '?'}`;
+        this.milterVerdicts[key] = (this.milterVerdicts[key] ?? 0) + 1;
+      }
     }
     const dir = this.c.layout.quarantine;
     if (!existsSync(dir)) return;
