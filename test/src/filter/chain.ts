@@ -332,8 +332,9 @@ function swaksAsync(args: string[]): Promise<SwaksResult> {
   });
 }
 
-// The first line a server on 127.0.0.1:port says (SMTP greets first).
-function greeting(port: number): Promise<string> {
+// The first line a server on 127.0.0.1:port says (SMTP greets first). amavis binds its port before SpamAssassin has
+// loaded, and its children greet only after that: on a loaded machine this takes far longer than a second or ten.
+function greeting(port: number, timeoutMs = 60_000): Promise<string> {
   return new Promise((resolve) => {
     const sock = connect(port, '127.0.0.1');
     let got = '';
@@ -341,7 +342,7 @@ function greeting(port: number): Promise<string> {
       sock.destroy();
       resolve(got.split('\n')[0] ?? '');
     };
-    sock.setTimeout(10_000, done);
+    sock.setTimeout(timeoutMs, done);
     sock.on('data', (d) => {
       got += d;
       if (got.includes('\n')) done();
