@@ -58,6 +58,16 @@ const MSGID = /^Message-ID:\s*(<[^>]+>)/im;
 const headerId = (raw: string) => MSGID.exec(raw.split(/\r?\n\r?\n/, 1)[0] ?? '')?.[1];
 const msgId = (m: CorpusMessage) => MSGID.exec(m.raw)?.[1] ?? '';
 
+// "dkim=<result> dmarc=<result>" from the Authentication-Results of our authserv-id (the chain's MAIL_DOMAIN,
+// example.com) in a delivered message's header; `?` for a method without one. opendkim folds its header after the
+// authserv-id.
+export function milterVerdictOf(raw: string, authservId = 'example.com'): string {
+  const head = raw.split(/\r?\n\r?\n/, 1)[0] ?? '';
+  const id = authservId.replace(/\./g, '\\.');
+  const ours = (method: string) => new RegExp(`^Authentication-Results: ${id};\\s+${method}=(\\w+)`, 'mi').exec(head)?.[1];
+  return `dkim=${ours('dkim') ?? '?'} dmarc=${ours('dmarc') ?? '?'}`;
+}
+
 // Message-IDs seen at the next hop and in the quarantine (each file read once). With D_PASS amavis may quarantine a
 // copy of spam AND deliver it, so completeness is judged per message: delivered or quarantined, never neither.
 export class Deliveries {
@@ -76,9 +86,7 @@ export class Deliveries {
       const id = headerId(m.raw);
       if (id) this.delivered.add(id);
       if (id?.startsWith('<dmarc-')) {
-        const head = m.raw.split(/\r?\n\r?\n/, 1)[0] ?? '';
-        const ours = (method: string) => new RegExp(`^Authentication-Results: example\\.com; ${method}=(\\w+)`, 'm').exec(head)?.[1];
-        const key = `dkim=${ours('dkim') ?? '?'} dmarc=${ours('dmarc') ?? '?'}`;
+        const key = milterVerdictOf(m.raw);
         this.milterVerdicts[key] = (this.milterVerdicts[key] ?? 0) + 1;
       }
     }
