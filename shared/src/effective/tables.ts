@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { dirname } from 'node:path';
+import { EntryList } from '../env/entry-list.ts';
 import { MtaError } from '../errors.ts';
 import { makeDirs } from '../fs/dir.ts';
-import { readIfExists } from '../fs/open.ts';
+import { fileDigest, readIfExists } from '../fs/open.ts';
 import { writeAtomic } from '../fs/write.ts';
 
 // Seeded variables that grow with the site (a line per mailbox or alias): the effective configuration names them by
@@ -15,36 +16,79 @@ export interface TableDigest {
   entries: number;
   sha256: string;
 }
-export type TableValues = Partial<Record<TableVar, unknown[]>>;
+// As parsed (an EntryList, entries parsed again per pass) or as read back from the tables file (an array).
+export type TableList = readonly unknown[] | EntryList<unknown>;
+export type TableValues = Partial<Record<TableVar, TableList>>;
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-// The values as the tables file holds them (one JSON text, built from one stringify per variable) and the digest of
-// each, which the effective configuration records.
-export function tableFile(values: TableValues): { text: string; digests: Partial<Record<TableVar, TableDigest>> } {
-  const parts: string[] = [];
-  const digests: Partial<Record<TableVar, TableDigest>> = {};
-  for (const name of TABLE_VARS) {
-    const value = values[name];
-    if (value === undefined) continue;
-    const json = JSON.stringify(value);
-    parts.push(`${JSON.stringify(name)}:${json}`);
-    digests[name] = { entries: value.length, sha256: sha256(json) };
+// A list's JSON text (that of JSON.stringify of it as an array) in pieces of about 16 KB, made an entry at a time:
+// an EntryList is never turned into an array of objects (toJSON) nor its text into one string, which at 100,000
+// entries were tens of MB at once.
+function* listPieces(list: Iterable<unknown>): Generator<string> {
+  let pending = '';
+  let sep = '[';
+  for (const entry of list) {
+    pending += `${sep}${JSON.stringify(entry)}`;
+    sep = ',';
+    if (pending.length >= 16 * 1024) {
+      yield pending;
+      pending = '';
+    }
   }
-  return { text: `{${parts.join(',')}}\n`, digests };
+  yield `${pending}${sep === '[' ? '[]' : ']'}`;
+}
+
+const listDigest = (list: Iterable<unknown>): string => {
+  const hash = createHash('sha256');
+  for (const piece of listPieces(list)) hash.update(piece);
+  return hash.digest('hex');
+};
+
+// The tables file: the digest of each variable (which the effective configuration records) and of the whole text,
+// and its text as pieces made again on each call (one JSON text, the same as one stringify per variable). Never
+// held whole: compared by digest and written piece by piece (writeEffectiveTables).
+export interface TablesFile {
+  digests: Partial<Record<TableVar, TableDigest>>;
+  sha256: string;
+  pieces: () => Iterable<string>;
+}
+
+export function tableFile(values: TableValues): TablesFile {
+  const names = TABLE_VARS.filter((n) => values[n] !== undefined);
+  const digests: Partial<Record<TableVar, TableDigest>> = {};
+  // Per variable: its pieces, each also fed to that variable's digest when `hash` is given.
+  function* pieces(hash?: Map<TableVar, Hash>): Generator<string> {
+    yield '{';
+    for (const [i, name] of names.entries()) {
+      const value = values[name] as TableList;
+      yield `${i ? ',' : ''}${JSON.stringify(name)}:`;
+      for (const piece of listPieces(value)) {
+        hash?.get(name)?.update(piece);
+        yield piece;
+      }
+    }
+    yield '}\n';
+  }
+  const hashes = new Map(names.map((n) => [n, createHash('sha256')]));
+  const whole = createHash('sha256');
+  for (const piece of pieces(hashes)) whole.update(piece);
+  for (const name of names)
+    digests[name] = { entries: (values[name] as TableList).length, sha256: (hashes.get(name) as Hash).digest('hex') };
+  return { digests, sha256: whole.digest('hex'), pieces: () => pieces() };
 }
 
 // Whether a value is the one a digest was made of (the same JSON text).
-export const matchesDigest = (value: unknown, digest: TableDigest): boolean => sha256(JSON.stringify(value ?? [])) === digest.sha256;
+export const matchesDigest = (value: unknown, digest: TableDigest): boolean =>
+  (isList(value) ? listDigest(value) : sha256(JSON.stringify(value ?? []))) === digest.sha256;
+const isList = (v: unknown): v is Iterable<unknown> => Array.isArray(v) || v instanceof EntryList;
 
 // Root-only: what the seed needs again to render from the seeded values (a locked start that migrates dovecot's
 // files). Written before the effective configuration that names its digests, and only when its text changed.
-export async function writeEffectiveTables(path: string, text: string): Promise<boolean> {
-  const earlier = await readIfExists(path).catch(() => undefined);
-  // The text is encoded to compare only when the sizes match (MB at 100,000 mailboxes).
-  if (earlier?.length === Buffer.byteLength(text) && earlier.equals(Buffer.from(text))) return false;
+export async function writeEffectiveTables(path: string, file: TablesFile): Promise<boolean> {
+  if ((await fileDigest(path).catch(() => undefined)) === file.sha256) return false;
   await makeDirs(dirname(path));
-  await writeAtomic(path, text, { mode: 0o600 });
+  await writeAtomic(path, file.pieces(), { mode: 0o600 });
   return true;
 }
 

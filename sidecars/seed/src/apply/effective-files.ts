@@ -14,7 +14,7 @@ import {
 // was written (a seeding that changed nothing leaves both files alone).
 export async function writeEffectiveFiles(paths: MtaPaths, input: BuildInput): Promise<{ effective: Effective; written: boolean }> {
   const tables = tableFile(seededTables(input.config));
-  await writeEffectiveTables(paths.effectiveTables, tables.text);
+  await writeEffectiveTables(paths.effectiveTables, tables);
   const effective = buildEffective({ ...input, tables: tables.digests });
   return { effective, written: await writeEffective(paths.effective, effective) };
 }
