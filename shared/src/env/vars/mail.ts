@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { check, domainList, integer, invalid, isEmail, isLocalPart, q } from '../checks.ts';
-import { EntryList, listWords } from '../entry-list.ts';
+import { EntryList, eachWord } from '../entry-list.ts';
 import { ignoredWithout, isSet } from '../rule.ts';
 import { ALL, BASE_UP, defineVar, type ParsedView, type VarRule } from '../spec.ts';
 import { MAILBOX_SOURCES, mailboxSources } from '../uses.ts';
@@ -26,7 +26,7 @@ const mailboxEntry = (item: string): Mailbox => {
 const mailboxes = check((raw) => {
   const bad: string[] = [];
   let count = 0;
-  for (const item of listWords(raw)) {
+  eachWord(raw, (item) => {
     count++;
     const { address, path } = mailboxEntry(item);
     if (!isEmail(address)) bad.push(`${q(address)} is not an email address`);
@@ -36,7 +36,7 @@ const mailboxes = check((raw) => {
       (path.startsWith('/') || !path.split('/').some(Boolean) || path.split('/').some((p) => p === '..' || p === '.'))
     )
       bad.push(`${q(item)} has an invalid mailbox path (expected addr:relative/path, trailing / for maildir)`);
-  }
+  });
   return bad.length ? invalid(bad.join('; ')) : new EntryList(raw, count, mailboxEntry);
 });
 
@@ -55,13 +55,13 @@ const aliases = check((raw) => {
   const bad: string[] = [];
   let count = 0;
   const ok = (s: string) => isEmail(s) || isLocalPart(s) || /^@[^@]+$/.test(s);
-  for (const item of listWords(raw)) {
+  eachWord(raw, (item) => {
     count++;
     const { alias, targets } = aliasEntry(item);
     if (item.indexOf(':') <= 0 || !targets.length) bad.push(`${q(item)} is not alias:target[,target…]`);
     else if (!ok(alias)) bad.push(`${q(alias)} is not an address or local part`);
     else if (targets.some((t) => !isEmail(t) && !isLocalPart(t))) bad.push(`${q(item)} has a target that is not an address`);
-  }
+  });
   return bad.length ? invalid(bad.join('; ')) : new EntryList(raw, count, aliasEntry);
 });
 

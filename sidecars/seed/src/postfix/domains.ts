@@ -27,24 +27,36 @@ const aliasTargets = (a: Alias, primary: string, joined?: string): string =>
     a.targets.map((t) => completeAddress(t.toLowerCase(), primary)),
   );
 
-// MAIL_ALIASES as table lines: an alias listed again (rare) is merged into the line of its first entry. A first
-// pass finds the repeated ones and a second merges only them: one joined value per alias held for the whole list
-// was ~20 MB at 100,000 aliases.
+// MAIL_ALIASES as table lines, in one pass while no alias is listed twice (the usual list). An alias listed again
+// (rare) is merged into the line of its first entry: the table is made again, the repeated aliases found first and
+// only their joined values held (one per alias for the whole list was ~20 MB at 100,000 aliases).
 function aliasTable(list: Iterable<Alias>, primary: string): TableSource {
   const seen = new Set<string>();
+  let out = new TableSource();
+  let repeated = false;
+  for (const a of list) {
+    const key = aliasKey(a, primary);
+    if (seen.has(key)) {
+      repeated = true;
+      break;
+    }
+    seen.add(key);
+    out.add(key, aliasTargets(a, primary));
+  }
+  if (!repeated) return out;
   const merged = new Map<string, string | undefined>();
+  seen.clear();
   for (const a of list) {
     const key = aliasKey(a, primary);
     if (seen.has(key)) merged.set(key, undefined);
     else seen.add(key);
   }
   seen.clear();
-  if (merged.size)
-    for (const a of list) {
-      const key = aliasKey(a, primary);
-      if (merged.has(key)) merged.set(key, aliasTargets(a, primary, merged.get(key)));
-    }
-  const out = new TableSource();
+  for (const a of list) {
+    const key = aliasKey(a, primary);
+    if (merged.has(key)) merged.set(key, aliasTargets(a, primary, merged.get(key)));
+  }
+  out = new TableSource();
   for (const a of list) {
     const key = aliasKey(a, primary);
     if (!merged.has(key)) out.add(key, aliasTargets(a, primary));
