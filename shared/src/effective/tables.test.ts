@@ -1,17 +1,21 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { parseEnv } from '../env/parse.ts';
 import type { Config } from '../env/schema.ts';
 import type { RawEnv } from '../env/spec.ts';
 import { buildEffective, seededTables } from './build.ts';
 import { effectiveConfig, notApplied } from './overlay.ts';
-import { readEffectiveTables, type TablesFile, tableFile, writeEffectiveTables } from './tables.ts';
+import { readEffectiveTables, type TableValues, tableDigests, tablesText, writeEffectiveTables } from './tables.ts';
 
-const text = (file: TablesFile): string => [...file.pieces()].join('');
+// The text the tables file gets, and the digests made on the way.
+const written = (values: TableValues) => {
+  const t = tablesText(values);
+  return { text: [...t.pieces].join(''), done: t.done() };
+};
 
 const config = (env: RawEnv): Config => {
   const r = parseEnv({ HOSTNAME: 'mx.a.test', MAIL_DOMAIN: 'a.test', ...env });
@@ -41,19 +45,15 @@ test('a changed mailbox list is reported as not applied by its digest; the same 
 test('a list parsed an entry at a time has the digest and JSON of the same list as an array (files seeded before)', () => {
   const c = config(seeded);
   const arrays = { MAIL_BOXES: [...c.MAIL_BOXES], MAIL_ALIASES: [...c.MAIL_ALIASES] };
-  const [parsed, plain] = [tableFile(seededTables(c)), tableFile(arrays)];
-  assert.deepEqual([parsed.digests, parsed.sha256, text(parsed)], [plain.digests, plain.sha256, text(plain)]);
-  assert.equal(text(tableFile(arrays)), `${JSON.stringify(arrays)}\n`);
-  assert.equal(text(tableFile({ MAIL_BOXES: [] })), '{"MAIL_BOXES":[]}\n');
-  assert.equal(text(tableFile({})), '{}\n');
-  const long = { MAIL_BOXES: Array.from({ length: 5000 }, (_, i) => ({ address: `u${i}@a.test` })) };
-  assert.equal(text(tableFile(long)), `${JSON.stringify(long)}\n`);
-  assert.equal(
-    tableFile(long).sha256,
-    createHash('sha256')
-      .update(text(tableFile(long)))
-      .digest('hex'),
-  );
+  const [parsed, plain] = [written(seededTables(c)), written(arrays)];
+  assert.deepEqual(parsed, plain);
+  assert.equal(plain.text, `${JSON.stringify(arrays)}\n`);
+  assert.deepEqual(tableDigests(arrays), plain.done);
+  assert.equal(written({ MAIL_BOXES: [] }).text, '{"MAIL_BOXES":[]}\n');
+  assert.equal(written({}).text, '{}\n');
+  const long = written({ MAIL_BOXES: Array.from({ length: 5000 }, (_, i) => ({ address: `u${i}@a.test` })) });
+  assert.equal(long.done.sha256, createHash('sha256').update(long.text).digest('hex'));
+  assert.throws(() => tablesText({}).done(), /before every piece/);
 });
 
 test('the seeded lists reach a process only from the tables file; a file that holds them inline still works', () => {
@@ -73,14 +73,15 @@ test('the tables file: root only, rewritten only when it changes, and a foreign 
   try {
     const path = join(dir, 'srv/etc/mta/effective-tables.json');
     assert.deepEqual(await readEffectiveTables(path), {});
-    const file = tableFile(seededTables(config(seeded)));
-    assert.deepEqual(file.digests, build(config(seeded)).tables);
-    assert.equal(await writeEffectiveTables(path, file), true);
+    const values = seededTables(config(seeded));
+    const first = await writeEffectiveTables(path, values);
+    assert.deepEqual(first, { written: true, digests: build(config(seeded)).tables });
     assert.equal((await stat(path)).mode & 0o777, 0o600);
     const mtime = (await stat(path)).mtimeMs;
-    assert.equal(await writeEffectiveTables(path, file), false);
+    assert.deepEqual(await writeEffectiveTables(path, values), { ...first, written: false });
     assert.equal((await stat(path)).mtimeMs, mtime);
-    assert.deepEqual(await readEffectiveTables(path), JSON.parse(text(file)));
+    assert.deepEqual(await readdir(dirname(path)), ['effective-tables.json'], 'the unchanged text dropped');
+    assert.deepEqual(await readEffectiveTables(path), JSON.parse(written(values).text));
     assert.deepEqual(JSON.parse(await readFile(path, 'utf8')).MAIL_ALIASES, [{ alias: 'root', targets: ['info'] }]);
     await writeFile(path, '{"MAIL_BOXES":{}}');
     await assert.rejects(readEffectiveTables(path), (e: Error) => e.message.startsWith(`${path}: MAIL_BOXES is not a list`));

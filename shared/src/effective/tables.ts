@@ -45,37 +45,52 @@ const listDigest = (list: Iterable<unknown>): string => {
   return hash.digest('hex');
 };
 
-// The tables file: the digest of each variable (which the effective configuration records) and of the whole text,
-// and its text as pieces made again on each call (one JSON text, the same as one stringify per variable). Never
-// held whole: compared by digest and written piece by piece (writeEffectiveTables).
-export interface TablesFile {
-  digests: Partial<Record<TableVar, TableDigest>>;
-  sha256: string;
-  pieces: () => Iterable<string>;
+// The tables file's text (one JSON text, the same as one stringify per variable) as pieces made an entry at a time
+// as they are taken, never held whole; once every piece is taken, done() has the digest of each variable (which the
+// effective configuration records) and of the whole text.
+export interface TablesText {
+  pieces: Iterable<string>;
+  done: () => { digests: Partial<Record<TableVar, TableDigest>>; sha256: string };
 }
 
-export function tableFile(values: TableValues): TablesFile {
+export function tablesText(values: TableValues): TablesText {
   const names = TABLE_VARS.filter((n) => values[n] !== undefined);
-  const digests: Partial<Record<TableVar, TableDigest>> = {};
-  // Per variable: its pieces, each also fed to that variable's digest when `hash` is given.
-  function* pieces(hash?: Map<TableVar, Hash>): Generator<string> {
-    yield '{';
-    for (const [i, name] of names.entries()) {
-      const value = values[name] as TableList;
-      yield `${i ? ',' : ''}${JSON.stringify(name)}:`;
-      for (const piece of listPieces(value)) {
-        hash?.get(name)?.update(piece);
-        yield piece;
-      }
-    }
-    yield '}\n';
-  }
   const hashes = new Map(names.map((n) => [n, createHash('sha256')]));
   const whole = createHash('sha256');
-  for (const piece of pieces(hashes)) whole.update(piece);
-  for (const name of names)
-    digests[name] = { entries: (values[name] as TableList).length, sha256: (hashes.get(name) as Hash).digest('hex') };
-  return { digests, sha256: whole.digest('hex'), pieces: () => pieces() };
+  let result: ReturnType<TablesText['done']> | undefined;
+  function* pieces(): Generator<string> {
+    const out = (piece: string) => {
+      whole.update(piece);
+      return piece;
+    };
+    yield out('{');
+    for (const [i, name] of names.entries()) {
+      yield out(`${i ? ',' : ''}${JSON.stringify(name)}:`);
+      for (const piece of listPieces(values[name] as TableList)) {
+        hashes.get(name)?.update(piece);
+        yield out(piece);
+      }
+    }
+    yield out('}\n');
+    const digests: Partial<Record<TableVar, TableDigest>> = {};
+    for (const name of names)
+      digests[name] = { entries: (values[name] as TableList).length, sha256: (hashes.get(name) as Hash).digest('hex') };
+    result = { digests, sha256: whole.digest('hex') };
+  }
+  return {
+    pieces: { [Symbol.iterator]: pieces },
+    done: () => {
+      if (!result) throw new Error('tablesText: done() before every piece was taken');
+      return result;
+    },
+  };
+}
+
+// The digests alone (the text made and dropped a piece at a time).
+export function tableDigests(values: TableValues): ReturnType<TablesText['done']> {
+  const text = tablesText(values);
+  for (const _ of text.pieces);
+  return text.done();
 }
 
 // Whether a value is the one a digest was made of (the same JSON text).
@@ -85,11 +100,17 @@ const isList = (v: unknown): v is Iterable<unknown> => Array.isArray(v) || v ins
 
 // Root-only: what the seed needs again to render from the seeded values (a locked start that migrates dovecot's
 // files). Written before the effective configuration that names its digests, and only when its text changed.
-export async function writeEffectiveTables(path: string, file: TablesFile): Promise<boolean> {
-  if ((await fileDigest(path).catch(() => undefined)) === file.sha256) return false;
+// One pass: the text goes to a temp file while its digest is made, and replaces the file only when that digest is not
+// the file's (an unchanged re-run writes no fsync and keeps the file's mtime).
+export async function writeEffectiveTables(
+  path: string,
+  values: TableValues,
+): Promise<{ written: boolean; digests: Partial<Record<TableVar, TableDigest>> }> {
+  const earlier = fileDigest(path).catch(() => undefined);
   await makeDirs(dirname(path));
-  await writeAtomic(path, file.pieces(), { mode: 0o600 });
-  return true;
+  const text = tablesText(values);
+  const written = await writeAtomic(path, text.pieces, { mode: 0o600, keepIf: async () => (await earlier) !== text.done().sha256 });
+  return { written, digests: text.done().digests };
 }
 
 // The seeded table values; {} when the file does not exist (a /srv seeded before they moved out of the effective
