@@ -15,7 +15,7 @@ export class EntryList<T> implements Iterable<T> {
   }
 
   // The entries in order: the whitespace separated words of the text, each through the entry parser. One iterator
-  // over the spans' words (not one over listWords): an iterator result per entry less, at 100,000 entries a pass.
+  // over the spans' words (not one per word over another): an iterator result per entry less, 100,000 a pass.
   [Symbol.iterator](): Iterator<T> {
     const spans = wordSpans(this.#text);
     const entry = this.#entry;
@@ -62,9 +62,4 @@ function* wordSpans(text: string): Generator<string[]> {
 // The whitespace separated words of a text (what `words` returns as an array), given to `each` one at a time.
 export function eachWord(text: string, each: (word: string) => void): void {
   for (const words of wordSpans(text)) for (const w of words) if (w) each(w);
-}
-
-// The same as an iterable.
-export function* listWords(text: string): Generator<string> {
-  for (const words of wordSpans(text)) for (const w of words) if (w) yield w;
 }
