@@ -108,3 +108,17 @@ export function becomeUser(user: SystemUser, groups: readonly number[] = [], opt
   setuid(user.uid);
   return true;
 }
+
+// Started as root (the environment's __FILE secrets are root's to read), a sidecar becomes its own user `name`, with
+// the groups named (each must exist), before it reads anything another trust domain wrote. Returns whether it switched.
+export async function leaveRootFor(name: string, groups: readonly string[] = [], opts: { exactGroups?: boolean } = {}): Promise<boolean> {
+  if (process.getuid?.() !== 0) return false;
+  const user = await lookupUser(name);
+  const gids: number[] = [];
+  for (const group of groups) {
+    const gid = await lookupGroup(group);
+    if (gid === undefined) throw new MtaError(ErrorCode.Config, `group ${group} not found (the Debian package that uses it creates it)`);
+    gids.push(gid);
+  }
+  return becomeUser(user, gids, opts);
+}
