@@ -25,8 +25,9 @@ export interface MilterSidecarSpec<S> {
   failing: string;
   // The seed's settings file, read as root.
   settings: (ctx: SidecarContext) => Promise<S>;
-  // The user it becomes (with the groups named) before it makes anything ready.
-  user: (settings: S) => { name: string; groups?: readonly string[] };
+  // The user it becomes (with the groups named; exactGroups: those alone, see supplementaryGroups) before it makes
+  // anything ready.
+  user: (settings: S) => { name: string; groups?: readonly string[]; exactGroups?: boolean };
   setup: (ctx: SidecarContext, settings: S) => MilterSetup;
 }
 
@@ -41,7 +42,7 @@ export function runMilterSidecar<S>(spec: MilterSidecarSpec<S>): Promise<void> {
       const { log } = ctx;
       const settings = await spec.settings(ctx);
       const user = spec.user(settings);
-      const switched = await leaveRootFor(user.name, user.groups);
+      const switched = await leaveRootFor(user.name, user.groups, { exactGroups: user.exactGroups });
       const setup = spec.setup(ctx, settings);
       const onError = (err: Error) =>
         log.error({ event: `${spec.name}.error`, err: err.message }, `${spec.failing} failed; the message is deferred`);

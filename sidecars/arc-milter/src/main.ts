@@ -14,7 +14,8 @@ await runMilterSidecar({
   failing: 'an ARC step',
   settings: ({ paths }) => readSettings(paths.arcMilterConf),
   // Its own user, no other group: it reaches nothing but its sockets and DNS.
-  user: (s) => ({ name: s.user }),
+  // No supplementary group at all: it reads nothing but the sender's mail and its own settings.
+  user: (s) => ({ name: s.user, exactGroups: true }),
   setup: ({ log, bus }, s) => {
     const lookup = txtLookup(containerResolver());
     const reporter = new Reporter(log, bus);

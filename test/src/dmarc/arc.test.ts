@@ -154,8 +154,10 @@ describe('ARC: a p=reject DMARC failure and the trusted sealer (ARC_TRUSTED_SEAL
     assert.equal(headerOf(msg, 'X-MTA-DMARC-Override').length, 1);
   });
 
-  test('the arc-milter left root before it served', () => {
-    const uid = /^Uid:\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${node.milters.pid('arc-milter')}/status`, 'utf8'));
+  test('the arc-milter left root before it served, with no supplementary group', () => {
+    const status = readFileSync(`/proc/${node.milters.pid('arc-milter')}/status`, 'utf8');
+    const uid = /^Uid:\s+(\d+)\s+(\d+)/m.exec(status);
     assert.ok(uid && uid[1] !== '0' && uid[2] !== '0', uid?.[0]);
+    assert.match(status, /^Groups:\s*$/m);
   });
 });
