@@ -4,16 +4,20 @@
 // each process tree spent per message in each phase is the profile (where the time goes). (3) the same corpus as port
 // 25 gets it (DKIM-signed, some ARC-sealed, from domains with DMARC records; dmarc-corpus.ts) through the chain's
 // milter port, where the port-25 milters (arc-milter, opendkim, OpenDMARC) run before the queue, alternating with the
-// other two: its efficiency against (1), and the CPU per message of the milters' processes (the DMARC/ARC step's
-// cost). Then a large run (default 10,000 messages, concurrency 50, without milters) that must lose nothing:
-// accepted = delivered + quarantined. Writes bench/results/pipeline.json; targets in report/catalog.ts. Takes about 11
-// minutes on an idle 2-core machine (23 at a load average of 8), nearly all of it the large run;
-// BENCH_PIPELINE_LARGE=0 keeps the last large result and takes about two minutes.
+// other two, and the CPU per message of the milters' processes (the DMARC/ARC step's cost). (4) the scanners alone on
+// (3)'s messages as amavis receives them (captured from the chain: postfix's Received line, the milters'
+// Authentication-Results, amavis's Return-Path on top), spamd asking the same test DNS: the baseline (3) is judged
+// against (efficiencyWithMilters), since inbound signed mail costs SpamAssassin more than (1)'s. Then a large run
+// (default 10,000 messages, concurrency 50, without milters) that must lose nothing: accepted = delivered +
+// quarantined. Writes bench/results/pipeline.json; targets in report/catalog.ts. Takes about 11 minutes on an idle
+// 2-core machine (23 at a load average of 8), nearly all of it the large run; BENCH_PIPELINE_LARGE=0 keeps the last
+// large result and takes about three minutes.
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { startFilterChain } from '@mta/test/filter/chain';
 import { tempRoot } from '@mta/test/harness/tmp';
 import { measureArcStep } from './pipeline/arc-step.ts';
+import { captureAsAmavisGetsIt } from './pipeline/as-amavis-gets-it.ts';
 import { makeCorpus } from './pipeline/corpus.ts';
 import { Deliveries, rate } from './pipeline/deliveries.ts';
 import { dmarcCorpus, dmarcWorld } from './pipeline/dmarc-corpus.ts';
@@ -45,14 +49,20 @@ function previousLarge(): unknown {
 }
 
 // Per-phase CPU milliseconds, summed over chunks, then per message.
-type Phase = 'scanners' | 'chain' | 'milterChain';
-const cpu: Record<Phase, Record<string, number>> = { scanners: {}, chain: {}, milterChain: {} };
+type Phase = 'scanners' | 'chain' | 'milterChain' | 'signedScanners';
+const cpu: Record<Phase, Record<string, number>> = { scanners: {}, chain: {}, milterChain: {}, signedScanners: {} };
 const addCpu = (phase: Phase, ms: Record<string, number>) => {
   for (const [k, v] of Object.entries(ms)) cpu[phase][k] = (cpu[phase][k] ?? 0) + v;
 };
 const perMessage = (o: Record<string, number>, n: number) => {
   const each = Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Number((v / n).toFixed(1))]));
   return { ...each, total: Number((Object.values(o).reduce((a, b) => a + b, 0) / n).toFixed(1)) };
+};
+
+// The lines of `captured` above the first line of `sent` (the header lines added on the way).
+const addedAbove = (captured: string, sent: string) => {
+  const at = captured.indexOf(sent.split(/\r?\n/, 1)[0] ?? '');
+  return (at < 0 ? '' : captured.slice(0, at)).split('\n').filter(Boolean);
 };
 
 // Tuning experiments: AMAVIS_MAX_SERVERS as the product reads it, BENCH_AMAVIS_LOCAL as extra amavis Perl.
@@ -79,6 +89,8 @@ try {
   const amavisChildren = Number(/\$max_servers = (\d+);/.exec(amavisConf)?.[1]);
   const corpus = makeCorpus(N);
   const milterCorpus = await dmarcCorpus(corpus, world);
+  // (4)'s corpus: (3)'s messages as the milter port queues them for amavis, captured before anything is timed.
+  const signedCorpus = await captureAsAmavisGetsIt(c, milterCorpus, via);
   const loadBefore = loadavg()[0];
   const spamd = await startSpamd(c, CPUS);
   const chunks: {
@@ -89,7 +101,8 @@ try {
     milterChainMs: number;
     milterDone: number;
     milterLost: number;
-    idle: { scanners: number; chain: number; milterChain: number };
+    signedScanMs: number;
+    idle: { scanners: number; chain: number; milterChain: number; signedScanners: number };
   }[] = [];
   try {
     // (1): every message through spamd and clamd in parallel, CPU-count messages in flight.
@@ -98,17 +111,20 @@ try {
       await pool(batch, CPUS, (m) => Promise.all([spamdCheck(spamd.port, m.raw), clamdScan(c.layout.clamdSocket, m.raw)]));
       return performance.now() - t;
     };
+    const milterWarmup = await dmarcCorpus(makeCorpus(WARMUP_PER_WORKER * amavisChildren, 1), world);
     await scan(makeCorpus(WARMUP_PER_WORKER * CPUS, 1));
+    // SpamAssassin loads its DKIM and SPF modules on the first signed message.
+    await scan(milterWarmup.slice(0, WARMUP_PER_WORKER * CPUS));
     await deliveries.send(makeCorpus(WARMUP_PER_WORKER * amavisChildren, 1), CPUS, 300_000);
-    await deliveries.send(await dmarcCorpus(makeCorpus(WARMUP_PER_WORKER * amavisChildren, 1), world), CPUS, 300_000, via);
-    // The host is shared and its load swings: (1) and (2) alternate chunk by chunk, so both see the same load, and
-    // the ratio is taken over the summed times.
+    await deliveries.send(milterWarmup, CPUS, 300_000, via);
+    // The host is shared and its load swings: the phases alternate chunk by chunk, so all see the same load, and
+    // the ratios are taken over the summed times.
     for (let i = 0; i < corpus.length; i += CHUNK) {
       const batch = corpus.slice(i, i + CHUNK);
       const [scanCpu, scanIdle] = [cpuMeter({ spamd: spamd.pid, clamd: c.clamd.pid() }), idleMeter()];
       const scanMs = await scan(batch);
       addCpu('scanners', scanCpu());
-      const idle = { scanners: round3(scanIdle()), chain: 0, milterChain: 0 };
+      const idle = { scanners: round3(scanIdle()), chain: 0, milterChain: 0, signedScanners: 0 };
       const chainRoots = { postfix: c.postfix.proc.pid, amavis: c.amavis.pid(), clamd: c.clamd.pid() };
       const [chainCpu, chainIdle] = [cpuMeter(chainRoots), idleMeter()];
       const ch = await deliveries.send(batch, CPUS, 600_000);
@@ -123,6 +139,10 @@ try {
       const mc = await deliveries.send(milterCorpus.slice(i, i + CHUNK), CPUS, 600_000, via);
       addCpu('milterChain', milterCpu());
       idle.milterChain = round3(milterIdle());
+      const [signedCpu, signedIdle] = [cpuMeter({ spamd: spamd.pid, clamd: c.clamd.pid() }), idleMeter()];
+      const signedScanMs = await scan(signedCorpus.slice(i, i + CHUNK));
+      addCpu('signedScanners', signedCpu());
+      idle.signedScanners = round3(signedIdle());
       chunks.push({
         scanMs: Math.round(scanMs),
         chainMs: ch.ms,
@@ -131,18 +151,21 @@ try {
         milterChainMs: mc.ms,
         milterDone: mc.delivered + mc.quarantinedOnly,
         milterLost: mc.lost + mc.refused,
+        signedScanMs: Math.round(signedScanMs),
         idle,
       });
       console.log(
-        `pipeline: chunk ${chunks.length}: scanners ${rate(batch.length, scanMs)} msg/s, chain ${ch.perSec} msg/s, lost ${ch.lost}; with milters ${mc.perSec} msg/s, lost ${mc.lost}, refused ${mc.refused}`,
+        `pipeline: chunk ${chunks.length}: scanners ${rate(batch.length, scanMs)} msg/s, chain ${ch.perSec} msg/s, lost ${ch.lost}; with milters ${mc.perSec} msg/s, lost ${mc.lost}, refused ${mc.refused}; scanners on that mail ${rate(batch.length, signedScanMs)} msg/s`,
       );
     }
   } finally {
     await spamd.stop();
   }
-  const sum = (k: 'scanMs' | 'chainMs' | 'done' | 'lost' | 'milterChainMs' | 'milterDone' | 'milterLost') =>
+  const sum = (k: 'scanMs' | 'chainMs' | 'done' | 'lost' | 'milterChainMs' | 'milterDone' | 'milterLost' | 'signedScanMs') =>
     chunks.reduce((n, x) => n + x[k], 0);
-  const scanners = { concurrency: CPUS, ms: sum('scanMs'), perSec: rate(N, sum('scanMs')) };
+  const scanned = (ms: 'scanMs' | 'signedScanMs') => ({ concurrency: CPUS, ms: sum(ms), perSec: rate(N, sum(ms)) });
+  const scanners = scanned('scanMs');
+  const signedScanners = scanned('signedScanMs');
   const through = (ms: 'chainMs' | 'milterChainMs', done: 'done' | 'milterDone', lost: 'lost' | 'milterLost') => ({
     concurrency: CPUS,
     ms: sum(ms),
@@ -156,6 +179,7 @@ try {
     scanners: perMessage(cpu.scanners, N),
     chain: perMessage(cpu.chain, N),
     milterChain: perMessage(cpu.milterChain, N),
+    signedScanners: perMessage(cpu.signedScanners, N),
   };
   // The DMARC/ARC step on port 25: the CPU of the milters' own processes per message of (3).
   const { opendkim = 0, opendmarc = 0, 'arc-milter': arcMilter = 0 } = cpu.milterChain;
@@ -182,7 +206,13 @@ try {
     // (3): the port-25 milters in front of the same chain, its client an internet address (XCLIENT), so amavis takes
     // its mail as inbound where (2)'s loopback client is MYNETWORKS.
     fullChainWithMilters: milterChain,
-    efficiencyWithMilters: Number((milterChain.perSec / scanners.perSec).toFixed(3)),
+    // (4): the scanners alone on (3)'s messages as amavis receives them, the baseline (3) is judged against; and (3)
+    // against (1) as well, which also counts what inbound signed mail costs SpamAssassin over (1)'s mail.
+    scannersAloneOnMilterMail: signedScanners,
+    // What the capture put above the first message as it was sent (postfix's, the milters' and amavis's lines).
+    milterMailAddedHeader: addedAbove(signedCorpus[0]?.raw ?? '', milterCorpus[0]?.raw ?? ''),
+    efficiencyWithMilters: Number((milterChain.perSec / signedScanners.perSec).toFixed(3)),
+    efficiencyWithMiltersVsPlainScanners: Number((milterChain.perSec / scanners.perSec).toFixed(3)),
     milterCorpus:
       'From pass.example (p=reject) DKIM-signed 80% (1 in 5 of those ARC-sealed), none.example (no record) 10%, pct.example (fails, pct=0) 10%; sent as 192.0.2.10',
     // Our dkim= and dmarc= results on the delivered messages of (3), warm-up included.
@@ -195,7 +225,8 @@ try {
     // DNS); their ratio is the efficiency the chain would reach with every CPU busy and nothing else running.
     cpuMsPerMessage: cpuPerMessage,
     cpuEfficiency: Number((cpuPerMessage.scanners.total / cpuPerMessage.chain.total).toFixed(3)),
-    cpuEfficiencyWithMilters: Number((cpuPerMessage.scanners.total / cpuPerMessage.milterChain.total).toFixed(3)),
+    cpuEfficiencyWithMilters: Number((cpuPerMessage.signedScanners.total / cpuPerMessage.milterChain.total).toFixed(3)),
+    cpuEfficiencyWithMiltersVsPlainScanners: Number((cpuPerMessage.scanners.total / cpuPerMessage.milterChain.total).toFixed(3)),
     // The arc-milter's two steps per message measured in this process (one in five ARC-sealed, its key from memory),
     // and the CPU efficiency with that step counted in the chain; milterStep is the whole step as port 25 runs it.
     dmarcArcStep: arcStep,
@@ -206,10 +237,11 @@ try {
       scanners: round3(chunks.reduce((a, x) => a + x.idle.scanners * x.scanMs, 0) / sum('scanMs')),
       chain: round3(chunks.reduce((a, x) => a + x.idle.chain * x.chainMs, 0) / sum('chainMs')),
       milterChain: round3(chunks.reduce((a, x) => a + x.idle.milterChain * x.milterChainMs, 0) / sum('milterChainMs')),
+      signedScanners: round3(chunks.reduce((a, x) => a + x.idle.signedScanners * x.signedScanMs, 0) / sum('signedScanMs')),
     },
     large,
     runSeconds: Math.round((performance.now() - started) / 1000),
-    note: '(1) spamd CHECK + clamd INSTREAM per message in parallel; (2) SMTP to postfix -> amavis (SA + clamd) -> postfix -> next hop, timed to the next hop receiving the last message; (3) as (2) through the port-25 milters (arc-milter, opendkim, OpenDMARC) first; (1), (2) and (3) alternate in chunks of 100 so all see the same host load; test DNS on loopback answers NXDOMAIN for DNSBLs',
+    note: `(1) spamd CHECK + clamd INSTREAM per message in parallel; (2) SMTP to postfix -> amavis (SA + clamd) -> postfix -> next hop, timed to the next hop receiving the last message; (3) as (2) through the port-25 milters (arc-milter, opendkim, OpenDMARC) first, the mail DKIM-signed and from an internet address; (4) as (1) on (3)'s messages as amavis receives them (captured from the chain's queue: Received from 192.0.2.10, our Authentication-Results, amavis's Return-Path and X-Envelope-To), spamd asking the chain's test DNS; the four alternate in chunks of ${CHUNK} so all see the same host load; test DNS on loopback answers NXDOMAIN for DNSBLs`,
   });
   // Written before the long run too, so the efficiency result survives an interrupted large run.
   writeResult('pipeline', report(LARGE > 0 ? 'running' : previousLarge()), { print: LARGE === 0 });
