@@ -45,6 +45,8 @@ export class LearnQueue {
   // A complete file appeared (or was rewritten) in a drop folder, or came from the fleet.
   add(item: QueueItem, mtimeMs: number): void {
     this.pending.set(item.key, { key: item.key, kind: item.kind, name: item.name, mtimeMs, seq: this.seq++, item });
+    // Debug lines mark each phase of a file's way through the queue (bench fleet-learn times them).
+    this.opts.log.debug({ event: 'spamd.queued', kind: item.kind, pending: this.pending.size }, 'file queued');
     this.kick();
   }
 
@@ -79,6 +81,7 @@ export class LearnQueue {
       try {
         if (this.policy.needsSyncBefore(batch.kind)) await this.sync();
         for (const p of batch.items) this.pending.delete(p.key);
+        log.debug({ event: 'spamd.batch', kind: batch.kind, count: batch.items.length }, 'batch starts');
         await this.learn(batch.kind, batch.items);
         this.backoff.reset();
       } catch (e) {
@@ -101,9 +104,11 @@ export class LearnQueue {
   }
 
   private async sync(): Promise<void> {
+    const started = performance.now();
     const bad = await syncBayes(this.opts.runner);
     if (bad) throw new EnvironmentFailure(bad);
     this.policy.synced();
+    this.opts.log.debug({ event: 'spamd.synced', durationMs: Math.round(performance.now() - started) }, 'journal merged');
   }
 
   private async learn(kind: LearnKind, items: readonly Queued[]): Promise<void> {
