@@ -79,10 +79,10 @@ export class LearnQueue {
       const batch = nextBatch(this.pending.values(), this.opts.batchMax);
       if (!batch) break;
       try {
-        if (this.policy.needsSyncBefore(batch.kind)) await this.sync();
+        const sync = this.policy.syncsWith(batch.kind, batch.items.length === this.pending.size);
         for (const p of batch.items) this.pending.delete(p.key);
-        log.debug({ event: 'spamd.batch', kind: batch.kind, count: batch.items.length }, 'batch starts');
-        await this.learn(batch.kind, batch.items);
+        log.debug({ event: 'spamd.batch', kind: batch.kind, count: batch.items.length, sync }, 'batch starts');
+        await this.learn(batch.kind, batch.items, sync);
         this.backoff.reset();
       } catch (e) {
         const reason = e instanceof EnvironmentFailure ? e.reason : (e as Error).message;
@@ -111,7 +111,7 @@ export class LearnQueue {
     this.opts.log.debug({ event: 'spamd.synced', durationMs: Math.round(performance.now() - started) }, 'journal merged');
   }
 
-  private async learn(kind: LearnKind, items: readonly Queued[]): Promise<void> {
+  private async learn(kind: LearnKind, items: readonly Queued[], sync: boolean): Promise<void> {
     const { log, bus, failedDir, refused } = this.opts;
     // Marked before the run: a batch that fails halfway may still have journaled its first halves.
     this.policy.learned(kind);
@@ -120,12 +120,16 @@ export class LearnQueue {
       items.map((p) => p.item),
       {
         ...this.opts,
+        sync,
         onLearned: async (part) => {
           await this.opts.onLearned?.(kind, part);
           for (const s of part) await s.source.remove(s.id);
         },
       },
     );
+    // Every run of the batch merged the journal before learning into the DB: nothing is left in it. (A batch whose
+    // files all vanished or failed ran nothing that could be trusted to have merged it.)
+    if (sync && r.learned.length > 0) this.policy.synced();
     for (const x of r.refused) refused.report(x.error);
     for (const f of r.failed) {
       if (await this.opts.onFailed?.(f.source, f.reason)) continue;
