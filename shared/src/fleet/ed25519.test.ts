@@ -21,8 +21,7 @@ test('a native signature is byte for byte the NKEY library’s, and each side ve
 test('a tampered text, a wrong key or a malformed signature does not verify', () => {
   const [a, b] = [createUser(), createUser()];
   const sig = a.sign(text);
-  const other = new Uint8Array(text);
-  other[other.length - 1] ^= 1;
+  const other = new TextEncoder().encode('mta-fleet-v1\nlearn\nlearn/spam\n2026-12-08T00:00:00.000Z\nabd');
   assert.equal(ed25519Verify(publicKeyOf(a.getPublicKey()), other, sig), false);
   assert.equal(ed25519Verify(publicKeyOf(b.getPublicKey()), text, sig), false);
   assert.equal(ed25519Verify(publicKeyOf(a.getPublicKey()), text, sig.subarray(0, 63)), false);
