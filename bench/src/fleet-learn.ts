@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { FleetIdentity } from '@mta/shared';
 import { eventually, nodeKey } from '@mta/test/harness/index';
 import { message } from '@mta/test/spamd/corpus';
-import { type LearnFleet, type LearnNode, learnedSince, startLearnFleet } from './fleet/learners.ts';
+import { type LearnFleet, type LearnNode, learnedSince, settled, startLearnFleet } from './fleet/learners.ts';
 import { phaseSpread, type RoundTimes, roundTimes, spread } from './fleet/phases.ts';
 import { resultHeader } from './report/header.ts';
 import { writeResult } from './report/write.ts';
@@ -37,20 +37,6 @@ async function signatureCost(): Promise<{ signUs: number; verifyUs: number }> {
   }
   const us = (xs: number[]) => Math.round(spread(xs).p50 * 1000);
   return { signUs: us(sign), verifyUs: us(verify) };
-}
-
-// Waits until every node merged its journal after its last learned run (no sa-learn left running from the round).
-async function settled(nodes: readonly LearnNode[], from: number[]): Promise<void> {
-  for (const [i, n] of nodes.entries())
-    await eventually(
-      () => {
-        const lines = n.log.all().slice(from[i]);
-        const learned = lines.findLastIndex((l) => l.event === 'spamd.learned');
-        return learned < 0 || lines.slice(learned).some((l) => l.event === 'spamd.synced');
-      },
-      30_000,
-      `${n.name} merged its journal`,
-    );
 }
 
 const fleet: LearnFleet = await startLearnFleet(2, { SPAMD_BATCH_MS: BATCH_MS });

@@ -9,7 +9,7 @@
 import { eventually } from '@mta/test/harness/index';
 import { message } from '@mta/test/spamd/corpus';
 import { startDkimFleet } from './fleet/dkim-nodes.ts';
-import { type LearnNode, learnedSince, startLearnFleet } from './fleet/learners.ts';
+import { type LearnNode, learnedSince, settled, startLearnFleet } from './fleet/learners.ts';
 import { at } from './fleet/log-tail.ts';
 import { curveOf } from './report/curves.ts';
 import { resultHeader } from './report/header.ts';
@@ -19,22 +19,6 @@ const SIZES = (process.env.BENCH_SIZES ?? '2,3,5').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const PER_ROUND = Number(process.env.BENCH_PER_ROUND ?? 10);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-// Every node merged its journal after its last learned run: the next run starts on idle nodes.
-const settled = (nodes: readonly LearnNode[], from: readonly number[]) =>
-  Promise.all(
-    nodes.map((n, i) =>
-      eventually(
-        () => {
-          const lines = n.log.all().slice(from[i]);
-          const learned = lines.findLastIndex((l) => l.event === 'spamd.learned');
-          return learned < 0 || lines[learned]?.count === 0 || lines.slice(learned).some((l) => l.event === 'spamd.synced' || l.synced);
-        },
-        30_000,
-        `${n.name} idle`,
-      ),
-    ),
-  );
 
 async function learnRuns(size: number): Promise<number[]> {
   const fleet = await startLearnFleet(size, { SPAMD_BATCH_MS: '200' });

@@ -48,3 +48,16 @@ export async function startLearnFleet(size: number, env: Record<string, string> 
 // Messages a node learned (its `spamd.learned` lines) from the log index `from` on.
 export const learnedSince = (n: LearnNode, from: number): number =>
   n.log.events('spamd.learned', from).reduce((sum, l) => sum + Number(l.count), 0);
+
+// Whether a node's journal is merged after its last learned run since the log index `from`: that run's batch merged
+// it (`sync`), or a merge followed. Then no sa-learn of the round is left running on it.
+export function merged(n: LearnNode, from: number): boolean {
+  const lines = n.log.all().slice(from);
+  const learned = lines.findLastIndex((l) => l.event === 'spamd.learned');
+  if (learned < 0 || lines.slice(learned).some((l) => l.event === 'spamd.synced')) return true;
+  return lines.slice(0, learned).findLast((l) => l.event === 'spamd.batch')?.sync === true;
+}
+
+// Waits until every node merged its journal after its last learned run: the next round starts on idle nodes.
+export const settled = (nodes: readonly LearnNode[], from: readonly number[]): Promise<unknown> =>
+  Promise.all(nodes.map((n, i) => eventually(() => merged(n, from[i] as number), 30_000, `${n.name} merged its journal`)));
