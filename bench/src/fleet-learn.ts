@@ -10,7 +10,7 @@ import { FleetIdentity } from '@mta/shared';
 import { eventually, nodeKey } from '@mta/test/harness/index';
 import { message } from '@mta/test/spamd/corpus';
 import { type LearnFleet, type LearnNode, learnedSince, settled, startLearnFleet } from './fleet/learners.ts';
-import { phaseSpread, type RoundTimes, roundTimes, spread } from './fleet/phases.ts';
+import { pct, phaseSpread, type RoundTimes, roundTimes, spread } from './fleet/phases.ts';
 import { resultHeader } from './report/header.ts';
 import { writeResult } from './report/write.ts';
 
@@ -69,11 +69,20 @@ writeResult('fleet-learn', {
   rounds: ROUNDS,
   messagesPerRound: PER_ROUND,
   batchMs: Number(BATCH_MS),
-  latencyMs: { ...ms(rounds.map((r) => r.publishToLearned)), all: rounds.map((r) => r.publishToLearned) },
+  latencyMs: {
+    ...ms(rounds.map((r) => r.publishToLearned)),
+    p99: pct(
+      [...rounds.map((r) => r.publishToLearned)].sort((x, y) => x - y),
+      99,
+    ),
+    all: rounds.map((r) => r.publishToLearned),
+  },
   endToEndMs: ms(rounds.map((r) => r.endToEnd)),
   phasesMs: phaseSpread(rounds),
   aFlushMs: spread(rounds.map((r) => r.aFlush)),
   roundsWithSyncOnB: rounds.filter((r) => r.bSynced).length,
+  // sa-learn runs on B per round: more than one when the round came in slower than B's batch window.
+  saLearnRunsOnB: spread(rounds.map((r) => r.bRuns)),
   signature: await signatureCost(),
   note: "latencyMs: from node A's publish to MTA_LEARN to node B's sa-learn run that learned the round; phasesMs: from the drop into A's spam/ to B's learned line, in order pickup (A's SPAMD_STABLE_MS), aWindow (A's batch window), aLearn (A's sa-learn and outbox copy), publishToB (stream, signing, delivery, verification), bWindow (B's batch window), bLearn (B's sa-learn); one host, loopback NATS, both nodes on the same cores",
   saLearn: execFileSync('sa-learn', ['--version']).toString().trim(),

@@ -15,7 +15,7 @@ const b = [
   { event: 'spamd.fleet.received', time: t(3290) },
   { event: 'spamd.synced', time: t(3400) },
   { event: 'spamd.batch', time: t(3500) },
-  { event: 'spamd.learned', time: t(4500) },
+  { event: 'spamd.learned', time: t(4500), count: 2 },
 ];
 
 test('a round splits into consecutive phases that add up to its end-to-end time', () => {
@@ -29,6 +29,7 @@ test('a round splits into consecutive phases that add up to its end-to-end time'
   assert.equal(r.publishToLearned, 1200);
   assert.equal(r.aFlush, 20);
   assert.equal(r.bSynced, true);
+  assert.equal(r.bRuns, 1);
 });
 
 test('a round with a line still missing has no times yet', () => {

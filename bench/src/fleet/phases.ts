@@ -13,6 +13,8 @@ export interface RoundTimes {
   aFlush: number;
   // Whether B merged its journal between receiving and learning (a sync before the batch).
   bSynced: boolean;
+  // sa-learn runs that learned the round on B (1 when the round fit in one batch window).
+  bRuns: number;
 }
 
 const first = (lines: readonly LogLine[], event: string) => lines.find((l) => l.event === event);
@@ -42,6 +44,7 @@ export function roundTimes(dropAt: number, a: readonly LogLine[], b: readonly Lo
     endToEnd: at(bLearned) - dropAt,
     aFlush: at(lastPub) - publishStart,
     bSynced: b.slice(receivedAt, b.indexOf(bBatch)).some((l) => l.event === 'spamd.synced'),
+    bRuns: b.filter((l) => l.event === 'spamd.learned' && Number(l.count) > 0).length,
   };
 }
 
