@@ -17,6 +17,9 @@ import { writeResult } from './report/write.ts';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 50);
 const PER_ROUND = Number(process.env.BENCH_PER_ROUND ?? 10);
 const BATCH_MS = process.env.BENCH_BATCH_MS ?? '200';
+// A's wait for a dropped file to stay unchanged (default 2 s): only A's pickup phase, outside the headline, and 50
+// rounds must fit in 10 minutes.
+const STABLE_MS = process.env.BENCH_STABLE_MS ?? '500';
 
 // Signing and verifying one learn message's signed text, µs each (median of 200).
 async function signatureCost(): Promise<{ signUs: number; verifyUs: number }> {
@@ -39,7 +42,7 @@ async function signatureCost(): Promise<{ signUs: number; verifyUs: number }> {
   return { signUs: us(sign), verifyUs: us(verify) };
 }
 
-const fleet: LearnFleet = await startLearnFleet(2, { SPAMD_BATCH_MS: BATCH_MS });
+const fleet: LearnFleet = await startLearnFleet(2, { SPAMD_BATCH_MS: BATCH_MS, SPAMD_STABLE_MS: STABLE_MS });
 const [a, b] = fleet.nodes as [LearnNode, LearnNode];
 const rounds: RoundTimes[] = [];
 try {
@@ -69,6 +72,7 @@ writeResult('fleet-learn', {
   rounds: ROUNDS,
   messagesPerRound: PER_ROUND,
   batchMs: Number(BATCH_MS),
+  stableMs: Number(STABLE_MS),
   latencyMs: {
     ...ms(rounds.map((r) => r.publishToLearned)),
     p99: pct(
@@ -84,7 +88,7 @@ writeResult('fleet-learn', {
   // sa-learn runs on B per round: more than one when the round came in slower than B's batch window.
   saLearnRunsOnB: spread(rounds.map((r) => r.bRuns)),
   signature: await signatureCost(),
-  note: "latencyMs: from node A's publish to MTA_LEARN to node B's sa-learn run that learned the round; phasesMs: from the drop into A's spam/ to B's learned line, in order pickup (A's SPAMD_STABLE_MS), aWindow (A's batch window), aLearn (A's sa-learn and outbox copy), publishToB (stream, signing, delivery, verification), bWindow (B's batch window), bLearn (B's sa-learn); one host, loopback NATS, both nodes on the same cores",
+  note: "latencyMs: from node A's publish to MTA_LEARN to node B's sa-learn run that learned the round; phasesMs: from the drop into A's spam/ to B's learned line, in order pickup (A's SPAMD_STABLE_MS, stableMs), aWindow (A's batch window), aLearn (A's sa-learn and outbox copy), publishToB (stream, signing, delivery, verification), bWindow (B's batch window), bLearn (B's sa-learn); one host, loopback NATS, both nodes on the same cores",
   saLearn: execFileSync('sa-learn', ['--version']).toString().trim(),
   cpus: (await import('node:os')).cpus().length,
   loadavg: (await import('node:os')).loadavg().map((l) => Number(l.toFixed(2))),
