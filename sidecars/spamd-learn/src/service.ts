@@ -79,6 +79,8 @@ export class LearnQueue {
       const batch = nextBatch(this.pending.values(), this.opts.batchMax);
       if (!batch) break;
       try {
+        // A merge that must come first runs alone: when the DB is unusable, that one run tells (a start, a switch).
+        if (this.policy.needsSyncBefore(batch.kind)) await this.sync();
         const sync = this.policy.syncsWith(batch.kind, batch.items.length === this.pending.size);
         for (const p of batch.items) this.pending.delete(p.key);
         log.debug({ event: 'spamd.batch', kind: batch.kind, count: batch.items.length, sync }, 'batch starts');
