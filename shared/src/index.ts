@@ -2,6 +2,7 @@ export * from './amavis/index.ts';
 export * from './backoff.ts';
 export * from './bus.ts';
 export * from './bus-loop.ts';
+export * from './bytes.ts';
 export * from './daemons/index.ts';
 export * from './dkim/index.ts';
 export * from './dns/index.ts';

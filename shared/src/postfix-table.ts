@@ -1,7 +1,8 @@
-import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { run } from './exec.ts';
 import { fsOp } from './fs/errors.ts';
+import { sameContent } from './fs/open.ts';
 import { fixOwnership } from './fs/owner.ts';
 import { fsyncDir, fsyncPath } from './fs/sync.ts';
 
@@ -51,9 +52,8 @@ export async function buildTable(t: TableWrite): Promise<BuiltTable> {
   const content = Buffer.isBuffer(t.content) ? t.content : Buffer.from(t.content);
   const db = tableIndex(t.path, t.type);
   const own = { mode: t.mode, uid: t.uid, gid: t.gid };
-  const current = await readFile(t.path).catch(() => undefined);
-  const [srcM, dbM] = await Promise.all([mtimeOf(t.path), mtimeOf(db)]);
-  if (current?.equals(content) && srcM !== undefined && dbM !== undefined && dbM >= srcM)
+  const [same, srcM, dbM] = await Promise.all([sameContent(t.path, content).catch(() => false), mtimeOf(t.path), mtimeOf(db)]);
+  if (same && srcM !== undefined && dbM !== undefined && dbM >= srcM)
     return {
       install: async () => {
         for (const p of [t.path, db]) await fixOwnership(p, own);

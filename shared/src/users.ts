@@ -89,13 +89,36 @@ export function numericId(kind: 'user' | 'group', name: string, files = { passwd
   return id;
 }
 
+// The supplementary groups becomeUser sets. By default the user's own gid leads the list; with `exactGroups` the list
+// is only the groups given (the own gid stays the real, effective and saved gid): a process that reads another trust
+// domain's files then holds exactly the groups it was granted, /proc's Groups line shows nothing else, and a setgid
+// program it runs (whose egid changes) no longer reaches what the user's own group may.
+export function supplementaryGroups(user: SystemUser, groups: readonly number[], exactGroups = false): number[] {
+  const given = [...new Set(groups)].filter((g) => g !== user.gid);
+  return exactGroups ? given : [user.gid, ...given];
+}
+
 // Leaves root for good: the user's uid and primary group, plus the supplementary groups given (what the process must
 // reach, nothing more). Returns false when there is nothing to leave (not started as root).
-export function becomeUser(user: SystemUser, groups: readonly number[] = []): boolean {
+export function becomeUser(user: SystemUser, groups: readonly number[] = [], opts: { exactGroups?: boolean } = {}): boolean {
   const { setgroups, setgid, setuid } = process;
   if (process.getuid?.() !== 0 || user.uid === 0 || !setgroups || !setgid || !setuid) return false;
-  setgroups([user.gid, ...groups.filter((g) => g !== user.gid)]);
+  setgroups(supplementaryGroups(user, groups, opts.exactGroups));
   setgid(user.gid);
   setuid(user.uid);
   return true;
+}
+
+// Started as root (the environment's __FILE secrets are root's to read), a sidecar becomes its own user `name`, with
+// the groups named (each must exist), before it reads anything another trust domain wrote. Returns whether it switched.
+export async function leaveRootFor(name: string, groups: readonly string[] = [], opts: { exactGroups?: boolean } = {}): Promise<boolean> {
+  if (process.getuid?.() !== 0) return false;
+  const user = await lookupUser(name);
+  const gids: number[] = [];
+  for (const group of groups) {
+    const gid = await lookupGroup(group);
+    if (gid === undefined) throw new MtaError(ErrorCode.Config, `group ${group} not found (the Debian package that uses it creates it)`);
+    gids.push(gid);
+  }
+  return becomeUser(user, gids, opts);
 }

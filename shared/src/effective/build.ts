@@ -7,7 +7,7 @@ import { mailboxSources } from '../env/uses.ts';
 import { mtaPaths } from '../paths.ts';
 import { configuredDomain, primaryDomain } from './domain.ts';
 import { EFFECTIVE_VERSION, type Effective } from './schema.ts';
-import { TABLE_VARS, type TableDigest, type TableValues, type TableVar, tableFile } from './tables.ts';
+import { TABLE_VARS, type TableDigest, type TableList, type TableValues, type TableVar, tableDigests } from './tables.ts';
 
 // Variables that apply only at seeding and may be written down: neither live nor secret.
 export const SEEDED_VARS: readonly VarName[] = (Object.keys(VARS) as VarName[]).filter((n) => !VARS[n].live && !VARS[n].secret);
@@ -28,7 +28,7 @@ export interface BuildInput {
 
 // The table variables' values as seeded, for the tables file (tables.ts).
 export const seededTables = (config: Config): TableValues =>
-  Object.fromEntries(TABLE_VARS.filter((n) => config[n] !== undefined).map((n) => [n, config[n] as unknown[]]));
+  Object.fromEntries(TABLE_VARS.filter((n) => config[n] !== undefined).map((n) => [n, config[n] as TableList]));
 
 // The effective configuration of one seeding: the seeded values (no secret), every fact derived from them, every path.
 export function buildEffective(i: BuildInput): Effective {
@@ -45,7 +45,7 @@ export function buildEffective(i: BuildInput): Effective {
     source: i.source,
     variant: i.variant,
     config: seeded,
-    tables: i.tables ?? tableFile(seededTables(config)).digests,
+    tables: i.tables ?? tableDigests(seededTables(config)).digests,
     secrets: (Object.keys(VARS) as VarName[]).filter((n) => VARS[n].secret && config[n] !== undefined),
     facts: {
       node: config.MTA_NODE,

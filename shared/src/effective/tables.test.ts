@@ -1,14 +1,21 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { parseEnv } from '../env/parse.ts';
 import type { Config } from '../env/schema.ts';
 import type { RawEnv } from '../env/spec.ts';
 import { buildEffective, seededTables } from './build.ts';
 import { effectiveConfig, notApplied } from './overlay.ts';
-import { readEffectiveTables, tableFile, writeEffectiveTables } from './tables.ts';
+import { readEffectiveTables, type TableValues, tableDigests, tablesText, writeEffectiveTables } from './tables.ts';
+
+// The text the tables file gets, and the digests made on the way.
+const written = (values: TableValues) => {
+  const t = tablesText(values);
+  return { text: [...t.pieces].join(''), done: t.done() };
+};
 
 const config = (env: RawEnv): Config => {
   const r = parseEnv({ HOSTNAME: 'mx.a.test', MAIL_DOMAIN: 'a.test', ...env });
@@ -35,6 +42,20 @@ test('a changed mailbox list is reported as not applied by its digest; the same 
   assert.deepEqual(notApplied(config({ ...seeded, MAIL_ALIASES: '' }), e), ['MAIL_ALIASES']);
 });
 
+test('a list parsed an entry at a time has the digest and JSON of the same list as an array (files seeded before)', () => {
+  const c = config(seeded);
+  const arrays = { MAIL_BOXES: [...c.MAIL_BOXES], MAIL_ALIASES: [...c.MAIL_ALIASES] };
+  const [parsed, plain] = [written(seededTables(c)), written(arrays)];
+  assert.deepEqual(parsed, plain);
+  assert.equal(plain.text, `${JSON.stringify(arrays)}\n`);
+  assert.deepEqual(tableDigests(arrays), plain.done);
+  assert.equal(written({ MAIL_BOXES: [] }).text, '{"MAIL_BOXES":[]}\n');
+  assert.equal(written({}).text, '{}\n');
+  const long = written({ MAIL_BOXES: Array.from({ length: 5000 }, (_, i) => ({ address: `u${i}@a.test` })) });
+  assert.equal(long.done.sha256, createHash('sha256').update(long.text).digest('hex'));
+  assert.throws(() => tablesText({}).done(), /before every piece/);
+});
+
 test('the seeded lists reach a process only from the tables file; a file that holds them inline still works', () => {
   const c = config(seeded);
   const e = build(c);
@@ -52,14 +73,15 @@ test('the tables file: root only, rewritten only when it changes, and a foreign 
   try {
     const path = join(dir, 'srv/etc/mta/effective-tables.json');
     assert.deepEqual(await readEffectiveTables(path), {});
-    const { text, digests } = tableFile(seededTables(config(seeded)));
-    assert.deepEqual(digests, build(config(seeded)).tables);
-    assert.equal(await writeEffectiveTables(path, text), true);
+    const values = seededTables(config(seeded));
+    const first = await writeEffectiveTables(path, values);
+    assert.deepEqual(first, { written: true, digests: build(config(seeded)).tables });
     assert.equal((await stat(path)).mode & 0o777, 0o600);
     const mtime = (await stat(path)).mtimeMs;
-    assert.equal(await writeEffectiveTables(path, text), false);
+    assert.deepEqual(await writeEffectiveTables(path, values), { ...first, written: false });
     assert.equal((await stat(path)).mtimeMs, mtime);
-    assert.deepEqual(await readEffectiveTables(path), seededTables(config(seeded)));
+    assert.deepEqual(await readdir(dirname(path)), ['effective-tables.json'], 'the unchanged text dropped');
+    assert.deepEqual(await readEffectiveTables(path), JSON.parse(written(values).text));
     assert.deepEqual(JSON.parse(await readFile(path, 'utf8')).MAIL_ALIASES, [{ alias: 'root', targets: ['info'] }]);
     await writeFile(path, '{"MAIL_BOXES":{}}');
     await assert.rejects(readEffectiveTables(path), (e: Error) => e.message.startsWith(`${path}: MAIL_BOXES is not a list`));

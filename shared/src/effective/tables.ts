@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { dirname } from 'node:path';
+import { EntryList } from '../env/entry-list.ts';
 import { MtaError } from '../errors.ts';
 import { makeDirs } from '../fs/dir.ts';
-import { readIfExists } from '../fs/open.ts';
+import { fileDigest, readIfExists } from '../fs/open.ts';
 import { writeAtomic } from '../fs/write.ts';
 
 // Seeded variables that grow with the site (a line per mailbox or alias): the effective configuration names them by
@@ -15,37 +16,101 @@ export interface TableDigest {
   entries: number;
   sha256: string;
 }
-export type TableValues = Partial<Record<TableVar, unknown[]>>;
+// As parsed (an EntryList, entries parsed again per pass) or as read back from the tables file (an array).
+export type TableList = readonly unknown[] | EntryList<unknown>;
+export type TableValues = Partial<Record<TableVar, TableList>>;
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-// The values as the tables file holds them (one JSON text, built from one stringify per variable) and the digest of
-// each, which the effective configuration records.
-export function tableFile(values: TableValues): { text: string; digests: Partial<Record<TableVar, TableDigest>> } {
-  const parts: string[] = [];
-  const digests: Partial<Record<TableVar, TableDigest>> = {};
-  for (const name of TABLE_VARS) {
-    const value = values[name];
-    if (value === undefined) continue;
-    const json = JSON.stringify(value);
-    parts.push(`${JSON.stringify(name)}:${json}`);
-    digests[name] = { entries: value.length, sha256: sha256(json) };
+// A list's JSON text (that of JSON.stringify of it as an array) in pieces of about 16 KB, made an entry at a time:
+// an EntryList is never turned into an array of objects (toJSON) nor its text into one string, which at 100,000
+// entries were tens of MB at once.
+function* listPieces(list: Iterable<unknown>): Generator<string> {
+  let pending = '';
+  let sep = '[';
+  for (const entry of list) {
+    pending += `${sep}${JSON.stringify(entry)}`;
+    sep = ',';
+    if (pending.length >= 16 * 1024) {
+      yield pending;
+      pending = '';
+    }
   }
-  return { text: `{${parts.join(',')}}\n`, digests };
+  yield `${pending}${sep === '[' ? '[]' : ']'}`;
+}
+
+const listDigest = (list: Iterable<unknown>): string => {
+  const hash = createHash('sha256');
+  for (const piece of listPieces(list)) hash.update(piece);
+  return hash.digest('hex');
+};
+
+// The tables file's text (one JSON text, the same as one stringify per variable) as pieces made an entry at a time
+// as they are taken, never held whole; once every piece is taken, done() has the digest of each variable (which the
+// effective configuration records) and of the whole text.
+export interface TablesText {
+  pieces: Iterable<string>;
+  done: () => { digests: Partial<Record<TableVar, TableDigest>>; sha256: string };
+}
+
+export function tablesText(values: TableValues): TablesText {
+  const names = TABLE_VARS.filter((n) => values[n] !== undefined);
+  const hashes = new Map(names.map((n) => [n, createHash('sha256')]));
+  const whole = createHash('sha256');
+  let result: ReturnType<TablesText['done']> | undefined;
+  function* pieces(): Generator<string> {
+    const out = (piece: string) => {
+      whole.update(piece);
+      return piece;
+    };
+    yield out('{');
+    for (const [i, name] of names.entries()) {
+      yield out(`${i ? ',' : ''}${JSON.stringify(name)}:`);
+      for (const piece of listPieces(values[name] as TableList)) {
+        hashes.get(name)?.update(piece);
+        yield out(piece);
+      }
+    }
+    yield out('}\n');
+    const digests: Partial<Record<TableVar, TableDigest>> = {};
+    for (const name of names)
+      digests[name] = { entries: (values[name] as TableList).length, sha256: (hashes.get(name) as Hash).digest('hex') };
+    result = { digests, sha256: whole.digest('hex') };
+  }
+  return {
+    pieces: { [Symbol.iterator]: pieces },
+    done: () => {
+      if (!result) throw new Error('tablesText: done() before every piece was taken');
+      return result;
+    },
+  };
+}
+
+// The digests alone (the text made and dropped a piece at a time).
+export function tableDigests(values: TableValues): ReturnType<TablesText['done']> {
+  const text = tablesText(values);
+  for (const _ of text.pieces);
+  return text.done();
 }
 
 // Whether a value is the one a digest was made of (the same JSON text).
-export const matchesDigest = (value: unknown, digest: TableDigest): boolean => sha256(JSON.stringify(value ?? [])) === digest.sha256;
+export const matchesDigest = (value: unknown, digest: TableDigest): boolean =>
+  (isList(value) ? listDigest(value) : sha256(JSON.stringify(value ?? []))) === digest.sha256;
+const isList = (v: unknown): v is Iterable<unknown> => Array.isArray(v) || v instanceof EntryList;
 
 // Root-only: what the seed needs again to render from the seeded values (a locked start that migrates dovecot's
 // files). Written before the effective configuration that names its digests, and only when its text changed.
-export async function writeEffectiveTables(path: string, text: string): Promise<boolean> {
-  const earlier = await readIfExists(path).catch(() => undefined);
-  // The text is encoded to compare only when the sizes match (MB at 100,000 mailboxes).
-  if (earlier?.length === Buffer.byteLength(text) && earlier.equals(Buffer.from(text))) return false;
+// One pass: the text goes to a temp file while its digest is made, and replaces the file only when that digest is not
+// the file's (an unchanged re-run writes no fsync and keeps the file's mtime).
+export async function writeEffectiveTables(
+  path: string,
+  values: TableValues,
+): Promise<{ written: boolean; digests: Partial<Record<TableVar, TableDigest>> }> {
+  const earlier = fileDigest(path).catch(() => undefined);
   await makeDirs(dirname(path));
-  await writeAtomic(path, text, { mode: 0o600 });
-  return true;
+  const text = tablesText(values);
+  const written = await writeAtomic(path, text.pieces, { mode: 0o600, keepIf: async () => (await earlier) !== text.done().sha256 });
+  return { written, digests: text.done().digests };
 }
 
 // The seeded table values; {} when the file does not exist (a /srv seeded before they moved out of the effective

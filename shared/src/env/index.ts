@@ -1,4 +1,5 @@
 export * from './checks.ts';
+export * from './entry-list.ts';
 export * from './parse.ts';
 export * from './redact.ts';
 export * from './rule.ts';
@@ -9,6 +10,7 @@ export * from './uses.ts';
 export { parseDuration } from './vars/defence.ts';
 export { DMARC_POLICIES, type DmarcPolicy, dmarcReportFrom, dmarcReportOrg, filterBeforeQueue } from './vars/dmarc.ts';
 export type { Destiny, RazorRegistration } from './vars/filter-dkim.ts';
+export type { Alias, Mailbox } from './vars/mail.ts';
 export { STS_PUBLISH_MODES, tlsRptFrom, tlsRptOrg } from './vars/mta-sts.ts';
 export type { SenderRelay, TlsPolicyEntry } from './vars/outbound.ts';
 export type { SmtpTlsLevel } from './vars/relay-tls.ts';

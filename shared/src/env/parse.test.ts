@@ -93,8 +93,8 @@ test('lists parse: domains, mailboxes with paths, aliases', () => {
   });
   assert.ok(r.ok);
   assert.deepEqual(r.config.MAIL_DOMAIN, ['example.com', 'second.org']);
-  assert.deepEqual(r.config.MAIL_BOXES, [{ address: 'info@example.com' }, { address: 'bob@example.com', path: 'bob/' }]);
-  assert.deepEqual(r.config.MAIL_ALIASES[0], { alias: 'root', targets: ['info', 'info@example.com'] });
+  assert.deepEqual([...r.config.MAIL_BOXES], [{ address: 'info@example.com' }, { address: 'bob@example.com', path: 'bob/' }]);
+  assert.deepEqual([...r.config.MAIL_ALIASES][0], { alias: 'root', targets: ['info', 'info@example.com'] });
 });
 
 test('empty values fall back to defaults except where empty means off', () => {

@@ -1,9 +1,10 @@
+import { EntryList } from './entry-list.ts';
 import type { ParsedView, Variant, VarRule } from './spec.ts';
 
 // Whether a variable has a value that switches something on: unset, empty text and empty lists do not.
 export function isSet(config: ParsedView, name: string): boolean {
   const v = config[name];
-  return v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0);
+  return v !== undefined && v !== '' && !((Array.isArray(v) || v instanceof EntryList) && v.length === 0);
 }
 
 const list = (names: readonly string[], join: string): string =>

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdir, open, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, open, readdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mock, test } from 'node:test';
 import { tempTree } from '../temp-tree.test-helper.ts';
+import { fileDigest, sameContent } from './open.ts';
 import { syncDirs, writeAtomic, writeIfChanged } from './write.ts';
 
 const dir = tempTree('mta-files-');
@@ -53,4 +55,24 @@ test('a batch writes with syncDir: false, then syncs each directory once', async
   } finally {
     sync.mock.restore();
   }
+});
+
+test('a file compared and digested a block at a time; a text written in pieces; a link is never read through', async () => {
+  const p = join(dir, 'big.txt');
+  const pieces = Array.from({ length: 40_000 }, (_, i) => `line ${i}\n`);
+  await writeAtomic(p, pieces, { mode: 0o600 });
+  const want = Buffer.from(pieces.join(''));
+  assert.ok(want.length > 256 * 1024, 'more than one block');
+  assert.deepEqual(await readFile(p), want);
+  assert.equal(await sameContent(p, want), true);
+  assert.equal(await sameContent(p, want.subarray(0, want.length - 1)), false);
+  const changed = Buffer.from(want);
+  changed[want.length - 2] = 0x41;
+  assert.equal(await sameContent(p, changed), false);
+  assert.equal(await sameContent(join(dir, 'missing'), want), false);
+  assert.equal(await fileDigest(p), createHash('sha256').update(want).digest('hex'));
+  assert.equal(await fileDigest(join(dir, 'missing')), undefined);
+  await symlink(p, join(dir, 'link.txt'));
+  await assert.rejects(sameContent(join(dir, 'link.txt'), want));
+  await assert.rejects(fileDigest(join(dir, 'link.txt')));
 });

@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fsError } from './errors.ts';
-import { isUnsafe, openNoFollow, readNoFollow } from './open.ts';
+import { isUnsafe, openNoFollow, sameContent } from './open.ts';
 import { fixOwnership } from './owner.ts';
 import { fsyncDir } from './sync.ts';
 
@@ -13,6 +13,9 @@ export interface WriteOptions {
   gid?: number;
   // false: the caller fsyncs the directory once after a batch of writes into it (syncDirs), before it relies on them.
   syncDir?: boolean;
+  // writeAtomic: asked once the data is in the temp file (before any fsync); false drops it, leaving the target as
+  // it was. For data made in pieces whose digest is known only once written (the tables file).
+  keepIf?: () => Promise<boolean> | boolean;
 }
 
 const { O_CREAT, O_EXCL, O_WRONLY } = constants;
@@ -24,27 +27,38 @@ export const tempName = (path: string): string => join(dirname(path), `.${basena
 // Temp file created exclusively in the same directory (O_EXCL|O_NOFOLLOW: nothing planted is opened), owner and mode
 // set on the handle, fsync, rename over the target (which replaces a link instead of writing through it), directory
 // fsync: readers see the old or the new file, never half, and a link planted at the target reaches nothing.
-export async function writeAtomic(path: string, data: string | Buffer, opts: WriteOptions = {}): Promise<void> {
+// `data` may come in pieces (a table-sized text made a piece at a time, never held whole). Returns false when
+// opts.keepIf dropped it.
+export async function writeAtomic(path: string, data: string | Buffer | Iterable<string>, opts: WriteOptions = {}): Promise<boolean> {
   const tmp = tempName(path);
   // What was being done when it failed, for the error: every step names itself.
   let op = 'create a temporary file for';
   try {
     const fh = await openNoFollow(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o600);
+    let keep = true;
     try {
       op = 'write';
       await fh.writeFile(data);
-      op = 'change the owner of';
-      if (opts.uid !== undefined && opts.gid !== undefined) await fh.chown(opts.uid, opts.gid);
-      op = 'change the mode of';
-      await fh.chmod(opts.mode ?? 0o644);
-      op = 'write';
-      await fh.sync();
+      keep = (await opts.keepIf?.()) ?? true;
+      if (keep) {
+        op = 'change the owner of';
+        if (opts.uid !== undefined && opts.gid !== undefined) await fh.chown(opts.uid, opts.gid);
+        op = 'change the mode of';
+        await fh.chmod(opts.mode ?? 0o644);
+        op = 'write';
+        await fh.sync();
+      }
     } finally {
       await fh.close();
+    }
+    if (!keep) {
+      await unlink(tmp);
+      return false;
     }
     op = 'replace';
     await rename(tmp, path);
     if (opts.syncDir !== false) await fsyncDir(dirname(path));
+    return true;
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
     throw fsError(op, path, e);
@@ -55,14 +69,14 @@ export async function writeAtomic(path: string, data: string | Buffer, opts: Wri
 // symbolic link, hard link or non-file at the path is refused (UnsafePathError), never written through.
 export async function writeIfChanged(path: string, data: string | Buffer, opts: WriteOptions = {}): Promise<boolean> {
   const want = Buffer.isBuffer(data) ? data : Buffer.from(data);
-  let cur: Buffer | undefined;
+  let same: boolean;
   try {
-    cur = (await readNoFollow(path)).data;
+    same = await sameContent(path, want);
   } catch (e) {
     if (isUnsafe(e)) throw e;
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fsError('read', path, e);
+    throw fsError('read', path, e);
   }
-  if (cur?.equals(want)) {
+  if (same) {
     const owner = opts.uid !== undefined && opts.gid !== undefined ? { uid: opts.uid, gid: opts.gid } : {};
     await fixOwnership(path, { mode: opts.mode ?? 0o644, ...owner });
     return false;

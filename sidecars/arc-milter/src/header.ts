@@ -1,6 +1,7 @@
 import type { ArcResult } from './arc/verify.ts';
 
-// Our Authentication-Results for the chain (RFC 8617 10): arc=pass|fail|none, the sets' sealers in a comment, the
+// Our Authentication-Results for the chain (RFC 8617 10): arc=pass|fail|none, the sets' sealers in a comment,
+// header.oldest-pass when an older message signature no longer verifies (0, every one verifies, is left out), the
 // client address as smtp.remote-ip. arc.chain names the sealer whose word overrides a DMARC failure: OpenDMARC
 // (DomainWhitelist = ARC_TRUSTED_SEALERS) then accepts the message instead of refusing it, and only when every
 // domain there is listed. Sealers come from the message: only domain characters are written.
@@ -18,5 +19,6 @@ export function arcResultsValue(
   if (r.result === 'fail') return `${authservId}; arc=fail (${r.reason})${ip}`;
   const sets = r.sets.map((s) => `as.${s.i}.${safe(s.sealer)}=pass`).join(', ');
   const chain = o.chain && DOMAIN.test(o.chain) ? ` arc.chain=${o.chain}` : '';
-  return `${authservId}; arc=pass (${sets})${ip}${chain}`;
+  const oldest = r.oldestPass > 0 ? ` header.oldest-pass=${r.oldestPass}` : '';
+  return `${authservId}; arc=pass (${sets})${oldest}${ip}${chain}`;
 }

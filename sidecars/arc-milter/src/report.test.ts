@@ -33,7 +33,11 @@ test('verdicts: the result and reason; domains only with a trusted sealer', () =
   const accept = { action: 'accept' as const };
   f.reporter.verified({ arc: { result: 'fail', reason: 'ams.1 body changed' }, removed: 1, verdict: accept }, 'Q1');
   f.reporter.verified(
-    { arc: { result: 'pass', sets: [{ i: 1, sealer: 'untrusted.example' }], newestResults: '' }, removed: 0, verdict: accept },
+    {
+      arc: { result: 'pass', sets: [{ i: 1, sealer: 'untrusted.example' }], newestResults: '', oldestPass: 0 },
+      removed: 0,
+      verdict: accept,
+    },
     'Q2',
   );
   assert.deepEqual(f.lines[0]?.fields, {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { becomeUser, ErrorCode, lookupUser, MtaError } from '@mta/shared';
+import { ErrorCode, MtaError } from '@mta/shared';
 
 // The seed's settings file (etc/postfix/mta-arc-milter.json, sidecars/seed/src/dmarc/arc.ts).
 export interface ArcMilterSettings {
@@ -54,10 +54,4 @@ export async function readSettings(file: string): Promise<ArcMilterSettings> {
     );
   }
   return parseSettings(raw, file);
-}
-
-// Started as root by runit, it becomes its own user (no supplementary group) before it reads any message.
-export async function leaveRoot(user: string): Promise<boolean> {
-  if (process.getuid?.() !== 0) return false;
-  return becomeUser(await lookupUser(user));
 }

@@ -151,22 +151,40 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
   }
 
   phase('render');
-  // Dovecot's parser first (tens of ms): a refusal writes nothing, as postfix's does below. Versions given by the
+  // Dovecot's parser (doveconf -n) runs while postfix's stages: each is its own process, and neither writes anything
+  // live. Dovecot's refusal is told first, as when it ran first, and drops what staging made. Versions given by the
   // caller (a test seeding for another release's dovecot) name a dovecot whose parser is not here to ask.
-  const dovecotRefused = opts.daemons ? undefined : await checkDovecot(plan.files, paths);
-  if (dovecotRefused)
-    return done({ status: 'invalid', errors: [], failure: dovecotRefused, warnings: plan.warnings, changed: [], domains });
-  await clearStaleTemps(plan, paths, opts.log);
-  // The tables are indexed under temp names while postfix validates the staged main.cf; a refused config drops them.
-  const staged = await stagePostfix(base.base, plan.postconf, plan.master, (configDir) => prepareTables(plan.files, configDir));
-  if (!staged.ok) return done({ status: 'invalid', errors: [], failure: staged.reason, warnings: plan.warnings, changed: [], domains });
+  const dovecotCheck = opts.daemons ? Promise.resolve(undefined) : checkDovecot(plan.files, paths);
+  const postfix = base.base;
+  const staging = (async () => {
+    await clearStaleTemps(plan, paths, opts.log);
+    // The tables are indexed under temp names while postfix validates the staged main.cf; a refused config drops them.
+    return stagePostfix(postfix, plan.postconf, plan.master, (configDir) => prepareTables(plan.files, configDir));
+  })();
+  const [dovecotRefused, staged] = await Promise.allSettled([dovecotCheck, staging]);
+  const dropStaged = async () => {
+    if (staged.status === 'fulfilled' && staged.value.ok) {
+      await staged.value.prepared?.discard();
+      await staged.value.dispose();
+    }
+  };
+  if (dovecotRefused.status === 'rejected' || dovecotRefused.value) await dropStaged();
+  if (dovecotRefused.status === 'rejected') throw dovecotRefused.reason;
+  if (dovecotRefused.value)
+    return done({ status: 'invalid', errors: [], failure: dovecotRefused.value, warnings: plan.warnings, changed: [], domains });
+  if (staged.status === 'rejected') throw staged.reason;
+  if (!staged.value.ok)
+    return done({ status: 'invalid', errors: [], failure: staged.value.reason, warnings: plan.warnings, changed: [], domains });
+  const stagedOk = staged.value;
   phase('stage');
   let changed: string[];
   try {
-    changed = await commitPlan(plan, staged, paths, opts.log);
+    changed = await commitPlan(plan, stagedOk, paths, opts.log);
   } finally {
-    await staged.dispose();
+    await stagedOk.dispose();
   }
+  // Written: the table sources (MB at 100,000 mailboxes) are not held while the tables file is built below.
+  for (const f of plan.files) if (f.postmap) f.content = '';
   // Before the unlock file goes: killed in between, the next start seeds again and writes it then.
   // Side by side: each is its own atomic write and fsync, and neither depends on the other.
   await Promise.all([

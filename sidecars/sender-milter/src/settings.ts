@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { becomeUser, ErrorCode, lookupGroup, lookupUser, MtaError } from '@mta/shared';
+import { ErrorCode, MtaError } from '@mta/shared';
 
 export interface MilterSettings {
   socket: string;
@@ -28,14 +28,4 @@ export async function readSettings(file: string): Promise<MilterSettings> {
 
 // The milter's own user (image/lib/image-setup; scripts/install-deps on a test machine), and postdrop for postfix's
 // public/ directory where the check service listens.
-const MILTER_USER = 'mta-milter';
-
-// Started as root (the environment's __FILE secrets are root's to read), the milter becomes MILTER_USER before it
-// reads anything a client wrote. Returns whether it switched.
-export async function leaveRoot(): Promise<boolean> {
-  if (process.getuid?.() !== 0) return false;
-  const user = await lookupUser(MILTER_USER);
-  const postdrop = await lookupGroup('postdrop');
-  if (postdrop === undefined) throw new MtaError(ErrorCode.Config, 'group postdrop not found (the postfix package creates it)');
-  return becomeUser(user, [postdrop]);
-}
+export const MILTER_USER = { name: 'mta-milter', groups: ['postdrop'] };

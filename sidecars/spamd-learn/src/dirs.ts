@@ -28,14 +28,3 @@ export function learnGroup(gid: number | undefined, reader: SystemUser, holders 
     );
   return gid;
 }
-
-// Leaves root for good before any drop-folder file is read: the reader's uid and gid plus the learn group, no other
-// group. Returns false when there is nothing to leave (not started as root).
-export function dropPrivileges(reader: SystemUser, group: number): boolean {
-  const { setgroups, setgid, setuid } = process;
-  if (process.getuid?.() !== 0 || reader.uid === 0 || !setgroups || !setgid || !setuid) return false;
-  setgroups(group === reader.gid ? [] : [group]);
-  setgid(reader.gid);
-  setuid(reader.uid);
-  return true;
-}

@@ -2,9 +2,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ensureDir, joinFleet, lookupUser, RefusedPaths, runSidecar, startHeartbeat } from '@mta/shared';
+import { becomeUser, ensureDir, joinFleet, lookupUser, RefusedPaths, runSidecar, startHeartbeat } from '@mta/shared';
 import { adoptFromAmavis } from './adopt.ts';
-import { dropPrivileges, ensureBayesDir, learnGroup, READER_USER } from './dirs.ts';
+import { ensureBayesDir, learnGroup, READER_USER } from './dirs.ts';
 import { closeDropFolders, openDropFolders, watchLib } from './drop-folders.ts';
 import type { FleetInbox } from './inbox.ts';
 import { dropItem } from './item.ts';
@@ -41,7 +41,8 @@ await runSidecar({
     }
     const drop = await openDropFolders(lib, group, refused, log);
     const runner = SaRunner.start({ user: amavis, stagingRoot, dbPath: paths.bayes, home: paths.amavisHome, log, signal: life.signal });
-    if (dropPrivileges(reader, group))
+    // The reader for good before any drop-folder file is read: its uid and gid plus the learn group, no other group.
+    if (becomeUser(reader, [group], { exactGroups: true }))
       log.info({ event: 'spamd.privileges', uid: reader.uid, gids: process.getgroups?.() }, `running as ${reader.name}`);
     runner.exited.then((how) => {
       if (life.signal.aborted) return;

@@ -8,6 +8,7 @@ import {
   eventually,
   fileScope,
   freePort,
+  hostAddresses,
   netnsWithDns,
   type Postfix,
   scaffoldConfig,
@@ -20,11 +21,7 @@ import { dnsblName, logOf, type Stack, startStack, swaksFrom, talk } from './sta
 
 // A ban never loses mail, and what counts as abuse, at the default settings (GUARD_REJECTS=10, GUARD_WINDOW=10m).
 // LIST is a real postfix of a mailing list with stale addresses; the others are clients that deserve a ban.
-const LIST = '192.0.2.70';
-const HARVESTER = '192.0.2.71';
-const RELAYER = '192.0.2.72';
-const LISTED = '192.0.2.73';
-const SENTINEL = '192.0.2.74';
+const IP = hostAddresses('192.0.2.70', ['LIST', 'HARVESTER', 'RELAYER', 'LISTED', 'SENTINEL']);
 
 let ns: TestNetns;
 let stack: Stack;
@@ -34,8 +31,8 @@ let env: Record<string, string>;
 const scope = fileScope();
 
 before(async () => {
-  ns = await netnsWithDns(scope, `mta-guard-ml-${process.pid}`, [LIST, HARVESTER, RELAYER, LISTED, SENTINEL], {
-    a: { [dnsblName(LISTED, 'bl.mta.test')]: ['127.0.0.2'] },
+  ns = await netnsWithDns(scope, `mta-guard-ml-${process.pid}`, Object.values(IP), {
+    a: { [dnsblName(IP.LISTED, 'bl.mta.test')]: ['127.0.0.2'] },
   });
   const settings = {
     MAIL_DOMAIN: 'example.com',
@@ -51,7 +48,7 @@ before(async () => {
   const port = await freePort();
   const etc = scaffoldConfig(await scope.dir('mta-guard-list-'), port, {
     ...toSink(stack.ports.smtp),
-    smtp_bind_address: LIST,
+    smtp_bind_address: IP.LIST,
     myhostname: 'lists.sender.test',
     mydestination: 'lists.sender.test',
     local_recipient_maps: '',
@@ -72,8 +69,8 @@ const stale = (from: number, n: number) => Array.from({ length: n }, (_, i) => `
 let sentinels = 0;
 async function guardCaughtUp(): Promise<void> {
   const before = guard.output().split('"event":"guard.banned","ip":"192.0.2.74"').length;
-  if (sentinels++) await runCaptured(['guard', 'unban', SENTINEL], env);
-  talk(ns, SENTINEL, '127.0.0.1', stack.ports.smtp, 'EHLO bot\\r\\n', 1);
+  if (sentinels++) await runCaptured(['guard', 'unban', IP.SENTINEL], env);
+  talk(ns, IP.SENTINEL, '127.0.0.1', stack.ports.smtp, 'EHLO bot\\r\\n', 1);
   await eventually(() => guard.output().split('"event":"guard.banned","ip":"192.0.2.74"').length > before, 20_000, 'sentinel ban');
 }
 
@@ -84,22 +81,22 @@ describe('guard: a ban never loses mail; what counts as abuse (default settings)
     // later, a post that reaches only stale addresses: each is bounced by the list (the addresses are gone), no ban
     post(stale(12, 13));
     await eventually(() => (listLog().match(/status=bounced/g) ?? []).length >= 25, 30_000, 'the stale ones bounced');
-    const session = new RegExp(`disconnect from \\S+\\[${LIST.replaceAll('.', '\\.')}\\] .*rcpt=0/13`);
+    const session = new RegExp(`disconnect from \\S+\\[${IP.LIST.replaceAll('.', '\\.')}\\] .*rcpt=0/13`);
     await eventually(() => session.test(logOf(stack, 'postfix')), 20_000, 'a session with only stale recipients');
     await guardCaughtUp();
-    assert.ok(!banned(LIST), guard.output());
-    assert.equal(await postfixLookup(stack.mta.paths, LIST), undefined);
+    assert.ok(!banned(IP.LIST), guard.output());
+    assert.equal(await postfixLookup(stack.mta.paths, IP.LIST), undefined);
   });
 
   test('a harvest (distinct unknown recipients, none accepted) is banned', async () => {
-    const out = swaksFrom(ns, HARVESTER, '127.0.0.1', stack.ports.smtp, ['--to', stale(100, 10).join(','), '--from', 'a@sender.test']);
+    const out = swaksFrom(ns, IP.HARVESTER, '127.0.0.1', stack.ports.smtp, ['--to', stale(100, 10).join(','), '--from', 'a@sender.test']);
     assert.equal((out.match(/<\*\* +550 5\.1\.1 /g) ?? []).length, 10, out);
-    await eventually(() => banned(HARVESTER), 20_000, 'harvester banned');
+    await eventually(() => banned(IP.HARVESTER), 20_000, 'harvester banned');
     assert.match(guard.output(), /"ip":"192\.0\.2\.71".*"reason":"10 unknown recipients within 10 min, none accepted"/);
   });
 
   test('relay attempts, pregreets and DNSBL hits ban', async () => {
-    const relay = swaksFrom(ns, RELAYER, '127.0.0.1', stack.ports.smtp, [
+    const relay = swaksFrom(ns, IP.RELAYER, '127.0.0.1', stack.ports.smtp, [
       '--to',
       Array.from({ length: 10 }, (_, i) => `x${i}@elsewhere.test`).join(','),
       '--from',
@@ -108,26 +105,26 @@ describe('guard: a ban never loses mail; what counts as abuse (default settings)
       'RCPT',
     ]);
     assert.equal((relay.match(/<\*\* +554 5\.7\.1 .*Relay access denied/g) ?? []).length, 10, relay);
-    await eventually(() => banned(RELAYER), 20_000, 'relayer banned');
+    await eventually(() => banned(IP.RELAYER), 20_000, 'relayer banned');
     assert.match(guard.output(), /"ip":"192\.0\.2\.72".*"reason":"10 refusals within 10 min, last: relay reject"/);
     // a listed client: postscreen refuses each recipient (550), and that is counted
-    for (let i = 0; i < 4 && !banned(LISTED); i++)
-      swaksFrom(ns, LISTED, '127.0.0.1', stack.ports.smtp, [
+    for (let i = 0; i < 4 && !banned(IP.LISTED); i++)
+      swaksFrom(ns, IP.LISTED, '127.0.0.1', stack.ports.smtp, [
         '--to',
         'alice@example.com,bob@example.com,carol@example.com',
         '--quit-after',
         'RCPT',
       ]);
-    await eventually(() => banned(LISTED), 20_000, 'listed client banned');
+    await eventually(() => banned(IP.LISTED), 20_000, 'listed client banned');
     // a pregreet bans at once
     await guardCaughtUp();
-    assert.ok(banned(SENTINEL));
+    assert.ok(banned(IP.SENTINEL));
   });
 
   test('a banned server gets a temporary error: its mail is deferred, never bounced, and delivered once the ban ends', async () => {
-    const r = await runCaptured(['guard', 'ban', LIST, '--for', '1h', '--reason', 'mistake'], env);
+    const r = await runCaptured(['guard', 'ban', IP.LIST, '--for', '1h', '--reason', 'mistake'], env);
     assert.equal(r.code, 0, r.err);
-    assert.equal(await postfixLookup(stack.mta.paths, LIST), BAN_REPLY);
+    assert.equal(await postfixLookup(stack.mta.paths, IP.LIST), BAN_REPLY);
     const bounced = (listLog().match(/status=bounced/g) ?? []).length;
     post(['alice@example.com']);
     await eventually(
@@ -139,7 +136,7 @@ describe('guard: a ban never loses mail; what counts as abuse (default settings)
       'deferred with 421',
     );
     assert.equal((listLog().match(/status=bounced/g) ?? []).length, bounced, 'nothing bounced');
-    assert.equal((await runCaptured(['guard', 'unban', LIST], env)).code, 0);
+    assert.equal((await runCaptured(['guard', 'unban', IP.LIST], env)).code, 0);
     execFileSync('postqueue', ['-c', list.configDir, '-f']);
     await eventually(() => (listLog().match(/to=<alice@example\.com>.*status=sent/g) ?? []).length >= 2, 30_000, 'delivered after the ban');
     assert.ok(

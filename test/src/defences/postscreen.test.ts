@@ -1,25 +1,22 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { eventually, fileScope, netnsWithDns, type TestNetns } from '../harness/index.ts';
+import { eventually, fileScope, hostAddresses, netnsWithDns, type TestNetns } from '../harness/index.ts';
 import { dnsblName, logOf, type Stack, startStack, swaksFrom, talk } from './stack.ts';
 
 // Clients "on the internet" and what the test DNS server says about them: LISTED is on the block list, GOOD is on
 // both the block list and the allow list (the allow list wins), CLEAN on none, BOT talks before the greeting.
-const LISTED = '192.0.2.20';
-const GOOD = '192.0.2.21';
-const CLEAN = '192.0.2.22';
-const BOT = '192.0.2.23';
+const IP = hostAddresses('192.0.2.20', ['LISTED', 'GOOD', 'CLEAN', 'BOT']);
 
 let ns: TestNetns;
 let stack: Stack;
 const scope = fileScope();
 
 before(async () => {
-  ns = await netnsWithDns(scope, `mta-guard-ps-${process.pid}`, [LISTED, GOOD, CLEAN, BOT], {
+  ns = await netnsWithDns(scope, `mta-guard-ps-${process.pid}`, Object.values(IP), {
     a: {
-      [dnsblName(LISTED, 'bl.mta.test')]: ['127.0.0.2'],
-      [dnsblName(GOOD, 'bl.mta.test')]: ['127.0.0.2'],
-      [dnsblName(GOOD, 'wl.mta.test')]: ['127.0.10.2'],
+      [dnsblName(IP.LISTED, 'bl.mta.test')]: ['127.0.0.2'],
+      [dnsblName(IP.GOOD, 'bl.mta.test')]: ['127.0.0.2'],
+      [dnsblName(IP.GOOD, 'wl.mta.test')]: ['127.0.10.2'],
     },
   });
   stack = await startStack(
@@ -43,20 +40,20 @@ const send = (from: string) =>
 
 describe('postscreen on port 25 with weighted DNSBL/DNSWL and the pregreet test', () => {
   test('a client on the block list is refused', () => {
-    const out = send(LISTED);
+    const out = send(IP.LISTED);
     assert.match(out, /<\*\* 550 5\.7\.1 Service unavailable; client \[192\.0\.2\.20\] blocked using bl\.mta\.test/, out);
     assert.match(logOf(stack, 'postfix'), /postscreen\[\d+\]: DNSBL rank 3 for \[192\.0\.2\.20\]:\d+/);
   });
 
   test('a client on the allow list passes, although the block list has it too', () => {
-    const out = send(GOOD);
+    const out = send(IP.GOOD);
     assert.match(out, /<- {2}250 2\.0\.0 Ok: queued as/, out);
     assert.match(logOf(stack, 'postfix'), /postscreen\[\d+\]: (ALLOWLISTED|PASS NEW) \[192\.0\.2\.21\]/);
-    assert.match(send(CLEAN), /<- {2}250 2\.0\.0 Ok: queued as/);
+    assert.match(send(IP.CLEAN), /<- {2}250 2\.0\.0 Ok: queued as/);
   });
 
   test('a client that talks before the greeting is dropped', async () => {
-    const out = talk(ns, BOT, '127.0.0.1', stack.ports.smtp, 'EHLO bot.example\\r\\n', 4);
+    const out = talk(ns, IP.BOT, '127.0.0.1', stack.ports.smtp, 'EHLO bot.example\\r\\n', 4);
     // At most the first line of the multi-line greeting reaches it: postscreen resets the connection, and the reset
     // may discard that line and the 521 before the client reads them.
     assert.match(out, /^(220-|$)/, out);

@@ -6,7 +6,7 @@ import { sealMessage } from 'mailauth/lib/arc/index.js';
 import { dkimSign } from '../filter/dkim-tools.ts';
 import { headerOf, plainMail } from '../filter/messages.ts';
 import { eventually } from '../harness/index.ts';
-import { type DmarcNode, startDmarcNode } from './node.ts';
+import { type DmarcNode, sendRaw, startDmarcNode } from './node.ts';
 import { ARC_SELECTOR, FORWARDER_IP, SELECTOR, type Sealer } from './world.ts';
 
 // ARC (RFC 8617) on port 25 with real postfix, opendkim, OpenDMARC, the arc-milter and the test DNS server. Every
@@ -49,24 +49,8 @@ async function seal(raw: string, sealer: Sealer, authResults = PASSED(sealer)): 
   return h.toString() + raw;
 }
 
-function send(raw: string): string {
-  const r = node.ns.run(
-    'swaks',
-    [
-      '--hide-informational',
-      '--timeout',
-      '15',
-      '--local-interface',
-      FORWARDER_IP,
-      '--server',
-      '127.0.0.1',
-      '--port',
-      String(node.mta.port),
-    ].concat(['--from', 'list-bounces@lists.example.org', '--to', BOX, '--helo', 'lists.example.org', '--data', '-']),
-    { input: raw, timeoutMs: 60_000 },
-  );
-  return `${r.stdout}${r.stderr}`;
-}
+const send = (raw: string): string =>
+  sendRaw(node, raw, { from: 'list-bounces@lists.example.org', to: BOX, ip: FORWARDER_IP, helo: 'lists.example.org' });
 
 const mailbox = () => (existsSync(join(node.mta.paths.mail, BOX)) ? readFileSync(join(node.mta.paths.mail, BOX), 'utf8') : '');
 const delivered = (out: string, subject: string): Promise<string> => {
@@ -170,8 +154,10 @@ describe('ARC: a p=reject DMARC failure and the trusted sealer (ARC_TRUSTED_SEAL
     assert.equal(headerOf(msg, 'X-MTA-DMARC-Override').length, 1);
   });
 
-  test('the arc-milter left root before it served', () => {
-    const uid = /^Uid:\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${node.milters.pid('arc-milter')}/status`, 'utf8'));
+  test('the arc-milter left root before it served, with no supplementary group', () => {
+    const status = readFileSync(`/proc/${node.milters.pid('arc-milter')}/status`, 'utf8');
+    const uid = /^Uid:\s+(\d+)\s+(\d+)/m.exec(status);
     assert.ok(uid && uid[1] !== '0' && uid[2] !== '0', uid?.[0]);
+    assert.match(status, /^Groups:\s*$/m);
   });
 });

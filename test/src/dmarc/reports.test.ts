@@ -4,26 +4,14 @@ import { existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ReportService } from '@mta/dmarc-reports/service';
-import { renderDmarc } from '@mta/seed/dmarc/render';
-import { postfixRenderers } from '@mta/seed/postfix/index';
 import { DAY_MS } from '@mta/shared';
 import { dkimSign } from '../filter/dkim-tools.ts';
 import { plainMail } from '../filter/messages.ts';
 import { type DnsServer, startDns } from '../harness/dns.ts';
-import {
-  createNetns,
-  type Daemon,
-  eventually,
-  memoryLogger,
-  type SeededPostfix,
-  seededPostfix,
-  startNsDns,
-  type TestNetns,
-  tempRoot,
-} from '../harness/index.ts';
-import { type Milters, startMilters } from './milters.ts';
+import { eventually, memoryLogger } from '../harness/index.ts';
+import { type DmarcNode, sendRaw, startDmarcNode } from './node.ts';
 import { recordsOf, reportsIn, validateReport } from './report-tools.ts';
-import { FORWARDER_IP, SELECTOR, SENDER_IP, type Signer, world } from './world.ts';
+import { FORWARDER_IP, SELECTOR, SENDER_IP, type Signer } from './world.ts';
 
 // DMARC aggregate reports end to end on one node: real OpenDMARC writes its history while real postfix takes mail
 // from two addresses of a private namespace, the sidecar's service collects it (also across a restart), and the
@@ -39,76 +27,45 @@ const ENV = {
   DMARC_REPORT_ORG: 'Example Mail',
 };
 
-let ns: TestNetns;
-let nsDns: Daemon;
+let node: DmarcNode;
 let hostDns: DnsServer;
-let mta: SeededPostfix;
-let milters: Milters;
-let cleanup: () => Promise<void>;
-let keyFile: (d: Signer) => string;
 const logLines: string[] = [];
 
 before(async () => {
-  const tmp = await tempRoot('mta-dmarc-reports-');
-  cleanup = tmp.cleanup;
-  const w = world(tmp.dir);
-  keyFile = w.keyFile;
-  const txt = w.records.txt ?? {};
-  // pass.example reports to another organisation, which agreed (RFC 7489 7.1); reject.example to one that did not;
-  // quar.example to one that takes at most 100 bytes.
-  txt['_dmarc.pass.example'] = [`v=DMARC1; p=reject; rua=mailto:${AGG}`];
-  txt['pass.example._report._dmarc.vendor.example'] = ['v=DMARC1'];
-  txt['_dmarc.reject.example'] = ['v=DMARC1; p=reject; rua=mailto:dmarc@example.com'];
-  txt['_dmarc.quar.example'] = [`v=DMARC1; p=quarantine; rua=mailto:${AGG}!100`];
-  txt['quar.example._report._dmarc.vendor.example'] = ['v=DMARC1'];
-  // pct=0: the reject policy spared the message, which took the spam path.
-  txt['_dmarc.pct.example'] = [`v=DMARC1; p=reject; pct=0; rua=mailto:${AGG}`];
-  txt['pct.example._report._dmarc.vendor.example'] = ['v=DMARC1'];
-  ns = createNetns(`mta-dmarcrep-${process.pid}`, [SENDER_IP, FORWARDER_IP]);
-  nsDns = await startNsDns(ns, w.records);
+  node = await startDmarcNode('dmarcrep', ENV, (records) => {
+    const txt = records.txt ?? {};
+    // pass.example reports to another organisation, which agreed (RFC 7489 7.1); reject.example to one that did not;
+    // quar.example to one that takes at most 100 bytes.
+    txt['_dmarc.pass.example'] = [`v=DMARC1; p=reject; rua=mailto:${AGG}`];
+    txt['pass.example._report._dmarc.vendor.example'] = ['v=DMARC1'];
+    txt['_dmarc.reject.example'] = ['v=DMARC1; p=reject; rua=mailto:dmarc@example.com'];
+    txt['_dmarc.quar.example'] = [`v=DMARC1; p=quarantine; rua=mailto:${AGG}!100`];
+    txt['quar.example._report._dmarc.vendor.example'] = ['v=DMARC1'];
+    // pct=0: the reject policy spared the message, which took the spam path.
+    txt['_dmarc.pct.example'] = [`v=DMARC1; p=reject; pct=0; rua=mailto:${AGG}`];
+    txt['pct.example._report._dmarc.vendor.example'] = ['v=DMARC1'];
+  });
   // The same zone for the sidecar's 7.1 lookups, which run outside the namespace.
-  hostDns = await startDns(w.records);
-  mta = await seededPostfix({ env: ENV, variant: 'full', renderers: [...postfixRenderers, renderDmarc], ns, logDir: true });
-  milters = await startMilters(ns, mta.paths);
+  hostDns = await startDns(node.world.records);
 });
 
 after(async () => {
-  await milters?.stop();
-  await mta?.stop();
   await hostDns?.stop();
-  await nsDns?.stop();
-  ns?.remove();
-  await cleanup?.();
+  await node?.stop();
 });
 
 let n = 0;
-function send(o: { from: string; ip: string; signer?: Signer }): Promise<string> {
-  return (async () => {
-    let raw = plainMail(o.from, BOX, `report-${++n}`, `test ${n}`);
-    if (o.signer) raw = await dkimSign(raw, { domain: o.signer, selector: SELECTOR, keyFile: keyFile(o.signer) });
-    const r = ns.run(
-      'swaks',
-      ['--hide-informational', '--timeout', '15', '--local-interface', o.ip, '--server', '127.0.0.1', '--port', String(mta.port)].concat([
-        '--from',
-        o.from,
-        '--to',
-        BOX,
-        '--helo',
-        'client.example',
-        '--data',
-        '-',
-      ]),
-      { input: raw, timeoutMs: 60_000 },
-    );
-    return `${r.stdout}${r.stderr}`;
-  })();
+async function send(o: { from: string; ip: string; signer?: Signer }): Promise<string> {
+  let raw = plainMail(o.from, BOX, `report-${++n}`, `test ${n}`);
+  if (o.signer) raw = await dkimSign(raw, { domain: o.signer, selector: SELECTOR, keyFile: node.world.keyFile(o.signer) });
+  return sendRaw(node, raw, { from: o.from, to: BOX, ip: o.ip, helo: 'client.example' });
 }
 
 const service = (clock: () => number) => {
   const resolver = new Resolver({ timeout: 2000, tries: 1 });
   resolver.setServers([`127.0.0.1:${hostDns.port}`]);
   return ReportService.start({
-    paths: mta.paths,
+    paths: node.mta.paths,
     log: memoryLogger(logLines),
     reporter: { org: 'Example Mail', email: 'noreply-dmarc@example.com', node: 'mx1' },
     txt: async (name) => (await resolver.resolveTxt(name).catch(() => [] as string[][])).map((c) => c.join('')),
@@ -139,27 +96,27 @@ describe('DMARC aggregate reports, one node', { timeout: 240_000 }, () => {
     await s.close();
     clock = start + 10_000;
     s = await service(() => clock);
-    assert.equal(readdirSync(mta.paths.dmarcHistory).length, 0, 'the history was collected');
+    assert.equal(readdirSync(node.mta.paths.dmarcHistory).length, 0, 'the history was collected');
     assert.deepEqual(events('dmarc.history_dropped'), []);
     // Every verdict, also of the domain without a record (it asks for no report).
-    const dayDir = join(mta.paths.dmarcState, 'records', new Date(start).toISOString().slice(0, 10));
+    const dayDir = join(node.mta.paths.dmarcState, 'records', new Date(start).toISOString().slice(0, 10));
     const stored = readdirSync(dayDir).flatMap((f) => JSON.parse(readFileSync(join(dayDir, f), 'utf8')) as { from: string }[]);
     assert.deepEqual(
       stored.map((v) => v.from).sort(),
       [...Array(6).fill('pass.example'), 'reject.example', 'quar.example', 'pct.example', 'none.example'].sort(),
     );
     // A link planted in OpenDMARC's directory is refused, never read.
-    symlinkSync('/etc/passwd', join(mta.paths.dmarcHistory, 'taken.0000000000001'));
+    symlinkSync('/etc/passwd', join(node.mta.paths.dmarcHistory, 'taken.0000000000001'));
     await s.runOnce();
     assert.equal(events('fs.refused').length, 1);
-    assert.deepEqual(reportsIn(join(mta.paths.mail, AGG)), []);
+    assert.deepEqual(reportsIn(join(node.mta.paths.mail, AGG)), []);
 
     // The day after: one report for pass.example, one for pct.example.
     clock = start + DAY_MS + 3_600_000;
     await s.runOnce();
     const reports = await eventually(
       () => {
-        const r = reportsIn(join(mta.paths.mail, AGG));
+        const r = reportsIn(join(node.mta.paths.mail, AGG));
         return r.length >= 2 ? r : undefined;
       },
       30_000,
@@ -202,7 +159,7 @@ describe('DMARC aggregate reports, one node', { timeout: 240_000 }, () => {
     s = await service(() => clock);
     await s.close();
     assert.equal(events('dmarc.report_sent').length, 2);
-    assert.equal(reportsIn(join(mta.paths.mail, AGG)).length, 2);
-    assert.ok(existsSync(join(mta.paths.dmarcState, 'sent', new Date(start).toISOString().slice(0, 10), 'pass.example')));
+    assert.equal(reportsIn(join(node.mta.paths.mail, AGG)).length, 2);
+    assert.ok(existsSync(join(node.mta.paths.dmarcState, 'sent', new Date(start).toISOString().slice(0, 10), 'pass.example')));
   });
 });

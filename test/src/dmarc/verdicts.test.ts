@@ -5,29 +5,15 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { healthChecks } from '@mta/cli/health/checks';
 import { probe } from '@mta/cli/health/probe';
-import { renderDmarc } from '@mta/seed/dmarc/render';
-import { postfixRenderers } from '@mta/seed/postfix/index';
 import { type MailLogEvent, parseMailLog } from '@mta/shared';
 import { collectEvents } from '../acme/sidecar.ts';
 import { startGuard } from '../defences/guard-process.ts';
 import { dkimSign } from '../filter/dkim-tools.ts';
 import { headerOf, plainMail } from '../filter/messages.ts';
-import type { DnsRecords } from '../harness/dns.ts';
-import {
-  createNetns,
-  type Daemon,
-  eventually,
-  healthFacts,
-  type NatsServer,
-  type SeededPostfix,
-  seededPostfix,
-  startNats,
-  startNsDns,
-  type TestNetns,
-  tempRoot,
-} from '../harness/index.ts';
-import { type Milters, startMilters } from './milters.ts';
-import { FORWARDER_IP, SELECTOR, SENDER_IP, type Signer, world } from './world.ts';
+import { type Daemon, eventually, healthFacts, type NatsServer, startNats, startNsDns } from '../harness/index.ts';
+import { startMilters } from './milters.ts';
+import { type DmarcNode, sendRaw, startDmarcNode } from './node.ts';
+import { FORWARDER_IP, SELECTOR, SENDER_IP, type Signer } from './world.ts';
 
 // DMARC before the queue on port 25: the seed's opendkim and OpenDMARC configs, the daemons themselves, postfix,
 // and the test DNS server on port 53 of a private namespace, where the senders' addresses live too. Every DKIM
@@ -35,52 +21,28 @@ import { FORWARDER_IP, SELECTOR, SENDER_IP, type Signer, world } from './world.t
 const BOX = 'bob@example.com';
 const ENV = { INET_INTERFACES: 'all', MAIL_DOMAIN: 'example.com', MAIL_BOXES: BOX, DMARC_IGNORE_DOMAINS: 'ignored.example' };
 
-let ns: TestNetns;
-let dns: Daemon;
-let mta: SeededPostfix;
-let milters: Milters;
-let cleanup: () => Promise<void>;
-let keyFile: (d: Signer) => string;
-let records: DnsRecords;
+let node: DmarcNode;
 let nats: NatsServer;
 let guard: Daemon;
 let events: Awaited<ReturnType<typeof collectEvents>>;
 
 before(async () => {
-  const tmp = await tempRoot('mta-dmarc-keys-');
-  cleanup = tmp.cleanup;
-  const w = world(tmp.dir);
-  keyFile = w.keyFile;
-  ns = createNetns(`mta-dmarc-${process.pid}`, [SENDER_IP, FORWARDER_IP]);
-  records = w.records;
-  dns = await startNsDns(ns, records);
-  mta = await seededPostfix({
-    env: ENV,
-    variant: 'full',
-    renderers: [...postfixRenderers, renderDmarc],
-    ns,
-    logDir: true,
-  });
-  milters = await startMilters(ns, mta.paths);
+  node = await startDmarcNode('dmarc', ENV);
   // The guard, which follows postfix's log in the image, puts the verdicts on the bus.
   nats = await startNats();
   events = await collectEvents(nats.url);
-  mkdirSync(join(mta.paths.logDir, 'dovecot'), { recursive: true });
-  guard = await startGuard({ MTA_ROOT: mta.root, HOSTNAME: 'mx.example.com', NATS_URL: nats.url });
+  mkdirSync(join(node.mta.paths.logDir, 'dovecot'), { recursive: true });
+  guard = await startGuard({ MTA_ROOT: node.mta.root, HOSTNAME: 'mx.example.com', NATS_URL: nats.url });
 });
 
 after(async () => {
   await guard?.stop();
   await events?.nc.close();
   await nats?.stop();
-  await milters?.stop();
-  await mta?.stop();
-  await dns?.stop();
-  ns?.remove();
-  await cleanup?.();
+  await node?.stop();
 });
 
-const mailbox = () => (existsSync(join(mta.paths.mail, BOX)) ? readFileSync(join(mta.paths.mail, BOX), 'utf8') : '');
+const mailbox = () => (existsSync(join(node.mta.paths.mail, BOX)) ? readFileSync(join(node.mta.paths.mail, BOX), 'utf8') : '');
 
 interface Sent {
   out: string;
@@ -93,23 +55,9 @@ let n = 0;
 async function send(o: { from: string; ip?: string; envelope?: string; signer?: Signer; extra?: string; helo?: string }): Promise<Sent> {
   const subject = `dmarc-${++n}-${o.from}`;
   let raw = plainMail(o.from, BOX, subject, `test ${n}`, o.extra ?? '');
-  if (o.signer) raw = await dkimSign(raw, { domain: o.signer, selector: SELECTOR, keyFile: keyFile(o.signer) });
-  const server = ['--server', '127.0.0.1', '--port', String(mta.port)];
-  const r = ns.run(
-    'swaks',
-    ['--hide-informational', '--timeout', '15', '--local-interface', o.ip ?? SENDER_IP, ...server].concat([
-      '--from',
-      o.envelope ?? o.from,
-      '--to',
-      BOX,
-      '--helo',
-      o.helo ?? 'client.example',
-      '--data',
-      '-',
-    ]),
-    { input: raw, timeoutMs: 60_000 },
-  );
-  return { out: `${r.stdout}${r.stderr}`, subject };
+  if (o.signer) raw = await dkimSign(raw, { domain: o.signer, selector: SELECTOR, keyFile: node.world.keyFile(o.signer) });
+  const out = sendRaw(node, raw, { from: o.envelope ?? o.from, to: BOX, ip: o.ip ?? SENDER_IP, helo: o.helo ?? 'client.example' });
+  return { out, subject };
 }
 
 async function delivered(s: Sent): Promise<string> {
@@ -220,18 +168,18 @@ describe('DMARC verdicts before the queue (DMARC_POLICY=enforce)', { timeout: 24
 
   test('the milters run as their own users, not root; their socket directories admit only them and postfix', () => {
     for (const name of ['opendkim', 'opendmarc'] as const) {
-      const uid = /^Uid:\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${milters.pid(name)}/status`, 'utf8'));
+      const uid = /^Uid:\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${node.milters.pid(name)}/status`, 'utf8'));
       const expected = new RegExp(`^${name}:[^:]*:(\\d+):`, 'm').exec(readFileSync('/etc/passwd', 'utf8'))?.[1];
       assert.ok(expected, name);
       assert.deepEqual([uid?.[1], uid?.[2]], [expected, expected], name);
-      const dir = statSync(name === 'opendkim' ? mta.paths.opendkimRun : mta.paths.opendmarcRun);
+      const dir = statSync(name === 'opendkim' ? node.mta.paths.opendkimRun : node.mta.paths.opendmarcRun);
       const postfix = /^postfix:[^:]*:(\d+):/m.exec(readFileSync('/etc/group', 'utf8'))?.[1];
       assert.deepEqual([dir.uid, dir.gid, dir.mode & 0o777], [Number(expected), Number(postfix), 0o750], name);
     }
   });
 
   test('the healthcheck probes every milter of smtpd_milters (the two ARC steps, opendkim, OpenDMARC), and all answer', async () => {
-    const smtpdMilters = execFileSync('postconf', ['-c', mta.paths.postfixConf, '-h', 'smtpd_milters'], { encoding: 'utf8' });
+    const smtpdMilters = execFileSync('postconf', ['-c', node.mta.paths.postfixConf, '-h', 'smtpd_milters'], { encoding: 'utf8' });
     const checks = healthChecks(healthFacts({ variant: 'full', smtpdMilters })).filter((c) => c.probe.what.startsWith('milter on'));
     assert.equal(checks.length, 4, smtpdMilters);
     for (const c of checks) assert.equal(await probe(c.target, c.probe), undefined, c.probe.what);
@@ -248,7 +196,7 @@ describe('DMARC verdicts before the queue (DMARC_POLICY=enforce)', { timeout: 24
 // What postfix logged, read as the guard and the metrics sidecar read it: the DMARC verdicts in order.
 type Verdict = Extract<MailLogEvent, { kind: 'dmarc' }>;
 const verdicts = (): Verdict[] =>
-  readFileSync(join(mta.paths.logDir, 'postfix', 'current'), 'utf8')
+  readFileSync(join(node.mta.paths.logDir, 'postfix', 'current'), 'utf8')
     .split('\n')
     .map((l) => parseMailLog(l, 'postfix'))
     .filter((e): e is Verdict => e?.kind === 'dmarc');
@@ -301,22 +249,22 @@ describe('DMARC verdicts in the log and on the bus', { timeout: 120_000 }, () =>
 
 describe('DNS unreachable (enforce)', { timeout: 120_000 }, () => {
   test('OpenDMARC finds no record and nothing is refused: DMARC fails open, and says dmarc=none', async () => {
-    await dns.stop();
+    await node.dns.stop();
     try {
       const msg = await delivered(await send({ from: 'mallory@reject.example' }));
       assert.equal(result(msg, 'dmarc'), 'none');
     } finally {
-      dns = await startNsDns(ns, records);
+      node.dns = await startNsDns(node.ns, node.world.records);
     }
   });
 });
 
 describe('DMARC_POLICY=tag', { timeout: 120_000 }, () => {
   test('a p=reject failure is delivered, marked as failed for the spam path; nothing is refused', async () => {
-    const r = await mta.reseed({ ...ENV, DMARC_POLICY: 'tag', FORCE_CONFIG: 'yes' });
+    const r = await node.mta.reseed({ ...ENV, DMARC_POLICY: 'tag', FORCE_CONFIG: 'yes' });
     assert.equal(r.status, 'applied');
-    await milters.stop();
-    milters = await startMilters(ns, mta.paths);
+    await node.milters.stop();
+    node.milters = await startMilters(node.ns, node.mta.paths);
     const msg = await delivered(await send({ from: 'mallory@reject.example' }));
     hasResult(msg, /^example\.com; dmarc=fail \(p=reject dis=none\) header\.from=reject\.example$/);
     refusedNone(await send({ from: 'gina@strict.example', signer: 'mail.strict.example' }));

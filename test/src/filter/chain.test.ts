@@ -3,9 +3,12 @@ import { existsSync, readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { world } from '../dmarc/world.ts';
 import { eventually } from '../harness/net.ts';
+import { tempRoot } from '../harness/tmp.ts';
 import { type FilterChain, startFilterChain } from './chain.ts';
-import { EICAR, GTUBE, headerOf } from './messages.ts';
+import { dkimSign } from './dkim-tools.ts';
+import { EICAR, GTUBE, headerOf, plainMail } from './messages.ts';
 
 const quarantined = (c: FilterChain): string[] =>
   existsSync(c.layout.quarantine)
@@ -14,15 +17,22 @@ const quarantined = (c: FilterChain): string[] =>
 
 describe('content filter chain with default destinies', { timeout: 120_000 }, () => {
   let c: FilterChain;
+  let keys: Awaited<ReturnType<typeof tempRoot>>;
+  let w: ReturnType<typeof world>;
   before(async () => {
+    keys = await tempRoot('mta-chain-keys-');
+    w = world(keys.dir);
     c = await startFilterChain({
       env: {},
       // A test rule that lands a message between TAG (2.0) and TAG2 (6.2).
       saRules: 'header MTA_TEST_MEDIUM Subject =~ /mta-medium-score/\nscore MTA_TEST_MEDIUM 4.0\n',
+      // The port-25 milters on a second port (the bench's chain with milters); the other tests use the plain port.
+      milters: { records: w.records },
     });
   });
   after(async () => {
     await c?.stop();
+    await keys?.cleanup();
   });
 
   it('delivers clean mail through amavis and the reinjection listener, scanned', async () => {
@@ -81,5 +91,48 @@ describe('content filter chain with default destinies', { timeout: 120_000 }, ()
     assert.ok(existsSync(join(c.layout.quarantine, q)));
     await eventually(() => /Blocked INFECTED \(Mta-Test\.EICAR/.test(c.amavis.output()), 10_000, 'amavis logged the virus');
     assert.equal(c.sink.mails.filter((x) => x.raw.includes('Subject: eicar')).length, 0);
+  });
+
+  it('runs the port-25 milters on the milter port: a signed message of a p=reject domain passes DKIM and DMARC', async () => {
+    const raw = await dkimSign(plainMail('alice@pass.example', 'bob@example.com', 'milters-pass', 'signed'), {
+      domain: 'pass.example',
+      selector: 'sel',
+      keyFile: w.keyFile('pass.example'),
+    });
+    const milters = c.milters as NonNullable<FilterChain['milters']>;
+    const r = await milters.send('alice@pass.example', 'bob@example.com', raw);
+    assert.equal(r.status, 0, r.output);
+    const m = await eventually(() => c.sink.mails.find((x) => x.raw.includes('Subject: milters-pass')), 30_000, 'signed mail delivered');
+    const ours = headerOf(m.raw, 'Authentication-Results').filter((h) => h.startsWith('example.com;'));
+    assert.ok(
+      ours.some((h) => /^example\.com; dkim=pass .*header\.d=pass\.example/.test(h)),
+      ours.join('\n'),
+    );
+    assert.ok(
+      ours.some((h) => /^example\.com; dmarc=pass \(p=reject\b.*\) header\.from=pass\.example$/.test(h)),
+      ours.join('\n'),
+    );
+    assert.ok(ours.includes('example.com; spf=pass smtp.mailfrom=pass.example'), ours.join('\n'));
+    assert.ok(
+      ours.some((h) => /^example\.com; arc=none\b/.test(h)),
+      ours.join('\n'),
+    );
+    // Scanned too: the milter port feeds the same amavis.
+    assert.ok(headerOf(m.raw, 'X-Virus-Scanned').length, m.raw);
+  });
+
+  it('refuses on the milter port a forgery of a p=reject domain in the session', async () => {
+    const milters = c.milters as NonNullable<FilterChain['milters']>;
+    const r = await milters.send(
+      'mallory@reject.example',
+      'bob@example.com',
+      plainMail('mallory@reject.example', 'bob@example.com', 'forged', 'x'),
+    );
+    assert.match(
+      r.output,
+      /<\*\* 550 5\.7\.1 message refused: it fails DMARC and the From domain publishes p=reject: reject\.example\n/,
+      r.output,
+    );
+    assert.equal(c.sink.mails.filter((x) => x.raw.includes('Subject: forged')).length, 0);
   });
 });

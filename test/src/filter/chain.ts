@@ -7,7 +7,7 @@ import { type FilterLayout, filterLayout } from '@mta/seed/amavis/layout';
 import type { RenderContext, Renderer } from '@mta/seed/plan';
 import { mtaPaths, parseEnv } from '@mta/shared';
 import { type Daemon, startDaemon } from '../harness/daemon.ts';
-import { type DnsServer, startDns } from '../harness/dns.ts';
+import { type DnsRecords, type DnsServer, startDns } from '../harness/dns.ts';
 import { eventually, freePort, waitForPort } from '../harness/net.ts';
 import { type Postfix, scaffoldConfig, startPostfix, toSink } from '../harness/postfix.ts';
 import { type Sink, startSink } from '../harness/sink.ts';
@@ -15,6 +15,7 @@ import type { SwaksResult } from '../harness/swaks.ts';
 import { tempRoot } from '../harness/tmp.ts';
 import { applyPart } from './apply-part.ts';
 import { attachmentMail, plainMail } from './messages.ts';
+import { type Port25Milters, renderPort25Milters, startPort25Milters } from './port25-milters.ts';
 
 const FIXTURE_DB = new URL('../fixtures/clamav/', import.meta.url).pathname;
 
@@ -36,6 +37,9 @@ export interface ChainOptions {
   // The image's layout under the root as well (mtaPaths): postfix's config and queue linked where the sidecars look,
   // postfix and amavis logging to run/mta/log/<daemon>/current as svlogd keeps them (metrics, guard).
   mtaLayout?: boolean;
+  // The port-25 milters before the queue (arc-milter verify, opendkim, OpenDMARC, arc-milter enforce), as the DMARC
+  // renderer configures them, on a second public port (FilterChain.milters); their DNS server answers `records`.
+  milters?: { records: DnsRecords };
 }
 
 // One line of `postqueue -j`.
@@ -67,6 +71,8 @@ export interface FilterChain {
   dns: DnsServer;
   amavis: Service;
   clamd: Service;
+  // With ChainOptions.milters: the milter port, and `send` through it as its client address (XCLIENT).
+  milters?: Port25Milters & { send: (from: string, to: string, data: string, extra?: string[]) => Promise<SwaksResult> };
   send: (from: string, to: string, data: string, extra?: string[]) => Promise<SwaksResult>;
   // A plain text message from `from` to `to` (plainMail), sent like `send`.
   mail: (from: string, to: string, subject: string, body: string, extra?: string[]) => Promise<SwaksResult>;
@@ -101,7 +107,8 @@ async function startFilterChainOnce(opts: ChainOptions): Promise<FilterChain> {
     const [port, amavisPort, originating, reinject] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     const sink = await startSink();
     cleanups.push(sink.stop);
-    const dns = opts.dns ?? (await startDns());
+    // The milters' records on the chain's own DNS as well: amavis and SpamAssassin check the same DKIM signatures and SPF.
+    const dns = opts.dns ?? (await startDns(opts.milters?.records));
     if (!opts.dns) cleanups.push(dns.stop);
 
     const env: Record<string, string> = { HOSTNAME: 'mx.example.com', MAIL_DOMAIN: 'example.com', ...opts.env };
@@ -139,6 +146,7 @@ async function startFilterChainOnce(opts: ChainOptions): Promise<FilterChain> {
       ...toSink(sink.port),
     });
     applyPart(part, conf);
+    const milterPort = opts.milters ? await renderPort25Milters(ctx, conf) : undefined;
     if (opts.mtaLayout) {
       for (const d of ['postfix', 'amavis']) mkdirSync(join(paths.logDir, d), { recursive: true });
       const maillog = join(paths.logDir, 'postfix', 'current');
@@ -164,9 +172,12 @@ async function startFilterChainOnce(opts: ChainOptions): Promise<FilterChain> {
     cleanups.push(clamd.stop, amavis.stop);
     const postfix = await startPostfix(conf, port);
     cleanups.push(postfix.stop);
+    const milters = opts.milters && milterPort ? await startPort25Milters(ctx, milterPort, opts.milters.records) : undefined;
+    if (milters) cleanups.push(milters.stop);
 
-    const send = (from: string, to: string, data: string, extra: string[] = []) =>
-      swaksAsync(['--server', '127.0.0.1', '--port', String(port), '--from', from, '--to', to, '--data', data, ...extra]);
+    const swaksTo = (p: number, from: string, to: string, data: string, extra: string[]) =>
+      swaksAsync(['--server', '127.0.0.1', '--port', String(p), '--from', from, '--to', to, '--data', data, ...extra]);
+    const send = (from: string, to: string, data: string, extra: string[] = []) => swaksTo(port, from, to, data, extra);
     return {
       root,
       layout,
@@ -177,6 +188,13 @@ async function startFilterChainOnce(opts: ChainOptions): Promise<FilterChain> {
       dns,
       amavis,
       clamd,
+      ...(milters && {
+        milters: {
+          ...milters,
+          send: (from: string, to: string, data: string, extra: string[] = []) =>
+            swaksTo(milters.port, from, to, data, ['--xclient-addr', milters.client, '--xclient-name', '[UNAVAILABLE]', ...extra]),
+        },
+      }),
       send,
       mail: (from, to, subject, body, extra) => send(from, to, plainMail(from, to, subject, body), extra),
       attach: (from, to, subject, name, content, type) => send(from, to, attachmentMail(from, to, subject, name, content, type)),
@@ -314,8 +332,9 @@ function swaksAsync(args: string[]): Promise<SwaksResult> {
   });
 }
 
-// The first line a server on 127.0.0.1:port says (SMTP greets first).
-function greeting(port: number): Promise<string> {
+// The first line a server on 127.0.0.1:port says (SMTP greets first). amavis binds its port before SpamAssassin has
+// loaded, and its children greet only after that: on a loaded machine this takes far longer than a second or ten.
+function greeting(port: number, timeoutMs = 60_000): Promise<string> {
   return new Promise((resolve) => {
     const sock = connect(port, '127.0.0.1');
     let got = '';
@@ -323,7 +342,7 @@ function greeting(port: number): Promise<string> {
       sock.destroy();
       resolve(got.split('\n')[0] ?? '');
     };
-    sock.setTimeout(10_000, done);
+    sock.setTimeout(timeoutMs, done);
     sock.on('data', (d) => {
       got += d;
       if (got.includes('\n')) done();

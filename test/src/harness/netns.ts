@@ -15,6 +15,15 @@ export interface TestNetns {
   remove: () => void;
 }
 
+// The addresses of the hosts a test names, counted up from `first` within its /24: one list that both the namespace
+// (its lo holds them all: Object.values) and the test's clients and servers use, numbered once.
+export function hostAddresses<K extends string>(first: string, names: readonly K[]): Readonly<Record<K, string>> {
+  const m = /^(\d+\.\d+\.\d+\.)(\d+)$/.exec(first);
+  const start = Number(m?.[2]);
+  if (!m || start + names.length > 255) throw new Error(`no ${names.length} host addresses from ${first}`);
+  return Object.fromEntries(names.map((n, i) => [n, `${m[1]}${start + i}`])) as Record<K, string>;
+}
+
 const sh = (args: string[]) => spawnSync('ip', args, { encoding: 'utf8' });
 
 export function createNetns(name: string, addresses: readonly string[] = []): TestNetns {

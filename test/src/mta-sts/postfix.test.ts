@@ -4,16 +4,14 @@ import { after, before, test } from 'node:test';
 import type { Outbound } from '@mta/mta-sts';
 import { parseMailLog, readDaemonFact, versionAtLeast } from '@mta/shared';
 import { type DnsServer, startDns } from '../harness/dns.ts';
-import { createNetns, type Daemon, eventually, type SeededPostfix, startNsDns, type TestNetns } from '../harness/index.ts';
+import { createNetns, type Daemon, eventually, hostAddresses, type SeededPostfix, startNsDns, type TestNetns } from '../harness/index.ts';
 import { type PolicyServer, policyText, startPolicyServer } from './policy-server.ts';
 import { deferredLine, sendThrough, sinkMessages, startSink, stsOutbound, stsPostfix } from './sts-net.ts';
 
 // Outbound MTA-STS end to end: postfix (the seed's configuration) looks up MX records on the test DNS server of a
 // private namespace and delivers to MX hosts there; it asks the mta-sts policy source over its socketmap, which reads
 // the _mta-sts records from the test DNS server and fetches policies from a local HTTPS server with a test CA.
-const GOOD_IP = '127.0.0.21';
-const WRONG_IP = '127.0.0.22';
-const PLAIN_IP = '127.0.0.23';
+const IP = hostAddresses('127.0.0.21', ['GOOD', 'WRONG', 'PLAIN']);
 
 let ns: TestNetns;
 let nsDns: Daemon;
@@ -39,7 +37,7 @@ const policies: Record<string, { mode: string; mx: string[]; maxAge?: number }> 
 const sink = (name: string, host: string, cert?: { keyPem: string; chainPem: string }) => startSink(ns, name, host, cert);
 
 before(async () => {
-  ns = createNetns(`mta-sts-${process.pid}`, [GOOD_IP, WRONG_IP, PLAIN_IP]);
+  ns = createNetns(`mta-sts-${process.pid}`, Object.values(IP));
   nsDns = await startNsDns(ns, {
     mx: {
       'good.test': ['mx.good.test'],
@@ -50,21 +48,21 @@ before(async () => {
       'short.test': ['mx.short.test'],
     },
     a: {
-      'mx.good.test': [GOOD_IP],
-      'mx.wrong.test': [WRONG_IP],
-      'mx.plain.test': [PLAIN_IP],
-      'mx.testing.test': [PLAIN_IP],
-      'evil.mxpat.test': [GOOD_IP],
-      'mx.short.test': [PLAIN_IP],
+      'mx.good.test': [IP.GOOD],
+      'mx.wrong.test': [IP.WRONG],
+      'mx.plain.test': [IP.PLAIN],
+      'mx.testing.test': [IP.PLAIN],
+      'evil.mxpat.test': [IP.GOOD],
+      'mx.short.test': [IP.PLAIN],
     },
   });
   srv = await startPolicyServer(Object.keys(policies).map((d) => `mta-sts.${d}`));
   // A 1 s TTL: the policy source asks DNS again a second later (a changed id is seen at once).
   dns = await startDns({ ttl: 1, txt: Object.fromEntries(Object.keys(policies).map((d) => [`_mta-sts.${d}`, ['v=STSv1; id=1']])) });
   for (const [d, p] of Object.entries(policies)) srv.served.set(d, { body: policyText(p.mode, p.mx, p.maxAge ?? 86400) });
-  sinks.good = await sink('good', GOOD_IP, srv.issue(['mx.good.test', 'mx.mxpat.test']));
-  sinks.wrong = await sink('wrong', WRONG_IP, srv.issue(['mx.other.test']));
-  sinks.plain = await sink('plain', PLAIN_IP);
+  sinks.good = await sink('good', IP.GOOD, srv.issue(['mx.good.test', 'mx.mxpat.test']));
+  sinks.wrong = await sink('wrong', IP.WRONG, srv.issue(['mx.other.test']));
+  sinks.plain = await sink('plain', IP.PLAIN);
   // SYSLOG_LEVEL 7: postfix logs each TLS session (what mta_postfix_outbound_tls_connections counts).
   mta = await stsPostfix(ns, srv, { MAIL_DOMAIN: 'example.com', SYSLOG_LEVEL: '7' });
   postfixVersion = (await readDaemonFact('/')).postfix;

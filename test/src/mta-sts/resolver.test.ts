@@ -41,6 +41,12 @@ const later = (s: number) => {
   clock += s * 1000;
 };
 
+// A domain's policy as its owner publishes it: the _mta-sts record with this id, the policy file on the HTTPS server.
+function publish(domain: string, id: number, mode: string, mx: string[], maxAge = 86400): void {
+  dns.records.txt[`_mta-sts.${domain}`] = [`v=STSv1; id=${id}`];
+  srv.served.set(domain, { body: policyText(mode, mx, maxAge) });
+}
+
 before(async () => {
   dns = await startDns({});
   srv = await startPolicyServer(['mta-sts.a.test', 'mta-sts.t.test', 'mta-sts.d.test']);
@@ -56,8 +62,7 @@ beforeEach(() => {
 });
 
 test('enforce: fetched once per id, answered from the cache, refetched when the id changes', async () => {
-  dns.records.txt['_mta-sts.a.test'] = ['v=STSv1; id=1'];
-  srv.served.set('a.test', { body: policyText('enforce', ['mx.a.test'], 86400) });
+  publish('a.test', 1, 'enforce', ['mx.a.test']);
   const r = await resolver();
   assert.equal(kind(await r.decide('a.test')), 'enforce mx.a.test');
   later(61);
@@ -67,16 +72,14 @@ test('enforce: fetched once per id, answered from the cache, refetched when the 
     socketmapReply(await r.decide('a.test'), true).replace(/policy_ttl=\d+/, 'policy_ttl=N'),
     'OK secure match=mx.a.test servername=hostname policy_type=sts policy_domain=a.test mx_host_pattern=mx.a.test policy_ttl=N',
   );
-  srv.served.set('a.test', { body: policyText('enforce', ['mx2.a.test'], 86400) });
-  dns.records.txt['_mta-sts.a.test'] = ['v=STSv1; id=2'];
+  publish('a.test', 2, 'enforce', ['mx2.a.test']);
   later(61);
   assert.equal(kind(await r.decide('a.test')), 'enforce mx2.a.test');
   assert.equal(srv.hits.get('a.test'), 2);
 });
 
 test('a cached policy survives an HTTPS outage, a DNS outage and a restart, until its max_age', async () => {
-  dns.records.txt['_mta-sts.a.test'] = ['v=STSv1; id=3'];
-  srv.served.set('a.test', { body: policyText('enforce', ['mx.a.test'], 7200) });
+  publish('a.test', 3, 'enforce', ['mx.a.test'], 7200);
   const r = await resolver();
   assert.equal(kind(await r.decide('a.test')), 'enforce mx.a.test');
   // A new id while the policy server is down: the cached policy stays.
@@ -98,8 +101,7 @@ test('a cached policy survives an HTTPS outage, a DNS outage and a restart, unti
 });
 
 test('the DNS server unreachable: a cached policy still holds', async () => {
-  dns.records.txt['_mta-sts.a.test'] = ['v=STSv1; id=5'];
-  srv.served.set('a.test', { body: policyText('enforce', ['mx.a.test'], 86400) });
+  publish('a.test', 5, 'enforce', ['mx.a.test']);
   const r = await resolver();
   assert.equal(kind(await r.decide('a.test')), 'enforce mx.a.test');
   // Nothing answers on the discard port.
@@ -109,8 +111,7 @@ test('the DNS server unreachable: a cached policy still holds', async () => {
 });
 
 test('testing and none policies are answered NOTFOUND (the global level holds); no record, no policy', async () => {
-  dns.records.txt['_mta-sts.t.test'] = ['v=STSv1; id=1'];
-  srv.served.set('t.test', { body: policyText('testing', ['mx.t.test'], 86400) });
+  publish('t.test', 1, 'testing', ['mx.t.test']);
   const r = await resolver();
   const d = await r.decide('t.test');
   assert.equal(socketmapReply(d, true), 'NOTFOUND ');
@@ -121,8 +122,7 @@ test('testing and none policies are answered NOTFOUND (the global level holds); 
 });
 
 test('a policy that does not parse is not taken, and does not replace a good one', async () => {
-  dns.records.txt['_mta-sts.a.test'] = ['v=STSv1; id=6'];
-  srv.served.set('a.test', { body: policyText('enforce', ['mx.a.test'], 86400) });
+  publish('a.test', 6, 'enforce', ['mx.a.test']);
   const r = await resolver();
   assert.equal(kind(await r.decide('a.test')), 'enforce mx.a.test');
   dns.records.txt['_mta-sts.a.test'] = ['v=STSv1; id=7'];
@@ -133,8 +133,7 @@ test('a policy that does not parse is not taken, and does not replace a good one
 });
 
 test('DANE first: MX hosts with authenticated TLSA records get dane-only, never the MTA-STS policy', async () => {
-  dns.records.txt['_mta-sts.d.test'] = ['v=STSv1; id=1'];
-  srv.served.set('d.test', { body: policyText('enforce', ['mx.d.test'], 86400) });
+  publish('d.test', 1, 'enforce', ['mx.d.test']);
   dns.records.mx['d.test'] = ['mx.d.test'];
   dns.records.tlsa['_25._tcp.mx.d.test'] = ['3 1 1 0123456789abcdef'];
   // Unauthenticated (no AD): TLSA records an attacker could forge decide nothing.
@@ -150,8 +149,7 @@ test('DANE first: MX hosts with authenticated TLSA records get dane-only, never 
 });
 
 test('proactive refresh: a policy past half its max_age is fetched again while its record stays', async () => {
-  dns.records.txt['_mta-sts.a.test'] = ['v=STSv1; id=8'];
-  srv.served.set('a.test', { body: policyText('enforce', ['mx.a.test'], 86400) });
+  publish('a.test', 8, 'enforce', ['mx.a.test']);
   const r = await resolver();
   await r.decide('a.test');
   const hits = srv.hits.get('a.test') ?? 0;

@@ -8,6 +8,7 @@ import {
   type Daemon,
   eventually,
   fileScope,
+  hostAddresses,
   opensslSelfSigned,
   type SeededPostfix,
   seededPostfix,
@@ -20,9 +21,7 @@ import {
 // renders it (SMTP_DANE=yes, the default: level dane, DNSSEC lookups); MX hosts that offer STARTTLS with a
 // self-signed certificate. mx1's TLSA record matches its key, mx2's names another key, and the unsigned zone's
 // mx3 publishes a wrong TLSA record too, which without DNSSEC means nothing.
-const MX1 = '127.0.0.21';
-const MX2 = '127.0.0.22';
-const MX3 = '127.0.0.23';
+const IP = hostAddresses('127.0.0.21', ['MX1', 'MX2', 'MX3']);
 
 const cleanups = fileScope();
 let ns: TestNetns;
@@ -47,7 +46,7 @@ before(async () => {
   const other = opensslSelfSigned(dir, 'other', 'other.test');
   const good = tlsa311(readFileSync(cert.crt, 'utf8'));
   const wrong = tlsa311(readFileSync(other.crt, 'utf8'));
-  ns = createNetns(`mta-dane-${process.pid}`, [MX1, MX2, MX3]);
+  ns = createNetns(`mta-dane-${process.pid}`, Object.values(IP));
   cleanups.defer(() => ns.remove());
   const dns = await startDnssecResolver(ns, dir, [
     {
@@ -55,18 +54,18 @@ before(async () => {
       signed: true,
       records: [
         'good MX 10 mx1',
-        `mx1 A ${MX1}`,
+        `mx1 A ${IP.MX1}`,
         `_25._tcp.mx1 TLSA 3 1 1 ${good}`,
         'bad MX 10 mx2',
-        `mx2 A ${MX2}`,
+        `mx2 A ${IP.MX2}`,
         `_25._tcp.mx2 TLSA 3 1 1 ${wrong}`,
       ],
     },
-    { origin: 'plain.test', signed: false, records: ['@ MX 10 mx3', `mx3 A ${MX3}`, `_25._tcp.mx3 TLSA 3 1 1 ${wrong}`] },
+    { origin: 'plain.test', signed: false, records: ['@ MX 10 mx3', `mx3 A ${IP.MX3}`, `_25._tcp.mx3 TLSA 3 1 1 ${wrong}`] },
   ]);
   cleanups.keep(dns);
   const script = new URL('../harness/tls-sink-serve.ts', import.meta.url).pathname;
-  const opts = { hosts: [MX1, MX2, MX3], port: 25, cert: cert.crt, key: cert.key };
+  const opts = { hosts: Object.values(IP), port: 25, cert: cert.crt, key: cert.key };
   const sink = ns.start(process.execPath, ['--conditions=source', '--import', 'tsx', script, JSON.stringify(opts)]);
   mx = cleanups.keep(
     await whenReady(sink, 'MX sink', () => eventually(() => sink.output().includes('ready') || undefined, 15_000, 'MX sink ready')),
@@ -114,7 +113,7 @@ test('the seed renders DANE for direct delivery: level dane, DNSSEC lookups', ()
 
 test('a matching TLSA record: delivered over verified TLS', async () => {
   send('user@good.dane.test', 'dane-good');
-  await deliveredOver('dane-good', MX1);
+  await deliveredOver('dane-good', IP.MX1);
   assert.match(mta.postfix.output(), /Verified TLS connection established to mx1\.dane\.test\[127\.0\.0\.21\]:25/);
 });
 
@@ -129,14 +128,14 @@ test('a mismatching TLSA record: deferred, never sent (neither in clear nor over
     mta.postfix.output(),
     /mx2\.dane\.test\[127\.0\.0\.22\]:25: certificate verification failed|Server certificate not verified/,
   );
-  assert.equal(received().filter((x) => x.host === MX2).length, 0);
+  assert.equal(received().filter((x) => x.host === IP.MX2).length, 0);
   const queue = ns.run('postqueue', ['-c', mta.paths.postfixConf, '-p']);
   assert.match(queue.stdout, /user@bad\.dane\.test/);
 });
 
 test('an unsigned zone: its TLSA record is ignored, opportunistic TLS delivers', async () => {
   send('user@plain.test', 'plain-opportunistic');
-  await deliveredOver('plain-opportunistic', MX3);
+  await deliveredOver('plain-opportunistic', IP.MX3);
   assert.match(mta.postfix.output(), /Untrusted TLS connection established to mx3\.plain\.test\[127\.0\.0\.23\]:25/);
 });
 
@@ -154,5 +153,5 @@ test('SMTP_DANE=no: no DNSSEC, level may: the held message leaves over unverifie
   assert.equal(mta.postfix.postconf('-h', 'smtp_tls_security_level').trim(), 'may');
   assert.equal(existsSync(mta.paths.unboundConf), false);
   ns.run('postqueue', ['-c', mta.paths.postfixConf, '-f']);
-  await deliveredOver('dane-bad', MX2);
+  await deliveredOver('dane-bad', IP.MX2);
 });

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { check, domainList, integer, invalid, isEmail, isLocalPart, q, words } from '../checks.ts';
+import { check, domainList, integer, invalid, isEmail, isLocalPart, q } from '../checks.ts';
+import { EntryList, eachWord } from '../entry-list.ts';
 import { ignoredWithout, isSet } from '../rule.ts';
 import { ALL, BASE_UP, defineVar, type ParsedView, type VarRule } from '../spec.ts';
 import { MAILBOX_SOURCES, mailboxSources } from '../uses.ts';
@@ -15,13 +16,19 @@ export interface Alias {
   targets: string[];
 }
 
+const mailboxEntry = (item: string): Mailbox => {
+  const i = item.indexOf(':');
+  const address = (i < 0 ? item : item.slice(0, i)).toLowerCase();
+  return i < 0 ? { address } : { address, path: item.slice(i + 1) };
+};
+
+// Validated entry by entry and kept as text (EntryList): every bad entry is reported at once.
 const mailboxes = check((raw) => {
-  const out: Mailbox[] = [];
   const bad: string[] = [];
-  for (const item of words(raw)) {
-    const i = item.indexOf(':');
-    const address = (i < 0 ? item : item.slice(0, i)).toLowerCase();
-    const path = i < 0 ? undefined : item.slice(i + 1);
+  let count = 0;
+  eachWord(raw, (item) => {
+    count++;
+    const { address, path } = mailboxEntry(item);
     if (!isEmail(address)) bad.push(`${q(address)} is not an email address`);
     // "." or "./" would be /var/mail itself: every mailbox directory, and delivery there, in one place.
     else if (
@@ -29,28 +36,33 @@ const mailboxes = check((raw) => {
       (path.startsWith('/') || !path.split('/').some(Boolean) || path.split('/').some((p) => p === '..' || p === '.'))
     )
       bad.push(`${q(item)} has an invalid mailbox path (expected addr:relative/path, trailing / for maildir)`);
-    else out.push(path === undefined ? { address } : { address, path });
-  }
-  return bad.length ? invalid(bad.join('; ')) : out;
+  });
+  return bad.length ? invalid(bad.join('; ')) : new EntryList(raw, count, mailboxEntry);
 });
 
-const aliases = check((raw) => {
-  const out: Alias[] = [];
-  const bad: string[] = [];
-  const ok = (s: string) => isEmail(s) || isLocalPart(s) || /^@[^@]+$/.test(s);
-  for (const item of words(raw)) {
-    const i = item.indexOf(':');
-    const alias = item.slice(0, i).toLowerCase();
-    const targets = item
+const aliasEntry = (item: string): Alias => {
+  const i = item.indexOf(':');
+  return {
+    alias: item.slice(0, i).toLowerCase(),
+    targets: item
       .slice(i + 1)
       .split(',')
-      .filter(Boolean);
-    if (i <= 0 || !targets.length) bad.push(`${q(item)} is not alias:target[,target…]`);
+      .filter(Boolean),
+  };
+};
+
+const aliases = check((raw) => {
+  const bad: string[] = [];
+  let count = 0;
+  const ok = (s: string) => isEmail(s) || isLocalPart(s) || /^@[^@]+$/.test(s);
+  eachWord(raw, (item) => {
+    count++;
+    const { alias, targets } = aliasEntry(item);
+    if (item.indexOf(':') <= 0 || !targets.length) bad.push(`${q(item)} is not alias:target[,target…]`);
     else if (!ok(alias)) bad.push(`${q(alias)} is not an address or local part`);
     else if (targets.some((t) => !isEmail(t) && !isLocalPart(t))) bad.push(`${q(item)} has a target that is not an address`);
-    else out.push({ alias, targets });
-  }
-  return bad.length ? invalid(bad.join('; ')) : out;
+  });
+  return bad.length ? invalid(bad.join('; ')) : new EntryList(raw, count, aliasEntry);
 });
 
 // Postfix regexp table lines: `/pattern/flags replacement`, one per line.
@@ -77,9 +89,14 @@ const hostName = check((raw) =>
     : invalid(`${q(raw)} is not a host name (letters, digits, dots, dashes)`),
 );
 
+const anyEntry = <T>(list: Iterable<T> | undefined, test: (entry: T) => boolean): boolean => {
+  for (const e of list ?? []) if (test(e)) return true;
+  return false;
+};
+
 // Bare local parts in MAIL_ALIASES are completed with the primary domain, so they need one.
 const bareAliases = (config: ParsedView): boolean =>
-  ((config.MAIL_ALIASES ?? []) as Alias[]).some((a) => [a.alias, ...a.targets].some((x) => !x.includes('@')));
+  anyEntry(config.MAIL_ALIASES as Iterable<Alias> | undefined, (a) => !a.alias.includes('@') || a.targets.some((x) => !x.includes('@')));
 
 const domainRule: VarRule = {
   text: `required when a mailbox source (${MAILBOX_SOURCES.join(', ')}) is set or MAIL_ALIASES has bare local parts; derived from the host name`,
@@ -98,7 +115,9 @@ const boxesInDomains: VarRule = {
   check: (config: ParsedView) => {
     const domains = (config.MAIL_DOMAIN ?? []) as string[];
     if (!domains.length) return undefined;
-    const out = ((config.MAIL_BOXES ?? []) as Mailbox[]).filter((b) => !domains.includes(b.address.slice(b.address.lastIndexOf('@') + 1)));
+    const out: Mailbox[] = [];
+    for (const b of (config.MAIL_BOXES ?? []) as Iterable<Mailbox>)
+      if (!domains.includes(b.address.slice(b.address.lastIndexOf('@') + 1))) out.push(b);
     return out.length
       ? `${out.map((b) => b.address).join(', ')} not in MAIL_DOMAIN, so mail to ${out.length > 1 ? 'them' : 'it'} is refused`
       : undefined;

@@ -48,6 +48,7 @@ test('one set (RSA) passes: the sealer and its results', async () => {
     result: 'pass',
     sets: [{ i: 1, sealer: 'lists.example.org' }],
     newestResults: 'lists.example.org; dkim=pass header.d=bank.example; dmarc=pass header.from=bank.example',
+    oldestPass: 0,
   });
 });
 
@@ -59,6 +60,29 @@ test('two sets, the newer Ed25519: pass, newest first', async () => {
     { i: 2, sealer: 'fwd.example.net' },
     { i: 1, sealer: 'lists.example.org' },
   ]);
+});
+
+test('oldest-pass: 0 while every message signature verifies, else the oldest instance that still does', async () => {
+  const oldest = async (raw: string) => {
+    const m = split(raw);
+    const r = await verifyArc(m.headers, m.body, lookup);
+    assert.equal(r.result, 'pass', JSON.stringify(r));
+    return r.result === 'pass' ? r.oldestPass : -1;
+  };
+  const once = await seal(MESSAGE);
+  assert.equal(await oldest(await seal(once, second, { cv: 'pass' })), 0);
+  // A second hop appends its own footer before sealing: set 1's body hash no longer matches, set 2's does.
+  const footed = `${once}-- second footer\r\n`;
+  const twice = await seal(footed, second, { cv: 'pass' });
+  assert.equal(await oldest(twice), 2);
+  // A third hop that changes nothing: the oldest verifying signature is still set 2's.
+  const third = testSealer('third.example');
+  const thrice = split(await seal(twice, third, { cv: 'pass' }));
+  const r = await verifyArc(thrice.headers, thrice.body, lookupOf([list, second, third]));
+  assert.equal(r.result === 'pass' && r.oldestPass, 2);
+  // A subject tag before set 2 breaks set 1's header hash, not its body hash: the same.
+  const tagged = once.replace('Subject: [list]', 'Subject: [fwd] [list]');
+  assert.equal(await oldest(await seal(tagged, second, { cv: 'pass' })), 2);
 });
 
 test('the body changed after sealing: fail', async () => {

@@ -11,9 +11,13 @@ export interface ArcSet {
 }
 
 // The chain's result (RFC 8617 5.2). pass: every seal and the newest message signature verified; `sets` newest
-// first, `newestResults` the newest set's ARC-Authentication-Results value after "i=N;". fail: `reason` is our own
-// text, never the message's.
-export type ArcResult = { result: 'none' } | { result: 'pass'; sets: ArcSet[]; newestResults: string } | { result: 'fail'; reason: string };
+// first, `newestResults` the newest set's ARC-Authentication-Results value after "i=N;", `oldestPass` the oldest
+// instance whose message signature still verifies when an older one does not, 0 when all do (5.2 step 5: the
+// header.oldest-pass of our arc= result). fail: `reason` is our own text, never the message's.
+export type ArcResult =
+  | { result: 'none' }
+  | { result: 'pass'; sets: ArcSet[]; newestResults: string; oldestPass: number }
+  | { result: 'fail'; reason: string };
 
 const MAX_SETS = 50;
 const SEAL = 'arc-seal';
@@ -58,7 +62,20 @@ export async function verifyArc(headers: HeaderField[], body: Buffer | 'too-larg
     if (why) return fail(`as.${k} ${why}`);
   }
   const sealers = seals.map((t, k) => ({ i: k + 1, sealer: (t?.get('d') ?? '').toLowerCase() })).reverse();
-  return { result: 'pass', sets: sealers, newestResults: newest.aar.value.replace(/^\s*i\s*=\s*\d+\s*;/, '').trim() };
+  return {
+    result: 'pass',
+    sets: sealers,
+    newestResults: newest.aar.value.replace(/^\s*i\s*=\s*\d+\s*;/, '').trim(),
+    oldestPass: await oldestPass(headers, sets, body, lookup),
+  };
+}
+
+// RFC 8617 5.2 step 5: the older message signatures, newest to oldest, until one fails; the oldest instance that
+// verified, or 0 when every one did (the message is as the first sealer saw it). Only a passing chain gets here, so
+// every older sealer's key was fetched for its seal already.
+async function oldestPass(headers: HeaderField[], sets: Set[], body: Buffer, lookup: TxtLookup): Promise<number> {
+  for (let k = sets.length - 1; k >= 1; k--) if (await verifyAms(headers, (sets[k - 1] as Set).ams, body, lookup)) return k + 1;
+  return 0;
 }
 
 // Groups the ARC fields into sets 1..N: exactly one of each kind per instance, no gap, at most 50 (RFC 8617 4.2.1).

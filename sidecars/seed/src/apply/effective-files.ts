@@ -4,7 +4,6 @@ import {
   type Effective,
   type MtaPaths,
   seededTables,
-  tableFile,
   writeEffective,
   writeEffectiveTables,
 } from '@mta/shared';
@@ -13,8 +12,7 @@ import {
 // reader never meets digests of values not written yet. Returns the effective configuration and whether its file
 // was written (a seeding that changed nothing leaves both files alone).
 export async function writeEffectiveFiles(paths: MtaPaths, input: BuildInput): Promise<{ effective: Effective; written: boolean }> {
-  const tables = tableFile(seededTables(input.config));
-  await writeEffectiveTables(paths.effectiveTables, tables.text);
+  const tables = await writeEffectiveTables(paths.effectiveTables, seededTables(input.config));
   const effective = buildEffective({ ...input, tables: tables.digests });
   return { effective, written: await writeEffective(paths.effective, effective) };
 }

@@ -12,20 +12,27 @@ const lines = (o: Record<string, string>): string =>
     .map(([k, v]) => `${k} ${v}`)
     .join('\n')}\n`;
 
+// What both milters share: a unix socket whose directory is the gate (UMask 0), their own Debian user, runit as the
+// supervisor (foreground) and svlogd as the log (stderr, no syslog), no software name in headers. The two spell
+// booleans differently (opendkim yes/no, OpenDMARC true/false).
+const milterBase = (socket: string, user: string, off: 'no' | 'false'): Record<string, string> => ({
+  Socket: `local:${socket}`,
+  UMask: '0000',
+  UserID: `${user}:${user}`,
+  Background: off,
+  Syslog: off,
+  SoftwareHeader: off,
+});
+
 // opendkim in verify mode only (amavis signs outbound mail): it writes the dkim= result OpenDMARC reads. It removes no
 // Authentication-Results header: the arc-milter, which runs before it, already removed every incoming one that names
 // our authserv-id, and the one it added (arc=) must reach OpenDMARC. A signer's broken DNS or key is a dkim= result,
-// never a deferral. UMask 0: the socket's directory (opendkim:postfix 0750) is the gate.
+// never a deferral. The socket's directory is opendkim:postfix 0750.
 export function opendkimConf(s: DmarcSettings): string {
   return `# Rendered by the mta seed (DMARC_POLICY): DKIM verification before the queue on port 25.
 ${lines({
   Mode: 'v',
-  Socket: `local:${s.opendkimSocket}`,
-  UMask: '0000',
-  UserID: `${OPENDKIM_USER}:${OPENDKIM_USER}`,
-  Background: 'no',
-  Syslog: 'no',
-  SoftwareHeader: 'no',
+  ...milterBase(s.opendkimSocket, OPENDKIM_USER, 'no'),
   // libunbound's configuration: the container's resolvers (image/lib/unbound-forward, run at every start).
   ResolverConfiguration: s.resolver,
   AuthservID: s.authservId,
@@ -53,12 +60,7 @@ ${lines({
 export function opendmarcConf(s: DmarcSettings, ignoreHostsFile: string): string {
   return `# Rendered by the mta seed (DMARC_POLICY=${s.enforce ? 'enforce' : 'tag'}): DMARC verdicts before the queue on port 25.
 ${lines({
-  Socket: `local:${s.opendmarcSocket}`,
-  UMask: '0000',
-  UserID: `${OPENDMARC_USER}:${OPENDMARC_USER}`,
-  Background: 'false',
-  Syslog: 'false',
-  SoftwareHeader: 'false',
+  ...milterBase(s.opendmarcSocket, OPENDMARC_USER, 'false'),
   AuthservID: s.authservId,
   TrustedAuthservIDs: s.authservId,
   PublicSuffixList: PUBLIC_SUFFIX_LIST,

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { mailboxSources } from '@mta/shared';
+import { type Alias, mailboxSources } from '@mta/shared';
 import type { PlanPart, RenderContext } from '../plan.ts';
-import { postfixTables, TABLE_TYPE, tableText, VMAIL, withIndex } from './tables.ts';
+import { postfixTables, TABLE_TYPE, TableSource, VMAIL, withIndex } from './tables.ts';
 
 // A bare local part means "at the primary domain", as in the seed's MAIL_ALIASES="root:info,…".
 export const completeAddress = (s: string, primary: string): string => (s.includes('@') ? s : `${s}@${primary}`);
@@ -18,6 +18,54 @@ function addTargets(joined: string | undefined, targets: readonly string[]): str
       seen?.add(t);
     }
   return list.join(', ');
+}
+
+const aliasKey = (a: Alias, primary: string): string => (a.alias.startsWith('@') ? a.alias : completeAddress(a.alias, primary));
+const aliasTargets = (a: Alias, primary: string, joined?: string): string =>
+  addTargets(
+    joined,
+    a.targets.map((t) => completeAddress(t.toLowerCase(), primary)),
+  );
+
+// MAIL_ALIASES as table lines, in one pass while no alias is listed twice (the usual list). An alias listed again
+// (rare) is merged into the line of its first entry: the table is made again, the repeated aliases found first and
+// only their joined values held (one per alias for the whole list was ~20 MB at 100,000 aliases).
+function aliasTable(list: Iterable<Alias>, primary: string): TableSource {
+  const seen = new Set<string>();
+  let out = new TableSource();
+  let repeated = false;
+  for (const a of list) {
+    const key = aliasKey(a, primary);
+    if (seen.has(key)) {
+      repeated = true;
+      break;
+    }
+    seen.add(key);
+    out.add(key, aliasTargets(a, primary));
+  }
+  if (!repeated) return out;
+  const merged = new Map<string, string | undefined>();
+  seen.clear();
+  for (const a of list) {
+    const key = aliasKey(a, primary);
+    if (seen.has(key)) merged.set(key, undefined);
+    else seen.add(key);
+  }
+  seen.clear();
+  for (const a of list) {
+    const key = aliasKey(a, primary);
+    if (merged.has(key)) merged.set(key, aliasTargets(a, primary, merged.get(key)));
+  }
+  out = new TableSource();
+  for (const a of list) {
+    const key = aliasKey(a, primary);
+    if (!merged.has(key)) out.add(key, aliasTargets(a, primary));
+    else if (!seen.has(key)) {
+      seen.add(key);
+      out.add(key, merged.get(key) as string);
+    }
+  }
+  return out;
 }
 
 // MAIL_DOMAIN as virtual mailbox domains, MAIL_BOXES/MAIL_ALIASES as hashed tables. Unknown recipients are
@@ -45,40 +93,34 @@ export function renderDomains(ctx: RenderContext): PlanPart {
     remove: [],
   };
 
-  const boxes = new Map<string, string>();
+  // Each list is read an entry at a time (EntryList) into the table's bytes; only the addresses seen are held, to
+  // drop a repeated one.
+  const boxes = new TableSource();
+  const seen = new Set<string>();
   // `addr:dir/box` (as the seed allowed): virtual(8) creates neither the mailbox's parent directory nor its lock file
   // there, so every parent exists, owned by vmail, before the first delivery. (An address as path has no parent.)
   const parents = new Set<string>();
   for (const b of config.MAIL_BOXES) {
-    if (boxes.has(b.address)) {
+    if (seen.has(b.address)) {
       warnings.push(`MAIL_BOXES: ${b.address} listed twice; the first entry is used`);
       continue;
     }
-    boxes.set(b.address, b.path ?? b.address);
+    seen.add(b.address);
+    boxes.add(b.address, b.path ?? b.address);
     if (!b.path?.includes('/')) continue;
     const segments = b.path.split('/').filter(Boolean);
     for (let i = 1; i < segments.length; i++) parents.add(segments.slice(0, i).join('/'));
   }
+  seen.clear();
   for (const p of [...parents].sort()) part.dirs.push({ path: join(paths.mail, p), mode: 0o750, owner: VMAIL.user, group: VMAIL.user });
-  if (boxes.size) {
-    part.files.push({ path: tables.mailboxes, content: tableText(boxes), mode: 0o644, postmap: TABLE_TYPE });
+  if (!boxes.empty) {
+    part.files.push({ path: tables.mailboxes, content: boxes.bytes(), mode: 0o644, postmap: TABLE_TYPE });
     part.postconfLists.virtual_mailbox_maps = [`${TABLE_TYPE}:${tables.mailboxes}`];
   } else part.remove.push(...withIndex(tables.mailboxes));
 
-  // One joined value per alias (addTargets); at 100,000 aliases a fresh array per entry was most of the seed's time.
-  const aliases = new Map<string, string>();
-  for (const a of config.MAIL_ALIASES) {
-    const key = a.alias.startsWith('@') ? a.alias : completeAddress(a.alias, primary);
-    aliases.set(
-      key,
-      addTargets(
-        aliases.get(key),
-        a.targets.map((t) => completeAddress(t.toLowerCase(), primary)),
-      ),
-    );
-  }
-  if (aliases.size) {
-    part.files.push({ path: tables.aliases, content: tableText(aliases), mode: 0o644, postmap: TABLE_TYPE });
+  const aliases = aliasTable(config.MAIL_ALIASES, primary);
+  if (!aliases.empty) {
+    part.files.push({ path: tables.aliases, content: aliases.bytes(), mode: 0o644, postmap: TABLE_TYPE });
     part.postconfLists.virtual_alias_maps = [`${TABLE_TYPE}:${tables.aliases}`];
   } else part.remove.push(...withIndex(tables.aliases));
   return { ...part, warnings };

@@ -54,7 +54,7 @@ function hashedTable(env: Record<string, string>, name: 'virtual_mailbox' | 'vir
   const f = plannedFile(p, `/r/etc/postfix/${name}`);
   assert.equal(f?.postmap, 'hash');
   assert.deepEqual(p.postconfLists?.[`${name}_maps`], [`hash:/r/etc/postfix/${name}`]);
-  return { p, content: f?.content };
+  return { p, content: f && String(f.content) };
 }
 
 test('MAIL_BOXES: hashed table, addr:path for a path (trailing / = maildir), parents of a path made, duplicates warned', () => {
@@ -102,7 +102,7 @@ test('MAIL_ALIASES: a long alias list repeated keeps each target once, in first-
     }),
   );
   const want = [...targets, 'extra'].map((t) => `${t}@example.com`).join(', ');
-  assert.equal(plannedFile(p, '/r/etc/postfix/virtual_alias')?.content, `list@example.com\t${want}\n`);
+  assert.equal(String(plannedFile(p, '/r/etc/postfix/virtual_alias')?.content), `list@example.com\t${want}\n`);
 });
 
 test('REGEX_ALIAS: regexp table appended to the alias maps; empty renders nothing', () => {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type MtaPaths, TABLE_TYPE } from '@mta/shared';
+import { ByteBuilder, type MtaPaths, TABLE_TYPE } from '@mta/shared';
 
 // The applier runs `postmap <TABLE_TYPE>:<file>` after writing the source.
 export { TABLE_TYPE };
@@ -28,3 +28,21 @@ export const withIndex = (path: string): string[] => [path, `${path}.db`];
 
 // One `key<TAB>value` line per entry; postmap reads this format.
 export const tableText = (rows: Iterable<readonly [string, string]>): string => Array.from(rows, ([k, v]) => `${k}\t${v}\n`).join('');
+
+// A table source built a line at a time straight into bytes, for the tables that grow with the site (a line per
+// mailbox or alias).
+export class TableSource {
+  readonly #bytes = new ByteBuilder();
+
+  add(key: string, value: string): void {
+    this.#bytes.add(`${key}\t${value}\n`);
+  }
+
+  get empty(): boolean {
+    return this.#bytes.empty;
+  }
+
+  bytes(): Buffer {
+    return this.#bytes.bytes();
+  }
+}
