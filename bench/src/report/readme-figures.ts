@@ -35,7 +35,9 @@ const HEADLINES: Record<string, (j: Json) => string> = {
   pipeline: (j) =>
     `mail through postfix → amavis → postfix: ${num(j, 'fullChain.perSec')} msg/s vs scanners alone ${num(j, 'scannersAlone.perSec')} msg/s, efficiency ${num(j, 'efficiency')} (target ${target('pipeline', 'efficiency')}; by CPU time ${num(j, 'cpuEfficiency')}); ${num(j, 'large.lost')} of ${num(j, 'large.accepted')} lost at concurrency ${num(j, 'large.concurrency')} (target ${target('pipeline', 'large.lost')})`,
   'fleet-learn': (j) =>
-    `fleet learning, node A publishes → node B learned: p50 ${num(j, 'latencyMs.p50')} ms, p99 ${num(j, 'latencyMs.p99')} ms`,
+    `fleet learning, node A publishes → node B learned: p50 ${num(j, 'latencyMs.p50')} ms (target ${target('fleet-learn', 'latencyMs.p50')}), p99 ${num(j, 'latencyMs.p99')} ms`,
+  'fleet-scale': (j) =>
+    `fleet of 2 to 5 nodes, growth exponents: learn propagation ${num(j, 'curves.learn.exponent')}, DKIM key propagation ${num(j, 'curves.dkim.exponent')} (target ${target('fleet-scale', 'curves.learn.exponent')})`,
   'fleet-failover': (j) =>
     `fleet failover, one of three NATS servers killed → every node watching again: p50 ${num(j, 'failoverMs.p50')} ms, p99 ${num(j, 'failoverMs.p99')} ms over ${num(j, 'rounds')} failovers (target max ${target('fleet-failover', 'failoverMs.max')})`,
   'guard-scale': (j) =>

@@ -1,7 +1,8 @@
-import type { KeyPair } from '@nats-io/nkeys';
+import type { KeyObject } from 'node:crypto';
 import type { TrustedKey } from '../env/vars/fleet.ts';
 import type { Outcome } from '../errors.ts';
 import { natsNkeys } from '../nats-lazy.ts';
+import { ed25519Sign, ed25519Verify, privateKeyOfSeed, publicKeyOf } from './ed25519.ts';
 
 // Domain separation: these signatures can never be mistaken for anything else an NKEY signs (a NATS server nonce).
 const CONTEXT = 'mta-fleet-v1';
@@ -19,11 +20,12 @@ export type Verdict = Outcome<{ signer: string }>;
 // The public keys whose signatures this node accepts, by name. Verifying needs no private key: a process that only
 // reads fleet messages (metrics) holds none.
 export class TrustedSigners {
-  private readonly verifiers = new Map<string, KeyPair>();
+  private readonly verifiers = new Map<string, KeyObject>();
 
   private constructor(
     private readonly trusted: ReadonlyMap<string, string>,
-    private readonly fromPublic: (key: string) => KeyPair,
+    // The NKEY library checks a key's type and checksum; signatures are verified natively (ed25519.ts).
+    private readonly fromPublic: (key: string) => unknown,
   ) {}
 
   static async load(trust: readonly TrustedKey[]): Promise<TrustedSigners> {
@@ -51,15 +53,15 @@ export class TrustedSigners {
     if (name === undefined) return { ok: false, reason: `signer ${signer.slice(0, 12)}… is not in MTA_FLEET_TRUST` };
     let pub = this.verifiers.get(signer);
     if (!pub) {
-      pub = this.fromPublic(signer);
+      try {
+        this.fromPublic(signer);
+        pub = publicKeyOf(signer);
+      } catch {
+        return { ok: false, reason: `signer ${signer.slice(0, 12)}… is no valid public key` };
+      }
       this.verifiers.set(signer, pub);
     }
-    let good = false;
-    try {
-      good = pub.verify(signedText(op, scope, at, digestHex), Buffer.from(sig, 'base64url'));
-    } catch {
-      good = false;
-    }
+    const good = ed25519Verify(pub, signedText(op, scope, at, digestHex), Buffer.from(sig, 'base64url'));
     return good ? { ok: true, signer: name } : { ok: false, reason: `bad signature (claimed signer ${name})` };
   }
 }
@@ -68,7 +70,7 @@ export class TrustedSigners {
 // for a signature over a nonce of its choosing must not obtain a fleet signature.
 export class FleetIdentity {
   private constructor(
-    private readonly pair: KeyPair,
+    private readonly key: KeyObject,
     readonly node: string,
     readonly publicKey: string,
     readonly signers: TrustedSigners,
@@ -79,13 +81,15 @@ export class FleetIdentity {
     const { fromSeed } = await natsNkeys();
     const pair = fromSeed(new TextEncoder().encode(seed.trim()));
     const publicKey = pair.getPublicKey();
+    // The native key is the one kept: the library's copy of the seed is wiped.
+    pair.clear();
     const signers = await TrustedSigners.load([...trust.filter((t) => t.key !== publicKey), { key: publicKey, name: node }]);
-    return new FleetIdentity(pair, node, publicKey, signers);
+    return new FleetIdentity(privateKeyOfSeed(seed.trim()), node, publicKey, signers);
   }
 
   // Base64url Ed25519 signature.
   sign(op: string, scope: string, at: string, digestHex: string): string {
-    return Buffer.from(this.pair.sign(signedText(op, scope, at, digestHex))).toString('base64url');
+    return ed25519Sign(this.key, signedText(op, scope, at, digestHex)).toString('base64url');
   }
 
   // The signer's name when the key is trusted and the signature holds.

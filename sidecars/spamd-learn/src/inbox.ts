@@ -115,7 +115,9 @@ export class FleetInbox {
     const path = fleetPath(opts.dir, first.kind, a.message);
     await writeFile(path, a.message, { mode: 0o600 });
     this.held.set(path, [...(this.held.get(path) ?? []), ...msgs]);
-    opts.add(fleetItem(path, first.kind), deliveryTimeMs(first.msg.info.timestampNanos));
+    const storedAt = deliveryTimeMs(first.msg.info.timestampNanos);
+    opts.log.debug({ event: 'spamd.fleet.received', kind: first.kind, storedAt }, 'fleet message received');
+    opts.add(fleetItem(path, first.kind), storedAt);
   }
 
   private async follow(nc: Conn, signal: AbortSignal): Promise<void> {

@@ -13,6 +13,8 @@ export interface LearnOptions<T> {
   stagingRoot: string;
   // SPAMD_MAX_SIZE (sa-learn --max-size).
   maxSize?: number;
+  // Each run merges the journal first and learns into the DB (see SyncPolicy); otherwise into the journal.
+  sync?: boolean;
   signal?: AbortSignal;
   // Runs as soon as part of the batch is in the DB (the sidecar removes those originals there, if still the same).
   onLearned?: (part: readonly Staged<T>[]) => Promise<void>;
@@ -56,7 +58,7 @@ export async function learnFiles<T extends LearnSource>(
       learn: async (part) => {
         if (opts.signal?.aborted) throw new EnvironmentFailure('stopping');
         const files = part.map((s) => s.file);
-        return judge(await runner.learn(kind, files, opts.maxSize), files.length);
+        return judge(await runner.learn(kind, files, opts.maxSize, opts.sync), files.length);
       },
       healthy: () => syncBayes(runner),
       onLearned: async (part) => opts.onLearned?.(part),

@@ -97,6 +97,7 @@ export class LearnOutbox {
 
   private async flush(nc: Conn, signal: AbortSignal): Promise<void> {
     const { opts } = this;
+    const started = performance.now();
     await ensureLearnStream(nc);
     const sent: Record<string, number> = {};
     try {
@@ -126,7 +127,11 @@ export class LearnOutbox {
         }
       }
     } finally {
-      if (Object.keys(sent).length) opts.log.info({ event: 'spamd.fleet.published', ...sent }, 'learned messages published to the fleet');
+      if (Object.keys(sent).length)
+        opts.log.info(
+          { event: 'spamd.fleet.published', ...sent, durationMs: Math.round(performance.now() - started) },
+          'learned messages published to the fleet',
+        );
     }
   }
 }

@@ -3,7 +3,8 @@
 // its requests (spamd-learn, which reads kopano's folders and must not be amavis) cannot make it read anything else.
 // Arguments: staging root, Bayes DB path, site config directory ('' = the packaged one), timeout in seconds.
 // Requests, one per line:
-//   learn <spam|ham> <max-size> <batch-name> <index>...   learns <staging>/<batch-name>/<index>.eml
+//   learn <spam|ham> <max-size> <batch-name> <index>...   learns <staging>/<batch-name>/<index>.eml into the journal
+//   learnsync <same>                                       merges the journal into the DB, then learns into the DB
 //   sync                                                   merges the journal into the DB
 // Reply to each: "<exit code> <stdout bytes> <stderr bytes>" on a line, then sa-learn's stdout and stderr.
 // A refused request is exit code 64. It ends when its input closes, and stops a running sa-learn when its parent is
@@ -55,7 +56,8 @@ salearn() {
 while IFS=' ' read -r op kind max batch rest; do
   case $op in
   sync) salearn --sync; continue ;;
-  learn) ;;
+  learn) journal=--no-sync ;;
+  learnsync) journal= ;;
   *) refuse request; continue ;;
   esac
   case $kind in spam | ham) ;; *) refuse kind; continue ;; esac
@@ -75,6 +77,7 @@ while IFS=' ' read -r op kind max batch rest; do
   done
   shift "$n"
   if [ "$bad" = 1 ]; then refuse copies; continue; fi
-  salearn "--$kind" --no-sync "--max-size=$max" -- "$@"
+  # Without --no-sync, sa-learn merges the journal first, then learns into the DB: one start instead of two.
+  salearn "--$kind" $journal "--max-size=$max" -- "$@"
 done
 `;

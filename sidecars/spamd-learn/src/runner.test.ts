@@ -105,6 +105,14 @@ test('refuses anything but copies of a batch in its staging root (exit 64), and 
   assert.equal(nspam(), 3, 'nothing more was learned');
 });
 
+test('learnsync merges what the journal holds, then learns into the DB, in one run', asRoot, async () => {
+  const before = nspam();
+  assert.equal(judge(await runner.learn('spam', await batch('batch-journal1', 2, 'journaled')), 2), undefined);
+  assert.equal(nspam(), before, 'journaled, not in the DB yet');
+  assert.equal(judge(await runner.learn('spam', await batch('batch-direct01', 1, 'direct'), undefined, true), 1), undefined);
+  assert.equal(nspam(), before + 3, 'the journal merged and the batch learned, without a sync');
+});
+
 test('once the sidecar stops (abort), the request in flight and later ones fail as an environment failure', asRoot, async () => {
   const files = await batch('batch-late01', 2);
   const pending = runner.learn('ham', files);

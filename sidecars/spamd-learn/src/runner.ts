@@ -92,15 +92,16 @@ export class SaRunner {
     return new SaRunner(child, opts);
   }
 
-  // One sa-learn run (journal only) over staged copies: <stagingRoot>/batch-*/<n>.eml.
-  learn(kind: LearnKind, files: readonly string[], maxSize = DEFAULT_MAX_SIZE): Promise<SaOutput> {
+  // One sa-learn run over staged copies: <stagingRoot>/batch-*/<n>.eml; into the journal, or with `sync` into the DB
+  // after merging the journal (the journal is then empty).
+  learn(kind: LearnKind, files: readonly string[], maxSize = DEFAULT_MAX_SIZE, sync = false): Promise<SaOutput> {
     const batch = basename(dirname(files[0] ?? ''));
     const indices = files.map((f) => {
       const m = /^(\d+)\.eml$/.exec(basename(f));
       if (!m || dirname(f) !== `${this.opts.stagingRoot}/${batch}`) throw new MtaError(ErrorCode.Internal, `not a staged copy: ${f}`);
       return m[1];
     });
-    return this.request(`learn ${kind} ${maxSize} ${batch} ${indices.join(' ')}`);
+    return this.request(`${sync ? 'learnsync' : 'learn'} ${kind} ${maxSize} ${batch} ${indices.join(' ')}`);
   }
 
   // Merges the journal into the DB (needs the DB's write lock: also the health probe).

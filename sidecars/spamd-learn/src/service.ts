@@ -45,6 +45,8 @@ export class LearnQueue {
   // A complete file appeared (or was rewritten) in a drop folder, or came from the fleet.
   add(item: QueueItem, mtimeMs: number): void {
     this.pending.set(item.key, { key: item.key, kind: item.kind, name: item.name, mtimeMs, seq: this.seq++, item });
+    // Debug lines mark each phase of a file's way through the queue (bench fleet-learn times them).
+    this.opts.log.debug({ event: 'spamd.queued', kind: item.kind, pending: this.pending.size }, 'file queued');
     this.kick();
   }
 
@@ -77,9 +79,12 @@ export class LearnQueue {
       const batch = nextBatch(this.pending.values(), this.opts.batchMax);
       if (!batch) break;
       try {
+        // A merge that must come first runs alone: when the DB is unusable, that one run tells (a start, a switch).
         if (this.policy.needsSyncBefore(batch.kind)) await this.sync();
+        const sync = this.policy.syncsWith(batch.kind, batch.items.length === this.pending.size);
         for (const p of batch.items) this.pending.delete(p.key);
-        await this.learn(batch.kind, batch.items);
+        log.debug({ event: 'spamd.batch', kind: batch.kind, count: batch.items.length, sync }, 'batch starts');
+        await this.learn(batch.kind, batch.items, sync);
         this.backoff.reset();
       } catch (e) {
         const reason = e instanceof EnvironmentFailure ? e.reason : (e as Error).message;
@@ -101,12 +106,14 @@ export class LearnQueue {
   }
 
   private async sync(): Promise<void> {
+    const started = performance.now();
     const bad = await syncBayes(this.opts.runner);
     if (bad) throw new EnvironmentFailure(bad);
     this.policy.synced();
+    this.opts.log.debug({ event: 'spamd.synced', durationMs: Math.round(performance.now() - started) }, 'journal merged');
   }
 
-  private async learn(kind: LearnKind, items: readonly Queued[]): Promise<void> {
+  private async learn(kind: LearnKind, items: readonly Queued[], sync: boolean): Promise<void> {
     const { log, bus, failedDir, refused } = this.opts;
     // Marked before the run: a batch that fails halfway may still have journaled its first halves.
     this.policy.learned(kind);
@@ -115,12 +122,16 @@ export class LearnQueue {
       items.map((p) => p.item),
       {
         ...this.opts,
+        sync,
         onLearned: async (part) => {
           await this.opts.onLearned?.(kind, part);
           for (const s of part) await s.source.remove(s.id);
         },
       },
     );
+    // Every run of the batch merged the journal before learning into the DB: nothing is left in it. (A batch whose
+    // files all vanished or failed ran nothing that could be trusted to have merged it.)
+    if (sync && r.learned.length > 0) this.policy.synced();
     for (const x of r.refused) refused.report(x.error);
     for (const f of r.failed) {
       if (await this.opts.onFailed?.(f.source, f.reason)) continue;

@@ -15,3 +15,14 @@ test('syncs at start, before a kind switch and when idle, never between batches 
   s.synced();
   assert.equal(s.needsSyncBefore('ham'), false);
 });
+
+test('a batch merges the journal in its own run after a start, at a switch of kind, and when it is the last one', () => {
+  const s = new SyncPolicy();
+  assert.equal(s.syncsWith('spam', false), true, 'a crash may have left a journal');
+  s.learned('spam');
+  s.synced();
+  assert.equal(s.syncsWith('spam', false), false, 'more of its kind waits: the journal');
+  assert.equal(s.syncsWith('spam', true), true, 'nothing else waits: no idle sync needed after it');
+  s.learned('spam');
+  assert.equal(s.syncsWith('ham', false), true);
+});
