@@ -13,7 +13,6 @@ import {
   type ParseResult,
   parseEnv,
   type RawEnv,
-  readDaemonFact,
   scrub,
   secretValues,
   seedGate,
@@ -23,7 +22,7 @@ import { postfixBase } from './apply/base.ts';
 import { clearStaleTemps, commitPlan, prepareTables } from './apply/commit.ts';
 import { lockedStart } from './apply/effective.ts';
 import { stageTablesFile, writeEffectiveFiles } from './apply/effective-files.ts';
-import { dovecotParamNames, postfixParamNames } from './apply/facts.ts';
+import { dovecotParamNames, installedDaemons, postfixParamNames } from './apply/facts.ts';
 import { seededInputValues, writeSeededInputs } from './apply/seeded-inputs.ts';
 import { stagePostfix } from './apply/stage.ts';
 import { checkDovecot } from './apply/stage-dovecot.ts';
@@ -106,7 +105,7 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
   const parsed = opts.parsed ?? parseEnv(opts.env, { variant: opts.variant });
   if (!gate.run) {
     const changed = await renewSelfSignedIfDue(paths, now, opts.log);
-    const daemons = opts.daemons ?? (await readDaemonFact());
+    const daemons = opts.daemons ?? (await installedDaemons());
     await lockedStart({
       parsed,
       paths,
@@ -126,7 +125,7 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
     postfixParamNames(),
     passesToDovecot(parsed.env) ? dovecotParamNames() : new Set<string>(),
     postfixBase(paths),
-    opts.daemons ?? readDaemonFact(),
+    opts.daemons ?? installedDaemons(),
   ]);
   phase('facts');
   const ctx = renderContext({

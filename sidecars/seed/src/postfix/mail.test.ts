@@ -98,10 +98,7 @@ test('MAIL_ALIASES: an alias listed once keeps each target once, in first-seen o
     { MAIL_DOMAIN: 'example.com', MAIL_ALIASES: 'team:a,B@example.com,a@example.com,b,c,A,c@example.net,c one:x,,x' },
     'virtual_alias',
   );
-  assert.equal(
-    content,
-    'team@example.com\ta@example.com, b@example.com, c@example.com, c@example.net\none@example.com\tx@example.com\n',
-  );
+  assert.equal(content, 'team@example.com\ta@example.com, b@example.com, c@example.com, c@example.net\none@example.com\tx@example.com\n');
 });
 
 test('MAIL_ALIASES: a long alias list repeated keeps each target once, in first-seen order', () => {
