@@ -9,14 +9,7 @@ import type { Config } from '../env/schema.ts';
 import type { RawEnv } from '../env/spec.ts';
 import { buildEffective, seededTables } from './build.ts';
 import { effectiveConfig, notApplied } from './overlay.ts';
-import {
-  readEffectiveTables,
-  stageEffectiveTables,
-  type TableValues,
-  tableDigests,
-  tablesText,
-  writeEffectiveTables,
-} from './tables.ts';
+import { readEffectiveTables, stageEffectiveTables, type TableValues, tableDigests, tablesText, writeEffectiveTables } from './tables.ts';
 
 // The text the tables file gets, and the digests made on the way.
 const written = (values: TableValues) => {

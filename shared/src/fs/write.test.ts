@@ -91,5 +91,9 @@ test('stageAtomic: the data durable under a temp name, in place only on commit, 
   await dropped?.discard();
   assert.equal(await readFile(p, 'utf8'), 'new text');
   assert.equal(await stageAtomic(p, 'same', { keepIf: () => false }), undefined);
-  assert.deepEqual((await readdir(dir)).filter((n) => n.includes('staged')), ['staged.txt'], 'no temp left behind');
+  assert.deepEqual(
+    (await readdir(dir)).filter((n) => n.includes('staged')),
+    ['staged.txt'],
+    'no temp left behind',
+  );
 });
