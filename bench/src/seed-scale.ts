@@ -86,6 +86,10 @@ try {
       push(firstRatio, size, a.ms / p);
       push(rerunRatio, size, b.ms / p);
       push(rss, size, Math.max(a.rssMB, b.rssMB));
+      console.log(
+        `seed-scale: ${size}: first ${a.ms.toFixed(0)} ms (${a.rssMB} MB), re-run ${b.ms.toFixed(0)} ms (${b.rssMB} MB), ` +
+          `postmap ${p.toFixed(0)} ms: ${(a.ms / p).toFixed(2)}x / ${(b.ms / p).toFixed(2)}x`,
+      );
     }
     console.log(`seed-scale: ${size} mailboxes + ${size} aliases done`);
   }
@@ -94,6 +98,8 @@ try {
   await work.cleanup();
 }
 
+// A growth curve needs two sizes: a single-size run (while iterating) reports its runs above and writes nothing.
+if (SIZES.length < 2) process.exit(0);
 const largest = Math.max(...SIZES);
 const at = (m: Map<number, number[]>) => Number(median(m.get(largest) ?? []).toFixed(2));
 writeResult('seed-scale', {

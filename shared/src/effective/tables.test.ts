@@ -9,7 +9,7 @@ import type { Config } from '../env/schema.ts';
 import type { RawEnv } from '../env/spec.ts';
 import { buildEffective, seededTables } from './build.ts';
 import { effectiveConfig, notApplied } from './overlay.ts';
-import { readEffectiveTables, type TableValues, tableDigests, tablesText, writeEffectiveTables } from './tables.ts';
+import { readEffectiveTables, stageEffectiveTables, type TableValues, tableDigests, tablesText, writeEffectiveTables } from './tables.ts';
 
 // The text the tables file gets, and the digests made on the way.
 const written = (values: TableValues) => {
@@ -89,6 +89,29 @@ test('the tables file: root only, rewritten only when it changes, and a foreign 
     await assert.rejects(readEffectiveTables(path), (e: Error) => e.message.includes('unknown member SMTP_RELAY_HOSTAUTH'));
     await writeFile(path, '[');
     await assert.rejects(readEffectiveTables(path), (e: Error) => e.message.startsWith(`${path}: not JSON`));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('the tables file made ahead: in place only on commit, nothing left when the seeding is refused', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'mta-tables-'));
+  try {
+    const path = join(dir, 'srv/etc/mta/effective-tables.json');
+    const values = seededTables(config(seeded));
+    const refused = await stageEffectiveTables(path, values);
+    assert.equal(refused.written, true);
+    await refused.discard();
+    assert.deepEqual(await readdir(dirname(path)), [], 'the refused seeding left no file');
+    const accepted = await stageEffectiveTables(path, values);
+    assert.deepEqual(await readEffectiveTables(path), {}, 'not in place before commit');
+    await accepted.commit();
+    assert.deepEqual(await readFile(path, 'utf8'), written(values).text);
+    assert.deepEqual(accepted.digests, build(config(seeded)).tables);
+    const unchanged = await stageEffectiveTables(path, values);
+    assert.equal(unchanged.written, false);
+    await unchanged.commit();
+    assert.deepEqual(await readdir(dirname(path)), ['effective-tables.json']);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -4,7 +4,7 @@ import { EntryList } from '../env/entry-list.ts';
 import { MtaError } from '../errors.ts';
 import { makeDirs } from '../fs/dir.ts';
 import { fileDigest, readIfExists } from '../fs/open.ts';
-import { writeAtomic } from '../fs/write.ts';
+import { stageAtomic } from '../fs/write.ts';
 
 // Seeded variables that grow with the site (a line per mailbox or alias): the effective configuration names them by
 // digest, and their values live in a file of their own that only the seed reads. Every other process reads the small
@@ -106,11 +106,28 @@ export async function writeEffectiveTables(
   path: string,
   values: TableValues,
 ): Promise<{ written: boolean; digests: Partial<Record<TableVar, TableDigest>> }> {
+  const staged = await stageEffectiveTables(path, values);
+  await staged.commit();
+  return { written: staged.written, digests: staged.digests };
+}
+
+// writeEffectiveTables in two steps: the text made, hashed, written and fsynced to its temp file (the slow part, a
+// pass over every entry) while the seed waits on postfix's check of its staged configuration; commit() puts it in
+// place once the seeding is accepted, discard() drops it when it is not. written: whether commit() replaces the file.
+export interface StagedEffectiveTables {
+  written: boolean;
+  digests: Partial<Record<TableVar, TableDigest>>;
+  commit: () => Promise<void>;
+  discard: () => Promise<void>;
+}
+
+export async function stageEffectiveTables(path: string, values: TableValues): Promise<StagedEffectiveTables> {
   const earlier = fileDigest(path).catch(() => undefined);
   await makeDirs(dirname(path));
   const text = tablesText(values);
-  const written = await writeAtomic(path, text.pieces, { mode: 0o600, keepIf: async () => (await earlier) !== text.done().sha256 });
-  return { written, digests: text.done().digests };
+  const staged = await stageAtomic(path, text.pieces, { mode: 0o600, keepIf: async () => (await earlier) !== text.done().sha256 });
+  const none = async () => undefined;
+  return { written: !!staged, digests: text.done().digests, commit: staged?.commit ?? none, discard: staged?.discard ?? none };
 }
 
 // The seeded table values; {} when the file does not exist (a /srv seeded before they moved out of the effective

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { mock, test } from 'node:test';
 import { tempTree } from '../temp-tree.test-helper.ts';
 import { fileDigest, sameContent } from './open.ts';
-import { syncDirs, writeAtomic, writeIfChanged } from './write.ts';
+import { stageAtomic, syncDirs, writeAtomic, writeIfChanged } from './write.ts';
 
 const dir = tempTree('mta-files-');
 
@@ -75,4 +75,25 @@ test('a file compared and digested a block at a time; a text written in pieces; 
   await symlink(p, join(dir, 'link.txt'));
   await assert.rejects(sameContent(join(dir, 'link.txt'), want));
   await assert.rejects(fileDigest(join(dir, 'link.txt')));
+});
+
+test('stageAtomic: the data durable under a temp name, in place only on commit, gone on discard', async () => {
+  const p = join(dir, 'staged.txt');
+  await writeFile(p, 'old');
+  const kept = await stageAtomic(p, ['new ', 'text'], { mode: 0o600 });
+  assert.ok(kept);
+  assert.equal(await readFile(p, 'utf8'), 'old', 'not in place before commit');
+  assert.equal((await readdir(dir)).filter((n) => n.startsWith('.staged.txt.mta-tmp-')).length, 1);
+  await kept.commit();
+  assert.equal(await readFile(p, 'utf8'), 'new text');
+  assert.equal((await stat(p)).mode & 0o777, 0o600);
+  const dropped = await stageAtomic(p, 'other');
+  await dropped?.discard();
+  assert.equal(await readFile(p, 'utf8'), 'new text');
+  assert.equal(await stageAtomic(p, 'same', { keepIf: () => false }), undefined);
+  assert.deepEqual(
+    (await readdir(dir)).filter((n) => n.includes('staged')),
+    ['staged.txt'],
+    'no temp left behind',
+  );
 });

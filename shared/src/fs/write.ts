@@ -30,9 +30,31 @@ export const tempName = (path: string): string => join(dirname(path), `.${basena
 // `data` may come in pieces (a table-sized text made a piece at a time, never held whole). Returns false when
 // opts.keepIf dropped it.
 export async function writeAtomic(path: string, data: string | Buffer | Iterable<string>, opts: WriteOptions = {}): Promise<boolean> {
+  const staged = await stageAtomic(path, data, opts);
+  if (!staged) return false;
+  await staged.commit();
+  return true;
+}
+
+// An atomic write made durable in its temp file but not yet in place: commit() renames it over the target (and
+// fsyncs the directory), discard() drops it.
+export interface StagedWrite {
+  commit: () => Promise<void>;
+  discard: () => Promise<void>;
+}
+
+// writeAtomic in two steps: the slow part (the data written and fsynced into the temp file) while the caller does
+// other work, the rename only once the caller knows the write is wanted (the seed's tables file, made while postfix
+// checks the staged configuration). undefined when opts.keepIf dropped it.
+export async function stageAtomic(
+  path: string,
+  data: string | Buffer | Iterable<string>,
+  opts: WriteOptions = {},
+): Promise<StagedWrite | undefined> {
   const tmp = tempName(path);
   // What was being done when it failed, for the error: every step names itself.
   let op = 'create a temporary file for';
+  const drop = () => unlink(tmp).catch(() => undefined);
   try {
     const fh = await openNoFollow(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o600);
     let keep = true;
@@ -53,16 +75,26 @@ export async function writeAtomic(path: string, data: string | Buffer | Iterable
     }
     if (!keep) {
       await unlink(tmp);
-      return false;
+      return undefined;
     }
-    op = 'replace';
-    await rename(tmp, path);
-    if (opts.syncDir !== false) await fsyncDir(dirname(path));
-    return true;
   } catch (e) {
-    await unlink(tmp).catch(() => undefined);
+    await drop();
     throw fsError(op, path, e);
   }
+  return {
+    commit: async () => {
+      try {
+        await rename(tmp, path);
+        if (opts.syncDir !== false) await fsyncDir(dirname(path));
+      } catch (e) {
+        await drop();
+        throw fsError('replace', path, e);
+      }
+    },
+    discard: async () => {
+      await drop();
+    },
+  };
 }
 
 // Writes only when content, mode or owner differ, so re-running leaves mtimes alone. Returns whether it wrote. A

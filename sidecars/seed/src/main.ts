@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { detectVariant, isVariant, rootOf, runSidecar } from '@mta/shared';
+import { askFactsAhead } from './apply/facts.ts';
 import { seedOrFail } from './seed-step.ts';
 import { startStepMain } from './start-step.ts';
 
@@ -9,7 +10,8 @@ const variant = isVariant(process.env.MTA_VARIANT) ? process.env.MTA_VARIANT : d
 // `--plan` / `--replan`: the start plan (entry steps 15 and 30); without a flag: seeding (entry step 20).
 const plan = process.argv.includes('--plan') ? 'first' : process.argv.includes('--replan') ? 'again' : undefined;
 if (plan) process.exitCode = await startStepMain(process.env, root, variant, plan === 'first');
-else
+else {
+  askFactsAhead();
   await runSidecar({
     name: 'seed',
     failEvent: 'seed.failed',
@@ -18,3 +20,4 @@ else
     once: (ctx) => seedOrFail(ctx, root, variant),
     invalid: (ctx) => seedOrFail(ctx, root, variant),
   });
+}

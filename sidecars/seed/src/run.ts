@@ -13,7 +13,6 @@ import {
   type ParseResult,
   parseEnv,
   type RawEnv,
-  readDaemonFact,
   scrub,
   secretValues,
   seedGate,
@@ -22,8 +21,8 @@ import {
 import { postfixBase } from './apply/base.ts';
 import { clearStaleTemps, commitPlan, prepareTables } from './apply/commit.ts';
 import { lockedStart } from './apply/effective.ts';
-import { writeEffectiveFiles } from './apply/effective-files.ts';
-import { dovecotParamNames, postfixParamNames } from './apply/facts.ts';
+import { stageTablesFile, writeEffectiveFiles } from './apply/effective-files.ts';
+import { dovecotParamNames, installedDaemons, postfixParamNames } from './apply/facts.ts';
 import { seededInputValues, writeSeededInputs } from './apply/seeded-inputs.ts';
 import { stagePostfix } from './apply/stage.ts';
 import { checkDovecot } from './apply/stage-dovecot.ts';
@@ -106,7 +105,7 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
   const parsed = opts.parsed ?? parseEnv(opts.env, { variant: opts.variant });
   if (!gate.run) {
     const changed = await renewSelfSignedIfDue(paths, now, opts.log);
-    const daemons = opts.daemons ?? (await readDaemonFact());
+    const daemons = opts.daemons ?? (await installedDaemons());
     await lockedStart({
       parsed,
       paths,
@@ -126,7 +125,7 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
     postfixParamNames(),
     passesToDovecot(parsed.env) ? dovecotParamNames() : new Set<string>(),
     postfixBase(paths),
-    opts.daemons ?? readDaemonFact(),
+    opts.daemons ?? installedDaemons(),
   ]);
   phase('facts');
   const ctx = renderContext({
@@ -161,34 +160,47 @@ export async function runSeed(opts: RunSeedOptions): Promise<SeedResult> {
     // The tables are indexed under temp names while postfix validates the staged main.cf; a refused config drops them.
     return stagePostfix(postfix, plan.postconf, plan.master, (configDir) => prepareTables(plan.files, configDir));
   })();
-  const [dovecotRefused, staged] = await Promise.allSettled([dovecotCheck, staging]);
+  // The tables file (a pass over every mailbox and alias, written and fsynced under a temp name) is made meanwhile:
+  // this process is otherwise idle while postmap, postfix and doveconf check. It goes in place after the commit.
+  const tablesFile = stageTablesFile(paths, parsed);
+  const [dovecotRefused, staged, tables] = await Promise.allSettled([dovecotCheck, staging, tablesFile]);
+  // Anything refused or failed: neither the staged postfix files nor the tables file's temp stay.
   const dropStaged = async () => {
     if (staged.status === 'fulfilled' && staged.value.ok) {
       await staged.value.prepared?.discard();
       await staged.value.dispose();
     }
+    if (tables.status === 'fulfilled') await tables.value.discard();
   };
-  if (dovecotRefused.status === 'rejected' || dovecotRefused.value) await dropStaged();
+  const refused = dovecotRefused.status === 'rejected' || dovecotRefused.value;
+  if (refused || staged.status === 'rejected' || !staged.value.ok || tables.status === 'rejected') await dropStaged();
   if (dovecotRefused.status === 'rejected') throw dovecotRefused.reason;
   if (dovecotRefused.value)
     return done({ status: 'invalid', errors: [], failure: dovecotRefused.value, warnings: plan.warnings, changed: [], domains });
   if (staged.status === 'rejected') throw staged.reason;
   if (!staged.value.ok)
     return done({ status: 'invalid', errors: [], failure: staged.value.reason, warnings: plan.warnings, changed: [], domains });
+  if (tables.status === 'rejected') throw tables.reason;
   const stagedOk = staged.value;
+  const tablesOk = tables.value;
   phase('stage');
   let changed: string[];
   try {
     changed = await commitPlan(plan, stagedOk, paths, opts.log);
+  } catch (e) {
+    await tablesOk.discard();
+    throw e;
   } finally {
     await stagedOk.dispose();
   }
-  // Written: the table sources (MB at 100,000 mailboxes) are not held while the tables file is built below.
-  for (const f of plan.files) if (f.postmap) f.content = '';
   // Before the unlock file goes: killed in between, the next start seeds again and writes it then.
   // Side by side: each is its own atomic write and fsync, and neither depends on the other.
   await Promise.all([
-    writeEffectiveFiles(paths, { config: parsed.config, variant: opts.variant, root: opts.root, now, source: 'seeding', daemons }),
+    writeEffectiveFiles(
+      paths,
+      { config: parsed.config, variant: opts.variant, root: opts.root, now, source: 'seeding', daemons },
+      tablesOk,
+    ),
     writeSeededInputs(paths.seededInputs, seededInputValues(parsed.config, parsed.env, postfixParams)),
   ]);
   await fsOp('remove', gate.unlockFile, () => rm(gate.unlockFile, { force: true }));

@@ -62,7 +62,13 @@ export async function prepareTables(files: readonly PlannedFile[], configDir: st
   const settled = await Promise.allSettled(
     tables.map(async (f) => {
       await makeDirs(dirname(f.path));
-      return [f.path, await buildTable(tableWrite(f, configDir))] as const;
+      // The source (MB at 100,000 mailboxes) is held by buildTable alone, which lets it go once it is in the temp
+      // file: not while postmap runs and the seed makes its tables file alongside. Installed from the temp file.
+      const write = tableWrite(f, configDir);
+      f.content = '';
+      const building = buildTable(write);
+      write.content = '';
+      return [f.path, await building] as const;
     }),
   );
   const built = new Map(settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])));

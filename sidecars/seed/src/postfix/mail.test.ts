@@ -93,6 +93,14 @@ test('MAIL_ALIASES: bare locals complete to the primary domain, repeated aliases
   assert.equal(completeAddress('a@b.c', 'x.y'), 'a@b.c');
 });
 
+test('MAIL_ALIASES: an alias listed once keeps each target once, in first-seen order, however written', () => {
+  const { content } = hashedTable(
+    { MAIL_DOMAIN: 'example.com', MAIL_ALIASES: 'team:a,B@example.com,a@example.com,b,c,A,c@example.net,c one:x,,x' },
+    'virtual_alias',
+  );
+  assert.equal(content, 'team@example.com\ta@example.com, b@example.com, c@example.com, c@example.net\none@example.com\tx@example.com\n');
+});
+
 test('MAIL_ALIASES: a long alias list repeated keeps each target once, in first-seen order', () => {
   const targets = Array.from({ length: 40 }, (_, i) => `t${i}`);
   const p = renderDomains(
