@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseEnv } from '../env/parse.ts';
 import type { Config } from '../env/schema.ts';
 import type { RawEnv } from '../env/spec.ts';
+import { tempTree } from '../temp-tree.test-helper.ts';
 import { buildEffective, SEEDED_VARS } from './build.ts';
 import { readEffective, writeEffective } from './file.ts';
 import { effectiveConfig, notApplied, parseEffective } from './overlay.ts';
@@ -85,52 +85,44 @@ test('processes see the seeded values; live variables and secrets come from this
 });
 
 test('written atomically and world-readable; read back typed; a foreign or broken file is an error naming it', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'mta-effective-'));
-  try {
-    const path = join(dir, 'srv/etc/mta/effective.json');
-    assert.equal(await readEffective(path), undefined);
-    const e = build({ MAIL_DOMAIN: 'a.test' });
-    assert.equal(await writeEffective(path, e), true);
-    assert.deepEqual(await readEffective(path), e);
-    assert.equal((await stat(path)).mode & 0o777, 0o644);
-    // The same configuration seeded again later: the file, its date and its mtime stay.
-    const mtime = (await stat(path)).mtimeMs;
-    const later = buildEffective({
-      config: config({ MAIL_DOMAIN: 'a.test' }),
-      variant: 'full',
-      root: '/r',
-      now: new Date(1e9),
-      source: 'seeding',
-    });
-    assert.equal(await writeEffective(path, later), false);
-    assert.deepEqual([await readEffective(path), (await stat(path)).mtimeMs], [e, mtime]);
-    assert.equal(await writeEffective(path, build({ MAIL_DOMAIN: 'b.test' })), true);
-    await writeFile(path, JSON.stringify({ ...JSON.parse(await readFile(path, 'utf8')), version: 99 }));
-    await assert.rejects(readEffective(path), (err: Error) => err.message.startsWith(`${path}: not an effective configuration`));
-    await writeFile(path, '{');
-    await assert.rejects(readEffective(path), (err: Error) => err.message.startsWith(`${path}: not JSON`));
-    await writeEffective(path, build({ TRUSTED_PROXIES: '192.0.2.10' }));
-    const parsed = await parseEffective({ HOSTNAME: 'mx.a.test', MTA_ROOT: dir, TRUSTED_PROXIES: '192.0.2.77' });
-    assert.ok(parsed.ok);
-    assert.deepEqual(parsed.config.TRUSTED_PROXIES, ['192.0.2.10']);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const dir = tempTree('mta-effective-');
+  const path = join(dir, 'srv/etc/mta/effective.json');
+  assert.equal(await readEffective(path), undefined);
+  const e = build({ MAIL_DOMAIN: 'a.test' });
+  assert.equal(await writeEffective(path, e), true);
+  assert.deepEqual(await readEffective(path), e);
+  assert.equal((await stat(path)).mode & 0o777, 0o644);
+  // The same configuration seeded again later: the file, its date and its mtime stay.
+  const mtime = (await stat(path)).mtimeMs;
+  const later = buildEffective({
+    config: config({ MAIL_DOMAIN: 'a.test' }),
+    variant: 'full',
+    root: '/r',
+    now: new Date(1e9),
+    source: 'seeding',
+  });
+  assert.equal(await writeEffective(path, later), false);
+  assert.deepEqual([await readEffective(path), (await stat(path)).mtimeMs], [e, mtime]);
+  assert.equal(await writeEffective(path, build({ MAIL_DOMAIN: 'b.test' })), true);
+  await writeFile(path, JSON.stringify({ ...JSON.parse(await readFile(path, 'utf8')), version: 99 }));
+  await assert.rejects(readEffective(path), (err: Error) => err.message.startsWith(`${path}: not an effective configuration`));
+  await writeFile(path, '{');
+  await assert.rejects(readEffective(path), (err: Error) => err.message.startsWith(`${path}: not JSON`));
+  await writeEffective(path, build({ TRUSTED_PROXIES: '192.0.2.10' }));
+  const parsed = await parseEffective({ HOSTNAME: 'mx.a.test', MTA_ROOT: dir, TRUSTED_PROXIES: '192.0.2.77' });
+  assert.ok(parsed.ok);
+  assert.deepEqual(parsed.config.TRUSTED_PROXIES, ['192.0.2.10']);
 });
 
 test('a seeding that changes nothing leaves the file alone whatever the order of its keys', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'mta-effective-'));
-  try {
-    const path = join(dir, 'effective.json');
-    const e = build({ MAIL_DOMAIN: 'a.test' });
-    assert.equal(await writeEffective(path, { ...e, facts: { ...e.facts, daemons: { postfix: '3.7.11', dovecot: '2.3.19' } } }), true);
-    const reordered = {
-      ...e,
-      seededAt: new Date(Date.now() + 60_000).toISOString(),
-      facts: { ...e.facts, daemons: { dovecot: '2.3.19', postfix: '3.7.11' } },
-    };
-    assert.equal(await writeEffective(path, reordered), false);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const dir = tempTree('mta-effective-');
+  const path = join(dir, 'effective.json');
+  const e = build({ MAIL_DOMAIN: 'a.test' });
+  assert.equal(await writeEffective(path, { ...e, facts: { ...e.facts, daemons: { postfix: '3.7.11', dovecot: '2.3.19' } } }), true);
+  const reordered = {
+    ...e,
+    seededAt: new Date(Date.now() + 60_000).toISOString(),
+    facts: { ...e.facts, daemons: { dovecot: '2.3.19', postfix: '3.7.11' } },
+  };
+  assert.equal(await writeEffective(path, reordered), false);
 });

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { parseEnv } from '../env/parse.ts';
 import type { Config } from '../env/schema.ts';
 import type { RawEnv } from '../env/spec.ts';
+import { tempTree } from '../temp-tree.test-helper.ts';
 import { buildEffective, seededTables } from './build.ts';
 import { effectiveConfig, notApplied } from './overlay.ts';
 import { readEffectiveTables, stageEffectiveTables, type TableValues, tableDigests, tablesText, writeEffectiveTables } from './tables.ts';
@@ -69,50 +69,42 @@ test('the seeded lists reach a process only from the tables file; a file that ho
 });
 
 test('the tables file: root only, rewritten only when it changes, and a foreign file is an error naming it', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'mta-tables-'));
-  try {
-    const path = join(dir, 'srv/etc/mta/effective-tables.json');
-    assert.deepEqual(await readEffectiveTables(path), {});
-    const values = seededTables(config(seeded));
-    const first = await writeEffectiveTables(path, values);
-    assert.deepEqual(first, { written: true, digests: build(config(seeded)).tables });
-    assert.equal((await stat(path)).mode & 0o777, 0o600);
-    const mtime = (await stat(path)).mtimeMs;
-    assert.deepEqual(await writeEffectiveTables(path, values), { ...first, written: false });
-    assert.equal((await stat(path)).mtimeMs, mtime);
-    assert.deepEqual(await readdir(dirname(path)), ['effective-tables.json'], 'the unchanged text dropped');
-    assert.deepEqual(await readEffectiveTables(path), JSON.parse(written(values).text));
-    assert.deepEqual(JSON.parse(await readFile(path, 'utf8')).MAIL_ALIASES, [{ alias: 'root', targets: ['info'] }]);
-    await writeFile(path, '{"MAIL_BOXES":{}}');
-    await assert.rejects(readEffectiveTables(path), (e: Error) => e.message.startsWith(`${path}: MAIL_BOXES is not a list`));
-    await writeFile(path, '{"SMTP_RELAY_HOSTAUTH":[]}');
-    await assert.rejects(readEffectiveTables(path), (e: Error) => e.message.includes('unknown member SMTP_RELAY_HOSTAUTH'));
-    await writeFile(path, '[');
-    await assert.rejects(readEffectiveTables(path), (e: Error) => e.message.startsWith(`${path}: not JSON`));
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const dir = tempTree('mta-tables-');
+  const path = join(dir, 'srv/etc/mta/effective-tables.json');
+  assert.deepEqual(await readEffectiveTables(path), {});
+  const values = seededTables(config(seeded));
+  const first = await writeEffectiveTables(path, values);
+  assert.deepEqual(first, { written: true, digests: build(config(seeded)).tables });
+  assert.equal((await stat(path)).mode & 0o777, 0o600);
+  const mtime = (await stat(path)).mtimeMs;
+  assert.deepEqual(await writeEffectiveTables(path, values), { ...first, written: false });
+  assert.equal((await stat(path)).mtimeMs, mtime);
+  assert.deepEqual(await readdir(dirname(path)), ['effective-tables.json'], 'the unchanged text dropped');
+  assert.deepEqual(await readEffectiveTables(path), JSON.parse(written(values).text));
+  assert.deepEqual(JSON.parse(await readFile(path, 'utf8')).MAIL_ALIASES, [{ alias: 'root', targets: ['info'] }]);
+  await writeFile(path, '{"MAIL_BOXES":{}}');
+  await assert.rejects(readEffectiveTables(path), (e: Error) => e.message.startsWith(`${path}: MAIL_BOXES is not a list`));
+  await writeFile(path, '{"SMTP_RELAY_HOSTAUTH":[]}');
+  await assert.rejects(readEffectiveTables(path), (e: Error) => e.message.includes('unknown member SMTP_RELAY_HOSTAUTH'));
+  await writeFile(path, '[');
+  await assert.rejects(readEffectiveTables(path), (e: Error) => e.message.startsWith(`${path}: not JSON`));
 });
 
 test('the tables file made ahead: in place only on commit, nothing left when the seeding is refused', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'mta-tables-'));
-  try {
-    const path = join(dir, 'srv/etc/mta/effective-tables.json');
-    const values = seededTables(config(seeded));
-    const refused = await stageEffectiveTables(path, values);
-    assert.equal(refused.written, true);
-    await refused.discard();
-    assert.deepEqual(await readdir(dirname(path)), [], 'the refused seeding left no file');
-    const accepted = await stageEffectiveTables(path, values);
-    assert.deepEqual(await readEffectiveTables(path), {}, 'not in place before commit');
-    await accepted.commit();
-    assert.deepEqual(await readFile(path, 'utf8'), written(values).text);
-    assert.deepEqual(accepted.digests, build(config(seeded)).tables);
-    const unchanged = await stageEffectiveTables(path, values);
-    assert.equal(unchanged.written, false);
-    await unchanged.commit();
-    assert.deepEqual(await readdir(dirname(path)), ['effective-tables.json']);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const dir = tempTree('mta-tables-');
+  const path = join(dir, 'srv/etc/mta/effective-tables.json');
+  const values = seededTables(config(seeded));
+  const refused = await stageEffectiveTables(path, values);
+  assert.equal(refused.written, true);
+  await refused.discard();
+  assert.deepEqual(await readdir(dirname(path)), [], 'the refused seeding left no file');
+  const accepted = await stageEffectiveTables(path, values);
+  assert.deepEqual(await readEffectiveTables(path), {}, 'not in place before commit');
+  await accepted.commit();
+  assert.deepEqual(await readFile(path, 'utf8'), written(values).text);
+  assert.deepEqual(accepted.digests, build(config(seeded)).tables);
+  const unchanged = await stageEffectiveTables(path, values);
+  assert.equal(unchanged.written, false);
+  await unchanged.commit();
+  assert.deepEqual(await readdir(dirname(path)), ['effective-tables.json']);
 });
