@@ -123,7 +123,8 @@ describe('fleet on a 3-server TLS NATS cluster: two postfix+amavis nodes share D
     dropped += count;
   };
   // Drops `count` spam on A; returns once B's DB holds them, with when B's nspam grew. B learns into the journal and
-  // merges it into bayes_toks when idle; nothing else writes that file, so its mtime is the moment nspam changed.
+  // merges it into bayes_toks with its last batch (or when idle); nothing else writes that file, so its mtime is the
+  // moment nspam changed.
   // Waiting on that mtime (a stat) instead of polling sa-learn --dump keeps the measurement off B's 2 CPUs; one dump
   // then confirms the count (and is reported as an upper bound).
   const bayesToks = (n: Node) => `${mtaPaths(n.root).bayes}_toks`;
@@ -136,8 +137,14 @@ describe('fleet on a 3-server TLS NATS cluster: two postfix+amavis nodes share D
     const droppedMs = Date.now() - t0;
     await eventually(() => learned(B()) >= learnedBase + count, ms, `B learned ${count}`).catch(withOutput);
     const runsB = logged(B().procs.learn, 'spamd.learned', t0, { kind: 'spam' });
-    const lastRun = t0 + Math.max(...runsB);
-    await eventually(async () => (await stat(bayesToks(B()))).mtimeMs >= lastRun, 15_000, 'B merged its journal').catch(withOutput);
+    // The last batch of a burst merges the journal in its own sa-learn run (or a merge follows it): bayes_toks is
+    // written after that run began.
+    const lastRunStart = Math.max(
+      ...logLines(B().procs.learn as Daemon)
+        .filter((l) => l.event === 'spamd.learned' && l.kind === 'spam' && Date.parse(String(l.time)) >= t0)
+        .map((l) => Date.parse(String(l.time)) - Number(l.durationMs)),
+    );
+    await eventually(async () => (await stat(bayesToks(B()))).mtimeMs >= lastRunStart, 15_000, 'B merged its journal').catch(withOutput);
     await eventually(async () => (await nspam(B())) >= base + count, 15_000, `B nspam +${count}`).catch(withOutput);
     const seenMs = Date.now() - t0;
     const dbMs = Math.round((await stat(bayesToks(B()))).mtimeMs - t0);
