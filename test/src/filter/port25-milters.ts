@@ -48,8 +48,8 @@ export async function renderPort25Milters(ctx: RenderContext, conf: string): Pro
             smtpd_authorized_xclient_hosts: '127.0.0.0/8',
             // The one internet client the bench claims to be sends hundreds of messages a minute, which the seeded
             // per-client anvil limits (SMTPD_CLIENT_MESSAGE_RATE_LIMIT, 100 a minute) refuse; the chain's own port
-            // is loopback, exempt as well, so both measure the chain and not the limit.
-            smtpd_client_event_limit_exceptions: `127.0.0.0/8 ${MILTER_CLIENT}`,
+            // is loopback, exempt as well, so both measure the chain and not the limit. (No space: master.cf splits there.)
+            smtpd_client_event_limit_exceptions: `127.0.0.0/8,${MILTER_CLIENT}`,
           })}`,
         },
       ],
