@@ -8,7 +8,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { curveOf } from './report/curves.ts';
+import { sleep } from '@mta/shared';
+import { addRun, curveOf } from './report/curves.ts';
 import { resultHeader } from './report/header.ts';
 import { writeResult } from './report/write.ts';
 
@@ -21,7 +22,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 // Deferred messages per mailbox: a queue of a tenth of the mailboxes.
 const QUEUE_SHARE = 0.1;
 const START_LIMIT_MS = 600_000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const why = P.skipReason();
 if (why) {
@@ -86,7 +86,6 @@ const deferred = (c: ReturnType<typeof P.container>) =>
 
 const first = new Map<number, number[]>();
 const restart = new Map<number, number[]>();
-const push = (m: Map<number, number[]>, size: number, v: number) => m.set(size, [...(m.get(size) ?? []), v]);
 try {
   for (const size of SIZES) {
     writeFileSync(join(tmp, `boxes-${size}`), Array.from({ length: size }, (_, i) => `user${i}@example.test`).join(' '));
@@ -105,7 +104,7 @@ try {
     const name = `mta-bench-cs-${process.pid}`;
     try {
       const seeded = await start(name, env, volumes);
-      push(first, size, seeded.ms);
+      addRun(first, size, seeded.ms);
       const queued = Math.round(size * QUEUE_SHARE);
       const sent = seeded.c.exec('node', '-e', SENDER, String(queued), '8');
       if (sent.status !== 0) throw new Error(`filling the queue: ${sent.out}`);
@@ -114,7 +113,7 @@ try {
       for (let run = 0; run < RUNS; run++) {
         P.podman('stop', '-t', '30', name);
         const again = await start(name, env, volumes);
-        push(restart, size, again.ms);
+        addRun(restart, size, again.ms);
         console.log(
           `cold-start-scale: ${size} mailboxes, ${deferred(again.c)} queued: start ${again.ms.toFixed(0)} ms (first, seeding: ${seeded.ms.toFixed(0)} ms)`,
         );

@@ -6,13 +6,15 @@
 // the bundle, the launcher's flags) are kept per size. Each curve gets its growth exponent (curves.ts).
 // Writes bench/results/guard-scale.json; targets in report/catalog.ts.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BanStore } from '@mta/guard';
 import { GUARD_TABLE_TYPE, guardPostfixRef, mtaPaths, tableIndex } from '@mta/shared';
 import { bundleSidecars, launcher } from '@mta/test/harness/bundle';
 import { type Daemon, startDaemon, tempRoot } from '@mta/test/harness/index';
-import { curveOf } from './report/curves.ts';
+import { until } from './measure/poll.ts';
+import { peakRssMB } from './measure/proc.ts';
+import { addRun, curveOf } from './report/curves.ts';
 import { resultHeader } from './report/header.ts';
 import { writeResult } from './report/write.ts';
 
@@ -21,7 +23,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 // Cold starts per size (the median is the figure); the last one's guard serves the timed runs.
 const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 3);
 const LOOKUPS = 2000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // The i-th address of a size's bans (10.0.0.0/8 holds 16M).
 const banned = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
@@ -39,19 +40,6 @@ function postmapQuery(root: string, keys: string[]): { found: number; ms: number
   if (r.status !== 0 && r.status !== 1) throw new Error(`postmap -q: ${r.stderr}`);
   return { found: r.stdout.split('\n').filter(Boolean).length, ms };
 }
-
-async function until(what: string, ok: () => boolean, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(2);
-  }
-}
-
-const peakRssMB = (pid: number) => {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number((Number(m[1]) / 1024).toFixed(1)) : Number.NaN;
-};
 
 // The guard as shipped: the image's bundle, started with the flags of the image's sidecar launcher.
 const build = await tempRoot('mta-bench-guard-bundle-');
@@ -96,7 +84,7 @@ for (const size of SIZES) {
       const g = guard;
       await until('guard ready', () => g.output().includes('"guard.ready"') || g.proc.exitCode !== null, 600_000);
       if (g.proc.exitCode !== null) throw new Error(`guard exited: ${g.output()}`);
-      coldStart.set(size, [...(coldStart.get(size) ?? []), performance.now() - t0]);
+      addRun(coldStart, size, performance.now() - t0);
     }
     const g = guard as Daemon;
     // Every ban of the size is in postfix's table before anything is timed.
@@ -108,11 +96,11 @@ for (const size of SIZES) {
       const s = performance.now();
       await store.put(JSON.parse(banFile(ip, Date.now())));
       await until(`ban ${ip} in postfix's table`, () => postmapQuery(t.dir, [ip]).found === 1, 60_000);
-      applyBan.set(size, [...(applyBan.get(size) ?? []), performance.now() - s]);
+      addRun(applyBan, size, performance.now() - s);
       const keys = Array.from({ length: LOOKUPS }, (_, i) => (i % 2 ? banned((i * 7919) % size) : `12.0.${i >> 8}.${i & 255}`));
       const q = postmapQuery(t.dir, keys);
       if (q.found !== LOOKUPS / 2) throw new Error(`lookup: ${q.found} of ${LOOKUPS / 2} banned keys found`);
-      lookup.set(size, [...(lookup.get(size) ?? []), (q.ms * 1000) / LOOKUPS]);
+      addRun(lookup, size, (q.ms * 1000) / LOOKUPS);
     }
     rss.set(size, [...peaks, peakRssMB(g.proc.pid as number)]);
     const starts = (coldStart.get(size) ?? []).map((ms) => ms.toFixed(0)).join(', ');

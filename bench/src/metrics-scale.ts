@@ -3,13 +3,14 @@
 // sent); the metrics sidecar as shipped (bundle, launcher flags) scrapes with its cache off (METRICS_SCRAPE_CACHE=0,
 // so each scrape walks the whole queue). Sizes are reached one after the other on the same queue. Scrape time per
 // size (RUNS scrapes, medians) and the sidecar's peak RSS. Writes bench/results/metrics-scale.json.
-import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { mtaPaths } from '@mta/shared';
 import { bundleSidecars, launcher } from '@mta/test/harness/bundle';
 import { type Daemon, freePort, scaffoldConfig, startDaemon, startPostfix, tempRoot } from '@mta/test/harness/index';
-import { curveOf, median } from './report/curves.ts';
+import { peakRssMB } from './measure/proc.ts';
+import { addRun, curveOf, median } from './report/curves.ts';
 import { resultHeader } from './report/header.ts';
 import { writeResult } from './report/write.ts';
 
@@ -129,10 +130,9 @@ try {
       const text = await scrape();
       const ms = performance.now() - t0;
       if (!seen.test(text)) throw new Error(`scrape at ${size}: ${text.match(/^mta_postfix_queue_messages\{queue="deferred"\}.*$/m)?.[0]}`);
-      scrapeMs.set(size, [...(scrapeMs.get(size) ?? []), ms]);
+      addRun(scrapeMs, size, ms);
     }
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${metrics.proc.pid}/status`, 'utf8'))?.[1];
-    rss.set(size, [Number((Number(hwm) / 1024).toFixed(1))]);
+    rss.set(size, [peakRssMB(metrics.proc.pid as number)]);
     console.log(`metrics-scale: ${size} deferred done`);
   }
   await build.cleanup();

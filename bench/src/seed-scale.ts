@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleSidecars, launcher } from '@mta/test/harness/bundle';
 import { prepareSeedRoot, startNats, tempRoot, testInstanceEnv } from '@mta/test/harness/index';
-import { curveOf, median } from './report/curves.ts';
+import { addRun, curveOf, median } from './report/curves.ts';
 import { resultHeader } from './report/header.ts';
 import { writeResult } from './report/write.ts';
 
@@ -38,7 +38,6 @@ const postmap = new Map<number, number[]>();
 const firstRatio = new Map<number, number[]>();
 const rerunRatio = new Map<number, number[]>();
 const rss = new Map<number, number[]>();
-const push = (m: Map<number, number[]>, size: number, v: number) => m.set(size, [...(m.get(size) ?? []), v]);
 try {
   for (const size of SIZES) {
     const lists = join(work.dir, `lists-${size}`);
@@ -80,12 +79,12 @@ try {
         execFileSync('postmap', ['-c', etc, `hash:${join(base, name)}`]);
       }
       const p = performance.now() - t0;
-      push(first, size, a.ms);
-      push(rerun, size, b.ms);
-      push(postmap, size, p);
-      push(firstRatio, size, a.ms / p);
-      push(rerunRatio, size, b.ms / p);
-      push(rss, size, Math.max(a.rssMB, b.rssMB));
+      addRun(first, size, a.ms);
+      addRun(rerun, size, b.ms);
+      addRun(postmap, size, p);
+      addRun(firstRatio, size, a.ms / p);
+      addRun(rerunRatio, size, b.ms / p);
+      addRun(rss, size, Math.max(a.rssMB, b.rssMB));
       console.log(
         `seed-scale: ${size}: first ${a.ms.toFixed(0)} ms (${a.rssMB} MB), re-run ${b.ms.toFixed(0)} ms (${b.rssMB} MB), ` +
           `postmap ${p.toFixed(0)} ms: ${(a.ms / p).toFixed(2)}x / ${(b.ms / p).toFixed(2)}x`,

@@ -4,32 +4,19 @@
 // count) and until the DB holds them all after the journal sync (sa-learn --dump magic as amavis, independently of
 // the sidecar). The sidecar's peak RSS is kept per run. The per-file baseline stays in bench/spamd-learn (200 files).
 // Writes bench/results/spamd-learn-scale.json; targets in report/catalog.ts.
-import { readFileSync } from 'node:fs';
 import { mtaPaths } from '@mta/shared';
 import { bundleSidecars, launcher } from '@mta/test/harness/bundle';
 import { type Daemon, startDaemon, tempRoot } from '@mta/test/harness/index';
 import { message } from '@mta/test/spamd/corpus';
 import { bayesCounts, drop, KOPANO, logLines, makeLib } from '@mta/test/spamd/learner';
-import { curveOf } from './report/curves.ts';
+import { until } from './measure/poll.ts';
+import { peakRssMB } from './measure/proc.ts';
+import { addRun, curveOf } from './report/curves.ts';
 import { resultHeader } from './report/header.ts';
 import { writeResult } from './report/write.ts';
 
 const SIZES = (process.env.BENCH_SIZES ?? '200,2000,20000').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const peakRssMB = (pid: number) => {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number((Number(m[1]) / 1024).toFixed(1)) : Number.NaN;
-};
-
-async function until(what: string, ok: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 20): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(everyMs);
-  }
-}
 
 const learnedSoFar = (d: Daemon) =>
   logLines(d)
@@ -43,7 +30,6 @@ const { nodeFlags, env: launcherEnv } = launcher();
 const learned = new Map<number, number[]>();
 const synced = new Map<number, number[]>();
 const rss = new Map<number, number[]>();
-const push = (m: Map<number, number[]>, size: number, v: number) => m.set(size, [...(m.get(size) ?? []), v]);
 
 for (const size of SIZES) {
   // The messages are made once per size, outside the clock.
@@ -66,17 +52,17 @@ for (const size of SIZES) {
         },
       });
       const d = sidecar;
-      await until('sidecar ready', () => logLines(d).some((l) => l.event === 'spamd.ready') || d.proc.exitCode !== null, 60_000);
+      await until('sidecar ready', () => logLines(d).some((l) => l.event === 'spamd.ready') || d.proc.exitCode !== null, 60_000, 20);
       if (d.proc.exitCode !== null) throw new Error(`spamd-learn exited: ${d.output()}`);
       const t0 = performance.now();
       for (const [i, m] of messages.entries()) await drop(lib, 'spam', `S${i}.eml`, m);
       await until(`${size} files learned`, () => learnedSoFar(d) >= size || d.proc.exitCode !== null, 1_800_000, 50);
       if (d.proc.exitCode !== null) throw new Error(`spamd-learn exited: ${d.output()}`);
-      push(learned, size, performance.now() - t0);
+      addRun(learned, size, performance.now() - t0);
       const bayes = mtaPaths(t.dir).bayes;
       await until(`${size} files in the DB`, async () => (await bayesCounts(bayes)).nspam >= size, 600_000, 200);
-      push(synced, size, performance.now() - t0);
-      push(rss, size, peakRssMB(d.proc.pid as number));
+      addRun(synced, size, performance.now() - t0);
+      addRun(rss, size, peakRssMB(d.proc.pid as number));
       console.log(
         `spamd-learn-scale: ${size} files, run ${run + 1}: learned ${learned.get(size)?.at(-1)?.toFixed(0)} ms, in the DB ${synced.get(size)?.at(-1)?.toFixed(0)} ms, peak RSS ${rss.get(size)?.at(-1)} MB`,
       );

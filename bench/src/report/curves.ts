@@ -24,6 +24,11 @@ export const median = (xs: readonly number[]): number => {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 };
 
+// One more run's value at a size.
+export const addRun = (runs: Map<number, number[]>, size: number, value: number): void => {
+  runs.set(size, [...(runs.get(size) ?? []), value]);
+};
+
 // The least-squares slope of ln(value) against ln(size); needs at least two sizes with positive values.
 export function growthExponent(points: readonly { size: number; value: number }[]): number {
   const p = points.filter((x) => x.size > 0 && x.value > 0).map((x) => [Math.log(x.size), Math.log(x.value)] as const);
